@@ -1,0 +1,28 @@
+# Sourced by ./gatun, bench/run and .ci/run: choose a JDK >= 25 without trusting the default `java`.
+# Order: JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm.
+GATUN_MIN_JDK=25
+GATUN_JVM_FLAGS="--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector"
+
+gatun_jdk_major() {   # prints the feature version of the JDK at $1, or nothing
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p'
+}
+
+gatun_select_jdk() {
+  local candidate major best="" best_major=0
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -d "$candidate" ] || continue
+    major="$(gatun_jdk_major "$candidate")"
+    [ -n "$major" ] || continue
+    if [ "$candidate" = "${JAVA_HOME:-}" ] && [ "$major" -ge "$GATUN_MIN_JDK" ]; then best="$candidate"; break; fi
+    if [ "$major" -gt "$best_major" ]; then best="$candidate"; best_major="$major"; fi
+  done
+  if [ -z "$best" ] || [ "$(gatun_jdk_major "$best")" -lt "$GATUN_MIN_JDK" ]; then
+    echo "gatun: no JDK >= $GATUN_MIN_JDK found (JAVA_HOME='${JAVA_HOME:-}', /usr/lib/jvm searched): install one, e.g. 'apt-get install temurin-25-jdk', or set JAVA_HOME" >&2
+    return 1
+  fi
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+  # Maven 3.8's bundled Guice touches sun.misc.Unsafe; JDK 24+ warns about it on every build.
+  export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+}

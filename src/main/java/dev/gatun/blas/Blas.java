@@ -1,0 +1,182 @@
+package dev.gatun.blas;
+
+import dev.gatun.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static dev.gatun.blas.BlasArguments.*;
+
+/**
+ * The one door to native BLAS. Every method validates dtypes, shapes, sizes and liveness first and throws
+ * {@link IllegalArgumentException} (naming both shapes) or {@link IllegalStateException} (closed arena); only
+ * then does it call OpenBLAS. Row-major; {@code C = alpha·op(A)·op(B) + beta·C}.
+ *
+ * <p>The implementation is chosen once, on first use: OpenBLAS (see {@link OpenBlasLibrary} for how it is
+ * found), or the naive Java reference when {@code -Dgatun.blas=java} asks for it. Thread count: OpenBLAS's
+ * default (the cores, or OPENBLAS_NUM_THREADS) unless {@code -Dgatun.threads} / {@code GATUN_THREADS} says
+ * otherwise; logged once with the library's configuration.
+ */
+public final class Blas {
+    private static final Logger LOG = LoggerFactory.getLogger(Blas.class);
+    public static final String BACKEND_PROPERTY = "gatun.blas";
+    public static final String THREADS_PROPERTY = "gatun.threads";
+
+    private static final BlasBackend REFERENCE = new JavaBlas();
+
+    private Blas() {}
+
+    /** Holder idiom: loading happens on first use, and a failure becomes a backend that throws, not a broken class. */
+    private static final class Selected {
+        static final BlasBackend BACKEND = select();
+    }
+
+    private static BlasBackend select() {
+        String wanted = System.getProperty(BACKEND_PROPERTY, "openblas").strip().toLowerCase(java.util.Locale.ROOT);
+        if (wanted.equals("java")) {
+            LOG.warn("-D{}=java: using the naive Java reference BLAS (for testing; 50-100x slower than OpenBLAS)",
+                    BACKEND_PROPERTY);
+            return REFERENCE;
+        }
+        if (!wanted.equals("openblas")) {
+            return new UnavailableBlas(new BlasUnavailableException("-D" + BACKEND_PROPERTY + "=" + wanted
+                    + " is not a BLAS Gatun knows: use 'openblas' (default) or 'java'", null));
+        }
+        try {
+            NativeBlas blas = new NativeBlas(OpenBlasLibrary.load());
+            applyThreadSetting(blas);
+            BlasInfo info = blas.info();
+            LOG.info("OpenBLAS {} ({}; core {}), {} threads", info.libraryPath(), info.config(), info.coreName(),
+                    info.threads());
+            return blas;
+        } catch (BlasUnavailableException e) {
+            LOG.error(e.getMessage());
+            return new UnavailableBlas(e);
+        }
+    }
+
+    private static void applyThreadSetting(BlasBackend blas) {
+        String threads = System.getProperty(THREADS_PROPERTY, System.getenv("GATUN_THREADS"));
+        if (threads == null || threads.isBlank()) {
+            return;
+        }
+        try {
+            int n = Integer.parseInt(threads.strip());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            blas.setThreads(n);
+        } catch (NumberFormatException e) {
+            throw new BlasUnavailableException("-D" + THREADS_PROPERTY + " / GATUN_THREADS must be a positive integer, got '"
+                    + threads + "'", e);
+        }
+    }
+
+    static BlasBackend backend() {
+        return Selected.BACKEND;
+    }
+
+    static BlasBackend reference() {
+        return REFERENCE;
+    }
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C} through OpenBLAS (or the selected backend). */
+    public static void gemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta, Tensor C) {
+        gemm(Selected.BACKEND, transA, transB, alpha, A, B, beta, C);
+    }
+
+    /** The same product through the naive Java loops: the oracle tests compare OpenBLAS against. */
+    public static void referenceGemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta,
+                                     Tensor C) {
+        gemm(REFERENCE, transA, transB, alpha, A, B, beta, C);
+    }
+
+    static void gemm(BlasBackend backend, Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B,
+                     double beta, Tensor C) {
+        if (transA == null || transB == null) {
+            throw new IllegalArgumentException("gemm: transpose flags must not be null");
+        }
+        requireMatrix("gemm", "A", A);
+        requireMatrix("gemm", "B", B);
+        requireMatrix("gemm", "C", C);
+        requireSameDType("gemm", A, "A", B, "B");
+        requireSameDType("gemm", A, "A", C, "C");
+        boolean ta = transA.isTransposed();
+        boolean tb = transB.isTransposed();
+        long m = ta ? A.dim(1) : A.dim(0);
+        long k = ta ? A.dim(0) : A.dim(1);
+        long kB = tb ? B.dim(1) : B.dim(0);
+        long n = tb ? B.dim(0) : B.dim(1);
+        if (k != kB) {
+            throw new IllegalArgumentException("gemm: inner dimensions differ: op(A) is " + m + "x" + k + " (A "
+                    + opShape(A, ta) + "), op(B) is " + kB + "x" + n + " (B " + opShape(B, tb) + ")");
+        }
+        if (C.dim(0) != m || C.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: C has shape " + C.shapeString() + " but op(A)·op(B) is " + m + "x"
+                    + n + " (A " + opShape(A, ta) + ", B " + opShape(B, tb) + ")");
+        }
+        requireDisjoint("gemm", C, "C", A, "A");
+        requireDisjoint("gemm", C, "C", B, "B");
+        backend.gemm(A.dtype(), ta, tb, (int) m, (int) n, (int) k, alpha, A.segment(), (int) A.dim(1),
+                B.segment(), (int) B.dim(1), beta, C.segment(), (int) C.dim(1));
+    }
+
+    /** {@code y = alpha·op(A)·x + beta·y}; x and y are contiguous vectors of any rank with the right element count. */
+    public static void gemv(Transpose trans, double alpha, Tensor A, Tensor x, double beta, Tensor y) {
+        if (trans == null) {
+            throw new IllegalArgumentException("gemv: transpose flag must not be null");
+        }
+        requireMatrix("gemv", "A", A);
+        boolean t = trans.isTransposed();
+        long in = t ? A.dim(0) : A.dim(1);
+        long out = t ? A.dim(1) : A.dim(0);
+        requireVector("gemv", "x", x, in, "op(A) " + opShape(A, t));
+        requireVector("gemv", "y", y, out, "op(A) " + opShape(A, t));
+        requireSameDType("gemv", A, "A", x, "x");
+        requireSameDType("gemv", A, "A", y, "y");
+        requireDisjoint("gemv", y, "y", A, "A");
+        requireDisjoint("gemv", y, "y", x, "x");
+        Selected.BACKEND.gemv(A.dtype(), t, (int) A.dim(0), (int) A.dim(1), alpha, A.segment(), (int) A.dim(1),
+                x.segment(), beta, y.segment());
+    }
+
+    /** {@code y += alpha·x}. */
+    public static void axpy(double alpha, Tensor x, Tensor y) {
+        requireUsable("axpy", "x", x);
+        requireVector("axpy", "y", y, x.size(), "x " + x.shapeString());
+        requireSameDType("axpy", x, "x", y, "y");
+        requireDisjoint("axpy", y, "y", x, "x");
+        Selected.BACKEND.axpy(x.dtype(), (int) x.size(), alpha, x.segment(), y.segment());
+    }
+
+    /** {@code x *= alpha}. */
+    public static void scal(double alpha, Tensor x) {
+        requireUsable("scal", "x", x);
+        requireBlasInt("scal", "x", x.size());
+        Selected.BACKEND.scal(x.dtype(), (int) x.size(), alpha, x.segment());
+    }
+
+    /** {@code Σ x_i·y_i}. */
+    public static double dot(Tensor x, Tensor y) {
+        requireUsable("dot", "x", x);
+        requireVector("dot", "y", y, x.size(), "x " + x.shapeString());
+        requireSameDType("dot", x, "x", y, "y");
+        return Selected.BACKEND.dot(x.dtype(), (int) x.size(), x.segment(), y.segment());
+    }
+
+    public static int threads() {
+        return Selected.BACKEND.threads();
+    }
+
+    /** Sets OpenBLAS's thread count for the whole process (it is global in OpenBLAS). */
+    public static void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("BLAS thread count must be >= 1, got " + threads);
+        }
+        Selected.BACKEND.setThreads(threads);
+        LOG.info("BLAS threads set to {}", threads);
+    }
+
+    public static BlasInfo info() {
+        return Selected.BACKEND.info();
+    }
+}

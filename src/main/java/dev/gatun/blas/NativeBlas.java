@@ -1,0 +1,93 @@
+package dev.gatun.blas;
+
+import dev.gatun.bindings.openblas.cblas_h;
+import dev.gatun.tensor.DType;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/** OpenBLAS through the jextract bindings. Only {@link Blas} calls this, after validating every argument. */
+final class NativeBlas implements BlasBackend {
+    private static final int ROW_MAJOR = cblas_h.CblasRowMajor();
+    private static final int NO_TRANS = cblas_h.CblasNoTrans();
+    private static final int TRANS = cblas_h.CblasTrans();
+
+    private final Path libraryPath;
+
+    NativeBlas(Path libraryPath) {
+        this.libraryPath = libraryPath;
+    }
+
+    @Override
+    public String name() {
+        return "openblas";
+    }
+
+    private static int op(boolean transposed) {
+        return transposed ? TRANS : NO_TRANS;
+    }
+
+    @Override
+    public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     MemorySegment a, int lda, MemorySegment b, int ldb, double beta, MemorySegment c, int ldc) {
+        if (dtype == DType.F32) {
+            cblas_h.cblas_sgemm(ROW_MAJOR, op(transA), op(transB), m, n, k, (float) alpha, a, lda, b, ldb, (float) beta, c, ldc);
+        } else {
+            cblas_h.cblas_dgemm(ROW_MAJOR, op(transA), op(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    @Override
+    public void gemv(DType dtype, boolean trans, int m, int n, double alpha, MemorySegment a, int lda,
+                     MemorySegment x, double beta, MemorySegment y) {
+        if (dtype == DType.F32) {
+            cblas_h.cblas_sgemv(ROW_MAJOR, op(trans), m, n, (float) alpha, a, lda, x, 1, (float) beta, y, 1);
+        } else {
+            cblas_h.cblas_dgemv(ROW_MAJOR, op(trans), m, n, alpha, a, lda, x, 1, beta, y, 1);
+        }
+    }
+
+    @Override
+    public void axpy(DType dtype, int n, double alpha, MemorySegment x, MemorySegment y) {
+        if (dtype == DType.F32) {
+            cblas_h.cblas_saxpy(n, (float) alpha, x, 1, y, 1);
+        } else {
+            cblas_h.cblas_daxpy(n, alpha, x, 1, y, 1);
+        }
+    }
+
+    @Override
+    public void scal(DType dtype, int n, double alpha, MemorySegment x) {
+        if (dtype == DType.F32) {
+            cblas_h.cblas_sscal(n, (float) alpha, x, 1);
+        } else {
+            cblas_h.cblas_dscal(n, alpha, x, 1);
+        }
+    }
+
+    @Override
+    public double dot(DType dtype, int n, MemorySegment x, MemorySegment y) {
+        return dtype == DType.F32 ? cblas_h.cblas_sdot(n, x, 1, y, 1) : cblas_h.cblas_ddot(n, x, 1, y, 1);
+    }
+
+    @Override
+    public int threads() {
+        return cblas_h.openblas_get_num_threads();
+    }
+
+    @Override
+    public void setThreads(int threads) {
+        cblas_h.openblas_set_num_threads(threads);
+    }
+
+    @Override
+    public BlasInfo info() {
+        return new BlasInfo(name(), libraryPath.toString(), cString(cblas_h.openblas_get_config()),
+                cString(cblas_h.openblas_get_corename()), threads());
+    }
+
+    private static String cString(MemorySegment pointer) {
+        // jextract types char* as a zero-length segment; widen it to read up to the terminating NUL.
+        return pointer.equals(MemorySegment.NULL) ? "" : pointer.reinterpret(4096).getString(0).strip();
+    }
+}

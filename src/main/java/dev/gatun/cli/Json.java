@@ -1,0 +1,67 @@
+package dev.gatun.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Writes the one JSON object that ends {@code --json} output. Flat values, lists and nested maps only;
+ * the CLI emits JSON and never parses it, so a dependency would buy nothing.
+ */
+final class Json {
+    private Json() {}
+
+    static String object(Map<String, ?> fields) {
+        return fields.entrySet().stream()
+                .map(e -> string(e.getKey()) + ":" + value(e.getValue()))
+                .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    static String value(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Map<?, ?> map) {
+            @SuppressWarnings("unchecked")
+            Map<String, ?> fields = (Map<String, ?>) map;
+            return object(fields);
+        }
+        if (v instanceof List<?> list) {
+            return list.stream().map(Json::value).collect(Collectors.joining(",", "[", "]"));
+        }
+        if (v instanceof double[] array) {
+            return java.util.Arrays.stream(array).mapToObj(Json::value).collect(Collectors.joining(",", "[", "]"));
+        }
+        if (v instanceof Double d) {
+            return Double.isFinite(d) ? d.toString() : "null";
+        }
+        if (v instanceof Float f) {
+            return Float.isFinite(f) ? f.toString() : "null";
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        return string(v.toString());
+    }
+
+    static String string(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}
