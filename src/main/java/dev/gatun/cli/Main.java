@@ -31,6 +31,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; tests call this instead of main. */
     public static int run(String... args) {
+        System.setProperty("java.awt.headless", "true");
         boolean verbose = Arrays.asList(args).contains("--verbose");
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         CommandLine cli = new CommandLine(new Main());
