@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * that allocates per step (an iterator, a copied shape, a boxed list) never gets there.
  */
 class OptimizerAllocationTest {
-    private static final int ROUNDS = 60;
+    private static final int ROUNDS = 200;
     private static final int STEPS_PER_ROUND = 2_000;
 
     @ParameterizedTest
