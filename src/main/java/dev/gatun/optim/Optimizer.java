@@ -1,0 +1,352 @@
+package dev.gatun.optim;
+
+import dev.gatun.kernels.OptimizerKernels;
+import dev.gatun.nn.Parameter;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Shapes;
+import dev.gatun.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Gradient descent and its three refinements as one family (DESIGN §3): momentum is SGD that averages the
+ * gradient ({@code v}), RMSprop scales by the averaged square ({@code s}), Adam does both with bias correction.
+ * Each {@link #step} updates every parameter in one fused pass over (W, dW, state) — see {@link OptimizerKernels}.
+ *
+ * <p>The state {@code v}, {@code s} is allocated, zeroed, on the first step (or {@link #restore}) for the
+ * parameter list seen then, in an arena this optimizer owns and frees in {@link #close}. Later steps must pass a
+ * list of the same length, names, element types and shapes; the memory behind each tensor may change. A steady
+ * step allocates nothing on the Java heap: the list is walked by index and the state is kept in arrays.
+ *
+ * <p>The learning rate is held here and changed with {@link #setLearningRate} (the trainer applies its
+ * {@link LearningRateSchedule} that way). The step counter {@code t} counts completed steps; Adam's bias
+ * correction uses {@code t} = 1 on the first. Not thread-safe: one trainer thread steps an optimizer.
+ */
+public final class Optimizer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Optimizer.class);
+
+    /** Which update rule; decides which state tensors exist per parameter. */
+    public enum Kind {
+        SGD(false, false), MOMENTUM(true, false), RMSPROP(false, true), ADAM(true, true);
+
+        private final boolean hasV;
+        private final boolean hasS;
+
+        Kind(boolean hasV, boolean hasS) {
+            this.hasV = hasV;
+            this.hasS = hasS;
+        }
+
+        /** Whether the rule keeps the averaged gradient {@code v}. */
+        public boolean hasV() {
+            return hasV;
+        }
+
+        /** Whether the rule keeps the averaged squared gradient {@code s}. */
+        public boolean hasS() {
+            return hasS;
+        }
+    }
+
+    public static final double DEFAULT_BETA1 = 0.9;
+    public static final double DEFAULT_BETA2 = 0.999;
+    public static final double DEFAULT_EPSILON = 1e-8;
+
+    private final Kind kind;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final Arena arena = Arena.ofShared();
+    private double learningRate;
+    private long t;
+    private boolean closed;
+
+    // Filled once by bind(): what the parameter list looked like, and the state for each entry (null if unused).
+    private String[] names;
+    private DType[] dtypes;
+    private long[][] shapes;
+    private Tensor[] v;
+    private Tensor[] s;
+
+    private Optimizer(Kind kind, double learningRate, double beta1, double beta2, double epsilon) {
+        this.kind = kind;
+        this.learningRate = OptimizerKernels.requireLearningRate(learningRate);
+        this.beta1 = kind.hasV ? OptimizerKernels.requireBeta("beta1", beta1) : 0;
+        this.beta2 = kind.hasS ? OptimizerKernels.requireBeta("beta2", beta2) : 0;
+        this.epsilon = kind.hasS ? OptimizerKernels.requireEpsilon(epsilon) : 0;
+    }
+
+    /** Plain gradient descent: {@code W −= α·dW}. */
+    public static Optimizer sgd(double learningRate) {
+        return new Optimizer(Kind.SGD, learningRate, 0, 0, 0);
+    }
+
+    /** Course-form momentum: {@code v = β·v + (1−β)·dW; W −= α·v}, β in [0, 1) (β = 0 is SGD). */
+    public static Optimizer momentum(double learningRate, double beta) {
+        return new Optimizer(Kind.MOMENTUM, learningRate, beta, 0, 0);
+    }
+
+    /** Momentum with β = 0.9. */
+    public static Optimizer momentum(double learningRate) {
+        return momentum(learningRate, DEFAULT_BETA1);
+    }
+
+    /** {@code s = β₂·s + (1−β₂)·dW²; W −= α·dW/(√s + ε)}. */
+    public static Optimizer rmsprop(double learningRate, double beta2, double epsilon) {
+        return new Optimizer(Kind.RMSPROP, learningRate, 0, beta2, epsilon);
+    }
+
+    /** RMSprop with β₂ = 0.999, ε = 1e−8. */
+    public static Optimizer rmsprop(double learningRate) {
+        return rmsprop(learningRate, DEFAULT_BETA2, DEFAULT_EPSILON);
+    }
+
+    /** Bias-corrected Adam: {@code W −= α·v̂/(√ŝ + ε)}, {@code v̂ = v/(1−β₁ᵗ)}, {@code ŝ = s/(1−β₂ᵗ)}. */
+    public static Optimizer adam(double learningRate, double beta1, double beta2, double epsilon) {
+        return new Optimizer(Kind.ADAM, learningRate, beta1, beta2, epsilon);
+    }
+
+    /** Adam with β₁ = 0.9, β₂ = 0.999, ε = 1e−8. */
+    public static Optimizer adam(double learningRate) {
+        return adam(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /** Sets α for the following steps; finite and >= 0, else IllegalArgumentException. */
+    public void setLearningRate(double learningRate) {
+        this.learningRate = OptimizerKernels.requireLearningRate(learningRate);
+    }
+
+    /** β₁ (momentum's β); 0 for rules without {@code v}. */
+    public double beta1() {
+        return beta1;
+    }
+
+    /** β₂; 0 for rules without {@code s}. */
+    public double beta2() {
+        return beta2;
+    }
+
+    /** ε; 0 for rules without {@code s}. */
+    public double epsilon() {
+        return epsilon;
+    }
+
+    /** Completed steps: the {@code t} of the last step, 0 before the first. */
+    public long stepCount() {
+        return t;
+    }
+
+    /** Updates every parameter from its gradient with the current learning rate, then counts the step. */
+    public void step(List<Parameter> params) {
+        requireOpen();
+        if (names == null) {
+            bind(params);
+        } else {
+            check(params);
+        }
+        long next = t + 1;
+        double alpha = learningRate;
+        for (int i = 0; i < names.length; i++) {
+            Parameter p = params.get(i);
+            MemorySegment W = p.value().segment();
+            MemorySegment dW = p.grad().segment();
+            DType dtype = dtypes[i];
+            long n = p.value().size();
+            switch (kind) {
+                case SGD -> OptimizerKernels.sgd(dtype, W, dW, n, alpha);
+                case MOMENTUM -> OptimizerKernels.momentum(dtype, W, dW, v[i].segment(), n, alpha, beta1);
+                case RMSPROP -> OptimizerKernels.rmsprop(dtype, W, dW, s[i].segment(), n, alpha, beta2, epsilon);
+                case ADAM -> OptimizerKernels.adam(dtype, W, dW, v[i].segment(), s[i].segment(), n, alpha, beta1,
+                        beta2, epsilon, next);
+            }
+        }
+        t = next;
+    }
+
+    /**
+     * The state tensors, for each parameter in order its {@code v} then its {@code s} (those the rule keeps):
+     * live views of this optimizer's memory, valid until {@link #close}. Empty before the first step.
+     */
+    public List<Tensor> state() {
+        requireOpen();
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; names != null && i < names.length; i++) {
+            if (kind.hasV) {
+                out.add(v[i]);
+            }
+            if (kind.hasS) {
+                out.add(s[i]);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Names for {@link #state()}, entry by entry: the parameter's name + ".v" or ".s" ("W1.v", "W1.s", ...). */
+    public List<String> stateNames() {
+        requireOpen();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; names != null && i < names.length; i++) {
+            if (kind.hasV) {
+                out.add(names[i] + ".v");
+            }
+            if (kind.hasS) {
+                out.add(names[i] + ".s");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Resumes from a checkpoint: binds to {@code params} (or checks them against the list already bound), copies
+     * {@code state} (as {@link #state()} lists it) into this optimizer's state and sets the step counter.
+     */
+    public void restore(List<Parameter> params, long stepCount, List<Tensor> state) {
+        requireOpen();
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        }
+        if (state == null) {
+            throw new IllegalArgumentException("state must not be null");
+        }
+        if (names == null) {
+            bind(params);
+        } else {
+            check(params);
+        }
+        List<Tensor> mine = state();
+        if (state.size() != mine.size()) {
+            throw new IllegalArgumentException(kind + " over " + names.length + " parameters keeps " + mine.size()
+                    + " state tensors " + stateNames() + ", got " + state.size());
+        }
+        for (int k = 0; k < mine.size(); k++) {
+            Tensor from = state.get(k);
+            Tensor to = mine.get(k);
+            if (from == null || from.dtype() != to.dtype() || !sameShape(from, to.shape())) {
+                throw new IllegalArgumentException("state tensor " + k + " (" + stateNames().get(k) + ") must be "
+                        + to.dtype() + " " + to.shapeString() + ", got "
+                        + (from == null ? "null" : from.dtype() + " " + from.shapeString()));
+            }
+        }
+        for (int k = 0; k < mine.size(); k++) {
+            mine.get(k).copyFrom(state.get(k));
+        }
+        t = stepCount;
+    }
+
+    /** Frees the state; later calls throw IllegalStateException. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case SGD -> "SGD(α=" + learningRate + ")";
+            case MOMENTUM -> "Momentum(α=" + learningRate + ", β=" + beta1 + ")";
+            case RMSPROP -> "RMSprop(α=" + learningRate + ", β2=" + beta2 + ", ε=" + epsilon + ")";
+            case ADAM -> "Adam(α=" + learningRate + ", β1=" + beta1 + ", β2=" + beta2 + ", ε=" + epsilon + ")";
+        };
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /** First sight of the parameter list: remember its layout and allocate zeroed state for it. */
+    private void bind(List<Parameter> params) {
+        requireList(params);
+        int count = params.size();
+        String[] boundNames = new String[count];
+        DType[] boundTypes = new DType[count];
+        long[][] boundShapes = new long[count][];
+        for (int i = 0; i < count; i++) {
+            Parameter p = requireParameter(params, i);
+            boundNames[i] = p.name();
+            boundTypes[i] = p.value().dtype();
+            boundShapes[i] = p.value().shape();
+        }
+        Tensor[] boundV = new Tensor[count];
+        Tensor[] boundS = new Tensor[count];
+        long elements = 0;
+        for (int i = 0; i < count; i++) {
+            boundV[i] = kind.hasV ? Tensor.allocate(arena, boundTypes[i], boundShapes[i]) : null;
+            boundS[i] = kind.hasS ? Tensor.allocate(arena, boundTypes[i], boundShapes[i]) : null;
+            elements += params.get(i).value().size();
+        }
+        names = boundNames;
+        dtypes = boundTypes;
+        shapes = boundShapes;
+        v = boundV;
+        s = boundS;
+        log.debug("{} bound to {} parameters ({} elements)", this, count, elements);
+    }
+
+    /** Every later step: the list must still describe the tensors the state was allocated for. */
+    private void check(List<Parameter> params) {
+        requireList(params);
+        if (params.size() != names.length) {
+            throw new IllegalArgumentException(kind + " state was allocated for " + names.length
+                    + " parameters, this step passes " + params.size());
+        }
+        for (int i = 0; i < names.length; i++) {
+            Parameter p = requireParameter(params, i);
+            Tensor W = p.value();
+            if (!Objects.equals(names[i], p.name()) || W.dtype() != dtypes[i] || !sameShape(W, shapes[i])) {
+                throw new IllegalArgumentException("parameter " + i + " is " + p.name() + " " + W.dtype() + " "
+                        + W.shapeString() + " in this step but was " + names[i] + " " + dtypes[i] + " "
+                        + Shapes.format(shapes[i]) + " when the " + kind + " state was allocated");
+            }
+        }
+    }
+
+    private static void requireList(List<Parameter> params) {
+        if (params == null || params.isEmpty()) {
+            throw new IllegalArgumentException("an optimizer step needs a non-empty parameter list, got " + params);
+        }
+    }
+
+    private static Parameter requireParameter(List<Parameter> params, int i) {
+        Parameter p = params.get(i);
+        if (p == null) {
+            throw new IllegalArgumentException("parameter " + i + " is null");
+        }
+        if (!p.value().isAlive() || !p.grad().isAlive()) {
+            throw new IllegalStateException("parameter " + i + " (" + p.name() + "): the arena holding its "
+                    + (p.value().isAlive() ? "gradient" : "value") + " is closed");
+        }
+        return p;
+    }
+
+    /** Compares without {@link Tensor#shape()}, which copies: check() runs every step and must not allocate. */
+    private static boolean sameShape(Tensor tensor, long[] shape) {
+        if (tensor.rank() != shape.length) {
+            return false;
+        }
+        for (int d = 0; d < shape.length; d++) {
+            if (tensor.dim(d) != shape[d]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
