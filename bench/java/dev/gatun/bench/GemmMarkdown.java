@@ -107,10 +107,10 @@ final class GemmMarkdown {
         line("- C: bench/native/sgemm_bench.c calling `cblas_sgemm` (row-major, alpha 1, beta 0) on 64-byte aligned "
                 + "arrays; the best batch. Gatun: `Blas.gemm` (the validating door, GemmBench.squareDoor/mlpDoor). Direct "
                 + "binding: the generated `cblas_h.cblas_sgemm` on the same segments, no checks (squareDirect/mlpDirect). "
-                + "Naive Java: `Blas.referenceGemm`, the reference loops, single-threaded (so measured once); not run at "
-                + "n = 1024 or on the MLP shapes, where a call takes seconds (—).");
-        line("- Java columns are JMH's mean over the measurement iterations (± its 99.9% confidence half-width where "
-                + "there are enough iterations); C is the best of its batches, so Gatun/C slightly favours C.");
+                + "Naive Java: `Blas.referenceGemm`, the reference loops, single-threaded (so measured once), on the "
+                + "square shapes up to n = 256 only (—): at n = 1024 one call takes seconds.");
+        line("- Java columns are JMH's mean over the measurement iterations (Gatun's with JMH's 99.9% confidence "
+                + "half-width, as a percentage); C is the best of its batches, so Gatun/C slightly favours C.");
         line("- GFLOPS = 2·m·n·k / (ns per call). Thread counts are set explicitly on both sides: "
                 + "`--threads N` (openblas_set_num_threads) for C, `-Dgatun.threads=N` via JMH's -jvmArgsAppend for Java.");
         line("- Raw results: " + raw + " (in " + report.out + ").");
@@ -126,17 +126,15 @@ final class GemmMarkdown {
                 .nsPerCall();
     }
 
+    /** GFLOPS with JMH's confidence half-width as a percentage: the relative error of ns per call carries over. */
     private static String gflopsWithError(GemmShape shape, Result<?> result) {
         if (result == null) {
             return "—";
         }
         String value = gflops(shape.gflops(result.getScore()));
         double error = result.getScoreError();
-        if (Double.isNaN(error)) {
-            return value;
-        }
-        // GFLOPS is flops/ns, so a ± e ns error is ± flops·e/ns² GFLOPS to first order.
-        return value + " ± " + gflops(shape.flops() * error / (result.getScore() * result.getScore()));
+        return Double.isNaN(error) ? value
+                : value + String.format(Locale.ROOT, " ±%.0f%%", 100 * error / result.getScore());
     }
 
     private static String nsWithError(Result<?> result) {
