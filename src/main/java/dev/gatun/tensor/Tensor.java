@@ -33,7 +33,7 @@ public final class Tensor {
         if (arena == null || dtype == null) {
             throw new IllegalArgumentException("arena and dtype must not be null");
         }
-        long[] dims = shape.clone();
+        long[] dims = copy(shape);
         long size = Shapes.elementCount(dims);
         long bytes;
         try {
@@ -49,7 +49,7 @@ public final class Tensor {
         if (segment == null || dtype == null) {
             throw new IllegalArgumentException("segment and dtype must not be null");
         }
-        long[] dims = shape.clone();
+        long[] dims = copy(shape);
         long size = Shapes.elementCount(dims);
         long needed = size * dtype.byteSize();
         if (segment.byteSize() < needed) {
@@ -57,6 +57,11 @@ public final class Tensor {
                     + dtype + " tensor of shape " + Shapes.format(dims) + " (" + needed + " bytes)");
         }
         return new Tensor(dtype, dims, size, segment.asSlice(0, needed));
+    }
+
+    /** A private copy of the caller's shape; null stays null so that Shapes.elementCount rejects it by name. */
+    private static long[] copy(long[] shape) {
+        return shape == null ? null : shape.clone();
     }
 
     public static Tensor of(Arena arena, float[] values, long... shape) {
@@ -136,7 +141,7 @@ public final class Tensor {
 
     /** The same memory seen with another shape of the same element count. */
     public Tensor reshape(long... newShape) {
-        long[] dims = newShape.clone();
+        long[] dims = copy(newShape);
         long newSize = Shapes.elementCount(dims);
         if (newSize != size) {
             throw new IllegalArgumentException("cannot reshape " + shapeString() + " (" + size + " elements) to "
