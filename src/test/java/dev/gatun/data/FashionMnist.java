@@ -1,7 +1,6 @@
 package dev.gatun.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -11,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class FashionMnist {
     static final Path DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private static Path cacheDir;
+    /** Under the build directory: reused between runs (keyed by the source's mtime), gone with {@code mvn clean}. */
+    private static final Path CACHE = Path.of("target", "gatun-test-cache");
 
     private FashionMnist() {}
 
@@ -23,17 +23,9 @@ final class FashionMnist {
         return DIRECTORY;
     }
 
-    /** One cache per test JVM, so the files are decompressed once per run and never into the user's home. */
-    static synchronized IdxCache cache() {
-        if (cacheDir == null) {
-            try {
-                cacheDir = Files.createTempDirectory("gatun-test-cache");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            cacheDir.toFile().deleteOnExit();
-        }
-        return IdxCache.at(cacheDir);
+    /** Never the user's home cache: tests must not write outside the build. */
+    static IdxCache cache() {
+        return IdxCache.at(CACHE);
     }
 
     static MnistDirectory load() throws IOException {
