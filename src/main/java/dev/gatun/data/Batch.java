@@ -1,0 +1,132 @@
+package dev.gatun.data;
+
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One mini-batch in buffers the loader owns and reuses: {@link #X()} is {@code (m, n)} float32, one normalised
+ * sample per row; {@link #labels()} holds the {@code m} class indices as int32 in native order; {@link #Y()} gives
+ * the one-hot rows {@code (m, classes)} on demand.
+ *
+ * <p>Valid until the next batch is requested from the same {@link Batches} (DESIGN §3 Ownership): the loader then
+ * refills these buffers. Copy what must outlive that. Every view here is made once, so handing out a batch
+ * allocates nothing.
+ */
+public final class Batch {
+    private final Tensor fullX;
+    private final Tensor partialX;
+    private final MemorySegment fullLabels;
+    private final MemorySegment partialLabels;
+    private final int[] samples;
+    private final Arena arena;
+    private final int classes;
+
+    private Tensor fullY;
+    private Tensor partialY;
+    private boolean yFilled;
+
+    private int size;
+    private int epoch;
+    private int index;
+
+    /** Buffers for {@code capacity} rows, plus views of the first {@code partialRows} when that is > 0. */
+    Batch(Arena arena, int capacity, int partialRows, int features, int classes) {
+        this.arena = arena;
+        this.classes = classes;
+        this.fullX = Tensor.allocate(arena, DType.F32, capacity, features);
+        this.partialX = partialRows > 0 ? fullX.rowSlice(0, partialRows) : null;
+        this.fullLabels = arena.allocate(ValueLayout.JAVA_INT, capacity);
+        this.partialLabels = partialRows > 0 ? fullLabels.asSlice(0, 4L * partialRows) : null;
+        this.samples = new int[capacity];
+    }
+
+    /** Samples in this batch: the batch size, or fewer for a kept last partial batch. */
+    public int size() {
+        return size;
+    }
+
+    /** Epoch this batch belongs to (counting from the loader's first epoch). */
+    public int epoch() {
+        return epoch;
+    }
+
+    /** Position of this batch in its epoch, from 0. */
+    public int index() {
+        return index;
+    }
+
+    /** The inputs, {@code (m, n)} float32: conversion, normalisation and any augmentation already applied. */
+    public Tensor X() {
+        return size == fullX.rows() ? fullX : partialX;
+    }
+
+    /** The {@code m} class indices as int32 (native order), in row order. */
+    public MemorySegment labels() {
+        return size == fullX.rows() ? fullLabels : partialLabels;
+    }
+
+    public int label(int row) {
+        return fullLabels.getAtIndex(ValueLayout.JAVA_INT, checkRow(row));
+    }
+
+    /** Index in the data set of the sample in {@code row}. */
+    public int sample(int row) {
+        return samples[checkRow(row)];
+    }
+
+    /**
+     * The labels as one-hot rows, {@code (m, classes)} float32, filled on the first call for this batch (the buffer
+     * itself is allocated on the first call ever, then reused).
+     */
+    public Tensor Y() {
+        if (fullY == null) {
+            fullY = Tensor.allocate(arena, DType.F32, fullX.rows(), classes);
+            partialY = partialX == null ? null : fullY.rowSlice(0, partialX.rows());
+        }
+        Tensor y = size == fullX.rows() ? fullY : partialY;
+        if (!yFilled) {
+            y.zero();
+            for (int row = 0; row < size; row++) {
+                y.segment().setAtIndex(ValueLayout.JAVA_FLOAT, (long) row * classes + label(row), 1f);
+            }
+            yFilled = true;
+        }
+        return y;
+    }
+
+    /** Called by the filler before it writes: the new contents belong to batch {@code index} of {@code epoch}. */
+    void reset(int newSize, int newEpoch, int newIndex) {
+        size = newSize;
+        epoch = newEpoch;
+        index = newIndex;
+        yFilled = false;
+    }
+
+    Tensor fullX() {
+        return fullX;
+    }
+
+    int[] samples() {
+        return samples;
+    }
+
+    MemorySegment fullLabels() {
+        return fullLabels;
+    }
+
+    private int checkRow(int row) {
+        if (row < 0 || row >= size) {
+            throw new IndexOutOfBoundsException("row " + row + " of a batch of " + size);
+        }
+        return row;
+    }
+
+    @Override
+    public String toString() {
+        return "Batch[epoch " + epoch + ", batch " + index + ", " + size + " samples]";
+    }
+}

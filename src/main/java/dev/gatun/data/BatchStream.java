@@ -1,0 +1,88 @@
+package dev.gatun.data;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The endless sequence of batches a {@link Batches} hands out: batch {@code k} is batch {@code k mod B} of epoch
+ * {@code first + k / B}, gathered in the order of that epoch's permutation. Filling a batch allocates nothing:
+ * the permutation array is reused, and every random draw comes from a {@link SplitMix} reseeded in place.
+ */
+final class BatchStream {
+    /** Separates the augmentation draws from the shuffle draws of the same seed. */
+    private static final long AUGMENT_SALT = 0x5DEECE66DL;
+
+    private final DataSet data;
+    private final int batchSize;
+    private final int batchesPerEpoch;
+    private final int firstEpoch;
+    private final boolean shuffle;
+    private final long seed;
+    private final float[] scale;
+    private final float[] shift;
+    private final Augmenter augmenter;
+    private final int[] order;
+    private final SplitMix shuffleRng = new SplitMix(0);
+    private int orderEpoch = -1;
+
+    BatchStream(DataSet data, int batchSize, int batchesPerEpoch, int firstEpoch, boolean shuffle, long seed,
+                Normalization normalization, Augmenter augmenter) {
+        this.data = data;
+        this.batchSize = batchSize;
+        this.batchesPerEpoch = batchesPerEpoch;
+        this.firstEpoch = firstEpoch;
+        this.shuffle = shuffle;
+        this.seed = seed;
+        this.scale = normalization.scale();
+        this.shift = normalization.shift();
+        this.augmenter = augmenter;
+        this.order = new int[data.size()];
+    }
+
+    /** Writes batch number {@code k} of the stream into {@code batch}. */
+    void fill(Batch batch, long k) {
+        if (!data.isOpen()) {
+            throw new IllegalStateException("data set " + data.name() + " is closed: its files were unmapped before"
+                    + " batch " + k + " could be gathered");
+        }
+        int epoch = Math.toIntExact(firstEpoch + k / batchesPerEpoch);
+        int index = (int) (k % batchesPerEpoch);
+        if (epoch != orderEpoch) {
+            reorder(epoch);
+        }
+        int from = index * batchSize;
+        int m = Math.min(batchSize, data.size() - from);
+        batch.reset(m, epoch, index);
+        if (augmenter != null) {
+            augmenter.startBatch(SplitMix.derive(SplitMix.derive(seed ^ AUGMENT_SALT, epoch), index));
+        }
+        MemorySegment pixels = data.pixelBody();
+        MemorySegment x = batch.fullX().segment();
+        MemorySegment labels = batch.fullLabels();
+        int[] samples = batch.samples();
+        int features = data.features();
+        for (int row = 0; row < m; row++) {
+            int sample = order[from + row];
+            samples[row] = sample;
+            labels.setAtIndex(ValueLayout.JAVA_INT, row, data.label(sample));
+            long rowOut = 4L * row * features;
+            if (augmenter == null) {
+                RowKernels.bytesToFloats(pixels, data.pixelOffset(sample), x, rowOut, features, scale, shift, 0);
+            } else {
+                augmenter.gather(pixels, data.pixelOffset(sample), x, rowOut, scale, shift);
+            }
+        }
+    }
+
+    /** Epoch {@code e}'s order: the identity, or a Fisher-Yates shuffle seeded by (seed, e) alone. */
+    private void reorder(int epoch) {
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            shuffleRng.reseed(SplitMix.derive(seed, epoch));
+            shuffleRng.shuffle(order, order.length);
+        }
+        orderEpoch = epoch;
+    }
+}

@@ -1,0 +1,199 @@
+package dev.gatun.data;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Where gzipped IDX files are decompressed, once, so that they can be memory-mapped like plain ones.
+ *
+ * <p>A cache file is keyed by the source's real path, size and modification time: a changed source gets a new
+ * entry, an unchanged one is never decompressed twice. The stream is validated while it is decompressed (header,
+ * then exactly the body the header promises), and the result appears under its final name by an atomic rename, so
+ * a reader never maps a half-written or invalid file, and two processes racing on one source both end with the
+ * same bytes. Entries for old versions of a source are left behind; delete the directory to reclaim them.
+ *
+ * <p>Location: {@link #at(Path)} explicitly, else the {@value #PROPERTY} system property, else the
+ * {@value #ENV} environment variable, else {@code ~/.cache/gatun}. Files go in its {@code idx/} subdirectory.
+ */
+public final class IdxCache {
+    public static final String PROPERTY = "gatun.cache";
+    public static final String ENV = "GATUN_CACHE";
+
+    private static final Logger LOG = LoggerFactory.getLogger(IdxCache.class);
+    private static final int COPY_BUFFER = 1 << 16;
+
+    private final Path root;
+
+    private IdxCache(Path root) {
+        this.root = root;
+    }
+
+    /** A cache rooted at {@code dir} (created when first needed). */
+    public static IdxCache at(Path dir) {
+        if (dir == null) {
+            throw new IllegalArgumentException("cache directory must not be null");
+        }
+        return new IdxCache(dir.toAbsolutePath());
+    }
+
+    /** The cache the system property, the environment or the default names, in that order. */
+    public static IdxCache defaultCache() {
+        String property = System.getProperty(PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return at(Path.of(property));
+        }
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) {
+            return at(Path.of(env));
+        }
+        return at(Path.of(System.getProperty("user.home"), ".cache", "gatun"));
+    }
+
+    /** The cache root (the {@code idx/} entries live below it). */
+    public Path directory() {
+        return root;
+    }
+
+    /**
+     * The decompressed, validated form of {@code gzFile}, decompressing it now unless an entry for this exact
+     * version of the source exists already.
+     */
+    public Path decompressed(Path gzFile) throws IOException {
+        BasicFileAttributes attributes = attributesOf(gzFile);
+        Path entry = entryFor(gzFile, attributes);
+        if (Files.isRegularFile(entry)) {
+            return entry;
+        }
+        Files.createDirectories(entry.getParent());
+        Path temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".partial");
+        try {
+            long bytes = decompressValidated(gzFile, temporary);
+            moveIntoPlace(temporary, entry);
+            LOG.info("decompressed {} into {} ({} bytes)", gzFile, entry, bytes);
+            return entry;
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Forgets the entry for {@code gzFile} (used when a cached file turns out damaged). */
+    void evict(Path gzFile) throws IOException {
+        Files.deleteIfExists(entryFor(gzFile, attributesOf(gzFile)));
+    }
+
+    static BasicFileAttributes attributesOf(Path file) throws IOException {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                throw new DataFileException(file, "file", DataFileException.NO_OFFSET, "a regular file",
+                        attributes.isDirectory() ? "a directory" : "something else");
+            }
+            return attributes;
+        } catch (NoSuchFileException missing) {
+            throw new DataFileException(file, "file", DataFileException.NO_OFFSET, "an existing file", "no such file",
+                    missing);
+        }
+    }
+
+    private Path entryFor(Path gzFile, BasicFileAttributes attributes) throws IOException {
+        String key = gzFile.toRealPath() + "\n" + attributes.size() + "\n"
+                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        String name = gzFile.getFileName().toString();
+        String stem = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+        return root.resolve("idx").resolve(stem + "." + sha256Prefix(key) + ".idx");
+    }
+
+    private static String sha256Prefix(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("every JDK provides SHA-256", impossible);
+        }
+    }
+
+    /** Copies header and body into {@code target}, failing on any stream or format problem; returns the size. */
+    private static long decompressValidated(Path gzFile, Path target) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(gzFile), COPY_BUFFER);
+             OutputStream out = Files.newOutputStream(target)) {
+            IdxHeader header = IdxHeader.read(gzFile, in);
+            requireSpace(gzFile, target.getParent(), header.fileBytes());
+            writeHeader(out, header);
+            long body = copyAtMost(in, out, header.bodyBytes() + 1);
+            if (body > header.bodyBytes()) {
+                throw new DataFileException(gzFile, "body (decompressed)", header.headerBytes(),
+                        header.bodyBytes() + " bytes for " + header, "more: the stream is longer than its header says");
+            }
+            header.requireLength(gzFile, header.headerBytes() + body);
+            return header.fileBytes();
+        } catch (ZipException | EOFException broken) {
+            throw new DataFileException(gzFile, "gzip stream", DataFileException.NO_OFFSET, "a complete gzip stream",
+                    broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+        }
+    }
+
+    private static void writeHeader(OutputStream out, IdxHeader header) throws IOException {
+        byte[] bytes = new byte[(int) header.headerBytes()];
+        bytes[IdxHeader.TYPE_OFFSET] = (byte) header.type().code();
+        bytes[IdxHeader.RANK_OFFSET] = (byte) header.rank();
+        for (int i = 0; i < header.rank(); i++) {
+            long d = header.dim(i);
+            int at = IdxHeader.DIMS_OFFSET + 4 * i;
+            bytes[at] = (byte) (d >>> 24);
+            bytes[at + 1] = (byte) (d >>> 16);
+            bytes[at + 2] = (byte) (d >>> 8);
+            bytes[at + 3] = (byte) d;
+        }
+        out.write(bytes);
+    }
+
+    /** Copies until end of stream or {@code limit} bytes, whichever comes first: a bomb cannot fill the disk. */
+    private static long copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
+        byte[] buffer = new byte[COPY_BUFFER];
+        long copied = 0;
+        while (copied < limit) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - copied));
+            if (n < 0) {
+                break;
+            }
+            out.write(buffer, 0, n);
+            copied += n;
+        }
+        return copied;
+    }
+
+    private static void requireSpace(Path gzFile, Path dir, long bytes) throws IOException {
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        if (usable < bytes) {
+            throw new DataFileException(gzFile, "dimensions (decompressed size)", IdxHeader.DIMS_OFFSET,
+                    "at most the " + usable + " bytes free in the cache " + dir, bytes + " bytes");
+        }
+    }
+
+    private static void moveIntoPlace(Path temporary, Path entry) throws IOException {
+        try {
+            Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException unsupported) {
+            throw new IOException("cache directory " + entry.getParent()
+                    + " does not support atomic renames; point " + PROPERTY + " or " + ENV + " at a local disk", unsupported);
+        }
+    }
+}

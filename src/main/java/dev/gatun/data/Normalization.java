@@ -1,0 +1,232 @@
+package dev.gatun.data;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * How raw features (pixel values 0–255) become network inputs (course 5.5.1): {@code x' = (x − mean)/std}, with
+ * the statistics computed on the training split only and reused unchanged for dev, test and inference.
+ *
+ * <p>The stored form is {@link #mode()}, {@link #mean()} and {@link #std()} in the raw units: one value each for
+ * {@link Mode#NONE} (0, 1), {@link Mode#SCALE_TO_UNIT} (0, 255) and {@link Mode#STANDARDIZE_GLOBAL}, one per
+ * feature for {@link Mode#STANDARDIZE_PER_FEATURE}. A model file stores exactly that and rebuilds the object with
+ * {@link #of}. Internally every mode is the same per-feature map {@code x·scale + shift}, so batch assembly and
+ * inference do identical arithmetic. A feature that is constant in the training data (std 0, such as MNIST's
+ * always-black corners) gets std 1: it is centred, never divided by zero.
+ *
+ * <p>Immutable and thread-safe; the {@code apply} methods allocate nothing.
+ */
+public final class Normalization {
+    public enum Mode {
+        /** Raw values, unchanged. */
+        NONE,
+        /** {@code x/255}: unsigned bytes to [0, 1]. */
+        SCALE_TO_UNIT,
+        /** One mean and std over every feature of every training sample. */
+        STANDARDIZE_GLOBAL,
+        /** A mean and std per feature (pixel position), over the training samples. */
+        STANDARDIZE_PER_FEATURE
+    }
+
+    private static final float BYTE_MAX = 255f;
+
+    private final Mode mode;
+    private final int features;
+    private final float[] mean;
+    private final float[] std;
+    private final float[] scale;
+    private final float[] shift;
+
+    private Normalization(Mode mode, int features, float[] mean, float[] std) {
+        this.mode = mode;
+        this.features = features;
+        this.mean = mean;
+        this.std = std;
+        this.scale = new float[features];
+        this.shift = new float[features];
+        for (int j = 0; j < features; j++) {
+            double m = mean[mean.length == 1 ? 0 : j];
+            double s = std[std.length == 1 ? 0 : j];
+            scale[j] = (float) (1.0 / s);
+            shift[j] = (float) (-m / s);
+        }
+    }
+
+    public static Normalization none(int features) {
+        return new Normalization(Mode.NONE, requireFeatures(features), new float[] {0f}, new float[] {1f});
+    }
+
+    public static Normalization scaleToUnit(int features) {
+        return new Normalization(Mode.SCALE_TO_UNIT, requireFeatures(features), new float[] {0f}, new float[] {BYTE_MAX});
+    }
+
+    public static Normalization standardizeGlobal(DataSet train) {
+        return fit(Mode.STANDARDIZE_GLOBAL, train);
+    }
+
+    public static Normalization standardizePerFeature(DataSet train) {
+        return fit(Mode.STANDARDIZE_PER_FEATURE, train);
+    }
+
+    /** The normalisation of {@code mode}, with statistics from {@code train} where the mode needs them. */
+    public static Normalization fit(Mode mode, DataSet train) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(train, "train");
+        return switch (mode) {
+            case NONE -> none(train.features());
+            case SCALE_TO_UNIT -> scaleToUnit(train.features());
+            case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> fromSums(mode, train.size(), FeatureSums.of(train));
+        };
+    }
+
+    /**
+     * Rebuilds a stored normalisation (from a model file), checking it: {@code mean} and {@code std} hold one value,
+     * or one per feature for {@link Mode#STANDARDIZE_PER_FEATURE}; every value is finite and every std positive.
+     */
+    public static Normalization of(Mode mode, int features, float[] mean, float[] std) {
+        Objects.requireNonNull(mode, "mode");
+        requireFeatures(features);
+        int expected = mode == Mode.STANDARDIZE_PER_FEATURE ? features : 1;
+        if (mean == null || std == null || mean.length != expected || std.length != expected) {
+            throw new IllegalArgumentException("normalisation " + mode + " for " + features + " features needs mean and"
+                    + " std of length " + expected + ", got " + (mean == null ? "null" : mean.length) + " and "
+                    + (std == null ? "null" : std.length));
+        }
+        for (int j = 0; j < expected; j++) {
+            if (!Float.isFinite(mean[j]) || !Float.isFinite(std[j]) || std[j] <= 0f) {
+                throw new IllegalArgumentException("normalisation " + mode + ": feature " + j + " needs a finite mean"
+                        + " and a finite positive std, got mean " + mean[j] + ", std " + std[j]);
+            }
+        }
+        if ((mode == Mode.NONE && (mean[0] != 0f || std[0] != 1f))
+                || (mode == Mode.SCALE_TO_UNIT && (mean[0] != 0f || std[0] != BYTE_MAX))) {
+            throw new IllegalArgumentException("normalisation " + mode + " is mean 0, std "
+                    + (mode == Mode.NONE ? "1" : "255") + "; got mean " + mean[0] + ", std " + std[0]);
+        }
+        return new Normalization(mode, features, mean.clone(), std.clone());
+    }
+
+    private static Normalization fromSums(Mode mode, int n, FeatureSums sums) {
+        int features = sums.sum().length;
+        if (mode == Mode.STANDARDIZE_GLOBAL) {
+            double total = 0;
+            double totalSq = 0;
+            for (int j = 0; j < features; j++) {
+                total += sums.sum()[j];
+                totalSq += sums.sumSq()[j];
+            }
+            double count = (double) n * features;
+            return new Normalization(mode, features, new float[] {(float) (total / count)},
+                    new float[] {stdOf(count, total, totalSq)});
+        }
+        float[] mean = new float[features];
+        float[] std = new float[features];
+        for (int j = 0; j < features; j++) {
+            mean[j] = (float) (sums.sum()[j] / n);
+            std[j] = stdOf(n, sums.sum()[j], sums.sumSq()[j]);
+        }
+        return new Normalization(mode, features, mean, std);
+    }
+
+    /**
+     * Population std from exact sums: {@code (n·Σx² − (Σx)²)/n²} keeps the two big terms integers (exact in double
+     * for MNIST-sized data), so a constant feature gets exactly 0 and then the fallback 1.
+     */
+    private static float stdOf(double n, double sum, double sumSq) {
+        double variance = Math.max(0.0, (n * sumSq - sum * sum) / (n * n));
+        float std = (float) Math.sqrt(variance);
+        return std > 0f ? std : 1f;
+    }
+
+    private static int requireFeatures(int features) {
+        if (features < 1) {
+            throw new IllegalArgumentException("a normalisation needs at least one feature, got " + features);
+        }
+        return features;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public int features() {
+        return features;
+    }
+
+    /** Means in raw units (a copy): one value, or one per feature. */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /** Standard deviations in raw units (a copy): one value, or one per feature. */
+    public float[] std() {
+        return std.clone();
+    }
+
+    /**
+     * Normalises one row of {@link #features()} raw float32 values from {@code rowIn} into {@code rowOut} (native
+     * order; the two may be the same segment). For the inference server: allocation-free.
+     */
+    public void apply(MemorySegment rowIn, MemorySegment rowOut) {
+        long bytes = 4L * features;
+        if (rowIn.byteSize() < bytes || rowOut.byteSize() < bytes) {
+            throw new IllegalArgumentException("normalisation of " + features + " features needs rows of " + bytes
+                    + " bytes, got input of " + rowIn.byteSize() + " and output of " + rowOut.byteSize());
+        }
+        RowKernels.affine(rowIn, 0, rowOut, 0, features, scale, shift);
+    }
+
+    /** The heap-array form of {@link #apply(MemorySegment, MemorySegment)}; {@code in} and {@code out} may be one array. */
+    public void apply(float[] in, float[] out) {
+        if (in.length != features || out.length != features) {
+            throw new IllegalArgumentException("normalisation of " + features + " features needs rows of that length,"
+                    + " got " + in.length + " and " + out.length);
+        }
+        RowKernels.affine(in, out, features, scale, shift);
+    }
+
+    /**
+     * Normalises one row of raw unsigned bytes (as stored in an IDX file) starting at {@code pixelOffset} in
+     * {@code pixels} into float32 at {@code outOffset} in {@code out}: conversion and normalisation in one pass.
+     */
+    public void applyBytes(MemorySegment pixels, long pixelOffset, MemorySegment out, long outOffset) {
+        if (pixelOffset < 0 || outOffset < 0 || pixels.byteSize() - pixelOffset < features
+                || out.byteSize() - outOffset < 4L * features) {
+            throw new IllegalArgumentException("normalisation of " + features + " features needs " + features
+                    + " bytes at " + pixelOffset + " of a " + pixels.byteSize() + "-byte input and " + 4L * features
+                    + " bytes at " + outOffset + " of a " + out.byteSize() + "-byte output");
+        }
+        RowKernels.bytesToFloats(pixels, pixelOffset, out, outOffset, features, scale, shift, 0);
+    }
+
+    /** Per-feature multipliers {@code 1/std} (shared, not copied: callers in this package only read it). */
+    float[] scale() {
+        return scale;
+    }
+
+    /** Per-feature offsets {@code −mean/std}; also the normalised value of a raw 0 (padding). */
+    float[] shift() {
+        return shift;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Normalization other && mode == other.mode && features == other.features
+                && Arrays.equals(mean, other.mean) && Arrays.equals(std, other.std);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(mode, features, Arrays.hashCode(mean), Arrays.hashCode(std));
+    }
+
+    @Override
+    public String toString() {
+        return switch (mode) {
+            case NONE, SCALE_TO_UNIT -> "Normalization[" + mode + "]";
+            case STANDARDIZE_GLOBAL -> "Normalization[" + mode + ": mean " + mean[0] + ", std " + std[0] + "]";
+            case STANDARDIZE_PER_FEATURE -> "Normalization[" + mode + " over " + features + " features]";
+        };
+    }
+}
