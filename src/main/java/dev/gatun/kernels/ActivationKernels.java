@@ -116,6 +116,12 @@ public final class ActivationKernels {
         }
     }
 
+    /*
+     * One loop per activation family, with the formula written inside it: a helper taking or returning vectors
+     * gets compiled on its own, is then too large to inline, and boxes every vector it is passed.
+     * Piecewise linear: g(z) = z > 0 ? z : slope·z, g' = a > 0 ? 1 : slope. Logistic: g(z) = scale/(1 + e^(−steepness·z))
+     * + offset, g' = (steepness/scale)·(a − offset)·(scale + offset − a). See Activation.
+     */
     static final class F32 {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
         private static final ByteOrder O = ByteOrder.nativeOrder();
@@ -123,45 +129,59 @@ public final class ActivationKernels {
 
         private F32() {}
 
-        /** g(z) on a vector, by family (see {@link Activation}). */
-        static FloatVector apply(Activation g, FloatVector z) {
-            if (g.logistic) {
-                FloatVector e = z.mul((float) -g.steepness).lanewise(VectorOperators.EXP);
-                return FloatVector.broadcast(S, (float) g.scale).div(e.add(1f)).add((float) g.offset);
-            }
-            return z.blend(z.mul((float) g.slope), z.compare(VectorOperators.LE, 0f));
-        }
-
-        /** dA ⊙ g' with g' from the output a. */
-        static FloatVector derivativeTimes(Activation g, FloatVector dA, FloatVector a) {
-            if (g.logistic) {
-                float offset = (float) g.offset;
-                return dA.mul((float) (g.steepness / g.scale)).mul(a.sub(offset))
-                        .mul(FloatVector.broadcast(S, (float) (g.scale + g.offset)).sub(a));
-            }
-            return dA.blend(dA.mul((float) g.slope), a.compare(VectorOperators.LE, 0f));
-        }
-
-        /** a[i, j] = g(z[i, j] + shift[j]), shift optional; rows of any length, the last vector of a row masked. */
+        /** a[i, j] = g(z[i, j] + shift[j]), shift optional; the last vector of each row masked. */
         static void affine(Activation g, MemorySegment z, MemorySegment shift, MemorySegment a, long rows, long cols) {
+            if (g.logistic) {
+                affineLogistic((float) g.scale, (float) -g.steepness, (float) g.offset, z, shift, a, rows, cols);
+            } else {
+                affineLinear((float) g.slope, z, shift, a, rows, cols);
+            }
+        }
+
+        private static void affineLinear(float slope, MemorySegment z, MemorySegment shift, MemorySegment a, long rows, long cols) {
             long bound = S.loopBound(cols);
+            VectorMask<Float> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
                 long row = i * cols * BYTES;
-                long j = 0;
-                for (; j < bound; j += S.length()) {
+                for (long j = 0; j < bound; j += S.length()) {
                     FloatVector v = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O);
                     if (shift != null) {
                         v = v.add(FloatVector.fromMemorySegment(S, shift, j * BYTES, O));
                     }
-                    apply(g, v).intoMemorySegment(a, row + j * BYTES, O);
+                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoMemorySegment(a, row + j * BYTES, O);
                 }
-                if (j < cols) {
-                    VectorMask<Float> tail = S.indexInRange(j, cols);
-                    FloatVector v = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O, tail);
+                if (bound < cols) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
                     if (shift != null) {
-                        v = v.add(FloatVector.fromMemorySegment(S, shift, j * BYTES, O, tail));
+                        v = v.add(FloatVector.fromMemorySegment(S, shift, bound * BYTES, O, tail));
                     }
-                    apply(g, v).intoMemorySegment(a, row + j * BYTES, O, tail);
+                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0f)).intoMemorySegment(a, row + bound * BYTES, O, tail);
+                }
+            }
+        }
+
+        private static void affineLogistic(float scale, float minusSteepness, float offset, MemorySegment z, MemorySegment shift,
+                                           MemorySegment a, long rows, long cols) {
+            long bound = S.loopBound(cols);
+            VectorMask<Float> tail = S.indexInRange(bound, cols);
+            FloatVector top = FloatVector.broadcast(S, scale);
+            for (long i = 0; i < rows; i++) {
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O);
+                    if (shift != null) {
+                        v = v.add(FloatVector.fromMemorySegment(S, shift, j * BYTES, O));
+                    }
+                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1f)).add(offset)
+                            .intoMemorySegment(a, row + j * BYTES, O);
+                }
+                if (bound < cols) {
+                    FloatVector v = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
+                    if (shift != null) {
+                        v = v.add(FloatVector.fromMemorySegment(S, shift, bound * BYTES, O, tail));
+                    }
+                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1f)).add(offset)
+                            .intoMemorySegment(a, row + bound * BYTES, O, tail);
                 }
             }
         }
@@ -169,10 +189,24 @@ public final class ActivationKernels {
         /** Whole vectors only; returns where the scalar tail starts. */
         static long backward(Activation g, MemorySegment dA, MemorySegment a, MemorySegment dZ, long n) {
             long bound = S.loopBound(n);
-            for (long i = 0; i < bound; i += S.length()) {
-                long off = i * BYTES;
-                derivativeTimes(g, FloatVector.fromMemorySegment(S, dA, off, O), FloatVector.fromMemorySegment(S, a, off, O))
-                        .intoMemorySegment(dZ, off, O);
+            if (g.logistic) {
+                float factor = (float) (g.steepness / g.scale);
+                float offset = (float) g.offset;
+                FloatVector top = FloatVector.broadcast(S, (float) (g.scale + g.offset));
+                for (long i = 0; i < bound; i += S.length()) {
+                    long off = i * BYTES;
+                    FloatVector d = FloatVector.fromMemorySegment(S, dA, off, O);
+                    FloatVector out = FloatVector.fromMemorySegment(S, a, off, O);
+                    d.mul(factor).mul(out.sub(offset)).mul(top.sub(out)).intoMemorySegment(dZ, off, O);
+                }
+            } else {
+                float slope = (float) g.slope;
+                for (long i = 0; i < bound; i += S.length()) {
+                    long off = i * BYTES;
+                    FloatVector d = FloatVector.fromMemorySegment(S, dA, off, O);
+                    FloatVector out = FloatVector.fromMemorySegment(S, a, off, O);
+                    d.blend(d.mul(slope), out.compare(VectorOperators.LE, 0f)).intoMemorySegment(dZ, off, O);
+                }
             }
             return bound;
         }
@@ -185,51 +219,80 @@ public final class ActivationKernels {
 
         private F64() {}
 
-        static DoubleVector apply(Activation g, DoubleVector z) {
-            if (g.logistic) {
-                DoubleVector e = z.mul(-g.steepness).lanewise(VectorOperators.EXP);
-                return DoubleVector.broadcast(S, g.scale).div(e.add(1.0)).add(g.offset);
-            }
-            return z.blend(z.mul(g.slope), z.compare(VectorOperators.LE, 0.0));
-        }
-
-        static DoubleVector derivativeTimes(Activation g, DoubleVector dA, DoubleVector a) {
-            if (g.logistic) {
-                return dA.mul(g.steepness / g.scale).mul(a.sub(g.offset))
-                        .mul(DoubleVector.broadcast(S, g.scale + g.offset).sub(a));
-            }
-            return dA.blend(dA.mul(g.slope), a.compare(VectorOperators.LE, 0.0));
-        }
-
         static void affine(Activation g, MemorySegment z, MemorySegment shift, MemorySegment a, long rows, long cols) {
+            if (g.logistic) {
+                affineLogistic(g.scale, -g.steepness, g.offset, z, shift, a, rows, cols);
+            } else {
+                affineLinear(g.slope, z, shift, a, rows, cols);
+            }
+        }
+
+        private static void affineLinear(double slope, MemorySegment z, MemorySegment shift, MemorySegment a, long rows, long cols) {
             long bound = S.loopBound(cols);
+            VectorMask<Double> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
                 long row = i * cols * BYTES;
-                long j = 0;
-                for (; j < bound; j += S.length()) {
+                for (long j = 0; j < bound; j += S.length()) {
                     DoubleVector v = DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O);
                     if (shift != null) {
                         v = v.add(DoubleVector.fromMemorySegment(S, shift, j * BYTES, O));
                     }
-                    apply(g, v).intoMemorySegment(a, row + j * BYTES, O);
+                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0.0)).intoMemorySegment(a, row + j * BYTES, O);
                 }
-                if (j < cols) {
-                    VectorMask<Double> tail = S.indexInRange(j, cols);
-                    DoubleVector v = DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O, tail);
+                if (bound < cols) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
                     if (shift != null) {
-                        v = v.add(DoubleVector.fromMemorySegment(S, shift, j * BYTES, O, tail));
+                        v = v.add(DoubleVector.fromMemorySegment(S, shift, bound * BYTES, O, tail));
                     }
-                    apply(g, v).intoMemorySegment(a, row + j * BYTES, O, tail);
+                    v.blend(v.mul(slope), v.compare(VectorOperators.LE, 0.0)).intoMemorySegment(a, row + bound * BYTES, O, tail);
+                }
+            }
+        }
+
+        private static void affineLogistic(double scale, double minusSteepness, double offset, MemorySegment z, MemorySegment shift,
+                                           MemorySegment a, long rows, long cols) {
+            long bound = S.loopBound(cols);
+            VectorMask<Double> tail = S.indexInRange(bound, cols);
+            DoubleVector top = DoubleVector.broadcast(S, scale);
+            for (long i = 0; i < rows; i++) {
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O);
+                    if (shift != null) {
+                        v = v.add(DoubleVector.fromMemorySegment(S, shift, j * BYTES, O));
+                    }
+                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1.0)).add(offset)
+                            .intoMemorySegment(a, row + j * BYTES, O);
+                }
+                if (bound < cols) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
+                    if (shift != null) {
+                        v = v.add(DoubleVector.fromMemorySegment(S, shift, bound * BYTES, O, tail));
+                    }
+                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1.0)).add(offset)
+                            .intoMemorySegment(a, row + bound * BYTES, O, tail);
                 }
             }
         }
 
         static long backward(Activation g, MemorySegment dA, MemorySegment a, MemorySegment dZ, long n) {
             long bound = S.loopBound(n);
-            for (long i = 0; i < bound; i += S.length()) {
-                long off = i * BYTES;
-                derivativeTimes(g, DoubleVector.fromMemorySegment(S, dA, off, O), DoubleVector.fromMemorySegment(S, a, off, O))
-                        .intoMemorySegment(dZ, off, O);
+            if (g.logistic) {
+                double factor = g.steepness / g.scale;
+                DoubleVector top = DoubleVector.broadcast(S, g.scale + g.offset);
+                for (long i = 0; i < bound; i += S.length()) {
+                    long off = i * BYTES;
+                    DoubleVector d = DoubleVector.fromMemorySegment(S, dA, off, O);
+                    DoubleVector out = DoubleVector.fromMemorySegment(S, a, off, O);
+                    d.mul(factor).mul(out.sub(g.offset)).mul(top.sub(out)).intoMemorySegment(dZ, off, O);
+                }
+            } else {
+                for (long i = 0; i < bound; i += S.length()) {
+                    long off = i * BYTES;
+                    DoubleVector d = DoubleVector.fromMemorySegment(S, dA, off, O);
+                    DoubleVector out = DoubleVector.fromMemorySegment(S, a, off, O);
+                    d.blend(d.mul(g.slope), out.compare(VectorOperators.LE, 0.0)).intoMemorySegment(dZ, off, O);
+                }
             }
             return bound;
         }

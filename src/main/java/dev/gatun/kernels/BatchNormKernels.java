@@ -8,13 +8,14 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
  * Batch norm on Z (DESIGN §3), per column j over the m rows of a batch:
  * {@code μ = (1/m)Σ Z}, {@code σ² = (1/m)Σ (Z − μ)²} (two passes: the one-pass {@code E[Z²] − μ²} cancels
- * catastrophically in float32), {@code Ẑ = (Z − μ)/√(σ² + ε)}, {@code A = g(γ·Ẑ + β)} with the layer's activation
- * fused in. Backward, with {@code G = dA ⊙ g'} the gradient at {@code γ·Ẑ + β} in the course's per-sample scale:
+ * catastrophically in float32), {@code Ẑ = (Z − μ)/√(σ² + ε)}, {@code Z̃ = γ·Ẑ + β} (the layer then applies its
+ * activation in place). Backward, with G the gradient at Z̃ in the course's per-sample scale:
  * {@code dβ = (1/m)Σ G}, {@code dγ = (1/m)Σ G⊙Ẑ}, {@code dZ = γ·(1/√(σ²+ε))·(G − dβ − Ẑ·dγ)}.
  * The O(n) per-column steps (inverse std, running averages) are plain loops: they are not bulk work.
  */
@@ -75,25 +76,24 @@ public final class BatchNormKernels {
         }
     }
 
-    /** {@code Ẑ = (Z − mean)·invStd} and {@code A = g(γ·Ẑ + β)} in one pass. Zhat may be Z; A may be Zhat only if Ẑ is not needed. */
-    public static void normalizeActivate(Activation g, Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta,
-                                         Tensor Zhat, Tensor A) {
-        checkNormalize(g, Z, mean, invStd, gamma, beta, Zhat, A);
+    /** {@code Ẑ = (Z − mean)·invStd} and {@code Z̃ = γ·Ẑ + β} in one pass. Zhat may be Z; Ztilde must be apart from both. */
+    public static void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde) {
+        checkNormalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
         if (!Vectorization.ENABLED) {
-            scalarNormalize(g, Z, mean, invStd, gamma, beta, Zhat, A);
+            scalarNormalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
         } else if (Z.dtype() == DType.F32) {
-            F32.normalizeActivate(g, Z.segment(), Z.rows(), Z.cols(), mean.segment(), invStd.segment(), gamma.segment(),
-                    beta.segment(), Zhat.segment(), A.segment());
+            F32.normalize(Z.segment(), Z.rows(), Z.cols(), mean.segment(), invStd.segment(), gamma.segment(),
+                    beta.segment(), Zhat.segment(), Ztilde.segment());
         } else {
-            F64.normalizeActivate(g, Z.segment(), Z.rows(), Z.cols(), mean.segment(), invStd.segment(), gamma.segment(),
-                    beta.segment(), Zhat.segment(), A.segment());
+            F64.normalize(Z.segment(), Z.rows(), Z.cols(), mean.segment(), invStd.segment(), gamma.segment(),
+                    beta.segment(), Zhat.segment(), Ztilde.segment());
         }
     }
 
-    public static void scalarNormalizeActivate(Activation g, Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta,
-                                               Tensor Zhat, Tensor A) {
-        checkNormalize(g, Z, mean, invStd, gamma, beta, Zhat, A);
-        scalarNormalize(g, Z, mean, invStd, gamma, beta, Zhat, A);
+    public static void scalarNormalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat,
+                                       Tensor Ztilde) {
+        checkNormalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
+        scalarNormalizeBody(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
     }
 
     /** {@code dβ = (1/m)Σ G} and {@code dγ = (1/m)Σ G⊙Ẑ}, per column. */
@@ -139,19 +139,18 @@ public final class BatchNormKernels {
         Check.perColumn(op, Z, "Z", b, bName);
     }
 
-    private static void checkNormalize(Activation g, Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta,
-                                       Tensor Zhat, Tensor A) {
+    private static void checkNormalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor A) {
         String op = "batchNormForward";
-        if (g == null) {
-            throw new IllegalArgumentException(op + ": activation is null");
-        }
         checkColumns(op, Z, mean, "mean", invStd, "invStd");
         checkColumns(op, Z, gamma, "gamma", beta, "beta");
         Check.like(op, Z, "Z", Zhat, "Zhat");
-        Check.like(op, Z, "Z", A, "A");
+        Check.like(op, Z, "Z", A, "Ztilde");
         Check.sameOrDisjoint(op, Zhat, "Zhat", Z, "Z");
-        Check.sameOrDisjoint(op, A, "A", Z, "Z");
-        Check.sameOrDisjoint(op, A, "A", Zhat, "Zhat");
+        Check.sameOrDisjoint(op, A, "Ztilde", Z, "Z");
+        Check.sameOrDisjoint(op, A, "Ztilde", Zhat, "Zhat");
+        if (A.segment().address() == Z.segment().address() || A.segment().address() == Zhat.segment().address()) {
+            throw new IllegalArgumentException(op + ": Ztilde must not be Z or Zhat");
+        }
     }
 
     private static void checkSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta) {
@@ -170,14 +169,14 @@ public final class BatchNormKernels {
         Check.sameOrDisjoint(op, dZ, "dZ", Zhat, "Zhat");
     }
 
-    private static void scalarNormalize(Activation g, Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta,
-                                        Tensor Zhat, Tensor A) {
+    private static void scalarNormalizeBody(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat,
+                                            Tensor A) {
         long n = Z.cols();
         for (long k = 0; k < Z.size(); k++) {
             long j = k % n;
             double zhat = (Z.get(k) - mean.get(j)) * invStd.get(j);
             Zhat.set(k, zhat);
-            A.set(k, g.apply(gamma.get(j) * zhat + beta.get(j)));
+            A.set(k, gamma.get(j) * zhat + beta.get(j));
         }
     }
 
@@ -204,17 +203,18 @@ public final class BatchNormKernels {
         }
     }
 
+    /*
+     * Kept small on purpose: a helper taking or returning vectors is compiled apart, does not inline and boxes every
+     * vector; a method with too many vector operations fails C1 ("out of virtual registers") and never reaches C2.
+     * Row kernels therefore run full vectors and finish each row with scalar code.
+     */
     static final class F32 {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-        private static final VectorMask<Float> ALL = S.maskAll(true);
         private static final ByteOrder O = ByteOrder.nativeOrder();
         private static final long BYTES = Float.BYTES;
 
         private F32() {}
 
-        private static FloatVector load(MemorySegment s, long index, VectorMask<Float> m) {
-            return FloatVector.fromMemorySegment(S, s, index * BYTES, O, m);
-        }
 
         static void meanVariance(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment var) {
             float inverseM = 1f / rows;
@@ -222,12 +222,12 @@ public final class BatchNormKernels {
                 VectorMask<Float> block = S.indexInRange(j, cols);
                 FloatVector sum = FloatVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    sum = sum.add(load(z, i * cols + j, block));
+                    sum = sum.add(FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block));
                 }
                 FloatVector mu = sum.mul(inverseM);
                 FloatVector squares = FloatVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    FloatVector d = load(z, i * cols + j, block).sub(mu);
+                    FloatVector d = FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block).sub(mu);
                     squares = d.fma(d, squares);
                 }
                 mu.intoMemorySegment(mean, j * BYTES, O, block);
@@ -235,19 +235,24 @@ public final class BatchNormKernels {
             }
         }
 
-        static void normalizeActivate(Activation g, MemorySegment z, long rows, long cols, MemorySegment mean,
-                                      MemorySegment invStd, MemorySegment gamma, MemorySegment beta, MemorySegment zhat,
-                                      MemorySegment a) {
+        static void normalize(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment invStd,
+                              MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a) {
             long bound = S.loopBound(cols);
-            VectorMask<Float> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
-                for (long j = 0; j < cols; j += S.length()) {
-                    VectorMask<Float> m = j < bound ? ALL : tail;
-                    long at = i * cols + j;
-                    FloatVector zh = load(z, at, m).sub(load(mean, j, m)).mul(load(invStd, j, m));
-                    zh.intoMemorySegment(zhat, at * BYTES, O, m);
-                    ActivationKernels.F32.apply(g, zh.mul(load(gamma, j, m)).add(load(beta, j, m)))
-                            .intoMemorySegment(a, at * BYTES, O, m);
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    long at = row + j * BYTES;
+                    FloatVector zh = FloatVector.fromMemorySegment(S, z, at, O).sub(FloatVector.fromMemorySegment(S, mean, j * BYTES, O))
+                            .mul(FloatVector.fromMemorySegment(S, invStd, j * BYTES, O));
+                    zh.intoMemorySegment(zhat, at, O);
+                    zh.mul(FloatVector.fromMemorySegment(S, gamma, j * BYTES, O)).add(FloatVector.fromMemorySegment(S, beta, j * BYTES, O))
+                            .intoMemorySegment(a, at, O);
+                }
+                for (long j = bound; j < cols; j++) {
+                    long at = row + j * BYTES;
+                    float zh = (z.get(ValueLayout.JAVA_FLOAT, at) - mean.getAtIndex(ValueLayout.JAVA_FLOAT, j)) * invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                    zhat.set(ValueLayout.JAVA_FLOAT, at, zh);
+                    a.set(ValueLayout.JAVA_FLOAT, at, zh * gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j) + beta.getAtIndex(ValueLayout.JAVA_FLOAT, j));
                 }
             }
         }
@@ -260,9 +265,9 @@ public final class BatchNormKernels {
                 FloatVector sumG = FloatVector.zero(S);
                 FloatVector sumGZ = FloatVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    FloatVector g = load(gs, i * cols + j, block);
+                    FloatVector g = FloatVector.fromMemorySegment(S, gs, (i * cols + j) * BYTES, O, block);
                     sumG = sumG.add(g);
-                    sumGZ = g.fma(load(zhat, i * cols + j, block), sumGZ);
+                    sumGZ = g.fma(FloatVector.fromMemorySegment(S, zhat, (i * cols + j) * BYTES, O, block), sumGZ);
                 }
                 sumG.mul(inverseM).intoMemorySegment(dbeta, j * BYTES, O, block);
                 sumGZ.mul(inverseM).intoMemorySegment(dgamma, j * BYTES, O, block);
@@ -272,13 +277,21 @@ public final class BatchNormKernels {
         static void backwardInput(MemorySegment gs, MemorySegment zhat, long rows, long cols, MemorySegment gamma,
                                   MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz) {
             long bound = S.loopBound(cols);
-            VectorMask<Float> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
-                for (long j = 0; j < cols; j += S.length()) {
-                    VectorMask<Float> m = j < bound ? ALL : tail;
-                    long at = i * cols + j;
-                    FloatVector centred = load(gs, at, m).sub(load(dbeta, j, m)).sub(load(zhat, at, m).mul(load(dgamma, j, m)));
-                    centred.mul(load(gamma, j, m)).mul(load(invStd, j, m)).intoMemorySegment(dz, at * BYTES, O, m);
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    long at = row + j * BYTES;
+                    long col = j * BYTES;
+                    FloatVector.fromMemorySegment(S, gs, at, O).sub(FloatVector.fromMemorySegment(S, dbeta, col, O))
+                            .sub(FloatVector.fromMemorySegment(S, zhat, at, O).mul(FloatVector.fromMemorySegment(S, dgamma, col, O)))
+                            .mul(FloatVector.fromMemorySegment(S, gamma, col, O)).mul(FloatVector.fromMemorySegment(S, invStd, col, O))
+                            .intoMemorySegment(dz, at, O);
+                }
+                for (long j = bound; j < cols; j++) {
+                    long at = row + j * BYTES;
+                    float centred = gs.get(ValueLayout.JAVA_FLOAT, at) - dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j)
+                            - zhat.get(ValueLayout.JAVA_FLOAT, at) * dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                    dz.set(ValueLayout.JAVA_FLOAT, at, centred * gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j) * invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j));
                 }
             }
         }
@@ -286,15 +299,11 @@ public final class BatchNormKernels {
 
     static final class F64 {
         private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
-        private static final VectorMask<Double> ALL = S.maskAll(true);
         private static final ByteOrder O = ByteOrder.nativeOrder();
         private static final long BYTES = Double.BYTES;
 
         private F64() {}
 
-        private static DoubleVector load(MemorySegment s, long index, VectorMask<Double> m) {
-            return DoubleVector.fromMemorySegment(S, s, index * BYTES, O, m);
-        }
 
         static void meanVariance(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment var) {
             double inverseM = 1.0 / rows;
@@ -302,12 +311,12 @@ public final class BatchNormKernels {
                 VectorMask<Double> block = S.indexInRange(j, cols);
                 DoubleVector sum = DoubleVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    sum = sum.add(load(z, i * cols + j, block));
+                    sum = sum.add(DoubleVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block));
                 }
                 DoubleVector mu = sum.mul(inverseM);
                 DoubleVector squares = DoubleVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    DoubleVector d = load(z, i * cols + j, block).sub(mu);
+                    DoubleVector d = DoubleVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block).sub(mu);
                     squares = d.fma(d, squares);
                 }
                 mu.intoMemorySegment(mean, j * BYTES, O, block);
@@ -315,19 +324,24 @@ public final class BatchNormKernels {
             }
         }
 
-        static void normalizeActivate(Activation g, MemorySegment z, long rows, long cols, MemorySegment mean,
-                                      MemorySegment invStd, MemorySegment gamma, MemorySegment beta, MemorySegment zhat,
-                                      MemorySegment a) {
+        static void normalize(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment invStd,
+                              MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a) {
             long bound = S.loopBound(cols);
-            VectorMask<Double> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
-                for (long j = 0; j < cols; j += S.length()) {
-                    VectorMask<Double> m = j < bound ? ALL : tail;
-                    long at = i * cols + j;
-                    DoubleVector zh = load(z, at, m).sub(load(mean, j, m)).mul(load(invStd, j, m));
-                    zh.intoMemorySegment(zhat, at * BYTES, O, m);
-                    ActivationKernels.F64.apply(g, zh.mul(load(gamma, j, m)).add(load(beta, j, m)))
-                            .intoMemorySegment(a, at * BYTES, O, m);
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    long at = row + j * BYTES;
+                    DoubleVector zh = DoubleVector.fromMemorySegment(S, z, at, O).sub(DoubleVector.fromMemorySegment(S, mean, j * BYTES, O))
+                            .mul(DoubleVector.fromMemorySegment(S, invStd, j * BYTES, O));
+                    zh.intoMemorySegment(zhat, at, O);
+                    zh.mul(DoubleVector.fromMemorySegment(S, gamma, j * BYTES, O)).add(DoubleVector.fromMemorySegment(S, beta, j * BYTES, O))
+                            .intoMemorySegment(a, at, O);
+                }
+                for (long j = bound; j < cols; j++) {
+                    long at = row + j * BYTES;
+                    double zh = (z.get(ValueLayout.JAVA_DOUBLE, at) - mean.getAtIndex(ValueLayout.JAVA_DOUBLE, j)) * invStd.getAtIndex(ValueLayout.JAVA_DOUBLE, j);
+                    zhat.set(ValueLayout.JAVA_DOUBLE, at, zh);
+                    a.set(ValueLayout.JAVA_DOUBLE, at, zh * gamma.getAtIndex(ValueLayout.JAVA_DOUBLE, j) + beta.getAtIndex(ValueLayout.JAVA_DOUBLE, j));
                 }
             }
         }
@@ -340,9 +354,9 @@ public final class BatchNormKernels {
                 DoubleVector sumG = DoubleVector.zero(S);
                 DoubleVector sumGZ = DoubleVector.zero(S);
                 for (long i = 0; i < rows; i++) {
-                    DoubleVector g = load(gs, i * cols + j, block);
+                    DoubleVector g = DoubleVector.fromMemorySegment(S, gs, (i * cols + j) * BYTES, O, block);
                     sumG = sumG.add(g);
-                    sumGZ = g.fma(load(zhat, i * cols + j, block), sumGZ);
+                    sumGZ = g.fma(DoubleVector.fromMemorySegment(S, zhat, (i * cols + j) * BYTES, O, block), sumGZ);
                 }
                 sumG.mul(inverseM).intoMemorySegment(dbeta, j * BYTES, O, block);
                 sumGZ.mul(inverseM).intoMemorySegment(dgamma, j * BYTES, O, block);
@@ -352,13 +366,21 @@ public final class BatchNormKernels {
         static void backwardInput(MemorySegment gs, MemorySegment zhat, long rows, long cols, MemorySegment gamma,
                                   MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz) {
             long bound = S.loopBound(cols);
-            VectorMask<Double> tail = S.indexInRange(bound, cols);
             for (long i = 0; i < rows; i++) {
-                for (long j = 0; j < cols; j += S.length()) {
-                    VectorMask<Double> m = j < bound ? ALL : tail;
-                    long at = i * cols + j;
-                    DoubleVector centred = load(gs, at, m).sub(load(dbeta, j, m)).sub(load(zhat, at, m).mul(load(dgamma, j, m)));
-                    centred.mul(load(gamma, j, m)).mul(load(invStd, j, m)).intoMemorySegment(dz, at * BYTES, O, m);
+                long row = i * cols * BYTES;
+                for (long j = 0; j < bound; j += S.length()) {
+                    long at = row + j * BYTES;
+                    long col = j * BYTES;
+                    DoubleVector.fromMemorySegment(S, gs, at, O).sub(DoubleVector.fromMemorySegment(S, dbeta, col, O))
+                            .sub(DoubleVector.fromMemorySegment(S, zhat, at, O).mul(DoubleVector.fromMemorySegment(S, dgamma, col, O)))
+                            .mul(DoubleVector.fromMemorySegment(S, gamma, col, O)).mul(DoubleVector.fromMemorySegment(S, invStd, col, O))
+                            .intoMemorySegment(dz, at, O);
+                }
+                for (long j = bound; j < cols; j++) {
+                    long at = row + j * BYTES;
+                    double centred = gs.get(ValueLayout.JAVA_DOUBLE, at) - dbeta.getAtIndex(ValueLayout.JAVA_DOUBLE, j)
+                            - zhat.get(ValueLayout.JAVA_DOUBLE, at) * dgamma.getAtIndex(ValueLayout.JAVA_DOUBLE, j);
+                    dz.set(ValueLayout.JAVA_DOUBLE, at, centred * gamma.getAtIndex(ValueLayout.JAVA_DOUBLE, j) * invStd.getAtIndex(ValueLayout.JAVA_DOUBLE, j));
                 }
             }
         }

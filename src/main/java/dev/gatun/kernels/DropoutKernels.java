@@ -121,23 +121,6 @@ public final class DropoutKernels {
         }
     }
 
-    /** The hash on whole vectors of indices; apart so the outer class never links the Vector API. */
-    static final class VectorHash {
-        private VectorHash() {}
-
-        /** The hashes of indices {@code base, base+1, ...}. */
-        static IntVector of(VectorSpecies<Integer> species, long key, int base) {
-            IntVector h = IntVector.zero(species).addIndex(1).add(base).lanewise(VectorOperators.XOR, (int) key);
-            return mix(mix(h).add((int) (key >>> 32)));
-        }
-
-        private static IntVector mix(IntVector h) {
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85ebca6b);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xc2b2ae35);
-            return h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-        }
-    }
-
     static final class F32 {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
         private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(S.length() * Integer.SIZE));
@@ -151,9 +134,19 @@ public final class DropoutKernels {
             FloatVector zero = FloatVector.zero(S);
             float scale = (float) (1.0 / keepProb);
             int threshold = threshold(keepProb);
+            int low = (int) key;
+            int high = (int) (key >>> 32);
             for (long k = 0; k < bound; k += S.length()) {
                 long off = k * BYTES;
-                IntVector h = VectorHash.of(I, key, (int) k);
+                // The hash of indices k, k+1, ...: mix(mix(index ^ low) + high), written out (see hash()) because a
+                // helper returning a vector would box it.
+                IntVector h = IntVector.zero(I).addIndex(1).add((int) k).lanewise(VectorOperators.XOR, low);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85ebca6b);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xc2b2ae35);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).add(high);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85ebca6b);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xc2b2ae35);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
                 FloatVector m = zero.blend(scale, h.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, threshold).cast(S));
                 m.intoMemorySegment(mask, off, O);
                 FloatVector.fromMemorySegment(S, a, off, O).mul(m).intoMemorySegment(d, off, O);
@@ -184,9 +177,19 @@ public final class DropoutKernels {
             DoubleVector zero = DoubleVector.zero(S);
             double scale = 1.0 / keepProb;
             int threshold = threshold(keepProb);
+            int low = (int) key;
+            int high = (int) (key >>> 32);
             for (long k = 0; k < bound; k += S.length()) {
                 long off = k * BYTES;
-                IntVector h = VectorHash.of(I, key, (int) k);
+                // The hash of indices k, k+1, ...: mix(mix(index ^ low) + high), written out (see hash()) because a
+                // helper returning a vector would box it.
+                IntVector h = IntVector.zero(I).addIndex(1).add((int) k).lanewise(VectorOperators.XOR, low);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85ebca6b);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xc2b2ae35);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).add(high);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85ebca6b);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xc2b2ae35);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
                 DoubleVector m = zero.blend(scale, h.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, threshold).cast(S));
                 m.intoMemorySegment(mask, off, O);
                 DoubleVector.fromMemorySegment(S, a, off, O).mul(m).intoMemorySegment(d, off, O);

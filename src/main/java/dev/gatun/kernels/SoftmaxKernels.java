@@ -96,6 +96,11 @@ public final class SoftmaxKernels {
         return total;
     }
 
+    /*
+     * Each row runs as three small passes (max, exp-and-sum, scale) that exchange only scalars: one method holding
+     * all of them exceeded C2's inlining budget, left later Vector API calls un-intrinsified and allocated a
+     * boxed vector per operation.
+     */
     static final class F32 {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
         private static final ByteOrder O = ByteOrder.nativeOrder();
@@ -104,52 +109,14 @@ public final class SoftmaxKernels {
         private F32() {}
 
         static double rows(MemorySegment z, MemorySegment labels, MemorySegment out, long rows, long cols, boolean crossEntropy) {
-            long bound = S.loopBound(cols);
-            VectorMask<Float> tail = S.indexInRange(bound, cols);
             double total = 0;
             for (long i = 0; i < rows; i++) {
                 long row = i * cols * BYTES;
                 int y = crossEntropy ? Check.label("softmaxCrossEntropy", labels, i, cols) : -1;
                 float zy = crossEntropy ? z.get(ValueLayout.JAVA_FLOAT, row + y * BYTES) : 0f;
-
-                FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                for (long j = 0; j < bound; j += S.length()) {
-                    vmax = vmax.max(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O));
-                }
-                float max = vmax.reduceLanes(VectorOperators.MAX);
-                if (bound < cols) {
-                    max = Math.max(max, FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail)
-                            .reduceLanes(VectorOperators.MAX, tail));
-                }
-
-                // Compensated (Kahan) lanes: a plain float sum of a long row drifts by ~1e-4 relative at 10^6
-                // elements; the three extra adds hide behind the exponential.
-                FloatVector vsum = FloatVector.zero(S);
-                FloatVector lost = FloatVector.zero(S);
-                for (long j = 0; j < bound; j += S.length()) {
-                    FloatVector e = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(max).lanewise(VectorOperators.EXP);
-                    e.intoMemorySegment(out, row + j * BYTES, O);
-                    FloatVector corrected = e.sub(lost);
-                    FloatVector t = vsum.add(corrected);
-                    lost = t.sub(vsum).sub(corrected);
-                    vsum = t;
-                }
-                float sum = vsum.reduceLanes(VectorOperators.ADD) - lost.reduceLanes(VectorOperators.ADD);
-                if (bound < cols) {
-                    FloatVector e = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max)
-                            .lanewise(VectorOperators.EXP);
-                    e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                    sum += e.reduceLanes(VectorOperators.ADD, tail);
-                }
-
-                float inverse = 1f / sum;
-                for (long j = 0; j < bound; j += S.length()) {
-                    FloatVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(inverse).intoMemorySegment(out, row + j * BYTES, O);
-                }
-                if (bound < cols) {
-                    FloatVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(inverse)
-                            .intoMemorySegment(out, row + bound * BYTES, O, tail);
-                }
+                float max = max(z, row, cols);
+                float sum = exponentials(z, out, row, cols, max);
+                scale(out, row, cols, 1f / sum);
                 if (crossEntropy) {
                     long at = row + y * BYTES;
                     out.set(ValueLayout.JAVA_FLOAT, at, out.get(ValueLayout.JAVA_FLOAT, at) - 1f);
@@ -157,6 +124,58 @@ public final class SoftmaxKernels {
                 }
             }
             return total;
+        }
+
+        private static float max(MemorySegment z, long row, long cols) {
+            long bound = S.loopBound(cols);
+            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (long j = 0; j < bound; j += S.length()) {
+                vmax = vmax.max(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O));
+            }
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            if (bound < cols) {
+                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                max = Math.max(max, FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).reduceLanes(VectorOperators.MAX, tail));
+            }
+            return max;
+        }
+
+        /**
+         * Writes e^(z − max) and returns its sum, in compensated (Kahan) lanes: a plain float sum of a long row
+         * drifts by ~1e-4 relative at 10^6 elements; the three extra adds hide behind the exponential.
+         */
+        private static float exponentials(MemorySegment z, MemorySegment out, long row, long cols, float max) {
+            long bound = S.loopBound(cols);
+            FloatVector sum = FloatVector.zero(S);
+            FloatVector lost = FloatVector.zero(S);
+            for (long j = 0; j < bound; j += S.length()) {
+                FloatVector e = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(out, row + j * BYTES, O);
+                FloatVector corrected = e.sub(lost);
+                FloatVector t = sum.add(corrected);
+                lost = t.sub(sum).sub(corrected);
+                sum = t;
+            }
+            float total = sum.reduceLanes(VectorOperators.ADD) - lost.reduceLanes(VectorOperators.ADD);
+            if (bound < cols) {
+                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                FloatVector e = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(out, row + bound * BYTES, O, tail);
+                total += e.reduceLanes(VectorOperators.ADD, tail);
+            }
+            return total;
+        }
+
+        private static void scale(MemorySegment out, long row, long cols, float factor) {
+            long bound = S.loopBound(cols);
+            for (long j = 0; j < bound; j += S.length()) {
+                FloatVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(factor).intoMemorySegment(out, row + j * BYTES, O);
+            }
+            if (bound < cols) {
+                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                FloatVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(factor)
+                        .intoMemorySegment(out, row + bound * BYTES, O, tail);
+            }
         }
     }
 
@@ -168,46 +187,14 @@ public final class SoftmaxKernels {
         private F64() {}
 
         static double rows(MemorySegment z, MemorySegment labels, MemorySegment out, long rows, long cols, boolean crossEntropy) {
-            long bound = S.loopBound(cols);
-            VectorMask<Double> tail = S.indexInRange(bound, cols);
             double total = 0;
             for (long i = 0; i < rows; i++) {
                 long row = i * cols * BYTES;
                 int y = crossEntropy ? Check.label("softmaxCrossEntropy", labels, i, cols) : -1;
                 double zy = crossEntropy ? z.get(ValueLayout.JAVA_DOUBLE, row + y * BYTES) : 0.0;
-
-                DoubleVector vmax = DoubleVector.broadcast(S, Double.NEGATIVE_INFINITY);
-                for (long j = 0; j < bound; j += S.length()) {
-                    vmax = vmax.max(DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O));
-                }
-                double max = vmax.reduceLanes(VectorOperators.MAX);
-                if (bound < cols) {
-                    max = Math.max(max, DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail)
-                            .reduceLanes(VectorOperators.MAX, tail));
-                }
-
-                DoubleVector vsum = DoubleVector.zero(S);
-                for (long j = 0; j < bound; j += S.length()) {
-                    DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(max).lanewise(VectorOperators.EXP);
-                    e.intoMemorySegment(out, row + j * BYTES, O);
-                    vsum = vsum.add(e);
-                }
-                double sum = vsum.reduceLanes(VectorOperators.ADD);
-                if (bound < cols) {
-                    DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max)
-                            .lanewise(VectorOperators.EXP);
-                    e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                    sum += e.reduceLanes(VectorOperators.ADD, tail);
-                }
-
-                double inverse = 1.0 / sum;
-                for (long j = 0; j < bound; j += S.length()) {
-                    DoubleVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(inverse).intoMemorySegment(out, row + j * BYTES, O);
-                }
-                if (bound < cols) {
-                    DoubleVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(inverse)
-                            .intoMemorySegment(out, row + bound * BYTES, O, tail);
-                }
+                double max = max(z, row, cols);
+                double sum = exponentials(z, out, row, cols, max);
+                scale(out, row, cols, 1.0 / sum);
                 if (crossEntropy) {
                     long at = row + y * BYTES;
                     out.set(ValueLayout.JAVA_DOUBLE, at, out.get(ValueLayout.JAVA_DOUBLE, at) - 1.0);
@@ -215,6 +202,50 @@ public final class SoftmaxKernels {
                 }
             }
             return total;
+        }
+
+        private static double max(MemorySegment z, long row, long cols) {
+            long bound = S.loopBound(cols);
+            DoubleVector vmax = DoubleVector.broadcast(S, Double.NEGATIVE_INFINITY);
+            for (long j = 0; j < bound; j += S.length()) {
+                vmax = vmax.max(DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O));
+            }
+            double max = vmax.reduceLanes(VectorOperators.MAX);
+            if (bound < cols) {
+                VectorMask<Double> tail = S.indexInRange(bound, cols);
+                max = Math.max(max, DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).reduceLanes(VectorOperators.MAX, tail));
+            }
+            return max;
+        }
+
+        private static double exponentials(MemorySegment z, MemorySegment out, long row, long cols, double max) {
+            long bound = S.loopBound(cols);
+            DoubleVector sum = DoubleVector.zero(S);
+            for (long j = 0; j < bound; j += S.length()) {
+                DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(out, row + j * BYTES, O);
+                sum = sum.add(e);
+            }
+            double total = sum.reduceLanes(VectorOperators.ADD);
+            if (bound < cols) {
+                VectorMask<Double> tail = S.indexInRange(bound, cols);
+                DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(out, row + bound * BYTES, O, tail);
+                total += e.reduceLanes(VectorOperators.ADD, tail);
+            }
+            return total;
+        }
+
+        private static void scale(MemorySegment out, long row, long cols, double factor) {
+            long bound = S.loopBound(cols);
+            for (long j = 0; j < bound; j += S.length()) {
+                DoubleVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(factor).intoMemorySegment(out, row + j * BYTES, O);
+            }
+            if (bound < cols) {
+                VectorMask<Double> tail = S.indexInRange(bound, cols);
+                DoubleVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(factor)
+                        .intoMemorySegment(out, row + bound * BYTES, O, tail);
+            }
         }
     }
 }
