@@ -31,7 +31,8 @@ public final class Vectorization {
             return false;
         }
         if (!wanted.equals("vector")) {
-            throw new IllegalStateException("-D" + PROPERTY + "=" + wanted + " is not a kernel mode: use 'vector' (default) or 'scalar'");
+            // Thrown from a static initializer this would break every kernel for the JVM's life: say it, keep the default.
+            LOG.error("-D{}={} is not a kernel mode (use 'vector' or 'scalar'); using 'vector'", PROPERTY, wanted);
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             LOG.warn("jdk.incubator.vector is not in the module graph, so kernels run their scalar twins (7-10x slower): "
