@@ -1,0 +1,69 @@
+package dev.gatun.kernels;
+
+/**
+ * The course's hidden-layer activations, each with its derivative written in terms of its own output
+ * ({@code σ' = σ(1−σ)}, {@code tanh' = 1 − tanh²}, ReLU {@code a > 0 ? 1 : 0}), so backprop needs only the
+ * activations A it already keeps, never Z.
+ *
+ * <p>The vector kernels see two families, so each kernel has one loop per element type instead of five:
+ * <ul>
+ *   <li>piecewise linear, {@code g(z) = z > 0 ? z : slope·z}: identity (slope 1), ReLU (0), leaky ReLU (0.01);
+ *       {@code g' = a > 0 ? 1 : slope} (a > 0 exactly when z > 0, since the slope is non-negative);</li>
+ *   <li>logistic, {@code g(z) = scale·σ(steepness·z) + offset}: sigmoid (1, 1, 0) and tanh (2, 2, −1), because
+ *       {@code tanh z = 2σ(2z) − 1}; then {@code g' = (steepness/scale)·(a − offset)·(scale + offset − a)},
+ *       which is {@code a(1−a)} and {@code (1+a)(1−a)}.</li>
+ * </ul>
+ * The scalar twins ({@link #apply}, {@link #derivative}) use the textbook formulas instead (Math.tanh...), so
+ * the agreement tests also check the family algebra.
+ */
+public enum Activation {
+    IDENTITY(false, 1.0, 0, 0, 0),
+    SIGMOID(true, 0, 1, 1, 0),
+    TANH(true, 0, 2, 2, -1),
+    RELU(false, 0.0, 0, 0, 0),
+    LEAKY_RELU(false, Activation.LEAKY_SLOPE, 0, 0, 0);
+
+    /** DESIGN §3: leaky ReLU's slope for z ≤ 0. */
+    public static final double LEAKY_SLOPE = 0.01;
+
+    final boolean logistic;
+    final double slope;
+    final double scale;
+    final double steepness;
+    final double offset;
+
+    Activation(boolean logistic, double slope, double scale, double steepness, double offset) {
+        this.logistic = logistic;
+        this.slope = slope;
+        this.scale = scale;
+        this.steepness = steepness;
+        this.offset = offset;
+    }
+
+    /** g(z), the reference formula. */
+    public double apply(double z) {
+        return switch (this) {
+            case IDENTITY -> z;
+            case SIGMOID -> 1.0 / (1.0 + Math.exp(-z));
+            case TANH -> Math.tanh(z);
+            case RELU -> z > 0 ? z : 0.0;
+            case LEAKY_RELU -> z > 0 ? z : LEAKY_SLOPE * z;
+        };
+    }
+
+    /** g'(z) from the output {@code a = g(z)}: the form backprop uses. */
+    public double derivativeFromOutput(double a) {
+        return switch (this) {
+            case IDENTITY -> 1.0;
+            case SIGMOID -> a * (1.0 - a);
+            case TANH -> 1.0 - a * a;
+            case RELU -> a > 0 ? 1.0 : 0.0;
+            case LEAKY_RELU -> a > 0 ? 1.0 : LEAKY_SLOPE;
+        };
+    }
+
+    /** g'(z). */
+    public double derivative(double z) {
+        return derivativeFromOutput(apply(z));
+    }
+}

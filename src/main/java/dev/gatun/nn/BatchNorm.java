@@ -1,0 +1,111 @@
+package dev.gatun.nn;
+
+import dev.gatun.kernels.Activation;
+import dev.gatun.kernels.ActivationKernels;
+import dev.gatun.kernels.BatchNormKernels;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * Batch norm on a dense layer's Z, with that layer's activation applied here: {@code A = g(γ·Ẑ + β)}
+ * (DESIGN §3, formulas in {@link BatchNormKernels}). TRAIN normalises with the batch's mean and variance;
+ * INFERENCE with the running averages, which each training step moves by
+ * {@code running = 0.9·running + 0.1·batch} (the course's β = 0.9 EWMA; the variance is the biased one the
+ * batch was normalised with). γ starts at 1, β at 0, the running mean at 0 and the running variance at 1.
+ */
+public final class BatchNorm implements Layer<BatchNorm.Buffers> {
+    public static final double EPSILON = 1e-5;
+    public static final double MOMENTUM = 0.9;
+
+    /** Ẑ, A, and the per-column statistics the backward pass and the running averages need. */
+    public record Buffers(Tensor Zhat, Tensor A, Tensor mean, Tensor var, Tensor invStd) {}
+
+    private final String name;
+    private final Activation activation;
+    private final Parameter gamma;
+    private final Parameter beta;
+    private final Tensor runningMean;
+    private final Tensor runningVar;
+    private final List<Parameter> parameters;
+    private final List<NamedTensor> state;
+
+    BatchNorm(int index, long units, Activation activation, Arena arena, DType dtype) {
+        this.name = "batchnorm" + index;
+        this.activation = activation;
+        this.gamma = new Parameter("gamma" + index, Tensor.allocate(arena, dtype, units).fill(1.0),
+                Tensor.allocate(arena, dtype, units), false);
+        this.beta = new Parameter("beta" + index, Tensor.allocate(arena, dtype, units), Tensor.allocate(arena, dtype, units), false);
+        this.runningMean = Tensor.allocate(arena, dtype, units);
+        this.runningVar = Tensor.allocate(arena, dtype, units).fill(1.0);
+        this.parameters = List.of(gamma, beta);
+        this.state = List.of(new NamedTensor("running_mean" + index, runningMean), new NamedTensor("running_var" + index, runningVar));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long inputs() {
+        return gamma.value().size();
+    }
+
+    @Override
+    public long outputs() {
+        return gamma.value().size();
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public List<NamedTensor> state() {
+        return state;
+    }
+
+    @Override
+    public Buffers workspace(Arena arena, DType dtype, long m, boolean inputGradient) {
+        long n = outputs();
+        return new Buffers(Tensor.allocate(arena, dtype, m, n), Tensor.allocate(arena, dtype, m, n),
+                Tensor.allocate(arena, dtype, n), Tensor.allocate(arena, dtype, n), Tensor.allocate(arena, dtype, n));
+    }
+
+    @Override
+    public Tensor forward(Buffers ws, Tensor in, Mode mode, long step) {
+        Tensor mean = runningMean;
+        Tensor var = runningVar;
+        if (mode == Mode.TRAIN) {
+            BatchNormKernels.meanVariance(in, ws.mean(), ws.var());
+            mean = ws.mean();
+            var = ws.var();
+        }
+        BatchNormKernels.inverseStd(var, EPSILON, ws.invStd());
+        BatchNormKernels.normalize(in, mean, ws.invStd(), gamma.value(), beta.value(), ws.Zhat(), ws.A());
+        if (activation != Activation.IDENTITY) {
+            ActivationKernels.activate(activation, ws.A(), ws.A());
+        }
+        return ws.A();
+    }
+
+    @Override
+    public Tensor backward(Buffers ws, Tensor in, Tensor dOut) {
+        if (activation != Activation.IDENTITY) {
+            ActivationKernels.activationBackward(activation, dOut, ws.A(), dOut);
+        }
+        BatchNormKernels.backwardSums(dOut, ws.Zhat(), gamma.grad(), beta.grad());
+        BatchNormKernels.backwardInput(dOut, ws.Zhat(), gamma.value(), ws.invStd(), gamma.grad(), beta.grad(), dOut);
+        return dOut;
+    }
+
+    @Override
+    public void afterStep(Buffers ws) {
+        BatchNormKernels.runningAverage(runningMean, ws.mean(), MOMENTUM);
+        BatchNormKernels.runningAverage(runningVar, ws.var(), MOMENTUM);
+    }
+}

@@ -1,0 +1,393 @@
+package dev.gatun.nn;
+
+import dev.gatun.kernels.Activation;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+
+/**
+ * A stack of layers built from a seeded {@link ModelSpec}: dense layers (with batch norm and dropout where the
+ * spec asks), then an output layer whose logits feed the loss. float32 for training and inference, float64
+ * for gradient checking.
+ *
+ * <p>Memory: parameters, their gradients and the batch-norm running statistics live in the arena passed to
+ * {@link #build} (the caller's; a shared arena lets many inference threads read them). Batch-sized buffers live
+ * in {@link Workspace}s the model owns and frees in {@link #close()}. After the first call for a batch size,
+ * {@link #computeGradients}, {@link #forward}, {@link #cost} and {@link #countCorrect} allocate nothing on the
+ * Java heap.
+ *
+ * <p>Not thread-safe for training. For concurrent inference give each thread a {@link #newWorkspace()} and
+ * call {@link #forward(Tensor, Mode, Workspace)} in INFERENCE mode, which only reads the model.
+ */
+public final class Model implements AutoCloseable {
+    private final ModelSpec spec;
+    private final DType dtype;
+    private final List<Layer<?>> layers;
+    private final Parameter[] parameters;
+    private final List<Parameter> parameterList;
+    private final List<NamedTensor> state;
+    private final List<Workspace> workspaces = new ArrayList<>();
+    private final Workspace workspace;
+    private long step;
+    private volatile boolean closed;
+
+    private Model(ModelSpec spec, DType dtype, List<Layer<?>> layers) {
+        this.spec = spec;
+        this.dtype = dtype;
+        this.layers = List.copyOf(layers);
+        List<Parameter> params = new ArrayList<>();
+        List<NamedTensor> buffers = new ArrayList<>();
+        for (Layer<?> layer : this.layers) {
+            params.addAll(layer.parameters());
+            buffers.addAll(layer.state());
+        }
+        this.parameterList = List.copyOf(params);
+        this.parameters = params.toArray(Parameter[]::new);
+        this.state = List.copyOf(buffers);
+        this.workspace = newWorkspace();
+    }
+
+    public static Builder builder(int inputs) {
+        return new Builder(inputs);
+    }
+
+    public static Model build(ModelSpec spec, DType dtype, Arena arena) {
+        return build(spec, dtype, arena, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #build(ModelSpec, DType, Arena)}, passing every layer through {@code decorator} after
+     * initialisation: the hook tests use to wrap a layer (a deliberately broken backward, say).
+     */
+    public static Model build(ModelSpec spec, DType dtype, Arena arena, UnaryOperator<Layer<?>> decorator) {
+        if (spec == null || dtype == null || arena == null || decorator == null) {
+            throw new IllegalArgumentException("Model.build: spec, dtype, arena and decorator must not be null");
+        }
+        SplittableRandom random = new SplittableRandom(spec.seed());
+        List<Layer<?>> layers = new ArrayList<>();
+        long in = spec.inputs();
+        int index = 1;
+        for (LayerSpec h : spec.hidden()) {
+            Dense dense = new Dense(index, in, h.units(), h.batchNorm() ? Activation.IDENTITY : h.activation(),
+                    !h.batchNorm(), arena, dtype);
+            spec.init().fill(dense.weights().value(), random);
+            layers.add(dense);
+            if (h.batchNorm()) {
+                layers.add(new BatchNorm(index, h.units(), h.activation(), arena, dtype));
+            }
+            if (h.keepProb() < 1) {
+                layers.add(new Dropout(index, h.units(), h.keepProb(), spec.seed()));
+            }
+            in = h.units();
+            index++;
+        }
+        Dense output = new Dense(index, in, spec.outputs(), Activation.IDENTITY, true, arena, dtype);
+        spec.init().fill(output.weights().value(), random);
+        layers.add(output);
+        layers.replaceAll(decorator);
+        return new Model(spec, dtype, layers);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public int inputs() {
+        return spec.inputs();
+    }
+
+    public int outputs() {
+        return spec.outputs();
+    }
+
+    public Loss loss() {
+        return spec.loss();
+    }
+
+    /** The layers, input to output. */
+    public List<Layer<?>> layers() {
+        return layers;
+    }
+
+    /** Every trainable tensor with its gradient, in layer order (W1, b1, gamma2, beta2, ...). */
+    public List<Parameter> parameters() {
+        return parameterList;
+    }
+
+    /** The non-trained tensors a model file must also keep (batch-norm running statistics). */
+    public List<NamedTensor> state() {
+        return state;
+    }
+
+    /** The training-step counter: drives dropout masks, advanced by each {@link #computeGradients}. */
+    public long step() {
+        return step;
+    }
+
+    /** Sets the step counter, e.g. to resume a run, or to replay a step's dropout masks. */
+    public void setStep(long step) {
+        this.step = step;
+    }
+
+    /** A workspace for one more thread's passes; the model closes it in {@link #close()}. */
+    public Workspace newWorkspace() {
+        requireOpen();
+        Workspace created = new Workspace(this);
+        synchronized (workspaces) {
+            workspaces.add(created);
+        }
+        return created;
+    }
+
+    /** The output ŷ for X {@code (m, inputs)}: probabilities (softmax or sigmoid), or the values for MSE. */
+    public Tensor forward(Tensor X, Mode mode) {
+        return forward(X, mode, workspace);
+    }
+
+    /** As {@link #forward(Tensor, Mode)} in the given workspace; the result lives there until its next pass of m rows. */
+    public Tensor forward(Tensor X, Mode mode, Workspace ws) {
+        Workspace.Batch batch = begin(X, mode, ws);
+        return spec.loss().output(logits(batch, X, mode), batch.yhat);
+    }
+
+    /** {@code J = (1/m)·Σ L(ŷ, y)} plus the regularization term, for a forward pass in {@code mode}. Changes no state. */
+    public double cost(Tensor X, Targets y, Mode mode) {
+        Workspace.Batch batch = begin(X, mode, workspace);
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        return costOf(batch, logits(batch, X, mode), y);
+    }
+
+    /**
+     * One training step's gradients: forward in TRAIN mode, cost (with the regularization term, DESIGN §3),
+     * backward writing every {@link Parameter#grad()}; then batch norm updates its running statistics and the
+     * step counter advances. Returns the cost.
+     */
+    public double computeGradients(Tensor X, Targets y) {
+        Workspace.Batch batch = begin(X, Mode.TRAIN, workspace);
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        double cost = costOf(batch, logits(batch, X, Mode.TRAIN), y);
+        Tensor gradient = batch.dZ;
+        for (int l = batch.layers.length - 1; l >= 0; l--) {
+            gradient = batch.layers[l].backward(batch.inputs[l], gradient);
+        }
+        spec.regularization().addGradients(parameters, X.rows());
+        for (Workspace.Bound<?> layer : batch.layers) {
+            layer.afterStep();
+        }
+        step++;
+        return cost;
+    }
+
+    /** Rows of X classified correctly (INFERENCE mode): argmax for softmax, p ≥ 0.5 for binary cross-entropy. */
+    public int countCorrect(Tensor X, Targets y) {
+        return countCorrect(X, y, workspace);
+    }
+
+    public int countCorrect(Tensor X, Targets y, Workspace ws) {
+        if (!spec.loss().classification()) {
+            throw new UnsupportedOperationException("accuracy is not defined for MSE regression; use the cost");
+        }
+        Workspace.Batch batch = begin(X, Mode.INFERENCE, ws);
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        Tensor yhat = spec.loss().output(logits(batch, X, Mode.INFERENCE), batch.yhat);
+        return spec.loss().countCorrect(yhat, y);
+    }
+
+    /**
+     * Copies parameter values, running statistics and the step counter from a model of the same architecture,
+     * converting between float32 and float64: gradient-check a float32 model in float64, or snapshot and restore
+     * the best weights.
+     */
+    public void copyFrom(Model source) {
+        requireOpen();
+        if (!source.spec.widths().equals(spec.widths()) || source.parameters.length != parameters.length
+                || source.state.size() != state.size()) {
+            throw new IllegalArgumentException("cannot copy a model of widths " + source.spec.widths() + " into one of widths "
+                    + spec.widths());
+        }
+        for (int i = 0; i < parameters.length; i++) {
+            copy(source.parameters[i].name(), source.parameters[i].value(), parameters[i].name(), parameters[i].value());
+        }
+        for (int i = 0; i < state.size(); i++) {
+            copy(source.state.get(i).name(), source.state.get(i).tensor(), state.get(i).name(), state.get(i).tensor());
+        }
+        step = source.step;
+    }
+
+    private static void copy(String fromName, Tensor from, String toName, Tensor to) {
+        if (!fromName.equals(toName) || from.size() != to.size()) {
+            throw new IllegalArgumentException("cannot copy " + fromName + " " + from.shapeString() + " into " + toName + " "
+                    + to.shapeString());
+        }
+        if (from.dtype() == to.dtype()) {
+            to.copyFrom(from);
+        } else {
+            for (long k = 0; k < from.size(); k++) {
+                to.set(k, from.get(k));
+            }
+        }
+    }
+
+    /** Frees every workspace (the parameters stay: their arena is the caller's). Later calls throw. */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (workspaces) {
+            workspaces.forEach(Workspace::close);
+            workspaces.clear();
+        }
+    }
+
+    private Workspace.Batch begin(Tensor X, Mode mode, Workspace ws) {
+        requireOpen();
+        if (mode == null || ws == null) {
+            throw new IllegalArgumentException("mode and workspace must not be null");
+        }
+        if (X == null) {
+            throw new IllegalArgumentException("model input X is null");
+        }
+        if (!X.isAlive()) {
+            throw new IllegalStateException("model input X " + X.shapeString() + " lives in an arena that is already closed");
+        }
+        if (X.rank() != 2 || X.cols() != spec.inputs() || X.dtype() != dtype) {
+            throw new IllegalArgumentException("model input X is " + X.dtype() + " " + X.shapeString() + " but the model takes "
+                    + dtype + " (m, " + spec.inputs() + ")");
+        }
+        return ws.batch(X.rows());
+    }
+
+    private Tensor logits(Workspace.Batch batch, Tensor X, Mode mode) {
+        Tensor a = X;
+        for (int l = 0; l < batch.layers.length; l++) {
+            batch.inputs[l] = a;
+            a = batch.layers[l].forward(a, mode, step);
+        }
+        return a;
+    }
+
+    private double costOf(Workspace.Batch batch, Tensor logits, Targets y) {
+        long m = logits.rows();
+        double lossSum = spec.loss().lossAndGradient(logits, y, batch.dZ, batch.targets);
+        return lossSum / m + spec.regularization().cost(parameters, m);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Fluent construction of a {@link ModelSpec}, then {@link #build}. */
+    public static final class Builder {
+        private final int inputs;
+        private final List<LayerSpec> hidden = new ArrayList<>();
+        private int outputs;
+        private Loss loss;
+        private Init init = Init.HE;
+        private Regularization regularization = Regularization.NONE;
+        private long seed;
+        private DType dtype = DType.F32;
+
+        private Builder(int inputs) {
+            this.inputs = inputs;
+        }
+
+        public Builder dense(int units, Activation activation) {
+            requireNoOutput("dense");
+            hidden.add(new LayerSpec(units, activation, 1.0, false));
+            return this;
+        }
+
+        /** Batch norm on the last dense layer's Z, before its activation (that layer loses its bias). */
+        public Builder batchNorm() {
+            LayerSpec last = last("batchNorm");
+            hidden.set(hidden.size() - 1, new LayerSpec(last.units(), last.activation(), last.keepProb(), true));
+            return this;
+        }
+
+        /** Inverted dropout on the last dense layer's output, keeping each unit with probability keepProb. */
+        public Builder dropout(double keepProb) {
+            LayerSpec last = last("dropout");
+            hidden.set(hidden.size() - 1, new LayerSpec(last.units(), last.activation(), keepProb, last.batchNorm()));
+            return this;
+        }
+
+        public Builder output(int units, Loss loss) {
+            requireNoOutput("output");
+            if (units <= 0 || loss == null) {
+                throw new IllegalArgumentException("output(" + units + ", " + loss + "): needs a positive width and a loss");
+            }
+            this.outputs = units;
+            this.loss = loss;
+            return this;
+        }
+
+        public Builder init(Init init) {
+            this.init = init;
+            return this;
+        }
+
+        public Builder l2(double lambda) {
+            this.regularization = Regularization.l2(lambda);
+            return this;
+        }
+
+        public Builder l1(double lambda) {
+            this.regularization = Regularization.l1(lambda);
+            return this;
+        }
+
+        public Builder regularization(Regularization regularization) {
+            this.regularization = regularization;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder dtype(DType dtype) {
+            this.dtype = dtype;
+            return this;
+        }
+
+        public ModelSpec spec() {
+            if (loss == null) {
+                throw new IllegalStateException("model builder: call output(units, loss) before building");
+            }
+            return new ModelSpec(inputs, hidden, outputs, loss, init, regularization, seed);
+        }
+
+        public Model build(Arena arena) {
+            return Model.build(spec(), dtype, arena);
+        }
+
+        public Model build(Arena arena, UnaryOperator<Layer<?>> decorator) {
+            return Model.build(spec(), dtype, arena, decorator);
+        }
+
+        private LayerSpec last(String what) {
+            requireNoOutput(what);
+            if (hidden.isEmpty()) {
+                throw new IllegalStateException("model builder: " + what + "() must follow a dense() layer");
+            }
+            return hidden.getLast();
+        }
+
+        private void requireNoOutput(String what) {
+            if (loss != null) {
+                throw new IllegalStateException("model builder: " + what + "() after output(): the output layer comes last");
+            }
+        }
+    }
+}
