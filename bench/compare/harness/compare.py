@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""The comparison driver. bench/compare/run installs the peers and builds the sgemm reference, then runs this.
+
+Order: the training cells (batch x threads; within a cell the engines take turns run by run), then the
+accuracy runs (Gatun's leaves the model file its inference runs load), then inference (batch 1 with one
+thread, batch 1024 with each thread count). One engine process at a time. The raw record is rewritten after
+every run, so an interrupted comparison still leaves its data; the markdown is written at the end.
+"""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import engines as engine_defs  # noqa: E402
+import machine  # noqa: E402
+import report  # noqa: E402
+import runner  # noqa: E402
+
+ENGINE_KEYS = ("torch", "numpy", "c", "gatun")
+
+
+def _int_list(text):
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got '{text}'")
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got '{text}'")
+    return values
+
+
+def _engine_list(text):
+    keys = [v.strip() for v in text.split(",") if v.strip()]
+    unknown = [k for k in keys if k not in ENGINE_KEYS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(f"unknown engine(s) {unknown or text!r}: choose from {','.join(ENGINE_KEYS)}")
+    return keys
+
+
+def _arguments():
+    p = argparse.ArgumentParser(prog="bench/compare/run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: 1024 samples for the peers, 1 epoch for Gatun, 1 run, short inference; "
+                        "writes under bench/results/tmp/ only")
+    p.add_argument("--only", type=_engine_list, default=list(ENGINE_KEYS), help="engines: torch,numpy,c,gatun")
+    p.add_argument("--runs", type=int, help="runs per figure (default 3; --quick: 1)")
+    p.add_argument("--batches", type=_int_list, default=[32, 128, 1024])
+    p.add_argument("--threads", type=_int_list, default=[1, 2])
+    p.add_argument("--seconds", type=float, help="timed seconds per inference run (default 5; --quick: 0.5)")
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--root", required=True, help=argparse.SUPPRESS)
+    p.add_argument("--skips", help=argparse.SUPPRESS)  # key<TAB>reason lines from the install step
+    p.add_argument("--bound-binary", required=True, help=argparse.SUPPRESS)
+    p.add_argument("--command-line", default="", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.runs is not None and args.runs < 1:
+        p.error(f"--runs must be >= 1, got {args.runs}")
+    if args.seconds is not None and args.seconds <= 0:
+        p.error(f"--seconds must be > 0, got {args.seconds}")
+    return args
+
+
+class Settings:
+    def __init__(self, args, stamp):
+        self.quick = args.quick
+        self.data = args.data
+        self.runs = args.runs or (1 if args.quick else 3)
+        self.batches = args.batches
+        self.threads = args.threads
+        self.accuracy_threads = max(args.threads)
+        self.limit = 1024 if args.quick else None  # peers only: Gatun's CLI has no sample limit
+        self.accuracy_epochs = 1 if args.quick else 5
+        self.gatun_train_epochs = 1 if args.quick else 2
+        self.infer_seconds = args.seconds or (0.5 if args.quick else 5.0)
+        self.warmup_seconds = 0.2 if args.quick else 1.0
+        self.gatun_seconds = max(1, round(self.infer_seconds))
+        self.bound_seconds = 0.3 if args.quick else 3.0
+        self.timeout = 600 if args.quick else 3600
+        self.gatun = os.environ.get("GATUN", os.path.join(args.root, "gatun"))
+        self.bound_binary = args.bound_binary
+        results = os.path.join(args.root, "bench", "results")
+        self.results_dir = os.path.join(results, "tmp") if args.quick else results
+        self.work_dir = os.path.join(results, "tmp", f"compare-{stamp}")
+        self.json_path = os.path.join(self.results_dir, f"compare{'-quick' if args.quick else ''}-{stamp}.json")
+        self.md_path = os.path.join(self.results_dir, "compare-quick.md" if args.quick else "compare.md")
+
+    def public(self):
+        keys = ("quick", "data", "runs", "batches", "threads", "accuracy_threads", "limit", "accuracy_epochs",
+                "gatun_train_epochs", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds")
+        return {k: getattr(self, k) for k in keys}
+
+
+def _read_skips(path):
+    skips = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "\t" in line:
+                    key, reason = line.rstrip("\n").split("\t", 1)
+                    skips[key] = reason
+    return skips
+
+
+def _plan(settings, engines):
+    """Every run in order: (engine, mode, batch, threads, run index)."""
+    plan = []
+    for t in settings.threads:
+        for b in settings.batches:
+            for r in range(settings.runs):
+                plan += [(e, "train", b, t, r) for e in engines if e.runs("train")]
+    for r in range(settings.runs):
+        plan += [(e, "accuracy", 128, settings.accuracy_threads, r) for e in engines if e.runs("accuracy")]
+    cells = [(1, 1)] + [(1024, t) for t in settings.threads]
+    for b, t in cells:
+        for r in range(settings.runs):
+            plan += [(e, "infer", b, t, r) for e in engines if e.runs("infer")]
+    return plan
+
+
+def _describe(engine, mode, result):
+    if mode == "train":
+        return f"{result.get('samples_per_second', 0):,.0f} samples/s"
+    if mode == "accuracy":
+        return f"test accuracy {result.get('test_accuracy')}"
+    return f"p50 {result.get('p50_us', 0):.1f} µs, {result.get('throughput_per_second', 0):,.0f} samples/s"
+
+
+def main():
+    args = _arguments()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    settings = Settings(args, stamp)
+    os.makedirs(settings.work_dir, exist_ok=True)
+    os.makedirs(settings.results_dir, exist_ok=True)
+    engines = engine_defs.build(settings, _read_skips(args.skips), args.only)
+    record = {"started": now.strftime("%Y-%m-%d %H:%M UTC"), "finished": None,
+              "command": args.command_line or shlex.join(sys.argv), "settings": settings.public(),
+              "json": settings.json_path, "root": args.root, "machine": machine.facts(),
+              "engines": {e.key: dict(e.unavailable) for e in engines}, "runs": []}
+    for e in engines:
+        for mode, reason in e.unavailable.items():
+            print(f"compare: skipping {e.label} {mode}: {reason}", file=sys.stderr)
+
+    def save():
+        with open(settings.json_path, "w") as f:
+            json.dump(record, f, indent=1)
+
+    plan = _plan(settings, engines)
+    gatun = next(e for e in engines if e.key == "gatun")
+    for i, (engine, mode, batch, threads, run) in enumerate(plan, 1):
+        if engine is gatun and mode == "infer" and (gatun.model is None or not os.path.exists(gatun.model)):
+            reason = "no model file: the Gatun accuracy runs left none (see their logs)"
+            record["engines"]["gatun"].setdefault("infer", reason)
+            print(f"compare: [{i}/{len(plan)}] Gatun infer skipped: {reason}", file=sys.stderr)
+            continue
+        cmd = engine.command(mode, batch, threads, run)
+        env = engine.env(threads)
+        log = os.path.join(settings.work_dir, f"{mode}-{engine.key}-b{batch}-t{threads}-run{run}")
+        outcome = runner.run(cmd, env, log, settings.timeout)
+        if outcome.get("ok"):
+            outcome["result"] = engine.extract(mode, outcome["result"])
+        if engine is gatun and mode == "accuracy":
+            gatun.accuracy_finished(run, outcome.get("ok"))
+        thread_env = {k: env[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                          "OMP_WAIT_POLICY")}
+        record["runs"].append(dict(engine=engine.key, mode=mode, batch=batch, threads=threads, run=run,
+                                   command=cmd, env=thread_env, **outcome))
+        save()
+        said = _describe(engine, mode, outcome["result"]) if outcome.get("ok") else "FAILED: " + outcome["error"]
+        print(f"compare: [{i}/{len(plan)}] {engine.label} {mode} batch {batch} threads {threads} run {run + 1}: "
+              f"{said} ({outcome.get('wall_seconds', 0):.1f} s)", file=sys.stderr, flush=True)
+    record["finished"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    report.write(record, settings.md_path)
+    save()
+    print(f"compare: wrote {settings.md_path} and {settings.json_path}", file=sys.stderr)
+    failed = [r for r in record["runs"] if not r.get("ok")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

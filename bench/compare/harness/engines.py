@@ -1,0 +1,152 @@
+"""The engines the comparison runs, and their exact command lines.
+
+Gatun's commands are the GATUN_* templates below, in one place: when its command line changes, change them
+here (and GATUN_FIELDS if the JSON names change). Placeholders: {gatun} {data} {batch} {threads} {epochs}
+{model} {seconds}. Every engine prints one JSON object on its last line of output.
+"""
+import os
+import subprocess
+
+LAYERS = "784,256,128,10"
+
+GATUN_TRAIN = ["{gatun}", "train", "--data", "{data}", "--layers", LAYERS, "--activation", "relu", "--init", "he",
+               "--optimizer", "adam", "--lr", "1e-3", "--batch", "{batch}", "--epochs", "{epochs}",
+               "--threads", "{threads}", "--dev", "0", "--json"]
+GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves the model the inference runs load
+GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "{threads}",
+                   "--seconds", "{seconds}", "--json"]
+GATUN_FIELDS = {"samples_per_second": "samples_per_second", "test_accuracy": "test_accuracy",
+                "p50_us": "p50_us", "p99_us": "p99_us", "throughput_per_second": "throughput_per_second"}
+
+PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one python3-torch and python3-numpy install into
+PEER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "peers")
+
+
+class Engine:
+    """One engine: a key for --only, a label for the tables, the modes it runs, and why it cannot (if so)."""
+
+    def __init__(self, key, label, modes):
+        self.key = key
+        self.label = label
+        self.modes = modes
+        self.unavailable = {}  # mode -> reason; a mode missing from here is available
+
+    def skip(self, reason, modes=None):
+        for mode in modes or self.modes:
+            self.unavailable.setdefault(mode, reason)
+
+    def runs(self, mode):
+        return mode in self.modes and mode not in self.unavailable
+
+    def env(self, threads):
+        """Thread variables set before the process starts: OpenBLAS reads its own once, when it is loaded.
+        OMP_WAIT_POLICY=PASSIVE keeps an OpenMP pool (PyTorch's) from spinning against OpenBLAS's threads,
+        which collapses two threads on two cores (DESIGN.md section 6)."""
+        env = dict(os.environ)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(threads)
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+        return env
+
+    def extract(self, mode, result):
+        return result
+
+
+class PythonPeer(Engine):
+    def __init__(self, key, label, script, settings):
+        super().__init__(key, label, {"train", "accuracy", "infer"})
+        self.script = os.path.join(PEER_DIR, script)
+        self.settings = settings
+
+    def command(self, mode, batch, threads, run):
+        s = self.settings
+        cmd = [PYTHON, self.script, "--mode", mode, "--data", s.data, "--batch", str(batch),
+               "--threads", str(threads), "--seed", str(run)]
+        if mode == "train":
+            cmd += ["--epochs", "2"]
+        elif mode == "accuracy":
+            cmd += ["--epochs", str(s.accuracy_epochs)]
+        else:
+            cmd += ["--seconds", str(s.infer_seconds), "--warmup-seconds", str(s.warmup_seconds)]
+        if s.limit:
+            cmd += ["--limit", str(s.limit)]
+        return cmd
+
+
+class SgemmBound(Engine):
+    def __init__(self, binary, settings):
+        super().__init__("c", "sgemm bound", {"train"})
+        self.binary = binary
+        self.settings = settings
+
+    def command(self, mode, batch, threads, run):
+        return [self.binary, "--batch", str(batch), "--threads", str(threads),
+                "--seconds", str(self.settings.bound_seconds)]
+
+
+class Gatun(Engine):
+    def __init__(self, launcher, settings):
+        super().__init__("gatun", "Gatun", {"train", "accuracy", "infer"})
+        self.launcher = launcher
+        self.settings = settings
+        self.model = os.environ.get("GATUN_MODEL")  # a model to benchmark; else the accuracy run's
+
+    def model_path(self, run):
+        return os.path.join(self.settings.work_dir, f"gatun-model-run{run}.gatun")
+
+    def command(self, mode, batch, threads, run):
+        s = self.settings
+        values = {"gatun": self.launcher, "data": s.data, "batch": batch, "threads": threads,
+                  "epochs": s.gatun_train_epochs, "model": self.model or self.model_path(run),
+                  "seconds": s.gatun_seconds}
+        if mode == "accuracy":
+            values.update(epochs=s.accuracy_epochs, model=self.model_path(run))
+        template = {"train": GATUN_TRAIN, "accuracy": GATUN_ACCURACY, "infer": GATUN_BENCHMARK}[mode]
+        return [part.format(**values) for part in template]
+
+    def accuracy_finished(self, run, ok):
+        """After an accuracy run: its model becomes the one the inference runs load, if none was given."""
+        if ok and self.model is None and os.path.exists(self.model_path(run)):
+            self.model = self.model_path(run)
+
+    def extract(self, mode, result):
+        out = dict(result)
+        out.update({ours: result[theirs] for ours, theirs in GATUN_FIELDS.items() if theirs in result})
+        return out
+
+    def probe(self, log_dir):
+        """Asks the launcher whether `train` and `benchmark` exist yet (the first call may build Gatun).
+        `gatun help SUB` exits non-zero for an unknown subcommand (`gatun SUB --help` would not)."""
+        if not os.access(self.launcher, os.X_OK):
+            self.skip(f"no launcher at {self.launcher}")
+            return
+        for sub, modes in (("train", ["train", "accuracy"]), ("benchmark", ["infer"])):
+            log = os.path.join(log_dir, f"gatun-probe-{sub}.log")
+            with open(log, "w") as out:
+                try:
+                    rc = subprocess.run([self.launcher, "help", sub], stdout=out, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, timeout=1800).returncode
+                except subprocess.TimeoutExpired:
+                    rc = "timeout"
+            if rc != 0:
+                with open(log) as f:
+                    last = [line.strip() for line in f if line.strip()][-1:] or [""]
+                self.skip(f"`gatun {sub}` is not available yet (exit {rc}: {last[0][:160]})", modes)
+        if "accuracy" in self.unavailable and self.model is None:
+            self.skip("no model to benchmark: the accuracy run (`gatun train --out`) is not available", ["infer"])
+
+
+def build(settings, skips, only):
+    """All engines in the order they run within each cell; skips maps key -> reason from the install step."""
+    engines = [SgemmBound(settings.bound_binary, settings),
+               PythonPeer("torch", "PyTorch", "torch_mlp.py", settings),
+               PythonPeer("numpy", "NumPy", "numpy_mlp.py", settings),
+               Gatun(settings.gatun, settings)]
+    for engine in engines:
+        if engine.key not in only:
+            engine.skip("not selected (--only)")
+        elif engine.key in skips:
+            engine.skip(skips[engine.key])
+        elif isinstance(engine, Gatun):
+            engine.probe(settings.work_dir)
+    return engines

@@ -1,0 +1,63 @@
+"""Turns the raw runs into figures: per (mode, engine, batch, threads) the median and min-max over the runs
+that succeeded, and the ratios the acceptance targets are stated in."""
+import statistics
+from collections import defaultdict
+
+PEERS = ("torch", "numpy")
+METRICS = {"train": ("samples_per_second", "sgemm_gflops"), "accuracy": ("test_accuracy", "seconds"),
+           "infer": ("p50_us", "p99_us", "throughput_per_second")}
+
+
+def _value(run, name):
+    if name == "peak_rss_mb":
+        return run.get("peak_rss_mb")
+    value = run.get("result", {}).get(name)
+    if value is None:
+        return None
+    if name == "test_accuracy" and value <= 1.0:  # a fraction; the tables speak in percent
+        value *= 100.0
+    return float(value)
+
+
+def stats(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def key(mode, engine, batch, threads):
+    return f"{mode}/{engine}/b{batch}/t{threads}"
+
+
+def summarize(runs):
+    groups = defaultdict(list)
+    for run in runs:
+        groups[key(run["mode"], run["engine"], run["batch"], run["threads"])].append(run)
+    summary = {}
+    for name, group in groups.items():
+        ok = [r for r in group if r.get("ok")]
+        mode = group[0]["mode"]
+        metrics = {m: stats([_value(r, m) for r in ok]) for m in METRICS[mode] + ("peak_rss_mb",)}
+        summary[name] = {"runs": len(group), "ok": len(ok), "metrics": metrics,
+                         "errors": [r["error"] for r in group if not r.get("ok")]}
+    return summary
+
+
+def median(summary, mode, engine, batch, threads, metric):
+    entry = summary.get(key(mode, engine, batch, threads))
+    figure = entry and entry["metrics"].get(metric)
+    return figure["median"] if figure else None
+
+
+def best_peer(summary, mode, batch, threads, metric, lower_is_better=False):
+    values = [v for v in (median(summary, mode, p, batch, threads, metric) for p in PEERS) if v is not None]
+    if not values:
+        return None
+    return min(values) if lower_is_better else max(values)
+
+
+def ratio(numerator, denominator):
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
