@@ -235,24 +235,37 @@ public final class BatchNormKernels {
             }
         }
 
+        /*
+         * Column blocks outside, rows inside (as in meanVariance): the block's mean, 1/σ, γ and β are loaded once and
+         * stay in registers. The row-major order (per-column loads inside the row loop) also kept deoptimizing in C2
+         * ("profile_predicate" traps) when training and evaluation alternate, leaving the kernel in C1, allocating.
+         */
         static void normalize(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment invStd,
                               MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a) {
             long bound = S.loopBound(cols);
-            for (long i = 0; i < rows; i++) {
-                long row = i * cols * BYTES;
-                for (long j = 0; j < bound; j += S.length()) {
-                    long at = row + j * BYTES;
-                    FloatVector zh = FloatVector.fromMemorySegment(S, z, at, O).sub(FloatVector.fromMemorySegment(S, mean, j * BYTES, O))
-                            .mul(FloatVector.fromMemorySegment(S, invStd, j * BYTES, O));
+            for (long j = 0; j < bound; j += S.length()) {
+                long col = j * BYTES;
+                FloatVector mu = FloatVector.fromMemorySegment(S, mean, col, O);
+                FloatVector is = FloatVector.fromMemorySegment(S, invStd, col, O);
+                FloatVector g = FloatVector.fromMemorySegment(S, gamma, col, O);
+                FloatVector b = FloatVector.fromMemorySegment(S, beta, col, O);
+                for (long i = 0; i < rows; i++) {
+                    long at = (i * cols + j) * BYTES;
+                    FloatVector zh = FloatVector.fromMemorySegment(S, z, at, O).sub(mu).mul(is);
                     zh.intoMemorySegment(zhat, at, O);
-                    zh.mul(FloatVector.fromMemorySegment(S, gamma, j * BYTES, O)).add(FloatVector.fromMemorySegment(S, beta, j * BYTES, O))
-                            .intoMemorySegment(a, at, O);
+                    zh.mul(g).add(b).intoMemorySegment(a, at, O);
                 }
-                for (long j = bound; j < cols; j++) {
-                    long at = row + j * BYTES;
-                    float zh = (z.get(ValueLayout.JAVA_FLOAT, at) - mean.getAtIndex(ValueLayout.JAVA_FLOAT, j)) * invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+            }
+            for (long j = bound; j < cols; j++) {
+                float mu = mean.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float is = invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float b = beta.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                for (long i = 0; i < rows; i++) {
+                    long at = (i * cols + j) * BYTES;
+                    float zh = (z.get(ValueLayout.JAVA_FLOAT, at) - mu) * is;
                     zhat.set(ValueLayout.JAVA_FLOAT, at, zh);
-                    a.set(ValueLayout.JAVA_FLOAT, at, zh * gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j) + beta.getAtIndex(ValueLayout.JAVA_FLOAT, j));
+                    a.set(ValueLayout.JAVA_FLOAT, at, zh * g + b);
                 }
             }
         }
@@ -274,24 +287,32 @@ public final class BatchNormKernels {
             }
         }
 
+        /** Column blocks outside, rows inside, for the reasons given at {@link #normalize}. */
         static void backwardInput(MemorySegment gs, MemorySegment zhat, long rows, long cols, MemorySegment gamma,
                                   MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz) {
             long bound = S.loopBound(cols);
-            for (long i = 0; i < rows; i++) {
-                long row = i * cols * BYTES;
-                for (long j = 0; j < bound; j += S.length()) {
-                    long at = row + j * BYTES;
-                    long col = j * BYTES;
-                    FloatVector.fromMemorySegment(S, gs, at, O).sub(FloatVector.fromMemorySegment(S, dbeta, col, O))
-                            .sub(FloatVector.fromMemorySegment(S, zhat, at, O).mul(FloatVector.fromMemorySegment(S, dgamma, col, O)))
-                            .mul(FloatVector.fromMemorySegment(S, gamma, col, O)).mul(FloatVector.fromMemorySegment(S, invStd, col, O))
-                            .intoMemorySegment(dz, at, O);
+            for (long j = 0; j < bound; j += S.length()) {
+                long col = j * BYTES;
+                FloatVector db = FloatVector.fromMemorySegment(S, dbeta, col, O);
+                FloatVector dg = FloatVector.fromMemorySegment(S, dgamma, col, O);
+                FloatVector g = FloatVector.fromMemorySegment(S, gamma, col, O);
+                FloatVector is = FloatVector.fromMemorySegment(S, invStd, col, O);
+                for (long i = 0; i < rows; i++) {
+                    long at = (i * cols + j) * BYTES;
+                    FloatVector.fromMemorySegment(S, gs, at, O).sub(db)
+                            .sub(FloatVector.fromMemorySegment(S, zhat, at, O).mul(dg))
+                            .mul(g).mul(is).intoMemorySegment(dz, at, O);
                 }
-                for (long j = bound; j < cols; j++) {
-                    long at = row + j * BYTES;
-                    float centred = gs.get(ValueLayout.JAVA_FLOAT, at) - dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j)
-                            - zhat.get(ValueLayout.JAVA_FLOAT, at) * dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
-                    dz.set(ValueLayout.JAVA_FLOAT, at, centred * gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j) * invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j));
+            }
+            for (long j = bound; j < cols; j++) {
+                float db = dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float dg = dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                float is = invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                for (long i = 0; i < rows; i++) {
+                    long at = (i * cols + j) * BYTES;
+                    float centred = gs.get(ValueLayout.JAVA_FLOAT, at) - db - zhat.get(ValueLayout.JAVA_FLOAT, at) * dg;
+                    dz.set(ValueLayout.JAVA_FLOAT, at, centred * g * is);
                 }
             }
         }

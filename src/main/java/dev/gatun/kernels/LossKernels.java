@@ -107,7 +107,7 @@ public final class LossKernels {
                 FloatVector r = one.div(e.add(1f));
                 r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);
             }
-            return total.reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(total);
         }
 
         static double squaredError(MemorySegment yhat, MemorySegment y, MemorySegment dz, long n) {
@@ -118,7 +118,7 @@ public final class LossKernels {
                 d.intoMemorySegment(dz, off, O);
                 total = d.fma(d, total);
             }
-            return 0.5 * total.reduceLanes(VectorOperators.ADD);
+            return 0.5 * Lanes.sum(total);
         }
     }
 
@@ -145,7 +145,7 @@ public final class LossKernels {
                 DoubleVector r = one.div(e.add(1.0));
                 r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0.0)).sub(vy).intoMemorySegment(dz, off, O);
             }
-            return total.reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(total);
         }
 
         static double squaredError(MemorySegment yhat, MemorySegment y, MemorySegment dz, long n) {
@@ -156,7 +156,7 @@ public final class LossKernels {
                 d.intoMemorySegment(dz, off, O);
                 total = d.fma(d, total);
             }
-            return 0.5 * total.reduceLanes(VectorOperators.ADD);
+            return 0.5 * Lanes.sum(total);
         }
     }
 }

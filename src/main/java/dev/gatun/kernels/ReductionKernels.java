@@ -5,7 +5,6 @@ import dev.gatun.tensor.Tensor;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -139,7 +138,7 @@ public final class ReductionKernels {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, k * BYTES, O);
                 s0 = squares ? v.fma(v, s0) : s0.add(v.abs());
             }
-            return (double) s0.add(s1).reduceLanes(VectorOperators.ADD) + s2.add(s3).reduceLanes(VectorOperators.ADD);
+            return (double) Lanes.sum(s0.add(s1)) + Lanes.sum(s2.add(s3));
         }
     }
 
@@ -183,7 +182,7 @@ public final class ReductionKernels {
                 DoubleVector v = DoubleVector.fromMemorySegment(S, x, k * BYTES, O);
                 s0 = squares ? v.fma(v, s0) : s0.add(v.abs());
             }
-            return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(s0.add(s1).add(s2.add(s3)));
         }
     }
 }

@@ -116,6 +116,34 @@ public enum Loss {
         return correct;
     }
 
+    /** Each row's predicted class from the logits (argmax of the logits is argmax of the softmax; logit ≥ 0 is p ≥ ½). */
+    void predict(Tensor logits, int[] predictions) {
+        long m = logits.rows();
+        long n = logits.cols();
+        if (this == MSE || (this == BINARY_CROSS_ENTROPY && n != 1)) {
+            throw new UnsupportedOperationException(this + " with " + n + " outputs has no single predicted class per row");
+        }
+        if (predictions.length < m) {
+            throw new IllegalArgumentException("predictions array holds " + predictions.length + " entries for " + m + " rows");
+        }
+        for (long i = 0; i < m; i++) {
+            if (this == BINARY_CROSS_ENTROPY) {
+                predictions[(int) i] = logits.get(i, 0) >= 0 ? 1 : 0;
+                continue;
+            }
+            long best = 0;
+            double bestValue = logits.get(i, 0);
+            for (long j = 1; j < n; j++) {
+                double v = logits.get(i, j);
+                if (v > bestValue) {
+                    best = j;
+                    bestValue = v;
+                }
+            }
+            predictions[(int) i] = (int) best;
+        }
+    }
+
     private static Tensor denseTargets(Targets y, Tensor scratch) {
         if (y instanceof Targets.Dense dense) {
             return dense.values();

@@ -203,6 +203,23 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * One batch of an evaluation, INFERENCE mode, one forward pass: returns the data term {@code Σ L(ŷ, y)} over the
+     * m rows (no regularization: what dev and test losses report) and, when {@code predictions} is not null, writes
+     * each row's predicted class into {@code predictions[0..m)} (argmax; 0/1 for one-output binary cross-entropy).
+     * Allocates nothing once the workspace has seen this batch size.
+     */
+    public double evaluate(Tensor X, Targets y, Workspace ws, int[] predictions) {
+        Workspace.Batch batch = begin(X, Mode.INFERENCE, ws);
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        Tensor logits = logits(batch, X, Mode.INFERENCE);
+        double lossSum = spec.loss().lossAndGradient(logits, y, batch.dZ, batch.targets);
+        if (predictions != null) {
+            spec.loss().predict(logits, predictions);
+        }
+        return lossSum;
+    }
+
+    /**
      * Copies parameter values, running statistics and the step counter from a model of the same architecture,
      * converting between float32 and float64: gradient-check a float32 model in float64, or snapshot and restore
      * the best weights.

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Where the tests find the real Fashion-MNIST files: Debian's package, which CI installs. Absent is a failure. */
-final class FashionMnist {
+public final class FashionMnist {
     static final Path DIRECTORY = Path.of("/usr/share/datasets/fashion-mnist");
 
     /** Under the build directory: reused between runs (keyed by the source's mtime), gone with {@code mvn clean}. */
@@ -15,7 +15,7 @@ final class FashionMnist {
 
     private FashionMnist() {}
 
-    static Path directory() {
+    public static Path directory() {
         if (!Files.isDirectory(DIRECTORY)) {
             fail("the real-data tests need Fashion-MNIST in " + DIRECTORY
                     + ": run 'apt-get install dataset-fashion-mnist' (CI installs it)");
@@ -24,11 +24,11 @@ final class FashionMnist {
     }
 
     /** Never the user's home cache: tests must not write outside the build. */
-    static IdxCache cache() {
+    public static IdxCache cache() {
         return IdxCache.at(CACHE);
     }
 
-    static MnistDirectory load() throws IOException {
+    public static MnistDirectory load() throws IOException {
         return MnistDirectory.load(directory(), 10, cache());
     }
 }

@@ -12,7 +12,7 @@ import java.util.zip.GZIPOutputStream;
  * Writes IDX files byte by byte with {@link DataOutputStream} (big-endian by definition): an encoder independent
  * of the loader under test.
  */
-final class IdxTestFiles {
+public final class IdxTestFiles {
     private IdxTestFiles() {}
 
     /** The bytes of an IDX file of {@code type} and {@code dims} holding {@code values} (cast to the type). */
@@ -41,7 +41,7 @@ final class IdxTestFiles {
         return buffer.toByteArray();
     }
 
-    static Path write(Path file, IdxType type, int[] dims, double[] values) throws IOException {
+    public static Path write(Path file, IdxType type, int[] dims, double[] values) throws IOException {
         return write(file, file.getFileName().toString().endsWith(".gz") ? gzip(bytes(type, dims, values))
                 : bytes(type, dims, values));
     }

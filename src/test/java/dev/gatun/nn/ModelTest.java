@@ -323,7 +323,7 @@ class ModelTest {
             Tensor X = TestData.gaussian(arena, DType.F32, 1, 40, 12);
             Targets y = TestData.labels(arena, 2, 40, 2);
             long best = Long.MAX_VALUE;
-            for (int round = 0; round < 100 && best > 0; round++) {
+            for (int round = 0; round < 1000 && best > 0; round++) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 200; i++) {
                     model.computeGradients(X, y);

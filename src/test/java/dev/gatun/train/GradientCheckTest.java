@@ -3,6 +3,7 @@ package dev.gatun.train;
 import dev.gatun.blas.Blas;
 import dev.gatun.kernels.Activation;
 import dev.gatun.nn.Init;
+import dev.gatun.nn.ForwardingLayer;
 import dev.gatun.nn.Layer;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Mode;
@@ -145,16 +146,11 @@ class GradientCheckTest {
     }
 
     /** A test-only layer whose backward doubles its bias gradient: the course's "db is wrong" bug. */
-    private record BrokenBias<W>(Layer<W> inner) implements Layer<W> {
-        @Override public String name() { return inner.name(); }
-        @Override public long inputs() { return inner.inputs(); }
-        @Override public long outputs() { return inner.outputs(); }
-        @Override public List<Parameter> parameters() { return inner.parameters(); }
-        @Override public List<NamedTensor> state() { return inner.state(); }
-        @Override public W workspace(Arena arena, DType dtype, long m, boolean inputGradient) {
-            return inner.workspace(arena, dtype, m, inputGradient);
+    private static final class BrokenBias<W> extends ForwardingLayer<W> {
+        BrokenBias(Layer<W> inner) {
+            super(inner);
         }
-        @Override public Tensor forward(W ws, Tensor in, Mode mode, long step) { return inner.forward(ws, in, mode, step); }
+
         @Override public Tensor backward(W ws, Tensor in, Tensor dOut) {
             Tensor dIn = inner.backward(ws, in, dOut);
             Blas.scal(2.0, inner.parameters().get(1).grad());

@@ -1,0 +1,82 @@
+package dev.gatun.train;
+
+import dev.gatun.data.Batch;
+import dev.gatun.data.Batches;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.Normalization;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.Workspace;
+
+/**
+ * Evaluates models on one data set in INFERENCE mode, batch by batch in a single forward pass each: the loss and
+ * the predictions come out of the same pass. Owns its batch buffers and workspace, so evaluating every epoch
+ * reuses them; close it when done.
+ */
+public final class Evaluator implements AutoCloseable {
+    public static final int DEFAULT_BATCH = 1000;
+
+    private final DataSet data;
+    private final Batches batches;
+    private final int[] predictions;
+    private final TargetsCache targets = new TargetsCache();
+    private Workspace workspace;
+    private Model workspaceOwner;
+
+    public Evaluator(DataSet data, Normalization normalization, int batchSize) {
+        if (data == null || normalization == null) {
+            throw new IllegalArgumentException("an evaluator needs a data set and its normalization, got " + data + ", "
+                    + normalization);
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("cannot evaluate on " + data.name() + ": it holds no samples");
+        }
+        int batch = Math.min(batchSize, data.size());
+        if (batch < 1) {
+            throw new IllegalArgumentException("evaluation batch size must be >= 1, got " + batchSize);
+        }
+        this.data = data;
+        this.batches = Batches.over(data, batch).normalization(normalization).shuffle(false).build();
+        this.predictions = new int[batch];
+    }
+
+    public DataSet dataSet() {
+        return data;
+    }
+
+    /** Loss, accuracy and confusion matrix of {@code model} over the whole data set. */
+    public Evaluation evaluate(Model model) {
+        Workspace ws = workspaceFor(model);
+        boolean classes = TargetsCache.predictsClasses(model);
+        int k = Math.max(model.outputs(), 2);
+        long[][] confusion = classes ? new long[k][k] : null;
+        double lossSum = 0;
+        long correct = 0;
+        for (int b = 0; b < batches.batchesPerEpoch(); b++) {
+            Batch batch = batches.next();
+            lossSum += model.evaluate(batch.X(), targets.of(batch, model), ws, classes ? predictions : null);
+            if (classes) {
+                for (int row = 0; row < batch.size(); row++) {
+                    int label = batch.label(row);
+                    int predicted = predictions[row];
+                    confusion[label][predicted]++;
+                    correct += label == predicted ? 1 : 0;
+                }
+            }
+        }
+        int n = data.size();
+        return new Evaluation(data.name(), n, lossSum / n, classes ? (double) correct / n : Double.NaN, confusion);
+    }
+
+    private Workspace workspaceFor(Model model) {
+        if (model != workspaceOwner) {
+            workspace = model.newWorkspace();
+            workspaceOwner = model;
+        }
+        return workspace;
+    }
+
+    @Override
+    public void close() {
+        batches.close();
+    }
+}

@@ -1,0 +1,428 @@
+package dev.gatun.train;
+
+import dev.gatun.data.Augmentation;
+import dev.gatun.data.Batch;
+import dev.gatun.data.Batches;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.Normalization;
+import dev.gatun.kernels.ReductionKernels;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.Parameter;
+import dev.gatun.optim.LearningRateSchedule;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.tensor.DType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * Mini-batch training of a float32 model: epochs over shuffled batches (batch gradient descent when the batch is
+ * the whole set, SGD when it is 1), the learning rate from a schedule, the dev set evaluated after every epoch, a
+ * {@link History}, progress through a {@link TrainingListener}; early stopping on the dev loss with the best
+ * weights restored; and explosion detection that stops at the first non-finite loss or parameter, or a loss above
+ * a multiple of the first one, instead of training on garbage.
+ *
+ * <p>Each epoch reports the training cost as optimised (the running mean of the batch costs, with the
+ * regularization term and, in TRAIN mode, dropout) and the training accuracy measured in INFERENCE mode on a
+ * fixed stratified sample of the training set ({@link Builder#trainEvaluationSize}), so that train and dev errors
+ * compare like for like (the course's bias/variance reading). Samples/s counts the training steps only.
+ *
+ * <p>Determinism: the same model seed, data, batch seed and BLAS thread count give a bitwise-identical history
+ * (timings aside) and final weights. The steps allocate nothing on the Java heap once the first batch has run.
+ *
+ * <p>Owns the snapshot of the best weights (early stopping); {@link #close()} frees it. The model, optimizer and
+ * data stay the caller's.
+ */
+public final class Trainer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    private final Builder config;
+    private final Model model;
+    private final Optimizer optimizer;
+    private final History history;
+    private final TargetsCache targets = new TargetsCache();
+    private final LossWatch lossWatch = new LossWatch();
+    private final Arena arena = Arena.ofConfined();
+    private Model best;
+    private int bestEpoch;
+    private double bestDevLoss = Double.POSITIVE_INFINITY;
+    private boolean ran;
+    private volatile boolean stopRequested;
+
+    private Trainer(Builder b) {
+        this.config = b;
+        this.model = b.model;
+        this.optimizer = b.optimizer;
+        this.history = b.history != null ? b.history : new History();
+        for (EpochStats e : history.epochs()) {
+            if (e.devLoss() < bestDevLoss) {
+                bestDevLoss = e.devLoss();
+                bestEpoch = e.epoch();
+            }
+        }
+    }
+
+    public static Builder builder(Model model, Optimizer optimizer, DataSet train) {
+        return new Builder(model, optimizer, train);
+    }
+
+    public History history() {
+        return history;
+    }
+
+    /** The epoch with the lowest dev loss so far (0 before any epoch with a dev set). */
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    /**
+     * The weights of {@link #bestEpoch()} while early stopping is on and the run has passed that epoch, else null:
+     * what a checkpoint stores so a resumed run can still restore them.
+     */
+    public Model bestWeights() {
+        return best;
+    }
+
+    /**
+     * Asks a running {@link #run()} to stop after the current step (from a listener, or another thread such as a
+     * Ctrl-C hook); it returns {@link TrainingResult.Outcome#STOPPED} with the epochs finished so far.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Runs the remaining epochs (all of them, or those after a resumed history); once per trainer. */
+    public TrainingResult run() {
+        if (ran) {
+            throw new IllegalStateException("a trainer runs once; build another for another run");
+        }
+        ran = true;
+        int startEpoch = history.size();
+        DataSet trainSample = config.trainEvaluationSize > 0 && config.trainEvaluationSize < config.train.size()
+                ? config.train.stratified(config.trainEvaluationSize, config.seed)
+                : config.train;
+        int batchSize = Math.min(config.batchSize, config.train.size());
+        LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}", model.spec().widths(), config.train.size(),
+                batchSize, startEpoch + 1, config.epochs, optimizer, config.schedule);
+        try (Batches batches = Batches.over(config.train, batchSize).normalization(config.normalization)
+                .seed(config.seed).shuffle(config.shuffle).dropLast(config.dropLast).augmentation(config.augmentation)
+                .prefetch(config.prefetch).firstEpoch(startEpoch).build();
+             Evaluator trainEvaluator = new Evaluator(trainSample, config.normalization, config.evaluationBatch);
+             Evaluator devEvaluator = config.dev == null ? null
+                     : new Evaluator(config.dev, config.normalization, config.evaluationBatch)) {
+            return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
+        }
+    }
+
+    private TrainingResult epochs(Batches batches, Evaluator trainEvaluator, Evaluator devEvaluator, int startEpoch) {
+        TrainingListener listener = config.listener;
+        long stepsBefore = optimizer.stepCount();
+        for (int epoch = startEpoch + 1; epoch <= config.epochs; epoch++) {
+            int n = batches.batchesPerEpoch();
+            listener.epochStarted(epoch, config.epochs, n);
+            long start = System.nanoTime();
+            double costSum = 0;
+            long samples = 0;
+            double rate = Double.NaN;
+            for (int k = 1; k <= n; k++) {
+                long step = optimizer.stepCount() + 1;
+                rate = config.schedule.rate(epoch, step);
+                optimizer.setLearningRate(rate);
+                Batch batch = batches.next();
+                double cost = model.computeGradients(batch.X(), targets.of(batch, model));
+                Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
+                if (explosion == null) {
+                    optimizer.step(model.parameters());
+                    explosion = parameterExplosion(cost, step, epoch, k, rate);
+                }
+                if (explosion != null) {
+                    LOG.warn(explosion.message());
+                    return new TrainingResult(TrainingResult.Outcome.EXPLODED, history, bestEpoch,
+                            optimizer.stepCount() - stepsBefore, explosion);
+                }
+                costSum += cost * batch.size();
+                samples += batch.size();
+                listener.batchFinished(epoch, k, n, costSum / samples, samples / seconds(start));
+                if (stopRequested) {
+                    LOG.info("training stopped on request in epoch {} after batch {} of {}", epoch, k, n);
+                    return new TrainingResult(TrainingResult.Outcome.STOPPED, history, bestEpoch,
+                            optimizer.stepCount() - stepsBefore, null);
+                }
+            }
+            double trainSeconds = seconds(start);
+            Evaluation train = trainEvaluator.evaluate(model);
+            Evaluation dev = devEvaluator == null ? null : devEvaluator.evaluate(model);
+            EpochStats stats = new EpochStats(epoch, costSum / samples, train.accuracy(),
+                    dev == null ? Double.NaN : dev.loss(), dev == null ? Double.NaN : dev.accuracy(), rate,
+                    samples / trainSeconds, seconds(start));
+            history.add(stats);
+            LOG.debug("epoch {}: {}", epoch, stats);
+            if (dev != null && config.patience > 0) {
+                if (dev.loss() < bestDevLoss) {
+                    bestDevLoss = dev.loss();
+                    bestEpoch = epoch;
+                    snapshot().copyFrom(model);
+                }
+            } else {
+                bestEpoch = epoch;
+            }
+            listener.epochFinished(stats);
+            if (dev != null && config.patience > 0 && epoch - bestEpoch >= config.patience && epoch < config.epochs) {
+                LOG.info("early stopping after epoch {}: dev loss has not improved on epoch {}'s {} for {} epochs", epoch,
+                        bestEpoch, bestDevLoss, config.patience);
+                restoreBest();
+                return new TrainingResult(TrainingResult.Outcome.EARLY_STOPPED, history, bestEpoch,
+                        optimizer.stepCount() - stepsBefore, null);
+            }
+        }
+        if (config.dev != null && config.patience > 0) {
+            restoreBest();
+        }
+        return new TrainingResult(TrainingResult.Outcome.COMPLETED, history, bestEpoch,
+                optimizer.stepCount() - stepsBefore, null);
+    }
+
+    private Model snapshot() {
+        if (best == null) {
+            best = Model.build(model.spec(), model.dtype(), arena);
+        }
+        return best;
+    }
+
+    private void restoreBest() {
+        if (best != null && bestEpoch != history.last().epoch()) {
+            model.copyFrom(best);
+        }
+    }
+
+    private Explosion lossExplosion(double cost, long step, int epoch, int batch, double rate) {
+        if (!Double.isFinite(cost)) {
+            return new Explosion(step, epoch, batch, rate, cost, Double.NaN, "loss", "the loss is " + cost);
+        }
+        if (config.explosionFactor > 0 && lossWatch.exceeds(cost, config.explosionFactor)) {
+            return new Explosion(step, epoch, batch, rate, cost, lossWatch.limit(config.explosionFactor), "loss",
+                    String.format(java.util.Locale.ROOT, "the smoothed loss %.4g exceeds %.3g x the first loss %.4g",
+                            lossWatch.smoothed(), config.explosionFactor, lossWatch.reference()));
+        }
+        return null;
+    }
+
+    /** One vectorized Σ|x| per tensor: it is non-finite iff some element is (or the sum overflows, itself divergence). */
+    private Explosion parameterExplosion(double cost, long step, int epoch, int batch, double rate) {
+        List<Parameter> parameters = model.parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            Parameter p = parameters.get(i);
+            if (!Double.isFinite(ReductionKernels.sumAbs(p.value()))) {
+                return new Explosion(step, epoch, batch, rate, cost, Double.NaN, p.name(),
+                        "parameter " + p.name() + " " + p.value().shapeString() + " " + firstNonFinite(p));
+            }
+        }
+        return null;
+    }
+
+    private static String firstNonFinite(Parameter p) {
+        for (long k = 0; k < p.value().size(); k++) {
+            double v = p.value().get(k);
+            if (!Double.isFinite(v)) {
+                return "holds " + v + " at flat index " + k;
+            }
+        }
+        return "has entries so large that their absolute sum overflows";
+    }
+
+    private static double seconds(long startNanos) {
+        return Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    @Override
+    public void close() {
+        if (best != null) {
+            best.close();
+        }
+        arena.close();
+    }
+
+    /** Options for a {@link Trainer}; every one but the model, optimizer and training set has a default. */
+    public static final class Builder {
+        private final Model model;
+        private final Optimizer optimizer;
+        private final DataSet train;
+        private DataSet dev;
+        private Normalization normalization;
+        private int batchSize = 128;
+        private int epochs = 10;
+        private long seed;
+        private boolean shuffle = true;
+        private boolean dropLast;
+        private boolean prefetch;
+        private Augmentation augmentation = Augmentation.NONE;
+        private LearningRateSchedule schedule;
+        private int patience;
+        private double explosionFactor = 3.0;
+        private int trainEvaluationSize = 10_000;
+        private int evaluationBatch = Evaluator.DEFAULT_BATCH;
+        private TrainingListener listener = TrainingListener.NONE;
+        private History history;
+
+        private Builder(Model model, Optimizer optimizer, DataSet train) {
+            if (model == null || optimizer == null || train == null) {
+                throw new IllegalArgumentException("a trainer needs a model, an optimizer and a training set; got " + model
+                        + ", " + optimizer + ", " + train);
+            }
+            this.model = model;
+            this.optimizer = optimizer;
+            this.train = train;
+        }
+
+        /** The dev set evaluated after every epoch (none by default: then early stopping is off). */
+        public Builder dev(DataSet dev) {
+            this.dev = dev;
+            return this;
+        }
+
+        /** Fitted on the training split only and reused unchanged for dev (default: scale to [0, 1]). */
+        public Builder normalization(Normalization normalization) {
+            this.normalization = normalization;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Total epochs of the run, counting those of a resumed history. */
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /** Seeds the per-epoch permutations (the model's initialisation has its own seed in its spec). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        public Builder dropLast(boolean dropLast) {
+            this.dropLast = dropLast;
+            return this;
+        }
+
+        public Builder prefetch(boolean prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        public Builder augmentation(Augmentation augmentation) {
+            this.augmentation = augmentation;
+            return this;
+        }
+
+        /** Default: constant at the optimizer's learning rate. */
+        public Builder schedule(LearningRateSchedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /** Stop when the dev loss has not improved for {@code patience} epochs and restore the best weights; 0 = off. */
+        public Builder earlyStopping(int patience) {
+            this.patience = patience;
+            return this;
+        }
+
+        /**
+         * Stop when the smoothed loss exceeds this multiple of the starting loss (default 3; see {@link LossWatch});
+         * 0 keeps only the NaN/Inf checks.
+         */
+        public Builder explosionFactor(double factor) {
+            this.explosionFactor = factor;
+            return this;
+        }
+
+        /** Training samples evaluated in INFERENCE mode for the per-epoch training accuracy; 0 = all. */
+        public Builder trainEvaluationSize(int samples) {
+            this.trainEvaluationSize = samples;
+            return this;
+        }
+
+        public Builder evaluationBatch(int rows) {
+            this.evaluationBatch = rows;
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** Resumes after the epochs of {@code history} (a checkpoint's), appending to it. */
+        public Builder resume(History history) {
+            this.history = history;
+            return this;
+        }
+
+        public Trainer build() {
+            if (model.dtype() != DType.F32) {
+                throw new IllegalArgumentException("training runs in float32 (the loader's batches); the model is "
+                        + model.dtype());
+            }
+            checkData("training set", train);
+            if (dev != null) {
+                checkData("dev set", dev);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            }
+            if (epochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+            }
+            if (history != null && history.size() > epochs) {
+                throw new IllegalArgumentException("the resumed history already holds " + history.size()
+                        + " epochs, more than the " + epochs + " requested");
+            }
+            if (patience < 0 || trainEvaluationSize < 0 || evaluationBatch < 1) {
+                throw new IllegalArgumentException("patience and train evaluation size must be >= 0 and the evaluation"
+                        + " batch >= 1; got " + patience + ", " + trainEvaluationSize + ", " + evaluationBatch);
+            }
+            if (!(explosionFactor >= 0) || explosionFactor == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("explosion factor must be finite and >= 0, got " + explosionFactor);
+            }
+            if (listener == null || augmentation == null) {
+                throw new IllegalArgumentException("listener and augmentation must not be null (use NONE)");
+            }
+            if (normalization == null) {
+                normalization = Normalization.scaleToUnit(train.features());
+            }
+            if (normalization.features() != model.inputs()) {
+                throw new IllegalArgumentException("normalization covers " + normalization.features()
+                        + " features but the model takes " + model.inputs());
+            }
+            if (schedule == null) {
+                schedule = LearningRateSchedule.constant(optimizer.learningRate());
+            }
+            return new Trainer(this);
+        }
+
+        private void checkData(String what, DataSet data) {
+            if (data.features() != model.inputs()) {
+                throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.features()
+                        + " features per sample but the model takes " + model.inputs());
+            }
+            int needed = TargetsCache.predictsClasses(model) ? Math.max(2, model.outputs()) : model.outputs();
+            if (data.classes() != needed) {
+                throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.classes()
+                        + " classes but the model's " + model.loss() + " output needs " + needed);
+            }
+            if (data.size() == 0) {
+                throw new IllegalArgumentException("the " + what + " " + data.name() + " holds no samples");
+            }
+        }
+    }
+}

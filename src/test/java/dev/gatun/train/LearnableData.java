@@ -1,0 +1,53 @@
+package dev.gatun.train;
+
+import dev.gatun.data.IdxCache;
+import dev.gatun.data.IdxTestFiles;
+import dev.gatun.data.IdxType;
+import dev.gatun.data.MnistDirectory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * A small MNIST-format directory a network can learn perfectly: 8×8 uint8 images of 4 classes, class k lighting
+ * up quadrant k over background noise. Training on it takes milliseconds, so trainer and command tests can run
+ * whole runs.
+ */
+public final class LearnableData {
+    public static final int SIDE = 8;
+    public static final int FEATURES = SIDE * SIDE;
+    public static final int CLASSES = 4;
+
+    private LearnableData() {}
+
+    /** Writes the four files (train and t10k) under {@code dir}; {@code randomLabels} makes the train labels noise. */
+    public static Path write(Path dir, int trainSize, int testSize, long seed, boolean randomLabels) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed);
+        writeSet(dir, "train", trainSize, random, randomLabels);
+        writeSet(dir, "t10k", testSize, random, false);
+        return dir;
+    }
+
+    public static MnistDirectory load(Path dir) throws IOException {
+        return MnistDirectory.load(dir, CLASSES, IdxCache.at(dir.resolve("cache")));
+    }
+
+    private static void writeSet(Path dir, String prefix, int n, SplittableRandom random, boolean randomLabels)
+            throws IOException {
+        double[] pixels = new double[n * FEATURES];
+        double[] labels = new double[n];
+        for (int i = 0; i < n; i++) {
+            int k = random.nextInt(CLASSES);
+            for (int r = 0; r < SIDE; r++) {
+                for (int c = 0; c < SIDE; c++) {
+                    int quadrant = (r / (SIDE / 2)) * 2 + c / (SIDE / 2);
+                    pixels[i * FEATURES + r * SIDE + c] = quadrant == k ? 120 + random.nextInt(136) : random.nextInt(60);
+                }
+            }
+            labels[i] = randomLabels ? random.nextInt(CLASSES) : k;
+        }
+        IdxTestFiles.write(dir.resolve(prefix + "-images-idx3-ubyte"), IdxType.UNSIGNED_BYTE, new int[] {n, SIDE, SIDE}, pixels);
+        IdxTestFiles.write(dir.resolve(prefix + "-labels-idx1-ubyte"), IdxType.UNSIGNED_BYTE, new int[] {n}, labels);
+    }
+}

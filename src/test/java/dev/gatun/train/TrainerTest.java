@@ -1,0 +1,283 @@
+package dev.gatun.train;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Normalization;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.ForwardingLayer;
+import dev.gatun.nn.Layer;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Mode;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.NamedTensor;
+import dev.gatun.nn.Parameter;
+import dev.gatun.optim.LearningRateSchedule;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    private static Model.Builder network() {
+        return Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).output(LearnableData.CLASSES,
+                Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(3);
+    }
+
+    @Test
+    void learns_the_task_and_keeps_a_history_of_every_epoch() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 600, 200, 1, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer adam = Optimizer.adam(1e-2)) {
+            DataSet.Split split = data.train().split(100, 5);
+            List<Integer> finished = new ArrayList<>();
+            try (Trainer trainer = Trainer.builder(model, adam, split.train()).dev(split.dev()).batchSize(32).epochs(4)
+                    .seed(9).schedule(LearningRateSchedule.inverseTime(1e-2, 0.5).perEpoch())
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void epochFinished(EpochStats stats) {
+                            finished.add(stats.epoch());
+                        }
+                    }).build()) {
+                TrainingResult result = trainer.run();
+                assertEquals(TrainingResult.Outcome.COMPLETED, result.outcome());
+                assertEquals(List.of(1, 2, 3, 4), finished);
+                assertEquals(4 * 16, result.steps(), "500 samples in batches of 32 = 16 steps per epoch");
+                List<EpochStats> epochs = result.history().epochs();
+                assertEquals(4, epochs.size());
+                for (EpochStats e : epochs) {
+                    assertEquals(1e-2 / (1 + 0.5 * e.epoch()), e.learningRate(), 1e-15, "inverse-time decay per epoch");
+                    assertTrue(e.samplesPerSecond() > 0 && e.seconds() > 0, e.toString());
+                }
+                assertTrue(epochs.getLast().trainLoss() < epochs.getFirst().trainLoss(), epochs.toString());
+                assertTrue(epochs.getLast().devAccuracy() >= 0.97, epochs.toString());
+                assertTrue(epochs.getLast().trainAccuracy() >= 0.97, epochs.toString());
+                // The dev figures are the model's at the end of the run, measured independently.
+                Evaluation dev;
+                try (Evaluator evaluator = new Evaluator(split.dev(), Normalization.scaleToUnit(64), 7)) {
+                    dev = evaluator.evaluate(model);
+                }
+                assertEquals(epochs.getLast().devAccuracy(), dev.accuracy(), 0.0);
+                assertEquals(epochs.getLast().devLoss(), dev.loss(), 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void without_a_dev_set_dev_figures_are_nan_and_sgd_with_batch_one_works() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 60, 10, 2, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer sgd = Optimizer.sgd(0.05);
+             Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(1).epochs(2).build()) {
+            TrainingResult result = trainer.run();
+            assertEquals(120, result.steps());
+            assertTrue(Double.isNaN(result.history().last().devLoss()));
+            assertThrows(IllegalStateException.class, trainer::run);
+        }
+    }
+
+    @Test
+    void same_seeds_give_a_bitwise_identical_history_and_weights() throws IOException {
+        LearnableData.write(dir, 300, 50, 4, false);
+        List<double[]> runs = new ArrayList<>();
+        List<float[]> weights = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            try (MnistDirectory data = LearnableData.load(dir);
+                 Arena arena = Arena.ofConfined();
+                 Model model = Model.builder(LearnableData.FEATURES).dense(16, Activation.RELU).dropout(0.8).batchNorm()
+                         .dense(8, Activation.TANH).output(4, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).l2(0.01).seed(11)
+                         .build(arena);
+                 Optimizer adam = Optimizer.adam(5e-3)) {
+                DataSet.Split split = data.train().split(50, 1);
+                try (Trainer trainer = Trainer.builder(model, adam, split.train()).dev(split.dev()).batchSize(20)
+                        .epochs(3).seed(5).build()) {
+                    TrainingResult result = trainer.run();
+                    List<Double> figures = new ArrayList<>();
+                    for (EpochStats e : result.history().epochs()) {
+                        figures.addAll(List.of(e.trainLoss(), e.trainAccuracy(), e.devLoss(), e.devAccuracy(), e.learningRate()));
+                    }
+                    runs.add(figures.stream().mapToDouble(Double::doubleValue).toArray());
+                    List<Float> all = new ArrayList<>();
+                    for (Parameter p : model.parameters()) {
+                        for (float v : p.value().toFloatArray()) {
+                            all.add(v);
+                        }
+                    }
+                    float[] w = new float[all.size()];
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] = all.get(i);
+                    }
+                    weights.add(w);
+                }
+            }
+        }
+        assertArrayEquals(runs.get(0), runs.get(1), 0.0);
+        assertArrayEquals(weights.get(0), weights.get(1), 0f);
+    }
+
+    @Test
+    void early_stopping_restores_the_weights_of_the_best_dev_epoch() throws IOException {
+        // Random labels: the network memorises the training split and the dev loss rises, so patience runs out.
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 500, 10, 6, true));
+             Arena arena = Arena.ofConfined();
+             Model model = Model.builder(LearnableData.FEATURES).dense(128, Activation.RELU).output(4,
+                     Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(2).build(arena);
+             Optimizer adam = Optimizer.adam(1e-2)) {
+            DataSet.Split split = data.train().split(200, 3);
+            try (Trainer trainer = Trainer.builder(model, adam, split.train()).dev(split.dev()).batchSize(30).epochs(60)
+                    .earlyStopping(3).explosionFactor(0).build()) {
+                TrainingResult result = trainer.run();
+                assertEquals(TrainingResult.Outcome.EARLY_STOPPED, result.outcome(), result.history().epochs().toString());
+                List<EpochStats> epochs = result.history().epochs();
+                int best = result.bestEpoch();
+                assertEquals(best + 3, epochs.size(), "stops after 3 epochs without improvement");
+                double bestLoss = epochs.get(best - 1).devLoss();
+                for (EpochStats e : epochs) {
+                    assertTrue(e.devLoss() >= bestLoss, "epoch " + best + " has the lowest dev loss: " + epochs);
+                }
+                try (Evaluator evaluator = new Evaluator(split.dev(), Normalization.scaleToUnit(64), 1000)) {
+                    assertEquals(bestLoss, evaluator.evaluate(model).loss(), 0.0, "the model holds the best epoch's weights");
+                }
+            }
+        }
+    }
+
+    @Test
+    void a_learning_rate_far_too_large_stops_at_once_with_a_report() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 200, 10, 7, false));
+             Arena arena = Arena.ofConfined();
+             Model model = Model.builder(LearnableData.FEATURES).output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .seed(1).build(arena);
+             Optimizer sgd = Optimizer.sgd(1000);
+             Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(10).epochs(5).build()) {
+            TrainingResult result = trainer.run();
+            assertTrue(result.exploded());
+            Explosion e = result.explosion();
+            assertEquals(1, e.epoch());
+            assertTrue(e.step() >= 2 && e.step() <= 20, e.toString());
+            assertEquals(1000, e.learningRate());
+            assertTrue(e.message().contains("step " + e.step()) && e.message().contains("epoch 1"), e.message());
+            assertTrue(result.history().isEmpty(), "no epoch finished");
+        }
+    }
+
+    /** A test-only layer that poisons its bias gradient with NaN at the model's step 5. */
+    private static final class PoisonedBias<W> extends ForwardingLayer<W> {
+        private final long[] step;
+
+        PoisonedBias(Layer<W> inner, long[] step) {
+            super(inner);
+            this.step = step;
+        }
+
+        @Override public Tensor forward(W ws, Tensor in, Mode mode, long s) {
+            step[0] = s;
+            return inner.forward(ws, in, mode, s);
+        }
+        @Override public Tensor backward(W ws, Tensor in, Tensor dOut) {
+            Tensor dIn = inner.backward(ws, in, dOut);
+            if (step[0] == 4) {
+                inner.parameters().get(1).grad().set(2, Double.NaN);
+            }
+            return dIn;
+        }
+    }
+
+    @Test
+    void a_parameter_gone_nan_is_named_with_its_step() throws IOException {
+        long[] step = new long[1];
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 8, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena, l -> l.name().equals("dense1") ? new PoisonedBias<>(l, step) : l);
+             Optimizer sgd = Optimizer.sgd(0.01);
+             Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(10).epochs(3).build()) {
+            TrainingResult result = trainer.run();
+            assertTrue(result.exploded());
+            assertEquals("b1", result.explosion().tensor(), result.explosion().toString());
+            assertEquals(5, result.explosion().step(), "model step 4 is the fifth optimizer step");
+            assertTrue(result.explosion().reason().contains("NaN at flat index 2"), result.explosion().reason());
+        }
+    }
+
+    @Test
+    void a_training_epoch_allocates_nothing_between_its_first_and_last_step() throws IOException {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().threadId();
+        long[] fewest = {Long.MAX_VALUE};
+        long[] start = new long[1];
+        Trainer[] running = new Trainer[1];
+        int epochs = Integer.getInteger("test.epochs", 5_000);
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 800, 10, 9, false));
+             Arena arena = Arena.ofConfined();
+             Model model = Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).batchNorm().dropout(0.9)
+                     .output(4, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).l2(0.1).seed(1).build(arena);
+             Optimizer adam = Optimizer.adam(1e-3);
+             Trainer trainer = Trainer.builder(model, adam, data.train()).batchSize(16).epochs(epochs)
+                     .schedule(LearningRateSchedule.exponential(1e-3, 0.9999).perStep())
+                     .listener(new TrainingListener() {
+                         @Override
+                         public void batchFinished(int epoch, long batch, long batches, double loss, double rate) {
+                             // Batch 1 may grow the evaluation's first-use buffers; steps 2..last must not allocate.
+                             if (batch == 2) {
+                                 start[0] = threads.getThreadAllocatedBytes(self);
+                             } else if (batch == batches) {
+                                 fewest[0] = Math.min(fewest[0], threads.getThreadAllocatedBytes(self) - start[0]);
+                                if (fewest[0] == 0) {
+                                    running[0].requestStop();
+                                }
+                             }
+                         }
+                     }).build()) {
+            running[0] = trainer;
+            // Steady state comes once C2 has compiled every kernel (its queue is slow on 2 busy cores); stop there.
+            trainer.run();
+        }
+        assertEquals(0, fewest[0], "fewest bytes allocated by the 48 steps of one epoch (batch gather, forward, "
+                + "backward, L2, Adam, schedule, explosion checks, listener) in any of " + epochs + " epochs, "
+                + "once the JIT has compiled the kernels");
+    }
+
+    @Test
+    void bad_configurations_are_refused_naming_what_is_wrong() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 50, 10, 10, false));
+             Arena arena = Arena.ofConfined();
+             Optimizer sgd = Optimizer.sgd(0.1)) {
+            Model wrongInputs = Model.builder(10).output(4, Loss.SOFTMAX_CROSS_ENTROPY).build(arena);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Trainer.builder(wrongInputs, sgd, data.train()).build());
+            assertTrue(e.getMessage().contains("64 features") && e.getMessage().contains("takes 10"), e.getMessage());
+            Model wrongClasses = Model.builder(64).output(3, Loss.SOFTMAX_CROSS_ENTROPY).build(arena);
+            e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(wrongClasses, sgd, data.train()).build());
+            assertTrue(e.getMessage().contains("4 classes"), e.getMessage());
+            Model ok = network().build(arena);
+            e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(ok, sgd, data.train()).batchSize(0).build());
+            assertTrue(e.getMessage().contains("batch size"), e.getMessage());
+            Model f64 = network().dtype(DType.F64).build(arena);
+            e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(f64, sgd, data.train()).build());
+            assertTrue(e.getMessage().contains("F64"), e.getMessage());
+            assertNull(Trainer.builder(ok, sgd, data.train()).build().bestWeights());
+            assertNotNull(Blas.info());
+        }
+    }
+}
