@@ -1,0 +1,109 @@
+package dev.gatun.bench;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.serve.Predictor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Inference on 784-256-128-10 (He-initialised weights, /255 input scaling, as a Fashion-MNIST model serves):
+ * <ul>
+ *   <li>{@code latency}: one row per call, {@link Mode#SampleTime} — JMH prints p50, p90, p99, p99.9 of the call
+ *       time (issue 8 targets: p50 ≤ 10 µs, p99 ≤ 25 µs with one thread). Add {@code -prof gc}: gc.alloc.rate.norm
+ *       must be ≈ 0 B/op.</li>
+ *   <li>{@code batch}: {@value #BATCH} rows per call through sgemm, throughput in rows per second (the score is per
+ *       row thanks to @OperationsPerInvocation; target ≥ 250,000 rows/s with 2 threads). OpenBLAS threads are
+ *       global: set them with {@code -jvmArgsAppend -Dgatun.threads=N}; JMH request threads with {@code -t N}.</li>
+ * </ul>
+ * Run: {@code bench/run PredictorBench.latency -prof gc} and
+ * {@code bench/run PredictorBench.batch -jvmArgsAppend -Dgatun.threads=2}. One Predictor is shared by every JMH
+ * thread (Scope.Benchmark), as a service shares it; each thread has its own input and output arrays.
+ */
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
+public class PredictorBench {
+    static final int BATCH = 1024;
+
+    @State(Scope.Benchmark)
+    public static class Shared {
+        Arena arena;
+        Predictor predictor;
+
+        @Setup
+        public void setUp() {
+            arena = Arena.ofShared();
+            try (Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                    .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1).build(arena)) {
+                predictor = Predictor.of(model, Normalization.scaleToUnit(784));
+            }
+        }
+
+        @TearDown
+        public void tearDown() {
+            predictor.close();
+            arena.close();
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Rows {
+        final int rows = BATCH;
+
+        float[] one;
+        float[] oneOut;
+        float[] many;
+        float[] manyOut;
+
+        @Setup
+        public void setUp() {
+            SplittableRandom random = new SplittableRandom(Thread.currentThread().threadId());
+            one = new float[784];
+            many = new float[rows * 784];
+            for (int j = 0; j < one.length; j++) {
+                one[j] = random.nextInt(256);
+            }
+            for (int j = 0; j < many.length; j++) {
+                many[j] = random.nextInt(256);
+            }
+            oneOut = new float[10];
+            manyOut = new float[rows * 10];
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public float[] latency(Shared shared, Rows rows) {
+        shared.predictor.predict(rows.one, rows.oneOut);
+        return rows.oneOut;
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void batch(Shared shared, Rows rows, Blackhole hole) {
+        shared.predictor.predict(rows.many, rows.rows, rows.manyOut);
+        hole.consume(rows.manyOut);
+    }
+}

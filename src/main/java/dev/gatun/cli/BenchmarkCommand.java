@@ -1,0 +1,132 @@
+package dev.gatun.cli;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.serve.Predictor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * {@code gatun benchmark}: what a service owner runs before deploying a model. Loads it into a {@link Predictor},
+ * warms up, then N request threads call it back to back for S seconds with random inputs in [0, 255]; reports
+ * latency percentiles per call, throughput in samples (rows) per second, heap in use and the predictor's native
+ * memory. Each thread times its own calls into its own {@link LatencyHistogram}; nothing is allocated per call.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Measure a model's inference latency (p50/p90/p99/p99.9) and throughput with N request threads.")
+final class BenchmarkCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "The model file.")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Rows per call (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Request threads sharing the predictor (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--json", description = "End the output with one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || threads < 1 || !(seconds > 0) || !(warmup >= 0)) {
+            throw new IllegalArgumentException("--batch and --threads must be >= 1, --seconds > 0 and --warmup >= 0; got batch "
+                    + batch + ", threads " + threads + ", seconds " + seconds + ", warmup " + warmup);
+        }
+        try (Predictor predictor = Predictor.load(model)) {
+            LatencyHistogram[] histograms = new LatencyHistogram[threads];
+            Thread[] workers = new Thread[threads];
+            CyclicBarrier start = new CyclicBarrier(threads + 1);
+            long[] window = new long[2];
+            Throwable[] failure = new Throwable[1];
+            for (int t = 0; t < threads; t++) {
+                LatencyHistogram histogram = new LatencyHistogram();
+                histograms[t] = histogram;
+                long seed = t;
+                workers[t] = new Thread(() -> {
+                    try {
+                        float[] in = randomRows(seed, batch * predictor.inputs());
+                        float[] out = new float[batch * predictor.outputs()];
+                        start.await();
+                        long warmEnd = window[0];
+                        while (System.nanoTime() < warmEnd) {
+                            predictor.predict(in, batch, out);
+                        }
+                        long end = window[1];
+                        for (long now = System.nanoTime(); now < end; ) {
+                            predictor.predict(in, batch, out);
+                            long after = System.nanoTime();
+                            histogram.record(after - now);
+                            now = after;
+                        }
+                    } catch (Throwable e) {
+                        synchronized (failure) {
+                            failure[0] = e;
+                        }
+                    }
+                }, "gatun-benchmark-" + t);
+                workers[t].start();
+            }
+            long t0 = System.nanoTime();
+            window[0] = t0 + (long) (warmup * 1e9);
+            window[1] = window[0] + (long) (seconds * 1e9);
+            start.await();
+            for (Thread w : workers) {
+                w.join();
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException("a request thread failed: " + failure[0].getMessage(), failure[0]);
+            }
+            LatencyHistogram all = new LatencyHistogram();
+            for (LatencyHistogram h : histograms) {
+                all.add(h);
+            }
+            Runtime rt = Runtime.getRuntime();
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("model", model.toString());
+            report.put("layers", predictor.inputs() + "->" + predictor.outputs());
+            report.put("batch", batch);
+            report.put("threads", threads);
+            report.put("blas_threads", Blas.threads());
+            report.put("seconds", seconds);
+            report.put("calls", all.count());
+            report.put("p50_us", micros(all.quantile(0.50)));
+            report.put("p90_us", micros(all.quantile(0.90)));
+            report.put("p99_us", micros(all.quantile(0.99)));
+            report.put("p999_us", micros(all.quantile(0.999)));
+            report.put("throughput_per_second", Math.round(all.count() * (double) batch / seconds));
+            report.put("heap_used_mb", Math.round((rt.totalMemory() - rt.freeMemory()) / 1048576.0 * 10) / 10.0);
+            report.put("native_bytes", predictor.nativeBytes());
+            report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
+            if (json) {
+                System.out.println(Json.object(report));
+            }
+        }
+        return 0;
+    }
+
+    private static double micros(double nanos) {
+        return Math.round(nanos / 10.0) / 100.0;
+    }
+
+    private static float[] randomRows(long seed, int n) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int j = 0; j < n; j++) {
+            x[j] = random.nextInt(256);
+        }
+        return x;
+    }
+}

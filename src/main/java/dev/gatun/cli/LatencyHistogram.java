@@ -1,0 +1,64 @@
+package dev.gatun.cli;
+
+/**
+ * Call latencies in nanoseconds, counted in logarithmic buckets: exact below 64 ns, then 32 buckets per power of
+ * two (every bucket within ~3% of its values). Fixed size, so recording allocates nothing and never fills up;
+ * one per thread, merged at the end.
+ */
+final class LatencyHistogram {
+    private static final int EXACT = 64;
+    private static final int SUB = 32;
+    private final long[] counts = new long[EXACT + SUB * 58];
+    private long total;
+
+    void record(long nanos) {
+        counts[bucket(Math.max(0, nanos))]++;
+        total++;
+    }
+
+    static int bucket(long n) {
+        if (n < EXACT) {
+            return (int) n;
+        }
+        int e = 63 - Long.numberOfLeadingZeros(n);
+        return EXACT + (e - 6) * SUB + (int) ((n >> (e - 5)) & (SUB - 1));
+    }
+
+    /** The middle of bucket b's range of values. */
+    static double value(int b) {
+        if (b < EXACT) {
+            return b;
+        }
+        int e = 6 + (b - EXACT) / SUB;
+        long width = 1L << (e - 5);
+        long low = (long) (SUB + (b - EXACT) % SUB) << (e - 5);
+        return low + (width - 1) / 2.0;
+    }
+
+    void add(LatencyHistogram other) {
+        for (int b = 0; b < counts.length; b++) {
+            counts[b] += other.counts[b];
+        }
+        total += other.total;
+    }
+
+    long count() {
+        return total;
+    }
+
+    /** The q-quantile (0 < q ≤ 1) in nanoseconds: the value below which a fraction q of the calls fall. */
+    double quantile(double q) {
+        if (total == 0) {
+            return Double.NaN;
+        }
+        long rank = Math.max(1, (long) Math.ceil(q * total));
+        long seen = 0;
+        for (int b = 0; b < counts.length; b++) {
+            seen += counts[b];
+            if (seen >= rank) {
+                return value(b);
+            }
+        }
+        return value(counts.length - 1);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.gatun.serve;
+
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * The scratch memory of one in-flight call: the normalised input, each stage's activations and the output for the
+ * row kernel (heap arrays: they never leave this context), plus off-heap batch buffers for the BLAS path, cached
+ * for the {@value #BATCH_SIZES} most recent batch sizes. Used by one thread at a time (the predictor's slot
+ * protocol guarantees it); never shared.
+ */
+final class Context {
+    static final int BATCH_SIZES = 4;
+
+    final float[] x;
+    final float[][] a;
+    final float[] out;
+    final float[] lanes = new float[4 * RowKernels.LANES];
+    private final List<Stage> stages;
+    /** Most recently used first; null where no size was seen yet. */
+    private final Batch[] batches = new Batch[BATCH_SIZES];
+
+    Context(List<Stage> stages) {
+        this.stages = stages;
+        this.x = new float[stages.getFirst().inputs()];
+        this.a = new float[stages.size()][];
+        for (int s = 0; s < a.length; s++) {
+            a[s] = new float[stages.get(s).outputs()];
+        }
+        this.out = new float[stages.getLast().outputs()];
+    }
+
+    /** Off-heap buffers for m rows: X, each stage's A, and the output P. */
+    static final class Batch {
+        final int m;
+        final Arena arena = Arena.ofShared();
+        final Tensor X;
+        final Tensor[] A;
+        final Tensor P;
+
+        Batch(List<Stage> stages, int m) {
+            this.m = m;
+            this.X = Tensor.allocate(arena, DType.F32, m, stages.getFirst().inputs());
+            this.A = new Tensor[stages.size()];
+            for (int s = 0; s < A.length; s++) {
+                A[s] = Tensor.allocate(arena, DType.F32, m, stages.get(s).outputs());
+            }
+            this.P = Tensor.allocate(arena, DType.F32, m, stages.getLast().outputs());
+        }
+
+        long bytes() {
+            long bytes = X.byteSize() + P.byteSize();
+            for (Tensor t : A) {
+                bytes += t.byteSize();
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * The buffers for m rows, allocating them the first time m is seen; {@code nativeBytes} receives the change in
+     * off-heap bytes (a new batch's size, minus an evicted one's).
+     */
+    Batch batch(int m, java.util.concurrent.atomic.AtomicLong nativeBytes) {
+        if (batches[0] != null && batches[0].m == m) {
+            return batches[0];
+        }
+        int found = BATCH_SIZES - 1;
+        for (int i = 1; i < BATCH_SIZES; i++) {
+            if (batches[i] != null && batches[i].m == m) {
+                found = i;
+                break;
+            }
+        }
+        Batch hit = batches[found];
+        if (hit == null || hit.m != m) {
+            if (hit != null) {
+                nativeBytes.addAndGet(-hit.bytes());
+                hit.arena.close();
+            }
+            hit = new Batch(stages, m);
+            nativeBytes.addAndGet(hit.bytes());
+        }
+        System.arraycopy(batches, 0, batches, 1, found);
+        batches[0] = hit;
+        return hit;
+    }
+
+    void close() {
+        for (int i = 0; i < BATCH_SIZES; i++) {
+            if (batches[i] != null) {
+                batches[i].arena.close();
+                batches[i] = null;
+            }
+        }
+    }
+}

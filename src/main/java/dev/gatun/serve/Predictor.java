@@ -1,0 +1,477 @@
+package dev.gatun.serve;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.blas.Transpose;
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.kernels.Activation;
+import dev.gatun.kernels.ActivationKernels;
+import dev.gatun.kernels.SoftmaxKernels;
+import dev.gatun.kernels.Vectorization;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Thread-safe, allocation-free inference for services: any number of threads share one Predictor.
+ *
+ * <p><b>What it computes.</b> The model's INFERENCE-mode output (softmax probabilities, sigmoid probabilities, or
+ * the MSE model's values) for raw inputs, after the model's stored {@link Normalization}. The predictor compiles
+ * the model once into float32 dense stages in its own shared arena (batch norm folded into the weights, dropout
+ * gone; see {@link Stage}), so the Model it came from may be closed afterwards. Results agree with
+ * {@link Model#forward} to float32 rounding, not bit for bit (folding and summation order differ). A single row
+ * (and batches under {@value #BLAS_MIN_ROWS} rows) runs the Vector API row kernel ({@link RowKernels}); larger
+ * batches go through sgemm. A given row gives the same bits on every thread and every call.
+ *
+ * <p><b>Threads.</b> Parameters are written once, at construction, then only read. Each call borrows a
+ * {@link Context} (its scratch memory) from a fixed array of slots: one compare-and-set to take a slot (starting
+ * at a slot chosen by the thread's id, so threads rarely meet) and one volatile write to give it back; no lock.
+ * A ThreadLocal would avoid even the CAS, but it ties scratch memory to thread lifetime: a server with thousands
+ * of (virtual) threads would hold thousands of contexts, and a closed predictor could not free them. Slots bound
+ * the memory to the number of concurrent calls ({@link Options#slots}); when every slot is busy a caller spins,
+ * then yields, until one frees. OpenBLAS threads (batch path) are global: for a server, one BLAS thread per request
+ * thread ({@code -Dgatun.threads=1}) is the usual choice, letting request threads use the cores.
+ *
+ * <p><b>Close.</b> {@link #close()} marks the predictor closed, then waits for every call already running to give
+ * its slot back (a call lasts microseconds), retires every slot, and only then frees the arenas. A call that
+ * starts after close began throws IllegalStateException; no call ever touches freed memory, so closing under load
+ * is safe. Close is idempotent.
+ *
+ * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot) calls allocate
+ * nothing on the heap. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
+ * NaN or ±Inf inputs throw IllegalArgumentException naming the index under {@link NonFinite#REJECT} (default),
+ * or flow through IEEE arithmetic under {@link NonFinite#PROPAGATE} (NaN in, NaN out).
+ */
+public final class Predictor implements AutoCloseable {
+    /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
+    public static final int BLAS_MIN_ROWS = 8;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Slot states; each slot's word sits on its own 64-byte line so threads do not share cache lines. */
+    private static final long FREE = 0;
+    private static final long BUSY = 1;
+    private static final long RETIRED = 2;
+    private static final int STRIDE = 8;
+
+    /** What to do with NaN or infinite inputs. */
+    public enum NonFinite {
+        /** IllegalArgumentException naming the first bad element (checked before any work). */
+        REJECT,
+        /** No check: IEEE arithmetic carries NaN and Inf to the outputs. */
+        PROPAGATE
+    }
+
+    /** @param slots how many calls may run at once (each slot holds one context's scratch memory) */
+    public record Options(NonFinite nonFinite, int slots) {
+        public Options {
+            if (nonFinite == null || slots < 1) {
+                throw new IllegalArgumentException("predictor options need a NonFinite policy and >= 1 slots, got "
+                        + nonFinite + ", " + slots);
+            }
+        }
+
+        /** REJECT, and 4 slots per core (at least 16). */
+        public static Options defaults() {
+            return new Options(NonFinite.REJECT, Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
+        }
+
+        public Options withNonFinite(NonFinite policy) {
+            return new Options(policy, slots);
+        }
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final List<Stage> stages;
+    private final Stage[] stageArray;
+    private final Loss loss;
+    private final int inputs;
+    private final int outputs;
+    private final float[] scale;
+    private final float[] shift;
+    private final boolean reject;
+    private final boolean vector = Vectorization.enabled();
+    private final Context[] contexts;
+    private final AtomicLongArray slots;
+    private final AtomicLong nativeBytes = new AtomicLong();
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+    private boolean released;
+
+    private Predictor(Model model, Normalization normalization, Options options) {
+        if (model == null || normalization == null || options == null) {
+            throw new IllegalArgumentException("predictor: model, normalization and options must not be null");
+        }
+        if (normalization.features() != model.inputs()) {
+            throw new IllegalArgumentException("predictor: normalisation covers " + normalization.features()
+                    + " features but the model takes " + model.inputs() + " inputs");
+        }
+        this.stages = Stage.compile(model, arena);
+        this.stageArray = stages.toArray(Stage[]::new);
+        this.loss = model.loss();
+        this.inputs = model.inputs();
+        this.outputs = model.outputs();
+        float[] mean = normalization.mean();
+        float[] std = normalization.std();
+        this.scale = new float[inputs];
+        this.shift = new float[inputs];
+        for (int j = 0; j < inputs; j++) {
+            // The same map, rounded the same way, as data/Normalization: x·(1/std) + (−mean/std).
+            double m = mean[mean.length == 1 ? 0 : j];
+            double s = std[std.length == 1 ? 0 : j];
+            scale[j] = (float) (1.0 / s);
+            shift[j] = (float) (-m / s);
+        }
+        this.reject = options.nonFinite() == NonFinite.REJECT;
+        this.contexts = new Context[options.slots()];
+        this.slots = new AtomicLongArray(options.slots() * STRIDE);
+        stages.forEach(s -> nativeBytes.addAndGet(s.bytes()));
+    }
+
+    /** A predictor for an in-memory model: its parameters are copied, so the model may be closed afterwards. */
+    public static Predictor of(Model model, Normalization normalization) {
+        return of(model, normalization, Options.defaults());
+    }
+
+    public static Predictor of(Model model, Normalization normalization, Options options) {
+        return new Predictor(model, normalization, options);
+    }
+
+    /** A predictor for a model file ({@link ModelIo#load}: validated before anything is allocated). */
+    public static Predictor load(Path file) throws IOException {
+        return load(file, Options.defaults());
+    }
+
+    public static Predictor load(Path file, Options options) throws IOException {
+        try (Arena temporary = Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, temporary);
+            try (Model model = loaded.model()) {
+                return new Predictor(model, loaded.normalization(), options);
+            }
+        }
+    }
+
+    public int inputs() {
+        return inputs;
+    }
+
+    public int outputs() {
+        return outputs;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** Off-heap bytes this predictor holds: the compiled parameters plus every cached batch buffer. */
+    public long nativeBytes() {
+        return nativeBytes.get();
+    }
+
+    /** One row: {@code out} ({@link #outputs()} values) from {@code in} ({@link #inputs()} raw features). */
+    public void predict(float[] in, float[] out) {
+        requireLength("output", out, outputs);
+        int slot = runRow(in);
+        try {
+            System.arraycopy(contexts[slot].out, 0, out, 0, outputs);
+        } finally {
+            release(slot);
+        }
+    }
+
+    /** Checks one input row, takes a slot and runs the row kernel; the caller reads its context's out, then releases. */
+    private int runRow(float[] in) {
+        requireLength("input", in, inputs);
+        if (reject) {
+            rejectNonFinite(RowKernels.firstNonFinite(in, 0, inputs), in, 0);
+        }
+        int slot = acquire();
+        try {
+            Context c = contexts[slot];
+            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            row(c);
+            return slot;
+        } catch (RuntimeException | Error e) {
+            release(slot);
+            throw e;
+        }
+    }
+
+    /** One row from and to float32 segments in native byte order, of exactly inputs·4 and outputs·4 bytes. */
+    public void predict(MemorySegment in, MemorySegment out) {
+        requireSegment("input", in, inputs, 1);
+        requireSegment("output", out, outputs, 1);
+        if (reject) {
+            long bad = RowKernels.firstNonFinite(in, 0, inputs);
+            if (bad >= 0) {
+                throw nonFinite(bad, in.get(FLOAT, 4 * bad), inputs);
+            }
+        }
+        int slot = acquire();
+        try {
+            Context c = contexts[slot];
+            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            row(c);
+            store(c.out, out, 0);
+        } finally {
+            release(slot);
+        }
+    }
+
+    /**
+     * The predicted class of one row: the most probable for softmax, {@code p ≥ 0.5} for a single sigmoid output.
+     * Not defined for MSE regression or several independent sigmoid outputs (UnsupportedOperationException).
+     */
+    public int classify(float[] in) {
+        if (loss == Loss.MSE || (loss == Loss.BINARY_CROSS_ENTROPY && outputs != 1)) {
+            throw new UnsupportedOperationException("classify needs a softmax model or one sigmoid output; this is "
+                    + loss + " with " + outputs + " outputs: use predict");
+        }
+        int slot = runRow(in);
+        try {
+            Context c = contexts[slot];
+            if (loss == Loss.BINARY_CROSS_ENTROPY) {
+                return c.out[0] >= 0.5f ? 1 : 0;
+            }
+            int best = 0;
+            for (int j = 1; j < outputs; j++) {
+                if (c.out[j] > c.out[best]) {
+                    best = j;
+                }
+            }
+            return best;
+        } finally {
+            release(slot);
+        }
+    }
+
+    /** m rows: {@code rows} holds m·inputs raw features row after row, {@code out} receives m·outputs values. */
+    public void predict(float[] rows, int m, float[] out) {
+        requireRows(m);
+        requireLength("input", rows, (long) m * inputs);
+        requireLength("output", out, (long) m * outputs);
+        if (reject) {
+            rejectNonFinite(RowKernels.firstNonFinite(rows, 0, m * inputs), rows, 0);
+        }
+        int slot = acquire();
+        try {
+            Context c = contexts[slot];
+            if (m < BLAS_MIN_ROWS) {
+                for (int r = 0; r < m; r++) {
+                    RowKernels.normalize(rows, r * inputs, scale, shift, c.x, inputs);
+                    row(c);
+                    System.arraycopy(c.out, 0, out, r * outputs, outputs);
+                }
+                return;
+            }
+            Context.Batch batch = c.batch(m, nativeBytes);
+            for (int r = 0; r < m; r++) {
+                RowKernels.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+            }
+            MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
+        } finally {
+            release(slot);
+        }
+    }
+
+    /** m rows from and to float32 segments in native byte order (m·inputs·4 and m·outputs·4 bytes). */
+    public void predict(MemorySegment rows, int m, MemorySegment out) {
+        requireRows(m);
+        requireSegment("input", rows, inputs, m);
+        requireSegment("output", out, outputs, m);
+        if (reject) {
+            long bad = RowKernels.firstNonFinite(rows, 0, (long) m * inputs);
+            if (bad >= 0) {
+                throw nonFinite(bad, rows.get(FLOAT, 4 * bad), inputs);
+            }
+        }
+        int slot = acquire();
+        try {
+            Context c = contexts[slot];
+            if (m < BLAS_MIN_ROWS) {
+                for (int r = 0; r < m; r++) {
+                    RowKernels.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
+                    row(c);
+                    store(c.out, out, 4L * r * outputs);
+                }
+                return;
+            }
+            Context.Batch batch = c.batch(m, nativeBytes);
+            for (int r = 0; r < m; r++) {
+                RowKernels.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+            }
+            MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
+        } finally {
+            release(slot);
+        }
+    }
+
+    /** A row's outputs into a segment; a plain loop, because MemorySegment.copy from an array wraps it (allocates). */
+    private void store(float[] values, MemorySegment out, long at) {
+        for (int j = 0; j < outputs; j++) {
+            out.set(FLOAT, at + 4L * j, values[j]);
+        }
+    }
+
+    /** The row kernel through every stage: c.x (normalised) to c.out. */
+    private void row(Context c) {
+        float[] x = c.x;
+        for (int s = 0; s < stageArray.length; s++) {
+            Stage st = stageArray[s];
+            float[] a = c.a[s];
+            if (vector) {
+                RowKernels.dense(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a, c.lanes);
+            } else {
+                RowKernels.denseScalar(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a);
+            }
+            x = a;
+        }
+        switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> RowKernels.softmax(x, c.out, outputs);
+            case BINARY_CROSS_ENTROPY -> {
+                for (int j = 0; j < outputs; j++) {
+                    c.out[j] = RowKernels.activate(Activation.SIGMOID, x[j]);
+                }
+            }
+            case MSE -> System.arraycopy(x, 0, c.out, 0, outputs);
+        }
+    }
+
+    /** The BLAS path through every stage: batch.X (normalised) to the returned output tensor. */
+    private dev.gatun.tensor.Tensor batches(Context.Batch batch) {
+        dev.gatun.tensor.Tensor x = batch.X;
+        for (int s = 0; s < stageArray.length; s++) {
+            Stage st = stageArray[s];
+            dev.gatun.tensor.Tensor A = batch.A[s];
+            Blas.gemm(Transpose.NONE, Transpose.TRANSPOSED, 1.0, x, st.W(), 0.0, A);
+            ActivationKernels.biasActivation(st.g(), A, st.bias(), A);
+            x = A;
+        }
+        switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> SoftmaxKernels.softmax(x, batch.P);
+            case BINARY_CROSS_ENTROPY -> ActivationKernels.activate(Activation.SIGMOID, x, batch.P);
+            case MSE -> {
+                return x;
+            }
+        }
+        return batch.P;
+    }
+
+    private int acquire() {
+        int n = contexts.length;
+        int start = (int) (Thread.currentThread().threadId() % n);
+        for (int round = 0; ; round++) {
+            if (closed) {
+                throw closedException();
+            }
+            for (int k = 0; k < n; k++) {
+                int j = start + k < n ? start + k : start + k - n;
+                int word = j * STRIDE;
+                if (slots.get(word) == FREE && slots.compareAndSet(word, FREE, BUSY)) {
+                    // Close sets `closed` before it retires slots: holding a slot, either we see it, or close waits for us.
+                    if (closed) {
+                        slots.set(word, FREE);
+                        throw closedException();
+                    }
+                    if (contexts[j] == null) {
+                        contexts[j] = new Context(stages);
+                    }
+                    return j;
+                }
+            }
+            if (round < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void release(int slot) {
+        slots.set(slot * STRIDE, FREE);
+    }
+
+    /** Waits for running calls to finish, then frees the parameters and every context's buffers. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (released) {
+                return;
+            }
+            closed = true;
+            for (int j = 0; j < contexts.length; j++) {
+                int word = j * STRIDE;
+                for (int round = 0; !slots.compareAndSet(word, FREE, RETIRED); round++) {
+                    if (round < 64) {
+                        Thread.onSpinWait();
+                    } else {
+                        Thread.yield();
+                    }
+                }
+                if (contexts[j] != null) {
+                    contexts[j].close();
+                    contexts[j] = null;
+                }
+            }
+            arena.close();
+            nativeBytes.set(0);
+            released = true;
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("predictor is closed");
+    }
+
+    private static void requireRows(int m) {
+        if (m < 1) {
+            throw new IllegalArgumentException("batch prediction needs m >= 1 rows, got " + m);
+        }
+    }
+
+    private static void requireLength(String what, float[] array, long expected) {
+        if (array == null) {
+            throw new IllegalArgumentException(what + " array is null");
+        }
+        if (array.length != expected) {
+            throw new IllegalArgumentException(what + " has " + array.length + " values but the model needs " + expected);
+        }
+    }
+
+    private static void requireSegment(String what, MemorySegment segment, int perRow, int m) {
+        if (segment == null) {
+            throw new IllegalArgumentException(what + " segment is null");
+        }
+        long bytes = 4L * perRow * m;
+        if (segment.byteSize() != bytes) {
+            throw new IllegalArgumentException(what + " segment has " + segment.byteSize() + " bytes but the model needs "
+                    + bytes + " (" + (long) perRow * m + " float32 values)");
+        }
+        if (what.equals("output") && segment.isReadOnly()) {
+            throw new IllegalArgumentException("output segment is read-only");
+        }
+    }
+
+    private void rejectNonFinite(int index, float[] values, int from) {
+        if (index >= 0) {
+            throw nonFinite(index, values[from + index], inputs);
+        }
+    }
+
+    private static IllegalArgumentException nonFinite(long index, float value, int inputs) {
+        String where = index < inputs ? "input element " + index
+                : "input row " + index / inputs + " element " + index % inputs;
+        return new IllegalArgumentException(where + " is " + value
+                + " (non-finite inputs are rejected; Options.withNonFinite(PROPAGATE) lets them through)");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.gatun.serve;
+
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.BatchNorm;
+import dev.gatun.nn.LayerSpec;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.NamedTensor;
+import dev.gatun.nn.Parameter;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One dense layer as inference sees it: {@code A = g(A_prev·Wᵀ + b)}, float32, W {@code (n_out, n_in)} in the
+ * predictor's shared arena and b both off-heap (for the BLAS batch path) and on the heap (for the row kernel).
+ *
+ * <p>Batch norm is folded in: at inference it is the affine map {@code γ·(z − μ)/√(σ² + ε) + β} of fixed
+ * running statistics, so with {@code s = γ/√(σ² + ε)} the layer becomes {@code W' = s ⊙ W} (row-wise),
+ * {@code b' = β − μ·s} (computed in double, rounded once). Dropout does nothing at inference and disappears.
+ */
+record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
+    int inputs() {
+        return (int) W.dim(1);
+    }
+
+    int outputs() {
+        return (int) W.dim(0);
+    }
+
+    /** The model's layers as stages, copied (and converted to float32) into {@code arena}. */
+    static List<Stage> compile(Model model, Arena arena) {
+        Map<String, Tensor> byName = new HashMap<>();
+        for (Parameter p : model.parameters()) {
+            byName.put(p.name(), p.value());
+        }
+        for (NamedTensor s : model.state()) {
+            byName.put(s.name(), s.tensor());
+        }
+        ModelSpec spec = model.spec();
+        List<Stage> stages = new ArrayList<>();
+        int index = 1;
+        for (LayerSpec h : spec.hidden()) {
+            Tensor W = byName.get("W" + index);
+            double[] scale = new double[h.units()];
+            double[] shift = new double[h.units()];
+            for (int j = 0; j < h.units(); j++) {
+                if (h.batchNorm()) {
+                    double s = byName.get("gamma" + index).get(j)
+                            / Math.sqrt(byName.get("running_var" + index).get(j) + BatchNorm.EPSILON);
+                    scale[j] = s;
+                    shift[j] = byName.get("beta" + index).get(j) - byName.get("running_mean" + index).get(j) * s;
+                } else {
+                    scale[j] = 1;
+                    shift[j] = byName.get("b" + index).get(j);
+                }
+            }
+            stages.add(stage(arena, W, scale, shift, h.activation()));
+            index++;
+        }
+        double[] ones = new double[spec.outputs()];
+        java.util.Arrays.fill(ones, 1);
+        Tensor outputBias = byName.get("b" + index);
+        double[] bias = new double[spec.outputs()];
+        for (int j = 0; j < bias.length; j++) {
+            bias[j] = outputBias.get(j);
+        }
+        stages.add(stage(arena, byName.get("W" + index), ones, bias, Activation.IDENTITY));
+        return List.copyOf(stages);
+    }
+
+    private static Stage stage(Arena arena, Tensor W, double[] rowScale, double[] b, Activation g) {
+        long nOut = W.dim(0);
+        long nIn = W.dim(1);
+        Tensor w32 = Tensor.allocate(arena, DType.F32, nOut, nIn);
+        for (long i = 0; i < nOut; i++) {
+            double s = rowScale[(int) i];
+            for (long k = 0; k < nIn; k++) {
+                // s == 1 keeps a float32 weight's bits exactly (the product is exact in double).
+                w32.set(i, k, (float) (W.get(i, k) * s));
+            }
+        }
+        float[] b32 = new float[b.length];
+        for (int j = 0; j < b.length; j++) {
+            b32[j] = (float) b[j];
+        }
+        return new Stage(w32, Tensor.of(arena, b32, b32.length), b32, g);
+    }
+
+    long bytes() {
+        return W.byteSize() + bias.byteSize();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class BenchmarkCommandTest {
+    @TempDir
+    Path dir;
+
+    private static double field(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":([-0-9.Ee]+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void reportsPercentilesThroughputAndMemoryAsJson() throws Exception {
+        Path file = dir.resolve("small.gatun");
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(20).dense(16, Activation.RELU).output(4, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
+            ModelIo.save(file, model, Normalization.scaleToUnit(20), Map.of());
+        }
+        InfoCommandTest.Run run = InfoCommandTest.run("benchmark", "--model", file.toString(), "--batch", "3",
+                "--threads", "2", "--seconds", "0.5", "--warmup", "0.2", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        String json = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+        double calls = field(json, "calls");
+        assertTrue(calls > 0, json);
+        assertEquals(3, field(json, "batch"));
+        assertEquals(2, field(json, "threads"));
+        double p50 = field(json, "p50_us"), p90 = field(json, "p90_us"), p99 = field(json, "p99_us"), p999 = field(json, "p999_us");
+        assertTrue(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= p999, json);
+        assertEquals(Math.round(calls * 3 / 0.5), field(json, "throughput_per_second"), json);
+        assertTrue(field(json, "native_bytes") > 4 * (20 * 16 + 16 * 4), json);
+        assertTrue(field(json, "heap_used_mb") > 0, json);
+    }
+
+    @Test
+    void aMissingModelIsOneLineAndNonZero() {
+        InfoCommandTest.Run run = InfoCommandTest.run("benchmark", "--model", dir.resolve("nope.gatun").toString(), "--seconds", "0.1");
+        assertEquals(Main.EXIT_ERROR, run.exitCode());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().contains("nope.gatun"), run.err());
+        InfoCommandTest.Run bad = InfoCommandTest.run("benchmark", "--model", "x", "--threads", "0");
+        assertEquals(Main.EXIT_ERROR, bad.exitCode());
+        assertTrue(bad.err().contains("--threads"), bad.err());
+    }
+
+    @Test
+    void histogramQuantilesAreWithinThreePercentOfTheExactOnes() {
+        SplittableRandom random = new SplittableRandom(1);
+        long[] samples = new long[20_000];
+        LatencyHistogram h = new LatencyHistogram();
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (long) Math.exp(random.nextDouble() * 16);
+            h.record(samples[i]);
+        }
+        Arrays.sort(samples);
+        for (double q : new double[] {0.5, 0.9, 0.99, 0.999}) {
+            double exact = samples[(int) Math.ceil(q * samples.length) - 1];
+            assertEquals(exact, h.quantile(q), Math.max(1, exact * 0.032), "q " + q);
+        }
+        assertEquals(samples.length, h.count());
+        for (long n : new long[] {0, 1, 63, 64, 65, 1000, 123_456_789L}) {
+            double v = LatencyHistogram.value(LatencyHistogram.bucket(n));
+            assertEquals(n, v, Math.max(0.5, n * 0.032), "bucket of " + n);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.gatun.serve;
+
+import dev.gatun.nn.Model;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Steady-state calls allocate nothing on the Java heap (measured per thread; this class runs in its own JVM). */
+class PredictorAllocationTest {
+    private static final int IN = 64;
+    private static final int OUT = 10;
+
+    @Test
+    void steadyStateCallsAllocateNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().threadId();
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 3, IN, 48, 24, OUT);
+             Predictor p = Predictor.of(model, Nets.perFeature(IN, 1))) {
+            float[] x = Nets.raw(1, IN);
+            float[] out = new float[OUT];
+            MemorySegment segIn = arena.allocate(4L * IN);
+            MemorySegment segOut = arena.allocate(4L * OUT);
+            MemorySegment.copy(x, 0, segIn, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, IN);
+            int m = 32;
+            float[] rows = new float[m * IN];
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(x, 0, rows, r * IN, IN);
+            }
+            float[] batchOut = new float[m * OUT];
+            float[] smallRows = new float[3 * IN];
+            float[] smallOut = new float[3 * OUT];
+            Runnable[] calls = {
+                () -> p.predict(x, out),
+                () -> p.predict(segIn, segOut),
+                () -> p.classify(x),
+                () -> p.predict(rows, m, batchOut),
+                () -> p.predict(smallRows, 3, smallOut),
+            };
+            String[] names = {"predict(float[])", "predict(segment)", "classify", "predict batch 32 (BLAS)", "predict batch 3 (rows)"};
+            for (int c = 0; c < calls.length; c++) {
+                int n = c == 3 ? 2_000 : 10_000;
+                // Steady state means after the JIT: until C2 compiles the Vector API loops they box. A real per-call
+                // allocation shows in every round, so one clean round (of up to 20, after a warm-up) proves there is none.
+                for (int k = 0; k < 3 * n; k++) {
+                    calls[c].run();
+                }
+                long allocated = Long.MAX_VALUE;
+                for (int round = 0; round < 20 && allocated != 0; round++) {
+                    long before = threads.getThreadAllocatedBytes(self);
+                    for (int k = 0; k < n; k++) {
+                        calls[c].run();
+                    }
+                    allocated = threads.getThreadAllocatedBytes(self) - before;
+                }
+                assertEquals(0, allocated, names[c] + ": bytes allocated over " + n + " steady-state calls");
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.gatun.serve;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Mode;
+import dev.gatun.nn.Model;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PredictorTest {
+    private static final int IN = 11;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyPathMatchesTheNaiveReferenceAndModelForward() throws Exception {
+        for (Loss loss : Loss.values()) {
+            int outputs = loss == Loss.SOFTMAX_CROSS_ENTROPY ? 4 : 3;
+            try (Arena arena = Arena.ofConfined(); Model model = Nets.mixed(arena, IN, loss, outputs)) {
+                Normalization norm = Nets.perFeature(IN, 2);
+                Path file = dir.resolve(loss + ".gatun");
+                ModelIo.save(file, model, norm, Map.of());
+                int m = 20;
+                float[] rows = new float[m * IN];
+                for (int r = 0; r < m; r++) {
+                    System.arraycopy(Nets.raw(100 + r, IN), 0, rows, r * IN, IN);
+                }
+                // Model.forward on the normalised batch: the engine's own INFERENCE pass.
+                Tensor X = Tensor.allocate(arena, DType.F32, m, IN);
+                float[] normalised = new float[IN];
+                for (int r = 0; r < m; r++) {
+                    norm.apply(java.util.Arrays.copyOfRange(rows, r * IN, (r + 1) * IN), normalised);
+                    for (int j = 0; j < IN; j++) {
+                        X.set(r, j, normalised[j]);
+                    }
+                }
+                float[] forward = model.forward(X, Mode.INFERENCE).toFloatArray();
+                try (Predictor fromModel = Predictor.of(model, norm); Predictor fromFile = Predictor.load(file)) {
+                    assertEquals(IN, fromFile.inputs());
+                    assertEquals(outputs, fromFile.outputs());
+                    float[] batchBlas = new float[m * outputs];
+                    fromFile.predict(rows, m, batchBlas);
+                    float[] batchRows = new float[3 * outputs];
+                    fromModel.predict(java.util.Arrays.copyOf(rows, 3 * IN), 3, batchRows);
+                    MemorySegment segRows = arena.allocate(4L * m * IN);
+                    MemorySegment.copy(rows, 0, segRows, ValueLayout.JAVA_FLOAT, 0, m * IN);
+                    MemorySegment segOut = arena.allocate(4L * m * outputs);
+                    fromModel.predict(segRows, m, segOut);
+                    for (int r = 0; r < m; r++) {
+                        float[] in = java.util.Arrays.copyOfRange(rows, r * IN, (r + 1) * IN);
+                        double[] expected = Nets.reference(model, norm, in);
+                        float[] one = new float[outputs];
+                        fromModel.predict(in, one);
+                        float[] fileOne = new float[outputs];
+                        fromFile.predict(in, fileOne);
+                        assertArrayEquals(one, fileOne, "a saved model predicts the same bits as the in-memory one");
+                        MemorySegment segIn = arena.allocate(4L * IN);
+                        MemorySegment.copy(in, 0, segIn, ValueLayout.JAVA_FLOAT, 0, IN);
+                        MemorySegment segOne = arena.allocate(4L * outputs);
+                        fromModel.predict(segIn, segOne);
+                        assertArrayEquals(one, segOne.toArray(ValueLayout.JAVA_FLOAT), "segment row = array row");
+                        for (int j = 0; j < outputs; j++) {
+                            String at = loss + " row " + r + " output " + j;
+                            assertEquals(expected[j], one[j], 2e-5, at + " (row kernel vs reference)");
+                            assertEquals(expected[j], batchBlas[r * outputs + j], 2e-5, at + " (BLAS batch)");
+                            assertEquals(batchBlas[r * outputs + j], segOut.getAtIndex(ValueLayout.JAVA_FLOAT, r * outputs + j),
+                                    at + " (segment batch = array batch)");
+                            assertEquals(forward[r * outputs + j], one[j], 2e-5, at + " (vs Model.forward)");
+                            if (r < 3) {
+                                assertEquals(one[j], batchRows[r * outputs + j], at + " (small batch runs the row kernel)");
+                            }
+                        }
+                        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                            int best = 0;
+                            for (int j = 1; j < outputs; j++) {
+                                best = expected[j] > expected[best] ? j : best;
+                            }
+                            assertEquals(best, fromModel.classify(in));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void classifyBinaryThresholdsAndRefusesRegression() {
+        try (Arena arena = Arena.ofConfined();
+             Model binary = Model.builder(3).dense(4, Activation.TANH).output(1, Loss.BINARY_CROSS_ENTROPY).seed(3).build(arena);
+             Model mse = Model.builder(3).output(2, Loss.MSE).build(arena);
+             Predictor p = Predictor.of(binary, Normalization.none(3));
+             Predictor r = Predictor.of(mse, Normalization.none(3))) {
+            SplittableRandom random = new SplittableRandom(8);
+            for (int t = 0; t < 50; t++) {
+                float[] x = {(float) random.nextGaussian() * 3, (float) random.nextGaussian() * 3, (float) random.nextGaussian() * 3};
+                double prob = Nets.reference(binary, Normalization.none(3), x)[0];
+                assertEquals(prob >= 0.5 ? 1 : 0, p.classify(x));
+            }
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> r.classify(new float[3]));
+            assertTrue(e.getMessage().contains("MSE"), e.getMessage());
+        }
+    }
+
+    @Test
+    void vectorRowKernelAgreesWithItsScalarTwinOnOddSizes() {
+        SplittableRandom random = new SplittableRandom(5);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int nIn : new int[] {1, 3, RowKernels.LANES - 1, RowKernels.LANES, RowKernels.LANES + 1, 37, 100}) {
+                for (int nOut = 1; nOut <= 9; nOut++) {
+                    for (Activation g : Activation.values()) {
+                        MemorySegment W = arena.allocate(4L * nIn * nOut);
+                        float[] x = new float[nIn];
+                        float[] b = new float[nOut];
+                        for (int k = 0; k < nIn * nOut; k++) {
+                            W.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) random.nextGaussian());
+                        }
+                        for (int k = 0; k < nIn; k++) {
+                            x[k] = (float) random.nextGaussian();
+                        }
+                        for (int k = 0; k < nOut; k++) {
+                            b[k] = (float) random.nextGaussian();
+                        }
+                        float[] fast = new float[nOut];
+                        float[] slow = new float[nOut];
+                        RowKernels.dense(W, b, g, nOut, nIn, x, fast, new float[4 * RowKernels.LANES]);
+                        RowKernels.denseScalar(W, b, g, nOut, nIn, x, slow);
+                        for (int i = 0; i < nOut; i++) {
+                            assertEquals(slow[i], fast[i], 1e-5 * (1 + Math.abs(slow[i])), g + " " + nIn + "->" + nOut + " output " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void normalisationIsBitForBitTheDataPackages() {
+        Normalization norm = Nets.perFeature(IN, 9);
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 2);
+             Predictor p = Predictor.of(model, norm)) {
+            float[] raw = Nets.raw(3, IN);
+            float[] expected = new float[IN];
+            norm.apply(raw, expected);
+            // A model of identity-like shape is not needed: compare the normalise step directly.
+            float[] got = new float[IN];
+            float[] scale = new float[IN];
+            float[] shift = new float[IN];
+            float[] mean = norm.mean();
+            float[] std = norm.std();
+            for (int j = 0; j < IN; j++) {
+                scale[j] = (float) (1.0 / std[j]);
+                shift[j] = (float) (-mean[j] / (double) std[j]);
+            }
+            RowKernels.normalize(raw, 0, scale, shift, got, IN);
+            assertArrayEquals(expected, got);
+            assertTrue(p.nativeBytes() >= 4L * (2 * IN + 2));
+        }
+    }
+
+    @Test
+    void badInputGetsAClearException() {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
+             Predictor p = Predictor.of(model, Normalization.none(IN));
+             Predictor lenient = Predictor.of(model, Normalization.none(IN),
+                     Predictor.Options.defaults().withNonFinite(Predictor.NonFinite.PROPAGATE))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.predict(new float[IN + 1], new float[3]));
+            assertTrue(e.getMessage().contains("12") && e.getMessage().contains("11"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(new float[IN], new float[4]));
+            assertTrue(e.getMessage().contains("output") && e.getMessage().contains("4") && e.getMessage().contains("3"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(new float[2 * IN], 3, new float[9]));
+            assertTrue(e.getMessage().contains("22") && e.getMessage().contains("33"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(new float[0], 0, new float[0]));
+            assertTrue(e.getMessage().contains("m >= 1"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(arena.allocate(4L * IN - 4), arena.allocate(12)));
+            assertTrue(e.getMessage().contains("40") && e.getMessage().contains("44"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> p.predict(arena.allocate(4L * IN), arena.allocate(12).asReadOnly()));
+            assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> p.predict((float[]) null, new float[3]));
+
+            float[] x = Nets.raw(1, IN);
+            x[7] = Float.NaN;
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(x, new float[3]));
+            assertTrue(e.getMessage().contains("element 7 is NaN"), e.getMessage());
+            float[] rows = new float[20 * IN];
+            rows[13 * IN + 4] = Float.NEGATIVE_INFINITY;
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(rows, 20, new float[60]));
+            assertTrue(e.getMessage().contains("row 13 element 4 is -Infinity"), e.getMessage());
+            MemorySegment seg = arena.allocate(4L * IN);
+            seg.setAtIndex(ValueLayout.JAVA_FLOAT, 10, Float.POSITIVE_INFINITY);
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(seg, arena.allocate(12)));
+            assertTrue(e.getMessage().contains("element 10 is Infinity"), e.getMessage());
+
+            float[] out = new float[3];
+            lenient.predict(x, out);
+            for (float v : out) {
+                assertTrue(Float.isNaN(v), "PROPAGATE carries NaN to every softmax output");
+            }
+            // The JVM is fine and the predictor still works after all of that.
+            p.predict(Nets.raw(2, IN), out);
+            assertEquals(1.0, out[0] + out[1] + out[2], 1e-6);
+        }
+    }
+
+    @Test
+    void closeFreesAndLaterCallsThrow() throws Exception {
+        Predictor p;
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3)) {
+            p = Predictor.of(model, Normalization.none(IN));
+        }
+        float[] out = new float[3];
+        p.predict(new float[IN], out);
+        p.predict(new float[20 * IN], 20, new float[60]);
+        p.close();
+        p.close();
+        assertTrue(p.isClosed());
+        assertEquals(0, p.nativeBytes());
+        assertThrows(IllegalStateException.class, () -> p.predict(new float[IN], out));
+        assertThrows(IllegalStateException.class, () -> p.classify(new float[IN]));
+        assertThrows(IllegalStateException.class, () -> p.predict(new float[20 * IN], 20, new float[60]));
+        try (Arena arena = Arena.ofConfined()) {
+            assertThrows(IllegalStateException.class, () -> p.predict(arena.allocate(4L * IN), arena.allocate(12)));
+        }
+    }
+
+    @Test
+    void closingUnderLoadIsSafe() throws Exception {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, 64, 32, 10)) {
+            for (int round = 0; round < 5; round++) {
+                Predictor p = Predictor.of(model, Normalization.none(64), new Predictor.Options(Predictor.NonFinite.REJECT, 2));
+                int threads = 4;
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(threads);
+                java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+                Thread[] workers = new Thread[threads];
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    workers[t] = new Thread(() -> {
+                        float[] x = Nets.raw(id, 64);
+                        float[] rows = new float[16 * 64];
+                        float[] out = new float[10];
+                        float[] batchOut = new float[160];
+                        started.countDown();
+                        try {
+                            for (long k = 0; ; k++) {
+                                if (k % 3 == 0) {
+                                    p.predict(rows, 16, batchOut);
+                                } else {
+                                    p.predict(x, out);
+                                }
+                                calls.incrementAndGet();
+                            }
+                        } catch (IllegalStateException expected) {
+                            // closed: the only way out
+                        } catch (Throwable other) {
+                            unexpected.set(other);
+                        }
+                    });
+                    workers[t].start();
+                }
+                started.await();
+                while (calls.get() < 200) {
+                    Thread.onSpinWait();
+                }
+                p.close();
+                for (Thread w : workers) {
+                    w.join(10_000);
+                    assertFalse(w.isAlive(), "every worker stops once the predictor is closed");
+                }
+                assertNull(unexpected.get(), () -> "unexpected " + unexpected.get());
+            }
+        }
+    }
+}
