@@ -102,10 +102,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             report.put("blas_threads", Blas.threads());
             report.put("seconds", seconds);
             report.put("calls", all.count());
-            report.put("p50_us", micros(all.quantile(0.50)));
-            report.put("p90_us", micros(all.quantile(0.90)));
-            report.put("p99_us", micros(all.quantile(0.99)));
-            report.put("p999_us", micros(all.quantile(0.999)));
+            report.putAll(all.percentilesMicros());
             report.put("throughput_per_second", Math.round(all.count() * (double) batch / seconds));
             report.put("heap_used_mb", Math.round((rt.totalMemory() - rt.freeMemory()) / 1048576.0 * 10) / 10.0);
             report.put("native_bytes", predictor.nativeBytes());
@@ -115,10 +112,6 @@ final class BenchmarkCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static double micros(double nanos) {
-        return Math.round(nanos / 10.0) / 100.0;
     }
 
     private static float[] randomRows(long seed, int n) {

@@ -1,5 +1,8 @@
 package dev.gatun.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Call latencies in nanoseconds, counted in logarithmic buckets: exact below 64 ns, then 32 buckets per power of
  * two (every bucket within ~3% of its values). Fixed size, so recording allocates nothing and never fills up;
@@ -60,5 +63,19 @@ final class LatencyHistogram {
             }
         }
         return value(counts.length - 1);
+    }
+
+    /** p50_us, p90_us, p99_us and p999_us, in microseconds to two decimals: the report fields every command shares. */
+    Map<String, Double> percentilesMicros() {
+        Map<String, Double> fields = new LinkedHashMap<>();
+        fields.put("p50_us", micros(quantile(0.50)));
+        fields.put("p90_us", micros(quantile(0.90)));
+        fields.put("p99_us", micros(quantile(0.99)));
+        fields.put("p999_us", micros(quantile(0.999)));
+        return fields;
+    }
+
+    private static double micros(double nanos) {
+        return Math.round(nanos / 10.0) / 100.0;
     }
 }

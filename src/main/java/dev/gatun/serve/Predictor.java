@@ -224,31 +224,58 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #classify} is defined: a softmax model, or a single sigmoid output. */
+    public boolean canClassify() {
+        return loss == Loss.SOFTMAX_CROSS_ENTROPY || (loss == Loss.BINARY_CROSS_ENTROPY && outputs == 1);
+    }
+
     /**
      * The predicted class of one row: the most probable for softmax, {@code p ≥ 0.5} for a single sigmoid output.
      * Not defined for MSE regression or several independent sigmoid outputs (UnsupportedOperationException).
      */
     public int classify(float[] in) {
-        if (loss == Loss.MSE || (loss == Loss.BINARY_CROSS_ENTROPY && outputs != 1)) {
-            throw new UnsupportedOperationException("classify needs a softmax model or one sigmoid output; this is "
-                    + loss + " with " + outputs + " outputs: use predict");
-        }
+        requireClassifier();
         int slot = runRow(in);
         try {
-            Context c = contexts[slot];
-            if (loss == Loss.BINARY_CROSS_ENTROPY) {
-                return c.out[0] >= 0.5f ? 1 : 0;
-            }
-            int best = 0;
-            for (int j = 1; j < outputs; j++) {
-                if (c.out[j] > c.out[best]) {
-                    best = j;
-                }
-            }
-            return best;
+            return classOf(contexts[slot].out);
         } finally {
             release(slot);
         }
+    }
+
+    /** {@link #classify(float[])} and {@link #predict(float[], float[])} in one pass: the class, with its probabilities in out. */
+    public int classify(float[] in, float[] out) {
+        requireClassifier();
+        requireLength("output", out, outputs);
+        int slot = runRow(in);
+        try {
+            float[] probabilities = contexts[slot].out;
+            System.arraycopy(probabilities, 0, out, 0, outputs);
+            return classOf(probabilities);
+        } finally {
+            release(slot);
+        }
+    }
+
+    private void requireClassifier() {
+        if (!canClassify()) {
+            throw new UnsupportedOperationException("classify needs a softmax model or one sigmoid output; this is "
+                    + loss + " with " + outputs + " outputs: use predict");
+        }
+    }
+
+    /** The first most probable class (softmax), or p ≥ 0.5 (one sigmoid output). */
+    private int classOf(float[] probabilities) {
+        if (loss == Loss.BINARY_CROSS_ENTROPY) {
+            return probabilities[0] >= 0.5f ? 1 : 0;
+        }
+        int best = 0;
+        for (int j = 1; j < outputs; j++) {
+            if (probabilities[j] > probabilities[best]) {
+                best = j;
+            }
+        }
+        return best;
     }
 
     /** m rows: {@code rows} holds m·inputs raw features row after row, {@code out} receives m·outputs values. */

@@ -22,7 +22,7 @@ class BenchmarkCommandTest {
     @TempDir
     Path dir;
 
-    private static double field(String json, String key) {
+    static double field(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":([-0-9.Ee]+)").matcher(json);
         assertTrue(m.find(), key + " in " + json);
         return Double.parseDouble(m.group(1));

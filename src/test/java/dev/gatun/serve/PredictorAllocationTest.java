@@ -37,12 +37,13 @@ class PredictorAllocationTest {
                 () -> p.predict(x, out),
                 () -> p.predict(segIn, segOut),
                 () -> p.classify(x),
+                () -> p.classify(x, out),
                 () -> p.predict(rows, m, batchOut),
                 () -> p.predict(smallRows, 3, smallOut),
             };
-            String[] names = {"predict(float[])", "predict(segment)", "classify", "predict batch 32 (BLAS)", "predict batch 3 (rows)"};
+            String[] names = {"predict(float[])", "predict(segment)", "classify", "classify(in, out)", "predict batch 32 (BLAS)", "predict batch 3 (rows)"};
             for (int c = 0; c < calls.length; c++) {
-                int n = c == 3 ? 2_000 : 10_000;
+                int n = c == 4 ? 2_000 : 10_000;
                 // Steady state means after the JIT: until C2 compiles the Vector API loops they box. A real per-call
                 // allocation shows in every round, so one clean round (of up to 20, after a warm-up) proves there is none.
                 for (int k = 0; k < 3 * n; k++) {

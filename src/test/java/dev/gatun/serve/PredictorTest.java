@@ -90,6 +90,10 @@ class PredictorTest {
                                 best = expected[j] > expected[best] ? j : best;
                             }
                             assertEquals(best, fromModel.classify(in));
+                            float[] both = new float[outputs];
+                            assertEquals(best, fromModel.classify(in, both), "classify(in, out) picks the same class");
+                            assertArrayEquals(one, both, "classify(in, out) fills the same probabilities as predict");
+                            assertTrue(fromModel.canClassify());
                         }
                     }
                 }
@@ -109,9 +113,16 @@ class PredictorTest {
                 float[] x = {(float) random.nextGaussian() * 3, (float) random.nextGaussian() * 3, (float) random.nextGaussian() * 3};
                 double prob = Nets.reference(binary, Normalization.none(3), x)[0];
                 assertEquals(prob >= 0.5 ? 1 : 0, p.classify(x));
+                float[] out = new float[1];
+                assertEquals(prob >= 0.5 ? 1 : 0, p.classify(x, out));
+                assertEquals(prob, out[0], 1e-6);
             }
+            assertTrue(p.canClassify());
+            assertFalse(r.canClassify());
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> r.classify(new float[3]));
             assertTrue(e.getMessage().contains("MSE"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, () -> r.classify(new float[3], new float[2]));
+            assertThrows(IllegalArgumentException.class, () -> p.classify(new float[3], new float[2]), "wrong output length");
         }
     }
 

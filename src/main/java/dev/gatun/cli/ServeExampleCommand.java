@@ -1,0 +1,109 @@
+package dev.gatun.cli;
+
+import dev.gatun.serve.Predictor;
+import dev.gatun.serve.example.PredictionServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code gatun serve-example}: runs the example HTTP prediction service ({@link PredictionServer}) on a model file.
+ * With {@code --load-test N} it fires N requests at itself over loopback ({@link LoadTest}), stops, and reports
+ * requests, errors, throughput and latency percentiles; without, it serves until Ctrl-C.
+ */
+@Command(name = "serve-example", mixinStandardHelpOptions = true,
+        description = "Serve a model over HTTP (POST /predict, GET /health) with the JDK's built-in server; "
+                + "--load-test N measures it over loopback and stops.")
+final class ServeExampleCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "The model file (a classifier).")
+    Path model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--threads", description = "Server request threads (default: one per core).")
+    Integer threads;
+
+    @Option(names = "--load-test", paramLabel = "N", description = "Send N requests over loopback, report, then stop.")
+    Integer loadTest;
+
+    @Option(names = "--concurrency", defaultValue = "4", description = "Load-test client threads (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--warmup", defaultValue = "1000", description = "Load-test warm-up requests, not timed (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--json", description = "End the load-test output with one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int serverThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (port < 0 || port > 65535 || serverThreads < 1 || concurrency < 1 || warmup < 0 || (loadTest != null && loadTest < 1)) {
+            throw new IllegalArgumentException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0 and "
+                    + "--load-test >= 1; got port " + port + ", threads " + serverThreads + ", concurrency " + concurrency
+                    + ", warmup " + warmup + ", load-test " + loadTest);
+        }
+        Predictor predictor = Predictor.load(model);
+        PredictionServer server;
+        try {
+            server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);
+        } catch (Exception e) {
+            predictor.close();
+            throw e;
+        }
+        if (loadTest == null) {
+            return serveUntilStopped(predictor, server);
+        }
+        LoadTest.Result result;
+        // Closed in reverse: the server (in-flight requests finish), then the client, then the predictor.
+        try (predictor; HttpClient client = LoadTest.client(); server) {
+            result = LoadTest.run(client, server.uri().resolve("/predict"), predictor.inputs(), warmup, loadTest, concurrency);
+        }
+        report(result, serverThreads);
+        return result.errors() == 0 ? 0 : Main.EXIT_ERROR;
+    }
+
+    /** Ctrl-C runs the shutdown hook: the server stops first (in-flight requests finish), then the predictor is freed. */
+    private int serveUntilStopped(Predictor predictor, PredictionServer server) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            predictor.close();
+            stopped.countDown();
+        }, "gatun-serve-stop"));
+        System.out.println("serving " + model + " at " + server.uri() + " (POST /predict, GET /health); Ctrl-C stops");
+        stopped.await();
+        return 0;
+    }
+
+    private void report(LoadTest.Result result, int serverThreads) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("model", model.toString());
+        report.put("server_threads", serverThreads);
+        report.put("concurrency", concurrency);
+        report.put("warmup", warmup);
+        report.put("requests", result.requests());
+        report.put("errors", result.errors());
+        report.put("seconds", Math.round(result.seconds() * 1000) / 1000.0);
+        report.put("throughput_per_second", Math.round(result.throughputPerSecond()));
+        report.putAll(result.latencies().percentilesMicros());
+        if (result.firstError() != null) {
+            report.put("first_error", result.firstError());
+        }
+        report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
+        if (json) {
+            System.out.println(Json.object(report));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.serve.Predictor;
+import dev.gatun.serve.example.PredictionServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.gatun.cli.BenchmarkCommandTest.field;
+import static org.junit.jupiter.api.Assertions.*;
+
+class ServeExampleCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path save(int inputs, Loss loss, int outputs) throws Exception {
+        Path file = dir.resolve("m" + inputs + loss + ".gatun");
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(inputs).dense(16, Activation.RELU).output(outputs, loss).seed(2).build(arena)) {
+            ModelIo.save(file, model, Normalization.scaleToUnit(inputs), Map.of());
+        }
+        return file;
+    }
+
+    @Test
+    void theLoadTestSendsEveryRequestWithoutErrorsAndReportsPercentiles() throws Exception {
+        Path file = save(20, Loss.SOFTMAX_CROSS_ENTROPY, 5);
+        InfoCommandTest.Run run = InfoCommandTest.run("serve-example", "--model", file.toString(), "--load-test", "500",
+                "--concurrency", "3", "--warmup", "50", "--threads", "2", "--json");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        String json = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+        assertEquals(500, field(json, "requests"), json);
+        assertEquals(0, field(json, "errors"), json);
+        assertFalse(json.contains("first_error"), json);
+        double p50 = field(json, "p50_us"), p90 = field(json, "p90_us"), p99 = field(json, "p99_us"), p999 = field(json, "p999_us");
+        assertTrue(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= p999, json);
+        double seconds = field(json, "seconds");
+        assertTrue(seconds > 0, json);
+        assertEquals(500 / seconds, field(json, "throughput_per_second"), 500 / seconds * 0.01 + 1, json);
+    }
+
+    @Test
+    void errorsAreCountedNotHidden() throws Exception {
+        // The server's model takes 20 inputs; the load test sends 19: every request is a 400 and counts as an error.
+        try (Predictor predictor = Predictor.load(save(20, Loss.SOFTMAX_CROSS_ENTROPY, 5));
+             HttpClient client = LoadTest.client();
+             PredictionServer server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2)) {
+            LoadTest.Result result = LoadTest.run(client, server.uri().resolve("/predict"), 19, 7, 40, 3);
+            assertEquals(40, result.requests());
+            assertEquals(47, result.errors(), "warm-up errors count too");
+            assertTrue(result.firstError().startsWith("HTTP 400 {\"error\":\"expected 20"), result.firstError());
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsAnErrorNotAHang() throws Exception {
+        java.net.URI gone;
+        try (Predictor predictor = Predictor.load(save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2));
+             PredictionServer server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+            gone = server.uri().resolve("/predict");
+        }
+        try (HttpClient client = LoadTest.client()) {
+            LoadTest.Result result = LoadTest.run(client, gone, 4, 0, 10, 2);
+            assertEquals(10, result.requests());
+            assertEquals(10, result.errors());
+            assertTrue(result.firstError().contains("Connect"), result.firstError());
+        }
+    }
+
+    @Test
+    void sharesAddUpAndBadArgumentsAreOneLine() throws Exception {
+        for (int n : new int[] {1, 7, 500, 1001}) {
+            for (int c = 1; c <= 8; c++) {
+                int sum = 0;
+                for (int t = 0; t < c; t++) {
+                    int s = LoadTest.share(n, c, t);
+                    assertTrue(s == n / c || s == n / c + 1);
+                    sum += s;
+                }
+                assertEquals(n, sum, n + " over " + c);
+            }
+        }
+        Path file = save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2);
+        InfoCommandTest.Run bad = InfoCommandTest.run("serve-example", "--model", file.toString(), "--load-test", "0");
+        assertEquals(Main.EXIT_ERROR, bad.exitCode());
+        assertTrue(bad.err().contains("--load-test"), bad.err());
+        InfoCommandTest.Run regression = InfoCommandTest.run("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
+                "--load-test", "10");
+        assertEquals(Main.EXIT_ERROR, regression.exitCode());
+        assertEquals(1, regression.err().strip().lines().count(), regression.err());
+        assertTrue(regression.err().contains("MSE"), regression.err());
+    }
+}

@@ -1,0 +1,197 @@
+package dev.gatun.serve.example;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.serve.Predictor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.StringJoiner;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PredictionServerTest {
+    private static final int IN = 6;
+    private static final int OUT = 4;
+
+    @TempDir
+    Path dir;
+    private Predictor predictor;
+    private PredictionServer server;
+    private HttpClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        Path file = dir.resolve("small.gatun");
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(IN).dense(8, Activation.RELU).output(OUT, Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build(arena)) {
+            ModelIo.save(file, model, Normalization.scaleToUnit(IN), Map.of());
+        }
+        predictor = Predictor.load(file);
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2);
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();     // before the client: connections the client closes during stop keep stop waiting its full delay
+        client.close();
+        predictor.close();
+    }
+
+    private HttpResponse<String> send(String method, String path, HttpRequest.BodyPublisher body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(server.uri().resolve(path)).timeout(Duration.ofSeconds(10))
+                .method(method, body).build();
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String body) throws Exception {
+        return send("POST", "/predict", HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private static String csv(float[] x) {
+        StringJoiner j = new StringJoiner(",");
+        for (float v : x) {
+            j.add(Float.toString(v));
+        }
+        return j.toString();
+    }
+
+    @Test
+    void aGoodRequestGetsTheClassAndProbabilitiesThePredictorGives() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        Pattern answer = Pattern.compile("\\{\"class\":(\\d+),\"probabilities\":\\[([^\\]]*)]}");
+        for (int t = 0; t < 20; t++) {
+            float[] x = new float[IN];
+            for (int j = 0; j < IN; j++) {
+                x[j] = random.nextInt(256);
+            }
+            // Three spellings of the same row: plain, a JSON array, and loose whitespace with integers.
+            String[] bodies = {csv(x), "[" + csv(x) + "]", " " + String.join(" , ", Arrays.stream(csv(x).split(","))
+                    .map(v -> v.replace(".0", "")).toList()) + "\n"};
+            float[] expected = new float[OUT];
+            predictor.predict(x, expected);
+            for (String body : bodies) {
+                HttpResponse<String> response = post(body);
+                assertEquals(200, response.statusCode(), body + " -> " + response.body());
+                assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""));
+                Matcher m = answer.matcher(response.body());
+                assertTrue(m.matches(), response.body());
+                assertEquals(predictor.classify(x), Integer.parseInt(m.group(1)), response.body());
+                String[] p = m.group(2).split(",");
+                assertEquals(OUT, p.length, response.body());
+                for (int j = 0; j < OUT; j++) {
+                    assertEquals(expected[j], Float.parseFloat(p[j]), "probability " + j + " (Float.toString round-trips exactly)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyBadRequestIsA400WithAOneLineJsonError() throws Exception {
+        String ok = csv(new float[IN]);
+        int max = server.maxBodyBytes();
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("", "expected 6");
+        bad.put("1,2,3,4,5", "got 5");
+        bad.put(ok + ",1", "got 7");
+        bad.put("1,2,3,abc,5,6", "value 3 is not a number: 'abc'");
+        bad.put("1,2,3,NaN,5,6", "value 3");
+        bad.put("1,2,Infinity,4,5,6", "value 2");
+        bad.put("1,2,3,0x1p3,5,6", "value 3");
+        bad.put("1,2,3,4f,5,6", "value 3");
+        bad.put("1,,3,4,5,6", "value 1");
+        bad.put("1,2,3,4,5,1e39", "is Infinity");                  // overflows float: the predictor rejects it
+        bad.put("1,2,3,4,5,\"6\\\n7", "value 5 is not a number: '\\\"6\\\\?7'");  // quote, backslash, newline escaped
+        bad.put("0".repeat(max + 1), "over the limit of " + max);
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            HttpResponse<String> response = post(e.getKey());
+            String what = "body '" + (e.getKey().length() > 40 ? e.getKey().substring(0, 40) + "..." : e.getKey()) + "'";
+            assertEquals(400, response.statusCode(), what + " -> " + response.body());
+            assertTrue(response.body().startsWith("{\"error\":\"") && response.body().endsWith("\"}"), response.body());
+            assertEquals(1, response.body().lines().count(), response.body());
+            assertTrue(response.body().contains(e.getValue()), what + ": expected '" + e.getValue() + "' in " + response.body());
+        }
+        // A body of unknown length (chunked) over the cap is cut off after cap + 1 bytes.
+        byte[] big = "1,".repeat(max).getBytes(StandardCharsets.US_ASCII);
+        HttpResponse<String> chunked = send("POST", "/predict", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
+        assertEquals(400, chunked.statusCode(), chunked.body());
+        assertTrue(chunked.body().contains("over the limit"), chunked.body());
+        // Still serving after all that.
+        assertEquals(200, post(ok).statusCode());
+    }
+
+    @Test
+    void wrongMethodsAndPathsAre405And404AndHealthAnswers() throws Exception {
+        HttpResponse<String> health = send("GET", "/health", HttpRequest.BodyPublishers.noBody());
+        assertEquals(200, health.statusCode());
+        assertEquals("{\"status\":\"ok\",\"inputs\":6,\"outputs\":4}", health.body());
+        HttpResponse<String> get = send("GET", "/predict", HttpRequest.BodyPublishers.noBody());
+        assertEquals(405, get.statusCode(), get.body());
+        assertEquals("POST", get.headers().firstValue("Allow").orElse(""));
+        assertTrue(get.body().contains("takes POST"), get.body());
+        assertEquals(405, send("POST", "/health", HttpRequest.BodyPublishers.ofString("x")).statusCode());
+        assertEquals(404, send("POST", "/predict/more", HttpRequest.BodyPublishers.ofString("x")).statusCode());
+        HttpResponse<String> root = send("GET", "/", HttpRequest.BodyPublishers.noBody());
+        assertEquals(404, root.statusCode());
+        assertEquals("{\"error\":\"no such path: /\"}", root.body());
+    }
+
+    @Test
+    void aClosedPredictorIs503AndAStoppedServerRefusesConnections() throws Exception {
+        predictor.close();
+        HttpResponse<String> response = post(csv(new float[IN]));
+        assertEquals(503, response.statusCode(), response.body());
+        URI uri = server.uri();
+        server.close();
+        server.close();
+        HttpRequest request = HttpRequest.newBuilder(uri.resolve("/health")).timeout(Duration.ofSeconds(10)).GET().build();
+        try (HttpClient fresh = HttpClient.newHttpClient()) {
+            assertThrows(IOException.class, () -> fresh.send(request, HttpResponse.BodyHandlers.ofString()));
+        }
+    }
+
+    @Test
+    void onlyClassifiersAndSaneArgumentsStart() {
+        try (Arena arena = Arena.ofConfined();
+             Model mse = Model.builder(3).output(2, Loss.MSE).build(arena);
+             Predictor regression = Predictor.of(mse, Normalization.none(3))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PredictionServer.start(regression, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1));
+            assertTrue(e.getMessage().contains("MSE"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
+    }
+
+    @Test
+    void parseReadsPlainDecimalsOnly() {
+        assertArrayEquals(new float[] {1f, 2.5f, -300f, 0.25f, 7f}, PredictionServer.parse(" [1, 2.5 ,-3e2,.25,+7.]\n", 5));
+        assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2", 3));
+        assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2,-", 3));
+        assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2,1e", 3));
+        assertEquals("{\"error\":\"a \\\"b\\\" \\\\ ?\"}", PredictionServer.error("a \"b\" \\ \n"));
+    }
+}
