@@ -117,11 +117,7 @@ public final class PredictionServer implements AutoCloseable {
         try {
             float[] probabilities = new float[predictor.outputs()];
             int label = predictor.classify(parse(body, predictor.inputs()), probabilities);
-            StringBuilder json = new StringBuilder("{\"class\":").append(label).append(",\"probabilities\":[");
-            for (int j = 0; j < probabilities.length; j++) {
-                json.append(j == 0 ? "" : ",").append(Float.isFinite(probabilities[j]) ? Float.toString(probabilities[j]) : "null");
-            }
-            return new Response(200, json.append("]}").toString());
+            return new Response(200, json(label, probabilities));
         } catch (IllegalArgumentException e) {   // BadRequest, or a value the predictor rejects: NaN, ±Inf after overflow
             return new Response(400, error(e.getMessage()));
         } catch (IllegalStateException e) {      // the predictor was closed: the service is stopping
@@ -195,6 +191,15 @@ public final class PredictionServer implements AutoCloseable {
             x[j] = Float.parseFloat(v);
         }
         return x;
+    }
+
+    /** {"class":k,"probabilities":[...]}; Float.toString round-trips each value exactly. */
+    static String json(int label, float[] probabilities) {
+        StringBuilder json = new StringBuilder("{\"class\":").append(label).append(",\"probabilities\":[");
+        for (int j = 0; j < probabilities.length; j++) {
+            json.append(j == 0 ? "" : ",").append(Float.isFinite(probabilities[j]) ? Float.toString(probabilities[j]) : "null");
+        }
+        return json.append("]}").toString();
     }
 
     private static void reply(HttpExchange exchange, int status, String json) throws IOException {
