@@ -172,7 +172,7 @@ public final class ActivationKernels {
                     if (shift != null) {
                         v = v.add(FloatVector.fromMemorySegment(S, shift, j * BYTES, O));
                     }
-                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1f)).add(offset)
+                    top.div(FastExp.exp(v.mul(minusSteepness)).add(1f)).add(offset)
                             .intoMemorySegment(a, row + j * BYTES, O);
                 }
                 if (bound < cols) {
@@ -180,7 +180,7 @@ public final class ActivationKernels {
                     if (shift != null) {
                         v = v.add(FloatVector.fromMemorySegment(S, shift, bound * BYTES, O, tail));
                     }
-                    top.div(v.mul(minusSteepness).lanewise(VectorOperators.EXP).add(1f)).add(offset)
+                    top.div(FastExp.exp(v.mul(minusSteepness)).add(1f)).add(offset)
                             .intoMemorySegment(a, row + bound * BYTES, O, tail);
                 }
             }
