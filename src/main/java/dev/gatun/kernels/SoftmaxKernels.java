@@ -186,18 +186,15 @@ public final class SoftmaxKernels {
             int factors = 0;
             for (long i = first; i < first + count; i++) {
                 long row = i * cols * BYTES;
-                float sum = 0;
-                for (long j = 0; j < cols; j++) {
-                    sum += out.get(ValueLayout.JAVA_FLOAT, row + j * BYTES);
-                }
+                float sum = cols >= S.length() ? overlappedSum(out, row, cols) : shortSum(out, row, cols);
                 if (!(sum >= MIN_SUM)) {
                     total += row(z, labels, out, i, cols, crossEntropy);
                     continue;
                 }
-                float factor = 1f / sum;
-                for (long j = 0; j < cols; j++) {
-                    long at = row + j * BYTES;
-                    out.set(ValueLayout.JAVA_FLOAT, at, out.get(ValueLayout.JAVA_FLOAT, at) * factor);
+                if (cols >= S.length()) {
+                    overlappedScale(out, row, cols, 1f / sum);
+                } else {
+                    scale(out, row, cols, 1f / sum);
                 }
                 if (crossEntropy) {
                     long at = row + Check.label("softmaxCrossEntropy", labels, i, cols) * BYTES;
@@ -212,6 +209,36 @@ public final class SoftmaxKernels {
                 }
             }
             return total + Math.log(product);
+        }
+
+        /*
+         * A row of L ≤ cols < 2L elements is two whole vectors, at its start and at its end, overlapping by 2L − cols
+         * lanes: no masked load or store (vmaskmov stores are slow on AMD), one horizontal sum. The end vector's
+         * first 2L − cols lanes repeat the start vector's last ones and are left out of the sum; both are loaded
+         * before either is stored, so the overlap is written twice with the same value.
+         */
+        private static float overlappedSum(MemorySegment out, long row, long cols) {
+            long end = row + (cols - S.length()) * BYTES;
+            VectorMask<Float> fresh = S.indexInRange(0, 2L * S.length() - cols).not();
+            FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
+            return start.add(FloatVector.fromMemorySegment(S, out, end, O), fresh).reduceLanes(VectorOperators.ADD);
+        }
+
+        private static void overlappedScale(MemorySegment out, long row, long cols, float factor) {
+            long end = row + (cols - S.length()) * BYTES;
+            FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
+            FloatVector last = FloatVector.fromMemorySegment(S, out, end, O);
+            start.mul(factor).intoMemorySegment(out, row, O);
+            last.mul(factor).intoMemorySegment(out, end, O);
+        }
+
+        /** A row shorter than a vector, summed in scalar float. */
+        private static float shortSum(MemorySegment out, long row, long cols) {
+            float sum = 0;
+            for (long j = 0; j < cols; j++) {
+                sum += out.get(ValueLayout.JAVA_FLOAT, row + j * BYTES);
+            }
+            return sum;
         }
 
         /** The row's max; a partial last vector joins the running max, so a short row costs one horizontal reduction. */
