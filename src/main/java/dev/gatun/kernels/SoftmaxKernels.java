@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  * {@code e^(z − max)} and sums it, one pass that scales it to ŷ and subtracts 1 at the label, giving
  * {@code dZ = ŷ − y} and the loss {@code log Σ e^z − z_label = max + log Σ e^(z − max) − z_label}. Shifting
  * by the row's max keeps every exponent ≤ 0, so logits of ±1000 give finite losses and gradients.
- * A row's later passes hit L1, so memory sees one read of Z and one write of dZ. Rows shorter than a
- * vector (10 classes) are one masked vector each.
+ * A row's later passes hit L1, so memory sees one read of Z and one write of dZ. Rows shorter than two
+ * vectors (10 classes) run in blocks of rows (see F32). float32 takes e^x from {@link FastExp}.
  */
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -219,9 +219,9 @@ public final class SoftmaxKernels {
          */
         private static float overlappedSum(MemorySegment out, long row, long cols) {
             long end = row + (cols - S.length()) * BYTES;
-            VectorMask<Float> fresh = S.indexInRange(0, 2L * S.length() - cols).not();
+            VectorMask<Float> fresh = S.indexInRange(0, (int) (2L * S.length() - cols)).not();
             FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
-            return start.add(FloatVector.fromMemorySegment(S, out, end, O), fresh).reduceLanes(VectorOperators.ADD);
+            return start.add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh)).reduceLanes(VectorOperators.ADD);
         }
 
         private static void overlappedScale(MemorySegment out, long row, long cols, float factor) {
@@ -249,8 +249,9 @@ public final class SoftmaxKernels {
                 vmax = vmax.max(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O));
             }
             if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
-                vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail), tail);
+                VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
+                FloatVector last = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
+                vmax = vmax.max(FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(last, tail));
             }
             return vmax.reduceLanes(VectorOperators.MAX);
         }
@@ -263,30 +264,31 @@ public final class SoftmaxKernels {
          */
         private static float exponentials(MemorySegment z, MemorySegment out, long row, long cols, float max) {
             long bound = S.loopBound(cols);
+            double total = 0;
+            for (long j = 0; j < bound; j += BLOCK) {
+                total += exponentialsBlock(z, out, row, j, Math.min(bound, j + BLOCK), max);
+            }
+            return (float) (bound < cols ? total + exponentialsTail(z, out, row, bound, cols, max) : total);
+        }
+
+        /** Whole vectors [from, to) of a row, summed in float: one simple loop, so C2 keeps every vector unboxed. */
+        private static float exponentialsBlock(MemorySegment z, MemorySegment out, long row, long from, long to, float max) {
             FloatVector shift = FloatVector.broadcast(S, max);
             FloatVector sum = FloatVector.zero(S);
-            double total = 0;
-            long j = 0;
-            while (true) {
-                long end = Math.min(bound, j + BLOCK);
-                for (; j < end; j += S.length()) {
-                    FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(shift));
-                    e.intoMemorySegment(out, row + j * BYTES, O);
-                    sum = sum.add(e);
-                }
-                if (j >= bound) {
-                    break;
-                }
-                total += sum.reduceLanes(VectorOperators.ADD);
-                sum = FloatVector.zero(S);
+            for (long j = from; j < to; j += S.length()) {
+                FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(shift));
+                e.intoMemorySegment(out, row + j * BYTES, O);
+                sum = sum.add(e);
             }
-            if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
-                FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(shift));
-                e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                sum = sum.add(e, tail);
-            }
-            return (float) (total + sum.reduceLanes(VectorOperators.ADD));
+            return sum.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** The masked last vector, in its own method: a second FastExp.exp inlined above may pass C2's node cutoff. */
+        private static float exponentialsTail(MemorySegment z, MemorySegment out, long row, long bound, long cols, float max) {
+            VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
+            FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max));
+            e.intoMemorySegment(out, row + bound * BYTES, O, tail);
+            return FloatVector.zero(S).blend(e, tail).reduceLanes(VectorOperators.ADD);
         }
 
         private static void scale(MemorySegment out, long row, long cols, float factor) {
@@ -295,7 +297,7 @@ public final class SoftmaxKernels {
                 FloatVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(factor).intoMemorySegment(out, row + j * BYTES, O);
             }
             if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
                 FloatVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(factor)
                         .intoMemorySegment(out, row + bound * BYTES, O, tail);
             }
