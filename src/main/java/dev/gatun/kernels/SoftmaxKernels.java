@@ -221,7 +221,7 @@ public final class SoftmaxKernels {
             long end = row + (cols - S.length()) * BYTES;
             VectorMask<Float> fresh = S.indexInRange(0, (int) (2L * S.length() - cols)).not();
             FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
-            return start.add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh)).reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(start.add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh)));
         }
 
         private static void overlappedScale(MemorySegment out, long row, long cols, float factor) {
@@ -280,7 +280,7 @@ public final class SoftmaxKernels {
                 e.intoMemorySegment(out, row + j * BYTES, O);
                 sum = sum.add(e);
             }
-            return sum.reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(sum);
         }
 
         /** The masked last vector, in its own method: a second FastExp.exp inlined above may pass C2's node cutoff. */
@@ -288,7 +288,7 @@ public final class SoftmaxKernels {
             VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
             FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max));
             e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-            return FloatVector.zero(S).blend(e, tail).reduceLanes(VectorOperators.ADD);
+            return Lanes.sum(FloatVector.zero(S).blend(e, tail));
         }
 
         private static void scale(MemorySegment out, long row, long cols, float factor) {
@@ -351,12 +351,12 @@ public final class SoftmaxKernels {
                 e.intoMemorySegment(out, row + j * BYTES, O);
                 sum = sum.add(e);
             }
-            double total = sum.reduceLanes(VectorOperators.ADD);
+            double total = Lanes.sum(sum);
             if (bound < cols) {
                 VectorMask<Double> tail = S.indexInRange(bound, cols);
                 DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max).lanewise(VectorOperators.EXP);
                 e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                total += e.reduceLanes(VectorOperators.ADD, tail);
+                total += Lanes.sum(DoubleVector.zero(S).blend(e, tail));
             }
             return total;
         }
