@@ -121,30 +121,22 @@ class EvalCommandTest {
         assertEquals(List.of("0", "1", "2", "3"), ClassNames.of(null, 4));
     }
 
-    private static void assertOneLineError(InfoCommandTest.Run run, int exit, String... parts) {
-        assertEquals(exit, run.exitCode(), run.out() + run.err());
-        assertEquals(1, run.err().strip().lines().count(), run.err());
-        for (String part : parts) {
-            assertTrue(run.err().contains(part), "'" + part + "' in: " + run.err());
-        }
-    }
-
     @Test
     void mismatchesAndMissingFilesAreOneLineErrors() throws IOException {
         Path wide = TrainedClassifier.untrained(dir.resolve("wide.gatun"), 20, 4, Loss.SOFTMAX_CROSS_ENTROPY);
-        assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        InfoCommandTest.assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "takes 20 inputs", "64 features", "(8, 8)");
         Path three = TrainedClassifier.untrained(dir.resolve("three.gatun"), 64, 3, Loss.SOFTMAX_CROSS_ENTROPY);
-        assertOneLineError(eval("--model", three.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        InfoCommandTest.assertOneLineError(eval("--model", three.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "predicts 3 classes", "= 3");
         Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 2, Loss.MSE);
-        assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        InfoCommandTest.assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "needs a classifier", "MSE");
-        assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
+        InfoCommandTest.assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
                 Main.EXIT_ERROR, "nope.gatun", "does not exist");
-        assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),
+        InfoCommandTest.assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),
                 Main.EXIT_ERROR, "nodata", "does not exist");
-        assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
+        InfoCommandTest.assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
                 Main.EXIT_USAGE, "--split must be test or train");
     }
 }
