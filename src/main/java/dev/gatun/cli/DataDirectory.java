@@ -1,5 +1,6 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.IdxCache;
 import dev.gatun.data.MnistDirectory;
 
 import java.io.IOException;
@@ -18,7 +19,7 @@ final class DataDirectory {
         return open(dir, MnistDirectory.DEFAULT_CLASSES);
     }
 
-    /** As {@link #open(Path)} for labels in [0, classes): a model's output count. */
+    /** As {@link #open(Path)}, with labels checked against {@code classes} instead of ten. */
     static MnistDirectory open(Path dir, int classes) throws IOException {
         Path chosen = dir != null ? dir : DEFAULT;
         if (!Files.isDirectory(chosen)) {
@@ -26,6 +27,6 @@ final class DataDirectory {
                     + (dir == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
                     : ": --data needs a directory holding the four MNIST-format files"));
         }
-        return MnistDirectory.load(chosen, classes, dev.gatun.data.IdxCache.defaultCache());
+        return MnistDirectory.load(chosen, classes, IdxCache.defaultCache());
     }
 }

@@ -27,6 +27,15 @@ class InfoCommandTest {
         }
     }
 
+    /** The run failed with {@code exit}, one line on stderr, naming every one of {@code parts}. */
+    static void assertOneLineError(Run run, int exit, String... parts) {
+        assertEquals(exit, run.exitCode(), run.out() + run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        for (String part : parts) {
+            assertTrue(run.err().contains(part), "'" + part + "' in: " + run.err());
+        }
+    }
+
     @Test
     void infoNamesTheOpenBlasLibraryItLoaded() {
         Run run = run("info", "--gemm-size", "64");
