@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
-        subcommands = {InfoCommand.class, GradCheckCommand.class, BenchmarkCommand.class, SanityCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, GradCheckCommand.class, BenchmarkCommand.class, SanityCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
