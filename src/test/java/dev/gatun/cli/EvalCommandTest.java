@@ -28,11 +28,11 @@ class EvalCommandTest {
         data = dir.resolve("data");
     }
 
-    private static InfoCommandTest.Run eval(String... args) {
+    private static CommandRun eval(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "eval";
         System.arraycopy(args, 0, all, 1, args.length);
-        return InfoCommandTest.run(all);
+        return CommandRun.gatun(all);
     }
 
     private static String lastLine(String out) {
@@ -47,9 +47,9 @@ class EvalCommandTest {
     @SuppressWarnings("unchecked")
     void accuracyMatchesAnIndependentCountAndTheJsonAddsUp() throws IOException {
         Path plots = dir.resolve("plots");
-        InfoCommandTest.Run run = eval("--model", model.toString(), "--data", data.toString(), "--json",
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--json",
                 "--plots", plots.toString());
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
         Map<String, Object> json = MiniJson.object(lastLine(run.out()));
         try (MnistDirectory mnist = LearnableData.load(data)) {
             DataSet test = mnist.test();
@@ -98,8 +98,8 @@ class EvalCommandTest {
 
     @Test
     void theTrainSplitCountsTheTrainingImages() {
-        InfoCommandTest.Run run = eval("--model", model.toString(), "--data", data.toString(), "--split", "train", "--json");
-        assertEquals(0, run.exitCode(), run.err());
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--split", "train", "--json");
+        assertEquals(0, run.exit(), run.err());
         assertEquals(TrainedClassifier.TRAIN, number(MiniJson.object(lastLine(run.out())).get("count")));
         assertTrue(run.out().contains("train split"), run.out());
     }
@@ -124,19 +124,19 @@ class EvalCommandTest {
     @Test
     void mismatchesAndMissingFilesAreOneLineErrors() throws IOException {
         Path wide = TrainedClassifier.untrained(dir.resolve("wide.gatun"), 20, 4, Loss.SOFTMAX_CROSS_ENTROPY);
-        InfoCommandTest.assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        CommandRun.assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "takes 20 inputs", "64 features", "(8, 8)");
         Path three = TrainedClassifier.untrained(dir.resolve("three.gatun"), 64, 3, Loss.SOFTMAX_CROSS_ENTROPY);
-        InfoCommandTest.assertOneLineError(eval("--model", three.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        CommandRun.assertOneLineError(eval("--model", three.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "predicts 3 classes", "= 3");
         Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 2, Loss.MSE);
-        InfoCommandTest.assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+        CommandRun.assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
                 "needs a classifier", "MSE");
-        InfoCommandTest.assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
+        CommandRun.assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
                 Main.EXIT_ERROR, "nope.gatun", "does not exist");
-        InfoCommandTest.assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),
                 Main.EXIT_ERROR, "nodata", "does not exist");
-        InfoCommandTest.assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
                 Main.EXIT_USAGE, "--split must be test or train");
     }
 }

@@ -2,25 +2,13 @@ package dev.gatun.cli;
 
 import org.junit.jupiter.api.Test;
 
-import static dev.gatun.cli.CommandRun.gatun;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GradCheckCommandTest {
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":([-0-9.Ee]+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void default_network_passes_and_json_ends_the_output() {
         CommandRun run = gatun("gradcheck", "--json");
@@ -29,8 +17,8 @@ class GradCheckCommandTest {
         assertTrue(json.startsWith("{") && json.endsWith("}"), json);
         assertTrue(json.contains("\"passed\":true"), json);
         assertTrue(json.matches(".*\"worst_tensor\":\"(W|b|gamma|beta)[0-9]+\".*"), json);
-        assertTrue(number(json, "max_relative_error") < 1e-6, json);
-        assertTrue(number(json, "relative_error") < 1e-7, json);
+        assertTrue(CommandRun.number(json, "max_relative_error") < 1e-6, json);
+        assertTrue(CommandRun.number(json, "relative_error") < 1e-7, json);
         assertTrue(run.out().contains("gamma1") && run.out().contains("W5"), "every layer kind's tensors are listed");
         assertTrue(run.out().contains("mask held fixed"), "dropout is active and the output says how it was checked");
     }
@@ -40,7 +28,7 @@ class GradCheckCommandTest {
         for (String loss : List.of("binary", "mse")) {
             CommandRun run = gatun("gradcheck", "--loss", loss, "--regularization", "l1", "--steps", "30", "--json");
             assertEquals(0, run.exit(), loss + ": " + run.out() + run.err());
-            assertTrue(number(run.lastLine(), "relative_error") < 1e-7, run.lastLine());
+            assertTrue(CommandRun.number(run.lastLine(), "relative_error") < 1e-7, run.lastLine());
         }
     }
 

@@ -51,15 +51,15 @@ class PredictCommandTest {
         System.clearProperty(IdxCache.PROPERTY);
     }
 
-    private static InfoCommandTest.Run predict(Path input, String... more) {
+    private static CommandRun predict(Path input, String... more) {
         List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--input", input.toString()));
         args.addAll(List.of(more));
-        return InfoCommandTest.run(args.toArray(String[]::new));
+        return CommandRun.gatun(args.toArray(String[]::new));
     }
 
     @SuppressWarnings("unchecked")
-    private static void assertJsonClasses(InfoCommandTest.Run run) {
-        assertEquals(0, run.exitCode(), run.err());
+    private static void assertJsonClasses(CommandRun run) {
+        assertEquals(0, run.exit(), run.err());
         assertEquals(1, run.out().strip().lines().count(), "--json prints one object");
         List<Map<String, Object>> predictions = (List<Map<String, Object>>) MiniJson.object(run.out().strip()).get("predictions");
         assertEquals(expected.length, predictions.size());
@@ -94,8 +94,8 @@ class PredictCommandTest {
     void csvRowsWithAHeaderGiveThePredictorsClasses() throws IOException {
         Path csv = writeCsv("images.csv", rows.size());
         assertJsonClasses(predict(csv, "--json"));
-        InfoCommandTest.Run text = predict(csv, "--top", "2");
-        assertEquals(0, text.exitCode(), text.err());
+        CommandRun text = predict(csv, "--top", "2");
+        assertEquals(0, text.exit(), text.err());
         List<String> lines = text.out().lines().toList();
         assertEquals(expected.length + 1, lines.size(), "a header line, then one line per row");
         for (int i = 0; i < expected.length; i++) {
@@ -117,8 +117,8 @@ class PredictCommandTest {
         }
         for (int[] shape : List.of(new int[] {8, 8}, new int[] {64}, new int[] {1, 1, 8, 8})) {
             Path file = IdxTestFiles.write(dir.resolve("one" + shape.length + ".idx"), IdxType.FLOAT, shape, values);
-            InfoCommandTest.Run run = predict(file, "--json");
-            assertEquals(0, run.exitCode(), run.err());
+            CommandRun run = predict(file, "--json");
+            assertEquals(0, run.exit(), run.err());
             Map<String, Object> json = MiniJson.object(run.out().strip());
             List<?> predictions = (List<?>) json.get("predictions");
             assertEquals(1, predictions.size());
@@ -164,35 +164,35 @@ class PredictCommandTest {
     void badCsvInputNamesTheLineTheColumnAndTheProblem() throws IOException {
         String good = row();
         int err = Main.EXIT_ERROR;
-        InfoCommandTest.assertOneLineError(predict(file("short.csv", good + "\n" + good + "\n1,2,3\n")), err,
+        CommandRun.assertOneLineError(predict(file("short.csv", good + "\n" + good + "\n1,2,3\n")), err,
                 "short.csv line 3", "3 columns", "64 inputs");
-        InfoCommandTest.assertOneLineError(predict(file("label.csv", "h\n" + good + ",9\n")), err,
+        CommandRun.assertOneLineError(predict(file("label.csv", "h\n" + good + ",9\n")), err,
                 "line 2", "65 columns", "64 inputs", "label column");
-        InfoCommandTest.assertOneLineError(predict(file("word.csv", good + "\n" + row("1", "2", "abc") + "\n")), err,
+        CommandRun.assertOneLineError(predict(file("word.csv", good + "\n" + row("1", "2", "abc") + "\n")), err,
                 "line 2 column 3", "'abc' is not a number");
-        InfoCommandTest.assertOneLineError(predict(file("blank.csv", row("1", "") + "\n")), err, "line 1 column 2", "empty cell");
-        InfoCommandTest.assertOneLineError(predict(file("nan.csv", good + "\n\n" + row("NaN") + "\n")), err,
+        CommandRun.assertOneLineError(predict(file("blank.csv", row("1", "") + "\n")), err, "line 1 column 2", "empty cell");
+        CommandRun.assertOneLineError(predict(file("nan.csv", good + "\n\n" + row("NaN") + "\n")), err,
                 "line 3 column 1", "NaN is not a finite number");
-        InfoCommandTest.assertOneLineError(predict(file("inf.csv", row("1", "1e50") + "\n")), err, "line 1 column 2", "not a finite number");
-        InfoCommandTest.assertOneLineError(predict(file("empty.csv", "")), err, "empty.csv", "empty");
-        InfoCommandTest.assertOneLineError(predict(file("blanks.csv", "\n  \n")), err, "blanks.csv", "no rows");
-        InfoCommandTest.assertOneLineError(predict(file("header.csv", "a,b,c\n")), err, "header.csv", "only a header line");
-        InfoCommandTest.assertOneLineError(predict(dir.resolve("missing.csv")), err, "missing.csv", "does not exist");
-        InfoCommandTest.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "0"), Main.EXIT_USAGE, "--top must be >= 1");
-        InfoCommandTest.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "5"), err, "--top 5", "4 classes");
+        CommandRun.assertOneLineError(predict(file("inf.csv", row("1", "1e50") + "\n")), err, "line 1 column 2", "not a finite number");
+        CommandRun.assertOneLineError(predict(file("empty.csv", "")), err, "empty.csv", "empty");
+        CommandRun.assertOneLineError(predict(file("blanks.csv", "\n  \n")), err, "blanks.csv", "no rows");
+        CommandRun.assertOneLineError(predict(file("header.csv", "a,b,c\n")), err, "header.csv", "only a header line");
+        CommandRun.assertOneLineError(predict(dir.resolve("missing.csv")), err, "missing.csv", "does not exist");
+        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "0"), Main.EXIT_USAGE, "--top must be >= 1");
+        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "5"), err, "--top 5", "4 classes");
     }
 
     @Test
     void badIdxInputAndWrongModelsAreOneLineErrors() throws IOException {
         int err = Main.EXIT_ERROR;
         Path odd = IdxTestFiles.write(dir.resolve("odd.idx"), IdxType.UNSIGNED_BYTE, new int[] {2, 9, 9}, new double[162]);
-        InfoCommandTest.assertOneLineError(predict(odd), err, "odd.idx", "(2, 9, 9)", "64 inputs");
+        CommandRun.assertOneLineError(predict(odd), err, "odd.idx", "(2, 9, 9)", "64 inputs");
         double[] values = new double[3 * 64];
         values[64 + 5] = Double.NaN;
         Path nan = IdxTestFiles.write(dir.resolve("nan.idx"), IdxType.FLOAT, new int[] {3, 64}, values);
-        InfoCommandTest.assertOneLineError(predict(nan), err, "nan.idx", "sample 1 element 5 is NaN");
+        CommandRun.assertOneLineError(predict(nan), err, "nan.idx", "sample 1 element 5 is NaN");
         Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 1, Loss.MSE);
-        InfoCommandTest.assertOneLineError(InfoCommandTest.run("predict", "--model", mse.toString(), "--input", images.toString()), err,
+        CommandRun.assertOneLineError(CommandRun.gatun("predict", "--model", mse.toString(), "--input", images.toString()), err,
                 "needs a classifier");
     }
 }
