@@ -1,5 +1,6 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.IdxCache;
 import dev.gatun.data.MnistDirectory;
 
 import java.io.IOException;
@@ -15,12 +16,17 @@ final class DataDirectory {
 
     /** Opens the four MNIST-format files under {@code dir} (default {@link #DEFAULT}); the caller closes it. */
     static MnistDirectory open(Path dir) throws IOException {
+        return open(dir, MnistDirectory.DEFAULT_CLASSES);
+    }
+
+    /** As {@link #open(Path)}, with labels checked against {@code classes} instead of ten. */
+    static MnistDirectory open(Path dir, int classes) throws IOException {
         Path chosen = dir != null ? dir : DEFAULT;
         if (!Files.isDirectory(chosen)) {
             throw new IllegalArgumentException("data directory " + chosen + " does not exist"
                     + (dir == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
                     : ": --data needs a directory holding the four MNIST-format files"));
         }
-        return MnistDirectory.load(chosen);
+        return MnistDirectory.load(chosen, classes, IdxCache.defaultCache());
     }
 }

@@ -12,7 +12,8 @@ import java.util.Arrays;
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
-        subcommands = {InfoCommand.class, GradCheckCommand.class, BenchmarkCommand.class, ServeExampleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SanityCommand.class, TuneCommand.class,
+                BenchmarkCommand.class, ServeExampleCommand.class, InfoCommand.class, GradCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
@@ -35,6 +36,7 @@ public final class Main implements Runnable {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         CommandLine cli = new CommandLine(new Main());
+        cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most command lines
         cli.setParameterExceptionHandler((ex, argv) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("gatun: " + ex.getMessage() + " (see 'gatun " + commandPath(ex.getCommandLine()) + "--help')");

@@ -102,7 +102,7 @@ public final class LossKernels {
                 long off = k * BYTES;
                 FloatVector vz = FloatVector.fromMemorySegment(S, z, off, O);
                 FloatVector vy = FloatVector.fromMemorySegment(S, y, off, O);
-                FloatVector e = vz.abs().neg().lanewise(VectorOperators.EXP);
+                FloatVector e = FastExp.exp(vz.abs().neg());
                 total = total.add(vz.max(0f).sub(vz.mul(vy)).add(e.lanewise(VectorOperators.LOG1P)));
                 FloatVector r = one.div(e.add(1f));
                 r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);

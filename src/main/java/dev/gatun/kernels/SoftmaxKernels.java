@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  * {@code e^(z − max)} and sums it, one pass that scales it to ŷ and subtracts 1 at the label, giving
  * {@code dZ = ŷ − y} and the loss {@code log Σ e^z − z_label = max + log Σ e^(z − max) − z_label}. Shifting
  * by the row's max keeps every exponent ≤ 0, so logits of ±1000 give finite losses and gradients.
- * A row's later passes hit L1, so memory sees one read of Z and one write of dZ. Rows shorter than a
- * vector (10 classes) are one masked vector each.
+ * A row's later passes hit L1, so memory sees one read of Z and one write of dZ. Rows shorter than two
+ * vectors (10 classes) run in blocks of rows (see F32). float32 takes e^x from {@link FastExp}.
  */
 public final class SoftmaxKernels {
     private SoftmaxKernels() {}
@@ -105,65 +105,190 @@ public final class SoftmaxKernels {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
         private static final ByteOrder O = ByteOrder.nativeOrder();
         private static final long BYTES = Float.BYTES;
+        /** Elements per float partial sum in {@link #exponentials}: 32 per lane. */
+        private static final long BLOCK = 32L * S.length();
 
         private F32() {}
 
         static double rows(MemorySegment z, MemorySegment labels, MemorySegment out, long rows, long cols, boolean crossEntropy) {
+            if (cols < SHORT_ROW && z.address() != out.address()) {
+                return shortRows(z, labels, out, rows, cols, crossEntropy);
+            }
             double total = 0;
             for (long i = 0; i < rows; i++) {
-                long row = i * cols * BYTES;
-                int y = crossEntropy ? Check.label("softmaxCrossEntropy", labels, i, cols) : -1;
-                float zy = crossEntropy ? z.get(ValueLayout.JAVA_FLOAT, row + y * BYTES) : 0f;
-                float max = max(z, row, cols);
-                float sum = exponentials(z, out, row, cols, max);
-                scale(out, row, cols, 1f / sum);
-                if (crossEntropy) {
-                    long at = row + y * BYTES;
-                    out.set(ValueLayout.JAVA_FLOAT, at, out.get(ValueLayout.JAVA_FLOAT, at) - 1f);
-                    total += (double) max - zy + Math.log(sum);
+                total += row(z, labels, out, i, cols, crossEntropy);
+            }
+            return total;
+        }
+
+        /** One row with its own max; returns its loss (0 for plain softmax). */
+        private static double row(MemorySegment z, MemorySegment labels, MemorySegment out, long i, long cols, boolean crossEntropy) {
+            long row = i * cols * BYTES;
+            int y = crossEntropy ? Check.label("softmaxCrossEntropy", labels, i, cols) : -1;
+            float zy = crossEntropy ? z.get(ValueLayout.JAVA_FLOAT, row + y * BYTES) : 0f;
+            float max = max(z, row, cols);
+            float sum = exponentials(z, out, row, cols, max);
+            scale(out, row, cols, 1f / sum);
+            if (!crossEntropy) {
+                return 0;
+            }
+            long at = row + y * BYTES;
+            out.set(ValueLayout.JAVA_FLOAT, at, out.get(ValueLayout.JAVA_FLOAT, at) - 1f);
+            return (double) max - zy + Math.log(sum);
+        }
+
+        /*
+         * Short rows (a classifier's 10 classes): row by row, a row is one full and one masked vector per pass and
+         * five horizontal reductions, so lanes idle and masked stores dominate. Instead, per block of rows, the
+         * vector passes run over the block as one flat run (full lanes, one max, one pass of exponentials) shifted
+         * by the block's max g, and a scalar pass per row sums its few e^(z − g), scales them and takes the loss
+         * g + log Σ − z_label; softmax does not depend on the shift. A row whose sum falls under 2^-64 has its
+         * own max more than 44 below g, where its smaller terms would underflow: it is redone with its own max. A NaN or ±Inf in the block (g not finite) sends the whole block
+         * row by row, so it spoils only its own row, as in the twin. In place (out = z) the shifted pass would
+         * overwrite the logits a redone row needs, so that case stays row by row.
+         */
+
+        /** Rows shorter than this take the block path: below two vectors a row is mostly tail. */
+        private static final long SHORT_ROW = 2L * S.length();
+        /** Rows per block: a block of at most 16 vectors of rows × 2 vectors stays in L1 between passes. */
+        private static final long BLOCK_ROWS = 16L * S.length();
+        /** Below this sum (relative to the block's max) a row is redone with its own max. */
+        private static final float MIN_SUM = 0x1p-64f;
+
+        private static double shortRows(MemorySegment z, MemorySegment labels, MemorySegment out, long rows, long cols,
+                                        boolean crossEntropy) {
+            double total = 0;
+            for (long first = 0; first < rows; first += BLOCK_ROWS) {
+                long count = Math.min(BLOCK_ROWS, rows - first);
+                long start = first * cols * BYTES;
+                float g = max(z, start, count * cols);
+                if (Float.isFinite(g)) {
+                    exponentials(z, out, start, count * cols, g);
+                    total += normalize(z, labels, out, first, count, cols, g, crossEntropy);
+                } else {
+                    for (long i = first; i < first + count; i++) {
+                        total += row(z, labels, out, i, cols, crossEntropy);
+                    }
                 }
             }
             return total;
         }
 
+        /**
+         * The scalar pass of the block path over rows [first, first + count) holding e^(z − g). The logs of the row
+         * sums are taken eight at a time, of their product: each sum is in [2^-64, cols], so eight multiply within
+         * double's range, and one log replaces eight.
+         */
+        private static double normalize(MemorySegment z, MemorySegment labels, MemorySegment out, long first, long count,
+                                        long cols, float g, boolean crossEntropy) {
+            double total = 0;
+            double product = 1;
+            int factors = 0;
+            for (long i = first; i < first + count; i++) {
+                long row = i * cols * BYTES;
+                float sum = cols >= S.length() ? overlappedSum(out, row, cols) : shortSum(out, row, cols);
+                if (!(sum >= MIN_SUM)) {
+                    total += row(z, labels, out, i, cols, crossEntropy);
+                    continue;
+                }
+                if (cols >= S.length()) {
+                    overlappedScale(out, row, cols, 1f / sum);
+                } else {
+                    scale(out, row, cols, 1f / sum);
+                }
+                if (crossEntropy) {
+                    long at = row + Check.label("softmaxCrossEntropy", labels, i, cols) * BYTES;
+                    out.set(ValueLayout.JAVA_FLOAT, at, out.get(ValueLayout.JAVA_FLOAT, at) - 1f);
+                    total += (double) g - z.get(ValueLayout.JAVA_FLOAT, at);
+                    product *= sum;
+                    if (++factors == 8) {
+                        total += Math.log(product);
+                        product = 1;
+                        factors = 0;
+                    }
+                }
+            }
+            return total + Math.log(product);
+        }
+
+        /*
+         * A row of L ≤ cols < 2L elements is two whole vectors, at its start and at its end, overlapping by 2L − cols
+         * lanes: no masked load or store (vmaskmov stores are slow on AMD), one horizontal sum. The end vector's
+         * first 2L − cols lanes repeat the start vector's last ones and are left out of the sum; both are loaded
+         * before either is stored, so the overlap is written twice with the same value.
+         */
+        private static float overlappedSum(MemorySegment out, long row, long cols) {
+            long end = row + (cols - S.length()) * BYTES;
+            VectorMask<Float> fresh = S.indexInRange(0, (int) (2L * S.length() - cols)).not();
+            FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
+            return Lanes.sum(start.add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh)));
+        }
+
+        private static void overlappedScale(MemorySegment out, long row, long cols, float factor) {
+            long end = row + (cols - S.length()) * BYTES;
+            FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
+            FloatVector last = FloatVector.fromMemorySegment(S, out, end, O);
+            start.mul(factor).intoMemorySegment(out, row, O);
+            last.mul(factor).intoMemorySegment(out, end, O);
+        }
+
+        /** A row shorter than a vector, summed in scalar float. */
+        private static float shortSum(MemorySegment out, long row, long cols) {
+            float sum = 0;
+            for (long j = 0; j < cols; j++) {
+                sum += out.get(ValueLayout.JAVA_FLOAT, row + j * BYTES);
+            }
+            return sum;
+        }
+
+        /** The row's max; a partial last vector joins the running max, so a short row costs one horizontal reduction. */
         private static float max(MemorySegment z, long row, long cols) {
             long bound = S.loopBound(cols);
             FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (long j = 0; j < bound; j += S.length()) {
                 vmax = vmax.max(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O));
             }
-            float max = vmax.reduceLanes(VectorOperators.MAX);
             if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
-                max = Math.max(max, FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).reduceLanes(VectorOperators.MAX, tail));
+                VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
+                FloatVector last = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
+                vmax = vmax.max(FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(last, tail));
             }
-            return max;
+            return vmax.reduceLanes(VectorOperators.MAX);
         }
 
         /**
-         * Writes e^(z − max) and returns its sum, in compensated (Kahan) lanes: a plain float sum of a long row
-         * drifts by ~1e-4 relative at 10^6 elements; the three extra adds hide behind the exponential.
+         * Writes e^(z − max) ({@link FastExp}) and returns its sum. Lanes sum in float over blocks of {@link #BLOCK}
+         * elements (at most 32 terms per lane, relative error ~1e-6 at worst), blocks in double: a plain float sum
+         * of a 10^6 row drifts by ~1e-4, and Kahan compensation chained four dependent adds per vector (12 cycles),
+         * which capped the loop below the exponential's own cost.
          */
         private static float exponentials(MemorySegment z, MemorySegment out, long row, long cols, float max) {
             long bound = S.loopBound(cols);
+            double total = 0;
+            for (long j = 0; j < bound; j += BLOCK) {
+                total += exponentialsBlock(z, out, row, j, Math.min(bound, j + BLOCK), max);
+            }
+            return (float) (bound < cols ? total + exponentialsTail(z, out, row, bound, cols, max) : total);
+        }
+
+        /** Whole vectors [from, to) of a row, summed in float: one simple loop, so C2 keeps every vector unboxed. */
+        private static float exponentialsBlock(MemorySegment z, MemorySegment out, long row, long from, long to, float max) {
+            FloatVector shift = FloatVector.broadcast(S, max);
             FloatVector sum = FloatVector.zero(S);
-            FloatVector lost = FloatVector.zero(S);
-            for (long j = 0; j < bound; j += S.length()) {
-                FloatVector e = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(max).lanewise(VectorOperators.EXP);
+            for (long j = from; j < to; j += S.length()) {
+                FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(shift));
                 e.intoMemorySegment(out, row + j * BYTES, O);
-                FloatVector corrected = e.sub(lost);
-                FloatVector t = sum.add(corrected);
-                lost = t.sub(sum).sub(corrected);
-                sum = t;
+                sum = sum.add(e);
             }
-            float total = sum.reduceLanes(VectorOperators.ADD) - lost.reduceLanes(VectorOperators.ADD);
-            if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
-                FloatVector e = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                total += e.reduceLanes(VectorOperators.ADD, tail);
-            }
-            return total;
+            return Lanes.sum(sum);
+        }
+
+        /** The masked last vector, in its own method: a second FastExp.exp inlined above may pass C2's node cutoff. */
+        private static float exponentialsTail(MemorySegment z, MemorySegment out, long row, long bound, long cols, float max) {
+            VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
+            FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max));
+            e.intoMemorySegment(out, row + bound * BYTES, O, tail);
+            return Lanes.sum(FloatVector.zero(S).blend(e, tail));
         }
 
         private static void scale(MemorySegment out, long row, long cols, float factor) {
@@ -172,7 +297,7 @@ public final class SoftmaxKernels {
                 FloatVector.fromMemorySegment(S, out, row + j * BYTES, O).mul(factor).intoMemorySegment(out, row + j * BYTES, O);
             }
             if (bound < cols) {
-                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
                 FloatVector.fromMemorySegment(S, out, row + bound * BYTES, O, tail).mul(factor)
                         .intoMemorySegment(out, row + bound * BYTES, O, tail);
             }
@@ -226,12 +351,12 @@ public final class SoftmaxKernels {
                 e.intoMemorySegment(out, row + j * BYTES, O);
                 sum = sum.add(e);
             }
-            double total = sum.reduceLanes(VectorOperators.ADD);
+            double total = Lanes.sum(sum);
             if (bound < cols) {
                 VectorMask<Double> tail = S.indexInRange(bound, cols);
                 DoubleVector e = DoubleVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail).sub(max).lanewise(VectorOperators.EXP);
                 e.intoMemorySegment(out, row + bound * BYTES, O, tail);
-                total += e.reduceLanes(VectorOperators.ADD, tail);
+                total += Lanes.sum(DoubleVector.zero(S).blend(e, tail));
             }
             return total;
         }

@@ -30,4 +30,44 @@ public final class History {
     public int size() {
         return epochs.size();
     }
+
+    /** Exact text form (every double prints so it parses back to the same bits): one epoch per ';'. For checkpoints. */
+    public String encode() {
+        StringBuilder text = new StringBuilder();
+        for (EpochStats e : epochs) {
+            if (!text.isEmpty()) {
+                text.append(';');
+            }
+            text.append(e.epoch()).append(',').append(e.trainLoss()).append(',').append(e.trainAccuracy()).append(',')
+                    .append(e.devLoss()).append(',').append(e.devAccuracy()).append(',').append(e.learningRate())
+                    .append(',').append(e.samplesPerSecond()).append(',').append(e.seconds());
+        }
+        return text.toString();
+    }
+
+    /** Parses {@link #encode()}'s form; epochs must be numbered 1, 2, ... in order. */
+    public static History decode(String text) {
+        History history = new History();
+        if (text == null || text.isBlank()) {
+            return history;
+        }
+        for (String record : text.split(";")) {
+            String[] f = record.split(",");
+            try {
+                if (f.length != 8) {
+                    throw new NumberFormatException("8 fields expected, found " + f.length);
+                }
+                int epoch = Integer.parseInt(f[0]);
+                if (epoch != history.size() + 1) {
+                    throw new NumberFormatException("epoch " + (history.size() + 1) + " expected, found " + epoch);
+                }
+                history.add(new EpochStats(epoch, Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                        Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]),
+                        Double.parseDouble(f[6]), Double.parseDouble(f[7])));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("malformed training history record '" + record + "': " + e.getMessage());
+            }
+        }
+        return history;
+    }
 }

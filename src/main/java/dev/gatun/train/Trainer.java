@@ -62,6 +62,9 @@ public final class Trainer implements AutoCloseable {
                 bestEpoch = e.epoch();
             }
         }
+        if (b.resumedBest != null) {
+            snapshot().copyFrom(b.resumedBest);
+        }
     }
 
     public static Builder builder(Model model, Optimizer optimizer, DataSet train) {
@@ -265,6 +268,7 @@ public final class Trainer implements AutoCloseable {
         private int evaluationBatch = Evaluator.DEFAULT_BATCH;
         private TrainingListener listener = TrainingListener.NONE;
         private History history;
+        private Model resumedBest;
 
         private Builder(Model model, Optimizer optimizer, DataSet train) {
             if (model == null || optimizer == null || train == null) {
@@ -365,6 +369,16 @@ public final class Trainer implements AutoCloseable {
         /** Resumes after the epochs of {@code history} (a checkpoint's), appending to it. */
         public Builder resume(History history) {
             this.history = history;
+            return this;
+        }
+
+        /**
+         * Resumes as {@link #resume(History)}, with early stopping's best weights so far (copied; null when the
+         * checkpoint has none), so that a resumed run restores the same weights an uninterrupted one would.
+         */
+        public Builder resume(History history, Model bestWeights) {
+            this.history = history;
+            this.resumedBest = bestWeights;
             return this;
         }
 

@@ -22,7 +22,7 @@ class BenchmarkCommandTest {
     @TempDir
     Path dir;
 
-    static double field(String json, String key) {
+    private static double field(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":([-0-9.Ee]+)").matcher(json);
         assertTrue(m.find(), key + " in " + json);
         return Double.parseDouble(m.group(1));
@@ -35,9 +35,9 @@ class BenchmarkCommandTest {
              Model model = Model.builder(20).dense(16, Activation.RELU).output(4, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
             ModelIo.save(file, model, Normalization.scaleToUnit(20), Map.of());
         }
-        InfoCommandTest.Run run = InfoCommandTest.run("benchmark", "--model", file.toString(), "--batch", "3",
+        CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", "3",
                 "--threads", "2", "--seconds", "0.5", "--warmup", "0.2", "--json");
-        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(0, run.exit(), run.err());
         String json = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertTrue(json.startsWith("{") && json.endsWith("}"), json);
         double calls = field(json, "calls");
@@ -53,12 +53,12 @@ class BenchmarkCommandTest {
 
     @Test
     void aMissingModelIsOneLineAndNonZero() {
-        InfoCommandTest.Run run = InfoCommandTest.run("benchmark", "--model", dir.resolve("nope.gatun").toString(), "--seconds", "0.1");
-        assertEquals(Main.EXIT_ERROR, run.exitCode());
+        CommandRun run = CommandRun.gatun("benchmark", "--model", dir.resolve("nope.gatun").toString(), "--seconds", "0.1");
+        assertEquals(Main.EXIT_ERROR, run.exit());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().contains("nope.gatun"), run.err());
-        InfoCommandTest.Run bad = InfoCommandTest.run("benchmark", "--model", "x", "--threads", "0");
-        assertEquals(Main.EXIT_ERROR, bad.exitCode());
+        CommandRun bad = CommandRun.gatun("benchmark", "--model", "x", "--threads", "0");
+        assertEquals(Main.EXIT_ERROR, bad.exit());
         assertTrue(bad.err().contains("--threads"), bad.err());
     }
 

@@ -2,56 +2,23 @@ package dev.gatun.cli;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GradCheckCommandTest {
-    private record Run(int exit, String out, String err) {
-        String lastLine() {
-            List<String> lines = out.lines().toList();
-            return lines.getLast();
-        }
-    }
-
-    private static Run gatun(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int exit = Main.run(args);
-            return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":([-0-9.Ee]+)").matcher(json);
-        assertTrue(m.find(), key + " in " + json);
-        return Double.parseDouble(m.group(1));
-    }
-
     @Test
     void default_network_passes_and_json_ends_the_output() {
-        Run run = gatun("gradcheck", "--json");
+        CommandRun run = gatun("gradcheck", "--json");
         assertEquals(0, run.exit(), run.out() + run.err());
         String json = run.lastLine();
         assertTrue(json.startsWith("{") && json.endsWith("}"), json);
         assertTrue(json.contains("\"passed\":true"), json);
         assertTrue(json.matches(".*\"worst_tensor\":\"(W|b|gamma|beta)[0-9]+\".*"), json);
-        assertTrue(number(json, "max_relative_error") < 1e-6, json);
-        assertTrue(number(json, "relative_error") < 1e-7, json);
+        assertTrue(CommandRun.number(json, "max_relative_error") < 1e-6, json);
+        assertTrue(CommandRun.number(json, "relative_error") < 1e-7, json);
         assertTrue(run.out().contains("gamma1") && run.out().contains("W5"), "every layer kind's tensors are listed");
         assertTrue(run.out().contains("mask held fixed"), "dropout is active and the output says how it was checked");
     }
@@ -59,15 +26,15 @@ class GradCheckCommandTest {
     @Test
     void after_training_and_with_other_losses_it_still_passes() {
         for (String loss : List.of("binary", "mse")) {
-            Run run = gatun("gradcheck", "--loss", loss, "--regularization", "l1", "--steps", "30", "--json");
+            CommandRun run = gatun("gradcheck", "--loss", loss, "--regularization", "l1", "--steps", "30", "--json");
             assertEquals(0, run.exit(), loss + ": " + run.out() + run.err());
-            assertTrue(number(run.lastLine(), "relative_error") < 1e-7, run.lastLine());
+            assertTrue(CommandRun.number(run.lastLine(), "relative_error") < 1e-7, run.lastLine());
         }
     }
 
     @Test
     void bad_options_give_one_line_and_exit_2() {
-        Run run = gatun("gradcheck", "--loss", "hinge");
+        CommandRun run = gatun("gradcheck", "--loss", "hinge");
         assertEquals(2, run.exit());
         assertTrue(run.err().contains("--loss must be one of [softmax, binary, mse], got 'hinge'"), run.err());
         assertEquals(1, run.err().lines().count(), run.err());

@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.Map;
 
-import static dev.gatun.cli.BenchmarkCommandTest.field;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ServeExampleCommandTest {
@@ -36,19 +35,18 @@ class ServeExampleCommandTest {
     @Test
     void theLoadTestSendsEveryRequestWithoutErrorsAndReportsPercentiles() throws Exception {
         Path file = save(20, Loss.SOFTMAX_CROSS_ENTROPY, 5);
-        InfoCommandTest.Run run = InfoCommandTest.run("serve-example", "--model", file.toString(), "--load-test", "500",
+        CommandRun run = CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "500",
                 "--concurrency", "3", "--warmup", "50", "--threads", "2", "--json");
-        assertEquals(0, run.exitCode(), run.out() + run.err());
-        String json = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
-        assertEquals(500, field(json, "requests"), json);
-        assertEquals(0, field(json, "errors"), json);
+        assertEquals(0, run.exit(), run.toString());
+        String json = run.json();
+        assertEquals(500, run.number("requests"), json);
+        assertEquals(0, run.number("errors"), json);
         assertFalse(json.contains("first_error"), json);
-        double p50 = field(json, "p50_us"), p90 = field(json, "p90_us"), p99 = field(json, "p99_us"), p999 = field(json, "p999_us");
+        double p50 = run.number("p50_us"), p90 = run.number("p90_us"), p99 = run.number("p99_us"), p999 = run.number("p999_us");
         assertTrue(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= p999, json);
-        double seconds = field(json, "seconds");
+        double seconds = run.number("seconds");
         assertTrue(seconds > 0, json);
-        assertEquals(500 / seconds, field(json, "throughput_per_second"), 500 / seconds * 0.01 + 1, json);
+        assertEquals(500 / seconds, run.number("throughput_per_second"), 500 / seconds * 0.01 + 1, json);
     }
 
     @Test
@@ -93,13 +91,9 @@ class ServeExampleCommandTest {
             }
         }
         Path file = save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2);
-        InfoCommandTest.Run bad = InfoCommandTest.run("serve-example", "--model", file.toString(), "--load-test", "0");
-        assertEquals(Main.EXIT_ERROR, bad.exitCode());
-        assertTrue(bad.err().contains("--load-test"), bad.err());
-        InfoCommandTest.Run regression = InfoCommandTest.run("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
-                "--load-test", "10");
-        assertEquals(Main.EXIT_ERROR, regression.exitCode());
-        assertEquals(1, regression.err().strip().lines().count(), regression.err());
-        assertTrue(regression.err().contains("MSE"), regression.err());
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "0"),
+                Main.EXIT_ERROR, "--load-test");
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
+                "--load-test", "10"), Main.EXIT_ERROR, "MSE");
     }
 }

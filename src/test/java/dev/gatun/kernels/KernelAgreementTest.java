@@ -4,6 +4,7 @@ import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
@@ -88,6 +89,44 @@ class KernelAgreementTest {
                     o -> loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels, o[0]));
             f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss");
             f.assertFramesIntact();
+        }
+    }
+
+    /**
+     * Short rows take a block path shifted by the block's max: rows whose logits sit ±1000 apart must be redone
+     * with their own max, in place (dZ = Z) must not read logits it has overwritten, and a NaN must spoil only
+     * its own row.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void short_rows_far_apart_in_place_and_with_nan(DType dtype) {
+        try (Fixture f = new Fixture(new Fixture.Shape(dtype, 300, 10, false))) {
+            Tensor Z = f.random(20, 3.0);
+            for (long k = 0; k < Z.size(); k++) {
+                long i = k / 10;
+                Z.set(k, Z.get(k) + (i % 3 == 0 ? 1000 : i % 3 == 1 ? -1000 : 60 * (i % 7)));
+            }
+            MemorySegment labels = f.labels(21, 10);
+            double[] loss = new double[2];
+            f.agree("softmax, rows far apart", false, 1, o -> SoftmaxKernels.softmax(Z, o[0]), o -> SoftmaxKernels.scalarSoftmax(Z, o[0]));
+            f.agree("softmaxCrossEntropy, rows far apart", false, 1, o -> loss[0] = SoftmaxKernels.softmaxCrossEntropy(Z, labels, o[0]),
+                    o -> loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels, o[0]));
+            f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss, rows far apart");
+            f.agree("softmaxCrossEntropy in place", false, 1, o -> {
+                o[0].copyFrom(Z);
+                loss[0] = SoftmaxKernels.softmaxCrossEntropy(o[0], labels, o[0]);
+            }, o -> {
+                o[0].copyFrom(Z);
+                loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(o[0], labels, o[0]);
+            });
+            f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss in place");
+
+            Z.set(5 * 10 + 3, Double.NaN);
+            Tensor P = f.output();
+            SoftmaxKernels.softmax(Z, P);
+            for (long k = 0; k < P.size(); k++) {
+                assertEquals(k / 10 == 5, Double.isNaN(P.get(k)), "element " + k + " of softmax with a NaN in row 5: " + P.get(k));
+            }
         }
     }
 

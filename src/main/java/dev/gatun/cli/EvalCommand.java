@@ -1,0 +1,200 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.DataFileException;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.Model;
+import dev.gatun.tensor.Shapes;
+import dev.gatun.train.Evaluation;
+import dev.gatun.train.Evaluator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory — accuracy, loss,
+ * per-class precision, recall and F1, and the confusion matrix — evaluated in INFERENCE mode with the normalisation
+ * stored in the model file.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate a saved classifier on MNIST-format data: accuracy, loss, per-class precision/recall/F1 "
+                + "and the confusion matrix (rows: actual class, columns: predicted)."})
+final class EvalCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "The model file.")
+    Path modelFile;
+
+    @Option(names = "--data", description = "Directory with the four MNIST-format files, gz or not (default: "
+            + "/usr/share/datasets/fashion-mnist).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--json", description = "End the output with one JSON object.")
+    boolean json;
+
+    @Option(names = "--plots", description = "Directory to write confusion-matrix.png into.")
+    Path plots;
+
+    @Override
+    public Integer call() throws Exception {
+        String which = split.toLowerCase(Locale.ROOT);
+        if (!which.equals("test") && !which.equals("train")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--split must be test or train, got '" + split + "'");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
+            try (Model model = loaded.model()) {
+                int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
+                try (MnistDirectory dir = openData(classes)) {
+                    DataSet set = which.equals("test") ? dir.test() : dir.train();
+                    if (set.features() != model.inputs()) {
+                        throw new IllegalArgumentException("model " + modelFile + " takes " + model.inputs()
+                                + " inputs but the " + which + " images in " + dir.directory() + " have " + set.features()
+                                + " features each (shape " + Shapes.format(set.sampleShape()) + ")");
+                    }
+                    Evaluation e;
+                    try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                        e = evaluator.evaluate(model);
+                    }
+                    List<String> names = ClassNames.of(data, classes);
+                    print(model, dir, e, names);
+                    if (plots != null) {
+                        System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+                    }
+                    if (json) {
+                        System.out.println(Json.object(report(e, names)));
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The data, with every label checked against the model's classes; a label out of range names both counts. */
+    private MnistDirectory openData(int classes) throws java.io.IOException {
+        try {
+            return DataDirectory.open(data, classes);
+        } catch (DataFileException e) {
+            if (e.field().startsWith("label ")) {
+                throw new IllegalArgumentException("model " + modelFile + " predicts " + classes + " classes (0.."
+                        + (classes - 1) + ") but " + e.file() + " holds " + e.field() + " = " + e.found(), e);
+            }
+            throw e;
+        }
+    }
+
+    private void print(Model model, MnistDirectory dir, Evaluation e, List<String> names) {
+        System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
+        System.out.printf("data      %s, %s split, %,d samples%n", dir.directory(), e.dataSet(), e.count());
+        System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
+                e.count());
+        System.out.printf("loss      %.4f%n%n", e.loss());
+        int nameWidth = Math.max(5, names.stream().mapToInt(String::length).max().orElse(0));
+        System.out.printf("%-" + nameWidth + "s  %9s  %9s  %9s  %8s%n", "class", "precision", "recall", "f1", "support");
+        for (int k = 0; k < e.classes(); k++) {
+            System.out.printf("%-" + nameWidth + "s  %9s  %9s  %9s  %8d%n", names.get(k), percent(e.precision(k)),
+                    percent(e.recall(k)), percent(f1(e, k)), support(e, k));
+        }
+        System.out.println();
+        System.out.println("confusion matrix (rows: actual, columns: predicted)");
+        System.out.print(confusionTable(e.confusion(), names));
+    }
+
+    /** The counts as aligned text; columns are headed by class index, rows by index and name. */
+    static String confusionTable(long[][] counts, List<String> names) {
+        int k = counts.length;
+        long max = 0;
+        for (long[] row : counts) {
+            for (long c : row) {
+                max = Math.max(max, c);
+            }
+        }
+        int cell = Math.max(Long.toString(max).length(), Integer.toString(k - 1).length()) + 1;
+        int label = 0;
+        for (int a = 0; a < k; a++) {
+            label = Math.max(label, rowLabel(a, names).length());
+        }
+        StringBuilder out = new StringBuilder(" ".repeat(label));
+        for (int p = 0; p < k; p++) {
+            out.append(String.format("%" + cell + "d", p));
+        }
+        out.append('\n');
+        for (int a = 0; a < k; a++) {
+            out.append(String.format("%-" + label + "s", rowLabel(a, names)));
+            for (int p = 0; p < k; p++) {
+                out.append(String.format("%" + cell + "d", counts[a][p]));
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String rowLabel(int k, List<String> names) {
+        String name = names.get(k);
+        return name.equals(Integer.toString(k)) ? name : k + " " + name;
+    }
+
+    /** Harmonic mean of precision and recall; NaN when either is undefined, 0 when both are 0. */
+    static double f1(Evaluation e, int k) {
+        double p = e.precision(k);
+        double r = e.recall(k);
+        if (Double.isNaN(p) || Double.isNaN(r)) {
+            return Double.NaN;
+        }
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    static long support(Evaluation e, int k) {
+        long n = 0;
+        for (long c : e.confusion()[k]) {
+            n += c;
+        }
+        return n;
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "-" : String.format("%.2f%%", 100 * v);
+    }
+
+    private Map<String, Object> report(Evaluation e, List<String> names) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", modelFile.toString());
+        r.put("data", (data != null ? data : DataDirectory.DEFAULT).toString());
+        r.put("split", e.dataSet());
+        r.put("accuracy", e.accuracy());
+        r.put("loss", e.loss());
+        r.put("count", e.count());
+        List<Object> perClass = new ArrayList<>();
+        for (int k = 0; k < e.classes(); k++) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("class", k);
+            c.put("name", names.get(k));
+            c.put("precision", e.precision(k));
+            c.put("recall", e.recall(k));
+            c.put("f1", f1(e, k));
+            c.put("support", support(e, k));
+            perClass.add(c);
+        }
+        r.put("per_class", perClass);
+        List<Object> confusion = new ArrayList<>();
+        for (long[] row : e.confusion()) {
+            confusion.add(java.util.Arrays.stream(row).boxed().toList());
+        }
+        r.put("confusion", confusion);
+        return r;
+    }
+}

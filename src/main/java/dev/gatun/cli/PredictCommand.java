@@ -1,0 +1,171 @@
+package dev.gatun.cli;
+
+import dev.gatun.serve.Predictor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gatun predict}: classes and probabilities for the samples in an IDX or CSV file, through a
+ * {@link Predictor} (the model's stored normalisation applied to the raw values). Rows stream through one buffer
+ * of {@value #BATCH} samples; output is written as each batch is done, JSON included, so the input may be larger
+ * than memory.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = {"Predict classes for the samples in an IDX file (any rank whose trailing dimensions multiply to the "
+                + "model's inputs; .gz fine) or a CSV file (one sample of raw feature values per line; a non-numeric "
+                + "first line is a header).",
+                "Prints row, class and probability per sample; with --json, one JSON object instead."})
+final class PredictCommand implements Callable<Integer> {
+    /** Samples per Predictor call: large enough for its sgemm path, small enough to stream. */
+    static final int BATCH = 256;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "The model file.")
+    Path modelFile;
+
+    @Option(names = "--input", required = true, description = "IDX or CSV file of samples (plain or gzipped).")
+    Path input;
+
+    @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--json", description = "Print one JSON object {\"predictions\":[{row, class, probability, probabilities}]}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (top < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
+        }
+        try (Predictor predictor = Predictor.load(modelFile)) {
+            int classes = ClassNames.count(modelFile, predictor.loss(), predictor.outputs(), "predict");
+            if (top > classes) {
+                throw new IllegalArgumentException("--top " + top + " is more than the " + classes + " classes model "
+                        + modelFile + " predicts");
+            }
+            try (InputRows rows = InputRows.open(input, predictor.inputs())) {
+                run(predictor, rows, classes);
+            }
+        }
+        return 0;
+    }
+
+    private void run(Predictor predictor, InputRows rows, int classes) throws java.io.IOException {
+        int inputs = predictor.inputs();
+        int outputs = predictor.outputs();
+        float[] x = new float[BATCH * inputs];
+        float[] y = new float[BATCH * outputs];
+        float[] p = new float[classes];
+        int[] order = new int[classes];
+        StringBuilder line = new StringBuilder();
+        PrintStream out = System.out;
+        if (json) {
+            out.print("{\"model\":" + Json.string(modelFile.toString()) + ",\"input\":" + Json.string(input.toString())
+                    + ",\"predictions\":[");
+        } else {
+            out.println("row\tclass\tprobability" + (top > 1 ? "\ttop " + top + " (class:probability)" : ""));
+        }
+        long row = 0;
+        for (int m = BATCH; m == BATCH; ) {
+            m = 0;
+            while (m < BATCH && rows.next(x, m * inputs)) {
+                m++;
+            }
+            if (m == 0) {
+                break;
+            }
+            // The last, partial batch needs arrays of its exact size: one allocation per run, not per row.
+            float[] xm = m == BATCH ? x : Arrays.copyOf(x, m * inputs);
+            float[] ym = m == BATCH ? y : new float[m * outputs];
+            predictor.predict(xm, m, ym);
+            for (int r = 0; r < m; r++, row++) {
+                probabilities(ym, r * outputs, outputs, p);
+                rank(p, order);
+                line.setLength(0);
+                if (json) {
+                    appendJson(line.append(row == 0 ? "" : ","), row, p, order);
+                    out.print(line);
+                } else {
+                    appendText(line, row, p, order);
+                    out.println(line);
+                }
+            }
+        }
+        if (json) {
+            out.println("]}");
+        }
+        out.flush();
+    }
+
+    /** Class probabilities from the model's outputs: softmax as is, one sigmoid p as (1 − p, p). */
+    private static void probabilities(float[] y, int at, int outputs, float[] p) {
+        if (p.length == 2 && outputs == 1) {
+            p[1] = y[at];
+            p[0] = 1 - y[at];
+        } else {
+            System.arraycopy(y, at, p, 0, outputs);
+        }
+    }
+
+    /**
+     * The first {@code top} entries of {@code order} become the classes by falling probability; ties keep the lower
+     * class first, so entry 0 is the class {@link Predictor#classify} picks (for one sigmoid output, p ≥ 0.5 is 1).
+     */
+    private void rank(float[] p, int[] order) {
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        for (int i = 0; i < top; i++) {
+            int best = i;
+            for (int j = i + 1; j < order.length; j++) {
+                if (p[order[j]] > p[order[best]] || (p[order[j]] == p[order[best]] && order[j] < order[best])) {
+                    best = j;
+                }
+            }
+            int t = order[i];
+            order[i] = order[best];
+            order[best] = t;
+        }
+        if (p.length == 2 && p[1] == p[0]) {
+            // A single sigmoid output at exactly 0.5 classifies as 1.
+            order[0] = 1;
+            order[1] = 0;
+        }
+    }
+
+    private void appendText(StringBuilder line, long row, float[] p, int[] order) {
+        line.append(row).append('\t').append(order[0]).append('\t').append(String.format("%.4f", p[order[0]]));
+        if (top > 1) {
+            line.append('\t');
+            for (int i = 0; i < top; i++) {
+                line.append(i == 0 ? "" : " ").append(order[i]).append(':').append(String.format("%.4f", p[order[i]]));
+            }
+        }
+    }
+
+    private void appendJson(StringBuilder line, long row, float[] p, int[] order) {
+        line.append("{\"row\":").append(row).append(",\"class\":").append(order[0])
+                .append(",\"probability\":").append(p[order[0]]).append(",\"probabilities\":[");
+        for (int k = 0; k < p.length; k++) {
+            line.append(k == 0 ? "" : ",").append(p[k]);
+        }
+        line.append(']');
+        if (top > 1) {
+            line.append(",\"top\":[");
+            for (int i = 0; i < top; i++) {
+                line.append(i == 0 ? "" : ",").append("{\"class\":").append(order[i]).append(",\"probability\":")
+                        .append(p[order[i]]).append('}');
+            }
+            line.append(']');
+        }
+        line.append('}');
+    }
+}

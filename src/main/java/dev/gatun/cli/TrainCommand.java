@@ -1,0 +1,318 @@
+package dev.gatun.cli;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.Model;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.train.EpochStats;
+import dev.gatun.train.Evaluation;
+import dev.gatun.train.Evaluator;
+import dev.gatun.train.History;
+import dev.gatun.train.Trainer;
+import dev.gatun.train.TrainingListener;
+import dev.gatun.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gatun train}: the README's main job. Trains a network on an MNIST-format directory (Fashion-MNIST by
+ * default) with a progress bar, evaluates the dev set every epoch and the test set at the end, reads the result the
+ * course's way (bias vs variance), and leaves a model file, a checkpoint per epoch and pictures behind.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a network on MNIST-format data (default: Debian's Fashion-MNIST) and report test accuracy.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist).")
+    Path data;
+
+    @Option(names = "--layers", defaultValue = "784,256,128,10", description = "Layer sizes, input first, classes last (default ${DEFAULT-VALUE}).")
+    String layers;
+
+    @Option(names = "--activation", defaultValue = "relu", description = "Hidden activation, or one per hidden layer: relu, leaky-relu, tanh, sigmoid, identity (default ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--init", defaultValue = "he", description = "zeros, random-small, he, xavier, glorot (default ${DEFAULT-VALUE}).")
+    String init;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum, rmsprop, adam (default ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate α₀ (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--beta1", defaultValue = "0.9", description = "Momentum/Adam β₁ (default ${DEFAULT-VALUE}).")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "RMSprop/Adam β₂ (default ${DEFAULT-VALUE}).")
+    double beta2;
+
+    @Option(names = "--decay", defaultValue = "none", description = "none, inverse-time:K, exponential:R, inverse-sqrt:K, staircase:FACTOR:EVERY (default ${DEFAULT-VALUE}).")
+    String decay;
+
+    @Option(names = "--decay-per", defaultValue = "epoch", description = "Apply the decay per epoch or per step (default ${DEFAULT-VALUE}).")
+    String decayPer;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Mini-batch size; 1 is SGD, the training set size is batch GD (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs in total, counting a resumed run's (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--l2", defaultValue = "0", description = "L2 regularization λ (default ${DEFAULT-VALUE}).")
+    double l2;
+
+    @Option(names = "--l1", defaultValue = "0", description = "L1 regularization λ (default ${DEFAULT-VALUE}).")
+    double l1;
+
+    @Option(names = "--dropout", description = "Keep probability, or one per hidden layer (e.g. 0.8,0.9); none by default.")
+    String dropout;
+
+    @Option(names = "--batchnorm", description = "Batch norm on every hidden layer.")
+    boolean batchNorm;
+
+    @Option(names = "--normalize", defaultValue = "scale-to-unit", description = "none, scale-to-unit, standardize-global, standardize-per-feature (default ${DEFAULT-VALUE}).")
+    String normalize;
+
+    @Option(names = "--augment", description = "Random horizontal flips and shifts of up to 2 pixels.")
+    boolean augment;
+
+    @Option(names = "--dev", defaultValue = "5000", description = "Dev samples carved from train by the seed; 0 for none (default ${DEFAULT-VALUE}).")
+    int dev;
+
+    @Option(names = "--early-stop", defaultValue = "0", description = "Stop after N epochs without a better dev loss, restoring the best weights; 0 = off.")
+    int earlyStop;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seeds initialisation, the dev split, shuffling and dropout (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own choice).")
+    Integer threads;
+
+    @Option(names = "--out", description = "Write the trained model here (and a checkpoint to OUT.checkpoint every epoch).")
+    Path out;
+
+    @Option(names = "--checkpoint", description = "Checkpoint file written after every epoch (default OUT.checkpoint with --out).")
+    Path checkpoint;
+
+    @Option(names = "--resume", description = "Continue the run saved in this checkpoint (its configuration applies; --epochs may extend it).")
+    Path resume;
+
+    @Option(names = "--plots", description = "Write loss/accuracy, learning-rate and confusion-matrix PNGs to this directory.")
+    Path plots;
+
+    @Option(names = "--json", description = "End the output with one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            }
+            Blas.setThreads(threads);
+        }
+        Checkpoint resumed = resume == null ? null : Checkpoint.read(resume);
+        TrainConfig config = resumed != null ? resumed.config() : configFromOptions();
+        Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
+                : out != null ? Path.of(out + ".checkpoint") : null;
+        try (MnistDirectory directory = DataDirectory.open(data, config.classes()); Arena arena = Arena.ofConfined()) {
+            DataSet train = directory.train();
+            checkData(config, train);
+            DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
+            DataSet trainSplit = split != null ? split.train() : train;
+            Normalization normalization;
+            Model model;
+            Model best = null;
+            History history = null;
+            try (Optimizer opt = config.buildOptimizer()) {
+                if (resumed != null) {
+                    ModelIo.LoadedModel loaded = ModelIo.load(resume, arena);
+                    model = loaded.model();
+                    normalization = loaded.normalization();
+                    ModelIo.restoreOptimizer(resume, model, opt);
+                    history = resumed.history();
+                    if (Files.exists(Checkpoint.bestFile(resume))) {
+                        best = ModelIo.load(Checkpoint.bestFile(resume), arena).model();
+                    }
+                    System.out.printf("resuming %s after epoch %d of %d%n", resume, history.size(), epochs);
+                } else {
+                    model = config.buildModel(arena);
+                    normalization = config.normalization(trainSplit);
+                }
+                System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
+                        config.layers(), directory.directory(), trainSplit.size(), split == null ? 0 : split.dev().size(),
+                        opt, config.batch(), config.schedule(), Blas.threads());
+                CheckpointWriter writer = checkpointFile == null ? null
+                        : new CheckpointWriter(checkpointFile, config, model, normalization, opt);
+                ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
+                Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
+                        .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
+                        .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
+                        .listener(writer == null ? progress : new Both(progress, writer));
+                if (history != null) {
+                    builder.resume(history, best);
+                }
+                try (Trainer trainer = builder.build()) {
+                    if (writer != null) {
+                        writer.trainer = trainer;
+                    }
+                    TrainingResult result = trainer.run();
+                    return report(config, result, model, normalization, directory, split);
+                }
+            }
+        }
+    }
+
+    private TrainConfig configFromOptions() {
+        return new TrainConfig(TrainConfig.parseInts("--layers", layers), TrainConfig.parseActivations(activation),
+                TrainConfig.parseEnum(dev.gatun.nn.Init.class, "--init", init),
+                TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
+                parseDecayPer(), batch, l2, l1, TrainConfig.parseDoubles("--dropout", dropout), batchNorm,
+                TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize), dev, earlyStop, seed, augment);
+    }
+
+    private boolean parseDecayPer() {
+        return switch (decayPer) {
+            case "step" -> true;
+            case "epoch" -> false;
+            default -> throw new IllegalArgumentException("--decay-per must be 'epoch' or 'step', got '" + decayPer + "'");
+        };
+    }
+
+    private static void checkData(TrainConfig config, DataSet train) {
+        if (train.features() != config.inputs()) {
+            throw new IllegalArgumentException("--layers starts with " + config.inputs() + " inputs but the images of "
+                    + train.name() + " have " + train.features() + " pixels");
+        }
+        if (train.classes() != config.classes()) {
+            throw new IllegalArgumentException("--layers ends with " + config.classes() + " outputs but the data has "
+                    + train.classes() + " classes");
+        }
+        if (config.dev() >= train.size()) {
+            throw new IllegalArgumentException("--dev " + config.dev() + " leaves no training samples out of " + train.size());
+        }
+    }
+
+    private int report(TrainConfig config, TrainingResult result, Model model, Normalization normalization,
+                       MnistDirectory directory, DataSet.Split split) throws IOException {
+        History history = result.history();
+        if (result.exploded()) {
+            System.out.println("stopped: " + result.explosion().message());
+            System.out.println("lower --lr (or add decay); the last finished epoch is in the checkpoint, if one was written");
+        } else if (result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
+            System.out.printf("early stopping: dev loss best at epoch %d, restored its weights%n", result.bestEpoch());
+        }
+        Evaluation test;
+        try (Evaluator evaluator = new Evaluator(directory.test(), normalization, Evaluator.DEFAULT_BATCH)) {
+            test = evaluator.evaluate(model);
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        fields.put("test_accuracy", test.accuracy());
+        fields.put("test_loss", test.loss());
+        if (!history.isEmpty()) {
+            EpochStats last = history.last();
+            EpochStats bestStats = history.epochs().get(Math.max(1, result.bestEpoch()) - 1);
+            fields.put("dev_accuracy", split == null ? null : bestStats.devAccuracy());
+            fields.put("dev_loss", split == null ? null : bestStats.devLoss());
+            fields.put("train_loss", bestStats.trainLoss());
+            fields.put("train_accuracy", bestStats.trainAccuracy());
+            fields.put("samples_per_second", last.samplesPerSecond());
+            System.out.printf("test accuracy %.2f%% (loss %.4f) on %d samples%n", 100 * test.accuracy(), test.loss(), test.count());
+            System.out.println(BiasVariance.reading(bestStats.trainAccuracy(), split == null ? Double.NaN : bestStats.devAccuracy()));
+        }
+        fields.put("epochs", history.size());
+        fields.put("best_epoch", result.bestEpoch());
+        fields.put("steps", result.steps());
+        fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
+        fields.put("blas_threads", Blas.threads());
+        fields.put("config", config.toMap());
+        if (out != null && !result.exploded()) {
+            Map<String, String> metadata = new LinkedHashMap<>(Checkpoint.prefixed(config.toMap()));
+            metadata.put("kind", "model");
+            metadata.put("test_accuracy", Double.toString(test.accuracy()));
+            metadata.put("epochs", Integer.toString(history.size()));
+            ModelIo.save(out, model, normalization, metadata);
+            System.out.println("model written to " + out);
+            fields.put("model", out.toString());
+        }
+        if (plots != null && !history.isEmpty()) {
+            List<Path> written = new ArrayList<>();
+            written.add(Plots.lossAndAccuracy(history, plots));
+            written.add(Plots.learningRate(history, plots));
+            written.add(Plots.confusionMatrix(test.confusion(), ClassNames.of(directory.directory(), test.classes()), plots));
+            System.out.println("plots written: " + written);
+        }
+        if (result.exploded()) {
+            fields.put("explosion", result.explosion().message());
+        }
+        if (json) {
+            System.out.println(Json.object(fields));
+        }
+        return result.exploded() ? Main.EXIT_ERROR : 0;
+    }
+
+    /** Writes the checkpoint (and early stopping's best weights) after every epoch. */
+    private static final class CheckpointWriter implements TrainingListener {
+        private final Path file;
+        private final TrainConfig config;
+        private final Model model;
+        private final Normalization normalization;
+        private final Optimizer optimizer;
+        Trainer trainer;
+
+        CheckpointWriter(Path file, TrainConfig config, Model model, Normalization normalization, Optimizer optimizer) {
+            this.file = file;
+            this.config = config;
+            this.model = model;
+            this.normalization = normalization;
+            this.optimizer = optimizer;
+        }
+
+        @Override
+        public void epochFinished(EpochStats stats) {
+            try {
+                Checkpoint.write(file, config, model, normalization, optimizer, trainer.history(), trainer.bestWeights());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private record Both(TrainingListener first, TrainingListener second) implements TrainingListener {
+        @Override
+        public void epochStarted(int epoch, int epochs, long batches) {
+            first.epochStarted(epoch, epochs, batches);
+            second.epochStarted(epoch, epochs, batches);
+        }
+
+        @Override
+        public void batchFinished(int epoch, long batch, long batches, double loss, double samplesPerSecond) {
+            first.batchFinished(epoch, batch, batches, loss, samplesPerSecond);
+            second.batchFinished(epoch, batch, batches, loss, samplesPerSecond);
+        }
+
+        @Override
+        public void epochFinished(EpochStats stats) {
+            first.epochFinished(stats);
+            second.epochFinished(stats);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.Augmentation;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.Normalization;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.optim.LearningRateSchedule;
+import dev.gatun.optim.Optimizer;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything that decides what {@code gatun train} computes (not where it writes): kept in every checkpoint so that
+ * {@code --resume} continues the same run, and echoed in the JSON report. Parsed from the command line's strings
+ * with messages that name the option.
+ */
+record TrainConfig(List<Integer> layers, List<Activation> activations, Init init, Optimizer.Kind optimizer, double lr,
+                   double beta1, double beta2, String decay, boolean decayPerStep, int batch, double l2, double l1,
+                   List<Double> dropout, boolean batchNorm, Normalization.Mode normalize, int dev, int earlyStop,
+                   long seed, boolean augment) {
+
+    TrainConfig {
+        if (layers.size() < 2) {
+            throw new IllegalArgumentException("--layers needs at least the input and output sizes, e.g. 784,10; got " + layers);
+        }
+        for (int n : layers) {
+            if (n < 1) {
+                throw new IllegalArgumentException("--layers sizes must be >= 1, got " + layers);
+            }
+        }
+        int hidden = layers.size() - 2;
+        if (activations.size() != 1 && activations.size() != hidden) {
+            throw new IllegalArgumentException("--activation takes one activation or one per hidden layer (" + hidden
+                    + "), got " + activations.size());
+        }
+        if (!dropout.isEmpty() && dropout.size() != 1 && dropout.size() != hidden) {
+            throw new IllegalArgumentException("--dropout takes one keep probability or one per hidden layer (" + hidden
+                    + "), got " + dropout.size());
+        }
+        for (double keep : dropout) {
+            if (!(keep > 0 && keep <= 1)) {
+                throw new IllegalArgumentException("--dropout keep probabilities must be in (0, 1], got " + keep);
+            }
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (!(l2 >= 0) || !(l1 >= 0) || (l2 > 0 && l1 > 0)) {
+            throw new IllegalArgumentException("--l2 and --l1 must be >= 0 and not both set; got l2 " + l2 + ", l1 " + l1);
+        }
+        if (dev < 0 || earlyStop < 0) {
+            throw new IllegalArgumentException("--dev and --early-stop must be >= 0; got " + dev + ", " + earlyStop);
+        }
+        if (earlyStop > 0 && dev == 0) {
+            throw new IllegalArgumentException("--early-stop watches the dev loss: it needs --dev > 0");
+        }
+        schedule(lr, decay, decayPerStep);
+        layers = List.copyOf(layers);
+        activations = List.copyOf(activations);
+        dropout = List.copyOf(dropout);
+    }
+
+    int inputs() {
+        return layers.getFirst();
+    }
+
+    int classes() {
+        return layers.getLast();
+    }
+
+    Model buildModel(Arena arena) {
+        Model.Builder b = Model.builder(inputs());
+        for (int l = 1; l < layers.size() - 1; l++) {
+            b.dense(layers.get(l), activations.get(activations.size() == 1 ? 0 : l - 1));
+            if (batchNorm) {
+                b.batchNorm();
+            }
+            double keep = dropout.isEmpty() ? 1 : dropout.get(dropout.size() == 1 ? 0 : l - 1);
+            if (keep < 1) {
+                b.dropout(keep);
+            }
+        }
+        b.output(classes(), Loss.SOFTMAX_CROSS_ENTROPY).init(init).seed(seed);
+        if (l2 > 0) {
+            b.l2(l2);
+        } else if (l1 > 0) {
+            b.l1(l1);
+        }
+        return b.build(arena);
+    }
+
+    Optimizer buildOptimizer() {
+        return switch (optimizer) {
+            case SGD -> Optimizer.sgd(lr);
+            case MOMENTUM -> Optimizer.momentum(lr, beta1);
+            case RMSPROP -> Optimizer.rmsprop(lr, beta2, Optimizer.DEFAULT_EPSILON);
+            case ADAM -> Optimizer.adam(lr, beta1, beta2, Optimizer.DEFAULT_EPSILON);
+        };
+    }
+
+    LearningRateSchedule schedule() {
+        return schedule(lr, decay, decayPerStep);
+    }
+
+    Normalization normalization(DataSet train) {
+        return normalize == Normalization.Mode.NONE ? Normalization.none(train.features())
+                : normalize == Normalization.Mode.SCALE_TO_UNIT ? Normalization.scaleToUnit(train.features())
+                : Normalization.fit(normalize, train);
+    }
+
+    Augmentation augmentation() {
+        return augment ? Augmentation.flipAndShift() : Augmentation.NONE;
+    }
+
+    /** {@code none}, {@code inverse-time:k}, {@code exponential:r}, {@code inverse-sqrt:k}, {@code staircase:factor:every}. */
+    static LearningRateSchedule schedule(double lr, String decay, boolean perStep) {
+        String[] parts = decay.strip().toLowerCase(Locale.ROOT).split(":");
+        LearningRateSchedule s;
+        try {
+            s = switch (parts[0]) {
+                case "none", "constant" -> LearningRateSchedule.constant(lr);
+                case "inverse-time" -> LearningRateSchedule.inverseTime(lr, Double.parseDouble(parts[1]));
+                case "exponential" -> LearningRateSchedule.exponential(lr, Double.parseDouble(parts[1]));
+                case "inverse-sqrt" -> LearningRateSchedule.inverseSqrt(lr, Double.parseDouble(parts[1]));
+                case "staircase" -> LearningRateSchedule.staircase(lr, Double.parseDouble(parts[1]), Long.parseLong(parts[2]));
+                default -> throw new IllegalArgumentException("unknown schedule '" + parts[0] + "'");
+            };
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            throw new IllegalArgumentException("--decay '" + decay + "' is malformed: use none, inverse-time:K, exponential:R, "
+                    + "inverse-sqrt:K or staircase:FACTOR:EVERY");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--decay '" + decay + "': " + e.getMessage());
+        }
+        return perStep ? s.perStep() : s.perEpoch();
+    }
+
+    static <E extends Enum<E>> E parseEnum(Class<E> type, String option, String value) {
+        String name = value.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return Enum.valueOf(type, name);
+        } catch (IllegalArgumentException e) {
+            List<String> names = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                names.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
+            throw new IllegalArgumentException(option + " '" + value + "' is not one of " + names);
+        }
+    }
+
+    static String enumName(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static List<Integer> parseInts(String option, String csv) {
+        List<Integer> out = new ArrayList<>();
+        for (String part : csv.split(",")) {
+            try {
+                out.add(Integer.parseInt(part.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " '" + csv + "': '" + part + "' is not an integer");
+            }
+        }
+        return out;
+    }
+
+    static List<Double> parseDoubles(String option, String csv) {
+        List<Double> out = new ArrayList<>();
+        if (csv == null || csv.isBlank()) {
+            return out;
+        }
+        for (String part : csv.split(",")) {
+            try {
+                out.add(Double.parseDouble(part.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " '" + csv + "': '" + part + "' is not a number");
+            }
+        }
+        return out;
+    }
+
+    static List<Activation> parseActivations(String csv) {
+        List<Activation> out = new ArrayList<>();
+        for (String part : csv.split(",")) {
+            out.add(parseEnum(Activation.class, "--activation", part));
+        }
+        return out;
+    }
+
+    /** The configuration as text (exact: doubles print so that they parse back to the same bits). */
+    Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("layers", join(layers));
+        m.put("activation", String.join(",", activations.stream().map(TrainConfig::enumName).toList()));
+        m.put("init", enumName(init));
+        m.put("optimizer", enumName(optimizer));
+        m.put("lr", Double.toString(lr));
+        m.put("beta1", Double.toString(beta1));
+        m.put("beta2", Double.toString(beta2));
+        m.put("decay", decay);
+        m.put("decay_per", decayPerStep ? "step" : "epoch");
+        m.put("batch", Integer.toString(batch));
+        m.put("l2", Double.toString(l2));
+        m.put("l1", Double.toString(l1));
+        m.put("dropout", join(dropout));
+        m.put("batchnorm", Boolean.toString(batchNorm));
+        m.put("normalize", enumName(normalize));
+        m.put("dev", Integer.toString(dev));
+        m.put("early_stop", Integer.toString(earlyStop));
+        m.put("seed", Long.toString(seed));
+        m.put("augment", Boolean.toString(augment));
+        return m;
+    }
+
+    static TrainConfig fromMap(Map<String, String> m) {
+        try {
+            return new TrainConfig(parseInts("layers", m.get("layers")), parseActivations(m.get("activation")),
+                    parseEnum(Init.class, "init", m.get("init")), parseEnum(Optimizer.Kind.class, "optimizer", m.get("optimizer")),
+                    Double.parseDouble(m.get("lr")), Double.parseDouble(m.get("beta1")), Double.parseDouble(m.get("beta2")),
+                    m.get("decay"), m.get("decay_per").equals("step"), Integer.parseInt(m.get("batch")),
+                    Double.parseDouble(m.get("l2")), Double.parseDouble(m.get("l1")), parseDoubles("dropout", m.get("dropout")),
+                    Boolean.parseBoolean(m.get("batchnorm")), parseEnum(Normalization.Mode.class, "normalize", m.get("normalize")),
+                    Integer.parseInt(m.get("dev")), Integer.parseInt(m.get("early_stop")), Long.parseLong(m.get("seed")),
+                    Boolean.parseBoolean(m.get("augment")));
+        } catch (NullPointerException | NumberFormatException e) {
+            throw new IllegalArgumentException("the checkpoint's training configuration is incomplete or malformed: " + m);
+        }
+    }
+
+    private static String join(List<?> values) {
+        return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+}

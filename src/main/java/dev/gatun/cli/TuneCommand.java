@@ -1,0 +1,221 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.train.SanityChecks;
+import dev.gatun.tune.LogRange;
+import dev.gatun.tune.RandomSearch;
+import dev.gatun.tune.SearchResult;
+import dev.gatun.tune.SearchSpace;
+import dev.gatun.tune.Trial;
+import dev.gatun.tune.TrialsCsv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code gatun tune}: the course's random search over learning rate, L2 λ and β on a log scale, a coarse phase then
+ * a fine one around the best coarse trials; prints the trials best first and leaves tune.csv and tune.png behind.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Random hyperparameter search (the course's): lr = 10^U(a,b), lambda = 10^U(c,d) (L2), "
+                + "beta = 1 - 10^U(e,f); a coarse phase of --trials, then --fine-trials around the best coarse ones.",
+                "Prints the trials sorted by dev accuracy and writes tune.csv and tune.png (log lr vs log lambda, "
+                        + "coloured by dev accuracy) to --out."})
+final class TuneCommand implements Callable<Integer> {
+    @Option(names = "--data", description = "Directory with the four MNIST-format files (default: "
+            + "/usr/share/datasets/fashion-mnist).")
+    Path data;
+
+    @Mixin
+    NetworkOptions network;
+
+    @Option(names = "--optimizer", defaultValue = "adam",
+            description = "adam (beta is beta1), momentum, rmsprop (beta is beta2) or sgd (no beta); default ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--trials", defaultValue = "20", description = "Coarse trials (default ${DEFAULT-VALUE}).")
+    int trials;
+
+    @Option(names = "--fine-trials", defaultValue = "10", description = "Fine trials around the best coarse ones (default ${DEFAULT-VALUE}).")
+    int fineTrials;
+
+    @Option(names = "--top", defaultValue = "3", description = "The fine ranges span the best this many coarse trials (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Epochs per trial (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Mini-batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--subset", defaultValue = "0",
+            description = "Train each trial on a stratified subset of this many samples (default 0: the whole training split).")
+    int subset;
+
+    @Option(names = "--dev", description = "Dev samples split off the training set (default 5000, at most a fifth of it).")
+    Integer dev;
+
+    @Option(names = "--lr-range", defaultValue = "-4,-1", description = "log10 bounds of the learning rate (default ${DEFAULT-VALUE}).")
+    String lrRange;
+
+    @Option(names = "--l2-range", defaultValue = "-5,-1", description = "log10 bounds of the L2 lambda (default ${DEFAULT-VALUE}).")
+    String l2Range;
+
+    @Option(names = "--beta-range", defaultValue = "-3,-1",
+            description = "log10 bounds of 1 - beta (default ${DEFAULT-VALUE}: beta from 0.9 to 0.999).")
+    String betaRange;
+
+    @Option(names = "--parallel", defaultValue = "0",
+            description = "Trials at once (default 0: half the cores, at least 1). OpenBLAS threads are process-wide: "
+                    + "they are set to max(1, cores / parallel) for the search.")
+    int parallel;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, trials, split and batch order (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", defaultValue = "tune", description = "Directory for tune.csv and tune.png (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "End the output with one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Optimizer.Kind kind = optimizerKind();
+        if (parallel < 0) {
+            throw new IllegalArgumentException("--parallel must be >= 0 (0 = automatic), got " + parallel);
+        }
+        int atOnce = parallel > 0 ? parallel : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        try (MnistDirectory directory = DataDirectory.open(data, network.classes())) {
+            network.requireFits(directory.train());
+            DataSet all = directory.train();
+            int devSize = dev != null ? dev : Math.min(DataSet.DEFAULT_DEV_SIZE, all.size() / 5);
+            DataSet.Split split = all.split(devSize, seed);
+            RandomSearch search = RandomSearch.builder(network.spec(seed), split.train(), split.dev()).optimizer(kind)
+                    .learningRateRange(LogRange.parse("--lr-range", lrRange))
+                    .lambdaRange(LogRange.parse("--l2-range", l2Range))
+                    .betaRange(LogRange.parse("--beta-range", betaRange))
+                    .trials(trials, fineTrials).fineAround(top, 0.1).epochs(epochs).batchSize(batch).subset(subset)
+                    .parallel(atOnce).seed(seed)
+                    .listener((trial, done, total) -> System.out.printf(Locale.ROOT, "trial %d/%d %s %d: %s%n", done,
+                            total, trial.phase().name().toLowerCase(Locale.ROOT), trial.index(), summary(trial)))
+                    .build();
+            System.out.printf(Locale.ROOT, "random search on %s (%d samples%s), dev %d, %s, %d epochs per trial, %d at a time%n",
+                    network.layers, split.train().size(),
+                    subset > 0 ? ", trials use a stratified subset of " + Math.min(subset, split.train().size()) : "",
+                    split.dev().size(), kind.name().toLowerCase(Locale.ROOT), epochs, atOnce);
+            SearchResult result = search.run();
+            List<Trial> ranked = result.ranked();
+            Path csv = TrialsCsv.write(out.resolve("tune.csv"), ranked);
+            List<Plots.TrialPoint> points = ranked.stream().filter(Trial::finished)
+                    .map(t -> new Plots.TrialPoint(t.learningRate(), t.lambda(), t.devAccuracy())).toList();
+            Path plot = points.isEmpty() ? null : Files.move(Plots.tuningScatter(points, out), out.resolve("tune.png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            print(result, ranked, csv, plot);
+            return 0;
+        }
+    }
+
+    private Optimizer.Kind optimizerKind() {
+        for (Optimizer.Kind kind : Optimizer.Kind.values()) {
+            if (kind.name().equalsIgnoreCase(optimizer.strip())) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("--optimizer must be one of adam, momentum, rmsprop, sgd; got '" + optimizer + "'");
+    }
+
+    private static String summary(Trial t) {
+        return String.format(Locale.ROOT, "lr %s, lambda %s, beta %s -> %s", SanityChecks.rate(t.learningRate()),
+                SanityChecks.rate(t.lambda()), beta(t), t.finished()
+                        ? String.format(Locale.ROOT, "dev accuracy %.2f%%, dev loss %.4f", 100 * t.devAccuracy(), t.devLoss())
+                        : t.outcome().toLowerCase(Locale.ROOT) + (t.note().isEmpty() ? "" : " (" + t.note() + ")"));
+    }
+
+    private static String beta(Trial t) {
+        return Double.isNaN(t.beta()) ? "-" : String.format(Locale.ROOT, "%.4f", t.beta());
+    }
+
+    private void print(SearchResult result, List<Trial> ranked, Path csv, Path plot) {
+        System.out.println("coarse ranges (log10): " + ranges(result.coarse()));
+        if (fineTrials > 0) {
+            System.out.println("fine ranges (log10):   " + ranges(result.fine()));
+        }
+        System.out.printf("%4s  %-6s %5s  %10s  %10s  %7s  %8s  %8s  %9s  %10s  %s%n", "rank", "phase", "trial", "lr",
+                "lambda", "beta", "dev acc", "dev loss", "train acc", "train loss", "outcome");
+        int rank = 1;
+        for (Trial t : ranked) {
+            System.out.printf(Locale.ROOT, "%4d  %-6s %5d  %10s  %10s  %7s  %8s  %8s  %9s  %10s  %s%n", rank++,
+                    t.phase().name().toLowerCase(Locale.ROOT), t.index(), SanityChecks.rate(t.learningRate()),
+                    SanityChecks.rate(t.lambda()), beta(t), percent(t.devAccuracy()), fixed(t.devLoss()),
+                    percent(t.trainAccuracy()), fixed(t.trainLoss()), t.outcome().toLowerCase(Locale.ROOT));
+        }
+        result.best().ifPresentOrElse(best -> System.out.println("best: " + best.phase().name().toLowerCase(Locale.ROOT)
+                        + " trial " + best.index() + ", " + summary(best)),
+                () -> System.out.println("no trial finished an epoch: every one exploded; lower --lr-range"));
+        System.out.println("wrote " + csv + (plot != null ? " and " + plot : ""));
+        if (json) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("trials", ranked.stream().map(TuneCommand::trialFields).toList());
+            fields.put("best", result.best().map(TuneCommand::trialFields).orElse(null));
+            fields.put("coarse_ranges", rangeFields(result.coarse()));
+            fields.put("fine_ranges", fineTrials > 0 ? rangeFields(result.fine()) : null);
+            fields.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
+            fields.put("layers", network.layers);
+            fields.put("epochs", epochs);
+            fields.put("seed", seed);
+            fields.put("csv", csv.toString());
+            fields.put("plot", plot == null ? null : plot.toString());
+            System.out.println(Json.object(fields));
+        }
+    }
+
+    private static Map<String, Object> trialFields(Trial t) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("phase", t.phase().name().toLowerCase(Locale.ROOT));
+        fields.put("trial", t.index());
+        fields.put("seed", t.seed());
+        fields.put("learning_rate", t.learningRate());
+        fields.put("lambda", t.lambda());
+        fields.put("beta", t.beta());
+        fields.put("outcome", t.outcome());
+        fields.put("epochs", t.epochs());
+        fields.put("train_loss", t.trainLoss());
+        fields.put("train_accuracy", t.trainAccuracy());
+        fields.put("dev_loss", t.devLoss());
+        fields.put("dev_accuracy", t.devAccuracy());
+        fields.put("seconds", t.seconds());
+        return fields;
+    }
+
+    private static Map<String, Object> rangeFields(SearchSpace space) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("lr_log10", List.of(space.learningRate().low(), space.learningRate().high()));
+        fields.put("l2_log10", List.of(space.lambda().low(), space.lambda().high()));
+        fields.put("one_minus_beta_log10", space.hasBeta() ? List.of(space.beta().low(), space.beta().high()) : null);
+        return fields;
+    }
+
+    private static String ranges(SearchSpace space) {
+        return "lr " + space.learningRate() + ", lambda " + space.lambda() + (space.hasBeta() ? ", 1-beta " + space.beta() : "");
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    private static String fixed(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+    }
+}

@@ -1,0 +1,333 @@
+package dev.gatun.tune;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.data.DataSet;
+import dev.gatun.data.Normalization;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Regularization;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.tensor.DType;
+import dev.gatun.train.EpochStats;
+import dev.gatun.train.Trainer;
+import dev.gatun.train.TrainingResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The course's scale-aware random search. Each trial draws {@code lr = 10^U(a,b)}, {@code λ = 10^U(c,d)} (L2) and
+ * {@code β = 1 − 10^U(e,f)} (momentum's β, Adam's β₁, RMSprop's β₂; none for SGD), builds a fresh network with that
+ * λ, and trains it a few epochs on the training set (or a stratified subset of it), measuring the dev set after
+ * every epoch. A coarse phase of N trials over the given ranges is followed by a fine phase of M trials whose
+ * ranges are narrowed around the top-k coarse trials' log10 values ({@link LogRange#around}).
+ *
+ * <p>Determinism: the trial seeds come from the search seed in a fixed order before any trial runs; a trial's draw
+ * depends only on its seed; every trial starts from the same initial weights (the spec's seed) and batch order (the
+ * search seed), so trials differ only in their hyperparameters. With the same BLAS thread count the results are the
+ * same whether trials run one at a time or in parallel, and in whichever order they finish.
+ *
+ * <p>Parallelism: up to P trials at once, each on its own thread with its own arena, model, optimizer and trainer
+ * (the data set is only read). OpenBLAS's thread count is global to the process, so it cannot be given per trial:
+ * the search sets it to {@code max(1, cores / P)} for its duration (or {@link Builder#blasThreads}) so that P
+ * trials together use about the cores there are, and restores the previous count afterwards.
+ */
+public final class RandomSearch {
+    private static final Logger LOG = LoggerFactory.getLogger(RandomSearch.class);
+
+    private final Builder config;
+
+    private RandomSearch(Builder config) {
+        this.config = config;
+    }
+
+    public static Builder builder(ModelSpec spec, DataSet train, DataSet dev) {
+        return new Builder(spec, train, dev);
+    }
+
+    /** Called as each trial finishes, from the thread that ran it (calls are serialised). */
+    public interface Listener {
+        void trialFinished(Trial trial, int done, int total);
+
+        Listener NONE = (trial, done, total) -> { };
+    }
+
+    public SearchResult run() {
+        int previousThreads = Blas.threads();
+        int threads = config.blasThreads > 0 ? config.blasThreads
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / config.parallel);
+        Blas.setThreads(threads);
+        LOG.info("random search: {} coarse + {} fine trials of {} epochs, {} at a time with {} BLAS thread(s) each"
+                + " (OpenBLAS threads are process-wide)", config.coarseTrials, config.fineTrials, config.epochs,
+                config.parallel, threads);
+        DataSet train = config.subset > 0 && config.subset < config.train.size()
+                ? config.train.stratified(config.subset, config.seed) : config.train;
+        SplittableRandom seeds = new SplittableRandom(config.seed);
+        long[] coarseSeeds = seeds.longs(config.coarseTrials).toArray();
+        long[] fineSeeds = seeds.longs(config.fineTrials).toArray();
+        AtomicInteger done = new AtomicInteger();
+        int total = config.coarseTrials + config.fineTrials;
+        ExecutorService pool = config.parallel > 1 ? Executors.newFixedThreadPool(config.parallel, r -> {
+            Thread t = new Thread(r, "gatun-tune");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        try {
+            List<Trial> trials = new ArrayList<>(phase(Trial.Phase.COARSE, config.space, coarseSeeds, train, pool, done,
+                    total));
+            SearchSpace fine = config.space;
+            if (config.fineTrials > 0) {
+                List<Hyperparameters> top = trials.stream().sorted(Trial.BEST_FIRST).filter(Trial::finished)
+                        .limit(config.top).map(Trial::hyperparameters).toList();
+                if (top.isEmpty()) {
+                    LOG.warn("no coarse trial finished an epoch (all exploded?): the fine phase keeps the coarse ranges");
+                }
+                fine = config.space.around(top, config.margin);
+                LOG.info("fine ranges around the best {} coarse trials: lr {}, lambda {}, beta {}", top.size(),
+                        fine.learningRate(), fine.lambda(), fine.hasBeta() ? fine.beta() : "-");
+                trials.addAll(phase(Trial.Phase.FINE, fine, fineSeeds, train, pool, done, total));
+            }
+            return new SearchResult(trials, config.space, fine);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            Blas.setThreads(previousThreads);
+        }
+    }
+
+    private List<Trial> phase(Trial.Phase phase, SearchSpace space, long[] trialSeeds, DataSet train,
+                              ExecutorService pool, AtomicInteger done, int total) {
+        List<Trial> trials = new ArrayList<>(trialSeeds.length);
+        if (pool == null) {
+            for (int i = 0; i < trialSeeds.length; i++) {
+                trials.add(finished(trial(phase, i + 1, trialSeeds[i], space, train), done, total));
+            }
+            return trials;
+        }
+        List<Future<Trial>> futures = new ArrayList<>(trialSeeds.length);
+        for (int i = 0; i < trialSeeds.length; i++) {
+            int index = i + 1;
+            long seed = trialSeeds[i];
+            futures.add(pool.submit(() -> finished(trial(phase, index, seed, space, train), done, total)));
+        }
+        for (Future<Trial> future : futures) {
+            try {
+                trials.add(future.get());
+            } catch (ExecutionException e) {
+                futures.forEach(f -> f.cancel(true));
+                Throwable cause = e.getCause();
+                throw cause instanceof RuntimeException r ? r : new IllegalStateException("a trial failed: " + cause, cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("random search interrupted", e);
+            }
+        }
+        return trials;
+    }
+
+    private Trial finished(Trial trial, AtomicInteger done, int total) {
+        synchronized (this) {
+            config.listener.trialFinished(trial, done.incrementAndGet(), total);
+        }
+        return trial;
+    }
+
+    /** One trial, entirely on the calling thread: its own arena, model, optimizer and trainer. */
+    Trial trial(Trial.Phase phase, int index, long seed, SearchSpace space, DataSet train) {
+        Hyperparameters h = space.sample(seed);
+        ModelSpec spec = config.spec;
+        ModelSpec withL2 = new ModelSpec(spec.inputs(), spec.hidden(), spec.outputs(), spec.loss(), spec.init(),
+                Regularization.l2(h.lambda()), spec.seed());
+        long start = System.nanoTime();
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.build(withL2, DType.F32, arena);
+             Optimizer optimizer = optimizer(h);
+             Trainer trainer = Trainer.builder(model, optimizer, train).dev(config.dev)
+                     .normalization(config.normalization).batchSize(config.batchSize).epochs(config.epochs)
+                     .seed(config.seed).trainEvaluationSize(config.trainEvaluationSize).build()) {
+            TrainingResult result = trainer.run();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            EpochStats last = result.history().isEmpty() ? null : result.history().last();
+            boolean usable = last != null && !result.exploded();
+            String note = result.exploded() ? result.explosion().message() : "";
+            return new Trial(phase, index, seed, h, result.outcome().name(), result.history().size(),
+                    usable ? last.trainLoss() : Double.NaN, usable ? last.trainAccuracy() : Double.NaN,
+                    usable ? last.devLoss() : Double.NaN, usable ? last.devAccuracy() : Double.NaN, seconds, note);
+        }
+    }
+
+    private Optimizer optimizer(Hyperparameters h) {
+        return switch (config.optimizer) {
+            case SGD -> Optimizer.sgd(h.learningRate());
+            case MOMENTUM -> Optimizer.momentum(h.learningRate(), h.beta());
+            case RMSPROP -> Optimizer.rmsprop(h.learningRate(), h.beta(), Optimizer.DEFAULT_EPSILON);
+            case ADAM -> Optimizer.adam(h.learningRate(), h.beta(), Optimizer.DEFAULT_BETA2, Optimizer.DEFAULT_EPSILON);
+        };
+    }
+
+    /** A search's options; every one but the architecture and the data has a default. */
+    public static final class Builder {
+        private final ModelSpec spec;
+        private final DataSet train;
+        private final DataSet dev;
+        private Normalization normalization;
+        private Optimizer.Kind optimizer = Optimizer.Kind.ADAM;
+        private LogRange learningRate = new LogRange(-4, -1);
+        private LogRange lambda = new LogRange(-5, -1);
+        private LogRange beta = new LogRange(-3, -1);
+        private SearchSpace space;
+        private int coarseTrials = 20;
+        private int fineTrials = 10;
+        private int top = 3;
+        private double margin = 0.1;
+        private int epochs = 2;
+        private int batchSize = 128;
+        private int subset;
+        private int trainEvaluationSize = 2000;
+        private int parallel = 1;
+        private int blasThreads;
+        private long seed = 1;
+        private Listener listener = Listener.NONE;
+
+        private Builder(ModelSpec spec, DataSet train, DataSet dev) {
+            if (spec == null || train == null || dev == null) {
+                throw new IllegalArgumentException("a search needs an architecture, a training set and a dev set, got "
+                        + spec + ", " + train + ", " + dev);
+            }
+            this.spec = spec;
+            this.train = train;
+            this.dev = dev;
+        }
+
+        /** Default: scale pixels to [0, 1], as the trainer does. */
+        public Builder normalization(Normalization normalization) {
+            this.normalization = normalization;
+            return this;
+        }
+
+        /** Adam (default), momentum or RMSprop draw a β; SGD does not. */
+        public Builder optimizer(Optimizer.Kind kind) {
+            this.optimizer = kind;
+            return this;
+        }
+
+        /** log10 bounds of the learning rate (default -4, -1). */
+        public Builder learningRateRange(LogRange range) {
+            this.learningRate = range;
+            return this;
+        }
+
+        /** log10 bounds of the L2 λ (default -5, -1). */
+        public Builder lambdaRange(LogRange range) {
+            this.lambda = range;
+            return this;
+        }
+
+        /** log10 bounds of 1 − β (default -3, -1: β from 0.9 to 0.999). */
+        public Builder betaRange(LogRange range) {
+            this.beta = range;
+            return this;
+        }
+
+        /** Coarse and fine trial counts (default 20 and 10); 0 fine trials skips the fine phase. */
+        public Builder trials(int coarse, int fine) {
+            this.coarseTrials = coarse;
+            this.fineTrials = fine;
+            return this;
+        }
+
+        /** The fine phase narrows around the best {@code k} coarse trials (default 3), padded by {@code margin} (0.1). */
+        public Builder fineAround(int k, double margin) {
+            this.top = k;
+            this.margin = margin;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Train each trial on a stratified subset of this many samples (0, the default: all of them). */
+        public Builder subset(int samples) {
+            this.subset = samples;
+            return this;
+        }
+
+        /** Training samples evaluated per epoch for the train accuracy (default 2000; 0 = all). */
+        public Builder trainEvaluationSize(int samples) {
+            this.trainEvaluationSize = samples;
+            return this;
+        }
+
+        /** Trials run at once (default 1). */
+        public Builder parallel(int trials) {
+            this.parallel = trials;
+            return this;
+        }
+
+        /** OpenBLAS threads during the search (default 0: max(1, cores / parallel)). */
+        public Builder blasThreads(int threads) {
+            this.blasThreads = threads;
+            return this;
+        }
+
+        /** Seeds the trial seeds, the subset and the batch order. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public RandomSearch build() {
+            if (coarseTrials < 1 || fineTrials < 0 || top < 1 || epochs < 1 || batchSize < 1 || subset < 0
+                    || trainEvaluationSize < 0 || parallel < 1 || blasThreads < 0) {
+                throw new IllegalArgumentException("random search: trials >= 1, fine trials >= 0, top >= 1, epochs >= 1,"
+                        + " batch >= 1, subset >= 0, parallel >= 1 and BLAS threads >= 0; got trials " + coarseTrials
+                        + ", fine " + fineTrials + ", top " + top + ", epochs " + epochs + ", batch " + batchSize
+                        + ", subset " + subset + ", parallel " + parallel + ", threads " + blasThreads);
+            }
+            if (!(margin >= 0) || Double.isInfinite(margin)) {
+                throw new IllegalArgumentException("fine-range margin must be finite and >= 0, got " + margin);
+            }
+            if (optimizer == null || learningRate == null || lambda == null || listener == null) {
+                throw new IllegalArgumentException("optimizer, ranges and listener must not be null");
+            }
+            space = new SearchSpace(learningRate, lambda, optimizer == Optimizer.Kind.SGD ? null : beta);
+            if (normalization == null) {
+                normalization = Normalization.scaleToUnit(train.features());
+            }
+            if (!spec.loss().classification()) {
+                throw new IllegalArgumentException("the search ranks trials by dev accuracy; the spec's loss "
+                        + spec.loss() + " has none");
+            }
+            for (DataSet data : List.of(train, dev)) {
+                if (data.features() != spec.inputs() || data.classes() != Math.max(2, spec.outputs())) {
+                    throw new IllegalArgumentException(data.name() + " has " + data.features() + " features and "
+                            + data.classes() + " classes but the network takes " + spec.inputs() + " inputs and has "
+                            + spec.outputs() + " outputs");
+                }
+            }
+            return new RandomSearch(this);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.nn.Loss;
+import dev.gatun.train.LearnableData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class EvalCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path data;
+
+    @BeforeAll
+    static void trainAModel() throws IOException {
+        model = TrainedClassifier.write(dir);
+        data = dir.resolve("data");
+    }
+
+    private static CommandRun eval(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "eval";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return CommandRun.gatun(all);
+    }
+
+    private static String lastLine(String out) {
+        return out.strip().lines().reduce((a, b) -> b).orElseThrow();
+    }
+
+    private static double number(Object o) {
+        return ((Number) o).doubleValue();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void accuracyMatchesAnIndependentCountAndTheJsonAddsUp() throws IOException {
+        Path plots = dir.resolve("plots");
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--json",
+                "--plots", plots.toString());
+        assertEquals(0, run.exit(), run.err());
+        Map<String, Object> json = MiniJson.object(lastLine(run.out()));
+        try (MnistDirectory mnist = LearnableData.load(data)) {
+            DataSet test = mnist.test();
+            int[] predicted = TrainedClassifier.classify(model, test);
+            int correct = 0;
+            long[][] expected = new long[LearnableData.CLASSES][LearnableData.CLASSES];
+            for (int i = 0; i < test.size(); i++) {
+                correct += predicted[i] == test.label(i) ? 1 : 0;
+                expected[test.label(i)][predicted[i]]++;
+            }
+            assertTrue(correct > 0.8 * test.size(), "the model learned the task: " + correct + "/" + test.size());
+            assertEquals((double) correct / test.size(), number(json.get("accuracy")), 1e-12, run.out());
+            assertEquals(test.size(), number(json.get("count")));
+            assertTrue(number(json.get("loss")) > 0 && number(json.get("loss")) < 1.5, run.out());
+            List<List<Object>> confusion = (List<List<Object>>) json.get("confusion");
+            List<Map<String, Object>> perClass = (List<Map<String, Object>>) json.get("per_class");
+            assertEquals(LearnableData.CLASSES, confusion.size());
+            assertEquals(LearnableData.CLASSES, perClass.size());
+            int[] supports = test.classCounts();
+            for (int k = 0; k < LearnableData.CLASSES; k++) {
+                long rowSum = 0;
+                long colSum = 0;
+                for (int p = 0; p < LearnableData.CLASSES; p++) {
+                    assertEquals(expected[k][p], (long) number(confusion.get(k).get(p)), "cell " + k + "," + p);
+                    rowSum += (long) number(confusion.get(k).get(p));
+                    colSum += (long) number(confusion.get(p).get(k));
+                }
+                Map<String, Object> c = perClass.get(k);
+                assertEquals(k, number(c.get("class")));
+                assertEquals(supports[k], rowSum, "row " + k + " sums to the class's support");
+                assertEquals(supports[k], number(c.get("support")));
+                double diagonal = expected[k][k];
+                double precision = diagonal / colSum;
+                double recall = diagonal / supports[k];
+                assertEquals(precision, number(c.get("precision")), 1e-12);
+                assertEquals(recall, number(c.get("recall")), 1e-12);
+                assertEquals(2 * precision * recall / (precision + recall), number(c.get("f1")), 1e-12);
+            }
+        }
+        assertTrue(run.out().contains("confusion matrix (rows: actual, columns: predicted)"), run.out());
+        assertTrue(run.out().contains("precision"), run.out());
+        byte[] png = Files.readAllBytes(plots.resolve("confusion-matrix.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals("PNG", new String(png, 1, 3));
+    }
+
+    @Test
+    void theTrainSplitCountsTheTrainingImages() {
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--split", "train", "--json");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(TrainedClassifier.TRAIN, number(MiniJson.object(lastLine(run.out())).get("count")));
+        assertTrue(run.out().contains("train split"), run.out());
+    }
+
+    @Test
+    void theConfusionTableHasOneAlignedRowPerClass() {
+        String table = EvalCommand.confusionTable(new long[][] {{5, 0, 12}, {1, 100, 0}, {0, 3, 7}},
+                ClassNames.indices(3));
+        assertEquals(List.of("    0   1   2", "0   5   0  12", "1   1 100   0", "2   0   3   7"), table.lines().toList());
+        String named = EvalCommand.confusionTable(new long[10][10], ClassNames.FASHION_MNIST);
+        assertTrue(named.lines().anyMatch(l -> l.startsWith("9 Ankle boot")), named);
+    }
+
+    @Test
+    void fashionNamesOnlyForTenClassesFromTheDefaultDirectory() {
+        assertEquals("T-shirt/top", ClassNames.of(null, 10).get(0));
+        assertEquals("Ankle boot", ClassNames.of(DataDirectory.DEFAULT, 10).get(9));
+        assertEquals("9", ClassNames.of(dir, 10).get(9));
+        assertEquals(List.of("0", "1", "2", "3"), ClassNames.of(null, 4));
+    }
+
+    @Test
+    void mismatchesAndMissingFilesAreOneLineErrors() throws IOException {
+        Path wide = TrainedClassifier.untrained(dir.resolve("wide.gatun"), 20, 4, Loss.SOFTMAX_CROSS_ENTROPY);
+        CommandRun.assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+                "takes 20 inputs", "64 features", "(8, 8)");
+        Path three = TrainedClassifier.untrained(dir.resolve("three.gatun"), 64, 3, Loss.SOFTMAX_CROSS_ENTROPY);
+        CommandRun.assertOneLineError(eval("--model", three.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+                "predicts 3 classes", "= 3");
+        Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 2, Loss.MSE);
+        CommandRun.assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
+                "needs a classifier", "MSE");
+        CommandRun.assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
+                Main.EXIT_ERROR, "nope.gatun", "does not exist");
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),
+                Main.EXIT_ERROR, "nodata", "does not exist");
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
+                Main.EXIT_USAGE, "--split must be test or train");
+    }
+}

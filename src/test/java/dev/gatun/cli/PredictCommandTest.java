@@ -1,0 +1,198 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.IdxCache;
+import dev.gatun.data.IdxTestFiles;
+import dev.gatun.data.IdxType;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.nn.Loss;
+import dev.gatun.train.LearnableData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PredictCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path images;
+    static int[] expected;
+    static List<float[]> rows = new ArrayList<>();
+
+    @BeforeAll
+    static void trainAModel() throws IOException {
+        System.setProperty(IdxCache.PROPERTY, dir.resolve("cache").toString());
+        model = TrainedClassifier.write(dir);
+        images = dir.resolve("data").resolve("t10k-images-idx3-ubyte");
+        try (MnistDirectory mnist = LearnableData.load(dir.resolve("data"))) {
+            DataSet test = mnist.test();
+            expected = TrainedClassifier.classify(model, test);
+            for (int i = 0; i < test.size(); i++) {
+                rows.add(TrainedClassifier.pixels(test, i));
+            }
+        }
+    }
+
+    @AfterAll
+    static void restoreCache() {
+        System.clearProperty(IdxCache.PROPERTY);
+    }
+
+    private static CommandRun predict(Path input, String... more) {
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--input", input.toString()));
+        args.addAll(List.of(more));
+        return CommandRun.gatun(args.toArray(String[]::new));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertJsonClasses(CommandRun run) {
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(1, run.out().strip().lines().count(), "--json prints one object");
+        List<Map<String, Object>> predictions = (List<Map<String, Object>>) MiniJson.object(run.out().strip()).get("predictions");
+        assertEquals(expected.length, predictions.size());
+        for (int i = 0; i < expected.length; i++) {
+            Map<String, Object> p = predictions.get(i);
+            assertEquals(i, ((Number) p.get("row")).intValue());
+            assertEquals(expected[i], ((Number) p.get("class")).intValue(), "row " + i);
+            List<Object> probabilities = (List<Object>) p.get("probabilities");
+            assertEquals(LearnableData.CLASSES, probabilities.size());
+            double sum = 0;
+            double max = 0;
+            for (Object q : probabilities) {
+                sum += ((Number) q).doubleValue();
+                max = Math.max(max, ((Number) q).doubleValue());
+            }
+            assertEquals(1, sum, 1e-5, "row " + i);
+            assertEquals(max, ((Number) p.get("probability")).doubleValue(), 0, "row " + i);
+        }
+    }
+
+    @Test
+    void idxImagesPlainAndGzippedGiveThePredictorsClasses() throws IOException {
+        assertJsonClasses(predict(images, "--json"));
+        Path gz = dir.resolve("images.idx3.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(images, out);
+        }
+        assertJsonClasses(predict(gz, "--json"));
+    }
+
+    @Test
+    void csvRowsWithAHeaderGiveThePredictorsClasses() throws IOException {
+        Path csv = writeCsv("images.csv", rows.size());
+        assertJsonClasses(predict(csv, "--json"));
+        CommandRun text = predict(csv, "--top", "2");
+        assertEquals(0, text.exit(), text.err());
+        List<String> lines = text.out().lines().toList();
+        assertEquals(expected.length + 1, lines.size(), "a header line, then one line per row");
+        for (int i = 0; i < expected.length; i++) {
+            String[] cells = lines.get(i + 1).split("\t");
+            assertEquals(Integer.toString(i), cells[0]);
+            assertEquals(Integer.toString(expected[i]), cells[1], "row " + i);
+            String[] top = cells[3].split(" ");
+            assertEquals(2, top.length, lines.get(i + 1));
+            assertTrue(top[0].startsWith(expected[i] + ":" + cells[2]), lines.get(i + 1));
+            assertTrue(Double.parseDouble(top[0].split(":")[1]) >= Double.parseDouble(top[1].split(":")[1]), lines.get(i + 1));
+        }
+    }
+
+    @Test
+    void aSingleImageOfAnyRankIsOneSample() throws IOException {
+        double[] values = new double[LearnableData.FEATURES];
+        for (int j = 0; j < values.length; j++) {
+            values[j] = rows.get(7)[j];
+        }
+        for (int[] shape : List.of(new int[] {8, 8}, new int[] {64}, new int[] {1, 1, 8, 8})) {
+            Path file = IdxTestFiles.write(dir.resolve("one" + shape.length + ".idx"), IdxType.FLOAT, shape, values);
+            CommandRun run = predict(file, "--json");
+            assertEquals(0, run.exit(), run.err());
+            Map<String, Object> json = MiniJson.object(run.out().strip());
+            List<?> predictions = (List<?>) json.get("predictions");
+            assertEquals(1, predictions.size());
+            assertEquals(expected[7], ((Number) ((Map<?, ?>) predictions.getFirst()).get("class")).intValue());
+        }
+    }
+
+    private static Path writeCsv(String name, int n) throws IOException {
+        StringBuilder csv = new StringBuilder();
+        StringJoiner header = new StringJoiner(",");
+        for (int j = 0; j < LearnableData.FEATURES; j++) {
+            header.add("pixel" + j);
+        }
+        csv.append(header).append('\n');
+        for (int i = 0; i < n; i++) {
+            StringJoiner line = new StringJoiner(", ");
+            for (float v : rows.get(i)) {
+                // Mix the spellings a CSV may use: integers, decimals and exponents of the same values.
+                line.add(switch ((i + (int) v) % 3) {
+                    case 0 -> Integer.toString((int) v);
+                    case 1 -> v + "";
+                    default -> (v / 100) + "e2";
+                });
+            }
+            csv.append(line).append(i % 50 == 0 ? "\r\n" : "\n");
+        }
+        return Files.writeString(dir.resolve(name), csv);
+    }
+
+    private static Path file(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private static String row(String... cells) {
+        StringJoiner line = new StringJoiner(",");
+        for (int j = 0; j < LearnableData.FEATURES; j++) {
+            line.add(j < cells.length ? cells[j] : "1");
+        }
+        return line.toString();
+    }
+
+    @Test
+    void badCsvInputNamesTheLineTheColumnAndTheProblem() throws IOException {
+        String good = row();
+        int err = Main.EXIT_ERROR;
+        CommandRun.assertOneLineError(predict(file("short.csv", good + "\n" + good + "\n1,2,3\n")), err,
+                "short.csv line 3", "3 columns", "64 inputs");
+        CommandRun.assertOneLineError(predict(file("label.csv", "h\n" + good + ",9\n")), err,
+                "line 2", "65 columns", "64 inputs", "label column");
+        CommandRun.assertOneLineError(predict(file("word.csv", good + "\n" + row("1", "2", "abc") + "\n")), err,
+                "line 2 column 3", "'abc' is not a number");
+        CommandRun.assertOneLineError(predict(file("blank.csv", row("1", "") + "\n")), err, "line 1 column 2", "empty cell");
+        CommandRun.assertOneLineError(predict(file("nan.csv", good + "\n\n" + row("NaN") + "\n")), err,
+                "line 3 column 1", "NaN is not a finite number");
+        CommandRun.assertOneLineError(predict(file("inf.csv", row("1", "1e50") + "\n")), err, "line 1 column 2", "not a finite number");
+        CommandRun.assertOneLineError(predict(file("empty.csv", "")), err, "empty.csv", "empty");
+        CommandRun.assertOneLineError(predict(file("blanks.csv", "\n  \n")), err, "blanks.csv", "no rows");
+        CommandRun.assertOneLineError(predict(file("header.csv", "a,b,c\n")), err, "header.csv", "only a header line");
+        CommandRun.assertOneLineError(predict(dir.resolve("missing.csv")), err, "missing.csv", "does not exist");
+        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "0"), Main.EXIT_USAGE, "--top must be >= 1");
+        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "5"), err, "--top 5", "4 classes");
+    }
+
+    @Test
+    void badIdxInputAndWrongModelsAreOneLineErrors() throws IOException {
+        int err = Main.EXIT_ERROR;
+        Path odd = IdxTestFiles.write(dir.resolve("odd.idx"), IdxType.UNSIGNED_BYTE, new int[] {2, 9, 9}, new double[162]);
+        CommandRun.assertOneLineError(predict(odd), err, "odd.idx", "(2, 9, 9)", "64 inputs");
+        double[] values = new double[3 * 64];
+        values[64 + 5] = Double.NaN;
+        Path nan = IdxTestFiles.write(dir.resolve("nan.idx"), IdxType.FLOAT, new int[] {3, 64}, values);
+        CommandRun.assertOneLineError(predict(nan), err, "nan.idx", "sample 1 element 5 is NaN");
+        Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 1, Loss.MSE);
+        CommandRun.assertOneLineError(CommandRun.gatun("predict", "--model", mse.toString(), "--input", images.toString()), err,
+                "needs a classifier");
+    }
+}

@@ -1,0 +1,128 @@
+package dev.gatun.cli;
+
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.Parameter;
+import dev.gatun.serve.Predictor;
+import dev.gatun.train.LearnableData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path data() throws IOException {
+        return LearnableData.write(dir.resolve("data"), 700, 300, 12, false);
+    }
+
+    private static String[] train(Path data, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--layers", "64,16,4",
+                "--lr", "1e-2", "--batch", "32", "--dev", "100", "--seed", "3"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void trains_reports_test_accuracy_and_writes_a_model_checkpoint_and_plots() throws IOException {
+        Path data = data();
+        Path model = dir.resolve("m.gatun");
+        Path plots = dir.resolve("plots");
+        CommandRun run = gatun(train(data, "--epochs", "3", "--out", model.toString(), "--plots", plots.toString(), "--json"));
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("epoch 3: train loss"), run.out());
+        assertTrue(run.out().contains("dev error") && run.out().contains("dominates"), run.out());
+        assertEquals(3, run.number("epochs"));
+        assertTrue(run.number("samples_per_second") > 0);
+        assertTrue(run.lastLine().contains("\"config\":{\"layers\":\"64,16,4\""), run.lastLine());
+        assertTrue(Files.exists(Path.of(model + ".checkpoint")));
+        for (String png : List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png")) {
+            assertTrue(Files.size(plots.resolve(png)) > 1000, png);
+        }
+        // The reported test accuracy, recounted independently from the written model file.
+        int correct = 0;
+        try (MnistDirectory d = LearnableData.load(data); Predictor predictor = Predictor.load(model)) {
+            float[] pixels = new float[LearnableData.FEATURES];
+            for (int i = 0; i < d.test().size(); i++) {
+                var row = d.test().pixels(i);
+                for (int k = 0; k < pixels.length; k++) {
+                    pixels[k] = Byte.toUnsignedInt(row.get(ValueLayout.JAVA_BYTE, k));
+                }
+                correct += predictor.classify(pixels) == d.test().label(i) ? 1 : 0;
+            }
+            assertEquals((double) correct / d.test().size(), run.number("test_accuracy"), 1e-12);
+        }
+        assertTrue(run.number("test_accuracy") > 0.9, run.lastLine());
+    }
+
+    @Test
+    void a_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one() throws IOException {
+        Path data = data();
+        Path straight = dir.resolve("straight.gatun");
+        Path resumed = dir.resolve("resumed.gatun");
+        Path checkpoint = dir.resolve("run.checkpoint");
+        String[] options = {"--dropout", "0.9", "--batchnorm", "--l2", "0.01", "--early-stop", "5",
+                "--decay", "exponential:0.9", "--decay-per", "step"};
+        CommandRun full = gatun(train(data, concat(options, "--epochs", "4", "--out", straight.toString(), "--json")));
+        assertEquals(0, full.exit(), full.out() + full.err());
+        CommandRun first = gatun(train(data, concat(options, "--epochs", "2", "--checkpoint", checkpoint.toString())));
+        assertEquals(0, first.exit(), first.out() + first.err());
+        CommandRun rest = gatun("train", "--data", data.toString(), "--resume", checkpoint.toString(), "--epochs", "4",
+                "--out", resumed.toString(), "--json");
+        assertEquals(0, rest.exit(), rest.out() + rest.err());
+        assertTrue(rest.out().contains("resuming " + checkpoint + " after epoch 2 of 4"), rest.out());
+        assertEquals(full.number("test_accuracy"), rest.number("test_accuracy"), 0.0);
+        assertEquals(full.number("dev_loss"), rest.number("dev_loss"), 0.0);
+        try (Arena arena = Arena.ofConfined()) {
+            List<Parameter> a = ModelIo.load(straight, arena).model().parameters();
+            List<Parameter> b = ModelIo.load(resumed, arena).model().parameters();
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(a.get(i).value().toFloatArray(), b.get(i).value().toFloatArray(), 0f, a.get(i).name());
+            }
+        }
+    }
+
+    @Test
+    void bad_arguments_give_one_line_naming_the_problem() throws IOException {
+        Path data = data();
+        CommandRun wrongInputs = gatun("train", "--data", data.toString(), "--layers", "784,10", "--epochs", "1");
+        assertEquals(1, wrongInputs.exit());
+        assertTrue(wrongInputs.err().contains("784 inputs") && wrongInputs.err().contains("64 pixels"), wrongInputs.err());
+        CommandRun badDecay = gatun(train(data, "--decay", "exponential"));
+        assertEquals(1, badDecay.exit());
+        assertTrue(badDecay.err().contains("--decay 'exponential' is malformed"), badDecay.err());
+        CommandRun badActivation = gatun(train(data, "--activation", "swish"));
+        assertTrue(badActivation.err().contains("--activation 'swish' is not one of"), badActivation.err());
+        CommandRun missing = gatun("train", "--data", dir.resolve("nowhere").toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        Path model = dir.resolve("m.gatun");
+        assertEquals(0, gatun(train(data, "--epochs", "1", "--out", model.toString())).exit());
+        CommandRun notCheckpoint = gatun("train", "--data", data.toString(), "--resume", model.toString());
+        assertEquals(1, notCheckpoint.exit());
+        assertTrue(notCheckpoint.err().contains("is not a training checkpoint"), notCheckpoint.err());
+        CommandRun exploding = gatun(train(data, "--optimizer", "sgd", "--lr", "1000", "--epochs", "2", "--json"));
+        assertEquals(1, exploding.exit(), exploding.out());
+        assertTrue(exploding.out().contains("training diverged at step"), exploding.out());
+        assertTrue(exploding.lastLine().contains("\"outcome\":\"exploded\""), exploding.lastLine());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

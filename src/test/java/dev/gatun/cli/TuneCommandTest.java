@@ -1,0 +1,70 @@
+package dev.gatun.cli;
+
+import dev.gatun.train.LearnableData;
+import dev.gatun.tune.TrialsCsv;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TuneCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writes_the_sorted_table_the_csv_and_the_plot() throws IOException {
+        Path data = LearnableData.write(dir.resolve("data"), 500, 10, 3, false);
+        Path out = dir.resolve("out");
+        CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,16,4", "--trials", "5",
+                "--fine-trials", "3", "--epochs", "1", "--batch", "32", "--dev", "100", "--parallel", "2",
+                "--seed", "4", "--out", out.toString(), "--json");
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().contains("trial 8/8 "), run.out());
+        assertTrue(run.out().contains("fine ranges (log10):"), run.out());
+
+        List<String> csv = Files.readAllLines(out.resolve("tune.csv"));
+        assertEquals(TrialsCsv.HEADER, csv.getFirst());
+        assertEquals(1 + 8, csv.size(), csv.toString());
+        double previous = Double.POSITIVE_INFINITY;
+        for (String row : csv.subList(1, csv.size())) {
+            String[] cells = row.split(",", -1);
+            assertEquals(14, cells.length, row);
+            double lr = Double.parseDouble(cells[4]);
+            assertTrue(lr >= 1e-4 && lr <= 1e-1, "default --lr-range -4,-1: " + row);
+            double devAccuracy = cells[12].isEmpty() ? Double.NEGATIVE_INFINITY : Double.parseDouble(cells[12]);
+            assertTrue(devAccuracy <= previous, "sorted by dev accuracy: " + csv);
+            previous = devAccuracy;
+        }
+
+        BufferedImage plot = ImageIO.read(out.resolve("tune.png").toFile());
+        assertNotNull(plot);
+        assertTrue(plot.getWidth() > 100 && plot.getHeight() > 100);
+
+        String json = run.json();
+        assertEquals(9, json.split("\"dev_accuracy\":").length - 1, "8 trials and the best: " + json);
+        assertTrue(json.contains("\"best\":{\"phase\":"), json);
+        assertEquals(Double.parseDouble(csv.get(1).split(",")[12]), CommandRun.number(json.substring(json.indexOf("\"best\":")),
+                "dev_accuracy"), 0.0, "the best is the first CSV row");
+    }
+
+    @Test
+    void bad_ranges_and_optimizers_are_one_line_and_exit_1() throws IOException {
+        Path data = LearnableData.write(dir.resolve("data"), 100, 10, 3, false);
+        CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--lr-range", "-1,-4");
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.err().startsWith("gatun: --lr-range must be two log10 bounds"), run.err());
+        run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--optimizer", "lbfgs");
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.err().contains("--optimizer must be one of adam, momentum, rmsprop, sgd"), run.err());
+    }
+}

@@ -1,0 +1,43 @@
+package dev.gatun.train;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.FashionMnist;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Normalization;
+import dev.gatun.kernels.Activation;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.optim.Optimizer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 5's acceptance run on the real data: 784-256-128-10, ReLU, He, Adam 1e-3, batch 128, >= 88% within 10 epochs. */
+class FashionMnistTrainingTest {
+    @Test
+    void the_course_network_reaches_88_percent_test_accuracy_within_10_epochs() throws IOException {
+        try (MnistDirectory data = FashionMnist.load();
+             Arena arena = Arena.ofConfined();
+             Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                     .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(42).build(arena);
+             Optimizer adam = Optimizer.adam(1e-3)) {
+            DataSet.Split split = data.train().split(5000, 42);
+            Normalization unit = Normalization.scaleToUnit(784);
+            try (Trainer trainer = Trainer.builder(model, adam, split.train()).dev(split.dev()).normalization(unit)
+                    .batchSize(128).epochs(10).seed(42).build();
+                 Evaluator test = new Evaluator(data.test(), unit, 1000)) {
+                var result = trainer.run();
+                assertEquals(TrainingResult.Outcome.COMPLETED, result.outcome());
+                double accuracy = test.evaluate(model).accuracy();
+                assertTrue(accuracy >= 0.88, "test accuracy after 10 epochs " + accuracy + "; history " + result.history().epochs());
+                assertTrue(result.history().last().trainAccuracy() > result.history().last().devAccuracy() - 0.01,
+                        result.history().epochs().toString());
+            }
+        }
+    }
+}
