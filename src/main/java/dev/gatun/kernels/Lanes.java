@@ -7,44 +7,74 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Sums of a vector's lanes in one fixed order, whatever the JIT does. {@code reduceLanes(ADD)} is allowed to add
- * floating-point lanes in any order, and does: the interpreter's fallback adds them left to right, C2's intrinsic
- * as a tree, so the same kernel gives results a rounding apart before and after compilation, and a seeded training
- * run is no longer bitwise reproducible (it depends on when the JIT got there). Here the halves are folded onto
- * each other with lanewise adds, which round identically in every execution mode.
+ * floating-point lanes in any order, and does: the interpreter's fallback and C2's intrinsic round differently, so
+ * the same kernel gives results a rounding apart before and after compilation, and a seeded training run is no
+ * longer bitwise reproducible (measured: TrainerTest's determinism test fails with reduceLanes). Here the halves are
+ * folded onto each other with lanewise adds, which round identically in every execution mode. Each fold's shuffle
+ * is its own constant field (not an array element) so that C2 sees a constant and keeps the vectors in registers.
  */
 final class Lanes {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorShuffle<Float>[] FLOAT_FOLDS = folds(FLOATS);
-    private static final VectorShuffle<Double>[] DOUBLE_FOLDS = folds(DOUBLES);
+    private static final int FLOAT_LANES = FLOATS.length();
+    private static final int DOUBLE_LANES = DOUBLES.length();
+    private static final VectorShuffle<Float> F8 = fold(FLOATS, 8);
+    private static final VectorShuffle<Float> F4 = fold(FLOATS, 4);
+    private static final VectorShuffle<Float> F2 = fold(FLOATS, 2);
+    private static final VectorShuffle<Float> F1 = fold(FLOATS, 1);
+    private static final VectorShuffle<Double> D4 = fold(DOUBLES, 4);
+    private static final VectorShuffle<Double> D2 = fold(DOUBLES, 2);
+    private static final VectorShuffle<Double> D1 = fold(DOUBLES, 1);
 
     private Lanes() {}
 
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> fold : FLOAT_FOLDS) {
-            v = v.add(v.rearrange(fold));
+        if (FLOAT_LANES == 8) {
+            // Halves by reinterpretation (no shuffle), then the four lanes left to right.
+            FloatVector half = (FloatVector) v.reinterpretShape(FloatVector.SPECIES_128, 0)
+                    .add(v.reinterpretShape(FloatVector.SPECIES_128, 1));
+            return ((half.lane(0) + half.lane(1)) + half.lane(2)) + half.lane(3);
+        }
+        if (FLOAT_LANES > 16) {
+            throw new UnsupportedOperationException(FLOAT_LANES + " float lanes: Lanes folds at most 16");
+        }
+        if (FLOAT_LANES > 8) {
+            v = v.add(v.rearrange(F8));
+        }
+        if (FLOAT_LANES > 4) {
+            v = v.add(v.rearrange(F4));
+        }
+        if (FLOAT_LANES > 2) {
+            v = v.add(v.rearrange(F2));
+        }
+        if (FLOAT_LANES > 1) {
+            v = v.add(v.rearrange(F1));
         }
         return v.lane(0);
     }
 
     static double sum(DoubleVector v) {
-        for (VectorShuffle<Double> fold : DOUBLE_FOLDS) {
-            v = v.add(v.rearrange(fold));
+        if (DOUBLE_LANES == 4) {
+            return ((v.lane(0) + v.lane(1)) + v.lane(2)) + v.lane(3);
+        }
+        if (DOUBLE_LANES > 8) {
+            throw new UnsupportedOperationException(DOUBLE_LANES + " double lanes: Lanes folds at most 8");
+        }
+        if (DOUBLE_LANES > 4) {
+            v = v.add(v.rearrange(D4));
+        }
+        if (DOUBLE_LANES > 2) {
+            v = v.add(v.rearrange(D2));
+        }
+        if (DOUBLE_LANES > 1) {
+            v = v.add(v.rearrange(D1));
         }
         return v.lane(0);
     }
 
-    /** Shuffles bringing lane i + half onto lane i, for half = length/2, length/4, ..., 1. */
-    @SuppressWarnings("unchecked")
-    private static <E> VectorShuffle<E>[] folds(VectorSpecies<E> species) {
+    /** Brings lane i + half onto lane i (wrapping), or null when the species has no more than {@code half} lanes. */
+    private static <E> VectorShuffle<E> fold(VectorSpecies<E> species, int half) {
         int n = species.length();
-        int count = Integer.numberOfTrailingZeros(n);
-        VectorShuffle<E>[] folds = new VectorShuffle[count];
-        int half = n / 2;
-        for (int f = 0; f < count; f++, half /= 2) {
-            int h = half;
-            folds[f] = VectorShuffle.fromOp(species, i -> (i + h) % n);
-        }
-        return folds;
+        return n > half ? VectorShuffle.fromOp(species, i -> (i + half) % n) : null;
     }
 }

@@ -107,7 +107,10 @@ public final class LossKernels {
                 FloatVector r = one.div(e.add(1f));
                 r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);
             }
-            return Lanes.sum(total);
+            // reduceLanes, not Lanes.sum: only the reported loss depends on this order (dZ does not), LOG1P is
+            // SVML-backed once compiled anyway, and the fixed-order fold pushed this method past C2's inlining
+            // budget (64 B boxed per call, ModelTest).
+            return total.reduceLanes(VectorOperators.ADD);
         }
 
         static double squaredError(MemorySegment yhat, MemorySegment y, MemorySegment dz, long n) {
@@ -118,7 +121,7 @@ public final class LossKernels {
                 d.intoMemorySegment(dz, off, O);
                 total = d.fma(d, total);
             }
-            return 0.5 * Lanes.sum(total);
+            return 0.5 * total.reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -145,7 +148,7 @@ public final class LossKernels {
                 DoubleVector r = one.div(e.add(1.0));
                 r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0.0)).sub(vy).intoMemorySegment(dz, off, O);
             }
-            return Lanes.sum(total);
+            return total.reduceLanes(VectorOperators.ADD);
         }
 
         static double squaredError(MemorySegment yhat, MemorySegment y, MemorySegment dz, long n) {
@@ -156,7 +159,7 @@ public final class LossKernels {
                 d.intoMemorySegment(dz, off, O);
                 total = d.fma(d, total);
             }
-            return 0.5 * Lanes.sum(total);
+            return 0.5 * total.reduceLanes(VectorOperators.ADD);
         }
     }
 }
