@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 @State(Scope.Thread)
 public class TrainStepBench {
-    @Param({"128", "1024"})
+    @Param({"32", "128", "1024"})
     public int batch;
 
     private Arena arena;

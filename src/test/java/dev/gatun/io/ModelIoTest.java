@@ -316,13 +316,14 @@ class ModelIoTest {
      */
     @Test
     void fuzzedFilesOnlyEverFailWithModelFormatException() throws IOException {
+        final int TRIALS = 10_000; // issue 6: >= 10,000 corrupted model files
         try (Arena arena = Arena.ofConfined()) {
             Path valid = validFile(arena, "valid");
             byte[] original = Files.readAllBytes(valid);
             SplittableRandom random = new SplittableRandom(2024);
             Path target = dir.resolve("fuzz.gatun");
             int loadedAnyway = 0;
-            for (int trial = 0; trial < 2000; trial++) {
+            for (int trial = 0; trial < TRIALS; trial++) {
                 byte[] bytes = original.clone();
                 int flips = 1 + random.nextInt(4);
                 for (int f = 0; f < flips; f++) {
@@ -343,7 +344,7 @@ class ModelIoTest {
                     assertTrue(expected.getMessage().startsWith(target.toString()), expected.getMessage());
                 }
             }
-            assertTrue(loadedAnyway < 2000, "most mutations must be caught");
+            assertTrue(loadedAnyway < TRIALS / 2, "most mutations must be caught: " + loadedAnyway + " of " + TRIALS + " loaded");
         }
     }
 

@@ -40,4 +40,22 @@ class FashionMnistTrainingTest {
             }
         }
     }
+
+    @Test
+    void adam_at_learning_rate_10_is_stopped_within_the_first_epoch_with_a_report() throws IOException {
+        try (MnistDirectory data = FashionMnist.load();
+             Arena arena = Arena.ofConfined();
+             Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                     .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(42).build(arena);
+             Optimizer adam = Optimizer.adam(10);
+             Trainer trainer = Trainer.builder(model, adam, data.train()).batchSize(128).epochs(10).seed(42).build()) {
+            TrainingResult result = trainer.run();
+            assertEquals(TrainingResult.Outcome.EXPLODED, result.outcome());
+            Explosion e = result.explosion();
+            assertEquals(1, e.epoch(), e.message());
+            assertEquals(10, e.learningRate());
+            assertTrue(e.message().contains("step " + e.step()) && !e.reason().isBlank(), e.message());
+            assertTrue(result.history().isEmpty(), "stopped inside epoch 1");
+        }
+    }
 }
