@@ -30,6 +30,10 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Request threads sharing the predictor (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--blas-threads", description = "OpenBLAS threads for batch calls (default: cores / --threads, at least 1, "
+            + "so request threads times BLAS threads never oversubscribe the cores).")
+    Integer blasThreads;
+
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
     double seconds;
 
@@ -45,6 +49,11 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch and --threads must be >= 1, --seconds > 0 and --warmup >= 0; got batch "
                     + batch + ", threads " + threads + ", seconds " + seconds + ", warmup " + warmup);
         }
+        int blas = blasThreads != null ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
+        if (blas < 1) {
+            throw new IllegalArgumentException("--blas-threads must be >= 1, got " + blas);
+        }
+        Blas.setThreads(blas);
         try (Predictor predictor = Predictor.load(model)) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];
             Thread[] workers = new Thread[threads];
