@@ -13,8 +13,10 @@ GATUN_TRAIN = ["{gatun}", "train", "--data", "{data}", "--layers", LAYERS, "--ac
                "--optimizer", "adam", "--lr", "1e-3", "--batch", "{batch}", "--epochs", "{epochs}",
                "--threads", "{threads}", "--dev", "0", "--json"]
 GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves the model the inference runs load
+# T request threads with one OpenBLAS thread each: T cores in all, as the peers' T BLAS threads (gatun benchmark's
+# own default, cores / T, would give a single request thread every core).
 GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "{threads}",
-                   "--seconds", "{seconds}", "--json"]
+                   "--blas-threads", "1", "--seconds", "{seconds}", "--json"]
 GATUN_FIELDS = {"samples_per_second": "samples_per_second", "test_accuracy": "test_accuracy",
                 "p50_us": "p50_us", "p99_us": "p99_us", "throughput_per_second": "throughput_per_second"}
 
