@@ -15,6 +15,7 @@ import dev.gatun.train.Trainer;
 import dev.gatun.train.TrainingListener;
 import dev.gatun.train.TrainingResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -39,14 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist).")
     Path data;
 
-    @Option(names = "--layers", defaultValue = "784,256,128,10", description = "Layer sizes, input first, classes last (default ${DEFAULT-VALUE}).")
-    String layers;
-
-    @Option(names = "--activation", defaultValue = "relu", description = "Hidden activation, or one per hidden layer: relu, leaky-relu, tanh, sigmoid, identity (default ${DEFAULT-VALUE}).")
-    String activation;
-
-    @Option(names = "--init", defaultValue = "he", description = "zeros, random-small, he, xavier, glorot (default ${DEFAULT-VALUE}).")
-    String init;
+    @Mixin
+    NetworkOptions network;
 
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum, rmsprop, adam (default ${DEFAULT-VALUE}).")
     String optimizer;
@@ -181,8 +176,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainConfig configFromOptions() {
-        return new TrainConfig(TrainConfig.parseInts("--layers", layers), TrainConfig.parseActivations(activation),
-                TrainConfig.parseEnum(dev.gatun.nn.Init.class, "--init", init),
+        return new TrainConfig(network.widths(), network.activations(), network.weightInit(),
                 TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
                 parseDecayPer(), batch, l2, l1, TrainConfig.parseDoubles("--dropout", dropout), batchNorm,
                 TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize), dev, earlyStop, seed, augment);
@@ -197,14 +191,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void checkData(TrainConfig config, DataSet train) {
-        if (train.features() != config.inputs()) {
-            throw new IllegalArgumentException("--layers starts with " + config.inputs() + " inputs but the images of "
-                    + train.name() + " have " + train.features() + " pixels");
-        }
-        if (train.classes() != config.classes()) {
-            throw new IllegalArgumentException("--layers ends with " + config.classes() + " outputs but the data has "
-                    + train.classes() + " classes");
-        }
+        NetworkOptions.requireFits(config.inputs(), config.layers().getLast(), train);
         if (config.dev() >= train.size()) {
             throw new IllegalArgumentException("--dev " + config.dev() + " leaves no training samples out of " + train.size());
         }

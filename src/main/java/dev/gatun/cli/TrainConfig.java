@@ -5,7 +5,6 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.kernels.Activation;
 import dev.gatun.nn.Init;
-import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
@@ -75,8 +74,9 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         return layers.getFirst();
     }
 
+    /** Labels the data must hold: the output width, or 2 for one (binary) output. */
     int classes() {
-        return layers.getLast();
+        return NetworkOptions.classes(layers.getLast());
     }
 
     Model buildModel(Arena arena) {
@@ -91,7 +91,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
                 b.dropout(keep);
             }
         }
-        b.output(classes(), Loss.SOFTMAX_CROSS_ENTROPY).init(init).seed(seed);
+        b.output(layers.getLast(), NetworkOptions.outputLoss(layers.getLast())).init(init).seed(seed);
         if (l2 > 0) {
             b.l2(l2);
         } else if (l1 > 0) {

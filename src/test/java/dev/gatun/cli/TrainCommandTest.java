@@ -100,7 +100,7 @@ class TrainCommandTest {
         Path data = data();
         CommandRun wrongInputs = gatun("train", "--data", data.toString(), "--layers", "784,10", "--epochs", "1");
         assertEquals(1, wrongInputs.exit());
-        assertTrue(wrongInputs.err().contains("784 inputs") && wrongInputs.err().contains("64 pixels"), wrongInputs.err());
+        assertTrue(wrongInputs.err().contains("784 inputs") && wrongInputs.err().contains("64 features"), wrongInputs.err());
         CommandRun badDecay = gatun(train(data, "--decay", "exponential"));
         assertEquals(1, badDecay.exit());
         assertTrue(badDecay.err().contains("--decay 'exponential' is malformed"), badDecay.err());
