@@ -132,47 +132,47 @@ final class TrainCommand implements Callable<Integer> {
             checkData(config, train);
             DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
             DataSet trainSplit = split != null ? split.train() : train;
-            Normalization normalization;
-            Model model;
-            Model best = null;
-            History history = null;
             try (Optimizer opt = config.buildOptimizer()) {
-                if (resumed != null) {
-                    ModelIo.LoadedModel loaded = ModelIo.load(resume, arena);
-                    model = loaded.model();
-                    normalization = loaded.normalization();
-                    ModelIo.restoreOptimizer(resume, model, opt);
-                    history = resumed.history();
-                    if (Files.exists(Checkpoint.bestFile(resume))) {
-                        best = ModelIo.load(Checkpoint.bestFile(resume), arena).model();
+                Start start = resumed != null ? resume(arena, opt, resumed)
+                        : new Start(config.buildModel(arena), config.normalization(trainSplit), null, null);
+                try (Model model = start.model(); Model best = start.best()) {
+                    Normalization normalization = start.normalization();
+                    History history = start.history();
+                    System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
+                            config.layers(), directory.directory(), trainSplit.size(), split == null ? 0 : split.dev().size(),
+                            opt, config.batch(), config.schedule(), Blas.threads());
+                    CheckpointWriter writer = checkpointFile == null ? null
+                            : new CheckpointWriter(checkpointFile, config, model, normalization, opt);
+                    ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
+                    Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
+                            .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
+                            .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
+                            .listener(writer == null ? progress : new Both(progress, writer));
+                    if (history != null) {
+                        builder.resume(history, best);
                     }
-                    System.out.printf("resuming %s after epoch %d of %d%n", resume, history.size(), epochs);
-                } else {
-                    model = config.buildModel(arena);
-                    normalization = config.normalization(trainSplit);
-                }
-                System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
-                        config.layers(), directory.directory(), trainSplit.size(), split == null ? 0 : split.dev().size(),
-                        opt, config.batch(), config.schedule(), Blas.threads());
-                CheckpointWriter writer = checkpointFile == null ? null
-                        : new CheckpointWriter(checkpointFile, config, model, normalization, opt);
-                ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
-                Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
-                        .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
-                        .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
-                        .listener(writer == null ? progress : new Both(progress, writer));
-                if (history != null) {
-                    builder.resume(history, best);
-                }
-                try (Trainer trainer = builder.build()) {
-                    if (writer != null) {
-                        writer.trainer = trainer;
+                    try (Trainer trainer = builder.build()) {
+                        if (writer != null) {
+                            writer.trainer = trainer;
+                        }
+                        TrainingResult result = trainer.run();
+                        return report(config, result, model, normalization, directory, split);
                     }
-                    TrainingResult result = trainer.run();
-                    return report(config, result, model, normalization, directory, split);
                 }
             }
         }
+    }
+
+    /** What a run starts from: a fresh model, or a checkpoint's model, normalisation, history and best weights. */
+    private record Start(Model model, Normalization normalization, Model best, History history) {}
+
+    private Start resume(Arena arena, Optimizer opt, Checkpoint resumed) throws IOException {
+        ModelIo.LoadedModel loaded = ModelIo.load(resume, arena);
+        ModelIo.restoreOptimizer(resume, loaded.model(), opt);
+        Model best = Files.exists(Checkpoint.bestFile(resume))
+                ? ModelIo.load(Checkpoint.bestFile(resume), arena).model() : null;
+        System.out.printf("resuming %s after epoch %d of %d%n", resume, resumed.history().size(), epochs);
+        return new Start(loaded.model(), loaded.normalization(), best, resumed.history());
     }
 
     private TrainConfig configFromOptions() {
