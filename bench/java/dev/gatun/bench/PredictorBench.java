@@ -6,6 +6,7 @@ import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
+import dev.gatun.serve.RowWeights;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -46,6 +48,10 @@ public class PredictorBench {
 
     @State(Scope.Benchmark)
     public static class Shared {
+        /** How the row kernel stores the weights (the batch path is float32 either way). */
+        @Param({"FLOAT32", "BFLOAT16"})
+        RowWeights rowWeights;
+
         Arena arena;
         Predictor predictor;
 
@@ -54,7 +60,8 @@ public class PredictorBench {
             arena = Arena.ofShared();
             try (Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
                     .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1).build(arena)) {
-                predictor = Predictor.of(model, Normalization.scaleToUnit(784));
+                predictor = Predictor.of(model, Normalization.scaleToUnit(784),
+                        Predictor.Options.defaults().withRowWeights(rowWeights));
             }
         }
 

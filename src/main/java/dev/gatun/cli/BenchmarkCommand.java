@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.blas.Blas;
 import dev.gatun.serve.Predictor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -43,6 +44,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End the output with one JSON object.")
     boolean json;
 
+    @Mixin
+    RowWeightsOption rowWeights;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || threads < 1 || !(seconds > 0) || !(warmup >= 0)) {
@@ -54,7 +58,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--blas-threads must be >= 1, got " + blas);
         }
         Blas.setThreads(blas);
-        try (Predictor predictor = Predictor.load(model)) {
+        try (Predictor predictor = Predictor.load(model, rowWeights.options())) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];
             Thread[] workers = new Thread[threads];
             CyclicBarrier start = new CyclicBarrier(threads + 1);
@@ -109,6 +113,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             report.put("batch", batch);
             report.put("threads", threads);
             report.put("blas_threads", Blas.threads());
+            report.put("row_weights", rowWeights.rowWeights.name().toLowerCase(java.util.Locale.ROOT));
             report.put("seconds", seconds);
             report.put("calls", all.count());
             report.putAll(all.percentilesMicros());

@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.serve.Predictor;
 import dev.gatun.serve.example.PredictionServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
@@ -46,6 +47,9 @@ final class ServeExampleCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End the load-test output with one JSON object.")
     boolean json;
 
+    @Mixin
+    RowWeightsOption rowWeights;
+
     @Override
     public Integer call() throws Exception {
         int serverThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -54,7 +58,7 @@ final class ServeExampleCommand implements Callable<Integer> {
                     + "--load-test >= 1; got port " + port + ", threads " + serverThreads + ", concurrency " + concurrency
                     + ", warmup " + warmup + ", load-test " + loadTest);
         }
-        Predictor predictor = Predictor.load(model);
+        Predictor predictor = Predictor.load(model, rowWeights.options());
         PredictionServer server;
         try {
             server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);

@@ -18,7 +18,6 @@ final class Context {
     final float[] x;
     final float[][] a;
     final float[] out;
-    final float[] lanes = new float[4 * RowKernels.LANES];
     private final List<Stage> stages;
     /** Most recently used first; null where no size was seen yet. */
     private final Batch[] batches = new Batch[BATCH_SIZES];
@@ -28,7 +27,7 @@ final class Context {
         this.x = new float[stages.getFirst().inputs()];
         this.a = new float[stages.size()][];
         for (int s = 0; s < a.length; s++) {
-            a[s] = new float[stages.get(s).outputs()];
+            a[s] = new float[RowPanels.padded(stages.get(s).outputs())];
         }
         this.out = new float[stages.getLast().outputs()];
     }

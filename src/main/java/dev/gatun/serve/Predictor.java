@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the model once into float32 dense stages in its own shared arena (batch norm folded into the weights, dropout
  * gone; see {@link Stage}), so the Model it came from may be closed afterwards. Results agree with
  * {@link Model#forward} to float32 rounding, not bit for bit (folding and summation order differ). A single row
- * (and batches under {@value #BLAS_MIN_ROWS} rows) runs the Vector API row kernel ({@link RowKernels}); larger
- * batches go through sgemm. A given row gives the same bits on every thread and every call.
+ * (and batches under {@value #BLAS_MIN_ROWS} rows) runs the Vector API row kernel over weights packed for it
+ * ({@link RowPanels}: float32, or bfloat16 on request, {@link RowWeights}); larger batches go through sgemm.
+ * A given row gives the same bits on every thread and every call.
  *
  * <p><b>Threads.</b> Parameters are written once, at construction, then only read. Each call borrows a
  * {@link Context} (its scratch memory) from a fixed array of slots: one compare-and-set to take a slot (starting
@@ -68,22 +69,34 @@ public final class Predictor implements AutoCloseable {
         PROPAGATE
     }
 
-    /** @param slots how many calls may run at once (each slot holds one context's scratch memory) */
-    public record Options(NonFinite nonFinite, int slots) {
+    /**
+     * @param slots      how many calls may run at once (each slot holds one context's scratch memory)
+     * @param rowWeights how the row kernel (single rows, batches under {@value #BLAS_MIN_ROWS}) stores the weights
+     */
+    public record Options(NonFinite nonFinite, int slots, RowWeights rowWeights) {
         public Options {
-            if (nonFinite == null || slots < 1) {
-                throw new IllegalArgumentException("predictor options need a NonFinite policy and >= 1 slots, got "
-                        + nonFinite + ", " + slots);
+            if (nonFinite == null || slots < 1 || rowWeights == null) {
+                throw new IllegalArgumentException("predictor options need a NonFinite policy, >= 1 slots and a RowWeights, got "
+                        + nonFinite + ", " + slots + ", " + rowWeights);
             }
         }
 
-        /** REJECT, and 4 slots per core (at least 16). */
+        /** REJECT, 4 slots per core (at least 16), exact float32 row weights. */
         public static Options defaults() {
-            return new Options(NonFinite.REJECT, Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
+            return new Options(NonFinite.REJECT, Math.max(16, 4 * Runtime.getRuntime().availableProcessors()),
+                    RowWeights.FLOAT32);
         }
 
         public Options withNonFinite(NonFinite policy) {
-            return new Options(policy, slots);
+            return new Options(policy, slots, rowWeights);
+        }
+
+        public Options withSlots(int count) {
+            return new Options(nonFinite, count, rowWeights);
+        }
+
+        public Options withRowWeights(RowWeights format) {
+            return new Options(nonFinite, slots, format);
         }
     }
 
@@ -112,7 +125,7 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException("predictor: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
-        this.stages = Stage.compile(model, arena);
+        this.stages = Stage.compile(model, arena, options.rowWeights());
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
         this.inputs = model.inputs();
@@ -353,7 +366,7 @@ public final class Predictor implements AutoCloseable {
             Stage st = stageArray[s];
             float[] a = c.a[s];
             if (vector) {
-                RowKernels.dense(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a, c.lanes);
+                st.row(x, a);
             } else {
                 RowKernels.denseScalar(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a);
             }

@@ -10,18 +10,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The batch-1 inference kernels: one dense layer as a matrix-vector product over the off-heap W
- * {@code (n_out, n_in)} (rows contiguous) fused with bias and activation, {@code a = g(W·x + b)}; the input
- * normalisation {@code x' = x·scale + shift}; and the output softmax. Activations are heap {@code float[]}s of the
- * calling thread's context, the weights are read-only and shared.
+ * The batch-1 inference kernels around the dense layers ({@link RowPanels}): the input normalisation
+ * {@code x' = x·scale + shift}, the non-finite check, activations, the output softmax, and the scalar twin of the
+ * dense kernel. Activations are heap {@code float[]}s of the calling thread's context, the weights are read-only
+ * and shared.
  *
- * <p>Why not the cblas downcall: at 784→256 a product is ~200k FMAs (a few µs), where a downcall's fixed cost and
- * OpenBLAS's small-size dispatch are a real share; four W rows per pass share each loaded slice of x.
- *
- * <p>Determinism: every lane sum is reduced in a fixed order through the context's lane buffer (not
- * {@code reduceLanes}, whose order may differ between the interpreter and compiled code), so a given input gives
- * the same bits on every thread and at every point of warm-up. Each vector kernel has a scalar twin, the tests'
- * oracle (equal up to summation order).
+ * <p>Why not the cblas downcall for a row: at 784→256 a product is ~200k FMAs (a few µs), where a downcall's
+ * fixed cost and OpenBLAS's small-size dispatch are a real share.
  */
 final class RowKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -31,64 +26,7 @@ final class RowKernels {
 
     private RowKernels() {}
 
-    /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut; {@code lanes} holds at least 4·LANES floats. */
-    static void dense(MemorySegment W, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a, float[] lanes) {
-        long rowBytes = 4L * nIn;
-        int bound = nIn - nIn % LANES;
-        int i = 0;
-        for (; i + 4 <= nOut; i += 4) {
-            long r0 = i * rowBytes;
-            long r1 = r0 + rowBytes;
-            long r2 = r1 + rowBytes;
-            long r3 = r2 + rowBytes;
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            FloatVector acc2 = FloatVector.zero(F);
-            FloatVector acc3 = FloatVector.zero(F);
-            for (int k = 0; k < bound; k += LANES) {
-                FloatVector xv = FloatVector.fromArray(F, x, k);
-                long off = 4L * k;
-                acc0 = FloatVector.fromMemorySegment(F, W, r0 + off, NATIVE).fma(xv, acc0);
-                acc1 = FloatVector.fromMemorySegment(F, W, r1 + off, NATIVE).fma(xv, acc1);
-                acc2 = FloatVector.fromMemorySegment(F, W, r2 + off, NATIVE).fma(xv, acc2);
-                acc3 = FloatVector.fromMemorySegment(F, W, r3 + off, NATIVE).fma(xv, acc3);
-            }
-            acc0.intoArray(lanes, 0);
-            acc1.intoArray(lanes, LANES);
-            acc2.intoArray(lanes, 2 * LANES);
-            acc3.intoArray(lanes, 3 * LANES);
-            for (int r = 0; r < 4; r++) {
-                float sum = tail(W, (i + r) * rowBytes, x, bound, nIn, laneSum(lanes, r * LANES));
-                a[i + r] = activate(g, sum + b[i + r]);
-            }
-        }
-        for (; i < nOut; i++) {
-            long row = i * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            for (int k = 0; k < bound; k += LANES) {
-                acc = FloatVector.fromMemorySegment(F, W, row + 4L * k, NATIVE).fma(FloatVector.fromArray(F, x, k), acc);
-            }
-            acc.intoArray(lanes, 0);
-            a[i] = activate(g, tail(W, row, x, bound, nIn, laneSum(lanes, 0)) + b[i]);
-        }
-    }
-
-    private static float laneSum(float[] lanes, int from) {
-        float sum = 0f;
-        for (int l = from; l < from + LANES; l++) {
-            sum += lanes[l];
-        }
-        return sum;
-    }
-
-    private static float tail(MemorySegment W, long row, float[] x, int from, int nIn, float sum) {
-        for (int k = from; k < nIn; k++) {
-            sum = Math.fma(W.get(FLOAT, row + 4L * k), x[k], sum);
-        }
-        return sum;
-    }
-
-    /** The scalar twin of {@link #dense}: one sequential fma chain per output. */
+    /** The scalar twin of {@link RowPanels#dense}: one sequential fma chain per output, over W's rows. */
     static void denseScalar(MemorySegment W, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
         for (int i = 0; i < nOut; i++) {
             float sum = 0f;

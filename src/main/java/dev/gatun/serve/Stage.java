@@ -11,6 +11,7 @@ import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +25,7 @@ import java.util.Map;
  * running statistics, so with {@code s = γ/√(σ² + ε)} the layer becomes {@code W' = s ⊙ W} (row-wise),
  * {@code b' = β − μ·s} (computed in double, rounded once). Dropout does nothing at inference and disappears.
  */
-record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
+record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panels, RowWeights rowWeights) {
     int inputs() {
         return (int) W.dim(1);
     }
@@ -34,7 +35,7 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
     }
 
     /** The model's layers as stages, copied (and converted to float32) into {@code arena}. */
-    static List<Stage> compile(Model model, Arena arena) {
+    static List<Stage> compile(Model model, Arena arena, RowWeights rowWeights) {
         Map<String, Tensor> byName = new HashMap<>();
         for (Parameter p : model.parameters()) {
             byName.put(p.name(), p.value());
@@ -60,7 +61,7 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
                     shift[j] = byName.get("b" + index).get(j);
                 }
             }
-            stages.add(stage(arena, W, scale, shift, h.activation()));
+            stages.add(stage(arena, W, scale, shift, h.activation(), rowWeights));
             index++;
         }
         double[] ones = new double[spec.outputs()];
@@ -70,11 +71,11 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
         for (int j = 0; j < bias.length; j++) {
             bias[j] = outputBias.get(j);
         }
-        stages.add(stage(arena, byName.get("W" + index), ones, bias, Activation.IDENTITY));
+        stages.add(stage(arena, byName.get("W" + index), ones, bias, Activation.IDENTITY, rowWeights));
         return List.copyOf(stages);
     }
 
-    private static Stage stage(Arena arena, Tensor W, double[] rowScale, double[] b, Activation g) {
+    private static Stage stage(Arena arena, Tensor W, double[] rowScale, double[] b, Activation g, RowWeights rowWeights) {
         long nOut = W.dim(0);
         long nIn = W.dim(1);
         Tensor w32 = Tensor.allocate(arena, DType.F32, nOut, nIn);
@@ -89,10 +90,20 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g) {
         for (int j = 0; j < b.length; j++) {
             b32[j] = (float) b[j];
         }
-        return new Stage(w32, Tensor.of(arena, b32, b32.length), b32, g);
+        MemorySegment panels = RowPanels.pack(w32.segment(), (int) nOut, (int) nIn, rowWeights, arena);
+        return new Stage(w32, Tensor.of(arena, b32, b32.length), b32, g, panels, rowWeights);
+    }
+
+    /** The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs. */
+    void row(float[] x, float[] a) {
+        if (rowWeights == RowWeights.FLOAT32) {
+            RowPanels.dense(panels, b, g, outputs(), inputs(), x, a);
+        } else {
+            RowPanels.denseBfloat16(panels, b, g, outputs(), inputs(), x, a);
+        }
     }
 
     long bytes() {
-        return W.byteSize() + bias.byteSize();
+        return W.byteSize() + bias.byteSize() + panels.byteSize();
     }
 }

@@ -28,13 +28,19 @@ class BenchmarkCommandTest {
         return Double.parseDouble(m.group(1));
     }
 
-    @Test
-    void reportsPercentilesThroughputAndMemoryAsJson() throws Exception {
+    /** A 20-16-4 softmax model saved in the temporary directory. */
+    private Path smallModel() throws Exception {
         Path file = dir.resolve("small.gatun");
         try (Arena arena = Arena.ofConfined();
              Model model = Model.builder(20).dense(16, Activation.RELU).output(4, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
             ModelIo.save(file, model, Normalization.scaleToUnit(20), Map.of());
         }
+        return file;
+    }
+
+    @Test
+    void reportsPercentilesThroughputAndMemoryAsJson() throws Exception {
+        Path file = smallModel();
         CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", "3",
                 "--threads", "2", "--seconds", "0.5", "--warmup", "0.2", "--json");
         assertEquals(0, run.exit(), run.err());
@@ -49,6 +55,20 @@ class BenchmarkCommandTest {
         assertEquals(Math.round(calls * 3 / 0.5), field(json, "throughput_per_second"), json);
         assertTrue(field(json, "native_bytes") > 4 * (20 * 16 + 16 * 4), json);
         assertTrue(field(json, "heap_used_mb") > 0, json);
+        assertTrue(json.contains("\"row_weights\":\"float32\""), json);
+    }
+
+    @Test
+    void rowWeightsCanBeBfloat16AndAnythingElseIsNamed() throws Exception {
+        Path file = smallModel();
+        CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--row-weights", "bfloat16",
+                "--seconds", "0.2", "--warmup", "0.1", "--json");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("\"row_weights\":\"bfloat16\""), run.out());
+        assertTrue(field(run.out(), "calls") > 0, run.out());
+        CommandRun bad = CommandRun.gatun("benchmark", "--model", file.toString(), "--row-weights", "int8");
+        assertEquals(Main.EXIT_USAGE, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--row-weights") && bad.err().contains("int8"), bad.err());
     }
 
     @Test

@@ -127,38 +127,6 @@ class PredictorTest {
     }
 
     @Test
-    void vectorRowKernelAgreesWithItsScalarTwinOnOddSizes() {
-        SplittableRandom random = new SplittableRandom(5);
-        try (Arena arena = Arena.ofConfined()) {
-            for (int nIn : new int[] {1, 3, RowKernels.LANES - 1, RowKernels.LANES, RowKernels.LANES + 1, 37, 100}) {
-                for (int nOut = 1; nOut <= 9; nOut++) {
-                    for (Activation g : Activation.values()) {
-                        MemorySegment W = arena.allocate(4L * nIn * nOut);
-                        float[] x = new float[nIn];
-                        float[] b = new float[nOut];
-                        for (int k = 0; k < nIn * nOut; k++) {
-                            W.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) random.nextGaussian());
-                        }
-                        for (int k = 0; k < nIn; k++) {
-                            x[k] = (float) random.nextGaussian();
-                        }
-                        for (int k = 0; k < nOut; k++) {
-                            b[k] = (float) random.nextGaussian();
-                        }
-                        float[] fast = new float[nOut];
-                        float[] slow = new float[nOut];
-                        RowKernels.dense(W, b, g, nOut, nIn, x, fast, new float[4 * RowKernels.LANES]);
-                        RowKernels.denseScalar(W, b, g, nOut, nIn, x, slow);
-                        for (int i = 0; i < nOut; i++) {
-                            assertEquals(slow[i], fast[i], 1e-5 * (1 + Math.abs(slow[i])), g + " " + nIn + "->" + nOut + " output " + i);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    @Test
     void normalisationIsBitForBitTheDataPackages() {
         Normalization norm = Nets.perFeature(IN, 9);
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 2);
@@ -252,7 +220,7 @@ class PredictorTest {
     void closingUnderLoadIsSafe() throws Exception {
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, 64, 32, 10)) {
             for (int round = 0; round < 5; round++) {
-                Predictor p = Predictor.of(model, Normalization.none(64), new Predictor.Options(Predictor.NonFinite.REJECT, 2));
+                Predictor p = Predictor.of(model, Normalization.none(64), Predictor.Options.defaults().withSlots(2));
                 int threads = 4;
                 java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(threads);
                 java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();

@@ -1,0 +1,109 @@
+package dev.gatun.serve;
+
+import dev.gatun.kernels.Activation;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RowPanelsTest {
+    private static final int W = RowPanels.WIDE;
+    private static final int N = RowPanels.NARROW;
+    /** Every panel case: narrow only, exactly wide, wide plus one or more narrow panels, several wide panels. */
+    private static final int[] OUTS = {1, 2, 7, 9, N - 1, N, N + 1, W - 1, W, W + 1, W + N, 2 * W + N + 3, 256};
+    private static final int[] INS = {1, 3, 8, 17, 100};
+
+    @Test
+    void float32PanelsAreBitForBitTheScalarLoopOverRows() {
+        check(RowWeights.FLOAT32);
+    }
+
+    @Test
+    void bfloat16PanelsAreBitForBitTheScalarLoopOverRoundedRows() {
+        check(RowWeights.BFLOAT16);
+    }
+
+    private static void check(RowWeights format) {
+        SplittableRandom random = new SplittableRandom(5);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int nIn : INS) {
+                for (int nOut : OUTS) {
+                    MemorySegment Wrows = arena.allocate(4L * nIn * nOut);
+                    MemorySegment reference = arena.allocate(4L * nIn * nOut);
+                    for (int e = 0; e < nIn * nOut; e++) {
+                        float w = (float) random.nextGaussian();
+                        Wrows.setAtIndex(ValueLayout.JAVA_FLOAT, e, w);
+                        reference.setAtIndex(ValueLayout.JAVA_FLOAT, e, format == RowWeights.FLOAT32 ? w
+                                : RowPanels.fromBfloat16(RowPanels.toBfloat16(w, 0, 0)));
+                    }
+                    float[] x = gaussians(random, nIn);
+                    float[] b = gaussians(random, nOut);
+                    MemorySegment P = RowPanels.pack(Wrows, nOut, nIn, format, arena);
+                    for (Activation g : Activation.values()) {
+                        float[] fast = new float[RowPanels.padded(nOut)];
+                        float[] slow = new float[nOut];
+                        if (format == RowWeights.FLOAT32) {
+                            RowPanels.dense(P, b, g, nOut, nIn, x, fast);
+                        } else {
+                            RowPanels.denseBfloat16(P, b, g, nOut, nIn, x, fast);
+                        }
+                        RowKernels.denseScalar(reference, b, g, nOut, nIn, x, slow);
+                        for (int i = 0; i < nOut; i++) {
+                            assertEquals(Float.floatToRawIntBits(slow[i]), Float.floatToRawIntBits(fast[i]),
+                                    format + " " + g + " " + nIn + "->" + nOut + " output " + i + ": " + slow[i] + " vs " + fast[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] gaussians(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void paddingRoundsUpToWholePanels() {
+        assertEquals(N, RowPanels.padded(1));
+        assertEquals(W, RowPanels.padded(W));
+        assertEquals(W + N, RowPanels.padded(W + 1));
+        assertEquals(2 * W + 2 * N, RowPanels.padded(2 * W + N + 3));
+    }
+
+    @Test
+    void bfloat16RoundsToNearestTiesToEven() {
+        // bfloat16 keeps 7 fraction bits: around 1 its spacing is 2^-7.
+        assertEquals(0x3F80, bits(1f));
+        assertEquals(0x3F80, bits(1f + 0x1p-8f), "halfway between 1 and 1+2^-7: ties to the even 1");
+        assertEquals(0x3F82, bits(1f + 3 * 0x1p-8f), "halfway between 1+2^-7 and 1+2^-6: ties to the even 1+2^-6");
+        assertEquals(0x3F81, bits(1f + 0x1p-8f + 0x1p-20f), "just above halfway rounds up");
+        assertEquals(0x8000, bits(-0f));
+        assertEquals(0xBF80, bits(-1f));
+        assertEquals(0x7F80, bits(Float.POSITIVE_INFINITY));
+        assertTrue(Float.isNaN(RowPanels.fromBfloat16(RowPanels.toBfloat16(Float.NaN, 0, 0))));
+        // A NaN whose payload sits only in the low 16 bits must not become infinity.
+        assertTrue(Float.isNaN(RowPanels.fromBfloat16(RowPanels.toBfloat16(Float.intBitsToFloat(0x7F800001), 0, 0))));
+        assertEquals(1.5f, RowPanels.fromBfloat16(RowPanels.toBfloat16(1.5f, 0, 0)));
+    }
+
+    @Test
+    void aFiniteWeightBeyondBfloat16IsRefusedAndNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RowPanels.toBfloat16(Float.MAX_VALUE, 3, 7));
+        assertTrue(e.getMessage().contains("W[3, 7]") && e.getMessage().contains("FLOAT32"), e.getMessage());
+    }
+
+    private static int bits(float value) {
+        return RowPanels.toBfloat16(value, 0, 0) & 0xFFFF;
+    }
+}
