@@ -22,7 +22,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -95,6 +101,55 @@ public class PredictorBench {
             oneOut = new float[10];
             manyOut = new float[rows * 10];
         }
+    }
+
+    /**
+     * The floor under {@link #latency}: a row prediction reads every weight once, so it cannot beat reading the
+     * network's weight bytes (784·256 + 256·128 + 128·10 values, float32 or bfloat16) front to back, with nothing
+     * else to do, from wherever they live between calls (L2 if they fit, else L3).
+     */
+    @State(Scope.Thread)
+    public static class WeightBytes {
+        static final long WEIGHTS = 784L * 256 + 256L * 128 + 128L * 10;
+
+        @Param({"FLOAT32", "BFLOAT16"})
+        RowWeights rowWeights;
+
+        Arena arena;
+        MemorySegment bytes;
+
+        @Setup
+        public void setUp() {
+            arena = Arena.ofConfined();
+            bytes = arena.allocate(WEIGHTS * (rowWeights == RowWeights.FLOAT32 ? 4 : 2), 64);
+            for (long i = 0; i < bytes.byteSize() / 4; i++) {
+                bytes.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (i % 7));
+            }
+        }
+
+        @TearDown
+        public void tearDown() {
+            arena.close();
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public float readWeights(WeightBytes weights) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+        long step = 4L * species.length();
+        MemorySegment bytes = weights.bytes;
+        FloatVector s0 = FloatVector.zero(species);
+        FloatVector s1 = s0, s2 = s0, s3 = s0;
+        long end = bytes.byteSize() - bytes.byteSize() % (4 * step);
+        for (long at = 0; at < end; at += 4 * step) {
+            s0 = s0.add(FloatVector.fromMemorySegment(species, bytes, at, ByteOrder.nativeOrder()));
+            s1 = s1.add(FloatVector.fromMemorySegment(species, bytes, at + step, ByteOrder.nativeOrder()));
+            s2 = s2.add(FloatVector.fromMemorySegment(species, bytes, at + 2 * step, ByteOrder.nativeOrder()));
+            s3 = s3.add(FloatVector.fromMemorySegment(species, bytes, at + 3 * step, ByteOrder.nativeOrder()));
+        }
+        return s0.add(s1).add(s2).add(s3).lane(0);
     }
 
     @Benchmark
