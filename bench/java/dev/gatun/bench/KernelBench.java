@@ -25,9 +25,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -132,6 +137,34 @@ public class KernelBench {
     @Benchmark
     public void copy(Traffic t) {
         MemorySegment.copy(Z.segment(), 0, out.segment(), 0, operand);
+        t.bytes += 2 * operand;
+    }
+
+    /**
+     * The ceiling for every kernel with one exp per element (softmax, sigmoid, their losses): out = exp(Z) and
+     * nothing else, with the JDK's own vector exp (SVML on x86) or Math.exp for the scalar twin.
+     */
+    @Benchmark
+    public void expOnly(Traffic t) {
+        MemorySegment in = Z.segment();
+        MemorySegment to = out.segment();
+        if (vector) {
+            VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
+            long step = 4L * species.length();
+            long end = operand - operand % step;
+            long at = 0;
+            for (; at < end; at += step) {
+                FloatVector.fromMemorySegment(species, in, at, ByteOrder.nativeOrder()).lanewise(VectorOperators.EXP)
+                        .intoMemorySegment(to, at, ByteOrder.nativeOrder());
+            }
+            for (; at < operand; at += 4) {
+                to.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, (float) Math.exp(in.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at)));
+            }
+        } else {
+            for (long at = 0; at < operand; at += 4) {
+                to.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, (float) Math.exp(in.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at)));
+            }
+        }
         t.bytes += 2 * operand;
     }
 
