@@ -1,7 +1,8 @@
 package dev.gatun.serve;
 
 import dev.gatun.nn.Model;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,12 +15,13 @@ class PredictorAllocationTest {
     private static final int IN = 64;
     private static final int OUT = 10;
 
-    @Test
-    void steadyStateCallsAllocateNothing() {
+    @ParameterizedTest
+    @EnumSource(RowWeights.class)
+    void steadyStateCallsAllocateNothing(RowWeights rowWeights) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().threadId();
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 3, IN, 48, 24, OUT);
-             Predictor p = Predictor.of(model, Nets.perFeature(IN, 1))) {
+             Predictor p = Predictor.of(model, Nets.perFeature(IN, 1), Predictor.Options.defaults().withRowWeights(rowWeights))) {
             float[] x = Nets.raw(1, IN);
             float[] out = new float[OUT];
             MemorySegment segIn = arena.allocate(4L * IN);

@@ -1,7 +1,8 @@
 package dev.gatun.serve;
 
 import dev.gatun.nn.Model;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,13 +17,14 @@ class PredictorConcurrencyTest {
     private static final int PER_THREAD = 100_000;
     private static final int INPUTS = 16;
 
-    @Test
-    void eightThreadsGiveExactlyTheSingleThreadedOutputs() throws Exception {
+    @ParameterizedTest
+    @EnumSource(RowWeights.class)
+    void eightThreadsGiveExactlyTheSingleThreadedOutputs(RowWeights rowWeights) throws Exception {
         int distinct = 32;
         float[][] inputs = new float[distinct][];
         float[][] expected = new float[distinct][];
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mixed(arena, INPUTS, dev.gatun.nn.Loss.SOFTMAX_CROSS_ENTROPY, 10);
-             Predictor p = Predictor.of(model, Nets.perFeature(INPUTS, 7))) {
+             Predictor p = Predictor.of(model, Nets.perFeature(INPUTS, 7), Predictor.Options.defaults().withRowWeights(rowWeights))) {
             for (int i = 0; i < distinct; i++) {
                 inputs[i] = Nets.raw(i, INPUTS);
                 expected[i] = new float[10];
