@@ -83,6 +83,22 @@ final class RowKernels {
         }
     }
 
+    /**
+     * Reads one byte of every cache line of {@code src[offset, offset + count)} and returns their sum: brings a row
+     * towards the core ahead of its conversion (Java has no prefetch instruction; a load whose result is used is
+     * the portable equivalent). The loads are independent, so their misses overlap.
+     */
+    static long touch(MemorySegment src, long offset, int count) {
+        long sum = 0;
+        long end = offset + count;
+        for (long at = offset; at < end; at += CACHE_LINE) {
+            sum += src.get(ValueLayout.JAVA_BYTE, at);
+        }
+        return sum + src.get(ValueLayout.JAVA_BYTE, end - 1);
+    }
+
+    private static final int CACHE_LINE = 64;
+
     /** {@code out[k] = in[k]·scale[k] + shift[k]} over float32 rows; {@code in} and {@code out} may be the same. */
     static void affine(MemorySegment in, long inOffset, MemorySegment out, long outOffset, int count,
                        float[] scale, float[] shift) {
