@@ -14,13 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class PredictorAllocationTest {
     private static final int IN = 64;
     private static final int OUT = 10;
+    /** Hidden widths that take every path of the row kernel: a group of eight panels plus one, a group of four. */
+    private static final int HIDDEN1 = 9 * RowPanels.PANEL;
+    private static final int HIDDEN2 = 4 * RowPanels.PANEL;
 
     @ParameterizedTest
     @EnumSource(RowWeights.class)
     void steadyStateCallsAllocateNothing(RowWeights rowWeights) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().threadId();
-        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 3, IN, 48, 24, OUT);
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 3, IN, HIDDEN1, HIDDEN2, OUT);
              Predictor p = Predictor.of(model, Nets.perFeature(IN, 1), Predictor.Options.defaults().withRowWeights(rowWeights))) {
             float[] x = Nets.raw(1, IN);
             float[] out = new float[OUT];

@@ -13,10 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RowPanelsTest {
-    private static final int W = RowPanels.WIDE;
-    private static final int N = RowPanels.NARROW;
-    /** Every panel case: narrow only, exactly wide, wide plus one or more narrow panels, several wide panels. */
-    private static final int[] OUTS = {1, 2, 7, 9, N - 1, N, N + 1, W - 1, W, W + 1, W + N, 2 * W + N + 3, 256};
+    private static final int P = RowPanels.PANEL;
+    /**
+     * Every way the kernel splits a layer: part of one panel, one to three single panels, a group of four (plus
+     * singles), a group of eight (plus a four and singles), several groups of eight; and the network's own widths.
+     */
+    private static final int[] OUTS = {1, 2, 7, 9, P - 1, P, P + 1, 2 * P + 3, 3 * P, 4 * P - 1, 4 * P, 5 * P + 1,
+            7 * P, 8 * P, 8 * P + 1, 13 * P + 5, 16 * P, 17 * P + 2, 10, 128, 256};
     private static final int[] INS = {1, 3, 8, 17, 100};
 
     @Test
@@ -74,10 +77,10 @@ class RowPanelsTest {
 
     @Test
     void paddingRoundsUpToWholePanels() {
-        assertEquals(N, RowPanels.padded(1));
-        assertEquals(W, RowPanels.padded(W));
-        assertEquals(W + N, RowPanels.padded(W + 1));
-        assertEquals(2 * W + 2 * N, RowPanels.padded(2 * W + N + 3));
+        assertEquals(P, RowPanels.padded(1));
+        assertEquals(P, RowPanels.padded(P));
+        assertEquals(2 * P, RowPanels.padded(P + 1));
+        assertEquals(14 * P, RowPanels.padded(13 * P + 5));
     }
 
     @Test
