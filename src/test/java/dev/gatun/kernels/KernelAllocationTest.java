@@ -1,0 +1,72 @@
+package dev.gatun.kernels;
+
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The float32 kernels of a training step allocate nothing once compiled, on row widths with and without a partial
+ * last vector (which lane count they have depends on the CPU: 8 with AVX2, 16 with AVX-512). A boxed vector is
+ * the usual failure: an operation C2 did not inline, after a kernel grew past its inlining budget.
+ */
+class KernelAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @ParameterizedTest
+    @ValueSource(ints = {10, 40, 64, 1000})
+    void stepKernelsAllocateNothingInSteadyState(int cols) {
+        int rows = 64;
+        SplittableRandom random = new SplittableRandom(cols);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor Z = gaussian(arena, random, rows, cols);
+            Tensor A = Tensor.allocate(arena, DType.F32, rows, cols);
+            Tensor dA = gaussian(arena, random, rows, cols);
+            Tensor dZ = Tensor.allocate(arena, DType.F32, rows, cols);
+            Tensor b = gaussian(arena, random, cols);
+            Tensor db = Tensor.allocate(arena, DType.F32, cols);
+            MemorySegment labels = arena.allocate(ValueLayout.JAVA_INT, rows);
+            for (int i = 0; i < rows; i++) {
+                labels.setAtIndex(ValueLayout.JAVA_INT, i, random.nextInt(cols));
+            }
+            double[] sink = new double[1];
+            Activation[] activations = Activation.values();
+            Runnable step = () -> {
+                for (Activation g : activations) {
+                    ActivationKernels.biasActivation(g, Z, b, A);
+                    ActivationKernels.activationBackward(g, dA, A, dZ);
+                }
+                ReductionKernels.columnSums(dZ, 0.5, db);
+                sink[0] += ReductionKernels.sumSquares(Z) + ReductionKernels.sumAbs(Z);
+                SoftmaxKernels.softmax(Z, A);
+                sink[0] += SoftmaxKernels.softmaxCrossEntropy(Z, labels, dZ);
+            };
+            long fewest = Long.MAX_VALUE;
+            for (int round = 0; round < 60 && fewest > 0; round++) {
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                for (int k = 0; k < 500; k++) {
+                    step.run();
+                }
+                fewest = Math.min(fewest, THREADS.getCurrentThreadAllocatedBytes() - before);
+            }
+            assertEquals(0, fewest, "bytes allocated by 500 steps of the kernels on rows of " + cols + " (best round)");
+        }
+    }
+
+    private static Tensor gaussian(Arena arena, SplittableRandom random, long... shape) {
+        Tensor t = Tensor.allocate(arena, DType.F32, shape);
+        for (long k = 0; k < t.size(); k++) {
+            t.set(k, random.nextGaussian());
+        }
+        return t;
+    }
+}
