@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * algorithm in scalar float with the same FMAs, bit for bit equal to the vector lanes: the vector version's oracle,
  * and a scalar e^x for any float32 code that wants the same numbers.
  */
-final class FastExp {
+public final class FastExp {
     private FastExp() {}
 
     /** Below this, e^x is under half the smallest subnormal (e^−103.97): the result is 0. */
@@ -53,7 +53,7 @@ final class FastExp {
     private static final float C2 = 0.5f;
 
     /** e^x, the scalar twin: the same operations as {@link #exp(FloatVector)} on one lane. */
-    static float exp(float x) {
+    public static float exp(float x) {
         float clamped = x > HIGH ? HIGH : (x < LOW ? LOW : x);
         float shifted = Math.fma(clamped, LOG2E, ROUNDER);
         float n = shifted - ROUNDER;
@@ -74,7 +74,7 @@ final class FastExp {
      * e^x lane by lane. Kept small so C2 inlines it into the kernels' loops (a call that is not inlined boxes
      * its vectors); the kernels' benchmarks with {@code -prof gc} show whether that holds.
      */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         VectorSpecies<Float> s = x.species();
         FloatVector clamped = x.blend(HIGH, x.compare(VectorOperators.GT, HIGH)).blend(LOW, x.compare(VectorOperators.LT, LOW));
         FloatVector shifted = clamped.fma(LOG2E, ROUNDER);
