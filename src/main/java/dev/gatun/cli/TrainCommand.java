@@ -226,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(BiasVariance.reading(bestStats.trainAccuracy(), split == null ? Double.NaN : bestStats.devAccuracy()));
         }
         fields.put("epochs", history.size());
+        fields.put("history", history.epochs().stream().map(TrainCommand::epochFields).toList());
         fields.put("best_epoch", result.bestEpoch());
         fields.put("steps", result.steps());
         fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
@@ -254,6 +255,20 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(Json.object(fields));
         }
         return result.exploded() ? Main.EXIT_ERROR : 0;
+    }
+
+    /** One epoch of the JSON history: what its line printed, as numbers (samples/s over the training passes only). */
+    private static Map<String, Object> epochFields(EpochStats e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch", e.epoch());
+        m.put("train_loss", e.trainLoss());
+        m.put("train_accuracy", e.trainAccuracy());
+        m.put("dev_loss", e.devLoss());
+        m.put("dev_accuracy", e.devAccuracy());
+        m.put("learning_rate", e.learningRate());
+        m.put("samples_per_second", e.samplesPerSecond());
+        m.put("seconds", e.seconds());
+        return m;
     }
 
     /** Writes the checkpoint (and early stopping's best weights) after every epoch. */

@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -46,6 +47,16 @@ class TrainCommandTest {
         assertTrue(run.out().contains("dev error") && run.out().contains("dominates"), run.out());
         assertEquals(3, run.number("epochs"));
         assertTrue(run.number("samples_per_second") > 0);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> history = (List<Map<String, Object>>) MiniJson.object(run.json()).get("history");
+        assertEquals(3, history.size(), run.lastLine());
+        for (int e = 0; e < 3; e++) {
+            assertEquals(e + 1.0, history.get(e).get("epoch"));
+            assertTrue((Double) history.get(e).get("samples_per_second") > 0, history.get(e).toString());
+            assertTrue((Double) history.get(e).get("seconds") > 0, history.get(e).toString());
+        }
+        assertEquals(run.number("samples_per_second"), (Double) history.get(2).get("samples_per_second"), 0.0,
+                "the headline figure is the last epoch's");
         assertTrue(run.lastLine().contains("\"config\":{\"layers\":\"64,16,4\""), run.lastLine());
         assertTrue(Files.exists(Path.of(model + ".checkpoint")));
         for (String png : List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png")) {
