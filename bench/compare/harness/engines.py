@@ -2,7 +2,7 @@
 
 Gatun's commands are the GATUN_* templates below, in one place: when its command line changes, change them
 here (and GATUN_FIELDS if the JSON names change). Placeholders: {gatun} {data} {batch} {threads} {epochs}
-{model} {seconds}. Every engine prints one JSON object on its last line of output.
+{seed} {model} {seconds}. Every engine prints one JSON object on its last line of output.
 """
 import os
 import subprocess
@@ -11,12 +11,14 @@ LAYERS = "784,256,128,10"
 
 GATUN_TRAIN = ["{gatun}", "train", "--data", "{data}", "--layers", LAYERS, "--activation", "relu", "--init", "he",
                "--optimizer", "adam", "--lr", "1e-3", "--batch", "{batch}", "--epochs", "{epochs}",
-               "--threads", "{threads}", "--dev", "0", "--json"]
+               "--threads", "{threads}", "--dev", "0", "--seed", "{seed}", "--json"]
 GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves the model the inference runs load
 # T request threads with one OpenBLAS thread each: T cores in all, as the peers' T BLAS threads (gatun benchmark's
 # own default, cores / T, would give a single request thread every core).
 GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "{threads}",
                    "--blas-threads", "1", "--seconds", "{seconds}", "--json"]
+# Gatun's opt-in half-precision row weights (README, "Serving predictions"): single rows only, so batch 1 only.
+GATUN_BENCHMARK_BF16 = GATUN_BENCHMARK + ["--row-weights", "bfloat16"]
 GATUN_FIELDS = {"samples_per_second": "samples_per_second", "test_accuracy": "test_accuracy",
                 "p50_us": "p50_us", "p99_us": "p99_us", "throughput_per_second": "throughput_per_second"}
 
@@ -54,18 +56,31 @@ class Engine:
         return result
 
 
+def first_epoch_seconds(result, samples):
+    """The first (warm-up) epoch's training time, from the history every engine's train JSON carries."""
+    history = result.get("history") or []
+    if not history or not history[0].get("samples_per_second") or not samples:
+        return None
+    return samples / history[0]["samples_per_second"]
+
+
 class PythonPeer(Engine):
     def __init__(self, key, label, script, settings):
         super().__init__(key, label, {"train", "accuracy", "infer"})
         self.script = os.path.join(PEER_DIR, script)
         self.settings = settings
 
+    def extract(self, mode, result):
+        if mode == "train":
+            result = dict(result, first_epoch_seconds=first_epoch_seconds(result, result.get("samples")))
+        return result
+
     def command(self, mode, batch, threads, run):
         s = self.settings
         cmd = [PYTHON, self.script, "--mode", mode, "--data", s.data, "--batch", str(batch),
                "--threads", str(threads), "--seed", str(run)]
         if mode == "train":
-            cmd += ["--epochs", "2"]
+            cmd += ["--epochs", str(s.train_epochs)]
         elif mode == "accuracy":
             cmd += ["--epochs", str(s.accuracy_epochs)]
         else:
@@ -87,10 +102,12 @@ class SgemmBound(Engine):
 
 
 class Gatun(Engine):
-    def __init__(self, launcher, settings):
-        super().__init__("gatun", "Gatun", {"train", "accuracy", "infer"})
+    def __init__(self, launcher, settings, key="gatun", label="Gatun", modes=("train", "accuracy", "infer"),
+                 benchmark=GATUN_BENCHMARK):
+        super().__init__(key, label, set(modes))
         self.launcher = launcher
         self.settings = settings
+        self.benchmark = benchmark
         self.model = os.environ.get("GATUN_MODEL")  # a model to benchmark; else the accuracy run's
 
     def model_path(self, run):
@@ -99,11 +116,11 @@ class Gatun(Engine):
     def command(self, mode, batch, threads, run):
         s = self.settings
         values = {"gatun": self.launcher, "data": s.data, "batch": batch, "threads": threads,
-                  "epochs": s.gatun_train_epochs, "model": self.model or self.model_path(run),
+                  "epochs": s.train_epochs, "seed": run, "model": self.model or self.model_path(run),
                   "seconds": s.gatun_seconds}
         if mode == "accuracy":
             values.update(epochs=s.accuracy_epochs, model=self.model_path(run))
-        template = {"train": GATUN_TRAIN, "accuracy": GATUN_ACCURACY, "infer": GATUN_BENCHMARK}[mode]
+        template = {"train": GATUN_TRAIN, "accuracy": GATUN_ACCURACY, "infer": self.benchmark}[mode]
         return [part.format(**values) for part in template]
 
     def accuracy_finished(self, run, ok):
@@ -114,6 +131,8 @@ class Gatun(Engine):
     def extract(self, mode, result):
         out = dict(result)
         out.update({ours: result[theirs] for ours, theirs in GATUN_FIELDS.items() if theirs in result})
+        if mode == "train":
+            out["first_epoch_seconds"] = first_epoch_seconds(result, result.get("train_samples"))
         return out
 
     def probe(self, log_dir):
@@ -140,15 +159,21 @@ class Gatun(Engine):
 
 def build(settings, skips, only):
     """All engines in the order they run within each cell; skips maps key -> reason from the install step."""
+    gatun = Gatun(settings.gatun, settings)
+    gatun_bf16 = Gatun(settings.gatun, settings, "gatun-bf16", "Gatun, bfloat16 row weights", ("infer",),
+                       GATUN_BENCHMARK_BF16)
     engines = [SgemmBound(settings.bound_binary, settings),
                PythonPeer("torch", "PyTorch", "torch_mlp.py", settings),
                PythonPeer("numpy", "NumPy", "numpy_mlp.py", settings),
-               Gatun(settings.gatun, settings)]
+               gatun, gatun_bf16]
     for engine in engines:
-        if engine.key not in only:
+        key = "gatun" if engine is gatun_bf16 else engine.key
+        if key not in only:
             engine.skip("not selected (--only)")
-        elif engine.key in skips:
-            engine.skip(skips[engine.key])
-        elif isinstance(engine, Gatun):
+        elif key in skips:
+            engine.skip(skips[key])
+        elif engine is gatun:
             engine.probe(settings.work_dir)
+        elif "infer" in gatun.unavailable:
+            engine.skip(gatun.unavailable["infer"])
     return engines

@@ -4,7 +4,8 @@ import shlex
 
 from summary import best_peer, median, ratio, summarize
 
-LABELS = {"gatun": "Gatun", "torch": "PyTorch", "numpy": "NumPy", "c": "sgemm bound"}
+LABELS = {"gatun": "Gatun", "torch": "PyTorch", "numpy": "NumPy", "c": "sgemm bound",
+          "gatun-bf16": "Gatun, bfloat16 row weights"}
 COLUMNS = ("gatun", "torch", "numpy")
 
 
@@ -46,9 +47,12 @@ def _table(header, rows):
 
 def _training(record, summary, s):
     images = f"the first {s['limit']:,}" if s["limit"] else "the 60,000"
+    epochs = s["train_epochs"]
+    warm = (f"the last of {epochs} shuffled epochs over {images} training images; every engine runs the same "
+            f"{epochs} in one process and the ones before the last are its warm-up (first-epoch times below)"
+            if epochs > 1 else f"one shuffled epoch over {images} training images, with no warm-up")
     out = ["### Training throughput (samples/s)", "",
-           f"One full shuffled epoch of {images} training images after a warm-up epoch (Gatun: the last of "
-           f"`--epochs {s['gatun_train_epochs']}`). Median [min–max] over the runs. Targets: Gatun ≥ 1.4× the "
+           f"Samples per second of {warm}. Median [min–max] over the runs. Targets: Gatun ≥ 1.4× the "
            "best peer at every batch size; ≥ 85% of the sgemm bound at batch 1024.", ""]
     rows = []
     for t in s["threads"]:
@@ -74,7 +78,12 @@ def _training(record, summary, s):
                       for e in COLUMNS]
             rows.append([b, t, _number(run["result"]["flops_per_sample"], 0) if run else "—",
                          _number(gflops, 1) if gflops else "—"] + shares)
-    return out + _table(["batch", "threads", "FLOPs / sample", "sgemm GFLOPS", "Gatun", "PyTorch", "NumPy"], rows)
+    out += _table(["batch", "threads", "FLOPs / sample", "sgemm GFLOPS", "Gatun", "PyTorch", "NumPy"], rows)
+    out += ["Warm-up: seconds of the first epoch's training passes (the JVM interprets and compiles Gatun's kernels "
+            "during it; process start and data loading are not included).", ""]
+    rows = [[b, t] + [_figure(record, summary, "train", e, b, t, "first_epoch_seconds", 2) for e in COLUMNS]
+            for t in s["threads"] for b in s["batches"]]
+    return out + _table(["batch", "threads", "Gatun", "PyTorch", "NumPy"], rows)
 
 
 def _accuracy(record, summary, s):
@@ -94,13 +103,19 @@ def _accuracy(record, summary, s):
 
 def _inference(record, summary, s):
     out = [f"### Inference, batch 1, one thread ({s['infer_seconds']} s timed after warm-up)", ""]
+    engines = COLUMNS + ("gatun-bf16",)
     rows = [[LABELS[e]] + [_figure(record, summary, "infer", e, 1, 1, m, d)
                            for m, d in (("p50_us", 1), ("p99_us", 1), ("throughput_per_second", 0))]
-            for e in COLUMNS]
+            for e in engines]
     out += _table(["engine", "p50 µs", "p99 µs", "calls/s"], rows)
-    g50, g99 = (median(summary, "infer", "gatun", 1, 1, m) for m in ("p50_us", "p99_us"))
-    out += [f"Gatun / best peer: p50 {_ratio(ratio(g50, best_peer(summary, 'infer', 1, 1, 'p50_us', True)), 0.2, False)}"
-            f" (target ≤ 0.2×), p99 {_ratio(ratio(g99, best_peer(summary, 'infer', 1, 1, 'p99_us', True)))}.", ""]
+    for e in ("gatun", "gatun-bf16"):
+        g50, g99 = (median(summary, "infer", e, 1, 1, m) for m in ("p50_us", "p99_us"))
+        out += [f"{LABELS[e]} / best peer: p50 "
+                f"{_ratio(ratio(g50, best_peer(summary, 'infer', 1, 1, 'p50_us', True)), 0.2, False)}"
+                f" (target ≤ 0.2×), p99 {_ratio(ratio(g99, best_peer(summary, 'infer', 1, 1, 'p99_us', True)))}.", ""]
+    out += ["The bfloat16 row is the same model served with `--row-weights bfloat16` (weights rounded to bfloat16 "
+            "for single rows, arithmetic in float32; README, \"Serving predictions\"): a different precision "
+            "from the peers', shown beside the float32 row, not instead of it.", ""]
     out += ["### Inference throughput, batch 1024 (samples/s)", ""]
     rows = []
     for t in s["threads"]:
@@ -198,7 +213,7 @@ def write(record, path):
              "Do not edit: rerun the harness.", ""]
     if s["quick"]:
         lines += [f"> **QUICK SMOKE RUN** (--quick): {s['limit']:,} samples for the peers, "
-                  f"{s['gatun_train_epochs']} epoch for Gatun, one run. These numbers say only that the harness "
+                  f"{s['train_epochs']} training epoch per engine, one run. These numbers say only that the harness "
                   "works.", ""]
     lines += ["Network: 784-256-128-10, ReLU, softmax cross-entropy, He init, Adam (α 1e−3, β₁ 0.9, β₂ 0.999, "
               "ε 1e−8), float32, Fashion-MNIST scaled to [0, 1] per batch.", ""]
