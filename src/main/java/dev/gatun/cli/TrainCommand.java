@@ -226,6 +226,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(BiasVariance.reading(bestStats.trainAccuracy(), split == null ? Double.NaN : bestStats.devAccuracy()));
         }
         fields.put("epochs", history.size());
+        fields.put("train_samples", split == null ? directory.train().size() : split.train().size());
         fields.put("history", history.epochs().stream().map(TrainCommand::epochFields).toList());
         fields.put("best_epoch", result.bestEpoch());
         fields.put("steps", result.steps());

@@ -50,6 +50,7 @@ class TrainCommandTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> history = (List<Map<String, Object>>) MiniJson.object(run.json()).get("history");
         assertEquals(3, history.size(), run.lastLine());
+        assertEquals(700 - 100, run.number("train_samples"), "the training split: 700 samples less 100 for dev");
         for (int e = 0; e < 3; e++) {
             assertEquals(e + 1.0, history.get(e).get("epoch"));
             assertTrue((Double) history.get(e).get("samples_per_second") > 0, history.get(e).toString());
