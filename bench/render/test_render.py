@@ -1,0 +1,285 @@
+"""Tests of the renderers: on the JSON of earlier runs in bench/results (and the fixtures in bench/results/tmp/
+fixtures when they are there: that folder is not in git), and on tiny results made here, where the ratios are
+known. Run: /usr/bin/python3 -m unittest discover bench/render
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import jmh  # noqa: E402
+import render  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(HERE), "results")
+FIXTURES = os.path.join(RESULTS, "tmp", "fixtures")
+
+
+def result(benchmark, params=None, score=1.0, unit="ops/s", error=None, secondary=None, percentiles=None,
+           threads=1, jvm_args=()):
+    """One JMH result as `-rf json` writes it; secondary: {name: (score, unit)}."""
+    def metric(value, unit, error=None, percentiles=None):
+        return {"score": value, "scoreError": "NaN" if error is None else error, "scoreUnit": unit,
+                "scorePercentiles": percentiles or {}}
+    return {"benchmark": "dev.gatun.bench." + benchmark, "mode": "thrpt", "threads": threads, "forks": 1,
+            "jvmArgs": list(jvm_args), "warmupIterations": 1, "warmupTime": "200 ms", "measurementIterations": 1,
+            "measurementTime": "200 ms", "params": params or {},
+            "primaryMetric": metric(score, unit, error, percentiles),
+            "secondaryMetrics": {k: metric(v, u) for k, (v, u) in (secondary or {}).items()}}
+
+
+def kernel(name, gbps, shape="1000x1000", impl="vector", calls=None):
+    return result(f"KernelBench.{name}", {"shape": shape, "impl": impl}, calls or gbps * 1e9 / 8e6,
+                  secondary={"bytes": (gbps * 1e9, "ops/s")})
+
+
+class Rendering(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, results):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            json.dump(results, f)
+        return path
+
+    def render(self, section, *paths):
+        text, missing = render.render(section, paths)
+        return text, missing
+
+    def rows(self, text, after):
+        """The body rows of the first table after the line that contains `after`, as lists of cells."""
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if after in line)
+        table = []
+        for line in lines[start:]:  # the marker may be the table's own header
+            if line.startswith("|"):
+                table.append([c.strip() for c in line.strip("|").split("|")])
+            elif table:
+                break
+        return table[2:]  # past the header and the alignment row
+
+    def row(self, text, after, first):
+        return next(r for r in self.rows(text, after) if r[0] == first)
+
+    def skip_without(self, path):
+        if not os.path.exists(path):
+            self.skipTest(f"{path} is not here (bench/results/tmp is not in git)")
+
+
+class Formats(unittest.TestCase):
+    def test_significant_figures_keep_integer_digits(self):
+        self.assertEqual([jmh.significant(x) for x in (0.0324, 5.414, 53.21, 669.4, 13232.9)],
+                         ["0.0324", "5.41", "53.2", "669", "13,233"])
+        self.assertEqual(jmh.significant(None), "—")
+
+    def test_percent_with_target(self):
+        self.assertEqual(jmh.percent(0.8, 0.7), "80% ✓")
+        self.assertEqual(jmh.percent(0.6, 0.7), "60% ✗")
+        self.assertEqual(jmh.percent(0.022, 0.05, at_most=True), "2.2% ✓")
+        self.assertEqual(jmh.percent(None, 0.7), "—")
+
+    def test_error_has_the_scores_decimals_and_nan_means_none(self):
+        self.assertEqual(jmh.with_error(jmh.Figure(53.21, 12.08, "GB/s", {})), "53.2 ± 12.1")
+        self.assertEqual(jmh.with_error(jmh.Figure.of({"score": 9.5, "scoreError": "NaN"})), "9.50")
+
+
+class Lookups(Rendering):
+    def test_units_convert_and_threads_come_from_jvm_args_or_the_file_name(self):
+        flagged = self.write("run.json", [result("TrainStepBench.step", {"batch": "32"}, 669000.0, "ns/op",
+                                                 jvm_args=["-Dgatun.threads=1"])])
+        named = self.write("trainstep-2t.json", [result("TrainStepBench.step", {"batch": "32"}, 463.0, "us/op")])
+        results = jmh.Results([flagged, named])
+        self.assertAlmostEqual(results.figure("TrainStepBench.step", None, "us/op", batch=32, blas_threads=1).score,
+                               669.0)
+        self.assertEqual(results.figure("TrainStepBench.step", None, "us/op", batch=32, blas_threads=2).score, 463.0)
+        self.assertEqual(results.missing, [])
+
+    def test_a_missing_file_or_benchmark_is_noted_once(self):
+        results = jmh.Results([os.path.join(self.tmp.name, "absent.json")])
+        self.assertIsNone(results.figure("KernelBench.copy", shape="1000x1000"))
+        self.assertIsNone(results.figure("KernelBench.copy", shape="1000x1000"))
+        self.assertEqual(len(results.missing), 2)  # the file, then the benchmark, each once
+        self.assertIn("not readable", results.missing[0])
+
+    def test_a_method_name_does_not_match_a_longer_one(self):
+        path = self.write("k.json", [kernel("softmaxCrossEntropy", 5.0)])
+        self.assertIsNone(jmh.Results([path]).figure("KernelBench.softmax", shape="1000x1000", impl="vector"))
+
+
+class Kernels(Rendering):
+    def test_old_run_has_every_kernel_copy_and_exp_only_first(self):
+        text, missing = self.render("kernels", os.path.join(RESULTS, "kernels-f32.json"))
+        rows = self.rows(text, "### 1000×1000")
+        self.assertEqual([r[0] for r in rows[:2]], ["`copy`", "`expOnly`"])
+        self.assertEqual(len(rows), 20)
+        self.assertEqual(self.row(text, "### 1000×1000", "`expOnly`")[1:], ["—"] * 4)  # measured after this run
+        self.assertEqual(self.row(text, "### 1000×1000", "`biasRelu`")[3], "103%")
+        self.assertIn("no results for shape 100000x10", text)
+        self.assertNotIn("### 100000×10", text)
+
+    def test_ratios_and_targets(self):
+        path = self.write("kernels.json", [
+            kernel("copy", 100), kernel("biasRelu", 80), kernel("biasRelu", 2, impl="scalar"),
+            kernel("softmaxCrossEntropy", 60, calls=500), kernel("expOnly", 20, calls=1000)])
+        text, _ = self.render("kernels", path)
+        self.assertEqual(self.row(text, "### 1000×1000", "`biasRelu`")[1:], ["80.0", "2.00", "80%", "40.0×"])
+        self.assertEqual(self.row(text, "Issue 3's targets", "`biasRelu` ≥ 70% of copy")[1], "80% ✓")
+        self.assertEqual(self.row(text, "Issue 3's targets", "`softmaxCrossEntropy` ≥ 70% of copy")[1], "60% ✗")
+        self.assertEqual(self.row(text, "one exp per element", "`softmaxCrossEntropy`")[1], "50%")
+        self.assertEqual(self.row(text, "one exp per element", "`expOnly` itself, vector / copy")[1], "20%")
+        self.assertIn("`expOnly` alone runs below 70% of copy on 1000×1000", text)
+
+    def test_missing_data_renders_a_dash_and_is_listed(self):
+        text, missing = self.render("kernels", self.write("kernels.json", [kernel("copy", 100)]))
+        self.assertEqual(self.row(text, "### 1000×1000", "`biasRelu`")[1:], ["—"] * 4)
+        self.assertIn("- `KernelBench.biasRelu` (shape=1000x1000, impl=vector)", text.splitlines())
+        self.assertIn("`KernelBench.biasRelu` (shape=1000x1000, impl=vector)", missing)
+
+
+class Optimizer(Rendering):
+    def test_old_run(self):
+        text, missing = self.render("optimizer", os.path.join(RESULTS, "optimizer.json"))
+        rows = self.rows(text, "elements per tensor")
+        self.assertEqual([r[0] for r in rows], ["copy", "SGD", "momentum", "RMSprop", "Adam"])
+        with open(os.path.join(RESULTS, "optimizer.json")) as f:
+            raw = {r["benchmark"].rpartition(".")[2]: r["secondaryMetrics"]["bytes"]["score"] for r in json.load(f)}
+        self.assertEqual(rows[-1][2], f"{raw['adam'] / raw['copy'] * 100:.0f}%")
+        self.assertIn(f"Adam ≥ 70% of copy: {raw['adam'] / raw['copy'] * 100:.0f}% ✓", text)
+        self.assertEqual(missing, [])
+
+
+class TrainStep(Rendering):
+    def test_old_runs_one_row_per_batch_and_thread_count(self):
+        text, missing = self.render("trainstep", os.path.join(RESULTS, "trainstep-1t.json"),
+                                    os.path.join(RESULTS, "trainstep-2t.json"))
+        rows = self.rows(text, "sgemm share")
+        self.assertEqual([(r[0], r[1]) for r in rows],
+                         [(b, t) for t in ("1", "2") for b in ("32", "128", "1024")])
+        self.assertEqual(missing, [])
+
+    def test_share_and_samples_per_second(self):
+        where = {"batch": "1024"}
+        path = self.write("t.json", [
+            result("TrainStepBench.step", where, 1000.0, "us/op", jvm_args=["-Dgatun.threads=1"],
+                   secondary={"gc.alloc.rate.norm": (3.0, "B/op")}),
+            result("TrainStepBench.sgemmOnly", where, 850.0, "us/op", jvm_args=["-Dgatun.threads=1"])])
+        text, missing = self.render("trainstep", path)
+        row = self.row(text, "sgemm share", "1024")
+        self.assertEqual(row[4:7], ["85% ✓", "1,024,000", "3.0"])
+        self.assertIn("at batch 1024: 85% ✓ with 1 thread", text)
+        self.assertIn("`TrainStepBench.sgemmOnly` (batch=1024, OpenBLAS threads=1): no `gc.alloc.rate.norm` metric "
+                      "(run with `-prof gc`?)", missing)
+
+
+class Batches(Rendering):
+    def test_old_assembly_run(self):
+        text, _ = self.render("batches", os.path.join(RESULTS, "batch-assembly.json"))
+        rows = self.rows(text, "### Assembly alone")
+        self.assertEqual([(r[0], r[1]) for r in rows],
+                         [(b, o) for b in ("32", "128", "1024") for o in ("shuffled", "sequential")])
+        self.assertEqual(rows[0][2], "68,057")
+
+    def test_fixture_loop_run(self):
+        loop = os.path.join(FIXTURES, "loop-2t.json")
+        self.skip_without(loop)
+        text, _ = self.render("batches", os.path.join(RESULTS, "batch-assembly.json"), loop)
+        self.assertEqual([(r[0], r[1]) for r in self.rows(text, "### Issue 4")],
+                         [("32", "2"), ("128", "2"), ("1024", "2")])
+
+    def test_epoch_arithmetic(self):
+        threads = ["-Dgatun.threads=2"]
+        path = self.write("b.json", [
+            result("BatchAssemblyBench.assemble", {"batch": "1000", "order": "shuffled"}, 10_000.0,
+                   secondary={"floatBytes": (31.36e9, "ops/s")}),
+            result("TrainingLoopBench.loopStep", {"batch": "1000"}, 10_000.0, "us/op", jvm_args=threads),
+            result("TrainingLoopBench.fixedStep", {"batch": "1000"}, 9_000.0, "us/op", jvm_args=threads)])
+        text, _ = self.render("batches", path)
+        # 60 batches: alone 60 / 10,000 per s = 6 ms; epoch 60 × 10 ms = 0.6 s; in the loop 60 × 1 ms = 60 ms
+        self.assertEqual(self.row(text, "### Issue 4", "1000"), ["1000", "2", "6.00", "0.600", "1.0% ✓", "60.0", "10% ✗"])
+        self.assertEqual(self.row(text, "### Assembly alone", "1000")[3], "31.4")
+        self.assertIn("in the loop, which is what a training run pays, missed at batch 1000 with 2 threads ✗", text)
+
+
+class Predictor(Rendering):
+    def test_targets(self):
+        def latency(rw, p50, p99):
+            return result("PredictorBench.latency", {"rowWeights": rw}, p50, "us/op",
+                          percentiles={"50.0": p50, "90.0": p50, "99.0": p99, "99.9": p99})
+        batch = [result("PredictorBench.batch", {"rowWeights": "FLOAT32"}, rows, threads=t,
+                        jvm_args=["-Dgatun.threads=1"]) for t, rows in ((1, 150_000.0), (2, 300_000.0))]
+        text, _ = self.render("predictor", self.write("p.json", [latency("FLOAT32", 9.0, 30.0),
+                                                                 latency("BFLOAT16", 5.0, 12.0)] + batch))
+        self.assertEqual(self.row(text, "row weights", "float32")[1:5] + self.row(text, "row weights", "float32")[7:],
+                         ["9.00", "9.00", "30.0", "30.0", "150,000", "300,000"])
+        self.assertIn("float32: p50 9.00 µs ✓, p99 30.0 µs ✗; bfloat16: p50 5.00 µs ✓, p99 12.0 µs ✓", text)
+        self.assertIn("2 request threads: 300,000 ✓", text)
+
+    def test_fixture_run(self):
+        fixture = os.path.join(FIXTURES, "predictor.json")
+        self.skip_without(fixture)
+        text, missing = self.render("predictor", fixture)
+        self.assertEqual([r[0] for r in self.rows(text, "row weights")], ["float32", "bfloat16"])
+        with open(fixture) as f:
+            p50 = next(r["primaryMetric"]["scorePercentiles"]["50.0"] for r in json.load(f)
+                       if r["benchmark"].endswith(".latency") and r["params"]["rowWeights"] == "FLOAT32")
+        self.assertEqual(self.row(text, "row weights", "float32")[1], jmh.significant(p50))
+
+    def test_old_run_without_row_weights_is_all_dashes(self):
+        text, missing = self.render("predictor", os.path.join(RESULTS, "predictor.json"))
+        self.assertEqual(set(self.row(text, "row weights", "float32")[1:]), {"—"})
+        self.assertIn("`PredictorBench.latency` (rowWeights=FLOAT32, JMH threads=1)", missing)
+
+
+class Machine(Rendering):
+    def test_facts_and_gatun_info(self):
+        facts = self.write("machine.json", {"cpu_model": "AMD EPYC", "logical_cpus": 2, "usable_cpus": 2,
+                                            "cpu_flags": ["avx2", "fma"], "memory_gib": 23.5, "os": "Debian 12",
+                                            "kernel": "6.1", "hypervisor": True, "jdk": "not found",
+                                            "openblas_package": "0.3.21+ds-4", "gcc": "gcc 12.2.0"})
+        info = self.write("gatun-info.json", {"jdk": "25.0.3+9-LTS", "openblas_config": "OpenBLAS 0.3.21 Zen",
+                                              "openblas_core": "Zen", "openblas_library": "/usr/lib/libopenblas.so",
+                                              "blas_threads": 2})
+        text, missing = self.render("machine", facts, info)
+        self.assertIn("- CPU: AMD EPYC, 2 logical CPUs (2 usable), virtualised; SIMD flags: avx2 fma", text)
+        self.assertIn("- JDK: 25.0.3+9-LTS", text)
+        self.assertEqual(missing, [])
+        text, missing = self.render("machine", facts)
+        self.assertIn("core —", text)
+        self.assertIn("openblas_core (from gatun-info.json)", missing)
+
+
+class CommandLine(Rendering):
+    def test_writes_the_frame_of_a_section(self):
+        out = os.path.join(self.tmp.name, "optimizer.md")
+        command = "bench/run OptimizerBench -prof gc -rf json -rff bench/results/optimizer.json"
+        done = subprocess.run([sys.executable, os.path.join(HERE, "render.py"), "optimizer", "--out", out,
+                               "--command", command, "--started", "2026-12-02 10:00 UTC",
+                               "--finished", "2026-12-02 10:01 UTC", os.path.join(RESULTS, "optimizer.json")],
+                              capture_output=True, text=True, check=True)
+        self.assertEqual(done.stdout.strip(), f"wrote {out}")
+        with open(out) as f:
+            text = f.read()
+        lines = text.splitlines()
+        self.assertEqual(lines[0], "## Optimizer steps vs copy")
+        self.assertIn("Generated by `bench/report`; do not edit: rerun it. Run 2026-12-02 10:00–10:01 UTC.", lines)
+        self.assertIn("JMH settings (from the JSON): 1 fork, 5 warm-up × 1 s + 5 measurement × 1 s iterations.", lines)
+        self.assertIn(command, lines)
+        self.assertTrue(any(line.startswith("Raw JSON in `bench/results/`: `optimizer.json` (written ")
+                            for line in lines))
+
+    def test_never_stops_on_a_missing_file(self):
+        for section in render.SECTIONS:
+            text, missing = render.render(section, [os.path.join(self.tmp.name, "absent.json")])
+            self.assertTrue(text.startswith("## "), section)
+            self.assertIn("`absent.json`: not readable", "\n".join(missing), section)
+
+
+if __name__ == "__main__":
+    unittest.main()
