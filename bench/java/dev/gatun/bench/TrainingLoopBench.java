@@ -33,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * The training loop's step on real data: 784-256-128-10 (ReLU, softmax cross-entropy, He, Adam 1e-3) over the
  * memory-mapped Fashion-MNIST training images, shuffled.
  * <ul>
- *   <li>{@code loopStep}: what the Trainer does per batch: gather the next shuffled batch from the mapped bytes,
- *       then forward, loss, backward and Adam.</li>
+ *   <li>{@code loopStep}: what the Trainer does per batch, less its explosion check (a Σ|x| over the parameters,
+ *       measured apart in KernelBench.sumAbs): gather the next shuffled batch from the mapped bytes, then forward,
+ *       loss, backward and Adam.</li>
  *   <li>{@code fixedStep}: the same step on the batch gathered last, without gathering a new one.</li>
  * </ul>
  * {@code loopStep − fixedStep} is what batch assembly costs inside the loop, where the step's own data have
