@@ -19,6 +19,7 @@ import java.util.Map;
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainCommandTest {
@@ -77,6 +78,14 @@ class TrainCommandTest {
             assertEquals((double) correct / d.test().size(), run.number("test_accuracy"), 1e-12);
         }
         assertTrue(run.number("test_accuracy") > 0.9, run.lastLine());
+    }
+
+    @Test
+    void without_a_dev_split_every_training_sample_is_trained_on_and_counted() throws IOException {
+        CommandRun run = gatun(train(data(), "--dev", "0", "--epochs", "1", "--json"));
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertEquals(700, run.number("train_samples"), run.lastLine());
+        assertNull(MiniJson.object(run.json()).get("dev_accuracy"), "no dev set, no dev accuracy");
     }
 
     @Test
