@@ -86,7 +86,8 @@ final class RowKernels {
     /**
      * Reads one byte of every cache line of {@code src[offset, offset + count)} and returns their sum: brings a row
      * towards the core ahead of its conversion (Java has no prefetch instruction; a load whose result is used is
-     * the portable equivalent). The loads are independent, so their misses overlap.
+     * the portable equivalent). The loads are independent, so their misses overlap. {@code count >= 1} (a sample has
+     * at least one feature: IdxHeader refuses zero dimensions).
      */
     static long touch(MemorySegment src, long offset, int count) {
         long sum = 0;

@@ -22,10 +22,10 @@ import java.nio.ByteOrder;
  * one load per FMA, no horizontal sums.
  *
  * <p>Why several panels at once: a row reads every weight once, so the kernel is bound by how fast the weights
- * stream in from L2 (784-256-128-10: 941 KB per call). One panel at a time is one sequential stream, which ran
- * at ~115 GB/s here; eight panels side by side are eight streams the prefetchers fetch together, ~150 GB/s
+ * stream in (784-256-128-10: 941 KB per call, about the size of this machine's 1 MB L2). One panel at a time is one
+ * sequential stream; eight panels side by side are eight streams the prefetchers fetch together
  * ({@code PredictorBench.latency} on 784-256-128-10, Zen 5: p50 9.7 µs with one panel of 128 outputs at a time,
- * 7.1 µs with groups of eight panels of 32; the weights alone are read in 5.9 µs). So panels go in groups of
+ * 7.1 µs with groups of eight panels of 32, about 97 and 133 GB/s; the weights alone are read in 5.9 µs). So panels go in groups of
  * {@link #MAX_GROUP} (16 accumulators: what 32 AVX-512 registers hold; 4 panels where there are only 16 vector
  * registers), then 4, then 1.
  *
