@@ -45,7 +45,7 @@ def _arguments():
     p = argparse.ArgumentParser(prog="bench/compare/run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="smoke test: 1024 samples for the peers, 1 epoch for Gatun, 1 run, short inference; "
+                   help="smoke test: 1024 samples for the peers, 1 training epoch for every engine, 1 run, short inference; "
                         "writes under bench/results/tmp/ only")
     p.add_argument("--only", type=_engine_list, default=list(ENGINE_KEYS), help="engines: torch,numpy,c,gatun")
     p.add_argument("--runs", type=int, help="runs per figure (default 3; --quick: 1)")

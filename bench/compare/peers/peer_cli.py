@@ -9,8 +9,8 @@ A peer module defines a network class with
     inference_context() -> a context manager held around the timed inference loop
     versions() -> dict of library versions
 and calls main(NetworkClass, engine_name). Modes:
-    train     --batch B --threads T [--epochs 2]: every epoch timed; the last one is the figure, the
-              ones before it are the warm-up (the same two epochs Gatun's `train --epochs 2` runs)
+    train     --batch B --threads T [--epochs 3]: every epoch timed; the last one is the figure, the
+              ones before it are the warm-up (the harness gives every engine, Gatun too, the same epochs)
     accuracy  --batch 128 --epochs 5: test accuracy after training
     infer     --batch B --threads T --seconds S: per-call latency percentiles and throughput after warm-up
 """
@@ -51,7 +51,7 @@ def _arguments(engine):
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--epochs", type=int, help="train: default 2 (the last is timed); accuracy: default 5")
+    p.add_argument("--epochs", type=int, help="train: default 3 (the last is timed); accuracy: default 5")
     p.add_argument("--limit", type=int, help="use only the first N training and test samples (smoke tests)")
     p.add_argument("--seconds", type=float, default=5.0, help="infer: timed seconds")
     p.add_argument("--warmup-seconds", type=float, default=1.0, help="infer: untimed seconds before")
@@ -85,7 +85,7 @@ def _percentile_us(sorted_ns, q):
 
 
 def _train(net, args, images, labels):
-    epochs = args.epochs or 2
+    epochs = args.epochs or 3
     history = []
     for _ in range(epochs):
         start = time.perf_counter()
