@@ -10,7 +10,7 @@ ran it; --started and --finished are the run's UTC times ("YYYY-MM-DD HH:MM UTC"
 A figure the JSON lacks is printed as "—" and listed under its table: a missing benchmark, param or file never
 stops the rendering. Prints one line: the file written and how many figures were missing.
 
-Try it on old results: bench/render/render.py kernels --out /tmp/kernels.md bench/results/kernels-f32.json
+Try it on the last results: bench/render/render.py kernels --out /tmp/kernels.md bench/results/kernels.json
 Tests: /usr/bin/python3 -m unittest discover bench/render
 """
 import argparse
