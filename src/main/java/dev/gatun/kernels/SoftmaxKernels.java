@@ -310,12 +310,18 @@ public final class SoftmaxKernels {
         }
 
         /**
-         * The sum of the {@code n} stored tail values, read back with the mask (zeros elsewhere). Not in
-         * {@link #exponentialsTail}: after FastExp.exp, Lanes.sum no longer inlined there (C2's
-         * NodeCountInliningCutoff), and the vector passed to it was boxed, one allocation per row (16 lanes).
+         * The sum of the {@code n} (fewer than a vector's) stored tail values, in scalar float, left to right. Not a
+         * vector in {@link #exponentialsTail}: after FastExp.exp, Lanes.sum no longer inlined there (C2's
+         * NodeCountInliningCutoff) and its argument was boxed; nor a masked reload: where the tail ends the segment
+         * (a block of short rows), the masked load takes its per-lane bounds check, which C2 left un-inlined here,
+         * and that boxed the mask. Both allocated per row or block (16 lanes; KernelAllocationTest).
          */
         private static float tailSum(MemorySegment out, long at, long n) {
-            return Lanes.sum(FloatVector.fromMemorySegment(S, out, at, O, S.indexInRange(0, (int) n)));
+            float sum = 0;
+            for (long j = 0; j < n; j++) {
+                sum += out.get(ValueLayout.JAVA_FLOAT, at + j * BYTES);
+            }
+            return sum;
         }
 
         private static void scale(MemorySegment out, long row, long cols, float factor) {

@@ -51,15 +51,18 @@ class KernelAllocationTest {
                 SoftmaxKernels.softmax(Z, A);
                 sink[0] += SoftmaxKernels.softmaxCrossEntropy(Z, labels, dZ);
             };
+            // Until C2 has compiled every kernel they box (measured: the short-row max reached C2 only after ~1.4 s
+            // of calls on a quiet machine, later under a loaded CI). A real allocation shows in every round, so the
+            // first clean round, of up to 1000, proves there is none; only a failure runs them all.
             long fewest = Long.MAX_VALUE;
-            for (int round = 0; round < 60 && fewest > 0; round++) {
+            for (int round = 0; round < 1000 && fewest > 0; round++) {
                 long before = THREADS.getCurrentThreadAllocatedBytes();
-                for (int k = 0; k < 500; k++) {
+                for (int k = 0; k < 100; k++) {
                     step.run();
                 }
                 fewest = Math.min(fewest, THREADS.getCurrentThreadAllocatedBytes() - before);
             }
-            assertEquals(0, fewest, "bytes allocated by 500 steps of the kernels on rows of " + cols + " (best round)");
+            assertEquals(0, fewest, "bytes allocated by 100 steps of the kernels on rows of " + cols + " (best round)");
         }
     }
 
