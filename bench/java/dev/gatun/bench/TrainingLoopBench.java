@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
  * {@code loopStep − fixedStep} is what batch assembly costs inside the loop, where the step's own data have
  * pushed the batch buffer and the images out of the caches (BatchAssemblyBench measures assembly alone, on warm
  * caches). Per epoch: multiply by the batches per epoch (the last partial batch is dropped here, so every step
- * has the same size). Set BLAS threads with {@code -jvmArgsPrepend -Dgatun.threads=N}.
+ * has the same size). Set BLAS threads with {@code -jvmArgsPrepend -Dgatun.threads=N}; with {@code -p prefetch=true}
+ * the next batch is gathered on the prefetch thread while the step runs (then fixedStep - its batch is not
+ * refilled - is the same as without).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -55,6 +57,10 @@ public class TrainingLoopBench {
 
     @Param({"/usr/share/datasets/fashion-mnist"})
     public String dataDir;
+
+    /** Batches' prefetch thread: off, as the Trainer defaults; {@code -p prefetch=true,false} compares the two. */
+    @Param({"false"})
+    public boolean prefetch;
 
     private MnistDirectory mnist;
     private Arena arena;
@@ -72,7 +78,7 @@ public class TrainingLoopBench {
         model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
                 .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1).build(arena);
         adam = Optimizer.adam(1e-3);
-        batches = Batches.over(mnist.train(), batch).seed(1).dropLast(true).build();
+        batches = Batches.over(mnist.train(), batch).seed(1).dropLast(true).prefetch(prefetch).build();
         current = batches.next();
     }
 
