@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ import java.util.zip.CRC32;
  *   section  tag (4 ASCII bytes) | u64 payload length | payload | u32 CRC32 of tag, length and payload
  * </pre>
  * Writing is atomic (temporary file in the same directory, fsync, rename, fsync of the directory): a crash
- * leaves either the previous file or the new one, never half of one. Reading checks every length against the
+ * leaves either the previous file or the new one, never half of one, and the next write to the same path removes the
+ * temporary files of writers that died. Reading checks every length against the
  * bytes that remain before it allocates anything, then every checksum, and rejects unknown versions.
  */
 public final class ModelFile {
@@ -66,7 +68,9 @@ public final class ModelFile {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+        String tempPrefix = "." + target.getFileName() + ".tmp-";
+        removeStaleTemps(dir, tempPrefix);
+        Path temp = dir.resolve(tempPrefix + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -74,6 +78,10 @@ public final class ModelFile {
                     channel.write(bytes);
                 }
                 channel.force(true);
+            } catch (IOException e) {
+                // "No space left on device" alone does not say which of a run's files failed.
+                throw new IOException("cannot write " + target + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -88,6 +96,34 @@ public final class ModelFile {
             }
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Deletes the temporary files that writers of the same target left when they were killed mid-write: a temp
+     * file names its writer's process id, so one whose process is gone can never be finished. Files of live
+     * processes are someone's write in progress and stay.
+     */
+    private static void removeStaleTemps(Path dir, String tempPrefix) {
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, entry -> {
+            String name = entry.getFileName().toString();
+            return name.startsWith(tempPrefix);
+        })) {
+            for (Path temp : temps) {
+                String rest = temp.getFileName().toString().substring(tempPrefix.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    continue; // not a name this class writes
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        } catch (IOException e) {
+            // Cleaning up after others is best effort; the write itself reports its own failures.
         }
     }
 
