@@ -41,7 +41,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Mixin
@@ -122,7 +122,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             report.put("native_bytes", predictor.nativeBytes());
             report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
             if (json) {
-                System.out.println(Json.object(report));
+                JsonOutput.print(report);
             }
         }
         return 0;

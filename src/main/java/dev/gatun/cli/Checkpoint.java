@@ -11,16 +11,28 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * A training checkpoint: a model file with the optimizer's state ({@link ModelIo}), the training configuration and
- * the history so far in its metadata, and, when early stopping is on, the best weights in a second model file next
- * to it ({@code FILE.best}). Everything {@code --resume} needs to continue bit-identically: the batch order follows
- * (seed, epoch), dropout follows the model's step counter, and both files are written atomically.
+ * A training checkpoint: a model file with the optimizer's state ({@link ModelIo}), the training configuration, the
+ * history so far, the run's model path ({@code --out}, null when it had none) and how the run stands in its metadata,
+ * and, when early stopping is on, the best weights in a second model file next to it ({@code FILE.best}). Everything
+ * {@code --resume} needs to continue bit-identically: the batch order follows (seed, epoch), dropout follows the
+ * model's step counter, and both files are written atomically.
  */
-record Checkpoint(TrainConfig config, History history) {
+record Checkpoint(TrainConfig config, History history, Path out, Status status) {
     private static final String CONFIG = "config.";
+    private static final String OUT = "out";
+    private static final String STATUS = "status";
+
+    /** Where the run stands. Checkpoints written before the status was recorded read as {@link #RUNNING}. */
+    enum Status {
+        /** Epochs may follow: the run was interrupted, or it finished the epochs it was asked for and may be extended. */
+        RUNNING,
+        /** Early stopping ended the run; it restored the best weights and training on would undo its decision. */
+        EARLY_STOPPED
+    }
 
     static Path bestFile(Path checkpoint) {
         return Path.of(checkpoint + ".best");
@@ -32,15 +44,34 @@ record Checkpoint(TrainConfig config, History history) {
         return m;
     }
 
-    static void write(Path file, TrainConfig config, Model model, Normalization normalization, Optimizer optimizer,
-                      History history, Model best) throws IOException {
+    static void write(Path file, Checkpoint checkpoint, Model model, Normalization normalization, Optimizer optimizer,
+                      Model best) throws IOException {
         if (best != null) {
             ModelIo.save(bestFile(file), best, normalization, Map.of("kind", "best-weights"));
         }
-        Map<String, String> metadata = prefixed(config.toMap());
+        Map<String, String> metadata = prefixed(checkpoint.config().toMap());
         metadata.put("kind", "checkpoint");
-        metadata.put("history", history.encode());
+        metadata.put("history", checkpoint.history().encode());
+        if (checkpoint.out() != null) {
+            metadata.put(OUT, checkpoint.out().toAbsolutePath().toString());
+        }
+        metadata.put(STATUS, checkpoint.status().name().toLowerCase(Locale.ROOT));
         ModelIo.save(file, model, normalization, metadata, optimizer);
+    }
+
+    /**
+     * Fails, saying why, when training on from this checkpoint to {@code epochs} in total would be wrong: the run
+     * stopped early, or it already has that many epochs.
+     */
+    void requireResumable(Path file, int epochs) {
+        if (status == Status.EARLY_STOPPED) {
+            throw new IllegalArgumentException("--resume " + file + ": that run stopped early after epoch " + history.size()
+                    + " (its dev loss had stopped improving) and is finished" + (out == null ? "" : "; its model is " + out));
+        }
+        if (history.size() >= epochs) {
+            throw new IllegalArgumentException("--resume " + file + ": that run has finished " + history.size()
+                    + " epochs already; pass --epochs N with N > " + history.size() + " to train on");
+        }
     }
 
     static Checkpoint read(Path file) throws IOException {
@@ -61,7 +92,9 @@ record Checkpoint(TrainConfig config, History history) {
             }
         });
         try {
-            return new Checkpoint(TrainConfig.fromMap(config), History.decode(metadata.get("history")));
+            String status = metadata.getOrDefault(STATUS, "running").toUpperCase(Locale.ROOT);
+            return new Checkpoint(TrainConfig.fromMap(config), History.decode(metadata.get("history")),
+                    metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }

@@ -93,8 +93,8 @@ final class CsvRows implements InputRows {
             if (Float.isNaN(v)) {
                 String cell = s.substring(from, to).strip();
                 throw new IllegalArgumentException(file + " line " + line + " column " + (c + 1) + ": "
-                        + (isNonFiniteWord(s, from, to) ? cell + " is not a finite number: inputs must be finite"
-                        : cell.isEmpty() ? "empty cell, expected a number" : "'" + cell + "' is not a number"));
+                        + (isNonFiniteWord(s, from, to) ? UserText.cell(cell) + " is not a finite number: inputs must be finite"
+                        : cell.isEmpty() ? "empty cell, expected a number" : "'" + UserText.cell(cell) + "' is not a number"));
             }
             into[offset + c] = v;
             from = to + 1;

@@ -43,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Option(names = "--plots", description = "Directory to write confusion-matrix.png into.")
@@ -76,7 +76,7 @@ final class EvalCommand implements Callable<Integer> {
                         System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
                     }
                     if (json) {
-                        System.out.println(Json.object(report(e, names)));
+                        JsonOutput.print(report(e, names));
                     }
                 }
             }

@@ -38,7 +38,7 @@ final class GradCheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, the batch and the dropout masks (default ${DEFAULT-VALUE}).")
@@ -193,7 +193,7 @@ final class GradCheckCommand implements Callable<Integer> {
                 return tensor;
             }).toList());
             fields.put("note", report.note());
-            System.out.println(Json.object(fields));
+            JsonOutput.print(fields);
         }
     }
 

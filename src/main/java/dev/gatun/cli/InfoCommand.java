@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show the JDK, CPU, the OpenBLAS library in use and a measured sgemm GFLOPS figure.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Option(names = "--gemm-size", defaultValue = "1024", description = "Matrix size of the sgemm probe (default ${DEFAULT-VALUE}).")
@@ -42,7 +42,7 @@ final class InfoCommand implements Callable<Integer> {
         facts.put("sgemm_gflops", Math.round(gflops * 10) / 10.0);
         facts.forEach((key, value) -> System.out.printf("%-18s %s%n", key, value));
         if (json) {
-            System.out.println(Json.object(facts));
+            JsonOutput.print(facts);
         }
         return 0;
     }

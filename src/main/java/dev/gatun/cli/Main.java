@@ -3,12 +3,15 @@ package dev.gatun.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
 
 /**
  * The {@code gatun} command. The only place in Gatun that prints to a terminal; the library logs through SLF4J.
- * Errors print one line and exit non-zero; {@code --verbose} (anywhere on the line) adds the stack trace.
+ * Every failure, an {@link Error} such as OutOfMemoryError included, prints one line and exits non-zero (2 for a
+ * usage error, 1 for anything else); {@code --verbose} (anywhere on the line) adds the stack trace. With
+ * {@code --json}, stdout holds one JSON object only (see {@link JsonOutput}).
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
@@ -35,25 +38,77 @@ public final class Main implements Runnable {
         System.setProperty("java.awt.headless", "true");
         boolean verbose = Arrays.asList(args).contains("--verbose");
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most command lines
-        cli.setParameterExceptionHandler((ex, argv) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("gatun: " + ex.getMessage() + " (see 'gatun " + commandPath(ex.getCommandLine()) + "--help')");
+        // Before parsing, only the raw words can say whether the caller wants JSON on stdout.
+        boolean jsonWanted = Arrays.asList(rest).contains("--json");
+        try {
+            CommandLine cli = new CommandLine(new Main());
+            cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most command lines
+            cli.setExecutionStrategy(Main::execute);
+            cli.setParameterExceptionHandler((ex, argv) -> {
+                String message = oneLine(ex) + " (see 'gatun " + commandPath(ex.getCommandLine()) + "--help')";
+                return fail(ex.getCommandLine().getErr(), ex, message, EXIT_USAGE, verbose, jsonWanted, false);
+            });
+            cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+                    fail(commandLine.getErr(), ex, oneLine(ex), EXIT_ERROR, verbose, jsonWanted, JsonOutput.lastRunWrote()));
+            return cli.execute(rest);
+        } catch (Throwable t) {
+            // The handlers above catch what the commands throw; this is for a failure in the command line itself.
+            System.err.println("gatun: " + oneLine(t));
             if (verbose) {
-                ex.printStackTrace(err);
-            }
-            return EXIT_USAGE;
-        });
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            err.println("gatun: " + oneLine(ex));
-            if (verbose) {
-                ex.printStackTrace(err);
+                t.printStackTrace();
             }
             return EXIT_ERROR;
-        });
-        return cli.execute(rest);
+        }
+    }
+
+    /** Runs the parsed command with stdout reserved for JSON when it asked for it, and Errors turned into failures. */
+    private static int execute(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.subcommand() != null) {
+            leaf = leaf.subcommand();
+        }
+        boolean json = leaf.hasMatchedOption("--json");
+        PrintStream stdout = System.out;
+        if (json) {
+            JsonOutput.open(stdout);
+            System.setOut(System.err);
+        }
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (Error e) {
+            throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), describe(e), e);
+        } finally {
+            if (json) {
+                System.setOut(stdout);
+                JsonOutput.close();
+            }
+        }
+    }
+
+    private static int fail(PrintWriter err, Throwable ex, String message, int exit, boolean verbose,
+                            boolean json, boolean jsonWritten) {
+        err.println("gatun: " + message);
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        if (json && !jsonWritten) {
+            System.out.println(JsonOutput.errorObject(message, exit));
+            System.out.flush();
+        }
+        return exit;
+    }
+
+    /** An Error as a user can act on it. */
+    private static String describe(Error e) {
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + e.getMessage() + "): the model, batch or input is larger than this JVM may "
+                    + "use; make it smaller, or give Java more heap with GATUN_JAVA_OPTS=-Xmx<size>";
+        }
+        if (e instanceof StackOverflowError) {
+            return "stack overflow: a bug in gatun, please report it with --verbose";
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     private static String commandPath(CommandLine commandLine) {
@@ -61,11 +116,12 @@ public final class Main implements Runnable {
         return name.equals("gatun") ? "" : name + " ";
     }
 
-    private static String oneLine(Throwable ex) {
+    /** The message of {@code ex} on one safe line: what was printed from user data cannot drive the terminal. */
+    static String oneLine(Throwable ex) {
         String message = ex.getMessage();
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         }
-        return message.replace('\n', ' ');
+        return UserText.safe(message.replace("\r\n", " ").replace('\n', ' '), UserText.LINE_LIMIT);
     }
 }

@@ -66,7 +66,7 @@ final class PredictCommand implements Callable<Integer> {
         float[] p = new float[classes];
         int[] order = new int[classes];
         StringBuilder line = new StringBuilder();
-        PrintStream out = System.out;
+        PrintStream out = json ? JsonOutput.stream() : System.out;
         if (json) {
             out.print("{\"model\":" + Json.string(modelFile.toString()) + ",\"input\":" + Json.string(input.toString())
                     + ",\"predictions\":[");
@@ -74,33 +74,42 @@ final class PredictCommand implements Callable<Integer> {
             out.println("row\tclass\tprobability" + (top > 1 ? "\ttop " + top + " (class:probability)" : ""));
         }
         long row = 0;
-        for (int m = BATCH; m == BATCH; ) {
-            m = 0;
-            while (m < BATCH && rows.next(x, m * inputs)) {
-                m++;
-            }
-            if (m == 0) {
-                break;
-            }
-            // The last, partial batch needs arrays of its exact size: one allocation per run, not per row.
-            float[] xm = m == BATCH ? x : Arrays.copyOf(x, m * inputs);
-            float[] ym = m == BATCH ? y : new float[m * outputs];
-            predictor.predict(xm, m, ym);
-            for (int r = 0; r < m; r++, row++) {
-                probabilities(ym, r * outputs, outputs, p);
-                rank(p, order);
-                line.setLength(0);
-                if (json) {
-                    appendJson(line.append(row == 0 ? "" : ","), row, p, order);
-                    out.print(line);
-                } else {
-                    appendText(line, row, p, order);
-                    out.println(line);
+        try {
+            for (int m = BATCH; m == BATCH; ) {
+                m = 0;
+                while (m < BATCH && rows.next(x, m * inputs)) {
+                    m++;
+                }
+                if (m == 0) {
+                    break;
+                }
+                // The last, partial batch needs arrays of its exact size: one allocation per run, not per row.
+                float[] xm = m == BATCH ? x : Arrays.copyOf(x, m * inputs);
+                float[] ym = m == BATCH ? y : new float[m * outputs];
+                predictor.predict(xm, m, ym);
+                for (int r = 0; r < m; r++, row++) {
+                    probabilities(ym, r * outputs, outputs, p);
+                    rank(p, order);
+                    line.setLength(0);
+                    if (json) {
+                        appendJson(line.append(row == 0 ? "" : ","), row, p, order);
+                        out.print(line);
+                    } else {
+                        appendText(line, row, p, order);
+                        out.println(line);
+                    }
                 }
             }
+        } catch (RuntimeException | java.io.IOException | Error e) {
+            if (json) {
+                // The predictions so far are already on stdout: end the object properly and say why it ends early.
+                out.println("],\"rows\":" + row + ",\"error\":" + Json.string(Main.oneLine(e)) + "}");
+                out.flush();
+            }
+            throw e;
         }
         if (json) {
-            out.println("]}");
+            out.println("],\"rows\":" + row + "}");
         }
         out.flush();
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "sanity", mixinStandardHelpOptions = true,
         description = {"Run the course's sanity checks on the training set: initial loss ~ ln C with regularisation off, "
-                + "a large L2 raises it, a 20-sample subset overfits to 100%, and a learning-rate sweep (1e-6 .. 10) "
+                + "a large L2 raises it, a 20-sample subset overfits to 100%%, and a learning-rate sweep (1e-6 .. 10) "
                 + "finds the rates too small, usable and exploding.",
                 "Prints check, measured, expected and PASS/FAIL; exit code 0 when every check passes, 1 otherwise."})
 final class SanityCommand implements Callable<Integer> {
@@ -33,7 +33,7 @@ final class SanityCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, subsets and batch order (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Override
@@ -67,7 +67,7 @@ final class SanityCommand implements Callable<Integer> {
             }).toList());
             fields.put("usable_learning_rate", Map.of("low", report.usableRateLow(), "high", report.usableRateHigh()));
             fields.put("passed", report.passed());
-            System.out.println(Json.object(fields));
+            JsonOutput.print(fields);
         }
     }
 }

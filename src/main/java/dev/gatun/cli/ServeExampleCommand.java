@@ -107,7 +107,7 @@ final class ServeExampleCommand implements Callable<Integer> {
         }
         report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
         if (json) {
-            System.out.println(Json.object(report));
+            JsonOutput.print(report);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
+import dev.gatun.io.WriterLock;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;
@@ -109,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plots", description = "Write loss/accuracy, learning-rate and confusion-matrix PNGs to this directory.")
     Path plots;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Override
@@ -124,10 +125,17 @@ final class TrainCommand implements Callable<Integer> {
             Blas.setThreads(threads);
         }
         Checkpoint resumed = resume == null ? null : Checkpoint.read(resume);
+        if (resumed != null) {
+            resumed.requireResumable(resume, epochs);
+        }
         TrainConfig config = resumed != null ? resumed.config() : configFromOptions();
+        // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
+        Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
         Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                 : out != null ? Path.of(out + ".checkpoint") : null;
-        try (MnistDirectory directory = DataDirectory.open(data, config.classes()); Arena arena = Arena.ofConfined()) {
+        checkOutputs(config, outFile, checkpointFile);
+        try (Locks locks = Locks.of(outFile, checkpointFile);
+             MnistDirectory directory = DataDirectory.open(data, config.classes()); Arena arena = Arena.ofConfined()) {
             DataSet train = directory.train();
             checkData(config, train);
             DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
@@ -142,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
                             config.layers(), directory.directory(), trainSplit.size(), split == null ? 0 : split.dev().size(),
                             opt, config.batch(), config.schedule(), Blas.threads());
                     CheckpointWriter writer = checkpointFile == null ? null
-                            : new CheckpointWriter(checkpointFile, config, model, normalization, opt);
+                            : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt);
                     ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                     Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                             .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -156,9 +164,62 @@ final class TrainCommand implements Callable<Integer> {
                             writer.trainer = trainer;
                         }
                         TrainingResult result = trainer.run();
-                        return report(config, result, model, normalization, directory, split);
+                        if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
+                            writer.write(Checkpoint.Status.EARLY_STOPPED);
+                        }
+                        return report(config, result, model, normalization, directory, split, outFile);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Everything this run will write can be written, before any data is read: a bad --out must not cost an epoch.
+     * The sizes are upper estimates from the layer widths (float32 weights; a checkpoint adds the optimizer's state,
+     * at most two tensors per weight, and early stopping's best weights).
+     */
+    private void checkOutputs(TrainConfig config, Path outFile, Path checkpointFile) {
+        long parameterBytes = 0;
+        List<Integer> widths = config.layers();
+        for (int l = 1; l < widths.size(); l++) {
+            parameterBytes += 4L * (widths.get(l - 1) + 2L) * widths.get(l);
+        }
+        long slack = 1 << 16;
+        if (outFile != null) {
+            OutputPaths.checkFile("--out", outFile, parameterBytes + slack);
+        }
+        if (checkpointFile != null) {
+            OutputPaths.checkFile("--checkpoint", checkpointFile, 4 * parameterBytes + slack);
+        }
+        if (plots != null) {
+            OutputPaths.checkDirectory("--plots " + plots, plots);
+        }
+    }
+
+    /** The writer locks of a run's model and checkpoint, held until it ends. */
+    private record Locks(List<WriterLock> held) implements AutoCloseable {
+        static Locks of(Path outFile, Path checkpointFile) throws IOException {
+            List<WriterLock> held = new ArrayList<>();
+            try {
+                if (outFile != null) {
+                    held.add(WriterLock.acquire(outFile, "--out " + outFile));
+                }
+                if (checkpointFile != null && (outFile == null
+                        || !WriterLock.lockFile(checkpointFile).equals(WriterLock.lockFile(outFile)))) {
+                    held.add(WriterLock.acquire(checkpointFile, "the checkpoint " + checkpointFile));
+                }
+                return new Locks(held);
+            } catch (IOException | RuntimeException e) {
+                new Locks(held).close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (WriterLock lock : held) {
+                lock.close();
             }
         }
     }
@@ -198,7 +259,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int report(TrainConfig config, TrainingResult result, Model model, Normalization normalization,
-                       MnistDirectory directory, DataSet.Split split) throws IOException {
+                       MnistDirectory directory, DataSet.Split split, Path outFile) throws IOException {
         History history = result.history();
         if (result.exploded()) {
             System.out.println("stopped: " + result.explosion().message());
@@ -233,14 +294,14 @@ final class TrainCommand implements Callable<Integer> {
         fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
         fields.put("blas_threads", Blas.threads());
         fields.put("config", config.toMap());
-        if (out != null && !result.exploded()) {
+        if (outFile != null && !result.exploded()) {
             Map<String, String> metadata = new LinkedHashMap<>(Checkpoint.prefixed(config.toMap()));
             metadata.put("kind", "model");
             metadata.put("test_accuracy", Double.toString(test.accuracy()));
             metadata.put("epochs", Integer.toString(history.size()));
-            ModelIo.save(out, model, normalization, metadata);
-            System.out.println("model written to " + out);
-            fields.put("model", out.toString());
+            ModelIo.save(outFile, model, normalization, metadata);
+            System.out.println("model written to " + outFile);
+            fields.put("model", outFile.toString());
         }
         if (plots != null && !history.isEmpty()) {
             List<Path> written = new ArrayList<>();
@@ -253,7 +314,7 @@ final class TrainCommand implements Callable<Integer> {
             fields.put("explosion", result.explosion().message());
         }
         if (json) {
-            System.out.println(Json.object(fields));
+            JsonOutput.print(fields);
         }
         return result.exploded() ? Main.EXIT_ERROR : 0;
     }
@@ -276,14 +337,17 @@ final class TrainCommand implements Callable<Integer> {
     private static final class CheckpointWriter implements TrainingListener {
         private final Path file;
         private final TrainConfig config;
+        private final Path out;
         private final Model model;
         private final Normalization normalization;
         private final Optimizer optimizer;
         Trainer trainer;
 
-        CheckpointWriter(Path file, TrainConfig config, Model model, Normalization normalization, Optimizer optimizer) {
+        CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
+                         Optimizer optimizer) {
             this.file = file;
             this.config = config;
+            this.out = out;
             this.model = model;
             this.normalization = normalization;
             this.optimizer = optimizer;
@@ -291,8 +355,13 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void epochFinished(EpochStats stats) {
+            write(Checkpoint.Status.RUNNING);
+        }
+
+        void write(Checkpoint.Status status) {
             try {
-                Checkpoint.write(file, config, model, normalization, optimizer, trainer.history(), trainer.bestWeights());
+                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status), model, normalization,
+                        optimizer, trainer.bestWeights());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
             }

@@ -87,7 +87,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "tune", description = "Directory for tune.csv and tune.png (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--json", description = "End the output with one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
     boolean json;
 
     @Override
@@ -177,7 +177,7 @@ final class TuneCommand implements Callable<Integer> {
             fields.put("seed", seed);
             fields.put("csv", csv.toString());
             fields.put("plot", plot == null ? null : plot.toString());
-            System.out.println(Json.object(fields));
+            JsonOutput.print(fields);
         }
     }
 

@@ -15,6 +15,9 @@ import java.util.Arrays;
  * be read from any number of threads.
  */
 public final class DataSet {
+    /** The most rows a data set can index: the largest Java array the JVM allocates. */
+    public static final int MAX_SAMPLES = Integer.MAX_VALUE - 8;
+
     /** The dev-set size of {@link #split(long)}, as in the course's recipe for MNIST-sized data. */
     public static final int DEFAULT_DEV_SIZE = 5000;
 
@@ -73,7 +76,20 @@ public final class DataSet {
             throw new DataFileException(labels.path(), "dimension 0 (label count)", IdxHeader.DIMS_OFFSET,
                     images.count() + " labels, one per image of " + images.path(), labels.count() + " labels");
         }
+        if (images.count() > MAX_SAMPLES) {
+            throw new DataFileException(images.path(), "dimension 0 (image count)", IdxHeader.DIMS_OFFSET,
+                    "at most " + MAX_SAMPLES + " images (a data set indexes its rows with a Java int array)",
+                    images.count() + " images: too large");
+        }
         int n = (int) images.count();
+        int[] all;
+        try {
+            all = new int[n];
+        } catch (OutOfMemoryError e) {
+            throw new DataFileException(images.path(), "dimension 0 (image count)", IdxHeader.DIMS_OFFSET,
+                    "a data set whose row index fits this JVM's heap (" + Runtime.getRuntime().maxMemory() / (1 << 20)
+                            + " MB; raise it with -Xmx)", n + " images: too large");
+        }
         for (int i = 0; i < n; i++) {
             int label = labels.getInt(i);
             if (label < 0 || label >= classes) {
@@ -82,7 +98,6 @@ public final class DataSet {
                         "a class index in 0.." + (classes - 1), Integer.toString(label));
             }
         }
-        int[] all = new int[n];
         Arrays.setAll(all, i -> i);
         return new DataSet(name, images, labels, all, (int) images.itemSize(), classes);
     }

@@ -89,8 +89,8 @@ class EvalCommandTest {
                 assertEquals(2 * precision * recall / (precision + recall), number(c.get("f1")), 1e-12);
             }
         }
-        assertTrue(run.out().contains("confusion matrix (rows: actual, columns: predicted)"), run.out());
-        assertTrue(run.out().contains("precision"), run.out());
+        assertTrue(run.err().contains("confusion matrix (rows: actual, columns: predicted)"), run.err());
+        assertTrue(run.err().contains("precision"), run.err());
         byte[] png = Files.readAllBytes(plots.resolve("confusion-matrix.png"));
         assertEquals((byte) 0x89, png[0]);
         assertEquals("PNG", new String(png, 1, 3));
@@ -101,7 +101,7 @@ class EvalCommandTest {
         CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--split", "train", "--json");
         assertEquals(0, run.exit(), run.err());
         assertEquals(TrainedClassifier.TRAIN, number(MiniJson.object(lastLine(run.out())).get("count")));
-        assertTrue(run.out().contains("train split"), run.out());
+        assertTrue(run.err().contains("train split"), run.err());
     }
 
     @Test

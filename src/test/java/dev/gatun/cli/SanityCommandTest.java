@@ -25,9 +25,9 @@ class SanityCommandTest {
         assertEquals(0, run.exit(), run.toString());
         for (String name : new String[] {"initial loss ~ ln C", "large L2 raises the loss", "overfit 20 samples",
                 "learning-rate sweep"}) {
-            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + " +PASS$").matcher(run.out()).find(), name + "\n" + run);
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + " +PASS$").matcher(run.err()).find(), name + "\n" + run);
         }
-        assertTrue(run.out().contains("measured: J = ") && run.out().contains("expected: |J - ln C| <= 20% of ln C"), run.out());
+        assertTrue(run.err().contains("measured: J = ") && run.err().contains("expected: |J - ln C| <= 20% of ln C"), run.err());
         String json = run.json();
         assertTrue(json.endsWith("\"passed\":true}"), json);
         assertEquals(4, json.split("\"name\":").length - 1, json);

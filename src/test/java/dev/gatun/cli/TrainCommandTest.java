@@ -44,8 +44,8 @@ class TrainCommandTest {
         Path plots = dir.resolve("plots");
         CommandRun run = gatun(train(data, "--epochs", "3", "--out", model.toString(), "--plots", plots.toString(), "--json"));
         assertEquals(0, run.exit(), run.out() + run.err());
-        assertTrue(run.out().contains("epoch 3: train loss"), run.out());
-        assertTrue(run.out().contains("dev error") && run.out().contains("dominates"), run.out());
+        assertTrue(run.err().contains("epoch 3: train loss"), run.err());
+        assertTrue(run.err().contains("dev error") && run.err().contains("dominates"), run.err());
         assertEquals(3, run.number("epochs"));
         assertTrue(run.number("samples_per_second") > 0);
         @SuppressWarnings("unchecked")
@@ -103,7 +103,7 @@ class TrainCommandTest {
         CommandRun rest = gatun("train", "--data", data.toString(), "--resume", checkpoint.toString(), "--epochs", "4",
                 "--out", resumed.toString(), "--json");
         assertEquals(0, rest.exit(), rest.out() + rest.err());
-        assertTrue(rest.out().contains("resuming " + checkpoint + " after epoch 2 of 4"), rest.out());
+        assertTrue(rest.err().contains("resuming " + checkpoint + " after epoch 2 of 4"), rest.err());
         assertEquals(full.number("test_accuracy"), rest.number("test_accuracy"), 0.0);
         assertEquals(full.number("dev_loss"), rest.number("dev_loss"), 0.0);
         try (Arena arena = Arena.ofConfined()) {
@@ -137,7 +137,7 @@ class TrainCommandTest {
         assertTrue(notCheckpoint.err().contains("is not a training checkpoint"), notCheckpoint.err());
         CommandRun exploding = gatun(train(data, "--optimizer", "sgd", "--lr", "1000", "--epochs", "2", "--json"));
         assertEquals(1, exploding.exit(), exploding.out());
-        assertTrue(exploding.out().contains("training diverged at step"), exploding.out());
+        assertTrue(exploding.err().contains("training diverged at step"), exploding.err());
         assertTrue(exploding.lastLine().contains("\"outcome\":\"exploded\""), exploding.lastLine());
     }
 

@@ -29,8 +29,8 @@ class TuneCommandTest {
                 "--fine-trials", "3", "--epochs", "1", "--batch", "32", "--dev", "100", "--parallel", "2",
                 "--seed", "4", "--out", out.toString(), "--json");
         assertEquals(0, run.exit(), run.toString());
-        assertTrue(run.out().contains("trial 8/8 "), run.out());
-        assertTrue(run.out().contains("fine ranges (log10):"), run.out());
+        assertTrue(run.err().contains("trial 8/8 "), run.err());
+        assertTrue(run.err().contains("fine ranges (log10):"), run.err());
 
         List<String> csv = Files.readAllLines(out.resolve("tune.csv"));
         assertEquals(TrialsCsv.HEADER, csv.getFirst());

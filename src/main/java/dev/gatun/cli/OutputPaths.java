@@ -1,0 +1,73 @@
+package dev.gatun.cli;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks, before a long run starts, that the files and directories it will write at the end can be written: a
+ * read-only directory, a path that names a directory, or a disk without room should cost a second, not an hour of
+ * training. Every message names the option and the path.
+ */
+final class OutputPaths {
+    private OutputPaths() {}
+
+    /**
+     * {@code file} (given as {@code option}) can be created or replaced, and its file system has at least
+     * {@code bytes} free. Creates missing parent directories, as the final write would.
+     */
+    static void checkFile(String option, Path file, long bytes) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(option + " " + file + " is a directory; name the file to write");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        checkDirectory(option + " " + file, dir);
+        if (Files.exists(file) && !Files.isWritable(file)) {
+            throw new IllegalArgumentException(option + " " + file + " exists and cannot be replaced (not writable)");
+        }
+        checkSpace(option + " " + file, dir, bytes);
+    }
+
+    /** {@code dir} (given as {@code option}) exists or can be created, and a file can be written in it. */
+    static void checkDirectory(String option, Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + ": " + dir + " is not a directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot create the directory " + dir + ": " + reason(e), e);
+        }
+        // Permissions alone do not say it (root ignores them, a read-only mount does not show in them): try it.
+        Path probe = dir.resolve(".gatun-write-probe-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(Files.createFile(probe));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": cannot write in " + dir + ": " + reason(e), e);
+        }
+    }
+
+    private static void checkSpace(String what, Path dir, long bytes) {
+        try {
+            FileStore store = Files.getFileStore(dir);
+            long free = store.getUsableSpace();
+            if (free < bytes) {
+                throw new IllegalArgumentException(what + ": the file system has " + free / 1024 + " KB free, the run "
+                        + "will write about " + bytes / 1024 + " KB there");
+            }
+        } catch (IOException e) {
+            // A file system that cannot report its free space: the write itself will tell.
+        }
+    }
+
+    private static String reason(IOException e) {
+        String name = e.getClass().getSimpleName();
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
+            case java.nio.file.FileAlreadyExistsException f -> "a file is in the way";
+            default -> e.getMessage() == null ? name : e.getMessage();
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package dev.gatun.cli;
+
+import dev.gatun.io.WriterLock;
+import dev.gatun.train.LearnableData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.gatun.cli.CommandRun.assertOneLineError;
+import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What train writes is checked and locked before the first epoch, and resuming finishes the run it continues. */
+class RunOutputsTest {
+    @TempDir
+    Path dir;
+
+    private Path data() throws IOException {
+        return LearnableData.write(dir.resolve("data"), 300, 100, 5, false);
+    }
+
+    private static List<String> train(Path data, String... more) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--layers", "64,8,4",
+                "--lr", "1e-2", "--batch", "32", "--dev", "50", "--seed", "3"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private static CommandRun gatunList(List<String> args) {
+        return gatun(args.toArray(String[]::new));
+    }
+
+    @Test
+    void unwritableOutputsFailBeforeTheFirstEpochNamingThePath() throws IOException {
+        Path data = data();
+        Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+        Path aDirectory = Files.createDirectories(dir.resolve("a-directory"));
+        List<List<String>> bad = List.of(
+                List.of("--out", aDirectory.toString()),
+                List.of("--out", aFile.resolve("m.gatun").toString()),
+                List.of("--out", dir.resolve("ok.gatun").toString(), "--checkpoint", aDirectory.toString()),
+                List.of("--plots", aFile.toString()));
+        for (List<String> options : bad) {
+            CommandRun run = gatunList(train(data, concat(options, "--epochs", "1")));
+            String path = options.get(options.size() - 1);
+            assertOneLineError(run, 1, options.get(options.size() - 2), path);
+            assertFalse((run.out() + run.err()).contains("epoch 1"), "trained before failing: " + run);
+        }
+    }
+
+    @Test
+    void aSecondRunWithTheSameOutFailsAtStartNamingTheFirst() throws IOException {
+        Path data = data();
+        Path model = dir.resolve("m.gatun");
+        try (WriterLock first = WriterLock.acquire(model, "--out " + model)) {
+            CommandRun second = gatunList(train(data, "--epochs", "1", "--out", model.toString()));
+            assertOneLineError(second, 1, "--out " + model, "being written by another run",
+                    "pid " + ProcessHandle.current().pid());
+            assertFalse(second.out().contains("epoch 1"), second.toString());
+            assertFalse(Files.exists(model), "the refused run wrote the model");
+        }
+        // The checkpoint is guarded too: a run whose --out differs but whose checkpoint is taken is refused.
+        Path checkpoint = dir.resolve("shared.checkpoint");
+        try (WriterLock first = WriterLock.acquire(checkpoint, "--checkpoint " + checkpoint)) {
+            CommandRun second = gatunList(train(data, "--epochs", "1", "--out", dir.resolve("other.gatun").toString(),
+                    "--checkpoint", checkpoint.toString()));
+            assertOneLineError(second, 1, checkpoint.toString(), "being written by another run");
+        }
+        assertEquals(0, gatunList(train(data, "--epochs", "1", "--out", model.toString())).exit(),
+                "the path is free again once the first writer is done");
+    }
+
+    @Test
+    void resumeWritesTheFinalModelToTheFirstRunsOut() throws IOException {
+        Path data = data();
+        Path model = dir.resolve("m.gatun");
+        CommandRun first = gatunList(train(data, "--epochs", "1", "--out", model.toString()));
+        assertEquals(0, first.exit(), first.toString());
+        byte[] afterOne = Files.readAllBytes(model);
+        CommandRun rest = gatun("train", "--data", data.toString(), "--resume", model + ".checkpoint", "--epochs", "2");
+        assertEquals(0, rest.exit(), rest.toString());
+        assertTrue(rest.out().contains("model written to " + model.toAbsolutePath()), rest.out());
+        assertFalse(java.util.Arrays.equals(afterOne, Files.readAllBytes(model)), "the model still holds epoch 1");
+        CommandRun again = gatun("train", "--data", data.toString(), "--resume", model + ".checkpoint", "--epochs", "2");
+        assertOneLineError(again, 1, "has finished 2 epochs already", "--epochs N with N > 2");
+    }
+
+    @Test
+    void anEarlyStoppedRunSaysSoInsteadOfTrainingOn() throws IOException {
+        // Random labels: the network can only memorise, so the dev loss soon rises and patience 1 stops the run.
+        Path data = LearnableData.write(dir.resolve("noise"), 300, 100, 5, true);
+        Path model = dir.resolve("m.gatun");
+        CommandRun first = gatunList(train(data, "--epochs", "30", "--early-stop", "1", "--out", model.toString()));
+        assertEquals(0, first.exit(), first.toString());
+        assertTrue(first.out().contains("early stopping"), "the run did not stop early: " + first.out());
+        CommandRun resumed = gatun("train", "--data", data.toString(), "--resume", model + ".checkpoint",
+                "--epochs", "40");
+        assertOneLineError(resumed, 1, "stopped early", "is finished", model.toAbsolutePath().toString());
+    }
+
+    private static String[] concat(List<String> a, String... b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+}
