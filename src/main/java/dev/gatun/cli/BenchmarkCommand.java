@@ -50,12 +50,12 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || threads < 1 || !(seconds > 0) || !(warmup >= 0)) {
-            throw new IllegalArgumentException("--batch and --threads must be >= 1, --seconds > 0 and --warmup >= 0; got batch "
+            throw new UsageException("--batch and --threads must be >= 1, --seconds > 0 and --warmup >= 0; got batch "
                     + batch + ", threads " + threads + ", seconds " + seconds + ", warmup " + warmup);
         }
         int blas = blasThreads != null ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
         if (blas < 1) {
-            throw new IllegalArgumentException("--blas-threads must be >= 1, got " + blas);
+            throw new UsageException("--blas-threads must be >= 1, got " + blas);
         }
         Blas.setThreads(blas);
         try (Predictor predictor = Predictor.load(model, rowWeights.options())) {

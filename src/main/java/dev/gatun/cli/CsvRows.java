@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Samples from a CSV file: one per line, comma-separated numbers, the model's raw features (its stored
- * normalisation is applied later). A first line in which no cell is a number is a header and skipped; blank lines
- * are skipped. Streams line by line into the caller's buffer, so the file's length does not matter. Every problem
+ * Samples from a CSV file: one per line, the model's raw features (its stored normalisation is applied later). The
+ * delimiter is the one of comma, semicolon, tab and bar that the first line holds most of outside quotes; cells may
+ * be quoted ({@code "0.5"}), and with a delimiter other than the comma a decimal comma is read as a point
+ * ({@code 0,5;1,25}, as spreadsheets in many locales write it). A first line in which no cell is a number is a header
+ * and skipped; blank lines are skipped. Streams line by line into the caller's buffer, so the file's length does not matter. Every problem
  * names the file, the line (1-based, counting the header) and, for a cell, the column (1-based).
  */
 final class CsvRows implements InputRows {
@@ -22,6 +24,9 @@ final class CsvRows implements InputRows {
     private long line;
     private long rows;
     private boolean sawHeader;
+    /** Chosen from the first non-blank line. */
+    private char delimiter;
+    private static final String DELIMITERS = ",;\t|";
 
     private CsvRows(Path file, BufferedReader in, int features) {
         this.file = file;
@@ -45,6 +50,9 @@ final class CsvRows implements InputRows {
             if (s.isBlank()) {
                 continue;
             }
+            if (delimiter == 0) {
+                delimiter = detectDelimiter(s);
+            }
             if (rows == 0 && !sawHeader && isHeader(s)) {
                 sawHeader = true;
                 continue;
@@ -55,18 +63,51 @@ final class CsvRows implements InputRows {
         }
         if (rows == 0) {
             throw new IllegalArgumentException(file + ": no rows to predict (" + (sawHeader ? "only a header line" : "blank")
-                    + "), expected one sample of " + features + " comma-separated numbers per line");
+                    + "), expected one sample of " + features + " numbers per line, separated by commas, semicolons, tabs or bars");
         }
         return false;
     }
 
+    /** The candidate delimiter that occurs most often outside quotes in {@code s}; a comma when there is none. */
+    private static char detectDelimiter(String s) {
+        int[] counts = new int[DELIMITERS.length()];
+        boolean quoted = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && DELIMITERS.indexOf(c) >= 0) {
+                counts[DELIMITERS.indexOf(c)]++;
+            }
+        }
+        int best = 0;
+        for (int k = 1; k < counts.length; k++) {
+            if (counts[k] > counts[best]) {
+                best = k;
+            }
+        }
+        return DELIMITERS.charAt(best);
+    }
+
+    /** Where the cell that starts at {@code from} ends: the next delimiter outside quotes, or the line's end. */
+    private int cellEnd(String s, int from) {
+        boolean quoted = false;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == delimiter && !quoted) {
+                return i;
+            }
+        }
+        return s.length();
+    }
+
     /** A first line is a header when none of its cells is a number. */
-    private static boolean isHeader(String s) {
-        int from = 0;
-        while (from <= s.length()) {
-            int to = s.indexOf(',', from);
-            to = to < 0 ? s.length() : to;
-            if (!Float.isNaN(number(s, from, to)) || isNonFiniteWord(s, from, to)) {
+    private boolean isHeader(String s) {
+        for (int from = 0; from <= s.length(); ) {
+            int to = cellEnd(s, from);
+            if (!Float.isNaN(cell(s, from, to)) || isNonFiniteWord(s, from, to)) {
                 return false;
             }
             from = to + 1;
@@ -75,21 +116,19 @@ final class CsvRows implements InputRows {
     }
 
     private void parse(String s, float[] into, int offset) {
-        int columns = 1;
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == ',') {
-                columns++;
-            }
+        int columns = 0;
+        for (int from = 0; from <= s.length(); from = cellEnd(s, from) + 1) {
+            columns++;
         }
         if (columns != features) {
-            throw new IllegalArgumentException(file + " line " + line + ": " + columns + " columns but the model takes "
-                    + features + " inputs" + (columns == features + 1 ? " (a label column? predict takes features only)" : ""));
+            throw new IllegalArgumentException(file + " line " + line + ": " + columns + " columns (separated by "
+                    + describe(delimiter) + ") but the model takes " + features + " inputs"
+                    + (columns == features + 1 ? " (a label column? predict takes features only)" : ""));
         }
         int from = 0;
         for (int c = 0; c < features; c++) {
-            int to = s.indexOf(',', from);
-            to = to < 0 ? s.length() : to;
-            float v = number(s, from, to);
+            int to = cellEnd(s, from);
+            float v = cell(s, from, to);
             if (Float.isNaN(v)) {
                 String cell = s.substring(from, to).strip();
                 throw new IllegalArgumentException(file + " line " + line + " column " + (c + 1) + ": "
@@ -99,6 +138,37 @@ final class CsvRows implements InputRows {
             into[offset + c] = v;
             from = to + 1;
         }
+    }
+
+    private static String describe(char delimiter) {
+        return switch (delimiter) {
+            case '\t' -> "tabs";
+            case ';' -> "semicolons";
+            case '|' -> "bars";
+            default -> "commas";
+        };
+    }
+
+    /** The number in cell {@code s[from, to)}, its quotes removed and a decimal comma read as a point; NaN if none. */
+    private float cell(String s, int from, int to) {
+        while (from < to && Character.isWhitespace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(s.charAt(to - 1))) {
+            to--;
+        }
+        if (to - from >= 2 && s.charAt(from) == '"' && s.charAt(to - 1) == '"') {
+            from++;
+            to--;
+        }
+        if (delimiter != ',') {
+            int comma = s.indexOf(',', from);
+            if (comma >= 0 && comma < to) {
+                String point = s.substring(from, to).replace(',', '.');
+                return number(point, 0, point.length());
+            }
+        }
+        return number(s, from, to);
     }
 
     /**

@@ -3,15 +3,19 @@ package dev.gatun.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The {@code gatun} command. The only place in Gatun that prints to a terminal; the library logs through SLF4J.
  * Every failure, an {@link Error} such as OutOfMemoryError included, prints one line and exits non-zero (2 for a
- * usage error, 1 for anything else); {@code --verbose} (anywhere on the line) adds the stack trace. With
- * {@code --json}, stdout holds one JSON object only (see {@link JsonOutput}).
+ * usage error, 1 for anything else); {@code --verbose} (anywhere on the line) adds the stack trace and
+ * {@code --quiet} silences everything but errors. With {@code --json}, stdout holds one JSON object only (see
+ * {@link JsonOutput}).
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
@@ -20,6 +24,8 @@ import java.util.Arrays;
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
+    private static final String VERBOSE = "--verbose";
+    private static final String QUIET = "--quiet";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,20 +42,25 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code; tests call this instead of main. */
     public static int run(String... args) {
         System.setProperty("java.awt.headless", "true");
-        boolean verbose = Arrays.asList(args).contains("--verbose");
-        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
+        // --verbose and --quiet may stand anywhere on the line, before the subcommand too, so they are taken out here.
+        boolean verbose = Arrays.asList(args).contains(VERBOSE);
+        boolean quiet = Arrays.asList(args).contains(QUIET);
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals(VERBOSE) && !a.equals(QUIET)).toArray(String[]::new);
         // Before parsing, only the raw words can say whether the caller wants JSON on stdout.
         boolean jsonWanted = Arrays.asList(rest).contains("--json");
         try {
             CommandLine cli = new CommandLine(new Main());
             cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most command lines
-            cli.setExecutionStrategy(Main::execute);
+            documentGlobalOptions(cli);
+            cli.setExecutionStrategy(parsed -> execute(parsed, quiet));
             cli.setParameterExceptionHandler((ex, argv) -> {
                 String message = oneLine(ex) + " (see 'gatun " + commandPath(ex.getCommandLine()) + "--help')";
                 return fail(ex.getCommandLine().getErr(), ex, message, EXIT_USAGE, verbose, jsonWanted, false);
             });
-            cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
-                    fail(commandLine.getErr(), ex, oneLine(ex), EXIT_ERROR, verbose, jsonWanted, JsonOutput.lastRunWrote()));
+            cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> ex instanceof UsageException
+                    ? fail(commandLine.getErr(), ex, oneLine(ex) + " (see 'gatun " + commandPath(commandLine) + "--help')",
+                            EXIT_USAGE, verbose, jsonWanted, JsonOutput.lastRunWrote())
+                    : fail(commandLine.getErr(), ex, oneLine(ex), EXIT_ERROR, verbose, jsonWanted, JsonOutput.lastRunWrote()));
             return cli.execute(rest);
         } catch (Throwable t) {
             // The handlers above catch what the commands throw; this is for a failure in the command line itself.
@@ -61,8 +72,23 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Runs the parsed command with stdout reserved for JSON when it asked for it, and Errors turned into failures. */
-    private static int execute(CommandLine.ParseResult parsed) {
+    /** Lists --verbose and --quiet in every command's help; {@link #run} has already taken them off the line. */
+    private static void documentGlobalOptions(CommandLine cli) {
+        List<CommandLine> commands = new ArrayList<>(cli.getSubcommands().values());
+        commands.add(cli);
+        for (CommandLine command : commands) {
+            command.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder(VERBOSE)
+                    .description("On an error, print its stack trace too.").build());
+            command.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder(QUIET)
+                    .description("Print nothing but errors (and the JSON object with --json).").build());
+        }
+    }
+
+    /**
+     * Runs the parsed command with stdout reserved for JSON when it asked for it, its text silenced when quiet, and
+     * Errors turned into failures.
+     */
+    private static int execute(CommandLine.ParseResult parsed, boolean quiet) {
         CommandLine.ParseResult leaf = parsed;
         while (leaf.subcommand() != null) {
             leaf = leaf.subcommand();
@@ -73,13 +99,16 @@ public final class Main implements Runnable {
             JsonOutput.open(stdout);
             System.setOut(System.err);
         }
+        if (quiet) {
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        }
         try {
             return new CommandLine.RunLast().execute(parsed);
         } catch (Error e) {
             throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), describe(e), e);
         } finally {
+            System.setOut(stdout);
             if (json) {
-                System.setOut(stdout);
                 JsonOutput.close();
             }
         }

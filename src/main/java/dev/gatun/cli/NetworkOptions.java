@@ -35,11 +35,11 @@ final class NetworkOptions {
         try {
             widths = TrainConfig.parseInts("--layers", layers);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--layers must be comma-separated widths such as 784,256,128,10, got '"
+            throw new UsageException("--layers must be comma-separated widths such as 784,256,128,10, got '"
                     + layers + "'");
         }
         if (widths.size() < 2 || widths.stream().anyMatch(w -> w < 1)) {
-            throw new IllegalArgumentException("--layers needs at least an input and an output width, all >= 1, got '"
+            throw new UsageException("--layers needs at least an input and an output width, all >= 1, got '"
                     + layers + "'");
         }
         return widths;
@@ -58,7 +58,7 @@ final class NetworkOptions {
         List<Integer> widths = widths();
         List<Activation> hidden = activations();
         if (hidden.size() != 1 && hidden.size() != widths.size() - 2) {
-            throw new IllegalArgumentException("--activation takes one activation or one per hidden layer ("
+            throw new UsageException("--activation takes one activation or one per hidden layer ("
                     + (widths.size() - 2) + "), got " + hidden.size());
         }
         Model.Builder builder = Model.builder(widths.getFirst());

@@ -48,7 +48,7 @@ final class PredictCommand implements Callable<Integer> {
         try (Predictor predictor = Predictor.load(modelFile)) {
             int classes = ClassNames.count(modelFile, predictor.loss(), predictor.outputs(), "predict");
             if (top > classes) {
-                throw new IllegalArgumentException("--top " + top + " is more than the " + classes + " classes model "
+                throw new UsageException("--top " + top + " is more than the " + classes + " classes model "
                         + modelFile + " predicts");
             }
             try (InputRows rows = InputRows.open(input, predictor.inputs())) {

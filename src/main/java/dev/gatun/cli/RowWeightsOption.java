@@ -21,7 +21,7 @@ final class RowWeightsOption {
             return switch (value.toLowerCase(java.util.Locale.ROOT)) {
                 case "float32", "f32" -> RowWeights.FLOAT32;
                 case "bfloat16", "bf16" -> RowWeights.BFLOAT16;
-                default -> throw new IllegalArgumentException("--row-weights must be float32 or bfloat16, got '" + value + "'");
+                default -> throw new UsageException("--row-weights must be float32 or bfloat16, got '" + value + "'");
             };
         }
     }

@@ -54,7 +54,7 @@ final class ServeExampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int serverThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (port < 0 || port > 65535 || serverThreads < 1 || concurrency < 1 || warmup < 0 || (loadTest != null && loadTest < 1)) {
-            throw new IllegalArgumentException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0 and "
+            throw new UsageException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0 and "
                     + "--load-test >= 1; got port " + port + ", threads " + serverThreads + ", concurrency " + concurrency
                     + ", warmup " + warmup + ", load-test " + loadTest);
         }

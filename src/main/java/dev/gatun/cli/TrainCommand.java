@@ -116,11 +116,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (epochs < 1) {
-            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+            throw new UsageException("--epochs must be >= 1, got " + epochs);
         }
         if (threads != null) {
             if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+                throw new UsageException("--threads must be >= 1, got " + threads);
             }
             Blas.setThreads(threads);
         }
@@ -247,14 +247,14 @@ final class TrainCommand implements Callable<Integer> {
         return switch (decayPer) {
             case "step" -> true;
             case "epoch" -> false;
-            default -> throw new IllegalArgumentException("--decay-per must be 'epoch' or 'step', got '" + decayPer + "'");
+            default -> throw new UsageException("--decay-per must be 'epoch' or 'step', got '" + decayPer + "'");
         };
     }
 
     private static void checkData(TrainConfig config, DataSet train) {
         NetworkOptions.requireFits(config.inputs(), config.layers().getLast(), train);
         if (config.dev() >= train.size()) {
-            throw new IllegalArgumentException("--dev " + config.dev() + " leaves no training samples out of " + train.size());
+            throw new UsageException("--dev " + config.dev() + " leaves no training samples out of " + train.size());
         }
     }
 
@@ -293,7 +293,7 @@ final class TrainCommand implements Callable<Integer> {
         fields.put("steps", result.steps());
         fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
         fields.put("blas_threads", Blas.threads());
-        fields.put("config", config.toMap());
+        fields.put("config", config.toJson());
         if (outFile != null && !result.exploded()) {
             Map<String, String> metadata = new LinkedHashMap<>(Checkpoint.prefixed(config.toMap()));
             metadata.put("kind", "model");

@@ -28,41 +28,41 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
 
     TrainConfig {
         if (layers.size() < 2) {
-            throw new IllegalArgumentException("--layers needs at least the input and output sizes, e.g. 784,10; got " + layers);
+            throw new UsageException("--layers needs at least the input and output sizes, e.g. 784,10; got " + layers);
         }
         for (int n : layers) {
             if (n < 1) {
-                throw new IllegalArgumentException("--layers sizes must be >= 1, got " + layers);
+                throw new UsageException("--layers sizes must be >= 1, got " + layers);
             }
         }
         int hidden = layers.size() - 2;
         if (activations.size() != 1 && activations.size() != hidden) {
-            throw new IllegalArgumentException("--activation takes one activation or one per hidden layer (" + hidden
+            throw new UsageException("--activation takes one activation or one per hidden layer (" + hidden
                     + "), got " + activations.size());
         }
         if (!dropout.isEmpty() && dropout.size() != 1 && dropout.size() != hidden) {
-            throw new IllegalArgumentException("--dropout takes one keep probability or one per hidden layer (" + hidden
+            throw new UsageException("--dropout takes one keep probability or one per hidden layer (" + hidden
                     + "), got " + dropout.size());
         }
         for (double keep : dropout) {
             if (!(keep > 0 && keep <= 1)) {
-                throw new IllegalArgumentException("--dropout keep probabilities must be in (0, 1], got " + keep);
+                throw new UsageException("--dropout keep probabilities must be in (0, 1], got " + keep);
             }
         }
         if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
+            throw new UsageException("--lr must be a positive number, got " + lr);
         }
         if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+            throw new UsageException("--batch must be >= 1, got " + batch);
         }
         if (!(l2 >= 0) || !(l1 >= 0) || (l2 > 0 && l1 > 0)) {
-            throw new IllegalArgumentException("--l2 and --l1 must be >= 0 and not both set; got l2 " + l2 + ", l1 " + l1);
+            throw new UsageException("--l2 and --l1 must be >= 0 and not both set; got l2 " + l2 + ", l1 " + l1);
         }
         if (dev < 0 || earlyStop < 0) {
-            throw new IllegalArgumentException("--dev and --early-stop must be >= 0; got " + dev + ", " + earlyStop);
+            throw new UsageException("--dev and --early-stop must be >= 0; got " + dev + ", " + earlyStop);
         }
         if (earlyStop > 0 && dev == 0) {
-            throw new IllegalArgumentException("--early-stop watches the dev loss: it needs --dev > 0");
+            throw new UsageException("--early-stop watches the dev loss: it needs --dev > 0");
         }
         schedule(lr, decay, decayPerStep);
         layers = List.copyOf(layers);
@@ -137,10 +137,10 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
                 default -> throw new IllegalArgumentException("unknown schedule '" + parts[0] + "'");
             };
         } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
-            throw new IllegalArgumentException("--decay '" + decay + "' is malformed: use none, inverse-time:K, exponential:R, "
+            throw new UsageException("--decay '" + decay + "' is malformed: use none, inverse-time:K, exponential:R, "
                     + "inverse-sqrt:K or staircase:FACTOR:EVERY");
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--decay '" + decay + "': " + e.getMessage());
+            throw new UsageException("--decay '" + decay + "': " + e.getMessage());
         }
         return perStep ? s.perStep() : s.perEpoch();
     }
@@ -154,7 +154,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
             for (E c : type.getEnumConstants()) {
                 names.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
-            throw new IllegalArgumentException(option + " '" + value + "' is not one of " + names);
+            throw new UsageException(option + " '" + value + "' is not one of " + names);
         }
     }
 
@@ -168,7 +168,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
             try {
                 out.add(Integer.parseInt(part.strip()));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " '" + csv + "': '" + part + "' is not an integer");
+                throw new UsageException(option + " '" + csv + "': '" + part + "' is not an integer");
             }
         }
         return out;
@@ -183,7 +183,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
             try {
                 out.add(Double.parseDouble(part.strip()));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " '" + csv + "': '" + part + "' is not a number");
+                throw new UsageException(option + " '" + csv + "': '" + part + "' is not a number");
             }
         }
         return out;
@@ -219,6 +219,31 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         m.put("early_stop", Integer.toString(earlyStop));
         m.put("seed", Long.toString(seed));
         m.put("augment", Boolean.toString(augment));
+        return m;
+    }
+
+    /** The configuration as JSON values: numbers as numbers, lists as lists, switches as booleans. */
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layers", layers);
+        m.put("activation", activations.stream().map(TrainConfig::enumName).toList());
+        m.put("init", enumName(init));
+        m.put("optimizer", enumName(optimizer));
+        m.put("lr", lr);
+        m.put("beta1", beta1);
+        m.put("beta2", beta2);
+        m.put("decay", decay);
+        m.put("decay_per", decayPerStep ? "step" : "epoch");
+        m.put("batch", batch);
+        m.put("l2", l2);
+        m.put("l1", l1);
+        m.put("dropout", dropout);
+        m.put("batchnorm", batchNorm);
+        m.put("normalize", enumName(normalize));
+        m.put("dev", dev);
+        m.put("early_stop", earlyStop);
+        m.put("seed", seed);
+        m.put("augment", augment);
         return m;
     }
 

@@ -94,18 +94,21 @@ final class TuneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Optimizer.Kind kind = optimizerKind();
         if (parallel < 0) {
-            throw new IllegalArgumentException("--parallel must be >= 0 (0 = automatic), got " + parallel);
+            throw new UsageException("--parallel must be >= 0 (0 = automatic), got " + parallel);
         }
         int atOnce = parallel > 0 ? parallel : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        LogRange lrLog = range("--lr-range", lrRange);
+        LogRange l2Log = range("--l2-range", l2Range);
+        LogRange betaLog = range("--beta-range", betaRange);
         try (MnistDirectory directory = DataDirectory.open(data, network.classes())) {
             network.requireFits(directory.train());
             DataSet all = directory.train();
             int devSize = dev != null ? dev : Math.min(DataSet.DEFAULT_DEV_SIZE, all.size() / 5);
             DataSet.Split split = all.split(devSize, seed);
             RandomSearch search = RandomSearch.builder(network.spec(seed), split.train(), split.dev()).optimizer(kind)
-                    .learningRateRange(LogRange.parse("--lr-range", lrRange))
-                    .lambdaRange(LogRange.parse("--l2-range", l2Range))
-                    .betaRange(LogRange.parse("--beta-range", betaRange))
+                    .learningRateRange(lrLog)
+                    .lambdaRange(l2Log)
+                    .betaRange(betaLog)
                     .trials(trials, fineTrials).fineAround(top, 0.1).epochs(epochs).batchSize(batch).subset(subset)
                     .parallel(atOnce).seed(seed)
                     .listener((trial, done, total) -> System.out.printf(Locale.ROOT, "trial %d/%d %s %d: %s%n", done,
@@ -133,7 +136,7 @@ final class TuneCommand implements Callable<Integer> {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("--optimizer must be one of adam, momentum, rmsprop, sgd; got '" + optimizer + "'");
+        throw new UsageException("--optimizer must be one of adam, momentum, rmsprop, sgd; got '" + optimizer + "'");
     }
 
     private static String summary(Trial t) {
@@ -217,5 +220,14 @@ final class TuneCommand implements Callable<Integer> {
 
     private static String fixed(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /** A range option, parsed before any data is read; a malformed one is a usage error. */
+    private static LogRange range(String option, String value) {
+        try {
+            return LogRange.parse(option, value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 }

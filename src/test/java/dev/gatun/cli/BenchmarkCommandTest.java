@@ -78,7 +78,7 @@ class BenchmarkCommandTest {
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertTrue(run.err().contains("nope.gatun"), run.err());
         CommandRun bad = CommandRun.gatun("benchmark", "--model", "x", "--threads", "0");
-        assertEquals(Main.EXIT_ERROR, bad.exit());
+        assertEquals(Main.EXIT_USAGE, bad.exit());
         assertTrue(bad.err().contains("--threads"), bad.err());
     }
 

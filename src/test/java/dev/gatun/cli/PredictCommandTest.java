@@ -126,6 +126,33 @@ class PredictCommandTest {
         }
     }
 
+    @Test
+    void semicolonTabAndQuotedCsvGiveTheSameClasses() throws IOException {
+        for (String delimiter : List.of(";", "\t", "|")) {
+            StringBuilder csv = new StringBuilder();
+            StringJoiner header = new StringJoiner(delimiter);
+            for (int j = 0; j < LearnableData.FEATURES; j++) {
+                header.add("\"pixel " + j + ", raw\""); // a delimiter-looking comma inside a quoted header cell
+            }
+            csv.append(header).append('\n');
+            for (float[] row : rows) {
+                StringJoiner line = new StringJoiner(delimiter);
+                for (int j = 0; j < row.length; j++) {
+                    // Quoted cells and, where the delimiter allows it, decimal commas as spreadsheets write them.
+                    String value = j % 2 == 0 ? Float.toString(row[j]).replace('.', ',') : Float.toString(row[j]);
+                    line.add(j % 3 == 0 ? "\"" + value + "\"" : value);
+                }
+                csv.append(line).append('\n');
+            }
+            Path file = Files.writeString(dir.resolve("rows" + (int) delimiter.charAt(0) + ".csv"), csv);
+            assertJsonClasses(predict(file, "--json"));
+        }
+        Path quotedCommas = Files.writeString(dir.resolve("quoted.csv"), "\"1\",\"2\"\n");
+        CommandRun twoColumns = predict(quotedCommas);
+        assertTrue(twoColumns.err().contains("2 columns (separated by commas) but the model takes 64 inputs"),
+                twoColumns.err());
+    }
+
     private static Path writeCsv(String name, int n) throws IOException {
         StringBuilder csv = new StringBuilder();
         StringJoiner header = new StringJoiner(",");
@@ -179,7 +206,7 @@ class PredictCommandTest {
         CommandRun.assertOneLineError(predict(file("header.csv", "a,b,c\n")), err, "header.csv", "only a header line");
         CommandRun.assertOneLineError(predict(dir.resolve("missing.csv")), err, "missing.csv", "does not exist");
         CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "0"), Main.EXIT_USAGE, "--top must be >= 1");
-        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "5"), err, "--top 5", "4 classes");
+        CommandRun.assertOneLineError(predict(file("ok.csv", good + "\n"), "--top", "5"), Main.EXIT_USAGE, "--top 5", "4 classes");
     }
 
     @Test

@@ -49,7 +49,7 @@ class SanityCommandTest {
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("does not exist"), missing.err());
         CommandRun bad = gatun("sanity", "--data", dir.toString(), "--layers", "64,x,4");
-        assertEquals(1, bad.exit());
+        assertEquals(Main.EXIT_USAGE, bad.exit());
         assertTrue(bad.err().contains("--layers must be comma-separated widths"), bad.err());
     }
 }

@@ -92,7 +92,7 @@ class ServeExampleCommandTest {
         }
         Path file = save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2);
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "0"),
-                Main.EXIT_ERROR, "--load-test");
+                Main.EXIT_USAGE, "--load-test");
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
                 "--load-test", "10"), Main.EXIT_ERROR, "MSE");
     }

@@ -59,7 +59,12 @@ class TrainCommandTest {
         }
         assertEquals(run.number("samples_per_second"), (Double) history.get(2).get("samples_per_second"), 0.0,
                 "the headline figure is the last epoch's");
-        assertTrue(run.lastLine().contains("\"config\":{\"layers\":\"64,16,4\""), run.lastLine());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) MiniJson.object(run.json()).get("config");
+        assertEquals(List.of(64.0, 16.0, 4.0), config.get("layers"), "typed values, not strings");
+        assertEquals(0.01, config.get("lr"));
+        assertEquals(Boolean.FALSE, config.get("batchnorm"));
+        assertEquals(List.of(), config.get("dropout"));
         assertTrue(Files.exists(Path.of(model + ".checkpoint")));
         for (String png : List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png")) {
             assertTrue(Files.size(plots.resolve(png)) > 1000, png);
@@ -123,7 +128,8 @@ class TrainCommandTest {
         assertEquals(1, wrongInputs.exit());
         assertTrue(wrongInputs.err().contains("784 inputs") && wrongInputs.err().contains("64 features"), wrongInputs.err());
         CommandRun badDecay = gatun(train(data, "--decay", "exponential"));
-        assertEquals(1, badDecay.exit());
+        assertEquals(Main.EXIT_USAGE, badDecay.exit(), "a malformed option value is a usage error");
+        assertTrue(badDecay.err().contains("(see 'gatun train --help')"), badDecay.err());
         assertTrue(badDecay.err().contains("--decay 'exponential' is malformed"), badDecay.err());
         CommandRun badActivation = gatun(train(data, "--activation", "swish"));
         assertTrue(badActivation.err().contains("--activation 'swish' is not one of"), badActivation.err());

@@ -58,13 +58,13 @@ class TuneCommandTest {
     }
 
     @Test
-    void bad_ranges_and_optimizers_are_one_line_and_exit_1() throws IOException {
+    void bad_ranges_and_optimizers_are_one_line_and_exit_2() throws IOException {
         Path data = LearnableData.write(dir.resolve("data"), 100, 10, 3, false);
         CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--lr-range", "-1,-4");
-        assertEquals(1, run.exit(), run.toString());
+        assertEquals(Main.EXIT_USAGE, run.exit(), run.toString());
         assertTrue(run.err().startsWith("gatun: --lr-range must be two log10 bounds"), run.err());
         run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--optimizer", "lbfgs");
-        assertEquals(1, run.exit(), run.toString());
+        assertEquals(Main.EXIT_USAGE, run.exit(), run.toString());
         assertTrue(run.err().contains("--optimizer must be one of adam, momentum, rmsprop, sgd"), run.err());
     }
 }
