@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
  * requests, errors, throughput and latency percentiles; without, it serves until Ctrl-C.
  */
 @Command(name = "serve-example", mixinStandardHelpOptions = true,
-        description = "Serve a model over HTTP (POST /predict, GET /health) with the JDK's built-in server; "
+        description = "Serve a model over HTTP (POST /predict, GET /health) on an embedded Jetty server; "
                 + "--load-test N measures it over loopback and stops.")
 final class ServeExampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The model file (a classifier).")
