@@ -1,10 +1,5 @@
 package dev.gatun.serve.example;
 
-import dev.gatun.data.Normalization;
-import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
-import dev.gatun.nn.Loss;
-import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -23,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -56,12 +49,7 @@ class PredictionServerAdversaryTest {
 
     @BeforeEach
     void start() throws IOException {
-        Path file = dir.resolve("small.gatun");
-        try (Arena arena = Arena.ofConfined();
-             Model model = Model.builder(IN).dense(8, Activation.RELU).output(3, Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build(arena)) {
-            ModelIo.save(file, model, Normalization.scaleToUnit(IN), Map.of());
-        }
-        predictor = Predictor.load(file);
+        predictor = SmallClassifier.load(dir, IN, 3);
         server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), THREADS);
     }
 

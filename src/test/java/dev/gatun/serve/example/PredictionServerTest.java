@@ -1,8 +1,6 @@
 package dev.gatun.serve.example;
 
 import dev.gatun.data.Normalization;
-import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
@@ -44,12 +42,7 @@ class PredictionServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        Path file = dir.resolve("small.gatun");
-        try (Arena arena = Arena.ofConfined();
-             Model model = Model.builder(IN).dense(8, Activation.RELU).output(OUT, Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build(arena)) {
-            ModelIo.save(file, model, Normalization.scaleToUnit(IN), Map.of());
-        }
-        predictor = Predictor.load(file);
+        predictor = SmallClassifier.load(dir, IN, OUT);
         server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }

@@ -1,10 +1,5 @@
 package dev.gatun.serve.example;
 
-import dev.gatun.data.Normalization;
-import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
-import dev.gatun.nn.Loss;
-import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,12 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -32,12 +25,7 @@ class ServerLimitsTest {
 
     @BeforeEach
     void start() throws IOException {
-        Path file = dir.resolve("small.gatun");
-        try (Arena arena = Arena.ofConfined();
-             Model model = Model.builder(3).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena)) {
-            ModelIo.save(file, model, Normalization.none(3), Map.of());
-        }
-        predictor = Predictor.load(file);
+        predictor = SmallClassifier.load(dir, 3, 2);
         server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, TIGHT);
     }
 
