@@ -76,7 +76,7 @@ final class LoadTest {
     }
 
     /** A few distinct request bodies per client, written before the clock starts. */
-    private static String[] bodies(long seed, int inputs) {
+    static String[] bodies(long seed, int inputs) {
         SplittableRandom random = new SplittableRandom(seed);
         String[] bodies = new String[BODIES_PER_THREAD];
         for (int b = 0; b < bodies.length; b++) {
