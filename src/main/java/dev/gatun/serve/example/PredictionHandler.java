@@ -14,6 +14,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -74,10 +75,10 @@ final class PredictionHandler extends Handler.Abstract {
             return;
         }
         AtomicBoolean answered = new AtomicBoolean();
+        String late = PredictionServer.error("the body did not arrive within " + bodyTimeoutMillis + " ms");
         Scheduler.Task deadline = request.getComponents().getScheduler().schedule(() -> {
             if (answered.compareAndSet(false, true)) {
-                send(response, callback, HttpStatus.REQUEST_TIMEOUT_408, PredictionServer.error(
-                        "the body did not arrive within " + bodyTimeoutMillis + " ms"), true);
+                send(response, callback, HttpStatus.REQUEST_TIMEOUT_408, late, true);
             }
         }, bodyTimeoutMillis, TimeUnit.MILLISECONDS);
         // BLOCKING: the prediction runs on a request thread, never on the thread that watches the sockets.
@@ -93,7 +94,9 @@ final class PredictionHandler extends Handler.Abstract {
                     } else if (failure instanceof IllegalStateException) {      // Jetty's "Max size exceeded"
                         send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
                                 PredictionServer.error("body is over the limit of " + maxBodyBytes + " bytes"), true);
-                    } else {                                                    // the client went away, or idled out
+                    } else if (failure instanceof TimeoutException) {           // the idle timeout, if shorter
+                        send(response, callback, HttpStatus.REQUEST_TIMEOUT_408, late, true);
+                    } else {                                                    // the client went away
                         send(response, callback, HttpStatus.BAD_REQUEST_400,
                                 PredictionServer.error("the body could not be read: " + failure), true);
                     }

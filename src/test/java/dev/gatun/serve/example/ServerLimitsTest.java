@@ -48,6 +48,20 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aBodyThatStallsLongerThanAShorterIdleTimeoutGets408Too() throws IOException {
+        server.close();
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                new ServerLimits(Duration.ofMillis(200), Duration.ofSeconds(30), 3, 1024));
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("POST /predict HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n1,2");
+            RawHttp.Answer answer = c.readAnswer(5000);
+            assertNotNull(answer, "no answer to a body stalled past the idle timeout");
+            assertEquals(408, answer.status(), answer.head() + " " + answer.body());
+            assertTrue(c.closedWithin(5000), "connection still open after the 408");
+        }
+    }
+
+    @Test
     void aHalfSentRequestIsClosedAfterTheIdleTimeout() throws IOException {
         try (RawHttp c = new RawHttp(server.port())) {
             c.send("GET /health HTTP/1.1\r\nHo");
