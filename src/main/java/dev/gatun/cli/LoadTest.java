@@ -13,6 +13,8 @@ import java.util.concurrent.CyclicBarrier;
 /**
  * A bounded loopback load test of the example prediction service: C client threads share one HTTP/1.1 client
  * (keep-alive connections) and send N {@code POST /predict} requests in all, one after another per thread, then stop.
+ * It is closed-loop: a thread sends its next request only when the last is answered, so a server stall delays the
+ * requests behind it without their latency showing it; {@link OpenLoopLoadTest} measures that.
  * A warm-up of W requests first (same path, errors counted, latency not recorded) lets the JIT compile both sides.
  * Every request has a timeout, so a stuck server makes errors, never a hang.
  *
@@ -76,7 +78,7 @@ final class LoadTest {
     }
 
     /** A few distinct request bodies per client, written before the clock starts. */
-    private static String[] bodies(long seed, int inputs) {
+    static String[] bodies(long seed, int inputs) {
         SplittableRandom random = new SplittableRandom(seed);
         String[] bodies = new String[BODIES_PER_THREAD];
         for (int b = 0; b < bodies.length; b++) {

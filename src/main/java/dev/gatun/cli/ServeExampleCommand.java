@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,12 +17,13 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code gatun serve-example}: runs the example HTTP prediction service ({@link PredictionServer}) on a model file.
- * With {@code --load-test N} it fires N requests at itself over loopback ({@link LoadTest}), stops, and reports
- * requests, errors, throughput and latency percentiles; without, it serves until Ctrl-C.
+ * With {@code --load-test N} it fires N requests at itself over loopback ({@link LoadTest}, closed-loop), and with
+ * {@code --rate R} then N more at a fixed R per second ({@link OpenLoopLoadTest}, latency from the intended send
+ * time), stops, and reports requests, errors, throughput and latency percentiles; without, it serves until Ctrl-C.
  */
 @Command(name = "serve-example", mixinStandardHelpOptions = true,
-        description = "Serve a model over HTTP (POST /predict, GET /health) with the JDK's built-in server; "
-                + "--load-test N measures it over loopback and stops.")
+        description = "Serve a model over HTTP (POST /predict, GET /health) on an embedded Jetty server; "
+                + "--load-test N measures it over loopback (closed-loop; with --rate R also open-loop) and stops.")
 final class ServeExampleCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The model file (a classifier).")
     Path model;
@@ -44,6 +46,10 @@ final class ServeExampleCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1000", description = "Load-test warm-up requests, not timed (default ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--rate", paramLabel = "R", description = "After the closed-loop load test, send N more requests "
+            + "open-loop at R per second, latency measured from each one's intended send time.")
+    Double rate;
+
     @Option(names = "--json", description = "End the load-test output with one JSON object.")
     boolean json;
 
@@ -53,10 +59,14 @@ final class ServeExampleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int serverThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (port < 0 || port > 65535 || serverThreads < 1 || concurrency < 1 || warmup < 0 || (loadTest != null && loadTest < 1)) {
-            throw new UsageException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0 and "
-                    + "--load-test >= 1; got port " + port + ", threads " + serverThreads + ", concurrency " + concurrency
-                    + ", warmup " + warmup + ", load-test " + loadTest);
+        if (port < 0 || port > 65535 || serverThreads < 1 || concurrency < 1 || warmup < 0 || (loadTest != null && loadTest < 1)
+                || (rate != null && !(rate > 0 && rate <= 1e6))) {
+            throw new UsageException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0, "
+                    + "--load-test >= 1 and --rate in (0, 1000000]; got port " + port + ", threads " + serverThreads
+                    + ", concurrency " + concurrency + ", warmup " + warmup + ", load-test " + loadTest + ", rate " + rate);
+        }
+        if (rate != null && loadTest == null) {
+            throw new UsageException("--rate sets the open-loop load test's arrival rate: it needs --load-test N");
         }
         Predictor predictor = Predictor.load(model, rowWeights.options());
         PredictionServer server;
@@ -69,13 +79,18 @@ final class ServeExampleCommand implements Callable<Integer> {
         if (loadTest == null) {
             return serveUntilStopped(predictor, server);
         }
-        LoadTest.Result result;
+        LoadTest.Result closed;
+        LoadTest.Result open = null;
         // Closed in reverse: the server (in-flight requests finish), then the client, then the predictor.
         try (predictor; HttpClient client = LoadTest.client(); server) {
-            result = LoadTest.run(client, server.uri().resolve("/predict"), predictor.inputs(), warmup, loadTest, concurrency);
+            URI predict = server.uri().resolve("/predict");
+            closed = LoadTest.run(client, predict, predictor.inputs(), warmup, loadTest, concurrency);
+            if (rate != null) {
+                open = OpenLoopLoadTest.run(client, predict, predictor.inputs(), loadTest, rate);
+            }
         }
-        report(result, serverThreads);
-        return result.errors() == 0 ? 0 : Main.EXIT_ERROR;
+        report(closed, open, serverThreads);
+        return closed.errors() == 0 && (open == null || open.errors() == 0) ? 0 : Main.EXIT_ERROR;
     }
 
     /** Ctrl-C runs the shutdown hook: the server stops first (in-flight requests finish), then the predictor is freed. */
@@ -91,23 +106,32 @@ final class ServeExampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void report(LoadTest.Result result, int serverThreads) {
+    private void report(LoadTest.Result closed, LoadTest.Result open, int serverThreads) {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", model.toString());
         report.put("server_threads", serverThreads);
         report.put("concurrency", concurrency);
         report.put("warmup", warmup);
-        report.put("requests", result.requests());
-        report.put("errors", result.errors());
-        report.put("seconds", Math.round(result.seconds() * 1000) / 1000.0);
-        report.put("throughput_per_second", Math.round(result.throughputPerSecond()));
-        report.putAll(result.latencies().percentilesMicros());
-        if (result.firstError() != null) {
-            report.put("first_error", result.firstError());
+        put(report, "", closed);
+        if (open != null) {
+            report.put("open_loop_rate_per_second", rate);
+            put(report, "open_loop_", open);
         }
-        report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
+        report.forEach((key, value) -> System.out.printf("%-32s %s%n", key, value));
         if (json) {
             JsonOutput.print(report);
+        }
+    }
+
+    /** One load test's fields, each name after {@code prefix}. */
+    private static void put(Map<String, Object> report, String prefix, LoadTest.Result result) {
+        report.put(prefix + "requests", result.requests());
+        report.put(prefix + "errors", result.errors());
+        report.put(prefix + "seconds", Math.round(result.seconds() * 1000) / 1000.0);
+        report.put(prefix + "throughput_per_second", Math.round(result.throughputPerSecond()));
+        result.latencies().percentilesMicros().forEach((key, value) -> report.put(prefix + key, value));
+        if (result.firstError() != null) {
+            report.put(prefix + "first_error", result.firstError());
         }
     }
 }

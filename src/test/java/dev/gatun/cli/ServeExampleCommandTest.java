@@ -50,6 +50,28 @@ class ServeExampleCommandTest {
     }
 
     @Test
+    void withARateTheOpenLoopTestRunsToAndIsReportedBesideTheClosedLoopOne() throws Exception {
+        Path file = save(20, Loss.SOFTMAX_CROSS_ENTROPY, 5);
+        CommandRun run = CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "200",
+                "--concurrency", "2", "--warmup", "50", "--threads", "2", "--rate", "400", "--json");
+        assertEquals(0, run.exit(), run.toString());
+        String json = run.json();
+        assertEquals(200, run.number("requests"), json);
+        assertEquals(0, run.number("errors"), json);
+        assertEquals(400, run.number("open_loop_rate_per_second"), json);
+        assertEquals(200, run.number("open_loop_requests"), json);
+        assertEquals(0, run.number("open_loop_errors"), json);
+        double p50 = run.number("open_loop_p50_us"), p99 = run.number("open_loop_p99_us");
+        assertTrue(0 < p50 && p50 <= p99, json);
+        assertTrue(run.number("open_loop_seconds") >= 199 / 400.0, "the last request is due 199/400 s after the first: " + json);
+        assertTrue(run.out().contains("open_loop_p999_us"), run.out());
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--rate", "10"),
+                Main.EXIT_USAGE, "--rate", "--load-test");
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "10",
+                "--rate", "0"), Main.EXIT_USAGE, "--rate");
+    }
+
+    @Test
     void errorsAreCountedNotHidden() throws Exception {
         // The server's model takes 20 inputs; the load test sends 19: every request is a 400 and counts as an error.
         try (Predictor predictor = Predictor.load(save(20, Loss.SOFTMAX_CROSS_ENTROPY, 5));

@@ -1,24 +1,24 @@
 package dev.gatun.serve.example;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.gatun.serve.Predictor;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * A small HTTP prediction service on the JDK's built-in server ({@code com.sun.net.httpserver}), around one shared
- * {@link Predictor}. It is the README's example, so it stays short.
+ * A small HTTP prediction service around one shared {@link Predictor}, on an embedded Jetty server. It is the
+ * README's example, so it stays short.
  *
  * <pre>
  * POST /predict   body: the raw features as comma-separated decimal numbers, e.g. {@code 0,12.5,255,...};
@@ -27,87 +27,110 @@ import java.util.regex.Pattern;
  * GET  /health    200 {"status":"ok","inputs":784,"outputs":10}
  * </pre>
  *
- * A request that is wrong (wrong count, anything but a plain decimal number, a value that is NaN or overflows to
- * infinity, a body over {@link #maxBodyBytes()}) gets 400 and a one-line {@code {"error":"..."}}; a wrong method
- * 405, an unknown path 404, a request that arrives while the server stops 503. Only a bug gives 500.
+ * Every answer is JSON, errors a one-line {@code {"error":"..."}}: a request that is wrong (wrong count, anything but a
+ * plain decimal number, a value that is NaN or overflows to infinity) 400; a body over {@link #maxBodyBytes()} 413,
+ * refused before it is read when its length is declared; a body not complete within the body timeout 408; headers
+ * over their limit 431; a wrong method 405, an unknown path 404, a request that arrives while the server stops 503;
+ * a malformed request 400 (or the connection is closed when no HTTP answer is possible). Only a bug gives 500.
  *
- * <p><b>Threads.</b> Exchanges run on a fixed pool, one thread per core by default. A prediction is microseconds of
- * CPU work that never blocks, so more threads than cores would only queue at the CPU instead of in the pool, and
- * virtual threads (made for blocking I/O) would buy nothing; a fixed pool also keeps the number of concurrent
- * Predictor calls, hence its scratch memory, bounded. The JDK server reads request headers on its own dispatcher
- * thread; a client that trickles its body in slowly does hold one pool thread meanwhile (a production server puts
- * a proxy with timeouts in front).
+ * <p><b>Why Jetty, not the JDK's {@code com.sun.net.httpserver}.</b> The JDK server reads each request's headers and
+ * body on a thread of its executor and never times out unless JVM-wide system properties say so, read once per JVM;
+ * two clients that send half a request hold a two-thread pool indefinitely. It also answers malformed requests with
+ * HTML pages of its own. Jetty reads without holding a thread while bytes trickle in, and takes its timeouts, limits
+ * and error pages per server ({@link ServerLimits}, {@link JsonErrorHandler}).
  *
- * <p><b>Stop.</b> {@link #close()} stops accepting connections, lets exchanges in flight finish (up to
- * {@value #STOP_SECONDS} s), then stops the pool. The predictor belongs to the caller: close it after the server.
+ * <p><b>Threads.</b> Requests run on a bounded pool of {@code threads} request threads (plus one that accepts
+ * connections and one that watches the sockets), one per core by default. A prediction is microseconds of CPU work
+ * that never blocks, so more threads than cores would only queue at the CPU instead of in the pool; a bounded pool
+ * also keeps the number of concurrent Predictor calls, hence its scratch memory, bounded.
+ *
+ * <p><b>Stop.</b> {@link #close()} stops accepting connections, lets requests in flight finish (up to
+ * {@value #STOP_SECONDS} s), then stops the threads. The predictor belongs to the caller: close it after the server.
  */
 public final class PredictionServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PredictionServer.class);
     static final int STOP_SECONDS = 2;
+    static final String JSON = "application/json";
+    /** The threads besides the request threads: one accepts connections, one watches the sockets for bytes. */
+    private static final int ACCEPTORS = 1;
+    private static final int SELECTORS = 1;
     /** A plain decimal number, as JSON writes them: no NaN, Infinity, hex or type suffixes. */
     private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
 
     private final Predictor predictor;
-    private final HttpServer server;
-    private final ExecutorService pool;
+    private final Server server;
+    private final ServerConnector connector;
     private final int maxBodyBytes;
+    private final URI uri;
     private volatile boolean stopped;
 
-    private PredictionServer(Predictor predictor, InetSocketAddress address, int threads) throws IOException {
+    private PredictionServer(Predictor predictor, InetSocketAddress address, int threads, ServerLimits limits) throws IOException {
         this.predictor = predictor;
         // Room for every feature written at full float precision ("-1.23456789E-12, ") plus brackets and a newline.
         this.maxBodyBytes = 64 + 24 * predictor.inputs();
-        this.pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("gatun-http-", 0).factory());
-        this.server = HttpServer.create(address, 0);
-        server.createContext("/predict", this::predict);
-        server.createContext("/health", this::health);
-        server.createContext("/", PredictionServer::notFound);      // every other path
-        server.setExecutor(pool);
-        server.start();
-        log.info("serving {} -> {} predictions on {} with {} threads", predictor.inputs(), predictor.outputs(), uri(), threads);
+        QueuedThreadPool pool = new QueuedThreadPool(threads + ACCEPTORS + SELECTORS, threads + ACCEPTORS + SELECTORS);
+        pool.setName("gatun-http");
+        pool.setReservedThreads(0);
+        this.server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(limits.maxHeaderBytes());
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(server, ACCEPTORS, SELECTORS, new HttpConnectionFactory(http));
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setHandler(new GracefulHandler(new PredictionHandler(this, maxBodyBytes, limits.bodyTimeout().toMillis())));
+        server.setStopTimeout(STOP_SECONDS * 1000L);
+        server.setStopAtShutdown(false);        // the owner closes it, in its own order (server, then predictor)
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly();
+            throw e instanceof IOException io ? io : new IOException("could not start the HTTP server on " + address + ": " + e, e);
+        }
+        String host = connector.getHost();
+        this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + connector.getLocalPort());
+        log.info("serving {} -> {} predictions on {} with {} threads, {}", predictor.inputs(), predictor.outputs(), uri(),
+                threads, limits);
     }
 
     /**
      * Starts serving {@code predictor} (a classifier: softmax or one sigmoid output) on {@code address} (port 0: any
-     * free port, see {@link #port()}), with {@code threads} request threads.
+     * free port, see {@link #port()}), with {@code threads} request threads and the {@link ServerLimits#DEFAULT} limits.
      */
     public static PredictionServer start(Predictor predictor, InetSocketAddress address, int threads) throws IOException {
-        if (predictor == null || address == null || threads < 1) {
-            throw new IllegalArgumentException("prediction server needs a predictor, an address and >= 1 threads; got "
-                    + predictor + ", " + address + ", " + threads);
+        return start(predictor, address, threads, ServerLimits.DEFAULT);
+    }
+
+    /** As {@link #start(Predictor, InetSocketAddress, int)}, with these limits. */
+    public static PredictionServer start(Predictor predictor, InetSocketAddress address, int threads, ServerLimits limits)
+            throws IOException {
+        if (predictor == null || address == null || threads < 1 || limits == null) {
+            throw new IllegalArgumentException("prediction server needs a predictor, an address, >= 1 threads and limits; got "
+                    + predictor + ", " + address + ", " + threads + ", " + limits);
         }
         if (!predictor.canClassify()) {
             throw new IllegalArgumentException("the prediction server answers with a class, and a " + predictor.loss()
                     + " model with " + predictor.outputs() + " outputs has none");
         }
-        return new PredictionServer(predictor, address, threads);
+        return new PredictionServer(predictor, address, threads, limits);
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return uri.getPort();
     }
 
     /** The base address, e.g. {@code http://127.0.0.1:43117}. */
     public URI uri() {
-        return URI.create("http://" + server.getAddress().getHostString() + ":" + port());
+        return uri;
     }
 
     public int maxBodyBytes() {
         return maxBodyBytes;
-    }
-
-    private void predict(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (route(exchange, "/predict", "POST")) {
-                Response response;
-                try {
-                    response = answer(readBody(exchange));
-                } catch (BadRequest e) {
-                    response = new Response(400, error(e.getMessage()));
-                }
-                reply(exchange, response.status(), response.json());
-            }
-        }
     }
 
     record Response(int status, String json) {}
@@ -128,48 +151,10 @@ public final class PredictionServer implements AutoCloseable {
         }
     }
 
-    private void health(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (route(exchange, "/health", "GET")) {
-                reply(exchange, stopped ? 503 : 200, "{\"status\":\"" + (stopped ? "stopping" : "ok") + "\",\"inputs\":"
-                        + predictor.inputs() + ",\"outputs\":" + predictor.outputs() + "}");
-            }
-        }
-    }
-
-    /** True when the exchange is for exactly this path and method; otherwise answers 404 or 405 and returns false. */
-    private static boolean route(HttpExchange exchange, String path, String method) throws IOException {
-        if (!exchange.getRequestURI().getPath().equals(path)) {
-            notFound(exchange);
-            return false;
-        }
-        if (!exchange.getRequestMethod().equals(method)) {
-            exchange.getResponseHeaders().set("Allow", method);
-            reply(exchange, 405, error(path + " takes " + method + ", not " + exchange.getRequestMethod()));
-            return false;
-        }
-        return true;
-    }
-
-    private static void notFound(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            reply(exchange, 404, error("no such path: " + exchange.getRequestURI().getPath()));
-        }
-    }
-
-    /** The body as text, refused before reading when its declared length is over the cap, and after at most cap + 1 bytes. */
-    private String readBody(HttpExchange exchange) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > maxBodyBytes) {
-            throw new BadRequest("body of " + declared + " bytes is over the limit of " + maxBodyBytes);
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                throw new BadRequest("body is over the limit of " + maxBodyBytes + " bytes");
-            }
-            return new String(body, StandardCharsets.UTF_8);
-        }
+    /** The answer to GET /health. */
+    Response health() {
+        return new Response(stopped ? 503 : 200, "{\"status\":\"" + (stopped ? "stopping" : "ok") + "\",\"inputs\":"
+                + predictor.inputs() + ",\"outputs\":" + predictor.outputs() + "}");
     }
 
     /** n comma-separated decimal numbers, optionally inside [ ]. */
@@ -202,13 +187,6 @@ public final class PredictionServer implements AutoCloseable {
         return json.append("]}").toString();
     }
 
-    private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
-
     /** {"error":"..."} on one line; the message may echo client input, so everything but printable ASCII is replaced. */
     static String error(String message) {
         StringBuilder out = new StringBuilder("{\"error\":\"");
@@ -218,24 +196,23 @@ public final class PredictionServer implements AutoCloseable {
         return out.append("\"}").toString();
     }
 
-    /** Stops accepting, lets exchanges in flight finish (up to {@value #STOP_SECONDS} s), stops the pool. Idempotent. */
+    /** Stops accepting, lets requests in flight finish (up to {@value #STOP_SECONDS} s), stops the threads. Idempotent. */
     @Override
     public synchronized void close() {
         if (stopped) {
             return;
         }
         stopped = true;
-        server.stop(STOP_SECONDS);
-        pool.shutdown();
-        try {
-            if (!pool.awaitTermination(STOP_SECONDS, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            pool.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        stopQuietly();
         log.info("stopped {}", uri());
+    }
+
+    private void stopQuietly() {
+        try {
+            server.stop();
+        } catch (Exception e) {                  // nothing the caller could do: log, and the threads are gone anyway
+            log.warn("stopping the HTTP server: {}", e.toString());
+        }
     }
 
     /** A request the client got wrong: becomes a 400. */

@@ -1,8 +1,6 @@
 package dev.gatun.serve.example;
 
 import dev.gatun.data.Normalization;
-import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
@@ -44,12 +42,7 @@ class PredictionServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        Path file = dir.resolve("small.gatun");
-        try (Arena arena = Arena.ofConfined();
-             Model model = Model.builder(IN).dense(8, Activation.RELU).output(OUT, Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build(arena)) {
-            ModelIo.save(file, model, Normalization.scaleToUnit(IN), Map.of());
-        }
-        predictor = Predictor.load(file);
+        predictor = SmallClassifier.load(dir, IN, OUT);
         server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -110,7 +103,7 @@ class PredictionServerTest {
     }
 
     @Test
-    void everyBadRequestIsA400WithAOneLineJsonError() throws Exception {
+    void everyBadRequestIsA400Or413WithAOneLineJsonError() throws Exception {
         String ok = csv(new float[IN]);
         int max = server.maxBodyBytes();
         Map<String, String> bad = new java.util.LinkedHashMap<>();
@@ -125,7 +118,6 @@ class PredictionServerTest {
         bad.put("1,,3,4,5,6", "value 1");
         bad.put("1,2,3,4,5,1e39", "is Infinity");                  // overflows float: the predictor rejects it
         bad.put("1,2,3,4,5,\"6\\\n7", "value 5 is not a number: '\\\"6\\\\?7'");  // quote, backslash, newline escaped
-        bad.put("0".repeat(max + 1), "over the limit of " + max);
         for (Map.Entry<String, String> e : bad.entrySet()) {
             HttpResponse<String> response = post(e.getKey());
             String what = "body '" + (e.getKey().length() > 40 ? e.getKey().substring(0, 40) + "..." : e.getKey()) + "'";
@@ -134,11 +126,15 @@ class PredictionServerTest {
             assertEquals(1, response.body().lines().count(), response.body());
             assertTrue(response.body().contains(e.getValue()), what + ": expected '" + e.getValue() + "' in " + response.body());
         }
-        // A body of unknown length (chunked) over the cap is cut off after cap + 1 bytes.
+        // A body over the cap is 413: refused from its declared length, or cut off past the cap when chunked.
+        HttpResponse<String> declared = post("0".repeat(max + 1));
+        assertEquals(413, declared.statusCode(), declared.body());
+        assertEquals("{\"error\":\"body of " + (max + 1) + " bytes is over the limit of " + max + "\"}", declared.body());
+        assertEquals(200, post(" ".repeat(max - csv(new float[IN]).length()) + csv(new float[IN])).statusCode(), "exactly the cap");
         byte[] big = "1,".repeat(max).getBytes(StandardCharsets.US_ASCII);
         HttpResponse<String> chunked = send("POST", "/predict", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)));
-        assertEquals(400, chunked.statusCode(), chunked.body());
-        assertTrue(chunked.body().contains("over the limit"), chunked.body());
+        assertEquals(413, chunked.statusCode(), chunked.body());
+        assertEquals("{\"error\":\"body is over the limit of " + max + " bytes\"}", chunked.body());
         // Still serving after all that.
         assertEquals(200, post(ok).statusCode());
     }

@@ -1,0 +1,25 @@
+package dev.gatun.serve.example;
+
+import java.time.Duration;
+
+/**
+ * What one client may take from the example prediction service, so that no client, slow, idle or hostile, can
+ * keep the others waiting.
+ *
+ * @param idleTimeout    a connection on which nothing arrives (or nothing can be sent) for this long is closed:
+ *                       keep-alive between requests, a half-sent request line or header, a stalled body
+ * @param bodyTimeout    a request body must be complete this long after its headers; otherwise 408 and closed
+ * @param maxConnections connections open at once; more wait in the listen backlog until one closes
+ * @param maxHeaderBytes request line plus headers; over it: 431 (or 414 for the request line alone), closed
+ */
+public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes) {
+    public static final ServerLimits DEFAULT = new ServerLimits(Duration.ofSeconds(10), Duration.ofSeconds(5), 512, 8192);
+
+    public ServerLimits {
+        if (idleTimeout == null || bodyTimeout == null || idleTimeout.toMillis() < 1 || bodyTimeout.toMillis() < 1
+                || maxConnections < 1 || maxHeaderBytes < 256) {
+            throw new IllegalArgumentException("server limits need timeouts >= 1 ms, maxConnections >= 1 and "
+                    + "maxHeaderBytes >= 256; got " + idleTimeout + ", " + bodyTimeout + ", " + maxConnections + ", " + maxHeaderBytes);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.gatun.serve.example;
+
+import dev.gatun.serve.Predictor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Each of {@link ServerLimits} enforced, with limits small enough to see within a test. */
+class ServerLimitsTest {
+    private static final ServerLimits TIGHT = new ServerLimits(Duration.ofMillis(400), Duration.ofMillis(300), 3, 1024);
+
+    @TempDir
+    Path dir;
+    private Predictor predictor;
+    private PredictionServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        predictor = SmallClassifier.load(dir, 3, 2);
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1, TIGHT);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        predictor.close();
+    }
+
+    @Test
+    void aBodyThatStallsGets408AndTheConnectionCloses() throws IOException {
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("POST /predict HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n1,2");
+            RawHttp.Answer answer = c.readAnswer(5000);
+            assertNotNull(answer, "no answer to a stalled body");
+            assertEquals(408, answer.status(), answer.head());
+            assertEquals("{\"error\":\"the body did not arrive within 300 ms\"}", answer.body());
+            assertTrue(c.closedWithin(5000), "connection still open after the 408");
+        }
+    }
+
+    @Test
+    void aBodyThatStallsLongerThanAShorterIdleTimeoutGets408Too() throws IOException {
+        server.close();
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                new ServerLimits(Duration.ofMillis(200), Duration.ofSeconds(30), 3, 1024));
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("POST /predict HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n1,2");
+            RawHttp.Answer answer = c.readAnswer(5000);
+            assertNotNull(answer, "no answer to a body stalled past the idle timeout");
+            assertEquals(408, answer.status(), answer.head() + " " + answer.body());
+            assertTrue(c.closedWithin(5000), "connection still open after the 408");
+        }
+    }
+
+    @Test
+    void aHalfSentRequestIsClosedAfterTheIdleTimeout() throws IOException {
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("GET /health HTTP/1.1\r\nHo");
+            assertFalse(c.closedWithin(100), "closed before the idle timeout");
+            assertTrue(c.closedWithin(5000), "a half-sent request keeps its connection");
+        }
+    }
+
+    @Test
+    void headersOverTheLimitAre431InJson() throws IOException {
+        try (RawHttp c = new RawHttp(server.port())) {
+            c.send("GET /health HTTP/1.1\r\nHost: a\r\nX-Big: " + "b".repeat(2000) + "\r\n\r\n");
+            RawHttp.Answer answer = c.readAnswer(5000);
+            assertNotNull(answer);
+            assertEquals(431, answer.status(), answer.head());
+            assertEquals("application/json", answer.contentType());
+            assertTrue(answer.body().startsWith("{\"error\":\"request header fields too large"), answer.body());
+        }
+    }
+
+    @Test
+    void connectionsOverTheLimitWaitUntilOneCloses() throws IOException {
+        String health = "GET /health HTTP/1.1\r\nHost: a\r\n\r\n";
+        RawHttp[] open = new RawHttp[3];
+        server.close();         // one whose idle timeout cannot close a connection while the test waits
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30), open.length, 1024));
+        try {
+            for (int i = 0; i < open.length; i++) {
+                open[i] = new RawHttp(server.port()).send(health);
+                assertEquals(200, open[i].readAnswer(5000).status());      // accepted, and kept alive
+            }
+            try (RawHttp fourth = new RawHttp(server.port())) {            // the kernel's backlog takes it; Jetty does not
+                fourth.send(health);
+                assertNull(fourth.readAnswer(200), "a fourth connection was served while three were open");
+                open[0].close();
+                RawHttp.Answer answer = fourth.readAnswer(5000);
+                assertNotNull(answer, "the fourth connection was not served after one closed");
+                assertEquals(200, answer.status());
+            }
+        } finally {
+            for (RawHttp c : open) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void limitsAreChecked() {
+        assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ZERO, Duration.ofSeconds(1), 1, 1024));
+        assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 0, 1024));
+        assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 10));
+    }
+}
