@@ -2,12 +2,13 @@
  * Gatun: a deep-learning engine for the JVM. Tensors live off-heap, matrix products go to the system OpenBLAS
  * through the Foreign Function &amp; Memory API, elementwise work runs in Java kernels.
  *
- * <p>The module exports the packages a program builds on: {@code tensor}, {@code blas}, {@code nn}, {@code optim},
- * {@code data}, {@code train}, {@code tune}, {@code io} and {@code serve}. The kernels, the OpenBLAS bindings and
- * the {@code gatun} command's internals stay inside.
+ * <p>The module exports {@code dev.gatun} (the build's version) and the packages a program builds on:
+ * {@code tensor}, {@code blas}, {@code nn}, {@code optim}, {@code data}, {@code train}, {@code tune}, {@code io}
+ * and {@code serve}. The kernels, the OpenBLAS bindings, the {@code gatun} command and the example HTTP service
+ * stay inside.
  *
  * <p>A service on the module path runs with {@code --enable-native-access=dev.gatun} (the OpenBLAS downcalls) and
- * {@code --add-modules jdk.incubator.vector} (the Vector API kernels; optional: without it, see the README). It
+ * {@code --add-modules jdk.incubator.vector} (the Vector API kernels; the README says what happens without it). It
  * needs SLF4J and nothing else: picocli, XChart, {@code java.desktop}, {@code java.net.http} and
  * {@code jdk.httpserver} serve only the {@code gatun} command and the example HTTP service, so they are
  * {@code requires static}.
