@@ -4,7 +4,7 @@
  * OpenBLAS build) call. Bias, ReLU, softmax, Adam and the batch gathering are left out on purpose, so no engine
  * doing the same step with the same BLAS can beat m / (seconds per step) samples/s: that is the "sgemm bound".
  *
- * Layout: row-major, one sample per row (Gatun's, DESIGN.md section 3); W[l] is (n_l x n_{l-1}); all float32.
+ * Layout: row-major, one sample per row (Gatun's layout); W[l] is (n_l x n_{l-1}); all float32.
  * The eight products of one step, with the transpose flags Gatun passes to cblas_sgemm:
  *
  *   forward (3)

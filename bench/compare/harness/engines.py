@@ -45,7 +45,7 @@ class Engine:
     def env(self, threads):
         """Thread variables set before the process starts: OpenBLAS reads its own once, when it is loaded.
         OMP_WAIT_POLICY=PASSIVE keeps an OpenMP pool (PyTorch's) from spinning against OpenBLAS's threads,
-        which collapses two threads on two cores (DESIGN.md section 6)."""
+        which collapses two threads on two cores."""
         env = dict(os.environ)
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * The operands of one float32 product {@code C(m×n) = A(m×k)·B(k×n)}, allocated once per trial and checked
  * before they are timed: a benchmark that computes the wrong thing quickly must fail, not report.
  *
- * <p>The arena is confined, as a training step's workspace is (DESIGN §3): JMH runs a thread-scoped state's
+ * <p>The arena is confined, as a training step's workspace is: JMH runs a thread-scoped state's
  * set-up and tear-down on the benchmark thread. A shared arena would add an atomic acquire/release to every
  * downcall, a different (and larger) per-call cost than the one training pays.
  */

@@ -42,7 +42,7 @@ public final class Blas {
                     + " is not a BLAS Gatun knows: use 'openblas' (default) or 'java'", null));
         }
         try {
-            NativeBlas blas = new NativeBlas(OpenBlasLibrary.load());
+            NativeBlas blas = usable(new NativeBlas(OpenBlasLibrary.load()));
             applyThreadSetting(blas);
             BlasInfo info = blas.info();
             LOG.info("OpenBLAS {} ({}; core {}), {} threads", info.libraryPath(), info.config(), info.coreName(),
@@ -51,6 +51,25 @@ public final class Blas {
         } catch (BlasUnavailableException e) {
             LOG.error(e.getMessage());
             return new UnavailableBlas(e);
+        }
+    }
+
+    /**
+     * A library that loads is not yet an OpenBLAS: it must have every symbol the bindings call and multiply
+     * correctly. A missing symbol would otherwise surface as a NoClassDefFoundError in the first request.
+     */
+    private static NativeBlas usable(NativeBlas blas) {
+        try {
+            blas.info();
+            if (!blas.multipliesCorrectly()) {
+                throw new BlasUnavailableException("the BLAS at " + blas.libraryPath() + " computed a wrong 2x2 sgemm. "
+                        + OpenBlasLibrary.howToFix(), null);
+            }
+            return blas;
+        } catch (LinkageError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new BlasUnavailableException("the library at " + blas.libraryPath() + " loaded but is not a usable OpenBLAS ("
+                    + cause.getMessage() + "). " + OpenBlasLibrary.howToFix(), e);
         }
     }
 
@@ -177,6 +196,16 @@ public final class Blas {
     }
 
     public static BlasInfo info() {
+        return Selected.BACKEND.info();
+    }
+
+    /**
+     * The start-up check for services: loads the BLAS now (if nothing has yet), which includes a small sgemm, and
+     * returns what was loaded, or throws the {@link BlasUnavailableException} every matrix product would throw
+     * later (it says what is missing and how to install it or point Gatun at it). {@code Predictor.load} and
+     * {@code Predictor.of} call it, so a service without OpenBLAS stops at start-up, not in its first batch request.
+     */
+    public static BlasInfo requireAvailable() {
         return Selected.BACKEND.info();
     }
 }

@@ -3,8 +3,11 @@ package dev.gatun.blas;
 import dev.gatun.bindings.openblas.cblas_h;
 import dev.gatun.tensor.DType;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** OpenBLAS through the jextract bindings. Only {@link Blas} calls this, after validating every argument. */
 final class NativeBlas implements BlasBackend {
@@ -16,6 +19,22 @@ final class NativeBlas implements BlasBackend {
 
     NativeBlas(Path libraryPath) {
         this.libraryPath = libraryPath;
+    }
+
+    Path libraryPath() {
+        return libraryPath;
+    }
+
+    /** A 2x2 sgemm against its known product: the library's symbols resolve and its kernel runs on this CPU. */
+    boolean multipliesCorrectly() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1, 2, 3, 4);
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 5, 6, 7, 8);
+            MemorySegment c = arena.allocate(ValueLayout.JAVA_FLOAT, 4);
+            gemm(DType.F32, false, false, 2, 2, 2, 1.0, a, 2, b, 2, 0.0, c, 2);
+            float[] product = c.toArray(ValueLayout.JAVA_FLOAT);
+            return Arrays.equals(product, new float[] {19, 22, 43, 50});
+        }
     }
 
     @Override

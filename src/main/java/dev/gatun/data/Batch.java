@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
  * sample per row; {@link #labels()} holds the {@code m} class indices as int32 in native order; {@link #Y()} gives
  * the one-hot rows {@code (m, classes)} on demand.
  *
- * <p>Valid until the next batch is requested from the same {@link Batches} (DESIGN §3 Ownership): the loader then
- * refills these buffers. Copy what must outlive that. Every view here is made once, so handing out a batch
+ * <p>Valid until the next batch is requested from the same {@link Batches}: the loader owns these buffers and
+ * refills them then. Copy what must outlive that. Every view here is made once, so handing out a batch
  * allocates nothing.
  */
 public final class Batch {

@@ -29,7 +29,7 @@ import java.util.Objects;
  * <p><b>Threads.</b> Without prefetching (the default) batches are gathered on the calling thread and nothing else
  * runs. With {@link Builder#prefetch(boolean) prefetch(true)} one extra thread fills batch k+1 while step k runs;
  * it is busy only while gathering and parked otherwise. On a machine where OpenBLAS already uses every core (two
- * threads on two cores here) a busy extra thread can make the BLAS threads collapse (DESIGN §6), so turn
+ * threads on two cores here) a busy extra thread can make the BLAS threads collapse, so turn
  * prefetching on only when the BLAS thread count leaves a core free, and measure. Steady state allocates nothing
  * on the Java heap either way.
  *

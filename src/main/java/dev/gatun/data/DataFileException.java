@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * A data file is missing or is not what the IDX / MNIST format requires: the one exception {@code data/} throws
- * for bad files (DESIGN §3 "Errors"). It is checked, an {@link IOException}, because callers that open files
+ * for bad files. It is checked, an {@link IOException}, because callers that open files
  * already handle those, and because a bad file is a fact about the world, not a programming error.
  *
  * <p>Every instance names the file at fault, the field (with its byte offset where one exists), what the format

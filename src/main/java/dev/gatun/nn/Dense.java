@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * A fully connected layer with its activation fused in: {@code Z = A_prev·Wᵀ + b} (sgemm, then one kernel pass
- * that adds b and applies g), W {@code (n_out, n_in)}, b {@code (n_out)}. Backward (rows are samples, DESIGN §3):
+ * that adds b and applies g), W {@code (n_out, n_in)}, b {@code (n_out)}. Backward (rows are samples):
  * {@code dZ = dA ⊙ g'(A)}, {@code dW = (1/m)·dZᵀ·A_prev}, {@code db = (1/m)·Σ_rows dZ}, {@code dA_prev = dZ·W}.
  * A layer followed by batch norm has no bias and no activation (batch norm applies both).
  */

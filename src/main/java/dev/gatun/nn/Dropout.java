@@ -8,7 +8,7 @@ import java.lang.foreign.Arena;
 import java.util.List;
 
 /**
- * Inverted dropout on the previous layer's activations (DESIGN §3): TRAIN keeps each unit with probability
+ * Inverted dropout on the previous layer's activations: TRAIN keeps each unit with probability
  * keepProb and scales kept units by 1/keepProb; INFERENCE passes its input through untouched. The mask of step t
  * is a function of (model seed, layer, t), see {@link DropoutKernels}: the same seed gives the same masks, and
  * replaying a step replays its mask.

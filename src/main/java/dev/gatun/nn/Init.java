@@ -5,7 +5,7 @@ import dev.gatun.tensor.Tensor;
 import java.util.random.RandomGenerator;
 
 /**
- * Weight initialisers (DESIGN §3); biases always start at 0. Weights are drawn in double from the model's
+ * Weight initialisers; biases always start at 0. Weights are drawn in double from the model's
  * seeded generator and narrowed to the tensor's dtype, so a float32 and a float64 model built from one spec
  * start from the same numbers.
  */

@@ -9,7 +9,7 @@ import dev.gatun.tensor.Tensor;
 
 /**
  * The output layer's loss, computed from its logits with the output activation fused in, so that
- * {@code dZ[L] = ŷ − y} comes out of the same pass (DESIGN §3). The model divides the returned sums by m.
+ * {@code dZ[L] = ŷ − y} comes out of the same pass. The model divides the returned sums by m.
  */
 public enum Loss {
     /** Softmax over the outputs, cross-entropy against class labels. */

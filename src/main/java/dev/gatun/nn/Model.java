@@ -167,7 +167,7 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * One training step's gradients: forward in TRAIN mode, cost (with the regularization term, DESIGN §3),
+     * One training step's gradients: forward in TRAIN mode, cost (with the regularization term),
      * backward writing every {@link Parameter#grad()}; then batch norm updates its running statistics and the
      * step counter advances. Returns the cost.
      */

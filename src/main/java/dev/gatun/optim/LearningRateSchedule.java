@@ -3,7 +3,7 @@ package dev.gatun.optim;
 import java.util.Locale;
 
 /**
- * Learning-rate decay (DESIGN §3): the rate as a function of the epoch number, or of the mini-batch (step)
+ * Learning-rate decay: the rate as a function of the epoch number, or of the mini-batch (step)
  * number when the schedule is made {@link #perStep()}.
  *
  * <p>Numbers start at 1, as in the course (its table for {@code α₀ = 0.2}, {@code k = 1} reads epoch 1 → 0.1,

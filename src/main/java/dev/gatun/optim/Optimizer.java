@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Gradient descent and its three refinements as one family (DESIGN §3): momentum is SGD that averages the
+ * Gradient descent and its three refinements as one family: momentum is SGD that averages the
  * gradient ({@code v}), RMSprop scales by the averaged square ({@code s}), Adam does both with bias correction.
  * Each {@link #step} updates every parameter in one fused pass over (W, dW, state) — see {@link OptimizerKernels}.
  *

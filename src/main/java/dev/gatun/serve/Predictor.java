@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * ({@link RowPanels}: float32, or bfloat16 on request, {@link RowWeights}); larger batches go through sgemm.
  * A given row gives the same bits on every thread and every call.
  *
+ * <p><b>Start-up.</b> {@link #load} and {@link #of} check that the BLAS the batch path needs is loaded and works
+ * ({@link Blas#requireAvailable()}), and throw {@link dev.gatun.blas.BlasUnavailableException} (what is missing,
+ * how to install it) if not, so a service without OpenBLAS fails when it starts, not in its first batch request.
+ *
  * <p><b>Threads.</b> Parameters are written once, at construction, then only read. Each call borrows a
  * {@link Context} (its scratch memory) from a fixed array of slots: one compare-and-set to take a slot (starting
  * at a slot chosen by the thread's id, so threads rarely meet) and one volatile write to give it back; no lock.
@@ -125,6 +129,7 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException("predictor: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
+        Blas.requireAvailable(); // batches of BLAS_MIN_ROWS+ rows need sgemm: a missing OpenBLAS stops start-up, not a request
         this.stages = Stage.compile(model, arena, options.rowWeights());
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
@@ -147,7 +152,11 @@ public final class Predictor implements AutoCloseable {
         stages.forEach(s -> nativeBytes.addAndGet(s.bytes()));
     }
 
-    /** A predictor for an in-memory model: its parameters are copied, so the model may be closed afterwards. */
+    /**
+     * A predictor for an in-memory model: its parameters are copied, so the model may be closed afterwards.
+     *
+     * @throws dev.gatun.blas.BlasUnavailableException when no usable BLAS is loaded (see {@link Blas#requireAvailable()})
+     */
     public static Predictor of(Model model, Normalization normalization) {
         return of(model, normalization, Options.defaults());
     }
@@ -156,7 +165,11 @@ public final class Predictor implements AutoCloseable {
         return new Predictor(model, normalization, options);
     }
 
-    /** A predictor for a model file ({@link ModelIo#load}: validated before anything is allocated). */
+    /**
+     * A predictor for a model file ({@link ModelIo#load}: validated before anything is allocated).
+     *
+     * @throws dev.gatun.blas.BlasUnavailableException when no usable BLAS is loaded (see {@link Blas#requireAvailable()})
+     */
     public static Predictor load(Path file) throws IOException {
         return load(file, Options.defaults());
     }

@@ -19,7 +19,7 @@ import static dev.gatun.blas.Transpose.TRANSPOSED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Every malformed call is refused with the documented exception before it reaches native code (DESIGN §3:
+ * Every malformed call is refused with the documented exception before it reaches native code (Blas's contract:
  * IllegalArgumentException naming both shapes, IllegalStateException after close), and the JVM carries on.
  */
 class BlasMisuseTest {

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The optimizers against DESIGN §3's formulas written out again here over plain double arrays. Tensors of 39
+ * The optimizers against their update formulas (Optimizer's documentation) written out again here over plain double arrays. Tensors of 39
  * and 5 elements: the first spans whole vectors and a tail, the second is all tail.
  */
 class OptimizerTest {

@@ -1,0 +1,6 @@
+/**
+ * Parameter updates: {@link dev.gatun.optim.Optimizer} (SGD, momentum, RMSprop, Adam) applies a step to every
+ * parameter in one fused pass over value, gradient and state; {@link dev.gatun.optim.LearningRateSchedule} gives
+ * the rate per epoch or per step.
+ */
+package dev.gatun.optim;

@@ -1,0 +1,7 @@
+/**
+ * Training runs and their checks: {@link dev.gatun.train.Trainer} (epochs of batches, learning-rate schedule, dev
+ * evaluation, early stopping, explosion detection, a {@link dev.gatun.train.History}), the gradient check
+ * ({@link dev.gatun.train.GradientCheck}) and the sanity checks to run before a long training
+ * ({@link dev.gatun.train.SanityChecks}).
+ */
+package dev.gatun.train;
