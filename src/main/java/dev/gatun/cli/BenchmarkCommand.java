@@ -109,7 +109,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             Runtime rt = Runtime.getRuntime();
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("model", model.toString());
-            report.put("layers", predictor.inputs() + "->" + predictor.outputs());
+            report.put("layers", predictor.spec().widths());
             report.put("batch", batch);
             report.put("threads", threads);
             report.put("blas_threads", Blas.threads());

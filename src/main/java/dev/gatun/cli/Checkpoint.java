@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelFormatException;
 import dev.gatun.io.ModelIo;
+import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.History;
@@ -22,7 +23,7 @@ import java.util.Map;
  * model's step counter, and both files are written atomically.
  */
 record Checkpoint(TrainConfig config, History history, Path out, Status status) {
-    private static final String CONFIG = "config.";
+    private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
     private static final String OUT = "out";
     private static final String STATUS = "status";
 
@@ -79,7 +80,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status) 
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
             loaded.model().close();
-            metadata = loaded.metadata();
+            metadata = loaded.metadata().asMap();
             if (!"checkpoint".equals(metadata.get("kind")) || !loaded.hasOptimizer()) {
                 throw new ModelFormatException(file, "is not a training checkpoint (written by gatun train after each "
                         + "epoch as OUT.checkpoint); a model file cannot be resumed");

@@ -30,11 +30,8 @@ final class ClassNames {
      * (MSE regression, several independent sigmoids) is not a classifier and {@code command} refuses it.
      */
     static int count(Path modelFile, Loss loss, int outputs, String command) {
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-            return outputs;
-        }
-        if (loss == Loss.BINARY_CROSS_ENTROPY && outputs == 1) {
-            return 2;
+        if (loss.predictsClasses(outputs)) {
+            return loss.classes(outputs);
         }
         throw new IllegalArgumentException("model " + modelFile + " is " + loss + " with " + outputs + " outputs: gatun "
                 + command + " needs a classifier (softmax, or one sigmoid output)");

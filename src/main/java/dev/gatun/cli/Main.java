@@ -17,10 +17,11 @@ import java.util.List;
  * {@code --quiet} silences everything but errors. With {@code --json}, stdout holds one JSON object only (see
  * {@link JsonOutput}).
  */
-@Command(name = "gatun", mixinStandardHelpOptions = true, version = "gatun 0.1.0",
+@Command(name = "gatun", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SanityCommand.class, TuneCommand.class,
-                BenchmarkCommand.class, ServeExampleCommand.class, InfoCommand.class, GradCheckCommand.class, CommandLine.HelpCommand.class})
+                BenchmarkCommand.class, ServeExampleCommand.class, InfoCommand.class, InspectCommand.class,
+                GradCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
@@ -29,6 +30,14 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code --version}: the version the build wrote from the pom, not a copy of it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"gatun " + dev.gatun.Gatun.version()};
+        }
+    }
 
     @Override
     public void run() {

@@ -5,6 +5,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
+import dev.gatun.io.ModelMetadata;
 import dev.gatun.io.WriterLock;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
@@ -297,8 +298,20 @@ final class TrainCommand implements Callable<Integer> {
         if (outFile != null && !result.exploded()) {
             Map<String, String> metadata = new LinkedHashMap<>(Checkpoint.prefixed(config.toMap()));
             metadata.put("kind", "model");
-            metadata.put("test_accuracy", Double.toString(test.accuracy()));
-            metadata.put("epochs", Integer.toString(history.size()));
+            metadata.put(ModelMetadata.CLASSES, ModelMetadata.encodeList(
+                    ClassNames.of(directory.directory(), test.classes())));
+            metadata.put(ModelMetadata.METRIC_PREFIX + "test_accuracy", Double.toString(test.accuracy()));
+            metadata.put(ModelMetadata.METRIC_PREFIX + "test_loss", Double.toString(test.loss()));
+            metadata.put(ModelMetadata.METRIC_PREFIX + "epochs", Integer.toString(history.size()));
+            if (!history.isEmpty()) {
+                EpochStats kept = history.epochs().get(Math.max(1, result.bestEpoch()) - 1);
+                metadata.put(ModelMetadata.METRIC_PREFIX + "train_loss", Double.toString(kept.trainLoss()));
+                metadata.put(ModelMetadata.METRIC_PREFIX + "train_accuracy", Double.toString(kept.trainAccuracy()));
+                if (split != null) {
+                    metadata.put(ModelMetadata.METRIC_PREFIX + "dev_accuracy", Double.toString(kept.devAccuracy()));
+                    metadata.put(ModelMetadata.METRIC_PREFIX + "dev_loss", Double.toString(kept.devLoss()));
+                }
+            }
             ModelIo.save(outFile, model, normalization, metadata);
             System.out.println("model written to " + outFile);
             fields.put("model", outFile.toString());

@@ -1,5 +1,6 @@
 package dev.gatun.data;
 
+import dev.gatun.kernels.SplitMix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -1,5 +1,6 @@
 package dev.gatun.data;
 
+import dev.gatun.kernels.SplitMix;
 import dev.gatun.tensor.Shapes;
 
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,6 @@
 package dev.gatun.io;
 
+import dev.gatun.Gatun;
 import dev.gatun.data.Normalization;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +56,7 @@ public final class ModelIo {
     private ModelIo() {}
 
     /** What {@link #load} returns; the model's tensors live in the arena passed to load, the model is the caller's. */
-    public record LoadedModel(Model model, Normalization normalization, Map<String, String> metadata,
+    public record LoadedModel(Model model, Normalization normalization, ModelMetadata metadata,
                               boolean hasOptimizer) {}
 
     /** Saves a model for inference or evaluation (no optimizer state). Atomic: see {@link ModelFile#write}. */
@@ -97,6 +99,11 @@ public final class ModelIo {
             throw new IllegalArgumentException("save: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
+        // Every file says which Gatun wrote it and when, whatever else the caller put in.
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(ModelMetadata.VERSION, Gatun.version());
+        meta.put(ModelMetadata.CREATED, Instant.now().toString());
+        meta.putAll(metadata);
         Map<String, String> arch = new LinkedHashMap<>(model.spec().toMap());
         arch.put("dtype", model.dtype().name());
         arch.put("normalization", normalization.mode().name());
@@ -116,7 +123,7 @@ public final class ModelIo {
             stats.put("std", Tensor.of(scratch, std, std.length));
             List<Section> sections = new ArrayList<>();
             sections.add(new Section(ARCH, KeyValues.encode(arch)));
-            sections.add(new Section(META, KeyValues.encode(metadata)));
+            sections.add(new Section(META, KeyValues.encode(meta)));
             sections.add(new Section(NORM, TensorTable.encode(stats)));
             sections.add(new Section(TENS, TensorTable.encode(tensors)));
             return sections;
@@ -141,12 +148,28 @@ public final class ModelIo {
             model.close();
             throw e;
         }
-        return new LoadedModel(model, d.normalization, d.metadata, d.hasOptimizer);
+        return new LoadedModel(model, d.normalization, metadata(d), d.hasOptimizer);
     }
 
-    /** Reads and validates a model file without allocating a model: for {@code gatun info}-style inspection. */
-    public static ModelSpec readSpec(Path file) throws IOException {
-        return decode(file).spec;
+    /** What {@link #describe} reads from a model file: everything but the weights themselves. */
+    public record Description(ModelSpec spec, DType dtype, Normalization.Mode normalization, ModelMetadata metadata,
+                              long parameters, boolean checkpoint) {}
+
+    /** Reads and validates a model file completely, without allocating a model: for {@code gatun inspect}. */
+    public static Description describe(Path file) throws IOException {
+        Decoded d = decode(file);
+        long parameters = 0;
+        for (Map.Entry<String, long[]> e : expectedTensors(d.spec).entrySet()) {
+            if (!e.getKey().startsWith("running_")) { // running statistics are state, not parameters
+                parameters += Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
+            }
+        }
+        return new Description(d.spec, d.dtype, d.normalization.mode(), metadata(d), parameters, d.hasOptimizer);
+    }
+
+    /** The metadata of a decoded file. */
+    private static ModelMetadata metadata(Decoded d) {
+        return ModelMetadata.of(d.metadata, d.spec.inputs());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.gatun.nn;
 
+import dev.gatun.kernels.SplitMix;
 import dev.gatun.kernels.DropoutKernels;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;

@@ -24,6 +24,24 @@ public enum Loss {
         return this != MSE;
     }
 
+    /**
+     * How many classes a model with this loss and {@code outputs} outputs tells apart: one per softmax output, two
+     * for a single sigmoid output (p ≥ 0.5 is class 1), and 0 when it predicts no single class per row (MSE, or
+     * several independent sigmoids). The one place that rule is written.
+     */
+    public int classes(int outputs) {
+        return switch (this) {
+            case SOFTMAX_CROSS_ENTROPY -> outputs;
+            case BINARY_CROSS_ENTROPY -> outputs == 1 ? 2 : 0;
+            case MSE -> 0;
+        };
+    }
+
+    /** Whether a model with this loss and {@code outputs} outputs predicts one class per row (its targets are labels). */
+    public boolean predictsClasses(int outputs) {
+        return classes(outputs) > 0;
+    }
+
     /** Validates y for a batch of m rows and n_out outputs before any kernel runs. */
     void checkTargets(Targets y, long m, long outputs, DType dtype) {
         if (y == null) {

@@ -4,12 +4,14 @@ import dev.gatun.blas.Blas;
 import dev.gatun.blas.Transpose;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
+import dev.gatun.io.ModelMetadata;
 import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.SoftmaxKernels;
 import dev.gatun.kernels.Vectorization;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -121,7 +124,10 @@ public final class Predictor implements AutoCloseable {
     private volatile boolean closed;
     private boolean released;
 
-    private Predictor(Model model, Normalization normalization, Options options) {
+    private final ModelSpec spec;
+    private final ModelMetadata metadata;
+
+    private Predictor(Model model, Normalization normalization, Options options, Map<String, String> metadata) {
         if (model == null || normalization == null || options == null) {
             throw new IllegalArgumentException("predictor: model, normalization and options must not be null");
         }
@@ -130,6 +136,8 @@ public final class Predictor implements AutoCloseable {
                     + " features but the model takes " + model.inputs() + " inputs");
         }
         Blas.requireAvailable(); // batches of BLAS_MIN_ROWS+ rows need sgemm: a missing OpenBLAS stops start-up, not a request
+        this.spec = model.spec();
+        this.metadata = ModelMetadata.of(metadata, model.inputs());
         this.stages = Stage.compile(model, arena, options.rowWeights());
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
@@ -162,7 +170,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     public static Predictor of(Model model, Normalization normalization, Options options) {
-        return new Predictor(model, normalization, options);
+        return new Predictor(model, normalization, options, Map.of());
     }
 
     /**
@@ -178,13 +186,26 @@ public final class Predictor implements AutoCloseable {
         try (Arena temporary = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(file, temporary);
             try (Model model = loaded.model()) {
-                return new Predictor(model, loaded.normalization(), options);
+                return new Predictor(model, loaded.normalization(), options, loaded.metadata().asMap());
             }
         }
     }
 
     public int inputs() {
         return inputs;
+    }
+
+    /** The architecture: layer widths, activations, loss. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /**
+     * What the model file says about the model: Gatun version, creation time, class and feature names, training
+     * configuration and results. Empty but for the feature count for a predictor made with {@link #of}.
+     */
+    public ModelMetadata metadata() {
+        return metadata;
     }
 
     public int outputs() {
@@ -252,7 +273,7 @@ public final class Predictor implements AutoCloseable {
 
     /** Whether {@link #classify} is defined: a softmax model, or a single sigmoid output. */
     public boolean canClassify() {
-        return loss == Loss.SOFTMAX_CROSS_ENTROPY || (loss == Loss.BINARY_CROSS_ENTROPY && outputs == 1);
+        return loss.predictsClasses(outputs);
     }
 
     /**

@@ -46,7 +46,7 @@ public final class Evaluator implements AutoCloseable {
     /** Loss, accuracy and confusion matrix of {@code model} over the whole data set. */
     public Evaluation evaluate(Model model) {
         Workspace ws = workspaceFor(model);
-        boolean classes = TargetsCache.predictsClasses(model);
+        boolean classes = model.loss().predictsClasses(model.outputs());
         int k = Math.max(model.outputs(), 2);
         long[][] confusion = classes ? new long[k][k] : null;
         double lossSum = 0;

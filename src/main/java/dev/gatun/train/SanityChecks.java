@@ -6,7 +6,6 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.nn.Layer;
 import dev.gatun.nn.LayerSpec;
-import dev.gatun.nn.Loss;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
@@ -370,8 +369,7 @@ public final class SanityChecks {
         }
 
         public SanityChecks build() {
-            if (!(spec.loss() == Loss.SOFTMAX_CROSS_ENTROPY
-                    || (spec.loss() == Loss.BINARY_CROSS_ENTROPY && spec.outputs() == 1))) {
+            if (!spec.loss().predictsClasses(spec.outputs())) {
                 throw new IllegalArgumentException("sanity checks need a classifier (softmax cross-entropy, or binary"
                         + " cross-entropy with one output); the spec's output is " + spec.loss() + " with "
                         + spec.outputs() + " outputs");

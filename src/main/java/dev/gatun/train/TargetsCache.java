@@ -1,7 +1,6 @@
 package dev.gatun.train;
 
 import dev.gatun.data.Batch;
-import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.Targets;
 
@@ -18,14 +17,8 @@ final class TargetsCache {
     private final Object[] keys = new Object[SLOTS];
     private final Targets[] values = new Targets[SLOTS];
 
-    /** Whether the model's output is one class per row, so labels are its targets and accuracy has a meaning. */
-    static boolean predictsClasses(Model model) {
-        return model.loss() == Loss.SOFTMAX_CROSS_ENTROPY
-                || (model.loss() == Loss.BINARY_CROSS_ENTROPY && model.outputs() == 1);
-    }
-
     Targets of(Batch batch, Model model) {
-        boolean labels = predictsClasses(model);
+        boolean labels = model.loss().predictsClasses(model.outputs());
         Object key = labels ? batch.labels() : batch.Y();
         for (int i = 0; i < SLOTS; i++) {
             if (keys[i] == key) {

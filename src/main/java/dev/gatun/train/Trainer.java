@@ -429,7 +429,7 @@ public final class Trainer implements AutoCloseable {
                 throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.features()
                         + " features per sample but the model takes " + model.inputs());
             }
-            int needed = TargetsCache.predictsClasses(model) ? Math.max(2, model.outputs()) : model.outputs();
+            int needed = model.loss().predictsClasses(model.outputs()) ? Math.max(2, model.outputs()) : model.outputs();
             if (data.classes() != needed) {
                 throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.classes()
                         + " classes but the model's " + model.loss() + " output needs " + needed);

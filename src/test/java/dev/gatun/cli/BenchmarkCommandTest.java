@@ -56,13 +56,14 @@ class BenchmarkCommandTest {
         assertTrue(field(json, "native_bytes") > 4 * (20 * 16 + 16 * 4), json);
         assertTrue(field(json, "heap_used_mb") > 0, json);
         assertTrue(json.contains("\"row_weights\":\"float32\""), json);
+        assertTrue(json.contains("\"layers\":[20,16,4]"), "every layer's width, not inputs->outputs: " + json);
     }
 
     @Test
     void rowWeightsCanBeBfloat16AndAnythingElseIsNamed() throws Exception {
         Path file = smallModel();
         CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--row-weights", "bfloat16",
-                "--seconds", "0.2", "--warmup", "0.1", "--json");
+                "--seconds", "0.5", "--warmup", "0.1", "--json");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("\"row_weights\":\"bfloat16\""), run.out());
         assertTrue(field(run.out(), "calls") > 0, run.out());

@@ -106,7 +106,11 @@ class ModelIoTest {
                 assertEquals(model.spec(), copy.spec());
                 assertEquals(DType.F32, copy.dtype());
                 assertEquals(norm, loaded.normalization());
-                assertEquals(meta, loaded.metadata());
+                Map<String, String> stored = new java.util.HashMap<>(loaded.metadata().asMap());
+                assertEquals(dev.gatun.Gatun.version(), stored.remove(ModelMetadata.VERSION), "every file names its writer");
+                java.time.Instant created = java.time.Instant.parse(stored.remove(ModelMetadata.CREATED));
+                assertTrue(Math.abs(java.time.Duration.between(created, java.time.Instant.now()).toMinutes()) < 10, created.toString());
+                assertEquals(meta, stored, "the caller's metadata as given");
                 assertFalse(loaded.hasOptimizer());
                 for (int i = 0; i < model.parameters().size(); i++) {
                     assertArrayEquals(model.parameters().get(i).value().toFloatArray(),

@@ -1,29 +1,31 @@
-package dev.gatun.data;
+package dev.gatun.kernels;
 
 /**
- * SplitMix64: a tiny seeded generator whose whole state is one long, so that reseeding it per epoch or per batch
- * allocates nothing and the same seed gives the same stream on every JDK (java.util's generators promise less).
+ * SplitMix64, the one source of randomness keyed by counters: a tiny seeded generator whose whole state is one long,
+ * so that reseeding it per epoch or per batch allocates nothing and the same seed gives the same stream on every JDK
+ * (java.util's generators promise less), and its finaliser {@link #mix}, which turns (seed, layer, step) counters
+ * into well-spread keys. The data loader shuffles with it, dropout keys its masks with it.
  */
-final class SplitMix {
+public final class SplitMix {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private long state;
 
-    SplitMix(long seed) {
+    public SplitMix(long seed) {
         state = seed;
     }
 
-    void reseed(long seed) {
+    public void reseed(long seed) {
         state = seed;
     }
 
-    long nextLong() {
+    public long nextLong() {
         state += GOLDEN;
-        return finish(state);
+        return mix(state);
     }
 
     /** Uniform in {@code [0, bound)}: draws are rejected above the largest multiple of bound, so no value is favoured. */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound must be positive, got " + bound);
         }
@@ -37,12 +39,12 @@ final class SplitMix {
     }
 
     /** A seed for the stream numbered {@code index} under {@code seed}: neighbouring indices give unrelated streams. */
-    static long derive(long seed, long index) {
-        return finish(seed ^ finish(index * GOLDEN + GOLDEN));
+    public static long derive(long seed, long index) {
+        return mix(seed ^ mix(index * GOLDEN + GOLDEN));
     }
 
     /** Fisher-Yates over {@code values[0, n)}. */
-    void shuffle(int[] values, int n) {
+    public void shuffle(int[] values, int n) {
         for (int i = n - 1; i > 0; i--) {
             int j = nextInt(i + 1);
             int t = values[i];
@@ -51,7 +53,8 @@ final class SplitMix {
         }
     }
 
-    private static long finish(long z) {
+    /** SplitMix64's finaliser: a counter in, a well-spread 64-bit key out. */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
