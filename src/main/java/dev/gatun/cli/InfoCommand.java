@@ -2,7 +2,10 @@ package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
 import dev.gatun.blas.BlasInfo;
+import dev.gatun.blas.CpuFeatures;
+import dev.gatun.blas.GemmCheck;
 import dev.gatun.blas.GemmSpeed;
+import dev.gatun.blas.KernelAdvice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code gatun info}: what Gatun runs on — JDK, CPU, the OpenBLAS it loaded, and a measured sgemm figure. */
@@ -23,8 +27,15 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--gemm-size", defaultValue = "1024", description = "Matrix size of the sgemm probe (default ${DEFAULT-VALUE}).")
     int gemmSize;
 
+    @Option(names = "--verify", description = "Also check sgemm against a float64 reference on a few shapes and every transpose.")
+    boolean verify;
+
+    @Option(names = "--blas-check", description = "When the BLAS runs narrower kernels than the CPU offers: measure the "
+            + "wider ones in a child JVM, check their results, and say what to set. Gatun never switches on its own.")
+    boolean blasCheck;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("jdk", Runtime.version().toString() + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("java.home") + ")");
@@ -37,14 +48,49 @@ final class InfoCommand implements Callable<Integer> {
         facts.put("openblas_config", blas.config());
         facts.put("openblas_core", blas.coreName());
         facts.put("blas_threads", blas.threads());
+        CpuFeatures cpu = CpuFeatures.ofThisMachine();
+        facts.put("cpu_simd", cpu.simd().name());
+        facts.put("blas_kernels", "openblas".equals(blas.backend())
+                ? KernelAdvice.openBlasKernels(blas.coreName()).name() : null);
+        Optional<KernelAdvice.Advice> advice = KernelAdvice.forLibrary(blas, cpu, System.getenv());
+        facts.put("blas_advice", advice.map(KernelAdvice.Advice::message).orElse(null));
         double gflops = GemmSpeed.squareSgemmGflops(gemmSize, 5);
         facts.put("sgemm_n", gemmSize);
         facts.put("sgemm_gflops", Math.round(gflops * 10) / 10.0);
-        facts.forEach((key, value) -> System.out.printf("%-18s %s%n", key, value));
+        if (verify || blasCheck) {
+            facts.put("sgemm_max_relative_error", GemmCheck.maxRelativeError());
+        }
+        if (blasCheck) {
+            facts.put("blas_check", check(advice, gflops));
+        }
+        facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
         if (json) {
             JsonOutput.print(facts);
         }
         return 0;
+    }
+
+    /** Measures the advised kernels in a child JVM next to the ones in use, and says what to do. */
+    private Map<String, Object> check(Optional<KernelAdvice.Advice> advice, double currentGflops) throws Exception {
+        Map<String, Object> check = new LinkedHashMap<>();
+        if (advice.isEmpty()) {
+            check.put("verdict", "the BLAS kernels match the CPU (or this check does not know them): nothing to compare");
+            return check;
+        }
+        KernelAdvice.Advice a = advice.get();
+        BlasProbe.Result wider = BlasProbe.inChild(gemmSize, Map.of(a.variable(), a.value()));
+        boolean correct = wider.maxRelativeError() <= GemmCheck.TOLERANCE;
+        check.put("setting", a.variable() + "=" + a.value());
+        check.put("core", wider.core());
+        check.put("sgemm_gflops", Math.round(wider.gflops() * 10) / 10.0);
+        check.put("speedup", Math.round(wider.gflops() / currentGflops * 100) / 100.0);
+        check.put("max_relative_error", wider.maxRelativeError());
+        check.put("verdict", !correct ? "do not switch: its sgemm is off by " + wider.maxRelativeError()
+                + " against the float64 reference"
+                : wider.gflops() > currentGflops ? "correct and faster: export " + a.variable() + "=" + a.value()
+                        + " before running gatun (for every engine you compare it with, too)"
+                : "correct but not faster here: keep the current kernels");
+        return check;
     }
 
     private static String cpuModel() {

@@ -1,6 +1,9 @@
 package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
+import dev.gatun.blas.CpuFeatures;
+import dev.gatun.blas.GemmCheck;
+import dev.gatun.blas.KernelAdvice;
 import org.junit.jupiter.api.Test;
 
 
@@ -25,6 +28,20 @@ class InfoCommandTest {
         String last = run.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertTrue(last.startsWith("{\"jdk\":") && last.endsWith("}"), last);
         assertTrue(last.contains("\"blas_backend\":\"openblas\""), last);
+    }
+
+    @Test
+    void infoReportsTheCpusSimdTheKernelsAndTheAdviceTheDetectorGivesForThisMachine() {
+        CommandRun run = CommandRun.gatun("info", "--gemm-size", "8", "--verify", "--json");
+        assertEquals(0, run.exit(), run.err());
+        java.util.Map<String, Object> json = MiniJson.object(run.out().strip());
+        CpuFeatures cpu = CpuFeatures.ofThisMachine();
+        assertEquals(cpu.simd().name(), json.get("cpu_simd"));
+        assertEquals(KernelAdvice.openBlasKernels(Blas.info().coreName()).name(), json.get("blas_kernels"));
+        // The environment as it is (this machine's may pin OpenBLAS to narrower kernels): the same advice, or none.
+        assertEquals(KernelAdvice.forLibrary(Blas.info(), cpu, System.getenv()).map(KernelAdvice.Advice::message)
+                .orElse(null), json.get("blas_advice"));
+        assertTrue((Double) json.get("sgemm_max_relative_error") < GemmCheck.TOLERANCE, json.toString());
     }
 
     @Test
