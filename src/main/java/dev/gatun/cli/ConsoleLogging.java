@@ -19,7 +19,11 @@ final class ConsoleLogging {
 
     private ConsoleLogging() {}
 
-    static void configure() {
+    /** Sets the defaults; {@code quiet} ({@code --quiet}) lowers the library's log to warnings and errors. */
+    static void configure(boolean quiet) {
+        if (quiet) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         DEFAULTS.forEach((key, value) -> {
             if (System.getProperty(key) == null) {
                 System.setProperty(key, value);

@@ -45,7 +45,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        ConsoleLogging.configure();
+        ConsoleLogging.configure(Arrays.asList(args).contains(QUIET));
         System.exit(run(args));
     }
 
