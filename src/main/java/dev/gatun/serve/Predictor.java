@@ -7,7 +7,6 @@ import dev.gatun.io.ModelIo;
 import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.SoftmaxKernels;
-import dev.gatun.kernels.Vectorization;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 
@@ -109,7 +108,6 @@ public final class Predictor implements AutoCloseable {
     private final float[] scale;
     private final float[] shift;
     private final boolean reject;
-    private final boolean vector = Vectorization.enabled();
     private final Context[] contexts;
     private final AtomicLongArray slots;
     private final AtomicLong nativeBytes = new AtomicLong();
@@ -365,11 +363,7 @@ public final class Predictor implements AutoCloseable {
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
             float[] a = c.a[s];
-            if (vector) {
-                st.row(x, a);
-            } else {
-                RowKernels.denseScalar(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a);
-            }
+            st.row(x, a);
             x = a;
         }
         switch (loss) {
