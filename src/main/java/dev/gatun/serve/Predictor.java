@@ -6,6 +6,7 @@ import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
 import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.ActivationKernels;
+import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.SoftmaxKernels;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
@@ -54,6 +55,8 @@ public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Held here, not reached through RowKernels: one call level less above the Vector API's own (C2 inlines 15). */
+    private static final KernelProvider.Serving SERVING = KernelProvider.selected().serving();
     /** Slot states; each slot's word sits on its own 64-byte line so threads do not share cache lines. */
     private static final long FREE = 0;
     private static final long BUSY = 1;
@@ -200,12 +203,12 @@ public final class Predictor implements AutoCloseable {
     private int runRow(float[] in) {
         requireLength("input", in, inputs);
         if (reject) {
-            rejectNonFinite(RowKernels.firstNonFinite(in, 0, inputs), in, 0);
+            rejectNonFinite(SERVING.firstNonFinite(in, 0, inputs), in, 0);
         }
         int slot = acquire();
         try {
             Context c = contexts[slot];
-            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             return slot;
         } catch (RuntimeException | Error e) {
@@ -219,7 +222,7 @@ public final class Predictor implements AutoCloseable {
         requireSegment("input", in, inputs, 1);
         requireSegment("output", out, outputs, 1);
         if (reject) {
-            long bad = RowKernels.firstNonFinite(in, 0, inputs);
+            long bad = SERVING.firstNonFinite(in, 0, inputs);
             if (bad >= 0) {
                 throw nonFinite(bad, in.get(FLOAT, 4 * bad), inputs);
             }
@@ -227,7 +230,7 @@ public final class Predictor implements AutoCloseable {
         int slot = acquire();
         try {
             Context c = contexts[slot];
-            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             store(c.out, out, 0);
         } finally {
@@ -295,14 +298,14 @@ public final class Predictor implements AutoCloseable {
         requireLength("input", rows, (long) m * inputs);
         requireLength("output", out, (long) m * outputs);
         if (reject) {
-            rejectNonFinite(RowKernels.firstNonFinite(rows, 0, m * inputs), rows, 0);
+            rejectNonFinite(SERVING.firstNonFinite(rows, 0, m * inputs), rows, 0);
         }
         int slot = acquire();
         try {
             Context c = contexts[slot];
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
-                    RowKernels.normalize(rows, r * inputs, scale, shift, c.x, inputs);
+                    SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
                     row(c);
                     System.arraycopy(c.out, 0, out, r * outputs, outputs);
                 }
@@ -310,7 +313,7 @@ public final class Predictor implements AutoCloseable {
             }
             Context.Batch batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
-                RowKernels.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
         } finally {
@@ -324,7 +327,7 @@ public final class Predictor implements AutoCloseable {
         requireSegment("input", rows, inputs, m);
         requireSegment("output", out, outputs, m);
         if (reject) {
-            long bad = RowKernels.firstNonFinite(rows, 0, (long) m * inputs);
+            long bad = SERVING.firstNonFinite(rows, 0, (long) m * inputs);
             if (bad >= 0) {
                 throw nonFinite(bad, rows.get(FLOAT, 4 * bad), inputs);
             }
@@ -334,7 +337,7 @@ public final class Predictor implements AutoCloseable {
             Context c = contexts[slot];
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
-                    RowKernels.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
+                    SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
                     row(c);
                     store(c.out, out, 4L * r * outputs);
                 }
@@ -342,7 +345,7 @@ public final class Predictor implements AutoCloseable {
             }
             Context.Batch batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
-                RowKernels.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                SERVING.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
         } finally {

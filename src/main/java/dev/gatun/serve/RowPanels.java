@@ -1,6 +1,5 @@
 package dev.gatun.serve;
 
-import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.KernelProvider;
 
 import java.lang.foreign.Arena;
@@ -9,14 +8,17 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * W {@code (n_out, n_in)} repacked for the batch-1 kernel {@code a = g(W·x + b)}, and that kernel, run by the
- * {@link KernelProvider#selected() selected} provider's {@link KernelProvider.Serving}.
+ * W {@code (n_out, n_in)} repacked for the batch-1 kernel {@code a = g(W·x + b)}, which the
+ * {@link KernelProvider#selected() selected} provider's {@link KernelProvider.Serving#dense} runs ({@link Stage#row}).
  *
  * <p>Why a second copy of W: a matrix-vector product over W's rows needs a horizontal sum per output and loads x
  * once per four rows, which kept a row-major kernel at ~11 multiply-adds/ns even on L1-resident weights.
  * Packed in <em>panels</em>, the outputs become vector lanes: panel p holds the {@link #PANEL} outputs
  * {@code [s, s + PANEL)}, {@code s = p·PANEL}, as n_in consecutive runs, {@code P[s·n_in + k·PANEL + (i − s)] = W[i, k]}
  * (outputs past n_out are zeros), so the kernel broadcasts x[k] and needs no horizontal sums.
+ *
+ * <p>Why not the cblas downcall for a row: at 784→256 a product is ~200k FMAs (a few µs), where a downcall's
+ * fixed cost and OpenBLAS's small-size dispatch are a real share.
  *
  * <p>Each output is one fma chain in k order, {@code acc = fma(W[i,k], x[k], acc)} from 0, whichever provider runs
  * it, so the result does not depend on the provider.
@@ -26,9 +28,8 @@ import java.nio.ByteOrder;
  * {@code 2(l − PANEL/2) + 1} above, so one int of a vector holds two outputs PANEL/2 apart.
  */
 final class RowPanels {
-    private static final KernelProvider.Serving KERNELS = KernelProvider.selected().serving();
     /** Outputs per panel of the selected provider. */
-    static final int PANEL = KERNELS.panelOutputs();
+    static final int PANEL = KernelProvider.selected().serving().panelOutputs();
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private RowPanels() {}
@@ -91,15 +92,5 @@ final class RowPanels {
 
     static float fromBfloat16(short bits) {
         return Float.intBitsToFloat(bits << 16);
-    }
-
-    /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over packed float32 panels; a holds padded(nOut). */
-    static void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
-        KERNELS.dense(P, b, g, nOut, nIn, x, a);
-    }
-
-    /** As {@link #dense} over bfloat16 panels. */
-    static void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
-        KERNELS.denseBfloat16(P, b, g, nOut, nIn, x, a);
     }
 }
