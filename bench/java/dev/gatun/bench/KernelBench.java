@@ -4,11 +4,12 @@ import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.BatchNormKernels;
 import dev.gatun.kernels.DropoutKernels;
-import dev.gatun.kernels.FastExp;
+import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.LossKernels;
 import dev.gatun.kernels.ReductionKernels;
 import dev.gatun.kernels.RegularizationKernels;
 import dev.gatun.kernels.SoftmaxKernels;
+import dev.gatun.kernels.vector.FastExp;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -52,6 +53,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 @State(Scope.Thread)
 public class KernelBench {
+    private static final KernelProvider SCALAR = KernelProvider.scalar();
+
     /** Bytes moved per call, summed; JMH prints it as a rate (bytes per second). */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -187,7 +190,7 @@ public class KernelBench {
         if (vector) {
             ActivationKernels.biasActivation(g, Z, b, out);
         } else {
-            ActivationKernels.scalarBiasActivation(g, Z, b, out);
+            SCALAR.activations().biasActivation(g, Z, b, out);
         }
     }
 
@@ -207,7 +210,7 @@ public class KernelBench {
         if (vector) {
             ActivationKernels.activationBackward(g, Z, A, out);
         } else {
-            ActivationKernels.scalarActivationBackward(g, Z, A, out);
+            SCALAR.activations().activationBackward(g, Z, A, out);
         }
     }
 
@@ -216,7 +219,7 @@ public class KernelBench {
     @Benchmark
     public double softmaxCrossEntropy(Traffic t) {
         t.bytes += 2 * operand;
-        return vector ? SoftmaxKernels.softmaxCrossEntropy(Z, labels, out) : SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels, out);
+        return vector ? SoftmaxKernels.softmaxCrossEntropy(Z, labels, out) : SCALAR.softmax().softmaxCrossEntropy(Z, labels, out);
     }
 
     @Benchmark
@@ -224,7 +227,7 @@ public class KernelBench {
         if (vector) {
             SoftmaxKernels.softmax(Z, out);
         } else {
-            SoftmaxKernels.scalarSoftmax(Z, out);
+            SCALAR.softmax().softmax(Z, out);
         }
         t.bytes += 2 * operand;
     }
@@ -232,13 +235,13 @@ public class KernelBench {
     @Benchmark
     public double sigmoidCrossEntropy(Traffic t) {
         t.bytes += 3 * operand;
-        return vector ? LossKernels.sigmoidCrossEntropy(Z, Y, out) : LossKernels.scalarSigmoidCrossEntropy(Z, Y, out);
+        return vector ? LossKernels.sigmoidCrossEntropy(Z, Y, out) : SCALAR.losses().sigmoidCrossEntropy(Z, Y, out);
     }
 
     @Benchmark
     public double squaredError(Traffic t) {
         t.bytes += 3 * operand;
-        return vector ? LossKernels.squaredError(Z, A, out) : LossKernels.scalarSquaredError(Z, A, out);
+        return vector ? LossKernels.squaredError(Z, A, out) : SCALAR.losses().squaredError(Z, A, out);
     }
 
     // ------------------------------------------------------------ reductions and regularization
@@ -248,7 +251,7 @@ public class KernelBench {
         if (vector) {
             ReductionKernels.columnSums(Z, 1.0 / rows, column1);
         } else {
-            ReductionKernels.scalarColumnSums(Z, 1.0 / rows, column1);
+            SCALAR.reductions().columnSums(Z, 1.0 / rows, column1);
         }
         t.bytes += operand;
     }
@@ -256,13 +259,13 @@ public class KernelBench {
     @Benchmark
     public double sumSquares(Traffic t) {
         t.bytes += operand;
-        return vector ? ReductionKernels.sumSquares(Z) : ReductionKernels.scalarSumSquares(Z);
+        return vector ? ReductionKernels.sumSquares(Z) : SCALAR.reductions().sumSquares(Z);
     }
 
     @Benchmark
     public double sumAbs(Traffic t) {
         t.bytes += operand;
-        return vector ? ReductionKernels.sumAbs(Z) : ReductionKernels.scalarSumAbs(Z);
+        return vector ? ReductionKernels.sumAbs(Z) : SCALAR.reductions().sumAbs(Z);
     }
 
     @Benchmark
@@ -270,7 +273,7 @@ public class KernelBench {
         if (vector) {
             RegularizationKernels.addScaled(out, Z, 1e-6);
         } else {
-            RegularizationKernels.scalarAddScaled(out, Z, 1e-6);
+            SCALAR.regularization().addScaled(out, Z, 1e-6);
         }
         t.bytes += 3 * operand;
     }
@@ -280,7 +283,7 @@ public class KernelBench {
         if (vector) {
             RegularizationKernels.addScaledSign(out, Z, 1e-6);
         } else {
-            RegularizationKernels.scalarAddScaledSign(out, Z, 1e-6);
+            SCALAR.regularization().addScaledSign(out, Z, 1e-6);
         }
         t.bytes += 3 * operand;
     }
@@ -292,7 +295,7 @@ public class KernelBench {
         if (vector) {
             DropoutKernels.forward(A, 0.8, 42, out, out2);
         } else {
-            DropoutKernels.scalarForward(A, 0.8, 42, out, out2);
+            SCALAR.dropout().forward(A, 0.8, 42, out, out2);
         }
         t.bytes += 3 * operand;
     }
@@ -302,7 +305,7 @@ public class KernelBench {
         if (vector) {
             DropoutKernels.backward(Z, A, out);
         } else {
-            DropoutKernels.scalarBackward(Z, A, out);
+            SCALAR.dropout().backward(Z, A, out);
         }
         t.bytes += 3 * operand;
     }
@@ -314,7 +317,7 @@ public class KernelBench {
         if (vector) {
             BatchNormKernels.meanVariance(Z, column1, column2);
         } else {
-            BatchNormKernels.scalarMeanVariance(Z, column1, column2);
+            SCALAR.batchNorm().meanVariance(Z, column1, column2);
         }
         t.bytes += 2 * operand;
     }
@@ -324,7 +327,7 @@ public class KernelBench {
         if (vector) {
             BatchNormKernels.normalize(Z, column1, column4, column2, column3, out, out2);
         } else {
-            BatchNormKernels.scalarNormalize(Z, column1, column4, column2, column3, out, out2);
+            SCALAR.batchNorm().normalize(Z, column1, column4, column2, column3, out, out2);
         }
         t.bytes += 3 * operand;
     }
@@ -336,8 +339,8 @@ public class KernelBench {
             BatchNormKernels.backwardSums(Z, A, column1, column2);
             BatchNormKernels.backwardInput(Z, A, column3, column4, column1, column2, out);
         } else {
-            BatchNormKernels.scalarBackwardSums(Z, A, column1, column2);
-            BatchNormKernels.scalarBackwardInput(Z, A, column3, column4, column1, column2, out);
+            SCALAR.batchNorm().backwardSums(Z, A, column1, column2);
+            SCALAR.batchNorm().backwardInput(Z, A, column3, column4, column1, column2, out);
         }
         t.bytes += 5 * operand;
     }

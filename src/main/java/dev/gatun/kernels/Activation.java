@@ -23,14 +23,14 @@ public enum Activation {
     RELU(false, 0.0, 0, 0, 0),
     LEAKY_RELU(false, Activation.LEAKY_SLOPE, 0, 0, 0);
 
-    /** DESIGN §3: leaky ReLU's slope for z ≤ 0. */
+    /** Leaky ReLU's slope for z ≤ 0. */
     public static final double LEAKY_SLOPE = 0.01;
 
-    final boolean logistic;
-    final double slope;
-    final double scale;
-    final double steepness;
-    final double offset;
+    private final boolean logistic;
+    private final double slope;
+    private final double scale;
+    private final double steepness;
+    private final double offset;
 
     Activation(boolean logistic, double slope, double scale, double steepness, double offset) {
         this.logistic = logistic;
@@ -38,6 +38,29 @@ public enum Activation {
         this.scale = scale;
         this.steepness = steepness;
         this.offset = offset;
+    }
+
+    /** True for the logistic family, false for the piecewise-linear one. */
+    public boolean logistic() {
+        return logistic;
+    }
+
+    /** The piecewise-linear family's slope for z ≤ 0. */
+    public double slope() {
+        return slope;
+    }
+
+    /** The logistic family's scale, steepness and offset: {@code g(z) = scale·σ(steepness·z) + offset}. */
+    public double scale() {
+        return scale;
+    }
+
+    public double steepness() {
+        return steepness;
+    }
+
+    public double offset() {
+        return offset;
     }
 
     /** g(z), the reference formula. */

@@ -7,9 +7,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Argument checks every kernel runs before touching memory. Messages name the kernel, the argument and both
- * shapes (DESIGN §3 "Errors"); nothing here allocates unless it throws, so the checks stay on the hot path.
+ * shapes; nothing here allocates unless it throws, so the checks stay on the hot path.
  */
-final class Check {
+public final class Check {
     private Check() {}
 
     static void usable(String op, String name, Tensor t) {
@@ -82,7 +82,8 @@ final class Check {
         }
     }
 
-    static int label(String op, MemorySegment labels, long row, long classes) {
+    /** Row {@code row}'s label, which must lie in [0, classes): read by the softmax kernels where they use it. */
+    public static int label(String op, MemorySegment labels, long row, long classes) {
         int y = labels.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, row);
         if (y < 0 || y >= classes) {
             throw new IllegalArgumentException(op + ": label " + y + " at row " + row + " is outside [0, " + classes + ")");

@@ -7,8 +7,8 @@ import dev.gatun.io.ModelIo;
 import dev.gatun.io.ModelMetadata;
 import dev.gatun.kernels.Activation;
 import dev.gatun.kernels.ActivationKernels;
+import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.SoftmaxKernels;
-import dev.gatun.kernels.Vectorization;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
@@ -62,6 +62,8 @@ public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Held here, not reached through RowKernels: one call level less above the Vector API's own (C2 inlines 15). */
+    private static final KernelProvider.Serving SERVING = KernelProvider.selected().serving();
     /** Slot states; each slot's word sits on its own 64-byte line so threads do not share cache lines. */
     private static final long FREE = 0;
     private static final long BUSY = 1;
@@ -116,7 +118,6 @@ public final class Predictor implements AutoCloseable {
     private final float[] scale;
     private final float[] shift;
     private final boolean reject;
-    private final boolean vector = Vectorization.enabled();
     private final Context[] contexts;
     private final AtomicLongArray slots;
     private final AtomicLong nativeBytes = new AtomicLong();
@@ -236,12 +237,12 @@ public final class Predictor implements AutoCloseable {
     private int runRow(float[] in) {
         requireLength("input", in, inputs);
         if (reject) {
-            rejectNonFinite(RowKernels.firstNonFinite(in, 0, inputs), in, 0);
+            rejectNonFinite(SERVING.firstNonFinite(in, 0, inputs), in, 0);
         }
         int slot = acquire();
         try {
             Context c = contexts[slot];
-            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             return slot;
         } catch (RuntimeException | Error e) {
@@ -255,7 +256,7 @@ public final class Predictor implements AutoCloseable {
         requireSegment("input", in, inputs, 1);
         requireSegment("output", out, outputs, 1);
         if (reject) {
-            long bad = RowKernels.firstNonFinite(in, 0, inputs);
+            long bad = SERVING.firstNonFinite(in, 0, inputs);
             if (bad >= 0) {
                 throw nonFinite(bad, in.get(FLOAT, 4 * bad), inputs);
             }
@@ -263,7 +264,7 @@ public final class Predictor implements AutoCloseable {
         int slot = acquire();
         try {
             Context c = contexts[slot];
-            RowKernels.normalize(in, 0, scale, shift, c.x, inputs);
+            SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             store(c.out, out, 0);
         } finally {
@@ -331,14 +332,14 @@ public final class Predictor implements AutoCloseable {
         requireLength("input", rows, (long) m * inputs);
         requireLength("output", out, (long) m * outputs);
         if (reject) {
-            rejectNonFinite(RowKernels.firstNonFinite(rows, 0, m * inputs), rows, 0);
+            rejectNonFinite(SERVING.firstNonFinite(rows, 0, m * inputs), rows, 0);
         }
         int slot = acquire();
         try {
             Context c = contexts[slot];
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
-                    RowKernels.normalize(rows, r * inputs, scale, shift, c.x, inputs);
+                    SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
                     row(c);
                     System.arraycopy(c.out, 0, out, r * outputs, outputs);
                 }
@@ -346,7 +347,7 @@ public final class Predictor implements AutoCloseable {
             }
             Context.Batch batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
-                RowKernels.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
         } finally {
@@ -360,7 +361,7 @@ public final class Predictor implements AutoCloseable {
         requireSegment("input", rows, inputs, m);
         requireSegment("output", out, outputs, m);
         if (reject) {
-            long bad = RowKernels.firstNonFinite(rows, 0, (long) m * inputs);
+            long bad = SERVING.firstNonFinite(rows, 0, (long) m * inputs);
             if (bad >= 0) {
                 throw nonFinite(bad, rows.get(FLOAT, 4 * bad), inputs);
             }
@@ -370,7 +371,7 @@ public final class Predictor implements AutoCloseable {
             Context c = contexts[slot];
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
-                    RowKernels.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
+                    SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
                     row(c);
                     store(c.out, out, 4L * r * outputs);
                 }
@@ -378,7 +379,7 @@ public final class Predictor implements AutoCloseable {
             }
             Context.Batch batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
-                RowKernels.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                SERVING.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
         } finally {
@@ -399,11 +400,7 @@ public final class Predictor implements AutoCloseable {
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
             float[] a = c.a[s];
-            if (vector) {
-                st.row(x, a);
-            } else {
-                RowKernels.denseScalar(st.W().segment(), st.b(), st.g(), st.outputs(), st.inputs(), x, a);
-            }
+            st.row(x, a);
             x = a;
         }
         switch (loss) {

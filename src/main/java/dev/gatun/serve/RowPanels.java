@@ -1,10 +1,6 @@
 package dev.gatun.serve;
 
-import dev.gatun.kernels.Activation;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import dev.gatun.kernels.KernelProvider;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,59 +8,56 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * W {@code (n_out, n_in)} repacked for the batch-1 kernel {@code a = g(W·x + b)}, and that kernel.
+ * W {@code (n_out, n_in)} repacked for the batch-1 kernel {@code a = g(W·x + b)}, which the
+ * {@link KernelProvider#selected() selected} provider's {@link KernelProvider.Serving#dense} runs ({@link Stage#row}).
  *
- * <p>Why a second copy of W: a matrix-vector product over W's rows needs a horizontal sum per output and
- * loads x once per four rows, which left the old row kernel at ~11 multiply-adds/ns even on L1-resident weights.
+ * <p>Why a second copy of W: a matrix-vector product over W's rows needs a horizontal sum per output and loads x
+ * once per four rows, which kept a row-major kernel at ~11 multiply-adds/ns even on L1-resident weights.
  * Packed in <em>panels</em>, the outputs become vector lanes: panel p holds the {@link #PANEL} outputs
  * {@code [s, s + PANEL)}, {@code s = p·PANEL}, as n_in consecutive runs, {@code P[s·n_in + k·PANEL + (i − s)] = W[i, k]}
- * (outputs past n_out are zeros). The kernel broadcasts x[k] and multiplies it into two accumulators per panel:
- * one load per FMA, no horizontal sums.
+ * (outputs past n_out are zeros), so the kernel broadcasts x[k] and needs no horizontal sums.
  *
- * <p>Why several panels at once: a row reads every weight once, so the kernel is bound by how fast the weights
- * stream in (784-256-128-10: 941 KB per call, about the size of this machine's 1 MB L2). One panel at a time is one
- * sequential stream; eight panels side by side are eight streams the prefetchers fetch together
- * ({@code PredictorBench.latency} on 784-256-128-10, Zen 5: p50 9.7 µs with one panel of 128 outputs at a time,
- * 7.1 µs with groups of eight panels of 32, about 97 and 133 GB/s; the weights alone are read in 5.9 µs). So panels go in groups of
- * {@link #MAX_GROUP} (16 accumulators: what 32 AVX-512 registers hold; 4 panels where there are only 16 vector
- * registers), then 4, then 1.
+ * <p>Why not the cblas downcall for a row: at 784→256 a product is ~200k FMAs (a few µs), where a downcall's
+ * fixed cost and OpenBLAS's small-size dispatch are a real share.
  *
- * <p>Each output is one fma chain in k order, {@code acc = fma(W[i,k], x[k], acc)} from 0, exactly as
- * {@link RowKernels#denseScalar}: the float32 kernel is bit-for-bit its scalar twin.
+ * <p>Each output is one fma chain in k order, {@code acc = fma(W[i,k], x[k], acc)} from 0, whichever provider runs
+ * it, so the result does not depend on the provider.
  *
  * <p>{@link RowWeights#BFLOAT16} stores the panels as bfloat16 (W rounded to nearest-even, halving the bytes the
- * kernel streams per call; arithmetic stays float32). A panel's run of {@link #PANEL} = 2·LANES values is one int
- * vector: int lane l holds output l in its low 16 bits and output LANES + l in its high 16 bits, so one shift or one
- * mask turns it into a float vector of weights.
+ * kernel streams per call; arithmetic stays float32): output l of a panel is half {@code 2l} for l < PANEL/2 and
+ * {@code 2(l − PANEL/2) + 1} above, so one int of a vector holds two outputs PANEL/2 apart.
  */
 final class RowPanels {
-    static final VectorSpecies<Float> F = RowKernels.F;
-    static final int LANES = RowKernels.LANES;
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    /** Outputs per panel: two float vectors, one int vector of bfloat16 pairs. */
-    static final int PANEL = 2 * LANES;
-    /** Panels per group: 8 with 32 vector registers (AVX-512), 4 with 16 (AVX2: 8 accumulators, no spills). */
-    static final int MAX_GROUP = F.vectorBitSize() >= 512 ? 8 : 4;
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Outputs per panel of the selected provider. */
+    static final int PANEL = KernelProvider.selected().serving().panelOutputs();
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int HIGH = 0xFFFF0000;
 
     private RowPanels() {}
 
     /** Outputs rounded up to whole panels: the length of an activation array the kernel writes into. */
     static int padded(int nOut) {
-        return (nOut + PANEL - 1) / PANEL * PANEL;
+        return padded(nOut, PANEL);
     }
 
-    /** W (read as float32 at {@code W[i·nIn + k]}) packed into a new segment of {@code arena}. */
+    static int padded(int nOut, int panel) {
+        return (nOut + panel - 1) / panel * panel;
+    }
+
+    /** W (read as float32 at {@code W[i·nIn + k]}) packed for the selected provider into a new segment of {@code arena}. */
     static MemorySegment pack(MemorySegment W, int nOut, int nIn, RowWeights format, Arena arena) {
-        long elements = (long) padded(nOut) * nIn;
+        return pack(W, nOut, nIn, format, PANEL, arena);
+    }
+
+    /** W packed in panels of {@code panel} outputs (a provider's {@link KernelProvider.Serving#panelOutputs()}). */
+    static MemorySegment pack(MemorySegment W, int nOut, int nIn, RowWeights format, int panel, Arena arena) {
+        int halfPanel = panel / 2;
+        long elements = (long) padded(nOut, panel) * nIn;
         if (format == RowWeights.FLOAT32) {
             MemorySegment P = arena.allocate(4 * elements, 64);
             for (int i = 0; i < nOut; i++) {
-                int s = i - i % PANEL;
+                int s = i - i % panel;
                 for (int k = 0; k < nIn; k++) {
-                    P.setAtIndex(ValueLayout.JAVA_FLOAT, (long) s * nIn + (long) k * PANEL + (i - s),
+                    P.setAtIndex(ValueLayout.JAVA_FLOAT, (long) s * nIn + (long) k * panel + (i - s),
                             W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * nIn + k));
                 }
             }
@@ -72,12 +65,12 @@ final class RowPanels {
         }
         MemorySegment P = arena.allocate(2 * elements, 64);
         for (int i = 0; i < nOut; i++) {
-            int s = i - i % PANEL;
+            int s = i - i % panel;
             int l = i - s;
-            int half = l < LANES ? 2 * l : 2 * (l - LANES) + 1;
+            int half = l < halfPanel ? 2 * l : 2 * (l - halfPanel) + 1;
             for (int k = 0; k < nIn; k++) {
                 float weight = W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * nIn + k);
-                P.setAtIndex(HALF, (long) s * nIn + (long) k * PANEL + half, toBfloat16(weight, i, k));
+                P.setAtIndex(HALF, (long) s * nIn + (long) k * panel + half, toBfloat16(weight, i, k));
             }
         }
         return P;
@@ -99,223 +92,5 @@ final class RowPanels {
 
     static float fromBfloat16(short bits) {
         return Float.intBitsToFloat(bits << 16);
-    }
-
-    /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over packed float32 panels; a holds padded(nOut). */
-    static void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
-        int panels = padded(nOut) / PANEL;
-        long panelBytes = 4L * PANEL * nIn;
-        int p = 0;
-        for (; MAX_GROUP == 8 && panels - p >= 8; p += 8) {
-            eight(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-        }
-        for (; panels - p >= 4; p += 4) {
-            four(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-        }
-        for (; p < panels; p++) {
-            one(P, p * panelBytes, nIn, x, a, p * PANEL);
-        }
-        finish(b, g, nOut, a);
-    }
-
-    /**
-     * As {@link #dense} over bfloat16 panels, in groups of at most four: a group of eight decodes 16 vectors per k
-     * and no longer fits C2's inlining budget (measured: 72 µs and 677 KB per call, every vector boxed).
-     */
-    static void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
-        int panels = padded(nOut) / PANEL;
-        long panelBytes = 2L * PANEL * nIn;
-        int p = 0;
-        for (; panels - p >= 4; p += 4) {
-            fourBfloat16(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-        }
-        for (; p < panels; p++) {
-            oneBfloat16(P, p * panelBytes, nIn, x, a, p * PANEL);
-        }
-        finish(b, g, nOut, a);
-    }
-
-    /**
-     * {@code a[i] = g(a[i] + b[i])}; vectorised for the piecewise-linear activations (what serving networks use),
-     * with the same NaN rule as {@link RowKernels#activate}: {@code z > 0 ? z : slope·z}.
-     */
-    private static void finish(float[] b, Activation g, int nOut, float[] a) {
-        int i = 0;
-        if (g == Activation.RELU || g == Activation.LEAKY_RELU || g == Activation.IDENTITY) {
-            float slope = g == Activation.RELU ? 0f : (float) Activation.LEAKY_SLOPE;
-            boolean identity = g == Activation.IDENTITY;
-            for (int bound = nOut - nOut % LANES; i < bound; i += LANES) {
-                FloatVector z = FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i));
-                if (!identity) {
-                    z = z.mul(slope).blend(z, z.compare(VectorOperators.GT, 0f));
-                }
-                z.intoArray(a, i);
-            }
-        }
-        for (; i < nOut; i++) {
-            a[i] = RowKernels.activate(g, a[i] + b[i]);
-        }
-    }
-
-    /** 8 panels starting at byte {@code at}, each panelBytes after the last: outputs [s, s + 8·PANEL). */
-    private static void eight(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
-        long step = 4L * PANEL;
-        long v = 4L * LANES;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        FloatVector a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-        long o0 = at;
-        long o1 = at + panelBytes;
-        long o2 = at + 2 * panelBytes;
-        long o3 = at + 3 * panelBytes;
-        long o4 = at + 4 * panelBytes;
-        long o5 = at + 5 * panelBytes;
-        long o6 = at + 6 * panelBytes;
-        long o7 = at + 7 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
-            FloatVector xk = FloatVector.broadcast(F, x[k]);
-            long ks = k * step;
-            a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
-            a1 = FloatVector.fromMemorySegment(F, P, o0 + ks + v, NATIVE).fma(xk, a1);
-            a2 = FloatVector.fromMemorySegment(F, P, o1 + ks, NATIVE).fma(xk, a2);
-            a3 = FloatVector.fromMemorySegment(F, P, o1 + ks + v, NATIVE).fma(xk, a3);
-            a4 = FloatVector.fromMemorySegment(F, P, o2 + ks, NATIVE).fma(xk, a4);
-            a5 = FloatVector.fromMemorySegment(F, P, o2 + ks + v, NATIVE).fma(xk, a5);
-            a6 = FloatVector.fromMemorySegment(F, P, o3 + ks, NATIVE).fma(xk, a6);
-            a7 = FloatVector.fromMemorySegment(F, P, o3 + ks + v, NATIVE).fma(xk, a7);
-            a8 = FloatVector.fromMemorySegment(F, P, o4 + ks, NATIVE).fma(xk, a8);
-            a9 = FloatVector.fromMemorySegment(F, P, o4 + ks + v, NATIVE).fma(xk, a9);
-            a10 = FloatVector.fromMemorySegment(F, P, o5 + ks, NATIVE).fma(xk, a10);
-            a11 = FloatVector.fromMemorySegment(F, P, o5 + ks + v, NATIVE).fma(xk, a11);
-            a12 = FloatVector.fromMemorySegment(F, P, o6 + ks, NATIVE).fma(xk, a12);
-            a13 = FloatVector.fromMemorySegment(F, P, o6 + ks + v, NATIVE).fma(xk, a13);
-            a14 = FloatVector.fromMemorySegment(F, P, o7 + ks, NATIVE).fma(xk, a14);
-            a15 = FloatVector.fromMemorySegment(F, P, o7 + ks + v, NATIVE).fma(xk, a15);
-        }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
-        a8.intoArray(a, s + 8 * LANES);
-        a9.intoArray(a, s + 9 * LANES);
-        a10.intoArray(a, s + 10 * LANES);
-        a11.intoArray(a, s + 11 * LANES);
-        a12.intoArray(a, s + 12 * LANES);
-        a13.intoArray(a, s + 13 * LANES);
-        a14.intoArray(a, s + 14 * LANES);
-        a15.intoArray(a, s + 15 * LANES);
-    }
-
-    /** 4 panels starting at byte {@code at}, each panelBytes after the last: outputs [s, s + 4·PANEL). */
-    private static void four(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
-        long step = 4L * PANEL;
-        long v = 4L * LANES;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        long o0 = at;
-        long o1 = at + panelBytes;
-        long o2 = at + 2 * panelBytes;
-        long o3 = at + 3 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
-            FloatVector xk = FloatVector.broadcast(F, x[k]);
-            long ks = k * step;
-            a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
-            a1 = FloatVector.fromMemorySegment(F, P, o0 + ks + v, NATIVE).fma(xk, a1);
-            a2 = FloatVector.fromMemorySegment(F, P, o1 + ks, NATIVE).fma(xk, a2);
-            a3 = FloatVector.fromMemorySegment(F, P, o1 + ks + v, NATIVE).fma(xk, a3);
-            a4 = FloatVector.fromMemorySegment(F, P, o2 + ks, NATIVE).fma(xk, a4);
-            a5 = FloatVector.fromMemorySegment(F, P, o2 + ks + v, NATIVE).fma(xk, a5);
-            a6 = FloatVector.fromMemorySegment(F, P, o3 + ks, NATIVE).fma(xk, a6);
-            a7 = FloatVector.fromMemorySegment(F, P, o3 + ks + v, NATIVE).fma(xk, a7);
-        }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
-    }
-
-    /** 1 panel starting at byte {@code at}: outputs [s, s + 1·PANEL). */
-    private static void one(MemorySegment P, long at, int nIn, float[] x, float[] a, int s) {
-        long step = 4L * PANEL;
-        long v = 4L * LANES;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        long o0 = at;
-        for (int k = 0; k < nIn; k++) {
-            FloatVector xk = FloatVector.broadcast(F, x[k]);
-            long ks = k * step;
-            a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
-            a1 = FloatVector.fromMemorySegment(F, P, o0 + ks + v, NATIVE).fma(xk, a1);
-        }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-    }
-
-    /** As {@link #four} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
-    private static void fourBfloat16(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
-        long step = 2L * PANEL;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        long o0 = at;
-        long o1 = at + panelBytes;
-        long o2 = at + 2 * panelBytes;
-        long o3 = at + 3 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
-            FloatVector xk = FloatVector.broadcast(F, x[k]);
-            long ks = k * step;
-            IntVector p0 = IntVector.fromMemorySegment(I, P, o0 + ks, ByteOrder.LITTLE_ENDIAN);
-            IntVector p1 = IntVector.fromMemorySegment(I, P, o1 + ks, ByteOrder.LITTLE_ENDIAN);
-            IntVector p2 = IntVector.fromMemorySegment(I, P, o2 + ks, ByteOrder.LITTLE_ENDIAN);
-            IntVector p3 = IntVector.fromMemorySegment(I, P, o3 + ks, ByteOrder.LITTLE_ENDIAN);
-            a0 = low(p0).fma(xk, a0);
-            a1 = high(p0).fma(xk, a1);
-            a2 = low(p1).fma(xk, a2);
-            a3 = high(p1).fma(xk, a3);
-            a4 = low(p2).fma(xk, a4);
-            a5 = high(p2).fma(xk, a5);
-            a6 = low(p3).fma(xk, a6);
-            a7 = high(p3).fma(xk, a7);
-        }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
-    }
-
-    /** As {@link #one} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
-    private static void oneBfloat16(MemorySegment P, long at, int nIn, float[] x, float[] a, int s) {
-        long step = 2L * PANEL;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        long o0 = at;
-        for (int k = 0; k < nIn; k++) {
-            FloatVector xk = FloatVector.broadcast(F, x[k]);
-            long ks = k * step;
-            IntVector p0 = IntVector.fromMemorySegment(I, P, o0 + ks, ByteOrder.LITTLE_ENDIAN);
-            a0 = low(p0).fma(xk, a0);
-            a1 = high(p0).fma(xk, a1);
-        }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-    }
-
-    private static FloatVector low(IntVector pair) {
-        return pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector high(IntVector pair) {
-        return pair.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats();
     }
 }

@@ -1,6 +1,7 @@
 package dev.gatun.serve;
 
 import dev.gatun.kernels.Activation;
+import dev.gatun.kernels.KernelProvider;
 import dev.gatun.nn.BatchNorm;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Model;
@@ -26,6 +27,9 @@ import java.util.Map;
  * {@code b' = β − μ·s} (computed in double, rounded once). Dropout does nothing at inference and disappears.
  */
 record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panels, RowWeights rowWeights) {
+    /** The dense kernel, held here so that {@link #row} calls it directly: one call level less above the Vector API. */
+    private static final KernelProvider.Serving SERVING = KernelProvider.selected().serving();
+
     int inputs() {
         return (int) W.dim(1);
     }
@@ -97,9 +101,9 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
     /** The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs. */
     void row(float[] x, float[] a) {
         if (rowWeights == RowWeights.FLOAT32) {
-            RowPanels.dense(panels, b, g, outputs(), inputs(), x, a);
+            SERVING.dense(panels, b, g, outputs(), inputs(), x, a);
         } else {
-            RowPanels.denseBfloat16(panels, b, g, outputs(), inputs(), x, a);
+            SERVING.denseBfloat16(panels, b, g, outputs(), inputs(), x, a);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.gatun.data;
 
+import dev.gatun.kernels.KernelProvider;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -10,8 +11,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Each vector kernel against its scalar twin, over odd lengths and unaligned offsets, and the twins against formulas. */
+/** The vector provider's gather kernels against the scalar provider's, over odd lengths and unaligned offsets, and the twins against formulas. */
 class RowKernelsTest {
+    private static final KernelProvider.Gather VECTOR = KernelProvider.vector().gather();
+    private static final KernelProvider.Gather SCALAR = KernelProvider.scalar().gather();
     private static final int MAX = 3 * 64 + 7;
     private final Random random = new Random(99);
 
@@ -50,11 +53,11 @@ class RowKernelsTest {
                     MemorySegment fast = arena.allocate(4L * MAX + 8);
                     MemorySegment slow = arena.allocate(4L * MAX + 8);
                     if (mirrored) {
-                        RowKernels.bytesToFloatsReversed(src, srcAt, fast, 4, count, scale, shift, j);
-                        RowKernels.bytesToFloatsReversedScalar(src, srcAt, slow, 4, count, scale, shift, j);
+                        VECTOR.bytesToFloatsReversed(src, srcAt, fast, 4, count, scale, shift, j);
+                        SCALAR.bytesToFloatsReversed(src, srcAt, slow, 4, count, scale, shift, j);
                     } else {
-                        RowKernels.bytesToFloats(src, srcAt, fast, 4, count, scale, shift, j);
-                        RowKernels.bytesToFloatsScalar(src, srcAt, slow, 4, count, scale, shift, j);
+                        VECTOR.bytesToFloats(src, srcAt, fast, 4, count, scale, shift, j);
+                        SCALAR.bytesToFloats(src, srcAt, slow, 4, count, scale, shift, j);
                     }
                     String what = (mirrored ? "mirrored" : "forwards") + " count " + count;
                     assertEquals(-1, fast.mismatch(slow), what);
@@ -81,13 +84,13 @@ class RowKernelsTest {
                 MemorySegment.copy(in, 0, segIn, ValueLayout.JAVA_FLOAT_UNALIGNED, 4, count);
                 MemorySegment fast = arena.allocate(4L * count + 12);
                 MemorySegment slow = arena.allocate(4L * count + 12);
-                RowKernels.affine(segIn, 4, fast, 12, count, scale, shift);
-                RowKernels.affineScalar(segIn, 4, slow, 12, count, scale, shift);
+                VECTOR.affine(segIn, 4, fast, 12, count, scale, shift);
+                SCALAR.affine(segIn, 4, slow, 12, count, scale, shift);
                 assertEquals(-1, fast.mismatch(slow), "count " + count);
                 float[] outFast = new float[count];
                 float[] outSlow = new float[count];
-                RowKernels.affine(in, outFast, count, scale, shift);
-                RowKernels.affineScalar(in, outSlow, count, scale, shift);
+                VECTOR.affine(in, outFast, count, scale, shift);
+                SCALAR.affine(in, outSlow, count, scale, shift);
                 assertArrayEquals(outSlow, outFast);
                 for (int k = 0; k < count; k++) {
                     double expected = in[k] * (double) scale[k] + shift[k];
@@ -113,8 +116,8 @@ class RowKernelsTest {
                 rows.asSlice(1, count).fill((byte) 255);
                 for (int r = 0; r < RowKernels.EXACT_ROWS; r++) {
                     long off = 1 + (long) r * count;
-                    RowKernels.accumulate(rows, off, count, sumFast, sqFast);
-                    RowKernels.accumulateScalar(rows, off, count, sumSlow, sqSlow);
+                    VECTOR.accumulate(rows, off, count, sumFast, sqFast);
+                    SCALAR.accumulate(rows, off, count, sumSlow, sqSlow);
                     for (int k = 0; k < count; k++) {
                         int x = rows.get(ValueLayout.JAVA_BYTE, off + k) & 0xFF;
                         sumExact[k] += x;

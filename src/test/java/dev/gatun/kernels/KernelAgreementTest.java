@@ -7,9 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,12 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every Vector API kernel against its scalar twin (which computes in double through Tensor.get), in float32
- * and float64, on lengths 1, 7, 15, 16, 17 (around one AVX-512 float vector), 1000 and 10⁶, on several rows,
- * on the (100000, 10) shape of a classifier's output, and on row-slice views whose surrounding rows must stay
- * untouched. Tensors cannot be empty, so length 0 is checked on the vector bodies directly.
+ * The Vector API provider against the scalar one (which computes in double through Tensor.get), both created
+ * here whatever the JVM selected, in float32 and float64 (which the vector provider hands to the scalar code), on
+ * lengths 1, 7, 15, 16, 17 (around one AVX-512 float vector), 1000 and 10⁶, on several rows, on the (100000, 10) shape of a classifier's output, and on row-slice views whose surrounding rows must stay
+ * untouched. Tensors cannot be empty, so length 0 is checked on the vector bodies directly (VectorBodiesTest).
  */
 class KernelAgreementTest {
+    private static final KernelProvider VECTOR = KernelProvider.vector();
+    private static final KernelProvider SCALAR = KernelProvider.scalar();
 
     static List<Fixture.Shape> shapes() {
         List<Fixture.Shape> shapes = new ArrayList<>();
@@ -52,10 +52,10 @@ class KernelAgreementTest {
             Tensor Z = f.random(1, 3.0);
             Tensor b = f.columns(2);
             for (Activation g : Activation.values()) {
-                f.agree("biasActivation " + g, false, 1, o -> ActivationKernels.biasActivation(g, Z, b, o[0]),
-                        o -> ActivationKernels.scalarBiasActivation(g, Z, b, o[0]));
-                f.agree("activate " + g, false, 1, o -> ActivationKernels.activate(g, Z, o[0]),
-                        o -> ActivationKernels.scalarActivate(g, Z, o[0]));
+                f.agree("biasActivation " + g, false, 1, o -> VECTOR.activations().biasActivation(g, Z, b, o[0]),
+                        o -> SCALAR.activations().biasActivation(g, Z, b, o[0]));
+                f.agree("activate " + g, false, 1, o -> VECTOR.activations().activate(g, Z, o[0]),
+                        o -> SCALAR.activations().activate(g, Z, o[0]));
             }
             f.assertFramesIntact();
         }
@@ -69,9 +69,9 @@ class KernelAgreementTest {
             Tensor dA = f.random(4, 1.0);
             for (Activation g : Activation.values()) {
                 Tensor A = f.output();
-                ActivationKernels.scalarActivate(g, Z, A);
-                f.agree("activationBackward " + g, false, 1, o -> ActivationKernels.activationBackward(g, dA, A, o[0]),
-                        o -> ActivationKernels.scalarActivationBackward(g, dA, A, o[0]));
+                SCALAR.activations().activate(g, Z, A);
+                f.agree("activationBackward " + g, false, 1, o -> VECTOR.activations().activationBackward(g, dA, A, o[0]),
+                        o -> SCALAR.activations().activationBackward(g, dA, A, o[0]));
             }
             f.assertFramesIntact();
         }
@@ -82,11 +82,11 @@ class KernelAgreementTest {
     void softmax_and_fused_cross_entropy(Fixture.Shape shape) {
         try (Fixture f = new Fixture(shape)) {
             Tensor Z = f.random(5, 4.0);
-            f.agree("softmax", false, 1, o -> SoftmaxKernels.softmax(Z, o[0]), o -> SoftmaxKernels.scalarSoftmax(Z, o[0]));
+            f.agree("softmax", false, 1, o -> VECTOR.softmax().softmax(Z, o[0]), o -> SCALAR.softmax().softmax(Z, o[0]));
             MemorySegment labels = f.labels(6, (int) shape.cols());
             double[] loss = new double[2];
-            f.agree("softmaxCrossEntropy dZ", false, 1, o -> loss[0] = SoftmaxKernels.softmaxCrossEntropy(Z, labels, o[0]),
-                    o -> loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels, o[0]));
+            f.agree("softmaxCrossEntropy dZ", false, 1, o -> loss[0] = VECTOR.softmax().softmaxCrossEntropy(Z, labels, o[0]),
+                    o -> loss[1] = SCALAR.softmax().softmaxCrossEntropy(Z, labels, o[0]));
             f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss");
             f.assertFramesIntact();
         }
@@ -108,22 +108,22 @@ class KernelAgreementTest {
             }
             MemorySegment labels = f.labels(21, 10);
             double[] loss = new double[2];
-            f.agree("softmax, rows far apart", false, 1, o -> SoftmaxKernels.softmax(Z, o[0]), o -> SoftmaxKernels.scalarSoftmax(Z, o[0]));
-            f.agree("softmaxCrossEntropy, rows far apart", false, 1, o -> loss[0] = SoftmaxKernels.softmaxCrossEntropy(Z, labels, o[0]),
-                    o -> loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels, o[0]));
+            f.agree("softmax, rows far apart", false, 1, o -> VECTOR.softmax().softmax(Z, o[0]), o -> SCALAR.softmax().softmax(Z, o[0]));
+            f.agree("softmaxCrossEntropy, rows far apart", false, 1, o -> loss[0] = VECTOR.softmax().softmaxCrossEntropy(Z, labels, o[0]),
+                    o -> loss[1] = SCALAR.softmax().softmaxCrossEntropy(Z, labels, o[0]));
             f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss, rows far apart");
             f.agree("softmaxCrossEntropy in place", false, 1, o -> {
                 o[0].copyFrom(Z);
-                loss[0] = SoftmaxKernels.softmaxCrossEntropy(o[0], labels, o[0]);
+                loss[0] = VECTOR.softmax().softmaxCrossEntropy(o[0], labels, o[0]);
             }, o -> {
                 o[0].copyFrom(Z);
-                loss[1] = SoftmaxKernels.scalarSoftmaxCrossEntropy(o[0], labels, o[0]);
+                loss[1] = SCALAR.softmax().softmaxCrossEntropy(o[0], labels, o[0]);
             });
             f.assertSum(loss[1], loss[0], f.size(), "softmaxCrossEntropy loss in place");
 
             Z.set(5 * 10 + 3, Double.NaN);
             Tensor P = f.output();
-            SoftmaxKernels.softmax(Z, P);
+            VECTOR.softmax().softmax(Z, P);
             for (long k = 0; k < P.size(); k++) {
                 assertEquals(k / 10 == 5, Double.isNaN(P.get(k)), "element " + k + " of softmax with a NaN in row 5: " + P.get(k));
             }
@@ -137,12 +137,12 @@ class KernelAgreementTest {
             Tensor Z = f.random(7, 5.0);
             Tensor Y = f.bits(8);
             double[] loss = new double[2];
-            f.agree("sigmoidCrossEntropy dZ", false, 1, o -> loss[0] = LossKernels.sigmoidCrossEntropy(Z, Y, o[0]),
-                    o -> loss[1] = LossKernels.scalarSigmoidCrossEntropy(Z, Y, o[0]));
+            f.agree("sigmoidCrossEntropy dZ", false, 1, o -> loss[0] = VECTOR.losses().sigmoidCrossEntropy(Z, Y, o[0]),
+                    o -> loss[1] = SCALAR.losses().sigmoidCrossEntropy(Z, Y, o[0]));
             f.assertSum(loss[1], loss[0], f.size(), "sigmoidCrossEntropy loss");
             Tensor target = f.random(9, 1.0);
-            f.agree("squaredError dZ", false, 1, o -> loss[0] = LossKernels.squaredError(Z, target, o[0]),
-                    o -> loss[1] = LossKernels.scalarSquaredError(Z, target, o[0]));
+            f.agree("squaredError dZ", false, 1, o -> loss[0] = VECTOR.losses().squaredError(Z, target, o[0]),
+                    o -> loss[1] = SCALAR.losses().squaredError(Z, target, o[0]));
             f.assertSum(loss[1], loss[0], f.size(), "squaredError loss");
             f.assertFramesIntact();
         }
@@ -153,10 +153,10 @@ class KernelAgreementTest {
     void reductions(Fixture.Shape shape) {
         try (Fixture f = new Fixture(shape)) {
             Tensor X = f.random(10, 1.0);
-            f.agree("columnSums", true, 1, o -> ReductionKernels.columnSums(X, 0.25, o[0]),
-                    o -> ReductionKernels.scalarColumnSums(X, 0.25, o[0]));
-            f.assertSum(ReductionKernels.scalarSumSquares(X), ReductionKernels.sumSquares(X), f.size(), "sumSquares");
-            f.assertSum(ReductionKernels.scalarSumAbs(X), ReductionKernels.sumAbs(X), f.size(), "sumAbs");
+            f.agree("columnSums", true, 1, o -> VECTOR.reductions().columnSums(X, 0.25, o[0]),
+                    o -> SCALAR.reductions().columnSums(X, 0.25, o[0]));
+            f.assertSum(SCALAR.reductions().sumSquares(X), VECTOR.reductions().sumSquares(X), f.size(), "sumSquares");
+            f.assertSum(SCALAR.reductions().sumAbs(X), VECTOR.reductions().sumAbs(X), f.size(), "sumAbs");
             f.assertFramesIntact();
         }
     }
@@ -170,12 +170,12 @@ class KernelAgreementTest {
             Tensor dW = f.random(12, 1.0);
             f.agree("addScaled then addScaledSign", false, 1, o -> {
                 o[0].copyFrom(dW);
-                RegularizationKernels.addScaled(o[0], W, 0.3);
-                RegularizationKernels.addScaledSign(o[0], W, 0.05);
+                VECTOR.regularization().addScaled(o[0], W, 0.3);
+                VECTOR.regularization().addScaledSign(o[0], W, 0.05);
             }, o -> {
                 o[0].copyFrom(dW);
-                RegularizationKernels.scalarAddScaled(o[0], W, 0.3);
-                RegularizationKernels.scalarAddScaledSign(o[0], W, 0.05);
+                SCALAR.regularization().addScaled(o[0], W, 0.3);
+                SCALAR.regularization().addScaledSign(o[0], W, 0.05);
             });
             f.assertFramesIntact();
         }
@@ -187,16 +187,16 @@ class KernelAgreementTest {
         try (Fixture f = new Fixture(shape)) {
             Tensor A = f.random(13, 1.0);
             long key = 0x1234_5678_9ABC_DEF0L;
-            Tensor[] vector = f.agree("dropout forward", false, 2, o -> DropoutKernels.forward(A, 0.8, key, o[0], o[1]),
-                    o -> DropoutKernels.scalarForward(A, 0.8, key, o[0], o[1]));
+            Tensor[] vector = f.agree("dropout forward", false, 2, o -> VECTOR.dropout().forward(A, 0.8, key, o[0], o[1]),
+                    o -> SCALAR.dropout().forward(A, 0.8, key, o[0], o[1]));
             Tensor scalarMask = f.output();
-            DropoutKernels.scalarForward(A, 0.8, key, scalarMask, f.output());
+            SCALAR.dropout().forward(A, 0.8, key, scalarMask, f.output());
             for (long k = 0; k < A.size(); k++) {
                 assertEquals(scalarMask.get(k), vector[0].get(k), "mask element " + k + " [" + shape + "]");
             }
             Tensor dD = f.random(14, 1.0);
-            f.agree("dropout backward", false, 1, o -> DropoutKernels.backward(dD, vector[0], o[0]),
-                    o -> DropoutKernels.scalarBackward(dD, vector[0], o[0]));
+            f.agree("dropout backward", false, 1, o -> VECTOR.dropout().backward(dD, vector[0], o[0]),
+                    o -> SCALAR.dropout().backward(dD, vector[0], o[0]));
             f.assertFramesIntact();
         }
     }
@@ -206,52 +206,21 @@ class KernelAgreementTest {
     void batch_norm_forward_and_backward(Fixture.Shape shape) {
         try (Fixture f = new Fixture(shape)) {
             Tensor Z = f.random(15, 2.0);
-            Tensor[] stats = f.agree("batch-norm mean, variance", true, 2, o -> BatchNormKernels.meanVariance(Z, o[0], o[1]),
-                    o -> BatchNormKernels.scalarMeanVariance(Z, o[0], o[1]));
+            Tensor[] stats = f.agree("batch-norm mean, variance", true, 2, o -> VECTOR.batchNorm().meanVariance(Z, o[0], o[1]),
+                    o -> SCALAR.batchNorm().meanVariance(Z, o[0], o[1]));
             Tensor invStd = f.columnsOutput();
             BatchNormKernels.inverseStd(stats[1], 1e-5, invStd);
             Tensor gamma = f.columns(16);
             Tensor beta = f.columns(17);
-            f.agree("batch-norm forward", false, 2, o -> BatchNormKernels.normalize(Z, stats[0], invStd, gamma, beta, o[0], o[1]),
-                    o -> BatchNormKernels.scalarNormalize(Z, stats[0], invStd, gamma, beta, o[0], o[1]));
+            f.agree("batch-norm forward", false, 2, o -> VECTOR.batchNorm().normalize(Z, stats[0], invStd, gamma, beta, o[0], o[1]),
+                    o -> SCALAR.batchNorm().normalize(Z, stats[0], invStd, gamma, beta, o[0], o[1]));
             Tensor G = f.random(18, 1.0);
             Tensor zhat = f.random(19, 1.0);
-            Tensor[] sums = f.agree("batch-norm dgamma, dbeta", true, 2, o -> BatchNormKernels.backwardSums(G, zhat, o[0], o[1]),
-                    o -> BatchNormKernels.scalarBackwardSums(G, zhat, o[0], o[1]));
-            f.agree("batch-norm dZ", false, 1, o -> BatchNormKernels.backwardInput(G, zhat, gamma, invStd, sums[0], sums[1], o[0]),
-                    o -> BatchNormKernels.scalarBackwardInput(G, zhat, gamma, invStd, sums[0], sums[1], o[0]));
+            Tensor[] sums = f.agree("batch-norm dgamma, dbeta", true, 2, o -> VECTOR.batchNorm().backwardSums(G, zhat, o[0], o[1]),
+                    o -> SCALAR.batchNorm().backwardSums(G, zhat, o[0], o[1]));
+            f.agree("batch-norm dZ", false, 1, o -> VECTOR.batchNorm().backwardInput(G, zhat, gamma, invStd, sums[0], sums[1], o[0]),
+                    o -> SCALAR.batchNorm().backwardInput(G, zhat, gamma, invStd, sums[0], sums[1], o[0]));
             f.assertFramesIntact();
-        }
-    }
-
-    /** Tensors cannot be empty; the vector bodies still must do nothing, and touch nothing, for n = 0. */
-    @Test
-    void vector_bodies_do_nothing_on_length_zero() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = arena.allocate(64 * Double.BYTES, 64);
-            for (int i = 0; i < 64; i++) {
-                s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, 42.0 + i);
-            }
-            MemorySegment before = arena.allocate(s.byteSize());
-            before.copyFrom(s);
-            ActivationKernels.F32.affine(Activation.RELU, s, s, s, 3, 0);
-            ActivationKernels.F64.affine(Activation.SIGMOID, s, null, s, 1, 0);
-            assertEquals(0, ActivationKernels.F32.backward(Activation.TANH, s, s, s, 0));
-            assertEquals(0, ActivationKernels.F64.backward(Activation.TANH, s, s, s, 0));
-            assertEquals(0.0, SoftmaxKernels.F32.rows(s, s, s, 0, 5, true));
-            assertEquals(0.0, SoftmaxKernels.F64.rows(s, s, s, 2, 0, false));
-            assertEquals(0.0, LossKernels.F32.sigmoidCrossEntropy(s, s, s, 0));
-            assertEquals(0.0, LossKernels.F64.squaredError(s, s, s, 0));
-            ReductionKernels.F32.columnSums(s, 4, 0, 1f, s);
-            ReductionKernels.F64.columnSums(s, 4, 0, 1.0, s);
-            assertEquals(0.0, ReductionKernels.F32.sum(s, 0, true));
-            assertEquals(0.0, ReductionKernels.F64.sum(s, 0, false));
-            assertEquals(0, RegularizationKernels.F32.add(s, s, 0, 1f, true));
-            assertEquals(0, DropoutKernels.F32.forward(s, 0, 0.5, 1, s, s));
-            assertEquals(0, DropoutKernels.F64.multiply(s, s, s, 0));
-            BatchNormKernels.F32.meanVariance(s, 0, 0, s, s);
-            BatchNormKernels.F64.normalize(s, 0, 3, s, s, s, s, s, s);
-            assertEquals(-1, before.mismatch(s), "a vector body wrote memory for length 0");
         }
     }
 }

@@ -154,7 +154,7 @@ class KernelFormulaTest {
                     () -> SoftmaxKernels.softmaxCrossEntropy(Z, labels(arena, 0, 10, 3), dZ));
             assertTrue(high.getMessage().contains("label 10 at row 1 is outside [0, 10)"), high.getMessage());
             IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-                    () -> SoftmaxKernels.scalarSoftmaxCrossEntropy(Z, labels(arena, 0, 1, -1), dZ));
+                    () -> SoftmaxKernels.softmaxCrossEntropy(Z, labels(arena, 0, 1, -1), dZ));
             assertTrue(negative.getMessage().contains("label -1 at row 2"), negative.getMessage());
             IllegalArgumentException tooFew = assertThrows(IllegalArgumentException.class,
                     () -> SoftmaxKernels.softmaxCrossEntropy(Z, labels(arena, 0, 1), dZ));

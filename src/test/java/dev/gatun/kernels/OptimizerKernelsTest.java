@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * vector lanes do, and neither fuses multiply-add), over lengths around the vector width and a misaligned view.
  */
 class OptimizerKernelsTest {
+    private static final KernelProvider.Optimizer VECTOR = KernelProvider.vector().optimizer();
+    private static final KernelProvider.Optimizer SCALAR = KernelProvider.scalar().optimizer();
     private static final long[] LENGTHS = {0, 1, 7, 15, 16, 17, 1000, 1_000_000};
     private static final double ALPHA = 0.01;
     private static final double BETA1 = 0.9;
@@ -57,20 +59,20 @@ class OptimizerKernelsTest {
         void apply(Rule rule, boolean vector, long t) {
             switch (rule) {
                 case SGD -> {
-                    if (vector) OptimizerKernels.sgd(dtype, W, dW, n, ALPHA);
-                    else OptimizerKernels.sgdScalar(dtype, W, dW, n, ALPHA);
+                    if (vector) VECTOR.sgd(dtype, W, dW, n, ALPHA);
+                    else SCALAR.sgd(dtype, W, dW, n, ALPHA);
                 }
                 case MOMENTUM -> {
-                    if (vector) OptimizerKernels.momentum(dtype, W, dW, v, n, ALPHA, BETA1);
-                    else OptimizerKernels.momentumScalar(dtype, W, dW, v, n, ALPHA, BETA1);
+                    if (vector) VECTOR.momentum(dtype, W, dW, v, n, ALPHA, BETA1);
+                    else SCALAR.momentum(dtype, W, dW, v, n, ALPHA, BETA1);
                 }
                 case RMSPROP -> {
-                    if (vector) OptimizerKernels.rmsprop(dtype, W, dW, s, n, ALPHA, BETA2, EPSILON);
-                    else OptimizerKernels.rmspropScalar(dtype, W, dW, s, n, ALPHA, BETA2, EPSILON);
+                    if (vector) VECTOR.rmsprop(dtype, W, dW, s, n, ALPHA, BETA2, EPSILON);
+                    else SCALAR.rmsprop(dtype, W, dW, s, n, ALPHA, BETA2, EPSILON);
                 }
                 case ADAM -> {
-                    if (vector) OptimizerKernels.adam(dtype, W, dW, v, s, n, ALPHA, BETA1, BETA2, EPSILON, t);
-                    else OptimizerKernels.adamScalar(dtype, W, dW, v, s, n, ALPHA, BETA1, BETA2, EPSILON, t);
+                    if (vector) VECTOR.adam(dtype, W, dW, v, s, n, ALPHA, BETA1, BETA2, EPSILON, t);
+                    else SCALAR.adam(dtype, W, dW, v, s, n, ALPHA, BETA1, BETA2, EPSILON, t);
                 }
             }
         }

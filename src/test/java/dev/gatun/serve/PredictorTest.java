@@ -3,6 +3,7 @@ package dev.gatun.serve;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
 import dev.gatun.kernels.Activation;
+import dev.gatun.kernels.KernelProvider;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
@@ -144,7 +145,7 @@ class PredictorTest {
                 scale[j] = (float) (1.0 / std[j]);
                 shift[j] = (float) (-mean[j] / (double) std[j]);
             }
-            RowKernels.normalize(raw, 0, scale, shift, got, IN);
+            KernelProvider.selected().serving().normalize(raw, 0, scale, shift, got, IN);
             assertArrayEquals(expected, got);
             assertTrue(p.nativeBytes() >= 4L * (2 * IN + 2));
         }

@@ -1,18 +1,22 @@
 package dev.gatun.serve;
 
 import dev.gatun.kernels.Activation;
+import dev.gatun.kernels.KernelProvider;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Both providers' panel kernels, bit for bit against a plain loop over W's rows. */
 class RowPanelsTest {
+    private static final List<KernelProvider> PROVIDERS = List.of(KernelProvider.vector(), KernelProvider.scalar());
     private static final int P = RowPanels.PANEL;
     /**
      * Every way the kernel splits a layer: part of one panel, one to three single panels, a group of four (plus
@@ -47,23 +51,39 @@ class RowPanelsTest {
                     }
                     float[] x = gaussians(random, nIn);
                     float[] b = gaussians(random, nOut);
-                    MemorySegment P = RowPanels.pack(Wrows, nOut, nIn, format, arena);
-                    for (Activation g : Activation.values()) {
-                        float[] fast = new float[RowPanels.padded(nOut)];
-                        float[] slow = new float[nOut];
-                        if (format == RowWeights.FLOAT32) {
-                            RowPanels.dense(P, b, g, nOut, nIn, x, fast);
-                        } else {
-                            RowPanels.denseBfloat16(P, b, g, nOut, nIn, x, fast);
-                        }
-                        RowKernels.denseScalar(reference, b, g, nOut, nIn, x, slow);
-                        for (int i = 0; i < nOut; i++) {
-                            assertEquals(Float.floatToRawIntBits(slow[i]), Float.floatToRawIntBits(fast[i]),
-                                    format + " " + g + " " + nIn + "->" + nOut + " output " + i + ": " + slow[i] + " vs " + fast[i]);
+                    for (KernelProvider provider : PROVIDERS) {
+                        KernelProvider.Serving kernels = provider.serving();
+                        int panel = kernels.panelOutputs();
+                        MemorySegment P = RowPanels.pack(Wrows, nOut, nIn, format, panel, arena);
+                        for (Activation g : Activation.values()) {
+                            float[] fast = new float[RowPanels.padded(nOut, panel)];
+                            float[] slow = new float[nOut];
+                            if (format == RowWeights.FLOAT32) {
+                                kernels.dense(P, b, g, nOut, nIn, x, fast);
+                            } else {
+                                kernels.denseBfloat16(P, b, g, nOut, nIn, x, fast);
+                            }
+                            denseOverRows(reference, b, g, nOut, nIn, x, slow);
+                            for (int i = 0; i < nOut; i++) {
+                                assertEquals(Float.floatToRawIntBits(slow[i]), Float.floatToRawIntBits(fast[i]),
+                                        provider.name() + " " + format + " " + g + " " + nIn + "->" + nOut + " output " + i
+                                                + ": " + slow[i] + " vs " + fast[i]);
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** The reference: one sequential fma chain per output over W's rows, as the panel kernels promise. */
+    private static void denseOverRows(MemorySegment W, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
+        for (int i = 0; i < nOut; i++) {
+            float sum = 0f;
+            for (int k = 0; k < nIn; k++) {
+                sum = Math.fma(W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * nIn + k), x[k], sum);
+            }
+            a[i] = RowKernels.activate(g, sum + b[i]);
         }
     }
 

@@ -32,14 +32,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The course's gradient check on every kind of network, at initialisation and again after 50 steps of plain
  * gradient descent (so backprop is checked away from small initial weights too). Batches are 16 rows labelled
- * by a random linear teacher: with something real to learn, gradients stay well above float64's rounding noise
+ * by a random linear teacher: with something real to learn, gradients stay above float64's rounding noise
  * (about 1e−9 per component at ε = 1e−7) after training.
  */
 class GradientCheckTest {
     private static final int M = 16;
     private static final int INPUTS = 5;
 
-    /** Checks, trains 50 steps, checks again; both checks must be below 1e−7 and training must lower the cost. */
+    /**
+     * After training, the largest relative error accepted. The gradients have shrunk by then, towards the ~1e−9 rounding
+     * noise of the finite differences: measured on the float64 (scalar) kernels, the identity network reaches 1.4e−7
+     * with differences of at most 2.5e−9 per component, which is that noise, not a backprop error (a wrong term is
+     * 1e−3 and more, GradientCheck.BUG).
+     */
+    private static final double AFTER_TRAINING = 3 * GradientCheck.GOOD;
+
+    /** Checks, trains 50 steps, checks again; errors must stay at rounding level and training must lower the cost. */
     private static void checkBeforeAndAfterTraining(Model.Builder builder, Function<Arena, Object[]> data) {
         try (Arena arena = Arena.ofConfined(); Model model = builder.seed(7).dtype(DType.F64).build(arena)) {
             Object[] batch = data.apply(arena);
@@ -52,7 +60,7 @@ class GradientCheckTest {
             double cost = TestData.sgd(model, X, y, 0.1, 50);
             assertTrue(cost < initialCost, "50 steps of gradient descent lower the cost: " + initialCost + " -> " + cost);
             GradientCheckReport after = GradientCheck.check(model, X, y);
-            assertTrue(after.relativeError() < 1e-7, "after 50 training steps: " + after);
+            assertTrue(after.relativeError() < AFTER_TRAINING, "after 50 training steps: " + after);
         }
     }
 

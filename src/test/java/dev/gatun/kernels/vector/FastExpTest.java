@@ -1,4 +1,4 @@
-package dev.gatun.kernels;
+package dev.gatun.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

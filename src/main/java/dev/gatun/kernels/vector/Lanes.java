@@ -1,6 +1,5 @@
-package dev.gatun.kernels;
+package dev.gatun.kernels.vector;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -15,16 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Lanes {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
     private static final int FLOAT_LANES = FLOATS.length();
-    private static final int DOUBLE_LANES = DOUBLES.length();
     private static final VectorShuffle<Float> F8 = fold(FLOATS, 8);
     private static final VectorShuffle<Float> F4 = fold(FLOATS, 4);
     private static final VectorShuffle<Float> F2 = fold(FLOATS, 2);
     private static final VectorShuffle<Float> F1 = fold(FLOATS, 1);
-    private static final VectorShuffle<Double> D4 = fold(DOUBLES, 4);
-    private static final VectorShuffle<Double> D2 = fold(DOUBLES, 2);
-    private static final VectorShuffle<Double> D1 = fold(DOUBLES, 1);
 
     private Lanes() {}
 
@@ -49,25 +43,6 @@ final class Lanes {
         }
         if (FLOAT_LANES > 1) {
             v = v.add(v.rearrange(F1));
-        }
-        return v.lane(0);
-    }
-
-    static double sum(DoubleVector v) {
-        if (DOUBLE_LANES == 4) {
-            return ((v.lane(0) + v.lane(1)) + v.lane(2)) + v.lane(3);
-        }
-        if (DOUBLE_LANES > 8) {
-            throw new UnsupportedOperationException(DOUBLE_LANES + " double lanes: Lanes folds at most 8");
-        }
-        if (DOUBLE_LANES > 4) {
-            v = v.add(v.rearrange(D4));
-        }
-        if (DOUBLE_LANES > 2) {
-            v = v.add(v.rearrange(D2));
-        }
-        if (DOUBLE_LANES > 1) {
-            v = v.add(v.rearrange(D1));
         }
         return v.lane(0);
     }

@@ -1,0 +1,187 @@
+package dev.gatun.kernels;
+
+import dev.gatun.kernels.scalar.ScalarKernels;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * The one switch between the Vector API kernels and their scalar twins. A provider holds one implementation per
+ * kernel family (the nested interfaces); {@link #selected()} is chosen once per JVM by {@link Vectorization} and the
+ * static kernel entry points ({@link ActivationKernels}, ..., and the gather and serving kernels of {@code data} and
+ * {@code serve}) keep its families in {@code static final} fields, so C2 sees a constant receiver and inlines through
+ * the interface.
+ *
+ * <p>{@link #scalar()} ({@code dev.gatun.kernels.scalar}) needs nothing beyond java.base and computes in double
+ * through {@link Tensor#get}: the fallback and the tests' oracle. {@link #vector()} ({@code dev.gatun.kernels.vector})
+ * is the only code that names {@code jdk.incubator.vector} types; it is loaded by name, so a JVM started without
+ * {@code --add-modules jdk.incubator.vector} never links it. The vector families run float32 in SIMD and hand float64
+ * (used by the gradient check) to the scalar twins.
+ *
+ * <p>Family methods do no argument checks: the entry points check before they call, and the tests call both
+ * providers with valid arguments only.
+ */
+public record KernelProvider(String name, Activations activations, Softmax softmax, Losses losses, BatchNorm batchNorm,
+                             Dropout dropout, Regularization regularization, Reductions reductions, Optimizer optimizer,
+                             Gather gather, Serving serving) {
+    /** The class whose static {@code create()} makes the Vector API provider; loaded by name only. */
+    public static final String VECTOR_CLASS = "dev.gatun.kernels.vector.VectorKernels";
+
+    /** The provider this JVM's kernels use. */
+    public static KernelProvider selected() {
+        return Vectorization.PROVIDER;
+    }
+
+    /** The scalar twins. */
+    public static KernelProvider scalar() {
+        return ScalarKernels.PROVIDER;
+    }
+
+    /**
+     * A new Vector API provider, whatever {@code gatun.kernels} says.
+     *
+     * @throws UnsupportedOperationException when {@code jdk.incubator.vector} is not in the boot layer
+     */
+    public static KernelProvider vector() {
+        if (!Vectorization.vectorModulePresent()) {
+            throw new UnsupportedOperationException("jdk.incubator.vector is not in the module graph: start java with "
+                    + Vectorization.FLAG);
+        }
+        try {
+            Class<?> type = Class.forName(VECTOR_CLASS);
+            return (KernelProvider) MethodHandles.publicLookup()
+                    .findStatic(type, "create", MethodType.methodType(KernelProvider.class)).invoke();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot create the provider of " + VECTOR_CLASS, e);
+        }
+    }
+
+    /** Activations: {@code A = g(Z + b)} (b optional) and {@code dZ = dA ⊙ g'(A)}. */
+    public interface Activations {
+        void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A);
+
+        void activate(Activation g, Tensor Z, Tensor A);
+
+        void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ);
+    }
+
+    /** Row-wise softmax, and softmax fused with cross-entropy; each label is checked ({@link Check#label}) where it is read. */
+    public interface Softmax {
+        void softmax(Tensor Z, Tensor P);
+
+        double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ);
+    }
+
+    /** Elementwise losses returning their sum and writing the output gradient. */
+    public interface Losses {
+        double sigmoidCrossEntropy(Tensor Z, Tensor Y, Tensor dZ);
+
+        double squaredError(Tensor Yhat, Tensor Y, Tensor dZ);
+    }
+
+    /** The bulk passes of batch norm, per column over the rows. */
+    public interface BatchNorm {
+        void meanVariance(Tensor Z, Tensor mean, Tensor var);
+
+        void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde);
+
+        void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta);
+
+        void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ);
+    }
+
+    /** Inverted dropout with the counter-based mask of {@link DropoutKernels#kept}. */
+    public interface Dropout {
+        void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D);
+
+        void backward(Tensor dD, Tensor M, Tensor dA);
+    }
+
+    /** The regularizers' share of dW. */
+    public interface Regularization {
+        void addScaled(Tensor dW, Tensor W, double c);
+
+        void addScaledSign(Tensor dW, Tensor W, double c);
+    }
+
+    /** Column sums and whole-tensor norms. */
+    public interface Reductions {
+        void columnSums(Tensor X, double scale, Tensor out);
+
+        double sumSquares(Tensor x);
+
+        double sumAbs(Tensor x);
+    }
+
+    /** The fused optimizer updates of {@link OptimizerKernels}, over {@code n} elements of each segment. */
+    public interface Optimizer {
+        void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha);
+
+        void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta);
+
+        void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
+                     double epsilon);
+
+        void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
+                  double beta1, double beta2, double epsilon, long t);
+    }
+
+    /**
+     * The data loader's row loops: unsigned bytes to normalised float32 ({@code x·scale[j] + shift[j]}, fused
+     * multiply-add, j the feature index in the output row), forwards or mirrored, the same affine map on float
+     * rows, and the per-feature sums behind the normalisation statistics.
+     */
+    public interface Gather {
+        /** {@code dst[k] = src[k]·scale[j+k] + shift[j+k]} for {@code k < count}. */
+        void bytesToFloats(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int count,
+                           float[] scale, float[] shift, int j);
+
+        /** {@code dst[k] = src[srcEnd-1-k]·scale[j+k] + shift[j+k]}: the mirrored row of a horizontal flip. */
+        void bytesToFloatsReversed(MemorySegment src, long srcEnd, MemorySegment dst, long dstOffset, int count,
+                                   float[] scale, float[] shift, int j);
+
+        /** {@code out[k] = in[k]·scale[k] + shift[k]} over float32 rows at byte offsets; in and out may be the same. */
+        void affine(MemorySegment in, long inOffset, MemorySegment out, long outOffset, int count, float[] scale,
+                    float[] shift);
+
+        void affine(float[] in, float[] out, int count, float[] scale, float[] shift);
+
+        /** {@code sum[k] += x[k]; sumSq[k] += x[k]²} for one row of unsigned bytes, in float. */
+        void accumulate(MemorySegment src, long srcOffset, int count, float[] sum, float[] sumSq);
+    }
+
+    /**
+     * The batch-1 serving kernels: the input normalisation {@code x·scale + shift} (fused multiply-add) between heap
+     * and off-heap rows, the non-finite check, and the dense layer {@code a = g(W·x + b)} over W packed in panels of
+     * {@link #panelOutputs()} outputs: {@code P[s·nIn + k·PANEL + (i − s)] = W[i, k]} for panel start s, or as
+     * bfloat16 pairs where output l of a panel sits in half {@code l < PANEL/2 ? 2l : 2(l − PANEL/2) + 1}. Each
+     * output is one fma chain in k order from 0, so every provider gives the same bits.
+     */
+    public interface Serving {
+        int panelOutputs();
+
+        void normalize(float[] in, int from, float[] scale, float[] shift, float[] out, int n);
+
+        void normalize(MemorySegment in, long at, float[] scale, float[] shift, float[] out, int n);
+
+        void normalize(float[] in, int from, float[] scale, float[] shift, MemorySegment out, long at, int n);
+
+        void normalize(MemorySegment in, long inAt, float[] scale, float[] shift, MemorySegment out, long at, int n);
+
+        /** Index of the first non-finite value among {@code in[from, from + n)}, or −1. */
+        int firstNonFinite(float[] in, int from, int n);
+
+        /** Index of the first non-finite value among n floats from byte offset {@code at}, or −1. */
+        long firstNonFinite(MemorySegment in, long at, long n);
+
+        /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over float32 panels; a holds nOut padded to panels. */
+        void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
+
+        void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
+    }
+}

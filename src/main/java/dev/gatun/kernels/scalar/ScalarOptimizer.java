@@ -1,0 +1,113 @@
+package dev.gatun.kernels.scalar;
+
+import dev.gatun.kernels.KernelProvider;
+import dev.gatun.tensor.DType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The optimizer updates over elements [from, to): the twins, and the vector bodies' tail. Every operation is computed
+ * in double and rounded to the element type after each one; for float32 that reproduces float arithmetic bit for bit
+ * (a double holds more than 2·24+2 bits, so rounding a double +, −, ×, ÷ or √ of two floats to float equals the float
+ * operation), so a float32 vector body and this twin agree exactly. Neither uses fused multiply-add, for that reason.
+ */
+public final class ScalarOptimizer implements KernelProvider.Optimizer {
+    ScalarOptimizer() {}
+
+    @Override
+    public void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
+        sgdRange(dtype, W, dW, 0, n, alpha);
+    }
+
+    @Override
+    public void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta) {
+        momentumRange(dtype, W, dW, v, 0, n, alpha, beta);
+    }
+
+    @Override
+    public void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
+                        double epsilon) {
+        rmspropRange(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
+    }
+
+    @Override
+    public void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
+                     double beta1, double beta2, double epsilon, long t) {
+        adamRange(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
+    }
+
+    public static void sgdRange(DType dt, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+        double a = round(dt, alpha);
+        for (long i = from; i < to; i++) {
+            store(dt, W, i, load(dt, W, i) - round(dt, a * load(dt, dW, i)));
+        }
+    }
+
+    public static void momentumRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, long from,
+                                      long to, double alpha, double beta) {
+        double a = round(dt, alpha);
+        double b = round(dt, beta);
+        double c = round(dt, 1 - beta);
+        for (long i = from; i < to; i++) {
+            double vNew = round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * load(dt, dW, i)));
+            store(dt, v, i, vNew);
+            store(dt, W, i, load(dt, W, i) - round(dt, a * vNew));
+        }
+    }
+
+    public static void rmspropRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment s, long from,
+                                     long to, double alpha, double beta2, double epsilon) {
+        double a = round(dt, alpha);
+        double b2 = round(dt, beta2);
+        double c2 = round(dt, 1 - beta2);
+        double e = round(dt, epsilon);
+        for (long i = from; i < to; i++) {
+            double g = load(dt, dW, i);
+            double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
+            store(dt, s, i, sNew);
+            double step = round(dt, round(dt, a * g) / round(dt, round(dt, Math.sqrt(sNew)) + e));
+            store(dt, W, i, load(dt, W, i) - step);
+        }
+    }
+
+    public static void adamRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
+                                  long from, long to, double alpha, double beta1, double beta2, double epsilon,
+                                  long t) {
+        double aT = round(dt, alpha / (1 - Math.pow(beta1, t)));
+        double inverseCorrection2 = round(dt, 1 / (1 - Math.pow(beta2, t)));
+        double b1 = round(dt, beta1);
+        double c1 = round(dt, 1 - beta1);
+        double b2 = round(dt, beta2);
+        double c2 = round(dt, 1 - beta2);
+        double e = round(dt, epsilon);
+        for (long i = from; i < to; i++) {
+            double g = load(dt, dW, i);
+            double vNew = round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g));
+            double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
+            store(dt, v, i, vNew);
+            store(dt, s, i, sNew);
+            double root = round(dt, Math.sqrt(round(dt, sNew * inverseCorrection2)));
+            double step = round(dt, round(dt, aT * vNew) / round(dt, root + e));
+            store(dt, W, i, load(dt, W, i) - step);
+        }
+    }
+
+    private static double round(DType dtype, double x) {
+        return dtype == DType.F32 ? (double) (float) x : x;
+    }
+
+    private static double load(DType dtype, MemorySegment segment, long i) {
+        return dtype == DType.F32
+                ? segment.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+                : segment.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+    }
+
+    private static void store(DType dtype, MemorySegment segment, long i, double x) {
+        if (dtype == DType.F32) {
+            segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) x);
+        } else {
+            segment.setAtIndex(ValueLayout.JAVA_DOUBLE, i, x);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.gatun.kernels.vector;
+
+import dev.gatun.kernels.KernelProvider;
+import dev.gatun.kernels.scalar.ScalarOptimizer;
+import dev.gatun.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * The fused optimizer updates on float32 in SIMD, one pass each: whole vectors here, the tail and float64 in the
+ * scalar twin, which rounds to float after every operation exactly as these lanes do (no fused multiply-add here for
+ * that reason), so the two agree bit for bit. The loops sit in the public methods rather than in static helpers:
+ * one call level less between a caller and the Vector API's own, under C2's inlining depth of 15 (MaxInlineLevel).
+ */
+public final class VectorOptimizer implements KernelProvider.Optimizer {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    @Override
+    public void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
+        long done = 0;
+        if (dtype == DType.F32) {
+            float a = (float) alpha;
+            done = F.loopBound(n);
+            for (long i = 0; i < done; i += F.length()) {
+                long at = i * Float.BYTES;
+                FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(g.mul(a)).intoMemorySegment(W, at, ORDER);
+            }
+        }
+        ScalarOptimizer.sgdRange(dtype, W, dW, done, n, alpha);
+    }
+
+    @Override
+    public void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta) {
+        long done = 0;
+        if (dtype == DType.F32) {
+            float a = (float) alpha;
+            float b = (float) beta;
+            float c = (float) (1 - beta);
+            done = F.loopBound(n);
+            for (long i = 0; i < done; i += F.length()) {
+                long at = i * Float.BYTES;
+                FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b).add(g.mul(c));
+                vNew.intoMemorySegment(v, at, ORDER);
+                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a)).intoMemorySegment(W, at, ORDER);
+            }
+        }
+        ScalarOptimizer.momentumRange(dtype, W, dW, v, done, n, alpha, beta);
+    }
+
+    @Override
+    public void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
+                        double epsilon) {
+        long done = 0;
+        if (dtype == DType.F32) {
+            float a = (float) alpha;
+            float b2 = (float) beta2;
+            float c2 = (float) (1 - beta2);
+            float e = (float) epsilon;
+            done = F.loopBound(n);
+            for (long i = 0; i < done; i += F.length()) {
+                long at = i * Float.BYTES;
+                FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
+                sNew.intoMemorySegment(s, at, ORDER);
+                FloatVector step = g.mul(a).div(sNew.sqrt().add(e));
+                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step).intoMemorySegment(W, at, ORDER);
+            }
+        }
+        ScalarOptimizer.rmspropRange(dtype, W, dW, s, done, n, alpha, beta2, epsilon);
+    }
+
+    /** Adam with the bias corrections folded into {@code α/(1−β₁ᵗ)} and {@code 1/(1−β₂ᵗ)}, computed once in double. */
+    @Override
+    public void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
+                     double beta1, double beta2, double epsilon, long t) {
+        long done = 0;
+        if (dtype == DType.F32) {
+            float alphaT = (float) (alpha / (1 - Math.pow(beta1, t)));
+            float inverseCorrection2 = (float) (1 / (1 - Math.pow(beta2, t)));
+            float b1 = (float) beta1;
+            float c1 = (float) (1 - beta1);
+            float b2 = (float) beta2;
+            float c2 = (float) (1 - beta2);
+            float e = (float) epsilon;
+            done = F.loopBound(n);
+            for (long i = 0; i < done; i += F.length()) {
+                long at = i * Float.BYTES;
+                FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b1).add(g.mul(c1));
+                FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
+                vNew.intoMemorySegment(v, at, ORDER);
+                sNew.intoMemorySegment(s, at, ORDER);
+                FloatVector step = vNew.mul(alphaT).div(sNew.mul(inverseCorrection2).sqrt().add(e));
+                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step).intoMemorySegment(W, at, ORDER);
+            }
+        }
+        ScalarOptimizer.adamRange(dtype, W, dW, v, s, done, n, alpha, beta1, beta2, epsilon, t);
+    }
+}
