@@ -16,7 +16,7 @@ import java.util.Objects;
  *     for (int epoch = 0; epoch < epochs; epoch++) {
  *         for (int k = 0; k < batches.batchesPerEpoch(); k++) {
  *             Batch batch = batches.next();          // valid until the next call
- *             model.step(batch.X(), batch.labels());
+ *             model.computeGradients(batch.X(), batch.targetsFor(model));
  *         }
  *     }
  * }

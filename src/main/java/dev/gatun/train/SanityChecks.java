@@ -99,8 +99,7 @@ public final class SanityChecks {
                      .build();
              Model model = build(plain, arena)) {
             Batch batch = batches.next();
-            TargetsCache targets = new TargetsCache();
-            double j0 = model.cost(batch.X(), targets.of(batch, model), Mode.INFERENCE);
+            double j0 = model.cost(batch.X(), batch.targetsFor(model), Mode.INFERENCE);
             double deviation = (j0 - lnC) / lnC;
             SanityCheck first = new SanityCheck("initial loss ~ ln C",
                     Math.abs(deviation) <= INITIAL_LOSS_TOLERANCE,
@@ -115,7 +114,7 @@ public final class SanityChecks {
             ModelSpec l2 = withRegularization(plain, Regularization.l2(lambda));
             double penalty = lambda / (2.0 * m) * squares;
             try (Model regularized = build(l2, arena)) {
-                double j2 = regularized.cost(batch.X(), targets.of(batch, regularized), Mode.INFERENCE);
+                double j2 = regularized.cost(batch.X(), batch.targetsFor(regularized), Mode.INFERENCE);
                 double rise = j2 - j0;
                 boolean passed = rise > 0 && Math.abs(rise - penalty) <= PENALTY_TOLERANCE * penalty;
                 SanityCheck second = new SanityCheck("large L2 raises the loss", passed,

@@ -42,7 +42,6 @@ public final class Trainer implements AutoCloseable {
     private final Model model;
     private final Optimizer optimizer;
     private final History history;
-    private final TargetsCache targets = new TargetsCache();
     private final LossWatch lossWatch = new LossWatch();
     private final Arena arena = Arena.ofConfined();
     private Model best;
@@ -134,7 +133,7 @@ public final class Trainer implements AutoCloseable {
                 rate = config.schedule.rate(epoch, step);
                 optimizer.setLearningRate(rate);
                 Batch batch = batches.next();
-                double cost = model.computeGradients(batch.X(), targets.of(batch, model));
+                double cost = model.computeGradients(batch.X(), batch.targetsFor(model));
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
                     optimizer.step(model.parameters());
