@@ -1,5 +1,7 @@
 package dev.gatun.train;
 
+import dev.gatun.data.Augmentation;
+import dev.gatun.data.BatchOptions;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
@@ -178,6 +180,50 @@ class TrainerTest {
             assertTrue(e.message().contains("step " + e.step()) && e.message().contains("epoch 1"), e.message());
             assertTrue(result.history().isEmpty(), "no epoch finished");
         }
+    }
+
+    @Test
+    void a_built_trainer_keeps_its_configuration_when_the_builder_changes_afterwards() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 9, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer sgd = Optimizer.sgd(0.01)) {
+            Trainer.Builder builder = Trainer.builder(model, sgd, data.train()).batchSize(25).epochs(2);
+            try (Trainer trainer = builder.build()) {
+                builder.epochs(5).batchSize(10);
+                TrainingResult result = trainer.run();
+                assertEquals(2, result.history().size(), "the epochs given before build()");
+                assertEquals(2 * 4, result.steps(), "100 samples in batches of 25, twice");
+            }
+        }
+    }
+
+    @Test
+    void batch_options_given_whole_train_like_the_same_options_given_one_by_one() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 120, 10, 10, false));
+             Arena arena = Arena.ofConfined();
+             Model one = network().build(arena);
+             Model other = network().build(arena);
+             Optimizer a = Optimizer.adam(1e-2);
+             Optimizer b = Optimizer.adam(1e-2)) {
+            BatchOptions options = BatchOptions.of(16).withSeed(7).withDropLast(true);
+            try (Trainer whole = Trainer.builder(one, a, data.train()).batches(options).epochs(2).build();
+                 Trainer byOne = Trainer.builder(other, b, data.train()).batchSize(16).seed(7).dropLast(true).epochs(2)
+                         .build()) {
+                TrainingResult x = whole.run();
+                TrainingResult y = byOne.run();
+                assertEquals(2 * 7, x.steps(), "120 samples, 7 whole batches of 16 per epoch");
+                assertEquals(x.steps(), y.steps());
+                for (int e = 0; e < 2; e++) {
+                    assertEquals(x.history().epochs().get(e).trainLoss(), y.history().epochs().get(e).trainLoss());
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> BatchOptions.of(0));
+        assertThrows(NullPointerException.class, () -> BatchOptions.of(4).withAugmentation(null));
+        BatchOptions shifted = BatchOptions.of(4).withAugmentation(Augmentation.flipAndShift()).withShuffle(false)
+                .withPrefetch(true);
+        assertEquals(new BatchOptions(4, 0, false, false, Augmentation.flipAndShift(), true), shifted);
     }
 
     /** A test-only layer that poisons its bias gradient with NaN at the model's step 5. */
