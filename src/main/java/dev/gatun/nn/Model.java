@@ -62,9 +62,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * As {@link #build(ModelSpec, DType, Arena)}, passing every layer through {@code decorator} after
-     * initialisation: the hook tests use to wrap a layer (a deliberately broken backward, say).
+     * initialisation: tests wrap a layer this way (a deliberately broken backward, say).
      */
-    public static Model build(ModelSpec spec, DType dtype, Arena arena, UnaryOperator<Layer<?>> decorator) {
+    static Model build(ModelSpec spec, DType dtype, Arena arena, UnaryOperator<Layer<?>> decorator) {
         if (spec == null || dtype == null || arena == null || decorator == null) {
             throw new IllegalArgumentException("Model.build: spec, dtype, arena and decorator must not be null");
         }
@@ -389,7 +389,8 @@ public final class Model implements AutoCloseable {
             return Model.build(spec(), dtype, arena);
         }
 
-        public Model build(Arena arena, UnaryOperator<Layer<?>> decorator) {
+        /** As {@link #build(Arena)}, passing every layer through {@code decorator}: for tests. */
+        Model build(Arena arena, UnaryOperator<Layer<?>> decorator) {
             return Model.build(spec(), dtype, arena, decorator);
         }
 

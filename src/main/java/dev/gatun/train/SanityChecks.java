@@ -4,7 +4,6 @@ import dev.gatun.data.Batch;
 import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
-import dev.gatun.nn.Layer;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
@@ -25,7 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.DoubleFunction;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 
 /**
  * The course's four checks before any long training run, on one architecture and training set:
@@ -235,7 +234,7 @@ public final class SanityChecks {
     }
 
     private Model build(ModelSpec spec, Arena arena) {
-        return Model.build(spec, DType.F32, arena, config.decorator);
+        return config.models.apply(spec, arena);
     }
 
     /** Σ‖W‖² over the regularized tensors, in float64, independently of the model's own penalty kernel. */
@@ -292,7 +291,7 @@ public final class SanityChecks {
         private final ModelSpec spec;
         private final DataSet train;
         private Normalization normalization;
-        private UnaryOperator<Layer<?>> decorator = UnaryOperator.identity();
+        private BiFunction<ModelSpec, Arena, Model> models = (spec, arena) -> Model.build(spec, DType.F32, arena);
         private DoubleFunction<Optimizer> sweepOptimizer = Optimizer::sgd;
         private long seed = 1;
         private int initialSamples = 1000;
@@ -319,9 +318,9 @@ public final class SanityChecks {
             return this;
         }
 
-        /** Wraps every layer of every network built (the hook tests use to break backprop on purpose). */
-        public Builder decorator(UnaryOperator<Layer<?>> decorator) {
-            this.decorator = decorator;
+        /** Builds every float32 network the checks train: tests pass one with backprop broken on purpose. */
+        Builder models(BiFunction<ModelSpec, Arena, Model> models) {
+            this.models = models;
             return this;
         }
 
@@ -399,8 +398,8 @@ public final class SanityChecks {
                             + java.util.Arrays.toString(sweepRates));
                 }
             }
-            if (decorator == null || sweepOptimizer == null) {
-                throw new IllegalArgumentException("decorator and optimizer must not be null");
+            if (models == null || sweepOptimizer == null) {
+                throw new IllegalArgumentException("model factory and optimizer must not be null");
             }
             if (normalization == null) {
                 normalization = Normalization.scaleToUnit(train.features());

@@ -6,6 +6,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.kernels.Activation;
+import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.ForwardingLayer;
 import dev.gatun.nn.Layer;
 import dev.gatun.nn.Loss;
@@ -253,7 +254,8 @@ class TrainerTest {
         long[] step = new long[1];
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 8, false));
              Arena arena = Arena.ofConfined();
-             Model model = network().build(arena, l -> l.name().equals("dense1") ? new PoisonedBias<>(l, step) : l);
+             Model model = DecoratedModels.build(network(), arena,
+                     l -> l.name().equals("dense1") ? new PoisonedBias<>(l, step) : l);
              Optimizer sgd = Optimizer.sgd(0.01);
              Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(10).epochs(3).build()) {
             TrainingResult result = trainer.run();
