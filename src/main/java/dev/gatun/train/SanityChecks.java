@@ -27,7 +27,7 @@ import java.util.function.DoubleFunction;
 import java.util.function.BiFunction;
 
 /**
- * The course's four checks before any long training run, on one architecture and training set:
+ * Four checks to run before any long training run, on one architecture and training set:
  * <ol>
  *   <li><b>initial loss</b>: with regularisation off (no L2/L1, no dropout) the cost of the fresh network on a
  *       stratified sample is ≈ ln C, because near-uniform softmax outputs put ≈ 1/C on every class. Rule:
@@ -251,7 +251,7 @@ public final class SanityChecks {
         return sum;
     }
 
-    /** The course's "regularisation off": no weight penalty and no dropout; the architecture stays. */
+    /** "Regularisation off": no weight penalty and no dropout; the architecture stays. */
     static ModelSpec withoutRegularization(ModelSpec spec) {
         List<LayerSpec> hidden = spec.hidden().stream()
                 .map(h -> new LayerSpec(h.units(), h.activation(), 1.0, h.batchNorm())).toList();
@@ -325,7 +325,7 @@ public final class SanityChecks {
         }
 
         /**
-         * The optimizer of the learning-rate sweep, by rate (default plain SGD, the course's: its step is the
+         * The optimizer of the learning-rate sweep, by rate (default plain SGD: its step is the
          * gradient times the rate, so a tiny rate barely moves the loss, while Adam's step is about the rate whatever
          * the gradient, and 300 Adam steps at 1e-6 already lower a Fashion-MNIST loss by ~5%).
          */

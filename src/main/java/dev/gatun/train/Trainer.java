@@ -29,7 +29,7 @@ import java.util.Objects;
  * <p>Each epoch reports the training cost as optimised (the running mean of the batch costs, with the
  * regularization term and, in TRAIN mode, dropout) and the training accuracy measured in INFERENCE mode on a
  * fixed stratified sample of the training set ({@link Builder#trainEvaluationSize}), so that train and dev errors
- * compare like for like (the course's bias/variance reading). Samples/s counts the training steps only.
+ * compare like for like (a gap between them reads as variance, a high train error as bias). Samples/s counts the training steps only.
  *
  * <p>Determinism: the same model seed, data, batch seed and BLAS thread count give a bitwise-identical history
  * (timings aside) and final weights. The steps allocate nothing on the Java heap once the first batch has run.
