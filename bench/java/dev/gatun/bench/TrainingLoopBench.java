@@ -7,7 +7,6 @@ import dev.gatun.kernels.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
-import dev.gatun.nn.Targets;
 import dev.gatun.optim.Optimizer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +24,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -68,8 +66,6 @@ public class TrainingLoopBench {
     private Optimizer adam;
     private Batches batches;
     private Batch current;
-    private MemorySegment labelSegment;
-    private Targets.Labels labels;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -91,26 +87,17 @@ public class TrainingLoopBench {
         mnist.close();
     }
 
-    /** The labels wrapper, made once per label buffer as the Trainer's cache does, so the step allocates nothing. */
-    private Targets.Labels labelsOf(Batch b) {
-        if (b.labels() != labelSegment) {
-            labelSegment = b.labels();
-            labels = new Targets.Labels(labelSegment);
-        }
-        return labels;
-    }
-
     @Benchmark
     public double loopStep() {
         current = batches.next();
-        double cost = model.computeGradients(current.X(), labelsOf(current));
+        double cost = model.computeGradients(current.X(), current.targetsFor(model));
         adam.step(model.parameters());
         return cost;
     }
 
     @Benchmark
     public double fixedStep() {
-        double cost = model.computeGradients(current.X(), labelsOf(current));
+        double cost = model.computeGradients(current.X(), current.targetsFor(model));
         adam.step(model.parameters());
         return cost;
     }

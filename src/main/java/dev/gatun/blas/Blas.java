@@ -103,7 +103,10 @@ public final class Blas {
         gemm(Selected.BACKEND, transA, transB, alpha, A, B, beta, C);
     }
 
-    /** The same product through the naive Java loops: the oracle tests compare OpenBLAS against. */
+    /**
+     * The same product through the naive Java loops: the oracle tests compare OpenBLAS against. Public because the
+     * JMH benchmarks (another package) time and check against it.
+     */
     public static void referenceGemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta,
                                      Tensor C) {
         gemm(REFERENCE, transA, transB, alpha, A, B, beta, C);
@@ -140,7 +143,7 @@ public final class Blas {
     }
 
     /** {@code y = alpha·op(A)·x + beta·y}; x and y are contiguous vectors of any rank with the right element count. */
-    public static void gemv(Transpose trans, double alpha, Tensor A, Tensor x, double beta, Tensor y) {
+    static void gemv(Transpose trans, double alpha, Tensor A, Tensor x, double beta, Tensor y) {
         if (trans == null) {
             throw new IllegalArgumentException("gemv: transpose flag must not be null");
         }
@@ -168,14 +171,14 @@ public final class Blas {
     }
 
     /** {@code x *= alpha}. */
-    public static void scal(double alpha, Tensor x) {
+    static void scal(double alpha, Tensor x) {
         requireUsable("scal", "x", x);
         requireBlasInt("scal", "x", x.size());
         Selected.BACKEND.scal(x.dtype(), (int) x.size(), alpha, x.segment());
     }
 
     /** {@code Σ x_i·y_i}. */
-    public static double dot(Tensor x, Tensor y) {
+    static double dot(Tensor x, Tensor y) {
         requireUsable("dot", "x", x);
         requireVector("dot", "y", y, x.size(), "x " + x.shapeString());
         requireSameDType("dot", x, "x", y, "y");

@@ -1,5 +1,7 @@
 package dev.gatun.data;
 
+import dev.gatun.nn.Model;
+import dev.gatun.nn.Targets;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
@@ -10,7 +12,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * One mini-batch in buffers the loader owns and reuses: {@link #X()} is {@code (m, n)} float32, one normalised
  * sample per row; {@link #labels()} holds the {@code m} class indices as int32 in native order; {@link #Y()} gives
- * the one-hot rows {@code (m, classes)} on demand.
+ * the one-hot rows {@code (m, classes)} on demand; {@link #targetsFor(Model)} wraps whichever of the two a model
+ * trains against.
  *
  * <p>Valid until the next batch is requested from the same {@link Batches}: the loader owns these buffers and
  * refills them then. Copy what must outlive that. Every view here is made once, so handing out a batch
@@ -21,12 +24,16 @@ public final class Batch {
     private final Tensor partialX;
     private final MemorySegment fullLabels;
     private final MemorySegment partialLabels;
+    private final Targets.Labels fullLabelTargets;
+    private final Targets.Labels partialLabelTargets;
     private final int[] samples;
     private final Arena arena;
     private final int classes;
 
     private Tensor fullY;
     private Tensor partialY;
+    private Targets.Dense fullOneHotTargets;
+    private Targets.Dense partialOneHotTargets;
     private boolean yFilled;
 
     private int size;
@@ -41,6 +48,8 @@ public final class Batch {
         this.partialX = partialRows > 0 ? fullX.rowSlice(0, partialRows) : null;
         this.fullLabels = arena.allocate(ValueLayout.JAVA_INT, capacity);
         this.partialLabels = partialRows > 0 ? fullLabels.asSlice(0, 4L * partialRows) : null;
+        this.fullLabelTargets = Targets.labels(fullLabels);
+        this.partialLabelTargets = partialRows > 0 ? Targets.labels(partialLabels) : null;
         this.samples = new int[capacity];
     }
 
@@ -86,6 +95,8 @@ public final class Batch {
         if (fullY == null) {
             fullY = Tensor.allocate(arena, DType.F32, fullX.rows(), classes);
             partialY = partialX == null ? null : fullY.rowSlice(0, partialX.rows());
+            fullOneHotTargets = Targets.dense(fullY);
+            partialOneHotTargets = partialY == null ? null : Targets.dense(partialY);
         }
         Tensor y = size == fullX.rows() ? fullY : partialY;
         if (!yFilled) {
@@ -96,6 +107,19 @@ public final class Batch {
             yFilled = true;
         }
         return y;
+    }
+
+    /**
+     * The targets {@code model} trains and evaluates against: the class labels when it predicts one class per row
+     * ({@link dev.gatun.nn.Loss#predictsClasses}), else the one-hot rows of {@link #Y()}. The wrappers are made once
+     * per buffer, so a training step that asks for them allocates nothing.
+     */
+    public Targets targetsFor(Model model) {
+        if (model.loss().predictsClasses(model.outputs())) {
+            return size == fullX.rows() ? fullLabelTargets : partialLabelTargets;
+        }
+        Y();
+        return size == fullX.rows() ? fullOneHotTargets : partialOneHotTargets;
     }
 
     /** Called by the filler before it writes: the new contents belong to batch {@code index} of {@code epoch}. */

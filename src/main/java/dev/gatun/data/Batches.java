@@ -16,7 +16,7 @@ import java.util.Objects;
  *     for (int epoch = 0; epoch < epochs; epoch++) {
  *         for (int k = 0; k < batches.batchesPerEpoch(); k++) {
  *             Batch batch = batches.next();          // valid until the next call
- *             model.step(batch.X(), batch.labels());
+ *             model.computeGradients(batch.X(), batch.targetsFor(model));
  *         }
  *     }
  * }
@@ -51,24 +51,25 @@ public final class Batches implements AutoCloseable {
     private boolean closed;
 
     private Batches(Builder b) {
+        BatchOptions options = b.options;
         this.data = b.data;
         this.normalization = b.normalization != null ? b.normalization : Normalization.scaleToUnit(b.data.features());
-        this.batchSize = b.batchSize;
+        this.batchSize = options.batchSize();
         int n = data.size();
         int remainder = n % batchSize;
-        this.batchesPerEpoch = n / batchSize + (remainder > 0 && !b.dropLast ? 1 : 0);
-        int partialRows = b.dropLast ? 0 : remainder;
+        this.batchesPerEpoch = n / batchSize + (remainder > 0 && !options.dropLast() ? 1 : 0);
+        int partialRows = options.dropLast() ? 0 : remainder;
         Augmenter augmenter = null;
-        if (b.augmentation.enabled()) {
+        if (options.augmentation().enabled()) {
             long[] shape = data.sampleShape();
-            augmenter = new Augmenter(b.augmentation, (int) shape[0], (int) shape[1]);
+            augmenter = new Augmenter(options.augmentation(), (int) shape[0], (int) shape[1]);
         }
-        this.stream = new BatchStream(data, batchSize, batchesPerEpoch, b.firstEpoch, b.shuffle, b.seed,
+        this.stream = new BatchStream(data, batchSize, batchesPerEpoch, b.firstEpoch, options.shuffle(), options.seed(),
                 normalization, augmenter);
         this.arena = Arena.ofShared();
         try {
             Batch first = new Batch(arena, batchSize, partialRows, data.features(), data.classes());
-            if (b.prefetch) {
+            if (options.prefetch()) {
                 this.single = null;
                 this.prefetcher = new Prefetcher(stream, first,
                         new Batch(arena, batchSize, partialRows, data.features(), data.classes()));
@@ -80,13 +81,17 @@ public final class Batches implements AutoCloseable {
             arena.close();
             throw e;
         }
-        LOG.debug("batches over {}: {} of {} per epoch, shuffle {}, seed {}, {}, {}, prefetch {}", data, batchesPerEpoch,
-                batchSize, b.shuffle, b.seed, normalization, b.augmentation, b.prefetch);
+        LOG.debug("batches over {}: {} per epoch, {}, {}", data, batchesPerEpoch, options, normalization);
     }
 
     /** Starts configuring batches of {@code batchSize} samples of {@code data}. */
     public static Builder over(DataSet data, int batchSize) {
-        return new Builder(data, batchSize);
+        return new Builder(data, BatchOptions.of(batchSize));
+    }
+
+    /** Starts configuring batches of {@code data} cut as {@code options} say. */
+    public static Builder over(DataSet data, BatchOptions options) {
+        return new Builder(data, Objects.requireNonNull(options, "batch options"));
     }
 
     /**
@@ -149,24 +154,19 @@ public final class Batches implements AutoCloseable {
         arena.close();
     }
 
-    /** Options for {@link Batches}; every one has a default, so {@code over(data, m).build()} works. */
+    /**
+     * The {@link BatchOptions}, the normalisation and the first epoch of {@link Batches}; every one has a default, so
+     * {@code over(data, m).build()} works.
+     */
     public static final class Builder {
         private final DataSet data;
-        private final int batchSize;
+        private BatchOptions options;
         private Normalization normalization;
-        private long seed;
-        private boolean shuffle = true;
-        private boolean dropLast;
-        private Augmentation augmentation = Augmentation.NONE;
-        private boolean prefetch;
         private int firstEpoch;
 
-        private Builder(DataSet data, int batchSize) {
+        private Builder(DataSet data, BatchOptions options) {
             this.data = Objects.requireNonNull(data, "data");
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
-            }
-            this.batchSize = batchSize;
+            this.options = options;
         }
 
         /** Default: {@link Normalization#scaleToUnit}. Statistics must come from the training split. */
@@ -177,31 +177,31 @@ public final class Batches implements AutoCloseable {
 
         /** Seed of the per-epoch permutations and augmentation draws; default 0. */
         public Builder seed(long seed) {
-            this.seed = seed;
+            this.options = options.withSeed(seed);
             return this;
         }
 
         /** Default true; false gives the data set's order every epoch (for evaluation). */
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            this.options = options.withShuffle(shuffle);
             return this;
         }
 
         /** Default false: the last, smaller batch of an epoch is kept. */
         public Builder dropLast(boolean dropLast) {
-            this.dropLast = dropLast;
+            this.options = options.withDropLast(dropLast);
             return this;
         }
 
         /** Default {@link Augmentation#NONE}; needs samples shaped (height, width). */
         public Builder augmentation(Augmentation augmentation) {
-            this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
+            this.options = options.withAugmentation(augmentation);
             return this;
         }
 
         /** Default false: see the class comment on threads before turning it on. */
         public Builder prefetch(boolean prefetch) {
-            this.prefetch = prefetch;
+            this.options = options.withPrefetch(prefetch);
             return this;
         }
 
@@ -215,15 +215,16 @@ public final class Batches implements AutoCloseable {
         }
 
         public Batches build() {
+            int batchSize = options.batchSize();
             if (normalization != null && normalization.features() != data.features()) {
                 throw new IllegalArgumentException("normalisation for " + normalization.features()
                         + " features does not fit data set " + data.name() + " of " + data.features() + " features");
             }
-            if (dropLast && data.size() < batchSize) {
+            if (options.dropLast() && data.size() < batchSize) {
                 throw new IllegalArgumentException("data set " + data.name() + " has " + data.size()
                         + " samples: with dropLast not one batch of " + batchSize + " fits");
             }
-            if (augmentation.enabled()) {
+            if (options.augmentation().enabled()) {
                 long[] shape = data.sampleShape();
                 if (shape.length != 2) {
                     throw new IllegalArgumentException("augmentation needs images of shape (height, width); data set "

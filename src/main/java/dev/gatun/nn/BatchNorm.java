@@ -13,7 +13,7 @@ import java.util.List;
  * Batch norm on a dense layer's Z, with that layer's activation applied here: {@code A = g(γ·Ẑ + β)}
  * (formulas in {@link BatchNormKernels}). TRAIN normalises with the batch's mean and variance;
  * INFERENCE with the running averages, which each training step moves by
- * {@code running = 0.9·running + 0.1·batch} (the course's β = 0.9 EWMA; the variance is the biased one the
+ * {@code running = 0.9·running + 0.1·batch} (an exponentially weighted average with β = 0.9; the variance is the biased one the
  * batch was normalised with). γ starts at 1, β at 0, the running mean at 0 and the running variance at 1.
  */
 public final class BatchNorm implements Layer<BatchNorm.Buffers> {

@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  * start from the same numbers.
  */
 public enum Init {
-    /** All zeros: every unit stays identical (the course's symmetry example); for tests. */
+    /** All zeros: every unit stays identical (symmetry is never broken); for tests. */
     ZEROS,
     /** {@code N(0, 1)·0.01}. */
     RANDOM_SMALL,

@@ -62,9 +62,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * As {@link #build(ModelSpec, DType, Arena)}, passing every layer through {@code decorator} after
-     * initialisation: the hook tests use to wrap a layer (a deliberately broken backward, say).
+     * initialisation: tests wrap a layer this way (a deliberately broken backward, say).
      */
-    public static Model build(ModelSpec spec, DType dtype, Arena arena, UnaryOperator<Layer<?>> decorator) {
+    static Model build(ModelSpec spec, DType dtype, Arena arena, UnaryOperator<Layer<?>> decorator) {
         if (spec == null || dtype == null || arena == null || decorator == null) {
             throw new IllegalArgumentException("Model.build: spec, dtype, arena and decorator must not be null");
         }
@@ -155,15 +155,15 @@ public final class Model implements AutoCloseable {
 
     /** As {@link #forward(Tensor, Mode)} in the given workspace; the result lives there until its next pass of m rows. */
     public Tensor forward(Tensor X, Mode mode, Workspace ws) {
-        Workspace.Batch batch = begin(X, mode, ws);
-        return spec.loss().output(logits(batch, X, mode), batch.yhat);
+        Workspace.SizeBuffers buffers = begin(X, mode, ws);
+        return spec.loss().output(logits(buffers, X, mode), buffers.yhat);
     }
 
     /** {@code J = (1/m)·Σ L(ŷ, y)} plus the regularization term, for a forward pass in {@code mode}. Changes no state. */
     public double cost(Tensor X, Targets y, Mode mode) {
-        Workspace.Batch batch = begin(X, mode, workspace);
+        Workspace.SizeBuffers buffers = begin(X, mode, workspace);
         spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
-        return costOf(batch, logits(batch, X, mode), y);
+        return costOf(buffers, logits(buffers, X, mode), y);
     }
 
     /**
@@ -172,15 +172,15 @@ public final class Model implements AutoCloseable {
      * step counter advances. Returns the cost.
      */
     public double computeGradients(Tensor X, Targets y) {
-        Workspace.Batch batch = begin(X, Mode.TRAIN, workspace);
+        Workspace.SizeBuffers buffers = begin(X, Mode.TRAIN, workspace);
         spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
-        double cost = costOf(batch, logits(batch, X, Mode.TRAIN), y);
-        Tensor gradient = batch.dZ;
-        for (int l = batch.layers.length - 1; l >= 0; l--) {
-            gradient = batch.layers[l].backward(batch.inputs[l], gradient);
+        double cost = costOf(buffers, logits(buffers, X, Mode.TRAIN), y);
+        Tensor gradient = buffers.dZ;
+        for (int l = buffers.layers.length - 1; l >= 0; l--) {
+            gradient = buffers.layers[l].backward(buffers.inputs[l], gradient);
         }
         spec.regularization().addGradients(parameters, X.rows());
-        for (Workspace.Bound<?> layer : batch.layers) {
+        for (Workspace.Bound<?> layer : buffers.layers) {
             layer.afterStep();
         }
         step++;
@@ -196,9 +196,9 @@ public final class Model implements AutoCloseable {
         if (!spec.loss().classification()) {
             throw new UnsupportedOperationException("accuracy is not defined for MSE regression; use the cost");
         }
-        Workspace.Batch batch = begin(X, Mode.INFERENCE, ws);
+        Workspace.SizeBuffers buffers = begin(X, Mode.INFERENCE, ws);
         spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
-        Tensor yhat = spec.loss().output(logits(batch, X, Mode.INFERENCE), batch.yhat);
+        Tensor yhat = spec.loss().output(logits(buffers, X, Mode.INFERENCE), buffers.yhat);
         return spec.loss().countCorrect(yhat, y);
     }
 
@@ -209,10 +209,10 @@ public final class Model implements AutoCloseable {
      * Allocates nothing once the workspace has seen this batch size.
      */
     public double evaluate(Tensor X, Targets y, Workspace ws, int[] predictions) {
-        Workspace.Batch batch = begin(X, Mode.INFERENCE, ws);
+        Workspace.SizeBuffers buffers = begin(X, Mode.INFERENCE, ws);
         spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
-        Tensor logits = logits(batch, X, Mode.INFERENCE);
-        double lossSum = spec.loss().lossAndGradient(logits, y, batch.dZ, batch.targets);
+        Tensor logits = logits(buffers, X, Mode.INFERENCE);
+        double lossSum = spec.loss().lossAndGradient(logits, y, buffers.dZ, buffers.targets);
         if (predictions != null) {
             spec.loss().predict(logits, predictions);
         }
@@ -264,7 +264,7 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    private Workspace.Batch begin(Tensor X, Mode mode, Workspace ws) {
+    private Workspace.SizeBuffers begin(Tensor X, Mode mode, Workspace ws) {
         requireOpen();
         if (mode == null || ws == null) {
             throw new IllegalArgumentException("mode and workspace must not be null");
@@ -279,21 +279,21 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("model input X is " + X.dtype() + " " + X.shapeString() + " but the model takes "
                     + dtype + " (m, " + spec.inputs() + ")");
         }
-        return ws.batch(X.rows());
+        return ws.forSize(X.rows());
     }
 
-    private Tensor logits(Workspace.Batch batch, Tensor X, Mode mode) {
+    private Tensor logits(Workspace.SizeBuffers buffers, Tensor X, Mode mode) {
         Tensor a = X;
-        for (int l = 0; l < batch.layers.length; l++) {
-            batch.inputs[l] = a;
-            a = batch.layers[l].forward(a, mode, step);
+        for (int l = 0; l < buffers.layers.length; l++) {
+            buffers.inputs[l] = a;
+            a = buffers.layers[l].forward(a, mode, step);
         }
         return a;
     }
 
-    private double costOf(Workspace.Batch batch, Tensor logits, Targets y) {
+    private double costOf(Workspace.SizeBuffers buffers, Tensor logits, Targets y) {
         long m = logits.rows();
-        double lossSum = spec.loss().lossAndGradient(logits, y, batch.dZ, batch.targets);
+        double lossSum = spec.loss().lossAndGradient(logits, y, buffers.dZ, buffers.targets);
         return lossSum / m + spec.regularization().cost(parameters, m);
     }
 
@@ -389,7 +389,8 @@ public final class Model implements AutoCloseable {
             return Model.build(spec(), dtype, arena);
         }
 
-        public Model build(Arena arena, UnaryOperator<Layer<?>> decorator) {
+        /** As {@link #build(Arena)}, passing every layer through {@code decorator}: for tests. */
+        Model build(Arena arena, UnaryOperator<Layer<?>> decorator) {
             return Model.build(spec(), dtype, arena, decorator);
         }
 

@@ -4,7 +4,7 @@ import dev.gatun.kernels.ReductionKernels;
 import dev.gatun.kernels.RegularizationKernels;
 
 /**
- * L2 or L1 weight penalty in the course's form, on weights only (parameters marked regularized):
+ * L2 or L1 weight penalty, scaled by 1/m, on weights only (parameters marked regularized):
  * L2 {@code J += (λ/2m)·Σ‖W‖²_F}, {@code dW += (λ/m)·W}; L1 {@code J += (λ/2m)·Σ|W|}, {@code dW += (λ/2m)·sign(W)}.
  */
 public record Regularization(Kind kind, double lambda) {

@@ -22,31 +22,31 @@ public final class Workspace implements AutoCloseable {
 
     private final Model model;
     /** Most recently used first. */
-    private final List<Batch> batches = new ArrayList<>(MAX_BATCH_SIZES + 1);
+    private final List<SizeBuffers> sizes = new ArrayList<>(MAX_BATCH_SIZES + 1);
     private boolean closed;
 
     Workspace(Model model) {
         this.model = model;
     }
 
-    Batch batch(long m) {
+    SizeBuffers forSize(long m) {
         if (closed) {
             throw new IllegalStateException("workspace is closed");
         }
-        if (!batches.isEmpty() && batches.getFirst().m == m) {
-            return batches.getFirst();
+        if (!sizes.isEmpty() && sizes.getFirst().m == m) {
+            return sizes.getFirst();
         }
-        for (int i = 1; i < batches.size(); i++) {
-            if (batches.get(i).m == m) {
-                Batch found = batches.remove(i);
-                batches.addFirst(found);
+        for (int i = 1; i < sizes.size(); i++) {
+            if (sizes.get(i).m == m) {
+                SizeBuffers found = sizes.remove(i);
+                sizes.addFirst(found);
                 return found;
             }
         }
-        Batch created = new Batch(model, m);
-        batches.addFirst(created);
-        if (batches.size() > MAX_BATCH_SIZES) {
-            batches.removeLast().arena.close();
+        SizeBuffers created = new SizeBuffers(model, m);
+        sizes.addFirst(created);
+        if (sizes.size() > MAX_BATCH_SIZES) {
+            sizes.removeLast().arena.close();
         }
         return created;
     }
@@ -55,13 +55,13 @@ public final class Workspace implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            batches.forEach(b -> b.arena.close());
-            batches.clear();
+            sizes.forEach(s -> s.arena.close());
+            sizes.clear();
         }
     }
 
     /** One batch size's buffers: a bound workspace per layer, the inputs each layer saw, the loss buffers. */
-    static final class Batch {
+    static final class SizeBuffers {
         final long m;
         final Arena arena = Arena.ofShared();
         final Bound<?>[] layers;
@@ -70,7 +70,7 @@ public final class Workspace implements AutoCloseable {
         final Tensor yhat;
         final Tensor targets;
 
-        Batch(Model model, long m) {
+        SizeBuffers(Model model, long m) {
             this.m = m;
             DType dtype = model.dtype();
             List<Layer<?>> stack = model.layers();

@@ -6,7 +6,7 @@ import java.util.Locale;
  * Learning-rate decay: the rate as a function of the epoch number, or of the mini-batch (step)
  * number when the schedule is made {@link #perStep()}.
  *
- * <p>Numbers start at 1, as in the course (its table for {@code α₀ = 0.2}, {@code k = 1} reads epoch 1 → 0.1,
+ * <p>Numbers start at 1 (for {@code α₀ = 0.2}, {@code k = 1} inverse-time decay gives epoch 1 → 0.1,
  * epoch 2 → 0.067): {@link #rate(long) rate(1)} is the rate of the first epoch (or step), and
  * {@code α₀·k/√epoch} is defined from the first epoch on without clamping. The decaying formulas therefore
  * already decay in the first epoch, except the staircase, which keeps {@code α₀} for the first {@code every}

@@ -18,7 +18,6 @@ public final class Evaluator implements AutoCloseable {
     private final DataSet data;
     private final Batches batches;
     private final int[] predictions;
-    private final TargetsCache targets = new TargetsCache();
     private Workspace workspace;
     private Model workspaceOwner;
 
@@ -53,7 +52,7 @@ public final class Evaluator implements AutoCloseable {
         long correct = 0;
         for (int b = 0; b < batches.batchesPerEpoch(); b++) {
             Batch batch = batches.next();
-            lossSum += model.evaluate(batch.X(), targets.of(batch, model), ws, classes ? predictions : null);
+            lossSum += model.evaluate(batch.X(), batch.targetsFor(model), ws, classes ? predictions : null);
             if (classes) {
                 for (int row = 0; row < batch.size(); row++) {
                     int label = batch.label(row);

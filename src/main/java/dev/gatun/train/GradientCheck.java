@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The course's gradient check: for every parameter θᵢ, {@code (J(θ+ε) − J(θ−ε))/2ε} with ε = 1e−7 in
+ * The two-sided gradient check: for every parameter θᵢ, {@code (J(θ+ε) − J(θ−ε))/2ε} with ε = 1e−7 in
  * float64, compared with backprop's gradient by {@code ‖approx − grad‖₂/(‖approx‖₂ + ‖grad‖₂)} over all
  * parameters and over each tensor, so a wrong layer is named. Below 1e−7 backprop is right; around 1e−5 look
  * closer; above 1e−3 it is a bug.

@@ -4,7 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * What a {@link GradientCheck} found: the course's relative difference over all parameters, the same figure per
+ * What a {@link GradientCheck} found: the relative difference over all parameters, the same figure per
  * tensor, and the worst tensor by name. {@code passed} when the overall figure is below {@link GradientCheck#GOOD}.
  */
 public record GradientCheckReport(double relativeError, double maxRelativeError, String worstTensor,
@@ -23,7 +23,7 @@ public record GradientCheckReport(double relativeError, double maxRelativeError,
                 relativeError < GradientCheck.GOOD, note);
     }
 
-    /** The course's reading of the overall figure. */
+    /** What the overall figure says, by the thresholds in {@link GradientCheck}. */
     public String verdict() {
         if (relativeError < GradientCheck.GOOD) {
             return "good";

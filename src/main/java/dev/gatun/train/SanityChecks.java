@@ -4,7 +4,6 @@ import dev.gatun.data.Batch;
 import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
-import dev.gatun.nn.Layer;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
@@ -25,10 +24,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.DoubleFunction;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 
 /**
- * The course's four checks before any long training run, on one architecture and training set:
+ * Four checks to run before any long training run, on one architecture and training set:
  * <ol>
  *   <li><b>initial loss</b>: with regularisation off (no L2/L1, no dropout) the cost of the fresh network on a
  *       stratified sample is ≈ ln C, because near-uniform softmax outputs put ≈ 1/C on every class. Rule:
@@ -99,8 +98,7 @@ public final class SanityChecks {
                      .build();
              Model model = build(plain, arena)) {
             Batch batch = batches.next();
-            TargetsCache targets = new TargetsCache();
-            double j0 = model.cost(batch.X(), targets.of(batch, model), Mode.INFERENCE);
+            double j0 = model.cost(batch.X(), batch.targetsFor(model), Mode.INFERENCE);
             double deviation = (j0 - lnC) / lnC;
             SanityCheck first = new SanityCheck("initial loss ~ ln C",
                     Math.abs(deviation) <= INITIAL_LOSS_TOLERANCE,
@@ -115,7 +113,7 @@ public final class SanityChecks {
             ModelSpec l2 = withRegularization(plain, Regularization.l2(lambda));
             double penalty = lambda / (2.0 * m) * squares;
             try (Model regularized = build(l2, arena)) {
-                double j2 = regularized.cost(batch.X(), targets.of(batch, regularized), Mode.INFERENCE);
+                double j2 = regularized.cost(batch.X(), batch.targetsFor(regularized), Mode.INFERENCE);
                 double rise = j2 - j0;
                 boolean passed = rise > 0 && Math.abs(rise - penalty) <= PENALTY_TOLERANCE * penalty;
                 SanityCheck second = new SanityCheck("large L2 raises the loss", passed,
@@ -236,7 +234,7 @@ public final class SanityChecks {
     }
 
     private Model build(ModelSpec spec, Arena arena) {
-        return Model.build(spec, DType.F32, arena, config.decorator);
+        return config.models.apply(spec, arena);
     }
 
     /** Σ‖W‖² over the regularized tensors, in float64, independently of the model's own penalty kernel. */
@@ -253,7 +251,7 @@ public final class SanityChecks {
         return sum;
     }
 
-    /** The course's "regularisation off": no weight penalty and no dropout; the architecture stays. */
+    /** "Regularisation off": no weight penalty and no dropout; the architecture stays. */
     static ModelSpec withoutRegularization(ModelSpec spec) {
         List<LayerSpec> hidden = spec.hidden().stream()
                 .map(h -> new LayerSpec(h.units(), h.activation(), 1.0, h.batchNorm())).toList();
@@ -293,7 +291,7 @@ public final class SanityChecks {
         private final ModelSpec spec;
         private final DataSet train;
         private Normalization normalization;
-        private UnaryOperator<Layer<?>> decorator = UnaryOperator.identity();
+        private BiFunction<ModelSpec, Arena, Model> models = (spec, arena) -> Model.build(spec, DType.F32, arena);
         private DoubleFunction<Optimizer> sweepOptimizer = Optimizer::sgd;
         private long seed = 1;
         private int initialSamples = 1000;
@@ -320,14 +318,14 @@ public final class SanityChecks {
             return this;
         }
 
-        /** Wraps every layer of every network built (the hook tests use to break backprop on purpose). */
-        public Builder decorator(UnaryOperator<Layer<?>> decorator) {
-            this.decorator = decorator;
+        /** Builds every float32 network the checks train: tests pass one with backprop broken on purpose. */
+        Builder models(BiFunction<ModelSpec, Arena, Model> models) {
+            this.models = models;
             return this;
         }
 
         /**
-         * The optimizer of the learning-rate sweep, by rate (default plain SGD, the course's: its step is the
+         * The optimizer of the learning-rate sweep, by rate (default plain SGD: its step is the
          * gradient times the rate, so a tiny rate barely moves the loss, while Adam's step is about the rate whatever
          * the gradient, and 300 Adam steps at 1e-6 already lower a Fashion-MNIST loss by ~5%).
          */
@@ -400,8 +398,8 @@ public final class SanityChecks {
                             + java.util.Arrays.toString(sweepRates));
                 }
             }
-            if (decorator == null || sweepOptimizer == null) {
-                throw new IllegalArgumentException("decorator and optimizer must not be null");
+            if (models == null || sweepOptimizer == null) {
+                throw new IllegalArgumentException("model factory and optimizer must not be null");
             }
             if (normalization == null) {
                 normalization = Normalization.scaleToUnit(train.features());

@@ -3,7 +3,7 @@ package dev.gatun.train;
 import java.util.List;
 
 /**
- * The four sanity checks in the course's order, and the learning rates the sweep found usable (NaN when none
+ * The four sanity checks in the order they run, and the learning rates the sweep found usable (NaN when none
  * was): from the smallest to the largest rate that lowered the loss clearly without exploding.
  */
 public record SanityReport(List<SanityCheck> checks, double usableRateLow, double usableRateHigh) {

@@ -2,6 +2,7 @@ package dev.gatun.train;
 
 import dev.gatun.data.Augmentation;
 import dev.gatun.data.Batch;
+import dev.gatun.data.BatchOptions;
 import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.Arena;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Mini-batch training of a float32 model: epochs over shuffled batches (batch gradient descent when the batch is
@@ -27,7 +29,7 @@ import java.util.List;
  * <p>Each epoch reports the training cost as optimised (the running mean of the batch costs, with the
  * regularization term and, in TRAIN mode, dropout) and the training accuracy measured in INFERENCE mode on a
  * fixed stratified sample of the training set ({@link Builder#trainEvaluationSize}), so that train and dev errors
- * compare like for like (the course's bias/variance reading). Samples/s counts the training steps only.
+ * compare like for like (a gap between them reads as variance, a high train error as bias). Samples/s counts the training steps only.
  *
  * <p>Determinism: the same model seed, data, batch seed and BLAS thread count give a bitwise-identical history
  * (timings aside) and final weights. The steps allocate nothing on the Java heap once the first batch has run.
@@ -38,11 +40,11 @@ import java.util.List;
 public final class Trainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
-    private final Builder config;
+    private final TrainingConfig config;
     private final Model model;
     private final Optimizer optimizer;
+    private final DataSet train;
     private final History history;
-    private final TargetsCache targets = new TargetsCache();
     private final LossWatch lossWatch = new LossWatch();
     private final Arena arena = Arena.ofConfined();
     private Model best;
@@ -51,19 +53,21 @@ public final class Trainer implements AutoCloseable {
     private boolean ran;
     private volatile boolean stopRequested;
 
-    private Trainer(Builder b) {
-        this.config = b;
-        this.model = b.model;
-        this.optimizer = b.optimizer;
-        this.history = b.history != null ? b.history : new History();
+    private Trainer(Model model, Optimizer optimizer, DataSet train, TrainingConfig config, History resumed,
+                    Model resumedBest) {
+        this.config = config;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.train = train;
+        this.history = resumed != null ? resumed : new History();
         for (EpochStats e : history.epochs()) {
             if (e.devLoss() < bestDevLoss) {
                 bestDevLoss = e.devLoss();
                 bestEpoch = e.epoch();
             }
         }
-        if (b.resumedBest != null) {
-            snapshot().copyFrom(b.resumedBest);
+        if (resumedBest != null) {
+            snapshot().copyFrom(resumedBest);
         }
     }
 
@@ -103,38 +107,38 @@ public final class Trainer implements AutoCloseable {
         }
         ran = true;
         int startEpoch = history.size();
-        DataSet trainSample = config.trainEvaluationSize > 0 && config.trainEvaluationSize < config.train.size()
-                ? config.train.stratified(config.trainEvaluationSize, config.seed)
-                : config.train;
-        int batchSize = Math.min(config.batchSize, config.train.size());
-        LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}", model.spec().widths(), config.train.size(),
-                batchSize, startEpoch + 1, config.epochs, optimizer, config.schedule);
-        try (Batches batches = Batches.over(config.train, batchSize).normalization(config.normalization)
-                .seed(config.seed).shuffle(config.shuffle).dropLast(config.dropLast).augmentation(config.augmentation)
-                .prefetch(config.prefetch).firstEpoch(startEpoch).build();
-             Evaluator trainEvaluator = new Evaluator(trainSample, config.normalization, config.evaluationBatch);
-             Evaluator devEvaluator = config.dev == null ? null
-                     : new Evaluator(config.dev, config.normalization, config.evaluationBatch)) {
+        int evaluated = config.trainEvaluationSize();
+        DataSet trainSample = evaluated > 0 && evaluated < train.size()
+                ? train.stratified(evaluated, config.batches().seed())
+                : train;
+        BatchOptions batching = config.batches().withBatchSize(Math.min(config.batches().batchSize(), train.size()));
+        LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}", model.spec().widths(), train.size(),
+                batching.batchSize(), startEpoch + 1, config.epochs(), optimizer, config.schedule());
+        try (Batches batches = Batches.over(train, batching).normalization(config.normalization())
+                .firstEpoch(startEpoch).build();
+             Evaluator trainEvaluator = new Evaluator(trainSample, config.normalization(), config.evaluationBatch());
+             Evaluator devEvaluator = config.dev() == null ? null
+                     : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch())) {
             return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
         }
     }
 
     private TrainingResult epochs(Batches batches, Evaluator trainEvaluator, Evaluator devEvaluator, int startEpoch) {
-        TrainingListener listener = config.listener;
+        TrainingListener listener = config.listener();
         long stepsBefore = optimizer.stepCount();
-        for (int epoch = startEpoch + 1; epoch <= config.epochs; epoch++) {
+        for (int epoch = startEpoch + 1; epoch <= config.epochs(); epoch++) {
             int n = batches.batchesPerEpoch();
-            listener.epochStarted(epoch, config.epochs, n);
+            listener.epochStarted(epoch, config.epochs(), n);
             long start = System.nanoTime();
             double costSum = 0;
             long samples = 0;
             double rate = Double.NaN;
             for (int k = 1; k <= n; k++) {
                 long step = optimizer.stepCount() + 1;
-                rate = config.schedule.rate(epoch, step);
+                rate = config.schedule().rate(epoch, step);
                 optimizer.setLearningRate(rate);
                 Batch batch = batches.next();
-                double cost = model.computeGradients(batch.X(), targets.of(batch, model));
+                double cost = model.computeGradients(batch.X(), batch.targetsFor(model));
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
                     optimizer.step(model.parameters());
@@ -162,7 +166,7 @@ public final class Trainer implements AutoCloseable {
                     samples / trainSeconds, seconds(start));
             history.add(stats);
             LOG.debug("epoch {}: {}", epoch, stats);
-            if (dev != null && config.patience > 0) {
+            if (dev != null && config.patience() > 0) {
                 if (dev.loss() < bestDevLoss) {
                     bestDevLoss = dev.loss();
                     bestEpoch = epoch;
@@ -172,15 +176,15 @@ public final class Trainer implements AutoCloseable {
                 bestEpoch = epoch;
             }
             listener.epochFinished(stats);
-            if (dev != null && config.patience > 0 && epoch - bestEpoch >= config.patience && epoch < config.epochs) {
+            if (dev != null && config.patience() > 0 && epoch - bestEpoch >= config.patience() && epoch < config.epochs()) {
                 LOG.info("early stopping after epoch {}: dev loss has not improved on epoch {}'s {} for {} epochs", epoch,
-                        bestEpoch, bestDevLoss, config.patience);
+                        bestEpoch, bestDevLoss, config.patience());
                 restoreBest();
                 return new TrainingResult(TrainingResult.Outcome.EARLY_STOPPED, history, bestEpoch,
                         optimizer.stepCount() - stepsBefore, null);
             }
         }
-        if (config.dev != null && config.patience > 0) {
+        if (config.dev() != null && config.patience() > 0) {
             restoreBest();
         }
         return new TrainingResult(TrainingResult.Outcome.COMPLETED, history, bestEpoch,
@@ -204,10 +208,10 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(cost)) {
             return new Explosion(step, epoch, batch, rate, cost, Double.NaN, "loss", "the loss is " + cost);
         }
-        if (config.explosionFactor > 0 && lossWatch.exceeds(cost, config.explosionFactor)) {
-            return new Explosion(step, epoch, batch, rate, cost, lossWatch.limit(config.explosionFactor), "loss",
+        if (config.explosionFactor() > 0 && lossWatch.exceeds(cost, config.explosionFactor())) {
+            return new Explosion(step, epoch, batch, rate, cost, lossWatch.limit(config.explosionFactor()), "loss",
                     String.format(java.util.Locale.ROOT, "the smoothed loss %.4g exceeds %.3g x the first loss %.4g",
-                            lossWatch.smoothed(), config.explosionFactor, lossWatch.reference()));
+                            lossWatch.smoothed(), config.explosionFactor(), lossWatch.reference()));
         }
         return null;
     }
@@ -247,20 +251,18 @@ public final class Trainer implements AutoCloseable {
         arena.close();
     }
 
-    /** Options for a {@link Trainer}; every one but the model, optimizer and training set has a default. */
+    /**
+     * Options for a {@link Trainer}; every one but the model, optimizer and training set has a default.
+     * {@link #build()} checks them and hands the trainer an immutable {@link TrainingConfig}.
+     */
     public static final class Builder {
         private final Model model;
         private final Optimizer optimizer;
         private final DataSet train;
         private DataSet dev;
         private Normalization normalization;
-        private int batchSize = 128;
+        private BatchOptions batches = BatchOptions.of(128);
         private int epochs = 10;
-        private long seed;
-        private boolean shuffle = true;
-        private boolean dropLast;
-        private boolean prefetch;
-        private Augmentation augmentation = Augmentation.NONE;
         private LearningRateSchedule schedule;
         private int patience;
         private double explosionFactor = 3.0;
@@ -292,8 +294,15 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
+        /** How the training set is cut into batches, all at once (default: {@code BatchOptions.of(128)}). */
+        public Builder batches(BatchOptions options) {
+            this.batches = Objects.requireNonNull(options, "batch options");
+            return this;
+        }
+
+        /** Default 128; see {@link BatchOptions#batchSize()}. */
         public Builder batchSize(int batchSize) {
-            this.batchSize = batchSize;
+            this.batches = batches.withBatchSize(batchSize);
             return this;
         }
 
@@ -305,27 +314,27 @@ public final class Trainer implements AutoCloseable {
 
         /** Seeds the per-epoch permutations (the model's initialisation has its own seed in its spec). */
         public Builder seed(long seed) {
-            this.seed = seed;
+            this.batches = batches.withSeed(seed);
             return this;
         }
 
         public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+            this.batches = batches.withShuffle(shuffle);
             return this;
         }
 
         public Builder dropLast(boolean dropLast) {
-            this.dropLast = dropLast;
+            this.batches = batches.withDropLast(dropLast);
             return this;
         }
 
         public Builder prefetch(boolean prefetch) {
-            this.prefetch = prefetch;
+            this.batches = batches.withPrefetch(prefetch);
             return this;
         }
 
         public Builder augmentation(Augmentation augmentation) {
-            this.augmentation = augmentation;
+            this.batches = batches.withAugmentation(augmentation);
             return this;
         }
 
@@ -391,37 +400,19 @@ public final class Trainer implements AutoCloseable {
             if (dev != null) {
                 checkData("dev set", dev);
             }
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-            }
-            if (epochs < 1) {
-                throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-            }
             if (history != null && history.size() > epochs) {
                 throw new IllegalArgumentException("the resumed history already holds " + history.size()
                         + " epochs, more than the " + epochs + " requested");
             }
-            if (patience < 0 || trainEvaluationSize < 0 || evaluationBatch < 1) {
-                throw new IllegalArgumentException("patience and train evaluation size must be >= 0 and the evaluation"
-                        + " batch >= 1; got " + patience + ", " + trainEvaluationSize + ", " + evaluationBatch);
-            }
-            if (!(explosionFactor >= 0) || explosionFactor == Double.POSITIVE_INFINITY) {
-                throw new IllegalArgumentException("explosion factor must be finite and >= 0, got " + explosionFactor);
-            }
-            if (listener == null || augmentation == null) {
-                throw new IllegalArgumentException("listener and augmentation must not be null (use NONE)");
-            }
-            if (normalization == null) {
-                normalization = Normalization.scaleToUnit(train.features());
-            }
-            if (normalization.features() != model.inputs()) {
-                throw new IllegalArgumentException("normalization covers " + normalization.features()
+            Normalization norm = normalization != null ? normalization : Normalization.scaleToUnit(train.features());
+            if (norm.features() != model.inputs()) {
+                throw new IllegalArgumentException("normalization covers " + norm.features()
                         + " features but the model takes " + model.inputs());
             }
-            if (schedule == null) {
-                schedule = LearningRateSchedule.constant(optimizer.learningRate());
-            }
-            return new Trainer(this);
+            TrainingConfig config = new TrainingConfig(dev, norm, batches, epochs,
+                    schedule != null ? schedule : LearningRateSchedule.constant(optimizer.learningRate()), patience,
+                    explosionFactor, trainEvaluationSize, evaluationBatch, listener);
+            return new Trainer(model, optimizer, train, config, history, resumedBest);
         }
 
         private void checkData(String what, DataSet data) {

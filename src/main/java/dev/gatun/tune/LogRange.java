@@ -6,7 +6,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * A search interval in log10 space, {@code [low, high]}: a hyperparameter drawn from it is {@code 10^U(low, high)}
- * (or {@code 1 − 10^U(low, high)} for a β), so every decade gets the same share of trials — the course's point:
+ * (or {@code 1 − 10^U(low, high)} for a β), so every decade gets the same share of trials:
  * between 1e-4 and 1e-1 a uniform draw would put 90% of the trials in the last decade.
  */
 public record LogRange(double low, double high) {

@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The course's scale-aware random search. Each trial draws {@code lr = 10^U(a,b)}, {@code λ = 10^U(c,d)} (L2) and
+ * Scale-aware random search. Each trial draws {@code lr = 10^U(a,b)}, {@code λ = 10^U(c,d)} (L2) and
  * {@code β = 1 − 10^U(e,f)} (momentum's β, Adam's β₁, RMSprop's β₂; none for SGD), builds a fresh network with that
  * λ, and trains it a few epochs on the training set (or a stratified subset of it), measuring the dev set after
  * every epoch. A coarse phase of N trials over the given ranges is followed by a fine phase of M trials whose

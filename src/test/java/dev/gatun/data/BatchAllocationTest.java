@@ -1,11 +1,20 @@
 package dev.gatun.data;
 
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Regularization;
+import dev.gatun.nn.Targets;
+import dev.gatun.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,5 +87,36 @@ class BatchAllocationTest {
             assertNoneAllocated(consumer, "the consumer");
             assertNoneAllocated(produced, "the prefetch thread");
         }
+    }
+
+    @Test
+    void handingOutTargetsAllocatesNothing() throws IOException {
+        try (var s = IdxTestFiles.synthetic(dir, 28, 28, IdxTestFiles.cyclicLabels(300, 10), 10);
+             Arena arena = Arena.ofConfined();
+             Model softmax = model(arena, Loss.SOFTMAX_CROSS_ENTROPY);
+             Model sigmoids = model(arena, Loss.BINARY_CROSS_ENTROPY);
+             Batches batches = Batches.over(s.data(), 32).seed(1).build()) {
+            drainTargets(batches, softmax, sigmoids, WARM_UP);
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            long checksum = drainTargets(batches, softmax, sigmoids, MEASURED);
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(checksum > 0);
+            assertNoneAllocated(allocated, "handing out targets");
+        }
+    }
+
+    private static Model model(Arena arena, Loss loss) {
+        return Model.build(new ModelSpec(784, List.of(), 10, loss, Init.HE, Regularization.NONE, 1), DType.F32, arena);
+    }
+
+    private static long drainTargets(Batches batches, Model softmax, Model sigmoids, int count) {
+        long checksum = 0;
+        for (int k = 0; k < count; k++) {
+            Batch batch = batches.next();
+            Targets labels = batch.targetsFor(softmax);
+            Targets oneHot = batch.targetsFor(sigmoids);
+            checksum += ((Targets.Labels) labels).get(0) + 1 + (oneHot instanceof Targets.Dense ? 1 : 0);
+        }
+        return checksum;
     }
 }

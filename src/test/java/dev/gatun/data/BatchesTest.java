@@ -1,10 +1,18 @@
 package dev.gatun.data;
 
+import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Regularization;
+import dev.gatun.nn.Targets;
+import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,6 +155,41 @@ class BatchesTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    private static Model model(Arena arena, int outputs, Loss loss) {
+        return Model.build(new ModelSpec(30, List.of(), outputs, loss, Init.HE, Regularization.NONE, 1), DType.F32, arena);
+    }
+
+    @Test
+    void targetsAreTheLabelsForAClassifierAndTheOneHotRowsOtherwise() throws IOException {
+        try (var s = synthetic(53); Arena arena = Arena.ofConfined();
+             Model softmax = model(arena, 10, Loss.SOFTMAX_CROSS_ENTROPY);
+             Model sigmoids = model(arena, 10, Loss.BINARY_CROSS_ENTROPY);
+             Batches batches = Batches.over(s.data(), 20).seed(3).build()) {
+            List<Targets> handedOut = new ArrayList<>();
+            for (int k = 0; k < 6; k++) {
+                Batch batch = batches.next();
+                int m = k % 3 == 2 ? 13 : 20;
+                Targets.Labels labels = assertInstanceOf(Targets.Labels.class, batch.targetsFor(softmax));
+                assertEquals(m, labels.count(), "batch " + k + ": one label per row, the partial batch included");
+                Targets.Dense oneHot = assertInstanceOf(Targets.Dense.class, batch.targetsFor(sigmoids));
+                assertArrayEquals(new long[] {m, 10}, oneHot.values().shape());
+                for (int r = 0; r < m; r++) {
+                    int label = s.data().label(batch.sample(r));
+                    assertEquals(label, labels.get(r));
+                    for (int c = 0; c < 10; c++) {
+                        assertEquals(c == label ? 1.0 : 0.0, oneHot.values().get(r, c), "one-hot row " + r);
+                    }
+                }
+                if (k >= 3) {
+                    assertSame(handedOut.get(2 * (k - 3)), labels, "batch " + k + ": the labels wrapper is reused");
+                    assertSame(handedOut.get(2 * (k - 3) + 1), oneHot, "batch " + k + ": the one-hot wrapper is reused");
+                }
+                handedOut.add(labels);
+                handedOut.add(oneHot);
             }
         }
     }

@@ -4,7 +4,7 @@ import dev.gatun.tensor.Tensor;
 
 /**
  * Test support: a deliberately broken layer whose backward pass leaves every gradient zero (its parameters' and the
- * one it passes back). Wrap every layer ({@code Model.build(spec, dtype, arena, ZeroGradientLayer::wrap)}) and the
+ * one it passes back). Wrap every layer ({@code DecoratedModels.build(spec, dtype, arena, ZeroGradientLayer::wrap)}) and the
  * network computes its forward pass and cost correctly but can never learn.
  */
 public final class ZeroGradientLayer<W> extends ForwardingLayer<W> {

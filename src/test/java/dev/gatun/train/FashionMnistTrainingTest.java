@@ -21,7 +21,7 @@ import java.lang.foreign.ValueLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Issue 5's acceptance run on the real data: 784-256-128-10, ReLU, He, Adam 1e-3, batch 128, >= 88% within 10 epochs. */
+/** The acceptance run on the real data: 784-256-128-10, ReLU, He, Adam 1e-3, batch 128, >= 88% within 10 epochs. */
 class FashionMnistTrainingTest {
     @Test
     void the_course_network_reaches_88_percent_test_accuracy_within_10_epochs() throws IOException {

@@ -2,11 +2,13 @@ package dev.gatun.train;
 
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.kernels.Activation;
+import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
 import dev.gatun.nn.ZeroGradientLayer;
+import dev.gatun.tensor.DType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +73,9 @@ class SanityChecksTest {
 
     @Test
     void a_network_with_zero_gradients_fails_the_overfit_and_the_sweep() {
-        SanityReport report = SanityChecks.builder(network(), data.train()).decorator(ZeroGradientLayer::wrap).build().run();
+        SanityReport report = SanityChecks.builder(network(), data.train())
+                .models((spec, arena) -> DecoratedModels.build(spec, DType.F32, arena, ZeroGradientLayer::wrap))
+                .build().run();
         List<SanityCheck> checks = report.checks();
         assertFalse(report.passed());
         assertTrue(checks.get(0).passed(), "the forward pass is intact: " + checks.get(0));

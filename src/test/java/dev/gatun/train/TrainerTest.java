@@ -1,9 +1,12 @@
 package dev.gatun.train;
 
+import dev.gatun.data.Augmentation;
+import dev.gatun.data.BatchOptions;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.kernels.Activation;
+import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.ForwardingLayer;
 import dev.gatun.nn.Layer;
 import dev.gatun.nn.Loss;
@@ -180,6 +183,50 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void a_built_trainer_keeps_its_configuration_when_the_builder_changes_afterwards() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 9, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer sgd = Optimizer.sgd(0.01)) {
+            Trainer.Builder builder = Trainer.builder(model, sgd, data.train()).batchSize(25).epochs(2);
+            try (Trainer trainer = builder.build()) {
+                builder.epochs(5).batchSize(10);
+                TrainingResult result = trainer.run();
+                assertEquals(2, result.history().size(), "the epochs given before build()");
+                assertEquals(2 * 4, result.steps(), "100 samples in batches of 25, twice");
+            }
+        }
+    }
+
+    @Test
+    void batch_options_given_whole_train_like_the_same_options_given_one_by_one() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 120, 10, 10, false));
+             Arena arena = Arena.ofConfined();
+             Model one = network().build(arena);
+             Model other = network().build(arena);
+             Optimizer a = Optimizer.adam(1e-2);
+             Optimizer b = Optimizer.adam(1e-2)) {
+            BatchOptions options = BatchOptions.of(16).withSeed(7).withDropLast(true);
+            try (Trainer whole = Trainer.builder(one, a, data.train()).batches(options).epochs(2).build();
+                 Trainer byOne = Trainer.builder(other, b, data.train()).batchSize(16).seed(7).dropLast(true).epochs(2)
+                         .build()) {
+                TrainingResult x = whole.run();
+                TrainingResult y = byOne.run();
+                assertEquals(2 * 7, x.steps(), "120 samples, 7 whole batches of 16 per epoch");
+                assertEquals(x.steps(), y.steps());
+                for (int e = 0; e < 2; e++) {
+                    assertEquals(x.history().epochs().get(e).trainLoss(), y.history().epochs().get(e).trainLoss());
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> BatchOptions.of(0));
+        assertThrows(NullPointerException.class, () -> BatchOptions.of(4).withAugmentation(null));
+        BatchOptions shifted = BatchOptions.of(4).withAugmentation(Augmentation.flipAndShift()).withShuffle(false)
+                .withPrefetch(true);
+        assertEquals(new BatchOptions(4, 0, false, false, Augmentation.flipAndShift(), true), shifted);
+    }
+
     /** A test-only layer that poisons its bias gradient with NaN at the model's step 5. */
     private static final class PoisonedBias<W> extends ForwardingLayer<W> {
         private final long[] step;
@@ -207,7 +254,8 @@ class TrainerTest {
         long[] step = new long[1];
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 8, false));
              Arena arena = Arena.ofConfined();
-             Model model = network().build(arena, l -> l.name().equals("dense1") ? new PoisonedBias<>(l, step) : l);
+             Model model = DecoratedModels.build(network(), arena,
+                     l -> l.name().equals("dense1") ? new PoisonedBias<>(l, step) : l);
              Optimizer sgd = Optimizer.sgd(0.01);
              Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(10).epochs(3).build()) {
             TrainingResult result = trainer.run();
