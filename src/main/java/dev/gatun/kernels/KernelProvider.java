@@ -52,7 +52,9 @@ public record KernelProvider(String name, Activations activations, Softmax softm
         }
         try {
             Class<?> type = Class.forName(VECTOR_CLASS);
-            return (KernelProvider) MethodHandles.publicLookup()
+            // This module's own lookup: on the module path the vector package is not exported, so a public lookup
+            // (which sees exported packages only) cannot reach it.
+            return (KernelProvider) MethodHandles.lookup()
                     .findStatic(type, "create", MethodType.methodType(KernelProvider.class)).invoke();
         } catch (RuntimeException | Error e) {
             throw e;
