@@ -265,4 +265,21 @@ class PredictorTest {
             }
         }
     }
+
+    @Test
+    void warmUpChangesNoAnswerAndRefusesAClosedPredictor() {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mixed(arena, IN, Loss.SOFTMAX_CROSS_ENTROPY, 4)) {
+            Normalization norm = Nets.perFeature(IN, 2);
+            float[] in = Nets.raw(7, IN);
+            float[] before = new float[4];
+            float[] after = new float[4];
+            Predictor predictor = Predictor.of(model, norm);
+            predictor.predict(in, before);
+            assertSame(predictor, predictor.warmUp());
+            predictor.predict(in, after);
+            assertArrayEquals(before, after, "warming up leaves no state behind");
+            predictor.close();
+            assertThrows(IllegalStateException.class, predictor::warmUp);
+        }
+    }
 }
