@@ -68,7 +68,7 @@ final class ServeExampleCommand implements Callable<Integer> {
         if (rate != null && loadTest == null) {
             throw new UsageException("--rate sets the open-loop load test's arrival rate: it needs --load-test N");
         }
-        Predictor predictor = Predictor.load(model, rowWeights.options());
+        Predictor predictor = Predictor.load(model, rowWeights.options()).warmUp();
         PredictionServer server;
         try {
             server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);

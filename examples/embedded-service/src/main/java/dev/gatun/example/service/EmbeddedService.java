@@ -37,6 +37,7 @@ public final class EmbeddedService {
              ExecutorService requests = Executors.newFixedThreadPool(REQUEST_THREADS)) {
             System.err.printf("gatun %s: %s loaded (%d inputs, %d outputs, %,d bytes off-heap)%n", Gatun.version(),
                     args[0], predictor.inputs(), predictor.outputs(), predictor.nativeBytes());
+            predictor.warmUp(); // compile every prediction path now, so the first requests are as fast as later ones
             List<Future<String>> answers = new ArrayList<>();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
