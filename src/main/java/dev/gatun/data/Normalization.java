@@ -165,6 +165,19 @@ public final class Normalization {
     }
 
     /**
+     * The per-feature multipliers of the map every mode comes down to, {@code x·(1/std) + (−mean/std)}: a copy, one
+     * per feature, rounded as this class applies them, for code outside the package that applies the same map.
+     */
+    public float[] scales() {
+        return scale.clone();
+    }
+
+    /** The per-feature offsets of {@link #scales()}'s map (a copy). */
+    public float[] shifts() {
+        return shift.clone();
+    }
+
+    /**
      * Normalises one row of {@link #features()} raw float32 values from {@code rowIn} into {@code rowOut} (native
      * order; the two may be the same segment). For the inference server: allocation-free.
      */

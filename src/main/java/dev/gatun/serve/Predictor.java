@@ -144,17 +144,9 @@ public final class Predictor implements AutoCloseable {
         this.loss = model.loss();
         this.inputs = model.inputs();
         this.outputs = model.outputs();
-        float[] mean = normalization.mean();
-        float[] std = normalization.std();
-        this.scale = new float[inputs];
-        this.shift = new float[inputs];
-        for (int j = 0; j < inputs; j++) {
-            // The same map, rounded the same way, as data/Normalization: x·(1/std) + (−mean/std).
-            double m = mean[mean.length == 1 ? 0 : j];
-            double s = std[std.length == 1 ? 0 : j];
-            scale[j] = (float) (1.0 / s);
-            shift[j] = (float) (-m / s);
-        }
+        // The training data's own map, so a served row is normalised to the same bits as a training batch's.
+        this.scale = normalization.scales();
+        this.shift = normalization.shifts();
         this.reject = options.nonFinite() == NonFinite.REJECT;
         this.contexts = new Context[options.slots()];
         this.slots = new AtomicLongArray(options.slots() * STRIDE);
