@@ -20,7 +20,7 @@ final class Context {
     final float[] out;
     private final List<Stage> stages;
     /** Most recently used first; null where no size was seen yet. */
-    private final Batch[] batches = new Batch[BATCH_SIZES];
+    private final SizeBuffers[] batches = new SizeBuffers[BATCH_SIZES];
 
     Context(List<Stage> stages) {
         this.stages = stages;
@@ -33,14 +33,14 @@ final class Context {
     }
 
     /** Off-heap buffers for m rows: X, each stage's A, and the output P. */
-    static final class Batch {
+    static final class SizeBuffers {
         final int m;
         final Arena arena = Arena.ofShared();
         final Tensor X;
         final Tensor[] A;
         final Tensor P;
 
-        Batch(List<Stage> stages, int m) {
+        SizeBuffers(List<Stage> stages, int m) {
             this.m = m;
             this.X = Tensor.allocate(arena, DType.F32, m, stages.getFirst().inputs());
             this.A = new Tensor[stages.size()];
@@ -63,7 +63,7 @@ final class Context {
      * The buffers for m rows, allocating them the first time m is seen; {@code nativeBytes} receives the change in
      * off-heap bytes (a new batch's size, minus an evicted one's).
      */
-    Batch batch(int m, java.util.concurrent.atomic.AtomicLong nativeBytes) {
+    SizeBuffers batch(int m, java.util.concurrent.atomic.AtomicLong nativeBytes) {
         if (batches[0] != null && batches[0].m == m) {
             return batches[0];
         }
@@ -74,13 +74,13 @@ final class Context {
                 break;
             }
         }
-        Batch hit = batches[found];
+        SizeBuffers hit = batches[found];
         if (hit == null || hit.m != m) {
             if (hit != null) {
                 nativeBytes.addAndGet(-hit.bytes());
                 hit.arena.close();
             }
-            hit = new Batch(stages, m);
+            hit = new SizeBuffers(stages, m);
             nativeBytes.addAndGet(hit.bytes());
         }
         System.arraycopy(batches, 0, batches, 1, found);

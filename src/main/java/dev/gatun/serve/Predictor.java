@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Thread-safe, allocation-free inference for services: any number of threads share one Predictor.
@@ -40,12 +39,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * how to install it) if not, so a service without OpenBLAS fails when it starts, not in its first batch request.
  *
  * <p><b>Threads.</b> Parameters are written once, at construction, then only read. Each call borrows a
- * {@link Context} (its scratch memory) from a fixed array of slots: one compare-and-set to take a slot (starting
- * at a slot chosen by the thread's id, so threads rarely meet) and one volatile write to give it back; no lock.
- * A ThreadLocal would avoid even the CAS, but it ties scratch memory to thread lifetime: a server with thousands
- * of (virtual) threads would hold thousands of contexts, and a closed predictor could not free them. Slots bound
- * the memory to the number of concurrent calls ({@link Options#slots}); when every slot is busy a caller spins,
- * then yields, until one frees. OpenBLAS threads (batch path) are global: for a server, one BLAS thread per request
+ * {@link Context} (its scratch memory) from a {@link ContextPool} of {@link Options#slots} slots: one
+ * compare-and-set to take one, one volatile write to give it back, no lock. OpenBLAS threads (batch path) are global: for a server, one BLAS thread per request
  * thread ({@code -Dgatun.threads=1}) is the usual choice, letting request threads use the cores.
  *
  * <p><b>Close.</b> {@link #close()} marks the predictor closed, then waits for every call already running to give
@@ -64,11 +59,6 @@ public final class Predictor implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Held here, not reached through RowKernels: one call level less above the Vector API's own (C2 inlines 15). */
     private static final KernelProvider.Serving SERVING = KernelProvider.selected().serving();
-    /** Slot states; each slot's word sits on its own 64-byte line so threads do not share cache lines. */
-    private static final long FREE = 0;
-    private static final long BUSY = 1;
-    private static final long RETIRED = 2;
-    private static final int STRIDE = 8;
 
     /** What to do with NaN or infinite inputs. */
     public enum NonFinite {
@@ -118,11 +108,9 @@ public final class Predictor implements AutoCloseable {
     private final float[] scale;
     private final float[] shift;
     private final boolean reject;
-    private final Context[] contexts;
-    private final AtomicLongArray slots;
+    private final ContextPool pool;
     private final AtomicLong nativeBytes = new AtomicLong();
     private final Object closeLock = new Object();
-    private volatile boolean closed;
     private boolean released;
 
     private final ModelSpec spec;
@@ -148,8 +136,7 @@ public final class Predictor implements AutoCloseable {
         this.scale = normalization.scales();
         this.shift = normalization.shifts();
         this.reject = options.nonFinite() == NonFinite.REJECT;
-        this.contexts = new Context[options.slots()];
-        this.slots = new AtomicLongArray(options.slots() * STRIDE);
+        this.pool = new ContextPool(stages, options.slots());
         stages.forEach(s -> nativeBytes.addAndGet(s.bytes()));
     }
 
@@ -252,9 +239,9 @@ public final class Predictor implements AutoCloseable {
         requireLength("output", out, outputs);
         int slot = runRow(in);
         try {
-            System.arraycopy(contexts[slot].out, 0, out, 0, outputs);
+            System.arraycopy(pool.context(slot).out, 0, out, 0, outputs);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -264,14 +251,14 @@ public final class Predictor implements AutoCloseable {
         if (reject) {
             rejectNonFinite(SERVING.firstNonFinite(in, 0, inputs), in, 0);
         }
-        int slot = acquire();
+        int slot = pool.acquire();
         try {
-            Context c = contexts[slot];
+            Context c = pool.context(slot);
             SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             return slot;
         } catch (RuntimeException | Error e) {
-            release(slot);
+            pool.release(slot);
             throw e;
         }
     }
@@ -286,14 +273,14 @@ public final class Predictor implements AutoCloseable {
                 throw nonFinite(bad, in.get(FLOAT, 4 * bad), inputs);
             }
         }
-        int slot = acquire();
+        int slot = pool.acquire();
         try {
-            Context c = contexts[slot];
+            Context c = pool.context(slot);
             SERVING.normalize(in, 0, scale, shift, c.x, inputs);
             row(c);
             store(c.out, out, 0);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -310,9 +297,9 @@ public final class Predictor implements AutoCloseable {
         requireClassifier();
         int slot = runRow(in);
         try {
-            return classOf(contexts[slot].out);
+            return classOf(pool.context(slot).out);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -322,11 +309,11 @@ public final class Predictor implements AutoCloseable {
         requireLength("output", out, outputs);
         int slot = runRow(in);
         try {
-            float[] probabilities = contexts[slot].out;
+            float[] probabilities = pool.context(slot).out;
             System.arraycopy(probabilities, 0, out, 0, outputs);
             return classOf(probabilities);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -359,9 +346,9 @@ public final class Predictor implements AutoCloseable {
         if (reject) {
             rejectNonFinite(SERVING.firstNonFinite(rows, 0, m * inputs), rows, 0);
         }
-        int slot = acquire();
+        int slot = pool.acquire();
         try {
-            Context c = contexts[slot];
+            Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
@@ -370,13 +357,13 @@ public final class Predictor implements AutoCloseable {
                 }
                 return;
             }
-            Context.Batch batch = c.batch(m, nativeBytes);
+            Context.SizeBuffers batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
                 SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -391,9 +378,9 @@ public final class Predictor implements AutoCloseable {
                 throw nonFinite(bad, rows.get(FLOAT, 4 * bad), inputs);
             }
         }
-        int slot = acquire();
+        int slot = pool.acquire();
         try {
-            Context c = contexts[slot];
+            Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
@@ -402,13 +389,13 @@ public final class Predictor implements AutoCloseable {
                 }
                 return;
             }
-            Context.Batch batch = c.batch(m, nativeBytes);
+            Context.SizeBuffers batch = c.batch(m, nativeBytes);
             for (int r = 0; r < m; r++) {
                 SERVING.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
             MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
         } finally {
-            release(slot);
+            pool.release(slot);
         }
     }
 
@@ -440,7 +427,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** The BLAS path through every stage: batch.X (normalised) to the returned output tensor. */
-    private dev.gatun.tensor.Tensor batches(Context.Batch batch) {
+    private dev.gatun.tensor.Tensor batches(Context.SizeBuffers batch) {
         dev.gatun.tensor.Tensor x = batch.X;
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
@@ -459,40 +446,6 @@ public final class Predictor implements AutoCloseable {
         return batch.P;
     }
 
-    private int acquire() {
-        int n = contexts.length;
-        int start = (int) (Thread.currentThread().threadId() % n);
-        for (int round = 0; ; round++) {
-            if (closed) {
-                throw closedException();
-            }
-            for (int k = 0; k < n; k++) {
-                int j = start + k < n ? start + k : start + k - n;
-                int word = j * STRIDE;
-                if (slots.get(word) == FREE && slots.compareAndSet(word, FREE, BUSY)) {
-                    // Close sets `closed` before it retires slots: holding a slot, either we see it, or close waits for us.
-                    if (closed) {
-                        slots.set(word, FREE);
-                        throw closedException();
-                    }
-                    if (contexts[j] == null) {
-                        contexts[j] = new Context(stages);
-                    }
-                    return j;
-                }
-            }
-            if (round < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void release(int slot) {
-        slots.set(slot * STRIDE, FREE);
-    }
-
     /** Waits for running calls to finish, then frees the parameters and every context's buffers. Idempotent. */
     @Override
     public void close() {
@@ -500,21 +453,7 @@ public final class Predictor implements AutoCloseable {
             if (released) {
                 return;
             }
-            closed = true;
-            for (int j = 0; j < contexts.length; j++) {
-                int word = j * STRIDE;
-                for (int round = 0; !slots.compareAndSet(word, FREE, RETIRED); round++) {
-                    if (round < 64) {
-                        Thread.onSpinWait();
-                    } else {
-                        Thread.yield();
-                    }
-                }
-                if (contexts[j] != null) {
-                    contexts[j].close();
-                    contexts[j] = null;
-                }
-            }
+            pool.close();
             arena.close();
             nativeBytes.set(0);
             released = true;
@@ -522,11 +461,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return closed;
-    }
-
-    private IllegalStateException closedException() {
-        return new IllegalStateException("predictor is closed");
+        return pool.isClosed();
     }
 
     private static void requireRows(int m) {
