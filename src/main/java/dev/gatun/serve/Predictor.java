@@ -416,10 +416,10 @@ public final class Predictor implements AutoCloseable {
             x = a;
         }
         switch (loss) {
-            case SOFTMAX_CROSS_ENTROPY -> RowKernels.softmax(x, c.out, outputs);
+            case SOFTMAX_CROSS_ENTROPY -> RowOutput.softmax(x, c.out, outputs);
             case BINARY_CROSS_ENTROPY -> {
                 for (int j = 0; j < outputs; j++) {
-                    c.out[j] = RowKernels.activate(Activation.SIGMOID, x[j]);
+                    c.out[j] = RowOutput.activate(Activation.SIGMOID, x[j]);
                 }
             }
             case MSE -> System.arraycopy(x, 0, c.out, 0, outputs);

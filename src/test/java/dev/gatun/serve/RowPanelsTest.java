@@ -83,7 +83,7 @@ class RowPanelsTest {
             for (int k = 0; k < nIn; k++) {
                 sum = Math.fma(W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * nIn + k), x[k], sum);
             }
-            a[i] = RowKernels.activate(g, sum + b[i]);
+            a[i] = RowOutput.activate(g, sum + b[i]);
         }
     }
 

@@ -5,12 +5,12 @@ import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.scalar.ScalarServing;
 
 /**
- * The scalar batch-1 inference kernels after the dense layers: activations in float and the output softmax (the input
+ * A single row's output after the dense layers: an activation in float and the output softmax (the input
  * normalisation, the non-finite check and the dense layers are {@link KernelProvider.Serving}'s). Activations are heap
  * {@code float[]}s of the calling thread's context, the weights are read-only and shared.
  */
-final class RowKernels {
-    private RowKernels() {}
+final class RowOutput {
+    private RowOutput() {}
 
     /**
      * g(z) in float. The piecewise-linear family as {@code z > 0 ? z : slope·z}, so a NaN stays NaN (the
