@@ -97,10 +97,15 @@ class BatchAllocationTest {
              Model sigmoids = model(arena, Loss.BINARY_CROSS_ENTROPY);
              Batches batches = Batches.over(s.data(), 32).seed(1).build()) {
             drainTargets(batches, softmax, sigmoids, WARM_UP);
-            long before = THREADS.getCurrentThreadAllocatedBytes();
-            long checksum = drainTargets(batches, softmax, sigmoids, MEASURED);
-            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(checksum > 0);
+            // A real per-batch allocation shows in every round; a late JIT event only in one. So one clean round of
+            // up to five proves there is none (the CI machine once saw 1,160 bytes in a single round).
+            long allocated = Long.MAX_VALUE;
+            for (int round = 0; round < 5 && allocated >= MEASURED; round++) {
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                long checksum = drainTargets(batches, softmax, sigmoids, MEASURED);
+                allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(checksum > 0);
+            }
             assertNoneAllocated(allocated, "handing out targets");
         }
     }
