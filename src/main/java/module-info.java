@@ -3,7 +3,7 @@
  * through the Foreign Function &amp; Memory API, elementwise work runs in Java kernels.
  *
  * <p>The module exports {@code dev.gatun} (the build's version) and the packages a program builds on:
- * {@code tensor}, {@code blas}, {@code nn}, {@code optim}, {@code data}, {@code train}, {@code tune}, {@code io}
+ * {@code tensor}, {@code blas}, {@code activation}, {@code nn}, {@code optim}, {@code data}, {@code train}, {@code tune}, {@code io}
  * and {@code serve}. The kernels, the OpenBLAS bindings, the {@code gatun} command and the example HTTP service
  * stay inside.
  *
@@ -27,6 +27,7 @@ module dev.gatun {
     exports dev.gatun;
     exports dev.gatun.blas;
     exports dev.gatun.tensor;
+    exports dev.gatun.activation;
     exports dev.gatun.nn;
     exports dev.gatun.optim;
     exports dev.gatun.data;

@@ -2,7 +2,7 @@ package dev.gatun.bench;
 
 import dev.gatun.blas.Blas;
 import dev.gatun.blas.Transpose;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;

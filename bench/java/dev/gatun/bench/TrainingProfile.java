@@ -3,7 +3,7 @@ package dev.gatun.bench;
 import dev.gatun.blas.Blas;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;

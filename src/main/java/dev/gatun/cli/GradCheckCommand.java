@@ -1,7 +1,7 @@
 package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;

@@ -3,7 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.data.Augmentation;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.LearningRateSchedule;

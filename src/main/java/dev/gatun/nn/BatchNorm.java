@@ -1,6 +1,6 @@
 package dev.gatun.nn;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.BatchNormKernels;
 import dev.gatun.tensor.DType;

@@ -2,7 +2,7 @@ package dev.gatun.nn;
 
 import dev.gatun.blas.Blas;
 import dev.gatun.blas.Transpose;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.ReductionKernels;
 import dev.gatun.tensor.DType;

@@ -1,6 +1,6 @@
 package dev.gatun.nn;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 
 /**
  * One hidden layer of a {@link ModelSpec}: its width, activation, whether batch norm sits between its Z and its

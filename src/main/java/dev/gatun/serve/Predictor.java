@@ -5,7 +5,7 @@ import dev.gatun.blas.Transpose;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
 import dev.gatun.io.ModelMetadata;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.SoftmaxKernels;

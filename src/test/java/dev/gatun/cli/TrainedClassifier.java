@@ -4,7 +4,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;

@@ -6,7 +6,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.IdxFile;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.KernelProvider;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Mode;

@@ -1,7 +1,7 @@
 package dev.gatun.io;
 
 import dev.gatun.data.Normalization;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;

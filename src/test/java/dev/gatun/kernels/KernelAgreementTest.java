@@ -1,5 +1,6 @@
 package dev.gatun.kernels;
 
+import dev.gatun.activation.Activation;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.junit.jupiter.api.Test;

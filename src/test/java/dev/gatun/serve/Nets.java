@@ -1,7 +1,7 @@
 package dev.gatun.serve;
 
 import dev.gatun.data.Normalization;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.Parameter;

@@ -3,7 +3,7 @@ package dev.gatun.serve;
 import dev.gatun.blas.BlasUnavailableException;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.gatun.serve;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.KernelProvider;
 import org.junit.jupiter.api.Test;
 

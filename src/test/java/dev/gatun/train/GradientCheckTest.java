@@ -1,6 +1,6 @@
 package dev.gatun.train;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.ForwardingLayer;

@@ -5,7 +5,7 @@ import dev.gatun.data.BatchOptions;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.ForwardingLayer;
 import dev.gatun.nn.Layer;

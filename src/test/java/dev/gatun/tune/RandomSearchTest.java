@@ -2,7 +2,7 @@ package dev.gatun.tune;
 
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;

@@ -1,6 +1,6 @@
 package dev.gatun.kernels.scalar;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.KernelProvider;
 import dev.gatun.tensor.Tensor;
 

@@ -1,6 +1,6 @@
 package dev.gatun.kernels.vector;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.scalar.ScalarServing;
 import jdk.incubator.vector.FloatVector;

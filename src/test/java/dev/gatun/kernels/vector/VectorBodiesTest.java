@@ -1,6 +1,6 @@
 package dev.gatun.kernels.vector;
 
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -2,7 +2,7 @@ package dev.gatun.serve.example;
 
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.kernels.Activation;
+import dev.gatun.activation.Activation;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;

@@ -1,4 +1,4 @@
-package dev.gatun.kernels;
+package dev.gatun.activation;
 
 /**
  * The course's hidden-layer activations, each with its derivative written in terms of its own output
