@@ -320,7 +320,7 @@ class ModelIoTest {
      */
     @Test
     void fuzzedFilesOnlyEverFailWithModelFormatException() throws IOException {
-        final int TRIALS = 10_000; // issue 6: >= 10,000 corrupted model files
+        final int TRIALS = 10_000; // corrupted files per run: enough to hit every section and field
         try (Arena arena = Arena.ofConfined()) {
             Path valid = validFile(arena, "valid");
             byte[] original = Files.readAllBytes(valid);

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Issue 8's acceptance: 8 threads × 100,000 predictions on one Predictor give exactly the single-threaded outputs. */
+/** 8 threads × 100,000 predictions on one Predictor give exactly the single-threaded outputs. */
 class PredictorConcurrencyTest {
     private static final int THREADS = 8;
     private static final int PER_THREAD = 100_000;

@@ -152,9 +152,8 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
     /**
      * The row's max; a partial last vector joins the running max, so a short row costs one horizontal reduction.
      * Four running maxima, not one: Java's max (NaN and −0 rules) is a few dependent instructions per vector,
-     * and one chain of them capped the pass at a fraction of the load rate (1000-wide rows: the whole softmax
-     * ran 1.4× faster with four in a throwaway timing loop; KernelBench.softmax is the benchmark). Max is exact,
-     * so the result does not depend on how the lanes are grouped.
+     * and one chain of them caps the pass at a fraction of the load rate; KernelBench.softmax measures the pass.
+     * Max is exact, so the result does not depend on how the lanes are grouped.
      */
     private static float max(MemorySegment z, long row, long cols) {
         long bound = S.loopBound(cols);
