@@ -59,14 +59,14 @@ public final class SanityChecks {
     public static final double BARELY_MOVES = 0.01;
     public static final double USABLE_DECREASE = 0.10;
 
-    private final Builder config;
+    private final SanityConfig config;
     private final ModelSpec plain;
     private final int classes;
 
-    private SanityChecks(Builder b) {
-        this.config = b;
-        this.plain = withoutRegularization(b.spec);
-        this.classes = Math.max(2, b.spec.outputs());
+    private SanityChecks(SanityConfig config) {
+        this.config = config;
+        this.plain = withoutRegularization(config.spec());
+        this.classes = Math.max(2, config.spec().outputs());
     }
 
     public static Builder builder(ModelSpec spec, DataSet train) {
@@ -91,10 +91,10 @@ public final class SanityChecks {
 
     /** Checks 1 and 2: one forward pass each over the same sample, the same initial weights, with and without L2. */
     private SanityCheck[] initialLoss() {
-        DataSet sample = config.train.stratified(Math.min(config.initialSamples, config.train.size()), config.seed);
+        DataSet sample = sample(config.initialSamples(), config.seed());
         double lnC = Math.log(classes);
         try (Arena arena = Arena.ofConfined();
-             Batches batches = Batches.over(sample, sample.size()).normalization(config.normalization).shuffle(false)
+             Batches batches = Batches.over(sample, sample.size()).normalization(config.normalization()).shuffle(false)
                      .build();
              Model model = build(plain, arena)) {
             Batch batch = batches.next();
@@ -128,14 +128,14 @@ public final class SanityChecks {
 
     /** Check 3: regularisation off, full batch, Adam; 100% training accuracy after the epochs. */
     private SanityCheck overfit() {
-        DataSet subset = config.train.stratified(Math.min(config.overfitSamples, config.train.size()), config.seed);
+        DataSet subset = sample(config.overfitSamples(), config.seed());
         int[] firstPerfect = {0};
         Trainer[] running = new Trainer[1];
         try (Arena arena = Arena.ofConfined();
              Model model = build(plain, arena);
-             Optimizer optimizer = Optimizer.adam(config.overfitRate);
-             Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization)
-                     .batchSize(subset.size()).epochs(config.overfitEpochs).seed(config.seed).trainEvaluationSize(0)
+             Optimizer optimizer = Optimizer.adam(config.overfitRate());
+             Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization())
+                     .batchSize(subset.size()).epochs(config.overfitEpochs()).seed(config.seed()).trainEvaluationSize(0)
                      .listener(new TrainingListener() {
                          @Override
                          public void epochFinished(EpochStats stats) {
@@ -146,7 +146,7 @@ public final class SanityChecks {
                              }
                          }
                      }).build();
-             Evaluator evaluator = new Evaluator(subset, config.normalization, subset.size())) {
+             Evaluator evaluator = new Evaluator(subset, config.normalization(), subset.size())) {
             running[0] = trainer;
             TrainingResult result = trainer.run();
             Evaluation end = evaluator.evaluate(model);
@@ -159,8 +159,8 @@ public final class SanityChecks {
                             result.history().size());
             return new SanityCheck("overfit " + subset.size() + " samples", passed, measured,
                     format("100%% training accuracy within %d epochs (%s %s, batch %d, no regularisation)",
-                            config.overfitEpochs, optimizer.kind().name().toLowerCase(Locale.ROOT),
-                            rate(config.overfitRate), subset.size()),
+                            config.overfitEpochs(), optimizer.kind().name().toLowerCase(Locale.ROOT),
+                            rate(config.overfitRate()), subset.size()),
                     values("accuracy", end.accuracy(), "loss", end.loss(), "epochs", result.history().size(),
                             "first_perfect_epoch", firstPerfect[0]));
         }
@@ -170,25 +170,25 @@ public final class SanityChecks {
 
     /** Check 4: the same fresh weights trained at each rate for the same steps on the same subset. */
     private Sweep sweep() {
-        DataSet subset = config.train.stratified(Math.min(config.sweepSamples, config.train.size()), config.seed + 1);
-        int batch = Math.min(config.sweepBatch, subset.size());
+        DataSet subset = sample(config.sweepSamples(), config.seed() + 1);
+        int batch = Math.min(config.sweepBatch(), subset.size());
         int stepsPerEpoch = (subset.size() + batch - 1) / batch;
-        int epochs = Math.max(1, (config.sweepSteps + stepsPerEpoch - 1) / stepsPerEpoch);
-        double[] rates = config.sweepRates;
+        int epochs = Math.max(1, (config.sweepSteps() + stepsPerEpoch - 1) / stepsPerEpoch);
+        double[] rates = config.sweepRates();
         double[] change = new double[rates.length];
         String[] explosions = new String[rates.length];
         String optimizerName = "";
         double before;
-        try (Evaluator evaluator = new Evaluator(subset, config.normalization, Evaluator.DEFAULT_BATCH)) {
+        try (Evaluator evaluator = new Evaluator(subset, config.normalization(), Evaluator.DEFAULT_BATCH)) {
             try (Arena arena = Arena.ofConfined(); Model fresh = build(plain, arena)) {
                 before = evaluator.evaluate(fresh).loss();
             }
             for (int i = 0; i < rates.length; i++) {
                 try (Arena arena = Arena.ofConfined();
                      Model model = build(plain, arena);
-                     Optimizer optimizer = config.sweepOptimizer.apply(rates[i]);
-                     Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization)
-                             .batchSize(batch).epochs(epochs).seed(config.seed)
+                     Optimizer optimizer = config.sweepOptimizer().apply(rates[i]);
+                     Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization())
+                             .batchSize(batch).epochs(epochs).seed(config.seed())
                              .trainEvaluationSize(Math.min(subset.size(), 100)).build()) {
                     optimizerName = optimizer.kind().name().toLowerCase(Locale.ROOT);
                     TrainingResult result = trainer.run();
@@ -233,8 +233,13 @@ public final class SanityChecks {
         return new Sweep(check, low, high);
     }
 
+    /** A stratified sample of the training set, or all of it when it is smaller. */
+    private DataSet sample(int samples, long seed) {
+        return config.train().stratified(Math.min(samples, config.train().size()), seed);
+    }
+
     private Model build(ModelSpec spec, Arena arena) {
-        return config.models.apply(spec, arena);
+        return config.models().apply(spec, arena);
     }
 
     /** Σ‖W‖² over the regularized tensors, in float64, independently of the model's own penalty kernel. */
@@ -366,45 +371,12 @@ public final class SanityChecks {
             return this;
         }
 
+        /** Checks the options and fills in the defaults; changing this builder later leaves the built run alone. */
         public SanityChecks build() {
-            if (!spec.loss().predictsClasses(spec.outputs())) {
-                throw new IllegalArgumentException("sanity checks need a classifier (softmax cross-entropy, or binary"
-                        + " cross-entropy with one output); the spec's output is " + spec.loss() + " with "
-                        + spec.outputs() + " outputs");
-            }
-            if (spec.inputs() != train.features()) {
-                throw new IllegalArgumentException("the training set " + train.name() + " has " + train.features()
-                        + " features per sample but the network takes " + spec.inputs());
-            }
-            if (Math.max(2, spec.outputs()) != train.classes()) {
-                throw new IllegalArgumentException("the training set " + train.name() + " has " + train.classes()
-                        + " classes but the network's output layer has " + spec.outputs());
-            }
-            if (initialSamples < 1 || overfitSamples < 1 || overfitEpochs < 1 || sweepSamples < 1 || sweepBatch < 1
-                    || sweepSteps < 1) {
-                throw new IllegalArgumentException("sample counts, epochs, batch and steps must be >= 1; got initial "
-                        + initialSamples + ", overfit " + overfitSamples + "x" + overfitEpochs + ", sweep "
-                        + sweepSamples + "/" + sweepBatch + "/" + sweepSteps);
-            }
-            if (!(overfitRate > 0) || Double.isInfinite(overfitRate)) {
-                throw new IllegalArgumentException("overfit learning rate must be finite and > 0, got " + overfitRate);
-            }
-            if (sweepRates == null || sweepRates.length < 2) {
-                throw new IllegalArgumentException("the learning-rate sweep needs at least 2 rates");
-            }
-            for (int i = 0; i < sweepRates.length; i++) {
-                if (!(sweepRates[i] > 0) || Double.isInfinite(sweepRates[i]) || (i > 0 && sweepRates[i] <= sweepRates[i - 1])) {
-                    throw new IllegalArgumentException("sweep rates must be finite, > 0 and increasing; got "
-                            + java.util.Arrays.toString(sweepRates));
-                }
-            }
-            if (models == null || sweepOptimizer == null) {
-                throw new IllegalArgumentException("model factory and optimizer must not be null");
-            }
-            if (normalization == null) {
-                normalization = Normalization.scaleToUnit(train.features());
-            }
-            return new SanityChecks(this);
+            return new SanityChecks(new SanityConfig(spec, train,
+                    normalization != null ? normalization : Normalization.scaleToUnit(train.features()), models,
+                    sweepOptimizer, seed, initialSamples, overfitSamples, overfitEpochs, overfitRate, sweepRates,
+                    sweepSamples, sweepBatch, sweepSteps));
         }
     }
 }

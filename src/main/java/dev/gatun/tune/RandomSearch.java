@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RandomSearch {
     private static final Logger LOG = LoggerFactory.getLogger(RandomSearch.class);
 
-    private final Builder config;
+    private final SearchConfig config;
 
-    private RandomSearch(Builder config) {
+    private RandomSearch(SearchConfig config) {
         this.config = config;
     }
 
@@ -63,40 +63,40 @@ public final class RandomSearch {
 
     public SearchResult run() {
         int previousThreads = Blas.threads();
-        int threads = config.blasThreads > 0 ? config.blasThreads
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / config.parallel);
+        int threads = config.blasThreads() > 0 ? config.blasThreads()
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / config.parallel());
         Blas.setThreads(threads);
         LOG.info("random search: {} coarse + {} fine trials of {} epochs, {} at a time with {} BLAS thread(s) each"
-                + " (OpenBLAS threads are process-wide)", config.coarseTrials, config.fineTrials, config.epochs,
-                config.parallel, threads);
-        DataSet train = config.subset > 0 && config.subset < config.train.size()
-                ? config.train.stratified(config.subset, config.seed) : config.train;
-        SplittableRandom seeds = new SplittableRandom(config.seed);
-        long[] coarseSeeds = seeds.longs(config.coarseTrials).toArray();
-        long[] fineSeeds = seeds.longs(config.fineTrials).toArray();
+                + " (OpenBLAS threads are process-wide)", config.coarseTrials(), config.fineTrials(), config.epochs(),
+                config.parallel(), threads);
+        DataSet train = config.subset() > 0 && config.subset() < config.train().size()
+                ? config.train().stratified(config.subset(), config.seed()) : config.train();
+        SplittableRandom seeds = new SplittableRandom(config.seed());
+        long[] coarseSeeds = seeds.longs(config.coarseTrials()).toArray();
+        long[] fineSeeds = seeds.longs(config.fineTrials()).toArray();
         AtomicInteger done = new AtomicInteger();
-        int total = config.coarseTrials + config.fineTrials;
-        ExecutorService pool = config.parallel > 1 ? Executors.newFixedThreadPool(config.parallel, r -> {
+        int total = config.coarseTrials() + config.fineTrials();
+        ExecutorService pool = config.parallel() > 1 ? Executors.newFixedThreadPool(config.parallel(), r -> {
             Thread t = new Thread(r, "gatun-tune");
             t.setDaemon(true);
             return t;
         }) : null;
         try {
-            List<Trial> trials = new ArrayList<>(phase(Trial.Phase.COARSE, config.space, coarseSeeds, train, pool, done,
+            List<Trial> trials = new ArrayList<>(phase(Trial.Phase.COARSE, config.space(), coarseSeeds, train, pool, done,
                     total));
-            SearchSpace fine = config.space;
-            if (config.fineTrials > 0) {
+            SearchSpace fine = config.space();
+            if (config.fineTrials() > 0) {
                 List<Hyperparameters> top = trials.stream().sorted(Trial.BEST_FIRST).filter(Trial::finished)
-                        .limit(config.top).map(Trial::hyperparameters).toList();
+                        .limit(config.top()).map(Trial::hyperparameters).toList();
                 if (top.isEmpty()) {
                     LOG.warn("no coarse trial finished an epoch (all exploded?): the fine phase keeps the coarse ranges");
                 }
-                fine = config.space.around(top, config.margin);
+                fine = config.space().around(top, config.margin());
                 LOG.info("fine ranges around the best {} coarse trials: lr {}, lambda {}, beta {}", top.size(),
                         fine.learningRate(), fine.lambda(), fine.hasBeta() ? fine.beta() : "-");
                 trials.addAll(phase(Trial.Phase.FINE, fine, fineSeeds, train, pool, done, total));
             }
-            return new SearchResult(trials, config.space, fine);
+            return new SearchResult(trials, config.space(), fine);
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
@@ -137,7 +137,7 @@ public final class RandomSearch {
 
     private Trial finished(Trial trial, AtomicInteger done, int total) {
         synchronized (this) {
-            config.listener.trialFinished(trial, done.incrementAndGet(), total);
+            config.listener().trialFinished(trial, done.incrementAndGet(), total);
         }
         return trial;
     }
@@ -145,16 +145,16 @@ public final class RandomSearch {
     /** One trial, entirely on the calling thread: its own arena, model, optimizer and trainer. */
     Trial trial(Trial.Phase phase, int index, long seed, SearchSpace space, DataSet train) {
         Hyperparameters h = space.sample(seed);
-        ModelSpec spec = config.spec;
+        ModelSpec spec = config.spec();
         ModelSpec withL2 = new ModelSpec(spec.inputs(), spec.hidden(), spec.outputs(), spec.loss(), spec.init(),
                 Regularization.l2(h.lambda()), spec.seed());
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined();
              Model model = Model.build(withL2, DType.F32, arena);
              Optimizer optimizer = optimizer(h);
-             Trainer trainer = Trainer.builder(model, optimizer, train).dev(config.dev)
-                     .normalization(config.normalization).batchSize(config.batchSize).epochs(config.epochs)
-                     .seed(config.seed).trainEvaluationSize(config.trainEvaluationSize).build()) {
+             Trainer trainer = Trainer.builder(model, optimizer, train).dev(config.dev())
+                     .normalization(config.normalization()).batchSize(config.batchSize()).epochs(config.epochs())
+                     .seed(config.seed()).trainEvaluationSize(config.trainEvaluationSize()).build()) {
             TrainingResult result = trainer.run();
             double seconds = (System.nanoTime() - start) / 1e9;
             EpochStats last = result.history().isEmpty() ? null : result.history().last();
@@ -167,7 +167,7 @@ public final class RandomSearch {
     }
 
     private Optimizer optimizer(Hyperparameters h) {
-        return switch (config.optimizer) {
+        return switch (config.optimizer()) {
             case SGD -> Optimizer.sgd(h.learningRate());
             case MOMENTUM -> Optimizer.momentum(h.learningRate(), h.beta());
             case RMSPROP -> Optimizer.rmsprop(h.learningRate(), h.beta(), Optimizer.DEFAULT_EPSILON);
@@ -185,7 +185,6 @@ public final class RandomSearch {
         private LogRange learningRate = new LogRange(-4, -1);
         private LogRange lambda = new LogRange(-5, -1);
         private LogRange beta = new LogRange(-3, -1);
-        private SearchSpace space;
         private int coarseTrials = 20;
         private int fineTrials = 10;
         private int top = 3;
@@ -298,36 +297,16 @@ public final class RandomSearch {
             return this;
         }
 
+        /** Checks the options and fills in the defaults; changing this builder later leaves the built search alone. */
         public RandomSearch build() {
-            if (coarseTrials < 1 || fineTrials < 0 || top < 1 || epochs < 1 || batchSize < 1 || subset < 0
-                    || trainEvaluationSize < 0 || parallel < 1 || blasThreads < 0) {
-                throw new IllegalArgumentException("random search: trials >= 1, fine trials >= 0, top >= 1, epochs >= 1,"
-                        + " batch >= 1, subset >= 0, parallel >= 1 and BLAS threads >= 0; got trials " + coarseTrials
-                        + ", fine " + fineTrials + ", top " + top + ", epochs " + epochs + ", batch " + batchSize
-                        + ", subset " + subset + ", parallel " + parallel + ", threads " + blasThreads);
+            if (optimizer == null || learningRate == null || lambda == null) {
+                throw new IllegalArgumentException("optimizer and ranges must not be null");
             }
-            if (!(margin >= 0) || Double.isInfinite(margin)) {
-                throw new IllegalArgumentException("fine-range margin must be finite and >= 0, got " + margin);
-            }
-            if (optimizer == null || learningRate == null || lambda == null || listener == null) {
-                throw new IllegalArgumentException("optimizer, ranges and listener must not be null");
-            }
-            space = new SearchSpace(learningRate, lambda, optimizer == Optimizer.Kind.SGD ? null : beta);
-            if (normalization == null) {
-                normalization = Normalization.scaleToUnit(train.features());
-            }
-            if (!spec.loss().classification()) {
-                throw new IllegalArgumentException("the search ranks trials by dev accuracy; the spec's loss "
-                        + spec.loss() + " has none");
-            }
-            for (DataSet data : List.of(train, dev)) {
-                if (data.features() != spec.inputs() || data.classes() != Math.max(2, spec.outputs())) {
-                    throw new IllegalArgumentException(data.name() + " has " + data.features() + " features and "
-                            + data.classes() + " classes but the network takes " + spec.inputs() + " inputs and has "
-                            + spec.outputs() + " outputs");
-                }
-            }
-            return new RandomSearch(this);
+            SearchSpace space = new SearchSpace(learningRate, lambda, optimizer == Optimizer.Kind.SGD ? null : beta);
+            return new RandomSearch(new SearchConfig(spec, train, dev,
+                    normalization != null ? normalization : Normalization.scaleToUnit(train.features()), optimizer,
+                    space, coarseTrials, fineTrials, top, margin, epochs, batchSize, subset, trainEvaluationSize,
+                    parallel, blasThreads, seed, listener));
         }
     }
 }

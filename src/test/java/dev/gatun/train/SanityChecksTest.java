@@ -99,6 +99,25 @@ class SanityChecksTest {
     }
 
     @Test
+    void a_built_run_keeps_its_configuration_when_the_builder_or_the_rates_change_afterwards() {
+        double[] rates = {1e-4, 1e-2};
+        SanityChecks.Builder builder = SanityChecks.builder(network(), data.train()).initialSamples(40)
+                .overfit(8, 3, 1e-2).sweep(rates, 40, 20, 4);
+        SanityChecks checks = builder.build();
+        builder.initialSamples(80).overfit(12, 7, 1e-3).sweep(new double[] {1e-6, 1e-5, 1e-4}, 80, 40, 8);
+        rates[0] = 5e-3;
+        SanityReport report = checks.run();
+        assertTrue(report.checks().get(0).measured().endsWith("on 40 samples"), report.checks().get(0).measured());
+        assertTrue(report.checks().get(2).expected().contains("within 3 epochs"), report.checks().get(2).expected());
+        assertEquals("overfit 8 samples", report.checks().get(2).name());
+        Map<String, Double> sweep = report.checks().get(3).values();
+        assertTrue(sweep.containsKey("change_at_1e-04") && sweep.containsKey("change_at_0.01")
+                && sweep.keySet().stream().filter(k -> k.startsWith("change_at_")).count() == 2, sweep.toString());
+        assertTrue(report.checks().get(3).expected().contains("after 4 sgd steps (batch 20, 40 samples)"),
+                report.checks().get(3).expected());
+    }
+
+    @Test
     void rejects_data_that_does_not_fit_and_regression_outputs() {
         ModelSpec wide = Model.builder(10).output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).spec();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -143,6 +143,25 @@ class RandomSearchTest {
         assertNotEquals(sequential.getFirst().hyperparameters(), otherSeed.getFirst().hyperparameters());
     }
 
+    @Test
+    void a_built_search_keeps_its_configuration_when_the_builder_changes_afterwards() {
+        RandomSearch.Builder builder = search().optimizer(Optimizer.Kind.SGD).trials(2, 1).epochs(1)
+                .learningRateRange(new LogRange(-3, -2));
+        RandomSearch search = builder.build();
+        builder.optimizer(Optimizer.Kind.ADAM).trials(5, 0).epochs(2).learningRateRange(new LogRange(-1, 0));
+        List<String> heard = new ArrayList<>();
+        builder.listener((trial, done, total) -> heard.add("the later listener"));
+        SearchResult result = search.run();
+        assertEquals(3, result.trials().size(), "2 coarse and 1 fine trial, as built");
+        assertEquals(new LogRange(-3, -2), result.coarse().learningRate());
+        assertFalse(result.coarse().hasBeta(), "SGD as built: no beta range");
+        result.trials().forEach(t -> {
+            assertEquals(1, t.epochs(), t.toString());
+            assertTrue(t.learningRate() >= 1e-3 && t.learningRate() <= 1e-2, t.toString());
+        });
+        assertTrue(heard.isEmpty(), "the listener set after build() hears nothing");
+    }
+
     private static Trial withoutTime(Trial t) {
         return new Trial(t.phase(), t.index(), t.seed(), t.hyperparameters(), t.outcome(), t.epochs(), t.trainLoss(),
                 t.trainAccuracy(), t.devLoss(), t.devAccuracy(), 0, t.note());
