@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -22,8 +21,8 @@ import java.util.concurrent.CyclicBarrier;
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
         description = "Measure a model's inference latency (p50/p90/p99/p99.9) and throughput with N request threads.")
 final class BenchmarkCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "The model file.")
-    Path model;
+    @Mixin
+    ServedModel model;
 
     @Option(names = "--batch", defaultValue = "1", description = "Rows per call (default ${DEFAULT-VALUE}).")
     int batch;
@@ -41,11 +40,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
-
     @Mixin
-    RowWeightsOption rowWeights;
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +54,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new UsageException("--blas-threads must be >= 1, got " + blas);
         }
         Blas.setThreads(blas);
-        try (Predictor predictor = Predictor.load(model, rowWeights.options())) {
+        try (Predictor predictor = model.load()) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];
             Thread[] workers = new Thread[threads];
             CyclicBarrier start = new CyclicBarrier(threads + 1);
@@ -108,12 +104,12 @@ final class BenchmarkCommand implements Callable<Integer> {
             }
             Runtime rt = Runtime.getRuntime();
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model", model.toString());
+            report.put("model", model.file.toString());
             report.put("layers", predictor.spec().widths());
             report.put("batch", batch);
             report.put("threads", threads);
             report.put("blas_threads", Blas.threads());
-            report.put("row_weights", rowWeights.rowWeights.name().toLowerCase(java.util.Locale.ROOT));
+            report.put("row_weights", model.rowWeights.name().toLowerCase(java.util.Locale.ROOT));
             report.put("seconds", seconds);
             report.put("calls", all.count());
             report.putAll(all.percentilesMicros());
@@ -121,9 +117,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             report.put("heap_used_mb", Math.round((rt.totalMemory() - rt.freeMemory()) / 1048576.0 * 10) / 10.0);
             report.put("native_bytes", predictor.nativeBytes());
             report.forEach((key, value) -> System.out.printf("%-22s %s%n", key, value));
-            if (json) {
-                JsonOutput.print(report);
-            }
+            json.print(report);
         }
         return 0;
     }

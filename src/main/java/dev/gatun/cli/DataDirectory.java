@@ -2,29 +2,35 @@ package dev.gatun.cli;
 
 import dev.gatun.data.IdxCache;
 import dev.gatun.data.MnistDirectory;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the commands find data when {@code --data} is not given, and the one message when it is not there. */
+/**
+ * {@code --data}, as a picocli mixin: the MNIST-format directory a command reads, where the commands find data when
+ * it is not given, and the one message when it is not there.
+ */
 final class DataDirectory {
     /** Debian's {@code dataset-fashion-mnist} package. */
     static final Path DEFAULT = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private DataDirectory() {}
+    @Option(names = "--data", description = "Directory with the four MNIST-format files, plain or gzipped (default: "
+            + "/usr/share/datasets/fashion-mnist).")
+    Path given;
 
-    /** Opens the four MNIST-format files under {@code dir} (default {@link #DEFAULT}); the caller closes it. */
-    static MnistDirectory open(Path dir) throws IOException {
-        return open(dir, MnistDirectory.DEFAULT_CLASSES);
+    /** The directory read: the one given, else {@link #DEFAULT}. */
+    Path path() {
+        return given != null ? given : DEFAULT;
     }
 
-    /** As {@link #open(Path)}, with labels checked against {@code classes} instead of ten. */
-    static MnistDirectory open(Path dir, int classes) throws IOException {
-        Path chosen = dir != null ? dir : DEFAULT;
+    /** Opens the four files with labels checked against {@code classes}; the caller closes it. */
+    MnistDirectory open(int classes) throws IOException {
+        Path chosen = path();
         if (!Files.isDirectory(chosen)) {
             throw new IllegalArgumentException("data directory " + chosen + " does not exist"
-                    + (dir == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
+                    + (given == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
                     : ": --data needs a directory holding the four MNIST-format files"));
         }
         return MnistDirectory.load(chosen, classes, IdxCache.defaultCache());

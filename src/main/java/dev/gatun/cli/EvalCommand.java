@@ -10,6 +10,7 @@ import dev.gatun.train.Evaluation;
 import dev.gatun.train.Evaluator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
@@ -36,15 +37,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The model file.")
     Path modelFile;
 
-    @Option(names = "--data", description = "Directory with the four MNIST-format files, gz or not (default: "
-            + "/usr/share/datasets/fashion-mnist).")
-    Path data;
+    @Mixin
+    DataDirectory data;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--plots", description = "Directory to write confusion-matrix.png into.")
     Path plots;
@@ -70,14 +70,12 @@ final class EvalCommand implements Callable<Integer> {
                     try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                         e = evaluator.evaluate(model);
                     }
-                    List<String> names = ClassNames.of(data, classes);
+                    List<String> names = ClassNames.of(data.path(), classes);
                     print(model, dir, e, names);
                     if (plots != null) {
                         System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
                     }
-                    if (json) {
-                        JsonOutput.print(report(e, names));
-                    }
+                    json.print(report(e, names));
                 }
             }
         }
@@ -87,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
     /** The data, with every label checked against the model's classes; a label out of range names both counts. */
     private MnistDirectory openData(int classes) throws java.io.IOException {
         try {
-            return DataDirectory.open(data, classes);
+            return data.open(classes);
         } catch (DataFileException e) {
             if (e.field().startsWith("label ")) {
                 throw new IllegalArgumentException("model " + modelFile + " predicts " + classes + " classes (0.."
@@ -173,7 +171,7 @@ final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> report(Evaluation e, List<String> names) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", modelFile.toString());
-        r.put("data", (data != null ? data : DataDirectory.DEFAULT).toString());
+        r.put("data", data.path().toString());
         r.put("split", e.dataSet());
         r.put("accuracy", e.accuracy());
         r.put("loss", e.loss());

@@ -13,6 +13,7 @@ import dev.gatun.train.GradientCheck;
 import dev.gatun.train.GradientCheckReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
@@ -38,8 +39,8 @@ final class GradCheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, the batch and the dropout masks (default ${DEFAULT-VALUE}).")
     long seed;
@@ -169,7 +170,7 @@ final class GradCheckCommand implements Callable<Integer> {
             System.out.println("note: " + report.note());
         }
         System.out.println(report.passed() ? "PASSED" : "FAILED");
-        if (json) {
+        if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("max_relative_error", report.maxRelativeError());
             fields.put("worst_tensor", report.worstTensor());

@@ -7,6 +7,7 @@ import dev.gatun.blas.GemmCheck;
 import dev.gatun.blas.GemmSpeed;
 import dev.gatun.blas.KernelAdvice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -21,8 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show the JDK, CPU, the OpenBLAS library in use and a measured sgemm GFLOPS figure.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--gemm-size", defaultValue = "1024", description = "Matrix size of the sgemm probe (default ${DEFAULT-VALUE}).")
     int gemmSize;
@@ -64,9 +65,7 @@ final class InfoCommand implements Callable<Integer> {
             facts.put("blas_check", check(advice, gflops));
         }
         facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
-        if (json) {
-            JsonOutput.print(facts);
-        }
+        json.print(facts);
         return 0;
     }
 

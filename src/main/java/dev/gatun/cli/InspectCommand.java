@@ -5,7 +5,7 @@ import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.ModelSpec;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
@@ -29,8 +29,8 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model (or checkpoint) file.")
     Path file;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -56,9 +56,7 @@ final class InspectCommand implements Callable<Integer> {
         facts.put("training", meta.training());
         facts.put("metrics", meta.metrics());
         printText(facts);
-        if (json) {
-            JsonOutput.print(facts);
-        }
+        json.print(facts);
         return 0;
     }
 

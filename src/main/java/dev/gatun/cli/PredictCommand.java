@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.serve.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
         description = {"Predict classes for the samples in an IDX file (any rank whose trailing dimensions multiply to the "
                 + "model's inputs; .gz fine) or a CSV file (one sample of raw feature values per line; a non-numeric "
                 + "first line is a header).",
-                "Prints row, class and probability per sample; with --json, one JSON object instead."})
+                "Prints row, class and probability per sample; with --json, one JSON object "
+                        + "{\"predictions\":[{row, class, probability, probabilities}]} instead."})
 final class PredictCommand implements Callable<Integer> {
     /** Samples per Predictor call: large enough for its sgemm path, small enough to stream. */
     static final int BATCH = 256;
@@ -37,8 +39,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (default ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--json", description = "Print one JSON object {\"predictions\":[{row, class, probability, probabilities}]}.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -66,8 +68,8 @@ final class PredictCommand implements Callable<Integer> {
         float[] p = new float[classes];
         int[] order = new int[classes];
         StringBuilder line = new StringBuilder();
-        PrintStream out = json ? JsonOutput.stream() : System.out;
-        if (json) {
+        PrintStream out = json.requested ? JsonOutput.stream() : System.out;
+        if (json.requested) {
             out.print("{\"model\":" + Json.string(modelFile.toString()) + ",\"input\":" + Json.string(input.toString())
                     + ",\"predictions\":[");
         } else {
@@ -91,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
                     probabilities(ym, r * outputs, outputs, p);
                     rank(p, order);
                     line.setLength(0);
-                    if (json) {
+                    if (json.requested) {
                         appendJson(line.append(row == 0 ? "" : ","), row, p, order);
                         out.print(line);
                     } else {
@@ -101,14 +103,14 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         } catch (RuntimeException | java.io.IOException | Error e) {
-            if (json) {
+            if (json.requested) {
                 // The predictions so far are already on stdout: end the object properly and say why it ends early.
                 out.println("],\"rows\":" + row + ",\"error\":" + Json.string(Main.oneLine(e)) + "}");
                 out.flush();
             }
             throw e;
         }
-        if (json) {
+        if (json.requested) {
             out.println("],\"rows\":" + row + "}");
         }
         out.flush();

@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,9 +22,8 @@ import java.util.concurrent.Callable;
                 + "finds the rates too small, usable and exploding.",
                 "Prints check, measured, expected and PASS/FAIL; exit code 0 when every check passes, 1 otherwise."})
 final class SanityCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "Directory with the four MNIST-format files (default: "
-            + "/usr/share/datasets/fashion-mnist).")
-    Path data;
+    @Mixin
+    DataDirectory data;
 
     @Mixin
     NetworkOptions network;
@@ -33,12 +31,12 @@ final class SanityCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, subsets and batch order (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
-        try (MnistDirectory directory = DataDirectory.open(data, network.classes())) {
+        try (MnistDirectory directory = data.open(network.classes())) {
             network.requireFits(directory.train());
             SanityReport report = SanityChecks.builder(network.spec(seed), directory.train()).seed(seed).build().run();
             print(report);
@@ -54,7 +52,7 @@ final class SanityCommand implements Callable<Integer> {
             System.out.printf("%-" + nameWidth + "s    expected: %s%n", "", c.expected());
         }
         System.out.println(report.passed() ? "all sanity checks passed" : "SANITY CHECKS FAILED");
-        if (json) {
+        if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("checks", report.checks().stream().map(c -> {
                 Map<String, Object> check = new LinkedHashMap<>();

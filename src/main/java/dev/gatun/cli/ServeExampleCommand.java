@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,8 +24,8 @@ import java.util.concurrent.CountDownLatch;
         description = "Serve a model over HTTP (POST /predict, GET /health) on an embedded Jetty server; "
                 + "--load-test N measures it over loopback (closed-loop; with --rate R also open-loop) and stops.")
 final class ServeExampleCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "The model file (a classifier).")
-    Path model;
+    @Mixin
+    ServedModel model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
     String host;
@@ -50,11 +49,8 @@ final class ServeExampleCommand implements Callable<Integer> {
             + "open-loop at R per second, latency measured from each one's intended send time.")
     Double rate;
 
-    @Option(names = "--json", description = "End the load-test output with one JSON object.")
-    boolean json;
-
     @Mixin
-    RowWeightsOption rowWeights;
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -68,7 +64,7 @@ final class ServeExampleCommand implements Callable<Integer> {
         if (rate != null && loadTest == null) {
             throw new UsageException("--rate sets the open-loop load test's arrival rate: it needs --load-test N");
         }
-        Predictor predictor = Predictor.load(model, rowWeights.options()).warmUp();
+        Predictor predictor = model.load().warmUp();
         PredictionServer server;
         try {
             server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);
@@ -101,14 +97,14 @@ final class ServeExampleCommand implements Callable<Integer> {
             predictor.close();
             stopped.countDown();
         }, "gatun-serve-stop"));
-        System.out.println("serving " + model + " at " + server.uri() + " (POST /predict, GET /health); Ctrl-C stops");
+        System.out.println("serving " + model.file + " at " + server.uri() + " (POST /predict, GET /health); Ctrl-C stops");
         stopped.await();
         return 0;
     }
 
     private void report(LoadTest.Result closed, LoadTest.Result open, int serverThreads) {
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("model", model.toString());
+        report.put("model", model.file.toString());
         report.put("server_threads", serverThreads);
         report.put("concurrency", concurrency);
         report.put("warmup", warmup);
@@ -118,9 +114,7 @@ final class ServeExampleCommand implements Callable<Integer> {
             put(report, "open_loop_", open);
         }
         report.forEach((key, value) -> System.out.printf("%-32s %s%n", key, value));
-        if (json) {
-            JsonOutput.print(report);
-        }
+        json.print(report);
     }
 
     /** One load test's fields, each name after {@code prefix}. */

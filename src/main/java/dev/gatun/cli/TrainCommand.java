@@ -39,8 +39,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a network on MNIST-format data (default: Debian's Fashion-MNIST) and report test accuracy.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist).")
-    Path data;
+    @Mixin
+    DataDirectory data;
 
     @Mixin
     NetworkOptions network;
@@ -111,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plots", description = "Write loss/accuracy, learning-rate and confusion-matrix PNGs to this directory.")
     Path plots;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -136,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
                 : out != null ? Path.of(out + ".checkpoint") : null;
         checkOutputs(config, outFile, checkpointFile);
         try (Locks locks = Locks.of(outFile, checkpointFile);
-             MnistDirectory directory = DataDirectory.open(data, config.classes()); Arena arena = Arena.ofConfined()) {
+             MnistDirectory directory = data.open(config.classes()); Arena arena = Arena.ofConfined()) {
             DataSet train = directory.train();
             checkData(config, train);
             DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
@@ -326,9 +326,7 @@ final class TrainCommand implements Callable<Integer> {
         if (result.exploded()) {
             fields.put("explosion", result.explosion().message());
         }
-        if (json) {
-            JsonOutput.print(fields);
-        }
+        json.print(fields);
         return result.exploded() ? Main.EXIT_ERROR : 0;
     }
 

@@ -33,9 +33,8 @@ import java.util.concurrent.Callable;
                 "Prints the trials sorted by dev accuracy and writes tune.csv and tune.png (log lr vs log lambda, "
                         + "coloured by dev accuracy) to --out."})
 final class TuneCommand implements Callable<Integer> {
-    @Option(names = "--data", description = "Directory with the four MNIST-format files (default: "
-            + "/usr/share/datasets/fashion-mnist).")
-    Path data;
+    @Mixin
+    DataDirectory data;
 
     @Mixin
     NetworkOptions network;
@@ -87,8 +86,8 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "tune", description = "Directory for tune.csv and tune.png (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout (text goes to stderr).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -100,7 +99,7 @@ final class TuneCommand implements Callable<Integer> {
         LogRange lrLog = range("--lr-range", lrRange);
         LogRange l2Log = range("--l2-range", l2Range);
         LogRange betaLog = range("--beta-range", betaRange);
-        try (MnistDirectory directory = DataDirectory.open(data, network.classes())) {
+        try (MnistDirectory directory = data.open(network.classes())) {
             network.requireFits(directory.train());
             DataSet all = directory.train();
             int devSize = dev != null ? dev : Math.min(DataSet.DEFAULT_DEV_SIZE, all.size() / 5);
@@ -168,7 +167,7 @@ final class TuneCommand implements Callable<Integer> {
                         + " trial " + best.index() + ", " + summary(best)),
                 () -> System.out.println("no trial finished an epoch: every one exploded; lower --lr-range"));
         System.out.println("wrote " + csv + (plot != null ? " and " + plot : ""));
-        if (json) {
+        if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("trials", ranked.stream().map(TuneCommand::trialFields).toList());
             fields.put("best", result.best().map(TuneCommand::trialFields).orElse(null));

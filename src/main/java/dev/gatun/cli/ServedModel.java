@@ -1,0 +1,39 @@
+package dev.gatun.cli;
+
+import dev.gatun.serve.Predictor;
+import dev.gatun.serve.RowWeights;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code --model} and {@code --row-weights}, as a picocli mixin: the model file a serving command loads into a
+ * {@link Predictor}, and how the predictor stores weights for single-row calls.
+ */
+final class ServedModel {
+    @Option(names = "--model", required = true, description = "The model file.")
+    Path file;
+
+    @Option(names = "--row-weights", defaultValue = "float32", converter = ServedModel.ParseRowWeights.class,
+            description = "Weights of the single-row kernel: float32 (exact, default) or bfloat16 (half the bytes per "
+                    + "call, weights rounded to 8 significant bits; batches of 8+ rows stay float32).")
+    RowWeights rowWeights;
+
+    /** A new predictor for the model file; the caller closes it. */
+    Predictor load() throws IOException {
+        return Predictor.load(file, Predictor.Options.defaults().withRowWeights(rowWeights));
+    }
+
+    static final class ParseRowWeights implements picocli.CommandLine.ITypeConverter<RowWeights> {
+        @Override
+        public RowWeights convert(String value) {
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "float32", "f32" -> RowWeights.FLOAT32;
+                case "bfloat16", "bf16" -> RowWeights.BFLOAT16;
+                default -> throw new UsageException("--row-weights must be float32 or bfloat16, got '" + value + "'");
+            };
+        }
+    }
+}
