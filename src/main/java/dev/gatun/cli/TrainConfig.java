@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Everything that decides what {@code gatun train} computes (not where it writes): kept in every checkpoint so that
@@ -163,62 +164,35 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
     }
 
     static List<Integer> parseInts(String option, String csv) {
-        List<Integer> out = new ArrayList<>();
-        for (String part : csv.split(",")) {
-            try {
-                out.add(Integer.parseInt(part.strip()));
-            } catch (NumberFormatException e) {
-                throw new UsageException(option + " '" + csv + "': '" + part + "' is not an integer");
-            }
-        }
-        return out;
+        return parseList(option, csv, Integer::parseInt, "an integer");
     }
 
+    /** Comma-separated numbers; none for an empty or missing value. */
     static List<Double> parseDoubles(String option, String csv) {
-        List<Double> out = new ArrayList<>();
-        if (csv == null || csv.isBlank()) {
-            return out;
-        }
-        for (String part : csv.split(",")) {
-            try {
-                out.add(Double.parseDouble(part.strip()));
-            } catch (NumberFormatException e) {
-                throw new UsageException(option + " '" + csv + "': '" + part + "' is not a number");
-            }
-        }
-        return out;
+        return csv == null || csv.isBlank() ? new ArrayList<>() : parseList(option, csv, Double::parseDouble, "a number");
     }
 
     static List<Activation> parseActivations(String csv) {
-        List<Activation> out = new ArrayList<>();
+        return parseList("--activation", csv, part -> parseEnum(Activation.class, "--activation", part), "an activation");
+    }
+
+    /** Each comma-separated part of {@code csv}, stripped and parsed; a part that is not {@code what} names the option. */
+    private static <T> List<T> parseList(String option, String csv, Function<String, T> parse, String what) {
+        List<T> out = new ArrayList<>();
         for (String part : csv.split(",")) {
-            out.add(parseEnum(Activation.class, "--activation", part));
+            try {
+                out.add(parse.apply(part.strip()));
+            } catch (NumberFormatException e) {
+                throw new UsageException(option + " '" + csv + "': '" + part + "' is not " + what);
+            }
         }
         return out;
     }
 
-    /** The configuration as text (exact: doubles print so that they parse back to the same bits). */
+    /** The configuration as text, {@link #toJson}'s values written out (exact: doubles print so that they parse back to the same bits). */
     Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("layers", join(layers));
-        m.put("activation", String.join(",", activations.stream().map(TrainConfig::enumName).toList()));
-        m.put("init", enumName(init));
-        m.put("optimizer", enumName(optimizer));
-        m.put("lr", Double.toString(lr));
-        m.put("beta1", Double.toString(beta1));
-        m.put("beta2", Double.toString(beta2));
-        m.put("decay", decay);
-        m.put("decay_per", decayPerStep ? "step" : "epoch");
-        m.put("batch", Integer.toString(batch));
-        m.put("l2", Double.toString(l2));
-        m.put("l1", Double.toString(l1));
-        m.put("dropout", join(dropout));
-        m.put("batchnorm", Boolean.toString(batchNorm));
-        m.put("normalize", enumName(normalize));
-        m.put("dev", Integer.toString(dev));
-        m.put("early_stop", Integer.toString(earlyStop));
-        m.put("seed", Long.toString(seed));
-        m.put("augment", Boolean.toString(augment));
+        toJson().forEach((key, value) -> m.put(key, value instanceof List<?> list ? join(list) : String.valueOf(value)));
         return m;
     }
 
