@@ -68,6 +68,19 @@ public final class Check {
         }
     }
 
+    /**
+     * An output the kernel writes while it still reads {@code in} (or writes it too) needs memory of its own: neither
+     * in place nor overlapping.
+     */
+    static void apart(String op, Tensor out, String outName, Tensor in, String inName) {
+        long outStart = out.segment().address();
+        long inStart = in.segment().address();
+        if (outStart < inStart + in.byteSize() && inStart < outStart + out.byteSize()) {
+            throw new IllegalArgumentException(op + ": output " + outName + " " + out.shapeString() + " shares memory with "
+                    + inName + " " + in.shapeString() + ": it needs memory of its own");
+        }
+    }
+
     /** Labels are int32 class indices, one per row; the segment may be longer than the batch. */
     static void labels(String op, MemorySegment labels, long rows) {
         if (labels == null) {

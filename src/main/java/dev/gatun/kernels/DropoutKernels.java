@@ -46,11 +46,8 @@ public final class DropoutKernels {
         Check.like(op, A, "A", M, "M");
         Check.like(op, A, "A", D, "D");
         Check.sameOrDisjoint(op, D, "D", A, "A");
-        Check.sameOrDisjoint(op, M, "M", A, "A");
-        Check.sameOrDisjoint(op, M, "M", D, "D");
-        if (M.segment().address() == A.segment().address() || M.segment().address() == D.segment().address()) {
-            throw new IllegalArgumentException(op + ": the mask M must have its own memory");
-        }
+        Check.apart(op, M, "M", A, "A");
+        Check.apart(op, M, "M", D, "D");
     }
 
     private static void checkBackward(Tensor dD, Tensor M, Tensor dA) {

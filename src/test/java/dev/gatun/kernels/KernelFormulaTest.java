@@ -184,6 +184,14 @@ class KernelFormulaTest {
         assertTrue(overlap.getMessage().contains("partly overlaps"), overlap.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> DropoutKernels.forward(Z, 0.0, 1, Tensor.allocate(arena, DType.F32, 4, 3), Tensor.allocate(arena, DType.F32, 4, 3)));
+        Tensor D = Tensor.allocate(arena, DType.F32, 4, 3);
+        IllegalArgumentException mask = assertThrows(IllegalArgumentException.class,
+                () -> DropoutKernels.forward(Z, 0.5, 1, D, D));
+        assertTrue(mask.getMessage().contains("output M (4, 3) shares memory with D"), mask.getMessage());
+        Tensor column = Tensor.allocate(arena, DType.F32, 3);
+        IllegalArgumentException inPlace = assertThrows(IllegalArgumentException.class,
+                () -> BatchNormKernels.normalize(Z, column, column, column, column, Z, Z));
+        assertTrue(inPlace.getMessage().contains("output Ztilde (4, 3) shares memory with Z (4, 3)"), inPlace.getMessage());
         arena.close();
         IllegalStateException closed = assertThrows(IllegalStateException.class, () -> ReductionKernels.sumSquares(Z));
         assertTrue(closed.getMessage().contains("already closed"), closed.getMessage());
