@@ -114,6 +114,21 @@ public final class Blas {
 
     static void gemm(BlasBackend backend, Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B,
                      double beta, Tensor C) {
+        // The common case costs only comparisons; the checks that name what is wrong run when one fails.
+        if (!gemmHolds(transA, transB, A, B, C)) {
+            requireGemm(transA, transB, A, B, C);
+        }
+        boolean ta = transA == Transpose.TRANSPOSED;
+        boolean tb = transB == Transpose.TRANSPOSED;
+        long m = ta ? A.dim(1) : A.dim(0);
+        long k = ta ? A.dim(0) : A.dim(1);
+        long n = tb ? B.dim(0) : B.dim(1);
+        backend.gemm(A.dtype(), ta, tb, (int) m, (int) n, (int) k, alpha, A.segment(), (int) A.dim(1),
+                B.segment(), (int) B.dim(1), beta, C.segment(), (int) C.dim(1));
+    }
+
+    /** Throws the exception naming the first thing wrong with a gemm call; returns only if nothing is. */
+    private static void requireGemm(Transpose transA, Transpose transB, Tensor A, Tensor B, Tensor C) {
         if (transA == null || transB == null) {
             throw new IllegalArgumentException("gemm: transpose flags must not be null");
         }
@@ -138,8 +153,6 @@ public final class Blas {
         }
         requireDisjoint("gemm", C, "C", A, "A");
         requireDisjoint("gemm", C, "C", B, "B");
-        backend.gemm(A.dtype(), ta, tb, (int) m, (int) n, (int) k, alpha, A.segment(), (int) A.dim(1),
-                B.segment(), (int) B.dim(1), beta, C.segment(), (int) C.dim(1));
     }
 
     /** {@code y = alpha·op(A)·x + beta·y}; x and y are contiguous vectors of any rank with the right element count. */
