@@ -1,5 +1,6 @@
 package dev.gatun.blas;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -78,14 +79,30 @@ public final class KernelAdvice {
         if (target == null) {
             return Optional.empty();
         }
+        String value = blis ? blisArchType(info.config(), target) : target;
         String library = blis ? "BLIS" : "OpenBLAS";
         String now = environment.get(variable);
         String why = now != null
                 ? variable + "=" + now + " is set in this environment and selects them"
                 : "this " + library + " build does not pick them on its own";
+        String setting = variable + "=" + value + (value.equals(target) ? "" : " (" + target + "; " + info.config()
+                + " reads the architecture's number)");
         String message = library + " runs its " + info.coreName() + " (" + kernels + ") kernels on a CPU with " + offered
-                + " (" + why + "); " + variable + "=" + target + " selects the " + offered + " kernels: try it with "
+                + " (" + why + "); " + setting + " selects the " + offered + " kernels: try it with "
                 + "'gatun info --blas-check', which measures both and checks the faster one's results";
-        return Optional.of(new Advice(variable, target, kernels, offered, message));
+        return Optional.of(new Advice(variable, value, kernels, offered, message));
+    }
+
+    /**
+     * BLIS 0.9 reads {@code BLIS_ARCH_TYPE} as a number, its {@code arch_t} index (any name reads as 0, which is
+     * skx); this is that release's order. Other releases get the name: whether they read it, {@code --blas-check}
+     * shows, since its child JVM reports the architecture it ran.
+     */
+    private static final List<String> BLIS_0_9_ARCHS = List.of("skx", "knl", "knc", "haswell", "sandybridge", "penryn",
+            "zen3", "zen2", "zen", "excavator", "steamroller", "piledriver", "bulldozer");
+
+    static String blisArchType(String version, String arch) {
+        return version != null && version.startsWith("BLIS 0.9") && BLIS_0_9_ARCHS.contains(arch)
+                ? Integer.toString(BLIS_0_9_ARCHS.indexOf(arch)) : arch;
     }
 }

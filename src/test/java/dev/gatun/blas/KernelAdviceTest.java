@@ -71,16 +71,20 @@ class KernelAdviceTest {
     void blisGenericKernelsOnAnAvx512CpuAreNamedWithBlisArchType() {
         KernelAdvice.Advice a = KernelAdvice.forLibrary(blis("generic"), CpuFeatures.parse(ZEN5), Map.of()).orElseThrow();
         assertEquals("BLIS_ARCH_TYPE", a.variable());
-        assertEquals("skx", a.value());
+        assertEquals("0", a.value(), "BLIS 0.9 reads arch_t's index, and skx is 0");
         assertEquals(SimdLevel.SSE, a.kernels());
         assertEquals(SimdLevel.AVX512, a.cpu());
         assertTrue(a.message().startsWith("BLIS runs its generic (SSE) kernels"), a.message());
-        assertTrue(a.message().contains("BLIS_ARCH_TYPE=skx selects the AVX512 kernels"), a.message());
+        assertTrue(a.message().contains("BLIS_ARCH_TYPE=0 (skx; BLIS 0.9.0 reads the architecture's number) selects "
+                + "the AVX512 kernels"), a.message());
 
         String pinned = KernelAdvice.forLibrary(blis("haswell"), CpuFeatures.parse(ZEN5),
-                Map.of("BLIS_ARCH_TYPE", "haswell")).orElseThrow().message();
-        assertTrue(pinned.contains("BLIS_ARCH_TYPE=haswell is set in this environment"), pinned);
-        assertEquals("haswell", KernelAdvice.forLibrary(blis("generic"), AVX2_ONLY, Map.of()).orElseThrow().value());
+                Map.of("BLIS_ARCH_TYPE", "3")).orElseThrow().message();
+        assertTrue(pinned.contains("BLIS_ARCH_TYPE=3 is set in this environment"), pinned);
+        assertEquals("3", KernelAdvice.forLibrary(blis("generic"), AVX2_ONLY, Map.of()).orElseThrow().value(),
+                "haswell is arch_t 3 in BLIS 0.9");
+        BlasInfo later = new BlasInfo("blis", "/opt/blis/lib/libblis.so", "BLIS 1.0", "generic", 1, "-");
+        assertEquals("skx", KernelAdvice.forLibrary(later, CpuFeatures.parse(ZEN5), Map.of()).orElseThrow().value());
     }
 
     @Test
