@@ -216,7 +216,9 @@ public final class Blas {
             throw new IllegalArgumentException("BLAS thread count must be >= 1, got " + threads);
         }
         Selected.BACKEND.setThreads(threads);
-        LOG.info("BLAS threads set to {}", threads);
+        if (Selected.BACKEND.threads() == threads) {  // else the library has no thread call, and it said so
+            LOG.info("BLAS threads set to {}", threads);
+        }
     }
 
     public static BlasInfo info() {
