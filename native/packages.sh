@@ -1,6 +1,6 @@
 # Sourced by ./gatun and .ci/run: the Debian packages Gatun needs, installed when missing (as root), so that each of
 # the README's two commands works on a fresh machine. Not Debian (no dpkg-query): says what it needs and goes on.
-GATUN_PACKAGES=(libopenblas0-pthread libopenblas-dev dataset-fashion-mnist)
+GATUN_PACKAGES=(libopenblas0-pthread libopenblas-dev libblis4-pthread libblas3 dataset-fashion-mnist)
 
 gatun_install_packages() {
   if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -249,10 +249,22 @@ class Machine(Rendering):
         text, missing = self.render("machine", facts, info)
         self.assertIn("- CPU: AMD EPYC, 2 logical CPUs (2 usable), virtualised; SIMD flags: avx2 fma", text)
         self.assertIn("- JDK: 25.0.3+9-LTS", text)
+        self.assertIn("`OpenBLAS 0.3.21 Zen`, kernels Zen; library /usr/lib/libopenblas.so", text)
         self.assertEqual(missing, [])
         text, missing = self.render("machine", facts)
-        self.assertIn("core —", text)
-        self.assertIn("openblas_core (from gatun-info.json)", missing)
+        self.assertIn("kernels —", text)
+        self.assertIn("blas_kernel_set (from gatun-info.json)", missing)
+
+    def test_gatun_info_naming_any_blas_library(self):
+        facts = self.write("machine.json", {"cpu_model": "AMD EPYC", "logical_cpus": 2, "usable_cpus": 2,
+                                            "cpu_flags": ["avx2"], "memory_gib": 23.5, "os": "Debian 12",
+                                            "kernel": "6.1", "jdk": "25", "openblas_package": "0.3.21+ds-4",
+                                            "gcc": "gcc 12.2.0"})
+        info = self.write("gatun-info.json", {"jdk": "25", "blas_version": "BLIS 0.9.0", "blas_kernel_set": "generic",
+                                              "blas_library": "/usr/lib/libblis.so.4", "blas_threads": 1})
+        text, missing = self.render("machine", facts, info)
+        self.assertIn("`BLIS 0.9.0`, kernels generic; library /usr/lib/libblis.so.4; 1 threads by default", text)
+        self.assertEqual(missing, [])
 
 
 class CommandLine(Rendering):

@@ -9,16 +9,19 @@ import static dev.gatun.blas.BlasArguments.*;
 /**
  * The one door to native BLAS. Every method validates dtypes, shapes, sizes and liveness first and throws
  * {@link IllegalArgumentException} (naming both shapes) or {@link IllegalStateException} (closed arena); only
- * then does it call OpenBLAS. Row-major; {@code C = alpha·op(A)·op(B) + beta·C}.
+ * then does it call the CBLAS library. Row-major; {@code C = alpha·op(A)·op(B) + beta·C}.
  *
- * <p>The implementation is chosen once, on first use: OpenBLAS (see {@link OpenBlasLibrary} for how it is
- * found), or the naive Java reference when {@code -Dgatun.blas=java} asks for it. Thread count: OpenBLAS's
- * default (the cores, or OPENBLAS_NUM_THREADS) unless {@code -Dgatun.threads} / {@code GATUN_THREADS} says
- * otherwise; logged once with the library's configuration.
+ * <p>The implementation is chosen once, on first use: a native CBLAS library (OpenBLAS by default; BLIS, the
+ * reference BLAS or any other with {@code -Dgatun.blas.library=PATH-or-name}, see {@link BlasLibrary}), or the naive
+ * Java reference when {@code -Dgatun.blas=java} asks for it. Thread count: the library's default unless
+ * {@code -Dgatun.threads} / {@code GATUN_THREADS} says otherwise; logged once with the library's version, kernels
+ * and how its threads are controlled.
  */
 public final class Blas {
     private static final Logger LOG = LoggerFactory.getLogger(Blas.class);
     public static final String BACKEND_PROPERTY = "gatun.blas";
+    /** Names the CBLAS library to load: a path, a file name or a short name such as {@code blis}. */
+    public static final String LIBRARY_PROPERTY = "gatun.blas.library";
     public static final String THREADS_PROPERTY = "gatun.threads";
 
     private static final BlasBackend REFERENCE = new JavaBlas();
@@ -31,22 +34,24 @@ public final class Blas {
     }
 
     private static BlasBackend select() {
-        String wanted = System.getProperty(BACKEND_PROPERTY, "openblas").strip().toLowerCase(java.util.Locale.ROOT);
+        String wanted = System.getProperty(BACKEND_PROPERTY, "native").strip().toLowerCase(java.util.Locale.ROOT);
         if (wanted.equals("java")) {
             LOG.warn("-D{}=java: using the naive Java reference BLAS (for testing; 50-100x slower than OpenBLAS)",
                     BACKEND_PROPERTY);
             return REFERENCE;
         }
-        if (!wanted.equals("openblas")) {
+        if (!wanted.equals("native") && !wanted.equals("openblas")) {
             return new UnavailableBlas(new BlasUnavailableException("-D" + BACKEND_PROPERTY + "=" + wanted
-                    + " is not a BLAS Gatun knows: use 'openblas' (default) or 'java'", null));
+                    + " is not a BLAS Gatun knows: use 'native' (default; the library -D" + LIBRARY_PROPERTY
+                    + " names, else OpenBLAS) or 'java'", null));
         }
         try {
-            NativeBlas blas = usable(new NativeBlas(OpenBlasLibrary.load()));
+            NativeBlas blas = usable(new NativeBlas(BlasLibrary.load()));
             applyThreadSetting(blas);
             BlasInfo info = blas.info();
-            LOG.info("OpenBLAS {} ({}; core {}), {} threads", info.libraryPath(), info.config(), info.coreName(),
-                    info.threads());
+            LOG.info("BLAS {} at {} ({}; kernels {}), {} threads ({})", info.backend(), info.libraryPath(),
+                    info.config(), info.coreName(), info.threads() > 0 ? info.threads() : "its own number of",
+                    info.threadControl());
             return blas;
         } catch (BlasUnavailableException e) {
             LOG.error(e.getMessage());
@@ -55,21 +60,21 @@ public final class Blas {
     }
 
     /**
-     * A library that loads is not yet an OpenBLAS: it must have every symbol the bindings call and multiply
-     * correctly. A missing symbol would otherwise surface as a NoClassDefFoundError in the first request.
+     * A library with every CBLAS symbol must still multiply correctly on this CPU; and a binding that fails to link
+     * anyway would otherwise surface as a NoClassDefFoundError in the first request.
      */
     private static NativeBlas usable(NativeBlas blas) {
         try {
             blas.info();
             if (!blas.multipliesCorrectly()) {
                 throw new BlasUnavailableException("the BLAS at " + blas.libraryPath() + " computed a wrong 2x2 sgemm. "
-                        + OpenBlasLibrary.howToFix(), null);
+                        + BlasLibrary.howToFix(), null);
             }
             return blas;
         } catch (LinkageError e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new BlasUnavailableException("the library at " + blas.libraryPath() + " loaded but is not a usable OpenBLAS ("
-                    + cause.getMessage() + "). " + OpenBlasLibrary.howToFix(), e);
+            throw new BlasUnavailableException("the library at " + blas.libraryPath() + " loaded but is not a usable "
+                    + "CBLAS library (" + cause.getMessage() + "). " + BlasLibrary.howToFix(), e);
         }
     }
 
@@ -98,13 +103,13 @@ public final class Blas {
         return REFERENCE;
     }
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C} through OpenBLAS (or the selected backend). */
+    /** {@code C = alpha·op(A)·op(B) + beta·C} through the CBLAS library (or the selected backend). */
     public static void gemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta, Tensor C) {
         gemm(Selected.BACKEND, transA, transB, alpha, A, B, beta, C);
     }
 
     /**
-     * The same product through the naive Java loops: the oracle tests compare OpenBLAS against. Public because the
+     * The same product through the naive Java loops: the oracle tests compare the native library against. Public because the
      * JMH benchmarks (another package) time and check against it.
      */
     public static void referenceGemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta,
@@ -114,6 +119,21 @@ public final class Blas {
 
     static void gemm(BlasBackend backend, Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B,
                      double beta, Tensor C) {
+        // The common case costs only comparisons; the checks that name what is wrong run when one fails.
+        if (!gemmHolds(transA, transB, A, B, C)) {
+            requireGemm(transA, transB, A, B, C);
+        }
+        boolean ta = transA == Transpose.TRANSPOSED;
+        boolean tb = transB == Transpose.TRANSPOSED;
+        long m = ta ? A.dim(1) : A.dim(0);
+        long k = ta ? A.dim(0) : A.dim(1);
+        long n = tb ? B.dim(0) : B.dim(1);
+        backend.gemm(A.dtype(), ta, tb, (int) m, (int) n, (int) k, alpha, A.segment(), (int) A.dim(1),
+                B.segment(), (int) B.dim(1), beta, C.segment(), (int) C.dim(1));
+    }
+
+    /** Throws the exception naming the first thing wrong with a gemm call; returns only if nothing is. */
+    private static void requireGemm(Transpose transA, Transpose transB, Tensor A, Tensor B, Tensor C) {
         if (transA == null || transB == null) {
             throw new IllegalArgumentException("gemm: transpose flags must not be null");
         }
@@ -138,8 +158,6 @@ public final class Blas {
         }
         requireDisjoint("gemm", C, "C", A, "A");
         requireDisjoint("gemm", C, "C", B, "B");
-        backend.gemm(A.dtype(), ta, tb, (int) m, (int) n, (int) k, alpha, A.segment(), (int) A.dim(1),
-                B.segment(), (int) B.dim(1), beta, C.segment(), (int) C.dim(1));
     }
 
     /** {@code y = alpha·op(A)·x + beta·y}; x and y are contiguous vectors of any rank with the right element count. */
@@ -189,13 +207,18 @@ public final class Blas {
         return Selected.BACKEND.threads();
     }
 
-    /** Sets OpenBLAS's thread count for the whole process (it is global in OpenBLAS). */
+    /**
+     * Sets the library's thread count for the whole process (it is process-global in OpenBLAS and BLIS). A library
+     * without a call for it keeps the count its environment variable gave it, and a warning says which variable.
+     */
     public static void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("BLAS thread count must be >= 1, got " + threads);
         }
         Selected.BACKEND.setThreads(threads);
-        LOG.info("BLAS threads set to {}", threads);
+        if (Selected.BACKEND.threads() == threads) {  // else the library has no thread call, and it said so
+            LOG.info("BLAS threads set to {}", threads);
+        }
     }
 
     public static BlasInfo info() {
@@ -206,7 +229,7 @@ public final class Blas {
      * The start-up check for services: loads the BLAS now (if nothing has yet), which includes a small sgemm, and
      * returns what was loaded, or throws the {@link BlasUnavailableException} every matrix product would throw
      * later (it says what is missing and how to install it or point Gatun at it). {@code Predictor.load} and
-     * {@code Predictor.of} call it, so a service without OpenBLAS stops at start-up, not in its first batch request.
+     * {@code Predictor.of} call it, so a service without a BLAS stops at start-up, not in its first batch request.
      */
     public static BlasInfo requireAvailable() {
         return Selected.BACKEND.info();

@@ -2,12 +2,53 @@ package dev.gatun.blas;
 
 import dev.gatun.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The checks every BLAS call passes before it may reach native code: a violation here is an exception;
  * the same violation past this point would be a SIGSEGV or silent garbage.
+ *
+ * <p>Two forms of the gemm checks: {@link #gemmHolds} answers "is everything in order?" with comparisons of
+ * fields only (no strings, no calls that build messages, small enough for the JIT to inline into every caller),
+ * and the {@code require*} methods, run only when it says no, find the first violation and throw the exception
+ * that names it. The predicate must reject everything they reject; {@code BlasMisuseTest} checks it on every
+ * misuse it knows.
  */
 final class BlasArguments {
     private BlasArguments() {}
+
+    /**
+     * True when {@code C = op(A)·op(B)} may go to native code as it is: flags and operands non-null, each operand
+     * alive, off-heap, a matrix whose segment holds its bytes and whose dimensions fit a 32-bit BLAS int, one dtype,
+     * matching inner and outer dimensions, and C overlapping neither input.
+     */
+    static boolean gemmHolds(Transpose transA, Transpose transB, Tensor A, Tensor B, Tensor C) {
+        if (transA == null || transB == null || !usableMatrix(A) || !usableMatrix(B) || !usableMatrix(C)) {
+            return false;
+        }
+        boolean ta = transA == Transpose.TRANSPOSED;
+        boolean tb = transB == Transpose.TRANSPOSED;
+        return A.dtype() == B.dtype() && A.dtype() == C.dtype()
+                && (ta ? A.dim(0) : A.dim(1)) == (tb ? B.dim(1) : B.dim(0))
+                && C.dim(0) == (ta ? A.dim(1) : A.dim(0))
+                && C.dim(1) == (tb ? B.dim(0) : B.dim(1))
+                && disjoint(C, A) && disjoint(C, B);
+    }
+
+    /** {@link #requireMatrix}'s conditions as one expression; dimensions are never negative, so OR-ing them is exact. */
+    private static boolean usableMatrix(Tensor t) {
+        if (t == null || t.rank() != 2 || !t.isAlive()) {
+            return false;
+        }
+        MemorySegment segment = t.segment();
+        return segment.isNative() && segment.byteSize() >= t.byteSize() && (t.dim(0) | t.dim(1)) <= Integer.MAX_VALUE;
+    }
+
+    private static boolean disjoint(Tensor output, Tensor input) {
+        long outStart = output.segment().address();
+        long inStart = input.segment().address();
+        return outStart + output.byteSize() <= inStart || inStart + input.byteSize() <= outStart;
+    }
 
     /** Non-null, alive, native, and the segment really holds the tensor's elements. */
     static void requireUsable(String op, String name, Tensor t) {

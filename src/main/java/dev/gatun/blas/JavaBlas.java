@@ -97,6 +97,7 @@ final class JavaBlas implements BlasBackend {
 
     @Override
     public BlasInfo info() {
-        return new BlasInfo(name(), "(none: naive Java loops, -Dgatun.blas=java)", "java reference", "java", 1);
+        return new BlasInfo(name(), "(none: naive Java loops, -Dgatun.blas=java)", "java reference", "java", 1,
+                "none: the calling thread");
     }
 }

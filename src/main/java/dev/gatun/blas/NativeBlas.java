@@ -9,16 +9,22 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** OpenBLAS through the jextract bindings. Only {@link Blas} calls this, after validating every argument. */
+/**
+ * A CBLAS library (OpenBLAS, BLIS, the reference BLAS, ...) through the jextract bindings; its version, kernels and
+ * threads through its family's own calls ({@link LibraryControls}). Only {@link Blas} calls this, after validating
+ * every argument.
+ */
 final class NativeBlas implements BlasBackend {
     private static final int ROW_MAJOR = cblas_h.CblasRowMajor();
     private static final int NO_TRANS = cblas_h.CblasNoTrans();
     private static final int TRANS = cblas_h.CblasTrans();
 
     private final Path libraryPath;
+    private final LibraryControls controls;
 
-    NativeBlas(Path libraryPath) {
-        this.libraryPath = libraryPath;
+    NativeBlas(BlasLibrary.Loaded library) {
+        this.libraryPath = library.path();
+        this.controls = LibraryControls.of(library.symbols());
     }
 
     Path libraryPath() {
@@ -39,7 +45,7 @@ final class NativeBlas implements BlasBackend {
 
     @Override
     public String name() {
-        return "openblas";
+        return controls.family();
     }
 
     private static int op(boolean transposed) {
@@ -91,22 +97,17 @@ final class NativeBlas implements BlasBackend {
 
     @Override
     public int threads() {
-        return cblas_h.openblas_get_num_threads();
+        return controls.threads();
     }
 
     @Override
     public void setThreads(int threads) {
-        cblas_h.openblas_set_num_threads(threads);
+        controls.setThreads(threads);
     }
 
     @Override
     public BlasInfo info() {
-        return new BlasInfo(name(), libraryPath.toString(), cString(cblas_h.openblas_get_config()),
-                cString(cblas_h.openblas_get_corename()), threads());
-    }
-
-    private static String cString(MemorySegment pointer) {
-        // jextract types char* as a zero-length segment; widen it to read up to the terminating NUL.
-        return pointer.equals(MemorySegment.NULL) ? "" : pointer.reinterpret(4096).getString(0).strip();
+        return new BlasInfo(name(), libraryPath.toString(), controls.version(), controls.kernels(), threads(),
+                controls.threadControl());
     }
 }

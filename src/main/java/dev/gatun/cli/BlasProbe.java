@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Measures the BLAS this JVM loaded: sgemm GFLOPS and the worst error against the float64 reference. A kernel set
- * is chosen once per process (OpenBLAS reads {@code OPENBLAS_CORETYPE} when it loads), so {@code gatun info
- * --blas-check} runs this class in a child JVM with the variable changed and reads its one line back.
+ * is chosen once per process (OpenBLAS reads {@code OPENBLAS_CORETYPE}, BLIS {@code BLIS_ARCH_TYPE}, when it loads),
+ * so {@code gatun info --blas-check} runs this class in a child JVM on the same library with the variable changed
+ * and reads its one line back.
  */
 final class BlasProbe {
     private BlasProbe() {}
@@ -52,6 +53,9 @@ final class BlasProbe {
                 "--enable-native-access=ALL-UNNAMED"));
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             command.add("--add-modules=jdk.incubator.vector");
+        }
+        if (!Blas.info().backend().equals("java")) {
+            command.add("-D" + Blas.LIBRARY_PROPERTY + "=" + Blas.info().libraryPath());
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BlasProbe.class.getName(),
                 Integer.toString(n)));

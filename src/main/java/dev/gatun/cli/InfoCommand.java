@@ -18,9 +18,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code gatun info}: what Gatun runs on — JDK, CPU, the OpenBLAS it loaded, and a measured sgemm figure. */
+/**
+ * {@code gatun info}: what Gatun runs on — JDK, CPU, the BLAS library it loaded (path, version, kernels, threads and
+ * how they are set), and a measured sgemm figure.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show the JDK, CPU, the OpenBLAS library in use and a measured sgemm GFLOPS figure.")
+        description = "Show the JDK, CPU, the BLAS library in use (version, kernels, threads) and a measured sgemm GFLOPS figure.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin
     JsonOption json;
@@ -45,14 +48,14 @@ final class InfoCommand implements Callable<Integer> {
         facts.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
         BlasInfo blas = Blas.info();
         facts.put("blas_backend", blas.backend());
-        facts.put("openblas_library", blas.libraryPath());
-        facts.put("openblas_config", blas.config());
-        facts.put("openblas_core", blas.coreName());
+        facts.put("blas_library", blas.libraryPath());
+        facts.put("blas_version", blas.config());
+        facts.put("blas_kernel_set", blas.coreName());
         facts.put("blas_threads", blas.threads());
+        facts.put("blas_thread_control", blas.threadControl());
         CpuFeatures cpu = CpuFeatures.ofThisMachine();
         facts.put("cpu_simd", cpu.simd().name());
-        facts.put("blas_kernels", "openblas".equals(blas.backend())
-                ? KernelAdvice.openBlasKernels(blas.coreName()).name() : null);
+        facts.put("blas_kernels", KernelAdvice.kernelsOf(blas).name());
         Optional<KernelAdvice.Advice> advice = KernelAdvice.forLibrary(blas, cpu, System.getenv());
         facts.put("blas_advice", advice.map(KernelAdvice.Advice::message).orElse(null));
         double gflops = GemmSpeed.squareSgemmGflops(gemmSize, 5);

@@ -19,12 +19,15 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final long size;
+    /** size × the dtype's width, kept because every BLAS call checks it against the segment and for overlap. */
+    private final long byteSize;
     private final MemorySegment segment;
 
     private Tensor(DType dtype, long[] shape, long size, MemorySegment segment) {
         this.dtype = dtype;
         this.shape = shape;
         this.size = size;
+        this.byteSize = size * dtype.byteSize();
         this.segment = segment;
     }
 
@@ -108,7 +111,7 @@ public final class Tensor {
     }
 
     public long byteSize() {
-        return size * dtype.byteSize();
+        return byteSize;
     }
 
     public MemorySegment segment() {

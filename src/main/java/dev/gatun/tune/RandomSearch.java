@@ -101,7 +101,9 @@ public final class RandomSearch {
             if (pool != null) {
                 pool.shutdownNow();
             }
-            Blas.setThreads(previousThreads);
+            if (previousThreads >= 1) {  // 0: a library that cannot say, whose count setThreads did not change
+                Blas.setThreads(previousThreads);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,11 +16,13 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * OpenBLAS through the door, and the naive {@link Blas#referenceGemm}, against a product computed here on plain
+ * The native BLAS through the door (OpenBLAS here; BLIS and the reference BLAS in the subclasses, each in a JVM of
+ * its own), and the naive {@link Blas#referenceGemm}, against a product computed here on plain
  * double arrays with float64 accumulation. Agreement is relative to the size of the terms:
  * {@code |C - expected| <= tol · (|alpha|·Σ_p |a_ip·b_pj| + |beta·c_ij|)}, with tol 1e-5 for float32 and 1e-12
  * for float64 — a plain relative error would blame BLAS for cancellation in the exact sum.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GemmAgreementTest {
     private static final double[] ALPHAS = {1, -0.75, 1.5, 0.3, 2};
     private static final double[] BETAS = {0, 1, -0.5, 0.25, 2};
@@ -68,8 +71,12 @@ class GemmAgreementTest {
         return cases;
     }
 
+    /**
+     * Overridden by each subclass with the check that its library is the one answering. An instance method (one
+     * instance per class) so that the subclass, and the static block naming its library, is initialised first.
+     */
     @BeforeAll
-    static void openBlasAnswers() {
+    void theLibraryUnderTestAnswers() {
         assertEquals("openblas", Blas.info().backend(), "these tests compare OpenBLAS with the reference");
     }
 

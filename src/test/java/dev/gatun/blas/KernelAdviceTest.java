@@ -18,7 +18,13 @@ class KernelAdviceTest {
     private static final CpuFeatures AVX2_ONLY = new CpuFeatures(Set.of("sse2", "avx", "avx2", "fma"));
 
     private static BlasInfo openBlas(String core) {
-        return new BlasInfo("openblas", "/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "OpenBLAS 0.3.21", core, 2);
+        return new BlasInfo("openblas", "/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "OpenBLAS 0.3.21", core, 2,
+                "openblas_set_num_threads");
+    }
+
+    private static BlasInfo blis(String arch) {
+        return new BlasInfo("blis", "/usr/lib/x86_64-linux-gnu/libblis.so.4", "BLIS 0.9.0", arch, 1,
+                "bli_thread_set_num_threads");
     }
 
     @Test
@@ -55,10 +61,43 @@ class KernelAdviceTest {
         assertTrue(KernelAdvice.forLibrary(openBlas("SkylakeX"), CpuFeatures.parse(ZEN5), Map.of()).isEmpty());
         assertTrue(KernelAdvice.forLibrary(openBlas("Haswell"), AVX2_ONLY, Map.of()).isEmpty());
         assertTrue(KernelAdvice.forLibrary(openBlas("SomethingNew"), CpuFeatures.parse(ZEN5), Map.of()).isEmpty());
-        assertTrue(KernelAdvice.forLibrary(new BlasInfo("java", "-", "-", "-", 1), CpuFeatures.parse(ZEN5), Map.of())
+        assertTrue(KernelAdvice.forLibrary(new BlasInfo("java", "-", "-", "-", 1, "-"), CpuFeatures.parse(ZEN5), Map.of())
                 .isEmpty(), "the Java fallback has no kernel sets to choose");
         assertEquals(SimdLevel.AVX, KernelAdvice.openBlasKernels("SANDYBRIDGE"));
         assertEquals(SimdLevel.AVX512, KernelAdvice.openBlasKernels("cooperlake"));
+    }
+
+    @Test
+    void blisGenericKernelsOnAnAvx512CpuAreNamedWithBlisArchType() {
+        KernelAdvice.Advice a = KernelAdvice.forLibrary(blis("generic"), CpuFeatures.parse(ZEN5), Map.of()).orElseThrow();
+        assertEquals("BLIS_ARCH_TYPE", a.variable());
+        assertEquals("0", a.value(), "BLIS 0.9 reads arch_t's index, and skx is 0");
+        assertEquals(SimdLevel.SSE, a.kernels());
+        assertEquals(SimdLevel.AVX512, a.cpu());
+        assertTrue(a.message().startsWith("BLIS runs its generic (SSE) kernels"), a.message());
+        assertTrue(a.message().contains("BLIS_ARCH_TYPE=0 (skx; BLIS 0.9.0 reads the architecture's number) selects "
+                + "the AVX512 kernels"), a.message());
+
+        String pinned = KernelAdvice.forLibrary(blis("haswell"), CpuFeatures.parse(ZEN5),
+                Map.of("BLIS_ARCH_TYPE", "3")).orElseThrow().message();
+        assertTrue(pinned.contains("BLIS_ARCH_TYPE=3 is set in this environment"), pinned);
+        assertEquals("3", KernelAdvice.forLibrary(blis("generic"), AVX2_ONLY, Map.of()).orElseThrow().value(),
+                "haswell is arch_t 3 in BLIS 0.9");
+        BlasInfo later = new BlasInfo("blis", "/opt/blis/lib/libblis.so", "BLIS 1.0", "generic", 1, "-");
+        assertEquals("skx", KernelAdvice.forLibrary(later, CpuFeatures.parse(ZEN5), Map.of()).orElseThrow().value());
+    }
+
+    @Test
+    void blisKernelsThatMatchTheCpuOrALibraryThatCannotSayGiveNoAdvice() {
+        assertTrue(KernelAdvice.forLibrary(blis("skx"), CpuFeatures.parse(ZEN5), Map.of()).isEmpty());
+        assertTrue(KernelAdvice.forLibrary(blis("zen3"), AVX2_ONLY, Map.of()).isEmpty());
+        assertTrue(KernelAdvice.forLibrary(blis("armsve"), CpuFeatures.parse(ZEN5), Map.of()).isEmpty());
+        assertTrue(KernelAdvice.forLibrary(new BlasInfo("cblas", "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3",
+                "unknown", "unknown", 0, "none"), CpuFeatures.parse(ZEN5), Map.of()).isEmpty(),
+                "a library that names no kernels gets no advice");
+        assertEquals(SimdLevel.AVX2, KernelAdvice.blisKernels("ZEN2"));
+        assertEquals(SimdLevel.UNKNOWN, KernelAdvice.kernelsOf(new BlasInfo("cblas", "-", "-", "Haswell", 0, "-")),
+                "a kernel name counts only for the family whose table it is in");
     }
 
     @Test

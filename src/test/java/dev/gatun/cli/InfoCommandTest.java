@@ -37,7 +37,11 @@ class InfoCommandTest {
         java.util.Map<String, Object> json = MiniJson.object(run.out().strip());
         CpuFeatures cpu = CpuFeatures.ofThisMachine();
         assertEquals(cpu.simd().name(), json.get("cpu_simd"));
-        assertEquals(KernelAdvice.openBlasKernels(Blas.info().coreName()).name(), json.get("blas_kernels"));
+        assertEquals(KernelAdvice.kernelsOf(Blas.info()).name(), json.get("blas_kernels"));
+        assertEquals(Blas.info().libraryPath(), json.get("blas_library"));
+        assertEquals(Blas.info().config(), json.get("blas_version"));
+        assertEquals(Blas.info().coreName(), json.get("blas_kernel_set"));
+        assertTrue(((String) json.get("blas_thread_control")).startsWith("openblas_set_num_threads"), json.toString());
         // The environment as it is (this machine's may pin OpenBLAS to narrower kernels): the same advice, or none.
         assertEquals(KernelAdvice.forLibrary(Blas.info(), cpu, System.getenv()).map(KernelAdvice.Advice::message)
                 .orElse(null), json.get("blas_advice"));

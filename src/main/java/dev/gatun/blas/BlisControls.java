@@ -1,0 +1,69 @@
+package dev.gatun.blas;
+
+import dev.gatun.bindings.blis.blis_h;
+
+import java.lang.foreign.SymbolLookup;
+
+/**
+ * BLIS: {@code bli_info_get_version_str}, the architecture it chose ({@code bli_arch_query_id} and
+ * {@code bli_arch_string}; {@code BLIS_ARCH_TYPE} overrides the choice) and {@code bli_thread_set_num_threads},
+ * each where present. Unset, BLIS's thread count reads -1 and it runs one thread.
+ *
+ * <p>{@code bli_init} runs first: BLIS 0.9 asked for its architecture before it has initialised (its CBLAS calls
+ * do that on first use) aborts the process when {@code BLIS_ARCH_TYPE} is set, so without {@code bli_init} the
+ * architecture is not asked for.
+ */
+final class BlisControls implements LibraryControls {
+    private final boolean hasArch;
+    private final boolean hasThreadCalls;
+    private final EnvironmentThreads environment = new EnvironmentThreads("BLIS", "BLIS_NUM_THREADS");
+
+    BlisControls(SymbolLookup library) {
+        boolean initialised = library.find("bli_init").isPresent();
+        if (initialised) {
+            blis_h.bli_init();
+        }
+        hasArch = initialised && library.find("bli_arch_query_id").isPresent()
+                && library.find("bli_arch_string").isPresent();
+        hasThreadCalls = library.find("bli_thread_set_num_threads").isPresent()
+                && library.find("bli_thread_get_num_threads").isPresent();
+    }
+
+    @Override
+    public String family() {
+        return "blis";
+    }
+
+    @Override
+    public String version() {
+        return "BLIS " + LibraryControls.cString(blis_h.bli_info_get_version_str());
+    }
+
+    @Override
+    public String kernels() {
+        return hasArch ? LibraryControls.cString(blis_h.bli_arch_string(blis_h.bli_arch_query_id())) : "unknown";
+    }
+
+    @Override
+    public int threads() {
+        if (!hasThreadCalls) {
+            return environment.threads();
+        }
+        long n = blis_h.bli_thread_get_num_threads();
+        return n < 1 ? 1 : (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void setThreads(int threads) {
+        if (hasThreadCalls) {
+            blis_h.bli_thread_set_num_threads(threads);
+        } else {
+            environment.setThreads(threads);
+        }
+    }
+
+    @Override
+    public String threadControl() {
+        return hasThreadCalls ? "bli_thread_set_num_threads (default: BLIS_NUM_THREADS, else 1)" : environment.describe();
+    }
+}
