@@ -108,13 +108,7 @@ public final class ModelIo {
         arch.put("dtype", model.dtype().name());
         arch.put("normalization", normalization.mode().name());
         arch.put("normalization.features", Integer.toString(normalization.features()));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Parameter p : model.parameters()) {
-            tensors.put(p.name(), p.value());
-        }
-        for (NamedTensor s : model.state()) {
-            tensors.put(s.name(), s.tensor());
-        }
+        Map<String, Tensor> tensors = model.tensorsByName();
         Map<String, Tensor> stats = new LinkedHashMap<>();
         try (Arena scratch = Arena.ofConfined()) {
             float[] mean = normalization.mean();
