@@ -125,14 +125,14 @@ final class OnnxReader {
         }
         for (TensorProto t : graph.getInitializerList()) {
             if (constants.put(t.getName(), t) != null) {
-                throw new ModelFormatException(file, "initialiser '" + t.getName() + "' appears twice");
+                throw new ModelFormatException(file, "initialiser " + quote(t.getName()) + " appears twice");
             }
         }
         List<NodeProto> nodes = new ArrayList<>();
         for (NodeProto node : graph.getNodeList()) {
             if (!DEFAULT_DOMAINS.contains(node.getDomain())) {
-                throw new ModelFormatException(file, where(node) + ": operator " + node.getDomain() + "."
-                        + node.getOpType() + " is not supported (only the default ONNX domain is)");
+                throw new ModelFormatException(file, where(node) + ": operator " + clean(node.getDomain() + "."
+                        + node.getOpType()) + " is not supported (only the default ONNX domain is)");
             }
             if (node.getOpType().equals("Constant")) {
                 constants.put(single(node), constantValue(node));
@@ -191,16 +191,16 @@ final class OnnxReader {
         List<ValueInfoProto> inputs = graph.getInputList().stream().filter(i -> !constants.containsKey(i.getName())).toList();
         if (inputs.size() != 1) {
             throw new ModelFormatException(file, "the graph has " + inputs.size() + " data inputs "
-                    + inputs.stream().map(ValueInfoProto::getName).toList() + "; exactly one is supported");
+                    + inputs.stream().map(i -> quote(i.getName())).toList() + "; exactly one is supported");
         }
         ValueInfoProto input = inputs.getFirst();
         TypeProto type = input.getType();
         if (!type.hasTensorType()) {
-            throw new ModelFormatException(file, "input '" + input.getName() + "' is not a tensor");
+            throw new ModelFormatException(file, "input " + quote(input.getName()) + " is not a tensor");
         }
         int elem = type.getTensorType().getElemType();
         if (elem != TensorProto.DataType.FLOAT_VALUE && elem != TensorProto.DataType.DOUBLE_VALUE) {
-            throw new ModelFormatException(file, "input '" + input.getName() + "' has element type "
+            throw new ModelFormatException(file, "input " + quote(input.getName()) + " has element type "
                     + OnnxTensors.typeName(elem) + "; FLOAT and DOUBLE are supported");
         }
         return input;
@@ -242,12 +242,12 @@ final class OnnxReader {
         String op = node.getOpType();
         Set<String> known = ATTRIBUTES.get(op);
         if (known == null) {
-            throw new IllegalArgumentException("operator " + op + " is not supported (supported: "
+            throw new IllegalArgumentException("operator " + clean(op) + " is not supported (supported: "
                     + ATTRIBUTES.keySet().stream().sorted().toList() + ")");
         }
         for (AttributeProto a : node.getAttributeList()) {
             if (!known.contains(a.getName())) {
-                throw new IllegalArgumentException("attribute '" + a.getName() + "' of " + op + " is not supported");
+                throw new IllegalArgumentException("attribute " + quote(a.getName()) + " of " + op + " is not supported");
             }
         }
         if (op.equals("Flatten")) {
@@ -449,7 +449,7 @@ final class OnnxReader {
         String name = node.getInput(index);
         TensorProto t = constants.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("input " + index + " '" + name + "' of " + node.getOpType()
+            throw new IllegalArgumentException("input " + index + " " + quote(name) + " of " + node.getOpType()
                     + " must be an initialiser or a Constant, not a computed tensor");
         }
         return OnnxTensors.read(file, "tensor", t);
@@ -459,7 +459,7 @@ final class OnnxReader {
         if (node.getAttributeCount() != 1 || !node.getAttribute(0).getName().equals("value")
                 || node.getAttribute(0).getType() != AttributeProto.AttributeType.TENSOR) {
             throw new ModelFormatException(file, where(node) + ": only a Constant with one tensor attribute 'value' "
-                    + "is supported, this one has " + node.getAttributeList().stream().map(AttributeProto::getName).toList());
+                    + "is supported, this one has " + node.getAttributeList().stream().map(a -> quote(a.getName())).toList());
         }
         return node.getAttribute(0).getT().toBuilder().setName(single(node)).build();
     }
@@ -505,7 +505,20 @@ final class OnnxReader {
     }
 
     static String where(NodeProto node) {
-        return "node '" + node.getName() + "' (" + node.getOpType() + ")";
+        return "node " + quote(node.getName()) + " (" + clean(node.getOpType()) + ")";
+    }
+
+    /** A name from the file, quoted and made printable for a one-line message. */
+    static String quote(String name) {
+        return "'" + clean(name) + "'";
+    }
+
+    /** Text from the file without line breaks or control characters, at most 100 characters. */
+    static String clean(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(101).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
+        return out.length() > 100 ? out.substring(0, 100) + "..." : out.toString();
     }
 
     /** The normalisation that {@code x·scale + shift} is: mean {@code −shift/scale}, std {@code 1/scale}. */

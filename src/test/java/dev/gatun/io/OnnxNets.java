@@ -9,6 +9,8 @@ import dev.gatun.nn.Parameter;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /** Test support: small models with every tensor set to seeded random values, and the normalisations to go with them. */
@@ -16,6 +18,48 @@ final class OnnxNets {
     static final int INPUTS = 12;
 
     private OnnxNets() {}
+
+    /** One model to try: its hidden activation, batch norm or not, output, normalisation and seed. */
+    record Case(Activation activation, boolean batchNorm, Loss loss, int outputs, Normalization.Mode mode, long seed) {
+        @Override
+        public String toString() {
+            return activation + (batchNorm ? " + batch norm" : "") + ", " + loss + " x" + outputs + ", " + mode;
+        }
+    }
+
+    /**
+     * Every hidden activation with and without batch norm, every normalisation mode, every output function (softmax,
+     * one and several sigmoids, linear).
+     */
+    static List<Case> everyCase() {
+        List<Case> cases = new ArrayList<>();
+        long seed = 1;
+        for (Activation activation : Activation.values()) {
+            for (boolean batchNorm : new boolean[] {false, true}) {
+                cases.add(new Case(activation, batchNorm, Loss.SOFTMAX_CROSS_ENTROPY, 5, Normalization.Mode.SCALE_TO_UNIT, seed++));
+            }
+        }
+        for (Normalization.Mode mode : Normalization.Mode.values()) {
+            cases.add(new Case(Activation.TANH, true, Loss.SOFTMAX_CROSS_ENTROPY, 4, mode, seed++));
+        }
+        cases.add(new Case(Activation.RELU, true, Loss.BINARY_CROSS_ENTROPY, 1, Normalization.Mode.STANDARDIZE_GLOBAL, seed++));
+        cases.add(new Case(Activation.SIGMOID, false, Loss.BINARY_CROSS_ENTROPY, 3, Normalization.Mode.NONE, seed++));
+        cases.add(new Case(Activation.LEAKY_RELU, true, Loss.MSE, 2, Normalization.Mode.STANDARDIZE_PER_FEATURE, seed++));
+        return cases;
+    }
+
+    /**
+     * How far two float32 engines may differ on an output: 1e-5, relative for outputs above 1 in magnitude (a
+     * linear output of 37 carries float32 rounding of 4e-6 per operation).
+     */
+    static double tolerance(double expected) {
+        return 1e-5 * Math.max(1, Math.abs(expected));
+    }
+
+    /** The case's model in {@code arena}. */
+    static Model model(Arena arena, Case c) {
+        return model(arena, c.activation(), c.batchNorm(), c.loss(), c.outputs(), c.seed());
+    }
 
     /**
      * INPUTS → 10 → 7 → outputs, both hidden layers with {@code activation}, the second with batch norm when asked
