@@ -123,12 +123,12 @@ class OnnxRefusalTest {
                 .setGraph(graph);
     }
 
-    private static NodeProto.Builder gemm() {
+    static NodeProto.Builder gemm() {
         return NodeProto.newBuilder().setOpType("Gemm").setName("gemm").addInput("x").addInput("W").addInput("b").addOutput("z")
                 .addAttribute(intAttribute("transB", 1));
     }
 
-    private static NodeProto.Builder node(String op, String in, String out) {
+    static NodeProto.Builder node(String op, String in, String out) {
         return NodeProto.newBuilder().setOpType(op).setName(op.toLowerCase() + "-" + out).addInput(in).addOutput(out);
     }
 
@@ -143,19 +143,19 @@ class OnnxRefusalTest {
         return t.build();
     }
 
-    private static ValueInfoProto input(String name, int type, int width) {
+    static ValueInfoProto input(String name, int type, int width) {
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(type).setShape(TensorShapeProto.newBuilder()
                         .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
                         .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))))).build();
     }
 
-    private static ValueInfoProto output(String name) {
+    static ValueInfoProto output(String name) {
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))).build();
     }
 
-    private static AttributeProto intAttribute(String name, long value) {
+    static AttributeProto intAttribute(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
     }
 
