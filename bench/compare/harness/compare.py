@@ -20,7 +20,7 @@ import machine  # noqa: E402
 import report  # noqa: E402
 import runner  # noqa: E402
 
-ENGINE_KEYS = ("torch", "numpy", "c", "gatun")
+ENGINE_KEYS = ("torch", "numpy", "c", "gatun", "onnxruntime")
 
 
 def _int_list(text):
@@ -47,7 +47,7 @@ def _arguments():
     p.add_argument("--quick", action="store_true",
                    help="smoke test: 1024 samples for the peers, 1 training epoch for every engine, 1 run, short inference; "
                         "writes under bench/results/tmp/ only")
-    p.add_argument("--only", type=_engine_list, default=list(ENGINE_KEYS), help="engines: torch,numpy,c,gatun")
+    p.add_argument("--only", type=_engine_list, default=list(ENGINE_KEYS), help="engines: torch,numpy,c,gatun,onnxruntime")
     p.add_argument("--runs", type=int, help="runs per figure (default 3; --quick: 1)")
     p.add_argument("--batches", type=_int_list, default=[32, 128, 1024])
     p.add_argument("--threads", type=_int_list, default=[1, 2])
@@ -161,6 +161,12 @@ def main():
             engine.model = engine.model or gatun.model  # every Gatun variant serves the accuracy run's model
             if engine.model is None or not os.path.exists(engine.model):
                 reason = "no model file: the Gatun accuracy runs left none (see their logs)"
+                record["engines"][engine.key].setdefault("infer", reason)
+                print(f"compare: [{i}/{len(plan)}] {engine.label} infer skipped: {reason}", file=sys.stderr)
+                continue
+        if isinstance(engine, engine_defs.OnnxRuntime):
+            reason = engine.prepare(gatun.model)
+            if reason:
                 record["engines"][engine.key].setdefault("infer", reason)
                 print(f"compare: [{i}/{len(plan)}] {engine.label} infer skipped: {reason}", file=sys.stderr)
                 continue

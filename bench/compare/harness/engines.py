@@ -22,6 +22,10 @@ GATUN_BENCHMARK_BF16 = GATUN_BENCHMARK + ["--row-weights", "bfloat16"]
 GATUN_FIELDS = {"samples_per_second": "samples_per_second", "test_accuracy": "test_accuracy",
                 "p50_us": "p50_us", "p99_us": "p99_us", "throughput_per_second": "throughput_per_second"}
 
+# ONNX Runtime's peer serves Gatun's accuracy-run model exported to ONNX: the same weights and normalisation.
+GATUN_EXPORT = ["{gatun}", "export", "--onnx", "{model}", "{onnx}"]
+ONNX_RUNTIME_PEER = "dev.gatun.bench.OnnxRuntimePeer"  # bench/java; onnxruntime is a test-scope dependency
+
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one python3-torch and python3-numpy install into
 PEER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "peers")
 
@@ -157,6 +161,46 @@ class Gatun(Engine):
             self.skip("no model to benchmark: the accuracy run (`gatun train --out`) is not available", ["infer"])
 
 
+class OnnxRuntime(Engine):
+    """ONNX Runtime Java (the pom's test-scope onnxruntime) on Gatun's model exported by `gatun export --onnx`,
+    called per request as a Java service calls it: bench/java's OnnxRuntimePeer. Inference only."""
+
+    def __init__(self, settings):
+        super().__init__("onnxruntime", "ONNX Runtime (Java)", {"infer"})
+        self.settings = settings
+        self.onnx = None
+        self.classpath = None
+
+    def prepare(self, gatun_model):
+        """Exports the model and finds the bench class path, once; returns why the peer cannot run, or None."""
+        if self.onnx and self.classpath:
+            return None
+        s = self.settings
+        if not gatun_model or not os.path.exists(gatun_model):
+            return "no Gatun model to export: the Gatun accuracy runs left none"
+        onnx = os.path.join(s.work_dir, "gatun-model.onnx")
+        log = os.path.join(s.work_dir, "onnxruntime-prepare.log")
+        export = [part.format(gatun=s.gatun, model=gatun_model, onnx=onnx) for part in GATUN_EXPORT]
+        lib = os.path.join(s.root, "bench", "lib.sh")
+        with open(log, "w") as out:
+            if subprocess.run(export, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode != 0:
+                return f"`{' '.join(export)}` failed (see {log})"
+            # bench/lib.sh compiles the test classes (OnnxRuntimePeer) when sources changed and prints their class path.
+            found = subprocess.run(["bash", "-c", f'source "{lib}" && gatun_bench_build && gatun_bench_classpath'],
+                                   stdout=subprocess.PIPE, stderr=out, stdin=subprocess.DEVNULL, text=True)
+        if found.returncode != 0 or not found.stdout.strip():
+            return f"the bench class path could not be built (see {log})"
+        self.onnx, self.classpath = onnx, found.stdout.strip()
+        return None
+
+    def command(self, mode, batch, threads, run):
+        s = self.settings
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+        return [java, "--enable-native-access=ALL-UNNAMED", "-cp", self.classpath, ONNX_RUNTIME_PEER,
+                "--model", self.onnx, "--data", s.data, "--batch", str(batch), "--threads", str(threads),
+                "--seconds", str(s.infer_seconds), "--warmup-seconds", str(s.warmup_seconds)]
+
+
 def build(settings, skips, only):
     """All engines in the order they run within each cell; skips maps key -> reason from the install step."""
     gatun = Gatun(settings.gatun, settings)
@@ -165,7 +209,7 @@ def build(settings, skips, only):
     engines = [SgemmBound(settings.bound_binary, settings),
                PythonPeer("torch", "PyTorch", "torch_mlp.py", settings),
                PythonPeer("numpy", "NumPy", "numpy_mlp.py", settings),
-               gatun, gatun_bf16]
+               gatun, gatun_bf16, OnnxRuntime(settings)]
     for engine in engines:
         key = "gatun" if engine is gatun_bf16 else engine.key
         if key not in only:
@@ -174,6 +218,6 @@ def build(settings, skips, only):
             engine.skip(skips[key])
         elif engine is gatun:
             engine.probe(settings.work_dir)
-        elif "infer" in gatun.unavailable:
+        elif "infer" in gatun.unavailable:  # the bfloat16 variant and ONNX Runtime serve Gatun's model
             engine.skip(gatun.unavailable["infer"])
     return engines

@@ -5,7 +5,7 @@ import shlex
 from summary import best_peer, median, ratio, summarize
 
 LABELS = {"gatun": "Gatun", "torch": "PyTorch", "numpy": "NumPy", "c": "sgemm bound",
-          "gatun-bf16": "Gatun, bfloat16 row weights"}
+          "gatun-bf16": "Gatun, bfloat16 row weights", "onnxruntime": "ONNX Runtime (Java)"}
 COLUMNS = ("gatun", "torch", "numpy")
 
 
@@ -105,7 +105,7 @@ def _accuracy(record, summary, s):
 
 def _inference(record, summary, s):
     out = [f"### Inference, batch 1, one thread ({s['infer_seconds']} s timed after warm-up)", ""]
-    engines = COLUMNS + ("gatun-bf16",)
+    engines = COLUMNS + ("onnxruntime", "gatun-bf16")
     rows = [[LABELS[e]] + [_figure(record, summary, "infer", e, 1, 1, m, d)
                            for m, d in (("p50_us", 1), ("p99_us", 1), ("throughput_per_second", 0))]
             for e in engines]
@@ -116,6 +116,14 @@ def _inference(record, summary, s):
                 f"{_ratio(ratio(g50, best_peer(summary, 'infer', 1, 1, 'p50_us', True)), target, False)}"
                 f"{' (target ≤ 0.2×)' if target else ''}, "
                 f"p99 {_ratio(ratio(g99, best_peer(summary, 'infer', 1, 1, 'p99_us', True)))}.", ""]
+    g50, g99, o50, o99 = (median(summary, "infer", e, 1, 1, m) for e in ("gatun", "onnxruntime")
+                          for m in ("p50_us", "p99_us"))
+    out += [f"Gatun / ONNX Runtime: p50 {_ratio(ratio(g50, o50), 0.35, False)} (target ≤ 0.35×), "
+            f"p99 {_ratio(ratio(g99, o99), 0.25, False)} (target ≤ 0.25×).", ""]
+    out += ["ONNX Runtime runs Gatun's model exported by `gatun export --onnx` (same weights, the normalisation "
+            "inside the graph), called as a Java service calls it: per request a tensor made from the request's "
+            "floats, one `run`, the probabilities read back (`bench/java/dev/gatun/bench/OnnxRuntimePeer.java`); "
+            "T threads are its intra-op threads.", ""]
     out += ["The bfloat16 row is the same model served with `--row-weights bfloat16` (weights rounded to bfloat16 "
             "for single rows, arithmetic in float32; README, \"Serving predictions\"): a different precision "
             "from the peers', shown beside the float32 row, not instead of it.", ""]
@@ -123,9 +131,13 @@ def _inference(record, summary, s):
     rows = []
     for t in s["threads"]:
         g = median(summary, "infer", "gatun", 1024, t, "throughput_per_second")
-        rows.append([t] + [_figure(record, summary, "infer", e, 1024, t, "throughput_per_second") for e in COLUMNS]
-                    + [_ratio(ratio(g, best_peer(summary, "infer", 1024, t, "throughput_per_second")))])
-    return out + _table(["threads", "Gatun", "PyTorch", "NumPy", "Gatun / best peer"], rows)
+        o = median(summary, "infer", "onnxruntime", 1024, t, "throughput_per_second")
+        rows.append([t] + [_figure(record, summary, "infer", e, 1024, t, "throughput_per_second")
+                           for e in COLUMNS + ("onnxruntime",)]
+                    + [_ratio(ratio(g, best_peer(summary, "infer", 1024, t, "throughput_per_second"))),
+                       _ratio(ratio(g, o), 2.5)])
+    return out + _table(["threads", "Gatun", "PyTorch", "NumPy", "ONNX Runtime", "Gatun / best peer",
+                         "Gatun / ONNX Runtime (target ≥ 2.5×)"], rows)
 
 
 def _rss(record, summary, s):

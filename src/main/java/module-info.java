@@ -11,7 +11,9 @@
  * {@code --add-modules jdk.incubator.vector} (the Vector API kernels; the README says what happens without it). It
  * needs SLF4J and nothing else: picocli, XChart, {@code java.desktop}, {@code java.net.http} and
  * Jetty serve only the {@code gatun} command and the example HTTP service, so they are
- * {@code requires static}.
+ * {@code requires static}. So are Tribuo's ONNX classes and protobuf-java, which only reading and writing
+ * {@code .onnx} files needs: a service that loads ONNX models on the module path adds
+ * {@code --add-modules org.tribuo.util.onnx} (or requires that module itself).
  */
 module dev.gatun {
     requires org.slf4j;
@@ -23,6 +25,10 @@ module dev.gatun {
     requires static java.desktop;
     requires static java.net.http;
     requires static org.eclipse.jetty.server;
+
+    // ONNX model files only.
+    requires static org.tribuo.util.onnx;
+    requires static com.google.protobuf;
 
     exports dev.gatun;
     exports dev.gatun.blas;

@@ -21,7 +21,7 @@ import java.util.List;
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SanityCommand.class, TuneCommand.class,
                 BenchmarkCommand.class, ServeExampleCommand.class, InfoCommand.class, InspectCommand.class,
-                GradCheckCommand.class, CommandLine.HelpCommand.class})
+                GradCheckCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;

@@ -64,7 +64,8 @@ public final class ModelFile {
         writeAtomically(file, out.flip());
     }
 
-    private static void writeAtomically(Path file, ByteBuffer bytes) throws IOException {
+    /** Writes {@code bytes} to a temporary file beside {@code file}, forces it to disk, then renames it over {@code file}. */
+    static void writeAtomically(Path file, ByteBuffer bytes) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);

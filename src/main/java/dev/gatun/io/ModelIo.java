@@ -108,13 +108,7 @@ public final class ModelIo {
         arch.put("dtype", model.dtype().name());
         arch.put("normalization", normalization.mode().name());
         arch.put("normalization.features", Integer.toString(normalization.features()));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Parameter p : model.parameters()) {
-            tensors.put(p.name(), p.value());
-        }
-        for (NamedTensor s : model.state()) {
-            tensors.put(s.name(), s.tensor());
-        }
+        Map<String, Tensor> tensors = model.tensorsByName();
         Map<String, Tensor> stats = new LinkedHashMap<>();
         try (Arena scratch = Arena.ofConfined()) {
             float[] mean = normalization.mean();
@@ -130,10 +124,19 @@ public final class ModelIo {
         }
     }
 
-    /** Loads a model file into {@code arena} (in the dtype it was saved from), validating everything first. */
+    /**
+     * Loads a model file into {@code arena} (in the dtype it was saved from), validating everything first. A file
+     * whose name ends in {@code .onnx} is read as ONNX instead: the multilayer perceptrons PyTorch and
+     * {@link OnnxExport} write, as a float32 model with no optimizer state (what is accepted: see the README's ONNX
+     * section); that needs the optional ONNX classes, and without them throws IllegalStateException saying so.
+     */
     public static LoadedModel load(Path file, Arena arena) throws IOException {
         if (arena == null) {
             throw new IllegalArgumentException("load " + file + ": arena is null");
+        }
+        if (OnnxSupport.isOnnx(file)) {
+            OnnxSupport.require("reading the ONNX model " + file);
+            return OnnxReader.load(file, arena);
         }
         Decoded d = decode(file);
         Model model = Model.build(d.spec, d.dtype, arena);
@@ -157,14 +160,24 @@ public final class ModelIo {
 
     /** Reads and validates a model file completely, without allocating a model: for {@code gatun inspect}. */
     public static Description describe(Path file) throws IOException {
+        if (OnnxSupport.isOnnx(file)) {
+            OnnxSupport.require("reading the ONNX model " + file);
+            OnnxReader.Decoded d = OnnxReader.decode(file);
+            return new Description(d.spec(), DType.F32, d.normalization().mode(), d.metadata(), parameters(d.spec()),
+                    false);
+        }
         Decoded d = decode(file);
+        return new Description(d.spec, d.dtype, d.normalization.mode(), metadata(d), parameters(d.spec), d.hasOptimizer);
+    }
+
+    private static long parameters(ModelSpec spec) {
         long parameters = 0;
-        for (Map.Entry<String, long[]> e : expectedTensors(d.spec).entrySet()) {
+        for (Map.Entry<String, long[]> e : expectedTensors(spec).entrySet()) {
             if (!e.getKey().startsWith("running_")) { // running statistics are state, not parameters
                 parameters += Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
             }
         }
-        return new Description(d.spec, d.dtype, d.normalization.mode(), metadata(d), parameters, d.hasOptimizer);
+        return parameters;
     }
 
     /** The metadata of a decoded file. */

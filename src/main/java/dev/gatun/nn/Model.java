@@ -6,7 +6,9 @@ import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
@@ -126,6 +128,18 @@ public final class Model implements AutoCloseable {
     /** The non-trained tensors a model file must also keep (batch-norm running statistics). */
     public List<NamedTensor> state() {
         return state;
+    }
+
+    /** Every parameter's value and every state tensor by name (W1, b1, gamma2, running_mean2, ...), in that order. */
+    public Map<String, Tensor> tensorsByName() {
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        for (Parameter p : parameterList) {
+            byName.put(p.name(), p.value());
+        }
+        for (NamedTensor s : state) {
+            byName.put(s.name(), s.tensor());
+        }
+        return byName;
     }
 
     /** The training-step counter: drives dropout masks, advanced by each {@link #computeGradients}. */

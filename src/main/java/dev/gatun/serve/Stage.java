@@ -6,15 +6,12 @@ import dev.gatun.nn.BatchNorm;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
-import dev.gatun.nn.NamedTensor;
-import dev.gatun.nn.Parameter;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,13 +37,7 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
 
     /** The model's layers as stages, copied (and converted to float32) into {@code arena}. */
     static List<Stage> compile(Model model, Arena arena, RowWeights rowWeights) {
-        Map<String, Tensor> byName = new HashMap<>();
-        for (Parameter p : model.parameters()) {
-            byName.put(p.name(), p.value());
-        }
-        for (NamedTensor s : model.state()) {
-            byName.put(s.name(), s.tensor());
-        }
+        Map<String, Tensor> byName = model.tensorsByName();
         ModelSpec spec = model.spec();
         List<Stage> stages = new ArrayList<>();
         int index = 1;

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The conventions every subcommand shares: clean help, exit 2 for a usage error with a pointer to help, --quiet. */
 class CliConventionsTest {
     private static final List<String> COMMANDS =
-            List.of("train", "eval", "predict", "sanity", "tune", "benchmark", "serve-example", "info", "gradcheck");
+            List.of("train", "eval", "predict", "sanity", "tune", "benchmark", "serve-example", "info", "gradcheck", "export");
 
     @TempDir
     Path dir;

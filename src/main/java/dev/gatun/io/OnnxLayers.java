@@ -1,0 +1,203 @@
+package dev.gatun.io;
+
+import dev.gatun.activation.Activation;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.LayerSpec;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Regularization;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An imported graph's operators, in order, folded into Gatun's dense layers in double precision. Every elementwise
+ * affine operator ({@code Add}, {@code Sub}, {@code Mul}, {@code Div} by a constant, inference batch norm) is exact
+ * algebra on a neighbouring linear layer: applied to an open layer (a linear map with no activation yet) it scales
+ * the layer's rows and moves its bias; after an activation it waits and is folded into the next linear layer's
+ * columns and bias. Those that come before anything else are the input normalisation and stay separate, as
+ * Gatun's own {@code Normalization}. An activation closes the open layer; the operator that ends the graph decides
+ * the output: Softmax or LogSoftmax (softmax probabilities), Sigmoid, or none (linear values).
+ *
+ * <p>Problems are IllegalArgumentExceptions whose message the reader prefixes with the file and node.
+ */
+final class OnnxLayers {
+    /** A folded dense layer: {@code g(W·x + b)}, W {@code (out, in)} row-major. */
+    record Dense(int in, int out, double[] W, double[] b, Activation activation) {}
+
+    /** An elementwise map {@code x·scale + shift}; one value broadcasts over every feature. */
+    record Affine(double[] scale, double[] shift) {
+        static final Affine IDENTITY = new Affine(new double[] {1}, new double[] {0});
+
+        int width() {
+            return Math.max(scale.length, shift.length);
+        }
+
+        double scale(int j) {
+            return scale[scale.length == 1 ? 0 : j];
+        }
+
+        double shift(int j) {
+            return shift[shift.length == 1 ? 0 : j];
+        }
+
+        /** This map, then {@code next}. */
+        Affine then(Affine next) {
+            int width = broadcast(width(), next.width());
+            double[] s = new double[width];
+            double[] t = new double[width];
+            for (int j = 0; j < width; j++) {
+                s[j] = scale(j) * next.scale(j);
+                t[j] = shift(j) * next.scale(j) + next.shift(j);
+            }
+            return new Affine(s, t);
+        }
+
+        /** Checked against {@code width} features. */
+        Affine fit(int width) {
+            broadcast(width, width());
+            if (width() != 1 && width() != width) {
+                throw new IllegalArgumentException("an elementwise constant of " + width() + " values meets " + width
+                        + " features");
+            }
+            return this;
+        }
+
+        private static int broadcast(int a, int b) {
+            if (a != b && a != 1 && b != 1) {
+                throw new IllegalArgumentException("elementwise constants of " + a + " and " + b
+                        + " values do not broadcast together");
+            }
+            return Math.max(a, b);
+        }
+    }
+
+    private final List<Dense> closed = new ArrayList<>();
+    private Affine normalization = Affine.IDENTITY;
+    private boolean normalizing = true;
+    private Affine pending = Affine.IDENTITY;
+    private double[] openW;
+    private double[] openB;
+    private int openIn;
+    private int openOut;
+    private int width = -1; // features flowing at this point; -1 until the first linear layer fixes the input width
+    private Loss loss;
+
+    /** An elementwise affine operator: normalisation while nothing else came, else folded into a linear layer. */
+    void affine(Affine map, boolean normalisationOperator) {
+        requireNotEnded("an elementwise operator");
+        if (normalizing && normalisationOperator) {
+            normalization = normalization.then(map);
+            return;
+        }
+        normalizing = false;
+        if (openW == null) {
+            pending = width < 0 ? pending.then(map) : pending.then(map.fit(width));
+            return;
+        }
+        map.fit(openOut);
+        for (int o = 0; o < openOut; o++) {
+            double s = map.scale(o);
+            for (int i = 0; i < openIn; i++) {
+                openW[o * openIn + i] *= s;
+            }
+            openB[o] = openB[o] * s + map.shift(o);
+        }
+    }
+
+    /** A linear layer {@code W·x + b}, W {@code (out, in)} row-major, with any waiting affine map folded into it. */
+    void linear(int in, int out, double[] W, double[] b) {
+        requireNotEnded("a linear layer");
+        if (openW != null) {
+            closeOpen(Activation.IDENTITY);
+        }
+        if (width >= 0 && in != width) {
+            throw new IllegalArgumentException("a linear layer of " + in + " inputs follows " + width + " features");
+        }
+        normalizing = false;
+        Affine before = pending.fit(in);
+        for (int o = 0; o < out; o++) {
+            double shift = 0;
+            for (int i = 0; i < in; i++) {
+                shift += W[o * in + i] * before.shift(i);
+                W[o * in + i] *= before.scale(i);
+            }
+            b[o] += shift;
+        }
+        if (closed.isEmpty()) {
+            normalization.fit(in);
+        }
+        pending = Affine.IDENTITY;
+        openW = W;
+        openB = b;
+        openIn = in;
+        openOut = out;
+        width = out;
+    }
+
+    /** A hidden activation: closes the open linear layer. */
+    void activation(Activation g, String op) {
+        requireNotEnded(op);
+        if (openW == null) {
+            throw new IllegalArgumentException(op + " does not follow a linear layer (Gatun applies one activation per dense layer)");
+        }
+        closeOpen(g);
+    }
+
+    /** The graph ends with the open layer's logits through {@code loss}'s output function. */
+    void output(Loss outputLoss, String op) {
+        requireNotEnded(op);
+        if (openW == null) {
+            throw new IllegalArgumentException(op + " must directly follow the last linear layer");
+        }
+        this.loss = outputLoss;
+    }
+
+    private void requireNotEnded(String what) {
+        if (loss != null) {
+            throw new IllegalArgumentException(what + " after the output activation: Softmax, LogSoftmax and a final "
+                    + "Sigmoid must end the graph");
+        }
+    }
+
+    private void closeOpen(Activation g) {
+        closed.add(new Dense(openIn, openOut, openW, openB, g));
+        openW = null;
+        openB = null;
+    }
+
+    /** The layers, the last one the output layer; the graph is complete. */
+    List<Dense> layers() {
+        requireComplete();
+        List<Dense> all = new ArrayList<>(closed);
+        all.add(new Dense(openIn, openOut, openW, openB, Activation.IDENTITY));
+        return all;
+    }
+
+    /** The input normalisation, fitted to the first layer's inputs. */
+    Affine normalization() {
+        requireComplete();
+        return normalization.fit(layers().getFirst().in());
+    }
+
+    /** The architecture: every layer but the last hidden, plain dense; the output's loss from the final operator. */
+    ModelSpec spec() {
+        List<Dense> layers = layers();
+        List<LayerSpec> hidden = new ArrayList<>();
+        for (Dense d : layers.subList(0, layers.size() - 1)) {
+            hidden.add(new LayerSpec(d.out(), d.activation(), 1.0, false));
+        }
+        Dense last = layers.getLast();
+        return new ModelSpec(layers.getFirst().in(), hidden, last.out(), loss == null ? Loss.MSE : loss, Init.HE,
+                Regularization.NONE, 0);
+    }
+
+    private void requireComplete() {
+        if (openW == null) {
+            throw new IllegalArgumentException(closed.isEmpty() ? "the graph holds no linear layer (Gemm or MatMul)"
+                    : "the graph ends with " + closed.getLast().activation() + " after its last linear layer: Gatun's "
+                    + "output is linear, Softmax, LogSoftmax or Sigmoid, and an elementwise operator after the last "
+                    + "activation has no linear layer to fold into");
+        }
+    }
+}

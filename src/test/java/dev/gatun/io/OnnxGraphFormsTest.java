@@ -1,0 +1,98 @@
+package dev.gatun.io;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.gatun.data.Normalization;
+import dev.gatun.serve.Predictor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The other ways exporters write the same layer, against a softmax computed here by hand: MatMul then Add instead
+ * of Gemm, a leading Mul/Add normalisation, Constant nodes instead of initialisers, initialisers also listed as
+ * graph inputs (older exporters), Identity nodes, Gemm's alpha and beta.
+ */
+class OnnxGraphFormsTest {
+    private static final float[] X = {1, 2, 3};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void matMulAddMulAddNormalisationConstantsAndIdentity() throws Exception {
+        // x·2 + 1, then MatMul by Wᵀ (3, 2), Identity, Add b, Softmax.
+        GraphProto.Builder g = OnnxRefusalTest.valid().getGraph().toBuilder().clearNode().clearInitializer()
+                .addInitializer(OnnxRefusalTest.floats("two", new float[] {2}, 1))
+                .addNode(constant("one", OnnxRefusalTest.floats("", new float[] {1}, 1)))
+                .addInitializer(OnnxRefusalTest.floats("Wt", new float[] {1, 0, 0, 1, 0, 0}, 3, 2))
+                .addInitializer(OnnxRefusalTest.floats("b", new float[] {0.5f, -0.5f}, 2))
+                .addInput(OnnxRefusalTest.input("Wt", TensorProto.DataType.FLOAT_VALUE, 2)) // an initialiser listed as input
+                .addNode(OnnxRefusalTest.node("Mul", "x", "scaled").addInput("two"))
+                .addNode(OnnxRefusalTest.node("Add", "scaled", "shifted").setInput(0, "one").addInput("scaled"))
+                .addNode(OnnxRefusalTest.node("MatMul", "shifted", "product").addInput("Wt"))
+                .addNode(OnnxRefusalTest.node("Identity", "product", "same"))
+                .addNode(OnnxRefusalTest.node("Add", "same", "z").addInput("b"))
+                .addNode(OnnxRefusalTest.node("Softmax", "z", "y"));
+        double[] x = {2 * X[0] + 1, 2 * X[1] + 1, 2 * X[2] + 1};
+        double[] expected = softmax(x[0] + 0.5, x[1] - 0.5);
+        Path file = write("forms", OnnxRefusalTest.valid().setGraph(g).build());
+        try (Predictor predictor = Predictor.load(file)) {
+            float[] p = new float[2];
+            predictor.predict(X, p);
+            assertEquals(expected[0], p[0], 1e-6);
+            assertEquals(expected[1], p[1], 1e-6);
+            // x·2 + 1 is x' = (x − mean)/std with mean −0.5 and std 0.5, one value for every feature.
+            assertEquals(Normalization.of(Normalization.Mode.STANDARDIZE_GLOBAL, 3, new float[] {-0.5f}, new float[] {0.5f}),
+                    loadedNormalization(file));
+        }
+    }
+
+    @Test
+    void gemmAlphaAndBetaScaleTheWeightsAndTheBias() throws Exception {
+        ModelProto.Builder m = OnnxRefusalTest.valid();
+        m.setGraph(m.getGraph().toBuilder().setNode(0, OnnxRefusalTest.gemm()
+                .addAttribute(AttributeProto.newBuilder().setName("alpha").setType(AttributeProto.AttributeType.FLOAT).setF(0.5f))
+                .addAttribute(AttributeProto.newBuilder().setName("beta").setType(AttributeProto.AttributeType.FLOAT).setF(3f))));
+        double[] expected = softmax(0.5 * X[0] + 3 * 0.5, 0.5 * X[1] + 3 * -0.5);
+        try (Predictor predictor = Predictor.load(write("alpha-beta", m.build()))) {
+            float[] p = new float[2];
+            predictor.predict(X, p);
+            assertEquals(expected[0], p[0], 1e-6);
+            assertEquals(expected[1], p[1], 1e-6);
+        }
+    }
+
+    private static NodeProto.Builder constant(String name, TensorProto value) {
+        return NodeProto.newBuilder().setOpType("Constant").setName("constant-" + name).addOutput(name)
+                .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(value));
+    }
+
+    private static double[] softmax(double a, double b) {
+        double max = Math.max(a, b);
+        double ea = Math.exp(a - max);
+        double eb = Math.exp(b - max);
+        return new double[] {ea / (ea + eb), eb / (ea + eb)};
+    }
+
+    private Normalization loadedNormalization(Path file) throws Exception {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            loaded.model().close();
+            return loaded.normalization();
+        }
+    }
+
+    private Path write(String name, ModelProto model) throws Exception {
+        Path file = dir.resolve(name + ".onnx");
+        Files.write(file, model.toByteArray());
+        return file;
+    }
+}

@@ -1,0 +1,190 @@
+package dev.gatun.io;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import dev.gatun.serve.Predictor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Graphs the importer does not take, each built by hand from a valid one with one thing changed: every one is a
+ * {@link ModelFormatException} of one line naming the file and the operator, attribute or tensor at fault.
+ */
+class OnnxRefusalTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theValidGraphTheCasesStartFromLoads() throws Exception {
+        try (Predictor predictor = Predictor.load(write("valid", valid().build()))) {
+            float[] p = new float[2];
+            predictor.predict(new float[] {1, 2, 3}, p);
+            // z = W·x + b = (1·1 + 2·0 + 3·0 + 0.5, 1·0 + 2·1 + 3·0 − 0.5) = (1.5, 1.5): equal logits.
+            assertArrayEquals(new float[] {0.5f, 0.5f}, p, 1e-6f);
+        }
+    }
+
+    @Test
+    void unsupportedOperatorsAndAttributes() throws Exception {
+        refused("Conv", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Conv", "z", "y"))), "operator Conv is not supported");
+        refused("alpha", m -> m.setGraph(m.getGraph().toBuilder().setNode(1,
+                node("LeakyRelu", "z", "y").addAttribute(floatAttribute("alpha", 0.2f)))), "LeakyRelu with alpha 0.2");
+        refused("axis", m -> m.setGraph(m.getGraph().toBuilder().setNode(1,
+                node("Softmax", "z", "y").addAttribute(intAttribute("axis", 0)))), "Softmax over axis 0");
+        refused("transA", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
+                gemm().addAttribute(intAttribute("transA", 1)))), "transA 1");
+        refused("unknownAttribute", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
+                gemm().addAttribute(intAttribute("broadcast", 1)))), "attribute 'broadcast' of Gemm is not supported");
+        refused("opset", m -> m.setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("").setVersion(11)),
+                "opset 11; opsets 13 to 17");
+        refused("domain", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Softmax", "z", "y").setDomain("com.microsoft"))),
+                "com.microsoft.Softmax");
+        refused("reluLast", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Relu", "z", "y"))), "ends with RELU");
+        refused("softmaxFirst", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, node("Softmax", "x", "s")).setNode(1, gemm().setInput(0, "s").setOutput(0, "y"))), "Softmax");
+    }
+
+    @Test
+    void wrongTypesMissingTensorsAndExternalData() throws Exception {
+        refused("int64", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
+                m.getGraph().getInitializer(0).toBuilder().setDataType(TensorProto.DataType.INT64_VALUE))), "INT64");
+        refused("missing", m -> m.setGraph(m.getGraph().toBuilder().removeInitializer(0)), "reads 'W'", "no initialiser");
+        refused("external", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
+                m.getGraph().getInitializer(0).toBuilder().setDataLocation(TensorProto.DataLocation.EXTERNAL))), "external file");
+        refused("inputType", m -> m.setGraph(m.getGraph().toBuilder().setInput(0, input("x", TensorProto.DataType.INT32_VALUE, 3))),
+                "element type INT32");
+        refused("inputWidth", m -> m.setGraph(m.getGraph().toBuilder().setInput(0, input("x", TensorProto.DataType.FLOAT_VALUE, 4))),
+                "declares 4 features", "takes 3");
+        refused("nan", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(1, floats("b", new float[] {Float.NaN, 0}, 2))),
+                "'b' element 0 is NaN");
+    }
+
+    @Test
+    void hugeDeclaredSizesAreRefusedBeforeAnythingIsAllocated() throws Exception {
+        refused("huge", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
+                m.getGraph().getInitializer(0).toBuilder().clearDims().addDims(1L << 40).addDims(1L << 40))), "declares shape");
+        refused("overflow", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
+                m.getGraph().getInitializer(0).toBuilder().clearDims().addDims(Long.MAX_VALUE).addDims(3))), "declares shape");
+        refused("negative", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
+                m.getGraph().getInitializer(0).toBuilder().clearDims().addDims(-2).addDims(-3))), "negative dimension");
+    }
+
+    @Test
+    void graphsThatAreNotOneChain() throws Exception {
+        // Gemm → z, Relu(z) → a, Tanh(a) → z again: the walk comes back to Relu.
+        refused("cycle", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Relu", "z", "a"))
+                .addNode(node("Tanh", "a", "z"))), "cycle");
+        refused("branch", m -> m.setGraph(m.getGraph().toBuilder().addNode(node("Relu", "z", "other"))), "feeds 2 nodes");
+        refused("twoOutputs", m -> m.setGraph(m.getGraph().toBuilder().addOutput(output("z"))), "2 outputs");
+        refused("offPath", m -> m.setGraph(m.getGraph().toBuilder().addNode(node("Relu", "dangling", "d"))), "'dangling'");
+        refused("noGraph", ModelProto.Builder::clearGraph, "holds no graph");
+    }
+
+    @Test
+    void filesThatAreNotOnnx() throws Exception {
+        Path empty = dir.resolve("empty.onnx");
+        Files.write(empty, new byte[0]);
+        assertRefused(empty, "holds no graph");
+        Path text = dir.resolve("text.onnx");
+        Files.writeString(text, "this is not a protobuf\n\u0000\u00ff\u00fe");
+        assertRefused(text, "not an ONNX model");
+        Path gatun = dir.resolve("model.gatun.onnx");
+        Files.write(gatun, ModelFile.MAGIC);
+        assertRefused(gatun, "");
+    }
+
+    /** input x [batch, 3] → Gemm(W (2, 3), b (2), transB 1) → z → Softmax → y, opset 13. */
+    static ModelProto.Builder valid() {
+        GraphProto graph = GraphProto.newBuilder().setName("valid")
+                .addInput(input("x", TensorProto.DataType.FLOAT_VALUE, 3))
+                .addOutput(output("y"))
+                .addInitializer(floats("W", new float[] {1, 0, 0, 0, 1, 0}, 2, 3))
+                .addInitializer(floats("b", new float[] {0.5f, -0.5f}, 2))
+                .addNode(gemm())
+                .addNode(node("Softmax", "z", "y").addAttribute(intAttribute("axis", 1)))
+                .build();
+        return ModelProto.newBuilder().setIrVersion(7).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .setGraph(graph);
+    }
+
+    static NodeProto.Builder gemm() {
+        return NodeProto.newBuilder().setOpType("Gemm").setName("gemm").addInput("x").addInput("W").addInput("b").addOutput("z")
+                .addAttribute(intAttribute("transB", 1));
+    }
+
+    static NodeProto.Builder node(String op, String in, String out) {
+        return NodeProto.newBuilder().setOpType(op).setName(op.toLowerCase() + "-" + out).addInput(in).addOutput(out);
+    }
+
+    static TensorProto floats(String name, float[] values, long... dims) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+        for (float v : values) {
+            t.addFloatData(v);
+        }
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    static ValueInfoProto input(String name, int type, int width) {
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(type).setShape(TensorShapeProto.newBuilder()
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                        .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))))).build();
+    }
+
+    static ValueInfoProto output(String name) {
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))).build();
+    }
+
+    static AttributeProto intAttribute(String name, long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    private static AttributeProto floatAttribute(String name, float value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+    }
+
+    private Path write(String name, ModelProto model) throws IOException {
+        Path file = dir.resolve(name + ".onnx");
+        Files.write(file, model.toByteArray());
+        return file;
+    }
+
+    private void refused(String name, UnaryOperator<ModelProto.Builder> change, String... parts) throws IOException {
+        ModelProto.Builder m = valid();
+        change.apply(m);
+        assertRefused(write(name, m.build()), parts);
+    }
+
+    /** Loading {@code file} throws a one-line ModelFormatException naming the file and every one of {@code parts}. */
+    static void assertRefused(Path file, String... parts) {
+        try (Arena arena = Arena.ofConfined()) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelIo.load(file, arena).model().close(),
+                    file.toString());
+            assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            for (String part : parts) {
+                assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
+            }
+        }
+    }
+}
