@@ -61,6 +61,14 @@ public final class Normalization {
         return new Normalization(Mode.SCALE_TO_UNIT, requireFeatures(features), new float[] {0f}, new float[] {BYTE_MAX});
     }
 
+    /**
+     * What a data set gets when nobody chose: pixels (unsigned bytes) are scaled to [0, 1], float32 features are
+     * left as they are (their range is unknown; standardising needs statistics the caller should fit on purpose).
+     */
+    public static Normalization defaultFor(DataSet data) {
+        return data.featureType() == FeatureType.UINT8 ? scaleToUnit(data.features()) : none(data.features());
+    }
+
     public static Normalization standardizeGlobal(DataSet train) {
         return fit(Mode.STANDARDIZE_GLOBAL, train);
     }
