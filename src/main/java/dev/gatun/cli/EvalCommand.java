@@ -1,8 +1,11 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.CsvOptions;
+import dev.gatun.data.CsvReader;
 import dev.gatun.data.DataFileException;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Table;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.tensor.Shapes;
@@ -22,7 +25,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory — accuracy, loss,
+ * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory or on a CSV file with a
+ * label column ({@code --label}) — accuracy, loss,
  * per-class precision, recall and F1, and the confusion matrix — evaluated in INFERENCE mode with the normalisation
  * stored in the model file.
  */
@@ -39,6 +43,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Directory with the four MNIST-format files, gz or not (default: "
             + "/usr/share/datasets/fashion-mnist).")
     Path data;
+
+    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
+    String label;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
@@ -58,6 +65,9 @@ final class EvalCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
             try (Model model = loaded.model()) {
+                if (label != null) {
+                    return evaluateTable(loaded);
+                }
                 int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
                 try (MnistDirectory dir = openData(classes)) {
                     DataSet set = which.equals("test") ? dir.test() : dir.train();
@@ -71,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
                         e = evaluator.evaluate(model);
                     }
                     List<String> names = ClassNames.of(data, classes);
-                    print(model, dir, e, names);
+                    print(model, dir.directory() + ", " + e.dataSet() + " split", e, names);
                     if (plots != null) {
                         System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
                     }
@@ -97,9 +107,47 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private void print(Model model, MnistDirectory dir, Evaluation e, List<String> names) {
+    /**
+     * A CSV file with a label column, read with the model's classes (the names its file keeps, else indices), so a
+     * label the model never learnt stops the run with its line and column.
+     */
+    private int evaluateTable(ModelIo.LoadedModel loaded) throws java.io.IOException {
+        Model model = loaded.model();
+        if (data == null || !java.nio.file.Files.isRegularFile(data)) {
+            throw new IllegalArgumentException("--label names a column of a CSV file: --data must name that file"
+                    + (data == null ? "" : ", got " + data));
+        }
+        int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
+        List<String> kept = loaded.metadata().classNames();
+        List<String> names = kept.size() == classes ? kept : ClassNames.indices(classes);
+        try (Table table = CsvReader.read(data, CsvOptions.classification(label).withClasses(names))) {
+            DataSet set = table.dataSet();
+            requireInputs(model, set, data.toString());
+            Evaluation e;
+            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                e = evaluator.evaluate(model);
+            }
+            print(model, data.toString(), e, names);
+            if (plots != null) {
+                System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+            }
+            if (json) {
+                JsonOutput.print(report(e, names));
+            }
+        }
+        return 0;
+    }
+
+    private void requireInputs(Model model, DataSet set, String source) {
+        if (set.features() != model.inputs()) {
+            throw new IllegalArgumentException("model " + modelFile + " takes " + model.inputs() + " inputs but "
+                    + source + " has " + set.features() + " features per sample");
+        }
+    }
+
+    private void print(Model model, String source, Evaluation e, List<String> names) {
         System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
-        System.out.printf("data      %s, %s split, %,d samples%n", dir.directory(), e.dataSet(), e.count());
+        System.out.printf("data      %s, %,d samples%n", source, e.count());
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
                 e.count());
         System.out.printf("loss      %.4f%n%n", e.loss());
