@@ -11,6 +11,7 @@ import dev.gatun.nn.Model;
 import dev.gatun.tensor.Shapes;
 import dev.gatun.train.Evaluation;
 import dev.gatun.train.Evaluator;
+import dev.gatun.train.RegressionMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -117,6 +118,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--label names a column of a CSV file: --data must name that file"
                     + (data == null ? "" : ", got " + data));
         }
+        if (!model.loss().classification()) {
+            return evaluateRegression(loaded);
+        }
         int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
         List<String> kept = loaded.metadata().classNames();
         List<String> names = kept.size() == classes ? kept : ClassNames.indices(classes);
@@ -133,6 +137,44 @@ final class EvalCommand implements Callable<Integer> {
             }
             if (json) {
                 JsonOutput.print(report(e, names));
+            }
+        }
+        return 0;
+    }
+
+    /** A regression model on a CSV file whose label column holds the real-valued target: RMSE, MAE, R². */
+    private int evaluateRegression(ModelIo.LoadedModel loaded) throws java.io.IOException {
+        Model model = loaded.model();
+        try (Table table = CsvReader.read(data, CsvOptions.regression(label))) {
+            DataSet set = table.dataSet();
+            requireInputs(model, set, data.toString());
+            if (model.outputs() != set.targetWidth()) {
+                throw new IllegalArgumentException("model " + modelFile + " predicts " + model.outputs()
+                        + " values per sample but " + data + " has " + set.targetWidth() + " target column");
+            }
+            Evaluation e;
+            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                e = evaluator.evaluate(model);
+            }
+            RegressionMetrics m = e.regression();
+            System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
+            System.out.printf("data      %s, %,d samples%n", data, e.count());
+            System.out.printf(Locale.ROOT, "RMSE      %.4g%nMAE       %.4g%nR²        %.4f%nloss      %.4f%n", m.rmse(),
+                    m.mae(), m.r2(), e.loss());
+            if (plots != null) {
+                System.out.println("wrote " + Plots.predictedVsActual(m.actual(), m.predicted(),
+                        String.format(Locale.ROOT, "%s: predicted vs actual (R² %.4f)", data.getFileName(), m.r2()), plots));
+            }
+            if (json) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", modelFile.toString());
+                r.put("data", data.toString());
+                r.put("count", e.count());
+                r.put("loss", e.loss());
+                r.put("rmse", m.rmse());
+                r.put("mae", m.mae());
+                r.put("r2", m.r2());
+                JsonOutput.print(r);
             }
         }
         return 0;

@@ -10,6 +10,7 @@ import dev.gatun.train.EpochStats;
 import dev.gatun.train.Evaluation;
 import dev.gatun.train.Evaluator;
 import dev.gatun.train.History;
+import dev.gatun.train.RegressionMetrics;
 import dev.gatun.train.TrainingResult;
 
 import java.io.IOException;
@@ -21,8 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The end of {@code gatun train}: the test set's figures, the course's bias/variance reading, the model file with
- * its metadata (class and feature names, configuration, results), the plots and the JSON object.
+ * The end of {@code gatun train}: the test set's figures (a classifier's accuracy and the course's bias/variance
+ * reading; a regression's RMSE, MAE and R² on train, dev and test), the model file with its metadata (class and
+ * feature names, configuration, results), the plots and the JSON object.
  */
 record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, Path plots, boolean json) {
 
@@ -51,8 +53,18 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             fields.put("train_loss", kept.trainLoss());
             fields.put("train_accuracy", config.regression() ? null : kept.trainAccuracy());
             fields.put("samples_per_second", history.last().samplesPerSecond());
-            printResults(test, kept);
+            if (!config.regression()) {
+                printResults(test, kept);
+            }
         }
+        Map<String, RegressionMetrics> fits = config.regression() && !result.exploded()
+                ? regressionFits(model, normalization, test) : Map.of();
+        fits.forEach((set, m) -> {
+            System.out.printf(Locale.ROOT, "%-5s RMSE %.4g  MAE %.4g  R² %.4f%n", set, m.rmse(), m.mae(), m.r2());
+            fields.put(set + "_rmse", m.rmse());
+            fields.put(set + "_mae", m.mae());
+            fields.put(set + "_r2", m.r2());
+        });
         fields.put("epochs", history.size());
         fields.put("train_samples", split == null ? input.train().size() : split.train().size());
         fields.put("test_samples", test == null ? null : test.count());
@@ -63,7 +75,13 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
         fields.put("blas_threads", Blas.threads());
         fields.put("config", config.toJson());
         if (outFile != null && !result.exploded()) {
-            ModelIo.save(outFile, model, normalization, metadata(test, kept, history.size()));
+            Map<String, String> metadata = metadata(test, kept, history.size());
+            fits.forEach((set, m) -> {
+                metadata.put(ModelMetadata.METRIC_PREFIX + set + "_rmse", Double.toString(m.rmse()));
+                metadata.put(ModelMetadata.METRIC_PREFIX + set + "_mae", Double.toString(m.mae()));
+                metadata.put(ModelMetadata.METRIC_PREFIX + set + "_r2", Double.toString(m.r2()));
+            });
+            ModelIo.save(outFile, model, normalization, metadata);
             System.out.println("model written to " + outFile);
             fields.put("model", outFile.toString());
         }
@@ -74,6 +92,13 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             if (test != null && !config.regression()) {
                 written.add(Plots.confusionMatrix(test.confusion(), input.classNames(test.classes()), plots));
             }
+            if (!fits.isEmpty()) {
+                // The last set evaluated is the most independent one: test, else dev, else train.
+                String set = List.copyOf(fits.keySet()).getLast();
+                RegressionMetrics m = fits.get(set);
+                written.add(Plots.predictedVsActual(m.actual(), m.predicted(), String.format(Locale.ROOT,
+                        "%s set: predicted vs actual (R² %.4f)", set, m.r2()), plots));
+            }
             System.out.println("plots written: " + written);
         }
         if (result.exploded()) {
@@ -83,6 +108,25 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             JsonOutput.print(fields);
         }
         return result.exploded() ? Main.EXIT_ERROR : 0;
+    }
+
+    /** RMSE, MAE and R² of the final model on the training split, the dev set and the test set (those that exist). */
+    private Map<String, RegressionMetrics> regressionFits(Model model, Normalization normalization, Evaluation test) {
+        Map<String, RegressionMetrics> fits = new LinkedHashMap<>();
+        fits.put("train", evaluate(model, normalization, split != null ? split.train() : input.train()));
+        if (split != null) {
+            fits.put("dev", evaluate(model, normalization, split.dev()));
+        }
+        if (test != null) {
+            fits.put("test", test.regression());
+        }
+        return fits;
+    }
+
+    private static RegressionMetrics evaluate(Model model, Normalization normalization, DataSet set) {
+        try (Evaluator evaluator = new Evaluator(set, normalization, Evaluator.DEFAULT_BATCH)) {
+            return evaluator.evaluate(model).regression();
+        }
     }
 
     private void printResults(Evaluation test, EpochStats kept) {
@@ -105,16 +149,20 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
         if (!input.featureNames().isEmpty()) {
             metadata.put(ModelMetadata.FEATURE_NAMES, ModelMetadata.encodeList(input.featureNames()));
         }
-        if (test != null) {
+        if (test != null && !config.regression()) {
             metadata.put(ModelMetadata.METRIC_PREFIX + "test_accuracy", Double.toString(test.accuracy()));
             metadata.put(ModelMetadata.METRIC_PREFIX + "test_loss", Double.toString(test.loss()));
         }
         metadata.put(ModelMetadata.METRIC_PREFIX + "epochs", Integer.toString(epochs));
         if (kept != null) {
             metadata.put(ModelMetadata.METRIC_PREFIX + "train_loss", Double.toString(kept.trainLoss()));
-            metadata.put(ModelMetadata.METRIC_PREFIX + "train_accuracy", Double.toString(kept.trainAccuracy()));
+            if (!config.regression()) {
+                metadata.put(ModelMetadata.METRIC_PREFIX + "train_accuracy", Double.toString(kept.trainAccuracy()));
+            }
             if (split != null) {
-                metadata.put(ModelMetadata.METRIC_PREFIX + "dev_accuracy", Double.toString(kept.devAccuracy()));
+                if (!config.regression()) {
+                    metadata.put(ModelMetadata.METRIC_PREFIX + "dev_accuracy", Double.toString(kept.devAccuracy()));
+                }
                 metadata.put(ModelMetadata.METRIC_PREFIX + "dev_loss", Double.toString(kept.devLoss()));
             }
         }
