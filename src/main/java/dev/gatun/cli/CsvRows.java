@@ -1,6 +1,7 @@
 package dev.gatun.cli;
 
 import dev.gatun.data.CsvFormat;
+import dev.gatun.data.MaybeGzipped;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class CsvRows implements InputRows {
     }
 
     static CsvRows open(Path file, int features) throws IOException {
-        return new CsvRows(file, new BufferedReader(new InputStreamReader(InputRows.openMaybeGzipped(file),
+        return new CsvRows(file, new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
                 StandardCharsets.UTF_8), 1 << 16), features);
     }
 

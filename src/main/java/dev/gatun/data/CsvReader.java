@@ -4,7 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +17,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipException;
 
 /**
- * Reads a CSV table of numeric features and one label column into a {@link Table}: parsed once, streaming, into a
- * cache file that is then memory-mapped, so a file of any size needs a constant amount of heap (a line, a row of
- * floats, two 1 MB buffers and the distinct class names). The cache entry is keyed by the file's real path, size
+ * Reads a CSV table (plain or gzipped) of numeric features and one label column into a {@link Table}: parsed once,
+ * streaming, into a cache file that is then memory-mapped, so a file of any size needs a constant amount of heap (a
+ * line, a row of floats, two 1 MB buffers and the distinct class names, at most {@link #MAX_CLASSES}). The cache entry is keyed by the file's real path, size
  * and modification time and by the options, so an unchanged file is never parsed twice.
  *
  * <p>Cells follow {@link CsvFormat} (delimiter, quotes, decimal commas, a header line when the first line holds no
@@ -31,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CsvReader {
     private static final Logger LOG = LoggerFactory.getLogger(CsvReader.class);
+    /**
+     * The most distinct class labels a file may hold. Their names are the one thing kept on the heap while parsing,
+     * so a label column of unique values (an id, a real-valued target read as classes) must stop early, not fill it.
+     */
+    public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
     private static final int PARSER_VERSION = 1;
 
@@ -68,7 +76,13 @@ public final class CsvReader {
         Files.createDirectories(entry.getParent());
         Path temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".partial");
         try {
-            long rows = new CsvReader(file, options).parseInto(temporary);
+            long rows;
+            try {
+                rows = new CsvReader(file, options).parseInto(temporary);
+            } catch (ZipException | EOFException broken) {
+                throw new DataFileException(file, "gzip stream", DataFileException.NO_OFFSET, "a complete gzip stream",
+                        broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+            }
             IdxCache.moveIntoPlace(temporary, entry);
             LOG.info("parsed {} into {} ({} rows)", file, entry, rows);
         } finally {
@@ -90,7 +104,8 @@ public final class CsvReader {
     }
 
     private long parseInto(Path target) throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
+                StandardCharsets.UTF_8), 1 << 16)) {
             String first = firstLine(in);
             int features = columns - 1;
             float[] row = new float[features];
@@ -245,6 +260,11 @@ public final class CsvReader {
         }
         Integer id = classIds.get(label);
         if (id == null) {
+            if (firstSeen.size() == MAX_CLASSES) {
+                throw error("line " + line + " column " + (column + 1), "at most " + MAX_CLASSES + " distinct class"
+                        + " labels (a real-valued target is a regression)", "a new label " + CsvFormat.quote(label)
+                        + " after " + MAX_CLASSES + " others");
+            }
             id = firstSeen.size();
             classIds.put(label, id);
             firstSeen.add(label);

@@ -95,6 +95,36 @@ class CsvReaderTest {
     }
 
     @Test
+    void gzippedFilesAreReadAndBrokenOnesNamed() throws IOException {
+        byte[] text = "a,y\n1,p\n2,q\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(packed)) {
+            gz.write(text);
+        }
+        Path file = Files.write(dir.resolve("t.csv.gz"), packed.toByteArray());
+        try (Table table = CsvReader.read(file, options("y"))) {
+            assertEquals(List.of("p", "q"), table.classNames());
+            assertEquals(2f, feature(table.dataSet(), 1, 0));
+        }
+        byte[] cut = java.util.Arrays.copyOf(packed.toByteArray(), packed.size() - 6);
+        Path broken = Files.write(dir.resolve("cut.csv.gz"), cut);
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(broken, options("y")));
+        assertTrue(e.getMessage().startsWith(broken + ": gzip stream: expected a complete gzip stream"), e.getMessage());
+    }
+
+    @Test
+    void aLabelColumnOfUniqueValuesStopsBeforeFillingTheHeap() throws IOException {
+        StringBuilder csv = new StringBuilder("x,id\n");
+        for (int i = 0; i <= CsvReader.MAX_CLASSES; i++) {
+            csv.append(i).append(",id").append(i).append('\n');
+        }
+        Path file = csv("ids.csv", csv.toString());
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(file, options("id")));
+        assertTrue(e.getMessage().contains("line " + (CsvReader.MAX_CLASSES + 2) + " column 2: expected at most 65536"
+                + " distinct class labels"), e.getMessage());
+    }
+
+    @Test
     void anUnchangedFileIsParsedOnce() throws IOException {
         Path file = csv("once.csv", "a,y\n1,0\n2,1\n");
         try (Table first = CsvReader.read(file, options("y"))) {
