@@ -69,6 +69,10 @@ final class EvalCommand implements Callable<Integer> {
                 if (label != null) {
                     return evaluateTable(loaded);
                 }
+                if (!model.loss().classification()) {
+                    throw new IllegalArgumentException("model " + modelFile + " is a regression (" + model.loss()
+                            + "): evaluate it on a CSV file with --data FILE.csv --label COLUMN (the target column)");
+                }
                 int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
                 try (MnistDirectory dir = openData(classes)) {
                     DataSet set = which.equals("test") ? dir.test() : dir.train();

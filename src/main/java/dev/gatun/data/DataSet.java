@@ -44,7 +44,13 @@ public final class DataSet {
         this.classCounts = new int[classes];
         if (store.targetWidth() == 0) {
             for (int i = 0; i < rows.length; i++) {
-                classCounts[label(i)]++;
+                int label = label(i);
+                if (label < 0 || label >= classes) {
+                    // The stores check their labels as they are made; a changed cache file must not index past the end.
+                    throw new IllegalStateException("data set " + name + ": stored row " + rows[i] + " has label "
+                            + label + ", outside 0.." + (classes - 1));
+                }
+                classCounts[label]++;
             }
         }
     }

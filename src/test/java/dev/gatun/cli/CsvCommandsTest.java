@@ -58,6 +58,29 @@ class CsvCommandsTest {
     }
 
     @Test
+    void aCsvRunResumesFromItsCheckpointToTheSameModel() throws IOException {
+        Path data = blobs("birds.csv", 300, 4);
+        Path whole = dir.resolve("whole.gatun");
+        Path halves = dir.resolve("halves.gatun");
+        String[] common = {"--data", data.toString(), "--label", "species", "--test-split", "0.2", "--lr", "1e-2",
+                "--batch", "16", "--json"};
+        CommandRun straight = gatun(concat(common, "train", "--epochs", "4", "--out", whole.toString()));
+        assertEquals(0, straight.exit(), straight.toString());
+        assertEquals(0, gatun(concat(common, "train", "--epochs", "2", "--out", halves.toString())).exit());
+        CommandRun resumed = gatun(concat(common, "train", "--resume", halves + ".checkpoint", "--epochs", "4"));
+        assertEquals(0, resumed.exit(), resumed.toString());
+        for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
+            assertEquals(straight.number(key), resumed.number(key), 0.0, key);
+        }
+    }
+
+    private static String[] concat(String[] options, String... command) {
+        List<String> all = new java.util.ArrayList<>(List.of(command));
+        all.addAll(List.of(options));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void badRowsAndMisusedOptionsAreOneLine() throws IOException {
         Path data = blobs("birds.csv", 100, 3);
         Path bad = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,x\n3,oops,y\n");
@@ -75,6 +98,12 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test-split",
                 "1.5"), 2, "--test-split 1.5");
         CommandRun.assertOneLineError(gatun("train", "--test-split", "0.2"), 2, "is for CSV data");
+        Path regression = Files.writeString(dir.resolve("r.csv"), "a,y\n1,0.5\n2,0.7\n3,0.9\n");
+        Path model = dir.resolve("r.gatun");
+        assertEquals(0, gatun("train", "--data", regression.toString(), "--label", "y", "--task", "regression",
+                "--epochs", "1", "--out", model.toString()).exit());
+        CommandRun.assertOneLineError(gatun("eval", "--model", model.toString()), 1, "is a regression (MSE)",
+                "--label COLUMN");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--layers", "3,8,4"),
                 1, "--layers ends with 4 outputs but birds.csv has 3 classes");
     }
