@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * How raw features (pixel values 0–255) become network inputs: {@code x' = (x − mean)/std}, with
+ * How raw features (pixel values 0–255, or a table's float32 values) become network inputs: {@code x' = (x − mean)/std}, with
  * the statistics computed on the training split only and reused unchanged for dev, test and inference.
  *
  * <p>The stored form is {@link #mode()}, {@link #mean()} and {@link #std()} in the raw units: one value each for
