@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * How raw features (pixel values 0–255, or a table's float32 values) become network inputs: {@code x' = (x − mean)/std}, with
- * the statistics computed on the training split only and reused unchanged for dev, test and inference.
+ * How raw features (pixel values 0–255, or a table's float32 values) become network inputs:
+ * {@code x' = (x − mean)/std}, with the statistics computed on the training split only and reused unchanged for dev,
+ * test and inference.
  *
  * <p>The stored form is {@link #mode()}, {@link #mean()} and {@link #std()} in the raw units: one value each for
  * {@link Mode#NONE} (0, 1), {@link Mode#SCALE_TO_UNIT} (0, 255) and {@link Mode#STANDARDIZE_GLOBAL}, one per
