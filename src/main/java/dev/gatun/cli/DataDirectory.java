@@ -27,10 +27,18 @@ final class DataDirectory {
 
     /** Opens the four files with labels checked against {@code classes}; the caller closes it. */
     MnistDirectory open(int classes) throws IOException {
-        Path chosen = path();
+        return open(given, classes);
+    }
+
+    /**
+     * Opens the four MNIST-format files under {@code dir} ({@link #DEFAULT} when null) with labels checked against
+     * {@code classes}, for commands whose {@code --data} may also name a CSV file; the caller closes it.
+     */
+    static MnistDirectory open(Path dir, int classes) throws IOException {
+        Path chosen = dir != null ? dir : DEFAULT;
         if (!Files.isDirectory(chosen)) {
             throw new IllegalArgumentException("data directory " + chosen + " does not exist"
-                    + (given == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
+                    + (dir == null ? ": install Fashion-MNIST with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
                     : ": --data needs a directory holding the four MNIST-format files"));
         }
         return MnistDirectory.load(chosen, classes, IdxCache.defaultCache());

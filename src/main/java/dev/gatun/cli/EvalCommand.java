@@ -1,13 +1,17 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.CsvOptions;
+import dev.gatun.data.CsvReader;
 import dev.gatun.data.DataFileException;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Table;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.tensor.Shapes;
 import dev.gatun.train.Evaluation;
 import dev.gatun.train.Evaluator;
+import dev.gatun.train.RegressionMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +27,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory — accuracy, loss,
+ * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory or on a CSV file with a
+ * label column ({@code --label}) — accuracy, loss,
  * per-class precision, recall and F1, and the confusion matrix — evaluated in INFERENCE mode with the normalisation
  * stored in the model file.
  */
@@ -37,8 +42,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The model file.")
     Path modelFile;
 
-    @Mixin
-    DataDirectory data;
+    @Option(names = "--data", description = "Directory with the four MNIST-format files, plain or gzipped (default: "
+            + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
+    Path data;
+
+    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
+    String label;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
@@ -58,6 +67,13 @@ final class EvalCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
             try (Model model = loaded.model()) {
+                if (label != null) {
+                    return evaluateTable(loaded);
+                }
+                if (!model.loss().classification()) {
+                    throw new IllegalArgumentException("model " + modelFile + " is a regression (" + model.loss()
+                            + "): evaluate it on a CSV file with --data FILE.csv --label COLUMN (the target column)");
+                }
                 int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
                 try (MnistDirectory dir = openData(classes)) {
                     DataSet set = which.equals("test") ? dir.test() : dir.train();
@@ -70,8 +86,8 @@ final class EvalCommand implements Callable<Integer> {
                     try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                         e = evaluator.evaluate(model);
                     }
-                    List<String> names = ClassNames.of(data.path(), classes);
-                    print(model, dir, e, names);
+                    List<String> names = ClassNames.of(data, classes);
+                    print(model, dir.directory() + ", " + e.dataSet() + " split", e, names);
                     if (plots != null) {
                         System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
                     }
@@ -85,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
     /** The data, with every label checked against the model's classes; a label out of range names both counts. */
     private MnistDirectory openData(int classes) throws java.io.IOException {
         try {
-            return data.open(classes);
+            return DataDirectory.open(data, classes);
         } catch (DataFileException e) {
             if (e.field().startsWith("label ")) {
                 throw new IllegalArgumentException("model " + modelFile + " predicts " + classes + " classes (0.."
@@ -95,9 +111,86 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private void print(Model model, MnistDirectory dir, Evaluation e, List<String> names) {
+    /**
+     * A CSV file with a label column, read with the model's classes (the names its file keeps, else indices), so a
+     * label the model never learnt stops the run with its line and column.
+     */
+    private int evaluateTable(ModelIo.LoadedModel loaded) throws java.io.IOException {
+        Model model = loaded.model();
+        if (data == null || !java.nio.file.Files.isRegularFile(data)) {
+            throw new IllegalArgumentException("--label names a column of a CSV file: --data must name that file"
+                    + (data == null ? "" : ", got " + data));
+        }
+        if (!model.loss().classification()) {
+            return evaluateRegression(loaded);
+        }
+        int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
+        List<String> kept = loaded.metadata().classNames();
+        List<String> names = kept.size() == classes ? kept : ClassNames.indices(classes);
+        try (Table table = CsvReader.read(data, CsvOptions.classification(label).withClasses(names))) {
+            DataSet set = table.dataSet();
+            requireInputs(model, set, data.toString());
+            Evaluation e;
+            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                e = evaluator.evaluate(model);
+            }
+            print(model, data.toString(), e, names);
+            if (plots != null) {
+                System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+            }
+            json.print(report(e, names));
+        }
+        return 0;
+    }
+
+    /** A regression model on a CSV file whose label column holds the real-valued target: RMSE, MAE, R². */
+    private int evaluateRegression(ModelIo.LoadedModel loaded) throws java.io.IOException {
+        Model model = loaded.model();
+        try (Table table = CsvReader.read(data, CsvOptions.regression(label))) {
+            DataSet set = table.dataSet();
+            requireInputs(model, set, data.toString());
+            if (model.outputs() != set.targetWidth()) {
+                throw new IllegalArgumentException("model " + modelFile + " predicts " + model.outputs()
+                        + " values per sample but " + data + " has " + set.targetWidth() + " target column");
+            }
+            Evaluation e;
+            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                e = evaluator.evaluate(model);
+            }
+            RegressionMetrics m = e.regression();
+            System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
+            System.out.printf("data      %s, %,d samples%n", data, e.count());
+            System.out.printf(Locale.ROOT, "RMSE      %.4g%nMAE       %.4g%nR²        %.4f%nloss      %.4f%n", m.rmse(),
+                    m.mae(), m.r2(), e.loss());
+            if (plots != null) {
+                System.out.println("wrote " + Plots.predictedVsActual(m.actual(), m.predicted(),
+                        String.format(Locale.ROOT, "%s: predicted vs actual (R² %.4f)", data.getFileName(), m.r2()), plots));
+            }
+            if (json.requested) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("model", modelFile.toString());
+                r.put("data", data.toString());
+                r.put("count", e.count());
+                r.put("loss", e.loss());
+                r.put("rmse", m.rmse());
+                r.put("mae", m.mae());
+                r.put("r2", m.r2());
+                JsonOutput.print(r);
+            }
+        }
+        return 0;
+    }
+
+    private void requireInputs(Model model, DataSet set, String source) {
+        if (set.features() != model.inputs()) {
+            throw new IllegalArgumentException("model " + modelFile + " takes " + model.inputs() + " inputs but "
+                    + source + " has " + set.features() + " features per sample");
+        }
+    }
+
+    private void print(Model model, String source, Evaluation e, List<String> names) {
         System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
-        System.out.printf("data      %s, %s split, %,d samples%n", dir.directory(), e.dataSet(), e.count());
+        System.out.printf("data      %s, %,d samples%n", source, e.count());
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
                 e.count());
         System.out.printf("loss      %.4f%n%n", e.loss());
@@ -171,7 +264,7 @@ final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> report(Evaluation e, List<String> names) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", modelFile.toString());
-        r.put("data", data.path().toString());
+        r.put("data", (data != null ? data : DataDirectory.DEFAULT).toString());
         r.put("split", e.dataSet());
         r.put("accuracy", e.accuracy());
         r.put("loss", e.loss());

@@ -1,12 +1,12 @@
 package dev.gatun.cli;
 
-import java.io.BufferedInputStream;
+import dev.gatun.data.MaybeGzipped;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Samples of raw features read one at a time from a file, so that a file of any length streams through a fixed
@@ -34,27 +34,12 @@ interface InputRows extends AutoCloseable {
         }
         byte[] head = new byte[2];
         int n;
-        try (InputStream in = openMaybeGzipped(file)) {
+        try (InputStream in = MaybeGzipped.open(file)) {
             n = in.readNBytes(head, 0, 2);
         }
         if (n == 0) {
             throw new IllegalArgumentException(file + ": input file is empty, expected IDX images or CSV rows");
         }
         return n == 2 && head[0] == 0 && head[1] == 0 ? IdxRows.open(file, features) : CsvRows.open(file, features);
-    }
-
-    /** The file's bytes, decompressed when it starts with the gzip magic number. */
-    static InputStream openMaybeGzipped(Path file) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        try {
-            in.mark(2);
-            int b0 = in.read();
-            int b1 = in.read();
-            in.reset();
-            return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
-        } catch (IOException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
     }
 }

@@ -16,8 +16,14 @@ import java.util.List;
  * (binary cross-entropy for one output).
  */
 final class NetworkOptions {
-    @Option(names = "--layers", defaultValue = "784,256,128,10",
-            description = "Layer widths from input to output (default ${DEFAULT-VALUE}).")
+    /** The widths for images when --layers is not given. */
+    static final String DEFAULT_LAYERS = "784,256,128,10";
+    /** The hidden width of a CSV table's network when --layers is not given. */
+    static final int DEFAULT_TABLE_HIDDEN = 64;
+
+    @Option(names = "--layers",
+            description = "Layer widths from input to output (default " + DEFAULT_LAYERS + "; for CSV data FEATURES,"
+                    + DEFAULT_TABLE_HIDDEN + ",OUTPUTS).")
     String layers;
 
     @Option(names = "--activation", defaultValue = "relu",
@@ -31,6 +37,20 @@ final class NetworkOptions {
 
     /** The widths, checked: at least input and output, all positive. */
     List<Integer> widths() {
+        return parse(layers != null ? layers : DEFAULT_LAYERS);
+    }
+
+    /** The widths as given on the command line (or the default), for reports. */
+    String layersText() {
+        return layers != null ? layers : DEFAULT_LAYERS;
+    }
+
+    /** The widths given, or a table's default: its features, one hidden layer, its outputs. */
+    List<Integer> widthsFor(int inputs, int outputs) {
+        return layers != null ? widths() : List.of(inputs, DEFAULT_TABLE_HIDDEN, outputs);
+    }
+
+    private static List<Integer> parse(String layers) {
         List<Integer> widths;
         try {
             widths = TrainConfig.parseInts("--layers", layers);
@@ -90,11 +110,24 @@ final class NetworkOptions {
         return Math.max(2, outputs);
     }
 
-    static void requireFits(int inputs, int outputs, DataSet data) {
+    /** As {@link #requireFits(int, int, DataSet)} for regression: one output per real-valued target. */
+    static void requireFitsTargets(int inputs, int outputs, DataSet data) {
+        requireInputs(inputs, data);
+        if (outputs != data.targetWidth()) {
+            throw new IllegalArgumentException("--layers ends with " + outputs + " outputs but " + data.name() + " has "
+                    + data.targetWidth() + " target column" + (data.targetWidth() == 1 ? "" : "s"));
+        }
+    }
+
+    private static void requireInputs(int inputs, DataSet data) {
         if (inputs != data.features()) {
             throw new IllegalArgumentException("--layers starts with " + inputs + " inputs but " + data.name()
                     + " has " + data.features() + " features per sample");
         }
+    }
+
+    static void requireFits(int inputs, int outputs, DataSet data) {
+        requireInputs(inputs, data);
         if (classes(outputs) != data.classes()) {
             throw new IllegalArgumentException("--layers ends with " + outputs + " outputs but " + data.name() + " has "
                     + data.classes() + " classes");

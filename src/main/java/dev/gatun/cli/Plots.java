@@ -24,11 +24,17 @@ final class Plots {
 
     private Plots() {}
 
-    /** Loss and accuracy per epoch, train against dev, side by side in one PNG. */
+    /** Loss and accuracy per epoch, train against dev, side by side in one PNG (a regression: the loss alone). */
     static Path lossAndAccuracy(History history, Path dir) throws IOException {
         double[] epochs = history.epochs().stream().mapToDouble(EpochStats::epoch).toArray();
         XYChart loss = lineChart("Cost J per epoch", "epoch", "loss");
         loss.addSeries("train", epochs, history.epochs().stream().mapToDouble(EpochStats::trainLoss).toArray());
+        if (history.epochs().stream().allMatch(e -> Double.isNaN(e.trainAccuracy()))) {
+            if (history.epochs().stream().anyMatch(e -> !Double.isNaN(e.devLoss()))) {
+                loss.addSeries("dev", epochs, history.epochs().stream().mapToDouble(EpochStats::devLoss).toArray());
+            }
+            return save(List.of(loss), 1, 1, dir.resolve("loss-accuracy.png"));
+        }
         XYChart accuracy = lineChart("Accuracy per epoch", "epoch", "accuracy (%)");
         accuracy.addSeries("train", epochs, history.epochs().stream().mapToDouble(e -> 100 * e.trainAccuracy()).toArray());
         if (history.epochs().stream().anyMatch(e -> !Double.isNaN(e.devLoss()))) {
@@ -66,6 +72,33 @@ final class Plots {
         chart.getStyler().setXAxisLabelRotation(30);
         chart.addSeries("counts", predictedAxis, actualAxis, cells);
         return save(List.of(chart), 1, 1, dir.resolve("confusion-matrix.png"));
+    }
+
+    /**
+     * A regression's predictions against the true values, one point per sample, with the line ŷ = y on which a
+     * perfect model's points would lie.
+     */
+    static Path predictedVsActual(float[] actual, float[] predicted, String title, Path dir) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(WIDTH).title(title).xAxisTitle("actual")
+                .yAxisTitle("predicted").build();
+        double[] x = new double[actual.length];
+        double[] y = new double[predicted.length];
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = actual[i];
+            y[i] = predicted[i];
+            lo = Math.min(lo, Math.min(x[i], y[i]));
+            hi = Math.max(hi, Math.max(x[i], y[i]));
+        }
+        XYSeries points = chart.addSeries("samples", x, y);
+        points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        points.setMarker(SeriesMarkers.CIRCLE);
+        XYSeries identity = chart.addSeries("predicted = actual", new double[] {lo, hi}, new double[] {lo, hi});
+        identity.setMarker(SeriesMarkers.NONE);
+        identity.setLineColor(Color.GRAY);
+        chart.getStyler().setMarkerSize(4);
+        return save(List.of(chart), 1, 1, dir.resolve("predicted-vs-actual.png"));
     }
 
     /** One random-search trial for the tuning scatter. */

@@ -70,10 +70,15 @@ final class ProgressBar implements TrainingListener {
         out.println(epochLine(s));
     }
 
+    /** An epoch's line; a regression has no accuracy, so its line shows the losses only. */
     static String epochLine(EpochStats s) {
-        String dev = Double.isNaN(s.devLoss()) ? "" : String.format("  dev loss %.4f acc %.2f%%", s.devLoss(), 100 * s.devAccuracy());
-        return String.format("epoch %d: train loss %.4f acc %.2f%%%s  lr %.3g  %,.0f samples/s  %.1f s", s.epoch(),
-                s.trainLoss(), 100 * s.trainAccuracy(), dev, s.learningRate(), s.samplesPerSecond(), s.seconds());
+        String dev = Double.isNaN(s.devLoss()) ? "" : String.format("  dev loss %.4f%s", s.devLoss(), accuracy(s.devAccuracy()));
+        return String.format("epoch %d: train loss %.4f%s%s  lr %.3g  %,.0f samples/s  %.1f s", s.epoch(),
+                s.trainLoss(), accuracy(s.trainAccuracy()), dev, s.learningRate(), s.samplesPerSecond(), s.seconds());
+    }
+
+    private static String accuracy(double accuracy) {
+        return Double.isNaN(accuracy) ? "" : String.format(" acc %.2f%%", 100 * accuracy);
     }
 
     static String formatSeconds(double seconds) {

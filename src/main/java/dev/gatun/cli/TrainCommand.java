@@ -2,16 +2,12 @@ package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
 import dev.gatun.data.DataSet;
-import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.io.ModelMetadata;
 import dev.gatun.io.WriterLock;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;
-import dev.gatun.train.Evaluation;
-import dev.gatun.train.Evaluator;
 import dev.gatun.train.History;
 import dev.gatun.train.Trainer;
 import dev.gatun.train.TrainingListener;
@@ -26,9 +22,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -39,8 +33,23 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a network on MNIST-format data (default: Debian's Fashion-MNIST) and report test accuracy.")
 final class TrainCommand implements Callable<Integer> {
-    @Mixin
-    DataDirectory data;
+    /** Rows from which a CSV table gets a dev set by default (a tenth of them): fewer make a dev set of noise. */
+    private static final int TABLE_DEV_MINIMUM = 50;
+
+    @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
+    Path data;
+
+    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
+    String label;
+
+    @Option(names = "--test", description = "With --label: a CSV test file of the same columns.")
+    Path test;
+
+    @Option(names = "--test-split", description = "With --label: this fraction of the CSV file's rows, drawn by the seed, is the test set.")
+    Double testSplit;
+
+    @Option(names = "--task", defaultValue = "classification", description = "classification, or regression (CSV data: MSE, a linear output, a real-valued label column) (default ${DEFAULT-VALUE}).")
+    String task;
 
     @Mixin
     NetworkOptions network;
@@ -81,14 +90,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batchnorm", description = "Batch norm on every hidden layer.")
     boolean batchNorm;
 
-    @Option(names = "--normalize", defaultValue = "scale-to-unit", description = "none, scale-to-unit, standardize-global, standardize-per-feature (default ${DEFAULT-VALUE}).")
+    @Option(names = "--normalize", description = "none, scale-to-unit, standardize-global, standardize-per-feature (default scale-to-unit for images, standardize-per-feature for CSV data).")
     String normalize;
 
     @Option(names = "--augment", description = "Random horizontal flips and shifts of up to 2 pixels.")
     boolean augment;
 
-    @Option(names = "--dev", defaultValue = "5000", description = "Dev samples carved from train by the seed; 0 for none (default ${DEFAULT-VALUE}).")
-    int dev;
+    @Option(names = "--dev", description = "Dev samples carved from train by the seed; 0 for none (default 5000 for images; for CSV data a tenth of the rows from 50 rows on, else 0).")
+    Integer dev;
 
     @Option(names = "--early-stop", defaultValue = "0", description = "Stop after N epochs without a better dev loss, restoring the best weights; 0 = off.")
     int earlyStop;
@@ -129,50 +138,90 @@ final class TrainCommand implements Callable<Integer> {
         if (resumed != null) {
             resumed.requireResumable(resume, epochs);
         }
-        TrainConfig config = resumed != null ? resumed.config() : configFromOptions();
-        // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
-        Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
-        Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
-                : out != null ? Path.of(out + ".checkpoint") : null;
-        checkOutputs(config, outFile, checkpointFile);
-        try (Locks locks = Locks.of(outFile, checkpointFile);
-             MnistDirectory directory = data.open(config.classes()); Arena arena = Arena.ofConfined()) {
-            DataSet train = directory.train();
-            checkData(config, train);
-            DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
-            DataSet trainSplit = split != null ? split.train() : train;
-            try (Optimizer opt = config.buildOptimizer()) {
-                Start start = resumed != null ? resume(arena, opt, resumed)
-                        : new Start(config.buildModel(arena), config.normalization(trainSplit), null, null);
-                try (Model model = start.model(); Model best = start.best()) {
-                    Normalization normalization = start.normalization();
-                    History history = start.history();
-                    System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
-                            config.layers(), directory.directory(), trainSplit.size(), split == null ? 0 : split.dev().size(),
-                            opt, config.batch(), config.schedule(), Blas.threads());
-                    CheckpointWriter writer = checkpointFile == null ? null
-                            : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt);
-                    ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
-                    Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
-                            .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
-                            .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
-                            .listener(writer == null ? progress : new Both(progress, writer));
-                    if (history != null) {
-                        builder.resume(history, best);
+        boolean regression = resumed != null ? resumed.config().regression() : parseTask();
+        try (TrainingData input = openData(resumed, regression)) {
+            TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
+            // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
+            Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
+            Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
+                    : out != null ? Path.of(out + ".checkpoint") : null;
+            checkOutputs(config, outFile, checkpointFile);
+            try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofConfined()) {
+                return train(config, input, arena, resumed, outFile, checkpointFile);
+            }
+        }
+    }
+
+    private int train(TrainConfig config, TrainingData input, Arena arena, Checkpoint resumed, Path outFile,
+                      Path checkpointFile) throws IOException {
+        DataSet train = input.train();
+        checkData(config, train);
+        DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
+        DataSet trainSplit = split != null ? split.train() : train;
+        try (Optimizer opt = config.buildOptimizer()) {
+            Start start = resumed != null ? resume(arena, opt, resumed)
+                    : new Start(config.buildModel(arena), config.normalization(trainSplit), null, null);
+            try (Model model = start.model(); Model best = start.best()) {
+                Normalization normalization = start.normalization();
+                History history = start.history();
+                System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
+                        config.layers(), input.source(), trainSplit.size(), split == null ? 0 : split.dev().size(),
+                        opt, config.batch(), config.schedule(), Blas.threads());
+                CheckpointWriter writer = checkpointFile == null ? null
+                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt);
+                ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
+                Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
+                        .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
+                        .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
+                        .listener(writer == null ? progress : new Both(progress, writer));
+                if (history != null) {
+                    builder.resume(history, best);
+                }
+                try (Trainer trainer = builder.build()) {
+                    if (writer != null) {
+                        writer.trainer = trainer;
                     }
-                    try (Trainer trainer = builder.build()) {
-                        if (writer != null) {
-                            writer.trainer = trainer;
-                        }
-                        TrainingResult result = trainer.run();
-                        if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
-                            writer.write(Checkpoint.Status.EARLY_STOPPED);
-                        }
-                        return report(config, result, model, normalization, directory, split, outFile);
+                    TrainingResult result = trainer.run();
+                    if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
+                        writer.write(Checkpoint.Status.EARLY_STOPPED);
                     }
+                    return new TrainReport(config, input, split, plots, json.requested)
+                            .report(result, model, normalization, outFile);
                 }
             }
         }
+    }
+
+    /** The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused otherwise. */
+    private TrainingData openData(Checkpoint resumed, boolean regression) throws IOException {
+        if (test != null && testSplit != null) {
+            throw new UsageException("--test and --test-split both name the test set: give one");
+        }
+        if (label == null) {
+            if (test != null || testSplit != null || regression) {
+                throw new UsageException((regression ? "--task regression" : test != null ? "--test" : "--test-split")
+                        + " is for CSV data: give --data FILE.csv --label COLUMN");
+            }
+            if (data != null && Files.isRegularFile(data)) {
+                throw new UsageException("--data " + data + " is a file: CSV data needs --label COLUMN (the label"
+                        + " column's header name or number)");
+            }
+            int classes = resumed != null ? resumed.config().classes() : NetworkOptions.classes(network.widths().getLast());
+            return TrainingData.idx(data, classes);
+        }
+        if (data == null) {
+            throw new UsageException("--label names a column of a CSV file: give it with --data FILE.csv");
+        }
+        return TrainingData.csv(data, label, regression, test, testSplit,
+                resumed != null ? resumed.config().seed() : seed);
+    }
+
+    private boolean parseTask() {
+        return switch (task.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "classification" -> false;
+            case "regression" -> true;
+            default -> throw new UsageException("--task must be 'classification' or 'regression', got '" + task + "'");
+        };
     }
 
     /**
@@ -237,11 +286,25 @@ final class TrainCommand implements Callable<Integer> {
         return new Start(loaded.model(), loaded.normalization(), best, resumed.history());
     }
 
-    private TrainConfig configFromOptions() {
-        return new TrainConfig(network.widths(), network.activations(), network.weightInit(),
+    /**
+     * The run's configuration from the options; what they leave open follows the data: a CSV table gets its own
+     * input and output widths, standardised features and a dev set of a tenth of its rows.
+     */
+    private TrainConfig configFromOptions(TrainingData input, boolean regression) {
+        boolean table = label != null;
+        DataSet train = input.train();
+        List<Integer> widths = table
+                ? network.widthsFor(train.features(), regression ? train.targetWidth() : train.classes())
+                : network.widths();
+        Normalization.Mode mode = normalize != null
+                ? TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize)
+                : table ? Normalization.Mode.STANDARDIZE_PER_FEATURE : Normalization.Mode.SCALE_TO_UNIT;
+        int devSize = dev != null ? dev : !table ? DataSet.DEFAULT_DEV_SIZE
+                : train.size() >= TABLE_DEV_MINIMUM ? train.size() / 10 : 0;
+        return new TrainConfig(widths, network.activations(), network.weightInit(),
                 TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
-                parseDecayPer(), batch, l2, l1, TrainConfig.parseDoubles("--dropout", dropout), batchNorm,
-                TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize), dev, earlyStop, seed, augment);
+                parseDecayPer(), batch, l2, l1, TrainConfig.parseDoubles("--dropout", dropout), batchNorm, mode, devSize,
+                earlyStop, seed, augment, regression);
     }
 
     private boolean parseDecayPer() {
@@ -253,95 +316,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void checkData(TrainConfig config, DataSet train) {
-        NetworkOptions.requireFits(config.inputs(), config.layers().getLast(), train);
+        if (config.regression()) {
+            NetworkOptions.requireFitsTargets(config.inputs(), config.layers().getLast(), train);
+        } else {
+            NetworkOptions.requireFits(config.inputs(), config.layers().getLast(), train);
+        }
         if (config.dev() >= train.size()) {
             throw new UsageException("--dev " + config.dev() + " leaves no training samples out of " + train.size());
         }
-    }
-
-    private int report(TrainConfig config, TrainingResult result, Model model, Normalization normalization,
-                       MnistDirectory directory, DataSet.Split split, Path outFile) throws IOException {
-        History history = result.history();
-        if (result.exploded()) {
-            System.out.println("stopped: " + result.explosion().message());
-            System.out.println("lower --lr (or add decay); the last finished epoch is in the checkpoint, if one was written");
-        } else if (result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
-            System.out.printf("early stopping: dev loss best at epoch %d, restored its weights%n", result.bestEpoch());
-        }
-        Evaluation test;
-        try (Evaluator evaluator = new Evaluator(directory.test(), normalization, Evaluator.DEFAULT_BATCH)) {
-            test = evaluator.evaluate(model);
-        }
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
-        fields.put("test_accuracy", test.accuracy());
-        fields.put("test_loss", test.loss());
-        if (!history.isEmpty()) {
-            EpochStats last = history.last();
-            EpochStats bestStats = history.epochs().get(Math.max(1, result.bestEpoch()) - 1);
-            fields.put("dev_accuracy", split == null ? null : bestStats.devAccuracy());
-            fields.put("dev_loss", split == null ? null : bestStats.devLoss());
-            fields.put("train_loss", bestStats.trainLoss());
-            fields.put("train_accuracy", bestStats.trainAccuracy());
-            fields.put("samples_per_second", last.samplesPerSecond());
-            System.out.printf("test accuracy %.2f%% (loss %.4f) on %d samples%n", 100 * test.accuracy(), test.loss(), test.count());
-            System.out.println(BiasVariance.reading(bestStats.trainAccuracy(), split == null ? Double.NaN : bestStats.devAccuracy()));
-        }
-        fields.put("epochs", history.size());
-        fields.put("train_samples", split == null ? directory.train().size() : split.train().size());
-        fields.put("history", history.epochs().stream().map(TrainCommand::epochFields).toList());
-        fields.put("best_epoch", result.bestEpoch());
-        fields.put("steps", result.steps());
-        fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
-        fields.put("blas_threads", Blas.threads());
-        fields.put("config", config.toJson());
-        if (outFile != null && !result.exploded()) {
-            Map<String, String> metadata = new LinkedHashMap<>(Checkpoint.prefixed(config.toMap()));
-            metadata.put("kind", "model");
-            metadata.put(ModelMetadata.CLASSES, ModelMetadata.encodeList(
-                    ClassNames.of(directory.directory(), test.classes())));
-            metadata.put(ModelMetadata.METRIC_PREFIX + "test_accuracy", Double.toString(test.accuracy()));
-            metadata.put(ModelMetadata.METRIC_PREFIX + "test_loss", Double.toString(test.loss()));
-            metadata.put(ModelMetadata.METRIC_PREFIX + "epochs", Integer.toString(history.size()));
-            if (!history.isEmpty()) {
-                EpochStats kept = history.epochs().get(Math.max(1, result.bestEpoch()) - 1);
-                metadata.put(ModelMetadata.METRIC_PREFIX + "train_loss", Double.toString(kept.trainLoss()));
-                metadata.put(ModelMetadata.METRIC_PREFIX + "train_accuracy", Double.toString(kept.trainAccuracy()));
-                if (split != null) {
-                    metadata.put(ModelMetadata.METRIC_PREFIX + "dev_accuracy", Double.toString(kept.devAccuracy()));
-                    metadata.put(ModelMetadata.METRIC_PREFIX + "dev_loss", Double.toString(kept.devLoss()));
-                }
-            }
-            ModelIo.save(outFile, model, normalization, metadata);
-            System.out.println("model written to " + outFile);
-            fields.put("model", outFile.toString());
-        }
-        if (plots != null && !history.isEmpty()) {
-            List<Path> written = new ArrayList<>();
-            written.add(Plots.lossAndAccuracy(history, plots));
-            written.add(Plots.learningRate(history, plots));
-            written.add(Plots.confusionMatrix(test.confusion(), ClassNames.of(directory.directory(), test.classes()), plots));
-            System.out.println("plots written: " + written);
-        }
-        if (result.exploded()) {
-            fields.put("explosion", result.explosion().message());
-        }
-        json.print(fields);
-        return result.exploded() ? Main.EXIT_ERROR : 0;
-    }
-
-    /** One epoch of the JSON history: what its line printed, as numbers (samples/s over the training passes only). */
-    private static Map<String, Object> epochFields(EpochStats e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("epoch", e.epoch());
-        m.put("train_loss", e.trainLoss());
-        m.put("train_accuracy", e.trainAccuracy());
-        m.put("dev_loss", e.devLoss());
-        m.put("dev_accuracy", e.devAccuracy());
-        m.put("learning_rate", e.learningRate());
-        m.put("samples_per_second", e.samplesPerSecond());
-        m.put("seconds", e.seconds());
-        return m;
     }
 
     /** Writes the checkpoint (and early stopping's best weights) after every epoch. */

@@ -5,6 +5,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
+import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
@@ -25,7 +26,7 @@ import java.util.function.Function;
 record TrainConfig(List<Integer> layers, List<Activation> activations, Init init, Optimizer.Kind optimizer, double lr,
                    double beta1, double beta2, String decay, boolean decayPerStep, int batch, double l2, double l1,
                    List<Double> dropout, boolean batchNorm, Normalization.Mode normalize, int dev, int earlyStop,
-                   long seed, boolean augment) {
+                   long seed, boolean augment, boolean regression) {
 
     TrainConfig {
         if (layers.size() < 2) {
@@ -75,9 +76,9 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         return layers.getFirst();
     }
 
-    /** Labels the data must hold: the output width, or 2 for one (binary) output. */
+    /** Labels the data must hold: the output width, or 2 for one (binary) output; 0 for regression. */
     int classes() {
-        return NetworkOptions.classes(layers.getLast());
+        return regression ? 0 : NetworkOptions.classes(layers.getLast());
     }
 
     Model buildModel(Arena arena) {
@@ -92,7 +93,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
                 b.dropout(keep);
             }
         }
-        b.output(layers.getLast(), NetworkOptions.outputLoss(layers.getLast())).init(init).seed(seed);
+        b.output(layers.getLast(), regression ? Loss.MSE : NetworkOptions.outputLoss(layers.getLast())).init(init).seed(seed);
         if (l2 > 0) {
             b.l2(l2);
         } else if (l1 > 0) {
@@ -218,6 +219,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         m.put("early_stop", earlyStop);
         m.put("seed", seed);
         m.put("augment", augment);
+        m.put("task", regression ? "regression" : "classification");
         return m;
     }
 
@@ -230,7 +232,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
                     Double.parseDouble(m.get("l2")), Double.parseDouble(m.get("l1")), parseDoubles("dropout", m.get("dropout")),
                     Boolean.parseBoolean(m.get("batchnorm")), parseEnum(Normalization.Mode.class, "normalize", m.get("normalize")),
                     Integer.parseInt(m.get("dev")), Integer.parseInt(m.get("early_stop")), Long.parseLong(m.get("seed")),
-                    Boolean.parseBoolean(m.get("augment")));
+                    Boolean.parseBoolean(m.get("augment")), "regression".equals(m.get("task")));
         } catch (NullPointerException | NumberFormatException e) {
             throw new IllegalArgumentException("the checkpoint's training configuration is incomplete or malformed: " + m);
         }

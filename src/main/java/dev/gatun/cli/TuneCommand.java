@@ -114,7 +114,7 @@ final class TuneCommand implements Callable<Integer> {
                             total, trial.phase().name().toLowerCase(Locale.ROOT), trial.index(), summary(trial)))
                     .build();
             System.out.printf(Locale.ROOT, "random search on %s (%d samples%s), dev %d, %s, %d epochs per trial, %d at a time%n",
-                    network.layers, split.train().size(),
+                    network.layersText(), split.train().size(),
                     subset > 0 ? ", trials use a stratified subset of " + Math.min(subset, split.train().size()) : "",
                     split.dev().size(), kind.name().toLowerCase(Locale.ROOT), epochs, atOnce);
             SearchResult result = search.run();
@@ -174,7 +174,7 @@ final class TuneCommand implements Callable<Integer> {
             fields.put("coarse_ranges", rangeFields(result.coarse()));
             fields.put("fine_ranges", fineTrials > 0 ? rangeFields(result.fine()) : null);
             fields.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
-            fields.put("layers", network.layers);
+            fields.put("layers", network.layersText());
             fields.put("epochs", epochs);
             fields.put("seed", seed);
             fields.put("csv", csv.toString());

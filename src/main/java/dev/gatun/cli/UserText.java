@@ -1,5 +1,7 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.CsvFormat;
+
 /**
  * Text that came from a user's data or a command line, made safe to print on one terminal line: control characters
  * (escape sequences, carriage returns, NULs) are shown as backslash escapes (an ESC as x1b after a backslash) so they cannot drive the
@@ -16,22 +18,7 @@ final class UserText {
 
     /** {@code raw} with control characters escaped, cut to {@code limit} characters plus a note of the full length. */
     static String safe(String raw, int limit) {
-        StringBuilder out = new StringBuilder(Math.min(raw.length(), limit) + 32);
-        int n = Math.min(raw.length(), limit);
-        for (int i = 0; i < n; i++) {
-            char c = raw.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\x%02x", (int) c));
-            } else if ((c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.FORMAT) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        if (raw.length() > limit) {
-            out.append("... (").append(raw.length()).append(" characters)");
-        }
-        return out.toString();
+        return CsvFormat.printable(raw, limit);
     }
 
     /** A cell for an error message. */

@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * One mini-batch in buffers the loader owns and reuses: {@link #X()} is {@code (m, n)} float32, one normalised
  * sample per row; {@link #labels()} holds the {@code m} class indices as int32 in native order; {@link #Y()} gives
- * the one-hot rows {@code (m, classes)} on demand; {@link #targetsFor(Model)} wraps whichever of the two a model
- * trains against.
+ * the one-hot rows {@code (m, classes)} on demand, or for regression data the real-valued targets
+ * {@code (m, targets)} gathered with the rows; {@link #targetsFor(Model)} wraps whichever a model trains against.
  *
  * <p>Valid until the next batch is requested from the same {@link Batches}: the loader owns these buffers and
  * refills them then. Copy what must outlive that. Every view here is made once, so handing out a batch
@@ -29,6 +29,11 @@ public final class Batch {
     private final int[] samples;
     private final Arena arena;
     private final int classes;
+    /** Regression targets gathered with the rows, or null for labelled data. */
+    private final Tensor fullTargets;
+    private final Tensor partialTargets;
+    private final Targets.Dense fullTargetValues;
+    private final Targets.Dense partialTargetValues;
 
     private Tensor fullY;
     private Tensor partialY;
@@ -40,10 +45,17 @@ public final class Batch {
     private int epoch;
     private int index;
 
-    /** Buffers for {@code capacity} rows, plus views of the first {@code partialRows} when that is > 0. */
-    Batch(Arena arena, int capacity, int partialRows, int features, int classes) {
+    /**
+     * Buffers for {@code capacity} rows, plus views of the first {@code partialRows} when that is > 0; with
+     * {@code targetWidth > 0} a float32 buffer for the rows' targets too.
+     */
+    Batch(Arena arena, int capacity, int partialRows, int features, int classes, int targetWidth) {
         this.arena = arena;
         this.classes = classes;
+        this.fullTargets = targetWidth > 0 ? Tensor.allocate(arena, DType.F32, capacity, targetWidth) : null;
+        this.partialTargets = fullTargets != null && partialRows > 0 ? fullTargets.rowSlice(0, partialRows) : null;
+        this.fullTargetValues = fullTargets != null ? Targets.dense(fullTargets) : null;
+        this.partialTargetValues = partialTargets != null ? Targets.dense(partialTargets) : null;
         this.fullX = Tensor.allocate(arena, DType.F32, capacity, features);
         this.partialX = partialRows > 0 ? fullX.rowSlice(0, partialRows) : null;
         this.fullLabels = arena.allocate(ValueLayout.JAVA_INT, capacity);
@@ -79,6 +91,9 @@ public final class Batch {
     }
 
     public int label(int row) {
+        if (fullTargets != null) {
+            throw new IllegalStateException("this batch holds real-valued targets, not class labels: use Y()");
+        }
         return fullLabels.getAtIndex(ValueLayout.JAVA_INT, checkRow(row));
     }
 
@@ -92,6 +107,9 @@ public final class Batch {
      * itself is allocated on the first call ever, then reused).
      */
     public Tensor Y() {
+        if (fullTargets != null) {
+            return size == fullX.rows() ? fullTargets : partialTargets;
+        }
         if (fullY == null) {
             fullY = Tensor.allocate(arena, DType.F32, fullX.rows(), classes);
             partialY = partialX == null ? null : fullY.rowSlice(0, partialX.rows());
@@ -115,6 +133,9 @@ public final class Batch {
      * per buffer, so a training step that asks for them allocates nothing.
      */
     public Targets targetsFor(Model model) {
+        if (fullTargets != null) {
+            return size == fullX.rows() ? fullTargetValues : partialTargetValues;
+        }
         if (model.loss().predictsClasses(model.outputs())) {
             return size == fullX.rows() ? fullLabelTargets : partialLabelTargets;
         }
@@ -132,6 +153,10 @@ public final class Batch {
 
     Tensor fullX() {
         return fullX;
+    }
+
+    Tensor fullTargets() {
+        return fullTargets;
     }
 
     int[] samples() {

@@ -66,26 +66,38 @@ final class BatchStream {
         if (augmenter != null) {
             augmenter.startBatch(SplitMix.derive(SplitMix.derive(seed ^ AUGMENT_SALT, epoch), index));
         }
-        MemorySegment pixels = data.pixelBody();
+        int features = data.features();
+        MemorySegment stored = data.featureBody();
+        boolean bytes = data.featureType() == FeatureType.UINT8;
+        int rowBytes = features * data.featureType().byteSize();
+        int targetWidth = data.targetWidth();
+        MemorySegment targets = targetWidth > 0 ? data.targetBody() : null;
         MemorySegment x = batch.fullX().segment();
         MemorySegment labels = batch.fullLabels();
+        MemorySegment y = targetWidth > 0 ? batch.fullTargets().segment() : null;
         int[] samples = batch.samples();
-        int features = data.features();
         long touched = 0;
         for (int first = 0; first < m; first += TOUCH_ROWS) {
             int last = Math.min(m, first + TOUCH_ROWS);
             for (int row = first; row < last; row++) {
-                touched += RowKernels.touch(pixels, data.pixelOffset(order[from + row]), features);
+                touched += RowKernels.touch(stored, data.rowOffset(order[from + row]), rowBytes);
             }
             for (int row = first; row < last; row++) {
                 int sample = order[from + row];
                 samples[row] = sample;
-                labels.setAtIndex(ValueLayout.JAVA_INT, row, data.label(sample));
-                long rowOut = 4L * row * features;
-                if (augmenter == null) {
-                    RowKernels.bytesToFloats(pixels, data.pixelOffset(sample), x, rowOut, features, scale, shift, 0);
+                if (targets == null) {
+                    labels.setAtIndex(ValueLayout.JAVA_INT, row, data.label(sample));
                 } else {
-                    augmenter.gather(pixels, data.pixelOffset(sample), x, rowOut, scale, shift);
+                    long targetBytes = 4L * targetWidth;
+                    MemorySegment.copy(targets, data.fileRow(sample) * targetBytes, y, row * targetBytes, targetBytes);
+                }
+                long rowOut = 4L * row * features;
+                if (augmenter != null) {
+                    augmenter.gather(stored, data.rowOffset(sample), x, rowOut, scale, shift);
+                } else if (bytes) {
+                    RowKernels.bytesToFloats(stored, data.rowOffset(sample), x, rowOut, features, scale, shift, 0);
+                } else {
+                    RowKernels.affine(stored, data.rowOffset(sample), x, rowOut, features, scale, shift);
                 }
             }
         }

@@ -53,7 +53,7 @@ public final class Batches implements AutoCloseable {
     private Batches(Builder b) {
         BatchOptions options = b.options;
         this.data = b.data;
-        this.normalization = b.normalization != null ? b.normalization : Normalization.scaleToUnit(b.data.features());
+        this.normalization = b.normalization != null ? b.normalization : Normalization.defaultFor(b.data);
         this.batchSize = options.batchSize();
         int n = data.size();
         int remainder = n % batchSize;
@@ -68,11 +68,11 @@ public final class Batches implements AutoCloseable {
                 normalization, augmenter);
         this.arena = Arena.ofShared();
         try {
-            Batch first = new Batch(arena, batchSize, partialRows, data.features(), data.classes());
+            Batch first = new Batch(arena, batchSize, partialRows, data.features(), data.classes(), data.targetWidth());
             if (options.prefetch()) {
                 this.single = null;
                 this.prefetcher = new Prefetcher(stream, first,
-                        new Batch(arena, batchSize, partialRows, data.features(), data.classes()));
+                        new Batch(arena, batchSize, partialRows, data.features(), data.classes(), data.targetWidth()));
             } else {
                 this.single = first;
                 this.prefetcher = null;
@@ -169,7 +169,7 @@ public final class Batches implements AutoCloseable {
             this.options = options;
         }
 
-        /** Default: {@link Normalization#scaleToUnit}. Statistics must come from the training split. */
+        /** Default: {@link Normalization#defaultFor} the data set. Statistics must come from the training split. */
         public Builder normalization(Normalization normalization) {
             this.normalization = Objects.requireNonNull(normalization, "normalization");
             return this;
@@ -226,6 +226,10 @@ public final class Batches implements AutoCloseable {
             }
             if (options.augmentation().enabled()) {
                 long[] shape = data.sampleShape();
+                if (data.featureType() != FeatureType.UINT8) {
+                    throw new IllegalArgumentException("augmentation flips and shifts images of unsigned bytes; data set "
+                            + data.name() + " holds " + data.featureType() + " features");
+                }
                 if (shape.length != 2) {
                     throw new IllegalArgumentException("augmentation needs images of shape (height, width); data set "
                             + data.name() + " has samples of shape " + Shapes.format(shape));

@@ -4,15 +4,19 @@ import dev.gatun.kernels.SplitMix;
 import dev.gatun.tensor.Shapes;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Images and their class labels: {@link #size()} samples of {@link #features()} unsigned-byte features each, with
- * labels in {@code [0, classes)}. The pixels stay in the mapped {@link IdxFile}s; a data set only knows which file
- * rows are its samples, so subsets and splits are views that cost an index array, never a copy.
+ * Samples with their class labels or real-valued targets: {@link #size()} samples of {@link #features()} features
+ * each, stored as unsigned bytes (images in mapped {@link IdxFile}s) or float32 (a {@link Table}: a CSV file's
+ * off-heap cache, or in-memory arrays), labelled with classes in {@code [0, classes)} or carrying
+ * {@link #targetWidth()} float targets for regression. The samples stay where they are stored; a data set only knows
+ * which stored rows are its samples, so subsets and splits are views that cost an index array, never a copy.
  *
- * <p>A data set does not own its files: whoever opened them (for example {@link MnistDirectory}) closes them, and
- * every view of them dies with them (access then throws {@link IllegalStateException}). Views are immutable and may
+ * <p>A data set does not own its storage: whoever opened it (a {@link MnistDirectory}, a {@link Table}) closes it,
+ * and every view of it dies with it (access then throws {@link IllegalStateException}). Views are immutable and may
  * be read from any number of threads.
  */
 public final class DataSet {
@@ -23,24 +27,42 @@ public final class DataSet {
     public static final int DEFAULT_DEV_SIZE = 5000;
 
     private final String name;
-    private final IdxFile images;
-    private final IdxFile labels;
+    private final SampleStore store;
     private final int[] rows;
     private final int features;
     private final int classes;
+    private final List<String> classNames;
     private final int[] classCounts;
 
-    private DataSet(String name, IdxFile images, IdxFile labels, int[] rows, int features, int classes) {
+    private DataSet(String name, SampleStore store, int[] rows, int features, int classes, List<String> classNames) {
         this.name = name;
-        this.images = images;
-        this.labels = labels;
+        this.store = store;
         this.rows = rows;
         this.features = features;
         this.classes = classes;
+        this.classNames = classNames;
         this.classCounts = new int[classes];
-        for (int i = 0; i < rows.length; i++) {
-            classCounts[label(i)]++;
+        if (store.targetWidth() == 0) {
+            for (int i = 0; i < rows.length; i++) {
+                int label = label(i);
+                if (label < 0 || label >= classes) {
+                    // The stores check their labels as they are made; a changed cache file must not index past the end.
+                    throw new IllegalStateException("data set " + name + ": stored row " + rows[i] + " has label "
+                            + label + ", outside 0.." + (classes - 1));
+                }
+                classCounts[label]++;
+            }
         }
+    }
+
+    /**
+     * A data set of every row of {@code store}, whose labels the caller has checked against {@code classes} (0 for a
+     * store of targets); {@code classNames} holds one name per class or nothing.
+     */
+    static DataSet over(String name, SampleStore store, int rowCount, int features, int classes, List<String> classNames) {
+        int[] all = new int[rowCount];
+        Arrays.setAll(all, i -> i);
+        return new DataSet(name, store, all, features, classes, List.copyOf(classNames));
     }
 
     /**
@@ -100,7 +122,7 @@ public final class DataSet {
             }
         }
         Arrays.setAll(all, i -> i);
-        return new DataSet(name, images, labels, all, (int) images.itemSize(), classes);
+        return new DataSet(name, new IdxStore(images, labels), all, (int) images.itemSize(), classes, List.of());
     }
 
     public String name() {
@@ -116,19 +138,46 @@ public final class DataSet {
         return features;
     }
 
+    /** Classes the labels index, or 0 for a data set of real-valued targets. */
     public int classes() {
         return classes;
     }
 
-    /** The shape of one sample: the image file's dimensions after the first ({@code (28, 28)}), or (1). */
-    public long[] sampleShape() {
-        long[] dims = images.dims();
-        return dims.length == 1 ? new long[] {1} : Arrays.copyOfRange(dims, 1, dims.length);
+    /** The classes' names, one per class, when the data named them (a CSV file's label column); else empty. */
+    public List<String> classNames() {
+        return classNames;
     }
 
-    /** Class index of sample {@code i}. */
+    /** Real-valued targets per sample (regression), or 0 when samples carry class labels. */
+    public int targetWidth() {
+        return store.targetWidth();
+    }
+
+    /** How the features are stored: unsigned bytes (IDX images) or float32. */
+    public FeatureType featureType() {
+        return store.featureType();
+    }
+
+    /** The shape of one sample: the image file's dimensions after the first ({@code (28, 28)}), or {@code (features)}. */
+    public long[] sampleShape() {
+        return store.sampleShape();
+    }
+
+    /** Class index of sample {@code i}; a data set of targets has none. */
     public int label(int i) {
-        return labels.getInt(rows[i]);
+        if (classes == 0) {
+            throw new IllegalStateException("data set " + name + " holds real-valued targets, not class labels");
+        }
+        return store.label(rows[i]);
+    }
+
+    /** Target {@code j} of sample {@code i} (regression data only). */
+    public float target(int i, int j) {
+        if (j < 0 || j >= targetWidth()) {
+            throw new IndexOutOfBoundsException("target " + j + " of data set " + name + " with " + targetWidth()
+                    + " targets per sample");
+        }
+        return store.targets().getAtIndex(ValueLayout.JAVA_FLOAT, (long) rows[i] * targetWidth() + j);
     }
 
     /** How many samples of each class this data set holds. */
@@ -136,37 +185,57 @@ public final class DataSet {
         return classCounts.clone();
     }
 
-    /** Row of sample {@code i} in the image and label files. */
+    /** Row of sample {@code i} in the storage (the image and label files, the table). */
     public int fileRow(int i) {
         return rows[i];
     }
 
-    /** The raw pixels of sample {@code i}: a read-only slice of the mapped file, {@link #features()} bytes. */
+    /** The stored features of sample {@code i}: a slice of {@link #features()} values of {@link #featureType()}. */
+    public MemorySegment row(int i) {
+        return store.features().asSlice(rowOffset(i), (long) features * featureType().byteSize());
+    }
+
+    /** The raw pixels of sample {@code i} of an image data set: a read-only slice of the mapped file. */
     public MemorySegment pixels(int i) {
-        return images.body().asSlice(pixelOffset(i), features);
+        if (featureType() != FeatureType.UINT8) {
+            throw new IllegalStateException("data set " + name + " holds " + featureType() + " features, not pixels: use row(i)");
+        }
+        return row(i);
     }
 
-    /** Byte offset of sample {@code i} in {@link #pixelBody()}. */
-    long pixelOffset(int i) {
-        return (long) rows[i] * features;
+    /** Byte offset of sample {@code i} in {@link #featureBody()}. */
+    long rowOffset(int i) {
+        return (long) rows[i] * features * featureType().byteSize();
     }
 
-    /** The whole mapped image body (all file rows, not just this view's). */
-    MemorySegment pixelBody() {
-        return images.body();
+    /** Every stored row's features (not just this view's). */
+    MemorySegment featureBody() {
+        return store.features();
+    }
+
+    /** Every stored row's targets (regression data only). */
+    MemorySegment targetBody() {
+        return store.targets();
     }
 
     public IdxFile imageFile() {
-        return images;
+        return idx().images();
     }
 
     public IdxFile labelFile() {
-        return labels;
+        return idx().labels();
     }
 
-    /** False once the files behind this data set are closed. */
+    private IdxStore idx() {
+        if (store instanceof IdxStore files) {
+            return files;
+        }
+        throw new IllegalStateException("data set " + name + " is not read from IDX files");
+    }
+
+    /** False once the storage behind this data set is closed. */
     public boolean isOpen() {
-        return images.isOpen() && labels.isOpen();
+        return store.isOpen();
     }
 
     /** The first {@code n} samples. */
@@ -182,6 +251,9 @@ public final class DataSet {
      */
     public DataSet stratified(int n, long seed) {
         requireSubsetSize(n, size());
+        if (classes == 0) {
+            return randomSubset(n, seed);
+        }
         int[][] members = membersByClass();
         int[] quota = quotas(n);
         SplitMix rng = new SplitMix(seed);
@@ -199,6 +271,14 @@ public final class DataSet {
             }
         }
         return view(name + "[stratified " + n + " seed " + seed + "]", fileRowsOf(chosen));
+    }
+
+    /** Regression data has no classes to stratify by: a uniform choice of {@code n} samples, in their order. */
+    private DataSet randomSubset(int n, long seed) {
+        int[] order = new int[size()];
+        Arrays.setAll(order, i -> i);
+        new SplitMix(seed).shuffle(order, order.length);
+        return view(name + "[random " + n + " seed " + seed + "]", fileRowsOf(Arrays.copyOf(order, n)));
     }
 
     /** A train/dev split with the default dev size of {@value #DEFAULT_DEV_SIZE}. */
@@ -227,7 +307,7 @@ public final class DataSet {
     public record Split(DataSet train, DataSet dev) {}
 
     private DataSet view(String viewName, int[] viewRows) {
-        return new DataSet(viewName, images, labels, viewRows, features, classes);
+        return new DataSet(viewName, store, viewRows, features, classes, classNames);
     }
 
     /** File rows for sample indices of this data set, in sample order. */
@@ -285,7 +365,7 @@ public final class DataSet {
 
     @Override
     public String toString() {
-        return "DataSet[" + name + ": " + size() + " samples of " + Shapes.format(sampleShape()) + ", " + classes
-                + " classes]";
+        return "DataSet[" + name + ": " + size() + " samples of " + Shapes.format(sampleShape()) + ", "
+                + (classes > 0 ? classes + " classes]" : targetWidth() + " targets]");
     }
 }

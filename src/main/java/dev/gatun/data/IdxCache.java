@@ -121,7 +121,7 @@ public final class IdxCache {
         return root.resolve("idx").resolve(stem + "." + sha256Prefix(key) + ".idx");
     }
 
-    private static String sha256Prefix(String key) {
+    static String sha256Prefix(String key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
@@ -188,7 +188,7 @@ public final class IdxCache {
         }
     }
 
-    private static void moveIntoPlace(Path temporary, Path entry) throws IOException {
+    static void moveIntoPlace(Path temporary, Path entry) throws IOException {
         try {
             Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException unsupported) {

@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * How raw features (pixel values 0–255) become network inputs: {@code x' = (x − mean)/std}, with
- * the statistics computed on the training split only and reused unchanged for dev, test and inference.
+ * How raw features (pixel values 0–255, or a table's float32 values) become network inputs:
+ * {@code x' = (x − mean)/std}, with the statistics computed on the training split only and reused unchanged for dev,
+ * test and inference.
  *
  * <p>The stored form is {@link #mode()}, {@link #mean()} and {@link #std()} in the raw units: one value each for
  * {@link Mode#NONE} (0, 1), {@link Mode#SCALE_TO_UNIT} (0, 255) and {@link Mode#STANDARDIZE_GLOBAL}, one per
@@ -59,6 +60,14 @@ public final class Normalization {
 
     public static Normalization scaleToUnit(int features) {
         return new Normalization(Mode.SCALE_TO_UNIT, requireFeatures(features), new float[] {0f}, new float[] {BYTE_MAX});
+    }
+
+    /**
+     * What a data set gets when nobody chose: pixels (unsigned bytes) are scaled to [0, 1], float32 features are
+     * left as they are (their range is unknown; standardising needs statistics the caller should fit on purpose).
+     */
+    public static Normalization defaultFor(DataSet data) {
+        return data.featureType() == FeatureType.UINT8 ? scaleToUnit(data.features()) : none(data.features());
     }
 
     public static Normalization standardizeGlobal(DataSet train) {

@@ -2,9 +2,16 @@ package dev.gatun.train;
 
 /**
  * A model's figures on one data set: mean data loss (no regularization term), accuracy, and for classification
- * the confusion matrix (row = true class, column = predicted class) from which precision and recall follow.
+ * the confusion matrix (row = true class, column = predicted class) from which precision and recall follow; for
+ * regression (MSE) accuracy is NaN, the confusion matrix null and {@link #regression()} holds RMSE, MAE and R².
  */
-public record Evaluation(String dataSet, int count, double loss, double accuracy, long[][] confusion) {
+public record Evaluation(String dataSet, int count, double loss, double accuracy, long[][] confusion,
+                         RegressionMetrics regression) {
+
+    /** A classifier's evaluation (no regression figures). */
+    public Evaluation(String dataSet, int count, double loss, double accuracy, long[][] confusion) {
+        this(dataSet, count, loss, accuracy, confusion, null);
+    }
 
     /** Of the samples predicted as {@code k}, the share that are {@code k}; NaN when none was predicted as k. */
     public double precision(int k) {

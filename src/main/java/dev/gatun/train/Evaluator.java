@@ -4,16 +4,21 @@ import dev.gatun.data.Batch;
 import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
+import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
+import dev.gatun.nn.Targets;
 import dev.gatun.nn.Workspace;
+import dev.gatun.tensor.Tensor;
 
 /**
  * Evaluates models on one data set in INFERENCE mode, batch by batch in a single forward pass each: the loss and
- * the predictions come out of the same pass. Owns its batch buffers and workspace, so evaluating every epoch
+ * the predictions (classes, or a regression's values for RMSE, MAE and R²) come out of the same pass. Owns its batch buffers and workspace, so evaluating every epoch
  * reuses them; close it when done.
  */
 public final class Evaluator implements AutoCloseable {
     public static final int DEFAULT_BATCH = 1000;
+    /** Samples a regression evaluation keeps for a predicted-vs-actual plot: enough to see the fit, few to draw. */
+    public static final int PLOTTED_POINTS = 2000;
 
     private final DataSet data;
     private final Batches batches;
@@ -45,6 +50,9 @@ public final class Evaluator implements AutoCloseable {
     /** Loss, accuracy and confusion matrix of {@code model} over the whole data set. */
     public Evaluation evaluate(Model model) {
         Workspace ws = workspaceFor(model);
+        if (!model.loss().classification()) {
+            return regression(model, ws);
+        }
         boolean classes = model.loss().predictsClasses(model.outputs());
         int k = Math.max(model.outputs(), 2);
         long[][] confusion = classes ? new long[k][k] : null;
@@ -64,6 +72,17 @@ public final class Evaluator implements AutoCloseable {
         }
         int n = data.size();
         return new Evaluation(data.name(), n, lossSum / n, classes ? (double) correct / n : Double.NaN, confusion);
+    }
+
+    /** RMSE, MAE and R² from the same forward pass as the loss. */
+    private Evaluation regression(Model model, Workspace ws) {
+        RegressionSums sums = new RegressionSums(model.outputs(), PLOTTED_POINTS);
+        for (int b = 0; b < batches.batchesPerEpoch(); b++) {
+            Batch batch = batches.next();
+            Tensor targets = ((Targets.Dense) batch.targetsFor(model)).values();
+            sums.add(model.forward(batch.X(), Mode.INFERENCE, ws), targets, batch.size());
+        }
+        return new Evaluation(data.name(), data.size(), sums.loss(), Double.NaN, null, sums.metrics());
     }
 
     private Workspace workspaceFor(Model model) {

@@ -404,7 +404,7 @@ public final class Trainer implements AutoCloseable {
                 throw new IllegalArgumentException("the resumed history already holds " + history.size()
                         + " epochs, more than the " + epochs + " requested");
             }
-            Normalization norm = normalization != null ? normalization : Normalization.scaleToUnit(train.features());
+            Normalization norm = normalization != null ? normalization : Normalization.defaultFor(train);
             if (norm.features() != model.inputs()) {
                 throw new IllegalArgumentException("normalization covers " + norm.features()
                         + " features but the model takes " + model.inputs());
@@ -419,6 +419,14 @@ public final class Trainer implements AutoCloseable {
             if (data.features() != model.inputs()) {
                 throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.features()
                         + " features per sample but the model takes " + model.inputs());
+            }
+            if (data.targetWidth() > 0) {
+                if (model.loss().classification() || data.targetWidth() != model.outputs()) {
+                    throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.targetWidth()
+                            + " real-valued targets per sample but the model has a " + model.loss() + " output of "
+                            + model.outputs() + ": regression needs MSE with one output per target");
+                }
+                return;
             }
             int needed = model.loss().predictsClasses(model.outputs()) ? Math.max(2, model.outputs()) : model.outputs();
             if (data.classes() != needed) {

@@ -131,7 +131,7 @@ class EvalCommandTest {
                 "predicts 3 classes", "= 3");
         Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 2, Loss.MSE);
         CommandRun.assertOneLineError(eval("--model", mse.toString(), "--data", data.toString()), Main.EXIT_ERROR,
-                "needs a classifier", "MSE");
+                "is a regression (MSE)", "--data FILE.csv --label COLUMN");
         CommandRun.assertOneLineError(eval("--model", dir.resolve("nope.gatun").toString(), "--data", data.toString()),
                 Main.EXIT_ERROR, "nope.gatun", "does not exist");
         CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", dir.resolve("nodata").toString()),

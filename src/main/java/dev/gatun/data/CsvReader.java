@@ -1,0 +1,330 @@
+package dev.gatun.data;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipException;
+
+/**
+ * Reads a CSV table (plain or gzipped) of numeric features and one label column into a {@link Table}: parsed once,
+ * streaming, into a cache file that is then memory-mapped, so a file of any size needs a constant amount of heap (a
+ * line, a row of floats, two 1 MB buffers and the distinct class names, at most {@link #MAX_CLASSES}). The cache entry is keyed by the file's real path, size
+ * and modification time and by the options, so an unchanged file is never parsed twice.
+ *
+ * <p>Cells follow {@link CsvFormat} (delimiter, quotes, decimal commas, a header line when the first line holds no
+ * number). Every cell but the label's must be a finite number. Class labels may be any text; without fixed
+ * {@link CsvOptions#classes()} the classes are the distinct values sorted, numerically when all are integers (so
+ * labels 0..9 are classes 0..9), as text otherwise. The first bad row stops the read with a
+ * {@link DataFileException} naming the file, the line (1-based, counting the header and blank lines) and the column
+ * (1-based), what was expected and what was found.
+ */
+public final class CsvReader {
+    private static final Logger LOG = LoggerFactory.getLogger(CsvReader.class);
+    /**
+     * The most distinct class labels a file may hold. Their names are the one thing kept on the heap while parsing,
+     * so a label column of unique values (an id, a real-valued target read as classes) must stop early, not fill it.
+     */
+    public static final int MAX_CLASSES = 65_536;
+    /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
+    private static final int PARSER_VERSION = 1;
+
+    private final Path file;
+    private final CsvOptions options;
+    private final Map<String, Integer> classIds = new HashMap<>();
+    private final List<String> firstSeen = new ArrayList<>();
+    private CsvFormat format;
+    private int columns;
+    private int labelColumn = -1;
+    private List<String> featureNames = List.of();
+    private long line;
+
+    private CsvReader(Path file, CsvOptions options) {
+        this.file = file;
+        this.options = options;
+    }
+
+    /**
+     * The table in {@code file}, from the cache when this version of the file was read with these options before.
+     *
+     * @throws DataFileException the file is missing, empty, or a row is malformed (naming line and column)
+     */
+    public static Table read(Path file, CsvOptions options) throws IOException {
+        BasicFileAttributes attributes = IdxCache.attributesOf(file);
+        Path entry = entryFor(file, attributes, options);
+        String name = file.getFileName().toString();
+        if (Files.isRegularFile(entry)) {
+            Table cached = TableFile.open(entry, name);
+            if (cached != null) {
+                return cached;
+            }
+            Files.deleteIfExists(entry);
+        }
+        Files.createDirectories(entry.getParent());
+        Path temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".partial");
+        try {
+            long rows;
+            try {
+                rows = new CsvReader(file, options).parseInto(temporary);
+            } catch (ZipException | EOFException broken) {
+                throw new DataFileException(file, "gzip stream", DataFileException.NO_OFFSET, "a complete gzip stream",
+                        broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+            }
+            IdxCache.moveIntoPlace(temporary, entry);
+            LOG.info("parsed {} into {} ({} rows)", file, entry, rows);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        Table table = TableFile.open(entry, name);
+        if (table == null) {
+            throw new IOException("the table cache entry " + entry + " was changed while it was being opened");
+        }
+        return table;
+    }
+
+    private static Path entryFor(Path file, BasicFileAttributes attributes, CsvOptions options) throws IOException {
+        String key = PARSER_VERSION + "\n" + file.toRealPath() + "\n" + attributes.size() + "\n"
+                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\n" + options.label() + "\n"
+                + options.regression() + "\n" + String.join("\t", options.classes());
+        return options.cache().directory().resolve("csv")
+                .resolve(file.getFileName() + "." + IdxCache.sha256Prefix(key) + ".table");
+    }
+
+    private long parseInto(Path target) throws IOException {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
+                StandardCharsets.UTF_8), 1 << 16)) {
+            String first = firstLine(in);
+            int features = columns - 1;
+            float[] row = new float[features];
+            float[] target1 = new float[1];
+            try (TableFile.Writer out = new TableFile.Writer(target, features, options.regression() ? 1 : 0)) {
+                String s = first;
+                while (s != null) {
+                    if (!s.isBlank()) {
+                        if (out.rows() >= DataSet.MAX_SAMPLES) {
+                            throw error("line " + line, "at most " + DataSet.MAX_SAMPLES + " rows", "more");
+                        }
+                        int label = parse(s, row, target1);
+                        if (options.regression()) {
+                            out.add(row, target1);
+                        } else {
+                            out.add(row, label);
+                        }
+                    }
+                    s = nextLine(in);
+                }
+                if (out.rows() == 0) {
+                    throw error("rows", "at least one data row after the header", "none");
+                }
+                if (options.regression()) {
+                    out.finish(null, 0, featureNames, List.of());
+                } else {
+                    List<String> classes = options.classes().isEmpty() ? sortedClasses() : options.classes();
+                    out.finish(remap(classes), classes.size(), featureNames, classes);
+                }
+                return out.rows();
+            }
+        }
+    }
+
+    private String nextLine(BufferedReader in) throws IOException {
+        String s = in.readLine();
+        if (s != null) {
+            line++;
+            if (line == 1 && s.startsWith("\uFEFF")) {
+                s = s.substring(1);
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Reads up to the first data line: detects the format, takes the header's names, finds the label column. Returns
+     * the first data line (or null when the file has none).
+     */
+    private String firstLine(BufferedReader in) throws IOException {
+        String s = nextLine(in);
+        while (s != null && s.isBlank()) {
+            s = nextLine(in);
+        }
+        if (s == null) {
+            throw error("file", "a CSV table with a label column", "no lines");
+        }
+        format = CsvFormat.detect(s);
+        columns = format.columns(s);
+        if (columns < 2) {
+            throw error("line " + line, "at least two columns separated by commas, semicolons, tabs or bars (features"
+                    + " and the label)", "one column");
+        }
+        List<String> header = null;
+        if (format.isHeader(s)) {
+            header = new ArrayList<>();
+            for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
+                header.add(format.text(s, from, format.cellEnd(s, from)));
+            }
+        }
+        labelColumn = labelColumn(header);
+        if (header != null) {
+            List<String> names = new ArrayList<>(header);
+            names.remove(labelColumn);
+            featureNames = names;
+            s = nextLine(in);
+        }
+        return s;
+    }
+
+    /** The label column's 0-based index: the header cell of that name, else the column number counting from 1. */
+    private int labelColumn(List<String> header) throws DataFileException {
+        String label = options.label().strip();
+        if (header != null && header.contains(label)) {
+            return header.indexOf(label);
+        }
+        try {
+            int number = Integer.parseInt(label);
+            if (number >= 1 && number <= columns) {
+                return number - 1;
+            }
+        } catch (NumberFormatException notANumber) {
+            // a name the header lacks: reported below
+        }
+        String found = header == null ? "no header line, and " + CsvFormat.quote(label) + " is not a column number"
+                : "columns " + CsvFormat.quote(String.join(", ", header));
+        throw error("label column", "a column named " + CsvFormat.quote(label) + " or numbered 1.." + columns, found);
+    }
+
+    /** Parses one data line into {@code row} (features) and the label's provisional class id or the target. */
+    private int parse(String s, float[] row, float[] target) throws DataFileException {
+        int found = format.columns(s);
+        if (found != columns) {
+            throw error("line " + line, columns + " columns separated by " + format.delimiterName()
+                    + " (as the first line)", Integer.toString(found));
+        }
+        int label = -1;
+        int from = 0;
+        int j = 0;
+        for (int c = 0; c < columns; c++) {
+            int to = format.cellEnd(s, from);
+            if (c == labelColumn) {
+                if (options.regression()) {
+                    target[0] = number(s, from, to, c, "a finite target value");
+                } else {
+                    label = classOf(format.text(s, from, to), c);
+                }
+            } else {
+                row[j++] = number(s, from, to, c, "a finite number");
+            }
+            from = to + 1;
+        }
+        return label;
+    }
+
+    private float number(String s, int from, int to, int column, String expected) throws DataFileException {
+        float v = format.number(s, from, to);
+        if (Float.isNaN(v)) {
+            String cell = format.text(s, from, to);
+            throw error("line " + line + " column " + (column + 1), expected,
+                    cell.isEmpty() ? "an empty cell" : CsvFormat.quote(cell));
+        }
+        return v;
+    }
+
+    /** The class id of a label: its index in the fixed classes, or a provisional id in the order first seen. */
+    private int classOf(String label, int column) throws DataFileException {
+        if (label.isEmpty()) {
+            throw error("line " + line + " column " + (column + 1), "a label", "an empty cell");
+        }
+        List<String> fixed = options.classes();
+        if (!fixed.isEmpty()) {
+            int index = fixed.indexOf(label);
+            if (index < 0) {
+                index = classIndex(label, fixed);
+            }
+            if (index < 0) {
+                throw error("line " + line + " column " + (column + 1), "one of the " + fixed.size()
+                        + " classes " + CsvFormat.quote(String.join(", ", fixed)), CsvFormat.quote(label));
+            }
+            return index;
+        }
+        Integer id = classIds.get(label);
+        if (id == null) {
+            if (firstSeen.size() == MAX_CLASSES) {
+                throw error("line " + line + " column " + (column + 1), "at most " + MAX_CLASSES + " distinct class"
+                        + " labels (a real-valued target is a regression)", "a new label " + CsvFormat.quote(label)
+                        + " after " + MAX_CLASSES + " others");
+            }
+            id = firstSeen.size();
+            classIds.put(label, id);
+            firstSeen.add(label);
+        }
+        return id;
+    }
+
+    /**
+     * A label that names no class may still be a class index: when none of the classes is named by an integer (a
+     * model trained on images with named classes, evaluated on a CSV file of digits), label {@code k} is class k.
+     */
+    private static int classIndex(String label, List<String> classes) {
+        if (classes.stream().anyMatch(CsvReader::isInteger) || !isInteger(label)) {
+            return -1;
+        }
+        long k = Long.parseLong(label);
+        return k >= 0 && k < classes.size() ? (int) k : -1;
+    }
+
+    private List<String> sortedClasses() {
+        List<String> sorted = new ArrayList<>(firstSeen);
+        if (sorted.stream().allMatch(CsvReader::isInteger)) {
+            sorted.sort((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b)));
+        } else {
+            sorted.sort(null);
+        }
+        return sorted;
+    }
+
+    /** Provisional id (order first seen) to final class index; the identity when the classes were fixed. */
+    private int[] remap(List<String> classes) {
+        if (!options.classes().isEmpty()) {
+            int[] identity = new int[classes.size()];
+            Arrays.setAll(identity, i -> i);
+            return identity;
+        }
+        int[] remap = new int[firstSeen.size()];
+        for (int i = 0; i < remap.length; i++) {
+            remap[i] = classes.indexOf(firstSeen.get(i));
+        }
+        return remap;
+    }
+
+    private static boolean isInteger(String s) {
+        if (s.isEmpty() || s.length() > 18) {
+            return false;
+        }
+        int start = s.charAt(0) == '-' ? 1 : 0;
+        if (start == s.length()) {
+            return false;
+        }
+        for (int i = start; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private DataFileException error(String field, String expected, String found) {
+        return new DataFileException(file, field, DataFileException.NO_OFFSET, expected, found);
+    }
+}

@@ -1,0 +1,110 @@
+package dev.gatun.cli;
+
+import dev.gatun.io.ModelIo;
+import dev.gatun.io.ModelMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code train} and {@code eval} on CSV files: splits, named classes in the model file, and one line per bad row. */
+class CsvCommandsTest {
+    private static final List<String> SPECIES = List.of("heron", "ibis", "stork");
+
+    @TempDir
+    Path dir;
+
+    /** Three well-separated blobs in 3-D, named by species, the label in the middle column. */
+    private Path blobs(String name, int n, long seed) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed);
+        StringBuilder csv = new StringBuilder("x;species;y;z\n");
+        for (int i = 0; i < n; i++) {
+            int c = random.nextInt(3);
+            csv.append(String.format(java.util.Locale.ROOT, "%.4f;\"%s\";%.4f;%.4f%n", 4 * c + random.nextGaussian(),
+                    SPECIES.get(c), 10 - 3 * c + random.nextGaussian(), random.nextGaussian()));
+        }
+        return Files.writeString(dir.resolve(name), csv.toString().replace('.', ','));
+    }
+
+    @Test
+    void trainsOnATestSplitKeepsTheClassNamesAndEvaluatesAnotherFile() throws IOException {
+        Path data = blobs("birds.csv", 600, 1);
+        Path model = dir.resolve("birds.gatun");
+        CommandRun run = gatun("train", "--data", data.toString(), "--label", "species", "--test-split", "0.25",
+                "--epochs", "20", "--lr", "1e-2", "--batch", "32", "--out", model.toString(), "--json");
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals(150, run.number("test_samples"), "a quarter of 600 rows");
+        assertEquals(600 - 150 - 45, run.number("train_samples"), "the rest less a tenth of it for dev");
+        assertTrue(run.number("test_accuracy") > 0.95, run.json());
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            ModelMetadata metadata = ModelIo.load(model, arena).metadata();
+            assertEquals(SPECIES, metadata.classNames());
+            assertEquals(List.of("x", "y", "z"), metadata.featureNames());
+        }
+        Path other = blobs("more-birds.csv", 300, 2);
+        CommandRun eval = gatun("eval", "--model", model.toString(), "--data", other.toString(), "--label", "2", "--json");
+        assertEquals(0, eval.exit(), eval.toString());
+        assertEquals(300, eval.number("count"));
+        assertTrue(eval.number("accuracy") > 0.95, eval.json());
+        assertTrue(eval.err().contains("stork"), "per-class lines name the classes: " + eval.err());
+    }
+
+    @Test
+    void aCsvRunResumesFromItsCheckpointToTheSameModel() throws IOException {
+        Path data = blobs("birds.csv", 300, 4);
+        Path whole = dir.resolve("whole.gatun");
+        Path halves = dir.resolve("halves.gatun");
+        String[] common = {"--data", data.toString(), "--label", "species", "--test-split", "0.2", "--lr", "1e-2",
+                "--batch", "16", "--json"};
+        CommandRun straight = gatun(concat(common, "train", "--epochs", "4", "--out", whole.toString()));
+        assertEquals(0, straight.exit(), straight.toString());
+        assertEquals(0, gatun(concat(common, "train", "--epochs", "2", "--out", halves.toString())).exit());
+        CommandRun resumed = gatun(concat(common, "train", "--resume", halves + ".checkpoint", "--epochs", "4"));
+        assertEquals(0, resumed.exit(), resumed.toString());
+        for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
+            assertEquals(straight.number(key), resumed.number(key), 0.0, key);
+        }
+    }
+
+    private static String[] concat(String[] options, String... command) {
+        List<String> all = new java.util.ArrayList<>(List.of(command));
+        all.addAll(List.of(options));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void badRowsAndMisusedOptionsAreOneLine() throws IOException {
+        Path data = blobs("birds.csv", 100, 3);
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,x\n3,oops,y\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", bad.toString(), "--label", "label"), 1,
+                bad + ": line 3 column 2: expected a finite number, found 'oops'");
+        Path ragged = Files.writeString(dir.resolve("ragged.csv"), "a,b,label\n1,2,x\n3,y\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", ragged.toString(), "--label", "label"), 1,
+                "line 3: expected 3 columns separated by commas (as the first line), found 2");
+        Path test = Files.writeString(dir.resolve("test.csv"), "x;species;y;z\n1;heron;2;3\n1;crane;2;3\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
+                test.toString()), 1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString()), 2, "needs --label COLUMN");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "wingspan"), 1,
+                "expected a column named 'wingspan' or numbered 1..4");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test-split",
+                "1.5"), 2, "--test-split 1.5");
+        CommandRun.assertOneLineError(gatun("train", "--test-split", "0.2"), 2, "is for CSV data");
+        Path regression = Files.writeString(dir.resolve("r.csv"), "a,y\n1,0.5\n2,0.7\n3,0.9\n");
+        Path model = dir.resolve("r.gatun");
+        assertEquals(0, gatun("train", "--data", regression.toString(), "--label", "y", "--task", "regression",
+                "--epochs", "1", "--out", model.toString()).exit());
+        CommandRun.assertOneLineError(gatun("eval", "--model", model.toString()), 1, "is a regression (MSE)",
+                "--label COLUMN");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--layers", "3,8,4"),
+                1, "--layers ends with 4 outputs but birds.csv has 3 classes");
+    }
+}

@@ -1,0 +1,187 @@
+package dev.gatun.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CSV tables into the off-heap cache: formats, label columns, classes, the cache, and one line per bad row. */
+class CsvReaderTest {
+    @TempDir
+    Path dir;
+
+    private Path csv(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private CsvOptions options(String label) {
+        return CsvOptions.classification(label).withCache(IdxCache.at(dir.resolve("cache")));
+    }
+
+    private static float feature(DataSet data, int i, int j) {
+        return data.row(i).getAtIndex(ValueLayout.JAVA_FLOAT, j);
+    }
+
+    @Test
+    void headerNamesTheLabelColumnAndStringClassesAreSorted() throws IOException {
+        Path file = csv("iris.csv", "sepal,petal,species\n5.1,1.4,setosa\n\n7.0,4.7,versicolor\n6.3,6.0,\"virginica\"\n4.9,1.5,setosa\n");
+        try (Table table = CsvReader.read(file, options("species"))) {
+            DataSet data = table.dataSet();
+            assertEquals(4, data.size());
+            assertEquals(2, data.features());
+            assertEquals(List.of("sepal", "petal"), table.featureNames());
+            assertEquals(List.of("setosa", "versicolor", "virginica"), table.classNames());
+            assertEquals(List.of(0, 1, 2, 0), List.of(data.label(0), data.label(1), data.label(2), data.label(3)));
+            assertEquals(7.0f, feature(data, 1, 0));
+            assertEquals(6.0f, feature(data, 2, 1));
+        }
+    }
+
+    @Test
+    void integerLabelsAreSortedNumericallyAndTheLabelMayBeNumbered() throws IOException {
+        Path file = csv("digits.tsv", "10\t0.5\t1\n2\t\"1,5\"\t2\n1\t-3e2\t3\n");
+        try (Table table = CsvReader.read(file, options("1"))) {
+            DataSet data = table.dataSet();
+            assertEquals(List.of("1", "2", "10"), table.classNames());
+            assertEquals(List.of(2, 1, 0), List.of(data.label(0), data.label(1), data.label(2)));
+            assertTrue(table.featureNames().isEmpty());
+            assertEquals(-300f, feature(data, 2, 0));
+            assertEquals(3f, feature(data, 2, 1));
+        }
+        Path semicolons = csv("decimal.csv", "x;y;label\n0,25;1;a\n1,5;2;b\n");
+        try (Table table = CsvReader.read(semicolons, options("label"))) {
+            assertEquals(0.25f, feature(table.dataSet(), 0, 0), "a decimal comma reads as a point");
+        }
+    }
+
+    @Test
+    void fixedClassesKeepTheirIndicesAndRefuseUnknownLabels() throws IOException {
+        Path file = csv("test.csv", "a,b,y\n1,2,cat\n3,4,dog\n");
+        try (Table table = CsvReader.read(file, options("y").withClasses(List.of("dog", "cat", "eel")))) {
+            assertEquals(1, table.dataSet().label(0));
+            assertEquals(0, table.dataSet().label(1));
+            assertEquals(3, table.dataSet().classes());
+        }
+        var e = assertThrows(DataFileException.class,
+                () -> CsvReader.read(file, options("y").withClasses(List.of("cat", "eel"))));
+        assertEquals(file + ": line 3 column 3: expected one of the 2 classes 'cat, eel', found 'dog'", e.getMessage());
+        Path digits = csv("digits.csv", "p,label\n1,3\n2,0\n");
+        try (Table table = CsvReader.read(digits, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover", "Dress")))) {
+            assertEquals(3, table.dataSet().label(0), "integer labels index classes that have no integer names");
+        }
+    }
+
+    @Test
+    void regressionTargetsAreNumbers() throws IOException {
+        Path file = csv("r.csv", "x1,x2,y\n1,2,0.5\n3,4,-1.25\n");
+        try (Table table = CsvReader.read(file, CsvOptions.regression("y").withCache(IdxCache.at(dir.resolve("cache"))))) {
+            DataSet data = table.dataSet();
+            assertEquals(1, data.targetWidth());
+            assertEquals(0.5f, data.target(0, 0));
+            assertEquals(-1.25f, data.target(1, 0));
+        }
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(csv("bad.csv", "x,y\n1,high\n"),
+                CsvOptions.regression("y").withCache(IdxCache.at(dir.resolve("cache")))));
+        assertEquals(dir.resolve("bad.csv") + ": line 2 column 2: expected a finite target value, found 'high'", e.getMessage());
+    }
+
+    @Test
+    void gzippedFilesAreReadAndBrokenOnesNamed() throws IOException {
+        byte[] text = "a,y\n1,p\n2,q\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(packed)) {
+            gz.write(text);
+        }
+        Path file = Files.write(dir.resolve("t.csv.gz"), packed.toByteArray());
+        try (Table table = CsvReader.read(file, options("y"))) {
+            assertEquals(List.of("p", "q"), table.classNames());
+            assertEquals(2f, feature(table.dataSet(), 1, 0));
+        }
+        byte[] cut = java.util.Arrays.copyOf(packed.toByteArray(), packed.size() - 6);
+        Path broken = Files.write(dir.resolve("cut.csv.gz"), cut);
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(broken, options("y")));
+        assertTrue(e.getMessage().startsWith(broken + ": gzip stream: expected a complete gzip stream"), e.getMessage());
+    }
+
+    @Test
+    void aLabelColumnOfUniqueValuesStopsBeforeFillingTheHeap() throws IOException {
+        StringBuilder csv = new StringBuilder("x,id\n");
+        for (int i = 0; i <= CsvReader.MAX_CLASSES; i++) {
+            csv.append(i).append(",id").append(i).append('\n');
+        }
+        Path file = csv("ids.csv", csv.toString());
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(file, options("id")));
+        assertTrue(e.getMessage().contains("line " + (CsvReader.MAX_CLASSES + 2) + " column 2: expected at most 65536"
+                + " distinct class labels"), e.getMessage());
+    }
+
+    @Test
+    void anUnchangedFileIsParsedOnce() throws IOException {
+        Path file = csv("once.csv", "a,y\n1,0\n2,1\n");
+        try (Table first = CsvReader.read(file, options("y"))) {
+            assertEquals(2, first.rows());
+        }
+        Path entries = dir.resolve("cache").resolve("csv");
+        try (var listing = Files.list(entries)) {
+            assertEquals(1, listing.count());
+        }
+        Path entry;
+        try (var listing = Files.list(entries)) {
+            entry = listing.findFirst().orElseThrow();
+        }
+        long modified = Files.getLastModifiedTime(entry).toMillis();
+        try (Table again = CsvReader.read(file, options("y"))) {
+            assertEquals(2f, feature(again.dataSet(), 1, 0));
+        }
+        assertEquals(modified, Files.getLastModifiedTime(entry).toMillis(), "the cached entry is reused");
+        Files.write(entry, new byte[] {1, 2, 3});
+        try (Table rebuilt = CsvReader.read(file, options("y"))) {
+            assertEquals(2, rebuilt.rows(), "a damaged entry is parsed again");
+        }
+    }
+
+    @Test
+    void everyBadRowIsOneLineNamingLineAndColumn() throws IOException {
+        String header = "f1,f2,label\n";
+        String[][] cases = {
+                {"1,abc,0\n", "line 2 column 2: expected a finite number, found 'abc'"},
+                {"1,2,0\n3,,1\n", "line 3 column 2: expected a finite number, found an empty cell"},
+                {"NaN,2,0\n", "line 2 column 1: expected a finite number, found 'NaN'"},
+                {"1,1e50,0\n", "line 2 column 2: expected a finite number, found '1e50'"},
+                {"1,2\n", "line 2: expected 3 columns separated by commas (as the first line), found 2"},
+                {"1,2,0,4\n", "line 2: expected 3 columns separated by commas (as the first line), found 4"},
+                {"1,2, \n", "line 2 column 3: expected a label, found an empty cell"},
+                {"1,\"2,0\n", "line 2: expected 3 columns separated by commas (as the first line), found 2"},
+                {"1,\u001b[31m,0\n", "line 2 column 2: expected a finite number, found '\\x1b[31m'"},
+                {"", "rows: expected at least one data row after the header, found none"},
+        };
+        for (String[] c : cases) {
+            Path file = csv("bad.csv", header + c[0]);
+            var e = assertThrows(DataFileException.class, () -> CsvReader.read(file, options("label")), c[0]);
+            assertEquals(file + ": " + c[1], e.getMessage(), c[0]);
+            assertFalse(e.getMessage().contains("\n"));
+        }
+        var label = assertThrows(DataFileException.class, () -> CsvReader.read(csv("l.csv", header + "1,2,0\n"), options("kind")));
+        assertTrue(label.getMessage().contains("label column: expected a column named 'kind' or numbered 1..3, found columns"
+                + " 'f1, f2, label'"), label.getMessage());
+        var noHeader = assertThrows(DataFileException.class, () -> CsvReader.read(csv("n.csv", "1,2,0\n"), options("label")));
+        assertTrue(noHeader.getMessage().contains("no header line"), noHeader.getMessage());
+        var empty = assertThrows(DataFileException.class, () -> CsvReader.read(csv("e.csv", "\n\n"), options("label")));
+        assertTrue(empty.getMessage().endsWith("found no lines"), empty.getMessage());
+        var missing = assertThrows(DataFileException.class, () -> CsvReader.read(dir.resolve("none.csv"), options("label")));
+        assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+        try (var listing = Files.list(dir.resolve("cache").resolve("csv"))) {
+            assertEquals(0, listing.filter(p -> p.toString().endsWith(".partial") || p.toString().endsWith(".labels")).count(),
+                    "a failed parse leaves no temporary files");
+        }
+    }
+}
