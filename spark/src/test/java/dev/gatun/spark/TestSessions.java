@@ -3,10 +3,10 @@ package dev.gatun.spark;
 import org.apache.spark.sql.SparkSession;
 
 /** Spark sessions for the tests: local, on loopback, without the web UI, with few shuffle partitions. */
-final class TestSessions {
+public final class TestSessions {
     private TestSessions() {}
 
-    static SparkSession local(int cores) {
+    public static SparkSession local(int cores) {
         return SparkSession.builder()
                 .master("local[" + cores + "]")
                 .appName("gatun-spark-test")
