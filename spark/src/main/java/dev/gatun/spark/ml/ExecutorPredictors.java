@@ -8,15 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One Gatun {@link Predictor} per model per JVM: the first row a task of this executor scores loads the model from
  * its broadcast bytes, every later row and task of the JVM shares it (the predictor is thread-safe). Predictors
- * live as long as the JVM, as broadcast values do; a JVM holds one per model it has scored with.
+ * live as long as the JVM; a JVM holds one per model object it has scored with (a copy of a model is another).
  */
 final class ExecutorPredictors {
-    private static final ConcurrentHashMap<Long, Predictor> PREDICTORS = new ConcurrentHashMap<>();
+    /** By the model object's key: broadcast ids start again at 0 in every SparkContext a JVM runs. */
+    private static final ConcurrentHashMap<String, Predictor> PREDICTORS = new ConcurrentHashMap<>();
 
     private ExecutorPredictors() {}
 
-    static Predictor of(Broadcast<byte[]> model) {
-        return PREDICTORS.computeIfAbsent(model.id(), id -> load(model.value()));
+    static Predictor of(String key, Broadcast<byte[]> model) {
+        return PREDICTORS.computeIfAbsent(key, k -> load(model.value()));
     }
 
     private static Predictor load(byte[] file) {

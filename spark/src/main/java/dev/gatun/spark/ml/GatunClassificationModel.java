@@ -32,6 +32,8 @@ public final class GatunClassificationModel
     private final transient byte[] modelFile;
     private final transient double[] trainingLosses;
     private final Broadcast<byte[]> broadcast;
+    /** Names this model object's predictor in each executor JVM. */
+    private final String predictorKey = java.util.UUID.randomUUID().toString();
     private final int inputs;
     private final int classes;
 
@@ -76,7 +78,7 @@ public final class GatunClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        Predictor predictor = ExecutorPredictors.of(broadcast);
+        Predictor predictor = ExecutorPredictors.of(predictorKey, broadcast);
         if (features.size() != inputs) {
             throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
         }
