@@ -5,9 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,14 +17,17 @@ import java.util.function.BooleanSupplier;
  * to everyone, so the replicas agree bit for bit.
  *
  * <p>Sending and receiving run together on non-blocking channels (a replica that sent a whole chunk before reading
- * would deadlock its ring once the chunk outgrows the socket buffers), waiting in a selector rather than spinning,
- * as the other replica's BLAS threads need the cores. Nothing is allocated per call: the byte views and the receive
- * chunk are made once. A peer that closes its connection, a silence longer than the timeout, or a cancelled task
+ * would deadlock its ring once the chunk outgrows the socket buffers), pausing briefly when neither moves rather
+ * than spinning, as the other replica's BLAS threads need the cores. Nothing is allocated per call: the byte views
+ * and the receive chunk are made once. A peer that closes its connection, a silence longer than the timeout, or a cancelled task
  * ends the call with an exception naming the peer.
  *
  * <p>Not thread-safe; closes its channels and scratch memory in {@link #close()}.
  */
 public final class RingAllReduce implements AutoCloseable {
+    private static final long MIN_PAUSE_NANOS = 5_000;
+    private static final long MAX_PAUSE_NANOS = 200_000;
+
     private final int rank;
     private final int size;
     private final int floats;
@@ -38,9 +39,6 @@ public final class RingAllReduce implements AutoCloseable {
     private final MemorySegment scratch;
     private final ByteBuffer scratchBytes;
     private final RingLinks links;
-    private final Selector selector;
-    private final SelectionKey sendKey;
-    private final SelectionKey receiveKey;
     private final long timeoutNanos;
     private final BooleanSupplier cancelled;
     private long bytesPerCall;
@@ -69,15 +67,9 @@ public final class RingAllReduce implements AutoCloseable {
         this.links = links;
         this.timeoutNanos = timeoutMillis * 1_000_000L;
         this.cancelled = cancelled;
-        this.selector = Selector.open();
         if (size > 1) {
             links.next().configureBlocking(false);
             links.previous().configureBlocking(false);
-            this.sendKey = links.next().register(selector, 0);
-            this.receiveKey = links.previous().register(selector, 0);
-        } else {
-            this.sendKey = null;
-            this.receiveKey = null;
         }
     }
 
@@ -121,6 +113,7 @@ public final class RingAllReduce implements AutoCloseable {
         ByteBuffer target = add ? scratchBytes.clear().limit(receiveLength)
                 : receiveBytes.limit(receiveFrom + receiveLength).position(receiveFrom);
         long deadline = System.nanoTime() + timeoutNanos;
+        long pauseNanos = MIN_PAUSE_NANOS;
         while (sendBytes.hasRemaining() || target.hasRemaining()) {
             int moved = 0;
             if (sendBytes.hasRemaining()) {
@@ -136,8 +129,9 @@ public final class RingAllReduce implements AutoCloseable {
             }
             if (moved > 0) {
                 deadline = System.nanoTime() + timeoutNanos;
+                pauseNanos = MIN_PAUSE_NANOS;
             } else {
-                waitForProgress(deadline);
+                pauseNanos = pause(deadline, pauseNanos);
             }
         }
         if (add) {
@@ -149,22 +143,24 @@ public final class RingAllReduce implements AutoCloseable {
         return sendTo - sendFrom;
     }
 
-    private void waitForProgress(long deadline) throws IOException {
+    /**
+     * Sleeps a little before the next attempt, longer the longer nothing has moved (from {@value #MIN_PAUSE_NANOS} to
+     * {@value #MAX_PAUSE_NANOS} ns): short pauses while bytes stream, little CPU taken from the other replica's BLAS
+     * threads while its ring neighbour is still computing, at most that much added latency. A selector would wake
+     * exactly on readiness, but it allocates on every wake-up.
+     */
+    private long pause(long deadline, long pauseNanos) throws IOException {
         if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
             throw new IOException("all-reduce: replica " + rank + " was cancelled while waiting for its ring");
         }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (System.nanoTime() - deadline > 0) {
             throw new IOException("all-reduce: replica " + rank + " waited " + timeoutNanos / 1_000_000
                     + " ms without a byte moving to replica " + Math.floorMod(rank + 1, size) + " ("
                     + links.nextAddress() + ") or from replica " + Math.floorMod(rank - 1, size) + " ("
                     + links.previousAddress() + ")");
         }
-        sendKey.interestOps(sendBytes.hasRemaining() ? SelectionKey.OP_WRITE : 0);
-        receiveKey.interestOps(SelectionKey.OP_READ);
-        // Wake at least every 200 ms to see a cancelled task.
-        selector.select(Math.max(1, Math.min(200, left / 1_000_000)));
-        selector.selectedKeys().clear();
+        LockSupport.parkNanos(pauseNanos);
+        return Math.min(MAX_PAUSE_NANOS, pauseNanos * 2);
     }
 
     private int chunkStart(int chunk) {
@@ -177,8 +173,8 @@ public final class RingAllReduce implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try (scratchArena; selector; links) {
-            // closes the three in reverse order
+        try (scratchArena; links) {
+            // closes both, in reverse order
         }
     }
 }

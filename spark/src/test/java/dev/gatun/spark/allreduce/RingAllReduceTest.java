@@ -96,6 +96,50 @@ class RingAllReduceTest {
     }
 
     @Test
+    void aSteadyCallAllocatesNothing() throws Exception {
+        int floats = 100_003;
+        int rounds = 150;
+        int callsPerRound = 40;
+        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Long>> fewest = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                fewest.add(pool.submit(() -> {
+                    com.sun.management.ThreadMXBean threads =
+                            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+                    long self = Thread.currentThread().threadId();
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment data = arena.allocate((long) floats * Float.BYTES, 64);
+                        try (RingAllReduce ring = new RingAllReduce(data,
+                                RingLinks.connect(rank, addresses, listeners[rank], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
+                            long least = Long.MAX_VALUE;
+                            // Both replicas run every round: a ring cannot stop on one side early.
+                            for (int round = 0; round < rounds; round++) {
+                                long before = threads.getThreadAllocatedBytes(self);
+                                for (int call = 0; call < callsPerRound; call++) {
+                                    data.fill((byte) 0);
+                                    ring.sumInPlace();
+                                }
+                                least = Math.min(least, threads.getThreadAllocatedBytes(self) - before);
+                            }
+                            return least;
+                        }
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                assertEquals(0L, fewest.get(r).get(120, TimeUnit.SECONDS),
+                        "replica " + r + ": fewest bytes allocated by " + callsPerRound + " calls in any of " + rounds + " rounds");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void buffersSmallerThanTheRingStillSum() throws Exception {
         List<float[]> results = ring(3, 2, 1);
         float[] a = input(0, 2);
