@@ -85,7 +85,40 @@ public final class Normalization {
         return switch (mode) {
             case NONE -> none(train.features());
             case SCALE_TO_UNIT -> scaleToUnit(train.features());
-            case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> fromSums(mode, train.size(), FeatureSums.of(train));
+            case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> {
+                FeatureSums sums = FeatureSums.of(train);
+                yield fromSums(mode, train.size(), sums.sum(), sums.sumSq());
+            }
+        };
+    }
+
+    /**
+     * The normalisation of {@code mode} from per-feature sums gathered elsewhere, such as summed over the partitions
+     * of a distributed data set: {@code count} samples, {@code sums[j] = Σx_j}, {@code sumsOfSquares[j] = Σx_j²}.
+     * The statistics are those {@link #fit} computes from the same samples.
+     */
+    public static Normalization fromSums(Mode mode, long count, double[] sums, double[] sumsOfSquares) {
+        Objects.requireNonNull(mode, "mode");
+        if (sums == null || sumsOfSquares == null || sums.length != sumsOfSquares.length) {
+            throw new IllegalArgumentException("normalisation sums: need two arrays of one length per feature, got "
+                    + (sums == null ? "null" : sums.length) + " and " + (sumsOfSquares == null ? "null" : sumsOfSquares.length));
+        }
+        int features = requireFeatures(sums.length);
+        if (count < 1) {
+            throw new IllegalArgumentException("normalisation " + mode + " needs at least one sample, got " + count);
+        }
+        return switch (mode) {
+            case NONE -> none(features);
+            case SCALE_TO_UNIT -> scaleToUnit(features);
+            case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> {
+                for (int j = 0; j < features; j++) {
+                    if (!Double.isFinite(sums[j]) || !Double.isFinite(sumsOfSquares[j])) {
+                        throw new IllegalArgumentException("normalisation " + mode + ": feature " + j
+                                + " has non-finite sums " + sums[j] + ", " + sumsOfSquares[j]);
+                    }
+                }
+                yield fromSums(mode, (double) count, sums, sumsOfSquares);
+            }
         };
     }
 
@@ -116,24 +149,24 @@ public final class Normalization {
         return new Normalization(mode, features, mean.clone(), std.clone());
     }
 
-    private static Normalization fromSums(Mode mode, int n, FeatureSums sums) {
-        int features = sums.sum().length;
+    private static Normalization fromSums(Mode mode, double n, double[] sum, double[] sumSq) {
+        int features = sum.length;
         if (mode == Mode.STANDARDIZE_GLOBAL) {
             double total = 0;
             double totalSq = 0;
             for (int j = 0; j < features; j++) {
-                total += sums.sum()[j];
-                totalSq += sums.sumSq()[j];
+                total += sum[j];
+                totalSq += sumSq[j];
             }
-            double count = (double) n * features;
+            double count = n * features;
             return new Normalization(mode, features, new float[] {(float) (total / count)},
                     new float[] {stdOf(count, total, totalSq)});
         }
         float[] mean = new float[features];
         float[] std = new float[features];
         for (int j = 0; j < features; j++) {
-            mean[j] = (float) (sums.sum()[j] / n);
-            std[j] = stdOf(n, sums.sum()[j], sums.sumSq()[j]);
+            mean[j] = (float) (sum[j] / n);
+            std[j] = stdOf(n, sum[j], sumSq[j]);
         }
         return new Normalization(mode, features, mean, std);
     }

@@ -187,18 +187,54 @@ public final class Model implements AutoCloseable {
      */
     public double computeGradients(Tensor X, Targets y) {
         Workspace.SizeBuffers buffers = begin(X, Mode.TRAIN, workspace);
-        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
-        double cost = costOf(buffers, logits(buffers, X, Mode.TRAIN), y);
-        Tensor gradient = buffers.dZ;
-        for (int l = buffers.layers.length - 1; l >= 0; l--) {
-            gradient = buffers.layers[l].backward(buffers.inputs[l], gradient);
-        }
-        spec.regularization().addGradients(parameters, X.rows());
+        long m = X.rows();
+        double cost = backpropagate(buffers, X, y) / m + spec.regularization().cost(parameters, m);
+        spec.regularization().addGradients(parameters, m);
         for (Workspace.Bound<?> layer : buffers.layers) {
             layer.afterStep();
         }
         step++;
         return cost;
+    }
+
+    /**
+     * One replica's part of a data-parallel step, where a batch is split over several models holding the same
+     * weights: forward in TRAIN mode and backward over X's rows, writing into every {@link Parameter#grad()} the
+     * data term's mean gradient over those rows, without the regularization term. Returns {@code Σ L(ŷ, y)} over
+     * X's rows (not divided). The step counter does not move.
+     *
+     * <p>A replica holding {@code m} of a batch's {@code M} rows weighs its gradients by {@code m/M}; the replicas
+     * sum them, and each then calls {@link #finishStep(long)} with {@code M} once, so the penalty is counted once
+     * per batch rather than once per replica.
+     *
+     * @throws UnsupportedOperationException when the model has batch norm or dropout: their statistics and
+     *         masks would be those of this replica's rows, not of the batch
+     */
+    public double computeDataGradients(Tensor X, Targets y) {
+        for (Layer<?> layer : layers) {
+            if (layer instanceof BatchNorm || layer instanceof Dropout) {
+                throw new UnsupportedOperationException("computeDataGradients: the model's " + layer.name()
+                        + " would use the statistics or masks of one replica's rows, not of the whole batch;"
+                        + " split batches only for models without batch norm and dropout");
+            }
+        }
+        return backpropagate(begin(X, Mode.TRAIN, workspace), X, y);
+    }
+
+    /**
+     * Completes a step whose data gradients were combined from {@link #computeDataGradients} calls: adds the
+     * regularization gradient for a batch of {@code batchRows} rows to every parameter's gradient and advances the
+     * step counter. Returns the regularization term of the cost, {@code (λ/2M)·Σ‖W‖²} for L2.
+     */
+    public double finishStep(long batchRows) {
+        requireOpen();
+        if (batchRows < 1) {
+            throw new IllegalArgumentException("finishStep: a batch has at least one row, got " + batchRows);
+        }
+        double penalty = spec.regularization().cost(parameters, batchRows);
+        spec.regularization().addGradients(parameters, batchRows);
+        step++;
+        return penalty;
     }
 
     /** Rows of X classified correctly (INFERENCE mode): argmax for softmax, p ≥ 0.5 for binary cross-entropy. */
@@ -309,6 +345,18 @@ public final class Model implements AutoCloseable {
         long m = logits.rows();
         double lossSum = spec.loss().lossAndGradient(logits, y, buffers.dZ, buffers.targets);
         return lossSum / m + spec.regularization().cost(parameters, m);
+    }
+
+    /** Forward in TRAIN mode, the loss, then every layer's backward: returns {@code Σ L(ŷ, y)} over X's rows. */
+    private double backpropagate(Workspace.SizeBuffers buffers, Tensor X, Targets y) {
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        Tensor logits = logits(buffers, X, Mode.TRAIN);
+        double lossSum = spec.loss().lossAndGradient(logits, y, buffers.dZ, buffers.targets);
+        Tensor gradient = buffers.dZ;
+        for (int l = buffers.layers.length - 1; l >= 0; l--) {
+            gradient = buffers.layers[l].backward(buffers.inputs[l], gradient);
+        }
+        return lossSum;
     }
 
     private void requireOpen() {

@@ -56,6 +56,41 @@ class NormalizationTest {
     }
 
     @Test
+    void sumsGatheredInPiecesGiveWhatFitGives() throws IOException {
+        try (var s = IdxTestFiles.synthetic(dir, 4, 5, IdxTestFiles.cyclicLabels(300, 10), 10)) {
+            DataSet data = s.data();
+            int f = data.features();
+            // Two "partitions" summed apart, then added, as a cluster gathers them.
+            double[] sum = new double[f];
+            double[] sumSq = new double[f];
+            for (int part = 0; part < 2; part++) {
+                double[] partSum = new double[f];
+                double[] partSq = new double[f];
+                for (int i = part; i < data.size(); i += 2) {
+                    for (int j = 0; j < f; j++) {
+                        double x = data.pixels(i).get(ValueLayout.JAVA_BYTE, j) & 0xFF;
+                        partSum[j] += x;
+                        partSq[j] += x * x;
+                    }
+                }
+                for (int j = 0; j < f; j++) {
+                    sum[j] += partSum[j];
+                    sumSq[j] += partSq[j];
+                }
+            }
+            for (Normalization.Mode mode : Normalization.Mode.values()) {
+                assertEquals(Normalization.fit(mode, data), Normalization.fromSums(mode, data.size(), sum, sumSq), mode.name());
+            }
+            assertThrows(IllegalArgumentException.class, () -> Normalization.fromSums(Normalization.Mode.NONE, 0, sum, sumSq));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Normalization.fromSums(Normalization.Mode.NONE, 3, sum, new double[f + 1]));
+            sum[2] = Double.NaN;
+            assertThrows(IllegalArgumentException.class,
+                    () -> Normalization.fromSums(Normalization.Mode.STANDARDIZE_GLOBAL, 3, sum, sumSq));
+        }
+    }
+
+    @Test
     void globalStatisticsMatchANaiveComputation() throws IOException {
         try (var s = IdxTestFiles.synthetic(dir, 3, 3, IdxTestFiles.cyclicLabels(300, 10), 10)) {
             DataSet train = s.data();

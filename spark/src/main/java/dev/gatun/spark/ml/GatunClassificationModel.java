@@ -1,0 +1,168 @@
+package dev.gatun.spark.ml;
+
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.serve.Predictor;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.SparkSession;
+import scala.reflect.ClassTag$;
+
+
+/**
+ * A trained Gatun classifier as a Spark ML model. {@code transform} adds {@code rawPrediction} (log-probabilities),
+ * {@code probability} and {@code prediction}; each executor JVM scores through one Gatun predictor loaded once
+ * from the broadcast model file. {@code write().save(path)} keeps Spark's metadata and the Gatun model file
+ * ({@code data/model.gatun}, loadable unchanged by {@code Predictor.load} and {@code gatun eval}).
+ */
+public final class GatunClassificationModel
+        extends ProbabilisticClassificationModel<Vector, GatunClassificationModel> implements MLWritable {
+    private static final ThreadLocal<float[][]> ROWS = new ThreadLocal<>();
+
+    private final String uid;
+    /** The model file; on the driver only (the executors read the broadcast). */
+    private final transient byte[] modelFile;
+    private final transient double[] trainingLosses;
+    private final Broadcast<byte[]> broadcast;
+    /** Names this model object's predictor in each executor JVM. */
+    private final String predictorKey = java.util.UUID.randomUUID().toString();
+    private final int inputs;
+    private final int classes;
+
+    GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses) {
+        this.uid = uid;
+        this.modelFile = modelFile.clone();
+        this.trainingLosses = trainingLosses.clone();
+        ModelSpec spec = describe(modelFile);
+        this.inputs = spec.inputs();
+        this.classes = spec.outputs();
+        super();
+        this.broadcast = SparkSession.active().sparkContext().broadcast(this.modelFile, ClassTag$.MODULE$.apply(byte[].class));
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public int numClasses() {
+        return classes;
+    }
+
+    @Override
+    public int numFeatures() {
+        return inputs;
+    }
+
+    /** The Gatun model file's bytes (driver side). */
+    public byte[] modelFile() {
+        if (modelFile == null) {
+            throw new IllegalStateException("the model file is kept on the driver only");
+        }
+        return modelFile.clone();
+    }
+
+    /** Training loss of each epoch of the run that made this model; empty for a loaded model. */
+    public double[] trainingLosses() {
+        return trainingLosses == null ? new double[0] : trainingLosses.clone();
+    }
+
+    @Override
+    public Vector predictRaw(Vector features) {
+        Predictor predictor = ExecutorPredictors.of(predictorKey, broadcast);
+        if (features.size() != inputs) {
+            throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
+        }
+        float[][] rows = ROWS.get();
+        if (rows == null || rows[0].length != inputs || rows[1].length != classes) {
+            rows = new float[][] {new float[inputs], new float[classes]};
+            ROWS.set(rows);
+        }
+        float[] x = rows[0];
+        if (features instanceof SparseVector sparse) {
+            java.util.Arrays.fill(x, 0f);
+            for (int k = 0; k < sparse.indices().length; k++) {
+                x[sparse.indices()[k]] = (float) sparse.values()[k];
+            }
+        } else {
+            double[] values = features.toArray();
+            for (int j = 0; j < inputs; j++) {
+                x[j] = (float) values[j];
+            }
+        }
+        predictor.predict(x, rows[1]);
+        double[] raw = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite.
+            raw[c] = Math.log(Math.max(rows[1][c], Float.MIN_NORMAL));
+        }
+        return Vectors.dense(raw);
+    }
+
+    @Override
+    public Vector raw2probabilityInPlace(Vector rawPrediction) {
+        double[] values = ((DenseVector) rawPrediction).values();
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (int c = 0; c < values.length; c++) {
+            values[c] = Math.exp(values[c] - max);
+            sum += values[c];
+        }
+        for (int c = 0; c < values.length; c++) {
+            values[c] /= sum;
+        }
+        return rawPrediction;
+    }
+
+    @Override
+    public GatunClassificationModel copy(ParamMap extra) {
+        GatunClassificationModel copy = new GatunClassificationModel(uid, modelFile(), trainingLosses());
+        return copyValues(copy, extra).setParent(parent());
+    }
+
+    /**
+     * Java sees this twice, with return types no Java generic type satisfies both of (Scala's covariant override and
+     * its bridge); the raw type overrides both, and the probabilistic model's answer is the one to give.
+     */
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public scala.Tuple3 findSummaryModel() {
+        return super.findSummaryModel();
+    }
+
+    @Override
+    public MLWriter write() {
+        return new GatunModelWriter(this);
+    }
+
+    /** ML persistence finds this by name: Spark calls the static {@code read()} of the class a save recorded. */
+    public static MLReader<GatunClassificationModel> read() {
+        return new GatunModelReader();
+    }
+
+    public static GatunClassificationModel load(String path) {
+        return read().load(path);
+    }
+
+    /** The architecture a model file holds, read through the core's validating reader. */
+    private static ModelSpec describe(byte[] file) {
+        return ModelBytes.read(file, "reading a Gatun model file", path -> ModelIo.describe(path).spec());
+    }
+
+    @Override
+    public String toString() {
+        return "GatunClassificationModel: uid=" + uid + ", inputs=" + inputs + ", classes=" + classes;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.gatun.spark.ml;
+
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.MLReader;
+import scala.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Loads what {@link GatunModelWriter} saved: the params from the metadata, the model from the Gatun model file. */
+final class GatunModelReader extends MLReader<GatunClassificationModel> {
+
+    @Override
+    public GatunClassificationModel load(String path) {
+        DefaultParamsReader.Metadata metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
+                GatunClassificationModel.class.getName());
+        Path file = new Path(path, GatunModelWriter.MODEL_FILE);
+        byte[] bytes;
+        try {
+            FileSystem fs = file.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+            long length = fs.getFileStatus(file).getLen();
+            if (length > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("Gatun model file " + file + " of " + length + " bytes is too large");
+            }
+            bytes = new byte[(int) length];
+            try (FSDataInputStream in = fs.open(file)) {
+                in.readFully(bytes);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("loading the Gatun model file " + file + ": " + e.getMessage(), e);
+        }
+        GatunClassificationModel model = new GatunClassificationModel(metadata.uid(), bytes, new double[0]);
+        metadata.getAndSetParams(model, Option.empty());
+        return model;
+    }
+}

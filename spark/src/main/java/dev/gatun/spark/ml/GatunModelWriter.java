@@ -1,0 +1,39 @@
+package dev.gatun.spark.ml;
+
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.MLWriter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Saves a {@link GatunClassificationModel} as Spark ML does its own models, {@code metadata/} (class, uid, params,
+ * as JSON) beside {@code data/}; the data is the Gatun model file itself, {@code data/model.gatun}, written through
+ * Hadoop's file system so the path may be local, HDFS or an object store.
+ */
+final class GatunModelWriter extends MLWriter {
+    static final String MODEL_FILE = "data/model.gatun";
+
+    private final GatunClassificationModel model;
+
+    GatunModelWriter(GatunClassificationModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+        DefaultParamsWriter$.MODULE$.saveMetadata(model, path, sparkSession());
+        Path file = new Path(path, MODEL_FILE);
+        try {
+            FileSystem fs = file.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+            try (FSDataOutputStream out = fs.create(file, true)) {
+                out.write(model.modelFile());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("saving the Gatun model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

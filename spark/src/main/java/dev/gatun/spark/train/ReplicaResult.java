@@ -1,0 +1,11 @@
+package dev.gatun.spark.train;
+
+import java.io.Serializable;
+
+/**
+ * What one replica hands back to the driver: a checksum of its final weights (the driver checks that every
+ * replica ends with the same bits), the per-epoch training loss, the all-reduce's bytes and seconds, and from
+ * replica 0 only the model file.
+ */
+record ReplicaResult(int rank, long weightsChecksum, double[] epochLosses, long allReduceBytesPerStep,
+                     double[] allReduceSecondsPerEpoch, byte[] modelFile) implements Serializable {}

@@ -1,0 +1,185 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.blas.BlasUnavailableException;
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.Parameter;
+import dev.gatun.nn.Targets;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.spark.allreduce.RingAllReduce;
+import dev.gatun.spark.allreduce.RingLinks;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * One replica: the body of one task of the barrier stage. It converts its partition once, joins the ring, then
+ * every step computes the gradients of its rows of the global batch, sums them with the others and applies the
+ * optimizer step every replica applies.
+ *
+ * <p>Its rows of a batch run through the model in sub-batches of 128, 64, ..., 1 rows (the binary digits of the
+ * share's size): the share's size changes from step to step, and the model keeps buffers for at most eight batch
+ * sizes, so these eight sizes keep every step free of allocation.
+ */
+final class ReplicaTraining {
+    /** The largest sub-batch; with the seven smaller powers of two, the eight sizes a model's workspace keeps. */
+    static final int MAX_SUB_BATCH = 128;
+
+    static Iterator<ReplicaResult> run(Iterator<Tuple2<Row, Long>> rows, TrainingPlan plan, long[] partitionRows,
+                                       Columns columns) throws IOException {
+        BarrierTaskContext context = BarrierTaskContext.get();
+        int rank = context.partitionId();
+        String host = hostOf(context.getTaskInfos()[rank].address());
+        // Listening before the addresses are exchanged: a successor's connection then waits in the backlog.
+        ServerSocketChannel listener = RingLinks.listen(host);
+        try (Arena arena = Arena.ofConfined()) {
+            requireBlas(host, rank);
+            Normalization normalization = plan.normalizationOf();
+            int inputs = plan.modelSpec().inputs();
+            PartitionData data = PartitionData.load(rows, partitionRows[rank], inputs, plan.modelSpec().outputs(),
+                    normalization, columns, arena, rank);
+            String[] addresses = context.allGather(RingLinks.address(listener));
+            RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis());
+            try (Model model = plan.modelSpec().build(arena, DType.F32); Optimizer optimizer = plan.optimizer().create()) {
+                GradientBuffer buffer = new GradientBuffer(model.parameters(), arena);
+                try (RingAllReduce ring = new RingAllReduce(buffer.segment(), links, plan.timeoutMillis(),
+                        context::isInterrupted)) {
+                    ReplicaTraining replica = new ReplicaTraining(plan, data, model, buffer, ring, arena);
+                    double[] losses = new double[plan.epochs()];
+                    double[] allReduceSeconds = new double[plan.epochs()];
+                    for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+                        long before = replica.allReduceNanos;
+                        losses[epoch] = replica.epoch(epoch, optimizer);
+                        allReduceSeconds[epoch] = (replica.allReduceNanos - before) / 1e9;
+                    }
+                    byte[] file = rank == 0 ? modelFile(model, normalization, plan) : null;
+                    return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, ring.bytesSentPerCall(),
+                            allReduceSeconds, file)).iterator();
+                }
+            }
+        } finally {
+            listener.close();
+        }
+    }
+
+    private final PartitionData data;
+    private final Model model;
+    private final GradientBuffer buffer;
+    private final RingAllReduce ring;
+    private final EpochOrder order;
+    /** Sub-batch views of one (128, inputs) buffer, index p holding 2^p rows, and the labels they share. */
+    private final Tensor[] subBatches = new Tensor[Integer.numberOfTrailingZeros(MAX_SUB_BATCH) + 1];
+    private final MemorySegment subBatchLabels;
+    private final Targets.Labels targets;
+    private long allReduceNanos;
+
+    private ReplicaTraining(TrainingPlan plan, PartitionData data, Model model, GradientBuffer buffer,
+                            RingAllReduce ring, Arena arena) {
+        this.data = data;
+        this.model = model;
+        this.buffer = buffer;
+        this.ring = ring;
+        this.order = new EpochOrder(plan.shuffleSeed(), plan.totalRows(), plan.batchSize(), data);
+        Tensor whole = Tensor.allocate(arena, DType.F32, MAX_SUB_BATCH, data.inputs());
+        for (int p = 0; p < subBatches.length; p++) {
+            subBatches[p] = Tensor.wrap(whole.segment(), DType.F32, 1L << p, data.inputs());
+        }
+        this.subBatchLabels = arena.allocate(ValueLayout.JAVA_INT, MAX_SUB_BATCH);
+        this.targets = new Targets.Labels(subBatchLabels);
+    }
+
+    /** One epoch; returns its training loss, the mean over its steps of the step's cost (the same on every replica). */
+    private double epoch(int epoch, Optimizer optimizer) throws IOException {
+        order.shuffle(epoch);
+        double costs = 0;
+        for (int k = 0; k < order.steps(); k++) {
+            costs += step(k, optimizer);
+        }
+        return costs / order.steps();
+    }
+
+    private double step(int k, Optimizer optimizer) throws IOException {
+        int batchRows = order.globalBatchRows(k);
+        List<Parameter> parameters = model.parameters();
+        buffer.zero();
+        double lossSum = 0;
+        int i = order.shareStart(k);
+        int end = order.shareEnd(k);
+        while (i < end) {
+            int p = 31 - Integer.numberOfLeadingZeros(Math.min(MAX_SUB_BATCH, end - i));
+            Tensor X = subBatches[p];
+            int rows = 1 << p;
+            for (int j = 0; j < rows; j++) {
+                data.copyRow(order.row(i + j), X, j, subBatchLabels);
+            }
+            lossSum += model.computeDataGradients(X, targets);
+            buffer.accumulate(parameters, (double) rows / batchRows);
+            i += rows;
+        }
+        buffer.setLoss(lossSum);
+        long start = System.nanoTime();
+        ring.sumInPlace();
+        allReduceNanos += System.nanoTime() - start;
+        buffer.copyTo(parameters);
+        double cost = buffer.loss() / batchRows + model.finishStep(batchRows);
+        optimizer.step(parameters);
+        return cost;
+    }
+
+    /** The trained model as a Gatun model file's bytes, written through a private temporary folder. */
+    private static byte[] modelFile(Model model, Normalization normalization, TrainingPlan plan) throws IOException {
+        Path folder = Files.createTempDirectory("gatun-spark-model");
+        try {
+            Path file = folder.resolve("model.gatun");
+            ModelIo.save(file, model, normalization, Map.of("trained_on", "spark", "config.epochs",
+                    Integer.toString(plan.epochs()), "config.batch", Integer.toString(plan.batchSize())));
+            return Files.readAllBytes(file);
+        } finally {
+            try (var leftovers = Files.list(folder)) {
+                for (Path p : leftovers.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(folder);
+        }
+    }
+
+    /** CRC32 of every parameter's bytes: equal on every replica unless they diverged. */
+    private static long checksum(List<Parameter> parameters) {
+        CRC32 crc = new CRC32();
+        for (Parameter p : parameters) {
+            crc.update(p.value().segment().asByteBuffer());
+        }
+        return crc.getValue();
+    }
+
+    private static void requireBlas(String host, int rank) {
+        try {
+            Blas.requireAvailable();
+        } catch (BlasUnavailableException e) {
+            throw new BlasUnavailableException("replica " + rank + " on host " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The host of a task's {@code host:port} address. */
+    private static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon > 0 ? address.substring(0, colon) : address;
+    }
+}

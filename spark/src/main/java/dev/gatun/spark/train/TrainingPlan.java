@@ -1,0 +1,62 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.nn.LayerSpec;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.ModelSpec;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything a replica needs to train, shipped from the driver to every task: the model's spec (as the
+ * key/values a model file stores), the optimizer, epochs, the global batch size, the seed of the batch order, the
+ * normalisation fitted on the driver, the number of rows in all partitions, and how long the all-reduce may wait.
+ */
+public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer, int epochs, int batchSize,
+                           long shuffleSeed, Normalization.Mode normalization, float[] mean, float[] std,
+                           long totalRows, long timeoutMillis) implements Serializable {
+
+    public TrainingPlan {
+        spec = new LinkedHashMap<>(spec);
+        ModelSpec parsed = ModelSpec.fromMap(spec);
+        if (parsed.loss() != Loss.SOFTMAX_CROSS_ENTROPY) {
+            throw new IllegalArgumentException("Gatun on Spark trains classifiers: softmax cross-entropy, got " + parsed.loss());
+        }
+        for (LayerSpec layer : parsed.hidden()) {
+            if (layer.batchNorm() || layer.keepProb() < 1) {
+                throw new IllegalArgumentException("Gatun on Spark does not train batch norm or dropout yet: both need"
+                        + " the whole global batch (synchronized statistics, masks keyed by global row), which the"
+                        + " replicas do not share yet; layer of " + layer.units() + " units asks for "
+                        + (layer.batchNorm() ? "batch norm" : "dropout (keep " + layer.keepProb() + ")"));
+            }
+        }
+        if (epochs < 1 || batchSize < 1 || timeoutMillis < 1) {
+            throw new IllegalArgumentException("training plan: epochs, batch size and timeout must be positive, got "
+                    + epochs + ", " + batchSize + ", " + timeoutMillis);
+        }
+        if (optimizer == null || normalization == null) {
+            throw new IllegalArgumentException("training plan: optimizer and normalisation must not be null");
+        }
+    }
+
+    /** The plan with the normalisation fitted on the data and the data's row count filled in. */
+    public TrainingPlan withData(Normalization fitted, long rows) {
+        return new TrainingPlan(spec, optimizer, epochs, batchSize, shuffleSeed, fitted.mode(), fitted.mean(),
+                fitted.std(), rows, timeoutMillis);
+    }
+
+    public ModelSpec modelSpec() {
+        return ModelSpec.fromMap(spec);
+    }
+
+    public Normalization normalizationOf() {
+        return Normalization.of(normalization, modelSpec().inputs(), mean, std);
+    }
+
+    /** Steps per epoch: every row once, the last batch possibly smaller. */
+    public long stepsPerEpoch() {
+        return (totalRows + batchSize - 1) / batchSize;
+    }
+}

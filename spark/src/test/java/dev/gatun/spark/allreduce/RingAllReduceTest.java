@@ -1,0 +1,186 @@
+package dev.gatun.spark.allreduce;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Rings of threads on loopback against sums computed directly. */
+class RingAllReduceTest {
+    private static final long TIMEOUT_MILLIS = 20_000;
+
+    /** Each replica's input: seeded random floats. */
+    private static float[] input(int rank, int floats) {
+        SplittableRandom random = new SplittableRandom(100 + rank);
+        float[] values = new float[floats];
+        for (int i = 0; i < floats; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
+    }
+
+    /** Runs one ring of {@code size} threads, each summing {@code calls} times; returns every replica's result. */
+    private static List<float[]> ring(int size, int floats, int calls) throws Exception {
+        ServerSocketChannel[] listeners = new ServerSocketChannel[size];
+        String[] addresses = new String[size];
+        for (int r = 0; r < size; r++) {
+            listeners[r] = RingLinks.listen("127.0.0.1");
+            addresses[r] = RingLinks.address(listeners[r]);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(size);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int r = 0; r < size; r++) {
+                int rank = r;
+                results.add(pool.submit(() -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment data = arena.allocate((long) floats * Float.BYTES, 64);
+                        try (RingAllReduce ring = new RingAllReduce(data,
+                                RingLinks.connect(rank, addresses, listeners[rank], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
+                            float[] out = null;
+                            for (int call = 0; call < calls; call++) {
+                                MemorySegment.copy(input(rank, floats), 0, data, ValueLayout.JAVA_FLOAT, 0, floats);
+                                ring.sumInPlace();
+                                out = data.toArray(ValueLayout.JAVA_FLOAT);
+                            }
+                            return out;
+                        }
+                    }
+                }));
+            }
+            List<float[]> out = new ArrayList<>();
+            for (Future<float[]> f : results) {
+                out.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void everyReplicaGetsTheSameSumForRingsOfOneToFour() throws Exception {
+        // 300,007 floats (1.2 MB): chunks larger than the socket buffers, and not a multiple of the ring size.
+        for (int size = 1; size <= 4; size++) {
+            int floats = 300_007;
+            List<float[]> results = ring(size, floats, 2);
+            double[] expected = new double[floats];
+            for (int r = 0; r < size; r++) {
+                float[] in = input(r, floats);
+                for (int i = 0; i < floats; i++) {
+                    expected[i] += in[i];
+                }
+            }
+            for (int i = 0; i < floats; i++) {
+                assertEquals(expected[i], results.get(0)[i], 1e-5 * size, "size " + size + ", float " + i);
+            }
+            for (int r = 1; r < size; r++) {
+                assertArrayEquals(results.get(0), results.get(r), "replica " + r + " of " + size + " differs from replica 0");
+            }
+        }
+    }
+
+    @Test
+    void aSteadyCallAllocatesNothing() throws Exception {
+        int floats = 100_003;
+        int rounds = 150;
+        int callsPerRound = 40;
+        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Long>> fewest = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                fewest.add(pool.submit(() -> {
+                    com.sun.management.ThreadMXBean threads =
+                            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+                    long self = Thread.currentThread().threadId();
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment data = arena.allocate((long) floats * Float.BYTES, 64);
+                        try (RingAllReduce ring = new RingAllReduce(data,
+                                RingLinks.connect(rank, addresses, listeners[rank], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
+                            long least = Long.MAX_VALUE;
+                            // Both replicas run every round: a ring cannot stop on one side early.
+                            for (int round = 0; round < rounds; round++) {
+                                long before = threads.getThreadAllocatedBytes(self);
+                                for (int call = 0; call < callsPerRound; call++) {
+                                    data.fill((byte) 0);
+                                    ring.sumInPlace();
+                                }
+                                least = Math.min(least, threads.getThreadAllocatedBytes(self) - before);
+                            }
+                            return least;
+                        }
+                    }
+                }));
+            }
+            for (int r = 0; r < 2; r++) {
+                assertEquals(0L, fewest.get(r).get(120, TimeUnit.SECONDS),
+                        "replica " + r + ": fewest bytes allocated by " + callsPerRound + " calls in any of " + rounds + " rounds");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void buffersSmallerThanTheRingStillSum() throws Exception {
+        List<float[]> results = ring(3, 2, 1);
+        float[] a = input(0, 2);
+        float[] b = input(1, 2);
+        float[] c = input(2, 2);
+        for (float[] result : results) {
+            assertEquals(a[0] + b[0] + c[0], result[0], 1e-6);
+            assertEquals(a[1] + b[1] + c[1], result[1], 1e-6);
+        }
+    }
+
+    @Test
+    void aPeerThatLeavesIsAnErrorNamingIt() throws Exception {
+        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<RingLinks> other = pool.submit(() -> RingLinks.connect(1, addresses, listeners[1], TIMEOUT_MILLIS));
+            try (Arena arena = Arena.ofConfined();
+                 RingAllReduce ring = new RingAllReduce(arena.allocate(4L * 1000, 64),
+                         RingLinks.connect(0, addresses, listeners[0], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
+                other.get(30, TimeUnit.SECONDS).close();
+                IOException e = assertThrows(IOException.class, ring::sumInPlace);
+                assertTrue(e.getMessage().contains("replica 1 (" + addresses[1] + ")"), e.getMessage());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStrangerIsRefusedByTheHandshake() throws Exception {
+        ServerSocketChannel listener = RingLinks.listen("127.0.0.1");
+        ServerSocketChannel other = RingLinks.listen("127.0.0.1");
+        String[] addresses = {RingLinks.address(listener), RingLinks.address(other)};
+        try (java.net.Socket stranger = new java.net.Socket("127.0.0.1", ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort())) {
+            stranger.getOutputStream().write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+            IOException e = assertThrows(IOException.class, () -> RingLinks.connect(0, addresses, listener, TIMEOUT_MILLIS));
+            assertTrue(e.getMessage().contains("not a Gatun ring"), e.getMessage());
+        } finally {
+            other.close();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.gatun.spark.cluster;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+/**
+ * A real Spark standalone cluster on loopback, started from the build's own jars: a master and a worker as
+ * separate JVMs, whose executors are JVMs of their own. No Spark distribution is needed: {@code SPARK_HOME} is a
+ * temporary folder whose {@code jars/} links every jar of the test class path, plus one jar of this module's
+ * compiled classes, which is what the worker puts on its executors' class path.
+ */
+final class LoopbackCluster implements AutoCloseable {
+    private final Path home;
+    private final List<Process> processes = new ArrayList<>();
+    private final String masterUrl;
+
+    LoopbackCluster(Path home, String jvmFlags, int workerCores) throws IOException {
+        this.home = home;
+        Path jars = Files.createDirectories(home.resolve("jars"));
+        for (String entry : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .split(java.io.File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (Files.isDirectory(path)) {
+                jarOf(path, jars.resolve("classes-" + path.getFileName() + ".jar"));
+            } else if (entry.endsWith(".jar") && Files.exists(path)) {
+                Path link = jars.resolve(path.getFileName());
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, path);
+                }
+            }
+        }
+        int port = freePort();
+        this.masterUrl = "spark://127.0.0.1:" + port;
+        start("master", jvmFlags, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
+                Integer.toString(port), "--webui-port", Integer.toString(freePort()));
+        start("worker", jvmFlags, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
+                Integer.toString(workerCores), "--memory", "2g", "--webui-port", Integer.toString(freePort()),
+                "--work-dir", home.resolve("work").toString(), masterUrl);
+    }
+
+    String masterUrl() {
+        return masterUrl;
+    }
+
+    /** The last lines each process wrote, for a failure's message. */
+    String logs() {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("master", "worker")) {
+            try {
+                List<String> lines = Files.readAllLines(home.resolve(name + ".log"));
+                out.append("--- ").append(name).append(" ---\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()))).append('\n');
+            } catch (IOException e) {
+                out.append("--- ").append(name).append(": ").append(e.getMessage()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private void start(String name, String jvmFlags, String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(jvmFlags.trim().split("\\s+")));
+        command.addAll(List.of("-Xmx256m", "-cp", home.resolve("jars") + "/*", mainClass));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(home.resolve(name + ".log").toFile());
+        builder.environment().put("SPARK_HOME", home.toString());
+        builder.environment().put("SPARK_SCALA_VERSION", "2.13");
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        processes.add(builder.start());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A jar of a class folder: the worker's executors take jars only. */
+    private static void jarOf(Path folder, Path jar) throws IOException {
+        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
+             Stream<Path> files = Files.walk(folder)) {
+            for (Path path : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                out.putNextEntry(new JarEntry(folder.relativize(path).toString().replace('\\', '/')));
+                Files.copy(path, out);
+                out.closeEntry();
+            }
+        }
+    }
+
+    /** Stops the worker (and with it its executors), then the master; waits for each. */
+    @Override
+    public void close() throws IOException {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process process = processes.get(i);
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+}
