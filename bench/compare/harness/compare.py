@@ -53,6 +53,8 @@ def _arguments():
     p.add_argument("--threads", type=_int_list, default=[1, 2])
     p.add_argument("--seconds", type=float, help="timed seconds per inference run (default 5; --quick: 0.5)")
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--coretype", help="OpenBLAS kernel set for every engine alike (OPENBLAS_CORETYPE, e.g. SkylakeX); "
+                                      "default: the environment's. Another set writes compare-<coretype>.md")
     p.add_argument("--root", required=True, help=argparse.SUPPRESS)
     p.add_argument("--skips", help=argparse.SUPPRESS)  # key<TAB>reason lines from the install step
     p.add_argument("--bound-binary", required=True, help=argparse.SUPPRESS)
@@ -90,11 +92,18 @@ class Settings:
         self.results_dir = os.path.join(results, "tmp") if args.quick else results
         self.work_dir = os.path.join(results, "tmp", f"compare-{stamp}")
         self.json_path = os.path.join(self.results_dir, f"compare{'-quick' if args.quick else ''}-{stamp}.json")
-        self.md_path = os.path.join(self.results_dir, "compare-quick.md" if args.quick else "compare.md")
+        # OpenBLAS reads OPENBLAS_CORETYPE once, when it is loaded: it goes into every engine's environment alike,
+        # and a set other than the environment's gets a report of its own beside the default one.
+        environment_coretype = os.environ.get("OPENBLAS_CORETYPE")
+        self.coretype = args.coretype or environment_coretype
+        self.coretype_from_environment = not args.coretype or args.coretype == environment_coretype
+        suffix = "" if self.coretype_from_environment else "-" + args.coretype.lower()
+        self.md_path = os.path.join(self.results_dir, f"compare{suffix}-quick.md" if args.quick else f"compare{suffix}.md")
 
     def public(self):
         keys = ("quick", "data", "runs", "batches", "threads", "accuracy_threads", "limit", "accuracy_epochs",
-                "train_epochs", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds")
+                "train_epochs", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds", "coretype",
+                "coretype_from_environment")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -172,6 +181,8 @@ def main():
                 continue
         cmd = engine.command(mode, batch, threads, run)
         env = engine.env(threads)
+        if settings.coretype:
+            env["OPENBLAS_CORETYPE"] = settings.coretype
         log = os.path.join(settings.work_dir, f"{mode}-{engine.key}-b{batch}-t{threads}-run{run}")
         outcome = runner.run(cmd, env, log, settings.timeout)
         if outcome.get("ok"):
@@ -179,7 +190,7 @@ def main():
         if engine is gatun and mode == "accuracy":
             gatun.accuracy_finished(run, outcome.get("ok"))
         thread_env = {k: env[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                          "OMP_WAIT_POLICY")}
+                                          "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE") if k in env}
         record["runs"].append(dict(engine=engine.key, mode=mode, batch=batch, threads=threads, run=run,
                                    command=cmd, env=thread_env, **outcome))
         save()
