@@ -44,4 +44,7 @@ module dev.gatun {
 
     // picocli fills the commands' option fields by reflection.
     opens dev.gatun.cli to info.picocli;
+
+    // Training on a cluster engine outside the core (the gatun-spark module), found by name.
+    uses dev.gatun.train.ClusterTraining;
 }

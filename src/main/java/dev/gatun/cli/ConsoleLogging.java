@@ -15,7 +15,11 @@ final class ConsoleLogging {
             "org.slf4j.simpleLogger.showDateTime", "false",
             "org.slf4j.simpleLogger.levelInBrackets", "true",
             // Jetty, the example HTTP service's server, announces its version and each start and stop: warnings only.
-            "org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
+            "org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn",
+            // Spark (gatun train --spark) reports every step of its start-up and each job at INFO: warnings only.
+            "org.slf4j.simpleLogger.log.org.apache.spark", "warn",
+            "org.slf4j.simpleLogger.log.org.sparkproject", "warn",
+            "org.slf4j.simpleLogger.log.org.apache.hadoop", "warn");
 
     private ConsoleLogging() {}
 

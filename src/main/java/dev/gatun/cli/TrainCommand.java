@@ -8,6 +8,7 @@ import dev.gatun.io.WriterLock;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;
+import dev.gatun.train.ClusterTraining;
 import dev.gatun.train.History;
 import dev.gatun.train.Trainer;
 import dev.gatun.train.TrainingListener;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -120,6 +122,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plots", description = "Write loss/accuracy, learning-rate and confusion-matrix PNGs to this directory.")
     Path plots;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Apache Spark instead: local[N] or spark://host:port (needs Gatun's Spark module; ./gatun adds it).")
+    String spark;
+
+    @Option(names = "--partitions", defaultValue = "0", description = "With --spark: replicas (barrier tasks); 0 = the application's default parallelism (default ${DEFAULT-VALUE}).")
+    int partitions;
+
     @Mixin
     JsonOption json;
 
@@ -134,6 +142,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             Blas.setThreads(threads);
         }
+        ClusterTraining engine = spark != null ? ClusterRun.requireUsable(this) : null;
         Checkpoint resumed = resume == null ? null : Checkpoint.read(resume);
         if (resumed != null) {
             resumed.requireResumable(resume, epochs);
@@ -144,9 +153,14 @@ final class TrainCommand implements Callable<Integer> {
             // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
-                    : out != null ? Path.of(out + ".checkpoint") : null;
+                    : out != null && engine == null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofConfined()) {
+                if (engine != null) {
+                    checkData(config, input.train());
+                    return new ClusterRun(engine, spark, partitions, epochs)
+                            .train(config, input, plots, json.requested, outFile, arena);
+                }
                 return train(config, input, arena, resumed, outFile, checkpointFile);
             }
         }
@@ -185,7 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                     if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
                         writer.write(Checkpoint.Status.EARLY_STOPPED);
                     }
-                    return new TrainReport(config, input, split, plots, json.requested)
+                    return new TrainReport(config, input, split, plots, json.requested, Map.of())
                             .report(result, model, normalization, outFile);
                 }
             }
@@ -315,7 +329,7 @@ final class TrainCommand implements Callable<Integer> {
         };
     }
 
-    private static void checkData(TrainConfig config, DataSet train) {
+    static void checkData(TrainConfig config, DataSet train) {
         if (config.regression()) {
             NetworkOptions.requireFitsTargets(config.inputs(), config.layers().getLast(), train);
         } else {

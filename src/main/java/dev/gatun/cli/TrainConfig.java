@@ -7,6 +7,7 @@ import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
 import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
 
@@ -82,6 +83,15 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
     }
 
     Model buildModel(Arena arena) {
+        return modelBuilder().build(arena);
+    }
+
+    /** The model this configuration builds, as its spec (what a cluster engine builds it from). */
+    ModelSpec modelSpec() {
+        return modelBuilder().spec();
+    }
+
+    private Model.Builder modelBuilder() {
         Model.Builder b = Model.builder(inputs());
         for (int l = 1; l < layers.size() - 1; l++) {
             b.dense(layers.get(l), activations.get(activations.size() == 1 ? 0 : l - 1));
@@ -99,7 +109,7 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         } else if (l1 > 0) {
             b.l1(l1);
         }
-        return b.build(arena);
+        return b;
     }
 
     Optimizer buildOptimizer() {

@@ -24,9 +24,11 @@ import java.util.Map;
 /**
  * The end of {@code gatun train}: the test set's figures (a classifier's accuracy and the course's bias/variance
  * reading; a regression's RMSE, MAE and R² on train, dev and test), the model file with its metadata (class and
- * feature names, configuration, results), the plots and the JSON object.
+ * feature names, configuration, results), the plots and the JSON object ({@code extraFields} at its end: what a
+ * cluster engine reports about its run).
  */
-record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, Path plots, boolean json) {
+record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, Path plots, boolean json,
+                   Map<String, Object> extraFields) {
 
     int report(TrainingResult result, Model model, Normalization normalization, Path outFile) throws IOException {
         History history = result.history();
@@ -104,6 +106,7 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
         if (result.exploded()) {
             fields.put("explosion", result.explosion().message());
         }
+        fields.putAll(extraFields);
         if (json) {
             JsonOutput.print(fields);
         }

@@ -88,7 +88,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
         setDefault(seed, 42L);
         setDefault(normalization, "standardize-per-feature");
         setDefault(numPartitions, 0);
-        setDefault(allReduceTimeoutMillis, 120_000L);
+        setDefault(allReduceTimeoutMillis, TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
     }
 
     @Override

@@ -101,8 +101,8 @@ public final class DistributedTrainer {
                         + Long.toHexString(first.weightsChecksum()) + "); the replicas diverged, no model is returned");
             }
         }
-        return new TrainingOutcome(first.modelFile(), first.epochLosses(), partitions, first.allReduceBytesPerStep(),
-                first.allReduceSecondsPerEpoch());
+        return new TrainingOutcome(first.modelFile(), first.epochLosses(), first.epochSeconds(), partitions,
+                first.allReduceBytesPerStep(), first.allReduceSecondsPerEpoch());
     }
 
     private static void requireColumns(Dataset<Row> data, Columns columns) {

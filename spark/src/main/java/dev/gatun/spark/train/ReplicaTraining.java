@@ -62,14 +62,18 @@ final class ReplicaTraining {
                         context::isInterrupted)) {
                     ReplicaTraining replica = new ReplicaTraining(plan, data, model, buffer, ring, arena);
                     double[] losses = new double[plan.epochs()];
+                    double[] seconds = new double[plan.epochs()];
                     double[] allReduceSeconds = new double[plan.epochs()];
                     for (int epoch = 0; epoch < plan.epochs(); epoch++) {
                         long before = replica.allReduceNanos;
+                        long start = System.nanoTime();
                         losses[epoch] = replica.epoch(epoch, optimizer);
+                        seconds[epoch] = (System.nanoTime() - start) / 1e9;
                         allReduceSeconds[epoch] = (replica.allReduceNanos - before) / 1e9;
                     }
                     byte[] file = rank == 0 ? modelFile(model, normalization, plan) : null;
-                    return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, ring.bytesSentPerCall(),
+                    return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, seconds,
+                            ring.bytesSentPerCall(),
                             allReduceSeconds, file)).iterator();
                 }
             }

@@ -17,6 +17,8 @@ import java.util.Map;
 public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer, int epochs, int batchSize,
                            long shuffleSeed, Normalization.Mode normalization, float[] mean, float[] std,
                            long totalRows, long timeoutMillis) implements Serializable {
+    /** How long a replica waits for its ring neighbours, unless told otherwise, before it fails the run. */
+    public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
 
     public TrainingPlan {
         spec = new LinkedHashMap<>(spec);

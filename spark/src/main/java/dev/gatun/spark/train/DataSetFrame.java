@@ -1,0 +1,88 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.FeatureType;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * A Gatun data set read on the driver, as a DataFrame of a {@code features} vector column and a {@code label}
+ * column in the data set's own row order. The rows travel to the tasks in blocks of their stored form (a byte per
+ * pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
+ * Spark rows only inside the tasks.
+ */
+public final class DataSetFrame {
+    /** Rows per block at most: small enough that a block is a small part of a task, large enough to cost little. */
+    private static final int BLOCK_ROWS = 1024;
+
+    private DataSetFrame() {}
+
+    public static Dataset<Row> of(SparkSession spark, DataSet data, int partitions) {
+        if (data.targetWidth() != 0) {
+            throw new IllegalArgumentException("data set " + data.name() + " holds regression targets: Gatun on Spark"
+                    + " trains classifiers");
+        }
+        // Blocks of one size, a whole number of them per partition: Spark slices the list evenly by blocks, and
+        // so the rows come out evenly too.
+        long perPartition = (data.size() + (long) BLOCK_ROWS * partitions - 1) / ((long) BLOCK_ROWS * partitions);
+        int blockRows = (int) Math.max(1, (data.size() + perPartition * partitions - 1) / (perPartition * partitions));
+        List<Block> blocks = new ArrayList<>();
+        for (int start = 0; start < data.size(); start += blockRows) {
+            blocks.add(Block.of(data, start, Math.min(data.size(), start + blockRows)));
+        }
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(blocks, partitions).flatMap(Block::rows);
+        StructType schema = new StructType().add("features", new VectorUDT(), false)
+                .add("label", DataTypes.DoubleType, false);
+        return spark.createDataFrame(rows, schema);
+    }
+
+    /** Consecutive rows in their stored form: {@code pixels} for bytes, {@code values} for float32. */
+    private record Block(int features, byte[] pixels, float[] values, int[] labels) implements Serializable {
+        static Block of(DataSet data, int start, int end) {
+            int n = end - start;
+            int features = data.features();
+            boolean bytes = data.featureType() == FeatureType.UINT8;
+            byte[] pixels = bytes ? new byte[n * features] : null;
+            float[] values = bytes ? null : new float[n * features];
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                MemorySegment row = data.row(start + i);
+                if (bytes) {
+                    MemorySegment.copy(row, ValueLayout.JAVA_BYTE, 0, pixels, i * features, features);
+                } else {
+                    MemorySegment.copy(row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values, i * features, features);
+                }
+                labels[i] = data.label(start + i);
+            }
+            return new Block(features, pixels, values, labels);
+        }
+
+        Iterator<Row> rows() {
+            List<Row> out = new ArrayList<>(labels.length);
+            for (int i = 0; i < labels.length; i++) {
+                double[] x = new double[features];
+                for (int j = 0; j < features; j++) {
+                    x[j] = pixels != null ? pixels[i * features + j] & 0xff : values[i * features + j];
+                }
+                out.add(RowFactory.create(Vectors.dense(x), (double) labels[i]));
+            }
+            return out.iterator();
+        }
+    }
+}

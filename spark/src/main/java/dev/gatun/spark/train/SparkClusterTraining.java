@@ -1,0 +1,52 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.optim.Optimizer;
+import dev.gatun.train.ClusterTraining;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code gatun train --spark}'s engine, found by the command line through {@link java.util.ServiceLoader}: the
+ * data set as a DataFrame, trained by {@link DistributedTrainer} in a Spark session on the master asked for. A
+ * session already running in this JVM (under {@code spark-submit}, say) is used and left running; one started here
+ * is stopped at the end.
+ */
+public final class SparkClusterTraining implements ClusterTraining {
+    @Override
+    public String engine() {
+        return "spark";
+    }
+
+    @Override
+    public Result train(Request request) {
+        boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+        SparkSession spark = SparkSession.builder().master(request.master()).appName("gatun train")
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate();
+        try {
+            int partitions = request.partitions() > 0 ? request.partitions() : spark.sparkContext().defaultParallelism();
+            Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
+            TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),
+                    request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),
+                    request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
+                    TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
+            TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("master", spark.sparkContext().master());
+            details.put("partitions", outcome.partitions());
+            details.put("allreduce_bytes_per_step", outcome.allReduceBytesPerStep());
+            details.put("allreduce_seconds_per_epoch", Arrays.stream(outcome.allReduceSecondsPerEpoch()).boxed().toList());
+            long steps = (request.train().size() + (long) request.batchSize() - 1) / request.batchSize() * request.epochs();
+            return new Result(outcome.modelFile(), outcome.epochLosses(), outcome.epochSeconds(), steps, details);
+        } finally {
+            if (ownSession) {
+                spark.stop();
+            }
+        }
+    }
+}

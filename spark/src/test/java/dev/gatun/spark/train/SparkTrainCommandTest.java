@@ -1,0 +1,128 @@
+package dev.gatun.spark.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatun.cli.Main;
+import dev.gatun.serve.Predictor;
+import dev.gatun.spark.TestFrames;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code gatun train --spark local[2]} on a small CSV table, beside the same command without {@code --spark}: the
+ * JSON object holds the same keys plus a {@code spark} object, and the model file it writes loads in
+ * {@link Predictor} and classifies the table.
+ */
+class SparkTrainCommandTest {
+    @TempDir
+    Path folder;
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void trainsThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
+        List<Row> rows = TestFrames.teacherRows(800, 8, 3, 17);
+        Path csv = writeCsv(rows, folder.resolve("teacher.csv"));
+        Path model = folder.resolve("spark.gatun");
+        List<String> common = List.of("train", "--data", csv.toString(), "--label", "label", "--test-split", "0.2",
+                "--epochs", "4", "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
+
+        JsonNode local = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
+        JsonNode spark;
+        // The session the command starts reads spark.* system properties: no web UI, so nothing listens beyond loopback.
+        System.setProperty("spark.ui.enabled", "false");
+        try {
+            spark = run(common, List.of("--spark", "local[2]", "--partitions", "2", "--out", model.toString()));
+        } finally {
+            System.clearProperty("spark.ui.enabled");
+        }
+
+        Set<String> expected = keys(local);
+        expected.add("spark");
+        assertEquals(expected, keys(spark), "the JSON keys of gatun train, plus spark");
+        JsonNode details = spark.get("spark");
+        assertEquals("local[2]", details.get("master").asText());
+        assertEquals(2, details.get("partitions").asInt());
+        // 8-64-3: (8+1)·64 + (64+1)·3 = 771 gradient floats (and the loss); each replica sends 2(P−1)/P of them.
+        assertTrue(details.get("allreduce_bytes_per_step").asLong() >= 771 * 4, details.toString());
+        assertEquals(4, details.get("allreduce_seconds_per_epoch").size());
+        assertEquals(4, spark.get("history").size());
+        assertEquals("completed", spark.get("outcome").asText());
+        assertTrue(spark.get("test_accuracy").asDouble() > 0.85, "test accuracy " + spark.get("test_accuracy"));
+        assertTrue(spark.get("history").get(3).get("train_loss").asDouble()
+                < spark.get("history").get(0).get("train_loss").asDouble(), "the loss falls: " + spark.get("history"));
+        assertEquals(model.toString(), spark.get("model").asText());
+
+        try (Predictor predictor = Predictor.load(model)) {
+            assertEquals(8, predictor.inputs());
+            List<String> classes = predictor.metadata().classNames();
+            int right = 0;
+            for (Row row : rows) {
+                double[] x = ((Vector) row.get(0)).toArray();
+                float[] in = new float[x.length];
+                for (int j = 0; j < x.length; j++) {
+                    in[j] = (float) x[j];
+                }
+                String predicted = classes.get(predictor.classify(in));
+                right += predicted.equals(Integer.toString((int) row.getDouble(1))) ? 1 : 0;
+            }
+            assertTrue(right > 0.85 * rows.size(), right + " of " + rows.size() + " rows classified right");
+        }
+    }
+
+    /** Runs the gatun command and returns the JSON object it printed on stdout. */
+    private static JsonNode run(List<String> common, List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(common);
+        args.addAll(extra);
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            exit = Main.run(args.toArray(String[]::new));
+        } finally {
+            System.setOut(stdout);
+        }
+        String json = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, "gatun " + args + " printed " + json);
+        return new ObjectMapper().readTree(json);
+    }
+
+    private static Set<String> keys(JsonNode object) {
+        Set<String> keys = new HashSet<>();
+        object.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    private static Path writeCsv(List<Row> rows, Path file) throws Exception {
+        StringBuilder out = new StringBuilder();
+        int features = ((Vector) rows.getFirst().get(0)).size();
+        for (int j = 0; j < features; j++) {
+            out.append('x').append(j).append(',');
+        }
+        out.append("label\n");
+        for (Row row : rows) {
+            for (double v : ((Vector) row.get(0)).toArray()) {
+                out.append(v).append(',');
+            }
+            out.append((int) row.getDouble(1)).append('\n');
+        }
+        return Files.writeString(file, out);
+    }
+}

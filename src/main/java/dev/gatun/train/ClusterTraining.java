@@ -1,0 +1,45 @@
+package dev.gatun.train;
+
+import dev.gatun.data.DataSet;
+import dev.gatun.data.Normalization;
+import dev.gatun.optim.Optimizer;
+
+import java.util.Map;
+
+/**
+ * Training on a cluster engine that lives outside the core: the {@code gatun-spark} module implements it for
+ * Apache Spark. The command line finds an implementation by its {@link #engine()} name through
+ * {@link java.util.ServiceLoader}, so nothing in the core depends on the engine, and a build without it says how to
+ * get it instead.
+ */
+public interface ClusterTraining {
+
+    /** The engine's name, as the command line asks for it: {@code spark}. */
+    String engine();
+
+    /** Trains {@code request}'s model on its data on the cluster and returns the finished model; fails rather than return a partial one. */
+    Result train(Request request) throws Exception;
+
+    /**
+     * What to train and where.
+     *
+     * @param master the cluster to run on, in the engine's own form ({@code local[2]}, {@code spark://host:7077})
+     * @param partitions replicas; 0 for the cluster's default parallelism
+     * @param modelSpec the model as a model file stores its spec ({@code ModelSpec.toMap()}); it carries the seed of the initial weights
+     * @param shuffleSeed seed of the batch order
+     */
+    record Request(String master, int partitions, Map<String, String> modelSpec, Optimizer.Kind optimizer,
+                   double learningRate, double beta1, double beta2, int epochs, int batchSize, long shuffleSeed,
+                   Normalization.Mode normalization, DataSet train) {}
+
+    /**
+     * A finished run.
+     *
+     * @param modelFile the trained model as a Gatun model file's bytes (its normalisation inside)
+     * @param epochLosses each epoch's training loss (the mean of its steps' costs)
+     * @param epochSeconds each epoch's wall time on the replicas
+     * @param steps optimizer steps taken in all
+     * @param details what the engine reports about the run (for Spark: master, partitions, all-reduce bytes and seconds)
+     */
+    record Result(byte[] modelFile, double[] epochLosses, double[] epochSeconds, long steps, Map<String, Object> details) {}
+}

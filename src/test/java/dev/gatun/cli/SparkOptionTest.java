@@ -1,0 +1,35 @@
+package dev.gatun.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.gatun.cli.CommandRun.assertOneLineError;
+import static dev.gatun.cli.CommandRun.gatun;
+
+/**
+ * {@code gatun train --spark} in the core alone: the Spark module is not on the core's class path, so the command
+ * says in one line how to get it; options a Spark run does not do are refused by name before that.
+ */
+class SparkOptionTest {
+    private static final String DATA = "examples/data/planar.csv";
+
+    @Test
+    void withoutTheSparkModuleTheCommandSaysHowToGetIt() {
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label"), Main.EXIT_ERROR,
+                "needs Gatun's Spark module (dev.gatun:gatun-spark)", "./gatun train --spark builds spark/");
+    }
+
+    @Test
+    void optionsASparkRunDoesNotDoAreRefusedByName() {
+        for (String[] option : new String[][] {{"--dropout", "0.5"}, {"--batchnorm"}, {"--l1", "0.01"},
+                {"--decay", "exponential:0.9"}, {"--checkpoint", "c.ckpt"}, {"--augment"}}) {
+            List<String> args = new ArrayList<>(List.of("train", "--spark", "local[2]", "--data", DATA, "--label", "label"));
+            args.addAll(List.of(option));
+            assertOneLineError(gatun(args.toArray(String[]::new)), Main.EXIT_USAGE, option[0] + " is not available with --spark");
+        }
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--partitions", "-1", "--data", DATA, "--label",
+                "label"), Main.EXIT_USAGE, "--partitions must be >= 0");
+    }
+}
