@@ -23,6 +23,8 @@ import java.util.List;
  */
 public final class DistributedTrainer {
     private static final Logger log = LoggerFactory.getLogger(DistributedTrainer.class);
+    /** Runs of the replicas' barrier stage before a fit fails: the first, and one more after a lost executor. */
+    static final int STAGE_ATTEMPTS = 2;
 
     private DistributedTrainer() {}
 
@@ -77,14 +79,30 @@ public final class DistributedTrainer {
         TrainingPlan fitted = plan.withData(Normalization.fromSums(plan.normalization(), total, sums, squares), total);
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
 
-        List<ReplicaResult> results;
-        try {
-            results = BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, fitted, partitionRows, columns),
-                    ReplicaResult.class).collect();
-        } catch (Exception e) {   // Scala throws SparkException without declaring it
-            throw TaskFailures.unwrap(e);
+        return outcome(trainReplicas(rows, fitted, partitionRows, columns), partitions);
+    }
+
+    /**
+     * The barrier stage of the replicas, run again from the start when it fails in a way another run may not (an
+     * executor lost, a ring connection broken): Spark does not retry a failed barrier result stage itself. Every
+     * attempt starts from the initial weights and the same batch order, so a run that succeeds on a later attempt
+     * returns exactly the model an undisturbed run returns; one that fails every attempt returns none.
+     */
+    private static List<ReplicaResult> trainReplicas(JavaRDD<Tuple2<Row, Long>> rows, TrainingPlan plan,
+                                                     long[] partitionRows, Columns columns) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, plan, partitionRows, columns),
+                        ReplicaResult.class).collect();
+            } catch (Exception e) {   // Scala throws SparkException without declaring it
+                RuntimeException failure = TaskFailures.unwrap(e);
+                if (attempt >= STAGE_ATTEMPTS || !TaskFailures.retriable(failure)) {
+                    throw failure;
+                }
+                log.warn("the replicas' barrier stage failed (attempt {} of {}): {}; training again from the start",
+                        attempt, STAGE_ATTEMPTS, failure.getMessage());
+            }
         }
-        return outcome(results, partitions);
     }
 
     private static TrainingOutcome outcome(List<ReplicaResult> results, int partitions) {

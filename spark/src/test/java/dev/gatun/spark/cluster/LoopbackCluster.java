@@ -1,5 +1,7 @@
 package dev.gatun.spark.cluster;
 
+import org.apache.spark.sql.SparkSession;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -48,6 +51,32 @@ final class LoopbackCluster implements AutoCloseable {
 
     String masterUrl() {
         return masterUrl;
+    }
+
+    /**
+     * A Spark session on this cluster, on loopback and without a web UI, once both of its one-core executors
+     * (started with {@code executorFlags}) have registered.
+     */
+    SparkSession session(String appName, String executorFlags) throws InterruptedException {
+        SparkSession spark = SparkSession.builder().master(masterUrl).appName(appName)
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.executor.cores", "1")
+                .config("spark.executor.memory", "512m")
+                .config("spark.cores.max", "2")
+                .config("spark.executor.extraJavaOptions", executorFlags)
+                .getOrCreate();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        // The driver counts itself among the block managers: 3 means both executors have registered.
+        while (spark.sparkContext().getExecutorMemoryStatus().size() < 3) {
+            if (System.nanoTime() > deadline) {
+                spark.stop();
+                throw new IllegalStateException("two executors did not register\n" + logs());
+            }
+            Thread.sleep(500);
+        }
+        return spark;
     }
 
     /** The last lines each process wrote, for a failure's message. */
@@ -96,6 +125,18 @@ final class LoopbackCluster implements AutoCloseable {
                 out.closeEntry();
             }
         }
+    }
+
+    /**
+     * Kills one executor JVM of the worker at once (SIGKILL: no shutdown hooks, its sockets reset), as a crashed
+     * or lost machine would; returns its process id.
+     */
+    long killOneExecutor() {
+        ProcessHandle executor = processes.get(processes.size() - 1).descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .findFirst().orElseThrow(() -> new IllegalStateException("the worker runs no executor JVM"));
+        executor.destroyForcibly();
+        return executor.pid();
     }
 
     /** Stops the worker (and with it its executors), then the master; waits for each. */

@@ -32,22 +32,8 @@ class StandaloneClusterTest {
     void twoExecutorJvmsTrainAndScore() throws Exception {
         String flags = System.getProperty("gatun.spark.jvm.flags");
         try (LoopbackCluster cluster = new LoopbackCluster(home, flags, 2)) {
-            SparkSession spark = SparkSession.builder().master(cluster.masterUrl()).appName("gatun-standalone-test")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.executor.cores", "1")
-                    .config("spark.executor.memory", "512m")
-                    .config("spark.cores.max", "2")
-                    .config("spark.executor.extraJavaOptions", flags)
-                    .getOrCreate();
+            SparkSession spark = cluster.session("gatun-standalone-test", flags);
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-                // The driver counts itself among the block managers: 3 means both executors have registered.
-                while (spark.sparkContext().getExecutorMemoryStatus().size() < 3) {
-                    assertTrue(System.nanoTime() < deadline, "two executors did not register\n" + cluster.logs());
-                    Thread.sleep(500);
-                }
                 Dataset<Row> data = TestFrames.frame(spark, TestFrames.teacherRows(600, 8, 3, 31), 2);
                 GatunClassificationModel model = new GatunClassifier().setLayers(8, 16, 3).setActivation("tanh")
                         .setLearningRate(0.02).setEpochs(5).setBatchSize(32).setSeed(4).setNumPartitions(2).fit(data);
