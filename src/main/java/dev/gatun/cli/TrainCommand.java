@@ -36,20 +36,14 @@ final class TrainCommand implements Callable<Integer> {
     /** Rows from which a CSV table gets a dev set by default (a tenth of them): fewer make a dev set of noise. */
     private static final int TABLE_DEV_MINIMUM = 50;
 
-    @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
-    Path data;
-
-    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
-    String label;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--test", description = "With --label: a CSV test file of the same columns.")
     Path test;
 
     @Option(names = "--test-split", description = "With --label: this fraction of the CSV file's rows, drawn by the seed, is the test set.")
     Double testSplit;
-
-    @Option(names = "--task", defaultValue = "classification", description = "classification, or regression (CSV data: MSE, a linear output, a real-valued label column) (default ${DEFAULT-VALUE}).")
-    String task;
 
     @Mixin
     NetworkOptions network;
@@ -138,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resumed != null) {
             resumed.requireResumable(resume, epochs);
         }
-        boolean regression = resumed != null ? resumed.config().regression() : parseTask();
+        boolean regression = resumed != null ? resumed.config().regression() : data.regression();
         try (TrainingData input = openData(resumed, regression)) {
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
@@ -194,34 +188,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused otherwise. */
     private TrainingData openData(Checkpoint resumed, boolean regression) throws IOException {
-        if (test != null && testSplit != null) {
-            throw new UsageException("--test and --test-split both name the test set: give one");
-        }
-        if (label == null) {
-            if (test != null || testSplit != null || regression) {
-                throw new UsageException((regression ? "--task regression" : test != null ? "--test" : "--test-split")
-                        + " is for CSV data: give --data FILE.csv --label COLUMN");
-            }
-            if (data != null && Files.isRegularFile(data)) {
-                throw new UsageException("--data " + data + " is a file: CSV data needs --label COLUMN (the label"
-                        + " column's header name or number)");
-            }
-            int classes = resumed != null ? resumed.config().classes() : NetworkOptions.classes(network.widths().getLast());
-            return TrainingData.idx(data, classes);
-        }
-        if (data == null) {
-            throw new UsageException("--label names a column of a CSV file: give it with --data FILE.csv");
-        }
-        return TrainingData.csv(data, label, regression, test, testSplit,
+        int classes = resumed != null ? resumed.config().classes() : NetworkOptions.classes(network.widths().getLast());
+        return data.source(test, testSplit).open(classes, regression, List.of(),
                 resumed != null ? resumed.config().seed() : seed);
-    }
-
-    private boolean parseTask() {
-        return switch (task.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "classification" -> false;
-            case "regression" -> true;
-            default -> throw new UsageException("--task must be 'classification' or 'regression', got '" + task + "'");
-        };
     }
 
     /**
@@ -291,15 +260,12 @@ final class TrainCommand implements Callable<Integer> {
      * input and output widths, standardised features and a dev set of a tenth of its rows.
      */
     private TrainConfig configFromOptions(TrainingData input, boolean regression) {
-        boolean table = label != null;
         DataSet train = input.train();
-        List<Integer> widths = table
-                ? network.widthsFor(train.features(), regression ? train.targetWidth() : train.classes())
-                : network.widths();
+        List<Integer> widths = input.widths(network, regression);
         Normalization.Mode mode = normalize != null
                 ? TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize)
-                : table ? Normalization.Mode.STANDARDIZE_PER_FEATURE : Normalization.Mode.SCALE_TO_UNIT;
-        int devSize = dev != null ? dev : !table ? DataSet.DEFAULT_DEV_SIZE
+                : input.defaultNormalization();
+        int devSize = dev != null ? dev : !input.table() ? DataSet.DEFAULT_DEV_SIZE
                 : train.size() >= TABLE_DEV_MINIMUM ? train.size() / 10 : 0;
         return new TrainConfig(widths, network.activations(), network.weightInit(),
                 TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
