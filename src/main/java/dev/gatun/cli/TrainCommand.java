@@ -133,7 +133,13 @@ final class TrainCommand implements Callable<Integer> {
             resumed.requireResumable(resume, epochs);
         }
         boolean regression = resumed != null ? resumed.config().regression() : data.regression();
-        try (TrainingData input = openData(resumed, regression)) {
+        // A resumed run reads the data its checkpoint recorded; options given on this command line replace it.
+        DataSource source = resumed != null ? data.source(test, testSplit).over(resumed.data().source())
+                : data.source(test, testSplit);
+        try (TrainingData input = openData(resumed, regression, source)) {
+            if (resumed != null) {
+                requireResumedFeatures(resumed, input);
+            }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
@@ -141,13 +147,13 @@ final class TrainCommand implements Callable<Integer> {
                     : out != null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofConfined()) {
-                return train(config, input, arena, resumed, outFile, checkpointFile);
+                return train(config, input, source, arena, resumed, outFile, checkpointFile);
             }
         }
     }
 
-    private int train(TrainConfig config, TrainingData input, Arena arena, Checkpoint resumed, Path outFile,
-                      Path checkpointFile) throws IOException {
+    private int train(TrainConfig config, TrainingData input, DataSource source, Arena arena, Checkpoint resumed,
+                      Path outFile, Path checkpointFile) throws IOException {
         DataSet train = input.train();
         checkData(config, train);
         DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
@@ -162,7 +168,9 @@ final class TrainCommand implements Callable<Integer> {
                         config.layers(), input.source(), trainSplit.size(), split == null ? 0 : split.dev().size(),
                         opt, config.batch(), config.schedule(), Blas.threads());
                 CheckpointWriter writer = checkpointFile == null ? null
-                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt);
+                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
+                        new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames()
+                                : List.of(), input.featureNames()));
                 ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                 Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                         .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -186,11 +194,36 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused otherwise. */
-    private TrainingData openData(Checkpoint resumed, boolean regression) throws IOException {
-        int classes = resumed != null ? resumed.config().classes() : NetworkOptions.classes(network.widths().getLast());
-        return data.source(test, testSplit).open(classes, regression, List.of(),
-                resumed != null ? resumed.config().seed() : seed);
+    /**
+     * The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused
+     * otherwise. A resumed CSV classifier reads its file with the checkpoint's classes, so each label keeps the
+     * index the model learnt it under (a file whose labels are not among them stops with the line and column).
+     */
+    private TrainingData openData(Checkpoint resumed, boolean regression, DataSource source) throws IOException {
+        if (resumed == null) {
+            return source.open(NetworkOptions.classes(network.widths().getLast()), regression, List.of(), seed);
+        }
+        return source.open(resumed.config().classes(), regression, resumed.data().classNames(),
+                resumed.config().seed());
+    }
+
+    /**
+     * The data a resumed run reads, recorded or given anew, has the model's features: as many, and (when both the
+     * checkpoint and the file name them) the same columns in the same order.
+     */
+    private void requireResumedFeatures(Checkpoint resumed, TrainingData input) {
+        int features = input.train().features();
+        if (features != resumed.config().inputs()) {
+            throw new IllegalArgumentException("--resume " + resume + ": its model takes " + resumed.config().inputs()
+                    + " features per sample but " + input.source() + " has " + features);
+        }
+        List<String> names = input.featureNames();
+        List<String> trained = resumed.data().featureNames();
+        if (!trained.isEmpty() && !names.isEmpty() && !names.equals(trained)) {
+            throw new IllegalArgumentException("--resume " + resume + ": its model was trained on the columns '"
+                    + UserText.safe(String.join(", ", trained), UserText.CELL_LIMIT * 4) + "' but "
+                    + input.source() + " has '" + UserText.safe(String.join(", ", names), UserText.CELL_LIMIT * 4) + "'");
+        }
     }
 
     /**
@@ -300,16 +333,18 @@ final class TrainCommand implements Callable<Integer> {
         private final Model model;
         private final Normalization normalization;
         private final Optimizer optimizer;
+        private final Checkpoint.Data data;
         Trainer trainer;
 
         CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
-                         Optimizer optimizer) {
+                         Optimizer optimizer, Checkpoint.Data data) {
             this.file = file;
             this.config = config;
             this.out = out;
             this.model = model;
             this.normalization = normalization;
             this.optimizer = optimizer;
+            this.data = data;
         }
 
         @Override
@@ -319,8 +354,8 @@ final class TrainCommand implements Callable<Integer> {
 
         void write(Checkpoint.Status status) {
             try {
-                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status), model, normalization,
-                        optimizer, trainer.bestWeights());
+                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status, data), model,
+                        normalization, optimizer, trainer.bestWeights());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
             }
