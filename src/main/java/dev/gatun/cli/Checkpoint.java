@@ -23,7 +23,6 @@ import java.util.Map;
  * ({@code FILE.best}). Everything {@code --resume} needs to continue bit-identically without the data options: the
  * batch order follows (seed, epoch), dropout follows the model's step counter, a CSV file is read again with the
  * same classes in the same order, and both files are written atomically.
- *
  */
 record Checkpoint(TrainConfig config, History history, Path out, Status status, Data data) {
     private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
