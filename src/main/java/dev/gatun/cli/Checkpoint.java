@@ -12,20 +12,36 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * A training checkpoint: a model file with the optimizer's state ({@link ModelIo}), the training configuration, the
- * history so far, the run's model path ({@code --out}, null when it had none) and how the run stands in its metadata,
- * and, when early stopping is on, the best weights in a second model file next to it ({@code FILE.best}). Everything
- * {@code --resume} needs to continue bit-identically: the batch order follows (seed, epoch), dropout follows the
- * model's step counter, and both files are written atomically.
+ * history so far, the run's model path ({@code --out}, null when it had none), how the run stands and where its data
+ * came from in its metadata, and, when early stopping is on, the best weights in a second model file next to it
+ * ({@code FILE.best}). Everything {@code --resume} needs to continue bit-identically without the data options: the
+ * batch order follows (seed, epoch), dropout follows the model's step counter, a CSV file is read again with the
+ * same classes in the same order, and both files are written atomically.
  */
-record Checkpoint(TrainConfig config, History history, Path out, Status status) {
+record Checkpoint(TrainConfig config, History history, Path out, Status status, Data data) {
     private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
     private static final String OUT = "out";
     private static final String STATUS = "status";
+
+    /**
+     * Where the run's data came from.
+     *
+     * @param source the data options of the run (empty in checkpoints written before they were kept)
+     * @param classNames a CSV classifier's classes in index order; empty for images and regressions
+     * @param featureNames a CSV file's feature columns as its header names them; empty when it has none
+     */
+    record Data(DataSource source, List<String> classNames, List<String> featureNames) {
+        Data {
+            classNames = List.copyOf(classNames);
+            featureNames = List.copyOf(featureNames);
+        }
+    }
 
     /** Where the run stands. Checkpoints written before the status was recorded read as {@link #RUNNING}. */
     enum Status {
@@ -57,6 +73,14 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status) 
             metadata.put(OUT, checkpoint.out().toAbsolutePath().toString());
         }
         metadata.put(STATUS, checkpoint.status().name().toLowerCase(Locale.ROOT));
+        Data data = checkpoint.data();
+        metadata.putAll(data.source().toMap());
+        if (!data.classNames().isEmpty()) {
+            metadata.put(ModelMetadata.CLASSES, ModelMetadata.encodeList(data.classNames()));
+        }
+        if (!data.featureNames().isEmpty()) {
+            metadata.put(ModelMetadata.FEATURE_NAMES, ModelMetadata.encodeList(data.featureNames()));
+        }
         ModelIo.save(file, model, normalization, metadata, optimizer);
     }
 
@@ -77,10 +101,14 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status) 
 
     static Checkpoint read(Path file) throws IOException {
         Map<String, String> metadata;
+        List<String> classNames;
+        List<String> featureNames;
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
             loaded.model().close();
             metadata = loaded.metadata().asMap();
+            classNames = loaded.metadata().classNames();
+            featureNames = loaded.metadata().featureNames();
             if (!"checkpoint".equals(metadata.get("kind")) || !loaded.hasOptimizer()) {
                 throw new ModelFormatException(file, "is not a training checkpoint (written by gatun train after each "
                         + "epoch as OUT.checkpoint); a model file cannot be resumed");
@@ -95,7 +123,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status) 
         try {
             String status = metadata.getOrDefault(STATUS, "running").toUpperCase(Locale.ROOT);
             return new Checkpoint(TrainConfig.fromMap(config), History.decode(metadata.get("history")),
-                    metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status));
+                    metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
+                    new Data(DataSource.fromMap(metadata), classNames, featureNames));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }

@@ -59,7 +59,7 @@ final class ClusterRun {
                 : c.dropout != null ? "--dropout" : c.batchNorm ? "--batchnorm" : c.augment ? "--augment"
                 : c.l1 != 0 ? "--l1" : c.earlyStop != 0 ? "--early-stop"
                 : !c.decay.strip().equalsIgnoreCase("none") ? "--decay"
-                : !c.task.strip().equalsIgnoreCase("classification") ? "--task " + c.task : null;
+                : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
         if (refused != null) {
             throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier"
                     + " with a constant learning rate and L2 at most, and writes no checkpoints)");

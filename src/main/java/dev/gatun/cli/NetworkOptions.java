@@ -40,11 +40,6 @@ final class NetworkOptions {
         return parse(layers != null ? layers : DEFAULT_LAYERS);
     }
 
-    /** The widths as given on the command line (or the default), for reports. */
-    String layersText() {
-        return layers != null ? layers : DEFAULT_LAYERS;
-    }
-
     /** The widths given, or a table's default: its features, one hidden layer, its outputs. */
     List<Integer> widthsFor(int inputs, int outputs) {
         return layers != null ? widths() : List.of(inputs, DEFAULT_TABLE_HIDDEN, outputs);
@@ -73,9 +68,8 @@ final class NetworkOptions {
         return TrainConfig.parseEnum(Init.class, "--init", init);
     }
 
-    /** The builder for these options with the given init seed, not yet built. */
-    Model.Builder builder(long seed) {
-        List<Integer> widths = widths();
+    /** The builder for these options over {@code widths} (the options' or a table's) with the given init seed, not yet built. */
+    Model.Builder builder(List<Integer> widths, long seed) {
         List<Activation> hidden = activations();
         if (hidden.size() != 1 && hidden.size() != widths.size() - 2) {
             throw new UsageException("--activation takes one activation or one per hidden layer ("
@@ -88,18 +82,18 @@ final class NetworkOptions {
         return builder.output(widths.getLast(), outputLoss(widths.getLast())).init(weightInit()).seed(seed);
     }
 
-    ModelSpec spec(long seed) {
-        return builder(seed).spec();
+    ModelSpec spec(List<Integer> widths, long seed) {
+        return builder(widths, seed).spec();
+    }
+
+    /** The widths as text, for reports: 784,256,128,10. */
+    static String text(List<Integer> widths) {
+        return String.join(",", widths.stream().map(String::valueOf).toList());
     }
 
     /** The classes the output layer predicts: its width, or 2 for a single (binary) output. */
     int classes() {
         return classes(widths().getLast());
-    }
-
-    /** One line naming both numbers when the data does not fit the first or last width. */
-    void requireFits(DataSet data) {
-        requireFits(widths().getFirst(), widths().getLast(), data);
     }
 
     static Loss outputLoss(int outputs) {
@@ -126,6 +120,7 @@ final class NetworkOptions {
         }
     }
 
+    /** One line naming both numbers when the data does not fit the first or last width. */
     static void requireFits(int inputs, int outputs, DataSet data) {
         requireInputs(inputs, data);
         if (classes(outputs) != data.classes()) {

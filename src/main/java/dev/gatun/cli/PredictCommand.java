@@ -12,17 +12,19 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gatun predict}: classes and probabilities for the samples in an IDX or CSV file, through a
- * {@link Predictor} (the model's stored normalisation applied to the raw values). Rows stream through one buffer
- * of {@value #BATCH} samples; output is written as each batch is done, JSON included, so the input may be larger
- * than memory.
+ * {@code gatun predict}: classes and probabilities (a classifier) or real values (a regression) for the samples in an
+ * IDX or CSV file, through a {@link Predictor} (the model's stored normalisation applied to the raw values). Rows
+ * stream through one buffer of {@value #BATCH} samples; output is written as each batch is done, JSON included, so
+ * the input may be larger than memory.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Predict classes for the samples in an IDX file (any rank whose trailing dimensions multiply to the "
                 + "model's inputs; .gz fine) or a CSV file (one sample of raw feature values per line; a non-numeric "
                 + "first line is a header).",
                 "Prints row, class and probability per sample; with --json, one JSON object "
-                        + "{\"predictions\":[{row, class, probability, probabilities}]} instead."})
+                        + "{\"predictions\":[{row, class, probability, probabilities}]} instead.",
+                "A regression model (MSE, linear output) prints row and predicted value(s) per sample; with --json "
+                        + "{\"predictions\":[{row, value, values}]} (value only for one output)."})
 final class PredictCommand implements Callable<Integer> {
     /** Samples per Predictor call: large enough for its sgemm path, small enough to stream. */
     static final int BATCH = 256;
@@ -36,7 +38,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "IDX or CSV file of samples (plain or gzipped).")
     Path input;
 
-    @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (classifiers only; default ${DEFAULT-VALUE}).")
     int top;
 
     @Mixin
@@ -48,8 +50,13 @@ final class PredictCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         }
         try (Predictor predictor = Predictor.load(modelFile)) {
-            int classes = ClassNames.count(modelFile, predictor.loss(), predictor.outputs(), "predict");
-            if (top > classes) {
+            boolean regression = !predictor.loss().classification();
+            int classes = regression ? 0 : ClassNames.count(modelFile, predictor.loss(), predictor.outputs(), "predict");
+            if (regression && top > 1) {
+                throw new UsageException("--top " + top + " ranks classes but model " + modelFile + " is a regression ("
+                        + predictor.loss() + "): it predicts values, not classes");
+            }
+            if (!regression && top > classes) {
                 throw new UsageException("--top " + top + " is more than the " + classes + " classes model "
                         + modelFile + " predicts");
             }
@@ -60,6 +67,7 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Streams the rows through the predictor; {@code classes} is 0 for a regression model. */
     private void run(Predictor predictor, InputRows rows, int classes) throws java.io.IOException {
         int inputs = predictor.inputs();
         int outputs = predictor.outputs();
@@ -72,6 +80,8 @@ final class PredictCommand implements Callable<Integer> {
         if (json.requested) {
             out.print("{\"model\":" + Json.string(modelFile.toString()) + ",\"input\":" + Json.string(input.toString())
                     + ",\"predictions\":[");
+        } else if (classes == 0) {
+            out.println("row\t" + valueHeader(outputs));
         } else {
             out.println("row\tclass\tprobability" + (top > 1 ? "\ttop " + top + " (class:probability)" : ""));
         }
@@ -90,6 +100,16 @@ final class PredictCommand implements Callable<Integer> {
                 float[] ym = m == BATCH ? y : new float[m * outputs];
                 predictor.predict(xm, m, ym);
                 for (int r = 0; r < m; r++, row++) {
+                    if (classes == 0) {
+                        line.setLength(0);
+                        appendValues(line.append(json.requested && row > 0 ? "," : ""), row, ym, r * outputs, outputs);
+                        if (json.requested) {
+                            out.print(line);
+                        } else {
+                            out.println(line);
+                        }
+                        continue;
+                    }
                     probabilities(ym, r * outputs, outputs, p);
                     rank(p, order);
                     line.setLength(0);
@@ -114,6 +134,42 @@ final class PredictCommand implements Callable<Integer> {
             out.println("],\"rows\":" + row + "}");
         }
         out.flush();
+    }
+
+    /** The text header's value columns: {@code value}, or {@code value1 .. valueK} for several outputs. */
+    private static String valueHeader(int outputs) {
+        if (outputs == 1) {
+            return "value";
+        }
+        StringBuilder header = new StringBuilder();
+        for (int k = 1; k <= outputs; k++) {
+            header.append(k == 1 ? "" : "\t").append("value").append(k);
+        }
+        return header.toString();
+    }
+
+    /**
+     * One row of a regression's predictions: the values tab-separated (text) or {@code {"row", "value", "values"}}
+     * (JSON; {@code value} only for one output). Floats print as their shortest exact decimal, so a value read back
+     * is the predictor's float.
+     */
+    private void appendValues(StringBuilder line, long row, float[] y, int at, int outputs) {
+        if (!json.requested) {
+            line.append(row);
+            for (int k = 0; k < outputs; k++) {
+                line.append('\t').append(y[at + k]);
+            }
+            return;
+        }
+        line.append("{\"row\":").append(row);
+        if (outputs == 1) {
+            line.append(",\"value\":").append(Json.value(y[at]));
+        }
+        line.append(",\"values\":[");
+        for (int k = 0; k < outputs; k++) {
+            line.append(k == 0 ? "" : ",").append(Json.value(y[at + k]));
+        }
+        line.append("]}");
     }
 
     /** Class probabilities from the model's outputs: softmax as is, one sigmoid p as (1 − p, p). */

@@ -1,6 +1,6 @@
 package dev.gatun.cli;
 
-import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.DataSet;
 import dev.gatun.train.SanityCheck;
 import dev.gatun.train.SanityChecks;
 import dev.gatun.train.SanityReport;
@@ -9,6 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
                 "Prints check, measured, expected and PASS/FAIL; exit code 0 when every check passes, 1 otherwise."})
 final class SanityCommand implements Callable<Integer> {
     @Mixin
-    DataDirectory data;
+    DataOptions data;
 
     @Mixin
     NetworkOptions network;
@@ -36,9 +37,15 @@ final class SanityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (MnistDirectory directory = data.open(network.classes())) {
-            network.requireFits(directory.train());
-            SanityReport report = SanityChecks.builder(network.spec(seed), directory.train()).seed(seed).build().run();
+        try (TrainingData input = data.openClassification("the sanity checks expect a loss of ln C and 100% accuracy"
+                + " on a small subset, which a regression has not", network.classes(), seed)) {
+            DataSet train = input.train();
+            List<Integer> widths = input.widths(network, false);
+            NetworkOptions.requireFits(widths.getFirst(), widths.getLast(), train);
+            System.out.printf("sanity checks of %s on %s (%d samples)%n", NetworkOptions.text(widths), input.source(),
+                    train.size());
+            SanityReport report = SanityChecks.builder(network.spec(widths, seed), train)
+                    .normalization(input.defaultNormalization(train)).seed(seed).build().run();
             print(report);
             return report.passed() ? 0 : Main.EXIT_ERROR;
         }

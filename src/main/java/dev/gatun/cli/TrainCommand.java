@@ -38,20 +38,14 @@ final class TrainCommand implements Callable<Integer> {
     /** Rows from which a CSV table gets a dev set by default (a tenth of them): fewer make a dev set of noise. */
     private static final int TABLE_DEV_MINIMUM = 50;
 
-    @Option(names = "--data", description = "Directory with the four MNIST-format files (default " + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
-    Path data;
-
-    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
-    String label;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--test", description = "With --label: a CSV test file of the same columns.")
     Path test;
 
     @Option(names = "--test-split", description = "With --label: this fraction of the CSV file's rows, drawn by the seed, is the test set.")
     Double testSplit;
-
-    @Option(names = "--task", defaultValue = "classification", description = "classification, or regression (CSV data: MSE, a linear output, a real-valued label column) (default ${DEFAULT-VALUE}).")
-    String task;
 
     @Mixin
     NetworkOptions network;
@@ -147,8 +141,14 @@ final class TrainCommand implements Callable<Integer> {
         if (resumed != null) {
             resumed.requireResumable(resume, epochs);
         }
-        boolean regression = resumed != null ? resumed.config().regression() : parseTask();
-        try (TrainingData input = openData(resumed, regression)) {
+        boolean regression = resumed != null ? resumed.config().regression() : data.regression();
+        // A resumed run reads the data its checkpoint recorded; options given on this command line replace it.
+        DataSource source = resumed != null ? data.source(test, testSplit).over(resumed.data().source())
+                : data.source(test, testSplit);
+        try (TrainingData input = openData(resumed, regression, source)) {
+            if (resumed != null) {
+                requireResumedFeatures(resumed, input);
+            }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
@@ -161,13 +161,13 @@ final class TrainCommand implements Callable<Integer> {
                     return new ClusterRun(engine, spark, partitions, epochs)
                             .train(config, input, plots, json.requested, outFile, arena);
                 }
-                return train(config, input, arena, resumed, outFile, checkpointFile);
+                return train(config, input, source, arena, resumed, outFile, checkpointFile);
             }
         }
     }
 
-    private int train(TrainConfig config, TrainingData input, Arena arena, Checkpoint resumed, Path outFile,
-                      Path checkpointFile) throws IOException {
+    private int train(TrainConfig config, TrainingData input, DataSource source, Arena arena, Checkpoint resumed,
+                      Path outFile, Path checkpointFile) throws IOException {
         DataSet train = input.train();
         checkData(config, train);
         DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
@@ -182,7 +182,9 @@ final class TrainCommand implements Callable<Integer> {
                         config.layers(), input.source(), trainSplit.size(), split == null ? 0 : split.dev().size(),
                         opt, config.batch(), config.schedule(), Blas.threads());
                 CheckpointWriter writer = checkpointFile == null ? null
-                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt);
+                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
+                        new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames()
+                                : List.of(), input.featureNames()));
                 ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                 Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                         .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -206,36 +208,36 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused otherwise. */
-    private TrainingData openData(Checkpoint resumed, boolean regression) throws IOException {
-        if (test != null && testSplit != null) {
-            throw new UsageException("--test and --test-split both name the test set: give one");
+    /**
+     * The CSV file with its label, or the MNIST-format directory; the options that only split CSV data refused
+     * otherwise. A resumed CSV classifier reads its file with the checkpoint's classes, so each label keeps the
+     * index the model learnt it under (a file whose labels are not among them stops with the line and column).
+     */
+    private TrainingData openData(Checkpoint resumed, boolean regression, DataSource source) throws IOException {
+        if (resumed == null) {
+            return source.open(NetworkOptions.classes(network.widths().getLast()), regression, List.of(), seed);
         }
-        if (label == null) {
-            if (test != null || testSplit != null || regression) {
-                throw new UsageException((regression ? "--task regression" : test != null ? "--test" : "--test-split")
-                        + " is for CSV data: give --data FILE.csv --label COLUMN");
-            }
-            if (data != null && Files.isRegularFile(data)) {
-                throw new UsageException("--data " + data + " is a file: CSV data needs --label COLUMN (the label"
-                        + " column's header name or number)");
-            }
-            int classes = resumed != null ? resumed.config().classes() : NetworkOptions.classes(network.widths().getLast());
-            return TrainingData.idx(data, classes);
-        }
-        if (data == null) {
-            throw new UsageException("--label names a column of a CSV file: give it with --data FILE.csv");
-        }
-        return TrainingData.csv(data, label, regression, test, testSplit,
-                resumed != null ? resumed.config().seed() : seed);
+        return source.open(resumed.config().classes(), regression, resumed.data().classNames(),
+                resumed.config().seed());
     }
 
-    private boolean parseTask() {
-        return switch (task.strip().toLowerCase(java.util.Locale.ROOT)) {
-            case "classification" -> false;
-            case "regression" -> true;
-            default -> throw new UsageException("--task must be 'classification' or 'regression', got '" + task + "'");
-        };
+    /**
+     * The data a resumed run reads, recorded or given anew, has the model's features: as many, and (when both the
+     * checkpoint and the file name them) the same columns in the same order.
+     */
+    private void requireResumedFeatures(Checkpoint resumed, TrainingData input) {
+        int features = input.train().features();
+        if (features != resumed.config().inputs()) {
+            throw new IllegalArgumentException("--resume " + resume + ": its model takes " + resumed.config().inputs()
+                    + " features per sample but " + input.source() + " has " + features);
+        }
+        List<String> names = input.featureNames();
+        List<String> trained = resumed.data().featureNames();
+        if (!trained.isEmpty() && !names.isEmpty() && !names.equals(trained)) {
+            throw new IllegalArgumentException("--resume " + resume + ": its model was trained on the columns '"
+                    + UserText.safe(String.join(", ", trained), UserText.CELL_LIMIT * 4) + "' but "
+                    + input.source() + " has '" + UserText.safe(String.join(", ", names), UserText.CELL_LIMIT * 4) + "'");
+        }
     }
 
     /**
@@ -305,15 +307,12 @@ final class TrainCommand implements Callable<Integer> {
      * input and output widths, standardised features and a dev set of a tenth of its rows.
      */
     private TrainConfig configFromOptions(TrainingData input, boolean regression) {
-        boolean table = label != null;
         DataSet train = input.train();
-        List<Integer> widths = table
-                ? network.widthsFor(train.features(), regression ? train.targetWidth() : train.classes())
-                : network.widths();
+        List<Integer> widths = input.widths(network, regression);
         Normalization.Mode mode = normalize != null
                 ? TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize)
-                : table ? Normalization.Mode.STANDARDIZE_PER_FEATURE : Normalization.Mode.SCALE_TO_UNIT;
-        int devSize = dev != null ? dev : !table ? DataSet.DEFAULT_DEV_SIZE
+                : input.defaultNormalization();
+        int devSize = dev != null ? dev : !input.table() ? DataSet.DEFAULT_DEV_SIZE
                 : train.size() >= TABLE_DEV_MINIMUM ? train.size() / 10 : 0;
         return new TrainConfig(widths, network.activations(), network.weightInit(),
                 TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
@@ -348,16 +347,18 @@ final class TrainCommand implements Callable<Integer> {
         private final Model model;
         private final Normalization normalization;
         private final Optimizer optimizer;
+        private final Checkpoint.Data data;
         Trainer trainer;
 
         CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
-                         Optimizer optimizer) {
+                         Optimizer optimizer, Checkpoint.Data data) {
             this.file = file;
             this.config = config;
             this.out = out;
             this.model = model;
             this.normalization = normalization;
             this.optimizer = optimizer;
+            this.data = data;
         }
 
         @Override
@@ -367,8 +368,8 @@ final class TrainCommand implements Callable<Integer> {
 
         void write(Checkpoint.Status status) {
             try {
-                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status), model, normalization,
-                        optimizer, trainer.bestWeights());
+                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status, data), model,
+                        normalization, optimizer, trainer.bestWeights());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
             }

@@ -1,7 +1,6 @@
 package dev.gatun.cli;
 
 import dev.gatun.data.DataSet;
-import dev.gatun.data.MnistDirectory;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.SanityChecks;
 import dev.gatun.tune.LogRange;
@@ -34,7 +33,7 @@ import java.util.concurrent.Callable;
                         + "coloured by dev accuracy) to --out."})
 final class TuneCommand implements Callable<Integer> {
     @Mixin
-    DataDirectory data;
+    DataOptions data;
 
     @Mixin
     NetworkOptions network;
@@ -89,6 +88,9 @@ final class TuneCommand implements Callable<Integer> {
     @Mixin
     JsonOption json;
 
+    /** The searched network's widths, for the reports: the options' or, for a table left open, its own. */
+    private String layers;
+
     @Override
     public Integer call() throws Exception {
         Optimizer.Kind kind = optimizerKind();
@@ -99,12 +101,16 @@ final class TuneCommand implements Callable<Integer> {
         LogRange lrLog = range("--lr-range", lrRange);
         LogRange l2Log = range("--l2-range", l2Range);
         LogRange betaLog = range("--beta-range", betaRange);
-        try (MnistDirectory directory = data.open(network.classes())) {
-            network.requireFits(directory.train());
-            DataSet all = directory.train();
+        try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
+                + " regression has not", network.classes(), seed)) {
+            DataSet all = input.train();
+            List<Integer> widths = input.widths(network, false);
+            NetworkOptions.requireFits(widths.getFirst(), widths.getLast(), all);
+            layers = NetworkOptions.text(widths);
             int devSize = dev != null ? dev : Math.min(DataSet.DEFAULT_DEV_SIZE, all.size() / 5);
             DataSet.Split split = all.split(devSize, seed);
-            RandomSearch search = RandomSearch.builder(network.spec(seed), split.train(), split.dev()).optimizer(kind)
+            RandomSearch search = RandomSearch.builder(network.spec(widths, seed), split.train(), split.dev())
+                    .normalization(input.defaultNormalization(split.train())).optimizer(kind)
                     .learningRateRange(lrLog)
                     .lambdaRange(l2Log)
                     .betaRange(betaLog)
@@ -113,8 +119,8 @@ final class TuneCommand implements Callable<Integer> {
                     .listener((trial, done, total) -> System.out.printf(Locale.ROOT, "trial %d/%d %s %d: %s%n", done,
                             total, trial.phase().name().toLowerCase(Locale.ROOT), trial.index(), summary(trial)))
                     .build();
-            System.out.printf(Locale.ROOT, "random search on %s (%d samples%s), dev %d, %s, %d epochs per trial, %d at a time%n",
-                    network.layersText(), split.train().size(),
+            System.out.printf(Locale.ROOT, "random search on %s over %s (%d samples%s), dev %d, %s, %d epochs per trial, %d at a time%n",
+                    layers, input.source(), split.train().size(),
                     subset > 0 ? ", trials use a stratified subset of " + Math.min(subset, split.train().size()) : "",
                     split.dev().size(), kind.name().toLowerCase(Locale.ROOT), epochs, atOnce);
             SearchResult result = search.run();
@@ -174,7 +180,7 @@ final class TuneCommand implements Callable<Integer> {
             fields.put("coarse_ranges", rangeFields(result.coarse()));
             fields.put("fine_ranges", fineTrials > 0 ? rangeFields(result.fine()) : null);
             fields.put("optimizer", optimizer.toLowerCase(Locale.ROOT));
-            fields.put("layers", network.layersText());
+            fields.put("layers", layers);
             fields.put("epochs", epochs);
             fields.put("seed", seed);
             fields.put("csv", csv.toString());

@@ -72,6 +72,39 @@ class CsvCommandsTest {
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }
+        // The checkpoint keeps the file, the label column and the test split: resuming needs none of them again.
+        Path again = dir.resolve("again.gatun");
+        assertEquals(0, gatun(concat(common, "train", "--epochs", "2", "--out", again.toString())).exit());
+        CommandRun bare = gatun("train", "--resume", again + ".checkpoint", "--epochs", "4", "--json");
+        assertEquals(0, bare.exit(), bare.toString());
+        assertTrue(bare.err().contains(" on " + data + ":"), "the run names the recorded file: " + bare.err());
+        for (String key : List.of("test_accuracy", "test_loss", "train_loss", "test_samples", "train_samples")) {
+            assertEquals(straight.number(key), bare.number(key), 0.0, key);
+        }
+    }
+
+    @Test
+    void aResumedRunTakesOtherDataOnlyWithTheModelsFeaturesAndClasses() throws IOException {
+        Path data = blobs("birds.csv", 200, 5);
+        Path model = dir.resolve("birds.gatun");
+        assertEquals(0, gatun("train", "--data", data.toString(), "--label", "species", "--epochs", "1", "--out",
+                model.toString()).exit());
+        String checkpoint = model + ".checkpoint";
+        Path fewer = Files.writeString(dir.resolve("fewer.csv"), "x,species,y\n1,heron,2\n3,ibis,4\n5,stork,6\n");
+        CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data", fewer.toString()),
+                1, "its model takes 3 features per sample but " + fewer + " has 2");
+        Path renamed = Files.writeString(dir.resolve("renamed.csv"), "x,species,y,w\n1,heron,2,0\n3,ibis,4,0\n");
+        CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data",
+                renamed.toString()), 1, "trained on the columns 'x, y, z' but " + renamed + " has 'x, y, w'");
+        Path crane = Files.writeString(dir.resolve("crane.csv"), "x,species,y,z\n1,heron,2,0\n3,crane,4,0\n");
+        CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data", crane.toString()),
+                1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
+        // Other rows of the same columns and classes: the run goes on over them, the test set given anew.
+        Path more = blobs("more-birds.csv", 200, 6);
+        CommandRun other = gatun("train", "--resume", checkpoint, "--epochs", "2", "--data", more.toString(),
+                "--test-split", "0.5", "--json");
+        assertEquals(0, other.exit(), other.toString());
+        assertEquals(100, other.number("test_samples"), other.json());
     }
 
     private static String[] concat(String[] options, String... command) {
@@ -104,6 +137,9 @@ class CsvCommandsTest {
                 "--epochs", "1", "--out", model.toString()).exit());
         CommandRun.assertOneLineError(gatun("eval", "--model", model.toString()), 1, "is a regression (MSE)",
                 "--label COLUMN");
+        CommandRun resumed = gatun("train", "--resume", model + ".checkpoint", "--epochs", "2", "--json");
+        assertEquals(0, resumed.exit(), "a regression resumes as one on its recorded file: " + resumed);
+        assertTrue(resumed.json().contains("\"test_r2\"") || resumed.json().contains("\"train_r2\""), resumed.json());
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--layers", "3,8,4"),
                 1, "--layers ends with 4 outputs but birds.csv has 3 classes");
     }

@@ -218,8 +218,8 @@ class PredictCommandTest {
         values[64 + 5] = Double.NaN;
         Path nan = IdxTestFiles.write(dir.resolve("nan.idx"), IdxType.FLOAT, new int[] {3, 64}, values);
         CommandRun.assertOneLineError(predict(nan), err, "nan.idx", "sample 1 element 5 is NaN");
-        Path mse = TrainedClassifier.untrained(dir.resolve("mse.gatun"), 64, 1, Loss.MSE);
-        CommandRun.assertOneLineError(CommandRun.gatun("predict", "--model", mse.toString(), "--input", images.toString()), err,
-                "needs a classifier");
+        Path sigmoids = TrainedClassifier.untrained(dir.resolve("sigmoids.gatun"), 64, 3, Loss.BINARY_CROSS_ENTROPY);
+        CommandRun.assertOneLineError(CommandRun.gatun("predict", "--model", sigmoids.toString(), "--input",
+                images.toString()), err, "needs a classifier");
     }
 }

@@ -1,0 +1,51 @@
+package dev.gatun.cli;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code --data}, {@code --label} and {@code --task}, as a picocli mixin: the training data of {@code train},
+ * {@code tune} and {@code sanity}, an MNIST-format directory or a CSV file with its label column, opened through
+ * {@link DataSource} and {@link TrainingData} so that every command reads and checks it the same way.
+ */
+final class DataOptions {
+    @Option(names = "--data", description = "Directory with the four MNIST-format files, plain or gzipped (default "
+            + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
+    Path data;
+
+    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
+    String label;
+
+    @Option(names = "--task", defaultValue = "classification", description = "classification, or regression (CSV data: "
+            + "MSE, a linear output, a real-valued label column) (default ${DEFAULT-VALUE}).")
+    String task;
+
+    /** True for {@code --task regression}; anything but the two tasks is a usage error. */
+    boolean regression() {
+        return switch (task.strip().toLowerCase(Locale.ROOT)) {
+            case "classification" -> false;
+            case "regression" -> true;
+            default -> throw new UsageException("--task must be 'classification' or 'regression', got '" + task + "'");
+        };
+    }
+
+    /** The data these options name, with the test set {@code train} adds (both null for the other commands). */
+    DataSource source(Path test, Double testSplit) {
+        return new DataSource(data, label, test, testSplit);
+    }
+
+    /**
+     * For a command whose work is about classes: the training data without a test set, {@code --task regression}
+     * refused with {@code why}.
+     */
+    TrainingData openClassification(String why, int classes, long seed) throws IOException {
+        if (regression()) {
+            throw new UsageException("--task regression: " + why + "; a regression trains with gatun train");
+        }
+        return source(null, null).open(classes, false, List.of(), seed);
+    }
+}
