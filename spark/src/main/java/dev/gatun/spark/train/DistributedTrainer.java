@@ -23,8 +23,13 @@ import java.util.List;
  */
 public final class DistributedTrainer {
     private static final Logger log = LoggerFactory.getLogger(DistributedTrainer.class);
-    /** Runs of the replicas' barrier stage before a fit fails: the first, and one more after a lost executor. */
-    static final int STAGE_ATTEMPTS = 2;
+    /**
+     * Runs of the replicas' barrier stage before a fit fails. One: a rerun after a lost executor returned a model
+     * whose per-epoch losses differed from an undisturbed run's (by 3% in the first epoch, on the loopback cluster),
+     * so it did not start from the same state; until that is found, a lost executor fails the fit with its error
+     * rather than returning a model that differs from the one the same settings give.
+     */
+    static final int STAGE_ATTEMPTS = 1;
 
     private DistributedTrainer() {}
 

@@ -51,10 +51,10 @@ class ClusterFaultsTest {
     }
 
     /**
-     * The same fit twice, the second time with one executor killed once the barrier stage has started. The fit
-     * runs the whole barrier stage again (every replica starts again from the initial weights) on the executor
-     * the worker starts in its place, so the run either ends with exactly the uninterrupted run's model, or fails
-     * with an error: never with a model of fewer epochs or other weights.
+     * The same fit twice, the second time with one executor killed once the barrier stage has started. The run
+     * either fails with an error saying what failed, or (should the stage be run again) ends with exactly the
+     * uninterrupted run's model: never with a model of fewer epochs or other weights. With one stage attempt
+     * (DistributedTrainer.STAGE_ATTEMPTS) it fails.
      */
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
