@@ -88,10 +88,10 @@ public final class DistributedTrainer {
     }
 
     /**
-     * The barrier stage of the replicas, run again from the start when it fails in a way another run may not (an
-     * executor lost, a ring connection broken): Spark does not retry a failed barrier result stage itself. Every
-     * attempt starts from the initial weights and the same batch order, so a run that succeeds on a later attempt
-     * returns exactly the model an undisturbed run returns; one that fails every attempt returns none.
+     * The barrier stage of the replicas, run up to {@link #STAGE_ATTEMPTS} times when it fails in a way another run
+     * may not (an executor lost, a ring connection broken): Spark does not retry a failed barrier result stage
+     * itself. A later attempt starts from the initial weights and the same plan; one that fails every attempt
+     * returns no model.
      */
     private static List<ReplicaResult> trainReplicas(JavaRDD<Tuple2<Row, Long>> rows, TrainingPlan plan,
                                                      long[] partitionRows, Columns columns) {
