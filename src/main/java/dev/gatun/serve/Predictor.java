@@ -177,36 +177,17 @@ public final class Predictor implements AutoCloseable {
         return inputs;
     }
 
-    /** Single-row calls {@link #warmUp} makes: past what the JIT needs to compile the row kernel with C2. */
-    static final int WARM_UP_ROWS = 20_000;
-    /** Calls of each batch path (the row kernel for small batches, sgemm for larger ones) {@link #warmUp} makes. */
-    static final int WARM_UP_BATCHES = 200;
-
     /**
-     * Runs every prediction path on zero rows until the JIT has compiled it, so that a service's first requests
+     * Runs every prediction path ({@link WarmUp}) until the JIT has compiled it, so that a service's first requests
      * are as fast as its later ones: a freshly loaded predictor's first calls run the Vector API kernels
      * interpreted, 100 times slower or worse, and it takes about ten thousand calls to reach steady latency.
-     * Call it once at start-up, before taking traffic; it takes well under a second on the machine this was
-     * measured on and changes no state. Returns this predictor.
+     * Call it once at start-up, before taking traffic; it takes at most a few seconds (20,000 rows, then rounds of
+     * 1,000 until a round is no faster, two seconds at the most) and changes no state. Returns this predictor.
      *
      * @throws IllegalStateException when the predictor is closed
      */
     public Predictor warmUp() {
-        float[] row = new float[inputs];
-        float[] out = new float[outputs];
-        for (int i = 0; i < WARM_UP_ROWS; i++) {
-            predict(row, out);
-            if (canClassify() && (i & 7) == 0) {
-                classify(row, out);
-            }
-        }
-        for (int m : new int[] {BLAS_MIN_ROWS - 1, 4 * BLAS_MIN_ROWS}) { // the row-kernel batch, then sgemm's
-            float[] rows = new float[m * inputs];
-            float[] outs = new float[m * outputs];
-            for (int i = 0; i < WARM_UP_BATCHES; i++) {
-                predict(rows, m, outs);
-            }
-        }
+        WarmUp.run(this, scale, shift);
         return this;
     }
 
