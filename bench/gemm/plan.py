@@ -45,7 +45,8 @@ ALL_SQUARES = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 DEFAULT_SQUARES = (4, 64, 256, 1024, 2048)
 DEFAULT_MLP = (1, 128, 1024)
 MLP_IN, MLP_OUT = 784, 256
-FORK_SECONDS = 1.0  # a JMH fork: JVM start, loading the library, making and checking the operands (measured ~1 s)
+FORK_SECONDS = 1.2  # a JMH fork: JVM start, loading the library, making and checking the operands (1.1 s measured
+# here with the cores free; over 2 s while other builds ran, so the estimate holds for an idle machine only)
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,13 @@ class Config:
     def environment(self):
         """The variables this configuration's processes get (C and every JVM alike)."""
         env = {name: str(self.threads) for name in ("OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS", "OMP_NUM_THREADS")}
-        if self.library.kernel_variable:
-            env[self.library.kernel_variable] = self.kernels if self.kernels else ""
+        if self.library.kernel_variable and self.kernels:
+            env[self.library.kernel_variable] = self.kernels
         return env
+
+    def unset(self):
+        """The variables this configuration's processes must not inherit: the kernel variable when left to the library."""
+        return [self.library.kernel_variable] if self.library.kernel_variable and not self.kernels else []
 
 
 def csv(cast):
@@ -105,7 +110,7 @@ def csv(cast):
 
 def parser():
     p = argparse.ArgumentParser(prog="bench/gemm-report", formatter_class=argparse.RawDescriptionHelpFormatter,
-                                description=__doc__.split("\n\n")[0], epilog=EPILOG)
+                                description=DESCRIPTION, epilog=EPILOG)
     p.add_argument("--libs", type=csv(str), default=tuple(LIBRARIES),
                    help="libraries, each NAME or NAME@KERNELS (the kernel variable's value, e.g. openblas@SkylakeX, "
                         "blis@skx; NAME@auto unsets it); default: all, at the environment's kernels")
@@ -130,6 +135,9 @@ def parser():
     return p
 
 
+DESCRIPTION = ("gemm per BLAS library, kernel set, call path, precision and thread count, from C and from Java; "
+               "writes gemm.md for BENCHMARKS.md, PNG plots and the raw results. Libraries: "
+               + ", ".join(f"{lib.name} ({lib.title})" for lib in LIBRARIES.values()) + ".")
 EPILOG = """\
 Every library runs through the same paths: C (bench/native/gemm_bench.c, dlopen of the library file), Gatun's door
 (-Dgatun.blas.library=PATH), the raw jextract binding, netlib's JNIBLAS (-Ddev.ludovic.netlib.blas.nativeLibPath=PATH;
@@ -213,15 +221,17 @@ def estimate(args):
 
 
 def config_estimate(args, config):
+    """Seconds for one configuration: per precision and shape, C's calibration (about two batches), its batches and
+    its check, and per Java path a fork, its checks, warm-up and measurement (a call longer than an iteration
+    stretches the iteration)."""
     total = 0.0
-    if True:
-        for precision in config.precisions:
-            for shape in config.shapes:
-                call = seconds_per_call(config, shape, precision)
-                if "c" in config.paths:
-                    batch = max(args.c_min_time * 1.5, call)
-                    total += 2 * batch + args.c_batches * batch + call
-                java = len(config.java_paths)
-                total += java * (FORK_SECONDS + 2 * call + args.warmup_iterations * max(args.warmup_time, call)
-                                 + args.iterations * max(args.time, call))
+    for precision in config.precisions:
+        for shape in config.shapes:
+            call = seconds_per_call(config, shape, precision)
+            if "c" in config.paths:
+                batch = max(args.c_min_time * 1.5, call)
+                total += 2 * batch + args.c_batches * batch + call
+            total += len(config.java_paths) * (FORK_SECONDS + 2 * call
+                                               + args.warmup_iterations * max(args.warmup_time, call)
+                                               + args.iterations * max(args.time, call))
     return total

@@ -117,7 +117,9 @@ def run_jmh(config, library, args, raw, env, commands):
 
 
 def environment_prefix(config):
-    return " ".join(f"{k}={shlex.quote(v)}" for k, v in config.environment().items()) + " "
+    """How the section quotes a process's environment: `env -u VAR` for what it unsets, then VAR=value."""
+    unset = "".join(f"env -u {name} " for name in config.unset())
+    return unset + " ".join(f"{k}={shlex.quote(v)}" for k, v in config.environment().items()) + " "
 
 
 def shown(command):
@@ -129,8 +131,8 @@ def shown(command):
 def run_config(config, args, raw):
     env = dict(os.environ)
     env.update(config.environment())
-    if config.library.kernel_variable and not config.kernels:
-        env.pop(config.library.kernel_variable, None)  # unset: the library picks its own kernels
+    for name in config.unset():  # the library picks its own kernels
+        env.pop(name, None)
     entry = {"id": config.id, "library": config.library.name, "title": config.library.title,
              "kernel_variable": config.library.kernel_variable, "kernels": config.kernels, "threads": config.threads,
              "precisions": list(config.precisions), "paths": list(config.paths),

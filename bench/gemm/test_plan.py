@@ -31,7 +31,11 @@ class Plan(unittest.TestCase):
         self.assertEqual([c.id for c in configs], ["openblas-SkylakeX-t1", "blis-skx-t1", "openblas-Haswell-t1"])
         self.assertEqual(configs[1].environment()["BLIS_ARCH_TYPE"], "skx")
         self.assertNotIn("OPENBLAS_CORETYPE", configs[1].environment())
-        self.assertIsNone(parse("--libs", "openblas@auto").configs[0].kernels)  # unsets it: the library's choice
+        auto = parse("--libs", "openblas@auto").configs[0]  # unsets it: the library's choice
+        self.assertIsNone(auto.kernels)
+        self.assertEqual(auto.unset(), ["OPENBLAS_CORETYPE"])
+        self.assertNotIn("OPENBLAS_CORETYPE", auto.environment())
+        self.assertEqual(parse("--libs", "blis", environ={}).configs[0].unset(), ["BLIS_ARCH_TYPE"])
 
     def test_single_threaded_and_slow_libraries_are_bounded(self):
         reference = parse("--libs", "reference", "--sizes", "all").configs
