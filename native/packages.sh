@@ -1,6 +1,7 @@
 # Sourced by ./gatun and .ci/run: the Debian packages Gatun needs, installed when missing (as root), so that each of
 # the README's two commands works on a fresh machine. Not Debian (no dpkg-query): says what it needs and goes on.
-GATUN_PACKAGES=(libopenblas0-pthread libopenblas-dev libblis4-pthread libblas3 dataset-fashion-mnist)
+# python3-matplotlib: bench/gemm-report's plots and their tests in bench/render (run by ./gatun test and CI).
+GATUN_PACKAGES=(libopenblas0-pthread libopenblas-dev libblis4-pthread libblas3 dataset-fashion-mnist python3-matplotlib)
 
 gatun_install_packages() {
   if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -4,7 +4,8 @@
     bench/render/render.py SECTION --out FILE.md [--command CMD]... [--started T] [--finished T] [--quick] JSON...
 
 SECTION is one of machine, kernels, optimizer, trainstep, batches, predictor (one module each beside this file,
-with TITLE, MEASURED and body(results)); JSON are JMH's `-rf json` files (for machine: machine.json and
+with TITLE, MEASURED and body(results); the gemm section has its own renderer, gemm.py, which bench/gemm-report
+calls); JSON are JMH's `-rf json` files (for machine: machine.json and
 gatun-info.json). --command, once per command, is the exact command line that wrote the JSON, as bench/report
 ran it; --started and --finished are the run's UTC times ("YYYY-MM-DD HH:MM UTC"); --quick marks a smoke run.
 A figure the JSON lacks is printed as "—" and listed under its table: a missing benchmark, param or file never

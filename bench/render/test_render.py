@@ -293,5 +293,123 @@ class CommandLine(Rendering):
             self.assertIn("`absent.json`: not readable", "\n".join(missing), section)
 
 
+
+class Gemm(Rendering):
+    """bench/render/gemm.py on a manifest made here (known figures) and on a smoke run's files (fixtures/gemm/)."""
+
+    def config(self, **changes):
+        config = {"id": "openblas-Haswell-t1", "library": "openblas", "title": "OpenBLAS (Debian, the system's)",
+                  "kernel_variable": "OPENBLAS_CORETYPE", "kernels": "Haswell", "threads": 1, "precisions": ["s"],
+                  "paths": ["c", "door", "raw", "jniblas"], "shapes": ["4x4x4", "256x256x256"],
+                  "skipped_shapes": [], "c": {"s": "c-s.json"}, "jmh": "jmh.json",
+                  "loaded": {"jniblas": ["/usr/lib/x/libblas.so.3"]}, "path": "/usr/lib/x/libopenblas.so",
+                  "package": "libopenblas0-pthread 0.3.21", "commands": ["gemm_bench --library x"], "errors": []}
+        config.update(changes)
+        return config
+
+    def manifest(self, configs, c_lines, jmh_results):
+        directory = os.path.join(self.tmp.name, "gemm")
+        os.makedirs(directory, exist_ok=True)
+        for name, lines in c_lines.items():
+            with open(os.path.join(directory, name), "w") as f:
+                json.dump(lines, f)
+        with open(os.path.join(directory, "jmh.json"), "w") as f:
+            json.dump(jmh_results, f)
+        manifest = {"command": "bench/gemm-report --libs openblas", "started": "2026-12-04 04:00 UTC",
+                    "finished": "2026-12-04 04:10 UTC", "seconds": 600,
+                    "environment": {"OPENBLAS_CORETYPE": "Haswell", "BLIS_ARCH_TYPE": None},
+                    "machine": {"cpu": "a CPU", "cpus": 2, "flags": "avx2", "kernel": "6", "java": "java", "gcc": "gcc"},
+                    "quick": False, "settings": {"warmup_iterations": 1, "warmup_time": 0.2, "iterations": 5,
+                                                 "time": 0.2, "c_batches": 5, "c_min_time": 0.1},
+                    "configs": configs}
+        path = os.path.join(directory, "manifest.json")
+        with open(path, "w") as f:
+            json.dump(manifest, f)
+        return path
+
+    @staticmethod
+    def c_line(shape, batches, precision="s"):
+        m, n, k = (int(x) for x in shape.split("x"))
+        mean = sum(batches) / len(batches)
+        stdev = (sum((b - mean) ** 2 for b in batches) / (len(batches) - 1)) ** 0.5
+        return {"precision": precision, "m": m, "n": n, "k": k, "ns_per_call": mean, "ns_stdev": stdev,
+                "ns_min": min(batches), "ns_max": max(batches), "batch_ns": batches, "threads": 1,
+                "library": "/usr/lib/x/libopenblas.so", "config": "OpenBLAS 0.3.21 Haswell", "core": "Haswell"}
+
+    @staticmethod
+    def jmh(path, shape, ns, error=None, precision="f32"):
+        return result(f"GemmBench.{path}", {"shape": shape, "precision": precision}, ns, "ns/op", error)
+
+    def known_run(self):
+        flops = 2.0 * 256 ** 3  # C at 100 GFLOPS, the door at 96 (ratio 0.96), raw at 99
+        c = [self.c_line("4x4x4", [70.0, 72.0, 71.0, 69.0, 68.0]),
+             self.c_line("256x256x256", [flops / 100] * 5)]
+        java = [self.jmh("door", "4x4x4", 80.0, 2.0), self.jmh("raw", "4x4x4", 75.0, 1.0),
+                self.jmh("door", "256x256x256", flops / 96, flops / 96 * 0.01),
+                self.jmh("raw", "256x256x256", flops / 99)]
+        return self.manifest([self.config()], {"c-s.json": c}, java)
+
+    def test_c_spread_is_the_same_half_width_as_jmh_error(self):
+        import gemm
+        figure = gemm.c_figure(self.c_line("4x4x4", [100.0, 110.0, 90.0, 100.0, 100.0]))
+        stdev = (200 / 4) ** 0.5
+        self.assertAlmostEqual(figure.ns, 100.0)
+        self.assertAlmostEqual(figure.error, 8.610 * stdev / 5 ** 0.5)  # t(0.9995, 4 df) · s / √n, as JMH
+        self.assertIsNone(gemm.c_figure(self.c_line("4x4x4", [100.0, 110.0])).error)  # JMH: none from two samples
+
+    def test_table_has_gflops_ratio_at_large_sizes_only_and_dashes_for_missing(self):
+        import gemm
+        text, _ = gemm.render(self.known_run())
+        title = "### OpenBLAS (Debian, the system's) · OPENBLAS_CORETYPE=Haswell · 1 thread · sgemm"
+        self.assertIn(title, text)
+        small = self.row(text, title, "4×4 · (4×4)ᵀ")
+        large = self.row(text, title, "256×256 · (256×256)ᵀ")
+        self.assertEqual(small[3], "")  # no Gatun/C below 256
+        self.assertEqual(large[1:], ["100.0 ± 0.0%", "96.0 ± 1.0%", "0.960 ✗", "99.0", "—"])  # jniblas never ran
+        self.assertIn("Gatun/C where every dimension is ≥ 256: 0 of 1 at or above 0.97", text)
+        self.assertIn("JNIBLAS mapped: `/usr/lib/x/libblas.so.3`", text)
+        self.assertIn("`OpenBLAS 0.3.21 Haswell`, core Haswell", text)
+        self.assertIn("OPENBLAS_CORETYPE=Haswell", text.split(title)[0])  # the environment's, up front
+
+    def test_per_call_table_splits_door_checks_from_the_downcall(self):
+        import gemm
+        text, _ = gemm.render(self.known_run())
+        row = self.row(text, "### Per-call cost at n = 4", "openblas-Haswell-t1 sgemm")
+        self.assertEqual(row[2:], ["80.0 ± 2.0", "75.0 ± 1.0", "5.0", "5.0"])  # C mean 70: 75 − 70
+
+    def test_plots_are_pngs_referenced_from_the_section(self):
+        import gemm
+        text, plots = gemm.render(self.known_run(), plot_dir=self.tmp.name)
+        self.assertEqual([os.path.basename(p) for p in plots], ["gemm-openblas-Haswell-s.png"])
+        with open(plots[0], "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertIn(f"]({gemm.page_relative(plots[0])})", text)
+
+    def test_a_failed_configuration_is_named_and_the_others_still_render(self):
+        import gemm
+        failed = self.config(id="blis-auto-t1", library="blis", title="BLIS", kernel_variable="BLIS_ARCH_TYPE",
+                             kernels=None, c={}, jmh=None, loaded={}, errors=["JMH for blis-auto-t1 exited with 1"])
+        path = self.known_run()
+        with open(path) as f:
+            manifest = json.load(f)
+        manifest["configs"].append(failed)
+        with open(path, "w") as f:
+            json.dump(manifest, f)
+        text, _ = gemm.render(path)
+        self.assertIn("**Failed:** JMH for blis-auto-t1 exited with 1", text)
+        self.assertIn("### BLIS · BLIS_ARCH_TYPE unset (the library's choice) · 1 thread · sgemm", text)
+        self.assertEqual(self.row(text, "### BLIS", "256×256 · (256×256)ᵀ")[1:], ["—", "—", "—", "—", "—"])
+
+    def test_smoke_run_fixture_renders_every_path(self):
+        import gemm
+        fixture = os.path.join(FIXTURES, "gemm", "manifest.json")
+        text, _ = gemm.render(fixture)
+        title = next(line for line in text.splitlines() if line.startswith("### OpenBLAS") and "sgemm" in line)
+        row = self.row(text, title, "256×256 · (256×256)ᵀ")
+        self.assertEqual(len(row), 6)  # shape, C, door, Gatun/C, raw, JNIBLAS
+        self.assertNotIn("—", row)
+        self.assertIn("libblas.so.3", text)  # JNIBLAS's own default, as Spark loads it
+
+
 if __name__ == "__main__":
     unittest.main()

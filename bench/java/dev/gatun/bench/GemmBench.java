@@ -1,6 +1,8 @@
 package dev.gatun.bench;
 
 import dev.gatun.tensor.Tensor;
+import dev.ludovic.netlib.blas.JavaBLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,17 +20,21 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * float32 gemm {@code C = A·B} three ways: through Gatun's validating door ({@code Blas.gemm}), straight through
- * the generated binding ({@code cblas_h.cblas_sgemm}: the door's validation cost is the difference), and through
- * the naive Java loops ({@code Blas.referenceGemm}: what Java does without native BLAS).
+ * One gemm {@code C = A·Bᵀ} (row-major, B stored n×k, see {@link GemmOperands}) along every Java call path:
+ * <ul>
+ *   <li>{@code door}: Gatun's validating door, {@code Blas.gemm}, on the library -Dgatun.blas.library names;</li>
+ *   <li>{@code raw}: the generated binding {@code cblas_h.cblas_sgemm}/{@code cblas_dgemm} on the same library and
+ *       segments, no checks (the door's cost is the difference);</li>
+ *   <li>{@code bytedeco}: bytedeco's JavaCPP OpenBLAS on the same off-heap memory ({@link BytedecoGemm});</li>
+ *   <li>{@code jniblas}: dev.ludovic.netlib's JNIBLAS, as Spark calls it, on Java arrays ({@link NetlibGemm});</li>
+ *   <li>{@code vectorblas}: dev.ludovic.netlib's Java BLAS on the Vector API, single-threaded.</li>
+ * </ul>
+ * Params: {@code shape} MxNxK and {@code precision} f32 or f64. The score is nanoseconds per call; GFLOPS =
+ * 2·m·n·k / (ns per call). Every path's result is checked against dot products in double before it is timed.
  *
- * <p>Shapes: square n×n·n×n, and the MLP layer m×784 · 784×256 (a Fashion-MNIST batch of m images into 256
- * units). The score is nanoseconds per call; GFLOPS = 2·m·n·k / (ns per call), which is how
- * {@link GemmReport} converts it. The naive loops stop at n = 256: n = 1024 is 2.1 GFLOP per call at well under
- * 1 GFLOPS, seconds per call, and would stretch the run by minutes to say only "very slow".
- *
- * <p>The OpenBLAS thread count comes from {@code -Dgatun.threads=N} (pass it with {@code -jvmArgsAppend}); the
- * set-up fails if OpenBLAS does not run that many. The C program in bench/native makes the same calls.
+ * <p>bench/gemm-report runs it once per library, kernel set and thread count, with the library's environment
+ * (OPENBLAS_CORETYPE, BLIS_ARCH_TYPE, its thread variables) set for this JVM and its forks, and
+ * {@code -Dgatun.threads=N}, which the door and bytedeco's peer check they run.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -37,15 +43,20 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 public class GemmBench {
 
-    /** Operands made and checked once per trial, released after it. */
-    public abstract static class Operands {
-        GemmOperands gemm;
+    /** The operands of one trial, released after it; each path's state checks its own result first. */
+    @State(Scope.Thread)
+    public static class Operands {
+        @Param({"4x4x4", "64x64x64", "256x256x256", "1024x1024x1024", "1024x256x784"})
+        public String shape;
 
-        abstract GemmOperands create();
+        @Param({"f32", "f64"})
+        public String precision;
+
+        GemmOperands gemm;
 
         @Setup(Level.Trial)
         public void setUp() {
-            gemm = create();
+            gemm = new GemmOperands(shape, precision);
         }
 
         @TearDown(Level.Trial)
@@ -54,70 +65,86 @@ public class GemmBench {
         }
     }
 
+    /** The door and the raw binding on the library -Dgatun.blas.library loaded, both checked. */
     @State(Scope.Thread)
-    public static class Square extends Operands {
-        @Param({"4", "16", "64", "256", "1024"})
-        public int n;
-
-        @Override
-        GemmOperands create() {
-            return GemmOperands.checkedNative(n, n, n);
+    public static class Native {
+        @Setup(Level.Trial)
+        public void setUp(Operands o) {
+            GemmOperands.requireNativeBlas();
+            o.gemm.check(o.gemm::door, "Blas.gemm");
+            o.gemm.check(o.gemm::raw, "cblas_h binding");
         }
     }
 
     @State(Scope.Thread)
-    public static class Mlp extends Operands {
-        /** Batch size m of X (m×784) · W (784×256). */
-        @Param({"1", "32", "128", "1024"})
-        public int m;
+    public static class Bytedeco {
+        BytedecoGemm peer;
 
-        @Override
-        GemmOperands create() {
-            return GemmOperands.checkedNative(m, 256, 784);
+        @Setup(Level.Trial)
+        public void setUp(Operands o) {
+            peer = new BytedecoGemm(o.gemm);
+            o.gemm.check(peer::run, "bytedeco openblas");
+            LoadedLibraries.report("bytedeco");
         }
     }
 
-    /** Its own parameter name, so that {@code -p n=1024} for the native runs never starts a naive n = 1024. */
     @State(Scope.Thread)
-    public static class NaiveSquare extends Operands {
-        @Param({"4", "16", "64", "256"})
-        public int naiveN;
+    public static class Jniblas {
+        NetlibGemm peer;
 
-        @Override
-        GemmOperands create() {
-            GemmOperands gemm = new GemmOperands(naiveN, naiveN, naiveN);
-            gemm.check(gemm::naive, "Blas.referenceGemm");
-            return gemm;
+        @Setup(Level.Trial)
+        public void setUp(Operands o) {
+            peer = new NetlibGemm(NativeBLAS.getInstance(), o.gemm);  // JNIBLAS, its one NativeBLAS
+            peer.fillResult(Double.NaN);
+            o.gemm.check(peer::run, "netlib JNIBLAS", peer::at);
+            LoadedLibraries.report("jniblas");
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Vectorblas {
+        NetlibGemm peer;
+
+        @Setup(Level.Trial)
+        public void setUp(Operands o) {
+            JavaBLAS blas = JavaBLAS.getInstance();
+            if (!blas.getClass().getSimpleName().equals("VectorBLAS")) {
+                throw new IllegalStateException("netlib's JavaBLAS is " + blas.getClass().getName()
+                        + ", not VectorBLAS: the JVM lacks --add-modules=jdk.incubator.vector");
+            }
+            peer = new NetlibGemm(blas, o.gemm);
+            peer.fillResult(Double.NaN);
+            o.gemm.check(peer::run, "netlib VectorBLAS", peer::at);
         }
     }
 
     @Benchmark
-    public Tensor squareDoor(Square s) {
-        s.gemm.door();
-        return s.gemm.C;
+    public Tensor door(Operands o, Native library) {
+        o.gemm.door();
+        return o.gemm.C;
     }
 
     @Benchmark
-    public Tensor squareDirect(Square s) {
-        s.gemm.direct();
-        return s.gemm.C;
+    public Tensor raw(Operands o, Native library) {
+        o.gemm.raw();
+        return o.gemm.C;
     }
 
     @Benchmark
-    public Tensor squareNaive(NaiveSquare s) {
-        s.gemm.naive();
-        return s.gemm.C;
+    public Tensor bytedeco(Operands o, Bytedeco path) {
+        path.peer.run();
+        return o.gemm.C;
     }
 
     @Benchmark
-    public Tensor mlpDoor(Mlp s) {
-        s.gemm.door();
-        return s.gemm.C;
+    public NetlibGemm jniblas(Operands o, Jniblas path) {
+        path.peer.run();
+        return path.peer;
     }
 
     @Benchmark
-    public Tensor mlpDirect(Mlp s) {
-        s.gemm.direct();
-        return s.gemm.C;
+    public NetlibGemm vectorblas(Operands o, Vectorblas path) {
+        path.peer.run();
+        return path.peer;
     }
 }
