@@ -57,15 +57,7 @@ final class SanityCommand extends JsonReportingCommand {
         System.out.println(report.passed() ? "all sanity checks passed" : "SANITY CHECKS FAILED");
         if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("checks", report.checks().stream().map(c -> {
-                Map<String, Object> check = new LinkedHashMap<>();
-                check.put("name", c.name());
-                check.put("passed", c.passed());
-                check.put("measured", c.measured());
-                check.put("expected", c.expected());
-                check.put("values", c.values());
-                return check;
-            }).toList());
+            fields.put("checks", report.checks().stream().map(Json::fields).toList());
             fields.put("usable_learning_rate", Map.of("low", report.usableRateLow(), "high", report.usableRateHigh()));
             fields.put("passed", report.passed());
             JsonOutput.print(fields);
