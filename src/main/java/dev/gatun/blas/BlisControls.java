@@ -15,8 +15,7 @@ import java.lang.foreign.SymbolLookup;
  */
 final class BlisControls implements LibraryControls {
     private final boolean hasArch;
-    private final boolean hasThreadCalls;
-    private final EnvironmentThreads environment = new EnvironmentThreads("BLIS", "BLIS_NUM_THREADS");
+    private final ThreadCount threads;
 
     BlisControls(SymbolLookup library) {
         boolean initialised = library.find("bli_init").isPresent();
@@ -25,8 +24,11 @@ final class BlisControls implements LibraryControls {
         }
         hasArch = initialised && library.find("bli_arch_query_id").isPresent()
                 && library.find("bli_arch_string").isPresent();
-        hasThreadCalls = library.find("bli_thread_set_num_threads").isPresent()
-                && library.find("bli_thread_get_num_threads").isPresent();
+        threads = library.find("bli_thread_set_num_threads").isPresent()
+                && library.find("bli_thread_get_num_threads").isPresent()
+                ? new ThreadCount(BlisControls::threadsInUse, blis_h::bli_thread_set_num_threads,
+                        "bli_thread_set_num_threads (default: BLIS_NUM_THREADS, else 1)")
+                : new EnvironmentThreads("BLIS", "BLIS_NUM_THREADS").count();
     }
 
     @Override
@@ -45,25 +47,13 @@ final class BlisControls implements LibraryControls {
     }
 
     @Override
-    public int threads() {
-        if (!hasThreadCalls) {
-            return environment.threads();
-        }
+    public ThreadCount threads() {
+        return threads;
+    }
+
+    /** BLIS's count, which reads -1 while unset: it then runs one thread. */
+    private static int threadsInUse() {
         long n = blis_h.bli_thread_get_num_threads();
         return n < 1 ? 1 : (int) Math.min(n, Integer.MAX_VALUE);
-    }
-
-    @Override
-    public void setThreads(int threads) {
-        if (hasThreadCalls) {
-            blis_h.bli_thread_set_num_threads(threads);
-        } else {
-            environment.setThreads(threads);
-        }
-    }
-
-    @Override
-    public String threadControl() {
-        return hasThreadCalls ? "bli_thread_set_num_threads (default: BLIS_NUM_THREADS, else 1)" : environment.describe();
     }
 }

@@ -30,6 +30,11 @@ record EnvironmentThreads(String library, String variable) {
         }
     }
 
+    /** This variable as the library's thread count. */
+    ThreadCount count() {
+        return new ThreadCount(this::threads, this::setThreads, describe());
+    }
+
     String describe() {
         return "environment: " + variable + ", read by the library when it loads (set it before the JVM starts)";
     }

@@ -18,13 +18,8 @@ interface LibraryControls {
     /** The kernel set or architecture it runs (OpenBLAS's core name, BLIS's arch), or "unknown". */
     String kernels();
 
-    /** The thread count it runs, or 0 when it has no call that says and no environment variable sets it. */
-    int threads();
-
-    void setThreads(int threads);
-
-    /** How the thread count is controlled here, for logs and {@code gatun info}. */
-    String threadControl();
+    /** How its thread count is read and set: its own calls where it has them, else its environment variable. */
+    ThreadCount threads();
 
     /**
      * The controls of the library whose own symbols {@code library} looks up. It must be the library loaded for

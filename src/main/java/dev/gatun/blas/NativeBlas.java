@@ -97,17 +97,17 @@ final class NativeBlas implements BlasBackend {
 
     @Override
     public int threads() {
-        return controls.threads();
+        return controls.threads().get().getAsInt();
     }
 
     @Override
     public void setThreads(int threads) {
-        controls.setThreads(threads);
+        controls.threads().set().accept(threads);
     }
 
     @Override
     public BlasInfo info() {
         return new BlasInfo(name(), libraryPath.toString(), controls.version(), controls.kernels(), threads(),
-                controls.threadControl());
+                controls.threads().describe());
     }
 }

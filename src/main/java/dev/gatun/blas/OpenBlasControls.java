@@ -8,14 +8,16 @@ import java.lang.foreign.SymbolLookup;
 final class OpenBlasControls implements LibraryControls {
     private final boolean hasConfig;
     private final boolean hasCoreName;
-    private final boolean hasThreadCalls;
-    private final EnvironmentThreads environment = new EnvironmentThreads("OpenBLAS", "OPENBLAS_NUM_THREADS");
+    private final ThreadCount threads;
 
     OpenBlasControls(SymbolLookup library) {
         hasConfig = library.find("openblas_get_config").isPresent();
         hasCoreName = library.find("openblas_get_corename").isPresent();
-        hasThreadCalls = library.find("openblas_set_num_threads").isPresent()
-                && library.find("openblas_get_num_threads").isPresent();
+        threads = library.find("openblas_set_num_threads").isPresent()
+                && library.find("openblas_get_num_threads").isPresent()
+                ? new ThreadCount(cblas_h::openblas_get_num_threads, cblas_h::openblas_set_num_threads,
+                        "openblas_set_num_threads (default: the cores, or OPENBLAS_NUM_THREADS)")
+                : new EnvironmentThreads("OpenBLAS", "OPENBLAS_NUM_THREADS").count();
     }
 
     @Override
@@ -34,22 +36,7 @@ final class OpenBlasControls implements LibraryControls {
     }
 
     @Override
-    public int threads() {
-        return hasThreadCalls ? cblas_h.openblas_get_num_threads() : environment.threads();
-    }
-
-    @Override
-    public void setThreads(int threads) {
-        if (hasThreadCalls) {
-            cblas_h.openblas_set_num_threads(threads);
-        } else {
-            environment.setThreads(threads);
-        }
-    }
-
-    @Override
-    public String threadControl() {
-        return hasThreadCalls ? "openblas_set_num_threads (default: the cores, or OPENBLAS_NUM_THREADS)"
-                : environment.describe();
+    public ThreadCount threads() {
+        return threads;
     }
 }

@@ -6,6 +6,9 @@ package dev.gatun.blas;
  */
 final class PlainCblasControls implements LibraryControls {
     private final EnvironmentThreads environment = new EnvironmentThreads("this CBLAS library", "OMP_NUM_THREADS");
+    private final ThreadCount threads = new ThreadCount(environment::threads, environment::setThreads,
+            "none Gatun knows; a threaded library usually reads OMP_NUM_THREADS when it loads (set it before the "
+                    + "JVM starts); the reference BLAS runs on the calling thread");
 
     @Override
     public String family() {
@@ -23,18 +26,7 @@ final class PlainCblasControls implements LibraryControls {
     }
 
     @Override
-    public int threads() {
-        return environment.threads();
-    }
-
-    @Override
-    public void setThreads(int threads) {
-        environment.setThreads(threads);
-    }
-
-    @Override
-    public String threadControl() {
-        return "none Gatun knows; a threaded library usually reads OMP_NUM_THREADS when it loads (set it before the "
-                + "JVM starts); the reference BLAS runs on the calling thread";
+    public ThreadCount threads() {
+        return threads;
     }
 }

@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 
 /**
@@ -20,7 +19,7 @@ import java.util.concurrent.CyclicBarrier;
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
         description = "Measure a model's inference latency (p50/p90/p99/p99.9) and throughput with N request threads.")
-final class BenchmarkCommand implements Callable<Integer> {
+final class BenchmarkCommand extends JsonReportingCommand {
     @Mixin
     ServedModel model;
 
@@ -39,9 +38,6 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
     double warmup;
-
-    @Mixin
-    JsonOption json;
 
     @Override
     public Integer call() throws Exception {

@@ -26,23 +26,11 @@ import java.util.ServiceLoader;
  * printed when the cluster run ends; the last one also carries the final model's training accuracy and dev
  * figures, evaluated here.
  */
-final class ClusterRun {
+record ClusterRun(ClusterTraining engine, String master, int partitions, int epochs) {
     private static final String ENGINE = "spark";
     private static final String HOW_TO_GET_IT = "gatun train --spark needs Gatun's Spark module (dev.gatun:gatun-spark)"
             + " and Apache Spark on the class path: ./gatun train --spark builds spark/ and adds both; with spark-submit,"
             + " submit the gatun-spark jar with the gatun jar in --jars";
-
-    private final ClusterTraining engine;
-    private final String master;
-    private final int partitions;
-    private final int epochs;
-
-    ClusterRun(ClusterTraining engine, String master, int partitions, int epochs) {
-        this.engine = engine;
-        this.master = master;
-        this.partitions = partitions;
-        this.epochs = epochs;
-    }
 
     /**
      * The engine, once the options have been checked against what a cluster run does: no per-epoch checkpoints or

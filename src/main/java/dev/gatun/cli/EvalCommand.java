@@ -14,7 +14,6 @@ import dev.gatun.train.Evaluator;
 import dev.gatun.train.RegressionMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
@@ -24,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun eval}: a saved classifier's figures on one split of an MNIST-format directory or on a CSV file with a
@@ -35,7 +33,7 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate a saved classifier on MNIST-format data: accuracy, loss, per-class precision/recall/F1 "
                 + "and the confusion matrix (rows: actual class, columns: predicted)."})
-final class EvalCommand implements Callable<Integer> {
+final class EvalCommand extends JsonReportingCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -51,9 +49,6 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
-
-    @Mixin
-    JsonOption json;
 
     @Option(names = "--plots", description = "Directory to write confusion-matrix.png into.")
     Path plots;

@@ -13,7 +13,6 @@ import dev.gatun.train.GradientCheck;
 import dev.gatun.train.GradientCheckReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun gradcheck}: the course's gradient check on a small float64 network that exercises every layer kind
@@ -33,14 +31,11 @@ import java.util.concurrent.Callable;
         description = {"Check backprop against two-sided finite differences (float64, epsilon 1e-7) on a small network "
                 + "with every layer kind: dense (ReLU, tanh, sigmoid, leaky ReLU), batch norm, dropout, L2 or L1.",
                 "Prints each parameter tensor's relative difference, the overall one (< 1e-7 passes) and the worst tensor."})
-final class GradCheckCommand implements Callable<Integer> {
+final class GradCheckCommand extends JsonReportingCommand {
     private static final int INPUTS = 6;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Mixin
-    JsonOption json;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, the batch and the dropout masks (default ${DEFAULT-VALUE}).")
     long seed;

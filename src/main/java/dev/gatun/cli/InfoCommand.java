@@ -7,7 +7,6 @@ import dev.gatun.blas.GemmCheck;
 import dev.gatun.blas.GemmSpeed;
 import dev.gatun.blas.KernelAdvice;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun info}: what Gatun runs on — JDK, CPU, the BLAS library it loaded (path, version, kernels, threads and
@@ -24,10 +22,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show the JDK, CPU, the BLAS library in use (version, kernels, threads) and a measured sgemm GFLOPS figure.")
-final class InfoCommand implements Callable<Integer> {
-    @Mixin
-    JsonOption json;
-
+final class InfoCommand extends JsonReportingCommand {
     @Option(names = "--gemm-size", defaultValue = "1024", description = "Matrix size of the sgemm probe (default ${DEFAULT-VALUE}).")
     int gemmSize;
 

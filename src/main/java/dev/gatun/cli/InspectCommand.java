@@ -5,7 +5,6 @@ import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.ModelSpec;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun inspect}: what a model file holds, read and validated in full but without building the model: its
@@ -25,12 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show what a model file holds: architecture, parameters, normalisation, classes, the Gatun "
                 + "version and time that wrote it, its training configuration and results.")
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends JsonReportingCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model (or checkpoint) file.")
     Path file;
-
-    @Mixin
-    JsonOption json;
 
     @Override
     public Integer call() throws Exception {

@@ -1,6 +1,10 @@
 package dev.gatun.cli;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -15,6 +19,26 @@ final class Json {
         return fields.entrySet().stream()
                 .map(e -> string(e.getKey()) + ":" + value(e.getValue()))
                 .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /**
+     * A record as a JSON object's fields: its components in declaration order, each under its name in snake_case
+     * ({@code trainLoss} becomes {@code train_loss}), so a report record and its JSON keys cannot drift apart.
+     */
+    static Map<String, Object> fields(Record record) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (RecordComponent component : record.getClass().getRecordComponents()) {
+            try {
+                fields.put(snakeCase(component.getName()), component.getAccessor().invoke(record));
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot read " + component.getName() + " of " + record, e);
+            }
+        }
+        return fields;
+    }
+
+    private static String snakeCase(String name) {
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     static String value(Object v) {

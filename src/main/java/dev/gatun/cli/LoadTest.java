@@ -52,7 +52,7 @@ final class LoadTest {
         CyclicBarrier measured = new CyclicBarrier(concurrency + 1);
         for (int t = 0; t < concurrency; t++) {
             clients[t] = new Client(client, predict, bodies(t, inputs), share(warmup, concurrency, t),
-                    share(requests, concurrency, t), measured);
+                    share(requests, concurrency, t), measured, new Outcome());
             threads[t] = Thread.ofPlatform().name("gatun-load-" + t).start(clients[t]);
         }
         measured.await();                // every client finished its warm-up
@@ -65,9 +65,9 @@ final class LoadTest {
         long errors = 0;
         String firstError = null;
         for (Client c : clients) {
-            all.add(c.latencies);
-            errors += c.errors;
-            firstError = firstError == null ? c.firstError : firstError;
+            all.add(c.outcome.latencies);
+            errors += c.outcome.errors;
+            firstError = firstError == null ? c.outcome.firstError : firstError;
         }
         return new Result(all.count(), errors, firstError, seconds, all);
     }
@@ -91,26 +91,21 @@ final class LoadTest {
         return bodies;
     }
 
-    private static final class Client implements Runnable {
-        private final HttpClient http;
-        private final URI uri;
-        private final String[] bodies;
-        private final int warmup;
-        private final int requests;
-        private final CyclicBarrier measured;
+    /** What one client saw: the latency of its timed requests, its errors and the first of them. */
+    private static final class Outcome {
         final LatencyHistogram latencies = new LatencyHistogram();
         long errors;
         String firstError;
 
-        Client(HttpClient http, URI uri, String[] bodies, int warmup, int requests, CyclicBarrier measured) {
-            this.http = http;
-            this.uri = uri;
-            this.bodies = bodies;
-            this.warmup = warmup;
-            this.requests = requests;
-            this.measured = measured;
+        void fail(String what) {
+            errors++;
+            firstError = firstError == null ? what : firstError;
         }
+    }
 
+    /** One client thread: its warm-up, then its share of the timed requests, each sent when the last is answered. */
+    private record Client(HttpClient http, URI uri, String[] bodies, int warmup, int requests, CyclicBarrier measured,
+                          Outcome outcome) implements Runnable {
         @Override
         public void run() {
             try {
@@ -118,15 +113,15 @@ final class LoadTest {
                     send(i, null);
                 }
             } catch (Exception e) {      // still reach the barrier below, or the load test would wait for us forever
-                fail("warm-up stopped: " + e);
+                outcome.fail("warm-up stopped: " + e);
             }
             try {
                 measured.await();
                 for (int i = 0; i < requests; i++) {
-                    send(i, latencies);
+                    send(i, outcome.latencies);
                 }
             } catch (Exception e) {      // interrupted, or the barrier broke: the load test is over for this client
-                fail("client stopped: " + e);
+                outcome.fail("client stopped: " + e);
             }
         }
 
@@ -141,19 +136,14 @@ final class LoadTest {
                     record.record(nanos);
                 }
                 if (response.statusCode() != 200 || !response.body().startsWith("{\"class\":")) {
-                    fail("HTTP " + response.statusCode() + " " + response.body());
+                    outcome.fail("HTTP " + response.statusCode() + " " + response.body());
                 }
             } catch (IOException e) {
                 if (record != null) {
                     record.record(System.nanoTime() - start);
                 }
-                fail(e.toString());
+                outcome.fail(e.toString());
             }
-        }
-
-        private void fail(String what) {
-            errors++;
-            firstError = firstError == null ? what : firstError;
         }
     }
 }

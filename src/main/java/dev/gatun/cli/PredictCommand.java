@@ -3,13 +3,11 @@ package dev.gatun.cli;
 import dev.gatun.serve.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun predict}: classes and probabilities (a classifier) or real values (a regression) for the samples in an
@@ -25,7 +23,7 @@ import java.util.concurrent.Callable;
                         + "{\"predictions\":[{row, class, probability, probabilities}]} instead.",
                 "A regression model (MSE, linear output) prints row and predicted value(s) per sample; with --json "
                         + "{\"predictions\":[{row, value, values}]} (value only for one output)."})
-final class PredictCommand implements Callable<Integer> {
+final class PredictCommand extends JsonReportingCommand {
     /** Samples per Predictor call: large enough for its sgemm path, small enough to stream. */
     static final int BATCH = 256;
 
@@ -40,9 +38,6 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (classifiers only; default ${DEFAULT-VALUE}).")
     int top;
-
-    @Mixin
-    JsonOption json;
 
     @Override
     public Integer call() throws Exception {

@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun sanity}: the course's four checks before a long run (initial loss ≈ ln C, a large L2 raises it,
@@ -22,7 +21,7 @@ import java.util.concurrent.Callable;
                 + "a large L2 raises it, a 20-sample subset overfits to 100%%, and a learning-rate sweep (1e-6 .. 10) "
                 + "finds the rates too small, usable and exploding.",
                 "Prints check, measured, expected and PASS/FAIL; exit code 0 when every check passes, 1 otherwise."})
-final class SanityCommand implements Callable<Integer> {
+final class SanityCommand extends JsonReportingCommand {
     @Mixin
     DataOptions data;
 
@@ -31,9 +30,6 @@ final class SanityCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the weights, subsets and batch order (default ${DEFAULT-VALUE}).")
     long seed;
-
-    @Mixin
-    JsonOption json;
 
     @Override
     public Integer call() throws Exception {
@@ -61,15 +57,7 @@ final class SanityCommand implements Callable<Integer> {
         System.out.println(report.passed() ? "all sanity checks passed" : "SANITY CHECKS FAILED");
         if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("checks", report.checks().stream().map(c -> {
-                Map<String, Object> check = new LinkedHashMap<>();
-                check.put("name", c.name());
-                check.put("passed", c.passed());
-                check.put("measured", c.measured());
-                check.put("expected", c.expected());
-                check.put("values", c.values());
-                return check;
-            }).toList());
+            fields.put("checks", report.checks().stream().map(Json::fields).toList());
             fields.put("usable_learning_rate", Map.of("low", report.usableRateLow(), "high", report.usableRateHigh()));
             fields.put("passed", report.passed());
             JsonOutput.print(fields);

@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -23,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve-example", mixinStandardHelpOptions = true,
         description = "Serve a model over HTTP (POST /predict, GET /health) on an embedded Jetty server; "
                 + "--load-test N measures it over loopback (closed-loop; with --rate R also open-loop) and stops.")
-final class ServeExampleCommand implements Callable<Integer> {
+final class ServeExampleCommand extends JsonReportingCommand {
     @Mixin
     ServedModel model;
 
@@ -48,9 +47,6 @@ final class ServeExampleCommand implements Callable<Integer> {
     @Option(names = "--rate", paramLabel = "R", description = "After the closed-loop load test, send N more requests "
             + "open-loop at R per second, latency measured from each one's intended send time.")
     Double rate;
-
-    @Mixin
-    JsonOption json;
 
     @Override
     public Integer call() throws Exception {

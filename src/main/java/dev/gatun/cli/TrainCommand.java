@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code gatun train}: the README's main job. Trains a network on an MNIST-format directory (Fashion-MNIST by
@@ -184,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
                 CheckpointWriter writer = checkpointFile == null ? null
                         : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
                         new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames()
-                                : List.of(), input.featureNames()));
+                                : List.of(), input.featureNames()), new AtomicReference<>());
                 ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                 Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                         .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -195,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 try (Trainer trainer = builder.build()) {
                     if (writer != null) {
-                        writer.trainer = trainer;
+                        writer.trainer().set(trainer);
                     }
                     TrainingResult result = trainer.run();
                     if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
@@ -339,28 +340,13 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes the checkpoint (and early stopping's best weights) after every epoch. */
-    private static final class CheckpointWriter implements TrainingListener {
-        private final Path file;
-        private final TrainConfig config;
-        private final Path out;
-        private final Model model;
-        private final Normalization normalization;
-        private final Optimizer optimizer;
-        private final Checkpoint.Data data;
-        Trainer trainer;
-
-        CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
-                         Optimizer optimizer, Checkpoint.Data data) {
-            this.file = file;
-            this.config = config;
-            this.out = out;
-            this.model = model;
-            this.normalization = normalization;
-            this.optimizer = optimizer;
-            this.data = data;
-        }
-
+    /**
+     * Writes the checkpoint (and early stopping's best weights) after every epoch, from the history and best weights
+     * of the trainer set into {@code trainer} once it is built (it takes this writer as its listener).
+     */
+    private record CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
+                                    Optimizer optimizer, Checkpoint.Data data, AtomicReference<Trainer> trainer)
+            implements TrainingListener {
         @Override
         public void epochFinished(EpochStats stats) {
             write(Checkpoint.Status.RUNNING);
@@ -368,8 +354,9 @@ final class TrainCommand implements Callable<Integer> {
 
         void write(Checkpoint.Status status) {
             try {
-                Checkpoint.write(file, new Checkpoint(config, trainer.history(), out, status, data), model,
-                        normalization, optimizer, trainer.bestWeights());
+                Trainer run = trainer.get();
+                Checkpoint.write(file, new Checkpoint(config, run.history(), out, status, data), model,
+                        normalization, optimizer, run.bestWeights());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
             }

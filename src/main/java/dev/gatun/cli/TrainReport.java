@@ -70,7 +70,8 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
         fields.put("epochs", history.size());
         fields.put("train_samples", split == null ? input.train().size() : split.train().size());
         fields.put("test_samples", test == null ? null : test.count());
-        fields.put("history", history.epochs().stream().map(TrainReport::epochFields).toList());
+        // Each epoch's line as numbers, under the EpochStats names (samples/s counts the training passes only).
+        fields.put("history", history.epochs().stream().map(Json::fields).toList());
         fields.put("best_epoch", result.bestEpoch());
         fields.put("steps", result.steps());
         fields.put("seconds", history.epochs().stream().mapToDouble(EpochStats::seconds).sum());
@@ -170,19 +171,5 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             }
         }
         return metadata;
-    }
-
-    /** One epoch of the JSON history: what its line printed, as numbers (samples/s over the training passes only). */
-    private static Map<String, Object> epochFields(EpochStats e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("epoch", e.epoch());
-        m.put("train_loss", e.trainLoss());
-        m.put("train_accuracy", e.trainAccuracy());
-        m.put("dev_loss", e.devLoss());
-        m.put("dev_accuracy", e.devAccuracy());
-        m.put("learning_rate", e.learningRate());
-        m.put("samples_per_second", e.samplesPerSecond());
-        m.put("seconds", e.seconds());
-        return m;
     }
 }

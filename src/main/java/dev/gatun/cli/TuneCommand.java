@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code gatun tune}: the course's random search over learning rate, L2 λ and β on a log scale, a coarse phase then
@@ -31,7 +30,7 @@ import java.util.concurrent.Callable;
                 + "beta = 1 - 10^U(e,f); a coarse phase of --trials, then --fine-trials around the best coarse ones.",
                 "Prints the trials sorted by dev accuracy and writes tune.csv and tune.png (log lr vs log lambda, "
                         + "coloured by dev accuracy) to --out."})
-final class TuneCommand implements Callable<Integer> {
+final class TuneCommand extends JsonReportingCommand {
     @Mixin
     DataOptions data;
 
@@ -84,9 +83,6 @@ final class TuneCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "tune", description = "Directory for tune.csv and tune.png (default ${DEFAULT-VALUE}).")
     Path out;
-
-    @Mixin
-    JsonOption json;
 
     /** The searched network's widths, for the reports: the options' or, for a table left open, its own. */
     private String layers;

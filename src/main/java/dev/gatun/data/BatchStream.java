@@ -14,11 +14,9 @@ final class BatchStream {
     private static final long AUGMENT_SALT = 0x5DEECE66DL;
 
     private final DataSet data;
-    private final int batchSize;
+    private final BatchOptions options;
     private final int batchesPerEpoch;
     private final int firstEpoch;
-    private final boolean shuffle;
-    private final long seed;
     private final float[] scale;
     private final float[] shift;
     private final Augmenter augmenter;
@@ -35,14 +33,13 @@ final class BatchStream {
     /** The touched bytes' sum, kept so the JIT cannot drop the loads that bring the rows in. */
     private long touched;
 
-    BatchStream(DataSet data, int batchSize, int batchesPerEpoch, int firstEpoch, boolean shuffle, long seed,
-                Normalization normalization, Augmenter augmenter) {
+    /** {@code options}' batch size, seed and shuffle switch apply; the caller has built the augmenter from it. */
+    BatchStream(DataSet data, BatchOptions options, int batchesPerEpoch, int firstEpoch, Normalization normalization,
+                Augmenter augmenter) {
         this.data = data;
-        this.batchSize = batchSize;
+        this.options = options;
         this.batchesPerEpoch = batchesPerEpoch;
         this.firstEpoch = firstEpoch;
-        this.shuffle = shuffle;
-        this.seed = seed;
         this.scale = normalization.scale();
         this.shift = normalization.shift();
         this.augmenter = augmenter;
@@ -60,11 +57,11 @@ final class BatchStream {
         if (epoch != orderEpoch) {
             reorder(epoch);
         }
-        int from = index * batchSize;
-        int m = Math.min(batchSize, data.size() - from);
+        int from = index * options.batchSize();
+        int m = Math.min(options.batchSize(), data.size() - from);
         batch.reset(m, epoch, index);
         if (augmenter != null) {
-            augmenter.startBatch(SplitMix.derive(SplitMix.derive(seed ^ AUGMENT_SALT, epoch), index));
+            augmenter.startBatch(SplitMix.derive(SplitMix.derive(options.seed() ^ AUGMENT_SALT, epoch), index));
         }
         int features = data.features();
         MemorySegment stored = data.featureBody();
@@ -109,8 +106,8 @@ final class BatchStream {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        if (shuffle) {
-            shuffleRng.reseed(SplitMix.derive(seed, epoch));
+        if (options.shuffle()) {
+            shuffleRng.reseed(SplitMix.derive(options.seed(), epoch));
             shuffleRng.shuffle(order, order.length);
         }
         orderEpoch = epoch;

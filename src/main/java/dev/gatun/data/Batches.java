@@ -64,8 +64,7 @@ public final class Batches implements AutoCloseable {
             long[] shape = data.sampleShape();
             augmenter = new Augmenter(options.augmentation(), (int) shape[0], (int) shape[1]);
         }
-        this.stream = new BatchStream(data, batchSize, batchesPerEpoch, b.firstEpoch, options.shuffle(), options.seed(),
-                normalization, augmenter);
+        this.stream = new BatchStream(data, options, batchesPerEpoch, b.firstEpoch, normalization, augmenter);
         this.arena = Arena.ofShared();
         try {
             Batch first = new Batch(arena, batchSize, partialRows, data.features(), data.classes(), data.targetWidth());

@@ -6,7 +6,6 @@ import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
-import java.util.List;
 
 /**
  * Inverted dropout on the previous layer's activations: TRAIN keeps each unit with probability
@@ -47,11 +46,6 @@ public final class Dropout implements Layer<Dropout.Buffers> {
 
     public double keepProb() {
         return keepProb;
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return List.of();
     }
 
     @Override

@@ -22,7 +22,10 @@ public interface Layer<W> {
 
     long outputs();
 
-    List<Parameter> parameters();
+    /** What training updates by gradient; none for a layer without weights (dropout). */
+    default List<Parameter> parameters() {
+        return List.of();
+    }
 
     /** Tensors saved with the model that training does not update by gradient (batch-norm running statistics). */
     default List<NamedTensor> state() {
