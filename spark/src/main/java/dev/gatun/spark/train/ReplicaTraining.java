@@ -48,8 +48,11 @@ final class ReplicaTraining {
         String host = hostOf(context.getTaskInfos()[rank].address());
         // Listening before the addresses are exchanged: a successor's connection then waits in the backlog.
         ServerSocketChannel listener = RingLinks.listen(host);
+        boolean blasThreadsSet = false;
         try (Arena arena = Arena.ofConfined()) {
             requireBlas(host, rank);
+            ReplicaBlasThreads.enter(context.cpus());
+            blasThreadsSet = true;
             Normalization normalization = plan.normalizationOf();
             int inputs = plan.modelSpec().inputs();
             PartitionData data = PartitionData.load(rows, partitionRows[rank], inputs, plan.modelSpec().outputs(),
@@ -78,6 +81,9 @@ final class ReplicaTraining {
                 }
             }
         } finally {
+            if (blasThreadsSet) {
+                ReplicaBlasThreads.exit();
+            }
             listener.close();
         }
     }
