@@ -36,41 +36,15 @@ class RingAllReduceTest {
 
     /** Runs one ring of {@code size} threads, each summing {@code calls} times; returns every replica's result. */
     private static List<float[]> ring(int size, int floats, int calls) throws Exception {
-        ServerSocketChannel[] listeners = new ServerSocketChannel[size];
-        String[] addresses = new String[size];
-        for (int r = 0; r < size; r++) {
-            listeners[r] = RingLinks.listen("127.0.0.1");
-            addresses[r] = RingLinks.address(listeners[r]);
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        try {
-            List<Future<float[]>> results = new ArrayList<>();
-            for (int r = 0; r < size; r++) {
-                int rank = r;
-                results.add(pool.submit(() -> {
-                    try (Arena arena = Arena.ofConfined()) {
-                        MemorySegment data = arena.allocate((long) floats * Float.BYTES, 64);
-                        try (RingAllReduce ring = new RingAllReduce(data,
-                                RingLinks.connect(rank, addresses, listeners[rank], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
-                            float[] out = null;
-                            for (int call = 0; call < calls; call++) {
-                                MemorySegment.copy(input(rank, floats), 0, data, ValueLayout.JAVA_FLOAT, 0, floats);
-                                ring.sumInPlace();
-                                out = data.toArray(ValueLayout.JAVA_FLOAT);
-                            }
-                            return out;
-                        }
-                    }
-                }));
-            }
-            List<float[]> out = new ArrayList<>();
-            for (Future<float[]> f : results) {
-                out.add(f.get(60, TimeUnit.SECONDS));
+        return LoopbackRings.run(size, floats, TIMEOUT_MILLIS, (rank, data, ring) -> {
+            float[] out = null;
+            for (int call = 0; call < calls; call++) {
+                MemorySegment.copy(input(rank, floats), 0, data, ValueLayout.JAVA_FLOAT, 0, floats);
+                ring.sumInPlace();
+                out = data.toArray(ValueLayout.JAVA_FLOAT);
             }
             return out;
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test

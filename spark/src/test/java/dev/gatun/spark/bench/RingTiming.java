@@ -1,18 +1,9 @@
 package dev.gatun.spark.bench;
 
-import dev.gatun.spark.allreduce.RingAllReduce;
-import dev.gatun.spark.allreduce.RingLinks;
+import dev.gatun.spark.allreduce.LoopbackRings;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.channels.ServerSocketChannel;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The ring all-reduce's time per call on loopback, the input bench/spark-scaling-model reads for its per-hop latency
@@ -46,45 +37,16 @@ public final class RingTiming {
 
     /** Rank 0's nanoseconds for each of {@code calls} sums, after as many warm-up sums. */
     private static double[] time(int size, int floats, int calls) throws Exception {
-        ServerSocketChannel[] listeners = new ServerSocketChannel[size];
-        String[] addresses = new String[size];
-        for (int r = 0; r < size; r++) {
-            listeners[r] = RingLinks.listen("127.0.0.1");
-            addresses[r] = RingLinks.address(listeners[r]);
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        try {
-            List<Future<double[]>> results = new ArrayList<>();
-            for (int r = 0; r < size; r++) {
-                int rank = r;
-                results.add(pool.submit(() -> {
-                    try (Arena arena = Arena.ofConfined()) {
-                        MemorySegment data = arena.allocate((long) floats * Float.BYTES, 64);
-                        try (RingAllReduce ring = new RingAllReduce(data,
-                                RingLinks.connect(rank, addresses, listeners[rank], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
-                            double[] nanos = new double[calls];
-                            for (int call = -calls; call < calls; call++) {
-                                long start = System.nanoTime();
-                                ring.sumInPlace();
-                                if (call >= 0) {
-                                    nanos[call] = System.nanoTime() - start;
-                                }
-                            }
-                            return nanos;
-                        }
-                    }
-                }));
+        return LoopbackRings.run(size, floats, TIMEOUT_MILLIS, (rank, data, ring) -> {
+            double[] nanos = new double[calls];
+            for (int call = -calls; call < calls; call++) {
+                long start = System.nanoTime();
+                ring.sumInPlace();
+                if (call >= 0) {
+                    nanos[call] = System.nanoTime() - start;
+                }
             }
-            double[] rankZero = results.get(0).get();
-            for (Future<double[]> f : results) {
-                f.get();
-            }
-            return rankZero;
-        } finally {
-            pool.shutdownNow();
-            for (ServerSocketChannel listener : listeners) {
-                listener.close();
-            }
-        }
+            return nanos;
+        }).get(0);
     }
 }
