@@ -1,19 +1,13 @@
 package dev.gatun.cli;
 
 import dev.gatun.data.DataSet;
-import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.train.ClusterTraining;
-import dev.gatun.train.EpochStats;
-import dev.gatun.train.Evaluation;
-import dev.gatun.train.Evaluator;
 import dev.gatun.train.History;
 import dev.gatun.train.TrainingResult;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -22,9 +16,8 @@ import java.util.ServiceLoader;
 /**
  * {@code gatun train --spark MASTER}: the same run through a cluster engine found by name, reported as
  * {@code gatun train} reports (per-epoch lines, test accuracy, the model file, plots, the JSON object with the
- * engine's own figures added). The replicas return their per-epoch losses with the model, so the epoch lines are
- * printed when the cluster run ends; the last one also carries the final model's training accuracy and dev
- * figures, evaluated here.
+ * engine's own figures added). The epoch lines are printed as the cluster finishes each epoch
+ * ({@link ClusterEpochs}).
  */
 record ClusterRun(ClusterTraining engine, String master, int partitions, int epochs) {
     private static final String ENGINE = "spark";
@@ -76,57 +69,21 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         System.out.printf("training %s on %s through Spark (%s, %s): %d train, %d dev samples; %s, global batch %d%n",
                 config.layers(), input.source(), master, partitions == 0 ? "default parallelism" : partitions + " partitions",
                 train.size(), split == null ? 0 : split.dev().size(), TrainConfig.enumName(config.optimizer()), config.batch());
+        ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev());
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
-                config.batch(), config.seed(), config.normalize(), train));
-        ModelIo.LoadedModel loaded = load(result.modelFile(), arena);
+                config.batch(), config.seed(), config.normalize(), train), epochLines);
+        History history = epochLines.history();
+        if (history.size() != result.epochLosses().length) {
+            throw new IllegalStateException("the " + engine.engine() + " engine reported " + history.size()
+                    + " epochs as they finished but returned " + result.epochLosses().length);
+        }
+        ModelIo.LoadedModel loaded = ClusterEpochs.load(result.modelFile(), arena);
         try (Model model = loaded.model()) {
-            Normalization normalization = loaded.normalization();
-            History history = history(result, model, normalization, train, split, config.lr());
-            history.epochs().forEach(stats -> System.out.println(ProgressBar.epochLine(stats)));
             TrainingResult finished = new TrainingResult(TrainingResult.Outcome.COMPLETED, history, history.size(),
                     result.steps(), null);
             return new TrainReport(config, input, split, plots, json, Map.of(engine.engine(), result.details()))
-                    .report(finished, model, normalization, outFile);
-        }
-    }
-
-    /**
-     * One line per epoch from the replicas' losses and times; the last adds the final model's accuracy on the
-     * training rows and its dev figures.
-     */
-    private static History history(ClusterTraining.Result result, Model model, Normalization normalization,
-                                   DataSet train, DataSet.Split split, double lr) {
-        History history = new History();
-        int n = result.epochLosses().length;
-        Evaluation trainFit = evaluate(train, model, normalization);
-        Evaluation dev = split == null ? null : evaluate(split.dev(), model, normalization);
-        for (int e = 0; e < n; e++) {
-            boolean last = e == n - 1;
-            double seconds = result.epochSeconds()[e];
-            history.add(new EpochStats(e + 1, result.epochLosses()[e], last ? trainFit.accuracy() : Double.NaN,
-                    last && dev != null ? dev.loss() : Double.NaN, last && dev != null ? dev.accuracy() : Double.NaN,
-                    lr, train.size() / seconds, seconds));
-        }
-        return history;
-    }
-
-    private static Evaluation evaluate(DataSet data, Model model, Normalization normalization) {
-        try (Evaluator evaluator = new Evaluator(data, normalization, Evaluator.DEFAULT_BATCH)) {
-            return evaluator.evaluate(model);
-        }
-    }
-
-    /** The engine's model file, read through a private temporary file. */
-    private static ModelIo.LoadedModel load(byte[] modelFile, Arena arena) throws IOException {
-        Path folder = Files.createTempDirectory("gatun-cluster-model");
-        Path file = folder.resolve("model.gatun");
-        try {
-            Files.write(file, modelFile);
-            return ModelIo.load(file, arena);
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(folder);
+                    .report(finished, model, loaded.normalization(), outFile);
         }
     }
 }

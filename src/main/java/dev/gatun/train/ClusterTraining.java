@@ -17,8 +17,36 @@ public interface ClusterTraining {
     /** The engine's name, as the command line asks for it: {@code spark}. */
     String engine();
 
-    /** Trains {@code request}'s model on its data on the cluster and returns the finished model; fails rather than return a partial one. */
-    Result train(Request request) throws Exception;
+    /**
+     * Trains {@code request}'s model on its data on the cluster and returns the finished model; fails rather than
+     * return a partial one. {@code progress} hears of each epoch as the cluster finishes it.
+     */
+    Result train(Request request, Progress progress) throws Exception;
+
+    /** {@link #train(Request, Progress)} without listening to the epochs. */
+    default Result train(Request request) throws Exception {
+        return train(request, epoch -> {});
+    }
+
+    /**
+     * An epoch the cluster has finished.
+     *
+     * @param epoch the epoch, counted from 1
+     * @param loss its training loss (the mean of its steps' costs)
+     * @param seconds its wall time on the replicas
+     * @param learningRate the rate of its last step
+     * @param modelFile the model after it as a Gatun model file's bytes, with the optimizer's state (a checkpoint)
+     */
+    record Epoch(int epoch, double loss, double seconds, double learningRate, byte[] modelFile) {}
+
+    /**
+     * Hears of each epoch once, in order, as the cluster finishes it, on a thread of the engine's; the engine waits
+     * for the last call before {@code train} returns, and a call that throws fails the run.
+     */
+    @FunctionalInterface
+    interface Progress {
+        void epochFinished(Epoch epoch) throws Exception;
+    }
 
     /**
      * What to train and where.

@@ -1,5 +1,6 @@
 package dev.gatun.spark;
 
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -9,6 +10,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -55,5 +59,22 @@ public final class TestFrames {
 
     public static Dataset<Row> frame(SparkSession spark, List<Row> rows, int partitions) {
         return spark.createDataFrame(rows, schema()).repartition(partitions);
+    }
+
+    /** The rows as a CSV file: columns {@code x0..xF-1}, then {@code label} as a whole number. */
+    public static Path writeCsv(List<Row> rows, Path file) throws IOException {
+        StringBuilder out = new StringBuilder();
+        int features = ((Vector) rows.getFirst().get(0)).size();
+        for (int j = 0; j < features; j++) {
+            out.append('x').append(j).append(',');
+        }
+        out.append("label\n");
+        for (Row row : rows) {
+            for (double v : ((Vector) row.get(0)).toArray()) {
+                out.append(v).append(',');
+            }
+            out.append((int) row.getDouble(1)).append('\n');
+        }
+        return Files.writeString(file, out);
     }
 }

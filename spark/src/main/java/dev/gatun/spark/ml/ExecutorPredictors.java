@@ -1,5 +1,6 @@
 package dev.gatun.spark.ml;
 
+import dev.gatun.spark.ModelBytes;
 import dev.gatun.serve.Predictor;
 import org.apache.spark.broadcast.Broadcast;
 

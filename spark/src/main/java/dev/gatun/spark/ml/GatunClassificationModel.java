@@ -1,5 +1,6 @@
 package dev.gatun.spark.ml;
 
+import dev.gatun.spark.ModelBytes;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.ModelSpec;
 import dev.gatun.serve.Predictor;

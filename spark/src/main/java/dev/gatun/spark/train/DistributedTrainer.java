@@ -1,47 +1,61 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.data.Normalization;
-import org.apache.spark.api.java.JavaPairRDD;
+import dev.gatun.spark.BarrierStage;
+import dev.gatun.train.ClusterTraining;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
-import dev.gatun.spark.BarrierStage;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The driver's side of a distributed run. It numbers the rows in the input's own order (so a row's global id,
- * and hence every global batch, does not depend on the number of partitions), spreads them over P partitions,
- * checks every row and sums the normalisation statistics in one ordinary pass, then runs the P replicas as one
- * barrier stage and checks that they finished with the same weights. The driver plans and collects; gradients
- * never pass through it.
+ * The driver's side of a distributed run. One ordinary pass checks every row, sums the normalisation statistics
+ * and hashes every row's content; the driver ranks the rows by hash into their global ids ({@link RowIds}: a
+ * row's id, and hence every global batch, depends neither on the number of partitions nor on the order in which
+ * a partition delivers its rows), spreads them over P partitions (by hash range, when the input has another number
+ * of partitions), then runs the P replicas as one barrier stage and checks that they finished with the same
+ * weights. The driver plans, collects and keeps replica 0's report of each epoch; gradients never pass through it.
+ *
+ * <p>Spark does not retry a failed barrier result stage, so the driver does: when an attempt fails in a way
+ * another may not (an executor lost, a ring connection broken), the next one starts from the state after the last
+ * epoch replica 0 reported, up to {@value #ATTEMPTS_SETTING} attempts ({@value #DEFAULT_ATTEMPTS} unless set).
+ * The replicas then train exactly as they would have without the failure, so the model equals an undisturbed
+ * run's; when the attempts run out the fit fails and returns no model.
  */
 public final class DistributedTrainer {
     private static final Logger log = LoggerFactory.getLogger(DistributedTrainer.class);
-    /**
-     * Runs of the replicas' barrier stage before a fit fails. One: a rerun after a lost executor returned a model
-     * whose per-epoch losses differed from an undisturbed run's (by 3% in the first epoch, on the loopback cluster),
-     * so it did not start from the same state; until that is found, a lost executor fails the fit with its error
-     * rather than returning a model that differs from the one the same settings give.
-     */
-    static final int STAGE_ATTEMPTS = 1;
+    /** The Spark setting that bounds the barrier stage's attempts in one fit. */
+    public static final String ATTEMPTS_SETTING = "spark.gatun.fit.attempts";
+    public static final int DEFAULT_ATTEMPTS = 3;
 
     private DistributedTrainer() {}
+
+    /** {@link #fit(Dataset, Columns, TrainingPlan, int, ClusterTraining.Progress)} without listening to the epochs. */
+    public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions) {
+        return fit(data, columns, plan, partitions, epoch -> {});
+    }
 
     /**
      * Trains on {@code data}'s feature-vector and label columns over {@code partitions} replicas.
      *
      * @param plan the model, optimizer, epochs, batch and seed; its normalisation mode is fitted here on the data
-     * @throws IllegalArgumentException for a missing column, a bad row (naming its global id), an empty partition,
-     *         or more partitions than the cluster can run at once
+     * @param progress hears of each epoch, once and in order, as the replicas finish it
+     * @throws IllegalArgumentException for a missing column, a bad row (naming its position in the input), an
+     *         empty partition, more partitions than the cluster can run at once, or a bad attempts setting
+     * @throws IllegalStateException when the replicas' stage failed on every attempt, or the listener failed
      */
-    public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions) {
+    public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions,
+                                      ClusterTraining.Progress progress) {
         requireColumns(data, columns);
+        int attempts = attempts(data.sparkSession());
         int slots = data.sparkSession().sparkContext().defaultParallelism();
         if (partitions < 1 || partitions > slots) {
             throw new IllegalArgumentException(partitions + " partitions: a barrier stage runs all its tasks at once,"
@@ -49,68 +63,120 @@ public final class DistributedTrainer {
         }
         int inputs = plan.modelSpec().inputs();
         int classes = plan.modelSpec().outputs();
-        JavaPairRDD<Row, Long> numbered = data.select(columns.features(), columns.label()).toJavaRDD().zipWithIndex();
-        if (numbered.getNumPartitions() != partitions) {
-            numbered = numbered.repartition(partitions);
-        }
-        JavaRDD<Tuple2<Row, Long>> rows = numbered.rdd().toJavaRDD();
+        JavaRDD<Row> input = data.select(columns.features(), columns.label()).toJavaRDD();
 
         List<PartitionSummary> summaries;
         try {
-            summaries = new ArrayList<>(rows.mapPartitionsWithIndex(
+            summaries = new ArrayList<>(input.mapPartitionsWithIndex(
                     (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns)).iterator(),
                     false).collect());
         } catch (Exception e) {   // Scala throws SparkException without declaring it
             throw TaskFailures.unwrap(e);
         }
         summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        long[] partitionRows = new long[partitions];
+        requireGoodRows(summaries);
+        boolean byHashRange = input.getNumPartitions() != partitions;
+        RowIds ids = RowIds.of(summaries, partitions, byHashRange);
         double[] sums = new double[inputs];
         double[] squares = new double[inputs];
         long total = 0;
         for (PartitionSummary summary : summaries) {
-            if (summary.rows() == 0) {
-                throw new IllegalArgumentException("partition " + summary.partition() + " of " + partitions
-                        + " holds no rows: every replica needs data (the input has fewer rows than partitions,"
-                        + " or is skewed); use fewer partitions");
-            }
-            partitionRows[summary.partition()] = summary.rows();
             total += summary.rows();
             for (int j = 0; j < inputs; j++) {
                 sums[j] += summary.sums()[j];
                 squares[j] += summary.sumsOfSquares()[j];
             }
         }
+        long[] partitionRows = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            partitionRows[p] = ids.rows(p);
+            if (partitionRows[p] == 0) {
+                throw new IllegalArgumentException("partition " + p + " of " + partitions
+                        + " holds no rows: every replica needs data (the input has fewer rows than partitions,"
+                        + " or is skewed); use fewer partitions");
+            }
+        }
         TrainingPlan fitted = plan.withData(Normalization.fromSums(plan.normalization(), total, sums, squares), total);
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
+        JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 
-        return outcome(trainReplicas(rows, fitted, partitionRows, columns), partitions);
+        try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
+                progress)) {
+            List<Integer> starts = new ArrayList<>();
+            List<ReplicaResult> results = trainReplicas(rows, fitted, ids, columns, reports, attempts, starts);
+            return outcome(results, reports.finish(), partitions, starts);
+        } catch (IOException e) {
+            throw new UncheckedIOException("distributed training: the driver cannot listen for epoch reports: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("distributed training interrupted", e);
+        }
+    }
+
+    /** The first bad row of the input, if any, as an error naming its position in the input. */
+    private static void requireGoodRows(List<PartitionSummary> summaries) {
+        long before = 0;
+        for (PartitionSummary summary : summaries) {
+            if (summary.badRow() >= 0) {
+                throw new IllegalArgumentException("row " + (before + summary.badRow()) + ": " + summary.badRowProblem());
+            }
+            before += summary.rows();
+        }
+    }
+
+    private static int attempts(SparkSession spark) {
+        String value = spark.conf().get(ATTEMPTS_SETTING, Integer.toString(DEFAULT_ATTEMPTS));
+        try {
+            int attempts = Integer.parseInt(value.trim());
+            if (attempts >= 1) {
+                return attempts;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(ATTEMPTS_SETTING + " = '" + value + "': expected a whole number >= 1");
     }
 
     /**
-     * The barrier stage of the replicas, run up to {@link #STAGE_ATTEMPTS} times when it fails in a way another run
-     * may not (an executor lost, a ring connection broken): Spark does not retry a failed barrier result stage
-     * itself. A later attempt starts from the initial weights and the same plan; one that fails every attempt
-     * returns no model.
+     * The barrier stage of the replicas, run again after a failure another attempt may not meet (Spark does not
+     * retry a failed barrier result stage itself), each attempt from the state after the last epoch reported.
+     * Bad input and a missing BLAS library fail the same way every time and are not retried.
      */
-    private static List<ReplicaResult> trainReplicas(JavaRDD<Tuple2<Row, Long>> rows, TrainingPlan plan,
-                                                     long[] partitionRows, Columns columns) {
+    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, RowIds ids,
+                                                     Columns columns, EpochReports reports, int attempts,
+                                                     List<Integer> starts) {
         for (int attempt = 1; ; attempt++) {
+            TrainingState start = reports.startAttempt(attempt);
+            starts.add(start.epochs());
+            EpochReports.Address address = reports.address();
+            if (attempt > 1) {
+                log.warn("training again from epoch {} of {} (attempt {} of {})", start.epochs() + 1, plan.epochs(),
+                        attempt, attempts);
+            }
             try {
-                return BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, plan, partitionRows, columns),
-                        ReplicaResult.class).collect();
+                return BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, plan, ids, columns, start,
+                        address), ReplicaResult.class).collect();
             } catch (Exception e) {   // Scala throws SparkException without declaring it
                 RuntimeException failure = TaskFailures.unwrap(e);
-                if (attempt >= STAGE_ATTEMPTS || !TaskFailures.retriable(failure)) {
+                if (!TaskFailures.retriable(failure)) {
                     throw failure;
                 }
-                log.warn("the replicas' barrier stage failed (attempt {} of {}): {}; training again from the start",
-                        attempt, STAGE_ATTEMPTS, failure.getMessage());
+                if (attempt >= attempts) {
+                    throw new IllegalStateException("Gatun training on Spark failed: the replicas' barrier stage"
+                            + " failed " + attempts + (attempts == 1 ? " time" : " times") + " (" + ATTEMPTS_SETTING
+                            + " = " + attempts + "), the last time from epoch " + (start.epochs() + 1) + " of "
+                            + plan.epochs() + "; no model is returned. The last failure: " + failure.getMessage(),
+                            failure);
+                }
+                log.warn("the replicas' barrier stage failed (attempt {} of {}): {}", attempt, attempts,
+                        failure.getMessage());
             }
         }
     }
 
-    private static TrainingOutcome outcome(List<ReplicaResult> results, int partitions) {
+    private static TrainingOutcome outcome(List<ReplicaResult> results, EpochReport[] epochs, int partitions,
+                                           List<Integer> starts) {
         if (results.size() != partitions) {
             throw new IllegalStateException("distributed training: " + results.size() + " of " + partitions
                     + " replicas reported back");
@@ -124,8 +190,12 @@ public final class DistributedTrainer {
                         + Long.toHexString(first.weightsChecksum()) + "); the replicas diverged, no model is returned");
             }
         }
-        return new TrainingOutcome(first.modelFile(), first.epochLosses(), first.epochSeconds(), partitions,
-                first.allReduceBytesPerStep(), first.allReduceSecondsPerEpoch());
+        // Per epoch from replica 0's reports: after a failed attempt, the epochs before the last one's start were
+        // trained by an earlier attempt.
+        return new TrainingOutcome(first.modelFile(), Arrays.stream(epochs).mapToDouble(EpochReport::loss).toArray(),
+                Arrays.stream(epochs).mapToDouble(EpochReport::seconds).toArray(), partitions,
+                first.allReduceBytesPerStep(), Arrays.stream(epochs).mapToDouble(EpochReport::allReduceSeconds).toArray(),
+                starts.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static void requireColumns(Dataset<Row> data, Columns columns) {

@@ -6,7 +6,6 @@ import dev.gatun.tensor.Tensor;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
-import scala.Tuple2;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +14,8 @@ import java.util.Iterator;
 
 /**
  * One partition's rows as Gatun data, converted once when the task starts: normalised float32 features
- * {@code (rows, inputs)} and int32 labels off-heap, in the arena the caller owns, and each row's global id.
+ * {@code (rows, inputs)} and int32 labels off-heap, in the arena the caller owns, and each row's global id
+ * ({@link RowIds}).
  * Training gathers its batches from here and never touches a Spark row again.
  */
 final class PartitionData {
@@ -30,30 +30,43 @@ final class PartitionData {
     }
 
     /**
-     * Reads {@code expectedRows} rows (what the checking pass counted in this partition), checking each again: a
-     * source that changed between the two passes is an error, not a silently different data set.
+     * Reads this partition's rows (in whatever order they come), checking each again, and gives each its global id
+     * from {@code ids}: the partition must hold exactly the rows the checking pass ranked, as its fingerprint
+     * says, or the run fails here rather than train on rows the ids do not describe.
      */
-    static PartitionData load(Iterator<Tuple2<Row, Long>> rows, long expectedRows, int inputs, int classes,
-                              Normalization normalization, Columns columns, Arena arena, int partition) {
-        if (expectedRows < 1 || expectedRows > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("partition " + partition + " holds " + expectedRows + " rows");
+    static PartitionData load(Iterator<Row> rows, RowIds ids, int inputs, int classes, Normalization normalization,
+                              Columns columns, Arena arena, int partition) {
+        int n = ids.rows(partition);
+        if (n < 1) {
+            throw new IllegalArgumentException("partition " + partition + " holds no rows");
         }
-        int n = (int) expectedRows;
         Tensor features = Tensor.allocate(arena, DType.F32, n, inputs);
         MemorySegment labels = arena.allocate(ValueLayout.JAVA_INT, n);
-        long[] ids = new long[n];
+        long[] hashHi = new long[n];
+        long[] hashLo = new long[n];
+        PartitionFingerprint read = PartitionFingerprint.EMPTY;
+        RowHash hash = new RowHash();
         MemorySegment all = features.segment();
         long rowBytes = (long) inputs * Float.BYTES;
         int i = 0;
         while (rows.hasNext()) {
-            Tuple2<Row, Long> next = rows.next();
+            Row next = rows.next();
             if (i == n) {
-                throw new IllegalStateException("partition " + partition + " now holds more than the " + n
-                        + " rows counted before training: the input changed between two reads (cache or checkpoint it)");
+                throw changed(partition, ids, "more than " + n + " rows");
             }
-            long id = next._2();
-            Vector vector = RowChecks.features(next._1().get(0), inputs, id, columns.features());
-            labels.setAtIndex(ValueLayout.JAVA_INT, i, RowChecks.label(next._1().get(1), classes, id, columns.label()));
+            RowChecks.Checked checked;
+            try {
+                checked = RowChecks.row(next, inputs, classes, i, columns);
+            } catch (RowChecks.BadRow bad) {
+                throw changed(partition, ids, "a row that fails the checks (" + bad.problem() + ")");
+            }
+            Vector vector = checked.features();
+            int label = checked.label();
+            hash.hash(vector, label);
+            hashHi[i] = hash.hi;
+            hashLo[i] = hash.lo;
+            read = read.with(hash.hi, hash.lo);
+            labels.setAtIndex(ValueLayout.JAVA_INT, i, label);
             MemorySegment row = all.asSlice(i * rowBytes, rowBytes);
             if (vector instanceof SparseVector sparse) {
                 row.fill((byte) 0);
@@ -67,13 +80,29 @@ final class PartitionData {
                 }
             }
             normalization.apply(row, row);
-            ids[i++] = id;
+            i++;
         }
-        if (i != n) {
-            throw new IllegalStateException("partition " + partition + " now holds " + i + " rows, " + n
-                    + " were counted before training: the input changed between two reads (cache or checkpoint it)");
+        if (!read.equals(ids.fingerprints()[partition])) {
+            throw changed(partition, ids, read.toString());
         }
-        return new PartitionData(features, labels, ids);
+        long[] rowIds = new long[n];
+        int[] order = RowHash.sortedOrder(hashHi, hashLo, n);
+        int[] idsInHashOrder = ids.idsInHashOrder()[partition];
+        for (int k = 0; k < n; k++) {
+            rowIds[order[k]] = idsInHashOrder[k];
+        }
+        return new PartitionData(features, labels, rowIds);
+    }
+
+    /**
+     * A partition that no longer holds the rows the checking pass saw. Not worth retrying: a source that gives
+     * other rows each time it is computed does so again.
+     */
+    private static IllegalArgumentException changed(int partition, RowIds ids, String now) {
+        return new IllegalArgumentException("partition " + partition + " of the input changed since its rows were"
+                + " checked: it held " + ids.fingerprints()[partition] + ", it now holds " + now + "; the input must"
+                + " give the same rows each time Spark computes it (cache it, or checkpoint it when its source is not"
+                + " deterministic)");
     }
 
     int rows() {

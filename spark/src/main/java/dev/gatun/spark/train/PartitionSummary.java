@@ -3,28 +3,50 @@ package dev.gatun.spark.train;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
-import scala.Tuple2;
 
 import java.io.Serializable;
 import java.util.Iterator;
 
 /**
- * One partition's row count and per-feature sums, from the ordinary (non-barrier) pass that checks every row
- * before training starts: a bad row fails this pass, once, instead of a barrier stage Spark would retry.
+ * One input partition from the ordinary (non-barrier) pass that checks every row before training starts: its row
+ * count, per-feature sums, its rows' content hashes in hash order (from which the driver ranks every row,
+ * {@link RowIds}), and its first bad row, if any, by its index in the partition. A bad row fails the fit on the
+ * driver, once, named by its position in the input, instead of failing a barrier stage.
+ *
+ * @param badRow the first bad row's index in this partition, or -1
+ * @param badRowProblem what is wrong with it, or null
  */
-record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOfSquares) implements Serializable {
+record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOfSquares, long[] hashHi, long[] hashLo,
+                        long badRow, String badRowProblem) implements Serializable {
 
-    /** Checks every row of a partition of {@code (features, label)} rows numbered by their global id. */
-    static PartitionSummary of(int partition, Iterator<Tuple2<Row, Long>> rows, int inputs, int classes,
-                               Columns columns) {
+    /** Checks, sums and hashes every row of a partition of {@code (features, label)} rows. */
+    static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, int classes, Columns columns) {
         long count = 0;
         double[] sums = new double[inputs];
         double[] squares = new double[inputs];
+        LongList hi = new LongList();
+        LongList lo = new LongList();
+        RowHash hash = new RowHash();
+        long badRow = -1;
+        String problem = null;
         while (rows.hasNext()) {
-            Tuple2<Row, Long> next = rows.next();
-            long id = next._2();
-            Vector features = RowChecks.features(next._1().get(0), inputs, id, columns.features());
-            RowChecks.label(next._1().get(1), classes, id, columns.label());
+            Row row = rows.next();
+            long index = count++;
+            if (badRow >= 0) {
+                continue;   // the fit fails on the first bad row; the rest are only counted, to place it
+            }
+            RowChecks.Checked checked;
+            try {
+                checked = RowChecks.row(row, inputs, classes, index, columns);
+            } catch (RowChecks.BadRow bad) {
+                badRow = bad.row();
+                problem = bad.problem();
+                continue;
+            }
+            Vector features = checked.features();
+            hash.hash(features, checked.label());
+            hi.add(hash.hi);
+            lo.add(hash.lo);
             if (features instanceof SparseVector sparse) {
                 int[] indices = sparse.indices();
                 double[] values = sparse.values();
@@ -39,8 +61,33 @@ record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOf
                     squares[j] += values[j] * values[j];
                 }
             }
-            count++;
         }
-        return new PartitionSummary(partition, count, sums, squares);
+        long[] his = hi.toArray();
+        long[] los = lo.toArray();
+        int[] order = RowHash.sortedOrder(his, los, his.length);
+        long[] sortedHi = new long[order.length];
+        long[] sortedLo = new long[order.length];
+        for (int k = 0; k < order.length; k++) {
+            sortedHi[k] = his[order[k]];
+            sortedLo[k] = los[order[k]];
+        }
+        return new PartitionSummary(partition, count, sums, squares, sortedHi, sortedLo, badRow, problem);
+    }
+
+    /** A growable array of longs, for a partition whose size is not known until it has been read. */
+    private static final class LongList {
+        private long[] values = new long[1024];
+        private int size;
+
+        void add(long value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, 2 * size);
+            }
+            values[size++] = value;
+        }
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
     }
 }

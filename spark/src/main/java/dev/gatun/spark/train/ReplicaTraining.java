@@ -8,21 +8,19 @@ import dev.gatun.nn.Model;
 import dev.gatun.nn.Parameter;
 import dev.gatun.nn.Targets;
 import dev.gatun.optim.Optimizer;
+import dev.gatun.spark.ModelBytes;
 import dev.gatun.spark.allreduce.RingAllReduce;
 import dev.gatun.spark.allreduce.RingLinks;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.sql.Row;
-import scala.Tuple2;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -41,40 +39,49 @@ final class ReplicaTraining {
     /** The largest sub-batch; with the seven smaller powers of two, the eight sizes a model's workspace keeps. */
     static final int MAX_SUB_BATCH = 128;
 
-    static Iterator<ReplicaResult> run(Iterator<Tuple2<Row, Long>> rows, TrainingPlan plan, long[] partitionRows,
-                                       Columns columns) throws IOException {
+    /**
+     * Trains from {@code start} to the plan's last epoch; replica 0 reports each epoch with the state after it to
+     * {@code reports}, so that a failed attempt can start again from there.
+     */
+    static Iterator<ReplicaResult> run(Iterator<Row> rows, TrainingPlan plan, RowIds ids, Columns columns,
+                                       TrainingState start, EpochReports.Address reports) throws IOException {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         String host = hostOf(context.getTaskInfos()[rank].address());
         // Listening before the addresses are exchanged: a successor's connection then waits in the backlog.
         ServerSocketChannel listener = RingLinks.listen(host);
         boolean blasThreadsSet = false;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); EpochReporter reporter = new EpochReporter(reports, plan.timeoutMillis())) {
             requireBlas(host, rank);
             ReplicaBlasThreads.enter(context.cpus());
             blasThreadsSet = true;
             Normalization normalization = plan.normalizationOf();
             int inputs = plan.modelSpec().inputs();
-            PartitionData data = PartitionData.load(rows, partitionRows[rank], inputs, plan.modelSpec().outputs(),
-                    normalization, columns, arena, rank);
+            PartitionData data = PartitionData.load(rows, ids, inputs, plan.modelSpec().outputs(), normalization,
+                    columns, arena, rank);
             String[] addresses = context.allGather(RingLinks.address(listener));
             RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis());
-            try (Model model = plan.modelSpec().build(arena, DType.F32); Optimizer optimizer = plan.optimizer().create()) {
+            try (Optimizer optimizer = plan.optimizer().create(); Model model = start.model(plan, arena, optimizer)) {
                 GradientBuffer buffer = new GradientBuffer(model.parameters(), arena);
                 try (RingAllReduce ring = new RingAllReduce(buffer.segment(), links, plan.timeoutMillis(),
                         context::isInterrupted)) {
                     ReplicaTraining replica = new ReplicaTraining(plan, data, model, buffer, ring, arena);
+                    // This attempt's epochs only; the driver has the earlier ones' reports.
                     double[] losses = new double[plan.epochs()];
                     double[] seconds = new double[plan.epochs()];
                     double[] allReduceSeconds = new double[plan.epochs()];
-                    for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+                    for (int epoch = start.epochs(); epoch < plan.epochs(); epoch++) {
                         long before = replica.allReduceNanos;
-                        long start = System.nanoTime();
+                        long begin = System.nanoTime();
                         losses[epoch] = replica.epoch(epoch, optimizer);
-                        seconds[epoch] = (System.nanoTime() - start) / 1e9;
+                        seconds[epoch] = (System.nanoTime() - begin) / 1e9;
                         allReduceSeconds[epoch] = (replica.allReduceNanos - before) / 1e9;
+                        if (rank == 0) {
+                            reporter.send(epoch + 1, losses[epoch], seconds[epoch], allReduceSeconds[epoch],
+                                    optimizer.learningRate(), modelFile(model, normalization, plan, optimizer));
+                        }
                     }
-                    byte[] file = rank == 0 ? modelFile(model, normalization, plan) : null;
+                    byte[] file = rank == 0 ? modelFile(model, normalization, plan, null) : null;
                     return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, seconds,
                             ring.bytesSentPerCall(),
                             allReduceSeconds, file)).iterator();
@@ -152,22 +159,20 @@ final class ReplicaTraining {
         return cost;
     }
 
-    /** The trained model as a Gatun model file's bytes, written through a private temporary folder. */
-    private static byte[] modelFile(Model model, Normalization normalization, TrainingPlan plan) throws IOException {
-        Path folder = Files.createTempDirectory("gatun-spark-model");
-        try {
-            Path file = folder.resolve("model.gatun");
-            ModelIo.save(file, model, normalization, Map.of("trained_on", "spark", "config.epochs",
-                    Integer.toString(plan.epochs()), "config.batch", Integer.toString(plan.batchSize())));
-            return Files.readAllBytes(file);
-        } finally {
-            try (var leftovers = Files.list(folder)) {
-                for (Path p : leftovers.toList()) {
-                    Files.deleteIfExists(p);
-                }
+    /**
+     * The model as a Gatun model file's bytes; with {@code optimizer}'s state too (a checkpoint) unless it is null.
+     */
+    private static byte[] modelFile(Model model, Normalization normalization, TrainingPlan plan, Optimizer optimizer)
+            throws IOException {
+        Map<String, String> metadata = Map.of("trained_on", "spark", "config.epochs",
+                Integer.toString(plan.epochs()), "config.batch", Integer.toString(plan.batchSize()));
+        return ModelBytes.write(file -> {
+            if (optimizer == null) {
+                ModelIo.save(file, model, normalization, metadata);
+            } else {
+                ModelIo.save(file, model, normalization, metadata, optimizer);
             }
-            Files.deleteIfExists(folder);
-        }
+        });
     }
 
     /** CRC32 of every parameter's bytes: equal on every replica unless they diverged. */

@@ -2,25 +2,55 @@ package dev.gatun.spark.train;
 
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
 
 /**
- * The checks every input row passes before training uses it, with messages that name the row by its global id
- * (its position in the input DataFrame, counted from 0) and the column.
+ * The checks every input row passes before training uses it, with messages that name the row (the caller says by
+ * which number) and the column.
  */
 final class RowChecks {
     private RowChecks() {}
 
+    /** A row that fails a check: its number as the caller gave it, and what is wrong with it. */
+    static final class BadRow extends IllegalArgumentException {
+        private final long row;
+        private final String problem;
+
+        BadRow(long row, String problem) {
+            super("row " + row + ": " + problem);
+            this.row = row;
+            this.problem = problem;
+        }
+
+        long row() {
+            return row;
+        }
+
+        String problem() {
+            return problem;
+        }
+    }
+
+    /** A checked row's features and class index. */
+    record Checked(Vector features, int label) {}
+
+    /** Checks a {@code (features, label)} row, numbered {@code row} in messages. */
+    static Checked row(Row value, int inputs, int classes, long row, Columns columns) {
+        return new Checked(features(value.get(0), inputs, row, columns.features()),
+                label(value.get(1), classes, row, columns.label()));
+    }
+
     /** The row's features: a vector of exactly {@code inputs} finite values. */
     static Vector features(Object value, int inputs, long row, String column) {
         if (value == null) {
-            throw new IllegalArgumentException("row " + row + ": features column '" + column + "' is null");
+            throw new BadRow(row, "features column '" + column + "' is null");
         }
         if (!(value instanceof Vector vector)) {
-            throw new IllegalArgumentException("row " + row + ": features column '" + column + "' holds a "
+            throw new BadRow(row, "features column '" + column + "' holds a "
                     + value.getClass().getSimpleName() + ", not an ML vector (use VectorAssembler)");
         }
         if (vector.size() != inputs) {
-            throw new IllegalArgumentException("row " + row + ": features column '" + column + "' has " + vector.size()
+            throw new BadRow(row, "features column '" + column + "' has " + vector.size()
                     + " values, the model takes " + inputs);
         }
         // Only the stored values can be non-finite: a sparse vector's others are zeros.
@@ -28,7 +58,7 @@ final class RowChecks {
         for (int k = 0; k < values.length; k++) {
             if (!Double.isFinite(values[k])) {
                 int feature = vector instanceof SparseVector sparse ? sparse.indices()[k] : k;
-                throw new IllegalArgumentException("row " + row + ": feature " + feature + " of column '" + column
+                throw new BadRow(row, "feature " + feature + " of column '" + column
                         + "' is " + values[k] + "; features must be finite");
             }
         }
@@ -38,15 +68,15 @@ final class RowChecks {
     /** The row's label: a whole number in {@code [0, classes)}. */
     static int label(Object value, int classes, long row, String column) {
         if (value == null) {
-            throw new IllegalArgumentException("row " + row + ": label column '" + column + "' is null");
+            throw new BadRow(row, "label column '" + column + "' is null");
         }
         if (!(value instanceof Number number)) {
-            throw new IllegalArgumentException("row " + row + ": label column '" + column + "' holds a "
+            throw new BadRow(row, "label column '" + column + "' holds a "
                     + value.getClass().getSimpleName() + ", not a number");
         }
         double label = number.doubleValue();
         if (!(label >= 0 && label < classes) || label != Math.rint(label)) {
-            throw new IllegalArgumentException("row " + row + ": label " + label + " in column '" + column
+            throw new BadRow(row, "label " + label + " in column '" + column
                     + "' is not a class index in [0, " + classes + ")");
         }
         return (int) label;

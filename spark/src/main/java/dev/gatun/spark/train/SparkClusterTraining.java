@@ -1,6 +1,7 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.optim.Optimizer;
+import dev.gatun.spark.ExecutorClassPath;
 import dev.gatun.train.ClusterTraining;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,7 +15,8 @@ import java.util.Map;
  * {@code gatun train --spark}'s engine, found by the command line through {@link java.util.ServiceLoader}: the
  * data set as a DataFrame, trained by {@link DistributedTrainer} in a Spark session on the master asked for. A
  * session already running in this JVM (under {@code spark-submit}, say) is used and left running; one started here
- * is stopped at the end.
+ * is stopped at the end, and on a cluster master it ships Gatun's jars to the executors itself
+ * ({@link ExecutorClassPath}).
  */
 public final class SparkClusterTraining implements ClusterTraining {
     @Override
@@ -23,11 +25,12 @@ public final class SparkClusterTraining implements ClusterTraining {
     }
 
     @Override
-    public Result train(Request request) {
+    public Result train(Request request, Progress progress) {
         boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
-        SparkSession spark = SparkSession.builder().master(request.master()).appName("gatun train")
-                .config("spark.ui.showConsoleProgress", "false")
-                .getOrCreate();
+        SparkSession.Builder builder = SparkSession.builder().master(request.master()).appName("gatun train")
+                .config("spark.ui.showConsoleProgress", "false");
+        ExecutorClassPath.configure(builder, request.master());
+        SparkSession spark = builder.getOrCreate();
         try {
             int partitions = request.partitions() > 0 ? request.partitions() : spark.sparkContext().defaultParallelism();
             Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
@@ -35,7 +38,8 @@ public final class SparkClusterTraining implements ClusterTraining {
                     request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),
                     request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
                     TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
-            TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions);
+            TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions,
+                    progress);
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("master", spark.sparkContext().master());
             details.put("partitions", outcome.partitions());

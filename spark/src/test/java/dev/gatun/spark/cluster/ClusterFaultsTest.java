@@ -1,27 +1,37 @@
 package dev.gatun.spark.cluster;
 
+import dev.gatun.activation.Activation;
 import dev.gatun.blas.BlasUnavailableException;
+import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.spark.ModelBytes;
 import dev.gatun.spark.TestFrames;
-import dev.gatun.spark.ml.GatunClassificationModel;
 import dev.gatun.spark.ml.GatunClassifier;
+import dev.gatun.spark.train.Columns;
+import dev.gatun.spark.train.DistributedTrainer;
+import dev.gatun.spark.train.OptimizerSettings;
+import dev.gatun.spark.train.TrainingOutcome;
+import dev.gatun.spark.train.TrainingPlan;
+import dev.gatun.tensor.Tensor;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
-import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import scala.jdk.javaapi.CollectionConverters;
 
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,89 +43,90 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Faults on a loopback standalone cluster of separate JVMs: an executor JVM killed while the replicas train, and
  * executors that cannot load OpenBLAS. Neither may end in a model returned as if complete when it is not.
  */
-class ClusterFaultsTest {
-    @TempDir
-    static Path home;
-    private static LoopbackCluster cluster;
-    private static String flags;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        flags = System.getProperty("gatun.spark.jvm.flags");
-        cluster = new LoopbackCluster(home, flags, 2);
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        cluster.close();
-    }
-
+class ClusterFaultsTest extends OnLoopbackCluster {
     /**
-     * The same fit twice, the second time with one executor killed once the barrier stage has started. The run
-     * either fails with an error saying what failed, or (should the stage be run again) ends with exactly the
-     * uninterrupted run's model: never with a model of fewer epochs or other weights. With one stage attempt
-     * (DistributedTrainer.STAGE_ATTEMPTS) it fails.
+     * The same fit three times on data cached in the executors: undisturbed; with one executor JVM killed while the
+     * replicas train epoch 2 of 4, which the fit survives by training again from the state after epoch 1 (the lost
+     * cached partition recomputed, its rows keeping their ids), ending with the undisturbed run's losses and
+     * weights; and killed again with a single attempt allowed, which fails saying so and returns no model.
      */
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
-    void anExecutorKilledMidTrainingRetriesTheStageOrFailsNeverReturnsAPartialModel() throws Exception {
+    void anExecutorKilledMidTrainingIsSurvivedFromTheLastEpochOrFailsWhenAttemptsRunOut() throws Exception {
         inSession(flags, spark -> {
             BarrierStages stages = new BarrierStages();
             spark.sparkContext().addSparkListener(stages);
-            Dataset<Row> data = TestFrames.frame(spark, TestFrames.teacherRows(6000, 16, 3, 23), 2).cache();
+            Dataset<Row> data = TestFrames.frame(spark, TestFrames.teacherRows(3000, 16, 3, 23), 2).cache();
             data.count();
-            GatunClassifier classifier = new GatunClassifier().setLayers(16, 32, 3).setActivation("tanh")
-                    .setLearningRate(0.01).setEpochs(30).setBatchSize(8).setSeed(9).setNumPartitions(2)
-                    .setAllReduceTimeoutMillis(30_000);
-            GatunClassificationModel clean = classifier.fit(data);
-            long cleanNanos = stages.lastDurationNanos;
+            var spec = Model.builder(16).dense(32, Activation.TANH).output(3, Loss.SOFTMAX_CROSS_ENTROPY).seed(9).spec();
+            TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), 4, 8, 9,
+                    Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
+            Columns columns = new Columns("features", "label");
+            TrainingOutcome clean = DistributedTrainer.fit(data, columns, plan, 2);
             assertEquals(0, stages.failed.get(), "the undisturbed run's barrier stage ran once");
+            assertArrayEquals(new int[] {0}, clean.attemptStarts());
 
-            stages.submitted = new CountDownLatch(1);
-            CompletableFuture<GatunClassificationModel> faulted = CompletableFuture.supplyAsync(() -> classifier.fit(data));
-            try {
-                assertTrue(stages.submitted.await(120, TimeUnit.SECONDS), "the barrier stage did not start\n" + cluster.logs());
-                // Well into the epochs: a third of the undisturbed stage's time after it started.
-                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(cleanNanos / 3));
-                cluster.killOneExecutor();
-                GatunClassificationModel model = faulted.get(6, TimeUnit.MINUTES);
-                System.err.println("ClusterFaultsTest: the fit with a killed executor trained again and returned a model");
-                assertTrue(stages.failed.get() >= 1, "the kill hit the barrier stage while it ran");
-                assertArrayEquals(clean.trainingLosses(), model.trainingLosses(),
-                        "the retried run trains every epoch again, bit for bit");
-            } catch (java.util.concurrent.ExecutionException e) {
-                String message = String.valueOf(e.getCause().getMessage());
-                System.err.println("ClusterFaultsTest: the fit with a killed executor failed: " + message);
-                assertTrue(message.contains("Gatun training on Spark failed") || message.contains("all-reduce"),
-                        "a failed run says what failed: " + message);
+            List<Integer> heard = new CopyOnWriteArrayList<>();
+            long epochMillis = (long) (1000 * clean.epochSeconds()[1]);
+            TrainingOutcome retried = DistributedTrainer.fit(data, columns, plan, 2, epoch -> {
+                heard.add(epoch.epoch());
+                if (epoch.epoch() == 1 && heard.size() == 1) {
+                    Thread.sleep(epochMillis / 3);   // into epoch 2
+                    cluster.killOneExecutor();
+                }
+            });
+            assertTrue(stages.failed.get() >= 1, "the kill failed the barrier stage");
+            assertEquals(List.of(1, 2, 3, 4), heard, "the progress listener hears of every epoch once, in order");
+            int[] starts = retried.attemptStarts();
+            assertTrue(starts.length >= 2 && starts[1] >= 1, "the second attempt started after a completed epoch, not"
+                    + " from the start: " + Arrays.toString(starts));
+            for (int e = 0; e < 4; e++) {
+                assertEquals(clean.epochLosses()[e], retried.epochLosses()[e], 1e-4 * clean.epochLosses()[e],
+                        "epoch " + (e + 1) + "'s loss");
             }
+            assertSameWeights(clean.modelFile(), retried.modelFile());
+
+            spark.conf().set(DistributedTrainer.ATTEMPTS_SETTING, "1");
+            AtomicBoolean killed = new AtomicBoolean();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                    DistributedTrainer.fit(data, columns, plan, 2, epoch -> {
+                        if (killed.compareAndSet(false, true)) {
+                            cluster.killOneExecutor();
+                        }
+                    }));
+            assertTrue(e.getMessage().contains("failed 1 time (" + DistributedTrainer.ATTEMPTS_SETTING + " = 1)")
+                    && e.getMessage().contains("no model is returned"), e.getMessage());
         });
     }
 
-    /** Watches the barrier stages: when one starts, how long the last successful one ran, how many failed. */
-    private static final class BarrierStages extends SparkListener {
-        volatile CountDownLatch submitted = new CountDownLatch(1);
-        volatile long lastDurationNanos;
-        final AtomicInteger failed = new AtomicInteger();
-
-        @Override
-        public void onStageSubmitted(SparkListenerStageSubmitted event) {
-            if (isBarrier(event.stageInfo())) {
-                submitted.countDown();
+    /** Every weight of two model files' models agrees to within 1e-4. */
+    private static void assertSameWeights(byte[] expected, byte[] actual) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Model a = ModelBytes.read(expected, "the undisturbed model", file -> ModelIo.load(file, arena).model());
+            Model b = ModelBytes.read(actual, "the retried model", file -> ModelIo.load(file, arena).model());
+            try (a; b) {
+                for (int p = 0; p < a.parameters().size(); p++) {
+                    Tensor x = a.parameters().get(p).value();
+                    Tensor y = b.parameters().get(p).value();
+                    for (long i = 0; i < x.size(); i++) {
+                        float u = x.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                        float v = y.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                        assertEquals(u, v, 1e-4, a.parameters().get(p).name() + "[" + i + "]");
+                    }
+                }
             }
         }
+    }
+
+    /** Counts the barrier stages that failed. */
+    private static final class BarrierStages extends SparkListener {
+        final AtomicInteger failed = new AtomicInteger();
 
         @Override
         public void onStageCompleted(SparkListenerStageCompleted event) {
             StageInfo stage = event.stageInfo();
-            if (!isBarrier(stage)) {
-                return;
-            }
-            if (stage.failureReason().isDefined()) {
+            if (isBarrier(stage) && stage.failureReason().isDefined()) {
                 failed.incrementAndGet();
-            } else {
-                lastDurationNanos = TimeUnit.MILLISECONDS.toNanos(
-                        (Long) stage.completionTime().get() - (Long) stage.submissionTime().get());
             }
         }
 

@@ -1,24 +1,24 @@
 package dev.gatun.spark.cluster;
 
+import dev.gatun.spark.ExecutorClassPath;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 
 /**
  * A real Spark standalone cluster on loopback, started from the build's own jars: a master and a worker as
  * separate JVMs, whose executors are JVMs of their own. No Spark distribution is needed: {@code SPARK_HOME} is a
- * temporary folder whose {@code jars/} links every jar of the test class path, plus one jar of this module's
- * compiled classes, which is what the worker puts on its executors' class path.
+ * temporary folder whose {@code jars/} links every jar of the test class path but Gatun's own, plus a jar of the
+ * test classes, which is what the worker puts on its executors' class path. Gatun's core and this module reach the
+ * executors as a cluster application's own jars do: through {@code spark.jars} ({@link ExecutorClassPath}).
  */
 final class LoopbackCluster implements AutoCloseable {
     private final Path home;
@@ -28,11 +28,15 @@ final class LoopbackCluster implements AutoCloseable {
     LoopbackCluster(Path home, String jvmFlags, int workerCores) throws IOException {
         this.home = home;
         Path jars = Files.createDirectories(home.resolve("jars"));
+        Set<Path> gatun = gatunLocations();
         for (String entry : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
                 .split(java.io.File.pathSeparator)) {
             Path path = Path.of(entry);
+            if (gatun.contains(path.toAbsolutePath())) {
+                continue;   // the session ships these (spark.jars), as gatun train --spark spark://... does
+            }
             if (Files.isDirectory(path)) {
-                jarOf(path, jars.resolve("classes-" + path.getFileName() + ".jar"));
+                ExecutorClassPath.jarOf(path, jars.resolve("classes-" + path.getFileName() + ".jar"));
             } else if (entry.endsWith(".jar") && Files.exists(path)) {
                 Path link = jars.resolve(path.getFileName());
                 if (!Files.exists(link)) {
@@ -47,6 +51,19 @@ final class LoopbackCluster implements AutoCloseable {
         start("worker", jvmFlags, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
                 Integer.toString(workerCores), "--memory", "2g", "--webui-port", Integer.toString(freePort()),
                 "--work-dir", home.resolve("work").toString(), masterUrl);
+    }
+
+    /** Where this JVM loaded Gatun's core and the Spark module from. */
+    private static Set<Path> gatunLocations() {
+        Set<Path> locations = new HashSet<>();
+        for (Class<?> type : List.of(dev.gatun.Gatun.class, ExecutorClassPath.class)) {
+            try {
+                locations.add(Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return locations;
     }
 
     String masterUrl() {
@@ -66,6 +83,11 @@ final class LoopbackCluster implements AutoCloseable {
                 .config("spark.executor.memory", "512m")
                 .config("spark.cores.max", "2")
                 .config("spark.executor.extraJavaOptions", executorFlags)
+                .config("spark.jars", String.join(",", ExecutorClassPath.jars()))
+                // A barrier stage submitted while a killed executor's replacement registers waits for it in
+                // rounds of this interval (15 s unless set).
+                .config("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
+                .config("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "120")
                 .getOrCreate();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         // The driver counts itself among the block managers: 3 means both executors have registered.
@@ -112,18 +134,6 @@ final class LoopbackCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    /** A jar of a class folder: the worker's executors take jars only. */
-    private static void jarOf(Path folder, Path jar) throws IOException {
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
-             Stream<Path> files = Files.walk(folder)) {
-            for (Path path : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                out.putNextEntry(new JarEntry(folder.relativize(path).toString().replace('\\', '/')));
-                Files.copy(path, out);
-                out.closeEntry();
-            }
         }
     }
 

@@ -36,7 +36,7 @@ class BadInputTest {
         spark.stop();
     }
 
-    /** 40 good rows with row {@code index} replaced; built without a shuffle, so row ids are list positions. */
+    /** 40 good rows with row {@code index} replaced; built without a shuffle, so positions in the input are list positions. */
     private static Dataset<Row> withRow(int index, Row bad) {
         List<Row> rows = new ArrayList<>(TestFrames.teacherRows(40, FEATURES, CLASSES, 3));
         rows.set(index, bad);

@@ -51,7 +51,7 @@ class DistributedTrainerTest {
     @Test
     void oneAndTwoReplicasGiveTheSameLossesAndTheModelLearns() throws Exception {
         List<Row> rows = TestFrames.teacherRows(700, FEATURES, CLASSES, 11);
-        // The input in three partitions: P=1 and P=2 both redistribute it, so the global ids come from its order.
+        // The input in three partitions: P=1 and P=2 both spread it over hash ranges; the ids come from its content.
         Dataset<Row> frame = TestFrames.frame(spark, rows, 3).cache();
         TrainingPlan plan = plan(4, 64);   // 700 rows: 10 full batches and one of 60
         TrainingOutcome one = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 1);

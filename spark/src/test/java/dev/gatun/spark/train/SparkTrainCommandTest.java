@@ -2,8 +2,8 @@ package dev.gatun.spark.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatun.cli.Main;
 import dev.gatun.serve.Predictor;
+import dev.gatun.spark.TestCommands;
 import dev.gatun.spark.TestFrames;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
@@ -11,10 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code gatun train --spark local[2]} on a small CSV table, beside the same command without {@code --spark}: the
- * JSON object holds the same keys plus a {@code spark} object, and the model file it writes loads in
- * {@link Predictor} and classifies the table.
+ * epoch lines have the same shape, the JSON object holds the same keys plus a {@code spark} object, and the model
+ * file it writes loads in {@link Predictor} and classifies the table.
  */
 class SparkTrainCommandTest {
     @TempDir
@@ -38,20 +34,18 @@ class SparkTrainCommandTest {
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainsThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
         List<Row> rows = TestFrames.teacherRows(800, 8, 3, 17);
-        Path csv = writeCsv(rows, folder.resolve("teacher.csv"));
+        Path csv = TestFrames.writeCsv(rows, folder.resolve("teacher.csv"));
         Path model = folder.resolve("spark.gatun");
         List<String> common = List.of("train", "--data", csv.toString(), "--label", "label", "--test-split", "0.2",
                 "--epochs", "4", "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
 
-        JsonNode local = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
-        JsonNode spark;
-        // The session the command starts reads spark.* system properties: no web UI, so nothing listens beyond loopback.
-        System.setProperty("spark.ui.enabled", "false");
-        try {
-            spark = run(common, List.of("--spark", "local[2]", "--partitions", "2", "--out", model.toString()));
-        } finally {
-            System.clearProperty("spark.ui.enabled");
-        }
+        Output localRun = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
+        JsonNode local = localRun.json();
+        Output sparkRun = run(common, List.of("--spark", "local[2]", "--partitions", "2", "--out", model.toString()));
+        JsonNode spark = sparkRun.json();
+        assertEquals(4, localRun.epochLineShapes().size(), localRun.text());
+        assertEquals(localRun.epochLineShapes(), sparkRun.epochLineShapes(),
+                "the epoch lines of gatun train --spark read as gatun train's (every epoch with its accuracies)");
 
         Set<String> expected = keys(local);
         expected.add("spark");
@@ -86,43 +80,27 @@ class SparkTrainCommandTest {
         }
     }
 
-    /** Runs the gatun command and returns the JSON object it printed on stdout. */
-    private static JsonNode run(List<String> common, List<String> extra) throws Exception {
+    /** What the command printed: its JSON object on stdout, and its text (on stderr, with --json). */
+    private record Output(JsonNode json, String text) {
+        /** The per-epoch lines, with every number replaced by #: their shape. */
+        List<String> epochLineShapes() {
+            return text.lines().filter(line -> line.matches("epoch \\d+: .*"))
+                    .map(line -> line.replaceAll("[0-9][0-9,.]*", "#")).toList();
+        }
+    }
+
+    /** Runs the gatun command. */
+    private static Output run(List<String> common, List<String> extra) throws Exception {
         List<String> args = new ArrayList<>(common);
         args.addAll(extra);
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int exit;
-        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            exit = Main.run(args.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-        }
-        String json = captured.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, "gatun " + args + " printed " + json);
-        return new ObjectMapper().readTree(json);
+        TestCommands.Printed printed = TestCommands.run(args);
+        assertEquals(0, printed.exit(), "gatun " + args + " printed " + printed.out() + "\n" + printed.err());
+        return new Output(new ObjectMapper().readTree(printed.out()), printed.err());
     }
 
     private static Set<String> keys(JsonNode object) {
         Set<String> keys = new HashSet<>();
         object.fieldNames().forEachRemaining(keys::add);
         return keys;
-    }
-
-    private static Path writeCsv(List<Row> rows, Path file) throws Exception {
-        StringBuilder out = new StringBuilder();
-        int features = ((Vector) rows.getFirst().get(0)).size();
-        for (int j = 0; j < features; j++) {
-            out.append('x').append(j).append(',');
-        }
-        out.append("label\n");
-        for (Row row : rows) {
-            for (double v : ((Vector) row.get(0)).toArray()) {
-                out.append(v).append(',');
-            }
-            out.append((int) row.getDouble(1)).append('\n');
-        }
-        return Files.writeString(file, out);
     }
 }

@@ -1,0 +1,48 @@
+package dev.gatun.spark.train;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * What replica 0 tells the driver after each epoch: the epoch (counted from 1), its loss, wall time, seconds in the
+ * all-reduce and last learning rate, and the state after it ({@link TrainingState#checkpoint()}), tagged with the
+ * stage attempt that trained it. Its wire form is this order of fields, the checkpoint length-prefixed.
+ */
+record EpochReport(int attempt, int epoch, double loss, double seconds, double allReduceSeconds, double learningRate,
+                   byte[] checkpoint) {
+    /** Larger than any checkpoint a replica writes (the weights and up to two optimizer moments of a model). */
+    private static final int MAX_CHECKPOINT_BYTES = Integer.MAX_VALUE - 64;
+
+    void write(DataOutputStream out) throws IOException {
+        out.writeInt(attempt);
+        out.writeInt(epoch);
+        out.writeDouble(loss);
+        out.writeDouble(seconds);
+        out.writeDouble(allReduceSeconds);
+        out.writeDouble(learningRate);
+        out.writeInt(checkpoint.length);
+        out.write(checkpoint);
+        out.flush();
+    }
+
+    static EpochReport read(DataInputStream in) throws IOException {
+        int attempt = in.readInt();
+        int epoch = in.readInt();
+        double loss = in.readDouble();
+        double seconds = in.readDouble();
+        double allReduceSeconds = in.readDouble();
+        double learningRate = in.readDouble();
+        int length = in.readInt();
+        if (length < 1 || length > MAX_CHECKPOINT_BYTES || epoch < 1) {
+            throw new IOException("malformed epoch report: epoch " + epoch + ", " + length + " checkpoint bytes");
+        }
+        byte[] checkpoint = new byte[length];
+        in.readFully(checkpoint);
+        return new EpochReport(attempt, epoch, loss, seconds, allReduceSeconds, learningRate, checkpoint);
+    }
+
+    TrainingState state() {
+        return new TrainingState(epoch, checkpoint);
+    }
+}

@@ -1,0 +1,175 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.train.ClusterTraining;
+import org.apache.spark.SparkConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The driver's end of replica 0's epoch reports: a small TCP server on the driver's own address (where Spark's
+ * executors already reach it) that keeps each epoch's report as it arrives. A failed stage attempt starts again
+ * from the last one kept ({@link #startAttempt}), and the caller's {@link ClusterTraining.Progress} hears of each
+ * epoch once, in order, on a thread of its own, so a slow listener never holds the replicas up. Only this fit's
+ * replicas are heard: a report must open with the random token they were given, and one from an attempt that has
+ * been given up is dropped.
+ */
+final class EpochReports implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EpochReports.class);
+
+    /** Where replica 0 sends its reports, and what it must send first. */
+    record Address(String host, int port, long tokenHi, long tokenLo, int attempt) implements Serializable {}
+
+    private final ServerSocket server;
+    private final String host;
+    private final long tokenHi;
+    private final long tokenLo;
+    private final EpochReport[] epochs;
+    private final ClusterTraining.Progress progress;
+    private final ExecutorService listener;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    /** The stage attempt whose reports count; guarded by this. */
+    private int attempt;
+    /** The report of the last epoch kept; guarded by this. */
+    private EpochReport latest;
+    /** Epochs the listener has been told of; only its thread touches it. */
+    private int told;
+    private volatile Exception listenerFailure;
+
+    EpochReports(SparkConf conf, int epochs, ClusterTraining.Progress progress) throws IOException {
+        this.host = conf.get("spark.driver.host");
+        this.server = new ServerSocket(0, 16, InetAddress.getByName(conf.get("spark.driver.bindAddress", host)));
+        SecureRandom random = new SecureRandom();
+        this.tokenHi = random.nextLong();
+        this.tokenLo = random.nextLong();
+        this.epochs = new EpochReport[epochs];
+        this.progress = progress;
+        this.listener = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("gatun-epoch-progress").factory());
+        this.acceptor = Thread.ofPlatform().daemon().name("gatun-epoch-reports").start(this::accept);
+    }
+
+    /** Starts stage attempt {@code attempt}; returns the state it starts from: after the last epoch kept. */
+    synchronized TrainingState startAttempt(int attempt) {
+        this.attempt = attempt;
+        return latest == null ? TrainingState.INITIAL : latest.state();
+    }
+
+    Address address() {
+        synchronized (this) {
+            return new Address(host, server.getLocalPort(), tokenHi, tokenLo, attempt);
+        }
+    }
+
+    /**
+     * Every epoch's report, once the stage has succeeded; waits until the listener has heard of each, and fails
+     * as the listener did, if it did.
+     */
+    EpochReport[] finish() throws InterruptedException {
+        listener.shutdown();
+        listener.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        if (listenerFailure != null) {
+            throw new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(), listenerFailure);
+        }
+        synchronized (this) {
+            for (int e = 0; e < epochs.length; e++) {
+                if (epochs[e] == null) {
+                    throw new IllegalStateException("distributed training: replica 0 did not report epoch " + (e + 1)
+                            + " of " + epochs.length);
+                }
+            }
+            return epochs.clone();
+        }
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                connections.add(socket);
+                Thread.ofVirtual().name("gatun-epoch-report").start(() -> serve(socket));
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    log.warn("epoch reports: accepting a connection failed: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket; DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()))) {
+            if (in.readLong() != tokenHi || in.readLong() != tokenLo) {
+                log.warn("epoch reports: dropped a connection from {} without this fit's token", socket.getRemoteSocketAddress());
+                return;
+            }
+            while (true) {
+                EpochReport report = EpochReport.read(in);
+                keep(report);
+                socket.getOutputStream().write(1);   // kept: replica 0 trains on
+            }
+        } catch (EOFException e) {
+            // replica 0 finished, or its attempt ended: a report cut short is not kept
+        } catch (IOException e) {
+            if (!server.isClosed()) {
+                log.warn("epoch reports: a connection failed: {}", e.getMessage());
+            }
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    private synchronized void keep(EpochReport report) {
+        if (report.attempt() != attempt || report.epoch() > epochs.length) {
+            return;
+        }
+        epochs[report.epoch() - 1] = report;
+        latest = report;
+        try {
+            listener.execute(() -> tell(report));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the fit has finished or failed: nobody listens any more
+        }
+    }
+
+    /** On the listener's thread: tells it of the next epoch; an epoch trained again after a failed attempt is not news. */
+    private void tell(EpochReport report) {
+        if (report.epoch() != told + 1 || listenerFailure != null) {
+            return;
+        }
+        told = report.epoch();
+        try {
+            progress.epochFinished(new ClusterTraining.Epoch(report.epoch(), report.loss(), report.seconds(),
+                    report.learningRate(), report.checkpoint()));
+        } catch (Exception e) {
+            listenerFailure = e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : connections) {
+            socket.close();
+        }
+        listener.shutdownNow();
+        try {
+            acceptor.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

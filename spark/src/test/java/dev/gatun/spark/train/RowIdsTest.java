@@ -1,0 +1,118 @@
+package dev.gatun.spark.train;
+
+import dev.gatun.data.Normalization;
+import dev.gatun.spark.TestFrames;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Row ids from content, without Spark: a row keeps its id whatever the partitioning and whatever order its
+ * partition delivers it in, the ids are 0..N-1 once each, and a partition whose rows changed fails to load.
+ */
+class RowIdsTest {
+    private static final int FEATURES = 4;
+    private static final Columns COLUMNS = new Columns("features", "label");
+
+    @Test
+    void aRowsIdFollowsFromItsContentNotFromPartitioningOrOrder() {
+        List<Row> rows = new ArrayList<>(TestFrames.teacherRows(300, FEATURES, 3, 5));
+        rows.add(rows.get(7));   // a duplicate: identical rows may swap ids, nothing else
+        Map<String, Set<Long>> byThreeInOrder = idsByContent(split(rows, 3), 3, false);
+        List<Row> shuffled = new ArrayList<>(rows);
+        Collections.shuffle(shuffled, new java.util.Random(1));
+        Map<String, Set<Long>> byTwoShuffled = idsByContent(split(shuffled, 2), 2, false);
+        Map<String, Set<Long>> byRanges = idsByContent(split(shuffled, 5), 2, true);
+        assertEquals(byThreeInOrder, byTwoShuffled);
+        assertEquals(byThreeInOrder, byRanges);
+        Set<Long> all = new HashSet<>();
+        byThreeInOrder.values().forEach(all::addAll);
+        assertEquals(rows.size(), all.size());
+        assertTrue(all.stream().allMatch(id -> id >= 0 && id < rows.size()), "ids 0.." + (rows.size() - 1));
+        assertEquals(2, byThreeInOrder.get(key(rows.get(7))).size(), "the duplicate rows hold two ids");
+    }
+
+    @Test
+    void aPartitionWhoseRowsChangedFailsToLoad() {
+        List<Row> rows = TestFrames.teacherRows(50, FEATURES, 3, 6);
+        RowIds ids = RowIds.of(List.of(summary(0, rows)), 1, false);
+        List<Row> changed = new ArrayList<>(rows);
+        changed.set(10, RowFactory.create(Vectors.dense(1, 2, 3, 4), 0.0));
+        try (Arena arena = Arena.ofConfined()) {
+            String message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(changed.iterator(),
+                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+            assertTrue(message.contains("partition 0 of the input changed"), message);
+            List<Row> fewer = rows.subList(0, 49);
+            message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(fewer.iterator(),
+                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+            assertTrue(message.contains("it now holds 49 rows"), message);
+        }
+    }
+
+    /**
+     * Each row's content mapped to the ids its copies got, with {@code parts} as the input partitions and
+     * {@code partitions} training partitions.
+     */
+    private static Map<String, Set<Long>> idsByContent(List<List<Row>> parts, int partitions, boolean byHashRange) {
+        List<PartitionSummary> summaries = new ArrayList<>();
+        for (int p = 0; p < parts.size(); p++) {
+            summaries.add(summary(p, parts.get(p)));
+        }
+        RowIds ids = RowIds.of(summaries, partitions, byHashRange);
+        List<List<Row>> training = new ArrayList<>();
+        for (int t = 0; t < partitions; t++) {
+            training.add(new ArrayList<>());
+        }
+        RowHash hash = new RowHash();
+        for (int p = 0; p < parts.size(); p++) {
+            for (Row row : parts.get(p)) {
+                int t = byHashRange ? RowHash.range(hash.hash((Vector) row.get(0), row.getDouble(1)).hi, partitions) : p;
+                training.get(t).add(row);
+            }
+        }
+        Map<String, Set<Long>> out = new HashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int t = 0; t < partitions; t++) {
+                List<Row> reversed = new ArrayList<>(training.get(t));
+                Collections.reverse(reversed);   // the order a recomputed partition delivers its rows in is free
+                PartitionData data = PartitionData.load(reversed.iterator(), ids, FEATURES, 3,
+                        Normalization.none(FEATURES), COLUMNS, arena, t);
+                for (int i = 0; i < data.rows(); i++) {
+                    out.computeIfAbsent(key(reversed.get(i)), k -> new HashSet<>()).add(data.id(i));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static PartitionSummary summary(int partition, List<Row> rows) {
+        return PartitionSummary.of(partition, rows.iterator(), FEATURES, 3, COLUMNS);
+    }
+
+    private static List<List<Row>> split(List<Row> rows, int parts) {
+        List<List<Row>> out = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            out.add(new ArrayList<>(rows.subList(p * rows.size() / parts, (p + 1) * rows.size() / parts)));
+        }
+        return out;
+    }
+
+    private static String key(Row row) {
+        return row.get(0) + "|" + row.get(1);
+    }
+}
