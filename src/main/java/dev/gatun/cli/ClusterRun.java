@@ -4,6 +4,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
+import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.train.ClusterTraining;
 import dev.gatun.train.EpochStats;
 import dev.gatun.train.Evaluation;
@@ -34,7 +35,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
 
     /**
      * The engine, once the options have been checked against what a cluster run does: no per-epoch checkpoints or
-     * resuming, and no dropout, batch norm, augmentation, L1, decay, early stopping or regression yet.
+     * resuming, and no augmentation, early stopping or regression yet.
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {
@@ -44,13 +45,11 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             throw new UsageException("--partitions must be >= 0 (0: the application's default parallelism), got " + c.partitions);
         }
         String refused = c.resume != null ? "--resume" : c.checkpoint != null ? "--checkpoint"
-                : c.dropout != null ? "--dropout" : c.batchNorm ? "--batchnorm" : c.augment ? "--augment"
-                : c.l1 != 0 ? "--l1" : c.earlyStop != 0 ? "--early-stop"
-                : !c.decay.strip().equalsIgnoreCase("none") ? "--decay"
+                : c.augment ? "--augment" : c.earlyStop != 0 ? "--early-stop"
                 : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
         if (refused != null) {
             throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier"
-                    + " with a constant learning rate and L2 at most, and writes no checkpoints)");
+                    + " for all its epochs, without augmentation, and writes no checkpoints)");
         }
         return find();
     }
@@ -78,11 +77,11 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
                 train.size(), split == null ? 0 : split.dev().size(), TrainConfig.enumName(config.optimizer()), config.batch());
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
-                config.batch(), config.seed(), config.normalize(), train));
+                config.batch(), config.seed(), config.normalize(), train, config.schedule()));
         ModelIo.LoadedModel loaded = load(result.modelFile(), arena);
         try (Model model = loaded.model()) {
             Normalization normalization = loaded.normalization();
-            History history = history(result, model, normalization, train, split, config.lr());
+            History history = history(result, model, normalization, train, split, config.schedule());
             history.epochs().forEach(stats -> System.out.println(ProgressBar.epochLine(stats)));
             TrainingResult finished = new TrainingResult(TrainingResult.Outcome.COMPLETED, history, history.size(),
                     result.steps(), null);
@@ -92,13 +91,15 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
     }
 
     /**
-     * One line per epoch from the replicas' losses and times; the last adds the final model's accuracy on the
-     * training rows and its dev figures.
+     * One line per epoch from the replicas' losses and times, with the rate of the epoch's last step, as
+     * {@code gatun train} reports it; the last adds the final model's accuracy on the training rows and its dev
+     * figures.
      */
     private static History history(ClusterTraining.Result result, Model model, Normalization normalization,
-                                   DataSet train, DataSet.Split split, double lr) {
+                                   DataSet train, DataSet.Split split, LearningRateSchedule schedule) {
         History history = new History();
         int n = result.epochLosses().length;
+        long stepsPerEpoch = result.steps() / Math.max(1, n);
         Evaluation trainFit = evaluate(train, model, normalization);
         Evaluation dev = split == null ? null : evaluate(split.dev(), model, normalization);
         for (int e = 0; e < n; e++) {
@@ -106,7 +107,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             double seconds = result.epochSeconds()[e];
             history.add(new EpochStats(e + 1, result.epochLosses()[e], last ? trainFit.accuracy() : Double.NaN,
                     last && dev != null ? dev.loss() : Double.NaN, last && dev != null ? dev.accuracy() : Double.NaN,
-                    lr, train.size() / seconds, seconds));
+                    schedule.rate(e + 1, (e + 1) * stepsPerEpoch), train.size() / seconds, seconds));
         }
         return history;
     }
