@@ -27,7 +27,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
 
     /**
      * The engine, once the options have been checked against what a cluster run does: no per-epoch checkpoints or
-     * resuming, and no dropout, batch norm, augmentation, L1, decay, early stopping or regression yet.
+     * resuming, and no augmentation, early stopping or regression yet.
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {
@@ -37,13 +37,11 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             throw new UsageException("--partitions must be >= 0 (0: the application's default parallelism), got " + c.partitions);
         }
         String refused = c.resume != null ? "--resume" : c.checkpoint != null ? "--checkpoint"
-                : c.dropout != null ? "--dropout" : c.batchNorm ? "--batchnorm" : c.augment ? "--augment"
-                : c.l1 != 0 ? "--l1" : c.earlyStop != 0 ? "--early-stop"
-                : !c.decay.strip().equalsIgnoreCase("none") ? "--decay"
+                : c.augment ? "--augment" : c.earlyStop != 0 ? "--early-stop"
                 : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
         if (refused != null) {
             throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier"
-                    + " with a constant learning rate and L2 at most, and writes no checkpoints)");
+                    + " for all its epochs, without augmentation, and writes no checkpoints)");
         }
         return find();
     }
@@ -72,7 +70,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev());
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
-                config.batch(), config.seed(), config.normalize(), train), epochLines);
+                config.batch(), config.seed(), config.normalize(), train, config.schedule()), epochLines);
         History history = epochLines.history();
         if (history.size() != result.epochLosses().length) {
             throw new IllegalStateException("the " + engine.engine() + " engine reported " + history.size()

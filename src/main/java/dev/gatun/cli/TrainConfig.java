@@ -135,26 +135,13 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
         return augment ? Augmentation.flipAndShift() : Augmentation.NONE;
     }
 
-    /** {@code none}, {@code inverse-time:k}, {@code exponential:r}, {@code inverse-sqrt:k}, {@code staircase:factor:every}. */
+    /** The schedule of {@code --decay} and {@code --decay-per}; a bad one is a usage error naming {@code --decay}. */
     static LearningRateSchedule schedule(double lr, String decay, boolean perStep) {
-        String[] parts = decay.strip().toLowerCase(Locale.ROOT).split(":");
-        LearningRateSchedule s;
         try {
-            s = switch (parts[0]) {
-                case "none", "constant" -> LearningRateSchedule.constant(lr);
-                case "inverse-time" -> LearningRateSchedule.inverseTime(lr, Double.parseDouble(parts[1]));
-                case "exponential" -> LearningRateSchedule.exponential(lr, Double.parseDouble(parts[1]));
-                case "inverse-sqrt" -> LearningRateSchedule.inverseSqrt(lr, Double.parseDouble(parts[1]));
-                case "staircase" -> LearningRateSchedule.staircase(lr, Double.parseDouble(parts[1]), Long.parseLong(parts[2]));
-                default -> throw new IllegalArgumentException("unknown schedule '" + parts[0] + "'");
-            };
-        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
-            throw new UsageException("--decay '" + decay + "' is malformed: use none, inverse-time:K, exponential:R, "
-                    + "inverse-sqrt:K or staircase:FACTOR:EVERY");
+            return LearningRateSchedule.parse(lr, decay, perStep);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--decay '" + decay + "': " + e.getMessage());
+            throw new UsageException("--decay " + e.getMessage());
         }
-        return perStep ? s.perStep() : s.perEpoch();
     }
 
     static <E extends Enum<E>> E parseEnum(Class<E> type, String option, String value) {

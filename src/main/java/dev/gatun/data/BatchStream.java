@@ -103,13 +103,22 @@ final class BatchStream {
 
     /** Epoch {@code e}'s order: the identity, or a Fisher-Yates shuffle seeded by (seed, e) alone. */
     private void reorder(int epoch) {
+        if (options.shuffle()) {
+            shuffle(shuffleRng, options.seed(), epoch, order);
+        } else {
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+        }
+        orderEpoch = epoch;
+    }
+
+    /** Epoch {@code epoch}'s shuffled order of {@code 0..order.length−1} into {@code order}, drawn with {@code rng}. */
+    static void shuffle(SplitMix rng, long seed, int epoch, int[] order) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        if (options.shuffle()) {
-            shuffleRng.reseed(SplitMix.derive(options.seed(), epoch));
-            shuffleRng.shuffle(order, order.length);
-        }
-        orderEpoch = epoch;
+        rng.reseed(SplitMix.derive(seed, epoch));
+        rng.shuffle(order, order.length);
     }
 }

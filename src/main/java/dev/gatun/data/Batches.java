@@ -1,5 +1,6 @@
 package dev.gatun.data;
 
+import dev.gatun.kernels.SplitMix;
 import dev.gatun.tensor.Shapes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +114,15 @@ public final class Batches implements AutoCloseable {
         }
         served++;
         return batch;
+    }
+
+    /**
+     * Fills {@code order} with epoch {@code epoch}'s order of the rows {@code 0..order.length−1} in a shuffled stream
+     * of this {@code seed} (epochs counted from 0): the order batches take them in. For a trainer that gathers its
+     * batches elsewhere (Gatun on Spark) and wants the batches single-process training takes.
+     */
+    public static void epochOrder(long seed, int epoch, int[] order) {
+        BatchStream.shuffle(new SplitMix(0), seed, epoch, order);
     }
 
     public int batchesPerEpoch() {

@@ -23,6 +23,18 @@ public final class DropoutKernels {
         KERNELS.forward(A, keepProb, key, M, D);
     }
 
+    /**
+     * As {@link #forward} for row {@code row} of A alone, the mask drawn under {@code key} over the row's own
+     * element indices {@code 0..cols−1}: a row's mask then depends on its key and not on where the row sits.
+     */
+    public static void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D) {
+        checkForward(A, keepProb, M, D);
+        if (A.rank() != 2 || row < 0 || row >= A.rows()) {
+            throw new IllegalArgumentException("dropout row " + row + " is not a row of A " + A.shapeString());
+        }
+        KERNELS.forwardRow(A, row, keepProb, key, M, D);
+    }
+
     /** {@code dA = dD ⊙ M}: gradients flow only through the kept units, scaled like them. dA may be dD. */
     public static void backward(Tensor dD, Tensor M, Tensor dA) {
         checkBackward(dD, M, dA);

@@ -102,6 +102,9 @@ public record KernelProvider(String name, Activations activations, Softmax softm
     public interface Dropout {
         void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D);
 
+        /** Row {@code row} of A only, hashing the element's index within the row. */
+        void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D);
+
         void backward(Tensor dD, Tensor M, Tensor dA);
     }
 

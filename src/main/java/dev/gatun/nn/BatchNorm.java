@@ -31,6 +31,13 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
     private final Tensor runningVar;
     private final List<Parameter> parameters;
     private final List<NamedTensor> state;
+    /**
+     * The per-feature values a pass over a {@link SharedBatch} sums with the other replicas: the first half carries
+     * the mean's or dγ's shares, the second the variance's or dβ's. Not batch-sized, so it lives with the layer.
+     */
+    private final Tensor exchange;
+    private final Tensor exchangeFirst;
+    private final Tensor exchangeSecond;
 
     BatchNorm(int index, long units, Activation activation, Arena arena, DType dtype) {
         this.name = "batchnorm" + index;
@@ -42,6 +49,10 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
         this.runningVar = Tensor.allocate(arena, dtype, units).fill(1.0);
         this.parameters = List.of(gamma, beta);
         this.state = List.of(new NamedTensor("running_mean" + index, runningMean), new NamedTensor("running_var" + index, runningVar));
+        this.exchange = Tensor.allocate(arena, dtype, 2 * units);
+        long half = units * dtype.byteSize();
+        this.exchangeFirst = Tensor.wrap(exchange.segment().asSlice(0, half), dtype, units);
+        this.exchangeSecond = Tensor.wrap(exchange.segment().asSlice(half, half), dtype, units);
     }
 
     @Override
@@ -85,6 +96,10 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
             mean = ws.mean();
             var = ws.var();
         }
+        return forwardWith(ws, in, mean, var);
+    }
+
+    private Tensor forwardWith(Buffers ws, Tensor in, Tensor mean, Tensor var) {
         BatchNormKernels.inverseStd(var, EPSILON, ws.invStd());
         BatchNormKernels.normalize(in, mean, ws.invStd(), gamma.value(), beta.value(), ws.Zhat(), ws.A());
         if (activation != Activation.IDENTITY) {
@@ -100,6 +115,69 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
         }
         BatchNormKernels.backwardSums(dOut, ws.Zhat(), gamma.grad(), beta.grad());
         BatchNormKernels.backwardInput(dOut, ws.Zhat(), gamma.value(), ws.invStd(), gamma.grad(), beta.grad(), dOut);
+        return dOut;
+    }
+
+    /**
+     * TRAIN forward over this replica's rows {@code in} of a batch split over replicas: normalised with the whole
+     * batch's mean and variance, which every replica computes alike from two sums over the replicas, then folded
+     * into the running averages (this pass's {@link #afterStep}). {@code in} null: this replica holds none of the
+     * batch's rows but still joins both sums; returns null then.
+     *
+     * <p>The first sum gives the mean μ from each replica's mean weighted by its share {@code m/M} of the rows; the
+     * second the variance as the weighted sum of each replica's {@code σ²_r + (μ_r − μ)²}, terms that are all
+     * positive, so nothing cancels (the one-pass {@code E[Z²] − μ²} would, in float32). One replica holding the
+     * whole batch computes exactly what {@link #forward} does.
+     */
+    Tensor forwardShared(Buffers ws, Tensor in, SharedBatch batch) {
+        double share = in == null ? 0 : (double) in.rows() / batch.rows();
+        Tensor localMean = in == null ? exchangeSecond.zero() : ws.mean();
+        Tensor localVar = in == null ? exchangeSecond : ws.var();
+        if (in != null) {
+            BatchNormKernels.meanVariance(in, localMean, localVar);
+        }
+        long n = outputs();
+        for (long j = 0; j < n; j++) {
+            exchangeFirst.set(j, share * localMean.get(j));
+        }
+        batch.sumOverReplicas(exchangeFirst);
+        for (long j = 0; j < n; j++) {
+            double spread = localMean.get(j) - exchangeFirst.get(j);
+            exchangeSecond.set(j, share * (localVar.get(j) + spread * spread));
+        }
+        batch.sumOverReplicas(exchangeSecond);
+        BatchNormKernels.runningAverage(runningMean, exchangeFirst, MOMENTUM);
+        BatchNormKernels.runningAverage(runningVar, exchangeSecond, MOMENTUM);
+        if (in == null) {
+            return null;
+        }
+        ws.mean().copyFrom(exchangeFirst);
+        ws.var().copyFrom(exchangeSecond);
+        return forwardWith(ws, in, ws.mean(), ws.var());
+    }
+
+    /**
+     * Backward of {@link #forwardShared}: dγ and dβ stay this replica's means (weighed and summed with every other
+     * gradient by the caller), while the input gradient uses the whole batch's, summed over the replicas as the
+     * statistics were. {@code dOut} null: no rows here, the sum is joined with zeros; returns null then.
+     */
+    Tensor backwardShared(Buffers ws, Tensor in, Tensor dOut, SharedBatch batch) {
+        if (dOut == null) {
+            batch.sumOverReplicas(exchange.zero());
+            return null;
+        }
+        if (activation != Activation.IDENTITY) {
+            ActivationKernels.activationBackward(activation, dOut, ws.A(), dOut);
+        }
+        BatchNormKernels.backwardSums(dOut, ws.Zhat(), gamma.grad(), beta.grad());
+        double share = (double) dOut.rows() / batch.rows();
+        long n = outputs();
+        for (long j = 0; j < n; j++) {
+            exchangeFirst.set(j, share * gamma.grad().get(j));
+            exchangeSecond.set(j, share * beta.grad().get(j));
+        }
+        batch.sumOverReplicas(exchange);
+        BatchNormKernels.backwardInput(dOut, ws.Zhat(), gamma.value(), ws.invStd(), exchangeFirst, exchangeSecond, dOut);
         return dOut;
     }
 

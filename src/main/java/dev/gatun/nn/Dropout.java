@@ -11,7 +11,8 @@ import java.lang.foreign.Arena;
  * Inverted dropout on the previous layer's activations: TRAIN keeps each unit with probability
  * keepProb and scales kept units by 1/keepProb; INFERENCE passes its input through untouched. The mask of step t
  * is a function of (model seed, layer, t), see {@link DropoutKernels}: the same seed gives the same masks, and
- * replaying a step replays its mask.
+ * replaying a step replays its mask. A pass over one replica's part of a {@link SharedBatch} keys each row's mask
+ * by the row's id as well, see {@link #forwardShared}.
  */
 public final class Dropout implements Layer<Dropout.Buffers> {
     /** The mask and the masked activations. */
@@ -59,6 +60,18 @@ public final class Dropout implements Layer<Dropout.Buffers> {
             return in;
         }
         DropoutKernels.forward(in, keepProb, SplitMix.mix(streamKey + step), ws.mask(), ws.D());
+        return ws.D();
+    }
+
+    /**
+     * TRAIN forward over this replica's rows of a batch split over replicas: row i's mask is a function of (model
+     * seed, layer, step, {@link SharedBatch#rowId}(i)) alone, so the batch gets the same masks however it is split.
+     */
+    Tensor forwardShared(Buffers ws, Tensor in, long step, SharedBatch batch) {
+        long stepKey = SplitMix.mix(streamKey + step);
+        for (int i = 0; i < in.rows(); i++) {
+            DropoutKernels.forwardRow(in, i, keepProb, SplitMix.derive(stepKey, batch.rowId(i)), ws.mask(), ws.D());
+        }
         return ws.D();
     }
 

@@ -162,6 +162,20 @@ public final class Model implements AutoCloseable {
         return created;
     }
 
+    /**
+     * A workspace for passes of 1 to {@code maxRows} rows, the number changing from pass to pass without allocating:
+     * one block sized for {@code maxRows}, from which every smaller size is served (see {@link Workspace}). For a
+     * data-parallel replica, whose share of each batch varies. The model closes it in {@link #close()}.
+     */
+    public Workspace newWorkspace(int maxRows) {
+        requireOpen();
+        Workspace created = new Workspace(this, maxRows);
+        synchronized (workspaces) {
+            workspaces.add(created);
+        }
+        return created;
+    }
+
     /** The output ŷ for X {@code (m, inputs)}: probabilities (softmax or sigmoid), or the values for MSE. */
     public Tensor forward(Tensor X, Mode mode) {
         return forward(X, mode, workspace);
@@ -208,17 +222,79 @@ public final class Model implements AutoCloseable {
      * per batch rather than once per replica.
      *
      * @throws UnsupportedOperationException when the model has batch norm or dropout: their statistics and
-     *         masks would be those of this replica's rows, not of the batch
+     *         masks would be those of this replica's rows, not of the batch; the {@link SharedBatch} variant
+     *         handles both
      */
     public double computeDataGradients(Tensor X, Targets y) {
         for (Layer<?> layer : layers) {
             if (layer instanceof BatchNorm || layer instanceof Dropout) {
                 throw new UnsupportedOperationException("computeDataGradients: the model's " + layer.name()
                         + " would use the statistics or masks of one replica's rows, not of the whole batch;"
-                        + " split batches only for models without batch norm and dropout");
+                        + " pass the batch's SharedBatch for models with batch norm or dropout");
             }
         }
         return backpropagate(begin(X, Mode.TRAIN, workspace), X, y);
+    }
+
+    /**
+     * As {@link #computeDataGradients(Tensor, Targets)}, for any model: X holds this replica's rows of a batch
+     * shared with other replicas through {@code batch}. Batch norm normalises with the whole batch's mean and
+     * variance and backpropagates with its sums of the gradient terms, both summed over the replicas (synchronized
+     * batch norm), and folds the batch's statistics into its running averages; dropout keys each row's mask by
+     * (seed, layer, {@link #step()}, row id). So the replicas together compute what one pass over the whole batch
+     * would, up to the order of float sums, with one exception: dropout's masks are not those of
+     * {@link #computeGradients}, which keys them by position in the batch. Every replica must make this call for
+     * every batch, in step, since batch norm's sums wait for all of them.
+     *
+     * <p>{@code X} and {@code y} null: this replica holds none of the batch's rows. It still joins batch norm's sums
+     * (with nothing to add) and moves its running averages; its gradients are zero and it returns 0.
+     *
+     * @param ws a workspace of this model's, typically {@link #newWorkspace(int)} sized for the largest share
+     * @return {@code Σ L(ŷ, y)} over X's rows (not divided)
+     */
+    public double computeDataGradients(Tensor X, Targets y, SharedBatch batch, Workspace ws) {
+        requireOpen();
+        if (batch == null) {
+            throw new IllegalArgumentException("computeDataGradients: the shared batch is null");
+        }
+        if (X == null) {
+            joinWithoutRows(batch);
+            return 0;
+        }
+        Workspace.SizeBuffers buffers = begin(X, Mode.TRAIN, ws);
+        if (X.rows() > batch.rows()) {
+            throw new IllegalArgumentException("computeDataGradients: " + X.rows() + " rows of a batch of "
+                    + batch.rows());
+        }
+        spec.loss().checkTargets(y, X.rows(), outputs(), dtype);
+        Tensor a = X;
+        for (int l = 0; l < buffers.layers.length; l++) {
+            buffers.inputs[l] = a;
+            a = buffers.layers[l].forwardShared(a, step, batch);
+        }
+        double lossSum = spec.loss().lossAndGradient(a, y, buffers.dZ, buffers.targets);
+        Tensor gradient = buffers.dZ;
+        for (int l = buffers.layers.length - 1; l >= 0; l--) {
+            gradient = buffers.layers[l].backwardShared(buffers.inputs[l], gradient, batch);
+        }
+        return lossSum;
+    }
+
+    /** A replica without rows in this batch: batch norm's sums joined with zeros, in the order a pass makes them. */
+    private void joinWithoutRows(SharedBatch batch) {
+        for (Layer<?> layer : layers) {
+            if (layer instanceof BatchNorm norm) {
+                norm.forwardShared(null, null, batch);
+            }
+        }
+        for (Layer<?> layer : layers.reversed()) {
+            if (layer instanceof BatchNorm norm) {
+                norm.backwardShared(null, null, null, batch);
+            }
+        }
+        for (Parameter p : parameters) {
+            p.grad().zero();
+        }
     }
 
     /**

@@ -14,6 +14,11 @@ import java.util.List;
  * sizes: the batch and the last, smaller one). Each size has its own arena; past {@value #MAX_BATCH_SIZES}
  * sizes the least recently used one is freed, which invalidates tensors an earlier call returned for it.
  *
+ * <p>A workspace for batches of up to a fixed number of rows ({@link Model#newWorkspace(int)}) instead keeps one
+ * block, allocated for that many rows, and serves every smaller size from it: a data-parallel replica's share of
+ * a batch changes size from step to step, and this way no step allocates off-heap memory once a size has been
+ * seen (its views are made once). There, a pass's tensors stay valid only until the next pass of any size.
+ *
  * <p>A workspace is not thread-safe: give each thread its own ({@link Model#newWorkspace()}). Tensors returned
  * from a pass stay valid until the next pass with the same batch size.
  */
@@ -23,15 +28,33 @@ public final class Workspace implements AutoCloseable {
     private final Model model;
     /** Most recently used first. */
     private final List<SizeBuffers> sizes = new ArrayList<>(MAX_BATCH_SIZES + 1);
+    /** For a workspace of at most {@code byRows.length − 1} rows: each size's views, index m; else null. */
+    private final SizeBuffers[] byRows;
+    private final ReplayArena.Recording block;
     private boolean closed;
 
     Workspace(Model model) {
         this.model = model;
+        this.byRows = null;
+        this.block = null;
+    }
+
+    Workspace(Model model, int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("a workspace holds batches of at least one row, asked for " + maxRows);
+        }
+        this.model = model;
+        this.byRows = new SizeBuffers[maxRows + 1];
+        this.block = new ReplayArena.Recording();
+        byRows[maxRows] = new SizeBuffers(model, maxRows, block);
     }
 
     SizeBuffers forSize(long m) {
         if (closed) {
             throw new IllegalStateException("workspace is closed");
+        }
+        if (byRows != null) {
+            return fromBlock(m);
         }
         if (!sizes.isEmpty() && sizes.getFirst().m == m) {
             return sizes.getFirst();
@@ -43,12 +66,25 @@ public final class Workspace implements AutoCloseable {
                 return found;
             }
         }
-        SizeBuffers created = new SizeBuffers(model, m);
+        SizeBuffers created = new SizeBuffers(model, m, Arena.ofShared());
         sizes.addFirst(created);
         if (sizes.size() > MAX_BATCH_SIZES) {
             sizes.removeLast().arena.close();
         }
         return created;
+    }
+
+    private SizeBuffers fromBlock(long m) {
+        if (m < 1 || m >= byRows.length) {
+            throw new IllegalArgumentException("a batch of " + m + " rows: this workspace holds 1 to "
+                    + (byRows.length - 1) + " rows");
+        }
+        SizeBuffers found = byRows[(int) m];
+        if (found == null) {
+            found = new SizeBuffers(model, m, new ReplayArena(block));
+            byRows[(int) m] = found;
+        }
+        return found;
     }
 
     @Override
@@ -57,21 +93,25 @@ public final class Workspace implements AutoCloseable {
             closed = true;
             sizes.forEach(s -> s.arena.close());
             sizes.clear();
+            if (block != null) {
+                block.close();
+            }
         }
     }
 
     /** One batch size's buffers: a bound workspace per layer, the inputs each layer saw, the loss buffers. */
     static final class SizeBuffers {
         final long m;
-        final Arena arena = Arena.ofShared();
+        final Arena arena;
         final Bound<?>[] layers;
         final Tensor[] inputs;
         final Tensor dZ;
         final Tensor yhat;
         final Tensor targets;
 
-        SizeBuffers(Model model, long m) {
+        SizeBuffers(Model model, long m, Arena arena) {
             this.m = m;
+            this.arena = arena;
             DType dtype = model.dtype();
             List<Layer<?>> stack = model.layers();
             this.layers = new Bound<?>[stack.size()];
@@ -102,6 +142,20 @@ public final class Workspace implements AutoCloseable {
 
         void afterStep() {
             layer.afterStep(buffers);
+        }
+
+        /** TRAIN forward of a pass over one replica's part of a shared batch (see {@link Model}). */
+        Tensor forwardShared(Tensor in, long step, SharedBatch batch) {
+            return switch (layer) {
+                case BatchNorm norm -> norm.forwardShared((BatchNorm.Buffers) buffers, in, batch);
+                case Dropout dropout -> dropout.forwardShared((Dropout.Buffers) buffers, in, step, batch);
+                default -> layer.forward(buffers, in, Mode.TRAIN, step);
+            };
+        }
+
+        Tensor backwardShared(Tensor in, Tensor dOut, SharedBatch batch) {
+            return layer instanceof BatchNorm norm ? norm.backwardShared((BatchNorm.Buffers) buffers, in, dOut, batch)
+                    : layer.backward(buffers, in, dOut);
         }
     }
 }

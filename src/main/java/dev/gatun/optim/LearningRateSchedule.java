@@ -1,5 +1,6 @@
 package dev.gatun.optim;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -19,9 +20,13 @@ import java.util.Locale;
  *   <li>{@link #inverseSqrt}: {@code α₀·k/√n}</li>
  *   <li>{@link #staircase}: {@code α₀·factor^⌊(n−1)/every⌋}</li>
  * </ul>
- * Immutable; every factory rejects a non-finite or out-of-range argument naming it.
+ * Immutable (and serializable, so a cluster engine can ship it to its workers); every factory rejects a
+ * non-finite or out-of-range argument naming it. {@link #parse} reads the written form the command line and the
+ * Spark estimator take.
  */
-public final class LearningRateSchedule {
+public final class LearningRateSchedule implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** What the number passed to {@link #rate(long)} counts. */
     public enum Unit {
         EPOCH, STEP
@@ -79,6 +84,39 @@ public final class LearningRateSchedule {
         }
         return new LearningRateSchedule(Formula.STAIRCASE, requireAlpha0(alpha0), requireFactor("staircase factor", factor),
                 every, Unit.EPOCH);
+    }
+
+    /**
+     * A schedule from its written form: {@code none} (or {@code constant}), {@code inverse-time:K},
+     * {@code exponential:R}, {@code inverse-sqrt:K} or {@code staircase:FACTOR:EVERY}, starting at {@code alpha0},
+     * counting epochs or, with {@code perStep}, steps.
+     *
+     * @throws IllegalArgumentException whose message starts with {@code decay} in quotes, when it is malformed or a
+     *         value is out of range
+     */
+    public static LearningRateSchedule parse(double alpha0, String decay, boolean perStep) {
+        if (decay == null) {
+            throw new IllegalArgumentException("learning-rate decay is null: use none, inverse-time:K, exponential:R,"
+                    + " inverse-sqrt:K or staircase:FACTOR:EVERY");
+        }
+        String[] parts = decay.strip().toLowerCase(Locale.ROOT).split(":");
+        LearningRateSchedule s;
+        try {
+            s = switch (parts[0]) {
+                case "none", "constant" -> constant(alpha0);
+                case "inverse-time" -> inverseTime(alpha0, Double.parseDouble(parts[1]));
+                case "exponential" -> exponential(alpha0, Double.parseDouble(parts[1]));
+                case "inverse-sqrt" -> inverseSqrt(alpha0, Double.parseDouble(parts[1]));
+                case "staircase" -> staircase(alpha0, Double.parseDouble(parts[1]), Long.parseLong(parts[2]));
+                default -> throw new IllegalArgumentException("'" + decay + "': unknown schedule '" + parts[0] + "'");
+            };
+        } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + decay + "' is malformed: use none, inverse-time:K, exponential:R,"
+                    + " inverse-sqrt:K or staircase:FACTOR:EVERY");
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("'") ? e : new IllegalArgumentException("'" + decay + "': " + e.getMessage(), e);
+        }
+        return perStep ? s.perStep() : s.perEpoch();
     }
 
     /** The same formula counting mini-batches (steps) instead of epochs. */

@@ -2,6 +2,7 @@ package dev.gatun.train;
 
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
+import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
 
 import java.util.Map;
@@ -55,10 +56,11 @@ public interface ClusterTraining {
      * @param partitions replicas; 0 for the cluster's default parallelism
      * @param modelSpec the model as a model file stores its spec ({@code ModelSpec.toMap()}); it carries the seed of the initial weights
      * @param shuffleSeed seed of the batch order
+     * @param schedule the learning rate by epoch or step, starting at {@code learningRate}
      */
     record Request(String master, int partitions, Map<String, String> modelSpec, Optimizer.Kind optimizer,
                    double learningRate, double beta1, double beta2, int epochs, int batchSize, long shuffleSeed,
-                   Normalization.Mode normalization, DataSet train) {}
+                   Normalization.Mode normalization, DataSet train, LearningRateSchedule schedule) {}
 
     /**
      * A finished run.

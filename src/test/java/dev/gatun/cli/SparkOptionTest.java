@@ -10,7 +10,8 @@ import static dev.gatun.cli.CommandRun.gatun;
 
 /**
  * {@code gatun train --spark} in the core alone: the Spark module is not on the core's class path, so the command
- * says in one line how to get it; options a Spark run does not do are refused by name before that.
+ * says in one line how to get it; options a Spark run does not do are refused by name before that, and the
+ * ones it does pass.
  */
 class SparkOptionTest {
     private static final String DATA = "examples/data/planar.csv";
@@ -23,13 +24,22 @@ class SparkOptionTest {
 
     @Test
     void optionsASparkRunDoesNotDoAreRefusedByName() {
-        for (String[] option : new String[][] {{"--dropout", "0.5"}, {"--batchnorm"}, {"--l1", "0.01"},
-                {"--decay", "exponential:0.9"}, {"--checkpoint", "c.ckpt"}, {"--augment"}}) {
+        for (String[] option : new String[][] {{"--resume", "c.ckpt"}, {"--checkpoint", "c.ckpt"}, {"--augment"},
+                {"--early-stop", "2"}, {"--task", "regression"}}) {
             List<String> args = new ArrayList<>(List.of("train", "--spark", "local[2]", "--data", DATA, "--label", "label"));
             args.addAll(List.of(option));
-            assertOneLineError(gatun(args.toArray(String[]::new)), Main.EXIT_USAGE, option[0] + " is not available with --spark");
+            assertOneLineError(gatun(args.toArray(String[]::new)), Main.EXIT_USAGE,
+                    String.join(" ", option).replace(" c.ckpt", "").replace(" 2", "") + " is not available with --spark");
         }
         assertOneLineError(gatun("train", "--spark", "local[2]", "--partitions", "-1", "--data", DATA, "--label",
                 "label"), Main.EXIT_USAGE, "--partitions must be >= 0");
+    }
+
+    @Test
+    void batchNormDropoutL1AndDecayPassTheOptionChecks() {
+        // Accepted: the command gets as far as looking for the Spark module, which the core's tests lack.
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label", "--batchnorm",
+                "--dropout", "0.8", "--l1", "0.01", "--decay", "exponential:0.9", "--decay-per", "step"),
+                Main.EXIT_ERROR, "needs Gatun's Spark module (dev.gatun:gatun-spark)");
     }
 }

@@ -204,6 +204,24 @@ class KernelAgreementTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shapes")
+    void row_keyed_dropout_masks_are_bitwise_identical(Fixture.Shape shape) {
+        try (Fixture f = new Fixture(shape)) {
+            Tensor A = f.random(15, 1.0);
+            f.agree("dropout forwardRow", false, 2, o -> {
+                for (long i = 0; i < A.rows(); i++) {
+                    VECTOR.dropout().forwardRow(A, i, 0.7, 0x0F1E_2D3C_4B5A_6978L + 31 * i, o[0], o[1]);
+                }
+            }, o -> {
+                for (long i = 0; i < A.rows(); i++) {
+                    SCALAR.dropout().forwardRow(A, i, 0.7, 0x0F1E_2D3C_4B5A_6978L + 31 * i, o[0], o[1]);
+                }
+            });
+            f.assertFramesIntact();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shapes")
     void batch_norm_forward_and_backward(Fixture.Shape shape) {
         try (Fixture f = new Fixture(shape)) {
             Tensor Z = f.random(15, 2.0);

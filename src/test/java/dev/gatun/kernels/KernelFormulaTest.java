@@ -227,6 +227,30 @@ class KernelFormulaTest {
     }
 
     @Test
+    void a_row_keyed_mask_is_the_whole_tensor_mask_of_that_row_alone() {
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 37;
+            Tensor A = Tensor.allocate(arena, DType.F32, 5, cols).fill(3.0);
+            Tensor M = Tensor.allocate(arena, DType.F32, 5, cols);
+            Tensor D = Tensor.allocate(arena, DType.F32, 5, cols);
+            Tensor row = Tensor.allocate(arena, DType.F32, 1, cols).fill(3.0);
+            Tensor rowMask = Tensor.allocate(arena, DType.F32, 1, cols);
+            Tensor rowOut = Tensor.allocate(arena, DType.F32, 1, cols);
+            for (int i = 0; i < 5; i++) {
+                DropoutKernels.forwardRow(A, i, 0.6, 1000 + i, M, D);
+            }
+            for (int i = 0; i < 5; i++) {
+                DropoutKernels.forward(row, 0.6, 1000 + i, rowMask, rowOut);
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(rowMask.get(j), M.get(i * cols + j), "row " + i + ", column " + j);
+                    assertEquals(rowOut.get(j), D.get(i * cols + j), "row " + i + ", column " + j);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> DropoutKernels.forwardRow(A, 5, 0.6, 1, M, D));
+        }
+    }
+
+    @Test
     void batch_norm_normalises_each_column_to_mean_0_variance_1() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor Z = Tensor.allocate(arena, DType.F64, 50, 3);

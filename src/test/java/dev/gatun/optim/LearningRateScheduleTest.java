@@ -75,6 +75,27 @@ class LearningRateScheduleTest {
         assertMessage(() -> LearningRateSchedule.constant(A0).perStep().rate(1, -3), "step number must be >= 1");
     }
 
+    @Test
+    void parseReadsEveryWrittenFormAndNamesWhatIsWrong() {
+        assertEquals(A0, LearningRateSchedule.parse(A0, "none", false).rate(7), 0.0);
+        assertEquals(A0, LearningRateSchedule.parse(A0, " Constant ", false).rate(7), 0.0);
+        assertEquals(A0 / (1 + 0.5 * 3), LearningRateSchedule.parse(A0, "inverse-time:0.5", false).rate(3), 1e-15);
+        assertEquals(A0 * Math.pow(0.9, 4), LearningRateSchedule.parse(A0, "exponential:0.9", false).rate(4), 1e-15);
+        assertEquals(A0 * 2 / Math.sqrt(9), LearningRateSchedule.parse(A0, "inverse-sqrt:2", false).rate(9), 1e-15);
+        assertEquals(A0 * 0.25, LearningRateSchedule.parse(A0, "staircase:0.5:3", false).rate(7), 1e-15);
+        LearningRateSchedule perStep = LearningRateSchedule.parse(A0, "exponential:0.9", true);
+        assertEquals(LearningRateSchedule.Unit.STEP, perStep.unit());
+        assertEquals(perStep.rate(50), perStep.rate(2, 50), 0.0);
+        assertEquals(LearningRateSchedule.Unit.EPOCH, LearningRateSchedule.parse(A0, "exponential:0.9", false).unit());
+
+        assertMessage(() -> LearningRateSchedule.parse(A0, "exponential", false), "'exponential' is malformed");
+        assertMessage(() -> LearningRateSchedule.parse(A0, "staircase:0.5", false), "'staircase:0.5' is malformed");
+        assertMessage(() -> LearningRateSchedule.parse(A0, "exponential:x", false), "'exponential:x' is malformed");
+        assertMessage(() -> LearningRateSchedule.parse(A0, "cosine:1", false), "'cosine:1': unknown schedule 'cosine'");
+        assertMessage(() -> LearningRateSchedule.parse(A0, "exponential:2", false), "'exponential:2': exponential decay base r");
+        assertMessage(() -> LearningRateSchedule.parse(A0, null, false), "decay is null");
+    }
+
     private static void assertMessage(Runnable call, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
         assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should contain '" + expected + "'");

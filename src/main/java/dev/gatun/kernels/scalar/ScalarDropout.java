@@ -17,8 +17,26 @@ public final class ScalarDropout implements KernelProvider.Dropout {
     }
 
     @Override
+    public void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D) {
+        forwardRow(A, row, keepProb, key, M, D, 0);
+    }
+
+    @Override
     public void backward(Tensor dD, Tensor M, Tensor dA) {
         backward(dD, M, dA, 0);
+    }
+
+    /** Row {@code row} from its element {@code from} on, element j hashed as index j: the twin, and the vector body's tail. */
+    public static void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D, long from) {
+        double scale = 1.0 / keepProb;
+        int threshold = threshold(keepProb);
+        long cols = A.cols();
+        long start = row * cols;
+        for (long j = from; j < cols; j++) {
+            double m = (hash(key, (int) j) >>> 8) < threshold ? scale : 0.0;
+            M.set(start + j, m);
+            D.set(start + j, A.get(start + j) * M.get(start + j));
+        }
     }
 
     /** From element {@code from} on: the twin, and the vector bodies' tail. */

@@ -22,12 +22,22 @@ public final class VectorDropout implements KernelProvider.Dropout {
 
     @Override
     public void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D) {
-        long done = A.dtype() == DType.F32 ? forward(A.segment(), A.size(), keepProb, key, M.segment(), D.segment()) : 0;
+        long done = A.dtype() == DType.F32 ? forward(A.segment(), 0, A.size(), keepProb, key, M.segment(), D.segment()) : 0;
         ScalarDropout.forward(A, keepProb, key, M, D, done);
     }
 
-    /** Whole vectors of mask and output; returns where the scalar tail starts. */
-    static long forward(MemorySegment a, long n, double keepProb, long key, MemorySegment mask, MemorySegment d) {
+    @Override
+    public void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D) {
+        long done = A.dtype() == DType.F32
+                ? forward(A.segment(), row * A.cols() * BYTES, A.cols(), keepProb, key, M.segment(), D.segment()) : 0;
+        ScalarDropout.forwardRow(A, row, keepProb, key, M, D, done);
+    }
+
+    /**
+     * Whole vectors of mask and output for the n elements from byte {@code start} on, hashing their indices
+     * {@code 0..n−1}; returns where the scalar tail starts.
+     */
+    static long forward(MemorySegment a, long start, long n, double keepProb, long key, MemorySegment mask, MemorySegment d) {
         long bound = S.loopBound(n);
         FloatVector zero = FloatVector.zero(S);
         float scale = (float) (1.0 / keepProb);
@@ -35,7 +45,7 @@ public final class VectorDropout implements KernelProvider.Dropout {
         int low = (int) key;
         int high = (int) (key >>> 32);
         for (long k = 0; k < bound; k += S.length()) {
-            long off = k * BYTES;
+            long off = start + k * BYTES;
             // The hash of indices k, k+1, ...: mix(mix(index ^ low) + high), written out (see ScalarDropout.hash) because a
             // helper returning a vector would box it.
             IntVector h = IntVector.zero(I).addIndex(1).add((int) k).lanewise(VectorOperators.XOR, low);

@@ -88,33 +88,47 @@ public final class RingAllReduce implements AutoCloseable {
         return size;
     }
 
-    /** Bytes this replica sent in its last call: {@code 2(P−1)/P} of the buffer, for the run's report. */
+    /** Bytes this replica sent in its last call: {@code 2(P−1)/P} of what it summed, for the run's report. */
     public long bytesSentPerCall() {
         return bytesPerCall;
     }
 
     /** Replaces the buffer's contents with their sum over all replicas. Blocks until the ring has finished. */
     public void sumInPlace() throws IOException {
+        sumInPlace(floats);
+    }
+
+    /**
+     * As {@link #sumInPlace()} for the buffer's first {@code count} floats only (every replica passing the same
+     * count): small sums, such as batch norm's statistics, through the same ring and buffer.
+     */
+    public void sumInPlace(int count) throws IOException {
+        if (count < 0 || count > floats) {
+            throw new IllegalArgumentException("all-reduce of " + count + " floats: the buffer holds " + floats);
+        }
         long sent = 0;
         for (int step = 0; step < size - 1; step++) {
             int sendChunk = Math.floorMod(rank - step, size);
             int receiveChunk = Math.floorMod(rank - step - 1, size);
-            sent += exchange(sendChunk, receiveChunk, true);
+            sent += exchange(count, sendChunk, receiveChunk, true);
         }
         for (int step = 0; step < size - 1; step++) {
             int sendChunk = Math.floorMod(rank - step + 1, size);
             int receiveChunk = Math.floorMod(rank - step, size);
-            sent += exchange(sendChunk, receiveChunk, false);
+            sent += exchange(count, sendChunk, receiveChunk, false);
         }
         bytesPerCall = sent;
     }
 
-    /** Sends one chunk to the successor while receiving one from the predecessor; adds it in, or copies it over. */
-    private long exchange(int sendChunk, int receiveChunk, boolean add) throws IOException {
-        int sendFrom = chunkStart(sendChunk) * Float.BYTES;
-        int sendTo = chunkEnd(sendChunk) * Float.BYTES;
-        int receiveFrom = chunkStart(receiveChunk) * Float.BYTES;
-        int receiveLength = chunkEnd(receiveChunk) * Float.BYTES - receiveFrom;
+    /**
+     * Sends one chunk of the first {@code count} floats to the successor while receiving one from the predecessor;
+     * adds it in, or copies it over.
+     */
+    private long exchange(int count, int sendChunk, int receiveChunk, boolean add) throws IOException {
+        int sendFrom = chunkStart(count, sendChunk) * Float.BYTES;
+        int sendTo = chunkEnd(count, sendChunk) * Float.BYTES;
+        int receiveFrom = chunkStart(count, receiveChunk) * Float.BYTES;
+        int receiveLength = chunkEnd(count, receiveChunk) * Float.BYTES - receiveFrom;
         sendBytes.limit(sendTo).position(sendFrom);
         // Reduce-scatter receives into scratch and adds; all-gather receives straight into the buffer.
         ByteBuffer target = add ? scratchBytes.clear().limit(receiveLength)
@@ -179,12 +193,12 @@ public final class RingAllReduce implements AutoCloseable {
         return Math.min(MAX_PAUSE_NANOS, pauseNanos * 2);
     }
 
-    private int chunkStart(int chunk) {
-        return (int) ((long) floats * chunk / size);
+    private int chunkStart(int count, int chunk) {
+        return (int) ((long) count * chunk / size);
     }
 
-    private int chunkEnd(int chunk) {
-        return (int) ((long) floats * (chunk + 1) / size);
+    private int chunkEnd(int count, int chunk) {
+        return (int) ((long) count * (chunk + 1) / size);
     }
 
     @Override

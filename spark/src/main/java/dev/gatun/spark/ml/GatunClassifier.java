@@ -6,6 +6,7 @@ import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
+import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.spark.train.Columns;
 import dev.gatun.spark.train.DistributedTrainer;
@@ -14,6 +15,7 @@ import dev.gatun.spark.train.TrainingOutcome;
 import dev.gatun.spark.train.TrainingPlan;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -34,10 +36,10 @@ import org.apache.spark.sql.Row;
  * summing gradients with a ring all-reduce every step and applying the same optimizer step. {@code fit} takes a
  * DataFrame with a feature-vector column and a numeric label column ({@code 0 .. classes−1}) and returns a
  * {@link GatunClassificationModel}. The global batch of each step is the same set of rows whatever the number of
- * partitions, so the result depends on it only through the order of float sums.
- *
- * <p>Not yet supported: batch norm and dropout (they need statistics and masks of the whole global batch) and
- * learning-rate decay.
+ * partitions, so the result depends on it only through the order of float sums: batch norm normalises with the
+ * global batch's statistics (summed over the replicas, as synchronized batch norm does), dropout draws each row's
+ * mask from (seed, step, global row id), the L2 or L1 penalty counts once per global batch, and the learning rate
+ * decays per epoch or per step as in single-process training.
  */
 public final class GatunClassifier extends ProbabilisticClassifier<Vector, GatunClassifier, GatunClassificationModel>
         implements DefaultParamsWritable {
@@ -57,6 +59,17 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
             ParamValidators.inRange(0, 1, true, false));
     private final DoubleParam l2 = new DoubleParam(this, "l2", "L2 penalty λ (>= 0): (λ/2m)·Σ‖W‖²",
             ParamValidators.gtEq(0));
+    private final DoubleParam l1 = new DoubleParam(this, "l1", "L1 penalty λ (>= 0, not with l2): (λ/2m)·Σ|W|",
+            ParamValidators.gtEq(0));
+    private final BooleanParam batchNorm = new BooleanParam(this, "batchNorm",
+            "batch norm on every hidden layer, with the statistics of the whole global batch");
+    private final DoubleParam dropoutKeepProb = new DoubleParam(this, "dropoutKeepProb",
+            "dropout after every hidden layer: the probability of keeping a unit, in (0, 1]; 1 for none",
+            ParamValidators.inRange(0, 1, false, true));
+    private final Param<String> learningRateDecay = new Param<>(this, "learningRateDecay",
+            "learning-rate decay: none, inverse-time:K, exponential:R, inverse-sqrt:K or staircase:FACTOR:EVERY");
+    private final Param<String> learningRateDecayPer = new Param<>(this, "learningRateDecayPer",
+            "what the decay counts: epoch or step");
     private final IntParam epochs = new IntParam(this, "epochs", "passes over the data (> 0)", ParamValidators.gt(0));
     private final IntParam batchSize = new IntParam(this, "batchSize",
             "rows in each global batch, over all partitions together (> 0)", ParamValidators.gt(0));
@@ -83,6 +96,11 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
         setDefault(beta1, Optimizer.DEFAULT_BETA1);
         setDefault(beta2, Optimizer.DEFAULT_BETA2);
         setDefault(l2, 0.0);
+        setDefault(l1, 0.0);
+        setDefault(batchNorm, false);
+        setDefault(dropoutKeepProb, 1.0);
+        setDefault(learningRateDecay, "none");
+        setDefault(learningRateDecayPer, "epoch");
         setDefault(epochs, 10);
         setDefault(batchSize, 128);
         setDefault(seed, 42L);
@@ -104,6 +122,11 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
     public DoubleParam beta1() { return beta1; }
     public DoubleParam beta2() { return beta2; }
     public DoubleParam l2() { return l2; }
+    public DoubleParam l1() { return l1; }
+    public BooleanParam batchNorm() { return batchNorm; }
+    public DoubleParam dropoutKeepProb() { return dropoutKeepProb; }
+    public Param<String> learningRateDecay() { return learningRateDecay; }
+    public Param<String> learningRateDecayPer() { return learningRateDecayPer; }
     public IntParam epochs() { return epochs; }
     public IntParam batchSize() { return batchSize; }
     public LongParam seed() { return seed; }
@@ -119,6 +142,11 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
     public GatunClassifier setBeta1(double value) { return (GatunClassifier) set(beta1, value); }
     public GatunClassifier setBeta2(double value) { return (GatunClassifier) set(beta2, value); }
     public GatunClassifier setL2(double value) { return (GatunClassifier) set(l2, value); }
+    public GatunClassifier setL1(double value) { return (GatunClassifier) set(l1, value); }
+    public GatunClassifier setBatchNorm(boolean value) { return (GatunClassifier) set(batchNorm, value); }
+    public GatunClassifier setDropoutKeepProb(double value) { return (GatunClassifier) set(dropoutKeepProb, value); }
+    public GatunClassifier setLearningRateDecay(String value) { return (GatunClassifier) set(learningRateDecay, value); }
+    public GatunClassifier setLearningRateDecayPer(String value) { return (GatunClassifier) set(learningRateDecayPer, value); }
     public GatunClassifier setEpochs(int value) { return (GatunClassifier) set(epochs, value); }
     public GatunClassifier setBatchSize(int value) { return (GatunClassifier) set(batchSize, value); }
     public GatunClassifier setSeed(long value) { return (GatunClassifier) set(seed, value); }
@@ -161,21 +189,51 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
             throw new IllegalArgumentException("GatunClassifier activation '" + $(activation) + "': give one, or one per"
                     + " hidden layer (" + hidden + ")");
         }
+        double keep = (Double) $(dropoutKeepProb);
         Model.Builder builder = Model.builder(widths[0]);
         for (int h = 0; h < hidden; h++) {
             builder.dense(widths[h + 1], Names.parse(Activation.class, "activation", activations[activations.length == 1 ? 0 : h]));
+            if ((Boolean) $(batchNorm)) {
+                builder.batchNorm();
+            }
+            if (keep < 1) {
+                builder.dropout(keep);
+            }
         }
-        ModelSpec spec = builder.output(widths[widths.length - 1], Loss.SOFTMAX_CROSS_ENTROPY)
+        builder.output(widths[widths.length - 1], Loss.SOFTMAX_CROSS_ENTROPY)
                 .init(Names.parse(Init.class, "init", (String) $(init)))
-                .l2((Double) $(l2))
-                .seed((Long) $(seed))
-                .spec();
+                .seed((Long) $(seed));
+        double l2Lambda = (Double) $(l2);
+        double l1Lambda = (Double) $(l1);
+        if (l2Lambda > 0 && l1Lambda > 0) {
+            throw new IllegalArgumentException("GatunClassifier: set l2 or l1, not both (l2 " + l2Lambda + ", l1 "
+                    + l1Lambda + ")");
+        }
+        if (l1Lambda > 0) {
+            builder.l1(l1Lambda);
+        } else {
+            builder.l2(l2Lambda);
+        }
+        ModelSpec spec = builder.spec();
         Optimizer.Kind kind = Names.parse(Optimizer.Kind.class, "optimizer", (String) $(optimizer));
         OptimizerSettings settings = new OptimizerSettings(kind, (Double) $(learningRate), (Double) $(beta1),
                 (Double) $(beta2), Optimizer.DEFAULT_EPSILON);
-        return new TrainingPlan(spec.toMap(), settings, (Integer) $(epochs), (Integer) $(batchSize), (Long) $(seed),
+        return new TrainingPlan(spec.toMap(), settings, schedule(), (Integer) $(epochs), (Integer) $(batchSize), (Long) $(seed),
                 Names.parse(Normalization.Mode.class, "normalization", (String) $(normalization)), null, null, 0,
                 (Long) $(allReduceTimeoutMillis));
+    }
+
+    private LearningRateSchedule schedule() {
+        String per = ((String) $(learningRateDecayPer)).strip().toLowerCase(java.util.Locale.ROOT);
+        if (!per.equals("epoch") && !per.equals("step")) {
+            throw new IllegalArgumentException("GatunClassifier learningRateDecayPer '" + $(learningRateDecayPer)
+                    + "': expected epoch or step");
+        }
+        try {
+            return LearningRateSchedule.parse((Double) $(learningRate), (String) $(learningRateDecay), per.equals("step"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("GatunClassifier learningRateDecay " + e.getMessage(), e);
+        }
     }
 
     public static MLReader<GatunClassifier> read() {

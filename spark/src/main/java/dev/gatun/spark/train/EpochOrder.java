@@ -1,10 +1,11 @@
 package dev.gatun.spark.train;
 
-import java.util.SplittableRandom;
+import dev.gatun.data.Batches;
 
 /**
  * Which of this replica's rows belong to each global batch of an epoch. The epoch's order is a permutation of the
- * global row ids {@code 0..N−1} drawn from the seed and the epoch number alone; global batch k is positions
+ * global row ids {@code 0..N−1} drawn from the seed and the epoch number alone (the order single-process
+ * training takes, {@link Batches#epochOrder}); global batch k is positions
  * {@code [k·B, (k+1)·B)} of it. So the set of rows in batch k is the same whatever the number of partitions, and
  * every replica, holding the ids of its own rows, finds its share of each batch without asking the others.
  *
@@ -39,16 +40,7 @@ final class EpochOrder {
     /** Draws epoch {@code epoch}'s order (the same on every replica) and this replica's share of each batch. */
     void shuffle(int epoch) {
         int n = permutation.length;
-        for (int i = 0; i < n; i++) {
-            permutation[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = permutation[i];
-            permutation[i] = permutation[j];
-            permutation[j] = swap;
-        }
+        Batches.epochOrder(seed, epoch, permutation);
         int local = 0;
         for (int position = 0; position < n; position++) {
             int row = localRowOfId[permutation[position]];

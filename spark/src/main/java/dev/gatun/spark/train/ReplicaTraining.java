@@ -7,6 +7,8 @@ import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.Parameter;
 import dev.gatun.nn.Targets;
+import dev.gatun.nn.Workspace;
+import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.spark.ModelBytes;
 import dev.gatun.spark.allreduce.RingAllReduce;
@@ -17,6 +19,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.sql.Row;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,14 +34,11 @@ import java.util.zip.CRC32;
  * every step computes the gradients of its rows of the global batch, sums them with the others and applies the
  * optimizer step every replica applies.
  *
- * <p>Its rows of a batch run through the model in sub-batches of 128, 64, ..., 1 rows (the binary digits of the
- * share's size): the share's size changes from step to step, and the model keeps buffers for at most eight batch
- * sizes, so these eight sizes keep every step free of allocation.
+ * <p>Its rows of a batch run through the model in one pass, in a workspace sized for the largest share (the
+ * share's size changes from step to step; the workspace serves every size from one block), so that batch norm can
+ * sum its statistics over the whole global batch once per layer and step ({@link ReplicaBatch}).
  */
 final class ReplicaTraining {
-    /** The largest sub-batch; with the seven smaller powers of two, the eight sizes a model's workspace keeps. */
-    static final int MAX_SUB_BATCH = 128;
-
     /**
      * Trains from {@code start} to the plan's last epoch; replica 0 reports each epoch with the state after it to
      * {@code reports}, so that a failed attempt can start again from there.
@@ -83,7 +83,7 @@ final class ReplicaTraining {
                     }
                     byte[] file = rank == 0 ? modelFile(model, normalization, plan, null) : null;
                     return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, seconds,
-                            ring.bytesSentPerCall(),
+                            ring.bytesSentPerCall() + replica.statisticsBytesPerStep,
                             allReduceSeconds, file)).iterator();
                 }
             }
@@ -100,11 +100,17 @@ final class ReplicaTraining {
     private final GradientBuffer buffer;
     private final RingAllReduce ring;
     private final EpochOrder order;
-    /** Sub-batch views of one (128, inputs) buffer, index p holding 2^p rows, and the labels they share. */
-    private final Tensor[] subBatches = new Tensor[Integer.numberOfTrailingZeros(MAX_SUB_BATCH) + 1];
-    private final MemorySegment subBatchLabels;
-    private final Targets.Labels targets;
+    private final LearningRateSchedule schedule;
+    private final ReplicaBatch shared;
+    private final Workspace workspace;
+    /** This replica's rows of the current batch, room for the largest share, and their labels. */
+    private final Tensor shareRows;
+    private final MemorySegment shareLabels;
+    /** Views of the first m rows and labels, index m, made the first time a share of m rows comes. */
+    private final Tensor[] rowViews;
+    private final Targets.Labels[] labelViews;
     private long allReduceNanos;
+    private long statisticsBytesPerStep;
 
     private ReplicaTraining(TrainingPlan plan, PartitionData data, Model model, GradientBuffer buffer,
                             RingAllReduce ring, Arena arena) {
@@ -113,12 +119,14 @@ final class ReplicaTraining {
         this.buffer = buffer;
         this.ring = ring;
         this.order = new EpochOrder(plan.shuffleSeed(), plan.totalRows(), plan.batchSize(), data);
-        Tensor whole = Tensor.allocate(arena, DType.F32, MAX_SUB_BATCH, data.inputs());
-        for (int p = 0; p < subBatches.length; p++) {
-            subBatches[p] = Tensor.wrap(whole.segment(), DType.F32, 1L << p, data.inputs());
-        }
-        this.subBatchLabels = arena.allocate(ValueLayout.JAVA_INT, MAX_SUB_BATCH);
-        this.targets = new Targets.Labels(subBatchLabels);
+        this.schedule = plan.schedule();
+        this.shared = new ReplicaBatch(data, order, buffer.segment(), ring);
+        int maxShare = Math.min(plan.batchSize(), data.rows());
+        this.workspace = model.newWorkspace(maxShare);
+        this.shareRows = Tensor.allocate(arena, DType.F32, maxShare, data.inputs());
+        this.shareLabels = arena.allocate(ValueLayout.JAVA_INT, maxShare);
+        this.rowViews = new Tensor[maxShare + 1];
+        this.labelViews = new Targets.Labels[maxShare + 1];
     }
 
     /** One epoch; returns its training loss, the mean over its steps of the step's cost (the same on every replica). */
@@ -134,29 +142,50 @@ final class ReplicaTraining {
     private double step(int k, Optimizer optimizer) throws IOException {
         int batchRows = order.globalBatchRows(k);
         List<Parameter> parameters = model.parameters();
+        int start = order.shareStart(k);
+        int rows = order.shareEnd(k) - start;
+        for (int j = 0; j < rows; j++) {
+            data.copyRow(order.row(start + j), shareRows, j, shareLabels);
+        }
+        shared.startBatch(k);
+        double lossSum;
+        try {
+            lossSum = rows == 0 ? model.computeDataGradients(null, null, shared, workspace)
+                    : model.computeDataGradients(rowsView(rows), labelsView(rows), shared, workspace);
+        } catch (UncheckedIOException e) {   // batch norm's sums through the ring
+            throw e.getCause();
+        }
+        allReduceNanos += shared.nanos();
+        statisticsBytesPerStep = shared.bytes();
         buffer.zero();
-        double lossSum = 0;
-        int i = order.shareStart(k);
-        int end = order.shareEnd(k);
-        while (i < end) {
-            int p = 31 - Integer.numberOfLeadingZeros(Math.min(MAX_SUB_BATCH, end - i));
-            Tensor X = subBatches[p];
-            int rows = 1 << p;
-            for (int j = 0; j < rows; j++) {
-                data.copyRow(order.row(i + j), X, j, subBatchLabels);
-            }
-            lossSum += model.computeDataGradients(X, targets);
+        if (rows > 0) {
             buffer.accumulate(parameters, (double) rows / batchRows);
-            i += rows;
         }
         buffer.setLoss(lossSum);
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         ring.sumInPlace();
-        allReduceNanos += System.nanoTime() - start;
+        allReduceNanos += System.nanoTime() - startNanos;
         buffer.copyTo(parameters);
         double cost = buffer.loss() / batchRows + model.finishStep(batchRows);
+        // Epochs and steps counted from 1 over the whole run, as single-process training counts them.
+        long step = optimizer.stepCount() + 1;
+        optimizer.setLearningRate(schedule.rate((step - 1) / order.steps() + 1, step));
         optimizer.step(parameters);
         return cost;
+    }
+
+    private Tensor rowsView(int rows) {
+        if (rowViews[rows] == null) {
+            rowViews[rows] = shareRows.rowSlice(0, rows);
+        }
+        return rowViews[rows];
+    }
+
+    private Targets.Labels labelsView(int rows) {
+        if (labelViews[rows] == null) {
+            labelViews[rows] = new Targets.Labels(shareLabels.asSlice(0, rows * ValueLayout.JAVA_INT.byteSize()));
+        }
+        return labelViews[rows];
     }
 
     /**

@@ -36,7 +36,7 @@ public final class SparkClusterTraining implements ClusterTraining {
             Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
             TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),
                     request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),
-                    request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
+                    request.schedule(), request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
                     TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
             TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions,
                     progress);

@@ -1,9 +1,9 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.data.Normalization;
-import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.ModelSpec;
+import dev.gatun.optim.LearningRateSchedule;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -11,12 +11,15 @@ import java.util.Map;
 
 /**
  * Everything a replica needs to train, shipped from the driver to every task: the model's spec (as the
- * key/values a model file stores), the optimizer, epochs, the global batch size, the seed of the batch order, the
- * normalisation fitted on the driver, the number of rows in all partitions, and how long the all-reduce may wait.
+ * key/values a model file stores: layers, batch norm, dropout, L2 or L1, seed), the optimizer and its learning-rate
+ * schedule, epochs, the global batch size, the seed of the batch order, the normalisation fitted on the driver,
+ * the number of rows in all partitions, and how long the all-reduce may wait.
+ *
+ * @param schedule the rate by epoch or step, starting at the optimizer's rate; null for that rate throughout
  */
-public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer, int epochs, int batchSize,
-                           long shuffleSeed, Normalization.Mode normalization, float[] mean, float[] std,
-                           long totalRows, long timeoutMillis) implements Serializable {
+public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer, LearningRateSchedule schedule,
+                           int epochs, int batchSize, long shuffleSeed, Normalization.Mode normalization, float[] mean,
+                           float[] std, long totalRows, long timeoutMillis) implements Serializable {
     /** How long a replica waits for its ring neighbours, unless told otherwise, before it fails the run. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
 
@@ -26,14 +29,6 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
         if (parsed.loss() != Loss.SOFTMAX_CROSS_ENTROPY) {
             throw new IllegalArgumentException("Gatun on Spark trains classifiers: softmax cross-entropy, got " + parsed.loss());
         }
-        for (LayerSpec layer : parsed.hidden()) {
-            if (layer.batchNorm() || layer.keepProb() < 1) {
-                throw new IllegalArgumentException("Gatun on Spark does not train batch norm or dropout yet: both need"
-                        + " the whole global batch (synchronized statistics, masks keyed by global row), which the"
-                        + " replicas do not share yet; layer of " + layer.units() + " units asks for "
-                        + (layer.batchNorm() ? "batch norm" : "dropout (keep " + layer.keepProb() + ")"));
-            }
-        }
         if (epochs < 1 || batchSize < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("training plan: epochs, batch size and timeout must be positive, got "
                     + epochs + ", " + batchSize + ", " + timeoutMillis);
@@ -41,11 +36,17 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
         if (optimizer == null || normalization == null) {
             throw new IllegalArgumentException("training plan: optimizer and normalisation must not be null");
         }
+        if (schedule == null) {
+            schedule = LearningRateSchedule.constant(optimizer.learningRate());
+        } else if (schedule.initialRate() != optimizer.learningRate()) {
+            throw new IllegalArgumentException("training plan: the learning-rate schedule starts at "
+                    + schedule.initialRate() + " but the optimizer's rate is " + optimizer.learningRate());
+        }
     }
 
     /** The plan with the normalisation fitted on the data and the data's row count filled in. */
     public TrainingPlan withData(Normalization fitted, long rows) {
-        return new TrainingPlan(spec, optimizer, epochs, batchSize, shuffleSeed, fitted.mode(), fitted.mean(),
+        return new TrainingPlan(spec, optimizer, schedule, epochs, batchSize, shuffleSeed, fitted.mode(), fitted.mean(),
                 fitted.std(), rows, timeoutMillis);
     }
 

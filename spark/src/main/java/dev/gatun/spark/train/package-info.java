@@ -9,5 +9,8 @@
  * ({@link dev.gatun.spark.train.EpochOrder}), never on P nor on the order a partition delivers its rows in. Replica 0
  * reports each epoch, with the state after it, to the driver ({@link dev.gatun.spark.train.EpochReports}): live
  * progress, and the state a failed stage attempt starts again from ({@link dev.gatun.spark.train.TrainingState}).
+ * Batch norm uses the global batch's statistics and dropout masks keyed by global row
+ * ({@link dev.gatun.spark.train.ReplicaBatch}, the replica's {@link dev.gatun.nn.SharedBatch}), so that holds for
+ * them too.
  */
 package dev.gatun.spark.train;

@@ -36,15 +36,40 @@ class RingAllReduceTest {
 
     /** Runs one ring of {@code size} threads, each summing {@code calls} times; returns every replica's result. */
     private static List<float[]> ring(int size, int floats, int calls) throws Exception {
+        return ring(size, floats, calls, floats);
+    }
+
+    /** As {@link #ring(int, int, int)}, each call summing only the first {@code count} floats. */
+    private static List<float[]> ring(int size, int floats, int calls, int count) throws Exception {
         return LoopbackRings.run(size, floats, TIMEOUT_MILLIS, (rank, data, ring) -> {
             float[] out = null;
             for (int call = 0; call < calls; call++) {
                 MemorySegment.copy(input(rank, floats), 0, data, ValueLayout.JAVA_FLOAT, 0, floats);
-                ring.sumInPlace();
+                if (count == floats) {
+                    ring.sumInPlace();
+                } else {
+                    ring.sumInPlace(count);
+                }
                 out = data.toArray(ValueLayout.JAVA_FLOAT);
             }
             return out;
         });
+    }
+
+    @Test
+    void aPrefixIsSummedAndTheRestLeftAlone() throws Exception {
+        int floats = 1000;
+        int count = 37;   // not a multiple of the ring size
+        List<float[]> results = ring(3, floats, 2, count);
+        for (int r = 0; r < 3; r++) {
+            float[] own = input(r, floats);
+            for (int i = 0; i < floats; i++) {
+                float expected = i < count ? input(0, floats)[i] + input(1, floats)[i] + input(2, floats)[i] : own[i];
+                assertEquals(expected, results.get(r)[i], i < count ? 1e-5 : 0, "replica " + r + ", float " + i);
+            }
+            assertArrayEquals(java.util.Arrays.copyOf(results.get(0), count), java.util.Arrays.copyOf(results.get(r), count),
+                    "every replica gets the same bits");
+        }
     }
 
     @Test

@@ -59,7 +59,7 @@ class ClusterFaultsTest extends OnLoopbackCluster {
             Dataset<Row> data = TestFrames.frame(spark, TestFrames.teacherRows(3000, 16, 3, 23), 2).cache();
             data.count();
             var spec = Model.builder(16).dense(32, Activation.TANH).output(3, Loss.SOFTMAX_CROSS_ENTROPY).seed(9).spec();
-            TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), 4, 8, 9,
+            TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), null, 4, 8, 9,
                     Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
             Columns columns = new Columns("features", "label");
             TrainingOutcome clean = DistributedTrainer.fit(data, columns, plan, 2);

@@ -92,13 +92,16 @@ class BadInputTest {
     }
 
     @Test
-    void batchNormAndDropoutAreRefusedUntilTheyAreSynchronised() {
-        // The estimator has no params for them yet; the plan refuses a spec that asks for them.
-        var spec = dev.gatun.nn.Model.builder(FEATURES).dense(4, dev.gatun.activation.Activation.RELU).batchNorm()
-                .output(CLASSES, dev.gatun.nn.Loss.SOFTMAX_CROSS_ENTROPY).spec();
-        String message = assertThrows(IllegalArgumentException.class, () -> new dev.gatun.spark.train.TrainingPlan(
-                spec.toMap(), dev.gatun.spark.train.OptimizerSettings.of("adam", 1e-3), 1, 8, 1,
-                dev.gatun.data.Normalization.Mode.NONE, null, null, 0, 1000)).getMessage();
-        assertSays(message, "batch norm", "not train");
+    void badRegularizationAndDecayParamsAreRefusedByNameBeforeAnyJob() {
+        GatunClassifier classifier = new GatunClassifier().setLayers(FEATURES, 4, CLASSES);
+        assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
+                .setL2(0.1).setL1(0.1).plan()).getMessage(), "l2 or l1, not both");
+        assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
+                .setLearningRateDecay("exponential").plan()).getMessage(), "learningRateDecay 'exponential' is malformed");
+        assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
+                .setLearningRateDecay("exponential:2").plan()).getMessage(), "learningRateDecay 'exponential:2'", "(0, 1]");
+        assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
+                .setLearningRateDecayPer("batch").plan()).getMessage(), "learningRateDecayPer 'batch'", "epoch or step");
+        assertThrows(IllegalArgumentException.class, () -> classifier.setDropoutKeepProb(0.0));
     }
 }

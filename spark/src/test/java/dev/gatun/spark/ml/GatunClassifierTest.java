@@ -1,6 +1,12 @@
 package dev.gatun.spark.ml;
 
+import dev.gatun.io.ModelIo;
+import dev.gatun.nn.BatchNorm;
+import dev.gatun.nn.Mode;
+import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
 import dev.gatun.spark.TestFrames;
 import dev.gatun.spark.TestSessions;
 import org.apache.spark.ml.linalg.Vector;
@@ -12,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -107,11 +114,63 @@ class GatunClassifierTest {
         }
 
         String estimatorPath = dir.resolve("saved-estimator").toString();
-        GatunClassifier estimator = classifier().setL2(0.25);
+        GatunClassifier estimator = classifier().setL2(0.25).setBatchNorm(true).setDropoutKeepProb(0.75)
+                .setLearningRateDecay("staircase:0.5:2").setLearningRateDecayPer("step");
         estimator.write().save(estimatorPath);
         GatunClassifier back = GatunClassifier.load(estimatorPath);
         assertArrayEquals(estimator.getLayers(), back.getLayers());
         assertEquals(0.25, (Double) back.getOrDefault(back.l2()));
+        assertEquals(true, back.getOrDefault(back.batchNorm()));
+        assertEquals(0.75, (Double) back.getOrDefault(back.dropoutKeepProb()));
+        assertEquals("staircase:0.5:2", back.getOrDefault(back.learningRateDecay()));
+        assertEquals("step", back.getOrDefault(back.learningRateDecayPer()));
         assertEquals(estimator.uid(), back.uid());
+    }
+
+    @Test
+    void aModelWithBatchNormAndDropoutPredictsInGatunsPredictorAsOnTheDriver() throws Exception {
+        GatunClassificationModel model = classifier().setBatchNorm(true).setDropoutKeepProb(0.9).setL2(0).setL1(1e-4)
+                .setLearningRateDecay("inverse-time:0.1").fit(frame);
+        Path file = dir.resolve("normed.gatun");
+        Files.write(file, model.modelFile());
+        List<Row> scored = model.transform(frame).select("features", "label", "probability").collectAsList();
+        try (Arena arena = Arena.ofConfined(); Predictor predictor = Predictor.load(file)) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            try (Model driver = loaded.model()) {
+                assertTrue(driver.layers().stream().anyMatch(l -> l instanceof BatchNorm), "the model has batch norm");
+                Tensor X = Tensor.allocate(arena, DType.F32, scored.size(), FEATURES);
+                float[] x = new float[FEATURES];
+                float[] normalised = new float[FEATURES];
+                for (int i = 0; i < scored.size(); i++) {
+                    double[] values = ((Vector) scored.get(i).get(0)).toArray();
+                    for (int j = 0; j < FEATURES; j++) {
+                        x[j] = (float) values[j];
+                    }
+                    loaded.normalization().apply(x, normalised);
+                    for (int j = 0; j < FEATURES; j++) {
+                        X.set(i, j, normalised[j]);
+                    }
+                }
+                Tensor probabilities = driver.forward(X, Mode.INFERENCE);
+                float[] predicted = new float[CLASSES];
+                int correct = 0;
+                for (int i = 0; i < scored.size(); i++) {
+                    double[] values = ((Vector) scored.get(i).get(0)).toArray();
+                    for (int j = 0; j < FEATURES; j++) {
+                        x[j] = (float) values[j];
+                    }
+                    predictor.predict(x, predicted);
+                    double[] transformed = ((Vector) scored.get(i).get(2)).toArray();
+                    int argmax = 0;
+                    for (int c = 0; c < CLASSES; c++) {
+                        assertEquals(probabilities.get(i, c), predicted[c], 1e-5, "row " + i + ", class " + c);
+                        assertEquals(predicted[c], transformed[c], 1e-5, "row " + i + ", class " + c);
+                        argmax = predicted[c] > predicted[argmax] ? c : argmax;
+                    }
+                    correct += argmax == (int) scored.get(i).getDouble(1) ? 1 : 0;
+                }
+                assertTrue(correct > 0.8 * scored.size(), "training accuracy " + correct + "/" + scored.size());
+            }
+        }
     }
 }

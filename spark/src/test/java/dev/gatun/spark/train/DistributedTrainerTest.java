@@ -1,12 +1,23 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.activation.Activation;
+import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
+import dev.gatun.data.Table;
+import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.optim.LearningRateSchedule;
+import dev.gatun.optim.Optimizer;
 import dev.gatun.serve.Predictor;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import dev.gatun.train.Trainer;
+import dev.gatun.train.TrainingResult;
 import dev.gatun.spark.TestFrames;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -15,14 +26,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Distributed training in local[2]: the result does not depend on the number of replicas, and it learns. */
+/**
+ * Distributed training in local[2]: the result does not depend on the number of replicas (with batch norm,
+ * dropout, L1 and decay too), one replica takes exactly the steps single-process training takes, and it learns.
+ */
 class DistributedTrainerTest {
     private static final int FEATURES = 12;
     private static final int CLASSES = 3;
@@ -44,7 +61,7 @@ class DistributedTrainerTest {
     static TrainingPlan plan(int epochs, int batch) {
         var spec = Model.builder(FEATURES).dense(16, Activation.TANH).output(CLASSES, Loss.SOFTMAX_CROSS_ENTROPY)
                 .l2(1e-3).seed(3).spec();
-        return new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), epochs, batch, 7,
+        return new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), null, epochs, batch, 7,
                 Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
     }
 
@@ -83,5 +100,116 @@ class DistributedTrainerTest {
             }
             assertTrue(correct > 0.85 * rows.size(), "training accuracy " + correct + "/" + rows.size());
         }
+    }
+
+    /** 12-16-8-3 with batch norm on both hidden layers, dropout on the first, L1. */
+    private static ModelSpec everything(double keep) {
+        Model.Builder b = Model.builder(FEATURES).dense(16, Activation.RELU).batchNorm();
+        if (keep < 1) {
+            b.dropout(keep);
+        }
+        return b.dense(8, Activation.TANH).batchNorm().output(CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).l1(1e-3).seed(3)
+                .spec();
+    }
+
+    @Test
+    void withBatchNormDropoutL1AndDecayOneAndTwoReplicasGiveTheSameLosses() throws Exception {
+        // 641 rows, batches of 64: the last batch is one row, so one of two replicas holds none of it.
+        List<Row> rows = TestFrames.teacherRows(641, FEATURES, CLASSES, 12);
+        Dataset<Row> frame = TestFrames.frame(spark, rows, 3).cache();
+        TrainingPlan plan = new TrainingPlan(everything(0.8).toMap(), OptimizerSettings.of("adam", 0.01),
+                LearningRateSchedule.parse(0.01, "inverse-time:0.01", true), 4, 64, 7,
+                Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
+        TrainingOutcome one = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 1);
+        TrainingOutcome two = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 2);
+        for (int e = 0; e < 4; e++) {
+            double a = one.epochLosses()[e];
+            double b = two.epochLosses()[e];
+            assertEquals(a, b, 1e-4 * Math.abs(a), "epoch " + (e + 1) + " loss with 1 and 2 replicas: "
+                    + Arrays.toString(one.epochLosses()) + " and " + Arrays.toString(two.epochLosses()));
+        }
+        assertTrue(one.epochLosses()[3] < 0.8 * one.epochLosses()[0], "the loss falls: " + Arrays.toString(one.epochLosses()));
+        // The gradients (12·16 + 2·16 + 16·8 + 2·8 + 8·3 + 3 = 395 floats) and the loss, plus batch norm's sums:
+        // 16 + 16 and 8 + 8 forward, 2·16 and 2·8 backward; with P = 2 each replica sends all of it once.
+        assertEquals((396 + 96) * Float.BYTES, two.allReduceBytesPerStep());
+
+        Path file = dir.resolve("model.gatun");
+        Files.write(file, two.modelFile());
+        try (Predictor predictor = Predictor.load(file)) {
+            int correct = 0;
+            for (Row row : rows) {
+                correct += predictor.classify(floats((Vector) row.get(0))) == (int) row.getDouble(1) ? 1 : 0;
+            }
+            assertTrue(correct > 0.8 * rows.size(), "training accuracy " + correct + "/" + rows.size());
+        }
+    }
+
+    /**
+     * The batch order, the split step and synchronized batch norm reduce, for one replica, to single-process
+     * training: the same initial weights, batches, statistics, penalty and rates give the same weights, bit for bit.
+     * (Dropout is left out: a replica keys its masks by global row id, single-process training by position in the
+     * batch, so the two draw different masks by design.)
+     */
+    @Test
+    void oneReplicaTakesExactlyTheStepsSingleProcessTrainingTakes() throws Exception {
+        List<Row> rows = TestFrames.teacherRows(640, FEATURES, CLASSES, 13);
+        float[][] given = new float[rows.size()][];
+        long[] hi = new long[rows.size()];
+        long[] lo = new long[rows.size()];
+        RowHash hash = new RowHash();
+        for (int i = 0; i < rows.size(); i++) {
+            given[i] = floats((Vector) rows.get(i).get(0));
+            double[] asTrained = new double[FEATURES];   // the float32 values the frame below holds
+            for (int j = 0; j < FEATURES; j++) {
+                asTrained[j] = given[i][j];
+            }
+            hash.hash(Vectors.dense(asTrained), rows.get(i).getDouble(1));
+            hi[i] = hash.hi;
+            lo[i] = hash.lo;
+        }
+        // A row's global id is its rank by content hash: single-process training on the rows in that order sees the
+        // same batches as the replica.
+        int[] byId = RowHash.sortedOrder(hi, lo, rows.size());
+        float[][] x = new float[rows.size()][];
+        int[] labels = new int[rows.size()];
+        for (int id = 0; id < byId.length; id++) {
+            x[id] = given[byId[id]];
+            labels[id] = (int) rows.get(byId[id]).getDouble(1);
+        }
+        ModelSpec spec = everything(1);
+        LearningRateSchedule schedule = LearningRateSchedule.parse(0.01, "exponential:0.8", false);
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), schedule, 3, 64, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
+        try (Table table = Table.ofLabels("teacher", x, labels, CLASSES); Arena arena = Arena.ofConfined()) {
+            DataSet data = table.dataSet();
+            TrainingOutcome spark1 = DistributedTrainer.fit(DataSetFrame.of(spark, data, 1),
+                    new Columns("features", "label"), plan, 1);
+            try (Model single = Model.build(spec, DType.F32, arena); Optimizer adam = plan.optimizer().create();
+                 Trainer trainer = Trainer.builder(single, adam, data).batchSize(64).epochs(3).seed(7)
+                         .schedule(schedule).normalization(Normalization.none(FEATURES)).build()) {
+                TrainingResult result = trainer.run();
+                for (int e = 0; e < 3; e++) {
+                    double expected = result.history().epochs().get(e).trainLoss();
+                    assertEquals(expected, spark1.epochLosses()[e], 1e-6 * expected, "epoch " + (e + 1) + " loss");
+                }
+                Path file = dir.resolve("one.gatun");
+                Files.write(file, spark1.modelFile());
+                ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+                try (Model replica = loaded.model()) {
+                    Map<String, Tensor> trained = replica.tensorsByName();
+                    single.tensorsByName().forEach((name, tensor) -> assertEquals(-1,
+                            tensor.segment().mismatch(trained.get(name).segment()), name + " differs"));
+                }
+            }
+        }
+    }
+
+    private static float[] floats(Vector vector) {
+        double[] values = vector.toArray();
+        float[] out = new float[values.length];
+        for (int j = 0; j < values.length; j++) {
+            out[j] = (float) values[j];
+        }
+        return out;
     }
 }

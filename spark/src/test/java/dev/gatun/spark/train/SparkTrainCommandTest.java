@@ -34,14 +34,12 @@ class SparkTrainCommandTest {
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainsThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
         List<Row> rows = TestFrames.teacherRows(800, 8, 3, 17);
-        Path csv = TestFrames.writeCsv(rows, folder.resolve("teacher.csv"));
         Path model = folder.resolve("spark.gatun");
-        List<String> common = List.of("train", "--data", csv.toString(), "--label", "label", "--test-split", "0.2",
-                "--epochs", "4", "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
+        List<String> common = trainOn(rows, 4);
 
         Output localRun = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
         JsonNode local = localRun.json();
-        Output sparkRun = run(common, List.of("--spark", "local[2]", "--partitions", "2", "--out", model.toString()));
+        Output sparkRun = runOnSpark(common, model);
         JsonNode spark = sparkRun.json();
         assertEquals(4, localRun.epochLineShapes().size(), localRun.text());
         assertEquals(localRun.epochLineShapes(), sparkRun.epochLineShapes(),
@@ -77,6 +75,48 @@ class SparkTrainCommandTest {
                 right += predicted.equals(Integer.toString((int) row.getDouble(1))) ? 1 : 0;
             }
             assertTrue(right > 0.85 * rows.size(), right + " of " + rows.size() + " rows classified right");
+        }
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void batchNormDropoutL1AndDecayTrainThroughSpark() throws Exception {
+        Path model = folder.resolve("normed.gatun");
+        List<String> args = new ArrayList<>(trainOn(TestFrames.teacherRows(600, 8, 3, 19), 3));
+        args.addAll(List.of("--batchnorm", "--dropout", "0.9", "--l1", "0.0001", "--decay", "inverse-time:0.5",
+                "--decay-per", "epoch"));
+        JsonNode spark = runOnSpark(args, model).json();
+        assertEquals("completed", spark.get("outcome").asText());
+        JsonNode history = spark.get("history");
+        assertEquals(3, history.size());
+        for (int e = 0; e < 3; e++) {
+            // α₀/(1 + k·epoch), epochs counted from 1
+            assertEquals(0.01 / (1 + 0.5 * (e + 1)), history.get(e).get("learning_rate").asDouble(), 1e-12,
+                    "epoch " + (e + 1) + "'s rate");
+        }
+        assertTrue(spark.get("test_accuracy").asDouble() > 0.8, "test accuracy " + spark.get("test_accuracy"));
+        JsonNode config = spark.get("config");
+        assertTrue(config.get("batchnorm").asBoolean(), config.toString());
+        try (Predictor predictor = Predictor.load(model)) {
+            assertEquals(8, predictor.inputs());
+        }
+    }
+
+    /** {@code gatun train} on {@code rows} written to a CSV file: a fifth for testing, batches of 32, JSON out. */
+    private List<String> trainOn(List<Row> rows, int epochs) throws Exception {
+        Path csv = TestFrames.writeCsv(rows, folder.resolve("teacher.csv"));
+        return List.of("train", "--data", csv.toString(), "--label", "label", "--test-split", "0.2", "--epochs",
+                Integer.toString(epochs), "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
+    }
+
+    /** {@code common} with {@code --spark local[2] --partitions 2 --out model}: what it printed. */
+    private static Output runOnSpark(List<String> common, Path model) throws Exception {
+        // The session the command starts reads spark.* system properties: no web UI, so nothing listens beyond loopback.
+        System.setProperty("spark.ui.enabled", "false");
+        try {
+            return run(common, List.of("--spark", "local[2]", "--partitions", "2", "--out", model.toString()));
+        } finally {
+            System.clearProperty("spark.ui.enabled");
         }
     }
 
