@@ -156,7 +156,8 @@ final class TrainCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null && engine == null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
-            try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofConfined()) {
+            // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
+            try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
                     checkData(config, input.train());
                     return new ClusterRun(engine, spark, partitions, epochs)
