@@ -102,7 +102,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seeds initialisation, the dev split, shuffling and dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(names = "--threads", description = "OpenBLAS threads, and as many threads for the rest of each step"
+            + " (default: OpenBLAS's own choice).")
     Integer threads;
 
     @Option(names = "--out", description = "Write the trained model here (and a checkpoint to OUT.checkpoint every epoch).")

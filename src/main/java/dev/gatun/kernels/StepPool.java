@@ -13,9 +13,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code 0..count−1} to whichever thread asks first and returns when every chunk has run, so which thread runs a
  * chunk varies but what each chunk computes does not.
  *
- * <p>Between calls a worker spins for {@code -Dgatun.step.spin=MICROS} (default 50) and then parks: a training
- * step's kernels come a few microseconds apart between its sgemm calls, so a spinning worker picks the next call up
- * at once, and a parked one leaves its core to OpenBLAS while a long sgemm runs.
+ * <p>Between calls a worker spins for {@code -Dgatun.step.spin=MICROS} (default 0) and then parks. A spinning
+ * worker picks up back-to-back calls at once, but between a step's kernels come its sgemm calls, and where OpenBLAS
+ * runs a thread on every core a spinning worker takes a core from it: with 50 µs on 2 cores, 2 OpenBLAS threads,
+ * batch 128, the training thread spent as many CPU samples waiting inside sgemm for OpenBLAS's other thread as
+ * computing sgemm (251 to 229; 3 to 201 with 0 µs; bench/profile-training, see BENCHMARKS.md). A parked worker costs
+ * the caller an unpark per call, and the chunks it has not claimed yet the caller runs itself.
  *
  * <p>A call allocates nothing: the caller passes a reusable {@link Chunks}, and chunks are claimed from one atomic
  * word that holds the call's number and the next chunk, so a worker that wakes after its call has finished finds
@@ -26,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class StepPool implements AutoCloseable {
     /** Microseconds a worker spins for the next call before it parks. */
     public static final String SPIN_PROPERTY = "gatun.step.spin";
-    private static final long DEFAULT_SPIN_MICROS = 50;
+    private static final long DEFAULT_SPIN_MICROS = 0;
     /** The caller waits for the last chunks spinning this long, then yielding its core to the thread that runs them. */
     private static final long WAIT_SPIN_NANOS = 200_000;
 
