@@ -4,6 +4,7 @@ import dev.gatun.data.Batch;
 import dev.gatun.data.Batches;
 import dev.gatun.data.MnistDirectory;
 import dev.gatun.activation.Activation;
+import dev.gatun.kernels.SplitKernels;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
@@ -31,9 +32,8 @@ import java.util.concurrent.TimeUnit;
  * The training loop's step on real data: 784-256-128-10 (ReLU, softmax cross-entropy, He, Adam 1e-3) over the
  * memory-mapped Fashion-MNIST training images, shuffled.
  * <ul>
- *   <li>{@code loopStep}: what the Trainer does per batch, less its explosion check (a Σ|x| over the parameters,
- *       measured apart in KernelBench.sumAbs): gather the next shuffled batch from the mapped bytes, then forward,
- *       loss, backward and Adam.</li>
+ *   <li>{@code loopStep}: what the Trainer does per batch: gather the next shuffled batch from the mapped bytes,
+ *       then forward, loss, backward and Adam (whose pass also checks the parameters for NaN/Inf).</li>
  *   <li>{@code fixedStep}: the same step on the batch gathered last, without gathering a new one.</li>
  * </ul>
  * {@code loopStep − fixedStep} is what batch assembly costs inside the loop, where the step's own data have
@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * caches). Per epoch: multiply by the batches per epoch (the last partial batch is dropped here, so every step
  * has the same size). Set BLAS threads with {@code -jvmArgsPrepend -Dgatun.threads=N}; with {@code -p prefetch=true}
  * the next batch is gathered on the prefetch thread while the step runs (then fixedStep - its batch is not
- * refilled - is the same as without).
+ * refilled - is the same as without). {@code -p stepThreads=1,2} runs the step's kernels, Adam and the gather on
+ * that many threads, as {@code Trainer.Builder.stepThreads} does (1: the training thread alone).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -60,6 +61,12 @@ public class TrainingLoopBench {
     @Param({"false"})
     public boolean prefetch;
 
+    /** Threads sharing the step's Java work; 1 binds nothing, as {@code -Dgatun.step.split=false}. */
+    @Param({"1"})
+    public int stepThreads;
+
+    private SplitKernels split;
+    private SplitKernels.Binding bound;
     private MnistDirectory mnist;
     private Arena arena;
     private Model model;
@@ -75,11 +82,19 @@ public class TrainingLoopBench {
                 .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1).build(arena);
         adam = Optimizer.adam(1e-3);
         batches = Batches.over(mnist.train(), batch).seed(1).dropLast(true).prefetch(prefetch).build();
+        if (stepThreads > 1) {
+            split = new SplitKernels(stepThreads);
+            bound = split.bind();
+        }
         current = batches.next();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (split != null) {
+            bound.close();
+            split.close();
+        }
         batches.close();
         adam.close();
         model.close();

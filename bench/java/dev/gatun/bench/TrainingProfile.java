@@ -45,14 +45,17 @@ public final class TrainingProfile {
         // The trainer's per-epoch accuracy on 10,000 training samples runs inside the profiled epochs but is not a
         // training step: first, so its sgemm, batches and kernels are not counted as the step's.
         CATEGORIES.put("per-epoch training-accuracy evaluation (not the step)", List.of("dev/gatun/train/Evaluator"));
-        // Before the kernels: the check is a Σ|x| kernel over every parameter, called by the trainer.
-        CATEGORIES.put("parameter check (trainer's explosion detection)", List.of("Trainer.parameterExplosion"));
+        // The training thread waiting for the step threads to finish their ranges of a split kernel.
+        CATEGORIES.put("waiting for the step threads (StepPool)", List.of("StepPool.awaitFinished"));
+        // A step thread spinning for the next call before it parks (-Dgatun.step.spin): CPU time, not work.
+        CATEGORIES.put("step thread spinning for the next call (StepPool)", List.of("StepPool$Worker.awaitCall"));
         // Inside sgemm, OpenBLAS's calling thread yields while it waits for its other threads to finish their part.
         CATEGORIES.put("sgemm, waiting for OpenBLAS's other thread (sched_yield)", List.of("sched_yield"));
         CATEGORIES.put("sgemm (OpenBLAS, native)", List.of("cblas_h.cblas_sgemm", "sgemm_"));
         CATEGORIES.put("batch assembly (data/: gather, uint8 to float32)", List.of("dev/gatun/data/"));
-        CATEGORIES.put("optimizer step (Adam kernel)", List.of("dev/gatun/optim/"));
-        CATEGORIES.put("forward/backward kernels (kernels/: bias+activation, softmax-CE, column sums)",
+        CATEGORIES.put("optimizer step (Adam kernel, with the parameters' NaN/Inf check)",
+                List.of("dev/gatun/optim/", "ParameterUpdate"));
+        CATEGORIES.put("forward/backward kernels (kernels/: bias+activation, softmax-CE, column sums, batch norm)",
                 List.of("dev/gatun/kernels/"));
     }
 
@@ -81,7 +84,8 @@ public final class TrainingProfile {
         Path collapsed = out.resolve(name + ".collapsed");
         AsyncProfiler profiler = AsyncProfiler.getInstance();
         double[] samplesPerSecond = new double[epochs + 1];
-        try (Arena arena = Arena.ofConfined();
+        // Shared: the trainer's step threads (as many as the BLAS threads) update the parameters too.
+        try (Arena arena = Arena.ofShared();
              MnistDirectory mnist = MnistDirectory.load(data);
              Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
                      .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(0).build(arena);
@@ -147,21 +151,28 @@ public final class TrainingProfile {
             long n = Long.parseLong(line.substring(space + 1).strip());
             String stack = line.substring(0, space);
             String thread = stack.substring(0, Math.max(0, stack.indexOf(';')));
+            if (thread.contains("gatun-step-")) {
+                // A step thread runs ranges of the training thread's kernels: sorted the same way.
+                otherThreads.merge("thread: step thread, " + category(stack), n, Long::sum);
+                continue;
+            }
             if (!thread.startsWith("[main")) {
                 otherThreads.merge("thread: " + threadKind(thread, stack), n, Long::sum);
                 continue;
             }
-            String category = OTHER;
-            for (Map.Entry<String, List<String>> c : CATEGORIES.entrySet()) {
-                if (c.getValue().stream().anyMatch(stack::contains)) {
-                    category = c.getKey();
-                    break;
-                }
-            }
-            counts.merge(category, n, Long::sum);
+            counts.merge(category(stack), n, Long::sum);
         }
         counts.putAll(otherThreads);
         return counts;
+    }
+
+    private static String category(String stack) {
+        for (Map.Entry<String, List<String>> c : CATEGORIES.entrySet()) {
+            if (c.getValue().stream().anyMatch(stack::contains)) {
+                return c.getKey();
+            }
+        }
+        return OTHER;
     }
 
     private static String threadKind(String thread, String stack) {

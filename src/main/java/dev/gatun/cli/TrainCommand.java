@@ -102,7 +102,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seeds initialisation, the dev split, shuffling and dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(names = "--threads", description = "OpenBLAS threads, and as many threads for the rest of each step"
+            + " (default: OpenBLAS's own choice).")
     Integer threads;
 
     @Option(names = "--out", description = "Write the trained model here (and a checkpoint to OUT.checkpoint every epoch).")
@@ -156,7 +157,8 @@ final class TrainCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null && engine == null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
-            try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofConfined()) {
+            // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
+            try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
                     checkData(config, input.train());
                     return new ClusterRun(engine, spark, partitions, epochs)

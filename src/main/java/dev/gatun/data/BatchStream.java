@@ -1,15 +1,19 @@
 package dev.gatun.data;
 
+import dev.gatun.kernels.SplitKernels;
 import dev.gatun.kernels.SplitMix;
+import dev.gatun.kernels.StepPool;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * The endless sequence of batches a {@link Batches} hands out: batch {@code k} is batch {@code k mod B} of epoch
  * {@code first + k / B}, gathered in the order of that epoch's permutation. Filling a batch allocates nothing:
- * the permutation array is reused, and every random draw comes from a {@link SplitMix} reseeded in place.
+ * the permutation array is reused, and every random draw comes from a {@link SplitMix} reseeded in place. On a
+ * thread with {@link SplitKernels} bound (a trainer's) the rows of a batch without augmentation are gathered by the
+ * step threads together, in blocks of rows.
  */
-final class BatchStream {
+final class BatchStream implements StepPool.Chunks {
     /** Separates the augmentation draws from the shuffle draws of the same seed. */
     private static final long AUGMENT_SALT = 0x5DEECE66DL;
 
@@ -32,6 +36,11 @@ final class BatchStream {
     private static final int TOUCH_ROWS = 64;
     /** The touched bytes' sum, kept so the JIT cannot drop the loads that bring the rows in. */
     private long touched;
+    // The fill in progress, for its chunks.
+    private Batch gatherBatch;
+    private int gatherFrom;
+    private int gatherRows;
+    private int gatherChunks;
 
     /** {@code options}' batch size, seed and shuffle switch apply; the caller has built the augmenter from it. */
     BatchStream(DataSet data, BatchOptions options, int batchesPerEpoch, int firstEpoch, Normalization normalization,
@@ -64,6 +73,40 @@ final class BatchStream {
             augmenter.startBatch(SplitMix.derive(SplitMix.derive(options.seed() ^ AUGMENT_SALT, epoch), index));
         }
         int features = data.features();
+        gatherFrom = from;
+        gatherBatch = batch;
+        gatherRows = m;
+        SplitKernels split = augmenter == null ? SplitKernels.current() : null;
+        if (split != null && !(split.reaches(data.featureBody()) && split.reaches(batch.fullX().segment()))) {
+            split = null;
+        }
+        int blocks = (m + TOUCH_ROWS - 1) / TOUCH_ROWS;
+        gatherChunks = split == null ? 1 : Math.min(blocks, split.chunks((long) m * features));
+        try {
+            if (gatherChunks == 1) {
+                run(0);
+            } else {
+                split.run(this, gatherChunks);
+            }
+        } finally {
+            gatherBatch = null;
+        }
+    }
+
+    /**
+     * Chunk {@code c} of the current fill: whole blocks of {@link #TOUCH_ROWS} rows, each touched, then converted.
+     * Every row is written from its own sample alone, so chunks on different threads give the batch a single thread
+     * gives. An augmenter draws from one generator in row order, so an augmented batch is one chunk.
+     */
+    @Override
+    public void run(int c) {
+        int m = gatherRows;
+        int blocks = (m + TOUCH_ROWS - 1) / TOUCH_ROWS;
+        int firstRow = blocks * c / gatherChunks * TOUCH_ROWS;
+        int endRow = Math.min(m, blocks * (c + 1) / gatherChunks * TOUCH_ROWS);
+        Batch batch = gatherBatch;
+        int from = gatherFrom;
+        int features = data.features();
         MemorySegment stored = data.featureBody();
         boolean bytes = data.featureType() == FeatureType.UINT8;
         int rowBytes = features * data.featureType().byteSize();
@@ -74,8 +117,8 @@ final class BatchStream {
         MemorySegment y = targetWidth > 0 ? batch.fullTargets().segment() : null;
         int[] samples = batch.samples();
         long touched = 0;
-        for (int first = 0; first < m; first += TOUCH_ROWS) {
-            int last = Math.min(m, first + TOUCH_ROWS);
+        for (int first = firstRow; first < endRow; first += TOUCH_ROWS) {
+            int last = Math.min(endRow, first + TOUCH_ROWS);
             for (int row = first; row < last; row++) {
                 touched += RowKernels.touch(stored, data.rowOffset(order[from + row]), rowBytes);
             }
@@ -98,6 +141,7 @@ final class BatchStream {
                 }
             }
         }
+        // Chunks on other threads overwrite each other's sum: it only has to be stored somewhere.
         this.touched = touched;
     }
 

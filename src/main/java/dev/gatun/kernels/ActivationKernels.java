@@ -7,7 +7,8 @@ import dev.gatun.tensor.Tensor;
  * Activations forward and backward. The forward is fused with the bias add ({@code A = g(Z + b)}: one read of Z,
  * one write of A, right after the layer's sgemm); the backward fuses the derivative into dZ
  * ({@code dZ = dA ⊙ g'(A)}), computed from A so Z need not be kept. Outputs may be their inputs (in place).
- * The arguments are checked here; the work is done by the {@link KernelProvider#selected() selected} provider.
+ * The arguments are checked here; the work is done by the {@link KernelProvider#selected() selected} provider, split
+ * across threads when a {@link SplitKernels} is bound to the calling thread.
  */
 public final class ActivationKernels {
     private static final KernelProvider.Activations KERNELS = KernelProvider.selected().activations();
@@ -18,13 +19,23 @@ public final class ActivationKernels {
     public static void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A) {
         checkForward("biasActivation", g, Z, A);
         Check.perColumn("biasActivation", Z, "Z", b, "b");
-        KERNELS.biasActivation(g, Z, b, A);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.biasActivation(g, Z, b, A);
+        } else {
+            KERNELS.biasActivation(g, Z, b, A, 0, Z.rows());
+        }
     }
 
     /** {@code A = g(Z)} elementwise. */
     public static void activate(Activation g, Tensor Z, Tensor A) {
         checkForward("activate", g, Z, A);
-        KERNELS.activate(g, Z, A);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.activate(g, Z, A);
+        } else {
+            KERNELS.activate(g, Z, A, 0, Z.size());
+        }
     }
 
     /** {@code dZ = dA ⊙ g'(Z)}, with g' taken from the layer's output {@code A = g(Z)}. dZ may be dA. */
@@ -38,7 +49,12 @@ public final class ActivationKernels {
         Check.like(op, dA, "dA", dZ, "dZ");
         Check.sameOrDisjoint(op, dZ, "dZ", dA, "dA");
         Check.sameOrDisjoint(op, dZ, "dZ", A, "A");
-        KERNELS.activationBackward(g, dA, A, dZ);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.activationBackward(g, dA, A, dZ);
+        } else {
+            KERNELS.activationBackward(g, dA, A, dZ, 0, dA.size());
+        }
     }
 
     private static void checkForward(String op, Activation g, Tensor Z, Tensor A) {

@@ -8,7 +8,8 @@ import dev.gatun.tensor.Tensor;
  * catastrophically in float32), {@code Ẑ = (Z − μ)/√(σ² + ε)}, {@code Z̃ = γ·Ẑ + β} (the layer then applies its
  * activation in place). Backward, with G the gradient at Z̃ in the course's per-sample scale:
  * {@code dβ = (1/m)Σ G}, {@code dγ = (1/m)Σ G⊙Ẑ}, {@code dZ = γ·(1/√(σ²+ε))·(G − dβ − Ẑ·dγ)}.
- * The O(n) per-column steps (inverse std, running averages) are plain loops: they are not bulk work.
+ * The O(n) per-column steps (inverse std, running averages) are plain loops: they are not bulk work. The bulk passes
+ * are split by columns across threads when a {@link SplitKernels} is bound to the calling thread.
  */
 public final class BatchNormKernels {
     private static final KernelProvider.BatchNorm KERNELS = KernelProvider.selected().batchNorm();
@@ -18,7 +19,12 @@ public final class BatchNormKernels {
     /** Column means and biased variances of Z. */
     public static void meanVariance(Tensor Z, Tensor mean, Tensor var) {
         checkColumns("meanVariance", Z, mean, "mean", var, "var");
-        KERNELS.meanVariance(Z, mean, var);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.meanVariance(Z, mean, var);
+        } else {
+            KERNELS.meanVariance(Z, mean, var, 0, Z.cols());
+        }
     }
 
     /** {@code invStd = 1/√(var + eps)}. */
@@ -46,19 +52,34 @@ public final class BatchNormKernels {
     /** {@code Ẑ = (Z − mean)·invStd} and {@code Z̃ = γ·Ẑ + β} in one pass. Zhat may be Z; Ztilde must be apart from both. */
     public static void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde) {
         checkNormalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
-        KERNELS.normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
+        } else {
+            KERNELS.normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde, 0, Z.cols());
+        }
     }
 
     /** {@code dβ = (1/m)Σ G} and {@code dγ = (1/m)Σ G⊙Ẑ}, per column. */
     public static void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta) {
         checkSums(G, Zhat, dgamma, dbeta);
-        KERNELS.backwardSums(G, Zhat, dgamma, dbeta);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.backwardSums(G, Zhat, dgamma, dbeta);
+        } else {
+            KERNELS.backwardSums(G, Zhat, dgamma, dbeta, 0, G.cols());
+        }
     }
 
     /** {@code dZ = γ·invStd·(G − dβ − Ẑ·dγ)}, with dγ, dβ from {@link #backwardSums}. dZ may be G. */
     public static void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ) {
         checkInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ);
-        KERNELS.backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ);
+        } else {
+            KERNELS.backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ, 0, G.cols());
+        }
     }
 
     private static void checkColumns(String op, Tensor Z, Tensor a, String aName, Tensor b, String bName) {

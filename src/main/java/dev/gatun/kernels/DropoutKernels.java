@@ -10,7 +10,8 @@ import dev.gatun.tensor.Tensor;
  * murmur3 32-bit finaliser, so the vector body can draw a whole vector of decisions at once and the scalar twin
  * reproduces them bit for bit. Element k is kept when the top 24 bits of its hash fall below
  * {@code round(keepProb·2²⁴)}. The model derives the key from its seed, the layer and the step, so the same seed
- * gives the same masks, and a step can be replayed (gradient checking holds the mask fixed that way).
+ * gives the same masks, and a step can be replayed (gradient checking holds the mask fixed that way). Split across
+ * threads when a {@link SplitKernels} is bound to the calling thread.
  */
 public final class DropoutKernels {
     private static final KernelProvider.Dropout KERNELS = KernelProvider.selected().dropout();
@@ -20,7 +21,12 @@ public final class DropoutKernels {
     /** Writes the mask M (1/keepProb where kept, 0 where dropped) and {@code D = A ⊙ M}, in one pass. */
     public static void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D) {
         checkForward(A, keepProb, M, D);
-        KERNELS.forward(A, keepProb, key, M, D);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.dropoutForward(A, keepProb, key, M, D);
+        } else {
+            KERNELS.forward(A, keepProb, key, M, D, 0, A.size());
+        }
     }
 
     /**
@@ -38,7 +44,12 @@ public final class DropoutKernels {
     /** {@code dA = dD ⊙ M}: gradients flow only through the kept units, scaled like them. dA may be dD. */
     public static void backward(Tensor dD, Tensor M, Tensor dA) {
         checkBackward(dD, M, dA);
-        KERNELS.backward(dD, M, dA);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.dropoutBackward(dD, M, dA);
+        } else {
+            KERNELS.backward(dD, M, dA, 0, dD.size());
+        }
     }
 
     /** The keep decision for element {@code index} under {@code key}: the definition every provider follows. */

@@ -64,20 +64,48 @@ public record KernelProvider(String name, Activations activations, Softmax softm
         }
     }
 
-    /** Activations: {@code A = g(Z + b)} (b optional) and {@code dZ = dA ⊙ g'(A)}. */
+    /**
+     * Activations: {@code A = g(Z + b)} (b optional) and {@code dZ = dA ⊙ g'(A)}. The range forms compute rows
+     * [fromRow, toRow) or elements [from, to) exactly as the whole call computes them there, when {@code from} is a
+     * multiple of {@link SplitKernels#ALIGNMENT} (or 0): what lets {@link SplitKernels} hand ranges to threads.
+     */
     public interface Activations {
-        void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A);
+        default void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A) {
+            biasActivation(g, Z, b, A, 0, Z.rows());
+        }
 
-        void activate(Activation g, Tensor Z, Tensor A);
+        void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A, long fromRow, long toRow);
 
-        void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ);
+        default void activate(Activation g, Tensor Z, Tensor A) {
+            activate(g, Z, A, 0, Z.size());
+        }
+
+        void activate(Activation g, Tensor Z, Tensor A, long from, long to);
+
+        default void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ) {
+            activationBackward(g, dA, A, dZ, 0, dA.size());
+        }
+
+        void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ, long from, long to);
     }
 
     /** Row-wise softmax, and softmax fused with cross-entropy; each label is checked ({@link Check#label}) where it is read. */
     public interface Softmax {
         void softmax(Tensor Z, Tensor P);
 
-        double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ);
+        default double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ) {
+            return softmaxCrossEntropy(Z, labels, dZ, 0, Z.rows());
+        }
+
+        /**
+         * Rows [fromRow, toRow), fromRow a multiple of {@link #rowBlock}: the same dZ bits as the whole call there.
+         * The whole call's loss is the sum, from 0 and in row order, of this method's results over consecutive
+         * blocks of {@link #rowBlock} rows.
+         */
+        double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ, long fromRow, long toRow);
+
+        /** Rows per block of the loss sum for this Z and dZ: the unit a split must keep whole. */
+        long rowBlock(Tensor Z, Tensor dZ);
     }
 
     /** Elementwise losses returning their sum and writing the output gradient. */
@@ -87,25 +115,57 @@ public record KernelProvider(String name, Activations activations, Softmax softm
         double squaredError(Tensor Yhat, Tensor Y, Tensor dZ);
     }
 
-    /** The bulk passes of batch norm, per column over the rows. */
+    /**
+     * The bulk passes of batch norm, per column over the rows. Each column is computed on its own, so the range forms
+     * over columns [fromCol, toCol), fromCol a multiple of {@link SplitKernels#ALIGNMENT}, give the whole call's bits.
+     */
     public interface BatchNorm {
-        void meanVariance(Tensor Z, Tensor mean, Tensor var);
+        default void meanVariance(Tensor Z, Tensor mean, Tensor var) {
+            meanVariance(Z, mean, var, 0, Z.cols());
+        }
 
-        void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde);
+        void meanVariance(Tensor Z, Tensor mean, Tensor var, long fromCol, long toCol);
 
-        void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta);
+        default void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat,
+                               Tensor Ztilde) {
+            normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde, 0, Z.cols());
+        }
 
-        void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ);
+        void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde,
+                       long fromCol, long toCol);
+
+        default void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta) {
+            backwardSums(G, Zhat, dgamma, dbeta, 0, G.cols());
+        }
+
+        void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta, long fromCol, long toCol);
+
+        default void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta,
+                                   Tensor dZ) {
+            backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ, 0, G.cols());
+        }
+
+        void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ,
+                           long fromCol, long toCol);
     }
 
     /** Inverted dropout with the counter-based mask of {@link DropoutKernels#kept}. */
     public interface Dropout {
-        void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D);
+        default void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D) {
+            forward(A, keepProb, key, M, D, 0, A.size());
+        }
+
+        /** Elements [from, to); the mask depends on each element's index only, so any range gives the same bits. */
+        void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D, long from, long to);
 
         /** Row {@code row} of A only, hashing the element's index within the row. */
         void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D);
 
-        void backward(Tensor dD, Tensor M, Tensor dA);
+        default void backward(Tensor dD, Tensor M, Tensor dA) {
+            backward(dD, M, dA, 0, dD.size());
+        }
+
+        void backward(Tensor dD, Tensor M, Tensor dA, long from, long to);
     }
 
     /** The regularizers' share of dW. */
@@ -117,24 +177,53 @@ public record KernelProvider(String name, Activations activations, Softmax softm
 
     /** Column sums and whole-tensor norms. */
     public interface Reductions {
-        void columnSums(Tensor X, double scale, Tensor out);
+        default void columnSums(Tensor X, double scale, Tensor out) {
+            columnSums(X, scale, out, 0, X.cols());
+        }
+
+        /** Columns [fromCol, toCol), fromCol a multiple of {@link SplitKernels#ALIGNMENT}: the whole call's bits there. */
+        void columnSums(Tensor X, double scale, Tensor out, long fromCol, long toCol);
 
         double sumSquares(Tensor x);
 
         double sumAbs(Tensor x);
     }
 
-    /** The fused optimizer updates of {@link OptimizerKernels}, over {@code n} elements of each segment. */
+    /**
+     * The fused optimizer updates of {@link OptimizerKernels} over elements [from, to) of each segment. Each returns
+     * whether every updated element of W is finite: the explosion check, folded into the pass that writes W. Every
+     * element's update depends on that element alone, so any split into ranges gives the same bits.
+     */
     public interface Optimizer {
-        void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha);
+        default void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
+            sgd(dtype, W, dW, 0, n, alpha);
+        }
 
-        void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta);
+        boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha);
 
-        void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
-                     double epsilon);
+        default void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha,
+                              double beta) {
+            momentum(dtype, W, dW, v, 0, n, alpha, beta);
+        }
 
-        void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
-                  double beta1, double beta2, double epsilon, long t);
+        boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
+                         double alpha, double beta);
+
+        default void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha,
+                             double beta2, double epsilon) {
+            rmsprop(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
+        }
+
+        boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
+                        double alpha, double beta2, double epsilon);
+
+        default void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n,
+                          double alpha, double beta1, double beta2, double epsilon, long t) {
+            adam(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
+        }
+
+        boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
+                     long to, double alpha, double beta1, double beta2, double epsilon, long t);
     }
 
     /**

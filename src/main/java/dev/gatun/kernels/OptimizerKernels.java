@@ -27,10 +27,10 @@ public final class OptimizerKernels {
 
     public static void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
         checkSgd(dtype, W, dW, n, alpha);
-        KERNELS.sgd(dtype, W, dW, n, alpha);
+        KERNELS.sgd(dtype, W, dW, 0, n, alpha);
     }
 
-    private static void checkSgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
+    static void checkSgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
         requireLearningRate(alpha);
         requireElements("sgd", dtype, n, W, "W", true);
         requireElements("sgd", dtype, n, dW, "dW", false);
@@ -39,10 +39,10 @@ public final class OptimizerKernels {
     public static void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n,
                                 double alpha, double beta) {
         checkMomentum(dtype, W, dW, v, n, alpha, beta);
-        KERNELS.momentum(dtype, W, dW, v, n, alpha, beta);
+        KERNELS.momentum(dtype, W, dW, v, 0, n, alpha, beta);
     }
 
-    private static void checkMomentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n,
+    static void checkMomentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n,
                                       double alpha, double beta) {
         requireLearningRate(alpha);
         requireBeta("beta", beta);
@@ -54,10 +54,10 @@ public final class OptimizerKernels {
     public static void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n,
                                double alpha, double beta2, double epsilon) {
         checkRmsprop(dtype, W, dW, s, n, alpha, beta2, epsilon);
-        KERNELS.rmsprop(dtype, W, dW, s, n, alpha, beta2, epsilon);
+        KERNELS.rmsprop(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
     }
 
-    private static void checkRmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n,
+    static void checkRmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n,
                                      double alpha, double beta2, double epsilon) {
         requireLearningRate(alpha);
         requireBeta("beta2", beta2);
@@ -70,10 +70,10 @@ public final class OptimizerKernels {
     public static void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
                             long n, double alpha, double beta1, double beta2, double epsilon, long t) {
         checkAdam(dtype, W, dW, v, s, n, alpha, beta1, beta2, epsilon, t);
-        KERNELS.adam(dtype, W, dW, v, s, n, alpha, beta1, beta2, epsilon, t);
+        KERNELS.adam(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
     }
 
-    private static void checkAdam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
+    static void checkAdam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
                                   long n, double alpha, double beta1, double beta2, double epsilon, long t) {
         requireLearningRate(alpha);
         requireBeta("beta1", beta1);

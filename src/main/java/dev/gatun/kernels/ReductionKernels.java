@@ -4,7 +4,8 @@ import dev.gatun.tensor.Tensor;
 
 /**
  * Sums: per column ({@code db = (1/m)·Σ_rows dZ}) and over a whole tensor (the squared Frobenius and L1 norms
- * the regularizers add to the cost). Checked here, computed by the {@link KernelProvider#selected() selected} provider.
+ * the regularizers add to the cost). Checked here, computed by the {@link KernelProvider#selected() selected} provider;
+ * column sums split by columns across threads when a {@link SplitKernels} is bound to the calling thread.
  */
 public final class ReductionKernels {
     private static final KernelProvider.Reductions KERNELS = KernelProvider.selected().reductions();
@@ -19,7 +20,12 @@ public final class ReductionKernels {
         if (out.segment().address() == X.segment().address() && X.rows() > 1) {
             throw new IllegalArgumentException("columnSums: out " + out.shapeString() + " must not alias X " + X.shapeString());
         }
-        KERNELS.columnSums(X, scale, out);
+        SplitKernels split = SplitKernels.current();
+        if (split != null) {
+            split.columnSums(X, scale, out);
+        } else {
+            KERNELS.columnSums(X, scale, out, 0, X.cols());
+        }
     }
 
     /** {@code Σ x²} (the squared Frobenius norm of a matrix). */

@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * by the row's max keeps every exponent ≤ 0, so logits of ±1000 give finite losses and gradients.
  * The arguments are checked here and each label where its row reads it ({@link Check#label}), not in a pass of
  * its own first: such a pass here made a training step allocate a boxed vector (measured: TrainerTest's allocation
- * check). The work is done by the {@link KernelProvider#selected() selected} provider.
+ * check). The work is done by the {@link KernelProvider#selected() selected} provider; the cross-entropy is split
+ * across threads when a {@link SplitKernels} is bound to the calling thread.
  */
 public final class SoftmaxKernels {
     private static final KernelProvider.Softmax KERNELS = KernelProvider.selected().softmax();
@@ -36,6 +37,8 @@ public final class SoftmaxKernels {
         Check.like(op, Z, "Z", dZ, "dZ");
         Check.sameOrDisjoint(op, dZ, "dZ", Z, "Z");
         Check.labels(op, labels, Z.rows());
-        return KERNELS.softmaxCrossEntropy(Z, labels, dZ);
+        SplitKernels split = SplitKernels.current();
+        return split != null ? split.softmaxCrossEntropy(Z, labels, dZ)
+                : KERNELS.softmaxCrossEntropy(Z, labels, dZ, 0, Z.rows());
     }
 }

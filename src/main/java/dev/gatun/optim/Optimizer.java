@@ -1,6 +1,7 @@
 package dev.gatun.optim;
 
 import dev.gatun.kernels.OptimizerKernels;
+import dev.gatun.kernels.ParameterUpdate;
 import dev.gatun.nn.Parameter;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Shapes;
@@ -9,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,7 +17,8 @@ import java.util.Objects;
 /**
  * Gradient descent and its three refinements as one family: momentum is SGD that averages the
  * gradient ({@code v}), RMSprop scales by the averaged square ({@code s}), Adam does both with bias correction.
- * Each {@link #step} updates every parameter in one fused pass over (W, dW, state) — see {@link OptimizerKernels}.
+ * Each {@link #step} updates every parameter in one fused pass over (W, dW, state) — see {@link OptimizerKernels} —
+ * that also reports the first parameter gone non-finite.
  *
  * <p>The state {@code v}, {@code s} is allocated, zeroed, on the first step (or {@link #restore}) for the
  * parameter list seen then, in an arena this optimizer owns and frees in {@link #close}. Later steps must pass a
@@ -73,6 +74,7 @@ public final class Optimizer implements AutoCloseable {
     private long[][] shapes;
     private Tensor[] v;
     private Tensor[] s;
+    private ParameterUpdate update;
 
     private Optimizer(Kind kind, double learningRate, double beta1, double beta2, double epsilon) {
         this.kind = kind;
@@ -150,8 +152,13 @@ public final class Optimizer implements AutoCloseable {
         return t;
     }
 
-    /** Updates every parameter from its gradient with the current learning rate, then counts the step. */
-    public void step(List<Parameter> params) {
+    /**
+     * Updates every parameter from its gradient with the current learning rate, then counts the step. Returns the
+     * index in {@code params} of the first parameter whose updated value holds a NaN or ±∞, or −1: the check is part
+     * of the update's one pass over the weights. Split across threads when the calling thread trains with step
+     * threads ({@code Trainer.Builder.stepThreads}); the result is the same bits either way.
+     */
+    public int step(List<Parameter> params) {
         requireOpen();
         if (names == null) {
             bind(params);
@@ -159,22 +166,14 @@ public final class Optimizer implements AutoCloseable {
             check(params);
         }
         long next = t + 1;
-        double alpha = learningRate;
         for (int i = 0; i < names.length; i++) {
             Parameter p = params.get(i);
-            MemorySegment W = p.value().segment();
-            MemorySegment dW = p.grad().segment();
-            DType dtype = dtypes[i];
-            long n = p.value().size();
-            switch (kind) {
-                case SGD -> OptimizerKernels.sgd(dtype, W, dW, n, alpha);
-                case MOMENTUM -> OptimizerKernels.momentum(dtype, W, dW, v[i].segment(), n, alpha, beta1);
-                case RMSPROP -> OptimizerKernels.rmsprop(dtype, W, dW, s[i].segment(), n, alpha, beta2, epsilon);
-                case ADAM -> OptimizerKernels.adam(dtype, W, dW, v[i].segment(), s[i].segment(), n, alpha, beta1,
-                        beta2, epsilon, next);
-            }
+            update.set(i, p.value().segment(), p.grad().segment(), v[i] == null ? null : v[i].segment(),
+                    s[i] == null ? null : s[i].segment());
         }
+        int nonFinite = update.apply(learningRate, beta1, beta2, epsilon, next);
         t = next;
+        return nonFinite;
     }
 
     /**
@@ -285,6 +284,16 @@ public final class Optimizer implements AutoCloseable {
             boundTypes[i] = p.value().dtype();
             boundShapes[i] = p.value().shape();
         }
+        long[] sizes = new long[count];
+        for (int i = 0; i < count; i++) {
+            sizes[i] = params.get(i).value().size();
+        }
+        ParameterUpdate boundUpdate = new ParameterUpdate(switch (kind) {
+            case SGD -> ParameterUpdate.Rule.SGD;
+            case MOMENTUM -> ParameterUpdate.Rule.MOMENTUM;
+            case RMSPROP -> ParameterUpdate.Rule.RMSPROP;
+            case ADAM -> ParameterUpdate.Rule.ADAM;
+        }, boundTypes, sizes);
         Tensor[] boundV = new Tensor[count];
         Tensor[] boundS = new Tensor[count];
         long elements = 0;
@@ -298,6 +307,7 @@ public final class Optimizer implements AutoCloseable {
         shapes = boundShapes;
         v = boundV;
         s = boundS;
+        update = boundUpdate;
         log.debug("{} bound to {} parameters ({} elements)", this, count, elements);
     }
 

@@ -6,8 +6,9 @@ import dev.gatun.data.BatchOptions;
 import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
-import dev.gatun.kernels.ReductionKernels;
+import dev.gatun.kernels.SplitKernels;
 import dev.gatun.nn.Model;
+import dev.gatun.blas.Blas;
 import dev.gatun.nn.Parameter;
 import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
@@ -32,7 +33,13 @@ import java.util.Objects;
  * compare like for like (a gap between them reads as variance, a high train error as bias). Samples/s counts the training steps only.
  *
  * <p>Determinism: the same model seed, data, batch seed and BLAS thread count give a bitwise-identical history
- * (timings aside) and final weights. The steps allocate nothing on the Java heap once the first batch has run.
+ * (timings aside) and final weights, whatever the {@link Builder#stepThreads step threads}. The steps allocate
+ * nothing on the Java heap once the first batch has run.
+ *
+ * <p>Threads: the step's own kernels run on the training thread and {@code stepThreads − 1} workers that the run
+ * starts and stops ({@code SplitKernels} bound to the training thread for the run). The workers can only use memory
+ * of shared arenas: build the model in {@code Arena.ofShared()}; parameters in a confined arena keep the whole step on
+ * the training thread (same results, one core).
  *
  * <p>Owns the snapshot of the best weights (early stopping); {@link #close()} frees it. The model, optimizer and
  * data stay the caller's.
@@ -112,13 +119,18 @@ public final class Trainer implements AutoCloseable {
                 ? train.stratified(evaluated, config.batches().seed())
                 : train;
         BatchOptions batching = config.batches().withBatchSize(Math.min(config.batches().batchSize(), train.size()));
-        LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}", model.spec().widths(), train.size(),
-                batching.batchSize(), startEpoch + 1, config.epochs(), optimizer, config.schedule());
+        int stepThreads = config.stepThreads() > 0 ? config.stepThreads() : Math.max(1, Blas.threads());
+        LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}, step threads {}{}", model.spec().widths(),
+                train.size(), batching.batchSize(), startEpoch + 1, config.epochs(), optimizer, config.schedule(),
+                stepThreads, SplitKernels.enabled() ? "" : " (split off: -D" + SplitKernels.SPLIT_PROPERTY
+                        + "=false)");
         try (Batches batches = Batches.over(train, batching).normalization(config.normalization())
                 .firstEpoch(startEpoch).build();
              Evaluator trainEvaluator = new Evaluator(trainSample, config.normalization(), config.evaluationBatch());
              Evaluator devEvaluator = config.dev() == null ? null
-                     : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch())) {
+                     : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch());
+             SplitKernels split = stepThreads > 1 && SplitKernels.enabled() ? new SplitKernels(stepThreads) : null;
+             SplitKernels.Binding bound = split == null ? null : split.bind()) {
             return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
         }
     }
@@ -141,8 +153,10 @@ public final class Trainer implements AutoCloseable {
                 double cost = model.computeGradients(batch.X(), batch.targetsFor(model));
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
-                    optimizer.step(model.parameters());
-                    explosion = parameterExplosion(cost, step, epoch, k, rate);
+                    int nonFinite = optimizer.step(model.parameters());
+                    if (nonFinite >= 0) {
+                        explosion = parameterExplosion(model.parameters().get(nonFinite), cost, step, epoch, k, rate);
+                    }
                 }
                 if (explosion != null) {
                     LOG.warn(explosion.message());
@@ -216,17 +230,10 @@ public final class Trainer implements AutoCloseable {
         return null;
     }
 
-    /** One vectorized Σ|x| per tensor: it is non-finite iff some element is (or the sum overflows, itself divergence). */
-    private Explosion parameterExplosion(double cost, long step, int epoch, int batch, double rate) {
-        List<Parameter> parameters = model.parameters();
-        for (int i = 0; i < parameters.size(); i++) {
-            Parameter p = parameters.get(i);
-            if (!Double.isFinite(ReductionKernels.sumAbs(p.value()))) {
-                return new Explosion(step, epoch, batch, rate, cost, Double.NaN, p.name(),
-                        "parameter " + p.name() + " " + p.value().shapeString() + " " + firstNonFinite(p));
-            }
-        }
-        return null;
+    /** The optimizer found a NaN or ±∞ in {@code p} in its update pass; this names the first one. */
+    private static Explosion parameterExplosion(Parameter p, double cost, long step, int epoch, int batch, double rate) {
+        return new Explosion(step, epoch, batch, rate, cost, Double.NaN, p.name(),
+                "parameter " + p.name() + " " + p.value().shapeString() + " " + firstNonFinite(p));
     }
 
     private static String firstNonFinite(Parameter p) {
@@ -236,7 +243,7 @@ public final class Trainer implements AutoCloseable {
                 return "holds " + v + " at flat index " + k;
             }
         }
-        return "has entries so large that their absolute sum overflows";
+        return "holds a non-finite value";
     }
 
     private static double seconds(long startNanos) {
@@ -269,6 +276,7 @@ public final class Trainer implements AutoCloseable {
         private int trainEvaluationSize = 10_000;
         private int evaluationBatch = Evaluator.DEFAULT_BATCH;
         private TrainingListener listener = TrainingListener.NONE;
+        private int stepThreads;
         private History history;
         private Model resumedBest;
 
@@ -375,6 +383,21 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Threads that share each step's own work (bias and activation, softmax cross-entropy, the backward
+         * elementwise kernels, dropout, the optimizer's update): the training thread and {@code threads − 1} workers
+         * started for the run. Default: the BLAS library's thread count, so the step's Java work uses the cores
+         * sgemm uses. Any count gives the same results bit for bit. {@code -Dgatun.step.split=false} keeps every
+         * kernel on the training thread.
+         */
+        public Builder stepThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("step threads must be >= 1, got " + threads);
+            }
+            this.stepThreads = threads;
+            return this;
+        }
+
         /** Resumes after the epochs of {@code history} (a checkpoint's), appending to it. */
         public Builder resume(History history) {
             this.history = history;
@@ -411,7 +434,7 @@ public final class Trainer implements AutoCloseable {
             }
             TrainingConfig config = new TrainingConfig(dev, norm, batches, epochs,
                     schedule != null ? schedule : LearningRateSchedule.constant(optimizer.learningRate()), patience,
-                    explosionFactor, trainEvaluationSize, evaluationBatch, listener);
+                    explosionFactor, trainEvaluationSize, evaluationBatch, listener, stepThreads);
             return new Trainer(model, optimizer, train, config, history, resumedBest);
         }
 

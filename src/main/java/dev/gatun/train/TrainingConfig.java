@@ -14,10 +14,11 @@ import dev.gatun.optim.LearningRateSchedule;
  * @param patience epochs without a better dev loss before stopping; 0 = off
  * @param explosionFactor multiple of the first loss the smoothed loss may not exceed; 0 = only NaN/Inf checks
  * @param trainEvaluationSize training samples for the per-epoch training accuracy; 0 = all
+ * @param stepThreads threads sharing each step's kernels, the training thread included; 0 = the BLAS thread count
  */
 record TrainingConfig(DataSet dev, Normalization normalization, BatchOptions batches, int epochs,
                       LearningRateSchedule schedule, int patience, double explosionFactor, int trainEvaluationSize,
-                      int evaluationBatch, TrainingListener listener) {
+                      int evaluationBatch, TrainingListener listener, int stepThreads) {
     TrainingConfig {
         if (normalization == null || batches == null || schedule == null || listener == null) {
             throw new IllegalArgumentException("normalization, batch options, schedule and listener must not be null"
@@ -29,6 +30,10 @@ record TrainingConfig(DataSet dev, Normalization normalization, BatchOptions bat
         if (patience < 0 || trainEvaluationSize < 0 || evaluationBatch < 1) {
             throw new IllegalArgumentException("patience and train evaluation size must be >= 0 and the evaluation"
                     + " batch >= 1; got " + patience + ", " + trainEvaluationSize + ", " + evaluationBatch);
+        }
+        if (stepThreads < 0) {
+            throw new IllegalArgumentException("step threads must be >= 1 (or 0 for the BLAS thread count), got "
+                    + stepThreads);
         }
         if (!(explosionFactor >= 0) || explosionFactor == Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("explosion factor must be finite and >= 0, got " + explosionFactor);

@@ -151,7 +151,7 @@ public final class RandomSearch {
         ModelSpec withL2 = new ModelSpec(spec.inputs(), spec.hidden(), spec.outputs(), spec.loss(), spec.init(),
                 Regularization.l2(h.lambda()), spec.seed());
         long start = System.nanoTime();
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();  // the trainer's step threads write the parameters too
              Model model = Model.build(withL2, DType.F32, arena);
              Optimizer optimizer = optimizer(h);
              Trainer trainer = Trainer.builder(model, optimizer, train).dev(config.dev())

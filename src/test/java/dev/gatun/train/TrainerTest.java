@@ -14,7 +14,6 @@ import dev.gatun.nn.Init;
 import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.NamedTensor;
-import dev.gatun.nn.Parameter;
 import dev.gatun.optim.LearningRateSchedule;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.tensor.DType;
@@ -114,22 +113,8 @@ class TrainerTest {
                 try (Trainer trainer = Trainer.builder(model, adam, split.train()).dev(split.dev()).batchSize(20)
                         .epochs(3).seed(5).build()) {
                     TrainingResult result = trainer.run();
-                    List<Double> figures = new ArrayList<>();
-                    for (EpochStats e : result.history().epochs()) {
-                        figures.addAll(List.of(e.trainLoss(), e.trainAccuracy(), e.devLoss(), e.devAccuracy(), e.learningRate()));
-                    }
-                    runs.add(figures.stream().mapToDouble(Double::doubleValue).toArray());
-                    List<Float> all = new ArrayList<>();
-                    for (Parameter p : model.parameters()) {
-                        for (float v : p.value().toFloatArray()) {
-                            all.add(v);
-                        }
-                    }
-                    float[] w = new float[all.size()];
-                    for (int i = 0; i < w.length; i++) {
-                        w[i] = all.get(i);
-                    }
-                    weights.add(w);
+                    runs.add(RunFigures.history(result));
+                    weights.add(RunFigures.weights(model));
                 }
             }
         }

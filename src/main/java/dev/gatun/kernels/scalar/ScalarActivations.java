@@ -9,35 +9,31 @@ public final class ScalarActivations implements KernelProvider.Activations {
     ScalarActivations() {}
 
     @Override
-    public void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A) {
-        affine(g, Z, b, A);
+    public void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A, long fromRow, long toRow) {
+        affine(g, Z, b, A, fromRow * Z.cols(), toRow * Z.cols());
     }
 
     @Override
-    public void activate(Activation g, Tensor Z, Tensor A) {
-        affine(g, Z, null, A);
+    public void activate(Activation g, Tensor Z, Tensor A, long from, long to) {
+        affine(g, Z, null, A, from, to);
     }
 
     @Override
-    public void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ) {
-        backward(g, dA, A, dZ, 0);
+    public void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ, long from, long to) {
+        backward(g, dA, A, dZ, from, to);
     }
 
-    /** {@code A = g(Z + b)}, b (one value per column, optional) broadcast over the rows. */
-    public static void affine(Activation g, Tensor Z, Tensor b, Tensor A) {
-        long rows = b == null ? 1 : Z.rows();
-        long cols = b == null ? Z.size() : Z.cols();
-        for (long i = 0; i < rows; i++) {
-            for (long j = 0; j < cols; j++) {
-                long k = i * cols + j;
-                A.set(k, g.apply(Z.get(k) + (b == null ? 0.0 : b.get(j))));
-            }
+    /** {@code A = g(Z + b)} over elements [from, to), b (one value per column, optional) broadcast over the rows. */
+    public static void affine(Activation g, Tensor Z, Tensor b, Tensor A, long from, long to) {
+        long cols = Z.cols();
+        for (long k = from; k < to; k++) {
+            A.set(k, g.apply(Z.get(k) + (b == null ? 0.0 : b.get(k % cols))));
         }
     }
 
-    /** {@code dZ = dA ⊙ g'(A)} from element {@code from} on: the twin, and the vector bodies' tail. */
-    public static void backward(Activation g, Tensor dA, Tensor A, Tensor dZ, long from) {
-        for (long k = from; k < dA.size(); k++) {
+    /** {@code dZ = dA ⊙ g'(A)} over elements [from, to): the twin, and the vector bodies' tail. */
+    public static void backward(Activation g, Tensor dA, Tensor A, Tensor dZ, long from, long to) {
+        for (long k = from; k < to; k++) {
             dZ.set(k, dA.get(k) * g.derivativeFromOutput(A.get(k)));
         }
     }

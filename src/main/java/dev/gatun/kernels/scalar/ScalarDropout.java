@@ -12,8 +12,8 @@ public final class ScalarDropout implements KernelProvider.Dropout {
     ScalarDropout() {}
 
     @Override
-    public void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D) {
-        forward(A, keepProb, key, M, D, 0);
+    public void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D, long from, long to) {
+        forwardRange(A, keepProb, key, M, D, from, to);
     }
 
     @Override
@@ -22,8 +22,8 @@ public final class ScalarDropout implements KernelProvider.Dropout {
     }
 
     @Override
-    public void backward(Tensor dD, Tensor M, Tensor dA) {
-        backward(dD, M, dA, 0);
+    public void backward(Tensor dD, Tensor M, Tensor dA, long from, long to) {
+        backwardRange(dD, M, dA, from, to);
     }
 
     /** Row {@code row} from its element {@code from} on, element j hashed as index j: the twin, and the vector body's tail. */
@@ -39,19 +39,19 @@ public final class ScalarDropout implements KernelProvider.Dropout {
         }
     }
 
-    /** From element {@code from} on: the twin, and the vector bodies' tail. */
-    public static void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D, long from) {
+    /** Elements [from, to): the twin, and the vector bodies' tail. */
+    public static void forwardRange(Tensor A, double keepProb, long key, Tensor M, Tensor D, long from, long to) {
         double scale = 1.0 / keepProb;
         int threshold = threshold(keepProb);
-        for (long k = from; k < A.size(); k++) {
+        for (long k = from; k < to; k++) {
             double m = (hash(key, (int) k) >>> 8) < threshold ? scale : 0.0;
             M.set(k, m);
             D.set(k, A.get(k) * M.get(k));
         }
     }
 
-    public static void backward(Tensor dD, Tensor M, Tensor dA, long from) {
-        for (long k = from; k < dD.size(); k++) {
+    public static void backwardRange(Tensor dD, Tensor M, Tensor dA, long from, long to) {
+        for (long k = from; k < to; k++) {
             dA.set(k, dD.get(k) * M.get(k));
         }
     }

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The optimizer updates over elements [from, to): the twins, and the vector bodies' tail. Every operation is computed
+ * The optimizer updates over elements [from, to), each noting whether every W it stored is finite: the twins, and
+ * the vector bodies' tail. Every operation is computed
  * in double and rounded to the element type after each one; for float32 that reproduces float arithmetic bit for bit
  * (a double holds more than 2·24+2 bits, so rounding a double +, −, ×, ÷ or √ of two floats to float equals the float
  * operation), so a float32 vector body and this twin agree exactly. Neither uses fused multiply-add, for that reason.
@@ -16,64 +17,72 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
     ScalarOptimizer() {}
 
     @Override
-    public void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
-        sgdRange(dtype, W, dW, 0, n, alpha);
+    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+        return sgdRange(dtype, W, dW, from, to, alpha);
     }
 
     @Override
-    public void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta) {
-        momentumRange(dtype, W, dW, v, 0, n, alpha, beta);
+    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
+                            double alpha, double beta) {
+        return momentumRange(dtype, W, dW, v, from, to, alpha, beta);
     }
 
     @Override
-    public void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
-                        double epsilon) {
-        rmspropRange(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
+    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
+                           double alpha, double beta2, double epsilon) {
+        return rmspropRange(dtype, W, dW, s, from, to, alpha, beta2, epsilon);
     }
 
     @Override
-    public void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
-                     double beta1, double beta2, double epsilon, long t) {
-        adamRange(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
+    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
+                        long to, double alpha, double beta1, double beta2, double epsilon, long t) {
+        return adamRange(dtype, W, dW, v, s, from, to, alpha, beta1, beta2, epsilon, t);
     }
 
-    public static void sgdRange(DType dt, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+    /** Each returns whether every W it stored is finite. */
+    public static boolean sgdRange(DType dt, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
         double a = round(dt, alpha);
+        boolean finite = true;
         for (long i = from; i < to; i++) {
-            store(dt, W, i, load(dt, W, i) - round(dt, a * load(dt, dW, i)));
+            finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * load(dt, dW, i)));
         }
+        return finite;
     }
 
-    public static void momentumRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, long from,
-                                      long to, double alpha, double beta) {
+    public static boolean momentumRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, long from,
+                                        long to, double alpha, double beta) {
         double a = round(dt, alpha);
         double b = round(dt, beta);
         double c = round(dt, 1 - beta);
+        boolean finite = true;
         for (long i = from; i < to; i++) {
             double vNew = round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * load(dt, dW, i)));
             store(dt, v, i, vNew);
-            store(dt, W, i, load(dt, W, i) - round(dt, a * vNew));
+            finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * vNew));
         }
+        return finite;
     }
 
-    public static void rmspropRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment s, long from,
-                                     long to, double alpha, double beta2, double epsilon) {
+    public static boolean rmspropRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment s, long from,
+                                       long to, double alpha, double beta2, double epsilon) {
         double a = round(dt, alpha);
         double b2 = round(dt, beta2);
         double c2 = round(dt, 1 - beta2);
         double e = round(dt, epsilon);
+        boolean finite = true;
         for (long i = from; i < to; i++) {
             double g = load(dt, dW, i);
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
             store(dt, s, i, sNew);
             double step = round(dt, round(dt, a * g) / round(dt, round(dt, Math.sqrt(sNew)) + e));
-            store(dt, W, i, load(dt, W, i) - step);
+            finite &= store(dt, W, i, load(dt, W, i) - step);
         }
+        return finite;
     }
 
-    public static void adamRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
-                                  long from, long to, double alpha, double beta1, double beta2, double epsilon,
-                                  long t) {
+    public static boolean adamRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
+                                    long from, long to, double alpha, double beta1, double beta2, double epsilon,
+                                    long t) {
         double aT = round(dt, alpha / (1 - Math.pow(beta1, t)));
         double inverseCorrection2 = round(dt, 1 / (1 - Math.pow(beta2, t)));
         double b1 = round(dt, beta1);
@@ -81,6 +90,7 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         double b2 = round(dt, beta2);
         double c2 = round(dt, 1 - beta2);
         double e = round(dt, epsilon);
+        boolean finite = true;
         for (long i = from; i < to; i++) {
             double g = load(dt, dW, i);
             double vNew = round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g));
@@ -89,8 +99,9 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
             store(dt, s, i, sNew);
             double root = round(dt, Math.sqrt(round(dt, sNew * inverseCorrection2)));
             double step = round(dt, round(dt, aT * vNew) / round(dt, root + e));
-            store(dt, W, i, load(dt, W, i) - step);
+            finite &= store(dt, W, i, load(dt, W, i) - step);
         }
+        return finite;
     }
 
     private static double round(DType dtype, double x) {
@@ -103,11 +114,14 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
                 : segment.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
     }
 
-    private static void store(DType dtype, MemorySegment segment, long i, double x) {
+    /** Stores x rounded to the element type; returns whether the stored value is finite. */
+    private static boolean store(DType dtype, MemorySegment segment, long i, double x) {
         if (dtype == DType.F32) {
-            segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) x);
-        } else {
-            segment.setAtIndex(ValueLayout.JAVA_DOUBLE, i, x);
+            float stored = (float) x;
+            segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, stored);
+            return Float.isFinite(stored);
         }
+        segment.setAtIndex(ValueLayout.JAVA_DOUBLE, i, x);
+        return Double.isFinite(x);
     }
 }

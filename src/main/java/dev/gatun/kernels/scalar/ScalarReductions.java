@@ -8,9 +8,9 @@ public final class ScalarReductions implements KernelProvider.Reductions {
     ScalarReductions() {}
 
     @Override
-    public void columnSums(Tensor X, double scale, Tensor out) {
+    public void columnSums(Tensor X, double scale, Tensor out, long fromCol, long toCol) {
         long cols = X.cols();
-        for (long j = 0; j < cols; j++) {
+        for (long j = fromCol; j < toCol; j++) {
             double sum = 0;
             for (long i = 0; i < X.rows(); i++) {
                 sum += X.get(i * cols + j);

@@ -16,15 +16,27 @@ public final class ScalarSoftmax implements KernelProvider.Softmax {
     }
 
     @Override
-    public double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ) {
-        return rows(Z, labels, dZ, true);
+    public double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ, long fromRow, long toRow) {
+        return rows(Z, labels, dZ, true, fromRow, toRow);
+    }
+
+    /** Each row's loss is its own term of the sum. */
+    @Override
+    public long rowBlock(Tensor Z, Tensor dZ) {
+        return 1;
     }
 
     /** Row-wise softmax of Z into out, minus 1 at each row's label and summing the losses when crossEntropy. */
     public static double rows(Tensor Z, MemorySegment labels, Tensor out, boolean crossEntropy) {
+        return rows(Z, labels, out, crossEntropy, 0, Z.rows());
+    }
+
+    /** {@link #rows(Tensor, MemorySegment, Tensor, boolean)} over rows [fromRow, toRow). */
+    public static double rows(Tensor Z, MemorySegment labels, Tensor out, boolean crossEntropy, long fromRow,
+                              long toRow) {
         long cols = Z.cols();
         double total = 0;
-        for (long i = 0; i < Z.rows(); i++) {
+        for (long i = fromRow; i < toRow; i++) {
             long row = i * cols;
             int y = crossEntropy ? Check.label("softmaxCrossEntropy", labels, i, cols) : -1;
             double zy = crossEntropy ? Z.get(row + y) : 0;

@@ -26,11 +26,16 @@ public final class VectorActivations implements KernelProvider.Activations {
 
 
 
-    private static void affineLinear(float slope, MemorySegment z, MemorySegment shift, MemorySegment a, long rows, long cols) {
+    /**
+     * Rows [fromRow, toRow) of {@code cols} elements that start {@code base} bytes into the segments; b (shift) is
+     * indexed by column.
+     */
+    private static void affineLinear(float slope, MemorySegment z, MemorySegment shift, MemorySegment a, long base,
+                                     long fromRow, long toRow, long cols) {
         long bound = S.loopBound(cols);
         VectorMask<Float> tail = S.indexInRange(bound, cols);
-        for (long i = 0; i < rows; i++) {
-            long row = i * cols * BYTES;
+        for (long i = fromRow; i < toRow; i++) {
+            long row = base + i * cols * BYTES;
             for (long j = 0; j < bound; j += S.length()) {
                 FloatVector v = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O);
                 if (shift != null) {
@@ -49,11 +54,11 @@ public final class VectorActivations implements KernelProvider.Activations {
     }
 
     private static void affineLogistic(float scale, float minusSteepness, float offset, MemorySegment z, MemorySegment shift,
-                                       MemorySegment a, long rows, long cols) {
+                                       MemorySegment a, long base, long fromRow, long toRow, long cols) {
         long bound = S.loopBound(cols);
         FloatVector top = FloatVector.broadcast(S, scale);
-        for (long i = 0; i < rows; i++) {
-            long row = i * cols * BYTES;
+        for (long i = fromRow; i < toRow; i++) {
+            long row = base + i * cols * BYTES;
             for (long j = 0; j < bound; j += S.length()) {
                 FloatVector v = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O);
                 if (shift != null) {
@@ -83,14 +88,14 @@ public final class VectorActivations implements KernelProvider.Activations {
                 .intoMemorySegment(a, row + bound * BYTES, O, tail);
     }
 
-    /** Whole vectors only; returns where the scalar tail starts. */
-    static long backward(Activation g, MemorySegment dA, MemorySegment a, MemorySegment dZ, long n) {
-        long bound = S.loopBound(n);
+    /** Whole vectors of [from, to) only; returns where the scalar tail starts. */
+    static long backward(Activation g, MemorySegment dA, MemorySegment a, MemorySegment dZ, long from, long to) {
+        long bound = from + S.loopBound(to - from);
         if (g.logistic()) {
             float factor = (float) (g.steepness() / g.scale());
             float offset = (float) g.offset();
             FloatVector top = FloatVector.broadcast(S, (float) (g.scale() + g.offset()));
-            for (long i = 0; i < bound; i += S.length()) {
+            for (long i = from; i < bound; i += S.length()) {
                 long off = i * BYTES;
                 FloatVector d = FloatVector.fromMemorySegment(S, dA, off, O);
                 FloatVector out = FloatVector.fromMemorySegment(S, a, off, O);
@@ -98,7 +103,7 @@ public final class VectorActivations implements KernelProvider.Activations {
             }
         } else {
             float slope = (float) g.slope();
-            for (long i = 0; i < bound; i += S.length()) {
+            for (long i = from; i < bound; i += S.length()) {
                 long off = i * BYTES;
                 FloatVector d = FloatVector.fromMemorySegment(S, dA, off, O);
                 FloatVector out = FloatVector.fromMemorySegment(S, a, off, O);
@@ -116,33 +121,33 @@ public final class VectorActivations implements KernelProvider.Activations {
      * call (measured: KernelAllocationTest, rows of 37 and 40).
      */
     @Override
-    public void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A) {
+    public void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A, long fromRow, long toRow) {
         if (Z.dtype() != DType.F32) {
-            ScalarActivations.affine(g, Z, b, A);
+            ScalarActivations.affine(g, Z, b, A, fromRow * Z.cols(), toRow * Z.cols());
         } else if (g.logistic()) {
             affineLogistic((float) g.scale(), (float) -g.steepness(), (float) g.offset(), Z.segment(), b.segment(),
-                    A.segment(), Z.rows(), Z.cols());
+                    A.segment(), 0, fromRow, toRow, Z.cols());
         } else {
-            affineLinear((float) g.slope(), Z.segment(), b.segment(), A.segment(), Z.rows(), Z.cols());
+            affineLinear((float) g.slope(), Z.segment(), b.segment(), A.segment(), 0, fromRow, toRow, Z.cols());
         }
     }
 
-    /** {@code A = g(Z)} as one row of Z.size() elements. */
+    /** {@code A = g(Z)} over [from, to) as one row of {@code to − from} elements. */
     @Override
-    public void activate(Activation g, Tensor Z, Tensor A) {
+    public void activate(Activation g, Tensor Z, Tensor A, long from, long to) {
         if (Z.dtype() != DType.F32) {
-            ScalarActivations.affine(g, Z, null, A);
+            ScalarActivations.affine(g, Z, null, A, from, to);
         } else if (g.logistic()) {
             affineLogistic((float) g.scale(), (float) -g.steepness(), (float) g.offset(), Z.segment(), null,
-                    A.segment(), 1, Z.size());
+                    A.segment(), from * BYTES, 0, 1, to - from);
         } else {
-            affineLinear((float) g.slope(), Z.segment(), null, A.segment(), 1, Z.size());
+            affineLinear((float) g.slope(), Z.segment(), null, A.segment(), from * BYTES, 0, 1, to - from);
         }
     }
 
     @Override
-    public void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ) {
-        long done = dA.dtype() == DType.F32 ? backward(g, dA.segment(), A.segment(), dZ.segment(), dA.size()) : 0;
-        ScalarActivations.backward(g, dA, A, dZ, done);
+    public void activationBackward(Activation g, Tensor dA, Tensor A, Tensor dZ, long from, long to) {
+        long done = dA.dtype() == DType.F32 ? backward(g, dA.segment(), A.segment(), dZ.segment(), from, to) : from;
+        ScalarActivations.backward(g, dA, A, dZ, done, to);
     }
 }

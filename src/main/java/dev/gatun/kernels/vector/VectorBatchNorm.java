@@ -28,9 +28,10 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
      * ("profile_predicate" traps) when training and evaluation alternate, leaving the kernel in C1, allocating.
      */
     static void normalize(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment invStd,
-                          MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a) {
-        long bound = S.loopBound(cols);
-        for (long j = 0; j < bound; j += S.length()) {
+                          MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a, long fromCol,
+                          long toCol) {
+        long bound = Math.min(toCol, S.loopBound(cols));
+        for (long j = fromCol; j < bound; j += S.length()) {
             long col = j * BYTES;
             FloatVector mu = FloatVector.fromMemorySegment(S, mean, col, O);
             FloatVector is = FloatVector.fromMemorySegment(S, invStd, col, O);
@@ -43,7 +44,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                 zh.mul(g).add(b).intoMemorySegment(a, at, O);
             }
         }
-        for (long j = bound; j < cols; j++) {
+        for (long j = Math.max(fromCol, bound); j < toCol; j++) {
             float mu = mean.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float is = invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
@@ -59,9 +60,10 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
 
     /** Column blocks outside, rows inside, for the reasons given at {@link #normalize}. */
     static void backwardInput(MemorySegment gs, MemorySegment zhat, long rows, long cols, MemorySegment gamma,
-                              MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz) {
-        long bound = S.loopBound(cols);
-        for (long j = 0; j < bound; j += S.length()) {
+                              MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz,
+                              long fromCol, long toCol) {
+        long bound = Math.min(toCol, S.loopBound(cols));
+        for (long j = fromCol; j < bound; j += S.length()) {
             long col = j * BYTES;
             FloatVector db = FloatVector.fromMemorySegment(S, dbeta, col, O);
             FloatVector dg = FloatVector.fromMemorySegment(S, dgamma, col, O);
@@ -74,7 +76,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                         .mul(g).mul(is).intoMemorySegment(dz, at, O);
             }
         }
-        for (long j = bound; j < cols; j++) {
+        for (long j = Math.max(fromCol, bound); j < toCol; j++) {
             float db = dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float dg = dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
@@ -93,17 +95,17 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
      * caller and the Vector API's own ten or so, under C2's inlining depth of 15 (MaxInlineLevel).
      */
     @Override
-    public void meanVariance(Tensor Z, Tensor mean, Tensor var) {
+    public void meanVariance(Tensor Z, Tensor mean, Tensor var, long fromCol, long toCol) {
         if (Z.dtype() != DType.F32) {
-            SCALAR.meanVariance(Z, mean, var);
+            SCALAR.meanVariance(Z, mean, var, fromCol, toCol);
             return;
         }
         MemorySegment z = Z.segment();
         long rows = Z.rows();
         long cols = Z.cols();
         float inverseM = 1f / rows;
-        for (long j = 0; j < cols; j += S.length()) {
-            VectorMask<Float> block = S.indexInRange(j, cols);
+        for (long j = fromCol; j < toCol; j += S.length()) {
+            VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sum = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
                 sum = sum.add(FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block));
@@ -120,20 +122,21 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
     }
 
     @Override
-    public void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde) {
+    public void normalize(Tensor Z, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor Zhat, Tensor Ztilde,
+                          long fromCol, long toCol) {
         if (Z.dtype() != DType.F32) {
-            SCALAR.normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde);
+            SCALAR.normalize(Z, mean, invStd, gamma, beta, Zhat, Ztilde, fromCol, toCol);
         } else {
             normalize(Z.segment(), Z.rows(), Z.cols(), mean.segment(), invStd.segment(), gamma.segment(), beta.segment(),
-                    Zhat.segment(), Ztilde.segment());
+                    Zhat.segment(), Ztilde.segment(), fromCol, toCol);
         }
     }
 
     /** dβ and dγ per column; the body sits here for the reason given at {@link #meanVariance}. */
     @Override
-    public void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta) {
+    public void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta, long fromCol, long toCol) {
         if (G.dtype() != DType.F32) {
-            SCALAR.backwardSums(G, Zhat, dgamma, dbeta);
+            SCALAR.backwardSums(G, Zhat, dgamma, dbeta, fromCol, toCol);
             return;
         }
         MemorySegment gs = G.segment();
@@ -141,8 +144,8 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
         long rows = G.rows();
         long cols = G.cols();
         float inverseM = 1f / rows;
-        for (long j = 0; j < cols; j += S.length()) {
-            VectorMask<Float> block = S.indexInRange(j, cols);
+        for (long j = fromCol; j < toCol; j += S.length()) {
+            VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sumG = FloatVector.zero(S);
             FloatVector sumGZ = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
@@ -156,12 +159,13 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
     }
 
     @Override
-    public void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ) {
+    public void backwardInput(Tensor G, Tensor Zhat, Tensor gamma, Tensor invStd, Tensor dgamma, Tensor dbeta, Tensor dZ,
+                              long fromCol, long toCol) {
         if (G.dtype() != DType.F32) {
-            SCALAR.backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ);
+            SCALAR.backwardInput(G, Zhat, gamma, invStd, dgamma, dbeta, dZ, fromCol, toCol);
         } else {
             backwardInput(G.segment(), Zhat.segment(), G.rows(), G.cols(), gamma.segment(), invStd.segment(),
-                    dgamma.segment(), dbeta.segment(), dZ.segment());
+                    dgamma.segment(), dbeta.segment(), dZ.segment(), fromCol, toCol);
         }
     }
 }

@@ -21,31 +21,32 @@ public final class VectorDropout implements KernelProvider.Dropout {
     private static final long BYTES = Float.BYTES;
 
     @Override
-    public void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D) {
-        long done = A.dtype() == DType.F32 ? forward(A.segment(), 0, A.size(), keepProb, key, M.segment(), D.segment()) : 0;
-        ScalarDropout.forward(A, keepProb, key, M, D, done);
+    public void forward(Tensor A, double keepProb, long key, Tensor M, Tensor D, long from, long to) {
+        long done = A.dtype() == DType.F32 ? forward(A.segment(), 0, from, to, keepProb, key, M.segment(), D.segment()) : from;
+        ScalarDropout.forwardRange(A, keepProb, key, M, D, done, to);
     }
 
     @Override
     public void forwardRow(Tensor A, long row, double keepProb, long key, Tensor M, Tensor D) {
         long done = A.dtype() == DType.F32
-                ? forward(A.segment(), row * A.cols() * BYTES, A.cols(), keepProb, key, M.segment(), D.segment()) : 0;
+                ? forward(A.segment(), row * A.cols() * BYTES, 0, A.cols(), keepProb, key, M.segment(), D.segment()) : 0;
         ScalarDropout.forwardRow(A, row, keepProb, key, M, D, done);
     }
 
     /**
-     * Whole vectors of mask and output for the n elements from byte {@code start} on, hashing their indices
-     * {@code 0..n−1}; returns where the scalar tail starts.
+     * Whole vectors of mask and output for the elements hashed as indices [from, to), element k at byte
+     * {@code base + 4k}; returns where the scalar tail starts.
      */
-    static long forward(MemorySegment a, long start, long n, double keepProb, long key, MemorySegment mask, MemorySegment d) {
-        long bound = S.loopBound(n);
+    static long forward(MemorySegment a, long base, long from, long to, double keepProb, long key, MemorySegment mask,
+                        MemorySegment d) {
+        long bound = from + S.loopBound(to - from);
         FloatVector zero = FloatVector.zero(S);
         float scale = (float) (1.0 / keepProb);
         int threshold = ScalarDropout.threshold(keepProb);
         int low = (int) key;
         int high = (int) (key >>> 32);
-        for (long k = 0; k < bound; k += S.length()) {
-            long off = start + k * BYTES;
+        for (long k = from; k < bound; k += S.length()) {
+            long off = base + k * BYTES;
             // The hash of indices k, k+1, ...: mix(mix(index ^ low) + high), written out (see ScalarDropout.hash) because a
             // helper returning a vector would box it.
             IntVector h = IntVector.zero(I).addIndex(1).add((int) k).lanewise(VectorOperators.XOR, low);
@@ -63,20 +64,19 @@ public final class VectorDropout implements KernelProvider.Dropout {
     }
 
     @Override
-    public void backward(Tensor dD, Tensor M, Tensor dA) {
-        long done = 0;
+    public void backward(Tensor dD, Tensor M, Tensor dA, long from, long to) {
+        long done = from;
         if (dD.dtype() == DType.F32) {
             MemorySegment x = dD.segment();
             MemorySegment y = M.segment();
             MemorySegment out = dA.segment();
-            long n = dD.size();
-            long bound = S.loopBound(n);
-            for (long k = 0; k < bound; k += S.length()) {
+            long bound = from + S.loopBound(to - from);
+            for (long k = from; k < bound; k += S.length()) {
                 long off = k * BYTES;
                 FloatVector.fromMemorySegment(S, x, off, O).mul(FloatVector.fromMemorySegment(S, y, off, O)).intoMemorySegment(out, off, O);
             }
             done = bound;
         }
-        ScalarDropout.backward(dD, M, dA, done);
+        ScalarDropout.backwardRange(dD, M, dA, done, to);
     }
 }

@@ -4,6 +4,7 @@ import dev.gatun.kernels.KernelProvider;
 import dev.gatun.kernels.scalar.ScalarOptimizer;
 import dev.gatun.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -12,74 +13,92 @@ import java.nio.ByteOrder;
 /**
  * The fused optimizer updates on float32 in SIMD, one pass each: whole vectors here, the tail and float64 in the
  * scalar twin, which rounds to float after every operation exactly as these lanes do (no fused multiply-add here for
- * that reason), so the two agree bit for bit. The loops sit in the public methods rather than in static helpers:
- * one call level less between a caller and the Vector API's own, under C2's inlining depth of 15 (MaxInlineLevel).
+ * that reason), so the two agree bit for bit. Each pass also sums {@code w − w} over the W it stores, 0 in every lane
+ * unless some w is NaN or ±∞: the explosion check at the cost of two vector operations per vector. Its lanes are
+ * added by {@code reduceLanes}, whose order does not matter for sums of zeros and NaNs; Lanes.sum, a call with a
+ * vector argument, was left un-inlined in Adam's large body and boxed its argument on every call (288 bytes a step:
+ * OptimizerAllocationTest). The loops sit in the public methods rather than in static helpers: one call level less
+ * between a caller and the Vector API's own, under C2's inlining depth of 15 (MaxInlineLevel).
  */
 public final class VectorOptimizer implements KernelProvider.Optimizer {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     @Override
-    public void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
-        long done = 0;
+    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+        long done = from;
+        FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
             float a = (float) alpha;
-            done = F.loopBound(n);
-            for (long i = 0; i < done; i += F.length()) {
+            done = from + F.loopBound(to - from);
+            for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
-                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(g.mul(a)).intoMemorySegment(W, at, ORDER);
+                FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(g.mul(a));
+                w.intoMemorySegment(W, at, ORDER);
+                nan = nan.add(w.sub(w));
             }
         }
-        ScalarOptimizer.sgdRange(dtype, W, dW, done, n, alpha);
+        return ScalarOptimizer.sgdRange(dtype, W, dW, done, to, alpha)
+                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     @Override
-    public void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha, double beta) {
-        long done = 0;
+    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
+                            double alpha, double beta) {
+        long done = from;
+        FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
             float a = (float) alpha;
             float b = (float) beta;
             float c = (float) (1 - beta);
-            done = F.loopBound(n);
-            for (long i = 0; i < done; i += F.length()) {
+            done = from + F.loopBound(to - from);
+            for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b).add(g.mul(c));
                 vNew.intoMemorySegment(v, at, ORDER);
-                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a)).intoMemorySegment(W, at, ORDER);
+                FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a));
+                w.intoMemorySegment(W, at, ORDER);
+                nan = nan.add(w.sub(w));
             }
         }
-        ScalarOptimizer.momentumRange(dtype, W, dW, v, done, n, alpha, beta);
+        return ScalarOptimizer.momentumRange(dtype, W, dW, v, done, to, alpha, beta)
+                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     @Override
-    public void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha, double beta2,
-                        double epsilon) {
-        long done = 0;
+    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
+                           double alpha, double beta2, double epsilon) {
+        long done = from;
+        FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
             float a = (float) alpha;
             float b2 = (float) beta2;
             float c2 = (float) (1 - beta2);
             float e = (float) epsilon;
-            done = F.loopBound(n);
-            for (long i = 0; i < done; i += F.length()) {
+            done = from + F.loopBound(to - from);
+            for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
                 FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
                 sNew.intoMemorySegment(s, at, ORDER);
                 FloatVector step = g.mul(a).div(sNew.sqrt().add(e));
-                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step).intoMemorySegment(W, at, ORDER);
+                FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
+                w.intoMemorySegment(W, at, ORDER);
+                nan = nan.add(w.sub(w));
             }
         }
-        ScalarOptimizer.rmspropRange(dtype, W, dW, s, done, n, alpha, beta2, epsilon);
+        return ScalarOptimizer.rmspropRange(dtype, W, dW, s, done, to, alpha, beta2, epsilon)
+                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     /** Adam with the bias corrections folded into {@code α/(1−β₁ᵗ)} and {@code 1/(1−β₂ᵗ)}, computed once in double. */
     @Override
-    public void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n, double alpha,
-                     double beta1, double beta2, double epsilon, long t) {
-        long done = 0;
+    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
+                        long to, double alpha, double beta1, double beta2, double epsilon, long t) {
+        long done = from;
+        FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
             float alphaT = (float) (alpha / (1 - Math.pow(beta1, t)));
             float inverseCorrection2 = (float) (1 / (1 - Math.pow(beta2, t)));
@@ -88,8 +107,8 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             float b2 = (float) beta2;
             float c2 = (float) (1 - beta2);
             float e = (float) epsilon;
-            done = F.loopBound(n);
-            for (long i = 0; i < done; i += F.length()) {
+            done = from + F.loopBound(to - from);
+            for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b1).add(g.mul(c1));
@@ -97,9 +116,12 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 vNew.intoMemorySegment(v, at, ORDER);
                 sNew.intoMemorySegment(s, at, ORDER);
                 FloatVector step = vNew.mul(alphaT).div(sNew.mul(inverseCorrection2).sqrt().add(e));
-                FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step).intoMemorySegment(W, at, ORDER);
+                FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
+                w.intoMemorySegment(W, at, ORDER);
+                nan = nan.add(w.sub(w));
             }
         }
-        ScalarOptimizer.adamRange(dtype, W, dW, v, s, done, n, alpha, beta1, beta2, epsilon, t);
+        return ScalarOptimizer.adamRange(dtype, W, dW, v, s, done, to, alpha, beta1, beta2, epsilon, t)
+                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 }

@@ -49,22 +49,22 @@ public final class VectorReductions implements KernelProvider.Reductions {
     }
 
     /**
-     * {@code out[j] = scale·Σ_i X[i, j]}, one masked block of columns at a time.
+     * {@code out[j] = scale·Σ_i X[i, j]} for columns [fromCol, toCol), one masked block of columns at a time.
      * The loop sits in this public method rather than in a static helper it calls: one call level less between a
      * caller and the Vector API's own ten or so, under C2's inlining depth of 15 (MaxInlineLevel).
      */
     @Override
-    public void columnSums(Tensor X, double scale, Tensor out) {
+    public void columnSums(Tensor X, double scale, Tensor out, long fromCol, long toCol) {
         if (X.dtype() != DType.F32) {
-            SCALAR.columnSums(X, scale, out);
+            SCALAR.columnSums(X, scale, out, fromCol, toCol);
             return;
         }
         MemorySegment x = X.segment();
         long rows = X.rows();
         long cols = X.cols();
         float factor = (float) scale;
-        for (long j = 0; j < cols; j += S.length()) {
-            VectorMask<Float> block = S.indexInRange(j, cols);
+        for (long j = fromCol; j < toCol; j += S.length()) {
+            VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sum = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
                 sum = sum.add(FloatVector.fromMemorySegment(S, x, (i * cols + j) * BYTES, O, block));

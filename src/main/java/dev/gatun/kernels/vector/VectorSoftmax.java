@@ -63,11 +63,11 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
     /** Below this sum (relative to the block's max) a row is redone with its own max. */
     private static final float MIN_SUM = 0x1p-64f;
 
-    private static double shortRows(MemorySegment z, MemorySegment labels, MemorySegment out, long rows, long cols,
-                                    boolean crossEntropy) {
+    private static double shortRows(MemorySegment z, MemorySegment labels, MemorySegment out, long fromRow, long toRow,
+                                    long cols, boolean crossEntropy) {
         double total = 0;
-        for (long first = 0; first < rows; first += BLOCK_ROWS) {
-            long count = Math.min(BLOCK_ROWS, rows - first);
+        for (long first = fromRow; first < toRow; first += BLOCK_ROWS) {
+            long count = Math.min(BLOCK_ROWS, toRow - first);
             long start = first * cols * BYTES;
             float g = max(z, start, count * cols);
             if (Float.isFinite(g)) {
@@ -259,7 +259,7 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
         MemorySegment out = P.segment();
         long cols = Z.cols();
         if (cols < SHORT_ROW && z.address() != out.address()) {
-            shortRows(z, null, out, Z.rows(), cols, false);
+            shortRows(z, null, out, 0, Z.rows(), cols, false);
             return;
         }
         for (long i = 0; i < Z.rows(); i++) {
@@ -267,22 +267,30 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
         }
     }
 
-    /** Softmax cross-entropy; the body sits here for the reason given at {@link #softmax}. */
+    /** Softmax cross-entropy over rows [fromRow, toRow); the body sits here for the reason given at {@link #softmax}. */
     @Override
-    public double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ) {
+    public double softmaxCrossEntropy(Tensor Z, MemorySegment labels, Tensor dZ, long fromRow, long toRow) {
         if (Z.dtype() != DType.F32) {
-            return ScalarSoftmax.rows(Z, labels, dZ, true);
+            return ScalarSoftmax.rows(Z, labels, dZ, true, fromRow, toRow);
         }
         MemorySegment z = Z.segment();
         MemorySegment out = dZ.segment();
         long cols = Z.cols();
         if (cols < SHORT_ROW && z.address() != out.address()) {
-            return shortRows(z, labels, out, Z.rows(), cols, true);
+            return shortRows(z, labels, out, fromRow, toRow, cols, true);
         }
         double total = 0;
-        for (long i = 0; i < Z.rows(); i++) {
+        for (long i = fromRow; i < toRow; i++) {
             total += row(z, labels, out, i, cols, true);
         }
         return total;
+    }
+
+    /** Short rows out of place sum their losses per block of rows (each block shifted by its own max); others per row. */
+    @Override
+    public long rowBlock(Tensor Z, Tensor dZ) {
+        boolean blocks = Z.dtype() == DType.F32 && Z.cols() < SHORT_ROW
+                && Z.segment().address() != dZ.segment().address();
+        return blocks ? BLOCK_ROWS : 1;
     }
 }

@@ -23,12 +23,12 @@ class VectorBodiesTest {
             }
             MemorySegment before = arena.allocate(s.byteSize());
             before.copyFrom(s);
-            assertEquals(0, VectorActivations.backward(Activation.TANH, s, s, s, 0));
+            assertEquals(0, VectorActivations.backward(Activation.TANH, s, s, s, 0, 0));
             assertEquals(0.0, VectorLosses.sigmoidCrossEntropy(s, s, s, 0));
             assertEquals(0.0, VectorLosses.squaredError(s, s, s, 0));
             assertEquals(0.0, VectorReductions.sum(s, 0, true));
             assertEquals(0.0, VectorReductions.sum(s, 0, false));
-            VectorBatchNorm.normalize(s, 0, 3, s, s, s, s, s, s);
+            VectorBatchNorm.normalize(s, 0, 3, s, s, s, s, s, s, 0, 3);
             assertEquals(-1, before.mismatch(s), "a vector body wrote memory for length 0");
         }
     }
