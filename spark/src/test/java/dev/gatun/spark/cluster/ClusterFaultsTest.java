@@ -70,9 +70,16 @@ class ClusterFaultsTest extends OnLoopbackCluster {
             long epochMillis = (long) (1000 * clean.epochSeconds()[1]);
             TrainingOutcome retried = DistributedTrainer.fit(data, columns, plan, 2, epoch -> {
                 heard.add(epoch.epoch());
-                if (epoch.epoch() == 1 && heard.size() == 1) {
-                    Thread.sleep(epochMillis / 3);   // into epoch 2
-                    cluster.killOneExecutor();
+                if (epoch.epoch() == 1) {
+                    // The replicas wait for this call: the kill comes from another thread, into epoch 2.
+                    Thread.ofPlatform().daemon().start(() -> {
+                        try {
+                            Thread.sleep(epochMillis / 3);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        cluster.killOneExecutor();
+                    });
                 }
             });
             assertTrue(stages.failed.get() >= 1, "the kill failed the barrier stage");
