@@ -145,7 +145,7 @@ final class EpochReports implements AutoCloseable {
         if (report.attempt() != attempt || report.epoch() > epochs.length) {
             return null;
         }
-        epochs[report.epoch() - 1] = report;
+        epochs[report.epoch() - 1] = report.withoutCheckpoint();   // only the latest state is ever needed
         latest = report;
         try {
             return listener.submit(() -> tell(report));
