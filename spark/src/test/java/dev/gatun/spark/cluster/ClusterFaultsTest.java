@@ -45,10 +45,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterFaultsTest extends OnLoopbackCluster {
     /**
-     * The same fit three times on data cached in the executors: undisturbed; with one executor JVM killed while the
-     * replicas train epoch 2 of 4, which the fit survives by training again from the state after epoch 1 (the lost
-     * cached partition recomputed, its rows keeping their ids), ending with the undisturbed run's losses and
-     * weights; and killed again with a single attempt allowed, which fails saying so and returns no model.
+     * The same fit three times on data cached in the executors: undisturbed; with one executor JVM killed a third
+     * of an epoch after epoch 1 of 4 was reported (in epoch 2, or later on a loaded machine), which the fit survives
+     * by training again from the state after the last epoch reported (the lost cached partition recomputed, its
+     * rows keeping their ids), ending with the undisturbed run's losses and weights; and killed again with a single
+     * attempt allowed, which fails saying so and returns no model.
      */
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
