@@ -6,6 +6,7 @@ import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
 import dev.gatun.spark.TestFrames;
+import dev.gatun.spark.TestModels;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -82,6 +83,47 @@ class DistributedTrainerTest {
                 correct += predictor.classify(x) == (int) row.getDouble(1) ? 1 : 0;
             }
             assertTrue(correct > 0.85 * rows.size(), "training accuracy " + correct + "/" + rows.size());
+        }
+    }
+
+    /**
+     * A replica's task killed in local[2] once epoch 1 of 3 was reported: the fit runs the stage again from the
+     * state after the last epoch reported and ends with the undisturbed run's losses and weights, bit for bit.
+     */
+    @Test
+    void aKilledReplicaIsTrainedAgainFromTheLastEpochAndEndsAsTheUndisturbedRun() throws Exception {
+        Dataset<Row> frame = TestFrames.frame(spark, TestFrames.teacherRows(700, FEATURES, CLASSES, 12), 2).cache();
+        TrainingPlan plan = plan(3, 16);
+        TrainingOutcome clean = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 2);
+        RunningTasks tasks = new RunningTasks();
+        spark.sparkContext().addSparkListener(tasks);
+        try {
+            TrainingOutcome retried = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 2, epoch -> {
+                if (epoch.epoch() == 1 && tasks.killed.isEmpty()) {
+                    long task = tasks.last;
+                    tasks.killed.add(task);
+                    spark.sparkContext().killTaskAttempt(task, true, "test: a replica lost after epoch 1");
+                }
+            });
+            assertEquals(1, tasks.killed.size());
+            assertTrue(retried.attemptStarts().length == 2 && retried.attemptStarts()[1] >= 1,
+                    "the second attempt starts after a reported epoch: " + java.util.Arrays.toString(retried.attemptStarts()));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(clean.epochLosses(), retried.epochLosses());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(TestModels.weights(clean.modelFile()),
+                    TestModels.weights(retried.modelFile()));
+        } finally {
+            spark.sparkContext().removeSparkListener(tasks);
+        }
+    }
+
+    /** The id of the task that started last. */
+    private static final class RunningTasks extends org.apache.spark.scheduler.SparkListener {
+        volatile long last = -1;
+        final List<Long> killed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart event) {
+            last = event.taskInfo().taskId();
         }
     }
 }
