@@ -41,8 +41,9 @@ public interface ClusterTraining {
     record Epoch(int epoch, double loss, double seconds, double learningRate, byte[] modelFile) {}
 
     /**
-     * Hears of each epoch once, in order, as the cluster finishes it, on a thread of the engine's; the engine waits
-     * for the last call before {@code train} returns, and a call that throws fails the run.
+     * Hears of each epoch once, in order, as the cluster finishes it, on a thread of the engine's; the cluster may
+     * wait for each call before its next epoch (as {@code gatun train} waits for its epoch's evaluation), the
+     * engine waits for the last one before {@code train} returns, and a call that throws fails the run.
      */
     @FunctionalInterface
     interface Progress {

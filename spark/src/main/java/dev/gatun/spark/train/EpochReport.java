@@ -42,6 +42,11 @@ record EpochReport(int attempt, int epoch, double loss, double seconds, double a
         return new EpochReport(attempt, epoch, loss, seconds, allReduceSeconds, learningRate, checkpoint);
     }
 
+    /** This report without its checkpoint: the figures of an epoch that a later one's state supersedes. */
+    EpochReport withoutCheckpoint() {
+        return new EpochReport(attempt, epoch, loss, seconds, allReduceSeconds, learningRate, null);
+    }
+
     TrainingState state() {
         return new TrainingState(epoch, checkpoint);
     }

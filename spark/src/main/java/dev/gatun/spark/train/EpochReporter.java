@@ -9,8 +9,8 @@ import java.net.Socket;
 
 /**
  * Replica 0's end of the epoch reports ({@link EpochReports}): one connection to the driver for the stage attempt,
- * opened at the first report. Each report waits for the driver's word that it was kept, so when replica 0 starts
- * an epoch the driver holds the state before it.
+ * opened at the first report. Each report waits for the driver's word that it was kept (and its listener told),
+ * so when replica 0 starts an epoch the driver holds the state before it.
  */
 final class EpochReporter implements AutoCloseable {
     private final EpochReports.Address address;

@@ -16,17 +16,21 @@ import java.net.Socket;
 import java.security.SecureRandom;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The driver's end of replica 0's epoch reports: a small TCP server on the driver's own address (where Spark's
  * executors already reach it) that keeps each epoch's report as it arrives. A failed stage attempt starts again
  * from the last one kept ({@link #startAttempt}), and the caller's {@link ClusterTraining.Progress} hears of each
- * epoch once, in order, on a thread of its own, so a slow listener never holds the replicas up. Only this fit's
- * replicas are heard: a report must open with the random token they were given, and one from an attempt that has
- * been given up is dropped.
+ * epoch once, in order, on a thread of its own. Replica 0 hears back once the listener has been told, so the
+ * replicas wait for it between epochs, as {@code gatun train} waits for its own epoch's evaluation: on
+ * {@code local[N]} a listener that evaluates the model would otherwise compete with the replicas for the same
+ * cores and slow down the epochs it reports on. Only this fit's replicas are heard: a report must open with the
+ * random token they were given, and one from an attempt that has been given up is dropped.
  */
 final class EpochReports implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EpochReports.class);
@@ -117,10 +121,14 @@ final class EpochReports implements AutoCloseable {
                 return;
             }
             while (true) {
-                EpochReport report = EpochReport.read(in);
-                keep(report);
-                socket.getOutputStream().write(1);   // kept: replica 0 trains on
+                Future<?> told = keep(EpochReport.read(in));
+                if (told != null) {
+                    told.get();
+                }
+                socket.getOutputStream().write(1);   // kept and told: replica 0 trains on
             }
+        } catch (InterruptedException | ExecutionException | java.util.concurrent.CancellationException e) {
+            // the fit is over: the listener was stopped
         } catch (EOFException e) {
             // replica 0 finished, or its attempt ended: a report cut short is not kept
         } catch (IOException e) {
@@ -132,16 +140,17 @@ final class EpochReports implements AutoCloseable {
         }
     }
 
-    private synchronized void keep(EpochReport report) {
+    /** Keeps a report of the current attempt and has the listener told of it; returns when that is done, or null. */
+    private synchronized Future<?> keep(EpochReport report) {
         if (report.attempt() != attempt || report.epoch() > epochs.length) {
-            return;
+            return null;
         }
-        epochs[report.epoch() - 1] = report;
+        epochs[report.epoch() - 1] = report.withoutCheckpoint();   // only the latest state is ever needed
         latest = report;
         try {
-            listener.execute(() -> tell(report));
+            return listener.submit(() -> tell(report));
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // the fit has finished or failed: nobody listens any more
+            return null;   // the fit has finished or failed: nobody listens any more
         }
     }
 
@@ -165,7 +174,11 @@ final class EpochReports implements AutoCloseable {
         for (Socket socket : connections) {
             socket.close();
         }
-        listener.shutdownNow();
+        for (Runnable untold : listener.shutdownNow()) {
+            if (untold instanceof Future<?> future) {
+                future.cancel(false);   // frees a connection's thread waiting for it
+            }
+        }
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

@@ -45,11 +45,15 @@ final class TaskFailures {
         return new IllegalStateException("Gatun training on Spark failed: " + e.getMessage(), e);
     }
 
+    /** How Spark words a job that was cancelled (by the user, the UI, or a stopping context). */
+    private static final Pattern CANCELLED = Pattern.compile("Job \\d+ cancelled");
+
     /**
-     * Whether running the stage again may succeed: not for bad input or a missing BLAS library, which fail the same
-     * way every time; yes for a lost executor or a broken ring connection.
+     * Whether running the stage again may succeed and is wanted: not for bad input or a missing BLAS library, which
+     * fail the same way every time, nor for a cancelled job; yes for a lost executor or a broken ring connection.
      */
     static boolean retriable(RuntimeException failure) {
-        return !(failure instanceof BlasUnavailableException || failure instanceof IllegalArgumentException);
+        return !(failure instanceof BlasUnavailableException || failure instanceof IllegalArgumentException)
+                && !CANCELLED.matcher(String.valueOf(failure.getMessage())).find();
     }
 }

@@ -86,6 +86,17 @@ class BadInputTest {
     }
 
     @Test
+    void aBadAttemptsSettingIsNamedBeforeAnyJob() {
+        spark.conf().set(dev.gatun.spark.train.DistributedTrainer.ATTEMPTS_SETTING, "0");
+        try {
+            assertSays(fitFails(IllegalArgumentException.class, withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 2),
+                    "spark.gatun.fit.attempts = '0'", "whole number >= 1");
+        } finally {
+            spark.conf().unset(dev.gatun.spark.train.DistributedTrainer.ATTEMPTS_SETTING);
+        }
+    }
+
+    @Test
     void morePartitionsThanTaskSlotsIsRefusedBeforeAnyJob() {
         assertSays(fitFails(IllegalArgumentException.class, withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 3),
                 "3 partitions", "2 task slots");

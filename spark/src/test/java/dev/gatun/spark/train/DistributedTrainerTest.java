@@ -16,6 +16,7 @@ import dev.gatun.tensor.Tensor;
 import dev.gatun.train.Trainer;
 import dev.gatun.train.TrainingResult;
 import dev.gatun.spark.TestFrames;
+import dev.gatun.spark.TestModels;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -211,5 +212,50 @@ class DistributedTrainerTest {
             out[j] = (float) values[j];
         }
         return out;
+    }
+
+    /**
+     * A replica's task killed in local[2] once epoch 1 of 3 was reported: the fit runs the stage again from the
+     * state after the last epoch reported and ends with the undisturbed run's losses and weights, bit for bit, with
+     * batch norm, dropout, L1 and a per-step decay.
+     */
+    @Test
+    void aKilledReplicaIsTrainedAgainFromTheLastEpochAndEndsAsTheUndisturbedRun() throws Exception {
+        Dataset<Row> frame = TestFrames.frame(spark, TestFrames.teacherRows(700, FEATURES, CLASSES, 12), 2).cache();
+        // Batch norm's running averages, dropout's step-keyed masks and the per-step rate all resume with the state.
+        TrainingPlan plan = new TrainingPlan(everything(0.8).toMap(), OptimizerSettings.of("adam", 0.01),
+                LearningRateSchedule.parse(0.01, "inverse-time:0.01", true), 3, 16, 7,
+                Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
+        TrainingOutcome clean = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 2);
+        RunningTasks tasks = new RunningTasks();
+        spark.sparkContext().addSparkListener(tasks);
+        try {
+            TrainingOutcome retried = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, 2, epoch -> {
+                if (epoch.epoch() == 1 && tasks.killed.isEmpty()) {
+                    long task = tasks.last;
+                    tasks.killed.add(task);
+                    spark.sparkContext().killTaskAttempt(task, true, "test: a replica lost after epoch 1");
+                }
+            });
+            assertEquals(1, tasks.killed.size());
+            assertTrue(retried.attemptStarts().length == 2 && retried.attemptStarts()[1] >= 1,
+                    "the second attempt starts after a reported epoch: " + java.util.Arrays.toString(retried.attemptStarts()));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(clean.epochLosses(), retried.epochLosses());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(TestModels.weights(clean.modelFile()),
+                    TestModels.weights(retried.modelFile()));
+        } finally {
+            spark.sparkContext().removeSparkListener(tasks);
+        }
+    }
+
+    /** The id of the task that started last. */
+    private static final class RunningTasks extends org.apache.spark.scheduler.SparkListener {
+        volatile long last = -1;
+        final List<Long> killed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart event) {
+            last = event.taskInfo().taskId();
+        }
     }
 }

@@ -1,0 +1,108 @@
+package dev.gatun.spark.train;
+
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The epoch reports between replica 0 and the driver, over loopback without Spark: what the driver keeps, where a
+ * new attempt starts, what the listener hears, and what it refuses.
+ */
+@Timeout(value = 1, unit = TimeUnit.MINUTES)
+class EpochReportsTest {
+    private static final SparkConf CONF = new SparkConf(false).set("spark.driver.host", "127.0.0.1");
+
+    private static byte[] state(int epoch) {
+        return new byte[] {(byte) epoch, 42};
+    }
+
+    private static void send(EpochReports.Address address, int... epochs) throws IOException {
+        try (EpochReporter reporter = new EpochReporter(address, 10_000)) {
+            for (int epoch : epochs) {
+                reporter.send(epoch, 1.0 / epoch, 2.0, 0.5, 1e-3, state(epoch));
+            }
+        }
+    }
+
+    @Test
+    void anAttemptStartsAfterTheLastEpochReportedAndTheListenerHearsEachEpochOnce() throws Exception {
+        List<Integer> heard = new CopyOnWriteArrayList<>();
+        try (EpochReports reports = new EpochReports(CONF, 4, epoch -> heard.add(epoch.epoch()))) {
+            assertNull(reports.startAttempt(1).checkpoint(), "the first attempt starts from the initial weights");
+            EpochReports.Address first = reports.address();
+            send(first, 1, 2);
+            TrainingState start = reports.startAttempt(2);
+            assertEquals(2, start.epochs());
+            assertArrayEquals(state(2), start.checkpoint());
+            send(first, 3);   // the given-up attempt's replica 0, still running: not kept
+            assertEquals(2, reports.startAttempt(2).epochs());
+            send(reports.address(), 2, 3, 4);   // epoch 2 again: kept, not news to the listener
+            EpochReport[] epochs = reports.finish();
+            assertEquals(4, epochs.length);
+            for (int e = 0; e < 4; e++) {
+                assertEquals(e + 1, epochs[e].epoch());
+                assertEquals(1.0 / (e + 1), epochs[e].loss());
+            }
+            assertEquals(List.of(1, 2, 3, 4), heard);
+        }
+    }
+
+    @Test
+    void aConnectionWithoutTheTokenIsNotHeardAndAMissingEpochFailsTheFit() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 2, epoch -> {})) {
+            reports.startAttempt(1);
+            EpochReports.Address real = reports.address();
+            EpochReports.Address forged = new EpochReports.Address(real.host(), real.port(), 1, 2, real.attempt());
+            IOException refused = assertThrows(IOException.class, () -> send(forged, 1));
+            assertTrue(refused.getMessage().contains("could not report epoch 1"), refused.getMessage());
+            send(real, 1);
+            IllegalStateException missing = assertThrows(IllegalStateException.class, reports::finish);
+            assertTrue(missing.getMessage().contains("did not report epoch 2 of 2"), missing.getMessage());
+        }
+    }
+
+    @Test
+    void aListenerThatFailsFailsTheFit() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 1, epoch -> {
+            throw new IllegalStateException("disk full");
+        })) {
+            reports.startAttempt(1);
+            send(reports.address(), 1);
+            IllegalStateException e = assertThrows(IllegalStateException.class, reports::finish);
+            assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+        }
+    }
+
+    /** A report cut short (replica 0 lost while it sent) is not kept. */
+    @Test
+    void aReportCutShortIsNotKept() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 2, epoch -> {})) {
+            reports.startAttempt(1);
+            EpochReports.Address address = reports.address();
+            send(address, 1);
+            try (Socket socket = new Socket(address.host(), address.port());
+                 DataOutputStream out = new DataOutputStream(socket.getOutputStream())) {
+                out.writeLong(address.tokenHi());
+                out.writeLong(address.tokenLo());
+                out.writeInt(address.attempt());
+                out.writeInt(2);
+                out.writeDouble(0.5);
+            }
+            Thread.sleep(200);   // the driver reads the connection to its end
+            assertEquals(1, reports.startAttempt(2).epochs());
+        }
+    }
+}
