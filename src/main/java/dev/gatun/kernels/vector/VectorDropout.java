@@ -40,6 +40,11 @@ public final class VectorDropout implements KernelProvider.Dropout {
     static long forward(MemorySegment a, long base, long from, long to, double keepProb, long key, MemorySegment mask,
                         MemorySegment d) {
         long bound = from + S.loopBound(to - from);
+        if (bound == from) {
+            // Fewer elements than one vector holds (a narrow layer's row): no vector is made, since one made but never
+            // used in a loop C2 compiled away can stay boxed, an allocation per call.
+            return from;
+        }
         FloatVector zero = FloatVector.zero(S);
         float scale = (float) (1.0 / keepProb);
         int threshold = ScalarDropout.threshold(keepProb);

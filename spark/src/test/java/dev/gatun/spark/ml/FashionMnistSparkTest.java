@@ -1,61 +1,47 @@
 package dev.gatun.spark.ml;
 
-import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
-import dev.gatun.spark.TestFrames;
 import dev.gatun.spark.TestSessions;
+import dev.gatun.spark.train.DataSetFrame;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fashion-MNIST through the Spark ML API in local[2] with two replicas: 10,000 stratified training images, four
- * epochs of 784-128-10, scored on 2,000 test images with Spark's own evaluator. A small run, so the bar is 80%
- * (the full 784-256-128-10 run reaches 88%).
+ * The whole of Fashion-MNIST through the Spark ML API in local[2] with two replicas: 60,000 training images as
+ * blocks of bytes ({@link DataSetFrame}), ten epochs of 784-256-128-10 with Adam and a decaying rate, scored on the
+ * 10,000 test images with Spark's own evaluator; the bar is 88%.
  */
 class FashionMnistSparkTest {
     private static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private static Dataset<Row> frame(SparkSession spark, DataSet data) {
-        List<Row> rows = new ArrayList<>(data.size());
-        double[] pixels = new double[data.features()];
-        for (int i = 0; i < data.size(); i++) {
-            MemorySegment image = data.pixels(i);
-            for (int j = 0; j < pixels.length; j++) {
-                pixels[j] = image.get(ValueLayout.JAVA_BYTE, j) & 0xFF;
-            }
-            rows.add(RowFactory.create(Vectors.dense(pixels.clone()), (double) data.label(i)));
-        }
-        return spark.createDataFrame(rows, TestFrames.schema());
-    }
-
     @Test
-    void twoReplicasLearnFashionMnist() throws Exception {
+    void twoReplicasTrain784_256_128_10ToEightyEightPercentInTenEpochs() throws Exception {
         try (SparkSession spark = TestSessions.local(2); MnistDirectory mnist = MnistDirectory.load(DATA)) {
-            Dataset<Row> train = frame(spark, mnist.train().stratified(10_000, 1)).cache();
-            Dataset<Row> test = frame(spark, mnist.test().first(2_000));
-            GatunClassifier classifier = new GatunClassifier().setLayers(784, 128, 10).setActivation("relu")
-                    .setOptimizer("adam").setLearningRate(1e-3).setEpochs(4).setBatchSize(128).setSeed(1)
+            // The images travel as blocks of bytes and become Spark rows inside the tasks, each time they are read
+            // (not cached): 60,000 rows of 784 doubles, on the driver or in Spark's cache, would not fit the tests' heap.
+            Dataset<Row> train = DataSetFrame.of(spark, mnist.train(), 2);
+            Dataset<Row> test = DataSetFrame.of(spark, mnist.test(), 2);
+            GatunClassifier classifier = new GatunClassifier().setLayers(784, 256, 128, 10).setActivation("relu")
+                    .setOptimizer("adam").setLearningRate(1e-3).setLearningRateDecay("exponential:0.8")
+                    .setEpochs(10).setBatchSize(128).setSeed(1)
                     .setNormalization("scale-to-unit").setNumPartitions(2);
+            long start = System.nanoTime();
             GatunClassificationModel model = classifier.fit(train);
+            double seconds = (System.nanoTime() - start) / 1e9;
             double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
                     .evaluate(model.transform(test));
-            double[] losses = model.trainingLosses();
-            assertTrue(losses[3] < losses[0], "training loss falls: " + Arrays.toString(losses));
-            assertTrue(accuracy >= 0.80, "test accuracy " + accuracy + ", losses " + Arrays.toString(losses));
+            String run = "test accuracy " + accuracy + " after fit of " + seconds + " s, losses "
+                    + Arrays.toString(model.trainingLosses());
+            System.out.println("784-256-128-10 on Fashion-MNIST, local[2]: " + run);
+            assertTrue(accuracy >= 0.88, run);
         }
     }
 }
