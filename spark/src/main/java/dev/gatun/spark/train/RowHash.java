@@ -3,31 +3,45 @@ package dev.gatun.spark.train;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
 /**
- * A 128-bit hash of a row's content (every feature value as a dense vector, then the label), MurmurHash3's x64
- * 128-bit mixing over the values' IEEE bits: the same on every JVM, and the same for a sparse and a dense vector of
- * equal values. Rows are ranked by it to get their global ids ({@link RowIds}), so a row's id follows from what it
+ * A 128-bit hash of a row's content (every feature value as a dense vector, then the label): the first 128 bits of
+ * the JDK's SHA-256 over the values' IEEE bits, the same on every JVM, and the same for a sparse and a dense vector
+ * of equal values. Rows are ranked by it to get their global ids ({@link RowIds}), so a row's id follows from what it
  * holds, not from where or in which order a partition (perhaps recomputed) delivers it. One instance per pass,
  * reused for every row: {@link #hash} fills {@link #hi} and {@link #lo}.
  */
 final class RowHash {
-    private static final long C1 = 0x87c37b91114253d5L;
-    private static final long C2 = 0x4cf5ad432745937fL;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** Values go to the digest 64 at a time. */
+    private static final int BLOCK_VALUES = 64;
 
     long hi;
     long lo;
-    private long h1;
-    private long h2;
-    private long pending;
-    private boolean odd;
-    private long length;
+    private final MessageDigest digest;
+    private final byte[] block = new byte[BLOCK_VALUES * Double.BYTES];
+    private final byte[] out;
+    private int filled;
+
+    RowHash() {
+        try {
+            digest = MessageDigest.getInstance("SHA-256");   // every Java platform must provide it
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        out = new byte[digest.getDigestLength()];
+    }
 
     /** Hashes a checked row: {@code features} holds finite values, {@code label} is a class index. */
     RowHash hash(Vector features, double label) {
-        h1 = 0x9368e53c2f6af274L;
-        h2 = 0x586dcd208f7cd3fdL;
-        odd = false;
-        length = 0;
+        digest.reset();
+        filled = 0;
         int size = features.size();
         if (features instanceof SparseVector sparse) {
             int[] indices = sparse.indices();
@@ -43,19 +57,14 @@ final class RowHash {
             }
         }
         add(label);
-        if (odd) {
-            block(pending, 0);
+        digest.update(block, 0, filled);
+        try {
+            digest.digest(out, 0, out.length);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 refused a buffer of its own length", e);
         }
-        h1 ^= length;
-        h2 ^= length;
-        h1 += h2;
-        h2 += h1;
-        h1 = fmix(h1);
-        h2 = fmix(h2);
-        h1 += h2;
-        h2 += h1;
-        hi = h1;
-        lo = h2;
+        hi = (long) LONGS.get(out, 0);
+        lo = (long) LONGS.get(out, Long.BYTES);
         return this;
     }
 
@@ -79,32 +88,11 @@ final class RowHash {
 
     private void add(double value) {
         // 0.0 and -0.0 train alike but are different bits: they count as different rows, which only orders them.
-        long bits = Double.doubleToRawLongBits(value);
-        length += Double.BYTES;
-        if (odd) {
-            block(pending, bits);
-        } else {
-            pending = bits;
+        LONGS.set(block, filled, Double.doubleToRawLongBits(value));
+        filled += Double.BYTES;
+        if (filled == block.length) {
+            digest.update(block, 0, filled);
+            filled = 0;
         }
-        odd = !odd;
-    }
-
-    private void block(long k1, long k2) {
-        h1 = lane(h1, h2, Long.rotateLeft(k1 * C1, 31) * C2, 27, 0x52dce729);
-        h2 = lane(h2, h1, Long.rotateLeft(k2 * C2, 33) * C1, 31, 0x38495ab5);
-    }
-
-    /** One lane's round: the mixed key in, rotated, the other lane added. */
-    private static long lane(long h, long other, long mixedKey, int rotation, long constant) {
-        return (Long.rotateLeft(h ^ mixedKey, rotation) + other) * 5 + constant;
-    }
-
-    private static long fmix(long k) {
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
-        return k;
     }
 }
