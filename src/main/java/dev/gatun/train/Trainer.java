@@ -130,7 +130,7 @@ public final class Trainer implements AutoCloseable {
              Evaluator devEvaluator = config.dev() == null ? null
                      : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch());
              SplitKernels split = stepThreads > 1 && SplitKernels.enabled() ? new SplitKernels(stepThreads) : null;
-             SplitKernels.Binding bound = split == null ? null : split.bind()) {
+             SplitKernels.Binding _ = split == null ? null : split.bind()) {
             return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
         }
     }
