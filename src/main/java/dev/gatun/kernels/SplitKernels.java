@@ -6,23 +6,23 @@ import dev.gatun.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A training step's kernels split across a {@link StepPool}: a call becomes contiguous ranges of rows or elements,
- * one per thread, each computed by the selected provider's range form, which gives the same bits there as a whole
- * call. So a split step equals an unsplit one bit for bit, whatever the thread count: elementwise ranges start on a
- * multiple of {@link #ALIGNMENT} elements, where the whole call's vectors start; softmax cross-entropy keeps each
+ * A training step's kernels split across a {@link StepPool}: a call becomes contiguous ranges of rows, elements or
+ * columns, one per thread, each computed by the selected provider's range form, which gives the same bits there as a
+ * whole call. So a split step equals an unsplit one bit for bit, whatever the thread count: element and column ranges
+ * start on a multiple of {@link #ALIGNMENT}, where the whole call's vectors start; softmax cross-entropy keeps each
  * block of its loss sum whole ({@link KernelProvider.Softmax#rowBlock}) and adds the blocks' losses in order on the
  * calling thread, as the whole call does.
  *
- * <p>Only memory the workers may touch is split: a call on a tensor of a confined arena (owned by the calling
- * thread) runs on the calling thread, so a model whose parameters live in a confined arena trains unsplit; give it
- * a shared one ({@code Arena.ofShared()}). Calls smaller than {@code -Dgatun.step.split.min=ELEMENTS} per thread (default {@value #DEFAULT_MIN_ELEMENTS})
- * run on the calling thread: below that the hand-off costs more than the other threads save. The kernel entry points
- * ({@link ActivationKernels}, {@link SoftmaxKernels}, {@link DropoutKernels}, {@link BatchNormKernels},
- * {@link ReductionKernels#columnSums}, {@link ParameterUpdate}) split when a
- * SplitKernels is {@link #bind() bound} to the thread that calls them; a trainer binds its own for the run, so
- * other threads (a Predictor's) never split. {@code -Dgatun.step.split=false} turns splitting off, for A/B runs.
+ * <p>The kernel entry points ({@link ActivationKernels}, {@link SoftmaxKernels}, {@link DropoutKernels},
+ * {@link BatchNormKernels}, {@link ReductionKernels#columnSums}, {@link ParameterUpdate}) split when a SplitKernels
+ * is {@link #bind() bound} to the thread that calls them; a trainer binds its own for the run, so other threads (a
+ * Predictor's) never split. A call stays on the calling thread when it is smaller than
+ * {@code -Dgatun.step.split.min=ELEMENTS} per thread (default {@value #DEFAULT_MIN_ELEMENTS}), where the hand-off
+ * would cost more than the other threads save, and when one of its tensors lives in a confined arena, whose memory
+ * only its owner may touch: a model trained with step threads is built in {@code Arena.ofShared()}.
+ * {@code -Dgatun.step.split=false} turns splitting off, for A/B runs.
  *
- * <p>Owns its pool ({@link #close()}); one reusable task per kernel, so a split call allocates nothing.
+ * <p>Owns its pool ({@link #close()}); one reusable task per kind of kernel, so a split call allocates nothing.
  */
 public final class SplitKernels implements AutoCloseable {
     /** {@code false} turns splitting off: trainers bind nothing and every kernel runs on the training thread. */

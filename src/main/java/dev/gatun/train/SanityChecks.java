@@ -131,7 +131,7 @@ public final class SanityChecks {
         DataSet subset = sample(config.overfitSamples(), config.seed());
         int[] firstPerfect = {0};
         Trainer[] running = new Trainer[1];
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();  // the trainer's step threads write the parameters too
              Model model = build(plain, arena);
              Optimizer optimizer = Optimizer.adam(config.overfitRate());
              Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization())
@@ -184,7 +184,7 @@ public final class SanityChecks {
                 before = evaluator.evaluate(fresh).loss();
             }
             for (int i = 0; i < rates.length; i++) {
-                try (Arena arena = Arena.ofConfined();
+                try (Arena arena = Arena.ofShared();  // as in overfit()
                      Model model = build(plain, arena);
                      Optimizer optimizer = config.sweepOptimizer().apply(rates[i]);
                      Trainer trainer = Trainer.builder(model, optimizer, subset).normalization(config.normalization())

@@ -130,7 +130,12 @@ public final class Trainer implements AutoCloseable {
              Evaluator devEvaluator = config.dev() == null ? null
                      : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch());
              SplitKernels split = stepThreads > 1 && SplitKernels.enabled() ? new SplitKernels(stepThreads) : null;
-             SplitKernels.Binding bound = split == null ? null : split.bind()) {
+             SplitKernels.Binding _ = split == null ? null : split.bind()) {
+            if (split != null && !split.reaches(model.parameters().getFirst().value().segment())) {
+                LOG.warn("the model's parameters live in a confined arena, which only its owner thread may touch: the"
+                        + " steps run on the training thread alone; build the model in Arena.ofShared() to use the {}"
+                        + " step threads", stepThreads);
+            }
             return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
         }
     }

@@ -48,7 +48,7 @@ class SplitKernelsTest {
             Tensor mask = Tensor.allocate(arena, DType.F32, rows, cols);
             same(split, arena, rows, cols, "dropout forward", out -> DropoutKernels.forward(Z, 0.7, 99, mask, out));
             Tensor splitMask = Tensor.allocate(arena, DType.F32, rows, cols);
-            try (SplitKernels.Binding bound = split.bind()) {
+            try (SplitKernels.Binding _ = split.bind()) {
                 DropoutKernels.forward(Z, 0.7, 99, splitMask, Tensor.allocate(arena, DType.F32, rows, cols));
             }
             assertBits("dropout mask", mask, splitMask);
@@ -56,7 +56,7 @@ class SplitKernelsTest {
             Tensor sums = Tensor.allocate(arena, DType.F32, cols);
             Tensor splitSums = Tensor.allocate(arena, DType.F32, cols);
             ReductionKernels.columnSums(dA, 1.0 / rows, sums);
-            try (SplitKernels.Binding bound = split.bind()) {
+            try (SplitKernels.Binding _ = split.bind()) {
                 ReductionKernels.columnSums(dA, 1.0 / rows, splitSums);
             }
             assertBits("columnSums", sums, splitSums);
@@ -78,7 +78,7 @@ class SplitKernelsTest {
             Tensor parallel = Tensor.allocate(arena, DType.F32, rows, cols);
             double serialLoss = SoftmaxKernels.softmaxCrossEntropy(Z, labels, serial);
             double splitLoss;
-            try (SplitKernels.Binding bound = split.bind()) {
+            try (SplitKernels.Binding _ = split.bind()) {
                 splitLoss = SoftmaxKernels.softmaxCrossEntropy(Z, labels, parallel);
             }
             assertBits("softmax cross-entropy dZ", serial, parallel);
@@ -98,7 +98,7 @@ class SplitKernelsTest {
             Tensor dZ = Tensor.allocate(arena, DType.F32, rows, 10);
             IllegalArgumentException serial = assertThrows(IllegalArgumentException.class,
                     () -> SoftmaxKernels.softmaxCrossEntropy(Z, labels, dZ));
-            try (SplitKernels.Binding bound = split.bind()) {
+            try (SplitKernels.Binding _ = split.bind()) {
                 IllegalArgumentException parallel = assertThrows(IllegalArgumentException.class,
                         () -> SoftmaxKernels.softmaxCrossEntropy(Z, labels, dZ));
                 assertEquals(serial.getMessage(), parallel.getMessage());
@@ -110,7 +110,7 @@ class SplitKernelsTest {
     void binding_is_per_thread_and_undone_by_closing_it() throws InterruptedException {
         try (SplitKernels split = new SplitKernels(2)) {
             assertNull(SplitKernels.current());
-            try (SplitKernels.Binding bound = split.bind()) {
+            try (SplitKernels.Binding _ = split.bind()) {
                 assertSame(split, SplitKernels.current());
                 SplitKernels[] seen = new SplitKernels[1];
                 Thread other = new Thread(() -> seen[0] = SplitKernels.current());
@@ -150,7 +150,7 @@ class SplitKernelsTest {
         Tensor[] dZ = {Tensor.allocate(arena, DType.F32, rows, cols), Tensor.allocate(arena, DType.F32, rows, cols)};
         for (int run = 0; run < 2; run++) {
             Tensor[] t = run == 0 ? serial : parallel;
-            try (SplitKernels.Binding bound = run == 0 ? null : split.bind()) {
+            try (SplitKernels.Binding _ = run == 0 ? null : split.bind()) {
                 BatchNormKernels.meanVariance(Z, t[0], t[1]);
                 BatchNormKernels.inverseStd(t[1], 1e-5, t[2]);
                 BatchNormKernels.normalize(Z, t[0], t[2], gamma, beta, zhat[run], out[run]);
@@ -180,7 +180,7 @@ class SplitKernelsTest {
         Tensor serial = Tensor.allocate(arena, DType.F32, rows, cols);
         Tensor parallel = Tensor.allocate(arena, DType.F32, rows, cols);
         kernel.accept(serial);
-        try (SplitKernels.Binding bound = split.bind()) {
+        try (SplitKernels.Binding _ = split.bind()) {
             kernel.accept(parallel);
         }
         assertBits(what, serial, parallel);

@@ -37,7 +37,7 @@ class OptimizerSplitTest {
                     gradients(b, 100 + step);
                     assertEquals(-1, serial.step(a));
                     int found;
-                    try (SplitKernels.Binding bound = split.bind()) {
+                    try (SplitKernels.Binding _ = split.bind()) {
                         found = parallel.step(b);
                     }
                     assertEquals(-1, found);
@@ -65,7 +65,7 @@ class OptimizerSplitTest {
                      Optimizer optimizer = OptimizerTest.create(kind)) {
                     List<Parameter> params = parameters(arena, 2);
                     gradients(params, 7);
-                    try (SplitKernels.Binding bound = split.bind()) {
+                    try (SplitKernels.Binding _ = split.bind()) {
                         assertEquals(-1, optimizer.step(params));
                         // A bad gradient near the end of parameter 2 (cut by the threads) and in parameter 4.
                         params.get(2).grad().set(1499, poison);
