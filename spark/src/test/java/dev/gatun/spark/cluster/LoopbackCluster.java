@@ -70,6 +70,11 @@ final class LoopbackCluster implements AutoCloseable {
         return masterUrl;
     }
 
+    /** The master's and the worker's processes, in that order. */
+    List<Process> processes() {
+        return List.copyOf(processes);
+    }
+
     /**
      * A Spark session on this cluster, on loopback and without a web UI, once both of its one-core executors
      * (started with {@code executorFlags}) have registered.
