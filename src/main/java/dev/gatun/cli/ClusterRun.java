@@ -8,6 +8,7 @@ import dev.gatun.train.History;
 import dev.gatun.train.TrainingResult;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -26,8 +27,8 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             + " submit the gatun-spark jar with the gatun jar in --jars";
 
     /**
-     * The engine, once the options have been checked against what a cluster run does: no per-epoch checkpoints or
-     * resuming, and no augmentation, early stopping or regression yet.
+     * The engine, once the options have been checked against what a cluster run does: no augmentation, early
+     * stopping or regression yet.
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {
@@ -36,14 +37,23 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         if (c.partitions < 0) {
             throw new UsageException("--partitions must be >= 0 (0: the application's default parallelism), got " + c.partitions);
         }
-        String refused = c.resume != null ? "--resume" : c.checkpoint != null ? "--checkpoint"
-                : c.augment ? "--augment" : c.earlyStop != 0 ? "--early-stop"
+        String refused = c.augment ? "--augment" : c.earlyStop != 0 ? "--early-stop"
                 : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
         if (refused != null) {
             throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier"
-                    + " for all its epochs, without augmentation, and writes no checkpoints)");
+                    + " for all its epochs, without augmentation)");
         }
         return find();
+    }
+
+    /** A resumed run's configuration, which its checkpoint sets, against what a cluster run does. */
+    static void requireResumable(TrainConfig config, Path checkpoint) {
+        String refused = config.augment() ? "augmentation" : config.earlyStop() != 0 ? "early stopping"
+                : config.regression() ? "regression" : null;
+        if (refused != null) {
+            throw new UsageException("--resume " + checkpoint + " with --spark: that run used " + refused
+                    + ", which a Spark run does not do yet; resume it without --spark");
+        }
     }
 
     private static ClusterTraining find() {
@@ -59,21 +69,34 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         throw new IllegalStateException(HOW_TO_GET_IT);
     }
 
-    int train(TrainConfig config, TrainingData input, Path plots, boolean json, Path outFile, Arena arena)
-            throws Exception {
+    /**
+     * Trains and reports.
+     *
+     * @param resumed the checkpoint this run continues, read from {@code resumedFile}; null for a new run
+     * @param checkpoints where each epoch's checkpoint goes; null for none
+     */
+    int train(TrainConfig config, TrainingData input, Path plots, boolean json, Path outFile, Arena arena,
+              Checkpoint resumed, Path resumedFile, ClusterEpochs.Checkpoints checkpoints) throws Exception {
         DataSet all = input.train();
         DataSet.Split split = config.dev() > 0 ? all.split(config.dev(), config.seed()) : null;
         DataSet train = split != null ? split.train() : all;
         System.out.printf("training %s on %s through Spark (%s, %s): %d train, %d dev samples; %s, global batch %d%n",
                 config.layers(), input.source(), master, partitions == 0 ? "default parallelism" : partitions + " partitions",
                 train.size(), split == null ? 0 : split.dev().size(), TrainConfig.enumName(config.optimizer()), config.batch());
-        ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev());
+        History before = resumed == null ? new History() : resumed.history();
+        ClusterTraining.Start start = ClusterTraining.Start.FRESH;
+        if (resumed != null) {
+            // The checkpoint is a model file with the optimizer's state: the engine starts its replicas from it.
+            start = new ClusterTraining.Start(before.size(), Files.readAllBytes(resumedFile));
+            System.out.printf("resuming %s after epoch %d of %d%n", resumedFile, before.size(), epochs);
+        }
+        ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev(), before, checkpoints);
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
-                config.batch(), config.seed(), config.normalize(), train, config.schedule()), epochLines);
+                config.batch(), config.seed(), config.normalize(), train, config.schedule(), start), epochLines);
         History history = epochLines.history();
-        if (history.size() != result.epochLosses().length) {
-            throw new IllegalStateException("the " + engine.engine() + " engine reported " + history.size()
+        if (history.size() != before.size() + result.epochLosses().length) {
+            throw new IllegalStateException("the " + engine.engine() + " engine reported " + (history.size() - before.size())
                     + " epochs as they finished but returned " + result.epochLosses().length);
         }
         ModelIo.LoadedModel loaded = ClusterEpochs.load(result.modelFile(), arena);

@@ -152,17 +152,21 @@ final class TrainCommand implements Callable<Integer> {
                 requireResumedFeatures(resumed, input);
             }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
+            if (engine != null && resumed != null) {
+                ClusterRun.requireResumable(config, resume);
+            }
             // A resumed run finishes what the first one started: its model goes where that run's --out pointed.
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
-                    : out != null && engine == null ? Path.of(out + ".checkpoint") : null;
+                    : out != null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
             // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
                     checkData(config, input.train());
-                    return new ClusterRun(engine, spark, partitions, epochs)
-                            .train(config, input, plots, json.requested, outFile, arena);
+                    return new ClusterRun(engine, spark, partitions, epochs).train(config, input, plots, json.requested,
+                            outFile, arena, resumed, resume, checkpointFile == null ? null
+                                    : new ClusterEpochs.Checkpoints(checkpointFile, config, outFile, checkpointData(config, input, source)));
                 }
                 return train(config, input, source, arena, resumed, outFile, checkpointFile);
             }
@@ -186,8 +190,7 @@ final class TrainCommand implements Callable<Integer> {
                         opt, config.batch(), config.schedule(), Blas.threads());
                 CheckpointWriter writer = checkpointFile == null ? null
                         : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
-                        new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames()
-                                : List.of(), input.featureNames()), new AtomicReference<>());
+                        checkpointData(config, input, source), new AtomicReference<>());
                 ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                 Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                         .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -209,6 +212,12 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** What a checkpoint records of the run's data, so that --resume reads the same data the same way. */
+    private static Checkpoint.Data checkpointData(TrainConfig config, TrainingData input, DataSource source) {
+        return new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames() : List.of(),
+                input.featureNames());
     }
 
     /**

@@ -58,17 +58,41 @@ public interface ClusterTraining {
      * @param modelSpec the model as a model file stores its spec ({@code ModelSpec.toMap()}); it carries the seed of the initial weights
      * @param shuffleSeed seed of the batch order
      * @param schedule the learning rate by epoch or step, starting at {@code learningRate}
+     * @param start where training starts: {@link Start#FRESH}, or after the epochs of a checkpoint
      */
     record Request(String master, int partitions, Map<String, String> modelSpec, Optimizer.Kind optimizer,
                    double learningRate, double beta1, double beta2, int epochs, int batchSize, long shuffleSeed,
-                   Normalization.Mode normalization, DataSet train, LearningRateSchedule schedule) {}
+                   Normalization.Mode normalization, DataSet train, LearningRateSchedule schedule, Start start) {
+        public Request {
+            if (start.epochs() >= epochs) {
+                throw new IllegalArgumentException("a run of " + epochs + " epochs cannot start after epoch " + start.epochs());
+            }
+        }
+    }
+
+    /**
+     * Where a run starts: after {@code epochs} completed epochs, from {@code checkpoint} (a Gatun model file with the
+     * optimizer's state, as {@link Epoch#modelFile()} is), or from the model spec's initial weights when
+     * {@code epochs} is 0 and {@code checkpoint} null.
+     */
+    record Start(int epochs, byte[] checkpoint) {
+        public static final Start FRESH = new Start(0, null);
+
+        public Start {
+            if (epochs < 0 || (epochs == 0) != (checkpoint == null)) {
+                throw new IllegalArgumentException("a start after " + epochs + " epochs "
+                        + (checkpoint == null ? "without" : "with") + " a checkpoint");
+            }
+        }
+    }
 
     /**
      * A finished run.
      *
      * @param modelFile the trained model as a Gatun model file's bytes (its normalisation inside)
-     * @param epochLosses each epoch's training loss (the mean of its steps' costs)
-     * @param epochSeconds each epoch's wall time on the replicas
+     * @param epochLosses the training loss of each epoch this run trained (the mean of its steps' costs): the
+     *        epochs after {@link Request#start()}'s
+     * @param epochSeconds the wall time on the replicas of each of those epochs
      * @param steps optimizer steps taken in all
      * @param details what the engine reports about the run (for Spark: master, partitions, all-reduce bytes and seconds)
      */

@@ -1,6 +1,8 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.data.Normalization;
+import dev.gatun.nn.Model;
+import dev.gatun.optim.Optimizer;
 import dev.gatun.spark.BarrierStage;
 import dev.gatun.train.ClusterTraining;
 import org.apache.spark.api.java.JavaRDD;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,6 +57,23 @@ public final class DistributedTrainer {
      */
     public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions,
                                       ClusterTraining.Progress progress) {
+        return fit(data, columns, plan, partitions, progress, ClusterTraining.Start.FRESH);
+    }
+
+    /**
+     * {@link #fit(Dataset, Columns, TrainingPlan, int, ClusterTraining.Progress)} from {@code start}: after the
+     * epochs of a checkpoint (a model file with the optimizer's state, such as an epoch's
+     * {@link ClusterTraining.Epoch#modelFile()}), on to the plan's epochs. The replicas then train exactly as the
+     * run that wrote the checkpoint would have trained on, given the same data, partitions and plan; the outcome
+     * holds the epochs after the start.
+     *
+     * @throws IllegalArgumentException also when the checkpoint does not hold the plan's model and optimizer
+     */
+    public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions,
+                                      ClusterTraining.Progress progress, ClusterTraining.Start start) {
+        TrainingState initial = start.checkpoint() == null ? TrainingState.INITIAL
+                : new TrainingState(start.epochs(), start.checkpoint());
+        requireStartFits(initial, plan);
         requireColumns(data, columns);
         int attempts = attempts(data.sparkSession());
         int slots = data.sparkSession().sparkContext().defaultParallelism();
@@ -101,7 +121,7 @@ public final class DistributedTrainer {
         JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 
         try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
-                progress)) {
+                progress, initial)) {
             List<Integer> starts = new ArrayList<>();
             List<ReplicaResult> results = trainReplicas(rows, fitted, ids, columns, reports, attempts, starts);
             return outcome(results, reports.finish(), partitions, starts);
@@ -196,6 +216,24 @@ public final class DistributedTrainer {
                 Arrays.stream(epochs).mapToDouble(EpochReport::seconds).toArray(), partitions,
                 first.allReduceBytesPerStep(), Arrays.stream(epochs).mapToDouble(EpochReport::allReduceSeconds).toArray(),
                 starts.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** The start's checkpoint, read here once, holds the plan's model and its optimizer's state, before any task runs. */
+    private static void requireStartFits(TrainingState start, TrainingPlan plan) {
+        if (start.epochs() >= plan.epochs()) {
+            throw new IllegalArgumentException("the checkpoint has " + start.epochs() + " epochs already; the plan has "
+                    + plan.epochs() + " in all");
+        }
+        if (start.checkpoint() == null) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined(); Optimizer optimizer = plan.optimizer().create();
+             Model model = start.model(plan, arena, optimizer)) {
+            if (!model.spec().equals(plan.modelSpec())) {
+                throw new IllegalArgumentException("the checkpoint holds the model " + model.spec().toMap()
+                        + ", not the plan's " + plan.modelSpec().toMap());
+            }
+        }
     }
 
     private static void requireColumns(Dataset<Row> data, Columns columns) {

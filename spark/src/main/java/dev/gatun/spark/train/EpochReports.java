@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -55,7 +56,21 @@ final class EpochReports implements AutoCloseable {
     private int told;
     private volatile Exception listenerFailure;
 
+    /** The state training starts from, before any report of this fit: after the epochs of a resumed run, or none. */
+    private final TrainingState initial;
+
     EpochReports(SparkConf conf, int epochs, ClusterTraining.Progress progress) throws IOException {
+        this(conf, epochs, progress, TrainingState.INITIAL);
+    }
+
+    /** Reports of the epochs after {@code initial}'s, up to {@code epochs} in all. */
+    EpochReports(SparkConf conf, int epochs, ClusterTraining.Progress progress, TrainingState initial)
+            throws IOException {
+        if (initial.epochs() >= epochs) {
+            throw new IllegalArgumentException("a run of " + epochs + " epochs cannot start after epoch " + initial.epochs());
+        }
+        this.initial = initial;
+        this.told = initial.epochs();
         this.host = conf.get("spark.driver.host");
         this.server = new ServerSocket(0, 16, InetAddress.getByName(conf.get("spark.driver.bindAddress", host)));
         SecureRandom random = new SecureRandom();
@@ -70,7 +85,7 @@ final class EpochReports implements AutoCloseable {
     /** Starts stage attempt {@code attempt}; returns the state it starts from: after the last epoch kept. */
     synchronized TrainingState startAttempt(int attempt) {
         this.attempt = attempt;
-        return latest == null ? TrainingState.INITIAL : latest.state();
+        return latest == null ? initial : latest.state();
     }
 
     Address address() {
@@ -80,8 +95,8 @@ final class EpochReports implements AutoCloseable {
     }
 
     /**
-     * Every epoch's report, once the stage has succeeded; waits until the listener has heard of each, and fails
-     * as the listener did, if it did.
+     * The report of every epoch after the initial state's, once the stage has succeeded; waits until the listener
+     * has heard of each, and fails as the listener did, if it did.
      */
     EpochReport[] finish() throws InterruptedException {
         listener.shutdown();
@@ -90,13 +105,13 @@ final class EpochReports implements AutoCloseable {
             throw new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(), listenerFailure);
         }
         synchronized (this) {
-            for (int e = 0; e < epochs.length; e++) {
+            for (int e = initial.epochs(); e < epochs.length; e++) {
                 if (epochs[e] == null) {
                     throw new IllegalStateException("distributed training: replica 0 did not report epoch " + (e + 1)
                             + " of " + epochs.length);
                 }
             }
-            return epochs.clone();
+            return Arrays.copyOfRange(epochs, initial.epochs(), epochs.length);
         }
     }
 
@@ -142,7 +157,7 @@ final class EpochReports implements AutoCloseable {
 
     /** Keeps a report of the current attempt and has the listener told of it; returns when that is done, or null. */
     private synchronized Future<?> keep(EpochReport report) {
-        if (report.attempt() != attempt || report.epoch() > epochs.length) {
+        if (report.attempt() != attempt || report.epoch() <= initial.epochs() || report.epoch() > epochs.length) {
             return null;
         }
         epochs[report.epoch() - 1] = report.withoutCheckpoint();   // only the latest state is ever needed

@@ -39,7 +39,7 @@ public final class SparkClusterTraining implements ClusterTraining {
                     request.schedule(), request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
                     TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
             TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions,
-                    progress);
+                    progress, request.start());
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("master", spark.sparkContext().master());
             details.put("partitions", outcome.partitions());

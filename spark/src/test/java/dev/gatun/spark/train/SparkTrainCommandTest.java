@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,6 +101,73 @@ class SparkTrainCommandTest {
         try (Predictor predictor = Predictor.load(model)) {
             assertEquals(8, predictor.inputs());
         }
+    }
+
+    /**
+     * Two epochs with a checkpoint (OUT.checkpoint, as gatun train writes it), resumed to four, end with the model
+     * of an uninterrupted four-epoch run, bit for bit: the replicas start from the checkpoint's weights and
+     * optimizer state, the batch order follows the epoch, and the decay per step and the dropout masks follow
+     * the restored step counter.
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void aResumedRunEndsWhereAnUninterruptedOneDoes() throws Exception {
+        List<Row> rows = TestFrames.teacherRows(600, 8, 3, 23);
+        List<String> options = List.of("--dropout", "0.9", "--decay", "exponential:0.99", "--decay-per", "step");
+        Path whole = folder.resolve("whole.gatun");
+        List<String> fourEpochs = new ArrayList<>(trainOn(rows, 4));
+        fourEpochs.addAll(options);
+        JsonNode uninterrupted = runOnSpark(fourEpochs, whole).json();
+
+        Path part = folder.resolve("part.gatun");
+        List<String> twoEpochs = new ArrayList<>(trainOn(rows, 2));
+        twoEpochs.addAll(options);
+        JsonNode first = runOnSpark(twoEpochs, part).json();
+        Path checkpoint = Path.of(part + ".checkpoint");
+        assertTrue(java.nio.file.Files.exists(checkpoint), "gatun train --spark --out writes OUT.checkpoint");
+
+        Path resumedModel = folder.resolve("resumed.gatun");
+        Output resumedRun = runOnSpark(List.of("train", "--resume", checkpoint.toString(), "--epochs", "4", "--json"),
+                resumedModel);
+        JsonNode resumed = resumedRun.json();
+        assertEquals(2, resumedRun.epochLineShapes().size(), "epochs 3 and 4 only: " + resumedRun.text());
+        JsonNode history = resumed.get("history");
+        assertEquals(4, history.size());
+        for (int e = 0; e < 4; e++) {
+            JsonNode expected = (e < 2 ? first : uninterrupted).get("history").get(e);
+            assertEquals(expected.get("train_loss").asDouble(), history.get(e).get("train_loss").asDouble(), 0.0,
+                    "epoch " + (e + 1) + "'s loss");
+        }
+        assertEquals(uninterrupted.get("test_accuracy").asDouble(), resumed.get("test_accuracy").asDouble(), 0.0);
+        try (Predictor a = Predictor.load(whole); Predictor b = Predictor.load(resumedModel)) {
+            float[] in = new float[8];
+            float[] outA = new float[3];
+            float[] outB = new float[3];
+            for (Row row : rows.subList(0, 50)) {
+                double[] x = ((Vector) row.get(0)).toArray();
+                for (int j = 0; j < 8; j++) {
+                    in[j] = (float) x[j];
+                }
+                a.predict(in, outA);
+                b.predict(in, outB);
+                assertArrayEquals(outA, outB, "the resumed model's probabilities are the uninterrupted one's");
+            }
+        }
+    }
+
+    /** A checkpoint of a run that stopped early cannot be continued on Spark, which has no early stopping yet. */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aRunWithEarlyStoppingIsNotResumedOnSpark() throws Exception {
+        List<String> args = new ArrayList<>(trainOn(TestFrames.teacherRows(300, 8, 3, 29), 1));
+        Path model = folder.resolve("early.gatun");
+        args.addAll(List.of("--early-stop", "3", "--out", model.toString()));
+        run(args, List.of());
+        TestCommands.Printed printed = TestCommands.run(List.of("train", "--resume", model + ".checkpoint", "--epochs",
+                "2", "--spark", "local[2]"));
+        assertEquals(2, printed.exit(), printed.out() + printed.err());
+        assertTrue(printed.err().contains("early stopping") && printed.err().contains(model + ".checkpoint"),
+                printed.err());
     }
 
     /** {@code gatun train} on {@code rows} written to a CSV file: a fifth for testing, batches of 32, JSON out. */
