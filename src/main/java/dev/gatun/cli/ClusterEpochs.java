@@ -18,28 +18,49 @@ import java.nio.file.Path;
 /**
  * The epoch lines of a cluster run, printed as the cluster finishes each epoch: the engine hands over the epoch's
  * loss, time and model, and the model is evaluated here on the training rows and the dev set, so each line reads as
- * {@code gatun train}'s does. The history they make is the run's, a resumed run's earlier epochs first; with a
- * checkpoint file, each epoch's state is written there as {@code gatun train} writes it, so that {@code --resume}
- * continues a cluster run as it continues any other.
+ * {@code gatun train}'s does. The history they make is the run's, a resumed run's earlier epochs first.
+ *
+ * <p>Early stopping decides here, by {@code gatun train}'s rule: the epoch with the lowest dev loss is the best,
+ * its model is kept, and after {@code patience} epochs without a better one (before the last epoch) the engine is
+ * told to stop; the run's model is then the best epoch's, as it is at the end of any run with early stopping on.
+ * With a checkpoint file, each epoch's state is written there as {@code gatun train} writes it (with the best
+ * weights beside it under early stopping), so that {@code --resume} continues a cluster run as it continues any other.
  */
 final class ClusterEpochs implements ClusterTraining.Progress {
     private final DataSet train;
     private final DataSet dev;
     private final History history = new History();
     private final Checkpoints checkpoints;
+    private final int patience;
+    private final int epochs;
+    private double bestDevLoss = Double.POSITIVE_INFINITY;
+    private int bestEpoch;
+    /** The best epoch's model file under early stopping; null before one is known. */
+    private byte[] bestModel;
+    private boolean stopped;
 
     /** Where each epoch's checkpoint goes, and what it records besides the model. */
     record Checkpoints(Path file, TrainConfig config, Path out, Checkpoint.Data data) {}
 
     /**
      * @param before the epochs of the run this one resumes, in order (empty for a new run)
+     * @param bestBefore the resumed run's best weights under early stopping (its {@code FILE.best}); null when none
+     * @param patience early stopping's patience in epochs; 0 for none (as without a dev set)
+     * @param epochs the run's epochs in all
      * @param checkpoints where to write each epoch's checkpoint; null for none
      */
-    ClusterEpochs(DataSet train, DataSet dev, History before, Checkpoints checkpoints) {
+    ClusterEpochs(DataSet train, DataSet dev, History before, byte[] bestBefore, int patience, int epochs,
+                  Checkpoints checkpoints) {
         this.train = train;
         this.dev = dev;
-        before.epochs().forEach(history::add);
+        this.patience = dev == null ? 0 : patience;
+        this.epochs = epochs;
         this.checkpoints = checkpoints;
+        for (EpochStats e : before.epochs()) {
+            history.add(e);
+            track(e);
+        }
+        this.bestModel = bestBefore;
     }
 
     @Override
@@ -56,8 +77,12 @@ final class ClusterEpochs implements ClusterTraining.Progress {
                             devFit == null ? Double.NaN : devFit.loss(), devFit == null ? Double.NaN : devFit.accuracy(),
                             epoch.learningRate(), train.size() / epoch.seconds(), epoch.seconds());
                     history.add(stats);
+                    if (track(stats) && patience > 0) {
+                        bestModel = epoch.modelFile();
+                    }
+                    stopped = patience > 0 && stats.epoch() - bestEpoch >= patience && stats.epoch() < epochs;
                     if (checkpoints != null) {
-                        writeCheckpoint(file, model, loaded);
+                        writeCheckpoint(file, model, loaded, arena);
                     }
                     System.out.println(ProgressBar.epochLine(stats));
                 }
@@ -67,16 +92,59 @@ final class ClusterEpochs implements ClusterTraining.Progress {
         }
     }
 
-    private void writeCheckpoint(Path epochFile, Model model, ModelIo.LoadedModel loaded) throws IOException {
-        try (Optimizer optimizer = checkpoints.config().buildOptimizer()) {
-            ModelIo.restoreOptimizer(epochFile, model, optimizer);
-            Checkpoint.write(checkpoints.file(), new Checkpoint(checkpoints.config(), history, checkpoints.out(),
-                    Checkpoint.Status.RUNNING, checkpoints.data()), model, loaded.normalization(), optimizer, null);
-        }
+    @Override
+    public boolean trainOnAfter(int epoch) {
+        return !stopped;
+    }
+
+    /** Whether early stopping ended the run before its last epoch. */
+    boolean stoppedEarly() {
+        return stopped;
+    }
+
+    /** The epoch whose model the run ends with: the best by dev loss under early stopping, else the last. */
+    int bestEpoch() {
+        return bestEpoch;
+    }
+
+    /** The run's model: the best epoch's under early stopping, else {@code last} (the engine's final model). */
+    byte[] finalModel(byte[] last) {
+        return patience > 0 && bestModel != null && bestEpoch != history.last().epoch() ? bestModel : last;
     }
 
     History history() {
         return history;
+    }
+
+    /** Takes an epoch into the best-epoch count; true when it is the new best. */
+    private boolean track(EpochStats e) {
+        if (patience > 0) {
+            if (e.devLoss() < bestDevLoss) {
+                bestDevLoss = e.devLoss();
+                bestEpoch = e.epoch();
+                return true;
+            }
+            return false;
+        }
+        bestEpoch = e.epoch();
+        return true;
+    }
+
+    private void writeCheckpoint(Path epochFile, Model model, ModelIo.LoadedModel loaded, Arena arena)
+            throws IOException {
+        try (Optimizer optimizer = checkpoints.config().buildOptimizer()) {
+            ModelIo.restoreOptimizer(epochFile, model, optimizer);
+            Model best = patience > 0 && bestModel != null ? load(bestModel, arena).model() : null;
+            try {
+                Checkpoint.write(checkpoints.file(), new Checkpoint(checkpoints.config(), history, checkpoints.out(),
+                        stopped ? Checkpoint.Status.EARLY_STOPPED : Checkpoint.Status.RUNNING, checkpoints.data()),
+                        model, loaded.normalization(), optimizer, best);
+            } finally {
+                if (best != null) {
+                    best.close();
+                }
+            }
+        }
     }
 
     private static Evaluation evaluate(DataSet data, Model model, ModelIo.LoadedModel loaded) {

@@ -27,8 +27,8 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             + " submit the gatun-spark jar with the gatun jar in --jars";
 
     /**
-     * The engine, once the options have been checked against what a cluster run does: no augmentation, early
-     * stopping or regression yet.
+     * The engine, once the options have been checked against what a cluster run does: no augmentation or
+     * regression yet.
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {
@@ -37,19 +37,18 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         if (c.partitions < 0) {
             throw new UsageException("--partitions must be >= 0 (0: the application's default parallelism), got " + c.partitions);
         }
-        String refused = c.augment ? "--augment" : c.earlyStop != 0 ? "--early-stop"
+        String refused = c.augment ? "--augment"
                 : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
         if (refused != null) {
-            throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier"
-                    + " for all its epochs, without augmentation)");
+            throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier,"
+                    + " without augmentation)");
         }
         return find();
     }
 
     /** A resumed run's configuration, which its checkpoint sets, against what a cluster run does. */
     static void requireResumable(TrainConfig config, Path checkpoint) {
-        String refused = config.augment() ? "augmentation" : config.earlyStop() != 0 ? "early stopping"
-                : config.regression() ? "regression" : null;
+        String refused = config.augment() ? "augmentation" : config.regression() ? "regression" : null;
         if (refused != null) {
             throw new UsageException("--resume " + checkpoint + " with --spark: that run used " + refused
                     + ", which a Spark run does not do yet; resume it without --spark");
@@ -85,12 +84,16 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
                 train.size(), split == null ? 0 : split.dev().size(), TrainConfig.enumName(config.optimizer()), config.batch());
         History before = resumed == null ? new History() : resumed.history();
         ClusterTraining.Start start = ClusterTraining.Start.FRESH;
+        byte[] bestBefore = null;
         if (resumed != null) {
             // The checkpoint is a model file with the optimizer's state: the engine starts its replicas from it.
             start = new ClusterTraining.Start(before.size(), Files.readAllBytes(resumedFile));
+            Path best = Checkpoint.bestFile(resumedFile);
+            bestBefore = Files.exists(best) ? Files.readAllBytes(best) : null;
             System.out.printf("resuming %s after epoch %d of %d%n", resumedFile, before.size(), epochs);
         }
-        ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev(), before, checkpoints);
+        ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev(), before, bestBefore,
+                config.earlyStop(), epochs, checkpoints);
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
                 config.batch(), config.seed(), config.normalize(), train, config.schedule(), start), epochLines);
@@ -99,10 +102,10 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             throw new IllegalStateException("the " + engine.engine() + " engine reported " + (history.size() - before.size())
                     + " epochs as they finished but returned " + result.epochLosses().length);
         }
-        ModelIo.LoadedModel loaded = ClusterEpochs.load(result.modelFile(), arena);
+        ModelIo.LoadedModel loaded = ClusterEpochs.load(epochLines.finalModel(result.modelFile()), arena);
         try (Model model = loaded.model()) {
-            TrainingResult finished = new TrainingResult(TrainingResult.Outcome.COMPLETED, history, history.size(),
-                    result.steps(), null);
+            TrainingResult finished = new TrainingResult(epochLines.stoppedEarly() ? TrainingResult.Outcome.EARLY_STOPPED
+                    : TrainingResult.Outcome.COMPLETED, history, epochLines.bestEpoch(), result.steps(), null);
             return new TrainReport(config, input, split, plots, json, Map.of(engine.engine(), result.details()))
                     .report(finished, model, loaded.normalization(), outFile);
         }

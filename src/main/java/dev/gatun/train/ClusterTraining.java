@@ -48,6 +48,14 @@ public interface ClusterTraining {
     @FunctionalInterface
     interface Progress {
         void epochFinished(Epoch epoch) throws Exception;
+
+        /**
+         * Asked once after each {@link #epochFinished} call, on the same thread: false ends the run after that
+         * epoch (early stopping), and {@code train} returns the epochs trained so far with the model after it.
+         */
+        default boolean trainOnAfter(int epoch) {
+            return true;
+        }
     }
 
     /**
@@ -91,7 +99,7 @@ public interface ClusterTraining {
      *
      * @param modelFile the trained model as a Gatun model file's bytes (its normalisation inside)
      * @param epochLosses the training loss of each epoch this run trained (the mean of its steps' costs): the
-     *        epochs after {@link Request#start()}'s
+     *        epochs after {@link Request#start()}'s, up to the last requested or the one progress stopped after
      * @param epochSeconds the wall time on the replicas of each of those epochs
      * @param steps optimizer steps taken in all
      * @param details what the engine reports about the run (for Spark: master, partitions, all-reduce bytes and seconds)

@@ -170,13 +170,16 @@ public final class DistributedTrainer {
             TrainingState start = reports.startAttempt(attempt);
             starts.add(start.epochs());
             EpochReports.Address address = reports.address();
+            // After the listener stopped the run, an attempt only ends it there (it trains no epoch when the stop
+            // epoch's state is the start).
+            int lastEpoch = reports.lastEpoch();
             if (attempt > 1) {
                 log.warn("training again from epoch {} of {} (attempt {} of {})", start.epochs() + 1, plan.epochs(),
                         attempt, attempts);
             }
             try {
                 return BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, plan, ids, columns, start,
-                        address), ReplicaResult.class).collect();
+                        lastEpoch, address), ReplicaResult.class).collect();
             } catch (Exception e) {   // Scala throws SparkException without declaring it
                 RuntimeException failure = TaskFailures.unwrap(e);
                 if (!TaskFailures.retriable(failure)) {

@@ -36,6 +36,10 @@ import java.util.concurrent.TimeUnit;
 final class EpochReports implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EpochReports.class);
 
+    /** The driver's answers to a report: it was kept, and the replicas train on, or stop after its epoch. */
+    static final int TRAIN_ON = 1;
+    static final int STOP = 2;
+
     /** Where replica 0 sends its reports, and what it must send first. */
     record Address(String host, int port, long tokenHi, long tokenLo, int attempt) implements Serializable {}
 
@@ -55,6 +59,8 @@ final class EpochReports implements AutoCloseable {
     /** Epochs the listener has been told of; only its thread touches it. */
     private int told;
     private volatile Exception listenerFailure;
+    /** The epoch the listener ended the run after (early stopping); 0 while it trains on. */
+    private volatile int stoppedAfter;
 
     /** The state training starts from, before any report of this fit: after the epochs of a resumed run, or none. */
     private final TrainingState initial;
@@ -105,14 +111,21 @@ final class EpochReports implements AutoCloseable {
             throw new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(), listenerFailure);
         }
         synchronized (this) {
-            for (int e = initial.epochs(); e < epochs.length; e++) {
+            int last = lastEpoch();
+            for (int e = initial.epochs(); e < last; e++) {
                 if (epochs[e] == null) {
                     throw new IllegalStateException("distributed training: replica 0 did not report epoch " + (e + 1)
-                            + " of " + epochs.length);
+                            + " of " + last);
                 }
             }
-            return Arrays.copyOfRange(epochs, initial.epochs(), epochs.length);
+            return Arrays.copyOfRange(epochs, initial.epochs(), last);
         }
+    }
+
+    /** The run's last epoch as it stands: the plan's, or the one the listener stopped the run after. */
+    int lastEpoch() {
+        int stop = stoppedAfter;
+        return stop > 0 ? stop : epochs.length;
     }
 
     private void accept() {
@@ -136,11 +149,13 @@ final class EpochReports implements AutoCloseable {
                 return;
             }
             while (true) {
-                Future<?> told = keep(EpochReport.read(in));
+                EpochReport report = EpochReport.read(in);
+                Future<?> told = keep(report);
                 if (told != null) {
                     told.get();
                 }
-                socket.getOutputStream().write(1);   // kept and told: replica 0 trains on
+                // Kept and told: replica 0 trains on, or has the replicas stop after this epoch.
+                socket.getOutputStream().write(report.epoch() == stoppedAfter ? STOP : TRAIN_ON);
             }
         } catch (InterruptedException | ExecutionException | java.util.concurrent.CancellationException e) {
             // the fit is over: the listener was stopped
@@ -178,6 +193,9 @@ final class EpochReports implements AutoCloseable {
         try {
             progress.epochFinished(new ClusterTraining.Epoch(report.epoch(), report.loss(), report.seconds(),
                     report.learningRate(), report.checkpoint()));
+            if (report.epoch() < epochs.length && !progress.trainOnAfter(report.epoch())) {
+                stoppedAfter = report.epoch();
+            }
         } catch (Exception e) {
             listenerFailure = e;
         }

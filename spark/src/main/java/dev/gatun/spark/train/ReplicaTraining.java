@@ -40,11 +40,14 @@ import java.util.zip.CRC32;
  */
 final class ReplicaTraining {
     /**
-     * Trains from {@code start} to the plan's last epoch; replica 0 reports each epoch with the state after it to
-     * {@code reports}, so that a failed attempt can start again from there.
+     * Trains from {@code start} to epoch {@code lastEpoch} (the plan's last, or the one a run stopped early after);
+     * replica 0 reports each epoch with the state after it to {@code reports}, so that a failed attempt can start
+     * again from there, and hears back whether to train on: when the driver stops the run (early stopping), the
+     * replicas agree on it through the ring before the next epoch and end together.
      */
     static Iterator<ReplicaResult> run(Iterator<Row> rows, TrainingPlan plan, RowIds ids, Columns columns,
-                                       TrainingState start, EpochReports.Address reports) throws IOException {
+                                       TrainingState start, int lastEpoch, EpochReports.Address reports)
+            throws IOException {
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         String host = hostOf(context.getTaskInfos()[rank].address());
@@ -70,15 +73,19 @@ final class ReplicaTraining {
                     double[] losses = new double[plan.epochs()];
                     double[] seconds = new double[plan.epochs()];
                     double[] allReduceSeconds = new double[plan.epochs()];
-                    for (int epoch = start.epochs(); epoch < plan.epochs(); epoch++) {
+                    for (int epoch = start.epochs(); epoch < lastEpoch; epoch++) {
                         long before = replica.allReduceNanos;
                         long begin = System.nanoTime();
                         losses[epoch] = replica.epoch(epoch, optimizer);
                         seconds[epoch] = (System.nanoTime() - begin) / 1e9;
                         allReduceSeconds[epoch] = (replica.allReduceNanos - before) / 1e9;
+                        boolean trainOn = true;
                         if (rank == 0) {
-                            reporter.send(epoch + 1, losses[epoch], seconds[epoch], allReduceSeconds[epoch],
+                            trainOn = reporter.send(epoch + 1, losses[epoch], seconds[epoch], allReduceSeconds[epoch],
                                     optimizer.learningRate(), modelFile(model, normalization, plan, optimizer));
+                        }
+                        if (epoch + 1 < lastEpoch && !replica.allTrainOn(trainOn)) {
+                            break;
                         }
                     }
                     byte[] file = rank == 0 ? modelFile(model, normalization, plan, null) : null;
@@ -137,6 +144,19 @@ final class ReplicaTraining {
             costs += step(k, optimizer);
         }
         return costs / order.steps();
+    }
+
+    /**
+     * Whether every replica trains on: one float summed over the ring between epochs (replica 0 contributes 1 when
+     * the driver said stop), so that all end after the same epoch. The gradient buffer is free between steps.
+     */
+    private boolean allTrainOn(boolean trainOn) throws IOException {
+        buffer.zero();
+        buffer.segment().set(ValueLayout.JAVA_FLOAT, 0, trainOn ? 0f : 1f);
+        long startNanos = System.nanoTime();
+        ring.sumInPlace(1);
+        allReduceNanos += System.nanoTime() - startNanos;
+        return buffer.segment().get(ValueLayout.JAVA_FLOAT, 0) == 0f;
     }
 
     private double step(int k, Optimizer optimizer) throws IOException {

@@ -139,7 +139,47 @@ class SparkTrainCommandTest {
                     "epoch " + (e + 1) + "'s loss");
         }
         assertEquals(uninterrupted.get("test_accuracy").asDouble(), resumed.get("test_accuracy").asDouble(), 0.0);
-        try (Predictor a = Predictor.load(whole); Predictor b = Predictor.load(resumedModel)) {
+        assertSameProbabilities(whole, resumedModel, rows, "the resumed model's probabilities are the uninterrupted one's");
+    }
+
+    /**
+     * Early stopping on Spark follows gatun train's rule: the driver evaluates the dev set after each epoch, and
+     * after {@code patience} epochs without a better dev loss the replicas stop together; the run's model is the
+     * best epoch's (the same weights as the checkpoint's best-weights file), and its checkpoint says it stopped
+     * early, so resuming it is refused.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void earlyStoppingStopsTheReplicasAndKeepsTheBestEpoch() throws Exception {
+        List<Row> rows = TestFrames.teacherRows(400, 8, 3, 31);
+        int patience = 2;
+        List<String> args = new ArrayList<>(trainOn(rows, 30));
+        args.addAll(List.of("--dev", "80", "--lr", "0.05", "--early-stop", Integer.toString(patience)));
+        Path model = folder.resolve("early.gatun");
+        Output output = runOnSpark(args, model);
+        JsonNode json = output.json();
+        JsonNode history = json.get("history");
+        assertEquals("early_stopped", json.get("outcome").asText(), output.text());
+        assertTrue(history.size() < 30, "stopped before the last epoch: " + history.size());
+        assertEquals(history.size(), output.epochLineShapes().size(), "one line per epoch trained: " + output.text());
+        int best = 1;
+        for (int e = 1; e <= history.size(); e++) {
+            if (history.get(e - 1).get("dev_loss").asDouble() < history.get(best - 1).get("dev_loss").asDouble()) {
+                best = e;
+            }
+        }
+        assertEquals(best, json.get("best_epoch").asInt(), "the best epoch is the one with the lowest dev loss");
+        assertEquals(best + patience, history.size(), "stopped " + patience + " epochs after the best");
+        assertSameProbabilities(Path.of(model + ".checkpoint.best"), model, rows, "the model written is the best epoch's");
+        TestCommands.Printed resumed = TestCommands.run(List.of("train", "--resume", model + ".checkpoint", "--epochs",
+                "40", "--spark", "local[2]"));
+        assertEquals(1, resumed.exit(), resumed.out() + resumed.err());
+        assertTrue(resumed.err().contains("stopped early"), resumed.err());
+    }
+
+    /** The two 8-input, 3-class models give the same probabilities, bit for bit, on the first 50 of {@code rows}. */
+    private static void assertSameProbabilities(Path expected, Path actual, List<Row> rows, String message) {
+        try (Predictor a = Predictor.load(expected); Predictor b = Predictor.load(actual)) {
             float[] in = new float[8];
             float[] outA = new float[3];
             float[] outB = new float[3];
@@ -150,24 +190,11 @@ class SparkTrainCommandTest {
                 }
                 a.predict(in, outA);
                 b.predict(in, outB);
-                assertArrayEquals(outA, outB, "the resumed model's probabilities are the uninterrupted one's");
+                assertArrayEquals(outA, outB, message);
             }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** A checkpoint of a run that stopped early cannot be continued on Spark, which has no early stopping yet. */
-    @Test
-    @Timeout(value = 2, unit = TimeUnit.MINUTES)
-    void aRunWithEarlyStoppingIsNotResumedOnSpark() throws Exception {
-        List<String> args = new ArrayList<>(trainOn(TestFrames.teacherRows(300, 8, 3, 29), 1));
-        Path model = folder.resolve("early.gatun");
-        args.addAll(List.of("--early-stop", "3", "--out", model.toString()));
-        run(args, List.of());
-        TestCommands.Printed printed = TestCommands.run(List.of("train", "--resume", model + ".checkpoint", "--epochs",
-                "2", "--spark", "local[2]"));
-        assertEquals(2, printed.exit(), printed.out() + printed.err());
-        assertTrue(printed.err().contains("early stopping") && printed.err().contains(model + ".checkpoint"),
-                printed.err());
     }
 
     /** {@code gatun train} on {@code rows} written to a CSV file: a fifth for testing, batches of 32, JSON out. */
