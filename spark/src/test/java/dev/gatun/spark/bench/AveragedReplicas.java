@@ -14,6 +14,8 @@ import dev.gatun.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -35,7 +37,9 @@ final class AveragedReplicas implements AutoCloseable {
     private final List<Optimizer> optimizers = new ArrayList<>();
     private final List<Batches> loaders = new ArrayList<>();
     private final int stepsPerEpoch;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private long computeNanos;
+    private long computeCpuNanos;
     private long averageNanos;
 
     /**
@@ -109,6 +113,14 @@ final class AveragedReplicas implements AutoCloseable {
         return computeNanos;
     }
 
+    /**
+     * As {@link #computeNanos}, in this thread's CPU time: what the steps cost without the time other processes
+     * took the core away, on a machine that is not idle.
+     */
+    long computeCpuNanos() {
+        return computeCpuNanos;
+    }
+
     /** Nanoseconds spent computing means in {@link #average} on this one thread (a cluster would all-reduce instead). */
     long averageNanos() {
         return averageNanos;
@@ -120,6 +132,7 @@ final class AveragedReplicas implements AutoCloseable {
      */
     double step(long[] rows) {
         long start = System.nanoTime();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         double weighted = 0;
         for (int r = 0; r < models.size(); r++) {
             Model model = models.get(r);
@@ -134,6 +147,7 @@ final class AveragedReplicas implements AutoCloseable {
             rows[0] += batch.size();
         }
         computeNanos += System.nanoTime() - start;
+        computeCpuNanos += threads.getCurrentThreadCpuTime() - cpuStart;
         return weighted;
     }
 

@@ -130,6 +130,7 @@ public final class ParameterAveragingRun {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long begin = System.nanoTime();
                 long computeBefore = replicas.computeNanos();
+                long cpuBefore = replicas.computeCpuNanos();
                 long averageBefore = replicas.averageNanos();
                 long[] rows = {0};
                 double weighted = 0;
@@ -147,9 +148,11 @@ public final class ParameterAveragingRun {
                 System.out.println(String.format(Locale.ROOT, "{\"P\":%d,\"K\":%d,\"variant\":\"%s\","
                                 + "\"engine\":\"averaging\",\"epoch\":%d,\"train_loss\":%.6f,\"test_loss\":%.6f,"
                                 + "\"test_accuracy\":%.4f,\"steps_per_epoch\":%d,\"allreduces_per_epoch\":%d,"
-                                + "\"replica_compute_seconds\":%.4f,\"averaging_seconds\":%.4f,\"seconds\":%.3f}",
+                                + "\"replica_compute_seconds\":%.4f,\"replica_compute_cpu_seconds\":%.4f,\"averaging_seconds\":%.4f,"
+                                + "\"seconds\":%.3f}",
                         p, every, variant, epoch, weighted / rows[0], result.loss(), result.accuracy(), steps, averages,
                         (replicas.computeNanos() - computeBefore) / 1e9 / p,
+                        (replicas.computeCpuNanos() - cpuBefore) / 1e9 / p,
                         (replicas.averageNanos() - averageBefore) / 1e9, seconds));
                 System.err.printf(Locale.ROOT, "P=%d K=%d %s epoch %d: test %.2f%%, %.1f s%n", p, every, variant, epoch,
                         100 * result.accuracy(), seconds);
