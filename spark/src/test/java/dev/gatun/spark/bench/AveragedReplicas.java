@@ -41,6 +41,9 @@ final class AveragedReplicas implements AutoCloseable {
     private long computeNanos;
     private long computeCpuNanos;
     private long averageNanos;
+    /** Each parameter, and each of the optimizers' state tensors, of every replica: made at the first average. */
+    private MemorySegment[][] parameterGroups;
+    private MemorySegment[][] momentGroups;
 
     /**
      * P = {@code shards.size()} replicas built from {@code spec} (so with the same initial parameters), replica r
@@ -157,42 +160,58 @@ final class AveragedReplicas implements AutoCloseable {
      */
     void average(boolean moments) {
         long start = System.nanoTime();
-        List<List<Parameter>> parameters = models.stream().map(Model::parameters).toList();
-        for (int i = 0; i < parameters.getFirst().size(); i++) {
-            int index = i;
-            averageInPlace(parameters.stream().map(p -> p.get(index).value()).toList());
+        if (parameterGroups == null) {
+            parameterGroups = groups(models.stream().map(m -> m.parameters().stream().map(Parameter::value).toList())
+                    .toList());
         }
+        averageGroups(parameterGroups);
         if (moments) {
-            List<List<Tensor>> states = optimizers.stream().map(Optimizer::state).toList();
-            for (int i = 0; i < states.getFirst().size(); i++) {
-                int index = i;
-                averageInPlace(states.stream().map(s -> s.get(index)).toList());
+            // The optimizers' state exists from their first step on; before it there is nothing to average.
+            if (momentGroups == null && !optimizers.getFirst().state().isEmpty()) {
+                momentGroups = groups(optimizers.stream().map(Optimizer::state).toList());
+            }
+            if (momentGroups != null) {
+                averageGroups(momentGroups);
             }
         }
         averageNanos += System.nanoTime() - start;
     }
 
-    /** Writes the element-wise mean of same-shaped float32 tensors into each of them. */
-    static void averageInPlace(List<Tensor> tensors) {
-        Tensor first = tensors.getFirst();
-        MemorySegment[] segments = new MemorySegment[tensors.size()];
-        for (int r = 0; r < segments.length; r++) {
-            Tensor t = tensors.get(r);
-            if (t.dtype() != DType.F32 || t.size() != first.size()) {
-                throw new IllegalArgumentException("averaging tensor " + r + " (" + t.dtype() + " " + t.shapeString()
-                        + ") with tensor 0 (" + first.dtype() + " " + first.shapeString() + ")");
+    /**
+     * The same tensor of every replica, tensor by tensor: {@code groups[i][r]} is replica r's tensor i. Checked once
+     * here (float32, one size per group), so that averaging walks plain segments.
+     */
+    private static MemorySegment[][] groups(List<List<Tensor>> byReplica) {
+        int count = byReplica.getFirst().size();
+        MemorySegment[][] groups = new MemorySegment[count][byReplica.size()];
+        for (int i = 0; i < count; i++) {
+            Tensor first = byReplica.getFirst().get(i);
+            for (int r = 0; r < byReplica.size(); r++) {
+                Tensor t = byReplica.get(r).get(i);
+                if (t.dtype() != DType.F32 || t.size() != first.size()) {
+                    throw new IllegalArgumentException("averaging replica " + r + "'s tensor " + i + " (" + t.dtype()
+                            + " " + t.shapeString() + ") with replica 0's (" + first.dtype() + " "
+                            + first.shapeString() + ")");
+                }
+                groups[i][r] = t.segment().asSlice(0, t.size() * Float.BYTES);
             }
-            segments[r] = t.segment();
         }
-        long size = first.size();
-        for (long j = 0; j < size; j++) {
-            double sum = 0;
-            for (MemorySegment s : segments) {
-                sum += s.getAtIndex(ValueLayout.JAVA_FLOAT, j);
-            }
-            float mean = (float) (sum / segments.length);
-            for (MemorySegment s : segments) {
-                s.setAtIndex(ValueLayout.JAVA_FLOAT, j, mean);
+        return groups;
+    }
+
+    /** Writes the element-wise mean of each group's float32 segments into each of them. */
+    private static void averageGroups(MemorySegment[][] groups) {
+        for (MemorySegment[] segments : groups) {
+            long size = segments[0].byteSize() / Float.BYTES;
+            for (long j = 0; j < size; j++) {
+                double sum = 0;
+                for (MemorySegment s : segments) {
+                    sum += s.getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                }
+                float mean = (float) (sum / segments.length);
+                for (MemorySegment s : segments) {
+                    s.setAtIndex(ValueLayout.JAVA_FLOAT, j, mean);
+                }
             }
         }
     }

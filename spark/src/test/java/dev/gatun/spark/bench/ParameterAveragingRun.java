@@ -59,6 +59,9 @@ public final class ParameterAveragingRun {
         List<String> variants = List.of(options.getOrDefault("variants", PARAMETERS + "," + WITH_MOMENTS).split(","));
         int batch = Integer.parseInt(options.getOrDefault("batch", "128"));
         long seed = Long.parseLong(options.getOrDefault("seed", "42"));
+        if (epochs < 1 || batch < 1) {
+            throw new IllegalArgumentException("--epochs and --batch must be >= 1, got " + epochs + " and " + batch);
+        }
         for (String variant : variants) {
             if (!variant.equals(PARAMETERS) && !variant.equals(WITH_MOMENTS)) {
                 throw new IllegalArgumentException("--variants: '" + variant + "' is neither " + PARAMETERS + " nor "
