@@ -100,7 +100,7 @@ final class BenchmarkCommand extends JsonReportingCommand {
             }
             Runtime rt = Runtime.getRuntime();
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model", model.file.toString());
+            report.put("model", model.file().toString());
             report.put("layers", predictor.spec().widths());
             report.put("batch", batch);
             report.put("threads", threads);

@@ -1,5 +1,6 @@
 package dev.gatun.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -8,17 +9,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code --data}, {@code --label} and {@code --task}, as a picocli mixin: the training data of {@code train},
- * {@code tune} and {@code sanity}, an MNIST-format directory or a CSV file with its label column, opened through
- * {@link DataSource} and {@link TrainingData} so that every command reads and checks it the same way.
+ * {@code --data}, {@code --label} ({@link DataFileOptions}) and {@code --task}, as a picocli mixin: the training
+ * data of {@code train}, {@code tune} and {@code sanity}, an MNIST-format directory or a CSV file with its label
+ * column, opened through {@link DataSource} and {@link TrainingData} so that every command reads and checks it the
+ * same way.
  */
 final class DataOptions {
-    @Option(names = "--data", description = "Directory with the four MNIST-format files, plain or gzipped (default "
-            + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
-    Path data;
-
-    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
-    String label;
+    @Mixin
+    DataFileOptions file;
 
     @Option(names = "--task", defaultValue = "classification", description = "classification, or regression (CSV data: "
             + "MSE, a linear output, a real-valued label column) (default ${DEFAULT-VALUE}).")
@@ -35,7 +33,7 @@ final class DataOptions {
 
     /** The data these options name, with the test set {@code train} adds (both null for the other commands). */
     DataSource source(Path test, Double testSplit) {
-        return new DataSource(data, label, test, testSplit);
+        return new DataSource(file.path, file.label, test, testSplit);
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.gatun.train.Evaluator;
 import dev.gatun.train.RegressionMetrics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
@@ -37,15 +38,11 @@ final class EvalCommand extends JsonReportingCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "The model file.")
-    Path modelFile;
+    @Mixin
+    ModelFileOption modelFile;
 
-    @Option(names = "--data", description = "Directory with the four MNIST-format files, plain or gzipped (default: "
-            + "/usr/share/datasets/fashion-mnist), or a CSV file with --label.")
-    Path data;
-
-    @Option(names = "--label", description = "With --data FILE.csv: the label column, by its header name or its number (from 1).")
-    String label;
+    @Mixin
+    DataFileOptions data;
 
     @Option(names = "--split", defaultValue = "test", description = "test or train (default ${DEFAULT-VALUE}).")
     String split;
@@ -60,20 +57,20 @@ final class EvalCommand extends JsonReportingCommand {
             throw new CommandLine.ParameterException(spec.commandLine(), "--split must be test or train, got '" + split + "'");
         }
         try (Arena arena = Arena.ofConfined()) {
-            ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
+            ModelIo.LoadedModel loaded = ModelIo.load(modelFile.path, arena);
             try (Model model = loaded.model()) {
-                if (label != null) {
+                if (data.label != null) {
                     return evaluateTable(loaded);
                 }
                 if (!model.loss().classification()) {
-                    throw new IllegalArgumentException("model " + modelFile + " is a regression (" + model.loss()
+                    throw new IllegalArgumentException("model " + modelFile.path + " is a regression (" + model.loss()
                             + "): evaluate it on a CSV file with --data FILE.csv --label COLUMN (the target column)");
                 }
-                int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
+                int classes = ClassNames.count(modelFile.path, model.loss(), model.outputs(), "eval");
                 try (MnistDirectory dir = openData(classes)) {
                     DataSet set = which.equals("test") ? dir.test() : dir.train();
                     if (set.features() != model.inputs()) {
-                        throw new IllegalArgumentException("model " + modelFile + " takes " + model.inputs()
+                        throw new IllegalArgumentException("model " + modelFile.path + " takes " + model.inputs()
                                 + " inputs but the " + which + " images in " + dir.directory() + " have " + set.features()
                                 + " features each (shape " + Shapes.format(set.sampleShape()) + ")");
                     }
@@ -81,7 +78,7 @@ final class EvalCommand extends JsonReportingCommand {
                     try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                         e = evaluator.evaluate(model);
                     }
-                    List<String> names = ClassNames.of(data, classes);
+                    List<String> names = ClassNames.of(data.path, classes);
                     print(model, dir.directory() + ", " + e.dataSet() + " split", e, names);
                     if (plots != null) {
                         System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
@@ -96,10 +93,10 @@ final class EvalCommand extends JsonReportingCommand {
     /** The data, with every label checked against the model's classes; a label out of range names both counts. */
     private MnistDirectory openData(int classes) throws java.io.IOException {
         try {
-            return DataDirectory.open(data, classes);
+            return DataDirectory.open(data.path, classes);
         } catch (DataFileException e) {
             if (e.field().startsWith("label ")) {
-                throw new IllegalArgumentException("model " + modelFile + " predicts " + classes + " classes (0.."
+                throw new IllegalArgumentException("model " + modelFile.path + " predicts " + classes + " classes (0.."
                         + (classes - 1) + ") but " + e.file() + " holds " + e.field() + " = " + e.found(), e);
             }
             throw e;
@@ -112,24 +109,24 @@ final class EvalCommand extends JsonReportingCommand {
      */
     private int evaluateTable(ModelIo.LoadedModel loaded) throws java.io.IOException {
         Model model = loaded.model();
-        if (data == null || !java.nio.file.Files.isRegularFile(data)) {
+        if (data.path == null || !java.nio.file.Files.isRegularFile(data.path)) {
             throw new IllegalArgumentException("--label names a column of a CSV file: --data must name that file"
-                    + (data == null ? "" : ", got " + data));
+                    + (data.path == null ? "" : ", got " + data.path));
         }
         if (!model.loss().classification()) {
             return evaluateRegression(loaded);
         }
-        int classes = ClassNames.count(modelFile, model.loss(), model.outputs(), "eval");
+        int classes = ClassNames.count(modelFile.path, model.loss(), model.outputs(), "eval");
         List<String> kept = loaded.metadata().classNames();
         List<String> names = kept.size() == classes ? kept : ClassNames.indices(classes);
-        try (Table table = CsvReader.read(data, CsvOptions.classification(label).withClasses(names))) {
+        try (Table table = CsvReader.read(data.path, CsvOptions.classification(data.label).withClasses(names))) {
             DataSet set = table.dataSet();
-            requireInputs(model, set, data.toString());
+            requireInputs(model, set, data.path.toString());
             Evaluation e;
             try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                 e = evaluator.evaluate(model);
             }
-            print(model, data.toString(), e, names);
+            print(model, data.path.toString(), e, names);
             if (plots != null) {
                 System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
             }
@@ -141,30 +138,30 @@ final class EvalCommand extends JsonReportingCommand {
     /** A regression model on a CSV file whose label column holds the real-valued target: RMSE, MAE, R². */
     private int evaluateRegression(ModelIo.LoadedModel loaded) throws java.io.IOException {
         Model model = loaded.model();
-        try (Table table = CsvReader.read(data, CsvOptions.regression(label))) {
+        try (Table table = CsvReader.read(data.path, CsvOptions.regression(data.label))) {
             DataSet set = table.dataSet();
-            requireInputs(model, set, data.toString());
+            requireInputs(model, set, data.path.toString());
             if (model.outputs() != set.targetWidth()) {
-                throw new IllegalArgumentException("model " + modelFile + " predicts " + model.outputs()
-                        + " values per sample but " + data + " has " + set.targetWidth() + " target column");
+                throw new IllegalArgumentException("model " + modelFile.path + " predicts " + model.outputs()
+                        + " values per sample but " + data.path + " has " + set.targetWidth() + " target column");
             }
             Evaluation e;
             try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                 e = evaluator.evaluate(model);
             }
             RegressionMetrics m = e.regression();
-            System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
-            System.out.printf("data      %s, %,d samples%n", data, e.count());
+            System.out.printf("model     %s (%s, %s)%n", modelFile.path, model.spec().widths(), model.loss());
+            System.out.printf("data      %s, %,d samples%n", data.path, e.count());
             System.out.printf(Locale.ROOT, "RMSE      %.4g%nMAE       %.4g%nR²        %.4f%nloss      %.4f%n", m.rmse(),
                     m.mae(), m.r2(), e.loss());
             if (plots != null) {
                 System.out.println("wrote " + Plots.predictedVsActual(m.actual(), m.predicted(),
-                        String.format(Locale.ROOT, "%s: predicted vs actual (R² %.4f)", data.getFileName(), m.r2()), plots));
+                        String.format(Locale.ROOT, "%s: predicted vs actual (R² %.4f)", data.path.getFileName(), m.r2()), plots));
             }
             if (json.requested) {
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("model", modelFile.toString());
-                r.put("data", data.toString());
+                r.put("model", modelFile.path.toString());
+                r.put("data", data.path.toString());
                 r.put("count", e.count());
                 r.put("loss", e.loss());
                 r.put("rmse", m.rmse());
@@ -178,13 +175,13 @@ final class EvalCommand extends JsonReportingCommand {
 
     private void requireInputs(Model model, DataSet set, String source) {
         if (set.features() != model.inputs()) {
-            throw new IllegalArgumentException("model " + modelFile + " takes " + model.inputs() + " inputs but "
+            throw new IllegalArgumentException("model " + modelFile.path + " takes " + model.inputs() + " inputs but "
                     + source + " has " + set.features() + " features per sample");
         }
     }
 
     private void print(Model model, String source, Evaluation e, List<String> names) {
-        System.out.printf("model     %s (%s, %s)%n", modelFile, model.spec().widths(), model.loss());
+        System.out.printf("model     %s (%s, %s)%n", modelFile.path, model.spec().widths(), model.loss());
         System.out.printf("data      %s, %,d samples%n", source, e.count());
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
                 e.count());
@@ -258,8 +255,8 @@ final class EvalCommand extends JsonReportingCommand {
 
     private Map<String, Object> report(Evaluation e, List<String> names) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("model", modelFile.toString());
-        r.put("data", (data != null ? data : DataDirectory.DEFAULT).toString());
+        r.put("model", modelFile.path.toString());
+        r.put("data", (data.path != null ? data.path : DataDirectory.DEFAULT).toString());
         r.put("split", e.dataSet());
         r.put("accuracy", e.accuracy());
         r.put("loss", e.loss());

@@ -16,7 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -165,33 +164,20 @@ final class GradCheckCommand extends JsonReportingCommand {
             System.out.println("note: " + report.note());
         }
         System.out.println(report.passed() ? "PASSED" : "FAILED");
-        if (json.requested) {
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("max_relative_error", report.maxRelativeError());
-            fields.put("worst_tensor", report.worstTensor());
-            fields.put("passed", report.passed());
-            fields.put("relative_error", report.relativeError());
-            fields.put("verdict", report.verdict());
-            fields.put("epsilon", GradientCheck.EPSILON);
-            fields.put("threshold", GradientCheck.GOOD);
-            fields.put("widths", model.spec().widths());
-            fields.put("loss", model.loss().name());
-            fields.put("regularization", describeRegularization(model));
-            fields.put("batch", batch);
-            fields.put("steps", steps);
-            fields.put("seed", seed);
-            fields.put("tensors", report.tensors().stream().map(t -> {
-                Map<String, Object> tensor = new LinkedHashMap<>();
-                tensor.put("name", t.name());
-                tensor.put("shape", t.shape());
-                tensor.put("relative_error", t.relativeError());
-                tensor.put("max_abs_difference", t.maxAbsoluteDifference());
-                return tensor;
-            }).toList());
-            fields.put("note", report.note());
-            JsonOutput.print(fields);
-        }
+        json.print(Json.fields(new JsonReport(report.maxRelativeError(), report.worstTensor(), report.passed(),
+                report.relativeError(), report.verdict(), GradientCheck.EPSILON, GradientCheck.GOOD,
+                model.spec().widths(), model.loss().name(), describeRegularization(model), batch, steps, seed,
+                report.tensors().stream().map(t -> Json.fields(new TensorReport(t.name(), t.shape(), t.relativeError(),
+                        t.maxAbsoluteDifference()))).toList(), report.note())));
     }
+
+    /** The check as {@code --json} reports it; a record, so its keys follow its components. */
+    private record JsonReport(double maxRelativeError, String worstTensor, boolean passed, double relativeError,
+                              String verdict, double epsilon, double threshold, List<Integer> widths, String loss,
+                              String regularization, int batch, int steps, long seed, List<Map<String, Object>> tensors,
+                              String note) {}
+
+    private record TensorReport(String name, String shape, double relativeError, double maxAbsDifference) {}
 
     private static String describeRegularization(Model model) {
         var r = model.spec().regularization();

@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.serve.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -30,8 +31,8 @@ final class PredictCommand extends JsonReportingCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "The model file.")
-    Path modelFile;
+    @Mixin
+    ModelFileOption modelFile;
 
     @Option(names = "--input", required = true, description = "IDX or CSV file of samples (plain or gzipped).")
     Path input;
@@ -44,16 +45,16 @@ final class PredictCommand extends JsonReportingCommand {
         if (top < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         }
-        try (Predictor predictor = Predictor.load(modelFile)) {
+        try (Predictor predictor = Predictor.load(modelFile.path)) {
             boolean regression = !predictor.loss().classification();
-            int classes = regression ? 0 : ClassNames.count(modelFile, predictor.loss(), predictor.outputs(), "predict");
+            int classes = regression ? 0 : ClassNames.count(modelFile.path, predictor.loss(), predictor.outputs(), "predict");
             if (regression && top > 1) {
-                throw new UsageException("--top " + top + " ranks classes but model " + modelFile + " is a regression ("
+                throw new UsageException("--top " + top + " ranks classes but model " + modelFile.path + " is a regression ("
                         + predictor.loss() + "): it predicts values, not classes");
             }
             if (!regression && top > classes) {
                 throw new UsageException("--top " + top + " is more than the " + classes + " classes model "
-                        + modelFile + " predicts");
+                        + modelFile.path + " predicts");
             }
             try (InputRows rows = InputRows.open(input, predictor.inputs())) {
                 run(predictor, rows, classes);
@@ -73,7 +74,7 @@ final class PredictCommand extends JsonReportingCommand {
         StringBuilder line = new StringBuilder();
         PrintStream out = json.requested ? JsonOutput.stream() : System.out;
         if (json.requested) {
-            out.print("{\"model\":" + Json.string(modelFile.toString()) + ",\"input\":" + Json.string(input.toString())
+            out.print("{\"model\":" + Json.string(modelFile.path.toString()) + ",\"input\":" + Json.string(input.toString())
                     + ",\"predictions\":[");
         } else if (classes == 0) {
             out.println("row\t" + valueHeader(outputs));

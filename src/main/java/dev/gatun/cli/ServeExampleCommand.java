@@ -93,14 +93,14 @@ final class ServeExampleCommand extends JsonReportingCommand {
             predictor.close();
             stopped.countDown();
         }, "gatun-serve-stop"));
-        System.out.println("serving " + model.file + " at " + server.uri() + " (POST /predict, GET /health); Ctrl-C stops");
+        System.out.println("serving " + model.file() + " at " + server.uri() + " (POST /predict, GET /health); Ctrl-C stops");
         stopped.await();
         return 0;
     }
 
     private void report(LoadTest.Result closed, LoadTest.Result open, int serverThreads) {
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("model", model.file.toString());
+        report.put("model", model.file().toString());
         report.put("server_threads", serverThreads);
         report.put("concurrency", concurrency);
         report.put("warmup", warmup);

@@ -2,6 +2,7 @@ package dev.gatun.cli;
 
 import dev.gatun.serve.Predictor;
 import dev.gatun.serve.RowWeights;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -13,17 +14,22 @@ import java.util.Locale;
  * {@link Predictor}, and how the predictor stores weights for single-row calls.
  */
 final class ServedModel {
-    @Option(names = "--model", required = true, description = "The model file.")
-    Path file;
+    @Mixin
+    ModelFileOption model;
 
     @Option(names = "--row-weights", defaultValue = "float32", converter = ServedModel.ParseRowWeights.class,
             description = "Weights of the single-row kernel: float32 (exact, default) or bfloat16 (half the bytes per "
                     + "call, weights rounded to 8 significant bits; batches of 8+ rows stay float32).")
     RowWeights rowWeights;
 
+    /** The file {@code --model} names. */
+    Path file() {
+        return model.path;
+    }
+
     /** A new predictor for the model file; the caller closes it. */
     Predictor load() throws IOException {
-        return Predictor.load(file, Predictor.Options.defaults().withRowWeights(rowWeights));
+        return Predictor.load(file(), Predictor.Options.defaults().withRowWeights(rowWeights));
     }
 
     static final class ParseRowWeights implements picocli.CommandLine.ITypeConverter<RowWeights> {

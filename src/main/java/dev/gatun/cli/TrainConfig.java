@@ -196,29 +196,19 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
 
     /** The configuration as JSON values: numbers as numbers, lists as lists, switches as booleans. */
     Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("layers", layers);
-        m.put("activation", activations.stream().map(TrainConfig::enumName).toList());
-        m.put("init", enumName(init));
-        m.put("optimizer", enumName(optimizer));
-        m.put("lr", lr);
-        m.put("beta1", beta1);
-        m.put("beta2", beta2);
-        m.put("decay", decay);
-        m.put("decay_per", decayPerStep ? "step" : "epoch");
-        m.put("batch", batch);
-        m.put("l2", l2);
-        m.put("l1", l1);
-        m.put("dropout", dropout);
-        m.put("batchnorm", batchNorm);
-        m.put("normalize", enumName(normalize));
-        m.put("dev", dev);
-        m.put("early_stop", earlyStop);
-        m.put("seed", seed);
-        m.put("augment", augment);
-        m.put("task", regression ? "regression" : "classification");
-        return m;
+        return Json.fields(new Fields(layers, activations.stream().map(TrainConfig::enumName).toList(), enumName(init),
+                enumName(optimizer), lr, beta1, beta2, decay, decayPerStep ? "step" : "epoch", batch, l2, l1, dropout,
+                batchNorm, enumName(normalize), dev, earlyStop, seed, augment, regression ? "regression" : "classification"));
     }
+
+    /**
+     * The configuration under the names checkpoints and {@code train --json} keep ({@link #fromMap} reads them back):
+     * options as the command line spells them, in its order.
+     */
+    private record Fields(List<Integer> layers, List<String> activation, String init, String optimizer, double lr,
+                          double beta1, double beta2, String decay, String decayPer, int batch, double l2, double l1,
+                          List<Double> dropout, boolean batchnorm, String normalize, int dev, int earlyStop, long seed,
+                          boolean augment, String task) {}
 
     static TrainConfig fromMap(Map<String, String> m) {
         try {

@@ -186,22 +186,15 @@ final class TuneCommand extends JsonReportingCommand {
     }
 
     private static Map<String, Object> trialFields(Trial t) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("phase", t.phase().name().toLowerCase(Locale.ROOT));
-        fields.put("trial", t.index());
-        fields.put("seed", t.seed());
-        fields.put("learning_rate", t.learningRate());
-        fields.put("lambda", t.lambda());
-        fields.put("beta", t.beta());
-        fields.put("outcome", t.outcome());
-        fields.put("epochs", t.epochs());
-        fields.put("train_loss", t.trainLoss());
-        fields.put("train_accuracy", t.trainAccuracy());
-        fields.put("dev_loss", t.devLoss());
-        fields.put("dev_accuracy", t.devAccuracy());
-        fields.put("seconds", t.seconds());
-        return fields;
+        return Json.fields(new TrialReport(t.phase().name().toLowerCase(Locale.ROOT), t.index(), t.seed(),
+                t.learningRate(), t.lambda(), t.beta(), t.outcome(), t.epochs(), t.trainLoss(), t.trainAccuracy(),
+                t.devLoss(), t.devAccuracy(), t.seconds()));
     }
+
+    /** A trial as the JSON report shows it: the draw flat, the phase in lower case, the note left to the text. */
+    private record TrialReport(String phase, int trial, long seed, double learningRate, double lambda, double beta,
+                               String outcome, int epochs, double trainLoss, double trainAccuracy, double devLoss,
+                               double devAccuracy, double seconds) {}
 
     private static Map<String, Object> rangeFields(SearchSpace space) {
         Map<String, Object> fields = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,6 +20,13 @@ class GradCheckCommandTest {
         assertTrue(json.matches(".*\"worst_tensor\":\"(W|b|gamma|beta)[0-9]+\".*"), json);
         assertTrue(CommandRun.number(json, "max_relative_error") < 1e-6, json);
         assertTrue(CommandRun.number(json, "relative_error") < 1e-7, json);
+        Map<String, Object> fields = MiniJson.object(json);
+        assertEquals(List.of("max_relative_error", "worst_tensor", "passed", "relative_error", "verdict", "epsilon",
+                "threshold", "widths", "loss", "regularization", "batch", "steps", "seed", "tensors", "note"),
+                List.copyOf(fields.keySet()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tensor = ((List<Map<String, Object>>) fields.get("tensors")).getFirst();
+        assertEquals(List.of("name", "shape", "relative_error", "max_abs_difference"), List.copyOf(tensor.keySet()));
         assertTrue(run.out().contains("gamma1") && run.out().contains("W5"), "every layer kind's tensors are listed");
         assertTrue(run.out().contains("mask held fixed"), "dropout is active and the output says how it was checked");
     }

@@ -1,5 +1,9 @@
 package dev.gatun.cli;
 
+import dev.gatun.activation.Activation;
+import dev.gatun.data.Normalization;
+import dev.gatun.nn.Init;
+import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;
 import dev.gatun.train.SanityCheck;
 import org.junit.jupiter.api.Test;
@@ -27,5 +31,18 @@ class JsonFieldsTest {
         assertEquals(List.of("name", "passed", "measured", "expected", "values"), List.copyOf(fields.keySet()));
         assertEquals("{\"name\":\"initial loss\",\"passed\":true,\"measured\":\"2.30\",\"expected\":\"ln 10 = 2.30\","
                 + "\"values\":{\"loss\":2.3}}", Json.object(fields));
+    }
+
+    @Test
+    void aTrainingConfigurationKeepsTheKeysOfCheckpointsAndTrainsJson() {
+        TrainConfig config = new TrainConfig(List.of(784, 64, 32, 10), List.of(Activation.LEAKY_RELU, Activation.TANH),
+                Init.XAVIER, Optimizer.Kind.RMSPROP, 0.01, 0.8, 0.99, "inverse-time:0.5", true, 64, 1e-4, 0, List.of(0.9),
+                true, Normalization.Mode.NONE, 500, 2, 7, true, false);
+        assertEquals("{\"layers\":[784,64,32,10],\"activation\":[\"leaky-relu\",\"tanh\"],\"init\":\"xavier\","
+                + "\"optimizer\":\"rmsprop\",\"lr\":0.01,\"beta1\":0.8,\"beta2\":0.99,\"decay\":\"inverse-time:0.5\","
+                + "\"decay_per\":\"step\",\"batch\":64,\"l2\":1.0E-4,\"l1\":0.0,\"dropout\":[0.9],\"batchnorm\":true,"
+                + "\"normalize\":\"none\",\"dev\":500,\"early_stop\":2,\"seed\":7,\"augment\":true,"
+                + "\"task\":\"classification\"}", Json.object(config.toJson()));
+        assertEquals(config, TrainConfig.fromMap(config.toMap()), "a checkpoint's text gives the same configuration back");
     }
 }

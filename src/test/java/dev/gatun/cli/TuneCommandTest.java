@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,6 +54,10 @@ class TuneCommandTest {
         String json = run.json();
         assertEquals(9, json.split("\"dev_accuracy\":").length - 1, "8 trials and the best: " + json);
         assertTrue(json.contains("\"best\":{\"phase\":"), json);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> best = (Map<String, Object>) MiniJson.object(json).get("best");
+        assertEquals(List.of("phase", "trial", "seed", "learning_rate", "lambda", "beta", "outcome", "epochs",
+                "train_loss", "train_accuracy", "dev_loss", "dev_accuracy", "seconds"), List.copyOf(best.keySet()));
         assertEquals(Double.parseDouble(csv.get(1).split(",")[12]), CommandRun.number(json.substring(json.indexOf("\"best\":")),
                 "dev_accuracy"), 0.0, "the best is the first CSV row");
     }
