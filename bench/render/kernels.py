@@ -1,10 +1,10 @@
-"""The kernels section (KernelBench): GB/s of every float32 kernel of issue 3 next to a copy of the same 1M floats
-and next to its scalar twin, one table per shape, then issue 3's targets and the exp ceiling."""
+"""The kernels section (KernelBench): GB/s of every float32 kernel next to a copy of the same 1M floats and next
+to its scalar twin, one table per shape, then the targets against copy and the exp ceiling."""
 import jmh
 import page
 
 TITLE = "Kernels, float32, 1M floats"
-MEASURED = ("Every kernel of issue 3 on 1M float32 values in two shapes (1000×1000, and 100000×10 like a "
+MEASURED = ("Each Java kernel of the training step on 1M float32 values in two shapes (1000×1000, and 100000×10 like a "
             "classifier's output): its Vector API form, its scalar twin, and a plain copy of the same bytes measured "
             "in the same run.")
 SHAPES = ("1000x1000", "100000x10")
@@ -13,7 +13,7 @@ KERNELS = YARDSTICKS + (
     "batchNormBackward", "batchNormForward", "batchNormMeanVariance", "biasRelu", "biasSigmoid", "columnSums",
     "dropoutBackward", "dropoutForward", "l1Gradient", "l2Gradient", "reluBackward", "sigmoidCrossEntropy",
     "softmax", "softmaxCrossEntropy", "squaredError", "sumAbs", "sumSquares", "tanhBackward")
-# Issue 3: these two at >= 70% of copy on 1M floats.
+# The target: these two at >= 70% of copy on 1M floats.
 COPY_TARGETS = ("biasRelu", "softmaxCrossEntropy")
 COPY_TARGET = 0.70
 # One exp per element each: none can process elements faster than expOnly does.
@@ -70,7 +70,7 @@ def _targets(results, shapes):
     labels = [_label(s) for s in shapes]
     rows = [[f"`{k}` ≥ {COPY_TARGET:.0%} of copy"] +
             [jmh.percent(_copy_share(results, k, s), COPY_TARGET) for s in shapes] for k in COPY_TARGETS]
-    out = ["### Issue 3's targets", ""] + page.table(["target (vector / copy)"] + labels, rows)
+    out = ["### Targets against copy", ""] + page.table(["target (vector / copy)"] + labels, rows)
     out += page.missing(results)
     exp_of_copy = {s: _copy_share(results, "expOnly", s) for s in shapes}
     out += ["Kernels with one exp per element cannot process elements faster than `expOnly` (out = exp(Z) with the "

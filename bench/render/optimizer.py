@@ -1,5 +1,5 @@
 """The optimizer section (OptimizerBench): each fused optimizer step in GB/s next to a copy of the same tensor,
-with its allocation per step and issue 5's target."""
+with its allocation per step and the target (Adam >= 70% of copy)."""
 import jmh
 import page
 
@@ -8,7 +8,7 @@ MEASURED = ("One optimizer step over a single float32 parameter tensor, next to 
             "measured in the same run: the bandwidth ceiling the fused updates are measured against.")
 STEPS = (("copy", "copy"), ("sgd", "SGD"), ("momentum", "momentum"), ("rmsprop", "RMSprop"), ("adam", "Adam"))
 SIZES = ("1000000",)
-ADAM_TARGET = 0.70  # issue 5: Adam at >= 70% of copy
+ADAM_TARGET = 0.70  # the target: Adam at >= 70% of copy
 
 NOTES = [
     "Bytes as STREAM counts them, every element read or written once per pass (OptimizerBench): copy 2 tensors, "
@@ -39,5 +39,5 @@ def body(results):
             adam = jmh.ratio(_gbps(results, "adam", where), copy)
             out += [f"### {int(n):,} {dtype} elements per tensor", ""]
             out += page.table(["step", "GB/s", "% of copy", "B/op"], rows) + page.missing(results)
-            out += [f"Issue 5's target, Adam ≥ {ADAM_TARGET:.0%} of copy: {jmh.percent(adam, ADAM_TARGET)}.", ""]
+            out += [f"Target, Adam ≥ {ADAM_TARGET:.0%} of copy: {jmh.percent(adam, ADAM_TARGET)}.", ""]
     return out + NOTES

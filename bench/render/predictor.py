@@ -1,5 +1,5 @@
 """The inference section (PredictorBench): batch-1 latency percentiles, the weight-reading floor under them and
-batch-1024 throughput with 1 and 2 request threads, per row-weight format, against issue 8's targets."""
+batch-1024 throughput with 1 and 2 request threads, per row-weight format, against the latency and throughput targets."""
 import jmh
 import page
 
@@ -10,8 +10,8 @@ MEASURED = ("Inference on 784-256-128-10 (He-initialised weights, /255 input sca
 ROW_WEIGHTS = ("FLOAT32", "BFLOAT16")
 PERCENTILES = (("50.0", "p50"), ("90.0", "p90"), ("99.0", "p99"), ("99.9", "p99.9"))
 REQUEST_THREADS = ("1", "2")
-P50_TARGET, P99_TARGET = 10.0, 25.0  # issue 8: batch 1, one thread, µs
-ROWS_TARGET, ROWS_TARGET_THREADS = 250_000, "2"  # issue 8: batch 1024, rows per second
+P50_TARGET, P99_TARGET = 10.0, 25.0  # targets: batch 1, one thread, µs
+ROWS_TARGET, ROWS_TARGET_THREADS = 250_000, "2"  # target: batch 1024, rows per second
 
 NOTES = [
     "Latency percentiles are JMH's SampleTime distribution of single calls (µs); B/op is `-prof gc`'s "
@@ -62,7 +62,7 @@ def body(results):
         p50, p99 = _p(latency, "50.0"), _p(latency, "99.0")
         targets.append(f"{rw.lower()}: p50 {_microseconds(p50, P50_TARGET)}, p99 {_microseconds(p99, P99_TARGET)}")
     batch = _rows_per_second(results, "FLOAT32", ROWS_TARGET_THREADS)
-    out += [f"Issue 8's targets, batch 1 with one thread: p50 ≤ {P50_TARGET:g} µs and p99 ≤ {P99_TARGET:g} µs — "
+    out += [f"Targets, batch 1 with one thread: p50 ≤ {P50_TARGET:g} µs and p99 ≤ {P99_TARGET:g} µs — "
             f"{'; '.join(targets)} (float32 is the headline). Batch 1024 ≥ {ROWS_TARGET:,} rows/s with "
             f"{ROWS_TARGET_THREADS} request threads: {jmh.number(batch)}{jmh.mark(batch, ROWS_TARGET)}.", ""]
     return out + page.missing(results) + NOTES

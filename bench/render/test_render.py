@@ -14,8 +14,8 @@ sys.path.insert(0, HERE)
 import jmh  # noqa: E402
 import render  # noqa: E402
 
-RESULTS = os.path.join(HERE, "fixtures")  # bench/results files of 2026-11-22 (kernels-f32.json is KernelBench's)
-FIXTURES = RESULTS  # and short runs of 2026-12-01 (loop-2t.json, predictor.json)
+RESULTS = os.path.join(HERE, "fixtures")  # copies of full bench/results files (kernels-f32.json is KernelBench's)
+FIXTURES = RESULTS  # and of short runs (loop-2t.json, predictor.json)
 
 
 def result(benchmark, params=None, score=1.0, unit="ops/s", error=None, secondary=None, percentiles=None,
@@ -130,8 +130,8 @@ class Kernels(Rendering):
             kernel("softmaxCrossEntropy", 60, calls=500), kernel("expOnly", 20, calls=1000)])
         text, _ = self.render("kernels", path)
         self.assertEqual(self.row(text, "### 1000×1000", "`biasRelu`")[1:], ["80.0", "2.00", "80%", "40.0×"])
-        self.assertEqual(self.row(text, "Issue 3's targets", "`biasRelu` ≥ 70% of copy")[1], "80% ✓")
-        self.assertEqual(self.row(text, "Issue 3's targets", "`softmaxCrossEntropy` ≥ 70% of copy")[1], "60% ✗")
+        self.assertEqual(self.row(text, "### Targets against copy", "`biasRelu` ≥ 70% of copy")[1], "80% ✓")
+        self.assertEqual(self.row(text, "### Targets against copy", "`softmaxCrossEntropy` ≥ 70% of copy")[1], "60% ✗")
         self.assertEqual(self.row(text, "one exp per element", "`softmaxCrossEntropy`")[1], "50%")
         self.assertEqual(self.row(text, "one exp per element", "`expOnly` itself, vector / copy")[1], "20%")
         self.assertIn("`expOnly` alone runs below 70% of copy on 1000×1000", text)
@@ -190,7 +190,7 @@ class Batches(Rendering):
         loop = os.path.join(FIXTURES, "loop-2t.json")
         self.skip_without(loop)
         text, _ = self.render("batches", os.path.join(RESULTS, "batch-assembly.json"), loop)
-        self.assertEqual([(r[0], r[1]) for r in self.rows(text, "### Issue 4")],
+        self.assertEqual([(r[0], r[1]) for r in self.rows(text, "### Assembly per training epoch")],
                          [("32", "2"), ("128", "2"), ("1024", "2")])
 
     def test_epoch_arithmetic(self):
@@ -202,7 +202,7 @@ class Batches(Rendering):
             result("TrainingLoopBench.fixedStep", {"batch": "1000"}, 9_000.0, "us/op", jvm_args=threads)])
         text, _ = self.render("batches", path)
         # 60 batches: alone 60 / 10,000 per s = 6 ms; epoch 60 × 10 ms = 0.6 s; in the loop 60 × 1 ms = 60 ms
-        self.assertEqual(self.row(text, "### Issue 4", "1000"), ["1000", "2", "6.00", "0.600", "1.0% ✓", "60.0", "10% ✗"])
+        self.assertEqual(self.row(text, "### Assembly per training epoch", "1000"), ["1000", "2", "6.00", "0.600", "1.0% ✓", "60.0", "10% ✗"])
         self.assertEqual(self.row(text, "### Assembly alone", "1000")[3], "31.4")
         self.assertIn("in the loop, which is what a training run pays, missed at batch 1000 with 2 threads ✗", text)
 

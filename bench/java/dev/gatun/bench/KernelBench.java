@@ -38,12 +38,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every kernel of issue 3 on 1M float32 values (two shapes: 1000×1000, and 100000×10 like a classifier's output),
+ * Each Java kernel of the training step on 1M float32 values (two shapes: 1000×1000, and 100000×10 like a classifier's output),
  * next to a plain segment copy of the same size measured in the same run, and next to its scalar twin
  * ({@code impl=scalar}; the twins compute in double through Tensor.get/set, as the tests' oracle does).
  *
  * <p>Throughput in GB/s: each benchmark adds the bytes it must move (reads + writes of the 1M-element operands)
- * to the {@code bytes} counter, which JMH reports per second next to ops/s; bytes/s ÷ 1e9 = GB/s. Issue 3's target:
+ * to the {@code bytes} counter, which JMH reports per second next to ops/s; bytes/s ÷ 1e9 = GB/s. The target:
  * {@code biasRelu} and {@code softmaxCrossEntropy} at >= 70% of {@code copy}.
  */
 @BenchmarkMode(Mode.Throughput)

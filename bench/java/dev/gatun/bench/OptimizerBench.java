@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One optimizer step over a single parameter of {@code n} elements, next to a plain segment copy of the same
- * tensor: the copy is the bandwidth ceiling the fused updates are measured against (issue 5: Adam >= 70%).
+ * tensor: the copy is the bandwidth ceiling the fused updates are measured against (target: Adam >= 70%).
  *
  * <p>Bytes are counted as STREAM does, every element read or written once per pass: copy 2 tensors (read src,
  * write dst), SGD 3 (read W, dW; write W), momentum and RMSprop 5 (read W, dW, state; write state, W), Adam 7

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * Inference on 784-256-128-10 (He-initialised weights, /255 input scaling, as a Fashion-MNIST model serves):
  * <ul>
  *   <li>{@code latency}: one row per call, {@link Mode#SampleTime} — JMH prints p50, p90, p99, p99.9 of the call
- *       time (issue 8 targets: p50 ≤ 10 µs, p99 ≤ 25 µs with one thread). Add {@code -prof gc}: gc.alloc.rate.norm
+ *       time (targets: p50 ≤ 10 µs, p99 ≤ 25 µs with one thread). Add {@code -prof gc}: gc.alloc.rate.norm
  *       must be ≈ 0 B/op.</li>
  *   <li>{@code batch}: {@value #BATCH} rows per call through sgemm, throughput in rows per second (the score is per
  *       row thanks to @OperationsPerInvocation; target ≥ 250,000 rows/s with 2 threads). OpenBLAS threads are

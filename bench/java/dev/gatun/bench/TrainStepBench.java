@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One training step of the course network 784-256-128-10 (ReLU, softmax cross-entropy, He, Adam) on a fixed
  * batch — forward, loss, backward, Adam — next to {@code sgemmOnly}: the same eight matrix products with the same
- * shapes and transposes and nothing else. {@code sgemmOnly / step} is the share of the step spent in sgemm (issue 5:
+ * shapes and transposes and nothing else. {@code sgemmOnly / step} is the share of the step spent in sgemm (target:
  * >= 80% at batch 1024); what is left is the Java kernels and the downcalls. With {@code -prof gc},
  * {@code gc.alloc.rate.norm} of {@code step} should be ≈ 0 B/op. Set BLAS threads with {@code -jvmArgsPrepend
  * -Dgatun.threads=N}.

@@ -38,21 +38,27 @@ record DataSource(Path data, String label, Path test, Double testSplit) {
         if (test != null && testSplit != null) {
             throw new UsageException("--test and --test-split both name the test set: give one");
         }
-        if (label == null) {
-            if (test != null || testSplit != null || regression) {
-                throw new UsageException((regression ? "--task regression" : test != null ? "--test" : "--test-split")
-                        + " is for CSV data: give --data FILE.csv --label COLUMN");
-            }
-            if (data != null && Files.isRegularFile(data)) {
-                throw new UsageException("--data " + data + " is a file: CSV data needs --label COLUMN (the label"
-                        + " column's header name or number)");
-            }
-            return TrainingData.idx(data, classes);
+        if (label == null && (test != null || testSplit != null || regression)) {
+            throw new UsageException((regression ? "--task regression" : test != null ? "--test" : "--test-split")
+                    + " is for CSV data: give --data FILE.csv --label COLUMN");
         }
-        if (data == null) {
+        requireLabelMatchesData(data, label);
+        return label == null ? TrainingData.idx(data, classes)
+                : TrainingData.csv(data, label, regression, fixedClasses, test, testSplit, seed);
+    }
+
+    /**
+     * The usage errors of {@code --data} and {@code --label} together, the same in every command that takes them: a
+     * CSV file without its label column, a label column without the file that holds it.
+     */
+    static void requireLabelMatchesData(Path data, String label) {
+        if (label == null && data != null && Files.isRegularFile(data)) {
+            throw new UsageException("--data " + data + " is a file: CSV data needs --label COLUMN (the label"
+                    + " column's header name or number)");
+        }
+        if (label != null && data == null) {
             throw new UsageException("--label names a column of a CSV file: give it with --data FILE.csv");
         }
-        return TrainingData.csv(data, label, regression, fixedClasses, test, testSplit, seed);
     }
 
     /**

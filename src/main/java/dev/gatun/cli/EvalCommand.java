@@ -56,6 +56,13 @@ final class EvalCommand extends JsonReportingCommand {
         if (!which.equals("test") && !which.equals("train")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--split must be test or train, got '" + split + "'");
         }
+        DataSource.requireLabelMatchesData(data.path, data.label);
+        if (data.label != null) {
+            TrainingData.requireCsvFile(data.path);
+        }
+        if (plots != null) {
+            OutputPaths.checkDirectory("--plots " + plots, plots); // before the evaluation, not after it
+        }
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile.path, arena);
             try (Model model = loaded.model()) {
@@ -109,10 +116,6 @@ final class EvalCommand extends JsonReportingCommand {
      */
     private int evaluateTable(ModelIo.LoadedModel loaded) throws java.io.IOException {
         Model model = loaded.model();
-        if (data.path == null || !java.nio.file.Files.isRegularFile(data.path)) {
-            throw new IllegalArgumentException("--label names a column of a CSV file: --data must name that file"
-                    + (data.path == null ? "" : ", got " + data.path));
-        }
         if (!model.loss().classification()) {
             return evaluateRegression(loaded);
         }

@@ -33,8 +33,14 @@ final class InfoCommand extends JsonReportingCommand {
             + "wider ones in a child JVM, check their results, and say what to set. Gatun never switches on its own.")
     boolean blasCheck;
 
+    /** Three matrices this size fill 768 MB and the probe's six calls take a minute at 100 GFLOPS: more is a mistake. */
+    static final int MAX_GEMM_SIZE = 8192;
+
     @Override
     public Integer call() throws Exception {
+        if (gemmSize < 1 || gemmSize > MAX_GEMM_SIZE) {
+            throw new UsageException("--gemm-size must be between 1 and " + MAX_GEMM_SIZE + ", got " + gemmSize);
+        }
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("jdk", Runtime.version().toString() + " (" + System.getProperty("java.vendor") + ", "
                 + System.getProperty("java.home") + ")");

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code gatun inspect}: what a model file holds, read and validated in full but without building the model: its
@@ -24,6 +25,10 @@ import java.util.Map;
         description = "Show what a model file holds: architecture, parameters, normalisation, classes, the Gatun "
                 + "version and time that wrote it, its training configuration and results.")
 final class InspectCommand extends JsonReportingCommand {
+    private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
+    /** What {@link Double#toString} writes, and plain decimals. */
+    private static final Pattern DECIMAL = Pattern.compile("-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?|NaN|-?Infinity");
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model (or checkpoint) file.")
     Path file;
 
@@ -48,11 +53,44 @@ final class InspectCommand extends JsonReportingCommand {
         facts.put("classes", meta.classNames());
         facts.put("gatun_version", meta.gatunVersion().orElse(null));
         facts.put("created", meta.created().map(Object::toString).orElse(null));
-        facts.put("training", meta.training());
-        facts.put("metrics", meta.metrics());
+        facts.put("training", training(meta.training()));
+        facts.put("metrics", typed(meta.metrics()));
         printText(facts);
         json.print(facts);
         return 0;
+    }
+
+    /**
+     * The training configuration in the form {@code train --json} reports it as {@code config} (numbers, lists,
+     * switches); one that is not gatun train's whole configuration (another trainer's) value by value, as
+     * {@link #typed(String)} reads each.
+     */
+    static Map<String, Object> training(Map<String, String> stored) {
+        Map<String, Object> typed = new LinkedHashMap<>();
+        try {
+            typed.putAll(TrainConfig.fromMap(stored).toJson());
+        } catch (IllegalArgumentException e) {
+            // Not gatun train's configuration: each value on its own, below.
+        }
+        stored.forEach((key, value) -> typed.putIfAbsent(key, typed(value)));
+        return typed;
+    }
+
+    private static Map<String, Object> typed(Map<String, String> stored) {
+        Map<String, Object> typed = new LinkedHashMap<>();
+        stored.forEach((key, value) -> typed.put(key, typed(value)));
+        return typed;
+    }
+
+    /** A stored value as JSON: a number or switch as itself (NaN as null), anything else as text. */
+    static Object typed(String value) {
+        if (INTEGER.matcher(value).matches()) {
+            return Long.parseLong(value);
+        }
+        if (DECIMAL.matcher(value).matches()) {
+            return Double.parseDouble(value);
+        }
+        return value.equals("true") || value.equals("false") ? Boolean.parseBoolean(value) : value;
     }
 
     /** Each hidden layer's activation, then the output's (fixed by the loss). */

@@ -14,8 +14,8 @@ import java.util.List;
  * The {@code gatun} command. The only place in Gatun that prints to a terminal; the library logs through SLF4J.
  * Every failure, an {@link Error} such as OutOfMemoryError included, prints one line and exits non-zero (2 for a
  * usage error, 1 for anything else); {@code --verbose} (anywhere on the line) adds the stack trace and
- * {@code --quiet} silences everything but errors. With {@code --json}, stdout holds one JSON object only (see
- * {@link JsonOutput}).
+ * {@code --quiet} silences everything but warnings and errors. With {@code --json}, stdout holds one JSON object
+ * only (see {@link JsonOutput}).
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
@@ -90,7 +90,7 @@ public final class Main implements Runnable {
             command.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder(VERBOSE)
                     .description("On an error, print its stack trace too.").build());
             command.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder(QUIET)
-                    .description("Print nothing but errors (and the JSON object with --json).").build());
+                    .description("Print nothing but warnings and errors (and the JSON object with --json).").build());
         }
     }
 

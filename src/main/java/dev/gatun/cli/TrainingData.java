@@ -35,6 +35,14 @@ record TrainingData(String source, boolean table, DataSet train, DataSet test, L
                 ClassNames.of(dir, directory.train().classes()), List.of(), List.of(directory));
     }
 
+    /** {@code --data} with {@code --label} names a CSV file: a missing one or a directory fails here, naming it. */
+    static void requireCsvFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--data " + file + (Files.exists(file) ? " is not a regular file"
+                    : " does not exist") + ": with --label it names a CSV file");
+        }
+    }
+
     /**
      * The CSV file {@code file} with its label column, its classes {@code fixedClasses} when not empty (a resumed
      * run's, so that a label keeps its index) else the file's; the test set from {@code testFile} (read with the
@@ -42,10 +50,7 @@ record TrainingData(String source, boolean table, DataSet train, DataSet test, L
      */
     static TrainingData csv(Path file, String label, boolean regression, List<String> fixedClasses, Path testFile,
                             Double testSplit, long seed) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--data " + file + (Files.exists(file) ? " is not a regular file"
-                    : " does not exist") + ": with --label it names a CSV file");
-        }
+        requireCsvFile(file);
         CsvOptions options = (regression ? CsvOptions.regression(label) : CsvOptions.classification(label))
                 .withCache(IdxCache.defaultCache());
         List<AutoCloseable> owned = new ArrayList<>();

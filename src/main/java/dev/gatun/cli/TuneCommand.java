@@ -97,6 +97,8 @@ final class TuneCommand extends JsonReportingCommand {
         LogRange lrLog = range("--lr-range", lrRange);
         LogRange l2Log = range("--l2-range", l2Range);
         LogRange betaLog = range("--beta-range", betaRange);
+        // tune.csv and tune.png are written after the whole search: a directory that cannot take them fails now.
+        OutputPaths.checkDirectory("--out " + out, out);
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
                 + " regression has not", network.classes(), seed)) {
             DataSet all = input.train();

@@ -4,11 +4,14 @@ import dev.gatun.nn.Loss;
 import dev.gatun.train.LearnableData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static dev.gatun.cli.CommandRun.assertOneLineError;
 import static dev.gatun.cli.CommandRun.gatun;
@@ -17,7 +20,15 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The conventions every subcommand shares: clean help, exit 2 for a usage error with a pointer to help, --quiet. */
 class CliConventionsTest {
     private static final List<String> COMMANDS =
-            List.of("train", "eval", "predict", "sanity", "tune", "benchmark", "serve-example", "info", "gradcheck", "export");
+            List.of("train", "eval", "predict", "sanity", "tune", "benchmark", "serve-example", "info", "inspect",
+                    "gradcheck", "export");
+
+    @Test
+    void theListAboveIsEveryCommand() {
+        Set<String> commands = new HashSet<>(new CommandLine(new Main()).getSubcommands().keySet());
+        commands.remove("help");
+        assertEquals(commands, Set.copyOf(COMMANDS));
+    }
 
     @TempDir
     Path dir;
@@ -38,15 +49,20 @@ class CliConventionsTest {
         Path model = TrainedClassifier.untrained(dir.resolve("m.gatun"), LearnableData.FEATURES, 4, Loss.SOFTMAX_CROSS_ENTROPY);
         String d = data.toString();
         String m = model.toString();
-        Map<String, String[]> bad = Map.of(
-                "train", new String[] {"train", "--data", d, "--epochs", "0"},
-                "eval", new String[] {"eval", "--model", m, "--data", d, "--split", "validation"},
-                "predict", new String[] {"predict", "--model", m, "--input", d + "/t10k-images-idx3-ubyte", "--top", "0"},
-                "tune", new String[] {"tune", "--data", d, "--parallel", "-1"},
-                "benchmark", new String[] {"benchmark", "--model", m, "--batch", "0"},
-                "sanity", new String[] {"sanity", "--data", d, "--layers", "64,x,4"},
-                "gradcheck", new String[] {"gradcheck", "--loss", "hinge"},
-                "serve-example", new String[] {"serve-example", "--model", m, "--port", "70000"});
+        Map<String, String[]> bad = Map.ofEntries(
+                Map.entry("train", new String[] {"train", "--data", d, "--epochs", "0"}),
+                Map.entry("eval", new String[] {"eval", "--model", m, "--data", d, "--split", "validation"}),
+                Map.entry("predict", new String[] {"predict", "--model", m, "--input", d + "/t10k-images-idx3-ubyte",
+                        "--top", "0"}),
+                Map.entry("tune", new String[] {"tune", "--data", d, "--parallel", "-1"}),
+                Map.entry("benchmark", new String[] {"benchmark", "--model", m, "--batch", "0"}),
+                Map.entry("sanity", new String[] {"sanity", "--data", d, "--layers", "64,x,4"}),
+                Map.entry("gradcheck", new String[] {"gradcheck", "--loss", "hinge"}),
+                Map.entry("serve-example", new String[] {"serve-example", "--model", m, "--port", "70000"}),
+                Map.entry("info", new String[] {"info", "--gemm-size", "0"}),
+                Map.entry("export", new String[] {"export", m, dir.resolve("m.onnx").toString()}),
+                Map.entry("inspect", new String[] {"inspect"}));
+        assertEquals(Set.copyOf(COMMANDS), bad.keySet());
         bad.forEach((command, args) -> {
             CommandRun run = gatun(args);
             assertOneLineError(run, Main.EXIT_USAGE, "(see 'gatun " + command + " --help')");

@@ -122,6 +122,14 @@ class EvalCommandTest {
     }
 
     @Test
+    void plotsThatCannotBeWrittenFailBeforeTheEvaluation() throws IOException {
+        Path aFile = Files.writeString(dir.resolve("not-a-directory"), "x");
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--plots", aFile.toString());
+        CommandRun.assertOneLineError(run, Main.EXIT_ERROR, "--plots " + aFile, "is not a directory");
+        assertFalse(run.out().contains("accuracy"), "evaluated before failing: " + run);
+    }
+
+    @Test
     void mismatchesAndMissingFilesAreOneLineErrors() throws IOException {
         Path wide = TrainedClassifier.untrained(dir.resolve("wide.gatun"), 20, 4, Loss.SOFTMAX_CROSS_ENTROPY);
         CommandRun.assertOneLineError(eval("--model", wide.toString(), "--data", data.toString()), Main.EXIT_ERROR,
@@ -138,5 +146,11 @@ class EvalCommandTest {
                 Main.EXIT_ERROR, "nodata", "does not exist");
         CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", data.toString(), "--split", "dev"),
                 Main.EXIT_USAGE, "--split must be test or train");
+        // --data and --label used wrongly together are usage errors, as in train, tune and sanity.
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--label", "y"), Main.EXIT_USAGE,
+                "give it with --data FILE.csv", "(see 'gatun eval --help')");
+        Path csv = Files.writeString(dir.resolve("rows.csv"), "a,y\n1,0\n");
+        CommandRun.assertOneLineError(eval("--model", model.toString(), "--data", csv.toString()), Main.EXIT_USAGE,
+                "is a file: CSV data needs --label COLUMN", "(see 'gatun eval --help')");
     }
 }

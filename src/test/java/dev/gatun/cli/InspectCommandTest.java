@@ -44,11 +44,13 @@ class InspectCommandTest {
         assertEquals(Gatun.version(), json.get("gatun_version"));
         Instant.parse((String) json.get("created"));
         Map<String, Object> training = (Map<String, Object>) json.get("training");
-        assertEquals("0.01", training.get("lr"));
-        assertEquals("tanh", training.get("activation"));
+        assertEquals(0.01, training.get("lr"));
+        assertEquals(List.of("tanh"), training.get("activation"));
+        assertEquals(List.of(64.0, 8.0, 4.0), training.get("layers"));
+        assertEquals(MiniJson.object(train.json()).get("config"), training, "the same typed form as train --json");
         Map<String, Object> metrics = (Map<String, Object>) json.get("metrics");
-        assertEquals(train.number("test_accuracy"), Double.parseDouble((String) metrics.get("test_accuracy")), 0.0);
-        assertEquals("2", metrics.get("epochs"));
+        assertEquals(train.number("test_accuracy"), metrics.get("test_accuracy"));
+        assertEquals(2.0, metrics.get("epochs"));
         assertTrue(run.err().lines().anyMatch(l -> l.startsWith("layers") && l.endsWith("3: 64, 8, 4")), run.err());
 
         try (Predictor predictor = Predictor.load(model)) {
@@ -64,6 +66,15 @@ class InspectCommandTest {
 
         Path notAModel = Files.writeString(dir.resolve("x.gatun"), "hello");
         assertOneLineError(gatun("inspect", notAModel.toString()), 1, "x.gatun");
+    }
+
+    @Test
+    void anotherTrainersPartialConfigurationIsTypedValueByValue() {
+        Map<String, Object> typed = InspectCommand.training(Map.of("epochs", "3", "lr", "1.0E-4", "augment", "true",
+                "optimizer", "adam"));
+        assertEquals(Map.of("epochs", 3L, "lr", 1e-4, "augment", true, "optimizer", "adam"), typed);
+        assertEquals(Double.NaN, InspectCommand.typed("NaN"));
+        assertEquals("1.2.3", InspectCommand.typed("1.2.3"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,5 +72,15 @@ class TuneCommandTest {
         run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--optimizer", "lbfgs");
         assertEquals(Main.EXIT_USAGE, run.exit(), run.toString());
         assertTrue(run.err().contains("--optimizer must be one of adam, momentum, rmsprop, sgd"), run.err());
+    }
+
+    @Test
+    void an_out_that_cannot_be_written_fails_before_the_first_trial() throws IOException {
+        Path data = LearnableData.write(dir.resolve("data"), 200, 10, 3, false);
+        Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+        CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--trials", "2",
+                "--fine-trials", "0", "--epochs", "1", "--dev", "50", "--out", aFile.toString());
+        CommandRun.assertOneLineError(run, Main.EXIT_ERROR, "--out " + aFile, "is not a directory");
+        assertFalse(run.out().contains("trial"), "searched before failing: " + run);
     }
 }

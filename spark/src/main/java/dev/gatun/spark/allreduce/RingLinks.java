@@ -12,9 +12,9 @@ import java.util.Arrays;
 /**
  * The two TCP connections of one replica in a ring of P: to its successor (it sends there) and from its
  * predecessor (it receives from there). Set up in three moves so that no replica waits on another's accept: each
- * replica {@link #listen}s first, the replicas exchange their {@link #address()}es (through Spark's
- * {@code allGather}), then each {@link #connect}s to its successor, which the successor's listen backlog takes
- * before it accepts. A handshake carries the sender's rank, so a stray or stale connection is refused by name.
+ * replica {@link #listen}s first, the replicas exchange their {@link #address(ServerSocketChannel) address}es
+ * (through Spark's {@code allGather}), then each {@link #connect}s to its successor, which the successor's listen
+ * backlog takes before it accepts. A handshake carries the sender's rank, so a stray or stale connection is refused by name.
  */
 public final class RingLinks implements AutoCloseable {
     private static final int MAGIC = 0x47524e47;   // "GRNG"

@@ -1,0 +1,53 @@
+package dev.gatun;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Test support: a main class run in a child JVM of this JDK with this test's class path, native access granted and
+ * any other flags given, for what one JVM can be set up to do only once (logging, the module graph).
+ */
+public final class ChildJvm {
+    /** Generous for a few seconds of work on a loaded two-core machine; a hang fails instead of blocking the build. */
+    private static final long TIMEOUT_SECONDS = 300;
+
+    private ChildJvm() {}
+
+    /** How the child ended and what it printed. */
+    public record Result(int exit, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    /** Runs {@code mainClass} with {@code args} under {@code flags}; its output goes through files in {@code dir}. */
+    public static Result run(Path dir, List<String> flags, Class<?> mainClass, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(flags);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(args);
+        Path out = Files.createTempFile(dir, "child", ".out");
+        Path err = Files.createTempFile(dir, "child", ".err");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            fail("the child JVM " + command + " did not finish within " + TIMEOUT_SECONDS + " s:\n"
+                    + Files.readString(err, StandardCharsets.UTF_8));
+        }
+        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
