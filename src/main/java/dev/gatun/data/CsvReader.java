@@ -1,5 +1,7 @@
 package dev.gatun.data;
 
+import dev.gatun.csv.CsvFormat;
+import dev.gatun.csv.MaybeGzipped;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
