@@ -47,7 +47,7 @@ public final class ScalarServing implements KernelProvider.Serving {
         rowSoftmax(z, p, n);
     }
 
-    /** The body of {@link #softmax(float[], float[], int)}, which the vector provider runs too: a row of outputs is short. */
+    /** The body of {@link #softmax(float[], float[], int)}, run by the vector provider too: an output row is short. */
     public static void rowSoftmax(float[] z, float[] p, int n) {
         float max = z[0];
         for (int j = 1; j < n; j++) {
