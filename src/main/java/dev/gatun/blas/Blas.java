@@ -108,11 +108,8 @@ public final class Blas {
         gemm(Selected.BACKEND, transA, transB, alpha, A, B, beta, C);
     }
 
-    /**
-     * The same product through the naive Java loops: the oracle tests compare the native library against. Public because the
-     * JMH benchmarks (another package) time and check against it.
-     */
-    public static void referenceGemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta,
+    /** The same product through the naive Java loops: the oracle the tests compare the native library against. */
+    static void referenceGemm(Transpose transA, Transpose transB, double alpha, Tensor A, Tensor B, double beta,
                                      Tensor C) {
         gemm(REFERENCE, transA, transB, alpha, A, B, beta, C);
     }

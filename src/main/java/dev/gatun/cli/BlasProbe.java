@@ -1,8 +1,8 @@
 package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
-import dev.gatun.blas.GemmCheck;
-import dev.gatun.blas.GemmSpeed;
+import dev.gatun.blas.diagnostics.GemmCheck;
+import dev.gatun.blas.diagnostics.GemmSpeed;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.gatun.cli;
 
-import dev.gatun.data.CsvFormat;
-import dev.gatun.data.MaybeGzipped;
+import dev.gatun.csv.CsvFormat;
+import dev.gatun.csv.MaybeGzipped;
 
 import java.io.BufferedReader;
 import java.io.IOException;

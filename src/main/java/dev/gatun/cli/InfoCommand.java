@@ -2,10 +2,10 @@ package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
 import dev.gatun.blas.BlasInfo;
-import dev.gatun.blas.CpuFeatures;
-import dev.gatun.blas.GemmCheck;
-import dev.gatun.blas.GemmSpeed;
-import dev.gatun.blas.KernelAdvice;
+import dev.gatun.blas.diagnostics.CpuFeatures;
+import dev.gatun.blas.diagnostics.GemmCheck;
+import dev.gatun.blas.diagnostics.GemmSpeed;
+import dev.gatun.blas.diagnostics.KernelAdvice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

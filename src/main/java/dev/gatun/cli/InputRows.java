@@ -1,6 +1,6 @@
 package dev.gatun.cli;
 
-import dev.gatun.data.MaybeGzipped;
+import dev.gatun.csv.MaybeGzipped;
 
 import java.io.IOException;
 import java.io.InputStream;

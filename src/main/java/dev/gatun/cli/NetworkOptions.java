@@ -101,7 +101,7 @@ final class NetworkOptions {
     }
 
     static int classes(int outputs) {
-        return Math.max(2, outputs);
+        return outputLoss(outputs).classes(outputs);
     }
 
     /** As {@link #requireFits(int, int, DataSet)} for regression: one output per real-valued target. */

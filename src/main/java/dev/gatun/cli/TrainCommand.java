@@ -4,7 +4,6 @@ import dev.gatun.blas.Blas;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.ModelIo;
-import dev.gatun.io.WriterLock;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;

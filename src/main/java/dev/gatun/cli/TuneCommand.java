@@ -8,7 +8,6 @@ import dev.gatun.tune.RandomSearch;
 import dev.gatun.tune.SearchResult;
 import dev.gatun.tune.SearchSpace;
 import dev.gatun.tune.Trial;
-import dev.gatun.tune.TrialsCsv;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

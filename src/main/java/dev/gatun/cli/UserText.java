@@ -1,6 +1,6 @@
 package dev.gatun.cli;
 
-import dev.gatun.data.CsvFormat;
+import dev.gatun.csv.CsvFormat;
 
 /**
  * Text that came from a user's data or a command line, made safe to print on one terminal line: control characters

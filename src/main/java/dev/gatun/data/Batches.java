@@ -146,7 +146,7 @@ public final class Batches implements AutoCloseable {
     }
 
     /** True while the prefetch thread is alive (always false without prefetching). */
-    public boolean prefetchThreadAlive() {
+    boolean prefetchThreadAlive() {
         return prefetcher != null && prefetcher.isRunning();
     }
 

@@ -1,5 +1,7 @@
 package dev.gatun.data;
 
+import dev.gatun.csv.CsvFormat;
+import dev.gatun.csv.MaybeGzipped;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +27,8 @@ import java.util.zip.ZipException;
  * line, a row of floats, two 1 MB buffers and the distinct class names, at most {@link #MAX_CLASSES}). The cache entry is keyed by the file's real path, size
  * and modification time and by the options, so an unchanged file is never parsed twice.
  *
- * <p>Cells follow {@link CsvFormat} (delimiter, quotes, decimal commas, a header line when the first line holds no
- * number). Every cell but the label's must be a finite number. Class labels may be any text; without fixed
+ * <p>Cells follow the rules of {@code csv.CsvFormat} (delimiter, quotes, decimal commas, a header line when the first
+ * line holds no number). Every cell but the label's must be a finite number. Class labels may be any text; without fixed
  * {@link CsvOptions#classes()} the classes are the distinct values sorted, numerically when all are integers (so
  * labels 0..9 are classes 0..9), as text otherwise. The first bad row stops the read with a
  * {@link DataFileException} naming the file, the line (1-based, counting the header and blank lines) and the column

@@ -9,10 +9,10 @@ import java.util.Map;
  * A section payload of {@code key=value} lines (UTF-8): the architecture and training metadata, readable with
  * {@code strings} when someone needs to know what a file holds.
  */
-public final class KeyValues {
+final class KeyValues {
     private KeyValues() {}
 
-    public static byte[] encode(Map<String, String> values) {
+    static byte[] encode(Map<String, String> values) {
         StringBuilder text = new StringBuilder();
         values.forEach((key, value) -> {
             if (key.isEmpty() || key.contains("=") || key.contains("\n") || value.contains("\n")) {
@@ -23,7 +23,7 @@ public final class KeyValues {
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    public static Map<String, String> decode(Path file, String tag, byte[] payload) throws ModelFormatException {
+    static Map<String, String> decode(Path file, String tag, byte[] payload) throws ModelFormatException {
         Map<String, String> values = new LinkedHashMap<>();
         String text = new String(payload, StandardCharsets.UTF_8);
         int lineNumber = 0;

@@ -30,9 +30,9 @@ import java.util.zip.CRC32;
  * temporary files of writers that died. Reading checks every length against the
  * bytes that remain before it allocates anything, then every checksum, and rejects unknown versions.
  */
-public final class ModelFile {
+final class ModelFile {
     static final byte[] MAGIC = "GATUNMDL".getBytes(StandardCharsets.US_ASCII);
-    public static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 1;
     static final int HEADER_BYTES = 16;
     static final int SECTION_OVERHEAD = 4 + 8 + 4;
     /** Far above any model this engine trains; a bound so a corrupt count cannot make us loop for hours. */
@@ -40,7 +40,7 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    public static void write(Path file, List<Section> sections) throws IOException {
+    static void write(Path file, List<Section> sections) throws IOException {
         if (sections.size() > MAX_SECTIONS) {
             throw new IllegalArgumentException("a model file holds at most " + MAX_SECTIONS + " sections, got " + sections.size());
         }
@@ -128,7 +128,7 @@ public final class ModelFile {
         }
     }
 
-    public static List<Section> read(Path file) throws IOException {
+    static List<Section> read(Path file) throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -205,7 +205,7 @@ public final class ModelFile {
     }
 
     /** The section with {@code tag}, or a format error naming what is missing. */
-    public static Section require(Path file, List<Section> sections, String tag) throws ModelFormatException {
+    static Section require(Path file, List<Section> sections, String tag) throws ModelFormatException {
         return sections.stream().filter(s -> s.tag().equals(tag)).findFirst()
                 .orElseThrow(() -> new ModelFormatException(file, "section " + tag + " is missing"));
     }

@@ -24,7 +24,7 @@ import java.util.Map;
 
 /**
  * A {@link Model} with its {@link Normalization} (and, for a training checkpoint, its {@link Optimizer}) as a
- * {@link ModelFile}. The sections:
+ * model file: checksummed sections, written atomically. The sections:
  * <pre>
  *   ARCH  key/values: {@link ModelSpec#toMap()}, {@code dtype} (F32|F64), {@code normalization} (mode),
  *         {@code normalization.features}
@@ -59,7 +59,10 @@ public final class ModelIo {
     public record LoadedModel(Model model, Normalization normalization, ModelMetadata metadata,
                               boolean hasOptimizer) {}
 
-    /** Saves a model for inference or evaluation (no optimizer state). Atomic: see {@link ModelFile#write}. */
+    /**
+     * Saves a model for inference or evaluation (no optimizer state). Atomic: a crash leaves the old file or the new
+     * one, never a mix.
+     */
     public static void save(Path file, Model model, Normalization normalization, Map<String, String> metadata)
             throws IOException {
         ModelFile.write(file, sections(model, normalization, metadata));

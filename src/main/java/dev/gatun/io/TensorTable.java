@@ -22,16 +22,16 @@ import java.util.Set;
  * {@code u32 count, then per tensor: u16 name length | UTF-8 name | u8 rank | u64 dims... | float32 data}.
  * Decoding checks every name, rank and shape against the bytes left before it allocates the values.
  */
-public final class TensorTable {
+final class TensorTable {
     static final int MAX_RANK = 8;
     static final int MAX_NAME_BYTES = 256;
 
     private TensorTable() {}
 
     /** A decoded tensor: values still on the heap, to be copied into a Tensor of the model that owns it. */
-    public record Entry(String name, long[] shape, float[] values) {}
+    record Entry(String name, long[] shape, float[] values) {}
 
-    public static byte[] encode(Map<String, Tensor> tensors) {
+    static byte[] encode(Map<String, Tensor> tensors) {
         long bytes = 4;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             bytes += 2 + e.getKey().getBytes(StandardCharsets.UTF_8).length + 1 + 8L * e.getValue().rank()
@@ -55,7 +55,7 @@ public final class TensorTable {
         return out.array();
     }
 
-    public static List<Entry> decode(Path file, String tag, byte[] payload) throws ModelFormatException {
+    static List<Entry> decode(Path file, String tag, byte[] payload) throws ModelFormatException {
         ByteBuffer in = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
         String where = "section " + tag;
         need(file, where, in, 4, "the tensor count");
@@ -120,14 +120,14 @@ public final class TensorTable {
     }
 
     /** Decoded entries by name, for loaders that look tensors up by the model's parameter names. */
-    public static Map<String, Entry> byName(List<Entry> entries) {
+    static Map<String, Entry> byName(List<Entry> entries) {
         Map<String, Entry> map = new LinkedHashMap<>();
         entries.forEach(e -> map.put(e.name(), e));
         return map;
     }
 
     /** Copies a decoded entry into {@code target}, checking the shape first. */
-    public static void copyInto(Path file, Entry entry, Tensor target) throws ModelFormatException {
+    static void copyInto(Path file, Entry entry, Tensor target) throws ModelFormatException {
         if (!java.util.Arrays.equals(entry.shape(), target.shape())) {
             throw new ModelFormatException(file, "tensor " + entry.name() + " has shape " + Shapes.format(entry.shape())
                     + " but the architecture needs " + target.shapeString());

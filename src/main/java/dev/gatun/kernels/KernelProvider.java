@@ -255,7 +255,8 @@ public record KernelProvider(String name, Activations activations, Softmax softm
      * and off-heap rows, the non-finite check, and the dense layer {@code a = g(W·x + b)} over W packed in panels of
      * {@link #panelOutputs()} outputs: {@code P[s·nIn + k·PANEL + (i − s)] = W[i, k]} for panel start s, or as
      * bfloat16 pairs where output l of a panel sits in half {@code l < PANEL/2 ? 2l : 2(l − PANEL/2) + 1}. Each
-     * output is one fma chain in k order from 0, so every provider gives the same bits.
+     * output is one fma chain in k order from 0, so every provider gives the same bits. Then the output layer's
+     * sigmoid or softmax over the row's few outputs.
      */
     public interface Serving {
         int panelOutputs();
@@ -278,5 +279,11 @@ public record KernelProvider(String name, Activations activations, Softmax softm
         void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
 
         void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
+
+        /** {@code a[j] = g(z[j])} for j < n, in float, with {@link #dense}'s NaN rule; a may be z. */
+        void activate(Activation g, float[] z, float[] a, int n);
+
+        /** {@code p = softmax(z)} over n values, max-shifted, summed in double; p may be z. */
+        void softmax(float[] z, float[] p, int n);
     }
 }

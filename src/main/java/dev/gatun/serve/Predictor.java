@@ -399,12 +399,8 @@ public final class Predictor implements AutoCloseable {
             x = a;
         }
         switch (loss) {
-            case SOFTMAX_CROSS_ENTROPY -> RowOutput.softmax(x, c.out, outputs);
-            case BINARY_CROSS_ENTROPY -> {
-                for (int j = 0; j < outputs; j++) {
-                    c.out[j] = RowOutput.activate(Activation.SIGMOID, x[j]);
-                }
-            }
+            case SOFTMAX_CROSS_ENTROPY -> SERVING.softmax(x, c.out, outputs);
+            case BINARY_CROSS_ENTROPY -> SERVING.activate(Activation.SIGMOID, x, c.out, outputs);
             case MSE -> System.arraycopy(x, 0, c.out, 0, outputs);
         }
     }

@@ -66,7 +66,7 @@ public final class SanityChecks {
     private SanityChecks(SanityConfig config) {
         this.config = config;
         this.plain = withoutRegularization(config.spec());
-        this.classes = Math.max(2, config.spec().outputs());
+        this.classes = config.spec().loss().classes(config.spec().outputs());
     }
 
     public static Builder builder(ModelSpec spec, DataSet train) {

@@ -37,7 +37,7 @@ record SanityConfig(ModelSpec spec, DataSet train, Normalization normalization,
             throw new IllegalArgumentException("the training set " + train.name() + " has " + train.features()
                     + " features per sample but the network takes " + spec.inputs());
         }
-        if (Math.max(2, spec.outputs()) != train.classes()) {
+        if (spec.loss().classes(spec.outputs()) != train.classes()) {
             throw new IllegalArgumentException("the training set " + train.name() + " has " + train.classes()
                     + " classes but the network's output layer has " + spec.outputs());
         }

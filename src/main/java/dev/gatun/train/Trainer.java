@@ -456,7 +456,8 @@ public final class Trainer implements AutoCloseable {
                 }
                 return;
             }
-            int needed = model.loss().predictsClasses(model.outputs()) ? Math.max(2, model.outputs()) : model.outputs();
+            int needed = model.loss().predictsClasses(model.outputs()) ? model.loss().classes(model.outputs())
+                    : model.outputs();
             if (data.classes() != needed) {
                 throw new IllegalArgumentException("the " + what + " " + data.name() + " has " + data.classes()
                         + " classes but the model's " + model.loss() + " output needs " + needed);

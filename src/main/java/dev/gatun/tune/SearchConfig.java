@@ -36,12 +36,12 @@ record SearchConfig(ModelSpec spec, DataSet train, DataSet dev, Normalization no
         if (!(margin >= 0) || Double.isInfinite(margin)) {
             throw new IllegalArgumentException("fine-range margin must be finite and >= 0, got " + margin);
         }
-        if (!spec.loss().classification()) {
-            throw new IllegalArgumentException("the search ranks trials by dev accuracy; the spec's loss "
-                    + spec.loss() + " has none");
+        if (!spec.loss().predictsClasses(spec.outputs())) {
+            throw new IllegalArgumentException("the search ranks trials by dev accuracy, which needs one class per"
+                    + " row; the spec's output is " + spec.loss() + " with " + spec.outputs() + " outputs");
         }
         for (DataSet data : List.of(train, dev)) {
-            if (data.features() != spec.inputs() || data.classes() != Math.max(2, spec.outputs())) {
+            if (data.features() != spec.inputs() || data.classes() != spec.loss().classes(spec.outputs())) {
                 throw new IllegalArgumentException(data.name() + " has " + data.features() + " features and "
                         + data.classes() + " classes but the network takes " + spec.inputs() + " inputs and has "
                         + spec.outputs() + " outputs");

@@ -1,5 +1,7 @@
 package dev.gatun.blas;
 
+import dev.gatun.blas.diagnostics.KernelAdvice;
+import dev.gatun.blas.diagnostics.SimdLevel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package dev.gatun.blas;
 
+import dev.gatun.blas.diagnostics.CpuFeatures;
+import dev.gatun.blas.diagnostics.KernelAdvice;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

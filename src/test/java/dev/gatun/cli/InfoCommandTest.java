@@ -1,9 +1,9 @@
 package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
-import dev.gatun.blas.CpuFeatures;
-import dev.gatun.blas.GemmCheck;
-import dev.gatun.blas.KernelAdvice;
+import dev.gatun.blas.diagnostics.CpuFeatures;
+import dev.gatun.blas.diagnostics.GemmCheck;
+import dev.gatun.blas.diagnostics.KernelAdvice;
 import org.junit.jupiter.api.Test;
 
 

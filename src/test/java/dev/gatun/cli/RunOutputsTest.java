@@ -1,6 +1,5 @@
 package dev.gatun.cli;
 
-import dev.gatun.io.WriterLock;
 import dev.gatun.train.LearnableData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

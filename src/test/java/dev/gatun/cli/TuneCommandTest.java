@@ -1,7 +1,6 @@
 package dev.gatun.cli;
 
 import dev.gatun.train.LearnableData;
-import dev.gatun.tune.TrialsCsv;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,6 +2,7 @@ package dev.gatun.serve;
 
 import dev.gatun.activation.Activation;
 import dev.gatun.kernels.KernelProvider;
+import dev.gatun.kernels.scalar.ScalarServing;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -83,7 +84,7 @@ class RowPanelsTest {
             for (int k = 0; k < nIn; k++) {
                 sum = Math.fma(W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * nIn + k), x[k], sum);
             }
-            a[i] = RowOutput.activate(g, sum + b[i]);
+            a[i] = ScalarServing.activate(g, sum + b[i]);
         }
     }
 

@@ -31,6 +31,41 @@ public final class ScalarServing implements KernelProvider.Serving {
     }
 
     @Override
+    public void activate(Activation g, float[] z, float[] a, int n) {
+        activate(g, z, a, 0, n);
+    }
+
+    /** {@code a[j] = g(z[j])} for j in [j0, n). */
+    public static void activate(Activation g, float[] z, float[] a, int j0, int n) {
+        for (int j = j0; j < n; j++) {
+            a[j] = activate(g, z[j]);
+        }
+    }
+
+    @Override
+    public void softmax(float[] z, float[] p, int n) {
+        rowSoftmax(z, p, n);
+    }
+
+    /** The body of {@link #softmax(float[], float[], int)}, run by the vector provider too: an output row is short. */
+    public static void rowSoftmax(float[] z, float[] p, int n) {
+        float max = z[0];
+        for (int j = 1; j < n; j++) {
+            max = Math.max(max, z[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(z[j] - max);
+            p[j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = 0; j < n; j++) {
+            p[j] *= inv;
+        }
+    }
+
+    @Override
     public int panelOutputs() {
         return PANEL;
     }

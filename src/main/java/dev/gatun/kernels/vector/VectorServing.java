@@ -43,6 +43,17 @@ public final class VectorServing implements KernelProvider.Serving {
         return PANEL;
     }
 
+    /** An output row holds a few values, too few for vectors to pay off: the scalar loops. */
+    @Override
+    public void activate(Activation g, float[] z, float[] a, int n) {
+        ScalarServing.activate(g, z, a, 0, n);
+    }
+
+    @Override
+    public void softmax(float[] z, float[] p, int n) {
+        ScalarServing.rowSoftmax(z, p, n);
+    }
+
     @Override
     public void normalize(float[] in, int from, float[] scale, float[] shift, float[] out, int n) {
         int bound = n - n % LANES;

@@ -1,4 +1,4 @@
-package dev.gatun.io;
+package dev.gatun.cli;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +19,7 @@ import java.time.Instant;
  * itself stays (deleting it would let a third writer lock a file the second still holds open). The lock file names
  * its holder, so the second writer's error can say which process to wait for.
  */
-public final class WriterLock implements AutoCloseable {
+final class WriterLock implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
@@ -31,14 +31,14 @@ public final class WriterLock implements AutoCloseable {
     }
 
     /** Thrown when another process (or another writer in this JVM) holds the lock on a path. */
-    public static final class LockedException extends IOException {
+    static final class LockedException extends IOException {
         LockedException(String message) {
             super(message);
         }
     }
 
     /** The lock file that guards {@code target}. */
-    public static Path lockFile(Path target) {
+    static Path lockFile(Path target) {
         Path absolute = target.toAbsolutePath();
         return absolute.resolveSibling("." + absolute.getFileName() + ".lock");
     }
@@ -50,7 +50,7 @@ public final class WriterLock implements AutoCloseable {
      * @throws LockedException when another writer holds it
      * @throws IOException when the lock file cannot be created (the message names it)
      */
-    public static WriterLock acquire(Path target, String what) throws IOException {
+    static WriterLock acquire(Path target, String what) throws IOException {
         Path file = lockFile(target);
         FileChannel channel;
         try {
@@ -99,7 +99,7 @@ public final class WriterLock implements AutoCloseable {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    public Path file() {
+    Path file() {
         return file;
     }
 

@@ -1,4 +1,4 @@
-package dev.gatun.io;
+package dev.gatun.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
 
+import dev.gatun.blas.BlasInfo;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

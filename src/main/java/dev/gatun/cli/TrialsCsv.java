@@ -1,4 +1,7 @@
-package dev.gatun.tune;
+package dev.gatun.cli;
+
+import dev.gatun.tune.SearchResult;
+import dev.gatun.tune.Trial;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,13 +11,13 @@ import java.util.List;
 import java.util.Locale;
 
 /** The trials as CSV, one row each in the order given (the rank column counts them: pass {@link SearchResult#ranked()}), with full-precision numbers (empty for NaN). */
-public final class TrialsCsv {
-    public static final String HEADER = "rank,phase,trial,seed,learning_rate,lambda,beta,outcome,epochs,train_loss,"
+final class TrialsCsv {
+    static final String HEADER = "rank,phase,trial,seed,learning_rate,lambda,beta,outcome,epochs,train_loss,"
             + "train_accuracy,dev_loss,dev_accuracy,seconds";
 
     private TrialsCsv() {}
 
-    public static Path write(Path file, List<Trial> trials) throws IOException {
+    static Path write(Path file, List<Trial> trials) throws IOException {
         StringBuilder out = new StringBuilder(HEADER).append('\n');
         int rank = 1;
         for (Trial t : trials) {

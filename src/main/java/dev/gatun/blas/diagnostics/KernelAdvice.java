@@ -1,4 +1,6 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
+
+import dev.gatun.blas.BlasInfo;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.gatun.data;
+package dev.gatun.csv;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -9,7 +9,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * A file's bytes, decompressed when it starts with the gzip magic number: text inputs (CSV tables, rows to predict)
- * may be gzipped whatever their names say. IDX files go through {@link IdxCache} instead, which maps them.
+ * may be gzipped whatever their names say. IDX files go through {@link dev.gatun.data.IdxCache} instead, which maps them.
  */
 public final class MaybeGzipped {
     private static final int BUFFER = 1 << 16;

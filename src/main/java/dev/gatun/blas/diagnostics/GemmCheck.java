@@ -1,5 +1,7 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
 
+import dev.gatun.blas.Blas;
+import dev.gatun.blas.Transpose;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
@@ -40,17 +42,23 @@ public final class GemmCheck {
                                         Transpose tb) {
         double[] a = values(random, m * k);
         double[] b = values(random, k * n);
-        long[] aShape = ta.isTransposed() ? new long[] {k, m} : new long[] {m, k};
-        long[] bShape = tb.isTransposed() ? new long[] {n, k} : new long[] {k, n};
+        boolean transA = ta == Transpose.TRANSPOSED;
+        boolean transB = tb == Transpose.TRANSPOSED;
+        long[] aShape = transA ? new long[] {k, m} : new long[] {m, k};
+        long[] bShape = transB ? new long[] {n, k} : new long[] {k, n};
         Tensor c32 = Tensor.allocate(arena, DType.F32, m, n);
         Blas.gemm(ta, tb, 1, single(arena, a, aShape), single(arena, b, bShape), 0, c32);
-        Tensor c64 = Tensor.allocate(arena, DType.F64, m, n);
-        Blas.referenceGemm(ta, tb, 1, Tensor.of(arena, a, aShape), Tensor.of(arena, b, bShape), 0, c64);
         double scale = 0;
         double error = 0;
-        for (long i = 0; i < c64.size(); i++) {
-            scale = Math.max(scale, Math.abs(c64.get(i)));
-            error = Math.max(error, Math.abs(c32.get(i) - c64.get(i)));
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double expected = 0;
+                for (int p = 0; p < k; p++) {
+                    expected += a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j];
+                }
+                scale = Math.max(scale, Math.abs(expected));
+                error = Math.max(error, Math.abs(c32.get((long) i * n + j) - expected));
+            }
         }
         return scale == 0 ? error : error / scale;
     }

@@ -1,4 +1,4 @@
-package dev.gatun.data;
+package dev.gatun.csv;
 
 import java.util.Locale;
 
@@ -168,7 +168,7 @@ public final class CsvFormat {
      * integers, the usual pixel values, are parsed in place; anything else made only of number characters goes
      * through {@link Float#parseFloat} (whose Java-only suffixes and hex forms the character check keeps out).
      */
-    public static float plainNumber(String s, int from, int to) {
+    private static float plainNumber(String s, int from, int to) {
         while (from < to && Character.isWhitespace(s.charAt(from))) {
             from++;
         }

@@ -1,4 +1,4 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
 
 /**
  * How wide the vector units are that a CPU offers or a set of BLAS kernels uses, in rising order: a library whose

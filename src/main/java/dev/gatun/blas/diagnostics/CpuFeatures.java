@@ -1,4 +1,4 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
-package dev.gatun.blas;
+package dev.gatun.blas.diagnostics;
 
+import dev.gatun.blas.Blas;
+import dev.gatun.blas.Transpose;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
 
