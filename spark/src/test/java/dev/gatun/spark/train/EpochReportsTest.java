@@ -1,5 +1,6 @@
 package dev.gatun.spark.train;
 
+import dev.gatun.train.ClusterTraining;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +59,51 @@ class EpochReportsTest {
                 assertEquals(1.0 / (e + 1), epochs[e].loss());
             }
             assertEquals(List.of(1, 2, 3, 4), heard);
+        }
+    }
+
+    /**
+     * A listener that stops the run after epoch 2 of 4 (early stopping): replica 0 hears "stop" in answer to that
+     * report and "train on" before it, the fit ends with two epochs, and an attempt after a failure ends there too.
+     */
+    @Test
+    void aListenerThatStopsTheRunEndsItAfterThatEpoch() throws Exception {
+        ClusterTraining.Progress stopAfterTwo = new ClusterTraining.Progress() {
+            @Override
+            public void epochFinished(ClusterTraining.Epoch epoch) {}
+
+            @Override
+            public boolean trainOnAfter(int epoch) {
+                return epoch < 2;
+            }
+        };
+        try (EpochReports reports = new EpochReports(CONF, 4, stopAfterTwo)) {
+            reports.startAttempt(1);
+            assertEquals(4, reports.lastEpoch());
+            try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000)) {
+                assertTrue(reporter.send(1, 1.0, 2.0, 0.5, 1e-3, state(1)), "train on after epoch 1");
+                assertFalse(reporter.send(2, 0.5, 2.0, 0.5, 1e-3, state(2)), "stop after epoch 2");
+            }
+            assertEquals(2, reports.lastEpoch(), "an attempt after a failure ends where the run stopped");
+            assertEquals(2, reports.startAttempt(2).epochs());
+            EpochReport[] epochs = reports.finish();
+            assertEquals(2, epochs.length);
+            assertEquals(2, epochs[1].epoch());
+        }
+    }
+
+    /** A resumed run's reports start after its checkpoint's epochs; earlier ones are not its own. */
+    @Test
+    void aRunResumedAfterTwoEpochsReportsTheRest() throws Exception {
+        List<Integer> heard = new CopyOnWriteArrayList<>();
+        TrainingState resumed = new TrainingState(2, state(2));
+        try (EpochReports reports = new EpochReports(CONF, 4, epoch -> heard.add(epoch.epoch()), resumed)) {
+            assertArrayEquals(state(2), reports.startAttempt(1).checkpoint(), "the first attempt starts from the checkpoint");
+            send(reports.address(), 1, 3, 4);   // an epoch before the start is not this run's: not kept
+            EpochReport[] epochs = reports.finish();
+            assertEquals(2, epochs.length);
+            assertEquals(3, epochs[0].epoch());
+            assertEquals(List.of(3, 4), heard);
         }
     }
 
