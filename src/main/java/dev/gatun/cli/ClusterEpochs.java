@@ -134,13 +134,16 @@ final class ClusterEpochs implements ClusterTraining.Progress {
             throws IOException {
         try (Optimizer optimizer = checkpoints.config().buildOptimizer()) {
             ModelIo.restoreOptimizer(epochFile, model, optimizer);
-            Model best = patience > 0 && bestModel != null ? load(bestModel, arena).model() : null;
+            // The best epoch is often this one: its model is then the one already loaded.
+            boolean bestIsThis = bestEpoch == history.last().epoch();
+            Model best = patience == 0 || bestModel == null ? null
+                    : bestIsThis ? model : load(bestModel, arena).model();
             try {
                 Checkpoint.write(checkpoints.file(), new Checkpoint(checkpoints.config(), history, checkpoints.out(),
                         stopped ? Checkpoint.Status.EARLY_STOPPED : Checkpoint.Status.RUNNING, checkpoints.data()),
                         model, loaded.normalization(), optimizer, best);
             } finally {
-                if (best != null) {
+                if (best != null && !bestIsThis) {
                     best.close();
                 }
             }
