@@ -1,6 +1,6 @@
-"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration, the C program once per precision and JMH's
-GemmBench once for all its Java paths, each process with the configuration's environment; keeps every raw result
-and a manifest in OUT/gemm/, then renders OUT/gemm.md and its plots (bench/render/gemm.py).
+"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration and shape, the C program once per precision
+and then JMH's GemmBench for all its Java paths, each process with the configuration's environment; keeps every raw
+result and a manifest in OUT/gemm/, then renders OUT/gemm.md and its plots (bench/render/gemm.py).
 
 Started by bench/gemm-report, which builds both sides first and passes, in the environment, GATUN_GEMM_C_BINARY,
 GATUN_BENCH_CLASSPATH, GATUN_JVM_FLAGS and JAVA_HOME. A configuration that fails is recorded with its reason; the
@@ -67,10 +67,11 @@ def package_of(path):
         return None
 
 
-def run_c(config, library, precision, args, raw, env, commands):
+def run_c(config, library, precision, shapes, args, env, commands):
+    """The C program on the given shapes; its result lines."""
     command = [os.environ["GATUN_GEMM_C_BINARY"], "--library", library, "--precision", precision,
                "--threads", str(config.threads), "--min-time", str(args.c_min_time), "--batches", str(args.c_batches)]
-    for shape in config.shapes:
+    for shape in shapes:
         command += ["--shape", shape.argument]
     commands.append(environment_prefix(config) + shown(command))
     done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -80,29 +81,28 @@ def run_c(config, library, precision, args, raw, env, commands):
     for line in lines:
         if line["threads"] not in (config.threads, -1):
             raise RuntimeError(f"gemm_bench ran {line['threads']} threads of {library}, asked for {config.threads}")
-    name = f"{config.id}-c-{precision}.json"
-    with open(os.path.join(raw, name), "w") as f:
-        json.dump(lines, f, indent=1)
-    return name
+    return lines
 
 
-def run_jmh(config, library, args, raw, env, commands):
+def run_jmh(config, library, shapes, tag, args, raw, env, commands):
+    """JMH's GemmBench, every Java path of the configuration, on the given shapes; its results and the libraries the
+    peers reported loading. The log stays in raw as CONFIG-jmh-TAG.log."""
     jvm = [f"-Dgatun.threads={config.threads}"]
     if library:
         jvm.append(f"-D{'gatun.blas.library'}={library}")
         if config.library.name != "openblas":  # the system OpenBLAS: JNIBLAS's own default, libblas.so.3, as Spark
             jvm.append(f"-Ddev.ludovic.netlib.blas.nativeLibPath={library}")
-    name = f"{config.id}-jmh.json"
+    result_path = os.path.join(raw, f"{config.id}-jmh-{tag}.json")
     command = [os.path.join(os.environ["JAVA_HOME"], "bin", "java"), *os.environ["GATUN_JVM_FLAGS"].split(),
                "-cp", os.environ["GATUN_BENCH_CLASSPATH"], "org.openjdk.jmh.Main",
                rf"dev\.gatun\.bench\.GemmBench\.({'|'.join(config.java_paths)})$",
-               "-p", "shape=" + ",".join(s.argument for s in config.shapes),
+               "-p", "shape=" + ",".join(s.argument for s in shapes),
                "-p", "precision=" + ",".join(plan.PRECISIONS[p] for p in config.precisions),
                "-f", "1", "-wi", str(args.warmup_iterations), "-w", f"{round(args.warmup_time * 1000)}ms",
                "-i", str(args.iterations), "-r", f"{round(args.time * 1000)}ms",
-               "-jvmArgsPrepend", " ".join(jvm), "-rf", "json", "-rff", os.path.join(raw, name)]
+               "-jvmArgsPrepend", " ".join(jvm), "-rf", "json", "-rff", result_path]
     commands.append(environment_prefix(config) + shown(command))
-    log_path = os.path.join(raw, f"{config.id}-jmh.log")
+    log_path = os.path.join(raw, f"{config.id}-jmh-{tag}.log")
     with open(log_path, "w") as out:
         status = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
     loaded = {}
@@ -113,7 +113,16 @@ def run_jmh(config, library, args, raw, env, commands):
     failures = text.count("<failure>")
     if status != 0 or failures:
         raise RuntimeError(f"JMH for {config.id} exited with {status} ({failures} benchmark failures): see {log_path}")
-    return name, loaded
+    with open(result_path) as f:
+        results = json.load(f)
+    os.remove(result_path)  # merged into CONFIG-jmh.json by the caller
+    return results, loaded
+
+
+def write_json(raw, name, value):
+    with open(os.path.join(raw, name), "w") as f:
+        json.dump(value, f, indent=1)
+    return name
 
 
 def environment_prefix(config):
@@ -147,14 +156,26 @@ def run_config(config, args, raw):
         entry["path"] = library and os.path.realpath(library)
         entry["package"] = (f"extracted from org.bytedeco:openblas:{plan.BYTEDECO_VERSION} (linux-x86_64 jar)"
                             if config.library.name == "openblas-bytedeco" else library and package_of(library))
-        if "c" in config.paths:
-            for precision in config.precisions:
+        # Shape by shape, C then the JVM: measured minutes apart, a whole configuration's C figures and its Java
+        # figures met different machine states (one run's Gatun/C moved by ±10%); side by side they meet the same.
+        c_lines = {precision: [] for precision in config.precisions} if "c" in config.paths else {}
+        jmh_results = []
+        for shape in config.shapes:
+            for precision in list(c_lines):
                 try:
-                    entry["c"][precision] = run_c(config, library, precision, args, raw, env, entry["commands"])
+                    c_lines[precision] += run_c(config, library, precision, [shape], args, env, entry["commands"])
                 except RuntimeError as e:
                     entry["errors"].append(str(e))
+                    del c_lines[precision]
+            if config.java_paths:
+                results, loaded = run_jmh(config, library, [shape], shape.argument, args, raw, env,
+                                          entry["commands"])
+                jmh_results += results
+                entry["loaded"].update(loaded)
+        for precision, lines in c_lines.items():
+            entry["c"][precision] = write_json(raw, f"{config.id}-c-{precision}.json", lines)
         if config.java_paths:
-            entry["jmh"], entry["loaded"] = run_jmh(config, library, args, raw, env, entry["commands"])
+            entry["jmh"] = write_json(raw, f"{config.id}-jmh.json", jmh_results)
     except (RuntimeError, OSError) as e:
         entry["errors"].append(str(e))
     return entry
