@@ -125,15 +125,14 @@ def parser():
     p.add_argument("--quick", action="store_true", help="smoke test: the shortest timings and, unless given, sizes "
                    "4,64, mlp 1, 1 thread; output under bench/results/tmp/gemm-quick unless --out is given")
     p.add_argument("--out", help="directory for gemm.md, its plots and raw results (default bench/results)")
-    # The defaults were 1 warm-up of 0.2 s, 5 × 0.2 s and C batches of 0.1 s: one run's Gatun/C then moved by ±10% from
-    # run to run with nothing changed (four runs of the same commands, BENCHMARKS.md), and a fresh JVM per shape was
-    # still warming up in its measured iterations.
-    p.add_argument("--warmup-iterations", type=int, default=3)
-    p.add_argument("--warmup-time", type=float, default=0.5, help="seconds per JMH warm-up iteration")
+    # Short timings are enough once C and the JVM run side by side, shape by shape (report.py): 3 × 0.5 s warm-ups and
+    # 5 × 0.5 s iterations, tried on 2026-12-04, doubled the run without narrowing the errors or lifting Gatun/C.
+    p.add_argument("--warmup-iterations", type=int, default=1)
+    p.add_argument("--warmup-time", type=float, default=0.2, help="seconds per JMH warm-up iteration")
     p.add_argument("--iterations", type=int, default=5, help="JMH measurement iterations")
-    p.add_argument("--time", type=float, default=0.5, help="seconds per JMH measurement iteration")
+    p.add_argument("--time", type=float, default=0.2, help="seconds per JMH measurement iteration")
     p.add_argument("--c-batches", type=int, default=5, help="C batches per shape (the mean over them is reported)")
-    p.add_argument("--c-min-time", type=float, default=0.25, help="seconds each C batch lasts at least")
+    p.add_argument("--c-min-time", type=float, default=0.1, help="seconds each C batch lasts at least")
     p.add_argument("--dry-run", action="store_true", help="print the plan and its estimate, run nothing")
     return p
 
