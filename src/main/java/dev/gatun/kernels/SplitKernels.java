@@ -23,6 +23,12 @@ import java.lang.foreign.MemorySegment;
  * {@code -Dgatun.step.split=false} turns splitting off, for A/B runs.
  *
  * <p>Owns its pool ({@link #close()}); one reusable task per kind of kernel, so a split call allocates nothing.
+ *
+ * <p>A call that stays whole goes through its task as well ({@code pool.run(task, 1)}): the pool's call of
+ * {@code task.run} sees several task classes, so C2 does not inline it, and each kernel is compiled inside its task's
+ * small {@code run} rather than at the bottom of {@code Model.computeGradients}. Inlined there (measured, one run in
+ * ten under load), the compilation passed C2's node cutoff before the softmax's last helper, which then stayed a call
+ * and boxed a vector: 96 bytes a step.
  */
 public final class SplitKernels implements AutoCloseable {
     /** {@code false} turns splitting off: trainers bind nothing and every kernel runs on the training thread. */
@@ -140,7 +146,7 @@ public final class SplitKernels implements AutoCloseable {
         return pool.reaches(segment);
     }
 
-    /** Runs {@code task} over {@code chunks} chunks on the pool (inline when 1). */
+    /** Runs {@code task} over {@code chunks} chunks on the pool (on the calling thread when 1). */
     public void run(StepPool.Chunks task, int chunks) {
         pool.run(task, chunks);
     }
@@ -148,10 +154,6 @@ public final class SplitKernels implements AutoCloseable {
     void biasActivation(Activation g, Tensor Z, Tensor b, Tensor A) {
         BiasActivation t = biasActivation;
         t.chunks = reach(Z, b, A) ? (int) Math.min(chunks(Z.size()), Z.rows()) : 1;
-        if (t.chunks == 1) {
-            PROVIDER.activations().biasActivation(g, Z, b, A, 0, Z.rows());
-            return;
-        }
         t.g = g;
         t.Z = Z;
         t.b = b;
@@ -244,9 +246,6 @@ public final class SplitKernels implements AutoCloseable {
         long block = kernels.rowBlock(Z, dZ);
         long blocks = (rows + block - 1) / block;
         int chunks = reach(Z, dZ, null) && pool.reaches(labels) ? (int) Math.min(chunks(Z.size()), blocks) : 1;
-        if (chunks == 1) {
-            return kernels.softmaxCrossEntropy(Z, labels, dZ, 0, rows);
-        }
         SoftmaxLoss t = softmaxLoss;
         t.Z = Z;
         t.labels = labels;

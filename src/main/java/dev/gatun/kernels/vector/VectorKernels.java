@@ -10,6 +10,12 @@ public final class VectorKernels {
     private VectorKernels() {}
 
     public static KernelProvider create() {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        if (lanes > Lanes.MAX_LANES) {
+            // Wider than any x86 vector (SVE allows 2048 bits): the kernels' sums and alignment stop at 512 bits.
+            throw new UnsupportedOperationException("the preferred float species has " + lanes
+                    + " lanes: the vector kernels handle up to " + Lanes.MAX_LANES);
+        }
         return new KernelProvider("vector", new VectorActivations(), new VectorSoftmax(), new VectorLosses(),
                 new VectorBatchNorm(), new VectorDropout(), new VectorRegularization(), new VectorReductions(),
                 new VectorOptimizer(), new VectorGather(), new VectorServing());

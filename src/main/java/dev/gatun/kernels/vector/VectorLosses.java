@@ -34,8 +34,8 @@ public final class VectorLosses implements KernelProvider.Losses {
             FloatVector r = one.div(e.add(1f));
             r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);
         }
-        // reduceLanes, not Lanes.sum: only the reported loss depends on this order (dZ does not), LOG1P is
-        // SVML-backed once compiled anyway, and the fixed-order fold pushed this method past C2's inlining
+        // reduceLanes, not the Lanes fold: only the reported loss depends on this order (dZ does not), LOG1P is
+        // SVML-backed once compiled anyway, and the fold (then a call) pushed this method past C2's inlining
         // budget (64 B boxed per call, ModelTest).
         return total.reduceLanes(VectorOperators.ADD);
     }

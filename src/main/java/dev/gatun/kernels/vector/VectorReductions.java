@@ -45,7 +45,25 @@ public final class VectorReductions implements KernelProvider.Reductions {
             FloatVector v = FloatVector.fromMemorySegment(S, x, k * BYTES, O);
             s0 = squares ? v.fma(v, s0) : s0.add(v.abs());
         }
-        return (double) Lanes.sum(s0.add(s1)) + Lanes.sum(s2.add(s3));
+        FloatVector a = s0.add(s1), b = s2.add(s3);
+        // The Lanes fold of both halves, written out (a call with a vector argument boxes it when not inlined).
+        if (Lanes.F8 != null) {
+            a = a.add(a.rearrange(Lanes.F8));
+            b = b.add(b.rearrange(Lanes.F8));
+        }
+        if (Lanes.F4 != null) {
+            a = a.add(a.rearrange(Lanes.F4));
+            b = b.add(b.rearrange(Lanes.F4));
+        }
+        if (Lanes.F2 != null) {
+            a = a.add(a.rearrange(Lanes.F2));
+            b = b.add(b.rearrange(Lanes.F2));
+        }
+        if (Lanes.F1 != null) {
+            a = a.add(a.rearrange(Lanes.F1));
+            b = b.add(b.rearrange(Lanes.F1));
+        }
+        return (double) a.lane(0) + b.lane(0);
     }
 
     /**

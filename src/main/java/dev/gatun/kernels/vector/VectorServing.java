@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+
 /**
  * The serving kernels in SIMD. The dense layer runs over W packed in panels of two float vectors of outputs: the
  * kernel broadcasts x[k] and multiplies it into two accumulators per panel, one load per FMA and no horizontal sums.
@@ -36,6 +39,11 @@ public final class VectorServing implements KernelProvider.Serving {
     /** Panels per group: 8 with 32 vector registers (AVX-512), 4 with 16 (AVX2: 8 accumulators, no spills). */
     private static final int MAX_GROUP = F.vectorBitSize() >= 512 ? 8 : 4;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /**
+     * An int lane of a bfloat16 panel holds two weights: the low one is a float once shifted up 16 bits
+     * ({@code lanewise(LSHL, 16)}), the high one once its low half is cleared ({@code lanewise(AND, HIGH)}). Written
+     * out at every use, not a helper: a method of ours that takes a vector boxes it wherever C2 does not inline it.
+     */
     private static final int HIGH = 0xFFFF0000;
 
     @Override
@@ -297,14 +305,14 @@ public final class VectorServing implements KernelProvider.Serving {
             IntVector p1 = IntVector.fromMemorySegment(I, P, o1 + ks, ByteOrder.LITTLE_ENDIAN);
             IntVector p2 = IntVector.fromMemorySegment(I, P, o2 + ks, ByteOrder.LITTLE_ENDIAN);
             IntVector p3 = IntVector.fromMemorySegment(I, P, o3 + ks, ByteOrder.LITTLE_ENDIAN);
-            a0 = low(p0).fma(xk, a0);
-            a1 = high(p0).fma(xk, a1);
-            a2 = low(p1).fma(xk, a2);
-            a3 = high(p1).fma(xk, a3);
-            a4 = low(p2).fma(xk, a4);
-            a5 = high(p2).fma(xk, a5);
-            a6 = low(p3).fma(xk, a6);
-            a7 = high(p3).fma(xk, a7);
+            a0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a0);
+            a1 = p0.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a1);
+            a2 = p1.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a2);
+            a3 = p1.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a3);
+            a4 = p2.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a4);
+            a5 = p2.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a5);
+            a6 = p3.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a6);
+            a7 = p3.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a7);
         }
         a0.intoArray(a, s);
         a1.intoArray(a, s + LANES);
@@ -326,18 +334,10 @@ public final class VectorServing implements KernelProvider.Serving {
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             IntVector p0 = IntVector.fromMemorySegment(I, P, o0 + ks, ByteOrder.LITTLE_ENDIAN);
-            a0 = low(p0).fma(xk, a0);
-            a1 = high(p0).fma(xk, a1);
+            a0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a0);
+            a1 = p0.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a1);
         }
         a0.intoArray(a, s);
         a1.intoArray(a, s + LANES);
-    }
-
-    private static FloatVector low(IntVector pair) {
-        return pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static FloatVector high(IntVector pair) {
-        return pair.lanewise(VectorOperators.AND, HIGH).reinterpretAsFloats();
     }
 }

@@ -128,8 +128,14 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
     private static float overlappedSum(MemorySegment out, long row, long cols) {
         long end = row + (cols - S.length()) * BYTES;
         VectorMask<Float> fresh = S.indexInRange(0, (int) (2L * S.length() - cols)).not();
-        FloatVector start = FloatVector.fromMemorySegment(S, out, row, O);
-        return Lanes.sum(start.add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh)));
+        FloatVector v = FloatVector.fromMemorySegment(S, out, row, O)
+                .add(FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, out, end, O), fresh));
+        // The Lanes fold, written out (a call with a vector argument boxes it when C2 does not inline it).
+        if (Lanes.F8 != null) v = v.add(v.rearrange(Lanes.F8));
+        if (Lanes.F4 != null) v = v.add(v.rearrange(Lanes.F4));
+        if (Lanes.F2 != null) v = v.add(v.rearrange(Lanes.F2));
+        if (Lanes.F1 != null) v = v.add(v.rearrange(Lanes.F1));
+        return v.lane(0);
     }
 
     private static void overlappedScale(MemorySegment out, long row, long cols, float factor) {
@@ -207,7 +213,12 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
             e.intoMemorySegment(out, row + j * BYTES, O);
             sum = sum.add(e);
         }
-        return Lanes.sum(sum);
+        // The Lanes fold, written out (a call with a vector argument boxes it when C2 does not inline it).
+        if (Lanes.F8 != null) sum = sum.add(sum.rearrange(Lanes.F8));
+        if (Lanes.F4 != null) sum = sum.add(sum.rearrange(Lanes.F4));
+        if (Lanes.F2 != null) sum = sum.add(sum.rearrange(Lanes.F2));
+        if (Lanes.F1 != null) sum = sum.add(sum.rearrange(Lanes.F1));
+        return sum.lane(0);
     }
 
     /** The masked last vector, in its own method: a second FastExp.exp inlined above may pass C2's node cutoff. */
@@ -219,8 +230,8 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
 
     /**
      * The sum of the {@code n} (fewer than a vector's) stored tail values, in scalar float, left to right. Not a
-     * vector in {@link #exponentialsTail}: after FastExp.exp, Lanes.sum no longer inlined there (C2's
-     * NodeCountInliningCutoff) and its argument was boxed; nor a masked reload: where the tail ends the segment
+     * vector in {@link #exponentialsTail}: after FastExp.exp, the Lanes fold (then a call) no longer inlined there
+     * (C2's NodeCountInliningCutoff) and its argument was boxed; nor a masked reload: where the tail ends the segment
      * (a block of short rows), the masked load takes its per-lane bounds check, which C2 left un-inlined here,
      * and that boxed the mask. Both allocated per row or block (16 lanes; KernelAllocationTest).
      */
