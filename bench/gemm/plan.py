@@ -230,9 +230,9 @@ def config_estimate(args, config):
     for precision in config.precisions:
         for shape in config.shapes:
             call = seconds_per_call(config, shape, precision)
-            if "c" in config.paths:  # twice: before and after the JVM's measurements of the shape
+            if "c" in config.paths:
                 batch = max(args.c_min_time * 1.5, call)
-                total += 2 * (2 * batch + args.c_batches * batch + call)
+                total += 2 * batch + args.c_batches * batch + call
             total += len(config.java_paths) * (FORK_SECONDS + 2 * call
                                                + args.warmup_iterations * max(args.warmup_time, call)
                                                + args.iterations * max(args.time, call))

@@ -1,5 +1,5 @@
-"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration and shape, the C program once per precision,
-JMH's GemmBench for all its Java paths, then the C program again, each process with the configuration's environment; keeps every raw
+"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration and shape, the C program once per precision
+and then JMH's GemmBench for all its Java paths, each process with the configuration's environment; keeps every raw
 result and a manifest in OUT/gemm/, then renders OUT/gemm.md and its plots (bench/render/gemm.py).
 
 Started by bench/gemm-report, which builds both sides first and passes, in the environment, GATUN_GEMM_C_BINARY,
@@ -119,33 +119,6 @@ def run_jmh(config, library, shapes, tag, args, raw, env, commands):
     return results, loaded
 
 
-def measure_c(config, library, c_lines, shape, args, env, entry):
-    """The C program on one shape, for every precision still measured; a precision that fails is dropped."""
-    lines = {}
-    for precision in list(c_lines):
-        try:
-            lines[precision] = run_c(config, library, precision, [shape], args, env, entry["commands"])
-        except RuntimeError as e:
-            entry["errors"].append(str(e))
-            del c_lines[precision]
-    return lines
-
-
-def bracketed(before, after):
-    """One C result from the batches measured before and after the JVM's: their mean, spread and extremes."""
-    if (before["m"], before["n"], before["k"], before["precision"]) != (after["m"], after["n"], after["k"],
-                                                                       after["precision"]):
-        raise RuntimeError(f"C results of different shapes: {before} and {after}")
-    batches = before["batch_ns"] + after["batch_ns"]
-    mean = sum(batches) / len(batches)
-    stdev = (sum((b - mean) ** 2 for b in batches) / (len(batches) - 1)) ** 0.5 if len(batches) > 1 else None
-    merged = dict(before)
-    merged.update(ns_per_call=mean, ns_stdev=stdev, ns_min=min(batches), ns_max=max(batches), batch_ns=batches,
-                  batches=len(batches), gflops=2.0 * before["m"] * before["n"] * before["k"] / mean,
-                  sides=[before["ns_per_call"], after["ns_per_call"]])
-    return merged
-
-
 def write_json(raw, name, value):
     with open(os.path.join(raw, name), "w") as f:
         json.dump(value, f, indent=1)
@@ -183,21 +156,22 @@ def run_config(config, args, raw):
         entry["path"] = library and os.path.realpath(library)
         entry["package"] = (f"extracted from org.bytedeco:openblas:{plan.BYTEDECO_VERSION} (linux-x86_64 jar)"
                             if config.library.name == "openblas-bytedeco" else library and package_of(library))
-        # Shape by shape, C on both sides of the JVM: measured minutes apart, a whole configuration's C figures and
-        # its Java figures met different machine states (one run's Gatun/C moved by ±10%); side by side they meet the
-        # same, and C's batches taken before and after the JVM's cancel a drift across the shape's measurements.
+        # Shape by shape, C then the JVM: measured minutes apart, a whole configuration's C figures and its Java
+        # figures met different machine states (one run's Gatun/C moved by ±10%); side by side they meet the same.
         c_lines = {precision: [] for precision in config.precisions} if "c" in config.paths else {}
         jmh_results = []
         for shape in config.shapes:
-            before = measure_c(config, library, c_lines, shape, args, env, entry)
+            for precision in list(c_lines):
+                try:
+                    c_lines[precision] += run_c(config, library, precision, [shape], args, env, entry["commands"])
+                except RuntimeError as e:
+                    entry["errors"].append(str(e))
+                    del c_lines[precision]
             if config.java_paths:
                 results, loaded = run_jmh(config, library, [shape], shape.argument, args, raw, env,
                                           entry["commands"])
                 jmh_results += results
                 entry["loaded"].update(loaded)
-            after = measure_c(config, library, c_lines, shape, args, env, entry)
-            for precision in list(c_lines):
-                c_lines[precision] += [bracketed(a, b) for a, b in zip(before[precision], after[precision])]
         for precision, lines in c_lines.items():
             entry["c"][precision] = write_json(raw, f"{config.id}-c-{precision}.json", lines)
         if config.java_paths:
