@@ -8,8 +8,12 @@ gatun_install_packages() {
     return 0
   fi
   local missing=() p
+  # One dpkg-query for all of them: one per package cost 0.15 s of every command.
+  local installed
+  installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${GATUN_PACKAGES[@]}" 2>/dev/null |
+    sed -n 's/^\([^ ]*\) install ok installed$/\1/p')" || true
   for p in "${GATUN_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    printf '%s\n' "$installed" | grep -qxF "$p" || missing+=("$p")
   done
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   [ "${#missing[@]}" -eq 0 ] && return 0
