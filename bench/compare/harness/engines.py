@@ -136,7 +136,10 @@ class Gatun(Engine):
         out = dict(result)
         out.update({ours: result[theirs] for ours, theirs in GATUN_FIELDS.items() if theirs in result})
         if mode == "train":
-            out["first_epoch_seconds"] = first_epoch_seconds(result, result.get("train_samples"))
+            first = first_epoch_seconds(result, result.get("train_samples"))
+            # Gatun may step a small model before its first epoch to get the step's code compiled; that time is
+            # part of its start-up, so it counts with the first epoch here.
+            out["first_epoch_seconds"] = None if first is None else first + (result.get("warm_up_seconds") or 0)
         return out
 
     def probe(self, log_dir):

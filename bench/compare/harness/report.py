@@ -82,7 +82,8 @@ def _training(record, summary, s):
                          _number(gflops, 1) if gflops else "—"] + shares)
     out += _table(["batch", "threads", "FLOPs / sample", "sgemm GFLOPS", "Gatun", "PyTorch", "NumPy"], rows)
     out += ["Warm-up: seconds of the first epoch's training passes (the JVM interprets and compiles Gatun's kernels "
-            "during it; process start and data loading are not included).", ""]
+            "during it; process start and data loading are not included). Gatun's includes the steps of a small model "
+            "it runs before its first epoch to get the step's code compiled (`warm_up_seconds` in its JSON).", ""]
     rows = [[b, t] + [_figure(record, summary, "train", e, b, t, "first_epoch_seconds", 2) for e in COLUMNS]
             for t in s["threads"] for b in s["batches"]]
     return out + _table(["batch", "threads", "Gatun", "PyTorch", "NumPy"], rows)

@@ -206,7 +206,8 @@ final class TrainCommand implements Callable<Integer> {
                     if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
                         writer.write(Checkpoint.Status.EARLY_STOPPED);
                     }
-                    return new TrainReport(config, input, split, plots, json.requested, Map.of())
+                    return new TrainReport(config, input, split, plots, json.requested,
+                            Map.of("warm_up_seconds", trainer.warmUpSeconds()))
                             .report(result, model, normalization, outFile);
                 }
             }

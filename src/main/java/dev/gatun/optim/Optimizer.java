@@ -119,6 +119,11 @@ public final class Optimizer implements AutoCloseable {
         return adam(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
     }
 
+    /** A new optimizer with this one's rule and settings (learning rate included) and no state yet. */
+    public Optimizer freshCopy() {
+        return new Optimizer(kind, learningRate, beta1, beta2, epsilon);
+    }
+
     public Kind kind() {
         return kind;
     }

@@ -15,10 +15,11 @@ import dev.gatun.optim.LearningRateSchedule;
  * @param explosionFactor multiple of the first loss the smoothed loss may not exceed; 0 = only NaN/Inf checks
  * @param trainEvaluationSize training samples for the per-epoch training accuracy; 0 = all
  * @param stepThreads threads sharing each step's kernels, the training thread included; 0 = the BLAS thread count
+ * @param warmUp whether the first run in the JVM may first step a small model to get the step's code compiled
  */
 record TrainingConfig(DataSet dev, Normalization normalization, BatchOptions batches, int epochs,
                       LearningRateSchedule schedule, int patience, double explosionFactor, int trainEvaluationSize,
-                      int evaluationBatch, TrainingListener listener, int stepThreads) {
+                      int evaluationBatch, TrainingListener listener, int stepThreads, boolean warmUp) {
     TrainingConfig {
         if (normalization == null || batches == null || schedule == null || listener == null) {
             throw new IllegalArgumentException("normalization, batch options, schedule and listener must not be null"

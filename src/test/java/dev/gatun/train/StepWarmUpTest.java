@@ -1,0 +1,143 @@
+package dev.gatun.train;
+
+import dev.gatun.activation.Activation;
+import dev.gatun.data.MnistDirectory;
+import dev.gatun.nn.Init;
+import dev.gatun.nn.LayerSpec;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Parameter;
+import dev.gatun.nn.Targets;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The JIT warm-up before a first epoch: when it runs, what its small model keeps, and that it changes no result. */
+@Isolated("the warm-up runs once per JVM: these tests reset and use that state")
+class StepWarmUpTest {
+    @TempDir
+    Path dir;
+
+    private static Model.Builder fashionLike() {
+        return Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1);
+    }
+
+    @Test
+    void onlyARunMuchLargerThanTheWarmUpIsWorthIt() {
+        ModelSpec fashion = fashionLike().spec();
+        ModelSpec xor = Model.builder(2).dense(3, Activation.TANH).output(1, Loss.BINARY_CROSS_ENTROPY).spec();
+        assertTrue(StepWarmUp.worthIt(fashion, StepWarmUp.smallLike(fashion), 469), "one Fashion-MNIST epoch");
+        assertFalse(StepWarmUp.worthIt(fashion, StepWarmUp.smallLike(fashion), 10), "ten steps of it");
+        assertFalse(StepWarmUp.worthIt(xor, StepWarmUp.smallLike(xor), 10_000), "XOR, 10,000 steps of 2-3-1");
+    }
+
+    @Test
+    void theSmallModelKeepsEveryLayerKindTheLossAndTheOutputWidth() {
+        ModelSpec spec = Model.builder(784).dense(300, Activation.LEAKY_RELU).dropout(0.8).batchNorm()
+                .dense(20, Activation.TANH).output(12, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.XAVIER).seed(5).spec();
+        ModelSpec small = StepWarmUp.smallLike(spec);
+        assertEquals(List.of(StepWarmUp.WIDTH, StepWarmUp.WIDTH, 20, 12), small.widths());
+        LayerSpec first = small.hidden().getFirst();
+        assertEquals(Activation.LEAKY_RELU, first.activation());
+        assertEquals(0.8, first.keepProb());
+        assertTrue(first.batchNorm());
+        assertEquals(Activation.TANH, small.hidden().get(1).activation());
+        assertEquals(spec.loss(), small.loss());
+        assertEquals(spec.init(), small.init());
+    }
+
+    /** Steps of the real model give the same bits whether a warm-up ran first or not (dropout and batch norm on). */
+    @Test
+    void theRealModelsStepsAreTheSameBitsAfterAWarmUp() {
+        Model.Builder builder = Model.builder(40).dense(24, Activation.RELU).dropout(0.7).batchNorm()
+                .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(11);
+        try (Arena arena = Arena.ofShared();
+             Model plain = builder.build(arena);
+             Model warmed = builder.build(arena);
+             Optimizer plainAdam = Optimizer.adam(1e-2);
+             Optimizer warmedAdam = Optimizer.adam(1e-2)) {
+            Tensor X = Tensor.allocate(arena, DType.F32, 16, 40);
+            for (long k = 0; k < X.size(); k++) {
+                X.set(k, Math.sin(k * 0.7));
+            }
+            int[] labels = new int[16];
+            for (int r = 0; r < labels.length; r++) {
+                labels[r] = (r * 7) % 10;
+            }
+            Targets y = Targets.labels(arena, labels);
+            StepWarmUp.run(warmed, StepWarmUp.smallLike(warmed.spec()), warmedAdam, 20);
+            assertEquals(0, warmedAdam.stepCount(), "the warm-up steps its own optimizer");
+            for (int step = 0; step < 5; step++) {
+                assertEquals(plain.computeGradients(X, y), warmed.computeGradients(X, y), 0.0, "loss at step " + step);
+                plainAdam.step(plain.parameters());
+                warmedAdam.step(warmed.parameters());
+            }
+            assertSameBits(plain.parameters(), warmed.parameters());
+        }
+    }
+
+    @Test
+    void everyLossAndOutputWidthWarmsUp() {
+        List<Model.Builder> models = List.of(
+                Model.builder(30).dense(8, Activation.SIGMOID).output(1, Loss.BINARY_CROSS_ENTROPY),
+                Model.builder(30).dense(8, Activation.TANH).output(3, Loss.BINARY_CROSS_ENTROPY),
+                Model.builder(30).dense(8, Activation.RELU).output(2, Loss.MSE),
+                Model.builder(100).dense(60, Activation.RELU).batchNorm().output(40, Loss.SOFTMAX_CROSS_ENTROPY));
+        for (Model.Builder builder : models) {
+            try (Arena arena = Arena.ofShared(); Model model = builder.build(arena);
+                 Optimizer momentum = Optimizer.momentum(0.1)) {
+                StepWarmUp.run(model, StepWarmUp.smallLike(model.spec()), momentum, 3);
+                assertEquals(0, momentum.stepCount(), model.spec().toString());
+            }
+        }
+    }
+
+    /** The first large-enough run in a JVM warms up and says how long it took; the next one, or one told not to, not. */
+    @Test
+    void aTrainerWarmsUpOncePerJvmWhenAllowed() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 2000, 10, 3, false));
+             Arena arena = Arena.ofShared();
+             Model model = Model.builder(LearnableData.FEATURES).dense(1024, Activation.RELU)
+                     .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena);
+             Optimizer adam = Optimizer.adam(1e-3)) {
+            StepWarmUp.forget();
+            assertEquals(0, warmUpSeconds(Trainer.builder(model, adam, data.train()).warmUp(false)), "not allowed");
+            assertTrue(warmUpSeconds(Trainer.builder(model, adam, data.train())) > 0, "the first allowed run");
+            assertEquals(0, warmUpSeconds(Trainer.builder(model, adam, data.train())), "the second");
+        }
+    }
+
+    private static double warmUpSeconds(Trainer.Builder builder) {
+        // 750 steps of a 64-1024-4 model: more than 50 times the warm-up's arithmetic.
+        try (Trainer trainer = builder.batchSize(8).epochs(3).seed(1).build()) {
+            trainer.run();
+            return trainer.warmUpSeconds();
+        }
+    }
+
+    private static void assertSameBits(List<Parameter> expected, List<Parameter> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            Tensor a = expected.get(i).value();
+            Tensor b = actual.get(i).value();
+            for (long k = 0; k < a.size(); k++) {
+                assertEquals(Double.doubleToRawLongBits(a.get(k)), Double.doubleToRawLongBits(b.get(k)),
+                        expected.get(i).name() + " at " + k);
+            }
+        }
+    }
+}
