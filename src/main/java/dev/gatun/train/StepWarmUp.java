@@ -24,31 +24,43 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * optimizer and every random stream are untouched, so a run's results are the same bits with or without this.
  */
 final class StepWarmUp {
-    /** {@code -Dgatun.warmUp=false}: no warm-up unless a builder asks for it (A/B comparisons). */
+    /**
+     * {@code -Dgatun.warmUp=false}: no warm-up unless a builder asks for it (A/B comparisons); {@code always}: warm
+     * up the first run whatever its size.
+     */
     static final String PROPERTY = "gatun.warmUp";
     static final int WIDTH = 48;
     static final int BATCH = 32;
     static final int STEPS = 300;
-    /** The run must hold this many times the warm-up's arithmetic: a small model's whole run is cheaper than it. */
-    static final long WORTH = 50;
+    /**
+     * The run must hold this many times the warm-up's multiply-adds (200 × 50 M, about 0.2 s of compiled sgemm here):
+     * a smaller run is over before cold kernels would cost more than the warm-up's 0.6 s. Cold kernels cost about the
+     * same wall time whatever the run's length, so it is the run's size, not its ratio to anything, that decides.
+     */
+    static final long WORTH = 200;
 
     private static final AtomicBoolean DONE = new AtomicBoolean();
 
     private StepWarmUp() {
     }
 
-    /** Warms up the first time a run of {@code plannedSteps} steps of {@code model} is worth it in this JVM. */
-    static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps) {
+    /**
+     * Warms up the first time in this JVM that a run of {@code plannedSteps} steps of {@code batch} rows through
+     * {@code model} is worth it (or whatever its size with {@code -Dgatun.warmUp=always}).
+     */
+    static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps, int batch) {
         ModelSpec small = smallLike(model.spec());
-        if (!worthIt(model.spec(), small, plannedSteps) || !DONE.compareAndSet(false, true)) {
+        boolean always = "always".equals(System.getProperty(PROPERTY));
+        if (!(always || worthIt(model.spec(), small, plannedSteps, batch)) || !DONE.compareAndSet(false, true)) {
             return false;
         }
         run(model, small, optimizer, STEPS);
         return true;
     }
 
-    static boolean worthIt(ModelSpec spec, ModelSpec small, long plannedSteps) {
-        return (double) plannedSteps * weights(spec) >= (double) WORTH * STEPS * weights(small);
+    /** Whether the run's multiply-adds are at least {@link #WORTH} times the warm-up's. */
+    static boolean worthIt(ModelSpec spec, ModelSpec small, long plannedSteps, int batch) {
+        return (double) plannedSteps * batch * weights(spec) >= (double) WORTH * STEPS * BATCH * weights(small);
     }
 
     /** {@code spec} with every layer at most {@link #WIDTH} wide; the output keeps its width (it picks the loss path). */

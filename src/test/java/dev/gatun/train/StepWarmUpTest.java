@@ -40,9 +40,11 @@ class StepWarmUpTest {
     void onlyARunMuchLargerThanTheWarmUpIsWorthIt() {
         ModelSpec fashion = fashionLike().spec();
         ModelSpec xor = Model.builder(2).dense(3, Activation.TANH).output(1, Loss.BINARY_CROSS_ENTROPY).spec();
-        assertTrue(StepWarmUp.worthIt(fashion, StepWarmUp.smallLike(fashion), 469), "one Fashion-MNIST epoch");
-        assertFalse(StepWarmUp.worthIt(fashion, StepWarmUp.smallLike(fashion), 10), "ten steps of it");
-        assertFalse(StepWarmUp.worthIt(xor, StepWarmUp.smallLike(xor), 10_000), "XOR, 10,000 steps of 2-3-1");
+        ModelSpec small = StepWarmUp.smallLike(fashion);
+        assertTrue(StepWarmUp.worthIt(fashion, small, 469, 128), "one Fashion-MNIST epoch at batch 128");
+        assertTrue(StepWarmUp.worthIt(fashion, small, 2 * 59, 1024), "two at batch 1024");
+        assertFalse(StepWarmUp.worthIt(fashion, small, 10, 128), "ten steps at batch 128");
+        assertFalse(StepWarmUp.worthIt(xor, StepWarmUp.smallLike(xor), 10_000, 4), "XOR, 10,000 steps of 2-3-1");
     }
 
     @Test
@@ -106,12 +108,29 @@ class StepWarmUpTest {
         }
     }
 
-    /** The first large-enough run in a JVM warms up and says how long it took; the next one, or one told not to, not. */
+    /**
+     * The first run in a JVM warms up and says how long it took; the next one, or one told not to, not. The runs
+     * here are small: {@code -Dgatun.warmUp=always} takes the size out of the decision.
+     */
     @Test
     void aTrainerWarmsUpOncePerJvmWhenAllowed() throws IOException {
-        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 2000, 10, 3, false));
+        String before = System.getProperty(StepWarmUp.PROPERTY);
+        System.setProperty(StepWarmUp.PROPERTY, "always");
+        try {
+            trainThreeTimes();
+        } finally {
+            if (before == null) {
+                System.clearProperty(StepWarmUp.PROPERTY);
+            } else {
+                System.setProperty(StepWarmUp.PROPERTY, before);
+            }
+        }
+    }
+
+    private void trainThreeTimes() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 200, 10, 3, false));
              Arena arena = Arena.ofShared();
-             Model model = Model.builder(LearnableData.FEATURES).dense(1024, Activation.RELU)
+             Model model = Model.builder(LearnableData.FEATURES).dense(64, Activation.RELU)
                      .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena);
              Optimizer adam = Optimizer.adam(1e-3)) {
             StepWarmUp.forget();
@@ -122,7 +141,6 @@ class StepWarmUpTest {
     }
 
     private static double warmUpSeconds(Trainer.Builder builder) {
-        // 750 steps of a 64-1024-4 model: more than 50 times the warm-up's arithmetic.
         try (Trainer trainer = builder.batchSize(8).epochs(3).seed(1).build()) {
             trainer.run();
             return trainer.warmUpSeconds();
