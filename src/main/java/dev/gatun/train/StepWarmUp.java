@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * compiled runs the API's Java fallbacks, about 50 times slower. The first epoch of the 784-256-128-10 model spent
  * its first 47 batches (1.2 s) that way. Small tensors make the same methods hot in a fraction of that time, so the
  * real steps start on compiled code: 0.6 s of warm-up, then 1.5 s for epoch 1 against 2.5 s without it (five runs
- * each of {@code ./gatun train --epochs 2 --dev 0}, 2026-12-04). The small model has its own arena, optimizer and data: the real model, its
- * optimizer and every random stream are untouched, so a run's results are the same bits with or without this.
+ * each of {@code ./gatun train --epochs 2 --dev 0}, 2026-12-04). The small model has its own arena, optimizer and
+ * data: the real model, its optimizer and every random stream are untouched, so a run's results are the same bits
+ * with or without this.
  */
 final class StepWarmUp {
     /**
@@ -35,7 +36,8 @@ final class StepWarmUp {
     /**
      * The run must hold this many times the warm-up's multiply-adds (200 × 50 M, about 0.2 s of compiled sgemm here):
      * a smaller run is over before cold kernels would cost more than the warm-up's 0.6 s. Cold kernels cost about the
-     * same wall time whatever the run's length, so it is the run's size, not its ratio to anything, that decides.
+     * same wall time whatever the run, so the rule weighs the run's whole size (steps × batch × weights), not its
+     * steps alone.
      */
     static final long WORTH = 200;
 
@@ -63,7 +65,10 @@ final class StepWarmUp {
         return (double) plannedSteps * batch * weights(spec) >= (double) WORTH * STEPS * BATCH * weights(small);
     }
 
-    /** {@code spec} with every layer at most {@link #WIDTH} wide; the output keeps its width (it picks the loss path). */
+    /**
+     * {@code spec} with every layer at most {@link #WIDTH} wide. The output keeps its width: that width picks the loss
+     * kernels' path.
+     */
     static ModelSpec smallLike(ModelSpec spec) {
         List<LayerSpec> hidden = new ArrayList<>();
         for (LayerSpec h : spec.hidden()) {

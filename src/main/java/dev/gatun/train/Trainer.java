@@ -430,8 +430,8 @@ public final class Trainer implements AutoCloseable {
          * the optimizer, nor any random stream: results are the same bits either way. Measured with
          * {@code ./gatun train --epochs 2 --dev 0} (784-256-128-10, batch 128, five runs each alternated): the
          * warm-up took 0.6 s and epoch 1 then 1.5 s, against 2.5 s without it; process start to the end of epoch 1
-         * 2.84 s against 3.16 s. {@code -Dgatun.warmUp=false} changes the default; {@code -Dgatun.warmUp=always} warms up
-         * a first run of any size.
+         * 2.84 s against 3.16 s. {@code -Dgatun.warmUp=false} changes the default; {@code -Dgatun.warmUp=always}
+         * warms up a first run of any size.
          */
         public Builder warmUp(boolean warmUp) {
             this.warmUp = warmUp;
