@@ -26,9 +26,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A call that stays whole goes through its task as well ({@code pool.run(task, 1)}): the pool's call of
  * {@code task.run} sees several task classes, so C2 does not inline it, and each kernel is compiled inside its task's
- * small {@code run} rather than at the bottom of {@code Model.computeGradients}. Inlined there (measured: about one
- * run in fourteen with both cores busy), the compilation passed C2's node cutoff before the softmax's last helper,
- * which then stayed a call and boxed a vector: 96 bytes a step.
+ * small {@code run} rather than at the bottom of {@code Model.computeGradients}. Inlined there, a compilation can
+ * pass C2's node cutoff before the kernel's last helper, which then stays a call and boxes a vector on every step.
  */
 public final class SplitKernels implements AutoCloseable {
     /** {@code false} turns splitting off: trainers bind nothing and every kernel runs on the training thread. */

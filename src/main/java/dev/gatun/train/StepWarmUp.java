@@ -17,12 +17,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * activations, batch norm, dropout, loss and optimizer rule) on made-up data, once per JVM, before the first epoch.
  *
  * <p>Why: until C2 has compiled the step's kernels they run interpreted, and a Vector API kernel that is not yet
- * compiled runs the API's Java fallbacks, about 50 times slower. The first epoch of the 784-256-128-10 model spent
- * its first 47 batches (1.2 s) that way. Small tensors make the same methods hot in a fraction of that time, so the
- * real steps start on compiled code: 0.6 s of warm-up, then 1.5 s for epoch 1 against 2.5 s without it (five runs
- * each of {@code ./gatun train --epochs 2 --dev 0}, 2026-12-04). The small model has its own arena, optimizer and
- * data: the real model, its optimizer and every random stream are untouched, so a run's results are the same bits
- * with or without this.
+ * compiled runs the API's Java fallbacks, about 50 times slower, on full-size batches. Small tensors make the same
+ * methods hot in a fraction of that time, so the real steps start on compiled code (BENCHMARKS.md, "The first
+ * epoch", has the measurements). The small model has its own arena, optimizer and data: the real model, its
+ * optimizer and every random stream are untouched, so a run's results are the same bits with or without this.
  */
 final class StepWarmUp {
     /**
@@ -34,8 +32,8 @@ final class StepWarmUp {
     static final int BATCH = 32;
     static final int STEPS = 300;
     /**
-     * The run must hold this many times the warm-up's multiply-adds (200 × 50 M, about 0.2 s of compiled sgemm here):
-     * a smaller run is over before cold kernels would cost more than the warm-up's 0.6 s. Cold kernels cost about the
+     * The run must hold this many times the warm-up's multiply-adds (200 × 50 M, a fraction of a second of compiled
+     * sgemm): a smaller run is over before cold kernels would cost more than the warm-up. Cold kernels cost about the
      * same wall time whatever the run, so the rule weighs the run's whole size (steps × batch × weights), not its
      * steps alone.
      */
@@ -44,6 +42,11 @@ final class StepWarmUp {
     private static final AtomicBoolean DONE = new AtomicBoolean();
 
     private StepWarmUp() {
+    }
+
+    /** The builder's default: on unless {@code -Dgatun.warmUp=false}. */
+    static boolean onByDefault() {
+        return !"false".equals(System.getProperty(PROPERTY));
     }
 
     /**

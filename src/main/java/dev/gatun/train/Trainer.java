@@ -301,7 +301,7 @@ public final class Trainer implements AutoCloseable {
         private int evaluationBatch = Evaluator.DEFAULT_BATCH;
         private TrainingListener listener = TrainingListener.NONE;
         private int stepThreads;
-        private boolean warmUp = !"false".equals(System.getProperty(StepWarmUp.PROPERTY));
+        private boolean warmUp = StepWarmUp.onByDefault();
         private History history;
         private Model resumedBest;
 
@@ -427,11 +427,10 @@ public final class Trainer implements AutoCloseable {
          * Whether the first run in this JVM that is large enough for it (at least 200 times the warm-up's arithmetic)
          * first trains a small model shaped like this one for a few hundred steps on made-up data, so that the JIT
          * has compiled the step's kernels before the first epoch (default: yes). It touches neither the model, nor
-         * the optimizer, nor any random stream: results are the same bits either way. Measured with
-         * {@code ./gatun train --epochs 2 --dev 0} (784-256-128-10, batch 128, five runs each alternated): the
-         * warm-up took 0.6 s and epoch 1 then 1.5 s, against 2.5 s without it; process start to the end of epoch 1
-         * 2.84 s against 3.16 s. {@code -Dgatun.warmUp=false} changes the default; {@code -Dgatun.warmUp=always}
-         * warms up a first run of any size.
+         * the optimizer, nor any random stream: results are the same bits either way. It costs a fraction of a
+         * second and saves more than it costs in the first epoch of a large run ({@link #warmUpSeconds} reports
+         * it). {@code -Dgatun.warmUp=false} changes the default; {@code -Dgatun.warmUp=always} warms up a first run
+         * of any size.
          */
         public Builder warmUp(boolean warmUp) {
             this.warmUp = warmUp;

@@ -35,8 +35,8 @@ public final class VectorLosses implements KernelProvider.Losses {
             r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);
         }
         // reduceLanes, not the Lanes fold: only the reported loss depends on this order (dZ does not), LOG1P is
-        // SVML-backed once compiled anyway, and the fold (then a call) pushed this method past C2's inlining
-        // budget (64 B boxed per call, ModelTest).
+        // SVML-backed once compiled anyway, and the fold's extra nodes push this method towards C2's inlining
+        // budget, past which a vector gets boxed on every call (ModelTest's allocation check).
         return total.reduceLanes(VectorOperators.ADD);
     }
 

@@ -15,9 +15,8 @@ import java.nio.ByteOrder;
  * scalar twin, which rounds to float after every operation exactly as these lanes do (no fused multiply-add here for
  * that reason), so the two agree bit for bit. Each pass also sums {@code w − w} over the W it stores, 0 in every lane
  * unless some w is NaN or ±∞: the explosion check at the cost of two vector operations per vector. Its lanes are
- * added by {@code reduceLanes}, whose order does not matter for sums of zeros and NaNs; the Lanes fold, when it was a call
- * with a vector argument, was left un-inlined in Adam's large body and boxed its argument on every call (288 bytes a step:
- * OptimizerAllocationTest). The loops sit in the public methods rather than in static helpers: one call level less
+ * added by {@code reduceLanes}, whose order does not matter for sums of zeros and NaNs, and which adds nothing to
+ * Adam's large body for C2's node budget to run out on (OptimizerAllocationTest checks nothing is boxed). The loops sit in the public methods rather than in static helpers: one call level less
  * between a caller and the Vector API's own, under C2's inlining depth of 15 (MaxInlineLevel).
  */
 public final class VectorOptimizer implements KernelProvider.Optimizer {

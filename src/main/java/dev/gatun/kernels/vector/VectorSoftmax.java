@@ -230,10 +230,10 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
 
     /**
      * The sum of the {@code n} (fewer than a vector's) stored tail values, in scalar float, left to right. Not a
-     * vector in {@link #exponentialsTail}: after FastExp.exp, the Lanes fold (then a call) no longer inlined there
-     * (C2's NodeCountInliningCutoff) and its argument was boxed; nor a masked reload: where the tail ends the segment
-     * (a block of short rows), the masked load takes its per-lane bounds check, which C2 left un-inlined here,
-     * and that boxed the mask. Both allocated per row or block (16 lanes; KernelAllocationTest).
+     * vector in {@link #exponentialsTail}: after FastExp.exp, a vector sum there would pass C2's node cutoff
+     * (NodeCountInliningCutoff) and box its vector; nor a masked reload: where the tail ends the segment (a block of
+     * short rows), the masked load takes its per-lane bounds check, which C2 does not inline here, and that boxes
+     * the mask. Either would allocate per row or block (KernelAllocationTest checks).
      */
     private static float tailSum(MemorySegment out, long at, long n) {
         float sum = 0;
