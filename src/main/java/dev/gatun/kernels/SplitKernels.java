@@ -97,6 +97,26 @@ public final class SplitKernels implements AutoCloseable {
         return new Binding(this, previous);
     }
 
+    /**
+     * Stops the kernels on the calling thread from splitting until {@link #resume}, and returns what was bound (or
+     * null): for work that already keeps every core busy, such as data-parallel replicas run over this pool, where a
+     * kernel splitting over the same pool would call it from inside its own call. Allocates nothing.
+     */
+    public static SplitKernels suspend() {
+        SplitKernels bound = BOUND.get();
+        if (bound != null) {
+            BOUND.set(null);
+        }
+        return bound;
+    }
+
+    /** Binds again what {@link #suspend()} returned, on the same thread. */
+    public static void resume(SplitKernels suspended) {
+        if (suspended != null) {
+            BOUND.set(suspended);
+        }
+    }
+
     /** Undoes one {@link #bind()}, on the thread that bound. */
     public static final class Binding implements AutoCloseable {
         private final SplitKernels bound;

@@ -38,6 +38,23 @@ public final class Dense implements Layer<Dense.Buffers> {
         this.parameters = bias ? List.of(W, b) : List.of(W);
     }
 
+    /**
+     * A layer reading {@code shared}'s weights and bias (the same memory: it sees every update) with gradients of its
+     * own, in {@code arena}: for a data-parallel replica in the same process ({@link Model#replicaSharingWeights}).
+     */
+    Dense(Dense shared, Arena arena) {
+        this.name = shared.name;
+        this.activation = shared.activation;
+        this.W = withOwnGradient(shared.W, arena);
+        this.b = shared.b == null ? null : withOwnGradient(shared.b, arena);
+        this.parameters = b != null ? List.of(W, b) : List.of(W);
+    }
+
+    private static Parameter withOwnGradient(Parameter p, Arena arena) {
+        return new Parameter(p.name(), p.value(), Tensor.allocate(arena, p.value().dtype(), p.value().shape()),
+                p.regularized());
+    }
+
     @Override
     public String name() {
         return name;

@@ -95,6 +95,38 @@ public final class Model implements AutoCloseable {
         return new Model(spec, dtype, layers);
     }
 
+    /**
+     * A replica for data-parallel steps inside one process ({@link #computeDataGradients(Tensor, Targets, SharedBatch,
+     * Workspace)} on each, then their gradients summed): it reads this model's weights, the same memory, so it sees
+     * every optimizer step without a copy, and has gradients and workspaces of its own in {@code arena}. Its step
+     * counter is its own; set it with {@link #setStep} before each pass.
+     *
+     * @throws UnsupportedOperationException for a model with a layer other than dense and dropout: batch norm's
+     *         running statistics would be written by every replica
+     */
+    public Model replicaSharingWeights(Arena arena) {
+        requireOpen();
+        if (!sharesWeightsSafely()) {
+            throw new UnsupportedOperationException("replicaSharingWeights: only models of dense and dropout layers,"
+                    + " got layers " + layers.stream().map(Layer::name).toList());
+        }
+        List<Layer<?>> copies = new ArrayList<>();
+        for (Layer<?> layer : layers) {
+            copies.add(layer instanceof Dense dense ? new Dense(dense, arena) : layer);
+        }
+        return new Model(spec, dtype, copies);
+    }
+
+    /** Whether {@link #replicaSharingWeights} can make a replica: every layer is dense or dropout (immutable). */
+    public boolean sharesWeightsSafely() {
+        for (Layer<?> layer : layers) {
+            if (!(layer instanceof Dense || layer instanceof Dropout)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public ModelSpec spec() {
         return spec;
     }

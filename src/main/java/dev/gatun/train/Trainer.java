@@ -59,6 +59,9 @@ public final class Trainer implements AutoCloseable {
     private double bestDevLoss = Double.POSITIVE_INFINITY;
     private boolean ran;
     private double warmUpSeconds;
+    /** The run's replicas, when they suit the model ({@link ReplicaSteps#suits}); null otherwise. */
+    private ReplicaSteps replicas;
+    private int replicaCount = 1;
     private volatile boolean stopRequested;
 
     private Trainer(Model model, Optimizer optimizer, DataSet train, TrainingConfig config, History resumed,
@@ -117,6 +120,11 @@ public final class Trainer implements AutoCloseable {
         return warmUpSeconds;
     }
 
+    /** Copies of the model that computed each step's gradients in parallel ({@link ReplicaSteps}); 1 when none. */
+    public int replicaCount() {
+        return replicaCount;
+    }
+
     /** Runs the remaining epochs (all of them, or those after a resumed history); once per trainer. */
     public TrainingResult run() {
         if (ran) {
@@ -140,7 +148,17 @@ public final class Trainer implements AutoCloseable {
              Evaluator devEvaluator = config.dev() == null ? null
                      : new Evaluator(config.dev(), config.normalization(), config.evaluationBatch());
              SplitKernels split = stepThreads > 1 && SplitKernels.enabled() ? new SplitKernels(stepThreads) : null;
-             SplitKernels.Binding _ = split == null ? null : split.bind()) {
+             SplitKernels.Binding _ = split == null ? null : split.bind();
+             Arena replicaArena = Arena.ofShared();
+             ReplicaSteps replicas = split != null && split.reaches(model.parameters().getFirst().value().segment())
+                     && ReplicaSteps.suits(model, stepThreads, batching.batchSize())
+                     ? new ReplicaSteps(model, stepThreads, batching.batchSize(), replicaArena, split.pool()) : null) {
+            this.replicas = replicas;
+            replicaCount = replicas == null ? 1 : stepThreads;
+            if (replicas != null) {
+                LOG.info("each step runs on {} replicas of the model, one per core, over their shares of the batch's"
+                        + " rows (-D{}=false: the split step)", stepThreads, ReplicaSteps.PROPERTY);
+            }
             if (split != null && !split.reaches(model.parameters().getFirst().value().segment())) {
                 LOG.warn("the model's parameters live in a confined arena, which only its owner thread may touch: the"
                         + " steps run on the training thread alone; build the model in Arena.ofShared() to use the {}"
@@ -155,7 +173,19 @@ public final class Trainer implements AutoCloseable {
                             warmUpSeconds);
                 }
             }
-            return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
+            int blasThreads = Blas.threads();
+            if (replicas != null) {
+                // Each replica's sgemm runs on its own core.
+                Blas.setThreads(1);
+            }
+            try {
+                return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
+            } finally {
+                if (replicas != null) {
+                    Blas.setThreads(blasThreads);
+                }
+                this.replicas = null;
+            }
         }
     }
 
@@ -174,7 +204,8 @@ public final class Trainer implements AutoCloseable {
                 rate = config.schedule().rate(epoch, step);
                 optimizer.setLearningRate(rate);
                 Batch batch = batches.next();
-                double cost = model.computeGradients(batch.X(), batch.targetsFor(model));
+                double cost = replicas != null ? replicas.computeGradients(batch.X(), batch.targetsFor(model))
+                        : model.computeGradients(batch.X(), batch.targetsFor(model));
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
                     int nonFinite = optimizer.step(model.parameters());

@@ -1,0 +1,225 @@
+package dev.gatun.train;
+
+import dev.gatun.kernels.RegularizationKernels;
+import dev.gatun.kernels.SplitKernels;
+import dev.gatun.kernels.StepPool;
+import dev.gatun.nn.Model;
+import dev.gatun.nn.Parameter;
+import dev.gatun.nn.SharedBatch;
+import dev.gatun.nn.Targets;
+import dev.gatun.nn.Workspace;
+import dev.gatun.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * One training step's gradients computed by several copies of the model at once, each over its share of the batch's
+ * rows on a core of its own, with single-threaded sgemm: synchronous data parallelism inside one process. Replica 0 is
+ * the trained model itself; the others copy its weights at the start of every step. After the passes, the replicas'
+ * gradients are summed into the model's, weighted by their shares of the rows, and the optimizer steps the model as
+ * usual; so a step computes what one pass over the whole batch would, up to the order of float sums, and a run is
+ * the same bits for a given seed and thread count.
+ *
+ * <p>Why: the other way to use every core, OpenBLAS threads inside each sgemm plus step threads for the Java
+ * kernels, hands the work from one set of threads to the other a dozen times per step, and while the Java kernels
+ * run, OpenBLAS's idle thread spins for its next call on the core the step thread needs. Replicas hand off twice per
+ * step (after the passes, after the sum), and each core keeps its own rows' activations in its own cache. The cost:
+ * one more copy of the weights, gradients and activations per replica, and a pass over the weights to copy and one
+ * over the gradients to sum, per step.
+ *
+ * <p>Not for models with batch norm: its statistics are the whole batch's, which replicas would have to sum in the
+ * middle of the pass; such models use the step threads ({@link #suits}).
+ */
+final class ReplicaSteps implements AutoCloseable {
+    /** {@code false} keeps the step threads even where replicas suit the model: for A/B runs. */
+    static final String PROPERTY = "gatun.step.replicas";
+    /** Rows per replica below which the split's hand-offs cost less than small sgemm calls lose. */
+    static final int MIN_ROWS_PER_REPLICA = 32;
+
+    private final Model model;
+    private final Model[] replicas;
+    private final Workspace[] workspaces;
+    private final StepPool pool;
+    private final Shares[] cache = new Shares[4];
+    private final double[] losses;
+    private final Pass pass = new Pass();
+    private final Sum sum = new Sum();
+    private Shares current;
+
+    /** Whether replicas suit this model and batch with {@code threads} cores. */
+    static boolean suits(Model model, int threads, int batch) {
+        if (threads < 2 || "false".equals(System.getProperty(PROPERTY)) || batch < threads * MIN_ROWS_PER_REPLICA) {
+            return false;
+        }
+        return model.sharesWeightsSafely();
+    }
+
+    /**
+     * {@code threads} replicas of {@code model} (itself and {@code threads − 1} copies built in {@code arena}, which
+     * must be shared, as the model's must) for batches of up to {@code maxBatch} rows, run by {@code pool}.
+     */
+    ReplicaSteps(Model model, int threads, int maxBatch, Arena arena, StepPool pool) {
+        if (pool.threads() != threads) {
+            throw new IllegalArgumentException("replica steps: a pool of " + pool.threads() + " threads for " + threads
+                    + " replicas");
+        }
+        this.model = model;
+        this.pool = pool;
+        this.replicas = new Model[threads];
+        this.workspaces = new Workspace[threads];
+        this.losses = new double[threads];
+        int maxShare = (maxBatch + threads - 1) / threads;
+        replicas[0] = model;
+        for (int r = 1; r < threads; r++) {
+            replicas[r] = model.replicaSharingWeights(arena);
+        }
+        for (int r = 0; r < threads; r++) {
+            workspaces[r] = replicas[r].newWorkspace(maxShare);
+        }
+    }
+
+    /**
+     * The step's gradients for batch {@code X}, {@code y} in every parameter's {@link Parameter#grad()}, with the
+     * regularization term; advances the model's step counter, as {@link Model#computeGradients} does. Returns the cost.
+     */
+    double computeGradients(Tensor X, Targets y) {
+        current = sharesFor(X, y);
+        SplitKernels split = SplitKernels.suspend();
+        try {
+            pool.run(pass, replicas.length);
+            pool.run(sum, replicas.length);
+        } finally {
+            SplitKernels.resume(split);
+        }
+        double lossSum = 0;
+        for (double loss : losses) {
+            lossSum += loss;
+        }
+        long rows = X.rows();
+        return lossSum / rows + model.finishStep(rows);
+    }
+
+    /** One replica's pass over its rows. */
+    private final class Pass implements StepPool.Chunks {
+        @Override
+        public void run(int r) {
+            Model replica = replicas[r];
+            if (r > 0) {
+                replica.setStep(model.step());
+            }
+            losses[r] = replica.computeDataGradients(current.X[r], current.y[r], current.batch[r], workspaces[r]);
+        }
+    }
+
+    /**
+     * Chunk c sums range c of every parameter's gradient over the replicas into the model's, each weighted by its
+     * share of the rows: {@code g = Σ_r (m_r / M)·g_r}, the mean over the whole batch.
+     */
+    private final class Sum implements StepPool.Chunks {
+        @Override
+        public void run(int c) {
+            Shares s = current;
+            for (int p = 0; p < s.gradRanges[0].length; p++) {
+                Tensor into = s.gradRanges[0][p][c];
+                if (into == null) {
+                    continue;
+                }
+                // In place, g += (w − 1)·g is w·g: the kernel allows its two tensors to be the same one.
+                RegularizationKernels.addScaled(into, into, s.weight[0] - 1);
+                for (int r = 1; r < replicas.length; r++) {
+                    RegularizationKernels.addScaled(into, s.gradRanges[r][p][c], s.weight[r]);
+                }
+            }
+        }
+    }
+
+    private Shares sharesFor(Tensor X, Targets y) {
+        for (Shares s : cache) {
+            if (s != null && s.forX == X && s.forY == y) {
+                return s;
+            }
+        }
+        Shares made = new Shares(X, y);
+        System.arraycopy(cache, 0, cache, 1, cache.length - 1);
+        cache[0] = made;
+        return made;
+    }
+
+    /**
+     * A batch tensor's row shares and their views, made once per batch buffer (a loader reuses its buffers, so
+     * steps after the first allocate nothing), and the ranges of the gradients the sum's chunks take.
+     */
+    private final class Shares {
+        final Tensor forX;
+        final Targets forY;
+        final Tensor[] X;
+        final Targets[] y;
+        final SharedBatch[] batch;
+        final double[] weight;
+        /** [replica][parameter][chunk]. */
+        final Tensor[][][] gradRanges;
+
+        Shares(Tensor X, Targets y) {
+            this.forX = X;
+            this.forY = y;
+            int n = replicas.length;
+            long rows = X.rows();
+            this.X = new Tensor[n];
+            this.y = new Targets[n];
+            this.batch = new SharedBatch[n];
+            this.weight = new double[n];
+            for (int r = 0; r < n; r++) {
+                long from = rows * r / n;
+                long to = rows * (r + 1) / n;
+                this.X[r] = X.rowSlice(from, to);
+                this.y[r] = slice(y, from, to);
+                this.batch[r] = new Rows(rows, from);
+                this.weight[r] = (double) (to - from) / rows;
+            }
+            List<Parameter> params = model.parameters();
+            gradRanges = new Tensor[n][params.size()][n];
+            for (int r = 0; r < n; r++) {
+                List<Parameter> own = replicas[r].parameters();
+                for (int p = 0; p < own.size(); p++) {
+                    Tensor g = own.get(p).grad();
+                    long size = g.size();
+                    for (int c = 0; c < n; c++) {
+                        long lo = size * c / n;
+                        long hi = size * (c + 1) / n;
+                        gradRanges[r][p][c] = hi > lo ? g.reshape(size, 1).rowSlice(lo, hi).reshape(hi - lo) : null;
+                    }
+                }
+            }
+        }
+    }
+
+    private static Targets slice(Targets y, long from, long to) {
+        return switch (y) {
+            case Targets.Labels labels -> new Targets.Labels(labels.segment().asSlice(from * Integer.BYTES,
+                    (to - from) * Integer.BYTES));
+            case Targets.Dense dense -> new Targets.Dense(dense.values().rowSlice(from, to));
+        };
+    }
+
+    /** A replica's rows of the batch: ids are positions in the whole batch; no batch norm to sum. */
+    private record Rows(long rows, long start) implements SharedBatch {
+        @Override
+        public long rowId(int i) {
+            return start + i;
+        }
+
+        @Override
+        public void sumOverReplicas(Tensor values) {
+            throw new UnsupportedOperationException("replica steps do not run models with batch norm");
+        }
+    }
+
+    /** Frees the copies' workspaces; their weights live in the arena given at construction. */
+    @Override
+    public void close() {
+        for (int r = 1; r < replicas.length; r++) {
+            replicas[r].close();
+        }
+    }
+}
