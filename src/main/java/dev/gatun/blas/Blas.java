@@ -214,7 +214,8 @@ public final class Blas {
         }
         Selected.BACKEND.setThreads(threads);
         if (Selected.BACKEND.threads() == threads) {  // else the library has no thread call, and it said so
-            LOG.info("BLAS threads set to {}", threads);
+            // DEBUG: a trainer sets the count for its steps and back for its evaluations, every epoch.
+            LOG.debug("BLAS threads set to {}", threads);
         }
     }
 

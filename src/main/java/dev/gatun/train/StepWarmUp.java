@@ -1,5 +1,6 @@
 package dev.gatun.train;
 
+import dev.gatun.kernels.StepPool;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
@@ -54,12 +55,17 @@ final class StepWarmUp {
      * {@code model} is worth it (or whatever its size with {@code -Dgatun.warmUp=always}).
      */
     static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps, int batch) {
+        return onceFor(model, optimizer, plannedSteps, batch, null);
+    }
+
+    /** As {@link #onceFor(Model, Optimizer, long, int)}, through replicas run by {@code replicaPool} when not null. */
+    static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps, int batch, StepPool replicaPool) {
         ModelSpec small = smallLike(model.spec());
         boolean always = "always".equals(System.getProperty(PROPERTY));
         if (!(always || worthIt(model.spec(), small, plannedSteps, batch)) || !DONE.compareAndSet(false, true)) {
             return false;
         }
-        run(model, small, optimizer, STEPS);
+        run(model, small, optimizer, STEPS, replicaPool);
         return true;
     }
 
@@ -83,17 +89,27 @@ final class StepWarmUp {
 
     /** {@code steps} training steps of a fresh {@code small} model with a fresh copy of {@code optimizer}'s rule. */
     static void run(Model model, ModelSpec small, Optimizer optimizer, int steps) {
+        run(model, small, optimizer, steps, null);
+    }
+
+    private static void run(Model model, ModelSpec small, Optimizer optimizer, int steps, StepPool replicaPool) {
         // Shared like the trainer's models: the step threads touch these parameters too.
         try (Arena arena = Arena.ofShared();
              Model m = Model.build(small, model.dtype(), arena);
-             Optimizer o = optimizer.freshCopy()) {
+             Optimizer o = optimizer.freshCopy();
+             ReplicaSteps replicas = replicaPool == null ? null
+                     : new ReplicaSteps(m, replicaPool.threads(), BATCH, arena, replicaPool)) {
             Tensor X = Tensor.allocate(arena, model.dtype(), BATCH, small.inputs());
             for (long k = 0; k < X.size(); k++) {
                 X.set(k, (k * 0x9E3779B97F4A7C15L >>> 40) / (double) (1L << 24));
             }
             Targets y = targets(arena, small, model);
             for (int i = 0; i < steps; i++) {
-                m.computeGradients(X, y);
+                if (replicas != null) {
+                    replicas.computeGradients(X, y);
+                } else {
+                    m.computeGradients(X, y);
+                }
                 o.step(m.parameters());
             }
         }

@@ -32,14 +32,17 @@ import java.util.Objects;
  * fixed stratified sample of the training set ({@link Builder#trainEvaluationSize}), so that train and dev errors
  * compare like for like (a gap between them reads as variance, a high train error as bias). Samples/s counts the training steps only.
  *
- * <p>Determinism: the same model seed, data, batch seed and BLAS thread count give a bitwise-identical history
- * (timings aside) and final weights, whatever the {@link Builder#stepThreads step threads}. The steps allocate
- * nothing on the Java heap once the first batch has run.
+ * <p>Determinism: the same model seed, data, batch seed and thread counts give a bitwise-identical history
+ * (timings aside) and final weights. The steps allocate nothing on the Java heap once the first batch has run.
  *
- * <p>Threads: the step's own kernels run on the training thread and {@code stepThreads − 1} workers that the run
- * starts and stops ({@code SplitKernels} bound to the training thread for the run). The workers can only use memory
- * of shared arenas: build the model in {@code Arena.ofShared()}; parameters in a confined arena keep the whole step on
- * the training thread (same results, one core).
+ * <p>Threads: the run uses {@code stepThreads} cores (by default the BLAS library's thread count, fewer when the
+ * batch has under {@value ReplicaSteps#MIN_ROWS_PER_REPLICA} rows per core), the training thread and
+ * {@code stepThreads − 1} workers that the run starts and stops. A model of dense and dropout layers runs each step on
+ * that many {@link ReplicaSteps replicas}, each over its share of the rows with single-threaded BLAS (the library's
+ * process-wide thread count is set for the run and restored after it); results then depend on the thread count, as
+ * the gradients' sums do. Other models split each kernel over the threads ({@code SplitKernels} bound to the
+ * training thread), with the same bits for any count. The workers can only use memory of shared arenas: build the
+ * model in {@code Arena.ofShared()}; parameters in a confined arena keep the whole step on the training thread.
  *
  * <p>Owns the snapshot of the best weights (early stopping); {@link #close()} frees it. The model, optimizer and
  * data stay the caller's.
@@ -62,6 +65,9 @@ public final class Trainer implements AutoCloseable {
     /** The run's replicas, when they suit the model ({@link ReplicaSteps#suits}); null otherwise. */
     private ReplicaSteps replicas;
     private int replicaCount = 1;
+    /** The BLAS thread count the caller had, and the one the run's steps use. */
+    private int callerBlasThreads;
+    private int stepBlasThreads;
     private volatile boolean stopRequested;
 
     private Trainer(Model model, Optimizer optimizer, DataSet train, TrainingConfig config, History resumed,
@@ -138,6 +144,14 @@ public final class Trainer implements AutoCloseable {
                 : train;
         BatchOptions batching = config.batches().withBatchSize(Math.min(config.batches().batchSize(), train.size()));
         int stepThreads = config.stepThreads() > 0 ? config.stepThreads() : Math.max(1, Blas.threads());
+        // A core given fewer rows than replicas need loses more to the step's hand-offs than it brings: the default
+        // thread count then shrinks to the cores the batch can feed, one core for small batches (an explicit
+        // Builder.stepThreads stays as asked).
+        boolean fewerCores = config.stepThreads() == 0 && stepThreads > 1
+                && batching.batchSize() < stepThreads * ReplicaSteps.MIN_ROWS_PER_REPLICA;
+        if (fewerCores) {
+            stepThreads = Math.max(1, batching.batchSize() / ReplicaSteps.MIN_ROWS_PER_REPLICA);
+        }
         LOG.info("training {} on {} samples, batch {}, epochs {}..{}, {}, {}, step threads {}{}", model.spec().widths(),
                 train.size(), batching.batchSize(), startEpoch + 1, config.epochs(), optimizer, config.schedule(),
                 stepThreads, SplitKernels.enabled() ? "" : " (split off: -D" + SplitKernels.SPLIT_PROPERTY
@@ -164,26 +178,26 @@ public final class Trainer implements AutoCloseable {
                         + " steps run on the training thread alone; build the model in Arena.ofShared() to use the {}"
                         + " step threads", stepThreads);
             }
-            if (config.warmUp()) {
-                long started = System.nanoTime();
-                long plannedSteps = (long) (config.epochs() - startEpoch) * batches.batchesPerEpoch();
-                if (StepWarmUp.onceFor(model, optimizer, plannedSteps, batching.batchSize())) {
-                    warmUpSeconds = seconds(started);
-                    LOG.debug("JIT warm-up: {} steps of a model shaped like this one in {} s", StepWarmUp.STEPS,
-                            warmUpSeconds);
-                }
-            }
             int blasThreads = Blas.threads();
-            if (replicas != null) {
-                // Each replica's sgemm runs on its own core.
-                Blas.setThreads(1);
-            }
+            // Each replica's sgemm runs on its own core; with fewer cores than the library has, the step uses that many.
+            // Evaluations keep the caller's count, so that they give the bits an evaluation after the run gives.
+            callerBlasThreads = blasThreads;
+            stepBlasThreads = replicas != null ? 1 : fewerCores ? stepThreads : blasThreads;
+            libraryThreads(stepBlasThreads);
             try {
+                if (config.warmUp()) {
+                    long started = System.nanoTime();
+                    long plannedSteps = (long) (config.epochs() - startEpoch) * batches.batchesPerEpoch();
+                    if (StepWarmUp.onceFor(model, optimizer, plannedSteps, batching.batchSize(),
+                            replicas == null ? null : split.pool())) {
+                        warmUpSeconds = seconds(started);
+                        LOG.debug("JIT warm-up: {} steps of a model shaped like this one in {} s", StepWarmUp.STEPS,
+                                warmUpSeconds);
+                    }
+                }
                 return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
             } finally {
-                if (replicas != null) {
-                    Blas.setThreads(blasThreads);
-                }
+                libraryThreads(blasThreads);
                 this.replicas = null;
             }
         }
@@ -228,8 +242,10 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             double trainSeconds = seconds(start);
+            libraryThreads(callerBlasThreads);
             Evaluation train = trainEvaluator.evaluate(model);
             Evaluation dev = devEvaluator == null ? null : devEvaluator.evaluate(model);
+            libraryThreads(stepBlasThreads);
             EpochStats stats = new EpochStats(epoch, costSum / samples, train.accuracy(),
                     dev == null ? Double.NaN : dev.loss(), dev == null ? Double.NaN : dev.accuracy(), rate,
                     samples / trainSeconds, seconds(start));
@@ -258,6 +274,13 @@ public final class Trainer implements AutoCloseable {
         }
         return new TrainingResult(TrainingResult.Outcome.COMPLETED, history, bestEpoch,
                 optimizer.stepCount() - stepsBefore, null);
+    }
+
+    /** Sets the BLAS library's (process-wide) thread count, when it is not that already. */
+    private static void libraryThreads(int threads) {
+        if (Blas.threads() != threads) {
+            Blas.setThreads(threads);
+        }
     }
 
     private Model snapshot() {
