@@ -12,6 +12,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,6 +131,32 @@ final class Plots {
             series.setMarkerColor(blend(cold, hot, bands == 1 ? 1 : band / (double) (bands - 1)));
         }
         return save(List.of(chart), 1, 1, dir.resolve("tune-scatter.png"));
+    }
+
+    /**
+     * Starts drawing a throw-away line chart and heat map, in memory, on a daemon thread, and returns at once: the
+     * first chart of a JVM loads Java2D, its fonts and XChart and runs them interpreted, over a second of CPU on one
+     * thread. Started while the data loads and the JIT warms up (one core is free then), it leaves the real plots
+     * only their drawing. Nothing is written; a failure here is left for the real plots to report. Returns the
+     * (daemon) thread.
+     */
+    static Thread warmUpInBackground() {
+        Thread warm = new Thread(() -> {
+            try {
+                XYChart line = lineChart("warm-up", "x", "y");
+                line.addSeries("s", new double[] {1, 2, 3}, new double[] {3, 1, 2});
+                HeatMapChart heat = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title("warm-up").build();
+                heat.addSeries("s", new int[] {0, 1}, new int[] {0, 1}, new int[][] {{0, 1}, {2, 3}});
+                javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(line), "png", OutputStream.nullOutputStream());
+                javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(heat), "png", OutputStream.nullOutputStream());
+            } catch (IOException | RuntimeException e) {
+                // The real plots draw the same way and report their own failure.
+            }
+        }, "gatun-plots-warm-up");
+        warm.setDaemon(true);
+        warm.setPriority(Thread.MIN_PRIORITY);
+        warm.start();
+        return warm;
     }
 
     private static XYChart lineChart(String title, String x, String y) {

@@ -137,6 +137,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             Blas.setThreads(threads);
         }
+        if (plots != null) {
+            Plots.warmUpInBackground();
+        }
         ClusterTraining engine = spark != null ? ClusterRun.requireUsable(this) : null;
         Checkpoint resumed = resume == null ? null : Checkpoint.read(resume);
         if (resumed != null) {
