@@ -11,13 +11,12 @@ import dev.gatun.nn.Workspace;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
-import java.util.List;
 
 /**
  * One training step's gradients computed by several copies of the model at once, each over its share of the batch's
  * rows on a core of its own, with single-threaded sgemm: synchronous data parallelism inside one process. Replica 0 is
- * the trained model itself; the others copy its weights at the start of every step. After the passes, the replicas'
- * gradients are summed into the model's, weighted by their shares of the rows, and the optimizer steps the model as
+ * the trained model itself; the others read its weights, the same memory ({@link Model#replicaSharingWeights}), and
+ * have gradients and activations of their own. After the passes, the replicas' gradients are summed into the model's, weighted by their shares of the rows, and the optimizer steps the model as
  * usual; so a step computes what one pass over the whole batch would, up to the order of float sums, and a run is
  * the same bits for a given seed and thread count.
  *
@@ -25,8 +24,7 @@ import java.util.List;
  * kernels, hands the work from one set of threads to the other a dozen times per step, and while the Java kernels
  * run, OpenBLAS's idle thread spins for its next call on the core the step thread needs. Replicas hand off twice per
  * step (after the passes, after the sum), and each core keeps its own rows' activations in its own cache. The cost:
- * one more copy of the weights, gradients and activations per replica, and a pass over the weights to copy and one
- * over the gradients to sum, per step.
+ * one more set of gradients and activations per replica, and two passes over the gradients per step to sum them.
  *
  * <p>Not for models with batch norm: its statistics are the whole batch's, which replicas would have to sum in the
  * middle of the pass; such models use the step threads ({@link #suits}).
@@ -34,7 +32,7 @@ import java.util.List;
 final class ReplicaSteps implements AutoCloseable {
     /** {@code false} keeps the step threads even where replicas suit the model: for A/B runs. */
     static final String PROPERTY = "gatun.step.replicas";
-    /** Rows per replica below which the split's hand-offs cost less than small sgemm calls lose. */
+    /** Fewer rows per replica, and a step's hand-offs and smaller sgemm calls cost more than the extra core brings. */
     static final int MIN_ROWS_PER_REPLICA = 32;
 
     private final Model model;
@@ -43,6 +41,8 @@ final class ReplicaSteps implements AutoCloseable {
     private final StepPool pool;
     private final Shares[] cache = new Shares[4];
     private final double[] losses;
+    /** Range c of each replica's gradient of each parameter, the sum's chunk c: [replica][parameter][chunk]. */
+    private final Tensor[][][] gradRanges;
     private final Pass pass = new Pass();
     private final Sum sum = new Sum();
     private Shares current;
@@ -76,6 +76,19 @@ final class ReplicaSteps implements AutoCloseable {
         }
         for (int r = 0; r < threads; r++) {
             workspaces[r] = replicas[r].newWorkspace(maxShare);
+        }
+        int parameters = model.parameters().size();
+        gradRanges = new Tensor[threads][parameters][threads];
+        for (int r = 0; r < threads; r++) {
+            for (int p = 0; p < parameters; p++) {
+                Tensor g = replicas[r].parameters().get(p).grad();
+                long size = g.size();
+                for (int c = 0; c < threads; c++) {
+                    long lo = size * c / threads;
+                    long hi = size * (c + 1) / threads;
+                    gradRanges[r][p][c] = hi > lo ? g.reshape(size, 1).rowSlice(lo, hi).reshape(hi - lo) : null;
+                }
+            }
         }
     }
 
@@ -119,16 +132,16 @@ final class ReplicaSteps implements AutoCloseable {
     private final class Sum implements StepPool.Chunks {
         @Override
         public void run(int c) {
-            Shares s = current;
-            for (int p = 0; p < s.gradRanges[0].length; p++) {
-                Tensor into = s.gradRanges[0][p][c];
+            double[] weight = current.weight;
+            for (int p = 0; p < gradRanges[0].length; p++) {
+                Tensor into = gradRanges[0][p][c];
                 if (into == null) {
                     continue;
                 }
                 // In place, g += (w − 1)·g is w·g: the kernel allows its two tensors to be the same one.
-                RegularizationKernels.addScaled(into, into, s.weight[0] - 1);
+                RegularizationKernels.addScaled(into, into, weight[0] - 1);
                 for (int r = 1; r < replicas.length; r++) {
-                    RegularizationKernels.addScaled(into, s.gradRanges[r][p][c], s.weight[r]);
+                    RegularizationKernels.addScaled(into, gradRanges[r][p][c], weight[r]);
                 }
             }
         }
@@ -147,8 +160,8 @@ final class ReplicaSteps implements AutoCloseable {
     }
 
     /**
-     * A batch tensor's row shares and their views, made once per batch buffer (a loader reuses its buffers, so
-     * steps after the first allocate nothing), and the ranges of the gradients the sum's chunks take.
+     * A batch tensor's row shares and their views, made once per batch buffer: a loader reuses its buffers, so steps
+     * after the first allocate nothing. A share of no rows (a last batch smaller than the replicas) has no views.
      */
     private final class Shares {
         final Tensor forX;
@@ -157,8 +170,6 @@ final class ReplicaSteps implements AutoCloseable {
         final Targets[] y;
         final SharedBatch[] batch;
         final double[] weight;
-        /** [replica][parameter][chunk]. */
-        final Tensor[][][] gradRanges;
 
         Shares(Tensor X, Targets y) {
             this.forX = X;
@@ -172,24 +183,10 @@ final class ReplicaSteps implements AutoCloseable {
             for (int r = 0; r < n; r++) {
                 long from = rows * r / n;
                 long to = rows * (r + 1) / n;
-                this.X[r] = X.rowSlice(from, to);
-                this.y[r] = slice(y, from, to);
+                this.X[r] = to > from ? X.rowSlice(from, to) : null;
+                this.y[r] = to > from ? slice(y, from, to) : null;
                 this.batch[r] = new Rows(rows, from);
                 this.weight[r] = (double) (to - from) / rows;
-            }
-            List<Parameter> params = model.parameters();
-            gradRanges = new Tensor[n][params.size()][n];
-            for (int r = 0; r < n; r++) {
-                List<Parameter> own = replicas[r].parameters();
-                for (int p = 0; p < own.size(); p++) {
-                    Tensor g = own.get(p).grad();
-                    long size = g.size();
-                    for (int c = 0; c < n; c++) {
-                        long lo = size * c / n;
-                        long hi = size * (c + 1) / n;
-                        gradRanges[r][p][c] = hi > lo ? g.reshape(size, 1).rowSlice(lo, hi).reshape(hi - lo) : null;
-                    }
-                }
             }
         }
     }
