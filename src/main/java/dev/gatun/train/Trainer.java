@@ -184,6 +184,8 @@ public final class Trainer implements AutoCloseable {
             callerBlasThreads = blasThreads;
             stepBlasThreads = replicas != null ? 1 : fewerCores ? stepThreads : blasThreads;
             libraryThreads(stepBlasThreads);
+            // A library without a thread call keeps its count (and warned once): do not ask again every epoch.
+            stepBlasThreads = Blas.threads();
             try {
                 if (config.warmUp()) {
                     long started = System.nanoTime();
