@@ -79,11 +79,17 @@ class BatchAllocationTest {
             drain(batches, WARM_UP);
             Thread producer = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("gatun-batch-prefetch")).findFirst().orElseThrow();
-            long producerBefore = THREADS.getThreadAllocatedBytes(producer.threadId());
-            long before = THREADS.getCurrentThreadAllocatedBytes();
-            drain(batches, MEASURED);
-            long consumer = THREADS.getCurrentThreadAllocatedBytes() - before;
-            long produced = THREADS.getThreadAllocatedBytes(producer.threadId()) - producerBefore;
+            // Two threads give a late compilation twice the chances to land in a window: the fewest of up to five
+            // windows counts. An allocation per batch shows in every one.
+            long consumer = Long.MAX_VALUE;
+            long produced = Long.MAX_VALUE;
+            for (int round = 0; round < 5 && (consumer >= MEASURED || produced >= MEASURED); round++) {
+                long producerBefore = THREADS.getThreadAllocatedBytes(producer.threadId());
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                drain(batches, MEASURED);
+                consumer = Math.min(consumer, THREADS.getCurrentThreadAllocatedBytes() - before);
+                produced = Math.min(produced, THREADS.getThreadAllocatedBytes(producer.threadId()) - producerBefore);
+            }
             assertNoneAllocated(consumer, "the consumer");
             assertNoneAllocated(produced, "the prefetch thread");
         }
