@@ -52,13 +52,9 @@ final class StepWarmUp {
 
     /**
      * Warms up the first time in this JVM that a run of {@code plannedSteps} steps of {@code batch} rows through
-     * {@code model} is worth it (or whatever its size with {@code -Dgatun.warmUp=always}).
+     * {@code model} is worth it (or whatever its size with {@code -Dgatun.warmUp=always}); through replicas run by
+     * {@code replicaPool} when it is not null, as the run's steps will be.
      */
-    static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps, int batch) {
-        return onceFor(model, optimizer, plannedSteps, batch, null);
-    }
-
-    /** As {@link #onceFor(Model, Optimizer, long, int)}, through replicas run by {@code replicaPool} when not null. */
     static boolean onceFor(Model model, Optimizer optimizer, long plannedSteps, int batch, StepPool replicaPool) {
         ModelSpec small = smallLike(model.spec());
         boolean always = "always".equals(System.getProperty(PROPERTY));

@@ -178,11 +178,10 @@ public final class Trainer implements AutoCloseable {
                         + " steps run on the training thread alone; build the model in Arena.ofShared() to use the {}"
                         + " step threads", stepThreads);
             }
-            int blasThreads = Blas.threads();
             // Each replica's sgemm runs on its own core; with fewer cores than the library has, the step uses that many.
             // Evaluations keep the caller's count, so that they give the bits an evaluation after the run gives.
-            callerBlasThreads = blasThreads;
-            stepBlasThreads = replicas != null ? 1 : fewerCores ? stepThreads : blasThreads;
+            callerBlasThreads = Blas.threads();
+            stepBlasThreads = replicas != null ? 1 : fewerCores ? stepThreads : callerBlasThreads;
             libraryThreads(stepBlasThreads);
             // A library without a thread call keeps its count (and warned once): do not ask again every epoch.
             stepBlasThreads = Blas.threads();
@@ -199,7 +198,7 @@ public final class Trainer implements AutoCloseable {
                 }
                 return epochs(batches, trainEvaluator, devEvaluator, startEpoch);
             } finally {
-                libraryThreads(blasThreads);
+                libraryThreads(callerBlasThreads);
                 this.replicas = null;
             }
         }
