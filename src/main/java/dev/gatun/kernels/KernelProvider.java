@@ -193,37 +193,43 @@ public record KernelProvider(String name, Activations activations, Softmax softm
      * The fused optimizer updates of {@link OptimizerKernels} over elements [from, to) of each segment. Each returns
      * whether every updated element of W is finite: the explosion check, folded into the pass that writes W. Every
      * element's update depends on that element alone, so any split into ranges gives the same bits.
+     *
+     * <p>{@code dW2}, where not null, is a second gradient the update adds to {@code dW} element by element (the sum
+     * rounded to the element type) as it reads it: data-parallel replicas' gradients summed inside the update's one
+     * pass rather than in a pass of their own.
      */
     public interface Optimizer {
         default void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
-            sgd(dtype, W, dW, 0, n, alpha);
+            sgd(dtype, W, dW, null, 0, n, alpha);
         }
 
-        boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha);
+        boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, long from, long to,
+                    double alpha);
 
         default void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n, double alpha,
                               double beta) {
-            momentum(dtype, W, dW, v, 0, n, alpha, beta);
+            momentum(dtype, W, dW, null, v, 0, n, alpha, beta);
         }
 
-        boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
-                         double alpha, double beta);
+        boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                         long from, long to, double alpha, double beta);
 
         default void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n, double alpha,
                              double beta2, double epsilon) {
-            rmsprop(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
+            rmsprop(dtype, W, dW, null, s, 0, n, alpha, beta2, epsilon);
         }
 
-        boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
-                        double alpha, double beta2, double epsilon);
+        boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment s,
+                        long from, long to, double alpha, double beta2, double epsilon);
 
         default void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long n,
                           double alpha, double beta1, double beta2, double epsilon, long t) {
-            adam(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
+            adam(dtype, W, dW, null, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
         }
 
-        boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
-                     long to, double alpha, double beta1, double beta2, double epsilon, long t);
+        boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                     MemorySegment s, long from, long to, double alpha, double beta1, double beta2, double epsilon,
+                     long t);
     }
 
     /**

@@ -27,7 +27,7 @@ public final class OptimizerKernels {
 
     public static void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
         checkSgd(dtype, W, dW, n, alpha);
-        KERNELS.sgd(dtype, W, dW, 0, n, alpha);
+        KERNELS.sgd(dtype, W, dW, null, 0, n, alpha);
     }
 
     static void checkSgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
@@ -39,7 +39,7 @@ public final class OptimizerKernels {
     public static void momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n,
                                 double alpha, double beta) {
         checkMomentum(dtype, W, dW, v, n, alpha, beta);
-        KERNELS.momentum(dtype, W, dW, v, 0, n, alpha, beta);
+        KERNELS.momentum(dtype, W, dW, null, v, 0, n, alpha, beta);
     }
 
     static void checkMomentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long n,
@@ -54,7 +54,7 @@ public final class OptimizerKernels {
     public static void rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n,
                                double alpha, double beta2, double epsilon) {
         checkRmsprop(dtype, W, dW, s, n, alpha, beta2, epsilon);
-        KERNELS.rmsprop(dtype, W, dW, s, 0, n, alpha, beta2, epsilon);
+        KERNELS.rmsprop(dtype, W, dW, null, s, 0, n, alpha, beta2, epsilon);
     }
 
     static void checkRmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long n,
@@ -70,7 +70,7 @@ public final class OptimizerKernels {
     public static void adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
                             long n, double alpha, double beta1, double beta2, double epsilon, long t) {
         checkAdam(dtype, W, dW, v, s, n, alpha, beta1, beta2, epsilon, t);
-        KERNELS.adam(dtype, W, dW, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
+        KERNELS.adam(dtype, W, dW, null, v, s, 0, n, alpha, beta1, beta2, epsilon, t);
     }
 
     static void checkAdam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
@@ -115,7 +115,7 @@ public final class OptimizerKernels {
         return epsilon;
     }
 
-    private static void requireElements(String kernel, DType dtype, long n, MemorySegment segment, String name,
+    static void requireElements(String kernel, DType dtype, long n, MemorySegment segment, String name,
                                         boolean written) {
         if (dtype == null) {
             throw new IllegalArgumentException(kernel + ": dtype must not be null");

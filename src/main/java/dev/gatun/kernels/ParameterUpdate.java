@@ -30,6 +30,7 @@ public final class ParameterUpdate implements StepPool.Chunks {
     private final long total;
     private final MemorySegment[] w;
     private final MemorySegment[] dw;
+    private final MemorySegment[] dw2;
     private final MemorySegment[] v;
     private final MemorySegment[] s;
     private final boolean[] nonFinite;
@@ -63,6 +64,7 @@ public final class ParameterUpdate implements StepPool.Chunks {
         int n = sizes.length;
         this.w = new MemorySegment[n];
         this.dw = new MemorySegment[n];
+        this.dw2 = new MemorySegment[n];
         this.v = new MemorySegment[n];
         this.s = new MemorySegment[n];
         this.nonFinite = new boolean[n];
@@ -70,8 +72,17 @@ public final class ParameterUpdate implements StepPool.Chunks {
 
     /** Parameter {@code i}'s value, gradient and state ({@code v}, {@code s}: null where the rule keeps none). */
     public void set(int i, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s) {
+        set(i, W, dW, null, v, s);
+    }
+
+    /**
+     * As {@link #set(int, MemorySegment, MemorySegment, MemorySegment, MemorySegment)}, the gradient being
+     * {@code dW + dW2}, summed as the update reads it ({@code dW2} null: {@code dW} alone).
+     */
+    public void set(int i, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v, MemorySegment s) {
         this.w[i] = W;
         this.dw[i] = dW;
+        this.dw2[i] = dW2;
         this.v[i] = v;
         this.s[i] = s;
     }
@@ -89,6 +100,9 @@ public final class ParameterUpdate implements StepPool.Chunks {
                         epsilon);
                 case ADAM -> OptimizerKernels.checkAdam(dtypes[i], w[i], dw[i], v[i], s[i], sizes[i], alpha, beta1,
                         beta2, epsilon, t);
+            }
+            if (dw2[i] != null) {
+                OptimizerKernels.requireElements("parameter update", dtypes[i], sizes[i], dw2[i], "dW2", false);
             }
             nonFinite[i] = false;
         }
@@ -115,7 +129,8 @@ public final class ParameterUpdate implements StepPool.Chunks {
     /** Whether the pool's workers can use every segment (a confined arena's belong to their owner alone). */
     private boolean reachable(SplitKernels split) {
         for (int i = 0; i < sizes.length; i++) {
-            if (!split.reaches(w[i]) || !split.reaches(dw[i]) || (v[i] != null && !split.reaches(v[i]))
+            if (!split.reaches(w[i]) || !split.reaches(dw[i]) || (dw2[i] != null && !split.reaches(dw2[i]))
+                    || (v[i] != null && !split.reaches(v[i]))
                     || (s[i] != null && !split.reaches(s[i]))) {
                 return false;
             }
@@ -140,10 +155,11 @@ public final class ParameterUpdate implements StepPool.Chunks {
 
     private boolean update(int i, long from, long to) {
         return switch (rule) {
-            case SGD -> KERNELS.sgd(dtypes[i], w[i], dw[i], from, to, alpha);
-            case MOMENTUM -> KERNELS.momentum(dtypes[i], w[i], dw[i], v[i], from, to, alpha, beta1);
-            case RMSPROP -> KERNELS.rmsprop(dtypes[i], w[i], dw[i], s[i], from, to, alpha, beta2, epsilon);
-            case ADAM -> KERNELS.adam(dtypes[i], w[i], dw[i], v[i], s[i], from, to, alpha, beta1, beta2, epsilon, t);
+            case SGD -> KERNELS.sgd(dtypes[i], w[i], dw[i], dw2[i], from, to, alpha);
+            case MOMENTUM -> KERNELS.momentum(dtypes[i], w[i], dw[i], dw2[i], v[i], from, to, alpha, beta1);
+            case RMSPROP -> KERNELS.rmsprop(dtypes[i], w[i], dw[i], dw2[i], s[i], from, to, alpha, beta2, epsilon);
+            case ADAM -> KERNELS.adam(dtypes[i], w[i], dw[i], dw2[i], v[i], s[i], from, to, alpha, beta1, beta2,
+                    epsilon, t);
         };
     }
 }

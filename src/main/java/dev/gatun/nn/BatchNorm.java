@@ -157,9 +157,9 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
     }
 
     /**
-     * Backward of {@link #forwardShared}: dγ and dβ stay this replica's means (weighed and summed with every other
-     * gradient by the caller), while the input gradient uses the whole batch's, summed over the replicas as the
-     * statistics were. {@code dOut} null: no rows here, the sum is joined with zeros; returns null then.
+     * Backward of {@link #forwardShared}: dγ and dβ become this replica's share of the batch's (its means weighted
+     * by its share {@code m/M} of the rows, summed with every other gradient by the caller), while the input
+     * gradient uses the whole batch's, summed over the replicas as the statistics were. {@code dOut} null: no rows here, the sum is joined with zeros; returns null then.
      */
     Tensor backwardShared(Buffers ws, Tensor in, Tensor dOut, SharedBatch batch) {
         if (dOut == null) {
@@ -175,6 +175,8 @@ public final class BatchNorm implements Layer<BatchNorm.Buffers> {
         for (long j = 0; j < n; j++) {
             exchangeFirst.set(j, share * gamma.grad().get(j));
             exchangeSecond.set(j, share * beta.grad().get(j));
+            gamma.grad().set(j, exchangeFirst.get(j));
+            beta.grad().set(j, exchangeSecond.get(j));
         }
         batch.sumOverReplicas(exchange);
         BatchNormKernels.backwardInput(dOut, ws.Zhat(), gamma.value(), ws.invStd(), exchangeFirst, exchangeSecond, dOut);

@@ -107,10 +107,22 @@ public final class Dense implements Layer<Dense.Buffers> {
 
     @Override
     public Tensor backward(Buffers ws, Tensor in, Tensor dOut) {
+        return backward(ws, in, dOut, 1.0 / in.rows());
+    }
+
+    /**
+     * Backward over one replica's rows {@code in} of a batch split over replicas: dW and db are this replica's share
+     * of the whole batch's mean gradient (its rows' sum over the batch's {@link SharedBatch#rows()}), so the
+     * replicas' gradients add up to the batch's without weights.
+     */
+    Tensor backwardShared(Buffers ws, Tensor in, Tensor dOut, SharedBatch batch) {
+        return backward(ws, in, dOut, 1.0 / batch.rows());
+    }
+
+    private Tensor backward(Buffers ws, Tensor in, Tensor dOut, double inverseM) {
         if (activation != Activation.IDENTITY) {
             ActivationKernels.activationBackward(activation, dOut, ws.A(), dOut);
         }
-        double inverseM = 1.0 / in.rows();
         Blas.gemm(Transpose.TRANSPOSED, Transpose.NONE, inverseM, dOut, in, 0.0, W.grad());
         if (b != null) {
             ReductionKernels.columnSums(dOut, inverseM, b.grad());

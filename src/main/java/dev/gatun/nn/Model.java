@@ -249,9 +249,9 @@ public final class Model implements AutoCloseable {
      * data term's mean gradient over those rows, without the regularization term. Returns {@code Σ L(ŷ, y)} over
      * X's rows (not divided). The step counter does not move.
      *
-     * <p>A replica holding {@code m} of a batch's {@code M} rows weighs its gradients by {@code m/M}; the replicas
-     * sum them, and each then calls {@link #finishStep(long)} with {@code M} once, so the penalty is counted once
-     * per batch rather than once per replica.
+     * <p>A replica holding {@code m} of a batch's {@code M} rows weighs these gradients by {@code m/M} before the
+     * replicas sum them (the {@link SharedBatch} variant does that itself), and then calls {@link #finishStep(long)}
+     * with {@code M} once, so the penalty is counted once per batch rather than once per replica.
      *
      * @throws UnsupportedOperationException when the model has batch norm or dropout: their statistics and
      *         masks would be those of this replica's rows, not of the batch; the {@link SharedBatch} variant
@@ -277,6 +277,10 @@ public final class Model implements AutoCloseable {
      * would, up to the order of float sums, with one exception: dropout's masks are not those of
      * {@link #computeGradients}, which keys them by position in the batch. Every replica must make this call for
      * every batch, in step, since batch norm's sums wait for all of them.
+     *
+     * <p>Unlike the two-argument variant, the gradients written are this replica's share of the whole batch's mean
+     * gradient: its rows' sum divided by {@link SharedBatch#rows()}, not by its own rows. So the replicas' gradients
+     * add up to the batch's with no weights; then {@link #finishStep(long)} adds the penalty once.
      *
      * <p>{@code X} and {@code y} null: this replica holds none of the batch's rows. It still joins batch norm's sums
      * (with nothing to add) and moves its running averages; its gradients are zero and it returns 0.

@@ -154,8 +154,11 @@ public final class Workspace implements AutoCloseable {
         }
 
         Tensor backwardShared(Tensor in, Tensor dOut, SharedBatch batch) {
-            return layer instanceof BatchNorm norm ? norm.backwardShared((BatchNorm.Buffers) buffers, in, dOut, batch)
-                    : layer.backward(buffers, in, dOut);
+            return switch (layer) {
+                case BatchNorm norm -> norm.backwardShared((BatchNorm.Buffers) buffers, in, dOut, batch);
+                case Dense dense -> dense.backwardShared((Dense.Buffers) buffers, in, dOut, batch);
+                default -> layer.backward(buffers, in, dOut);
+            };
         }
     }
 }

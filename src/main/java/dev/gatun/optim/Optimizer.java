@@ -164,17 +164,32 @@ public final class Optimizer implements AutoCloseable {
      * threads ({@code Trainer.Builder.stepThreads}); the result is the same bits either way.
      */
     public int step(List<Parameter> params) {
+        return step(params, null);
+    }
+
+    /**
+     * As {@link #step(List)}, with each parameter's gradient its own plus the gradient of the parameter at the same
+     * position in {@code alsoGradients}, added as the update reads them (the sum rounded to the element type): how
+     * data-parallel replicas, whose gradients are their shares of a batch's mean, combine without a pass of their
+     * own. Only the gradients of {@code alsoGradients} are read; each must have its parameter's element type and
+     * shape. {@code alsoGradients} null: {@link #step(List)}.
+     */
+    public int step(List<Parameter> params, List<Parameter> alsoGradients) {
         requireOpen();
         if (names == null) {
             bind(params);
         } else {
             check(params);
         }
+        if (alsoGradients != null) {
+            checkAdded(params, alsoGradients);
+        }
         long next = t + 1;
         for (int i = 0; i < names.length; i++) {
             Parameter p = params.get(i);
-            update.set(i, p.value().segment(), p.grad().segment(), v[i] == null ? null : v[i].segment(),
-                    s[i] == null ? null : s[i].segment());
+            update.set(i, p.value().segment(), p.grad().segment(),
+                    alsoGradients == null ? null : alsoGradients.get(i).grad().segment(),
+                    v[i] == null ? null : v[i].segment(), s[i] == null ? null : s[i].segment());
         }
         int nonFinite = update.apply(learningRate, beta1, beta2, epsilon, next);
         t = next;
@@ -330,6 +345,31 @@ public final class Optimizer implements AutoCloseable {
                 throw new IllegalArgumentException("parameter " + i + " is " + p.name() + " " + W.dtype() + " "
                         + W.shapeString() + " in this step but was " + names[i] + " " + dtypes[i] + " "
                         + Shapes.format(shapes[i]) + " when the " + kind + " state was allocated");
+            }
+        }
+    }
+
+    /** After {@link #bind} or {@link #check}: the parameters match the bound types and shapes. */
+    private void checkAdded(List<Parameter> params, List<Parameter> added) {
+        if (added.size() != params.size()) {
+            throw new IllegalArgumentException("an optimizer step over " + params.size() + " parameters was given "
+                    + added.size() + " gradients to add");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Tensor W = params.get(i).value();
+            Parameter other = added.get(i);
+            if (other == null) {
+                throw new IllegalArgumentException("gradient to add " + i + " is null");
+            }
+            Tensor g = other.grad();
+            if (!g.isAlive()) {
+                throw new IllegalStateException("gradient to add " + i + " (" + other.name() + "): its arena is"
+                        + " closed");
+            }
+            if (g.dtype() != dtypes[i] || !sameShape(g, shapes[i])) {
+                throw new IllegalArgumentException("gradient to add " + i + " (" + other.name() + ") is " + g.dtype()
+                        + " " + g.shapeString() + " but parameter " + params.get(i).name() + " is " + W.dtype() + " "
+                        + W.shapeString());
             }
         }
     }

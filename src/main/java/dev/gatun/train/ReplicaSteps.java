@@ -8,23 +8,26 @@ import dev.gatun.nn.Parameter;
 import dev.gatun.nn.SharedBatch;
 import dev.gatun.nn.Targets;
 import dev.gatun.nn.Workspace;
+import dev.gatun.optim.Optimizer;
 import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /**
  * One training step's gradients computed by several copies of the model at once, each over its share of the batch's
  * rows on a core of its own, with single-threaded sgemm: synchronous data parallelism inside one process. Replica 0 is
  * the trained model itself; the others read its weights, the same memory ({@link Model#replicaSharingWeights}), and
- * have gradients and activations of their own. After the passes, the replicas' gradients are summed into the model's, weighted by their shares of the rows, and the optimizer steps the model as
- * usual; so a step computes what one pass over the whole batch would, up to the order of float sums, and a run is
- * the same bits for a given seed and thread count.
+ * have gradients and activations of their own, each its share of the batch's mean gradient. After the passes, the
+ * optimizer steps the model with the sum of the replicas' gradients, added as its update reads them
+ * ({@link #step}); so a step computes what one pass over the whole batch would, up to the order of float sums, and a
+ * run is the same bits for a given seed and thread count.
  *
  * <p>Why: the other way to use every core, OpenBLAS threads inside each sgemm plus step threads for the Java
  * kernels, hands the work from one set of threads to the other a dozen times per step, and while the Java kernels
  * run, OpenBLAS's idle thread spins for its next call on the core the step thread needs. Replicas hand off twice per
- * step (after the passes, after the sum), and each core keeps its own rows' activations in its own cache. The cost:
- * one more set of gradients and activations per replica, and two passes over the gradients per step to sum them.
+ * step (after the passes, after the update), and each core keeps its own rows' activations in its own cache. The cost:
+ * one more set of gradients and activations per replica, and one more gradient for the optimizer to read.
  *
  * <p>Not for models with batch norm: its statistics are the whole batch's, which replicas would have to sum in the
  * middle of the pass; such models use the step threads ({@link #suits}).
@@ -44,8 +47,13 @@ final class ReplicaSteps implements AutoCloseable {
     /** Range c of each replica's gradient of each parameter, the sum's chunk c: [replica][parameter][chunk]. */
     private final Tensor[][][] gradRanges;
     private final Pass pass = new Pass();
-    private final Sum sum = new Sum();
+    /** Replicas 2.. into replica 1: with more than two, their gradients reach the optimizer as one. */
+    private final Sum sumRest;
+    /** Replica 1's (by then the sum over replicas 1..) into the model's own. */
+    private final Sum sumAll;
     private Shares current;
+    /** Whether the model's gradients already hold the whole batch's ({@link #gatherGradients}). */
+    private boolean gathered;
 
     /** Whether replicas suit this model and batch with {@code threads} cores. */
     static boolean suits(Model model, int threads, int batch) {
@@ -77,6 +85,8 @@ final class ReplicaSteps implements AutoCloseable {
         for (int r = 0; r < threads; r++) {
             workspaces[r] = replicas[r].newWorkspace(maxShare);
         }
+        sumRest = new Sum(1, 2, threads);
+        sumAll = new Sum(0, 1, 2);
         int parameters = model.parameters().size();
         gradRanges = new Tensor[threads][parameters][threads];
         for (int r = 0; r < threads; r++) {
@@ -93,15 +103,20 @@ final class ReplicaSteps implements AutoCloseable {
     }
 
     /**
-     * The step's gradients for batch {@code X}, {@code y} in every parameter's {@link Parameter#grad()}, with the
-     * regularization term; advances the model's step counter, as {@link Model#computeGradients} does. Returns the cost.
+     * The step's gradients for batch {@code X}, {@code y}, with the regularization term, advancing the model's step
+     * counter as {@link Model#computeGradients} does; returns the cost. The gradients stay split between the model
+     * and replica 1 until {@link #step} adds them inside the optimizer's pass (or {@link #gatherGradients} into the
+     * model's).
      */
     double computeGradients(Tensor X, Targets y) {
         current = sharesFor(X, y);
+        gathered = false;
         SplitKernels split = SplitKernels.suspend();
         try {
             pool.run(pass, replicas.length);
-            pool.run(sum, replicas.length);
+            if (replicas.length > 2) {
+                pool.run(sumRest, replicas.length);
+            }
         } finally {
             SplitKernels.resume(split);
         }
@@ -111,6 +126,29 @@ final class ReplicaSteps implements AutoCloseable {
         }
         long rows = X.rows();
         return lossSum / rows + model.finishStep(rows);
+    }
+
+    /**
+     * Steps {@code optimizer} over the model with the batch's gradient, the model's and replica 1's summed as the
+     * update reads them (one pass over the gradients fewer than summing first). Returns what
+     * {@link Optimizer#step(List)} does: the first parameter gone non-finite, or −1.
+     */
+    int step(Optimizer optimizer) {
+        return optimizer.step(model.parameters(), gathered ? null : replicas[1].parameters());
+    }
+
+    /** Sums the step's gradients into the model's, for callers that read them there. */
+    void gatherGradients() {
+        if (gathered) {
+            return;
+        }
+        SplitKernels split = SplitKernels.suspend();
+        try {
+            pool.run(sumAll, replicas.length);
+        } finally {
+            SplitKernels.resume(split);
+        }
+        gathered = true;
     }
 
     /** One replica's pass over its rows. */
@@ -126,22 +164,31 @@ final class ReplicaSteps implements AutoCloseable {
     }
 
     /**
-     * Chunk c sums range c of every parameter's gradient over the replicas into the model's, each weighted by its
-     * share of the rows: {@code g = Σ_r (m_r / M)·g_r}, the mean over the whole batch.
+     * Chunk c adds range c of every parameter's gradient of replicas {@code from} to {@code to − 1} to replica
+     * {@code into}'s. Each replica's gradient is its share of the batch's mean
+     * ({@link Model#computeDataGradients(Tensor, Targets, SharedBatch, Workspace)}), so the sum over all of them is
+     * the whole batch's mean.
      */
     private final class Sum implements StepPool.Chunks {
+        private final int into;
+        private final int from;
+        private final int to;
+
+        Sum(int into, int from, int to) {
+            this.into = into;
+            this.from = from;
+            this.to = to;
+        }
+
         @Override
         public void run(int c) {
-            double[] weight = current.weight;
-            for (int p = 0; p < gradRanges[0].length; p++) {
-                Tensor into = gradRanges[0][p][c];
-                if (into == null) {
+            for (int p = 0; p < gradRanges[into].length; p++) {
+                Tensor target = gradRanges[into][p][c];
+                if (target == null) {
                     continue;
                 }
-                // In place, g += (w − 1)·g is w·g: the kernel allows its two tensors to be the same one.
-                RegularizationKernels.addScaled(into, into, weight[0] - 1);
-                for (int r = 1; r < replicas.length; r++) {
-                    RegularizationKernels.addScaled(into, gradRanges[r][p][c], weight[r]);
+                for (int r = from; r < to; r++) {
+                    RegularizationKernels.addScaled(target, gradRanges[r][p][c], 1);
                 }
             }
         }
@@ -169,7 +216,6 @@ final class ReplicaSteps implements AutoCloseable {
         final Tensor[] X;
         final Targets[] y;
         final SharedBatch[] batch;
-        final double[] weight;
 
         Shares(Tensor X, Targets y) {
             this.forX = X;
@@ -179,14 +225,12 @@ final class ReplicaSteps implements AutoCloseable {
             this.X = new Tensor[n];
             this.y = new Targets[n];
             this.batch = new SharedBatch[n];
-            this.weight = new double[n];
             for (int r = 0; r < n; r++) {
                 long from = rows * r / n;
                 long to = rows * (r + 1) / n;
                 this.X[r] = to > from ? X.rowSlice(from, to) : null;
                 this.y[r] = to > from ? slice(y, from, to) : null;
                 this.batch[r] = new Rows(rows, from);
-                this.weight[r] = (double) (to - from) / rows;
             }
         }
     }

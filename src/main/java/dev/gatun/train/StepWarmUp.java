@@ -103,10 +103,11 @@ final class StepWarmUp {
             for (int i = 0; i < steps; i++) {
                 if (replicas != null) {
                     replicas.computeGradients(X, y);
+                    replicas.step(o);
                 } else {
                     m.computeGradients(X, y);
+                    o.step(m.parameters());
                 }
-                o.step(m.parameters());
             }
         }
     }

@@ -223,7 +223,7 @@ public final class Trainer implements AutoCloseable {
                         : model.computeGradients(batch.X(), batch.targetsFor(model));
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
-                    int nonFinite = optimizer.step(model.parameters());
+                    int nonFinite = replicas != null ? replicas.step(optimizer) : optimizer.step(model.parameters());
                     if (nonFinite >= 0) {
                         explosion = parameterExplosion(model.parameters().get(nonFinite), cost, step, epoch, k, rate);
                     }

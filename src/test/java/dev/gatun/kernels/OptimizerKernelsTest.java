@@ -76,6 +76,15 @@ class OptimizerKernelsTest {
                 }
             }
         }
+
+        void applyWith(MemorySegment dW2, Rule rule, KernelProvider.Optimizer kernels, long t) {
+            switch (rule) {
+                case SGD -> kernels.sgd(dtype, W, dW, dW2, 0, n, ALPHA);
+                case MOMENTUM -> kernels.momentum(dtype, W, dW, dW2, v, 0, n, ALPHA, BETA1);
+                case RMSPROP -> kernels.rmsprop(dtype, W, dW, dW2, s, 0, n, ALPHA, BETA2, EPSILON);
+                case ADAM -> kernels.adam(dtype, W, dW, dW2, v, s, 0, n, ALPHA, BETA1, BETA2, EPSILON, t);
+            }
+        }
     }
 
     static Stream<Arguments> cases() {
@@ -109,6 +118,41 @@ class OptimizerKernelsTest {
             if (n > 0) {
                 assertTrue(MemorySegment.mismatch(before.W, 0, before.W.byteSize(), vector.W, 0, vector.W.byteSize()) >= 0,
                         "the update must change W");
+            }
+        }
+    }
+
+    /**
+     * A second gradient dW2 read by the update gives the bits of the update of dW + dW2 summed first (rounded to the
+     * element type), in the vector kernel and its twin: replicas' gradients summed inside the optimizer's pass.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("rulesAndTypes")
+    void aSecondGradientIsAddedAsIfSummedFirst(Rule rule, DType dtype) {
+        for (long n : new long[] {1, 17, 1000}) {
+            try (Arena arena = Arena.ofConfined()) {
+                Buffers summedFirst = Buffers.random(arena, dtype, n, 5 * n + rule.ordinal());
+                Buffers vector = summedFirst.copy(arena);
+                Buffers scalar = summedFirst.copy(arena);
+                MemorySegment dW2 = Buffers.random(arena, dtype, n, 11 * n).dW();
+                MemorySegment dW2Before = alloc(arena, dtype, n);
+                dW2Before.copyFrom(dW2);
+                for (long i = 0; i < n; i++) {
+                    double sum = get(summedFirst.dW(), dtype, i) + get(dW2, dtype, i);
+                    set(summedFirst.dW(), dtype, i, dtype == DType.F32 ? (float) sum : sum);
+                }
+                for (long t : new long[] {1, 7}) {
+                    summedFirst.apply(rule, false, t);
+                    vector.applyWith(dW2, rule, VECTOR, t);
+                    scalar.applyWith(dW2, rule, SCALAR, t);
+                }
+                for (Buffers fused : new Buffers[] {vector, scalar}) {
+                    String which = rule + " " + dtype + " n=" + n + (fused == vector ? " vector" : " scalar");
+                    assertSame(which + " W", summedFirst.W(), fused.W());
+                    assertSame(which + " v", summedFirst.v(), fused.v());
+                    assertSame(which + " s", summedFirst.s(), fused.s());
+                }
+                assertSame("dW2 (read only)", dW2Before, dW2);
             }
         }
     }
@@ -206,6 +250,11 @@ class OptimizerKernelsTest {
 
     private static MemorySegment alloc(Arena arena, DType dtype, long n) {
         return arena.allocate(n * dtype.byteSize(), Tensor.ALIGNMENT);
+    }
+
+    private static double get(MemorySegment segment, DType dtype, long i) {
+        return dtype == DType.F32 ? segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)
+                : segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i);
     }
 
     private static void set(MemorySegment segment, DType dtype, long i, double value) {

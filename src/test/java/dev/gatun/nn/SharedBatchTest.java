@@ -181,7 +181,7 @@ class SharedBatchTest {
 
     /**
      * One step's split pass: replica r takes the next {@code shares[r]} rows of X, in a thread of its own, and the
-     * replicas' gradients weighed by their shares and summed, with the penalty added once.
+     * replicas' gradients (each its share of the batch's mean) summed, with the penalty added once.
      */
     private record Split(List<Model> replicas, double[][] summed, double cost) implements AutoCloseable {
         static Split run(Arena arena, Model.Builder net, Tensor X, Targets.Labels y, int[] shares, long[] ids)
@@ -216,10 +216,9 @@ class SharedBatchTest {
                             summed[i] = new double[g[i].length];
                         }
                     }
-                    double weight = (double) shares[r] / ROWS;
                     for (int i = 0; i < g.length; i++) {
                         for (int k = 0; k < g[i].length; k++) {
-                            summed[i][k] += weight * g[i][k];
+                            summed[i][k] += g[i][k];
                         }
                     }
                 }

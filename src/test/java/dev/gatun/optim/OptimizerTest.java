@@ -302,6 +302,38 @@ class OptimizerTest {
         }
     }
 
+    /** Gradients added in the update's pass: W moves as with their sum given as the one gradient; bad ones refused. */
+    @Test
+    void addedGradientsCountAsSummedIntoTheParameters() {
+        try (Arena arena = Arena.ofConfined(); Optimizer fused = Optimizer.adam(ALPHA);
+             Optimizer plain = Optimizer.adam(ALPHA)) {
+            List<Parameter> a = params(arena, DType.F32, 3, 4);
+            List<Parameter> other = params(arena, DType.F32, 3, 4);
+            other.getFirst().grad().fill(0.125);
+            List<Parameter> b = params(arena, DType.F32, 3, 4);
+            b.getFirst().grad().fill(0.375);
+            for (int step = 0; step < 3; step++) {
+                fused.step(a, other);
+                plain.step(b);
+            }
+            for (long k = 0; k < 12; k++) {
+                assertEquals(b.getFirst().value().get(k), a.getFirst().value().get(k), 0.0, "W[" + k + "]");
+            }
+            assertTrue(a.getFirst().value().get(0) < 0.5, "the weights moved");
+            assertEquals(0.125, other.getFirst().grad().get(0), 0.0, "the added gradient is only read");
+
+            assertMessage(() -> fused.step(a, List.of()), "over 1 parameters was given 0 gradients to add");
+            assertMessage(() -> fused.step(a, params(arena, DType.F32, 4, 3)),
+                    "gradient to add 0 (W1) is F32 (4, 3) but parameter W1 is F32 (3, 4)");
+            assertMessage(() -> fused.step(a, params(arena, DType.F64, 3, 4)), "is F64 (3, 4) but parameter W1 is F32");
+            assertEquals(3, fused.stepCount(), "refused steps are not counted");
+            Arena gone = Arena.ofConfined();
+            List<Parameter> dead = params(gone, DType.F32, 3, 4);
+            gone.close();
+            assertThrows(IllegalStateException.class, () -> fused.step(a, dead));
+        }
+    }
+
     @Test
     void useAfterCloseIsIllegalState() {
         try (Arena arena = Arena.ofConfined()) {

@@ -80,6 +80,7 @@ class ReplicaStepsTest {
                     Targets y = labels(arena, rows);
                     double expected = whole.computeGradients(X, y);
                     double actual = replicas.computeGradients(X, y);
+                    replicas.gatherGradients();
                     String where = threads + " replicas, " + rows + " rows";
                     assertEquals(expected, actual, 1e-6 * Math.abs(expected), where + ": cost");
                     assertEquals(whole.step(), shared.step(), where + ": step counter");
@@ -119,10 +120,39 @@ class ReplicaStepsTest {
                 costs[0] = whole.computeGradients(X, y);
                 adamWhole.step(whole.parameters());
                 costs[1] = replicas.computeGradients(X, y);
-                adamShared.step(shared.parameters());
+                replicas.step(adamShared);
                 // Had a replica kept the first weights, its half of the gradient would drift from the whole batch's.
                 assertEquals(costs[0], costs[1], 1e-4 * Math.abs(costs[0]), "cost at step " + step);
             }
+        }
+    }
+
+    @Test
+    void the_update_that_adds_the_replicas_gradients_gives_the_bits_of_summing_them_first() {
+        for (int threads : new int[] {2, 3}) {
+            float[] fused = runWithout(threads, false);
+            float[] summed = runWithout(threads, true);
+            assertTrue(Arrays.equals(fused, summed), threads + " replicas: the fused update gave other weights");
+        }
+    }
+
+    /** 10 Adam steps of a model without a penalty (which the two orders would add at different points). */
+    private static float[] runWithout(int threads, boolean gatherFirst) {
+        try (Arena arena = Arena.ofShared();
+             Model model = Model.builder(FEATURES).dense(32, Activation.RELU).output(4, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .init(Init.HE).seed(5).build(arena);
+             StepPool pool = new StepPool(threads);
+             ReplicaSteps replicas = new ReplicaSteps(model, threads, 64, arena, pool);
+             Optimizer adam = Optimizer.adam(1e-2)) {
+            Targets y = labels(arena, 64);
+            for (int step = 0; step < 10; step++) {
+                replicas.computeGradients(inputs(arena, 64, step), y);
+                if (gatherFirst) {
+                    replicas.gatherGradients();
+                }
+                replicas.step(adam);
+            }
+            return RunFigures.weights(model);
         }
     }
 
@@ -143,7 +173,7 @@ class ReplicaStepsTest {
             Targets y = labels(arena, 64);
             for (int step = 0; step < 20; step++) {
                 replicas.computeGradients(inputs(arena, 64, step), y);
-                adam.step(model.parameters());
+                replicas.step(adam);
             }
             return RunFigures.weights(model);
         }

@@ -17,61 +17,65 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
     ScalarOptimizer() {}
 
     @Override
-    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
-        return sgdRange(dtype, W, dW, from, to, alpha);
+    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, long from, long to,
+                       double alpha) {
+        return sgdRange(dtype, W, dW, dW2, from, to, alpha);
     }
 
     @Override
-    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
-                            double alpha, double beta) {
-        return momentumRange(dtype, W, dW, v, from, to, alpha, beta);
+    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                            long from, long to, double alpha, double beta) {
+        return momentumRange(dtype, W, dW, dW2, v, from, to, alpha, beta);
     }
 
     @Override
-    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
-                           double alpha, double beta2, double epsilon) {
-        return rmspropRange(dtype, W, dW, s, from, to, alpha, beta2, epsilon);
+    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment s,
+                           long from, long to, double alpha, double beta2, double epsilon) {
+        return rmspropRange(dtype, W, dW, dW2, s, from, to, alpha, beta2, epsilon);
     }
 
     @Override
-    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
-                        long to, double alpha, double beta1, double beta2, double epsilon, long t) {
-        return adamRange(dtype, W, dW, v, s, from, to, alpha, beta1, beta2, epsilon, t);
+    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                        MemorySegment s, long from, long to, double alpha, double beta1, double beta2, double epsilon,
+                        long t) {
+        return adamRange(dtype, W, dW, dW2, v, s, from, to, alpha, beta1, beta2, epsilon, t);
     }
 
     /** Each returns whether every W it stored is finite. */
-    public static boolean sgdRange(DType dt, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+    public static boolean sgdRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment dW2, long from, long to,
+                                   double alpha) {
         double a = round(dt, alpha);
         boolean finite = true;
         for (long i = from; i < to; i++) {
-            finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * load(dt, dW, i)));
+            finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * gradient(dt, dW, dW2, i)));
         }
         return finite;
     }
 
-    public static boolean momentumRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, long from,
-                                        long to, double alpha, double beta) {
+    public static boolean momentumRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment dW2,
+                                        MemorySegment v, long from, long to, double alpha, double beta) {
         double a = round(dt, alpha);
         double b = round(dt, beta);
         double c = round(dt, 1 - beta);
         boolean finite = true;
         for (long i = from; i < to; i++) {
-            double vNew = round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * load(dt, dW, i)));
+            double vNew = round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * gradient(dt, dW, dW2, i)));
             store(dt, v, i, vNew);
             finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * vNew));
         }
         return finite;
     }
 
-    public static boolean rmspropRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment s, long from,
-                                       long to, double alpha, double beta2, double epsilon) {
+    public static boolean rmspropRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment dW2,
+                                       MemorySegment s, long from, long to, double alpha, double beta2,
+                                       double epsilon) {
         double a = round(dt, alpha);
         double b2 = round(dt, beta2);
         double c2 = round(dt, 1 - beta2);
         double e = round(dt, epsilon);
         boolean finite = true;
         for (long i = from; i < to; i++) {
-            double g = load(dt, dW, i);
+            double g = gradient(dt, dW, dW2, i);
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
             store(dt, s, i, sNew);
             double step = round(dt, round(dt, a * g) / round(dt, round(dt, Math.sqrt(sNew)) + e));
@@ -80,9 +84,9 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         return finite;
     }
 
-    public static boolean adamRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s,
-                                    long from, long to, double alpha, double beta1, double beta2, double epsilon,
-                                    long t) {
+    public static boolean adamRange(DType dt, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                                    MemorySegment s, long from, long to, double alpha, double beta1, double beta2,
+                                    double epsilon, long t) {
         double aT = round(dt, alpha / (1 - Math.pow(beta1, t)));
         double inverseCorrection2 = round(dt, 1 / (1 - Math.pow(beta2, t)));
         double b1 = round(dt, beta1);
@@ -92,7 +96,7 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         double e = round(dt, epsilon);
         boolean finite = true;
         for (long i = from; i < to; i++) {
-            double g = load(dt, dW, i);
+            double g = gradient(dt, dW, dW2, i);
             double vNew = round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g));
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
             store(dt, v, i, vNew);
@@ -102,6 +106,12 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
             finite &= store(dt, W, i, load(dt, W, i) - step);
         }
         return finite;
+    }
+
+    /** Element i of dW, plus that of dW2 where there is one, the sum rounded to the element type. */
+    private static double gradient(DType dtype, MemorySegment dW, MemorySegment dW2, long i) {
+        double g = load(dtype, dW, i);
+        return dW2 == null ? g : round(dtype, g + load(dtype, dW2, i));
     }
 
     private static double round(DType dtype, double x) {

@@ -24,7 +24,8 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     @Override
-    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, long from, long to, double alpha) {
+    public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, long from, long to,
+                       double alpha) {
         long done = from;
         FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
@@ -33,18 +34,21 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                if (dW2 != null) {
+                    g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
+                }
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(g.mul(a));
                 w.intoMemorySegment(W, at, ORDER);
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.sgdRange(dtype, W, dW, done, to, alpha)
+        return ScalarOptimizer.sgdRange(dtype, W, dW, dW2, done, to, alpha)
                 & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     @Override
-    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, long from, long to,
-                            double alpha, double beta) {
+    public boolean momentum(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                            long from, long to, double alpha, double beta) {
         long done = from;
         FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
@@ -55,6 +59,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                if (dW2 != null) {
+                    g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
+                }
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b).add(g.mul(c));
                 vNew.intoMemorySegment(v, at, ORDER);
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a));
@@ -62,13 +69,13 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.momentumRange(dtype, W, dW, v, done, to, alpha, beta)
+        return ScalarOptimizer.momentumRange(dtype, W, dW, dW2, v, done, to, alpha, beta)
                 & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     @Override
-    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment s, long from, long to,
-                           double alpha, double beta2, double epsilon) {
+    public boolean rmsprop(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment s,
+                           long from, long to, double alpha, double beta2, double epsilon) {
         long done = from;
         FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
@@ -80,6 +87,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                if (dW2 != null) {
+                    g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
+                }
                 FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
                 sNew.intoMemorySegment(s, at, ORDER);
                 FloatVector step = g.mul(a).div(sNew.sqrt().add(e));
@@ -88,14 +98,15 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.rmspropRange(dtype, W, dW, s, done, to, alpha, beta2, epsilon)
+        return ScalarOptimizer.rmspropRange(dtype, W, dW, dW2, s, done, to, alpha, beta2, epsilon)
                 & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 
     /** Adam with the bias corrections folded into {@code α/(1−β₁ᵗ)} and {@code 1/(1−β₂ᵗ)}, computed once in double. */
     @Override
-    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment v, MemorySegment s, long from,
-                        long to, double alpha, double beta1, double beta2, double epsilon, long t) {
+    public boolean adam(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v,
+                        MemorySegment s, long from, long to, double alpha, double beta1, double beta2, double epsilon,
+                        long t) {
         long done = from;
         FloatVector nan = FloatVector.zero(F);
         if (dtype == DType.F32) {
@@ -110,6 +121,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
                 FloatVector g = FloatVector.fromMemorySegment(F, dW, at, ORDER);
+                if (dW2 != null) {
+                    g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
+                }
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b1).add(g.mul(c1));
                 FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
                 vNew.intoMemorySegment(v, at, ORDER);
@@ -120,7 +134,7 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.adamRange(dtype, W, dW, v, s, done, to, alpha, beta1, beta2, epsilon, t)
+        return ScalarOptimizer.adamRange(dtype, W, dW, dW2, v, s, done, to, alpha, beta1, beta2, epsilon, t)
                 & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
     }
 }

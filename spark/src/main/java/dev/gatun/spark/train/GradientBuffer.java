@@ -1,6 +1,5 @@
 package dev.gatun.spark.train;
 
-import dev.gatun.blas.Blas;
 import dev.gatun.nn.Parameter;
 import dev.gatun.tensor.DType;
 import dev.gatun.tensor.Tensor;
@@ -11,8 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
- * The one contiguous float32 buffer a step all-reduces: every parameter's gradient, weighted by its share of the
- * global batch, one after another, and a last float holding this replica's loss sum (so the loss travels in the
+ * The one contiguous float32 buffer a step all-reduces: every parameter's gradient (this replica's share of the
+ * global batch's mean gradient), one after another, and a last float holding this replica's loss sum (so the loss travels in the
  * same message). The views are made once; a step allocates nothing.
  */
 final class GradientBuffer {
@@ -51,10 +50,14 @@ final class GradientBuffer {
         segment.fill((byte) 0);
     }
 
-    /** Adds {@code weight} times every parameter's gradient. */
-    void accumulate(List<Parameter> parameters, double weight) {
+    /**
+     * Copies every parameter's gradient in: a replica's share of the batch's mean gradient
+     * ({@code Model.computeDataGradients} with a shared batch), which the all-reduce then sums with no weights.
+     */
+    void copyFrom(List<Parameter> parameters) {
         for (int i = 0; i < views.length; i++) {
-            Blas.axpy(weight, parameters.get(i).grad(), views[i]);
+            Tensor grad = parameters.get(i).grad();
+            MemorySegment.copy(grad.segment(), 0, views[i].segment(), 0, grad.byteSize());
         }
     }
 

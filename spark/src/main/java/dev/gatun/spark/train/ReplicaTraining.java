@@ -178,9 +178,7 @@ final class ReplicaTraining {
         allReduceNanos += shared.nanos();
         statisticsBytesPerStep = shared.bytes();
         buffer.zero();
-        if (rows > 0) {
-            buffer.accumulate(parameters, (double) rows / batchRows);
-        }
+        buffer.copyFrom(parameters);
         buffer.setLoss(lossSum);
         long startNanos = System.nanoTime();
         ring.sumInPlace();
