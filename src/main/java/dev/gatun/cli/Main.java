@@ -8,7 +8,10 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code gatun} command. The only place in Gatun that prints to a terminal; the library logs through SLF4J.
@@ -18,15 +21,32 @@ import java.util.List;
  * only (see {@link JsonOutput}).
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SanityCommand.class, TuneCommand.class,
-                BenchmarkCommand.class, ServeExampleCommand.class, InfoCommand.class, InspectCommand.class,
-                GradCheckCommand.class, ExportCommand.class, CommandLine.HelpCommand.class})
+        description = "Gatun: deep learning on the JVM, OpenBLAS through the FFM API.")
 public final class Main implements Runnable {
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
     private static final String VERBOSE = "--verbose";
     private static final String QUIET = "--quiet";
+    private static final String HELP = "help";
+    /** The subcommands by name, in the order the usage lists them. */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        commands.put("train", TrainCommand.class);
+        commands.put("eval", EvalCommand.class);
+        commands.put("predict", PredictCommand.class);
+        commands.put("sanity", SanityCommand.class);
+        commands.put("tune", TuneCommand.class);
+        commands.put("benchmark", BenchmarkCommand.class);
+        commands.put("serve-example", ServeExampleCommand.class);
+        commands.put("info", InfoCommand.class);
+        commands.put("inspect", InspectCommand.class);
+        commands.put("gradcheck", GradCheckCommand.class);
+        commands.put("export", ExportCommand.class);
+        commands.put(HELP, CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(commands);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,6 +80,7 @@ public final class Main implements Runnable {
         boolean jsonWanted = Arrays.asList(rest).contains("--json");
         try {
             CommandLine cli = new CommandLine(new Main());
+            addSubcommands(cli, rest.length > 0 ? rest[0] : "");
             cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in most command lines
             documentGlobalOptions(cli);
             cli.setExecutionStrategy(parsed -> execute(parsed, quiet));
@@ -79,6 +100,27 @@ public final class Main implements Runnable {
                 t.printStackTrace();
             }
             return EXIT_ERROR;
+        }
+    }
+
+    /** The command line with every subcommand, as {@code gatun --help} lists them. */
+    static CommandLine withAllCommands() {
+        CommandLine cli = new CommandLine(new Main());
+        addSubcommands(cli, HELP);
+        return cli;
+    }
+
+    /**
+     * Adds the subcommand {@code first} names, or every subcommand when it names none (or help): picocli builds a
+     * command's model from its annotations by reflection, and building all of them took about a quarter of a second
+     * of every start.
+     */
+    private static void addSubcommands(CommandLine cli, String first) {
+        Class<?> named = HELP.equals(first) ? null : COMMANDS.get(first);
+        for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+            if (named == null || command.getValue() == named) {
+                cli.addSubcommand(command.getKey(), command.getValue());
+            }
         }
     }
 

@@ -25,9 +25,25 @@ class CliConventionsTest {
 
     @Test
     void theListAboveIsEveryCommand() {
-        Set<String> commands = new HashSet<>(new CommandLine(new Main()).getSubcommands().keySet());
+        Set<String> commands = new HashSet<>(Main.withAllCommands().getSubcommands().keySet());
         commands.remove("help");
         assertEquals(commands, Set.copyOf(COMMANDS));
+    }
+
+    /** Only the subcommand named on the line is built; help and an unknown name still see every one. */
+    @Test
+    void helpAndUnknownCommandsSeeEveryCommand() {
+        CommandRun usage = gatun("--help");
+        assertEquals(0, usage.exit(), usage.toString());
+        for (String command : COMMANDS) {
+            assertTrue(usage.out().contains(command), "gatun --help lists " + command + ": " + usage.out());
+        }
+        CommandRun help = gatun("help", "train");
+        assertEquals(0, help.exit(), help.toString());
+        assertTrue(help.out().contains("--epochs"), "gatun help train: " + help.out());
+        CommandRun unknown = gatun("trian", "--epochs", "1");
+        assertEquals(2, unknown.exit(), unknown.toString());
+        assertTrue(unknown.err().contains("'trian'") && unknown.err().contains("see 'gatun --help'"), unknown.err());
     }
 
     @TempDir

@@ -63,7 +63,7 @@ class JsonStdoutTest {
                 Map.entry("info", new String[] {"--gemm-size", "8"}),
                 Map.entry("inspect", new String[] {m}),
                 Map.entry("gradcheck", new String[] {}));
-        Set<String> withJson = new CommandLine(new Main()).getSubcommands().entrySet().stream()
+        Set<String> withJson = Main.withAllCommands().getSubcommands().entrySet().stream()
                 .filter(command -> command.getValue().getCommandSpec().findOption("--json") != null)
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
         assertEquals(withJson, runs.keySet(), "a command that takes --json and is not run here, or the reverse");
