@@ -102,7 +102,7 @@ public final class CsvReader {
                 + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\n" + options.label() + "\n"
                 + options.regression() + "\n" + String.join("\t", options.classes());
         return options.cache().directory().resolve("csv")
-                .resolve(file.getFileName() + "." + IdxCache.sha256Prefix(key) + ".table");
+                .resolve(file.getFileName() + "." + IdxCache.keyHash(key) + ".table");
     }
 
     private long parseInto(Path target) throws IOException {

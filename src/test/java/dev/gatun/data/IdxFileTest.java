@@ -129,6 +129,14 @@ class IdxFileTest {
         }
     }
 
+    /** The cache entries' names hash their key with 64-bit FNV-1a: the published test vectors. */
+    @Test
+    void cacheKeysHashWithFnv1a64() {
+        assertEquals("cbf29ce484222325", IdxCache.keyHash(""));
+        assertEquals("af63dc4c8601ec8c", IdxCache.keyHash("a"));
+        assertEquals("85944171f73967e8", IdxCache.keyHash("foobar"));
+    }
+
     @Test
     void gzipIsDecompressedOnceAndRedoneWhenTheSourceChanges() throws IOException {
         IdxCache cache = IdxCache.at(dir.resolve("cache"));
