@@ -177,7 +177,7 @@ final class ReplicaTraining {
         }
         allReduceNanos += shared.nanos();
         statisticsBytesPerStep = shared.bytes();
-        buffer.zero();
+        // The gradients and the loss fill the whole buffer: no zeroing pass first.
         buffer.copyFrom(parameters);
         buffer.setLoss(lossSum);
         long startNanos = System.nanoTime();
