@@ -8,6 +8,7 @@ every run, so an interrupted comparison still leaves its data; the markdown is w
 """
 import argparse
 import datetime
+import gzip
 import json
 import os
 import shlex
@@ -21,6 +22,7 @@ import report  # noqa: E402
 import runner  # noqa: E402
 
 ENGINE_KEYS = ("torch", "numpy", "c", "gatun", "onnxruntime")
+WARMUP_STEPS = 500
 
 
 def _int_list(text):
@@ -31,6 +33,19 @@ def _int_list(text):
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers, got '{text}'")
     return values
+
+
+def _training_samples(data):
+    """The training set's size, from its labels file's IDX header (plain or gzipped)."""
+    for name in ("train-labels-idx1-ubyte", "train-labels-idx1-ubyte.gz"):
+        path = os.path.join(data, name)
+        if os.path.exists(path):
+            with (gzip.open if name.endswith(".gz") else open)(path, "rb") as f:
+                header = f.read(8)
+            if len(header) < 8:
+                raise SystemExit(f"compare: {path} is shorter than an IDX header (8 bytes)")
+            return int.from_bytes(header[4:8], "big")
+    raise SystemExit(f"compare: no train-labels-idx1-ubyte[.gz] in {data}")
 
 
 def _engine_list(text):
@@ -78,9 +93,14 @@ class Settings:
         self.accuracy_threads = max(args.threads)
         self.limit = 1024 if args.quick else None  # peers only: Gatun's CLI has no sample limit
         self.accuracy_epochs = 1 if args.quick else 5
-        # Every engine trains the same number of epochs and the last one is the figure: the ones before it are
-        # the warm-up (the JVM's JIT needs more than one epoch; the first epoch's time is reported on its own).
-        self.train_epochs = 1 if args.quick else 3
+        # At a batch size every engine trains the same number of epochs and the last one is the figure: the ones
+        # before it are the warm-up (the first epoch's time is reported on its own). A JIT warms up per call, not per
+        # sample, so the warm-up is at least two epochs and at least WARMUP_STEPS steps: at batch 1024 an epoch is
+        # 59 steps, and after two of them Gatun's once-a-step methods were still reaching C2 (BENCHMARKS.md,
+        # "Batch 1024's third epoch").
+        samples = self.limit or _training_samples(self.data)
+        self.train_epochs = {b: 1 if args.quick else 1 + max(2, -(-WARMUP_STEPS // -(-samples // b)))
+                             for b in self.batches}
         self.infer_seconds = args.seconds or (0.5 if args.quick else 5.0)
         self.warmup_seconds = 0.2 if args.quick else 1.0
         self.gatun_seconds = max(1, round(self.infer_seconds))

@@ -84,7 +84,7 @@ class PythonPeer(Engine):
         cmd = [PYTHON, self.script, "--mode", mode, "--data", s.data, "--batch", str(batch),
                "--threads", str(threads), "--seed", str(run)]
         if mode == "train":
-            cmd += ["--epochs", str(s.train_epochs)]
+            cmd += ["--epochs", str(s.train_epochs[batch])]
         elif mode == "accuracy":
             cmd += ["--epochs", str(s.accuracy_epochs)]
         else:
@@ -120,7 +120,7 @@ class Gatun(Engine):
     def command(self, mode, batch, threads, run):
         s = self.settings
         values = {"gatun": self.launcher, "data": s.data, "batch": batch, "threads": threads,
-                  "epochs": s.train_epochs, "seed": run, "model": self.model or self.model_path(run),
+                  "epochs": s.train_epochs.get(batch), "seed": run, "model": self.model or self.model_path(run),
                   "seconds": s.gatun_seconds}
         if mode == "accuracy":
             values.update(epochs=s.accuracy_epochs, model=self.model_path(run))

@@ -47,12 +47,29 @@ def _table(header, rows):
     return lines + [""]
 
 
+def _train_epochs(s):
+    """Epochs per batch size: a number for every batch in older records, a map (JSON string keys) in newer ones."""
+    epochs = s["train_epochs"]
+    if isinstance(epochs, dict):
+        return {int(b): n for b, n in epochs.items()}
+    return {b: epochs for b in s["batches"]}
+
+
 def _training(record, summary, s):
     images = f"the first {s['limit']:,}" if s["limit"] else "the 60,000"
-    epochs = s["train_epochs"]
-    warm = (f"the last of {epochs} shuffled epochs over {images} training images; every engine runs the same "
-            f"{epochs} in one process and the ones before the last are its warm-up (first-epoch times below)"
-            if epochs > 1 else f"one shuffled epoch over {images} training images, with no warm-up")
+    epochs = _train_epochs(s)
+    counts = sorted(set(epochs.values()))
+    if counts == [1]:
+        warm = f"one shuffled epoch over {images} training images, with no warm-up"
+    else:
+        per_batch = "; ".join(f"{n} at batch {', '.join(str(b) for b in sorted(epochs) if epochs[b] == n)}"
+                              for n in counts)
+        warm = (f"the last of the shuffled epochs over {images} training images ({per_batch}); at a batch size "
+                "every engine runs the same epochs in one process and the ones before the last are its warm-up, "
+                "at least two epochs and at least 500 steps, since a JIT warms up per call (first-epoch times below)"
+                if len(counts) > 1 else
+                f"the last of {counts[0]} shuffled epochs over {images} training images; every engine runs the same "
+                f"{counts[0]} in one process and the ones before the last are its warm-up (first-epoch times below)")
     out = ["### Training throughput (samples/s)", "",
            f"Samples per second of {warm}. Median [min–max] over the runs. Targets: Gatun ≥ 1.4× the "
            "best peer at every batch size; ≥ 85% of the sgemm bound at batch 1024.", ""]
@@ -232,7 +249,7 @@ def write(record, path):
              "Do not edit: rerun the harness.", ""]
     if s["quick"]:
         lines += [f"> **QUICK SMOKE RUN** (--quick): {s['limit']:,} samples for the peers, "
-                  f"{s['train_epochs']} training epoch per engine, one run. These numbers say only that the harness "
+                  f"{max(_train_epochs(s).values())} training epoch per engine, one run. These numbers say only that the harness "
                   "works.", ""]
     coretype = s.get("coretype")
     lines += [f"OpenBLAS kernels: `OPENBLAS_CORETYPE={coretype}` for every engine and the sgemm bound alike "
