@@ -2,9 +2,11 @@ package dev.gatun.train;
 
 import dev.gatun.kernels.StepPool;
 import dev.gatun.nn.LayerSpec;
+import dev.gatun.nn.Mode;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
 import dev.gatun.nn.Targets;
+import dev.gatun.nn.Workspace;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.tensor.Tensor;
 
@@ -20,7 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Why: until C2 has compiled the step's kernels they run interpreted, and a Vector API kernel that is not yet
  * compiled runs the API's Java fallbacks, about 50 times slower, on full-size batches. Small tensors make the same
  * methods hot in a fraction of that time, so the real steps start on compiled code (BENCHMARKS.md, "The first
- * epoch", has the measurements). The small model has its own arena, optimizer and data: the real model, its
+ * epoch", has the measurements). The steps are followed by as many evaluation passes (inference forward, loss and
+ * predictions, the path {@link Evaluator} takes after every epoch), whose first full-size run after epoch 1 otherwise
+ * took four times a steady one. The small model has its own arena, optimizer and data: the real model, its
  * optimizer and every random stream are untouched, so a run's results are the same bits with or without this.
  */
 final class StepWarmUp {
@@ -107,6 +111,17 @@ final class StepWarmUp {
                 } else {
                     m.computeGradients(X, y);
                     o.step(m.parameters());
+                }
+            }
+            // Evaluator's two paths: loss and predictions in one pass, or a regression's forward pass.
+            Workspace ws = m.newWorkspace();
+            boolean classification = small.loss().classification();
+            int[] predictions = small.loss().predictsClasses(small.outputs()) ? new int[BATCH] : null;
+            for (int i = 0; i < steps; i++) {
+                if (classification) {
+                    m.evaluate(X, y, ws, predictions);
+                } else {
+                    m.forward(X, Mode.INFERENCE, ws);
                 }
             }
         }
