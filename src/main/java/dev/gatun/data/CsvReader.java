@@ -43,6 +43,7 @@ public final class CsvReader {
     public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
     private static final int PARSER_VERSION = 1;
+    private static final String SUFFIX = ".table";
 
     private final Path file;
     private final CsvOptions options;
@@ -87,6 +88,7 @@ public final class CsvReader {
             }
             IdxCache.moveIntoPlace(temporary, entry);
             LOG.info("parsed {} into {} ({} rows)", file, entry, rows);
+            CacheEntries.removeStale(entry, file.getFileName().toString(), SUFFIX);
         } finally {
             Files.deleteIfExists(temporary);
         }
@@ -97,12 +99,14 @@ public final class CsvReader {
         return table;
     }
 
+    /** One entry per file and reading options; a new version of the file, or of the parser, replaces it. */
     private static Path entryFor(Path file, BasicFileAttributes attributes, CsvOptions options) throws IOException {
-        String key = PARSER_VERSION + "\n" + file.toRealPath() + "\n" + attributes.size() + "\n"
-                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "\n" + options.label() + "\n"
-                + options.regression() + "\n" + String.join("\t", options.classes());
-        return options.cache().directory().resolve("csv")
-                .resolve(file.getFileName() + "." + IdxCache.keyHash(key) + ".table");
+        String source = file.toRealPath() + "\n" + options.label() + "\n" + options.regression() + "\n"
+                + String.join("\t", options.classes());
+        String version = PARSER_VERSION + "\n" + attributes.size() + "\n"
+                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        return CacheEntries.entry(options.cache().directory().resolve("csv"), file.getFileName().toString(), source,
+                version, SUFFIX);
     }
 
     private long parseInto(Path target) throws IOException {

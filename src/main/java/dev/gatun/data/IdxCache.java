@@ -7,14 +7,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -23,10 +21,10 @@ import java.util.zip.ZipException;
  * Where gzipped IDX files are decompressed, once, so that they can be memory-mapped like plain ones.
  *
  * <p>A cache file is keyed by the source's real path, size and modification time: a changed source gets a new
- * entry, an unchanged one is never decompressed twice. The stream is validated while it is decompressed (header,
- * then exactly the body the header promises), and the result appears under its final name by an atomic rename, so
- * a reader never maps a half-written or invalid file, and two processes racing on one source both end with the
- * same bytes. Entries for old versions of a source are left behind; delete the directory to reclaim them.
+ * entry, which replaces the old version's ({@link CacheEntries}), and an unchanged one is never decompressed twice.
+ * The stream is validated while it is decompressed (header, then exactly the body the header promises), and the
+ * result appears under its final name by an atomic rename, so a reader never maps a half-written or invalid file,
+ * and two processes racing on one source both end with the same bytes.
  *
  * <p>Location: {@link #at(Path)} explicitly, else the {@value #PROPERTY} system property, else the
  * {@value #ENV} environment variable, else {@code ~/.cache/gatun}. Files go in its {@code idx/} subdirectory.
@@ -37,6 +35,7 @@ public final class IdxCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdxCache.class);
     private static final int COPY_BUFFER = 1 << 16;
+    private static final String SUFFIX = ".idx";
 
     private final Path root;
 
@@ -86,6 +85,7 @@ public final class IdxCache {
             long bytes = decompressValidated(gzFile, temporary);
             moveIntoPlace(temporary, entry);
             LOG.info("decompressed {} into {} ({} bytes)", gzFile, entry, bytes);
+            CacheEntries.removeStale(entry, stem(gzFile), SUFFIX);
             return entry;
         } finally {
             Files.deleteIfExists(temporary);
@@ -112,24 +112,13 @@ public final class IdxCache {
     }
 
     private Path entryFor(Path gzFile, BasicFileAttributes attributes) throws IOException {
-        String key = gzFile.toRealPath() + "\n" + attributes.size() + "\n"
-                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-        String name = gzFile.getFileName().toString();
-        String stem = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
-        return root.resolve("idx").resolve(stem + "." + keyHash(key) + ".idx");
+        String version = attributes.size() + "\n" + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        return CacheEntries.entry(root.resolve("idx"), stem(gzFile), gzFile.toRealPath().toString(), version, SUFFIX);
     }
 
-    /**
-     * A 64-bit FNV-1a hash of the key's UTF-8 bytes, in hex: it names a cache entry, so it needs spread, not
-     * cryptographic strength (the entry's name keeps the file's name too, and its header is validated on use). A
-     * SHA-256 here cost 45–55 ms of every start, loading the JDK's security providers.
-     */
-    static String keyHash(String key) {
-        long hash = 0xcbf29ce484222325L;
-        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
-            hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        return HexFormat.of().toHexDigits(hash);
+    private static String stem(Path gzFile) {
+        String name = gzFile.getFileName().toString();
+        return name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
     }
 
     /** Copies header and body into {@code target}, failing on any stream or format problem; returns the size. */

@@ -132,9 +132,9 @@ class IdxFileTest {
     /** The cache entries' names hash their key with 64-bit FNV-1a: the published test vectors. */
     @Test
     void cacheKeysHashWithFnv1a64() {
-        assertEquals("cbf29ce484222325", IdxCache.keyHash(""));
-        assertEquals("af63dc4c8601ec8c", IdxCache.keyHash("a"));
-        assertEquals("85944171f73967e8", IdxCache.keyHash("foobar"));
+        assertEquals("cbf29ce484222325", CacheEntries.keyHash(""));
+        assertEquals("af63dc4c8601ec8c", CacheEntries.keyHash("a"));
+        assertEquals("85944171f73967e8", CacheEntries.keyHash("foobar"));
     }
 
     @Test

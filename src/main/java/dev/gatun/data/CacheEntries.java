@@ -1,0 +1,87 @@
+package dev.gatun.data;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * How the caches ({@link IdxCache}'s decompressed IDX files, {@link CsvReader}'s parsed tables) name their entries,
+ * and how an entry replaces the ones it makes stale.
+ *
+ * <p>An entry is named {@code <source file name>.<source hash>.<version hash><suffix>}. The source hash covers what
+ * tells two sources apart (the real path, and for a table the options it was parsed with); the version hash covers
+ * what changes when the source does (size, modification time, format version). So a new version of a source
+ * replaces its old entry, while two sources, or one CSV file read with two label columns, keep an entry each: a
+ * cache that only ever grew held a 47 MB copy per version of a training set.
+ */
+final class CacheEntries {
+    private static final Logger LOG = LoggerFactory.getLogger(CacheEntries.class);
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{16}");
+
+    private CacheEntries() {}
+
+    /** The entry for version {@code version} of the source {@code source}, named after {@code fileName}. */
+    static Path entry(Path dir, String fileName, String source, String version, String suffix) {
+        return dir.resolve(fileName + "." + keyHash(source) + "." + keyHash(version) + suffix);
+    }
+
+    /**
+     * Deletes the entries {@code entry} makes stale: other versions of its source, and entries of a source of the
+     * same file name named the way earlier Gatun versions did (one hash: which source they came from is unknown,
+     * and no current reader looks for them). An entry another process has mapped stays readable there until
+     * unmapped (POSIX); one that cannot be deleted is left for the next time.
+     */
+    static void removeStale(Path entry, String fileName, String suffix) {
+        String name = entry.getFileName().toString();
+        String sourcePart = name.substring(0, fileName.length() + 1 + 16);  // "<fileName>.<source hash>"
+        // A filter, not a glob: a file name may hold the glob's own characters ([, {, *).
+        DirectoryStream.Filter<Path> sameName = p -> p.getFileName().toString().startsWith(fileName + ".");
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(entry.getParent(), sameName)) {
+            for (Path other : entries) {
+                String otherName = other.getFileName().toString();
+                if (!otherName.equals(name) && isStale(otherName, fileName, sourcePart, suffix)) {
+                    try {
+                        Files.deleteIfExists(other);
+                        LOG.info("removed the stale cache entry {}", other);
+                    } catch (IOException inUse) {
+                        LOG.debug("could not remove the stale cache entry {}: {}", other, inUse.toString());
+                    }
+                }
+            }
+        } catch (IOException unreadable) {
+            LOG.debug("could not list {} for stale entries: {}", entry.getParent(), unreadable.toString());
+        }
+    }
+
+    private static boolean isStale(String otherName, String fileName, String sourcePart, String suffix) {
+        if (!otherName.endsWith(suffix) || otherName.length() < fileName.length() + 1 + suffix.length()) {
+            return false;
+        }
+        String hashes = otherName.substring(fileName.length() + 1, otherName.length() - suffix.length());
+        if (HASH.matcher(hashes).matches()) {
+            return true;  // the earlier one-hash naming
+        }
+        return otherName.startsWith(sourcePart + ".") && hashes.length() == 33
+                && HASH.matcher(hashes.substring(17)).matches();
+    }
+
+    /**
+     * A 64-bit FNV-1a hash of the key's UTF-8 bytes, in hex: it names a cache entry, so it needs spread, not
+     * cryptographic strength (the entry's name keeps the file's name too, and its header is validated on use). A
+     * SHA-256 here cost 45–55 ms of every start, loading the JDK's security providers.
+     */
+    static String keyHash(String key) {
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return HexFormat.of().toHexDigits(hash);
+    }
+}
