@@ -92,6 +92,51 @@ class StepWarmUpTest {
         }
     }
 
+    /**
+     * A trainer whose steps run on two replicas ends with the same weights and history whether the warm-up (its
+     * steps through replicas, then its evaluation passes) ran before its first epoch or not.
+     */
+    @Test
+    void aReplicatedRunIsTheSameBitsWithAndWithoutTheWarmUp() throws IOException {
+        warmingUpAlways(this::trainOnTwoReplicasWithAndWithout);
+    }
+
+    private void trainOnTwoReplicasWithAndWithout() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 400, 10, 3, false));
+             Arena arena = Arena.ofShared();
+             Model plain = replicable().build(arena);
+             Model warmed = replicable().build(arena);
+             Optimizer plainAdam = Optimizer.adam(1e-3);
+             Optimizer warmedAdam = Optimizer.adam(1e-3)) {
+            StepWarmUp.forget();
+            History plainHistory = runOnTwoReplicas(plain, plainAdam, data, false);
+            History warmedHistory = runOnTwoReplicas(warmed, warmedAdam, data, true);
+            assertSameBits(plain.parameters(), warmed.parameters());
+            assertEquals(plainHistory.epochs().size(), warmedHistory.epochs().size());
+            for (int e = 0; e < plainHistory.epochs().size(); e++) {
+                EpochStats p = plainHistory.epochs().get(e);
+                EpochStats w = warmedHistory.epochs().get(e);
+                assertEquals(p.trainLoss(), w.trainLoss(), 0.0, "train loss, epoch " + p.epoch());
+                assertEquals(p.trainAccuracy(), w.trainAccuracy(), 0.0, "train accuracy, epoch " + p.epoch());
+            }
+        }
+    }
+
+    private static Model.Builder replicable() {
+        return Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU)
+                .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(5);
+    }
+
+    private static History runOnTwoReplicas(Model model, Optimizer optimizer, MnistDirectory data, boolean warmUp) {
+        try (Trainer trainer = Trainer.builder(model, optimizer, data.train()).batchSize(64).epochs(2).seed(3)
+                .stepThreads(2).warmUp(warmUp).build()) {
+            TrainingResult result = trainer.run();
+            assertEquals(2, trainer.replicaCount(), "the steps run on two replicas");
+            assertEquals(warmUp, trainer.warmUpSeconds() > 0, "warmed up: " + warmUp);
+            return result.history();
+        }
+    }
+
     @Test
     void everyLossAndOutputWidthWarmsUp() {
         List<Model.Builder> models = List.of(
@@ -114,10 +159,19 @@ class StepWarmUpTest {
      */
     @Test
     void aTrainerWarmsUpOncePerJvmWhenAllowed() throws IOException {
+        warmingUpAlways(this::trainThreeTimes);
+    }
+
+    private interface Body {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code body} with {@code -Dgatun.warmUp=always} (small runs warm up too), then restores the property. */
+    private static void warmingUpAlways(Body body) throws IOException {
         String before = System.getProperty(StepWarmUp.PROPERTY);
         System.setProperty(StepWarmUp.PROPERTY, "always");
         try {
-            trainThreeTimes();
+            body.run();
         } finally {
             if (before == null) {
                 System.clearProperty(StepWarmUp.PROPERTY);
