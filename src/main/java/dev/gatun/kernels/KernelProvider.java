@@ -199,6 +199,17 @@ public record KernelProvider(String name, Activations activations, Softmax softm
      * pass rather than in a pass of their own.
      */
     public interface Optimizer {
+        /**
+         * Ranges whose length is a multiple of this run without the provider's scalar tail (1: no tail). A caller
+         * that cuts ranges itself, as {@link ParameterUpdate} does, hands the rest of each range to the scalar twins
+         * instead. Why: with its tail's scalar loop inlined, C2's compilation of the vector Adam kernel ran out of
+         * its node budget in some runs and left one of the kernel's vector operations as a call that allocates,
+         * which made the whole training run three times slower (2 of 12 runs of {@code gatun train}).
+         */
+        default int vectorElements(DType dtype) {
+            return 1;
+        }
+
         default void sgd(DType dtype, MemorySegment W, MemorySegment dW, long n, double alpha) {
             sgd(dtype, W, dW, null, 0, n, alpha);
         }

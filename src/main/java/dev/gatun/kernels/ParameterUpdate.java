@@ -22,6 +22,7 @@ public final class ParameterUpdate implements StepPool.Chunks {
     public enum Rule { SGD, MOMENTUM, RMSPROP, ADAM }
 
     private static final KernelProvider.Optimizer KERNELS = KernelProvider.selected().optimizer();
+    private static final KernelProvider.Optimizer SCALAR = KernelProvider.scalar().optimizer();
 
     private final Rule rule;
     private final DType[] dtypes;
@@ -153,12 +154,24 @@ public final class ParameterUpdate implements StepPool.Chunks {
         }
     }
 
+    /**
+     * Elements [from, to) of parameter {@code i}: the selected provider's whole vectors, then the scalar twins for
+     * the rest, so the vector kernels' compilations never hold their scalar tail ({@link
+     * KernelProvider.Optimizer#vectorElements} says why). The twins give the bits the vector lanes give.
+     */
     private boolean update(int i, long from, long to) {
+        int vector = KERNELS.vectorElements(dtypes[i]);
+        long split = vector <= 1 ? to : to - (to - from) % vector;
+        boolean finite = split == from || update(KERNELS, i, from, split);
+        return split == to ? finite : update(SCALAR, i, split, to) & finite;
+    }
+
+    private boolean update(KernelProvider.Optimizer kernels, int i, long from, long to) {
         return switch (rule) {
-            case SGD -> KERNELS.sgd(dtypes[i], w[i], dw[i], dw2[i], from, to, alpha);
-            case MOMENTUM -> KERNELS.momentum(dtypes[i], w[i], dw[i], dw2[i], v[i], from, to, alpha, beta1);
-            case RMSPROP -> KERNELS.rmsprop(dtypes[i], w[i], dw[i], dw2[i], s[i], from, to, alpha, beta2, epsilon);
-            case ADAM -> KERNELS.adam(dtypes[i], w[i], dw[i], dw2[i], v[i], s[i], from, to, alpha, beta1, beta2,
+            case SGD -> kernels.sgd(dtypes[i], w[i], dw[i], dw2[i], from, to, alpha);
+            case MOMENTUM -> kernels.momentum(dtypes[i], w[i], dw[i], dw2[i], v[i], from, to, alpha, beta1);
+            case RMSPROP -> kernels.rmsprop(dtypes[i], w[i], dw[i], dw2[i], s[i], from, to, alpha, beta2, epsilon);
+            case ADAM -> kernels.adam(dtypes[i], w[i], dw[i], dw2[i], v[i], s[i], from, to, alpha, beta1, beta2,
                     epsilon, t);
         };
     }

@@ -16,12 +16,23 @@ import java.nio.ByteOrder;
  * that reason), so the two agree bit for bit. Each pass also sums {@code w − w} over the W it stores, 0 in every lane
  * unless some w is NaN or ±∞: the explosion check at the cost of two vector operations per vector. Its lanes are
  * added by {@code reduceLanes}, whose order does not matter for sums of zeros and NaNs, and which adds nothing to
- * Adam's large body for C2's node budget to run out on (OptimizerAllocationTest checks nothing is boxed). The loops sit in the public methods rather than in static helpers: one call level less
- * between a caller and the Vector API's own, under C2's inlining depth of 15 (MaxInlineLevel).
+ * Adam's large body for C2's node budget to run out on (OptimizerAllocationTest checks nothing is boxed); for the
+ * same budget the scalar tail is called only when a range has one ({@link #vectorElements}). The loops sit in the
+ * public methods rather than in static helpers: one call level less between a caller and the Vector API's own,
+ * under C2's inlining depth of 15 (MaxInlineLevel).
  */
 public final class VectorOptimizer implements KernelProvider.Optimizer {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /**
+     * float32 ranges of whole vectors never reach the scalar tail, so a caller that gives the tail to the scalar
+     * twins keeps the tail's code out of these methods' compilations (the interface's note says why).
+     */
+    @Override
+    public int vectorElements(DType dtype) {
+        return dtype == DType.F32 ? F.length() : 1;
+    }
 
     @Override
     public boolean sgd(DType dtype, MemorySegment W, MemorySegment dW, MemorySegment dW2, long from, long to,
@@ -42,8 +53,8 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.sgdRange(dtype, W, dW, dW2, done, to, alpha)
-                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        return done == to ? finite : ScalarOptimizer.sgdRange(dtype, W, dW, dW2, done, to, alpha) & finite;
     }
 
     @Override
@@ -69,8 +80,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.momentumRange(dtype, W, dW, dW2, v, done, to, alpha, beta)
-                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        return done == to ? finite
+                : ScalarOptimizer.momentumRange(dtype, W, dW, dW2, v, done, to, alpha, beta) & finite;
     }
 
     @Override
@@ -98,8 +110,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.rmspropRange(dtype, W, dW, dW2, s, done, to, alpha, beta2, epsilon)
-                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        return done == to ? finite
+                : ScalarOptimizer.rmspropRange(dtype, W, dW, dW2, s, done, to, alpha, beta2, epsilon) & finite;
     }
 
     /** Adam with the bias corrections folded into {@code α/(1−β₁ᵗ)} and {@code 1/(1−β₂ᵗ)}, computed once in double. */
@@ -134,7 +147,9 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 nan = nan.add(w.sub(w));
             }
         }
-        return ScalarOptimizer.adamRange(dtype, W, dW, dW2, v, s, done, to, alpha, beta1, beta2, epsilon, t)
-                & !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        return done == to ? finite
+                : ScalarOptimizer.adamRange(dtype, W, dW, dW2, v, s, done, to, alpha, beta1, beta2, epsilon, t)
+                & finite;
     }
 }
