@@ -9,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +24,6 @@ import java.util.regex.Pattern;
  */
 final class CacheEntries {
     private static final Logger LOG = LoggerFactory.getLogger(CacheEntries.class);
-    private static final Pattern HASH = Pattern.compile("[0-9a-f]{16}");
 
     private CacheEntries() {}
 
@@ -39,37 +39,32 @@ final class CacheEntries {
      * unmapped (POSIX); one that cannot be deleted is left for the next time.
      */
     static void removeStale(Path entry, String fileName, String suffix) {
-        String name = entry.getFileName().toString();
-        String sourcePart = name.substring(0, fileName.length() + 1 + 16);  // "<fileName>.<source hash>"
+        // <fileName>.<source hash>[.<version hash>]<suffix>: one hash is the earlier naming.
+        Pattern named = Pattern.compile(Pattern.quote(fileName) + "\\.([0-9a-f]{16})(\\.[0-9a-f]{16})?"
+                + Pattern.quote(suffix));
+        Matcher own = named.matcher(entry.getFileName().toString());
+        if (!own.matches()) {
+            throw new IllegalArgumentException(entry + " is not named as CacheEntries.entry names " + fileName);
+        }
+        String source = own.group(1);
         // A filter, not a glob: a file name may hold the glob's own characters ([, {, *).
-        DirectoryStream.Filter<Path> sameName = p -> p.getFileName().toString().startsWith(fileName + ".");
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(entry.getParent(), sameName)) {
+        DirectoryStream.Filter<Path> stale = p -> {
+            Matcher m = named.matcher(p.getFileName().toString());
+            return m.matches() && (m.group(2) == null || m.group(1).equals(source))
+                    && !p.getFileName().equals(entry.getFileName());
+        };
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(entry.getParent(), stale)) {
             for (Path other : entries) {
-                String otherName = other.getFileName().toString();
-                if (!otherName.equals(name) && isStale(otherName, fileName, sourcePart, suffix)) {
-                    try {
-                        Files.deleteIfExists(other);
-                        LOG.info("removed the stale cache entry {}", other);
-                    } catch (IOException inUse) {
-                        LOG.debug("could not remove the stale cache entry {}: {}", other, inUse.toString());
-                    }
+                try {
+                    Files.deleteIfExists(other);
+                    LOG.info("removed the stale cache entry {}", other);
+                } catch (IOException inUse) {
+                    LOG.debug("could not remove the stale cache entry {}: {}", other, inUse.toString());
                 }
             }
         } catch (IOException unreadable) {
             LOG.debug("could not list {} for stale entries: {}", entry.getParent(), unreadable.toString());
         }
-    }
-
-    private static boolean isStale(String otherName, String fileName, String sourcePart, String suffix) {
-        if (!otherName.endsWith(suffix) || otherName.length() < fileName.length() + 1 + suffix.length()) {
-            return false;
-        }
-        String hashes = otherName.substring(fileName.length() + 1, otherName.length() - suffix.length());
-        if (HASH.matcher(hashes).matches()) {
-            return true;  // the earlier one-hash naming
-        }
-        return otherName.startsWith(sourcePart + ".") && hashes.length() == 33
-                && HASH.matcher(hashes.substring(17)).matches();
     }
 
     /**

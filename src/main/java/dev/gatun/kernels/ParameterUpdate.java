@@ -160,8 +160,7 @@ public final class ParameterUpdate implements StepPool.Chunks {
      * KernelProvider.Optimizer#vectorElements} says why). The twins give the bits the vector lanes give.
      */
     private boolean update(int i, long from, long to) {
-        int vector = KERNELS.vectorElements(dtypes[i]);
-        long split = vector <= 1 ? to : to - (to - from) % vector;
+        long split = to - (to - from) % KERNELS.vectorElements(dtypes[i]);
         boolean finite = split == from || update(KERNELS, i, from, split);
         return split == to ? finite : update(SCALAR, i, split, to) & finite;
     }
