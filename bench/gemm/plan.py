@@ -45,6 +45,7 @@ ALL_SQUARES = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 DEFAULT_SQUARES = (4, 64, 256, 1024, 2048)
 DEFAULT_MLP = (1, 128, 1024)
 MLP_IN, MLP_OUT = 784, 256
+RATIO_MIN_DIM = 256  # Gatun/C is judged, and GemmPaired run, where every dimension is at least this
 FORK_SECONDS = 1.2  # a JMH fork: JVM start, loading the library, making and checking the operands (1.1 s measured
 # here with the cores free; over 2 s while other builds ran, so the estimate holds for an idle machine only)
 
@@ -86,6 +87,10 @@ class Config:
     @property
     def java_paths(self):
         return tuple(p for p in self.paths if p != "c")
+
+    def pairs(self, shape):
+        """Whether GemmPaired measures the door against C's loop on this shape: where Gatun/C is judged."""
+        return "c" in self.paths and "door" in self.paths and min(shape.m, shape.n, shape.k) >= RATIO_MIN_DIM
 
     def environment(self):
         """The variables this configuration's processes get (C and every JVM alike)."""
@@ -133,6 +138,11 @@ def parser():
     p.add_argument("--time", type=float, default=0.2, help="seconds per JMH measurement iteration")
     p.add_argument("--c-batches", type=int, default=5, help="C batches per shape (the mean over them is reported)")
     p.add_argument("--c-min-time", type=float, default=0.1, help="seconds each C batch lasts at least")
+    # Paired batches can be short: the two sides meet the same machine state, so drift cancels in their ratio
+    p.add_argument("--paired-batches", type=int, default=8, help="GemmPaired's batch pairs per shape and precision")
+    p.add_argument("--paired-min-time", type=float, default=0.05, help="seconds each GemmPaired batch lasts at least")
+    p.add_argument("--paired-warmup", type=float, default=0.3, help="seconds of alternating batches GemmPaired "
+                   "runs before it times")
     p.add_argument("--dry-run", action="store_true", help="print the plan and its estimate, run nothing")
     return p
 
@@ -159,6 +169,7 @@ def parse(argv, environ=None):
     if quick:  # the explicit options above win; the timings are always the shortest
         args.warmup_iterations, args.warmup_time, args.iterations, args.time = 1, 0.1, 2, 0.1
         args.c_batches, args.c_min_time = 3, 0.02
+        args.paired_batches, args.paired_min_time, args.paired_warmup = 2, 0.02, 0.05
     for path in args.paths or ():
         if path not in PATHS:
             raise SystemExit(f"bench/gemm-report: unknown path '{path}': choose from {','.join(PATHS)}")
@@ -168,8 +179,9 @@ def parse(argv, environ=None):
     for n in args.sizes + args.mlp + args.threads:
         if n < 1:
             raise SystemExit(f"bench/gemm-report: sizes, batch sizes and thread counts must be positive, not {n}")
-    if args.c_batches < 2 or args.iterations < 2:
-        raise SystemExit("bench/gemm-report: --c-batches and --iterations must be at least 2 (a spread needs two)")
+    if args.c_batches < 2 or args.iterations < 2 or args.paired_batches < 2:
+        raise SystemExit("bench/gemm-report: --c-batches, --iterations and --paired-batches must be at least 2 (a "
+                         "spread needs two)")
     args.configs = configs(args, environ)
     return args
 
@@ -224,15 +236,20 @@ def estimate(args):
 
 def config_estimate(args, config):
     """Seconds for one configuration: per precision and shape, C's calibration (about two batches), its batches and
-    its check, and per Java path a fork, its checks, warm-up and measurement (a call longer than an iteration
-    stretches the iteration)."""
+    its check, per Java path a fork, its checks, warm-up and measurement (a call longer than an iteration
+    stretches the iteration), and where the door is paired with C a fork per shape, then per precision the
+    calibration, warm-up and batch pairs."""
     total = 0.0
+    total += FORK_SECONDS * sum(1 for shape in config.shapes if config.pairs(shape))
     for precision in config.precisions:
         for shape in config.shapes:
             call = seconds_per_call(config, shape, precision)
             if "c" in config.paths:
                 batch = max(args.c_min_time * 1.5, call)
                 total += 2 * batch + args.c_batches * batch + call
+            if config.pairs(shape):
+                batch = max(args.paired_min_time * 1.5, call)
+                total += 2 * batch + max(args.paired_warmup, 2 * batch) + 2 * args.paired_batches * batch
             total += len(config.java_paths) * (FORK_SECONDS + 2 * call
                                                + args.warmup_iterations * max(args.warmup_time, call)
                                                + args.iterations * max(args.time, call))

@@ -1,9 +1,10 @@
-"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration and shape, the C program once per precision
-and then JMH's GemmBench for all its Java paths, each process with the configuration's environment; keeps every raw
-result and a manifest in OUT/gemm/, then renders OUT/gemm.md and its plots (bench/render/gemm.py).
+"""Runs a bench/gemm-report plan (bench/gemm/plan.py): per configuration and shape, the C program once per precision,
+JMH's GemmBench for all its Java paths, and where Gatun/C is judged GemmPaired (the door and a C loop taking turns in
+one JVM), each process with the configuration's environment; keeps every raw result and a manifest in OUT/gemm/,
+then renders OUT/gemm.md and its plots (bench/render/gemm.py).
 
-Started by bench/gemm-report, which builds both sides first and passes, in the environment, GATUN_GEMM_C_BINARY,
-GATUN_BENCH_CLASSPATH, GATUN_JVM_FLAGS and JAVA_HOME. A configuration that fails is recorded with its reason; the
+Started by bench/gemm-report, which builds both sides first and passes, in the environment, GATUN_GEMM_C_BINARY
+(libgemm_loop.so lies beside it), GATUN_BENCH_CLASSPATH, GATUN_JVM_FLAGS and JAVA_HOME. A configuration that fails is recorded with its reason; the
 others still run, and the exit status is then 1.
 """
 import datetime
@@ -119,6 +120,27 @@ def run_jmh(config, library, shapes, tag, args, raw, env, commands):
     return results, loaded
 
 
+def run_paired(config, library, shape, args, env, commands):
+    """GemmPaired on one shape, every precision of the configuration: the door and C's loop in turns, in one JVM.
+    Its result lines."""
+    loop = os.path.join(os.path.dirname(os.environ["GATUN_GEMM_C_BINARY"]), "libgemm_loop.so")
+    command = [os.path.join(os.environ["JAVA_HOME"], "bin", "java"), *os.environ["GATUN_JVM_FLAGS"].split(),
+               f"-Dgatun.threads={config.threads}", f"-Dgatun.blas.library={library}",
+               "-cp", os.environ["GATUN_BENCH_CLASSPATH"], "dev.gatun.bench.GemmPaired", "--loop", loop,
+               "--shape", shape.argument, "--precision", ",".join(plan.PRECISIONS[p] for p in config.precisions),
+               "--batches", str(args.paired_batches), "--min-time", str(args.paired_min_time),
+               "--warmup", str(args.paired_warmup)]
+    commands.append(environment_prefix(config) + shown(command))
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"GemmPaired on {shape.argument} exited with {done.returncode}: {done.stderr.strip()[-2000:]}")
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    for line in lines:
+        if line["threads"] not in (config.threads, 0):
+            raise RuntimeError(f"GemmPaired ran {line['threads']} threads of {library}, asked for {config.threads}")
+    return lines
+
+
 def write_json(raw, name, value):
     with open(os.path.join(raw, name), "w") as f:
         json.dump(value, f, indent=1)
@@ -146,7 +168,7 @@ def run_config(config, args, raw):
              "kernel_variable": config.library.kernel_variable, "kernels": config.kernels, "threads": config.threads,
              "precisions": list(config.precisions), "paths": list(config.paths),
              "shapes": [s.argument for s in config.shapes], "skipped_shapes": [s.argument for s in config.skipped],
-             "c": {}, "jmh": None, "loaded": {}, "commands": [], "errors": []}
+             "c": {}, "jmh": None, "paired": None, "loaded": {}, "commands": [], "errors": []}
     try:
         library = None
         if config.library.name == "openblas-bytedeco":
@@ -159,7 +181,7 @@ def run_config(config, args, raw):
         # Shape by shape, C then the JVM: measured minutes apart, a whole configuration's C figures and its Java
         # figures met different machine states (one run's Gatun/C moved by ±10%); side by side they meet the same.
         c_lines = {precision: [] for precision in config.precisions} if "c" in config.paths else {}
-        jmh_results = []
+        jmh_results, paired_lines = [], []
         for shape in config.shapes:
             for precision in list(c_lines):
                 try:
@@ -172,10 +194,17 @@ def run_config(config, args, raw):
                                           entry["commands"])
                 jmh_results += results
                 entry["loaded"].update(loaded)
+            if config.pairs(shape) and library:
+                try:
+                    paired_lines += run_paired(config, library, shape, args, env, entry["commands"])
+                except RuntimeError as e:
+                    entry["errors"].append(str(e))
         for precision, lines in c_lines.items():
             entry["c"][precision] = write_json(raw, f"{config.id}-c-{precision}.json", lines)
         if config.java_paths:
             entry["jmh"] = write_json(raw, f"{config.id}-jmh.json", jmh_results)
+        if paired_lines:
+            entry["paired"] = write_json(raw, f"{config.id}-paired.json", paired_lines)
     except (RuntimeError, OSError) as e:
         entry["errors"].append(str(e))
     return entry
@@ -210,7 +239,8 @@ def main(argv):
         "machine": machine(), "quick": args.quick,
         "settings": {"warmup_iterations": args.warmup_iterations, "warmup_time": args.warmup_time,
                      "iterations": args.iterations, "time": args.time, "c_batches": args.c_batches,
-                     "c_min_time": args.c_min_time},
+                     "c_min_time": args.c_min_time, "paired_batches": args.paired_batches,
+                     "paired_min_time": args.paired_min_time, "paired_warmup": args.paired_warmup},
         "configs": entries}
     with open(os.path.join(raw, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -1,0 +1,181 @@
+package dev.gatun.bench;
+
+import dev.gatun.blas.Blas;
+import dev.gatun.tensor.DType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Gatun's door against C in one process: batches of the same product through {@code Blas.gemm} and through a C loop
+ * (bench/native/gemm_loop.c) calling the very {@code cblas_sgemm}/{@code cblas_dgemm} the door calls, taking turns
+ * on the same operands, so that their ratio is what the Java call path costs.
+ *
+ * <pre>
+ *   java -Dgatun.blas.library=PATH [-Dgatun.threads=N] ... dev.gatun.bench.GemmPaired
+ *        --loop target/bench/libgemm_loop.so --shape MxNxK [--precision f32,f64] [--batches 10]
+ *        [--min-time 0.1] [--warmup 0.5]
+ * </pre>
+ *
+ * Both results are checked against dot products in double first. The repetition count is doubled until one C batch
+ * lasts at least --min-time; after --warmup seconds of alternating batches, --batches pairs are timed in the order
+ * C, door, door, C, C, door, … (so neither side always runs first), each batch's mean ns per call recorded. One
+ * JSON line per precision: the shape, the threads, the repetitions, and both sides' per-batch means;
+ * bench/render/gemm.py reports each side's mean over its batches with its spread, as gemm_bench and JMH do, and
+ * their ratio.
+ *
+ * <p>Why: gemm_bench runs in a process of its own, minutes apart from JMH's. The door's checks cost nanoseconds
+ * against a product's hundreds of microseconds, yet door/C between those processes moved by ±10% from run to run.
+ */
+public final class GemmPaired {
+    private static final int DOOR_WARM_UP_CALLS = 20_000;  // on a 4×4×4 product: the door reaches C2 in ~20 ms
+
+    private GemmPaired() {
+    }
+
+    public static void main(String[] args) {
+        Options options = Options.parse(args);
+        GemmOperands.requireNativeBlas();
+        for (String precision : options.precisions) {
+            System.out.println(measure(options, precision));
+        }
+    }
+
+    /** One shape at one precision: the JSON line. */
+    private static String measure(Options options, String precision) {
+        warmUpDoor(precision);
+        try (GemmOperands gemm = new GemmOperands(options.shape, precision)) {
+            CLoop c = new CLoop(options.loop, gemm);
+            gemm.check(gemm::door, "Blas.gemm");
+            gemm.check(() -> c.run(1), "gemm_loop");
+            long reps = 1;
+            while (c.run(reps) < options.minTime * 1e9 && reps < Long.MAX_VALUE / 2) {
+                reps *= 2;
+            }
+            long warmUpEnd = System.nanoTime() + (long) (options.warmup * 1e9);
+            while (System.nanoTime() < warmUpEnd) {
+                c.run(reps);
+                door(gemm, reps);
+            }
+            double[] cNs = new double[options.batches];
+            double[] doorNs = new double[options.batches];
+            for (int b = 0; b < options.batches; b++) {
+                if (b % 2 == 0) {
+                    cNs[b] = c.run(reps) / reps;
+                    doorNs[b] = door(gemm, reps) / reps;
+                } else {
+                    doorNs[b] = door(gemm, reps) / reps;
+                    cNs[b] = c.run(reps) / reps;
+                }
+            }
+            return String.format(Locale.ROOT,
+                    "{\"shape\":\"%s\",\"precision\":\"%s\",\"threads\":%d,\"reps\":%d,\"c_ns\":%s,\"door_ns\":%s}",
+                    options.shape, precision, Blas.threads(), reps, json(cNs), json(doorNs));
+        }
+    }
+
+    /** Nanoseconds for reps products through the door. */
+    private static double door(GemmOperands gemm, long reps) {
+        long start = System.nanoTime();
+        for (long r = 0; r < reps; r++) {
+            gemm.door();
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** Compiles the door's checks before the first timed batch, whatever the shape: a large product calls it rarely. */
+    private static void warmUpDoor(String precision) {
+        try (GemmOperands tiny = new GemmOperands("4x4x4", precision)) {
+            for (int i = 0; i < DOOR_WARM_UP_CALLS; i++) {
+                tiny.door();
+            }
+        }
+    }
+
+    private static String json(double[] values) {
+        return Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.1f", v))
+                .collect(Collectors.joining(",", "[", "]"));
+    }
+
+    /** gemm_loop from the C library, bound to the operands and to the BLAS function the door's binding resolves. */
+    private static final class CLoop {
+        private final MethodHandle loop;
+        private final MemorySegment function;
+        private final GemmOperands gemm;
+
+        CLoop(Path library, GemmOperands gemm) {
+            if (!Files.isRegularFile(library)) {
+                throw new IllegalArgumentException("--loop " + library + " is not a file: bench/native/build.sh "
+                        + "builds target/bench/libgemm_loop.so");
+            }
+            this.gemm = gemm;
+            String symbol = gemm.dtype == DType.F32 ? "cblas_sgemm" : "cblas_dgemm";
+            // The loader's lookup is the one the binding uses: the library the door loaded, the same code and threads
+            function = SymbolLookup.loaderLookup().find(symbol).orElseThrow(() -> new IllegalStateException(
+                    symbol + " is not among the symbols the door loaded (" + Blas.info().backend() + ")"));
+            MemorySegment entry = SymbolLookup.libraryLookup(library, Arena.global()).find("gemm_loop")
+                    .orElseThrow(() -> new IllegalArgumentException("--loop " + library + " has no gemm_loop"));
+            loop = Linker.nativeLinker().downcallHandle(entry, FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG));
+        }
+
+        /** Nanoseconds for reps products, timed in C. */
+        double run(long reps) {
+            try {
+                return (double) loop.invokeExact(function, gemm.dtype == DType.F64 ? 1 : 0, gemm.m, gemm.n, gemm.k,
+                        gemm.A.segment(), gemm.B.segment(), gemm.C.segment(), reps);
+            } catch (Throwable t) {
+                throw new IllegalStateException("gemm_loop failed", t);
+            }
+        }
+    }
+
+    private record Options(Path loop, String shape, List<String> precisions, int batches, double minTime,
+                           double warmup) {
+        static Options parse(String[] args) {
+            Path loop = null;
+            String shape = null;
+            List<String> precisions = List.of("f32");
+            int batches = 10;
+            double minTime = 0.1;
+            double warmup = 0.5;
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                if (value == null) {
+                    throw new IllegalArgumentException(args[i] + " needs a value");
+                }
+                switch (args[i++]) {
+                    case "--loop" -> loop = Path.of(value);
+                    case "--shape" -> shape = value;
+                    case "--precision" -> precisions = List.of(value.split(","));
+                    case "--batches" -> batches = Integer.parseInt(value);
+                    case "--min-time" -> minTime = Double.parseDouble(value);
+                    case "--warmup" -> warmup = Double.parseDouble(value);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
+                            + ": --loop, --shape, --precision, --batches, --min-time, --warmup");
+                }
+            }
+            if (loop == null || shape == null) {
+                throw new IllegalArgumentException("--loop LIBRARY and --shape MxNxK are required");
+            }
+            if (batches < 2 || !(minTime > 0) || !(warmup >= 0)) {
+                throw new IllegalArgumentException("--batches must be at least 2 and --min-time positive, not "
+                        + batches + " and " + minTime);
+            }
+            return new Options(loop, shape, precisions, batches, minTime, warmup);
+        }
+    }
+}
