@@ -143,6 +143,11 @@ def parser():
     p.add_argument("--paired-min-time", type=float, default=0.05, help="seconds each GemmPaired batch lasts at least")
     p.add_argument("--paired-warmup", type=float, default=0.3, help="seconds of alternating batches GemmPaired "
                    "runs before it times")
+    # A few cells scatter by ±5-10% a pair (one 0.5 s call a batch, BLIS's threads); more pairs there, not everywhere
+    p.add_argument("--paired-target-error", type=float, default=0.0075, help="after --paired-batches, GemmPaired "
+                   "adds pairs while the standard error of their ratios exceeds this (relative) ...")
+    p.add_argument("--paired-max-seconds", type=float, default=8.0, help="... for at most this many seconds of "
+                   "pairs per shape and precision")
     p.add_argument("--dry-run", action="store_true", help="print the plan and its estimate, run nothing")
     return p
 
@@ -169,7 +174,7 @@ def parse(argv, environ=None):
     if quick:  # the explicit options above win; the timings are always the shortest
         args.warmup_iterations, args.warmup_time, args.iterations, args.time = 1, 0.1, 2, 0.1
         args.c_batches, args.c_min_time = 3, 0.02
-        args.paired_batches, args.paired_min_time, args.paired_warmup = 2, 0.02, 0.05
+        args.paired_batches, args.paired_min_time, args.paired_warmup, args.paired_max_seconds = 2, 0.02, 0.05, 0
     for path in args.paths or ():
         if path not in PATHS:
             raise SystemExit(f"bench/gemm-report: unknown path '{path}': choose from {','.join(PATHS)}")
@@ -179,6 +184,9 @@ def parse(argv, environ=None):
     for n in args.sizes + args.mlp + args.threads:
         if n < 1:
             raise SystemExit(f"bench/gemm-report: sizes, batch sizes and thread counts must be positive, not {n}")
+    if not args.paired_target_error > 0 or args.paired_max_seconds < 0:
+        raise SystemExit("bench/gemm-report: --paired-target-error must be positive and --paired-max-seconds not "
+                         "negative")
     if args.c_batches < 2 or args.iterations < 2 or args.paired_batches < 2:
         raise SystemExit("bench/gemm-report: --c-batches, --iterations and --paired-batches must be at least 2 (a "
                          "spread needs two)")

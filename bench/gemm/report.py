@@ -129,7 +129,8 @@ def run_paired(config, library, shape, args, env, commands):
                "-cp", os.environ["GATUN_BENCH_CLASSPATH"], "dev.gatun.bench.GemmPaired", "--loop", loop,
                "--shape", shape.argument, "--precision", ",".join(plan.PRECISIONS[p] for p in config.precisions),
                "--batches", str(args.paired_batches), "--min-time", str(args.paired_min_time),
-               "--warmup", str(args.paired_warmup)]
+               "--warmup", str(args.paired_warmup), "--max-seconds", str(args.paired_max_seconds),
+               "--target-error", str(args.paired_target_error)]
     commands.append(environment_prefix(config) + shown(command))
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -240,7 +241,9 @@ def main(argv):
         "settings": {"warmup_iterations": args.warmup_iterations, "warmup_time": args.warmup_time,
                      "iterations": args.iterations, "time": args.time, "c_batches": args.c_batches,
                      "c_min_time": args.c_min_time, "paired_batches": args.paired_batches,
-                     "paired_min_time": args.paired_min_time, "paired_warmup": args.paired_warmup},
+                     "paired_min_time": args.paired_min_time, "paired_warmup": args.paired_warmup,
+                     "paired_target_error": args.paired_target_error,
+                     "paired_max_seconds": args.paired_max_seconds},
         "configs": entries}
     with open(os.path.join(raw, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -25,21 +25,23 @@ import java.util.stream.Collectors;
  * <pre>
  *   java -Dgatun.blas.library=PATH [-Dgatun.threads=N] ... dev.gatun.bench.GemmPaired
  *        --loop target/bench/libgemm_loop.so --shape MxNxK [--precision f32,f64] [--batches 10]
- *        [--min-time 0.1] [--warmup 0.5]
+ *        [--min-time 0.1] [--warmup 0.5] [--max-seconds 0] [--target-error 0.005]
  * </pre>
  *
  * Both results are checked against dot products in double first. The repetition count is doubled until one C batch
- * lasts at least --min-time; after --warmup seconds of alternating batches, --batches pairs are timed in the order
- * C, door, door, C, C, door, … (so neither side always runs first), each batch's mean ns per call recorded. One
- * JSON line per precision: the shape, the threads, the repetitions, and both sides' per-batch means;
- * bench/render/gemm.py reports each side's mean over its batches with its spread, as gemm_bench and JMH do, and
- * their ratio.
+ * lasts at least --min-time; after --warmup seconds of alternating batches, pairs are timed in the order C, door,
+ * door, C, C, door, … (so neither side always runs first), each batch's mean ns per call recorded: --batches pairs,
+ * then more while the standard error of the pairs' ratios exceeds --target-error (relative), for at most
+ * --max-seconds of pairs. One JSON line per precision: the shape, the threads, the repetitions, and both sides'
+ * per-batch means; bench/render/gemm.py reports each side's mean over its batches with its spread, as gemm_bench and
+ * JMH do, and their ratio.
  *
  * <p>Why: gemm_bench runs in a process of its own, minutes apart from JMH's. The door's checks cost nanoseconds
  * against a product's hundreds of microseconds, yet door/C between those processes moved by ±10% from run to run.
  */
 public final class GemmPaired {
     private static final int DOOR_WARM_UP_CALLS = 20_000;  // on a 4×4×4 product: the door reaches C2 in ~20 ms
+    private static final int MAX_PAIRS = 1_000;
 
     private GemmPaired() {
     }
@@ -68,15 +70,19 @@ public final class GemmPaired {
                 c.run(reps);
                 door(gemm, reps);
             }
-            double[] cNs = new double[options.batches];
-            double[] doorNs = new double[options.batches];
-            for (int b = 0; b < options.batches; b++) {
-                if (b % 2 == 0) {
-                    cNs[b] = c.run(reps) / reps;
-                    doorNs[b] = door(gemm, reps) / reps;
+            // At least --batches pairs; then more while the pairs' ratios scatter (a noisy machine, a library whose
+            // calls vary), until their standard error is within --target-error or --max-seconds have passed.
+            List<Double> cNs = new ArrayList<>();
+            List<Double> doorNs = new ArrayList<>();
+            long deadline = System.nanoTime() + (long) (options.maxSeconds * 1e9);
+            while (cNs.size() < options.batches || cNs.size() < MAX_PAIRS
+                    && standardError(cNs, doorNs) > options.targetError && System.nanoTime() < deadline) {
+                if (cNs.size() % 2 == 0) {
+                    cNs.add(c.run(reps) / reps);
+                    doorNs.add(door(gemm, reps) / reps);
                 } else {
-                    doorNs[b] = door(gemm, reps) / reps;
-                    cNs[b] = c.run(reps) / reps;
+                    doorNs.add(door(gemm, reps) / reps);
+                    cNs.add(c.run(reps) / reps);
                 }
             }
             return String.format(Locale.ROOT,
@@ -103,8 +109,27 @@ public final class GemmPaired {
         }
     }
 
-    private static String json(double[] values) {
-        return Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.1f", v))
+    /** The standard error of the mean of the pairs' ratios c/door, relative to that mean. */
+    static double standardError(List<Double> c, List<Double> door) {
+        int n = c.size();
+        if (n < 2) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double[] ratios = new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            ratios[i] = c.get(i) / door.get(i);
+            mean += ratios[i] / n;
+        }
+        double squares = 0;
+        for (double r : ratios) {
+            squares += (r - mean) * (r - mean);
+        }
+        return Math.sqrt(squares / (n - 1) / n) / mean;
+    }
+
+    private static String json(List<Double> values) {
+        return values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v))
                 .collect(Collectors.joining(",", "[", "]"));
     }
 
@@ -144,7 +169,7 @@ public final class GemmPaired {
     }
 
     private record Options(Path loop, String shape, List<String> precisions, int batches, double minTime,
-                           double warmup) {
+                           double warmup, double maxSeconds, double targetError) {
         static Options parse(String[] args) {
             Path loop = null;
             String shape = null;
@@ -152,6 +177,8 @@ public final class GemmPaired {
             int batches = 10;
             double minTime = 0.1;
             double warmup = 0.5;
+            double maxSeconds = 0;
+            double targetError = 0.005;
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 if (value == null) {
@@ -164,18 +191,21 @@ public final class GemmPaired {
                     case "--batches" -> batches = Integer.parseInt(value);
                     case "--min-time" -> minTime = Double.parseDouble(value);
                     case "--warmup" -> warmup = Double.parseDouble(value);
+                    case "--max-seconds" -> maxSeconds = Double.parseDouble(value);
+                    case "--target-error" -> targetError = Double.parseDouble(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                            + ": --loop, --shape, --precision, --batches, --min-time, --warmup");
+                            + ": --loop, --shape, --precision, --batches, --min-time, --warmup, --max-seconds, "
+                            + "--target-error");
                 }
             }
             if (loop == null || shape == null) {
                 throw new IllegalArgumentException("--loop LIBRARY and --shape MxNxK are required");
             }
-            if (batches < 2 || !(minTime > 0) || !(warmup >= 0)) {
-                throw new IllegalArgumentException("--batches must be at least 2 and --min-time positive, not "
-                        + batches + " and " + minTime);
+            if (batches < 2 || !(minTime > 0) || !(warmup >= 0) || !(maxSeconds >= 0) || !(targetError > 0)) {
+                throw new IllegalArgumentException("--batches must be at least 2, --min-time and --target-error "
+                        + "positive, --warmup and --max-seconds not negative: " + String.join(" ", args));
             }
-            return new Options(loop, shape, precisions, batches, minTime, warmup);
+            return new Options(loop, shape, precisions, batches, minTime, warmup, maxSeconds, targetError);
         }
     }
 }
