@@ -46,6 +46,7 @@ DEFAULT_SQUARES = (4, 64, 256, 1024, 2048)
 DEFAULT_MLP = (1, 128, 1024)
 MLP_IN, MLP_OUT = 784, 256
 RATIO_MIN_DIM = 256  # Gatun/C is judged, and GemmPaired run, where every dimension is at least this
+EXTENDED_SHARE = 17 / 50  # paired cells that added pairs in the run of 2026-12-05 07:20 UTC; each may take the cap
 FORK_SECONDS = 1.2  # a JMH fork: JVM start, loading the library, making and checking the operands (1.1 s measured
 # here with the cores free; over 2 s while other builds ran, so the estimate holds for an idle machine only)
 
@@ -146,8 +147,8 @@ def parser():
     # A few cells scatter by ±5-10% a pair (one 0.5 s call a batch, BLIS's threads); more pairs there, not everywhere
     p.add_argument("--paired-target-error", type=float, default=0.0075, help="after --paired-batches, GemmPaired "
                    "adds pairs while the standard error of their ratios exceeds this (relative) ...")
-    p.add_argument("--paired-max-seconds", type=float, default=8.0, help="... for at most this many seconds of "
-                   "pairs per shape and precision")
+    p.add_argument("--paired-max-seconds", type=float, default=6.0, help="... starting new ones for at most this "
+                   "many seconds after the required pairs, per shape and precision")
     p.add_argument("--dry-run", action="store_true", help="print the plan and its estimate, run nothing")
     return p
 
@@ -246,7 +247,7 @@ def config_estimate(args, config):
     """Seconds for one configuration: per precision and shape, C's calibration (about two batches), its batches and
     its check, per Java path a fork, its checks, warm-up and measurement (a call longer than an iteration
     stretches the iteration), and where the door is paired with C a fork per shape, then per precision the
-    calibration, warm-up and batch pairs."""
+    calibration, warm-up, the required batch pairs and, for the share of cells that scatter, the extra ones."""
     total = 0.0
     total += FORK_SECONDS * sum(1 for shape in config.shapes if config.pairs(shape))
     for precision in config.precisions:
@@ -258,6 +259,7 @@ def config_estimate(args, config):
             if config.pairs(shape):
                 batch = max(args.paired_min_time * 1.5, call)
                 total += 2 * batch + max(args.paired_warmup, 2 * batch) + 2 * args.paired_batches * batch
+                total += EXTENDED_SHARE * (args.paired_max_seconds + 4 * batch)  # the cap, then a last two pairs
             total += len(config.java_paths) * (FORK_SECONDS + 2 * call
                                                + args.warmup_iterations * max(args.warmup_time, call)
                                                + args.iterations * max(args.time, call))

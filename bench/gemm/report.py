@@ -135,10 +135,21 @@ def run_paired(config, library, shape, args, env, commands):
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"GemmPaired on {shape.argument} exited with {done.returncode}: {done.stderr.strip()[-2000:]}")
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    for line in lines:
-        if line["threads"] not in (config.threads, 0):
-            raise RuntimeError(f"GemmPaired ran {line['threads']} threads of {library}, asked for {config.threads}")
+    try:
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        for line in lines:
+            if line["threads"] not in (config.threads, 0):
+                raise RuntimeError(f"GemmPaired ran {line['threads']} threads of {library}, asked for "
+                                   f"{config.threads}")
+            if len(line["c_ns"]) != len(line["door_ns"]) or len(line["c_ns"]) < 2:
+                raise RuntimeError(f"GemmPaired on {shape.argument}: {len(line['c_ns'])} C batches against "
+                                   f"{len(line['door_ns'])} door batches")
+    except (ValueError, KeyError, TypeError) as e:
+        raise RuntimeError(f"GemmPaired on {shape.argument} printed a line this report cannot read ({e}): "
+                           f"{done.stdout.strip()[-500:]}")
+    if len(lines) != len(config.precisions):
+        raise RuntimeError(f"GemmPaired on {shape.argument} printed {len(lines)} results for "
+                           f"{len(config.precisions)} precisions: {done.stdout.strip()[-500:]}")
     return lines
 
 

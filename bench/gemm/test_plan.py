@@ -16,10 +16,25 @@ def parse(*argv, environ=ENV):
 
 
 class Plan(unittest.TestCase):
-    def test_default_run_fits_eighteen_minutes(self):
+    def test_default_run_fits_twenty_minutes(self):
         args = parse()
-        self.assertLessEqual(plan.estimate(args), 18 * 60)
+        self.assertLessEqual(plan.estimate(args), 20 * 60)
         self.assertEqual({c.library.name for c in args.configs}, set(plan.LIBRARIES))
+
+    def test_the_door_is_paired_with_c_where_gatun_c_is_judged_only(self):
+        config = parse("--libs", "openblas", "--threads", "1").configs[0]
+        self.assertTrue(config.pairs(plan.Shape(256, 256, 256)))
+        self.assertTrue(config.pairs(plan.Shape(1024, 256, 784)))
+        self.assertFalse(config.pairs(plan.Shape(128, 256, 784)))  # a dimension below 256
+        self.assertFalse(config.pairs(plan.Shape(64, 64, 64)))
+        without_c = parse("--libs", "openblas", "--threads", "1", "--paths", "door,raw").configs[0]
+        self.assertFalse(without_c.pairs(plan.Shape(1024, 1024, 1024)))
+        with self.assertRaises(SystemExit):
+            parse("--paired-batches", "1")
+        with self.assertRaises(SystemExit):
+            parse("--paired-target-error", "0")
+        quick = parse("--quick")
+        self.assertEqual((quick.paired_batches, quick.paired_max_seconds), (2, 0))
 
     def test_default_keeps_the_environments_kernels_and_says_so_in_the_id(self):
         configs = {c.id: c for c in parse("--libs", "openblas,blis").configs}

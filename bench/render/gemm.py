@@ -288,14 +288,16 @@ def render(manifest_path, plot_dir=None):
     lines += [f"Statistic: Java paths are JMH's mean over {s['iterations']} iterations of {s['time']} s (after "
               f"{s['warmup_iterations']} warm-up of {s['warmup_time']} s, 1 fork); C is the mean over "
               f"{s['c_batches']} equal batches of at least {s['c_min_time']} s each. Both ± the 99.9% confidence "
-              f"half-width (Student's t), as a percentage of the GFLOPS. Gatun/C is measured apart, in one JVM "
-              f"(GemmPaired): pairs of batches of at least {s.get('paired_min_time', '—')} s, the door's and a C "
-              f"loop's through the same function on the same operands, taken in turns after "
-              f"{s.get('paired_warmup', '—')} s of warm-up: {s.get('paired_batches', '—')} pairs"
-              + (f", then more while the standard error of their ratios exceeds "
-                 f"{s['paired_target_error'] * 100:g}%, for at most {s['paired_max_seconds']:g} s of pairs"
-                 if s.get("paired_max_seconds") else "")
-              + "; it is C's mean over the door's, ± the 99.9% half-width of the pairs' ratios.", ""]
+              f"half-width (Student's t), as a percentage of the GFLOPS." + (
+                  f" Gatun/C is measured apart, in one JVM (GemmPaired): pairs of batches of at least "
+                  f"{s.get('paired_min_time', '—')} s, the door's and a C loop's through the same function on the "
+                  f"same operands, taken in turns after {s.get('paired_warmup', '—')} s of warm-up: "
+                  f"{s.get('paired_batches', '—')} pairs"
+                  + (f", then more, two at a time, while the standard error of their ratios exceeds "
+                     f"{s['paired_target_error'] * 100:g}% (new ones start for at most {s['paired_max_seconds']:g} s "
+                     f"after the required pairs)" if s.get("paired_max_seconds") else "")
+                  + "; it is C's mean over the door's, ± the 99.9% half-width of the pairs' ratios."
+                  if run.pairs else ""), ""]
 
     plot_files = []
     if plot_dir:

@@ -1,5 +1,6 @@
 package dev.gatun.bench;
 
+import dev.gatun.bindings.openblas.cblas_h;
 import dev.gatun.blas.Blas;
 import dev.gatun.tensor.DType;
 
@@ -31,10 +32,10 @@ import java.util.stream.Collectors;
  * Both results are checked against dot products in double first. The repetition count is doubled until one C batch
  * lasts at least --min-time; after --warmup seconds of alternating batches, pairs are timed in the order C, door,
  * door, C, C, door, … (so neither side always runs first), each batch's mean ns per call recorded: --batches pairs,
- * then more while the standard error of the pairs' ratios exceeds --target-error (relative), for at most
- * --max-seconds of pairs. One JSON line per precision: the shape, the threads, the repetitions, and both sides'
- * per-batch means; bench/render/gemm.py reports each side's mean over its batches with its spread, as gemm_bench and
- * JMH do, and their ratio.
+ * then more, two at a time, while the standard error of the pairs' ratios exceeds --target-error (relative), starting
+ * new ones for at most --max-seconds after the required pairs. One JSON line per precision: the shape, the threads,
+ * the repetitions, and both sides' per-batch means; bench/render/gemm.py reports C's mean over the door's with the
+ * 99.9% half-width of the pairs' ratios.
  *
  * <p>Why: gemm_bench runs in a process of its own, minutes apart from JMH's. The door's checks cost nanoseconds
  * against a product's hundreds of microseconds, yet door/C between those processes moved by ±10% from run to run.
@@ -70,24 +71,34 @@ public final class GemmPaired {
                 c.run(reps);
                 door(gemm, reps);
             }
-            // At least --batches pairs; then more while the pairs' ratios scatter (a noisy machine, a library whose
-            // calls vary), until their standard error is within --target-error or --max-seconds have passed.
+            // --batches pairs; then more, two at a time so that each side goes first as often, while the pairs'
+            // ratios scatter (a noisy machine, a library whose calls vary), until their standard error is within
+            // --target-error or --max-seconds have passed since the required pairs.
             List<Double> cNs = new ArrayList<>();
             List<Double> doorNs = new ArrayList<>();
+            while (cNs.size() < options.batches || cNs.size() % 2 != 0) {
+                pair(c, gemm, reps, cNs, doorNs);
+            }
             long deadline = System.nanoTime() + (long) (options.maxSeconds * 1e9);
-            while (cNs.size() < options.batches || cNs.size() < MAX_PAIRS
-                    && standardError(cNs, doorNs) > options.targetError && System.nanoTime() < deadline) {
-                if (cNs.size() % 2 == 0) {
-                    cNs.add(c.run(reps) / reps);
-                    doorNs.add(door(gemm, reps) / reps);
-                } else {
-                    doorNs.add(door(gemm, reps) / reps);
-                    cNs.add(c.run(reps) / reps);
-                }
+            while (cNs.size() < MAX_PAIRS && standardError(cNs, doorNs) > options.targetError
+                    && System.nanoTime() < deadline) {
+                pair(c, gemm, reps, cNs, doorNs);
+                pair(c, gemm, reps, cNs, doorNs);
             }
             return String.format(Locale.ROOT,
                     "{\"shape\":\"%s\",\"precision\":\"%s\",\"threads\":%d,\"reps\":%d,\"c_ns\":%s,\"door_ns\":%s}",
                     options.shape, precision, Blas.threads(), reps, json(cNs), json(doorNs));
+        }
+    }
+
+    /** One pair of batches, C first in even pairs and the door first in odd ones; ns per call of each. */
+    private static void pair(CLoop c, GemmOperands gemm, long reps, List<Double> cNs, List<Double> doorNs) {
+        if (cNs.size() % 2 == 0) {
+            cNs.add(c.run(reps) / reps);
+            doorNs.add(door(gemm, reps) / reps);
+        } else {
+            doorNs.add(door(gemm, reps) / reps);
+            cNs.add(c.run(reps) / reps);
         }
     }
 
@@ -145,10 +156,8 @@ public final class GemmPaired {
                         + "builds target/bench/libgemm_loop.so");
             }
             this.gemm = gemm;
-            String symbol = gemm.dtype == DType.F32 ? "cblas_sgemm" : "cblas_dgemm";
-            // The loader's lookup is the one the binding uses: the library the door loaded, the same code and threads
-            function = SymbolLookup.loaderLookup().find(symbol).orElseThrow(() -> new IllegalStateException(
-                    symbol + " is not among the symbols the door loaded (" + Blas.info().backend() + ")"));
+            // The binding's own address: the function the door calls, in the library it loaded, with its threads
+            function = gemm.dtype == DType.F32 ? cblas_h.cblas_sgemm$address() : cblas_h.cblas_dgemm$address();
             MemorySegment entry = SymbolLookup.libraryLookup(library, Arena.global()).find("gemm_loop")
                     .orElseThrow(() -> new IllegalArgumentException("--loop " + library + " has no gemm_loop"));
             loop = Linker.nativeLinker().downcallHandle(entry, FunctionDescriptor.of(ValueLayout.JAVA_DOUBLE,
