@@ -1,7 +1,7 @@
 package dev.gatun.cli;
 
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,15 +27,31 @@ final class Json {
      */
     static Map<String, Object> fields(Record record) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (RecordComponent component : record.getClass().getRecordComponents()) {
+        for (Component component : COMPONENTS.get(record.getClass())) {
             try {
-                fields.put(snakeCase(component.getName()), component.getAccessor().invoke(record));
+                fields.put(component.key(), component.accessor().invoke(record));
             } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + component.getName() + " of " + record, e);
+                throw new IllegalStateException("cannot read " + component.key() + " of " + record, e);
             }
         }
         return fields;
     }
+
+    /** A record component's JSON key and accessor. */
+    private record Component(String key, Method accessor) {}
+
+    /**
+     * Each record class's components, looked up once: {@code getRecordComponents()} returns fresh accessor methods
+     * every call, and each fresh method builds its reflective invoker anew (method handles, class generation),
+     * which a checkpoint written after every epoch paid for its configuration and history each time.
+     */
+    private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected List<Component> computeValue(Class<?> type) {
+            return java.util.Arrays.stream(type.getRecordComponents())
+                    .map(c -> new Component(snakeCase(c.getName()), c.getAccessor())).toList();
+        }
+    };
 
     private static String snakeCase(String name) {
         return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);

@@ -25,6 +25,8 @@ import java.util.Set;
 final class TensorTable {
     static final int MAX_RANK = 8;
     static final int MAX_NAME_BYTES = 256;
+    private static final ValueLayout.OfFloat LITTLE_ENDIAN_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private TensorTable() {}
 
@@ -48,11 +50,26 @@ final class TensorTable {
             for (long d : t.shape()) {
                 out.putLong(d);
             }
+            putValues(out, t);
+        });
+        return out.array();
+    }
+
+    /**
+     * {@code t}'s values as little-endian float32 at {@code out}'s position, which moves past them. A float32 tensor
+     * is one bulk copy: a checkpoint writes the model and its optimizer state every epoch, and element by element
+     * that was a loop through the accessors of every value.
+     */
+    private static void putValues(ByteBuffer out, Tensor t) {
+        if (t.dtype() == DType.F32) {
+            MemorySegment.copy(t.segment(), ValueLayout.JAVA_FLOAT, 0, MemorySegment.ofArray(out.array()),
+                    LITTLE_ENDIAN_FLOAT, out.arrayOffset() + out.position(), t.size());
+            out.position(Math.toIntExact(out.position() + 4 * t.size()));
+        } else {
             for (long i = 0; i < t.size(); i++) {
                 out.putFloat((float) t.get(i));
             }
-        });
-        return out.array();
+        }
     }
 
     static List<Entry> decode(Path file, String tag, byte[] payload) throws ModelFormatException {

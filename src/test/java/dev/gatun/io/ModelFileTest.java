@@ -59,6 +59,34 @@ class ModelFileTest {
         }
     }
 
+    /** The table's bytes as its format states them, read here without the decoder: little-endian throughout. */
+    @Test
+    void encodedTensorsAreLittleEndianFloat32WhateverTheirType() {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            tensors.put("a", Tensor.of(arena, new float[]{1.5f, -2f, 3.25f}, 3));
+            Tensor doubles = Tensor.allocate(arena, DType.F64, 2);
+            doubles.set(0, 0.1);
+            doubles.set(1, -7);
+            tensors.put("bb", doubles);
+            byte[] bytes = TensorTable.encode(tensors);
+            java.nio.ByteBuffer le = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(4 + (2 + 1 + 1 + 8 + 12) + (2 + 2 + 1 + 8 + 8), bytes.length);
+            assertEquals(2, le.getInt(0));
+            assertEquals(1, le.getShort(4));
+            assertEquals('a', bytes[6]);
+            assertEquals(1, bytes[7]);
+            assertEquals(3L, le.getLong(8));
+            assertEquals(Float.floatToIntBits(1.5f), le.getInt(16));
+            assertEquals(Float.floatToIntBits(-2f), le.getInt(20));
+            assertEquals(Float.floatToIntBits(3.25f), le.getInt(24));
+            assertEquals(2, le.getShort(28));
+            assertEquals(2L, le.getLong(33));
+            assertEquals(Float.floatToIntBits(0.1f), le.getInt(41));
+            assertEquals(Float.floatToIntBits(-7f), le.getInt(45));
+        }
+    }
+
     @Test
     void noTemporaryFileIsLeftBehind() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
