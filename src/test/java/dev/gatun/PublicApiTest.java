@@ -44,7 +44,7 @@ class PublicApiTest {
             "data.CsvOptions", "data.CsvReader", "data.DataFileException", "data.DataSet", "data.DataSet.Split",
             "data.FeatureType", "data.IdxCache", "data.IdxFile", "data.IdxHeader", "data.IdxType",
             "data.MnistDirectory", "data.Normalization", "data.Normalization.Mode", "data.Table",
-            "io.ModelFormatException", "io.ModelIo", "io.ModelIo.Description", "io.ModelIo.LoadedModel",
+            "io.EncodedModel", "io.ModelFormatException", "io.ModelIo", "io.ModelIo.Description", "io.ModelIo.LoadedModel",
             "io.ModelMetadata", "io.OnnxExport",
             "nn.BatchNorm", "nn.BatchNorm.Buffers", "nn.Dense", "nn.Dense.Buffers", "nn.Dropout",
             "nn.Dropout.Buffers", "nn.Init", "nn.Layer", "nn.LayerSpec", "nn.Loss", "nn.Mode", "nn.Model",

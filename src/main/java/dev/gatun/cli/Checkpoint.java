@@ -1,6 +1,7 @@
 package dev.gatun.cli;
 
 import dev.gatun.data.Normalization;
+import dev.gatun.io.EncodedModel;
 import dev.gatun.io.ModelFormatException;
 import dev.gatun.io.ModelIo;
 import dev.gatun.io.ModelMetadata;
@@ -11,6 +12,7 @@ import dev.gatun.train.History;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -63,8 +65,20 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
 
     static void write(Path file, Checkpoint checkpoint, Model model, Normalization normalization, Optimizer optimizer,
                       Model best) throws IOException {
+        for (EncodedModel encoded : encode(file, checkpoint, model, normalization, optimizer, best)) {
+            encoded.write();
+        }
+    }
+
+    /**
+     * What {@link #write} writes, encoded now: early stopping's best weights (when {@code best} is not null) and then
+     * the checkpoint, in the order to write them.
+     */
+    static List<EncodedModel> encode(Path file, Checkpoint checkpoint, Model model, Normalization normalization,
+                                     Optimizer optimizer, Model best) {
+        List<EncodedModel> files = new ArrayList<>(2);
         if (best != null) {
-            ModelIo.save(bestFile(file), best, normalization, Map.of("kind", "best-weights"));
+            files.add(ModelIo.encode(bestFile(file), best, normalization, Map.of("kind", "best-weights")));
         }
         Map<String, String> metadata = prefixed(checkpoint.config().toMap());
         metadata.put("kind", "checkpoint");
@@ -81,7 +95,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         if (!data.featureNames().isEmpty()) {
             metadata.put(ModelMetadata.FEATURE_NAMES, ModelMetadata.encodeList(data.featureNames()));
         }
-        ModelIo.save(file, model, normalization, metadata, optimizer);
+        files.add(ModelIo.encode(file, model, normalization, metadata, optimizer));
+        return files;
     }
 
     /**

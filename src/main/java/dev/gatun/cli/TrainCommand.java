@@ -190,28 +190,33 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf("training %s on %s: %d train, %d dev samples; %s, batch %d, %s, BLAS threads %d%n",
                         config.layers(), input.source(), trainSplit.size(), split == null ? 0 : split.dev().size(),
                         opt, config.batch(), config.schedule(), Blas.threads());
-                CheckpointWriter writer = checkpointFile == null ? null
-                        : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
-                        checkpointData(config, input, source), new AtomicReference<>());
-                ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
-                Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
-                        .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
-                        .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
-                        .listener(writer == null ? progress : new Both(progress, writer));
-                if (history != null) {
-                    builder.resume(history, best);
-                }
-                try (Trainer trainer = builder.build()) {
-                    if (writer != null) {
-                        writer.trainer().set(trainer);
+                // Checkpoints reach the disk on a thread of their own while the next epoch steps.
+                try (BackgroundWrites writes = new BackgroundWrites()) {
+                    CheckpointWriter writer = checkpointFile == null ? null
+                            : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
+                            checkpointData(config, input, source), new AtomicReference<>(), writes);
+                    ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
+                    Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
+                            .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
+                            .schedule(config.schedule()).earlyStopping(config.earlyStop()).augmentation(config.augmentation())
+                            .listener(writer == null ? progress : new Both(progress, writer));
+                    if (history != null) {
+                        builder.resume(history, best);
                     }
-                    TrainingResult result = trainer.run();
-                    if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
-                        writer.write(Checkpoint.Status.EARLY_STOPPED);
+                    try (Trainer trainer = builder.build()) {
+                        if (writer != null) {
+                            writer.trainer().set(trainer);
+                        }
+                        TrainingResult result = trainer.run();
+                        if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
+                            writer.write(Checkpoint.Status.EARLY_STOPPED);
+                        }
+                        // The model file must not be reported while the last checkpoint may still fail to reach the disk.
+                        writes.finish();
+                        return new TrainReport(config, input, split, plots, json.requested,
+                                Map.of("warm_up_seconds", trainer.warmUpSeconds()))
+                                .report(result, model, normalization, outFile);
                     }
-                    return new TrainReport(config, input, split, plots, json.requested,
-                            Map.of("warm_up_seconds", trainer.warmUpSeconds()))
-                            .report(result, model, normalization, outFile);
                 }
             }
         }
@@ -356,10 +361,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * Writes the checkpoint (and early stopping's best weights) after every epoch, from the history and best weights
-     * of the trainer set into {@code trainer} once it is built (it takes this writer as its listener).
+     * of the trainer set into {@code trainer} once it is built (it takes this writer as its listener): encoded at the
+     * epoch's end, written by {@code writes} while the next epoch steps.
      */
     private record CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
-                                    Optimizer optimizer, Checkpoint.Data data, AtomicReference<Trainer> trainer)
+                                    Optimizer optimizer, Checkpoint.Data data, AtomicReference<Trainer> trainer,
+                                    BackgroundWrites writes)
             implements TrainingListener {
         @Override
         public void epochFinished(EpochStats stats) {
@@ -369,8 +376,8 @@ final class TrainCommand implements Callable<Integer> {
         void write(Checkpoint.Status status) {
             try {
                 Trainer run = trainer.get();
-                Checkpoint.write(file, new Checkpoint(config, run.history(), out, status, data), model,
-                        normalization, optimizer, run.bestWeights());
+                writes.submit(Checkpoint.encode(file, new Checkpoint(config, run.history(), out, status, data), model,
+                        normalization, optimizer, run.bestWeights()));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
             }

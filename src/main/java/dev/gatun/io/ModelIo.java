@@ -65,12 +65,27 @@ public final class ModelIo {
      */
     public static void save(Path file, Model model, Normalization normalization, Map<String, String> metadata)
             throws IOException {
-        ModelFile.write(file, sections(model, normalization, metadata));
+        encode(file, model, normalization, metadata).write();
     }
 
     /** Saves a training checkpoint: the model as {@link #save} does, plus the optimizer's hyperparameters, step and state. */
     public static void save(Path file, Model model, Normalization normalization, Map<String, String> metadata,
                             Optimizer optimizer) throws IOException {
+        encode(file, model, normalization, metadata, optimizer).write();
+    }
+
+    /** What {@link #save(Path, Model, Normalization, Map)} writes, encoded now and written when the caller says. */
+    public static EncodedModel encode(Path file, Model model, Normalization normalization,
+                                      Map<String, String> metadata) {
+        return new EncodedModel(file, sections(model, normalization, metadata));
+    }
+
+    /**
+     * What {@link #save(Path, Model, Normalization, Map, Optimizer)} writes (a checkpoint), encoded now and written
+     * when the caller says.
+     */
+    public static EncodedModel encode(Path file, Model model, Normalization normalization,
+                                      Map<String, String> metadata, Optimizer optimizer) {
         if (optimizer == null) {
             throw new IllegalArgumentException("checkpoint of " + file + ": optimizer is null");
         }
@@ -91,7 +106,7 @@ public final class ModelIo {
         }
         sections.add(new Section(OPTM, KeyValues.encode(hyper)));
         sections.add(new Section(OPTS, TensorTable.encode(state)));
-        ModelFile.write(file, sections);
+        return new EncodedModel(file, sections);
     }
 
     private static List<Section> sections(Model model, Normalization normalization, Map<String, String> metadata) {
