@@ -3,6 +3,7 @@ package dev.gatun.cli;
 import dev.gatun.blas.Blas;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
+import dev.gatun.io.EncodedModel;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
@@ -212,7 +213,9 @@ final class TrainCommand implements Callable<Integer> {
                             writer.write(Checkpoint.Status.EARLY_STOPPED);
                         }
                         // The model file must not be reported while the last checkpoint may still fail to reach the disk.
-                        writes.finish();
+                        if (writer != null) {
+                            writer.finish();
+                        }
                         return new TrainReport(config, input, split, plots, json.requested,
                                 Map.of("warm_up_seconds", trainer.warmUpSeconds()))
                                 .report(result, model, normalization, outFile);
@@ -375,12 +378,31 @@ final class TrainCommand implements Callable<Integer> {
 
         void write(Checkpoint.Status status) {
             try {
+                // The previous checkpoint reaches the disk before this one is encoded: one in memory at a time.
+                writes.finish();
                 Trainer run = trainer.get();
-                writes.submit(Checkpoint.encode(file, new Checkpoint(config, run.history(), out, status, data), model,
-                        normalization, optimizer, run.bestWeights()));
+                List<BackgroundWrites.Write> files = new ArrayList<>();
+                for (EncodedModel encoded : Checkpoint.encode(file, new Checkpoint(config, run.history(), out, status,
+                        data), model, normalization, optimizer, run.bestWeights())) {
+                    files.add(encoded::write);
+                }
+                writes.submit(files);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
+                throw failed(e);
             }
+        }
+
+        /** Waits for the last checkpoint to reach the disk. */
+        void finish() {
+            try {
+                writes.finish();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        private UncheckedIOException failed(IOException e) {
+            return new UncheckedIOException("cannot write the checkpoint " + file + ": " + e.getMessage(), e);
         }
     }
 

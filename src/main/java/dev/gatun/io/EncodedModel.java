@@ -3,7 +3,6 @@ package dev.gatun.io;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * A model file encoded in memory and not yet written ({@link ModelIo#encode}): the model's values were copied when
@@ -15,7 +14,10 @@ public final class EncodedModel {
     private final List<Section> sections;
 
     EncodedModel(Path file, List<Section> sections) {
-        this.file = Objects.requireNonNull(file, "file");
+        if (file == null) {
+            throw new IllegalArgumentException("an encoded model needs the file it is to be written to, got null");
+        }
+        this.file = file;
         this.sections = List.copyOf(sections);
     }
 

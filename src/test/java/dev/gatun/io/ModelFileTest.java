@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,20 +61,24 @@ class ModelFileTest {
         }
     }
 
-    /** The table's bytes as its format states them, read here without the decoder: little-endian throughout. */
+    /**
+     * The table's bytes as its format states them, read here without the decoder: little-endian throughout, float32
+     * tensors copied in bulk at any offset (the second one's values start at byte 41), float64 ones narrowed.
+     */
     @Test
-    void encodedTensorsAreLittleEndianFloat32WhateverTheirType() {
+    void encodedTensorsAreLittleEndianFloat32WhateverTheirTypeAndOffset() {
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("a", Tensor.of(arena, new float[]{1.5f, -2f, 3.25f}, 3));
+            tensors.put("bb", Tensor.of(arena, new float[]{0.1f, -7f}, 2));
             Tensor doubles = Tensor.allocate(arena, DType.F64, 2);
             doubles.set(0, 0.1);
-            doubles.set(1, -7);
-            tensors.put("bb", doubles);
+            doubles.set(1, 1e300);
+            tensors.put("c", doubles);
             byte[] bytes = TensorTable.encode(tensors);
-            java.nio.ByteBuffer le = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            assertEquals(4 + (2 + 1 + 1 + 8 + 12) + (2 + 2 + 1 + 8 + 8), bytes.length);
-            assertEquals(2, le.getInt(0));
+            ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(4 + (2 + 1 + 1 + 8 + 12) + (2 + 2 + 1 + 8 + 8) + (2 + 1 + 1 + 8 + 8), bytes.length);
+            assertEquals(3, le.getInt(0));
             assertEquals(1, le.getShort(4));
             assertEquals('a', bytes[6]);
             assertEquals(1, bytes[7]);
@@ -84,6 +90,11 @@ class ModelFileTest {
             assertEquals(2L, le.getLong(33));
             assertEquals(Float.floatToIntBits(0.1f), le.getInt(41));
             assertEquals(Float.floatToIntBits(-7f), le.getInt(45));
+            assertEquals(1, le.getShort(49));
+            assertEquals('c', bytes[51]);
+            assertEquals(2L, le.getLong(53));
+            assertEquals(Float.floatToIntBits(0.1f), le.getInt(61));
+            assertEquals(Float.floatToIntBits(Float.POSITIVE_INFINITY), le.getInt(65), "1e300 narrowed to float32");
         }
     }
 
