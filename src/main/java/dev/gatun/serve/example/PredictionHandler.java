@@ -52,7 +52,8 @@ final class PredictionHandler extends Handler.Abstract {
                     send(response, callback, health.status(), health.json(), false);
                 }
             }
-            default -> send(response, callback, HttpStatus.NOT_FOUND_404, PredictionServer.error("no such path: " + path), false);
+            default -> send(response, callback, HttpStatus.NOT_FOUND_404, PredictionServer.error("no such path: " + path),
+                    carriesBody(request));
         }
         return true;
     }
@@ -63,8 +64,19 @@ final class PredictionHandler extends Handler.Abstract {
         }
         response.getHeaders().put(HttpHeader.ALLOW, method);
         send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, PredictionServer.error(
-                request.getHttpURI().getPath() + " takes " + method + ", not " + request.getMethod()), false);
+                request.getHttpURI().getPath() + " takes " + method + ", not " + request.getMethod()), carriesBody(request));
         return false;
+    }
+
+    /**
+     * Whether the request has a body this handler will not read. Its answer then closes the connection, as the 413
+     * does: left for Jetty to drain after the answer, an unread body sometimes failed inside Jetty (a
+     * NullPointerException in HttpChannelState, Jetty 12.1.6) and dropped the connection, and the client's next
+     * request on it got no answer at all.
+     */
+    private static boolean carriesBody(Request request) {
+        long length = request.getLength();
+        return length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
     }
 
     private void predict(Request request, Response response, Callback callback) {

@@ -148,8 +148,14 @@ class PredictionServerTest {
         assertEquals(405, get.statusCode(), get.body());
         assertEquals("POST", get.headers().firstValue("Allow").orElse(""));
         assertTrue(get.body().contains("takes POST"), get.body());
-        assertEquals(405, send("POST", "/health", HttpRequest.BodyPublishers.ofString("x")).statusCode());
-        assertEquals(404, send("POST", "/predict/more", HttpRequest.BodyPublishers.ofString("x")).statusCode());
+        assertEquals("", get.headers().firstValue("Connection").orElse(""), "no body to drain: the connection stays");
+        // A body the server does not read ends the connection after the answer (the next request opens another).
+        HttpResponse<String> postHealth = send("POST", "/health", HttpRequest.BodyPublishers.ofString("x"));
+        assertEquals(405, postHealth.statusCode());
+        assertEquals("close", postHealth.headers().firstValue("Connection").orElse(""));
+        HttpResponse<String> more = send("POST", "/predict/more", HttpRequest.BodyPublishers.ofString("x"));
+        assertEquals(404, more.statusCode());
+        assertEquals("close", more.headers().firstValue("Connection").orElse(""));
         HttpResponse<String> root = send("GET", "/", HttpRequest.BodyPublishers.noBody());
         assertEquals(404, root.statusCode());
         assertEquals("{\"error\":\"no such path: /\"}", root.body());
