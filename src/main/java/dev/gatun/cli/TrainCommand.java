@@ -209,11 +209,11 @@ final class TrainCommand implements Callable<Integer> {
                             writer.trainer().set(trainer);
                         }
                         TrainingResult result = trainer.run();
-                        if (writer != null && result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
-                            writer.write(Checkpoint.Status.EARLY_STOPPED);
-                        }
-                        // The model file must not be reported while the last checkpoint may still fail to reach the disk.
                         if (writer != null) {
+                            if (result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
+                                writer.write(Checkpoint.Status.EARLY_STOPPED);
+                            }
+                            // The model is not reported while the last checkpoint may still fail to reach the disk.
                             writer.finish();
                         }
                         return new TrainReport(config, input, split, plots, json.requested,
