@@ -1,5 +1,6 @@
 package dev.gatun.kernels;
 
+import dev.gatun.kernels.vector.FastExp;
 import dev.gatun.ChildJvm;
 import dev.gatun.activation.Activation;
 import dev.gatun.tensor.DType;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The compiler directives the launcher passes (native/c2-directives.json): HotSpot accepts the file, every pattern
- * names methods this JDK has (a renamed fallback would otherwise quietly go back to costing C2 time), and with the
+ * names methods this JDK (or Gatun) has (a renamed fallback would otherwise quietly go back to costing C2 time), and with the
  * file installed the kernels still compile to allocation-free vector code, which they would not if excluding the
  * fallbacks kept C2 from intrinsifying the Vector API inside a kernel.
  */
@@ -132,11 +133,12 @@ class C2DirectivesTest {
 
     private static List<String> patterns() throws IOException {
         String text = Files.readString(FILE);
-        String match = text.substring(text.indexOf("match:"), text.indexOf("]", text.indexOf("match:")));
         List<String> patterns = new ArrayList<>();
-        Matcher m = QUOTED.matcher(match);
-        while (m.find()) {
-            patterns.add(m.group(1));
+        for (int at = text.indexOf("match:"); at >= 0; at = text.indexOf("match:", at + 1)) {
+            Matcher m = QUOTED.matcher(text.substring(at, text.indexOf("]", at)));
+            while (m.find()) {
+                patterns.add(m.group(1));
+            }
         }
         return patterns;
     }
@@ -158,9 +160,11 @@ class C2DirectivesTest {
         return Class.forName(name, false, ClassLoader.getSystemClassLoader());
     }
 
+    /** The Vector API's classes, and the one Gatun class the file names. */
     private static List<Class<?>> vectorClasses() throws IOException, ClassNotFoundException {
         List<Class<?>> classes = new ArrayList<>();
         classes.add(type("jdk.internal.vm.vector.VectorSupport"));
+        classes.add(FastExp.class);
         FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
         try (Stream<Path> files = Files.list(jrt.getPath("/modules/jdk.incubator.vector/jdk/incubator/vector"))) {
             for (Path p : files.filter(f -> f.toString().endsWith(".class")).toList()) {

@@ -108,16 +108,16 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
             VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sum = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
-                sum = sum.add(FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block));
+                sum = FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block).add(sum);
             }
-            FloatVector mu = sum.mul(inverseM);
+            FloatVector mu = FloatVector.broadcast(S, inverseM).mul(sum);
             FloatVector squares = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
                 FloatVector d = FloatVector.fromMemorySegment(S, z, (i * cols + j) * BYTES, O, block).sub(mu);
                 squares = d.fma(d, squares);
             }
             mu.intoMemorySegment(mean.segment(), j * BYTES, O, block);
-            squares.mul(inverseM).intoMemorySegment(var.segment(), j * BYTES, O, block);
+            FloatVector.broadcast(S, inverseM).mul(squares).intoMemorySegment(var.segment(), j * BYTES, O, block);
         }
     }
 
@@ -150,11 +150,11 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
             FloatVector sumGZ = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
                 FloatVector g = FloatVector.fromMemorySegment(S, gs, (i * cols + j) * BYTES, O, block);
-                sumG = sumG.add(g);
+                sumG = g.add(sumG);
                 sumGZ = g.fma(FloatVector.fromMemorySegment(S, zhat, (i * cols + j) * BYTES, O, block), sumGZ);
             }
-            sumG.mul(inverseM).intoMemorySegment(dbeta.segment(), j * BYTES, O, block);
-            sumGZ.mul(inverseM).intoMemorySegment(dgamma.segment(), j * BYTES, O, block);
+            FloatVector.broadcast(S, inverseM).mul(sumG).intoMemorySegment(dbeta.segment(), j * BYTES, O, block);
+            FloatVector.broadcast(S, inverseM).mul(sumGZ).intoMemorySegment(dgamma.segment(), j * BYTES, O, block);
         }
     }
 

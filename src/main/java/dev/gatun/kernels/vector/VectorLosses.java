@@ -30,14 +30,14 @@ public final class VectorLosses implements KernelProvider.Losses {
             FloatVector vz = FloatVector.fromMemorySegment(S, z, off, O);
             FloatVector vy = FloatVector.fromMemorySegment(S, y, off, O);
             FloatVector e = FastExp.exp(vz.abs().neg());
-            total = total.add(vz.max(0f).sub(vz.mul(vy)).add(e.lanewise(VectorOperators.LOG1P)));
+            total = vz.max(0f).sub(vz.mul(vy)).add(e.lanewise(VectorOperators.LOG1P)).add(total);
             FloatVector r = one.div(e.add(1f));
             r.blend(e.mul(r), vz.compare(VectorOperators.LT, 0f)).sub(vy).intoMemorySegment(dz, off, O);
         }
         // reduceLanes, not the Lanes fold: only the reported loss depends on this order (dZ does not), LOG1P is
         // SVML-backed once compiled anyway, and the fold's extra nodes push this method towards C2's inlining
         // budget, past which a vector gets boxed on every call (ModelTest's allocation check).
-        return total.reduceLanes(VectorOperators.ADD);
+        return ((FloatVector) S.vectorType().cast(total)).reduceLanes(VectorOperators.ADD);
     }
 
     static double squaredError(MemorySegment yhat, MemorySegment y, MemorySegment dz, long n) {
@@ -48,7 +48,7 @@ public final class VectorLosses implements KernelProvider.Losses {
             d.intoMemorySegment(dz, off, O);
             total = d.fma(d, total);
         }
-        return 0.5 * total.reduceLanes(VectorOperators.ADD);
+        return 0.5 * ((FloatVector) S.vectorType().cast(total)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -50,10 +50,10 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 }
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(g.mul(a));
                 w.intoMemorySegment(W, at, ORDER);
-                nan = nan.add(w.sub(w));
+                nan = w.sub(w).add(nan);
             }
         }
-        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
         return done == to ? finite : ScalarOptimizer.sgdRange(dtype, W, dW, dW2, done, to, alpha) & finite;
     }
 
@@ -77,10 +77,10 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 vNew.intoMemorySegment(v, at, ORDER);
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a));
                 w.intoMemorySegment(W, at, ORDER);
-                nan = nan.add(w.sub(w));
+                nan = w.sub(w).add(nan);
             }
         }
-        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
         return done == to ? finite
                 : ScalarOptimizer.momentumRange(dtype, W, dW, dW2, v, done, to, alpha, beta) & finite;
     }
@@ -107,10 +107,10 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 FloatVector step = g.mul(a).div(sNew.sqrt().add(e));
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
                 w.intoMemorySegment(W, at, ORDER);
-                nan = nan.add(w.sub(w));
+                nan = w.sub(w).add(nan);
             }
         }
-        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
         return done == to ? finite
                 : ScalarOptimizer.rmspropRange(dtype, W, dW, dW2, s, done, to, alpha, beta2, epsilon) & finite;
     }
@@ -144,10 +144,10 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 FloatVector step = vNew.mul(alphaT).div(sNew.mul(inverseCorrection2).sqrt().add(e));
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
                 w.intoMemorySegment(W, at, ORDER);
-                nan = nan.add(w.sub(w));
+                nan = w.sub(w).add(nan);
             }
         }
-        boolean finite = !Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
         return done == to ? finite
                 : ScalarOptimizer.adamRange(dtype, W, dW, dW2, v, s, done, to, alpha, beta1, beta2, epsilon, t)
                 & finite;

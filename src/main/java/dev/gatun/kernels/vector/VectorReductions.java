@@ -36,16 +36,17 @@ public final class VectorReductions implements KernelProvider.Reductions {
             FloatVector v1 = FloatVector.fromMemorySegment(S, x, (k + step) * BYTES, O);
             FloatVector v2 = FloatVector.fromMemorySegment(S, x, (k + 2 * step) * BYTES, O);
             FloatVector v3 = FloatVector.fromMemorySegment(S, x, (k + 3 * step) * BYTES, O);
-            s0 = squares ? v0.fma(v0, s0) : s0.add(v0.abs());
-            s1 = squares ? v1.fma(v1, s1) : s1.add(v1.abs());
-            s2 = squares ? v2.fma(v2, s2) : s2.add(v2.abs());
-            s3 = squares ? v3.fma(v3, s3) : s3.add(v3.abs());
+            s0 = squares ? v0.fma(v0, s0) : v0.abs().add(s0);
+            s1 = squares ? v1.fma(v1, s1) : v1.abs().add(s1);
+            s2 = squares ? v2.fma(v2, s2) : v2.abs().add(s2);
+            s3 = squares ? v3.fma(v3, s3) : v3.abs().add(s3);
         }
         for (; k < bound(n); k += step) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, k * BYTES, O);
-            s0 = squares ? v.fma(v, s0) : s0.add(v.abs());
+            s0 = squares ? v.fma(v, s0) : v.abs().add(s0);
         }
-        FloatVector a = s0.add(s1), b = s2.add(s3);
+        FloatVector a = ((FloatVector) S.vectorType().cast(s0)).add(s1);
+        FloatVector b = ((FloatVector) S.vectorType().cast(s2)).add(s3);
         // The Lanes fold of both halves, written out (a call with a vector argument boxes it when not inlined).
         if (Lanes.F8 != null) {
             a = a.add(a.rearrange(Lanes.F8));
@@ -85,9 +86,9 @@ public final class VectorReductions implements KernelProvider.Reductions {
             VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sum = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
-                sum = sum.add(FloatVector.fromMemorySegment(S, x, (i * cols + j) * BYTES, O, block));
+                sum = FloatVector.fromMemorySegment(S, x, (i * cols + j) * BYTES, O, block).add(sum);
             }
-            sum.mul(factor).intoMemorySegment(out.segment(), j * BYTES, O, block);
+            FloatVector.broadcast(S, factor).mul(sum).intoMemorySegment(out.segment(), j * BYTES, O, block);
         }
     }
 

@@ -222,22 +222,22 @@ public final class VectorServing implements KernelProvider.Serving {
             a14 = FloatVector.fromMemorySegment(F, P, o7 + ks, NATIVE).fma(xk, a14);
             a15 = FloatVector.fromMemorySegment(F, P, o7 + ks + v, NATIVE).fma(xk, a15);
         }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
-        a8.intoArray(a, s + 8 * LANES);
-        a9.intoArray(a, s + 9 * LANES);
-        a10.intoArray(a, s + 10 * LANES);
-        a11.intoArray(a, s + 11 * LANES);
-        a12.intoArray(a, s + 12 * LANES);
-        a13.intoArray(a, s + 13 * LANES);
-        a14.intoArray(a, s + 14 * LANES);
-        a15.intoArray(a, s + 15 * LANES);
+        ((FloatVector) F.vectorType().cast(a0)).intoArray(a, s);
+        ((FloatVector) F.vectorType().cast(a1)).intoArray(a, s + LANES);
+        ((FloatVector) F.vectorType().cast(a2)).intoArray(a, s + 2 * LANES);
+        ((FloatVector) F.vectorType().cast(a3)).intoArray(a, s + 3 * LANES);
+        ((FloatVector) F.vectorType().cast(a4)).intoArray(a, s + 4 * LANES);
+        ((FloatVector) F.vectorType().cast(a5)).intoArray(a, s + 5 * LANES);
+        ((FloatVector) F.vectorType().cast(a6)).intoArray(a, s + 6 * LANES);
+        ((FloatVector) F.vectorType().cast(a7)).intoArray(a, s + 7 * LANES);
+        ((FloatVector) F.vectorType().cast(a8)).intoArray(a, s + 8 * LANES);
+        ((FloatVector) F.vectorType().cast(a9)).intoArray(a, s + 9 * LANES);
+        ((FloatVector) F.vectorType().cast(a10)).intoArray(a, s + 10 * LANES);
+        ((FloatVector) F.vectorType().cast(a11)).intoArray(a, s + 11 * LANES);
+        ((FloatVector) F.vectorType().cast(a12)).intoArray(a, s + 12 * LANES);
+        ((FloatVector) F.vectorType().cast(a13)).intoArray(a, s + 13 * LANES);
+        ((FloatVector) F.vectorType().cast(a14)).intoArray(a, s + 14 * LANES);
+        ((FloatVector) F.vectorType().cast(a15)).intoArray(a, s + 15 * LANES);
     }
 
     /** 4 panels starting at byte {@code at}, each panelBytes after the last: outputs [s, s + 4·PANEL). */
@@ -262,14 +262,14 @@ public final class VectorServing implements KernelProvider.Serving {
             a6 = FloatVector.fromMemorySegment(F, P, o3 + ks, NATIVE).fma(xk, a6);
             a7 = FloatVector.fromMemorySegment(F, P, o3 + ks + v, NATIVE).fma(xk, a7);
         }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
+        ((FloatVector) F.vectorType().cast(a0)).intoArray(a, s);
+        ((FloatVector) F.vectorType().cast(a1)).intoArray(a, s + LANES);
+        ((FloatVector) F.vectorType().cast(a2)).intoArray(a, s + 2 * LANES);
+        ((FloatVector) F.vectorType().cast(a3)).intoArray(a, s + 3 * LANES);
+        ((FloatVector) F.vectorType().cast(a4)).intoArray(a, s + 4 * LANES);
+        ((FloatVector) F.vectorType().cast(a5)).intoArray(a, s + 5 * LANES);
+        ((FloatVector) F.vectorType().cast(a6)).intoArray(a, s + 6 * LANES);
+        ((FloatVector) F.vectorType().cast(a7)).intoArray(a, s + 7 * LANES);
     }
 
     /** 1 panel starting at byte {@code at}: outputs [s, s + 1·PANEL). */
@@ -285,8 +285,8 @@ public final class VectorServing implements KernelProvider.Serving {
             a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
             a1 = FloatVector.fromMemorySegment(F, P, o0 + ks + v, NATIVE).fma(xk, a1);
         }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
+        ((FloatVector) F.vectorType().cast(a0)).intoArray(a, s);
+        ((FloatVector) F.vectorType().cast(a1)).intoArray(a, s + LANES);
     }
 
     /** As {@link #four} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
@@ -314,14 +314,14 @@ public final class VectorServing implements KernelProvider.Serving {
             a6 = p3.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a6);
             a7 = p3.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a7);
         }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
-        a2.intoArray(a, s + 2 * LANES);
-        a3.intoArray(a, s + 3 * LANES);
-        a4.intoArray(a, s + 4 * LANES);
-        a5.intoArray(a, s + 5 * LANES);
-        a6.intoArray(a, s + 6 * LANES);
-        a7.intoArray(a, s + 7 * LANES);
+        ((FloatVector) F.vectorType().cast(a0)).intoArray(a, s);
+        ((FloatVector) F.vectorType().cast(a1)).intoArray(a, s + LANES);
+        ((FloatVector) F.vectorType().cast(a2)).intoArray(a, s + 2 * LANES);
+        ((FloatVector) F.vectorType().cast(a3)).intoArray(a, s + 3 * LANES);
+        ((FloatVector) F.vectorType().cast(a4)).intoArray(a, s + 4 * LANES);
+        ((FloatVector) F.vectorType().cast(a5)).intoArray(a, s + 5 * LANES);
+        ((FloatVector) F.vectorType().cast(a6)).intoArray(a, s + 6 * LANES);
+        ((FloatVector) F.vectorType().cast(a7)).intoArray(a, s + 7 * LANES);
     }
 
     /** As {@link #one} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
@@ -337,7 +337,7 @@ public final class VectorServing implements KernelProvider.Serving {
             a0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(xk, a0);
             a1 = p0.lanewise(AND, HIGH).reinterpretAsFloats().fma(xk, a1);
         }
-        a0.intoArray(a, s);
-        a1.intoArray(a, s + LANES);
+        ((FloatVector) F.vectorType().cast(a0)).intoArray(a, s);
+        ((FloatVector) F.vectorType().cast(a1)).intoArray(a, s + LANES);
     }
 }

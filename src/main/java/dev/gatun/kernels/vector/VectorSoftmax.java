@@ -169,20 +169,21 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
         long j = 0;
         for (; j + 4 * L <= bound; j += 4 * L) {
             long at = row + j * BYTES;
-            m0 = m0.max(FloatVector.fromMemorySegment(S, z, at, O));
-            m1 = m1.max(FloatVector.fromMemorySegment(S, z, at + L * BYTES, O));
-            m2 = m2.max(FloatVector.fromMemorySegment(S, z, at + 2 * L * BYTES, O));
-            m3 = m3.max(FloatVector.fromMemorySegment(S, z, at + 3 * L * BYTES, O));
+            m0 = FloatVector.fromMemorySegment(S, z, at, O).max(m0);
+            m1 = FloatVector.fromMemorySegment(S, z, at + L * BYTES, O).max(m1);
+            m2 = FloatVector.fromMemorySegment(S, z, at + 2 * L * BYTES, O).max(m2);
+            m3 = FloatVector.fromMemorySegment(S, z, at + 3 * L * BYTES, O).max(m3);
         }
         for (; j < bound; j += L) {
-            m0 = m0.max(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O));
+            m0 = FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).max(m0);
         }
         if (bound < cols) {
             VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
             FloatVector last = FloatVector.fromMemorySegment(S, z, row + bound * BYTES, O, tail);
-            m1 = m1.max(FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(last, tail));
+            m1 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(last, tail).max(m1);
         }
-        return m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+        return FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).max(m0).max(m1).max(m2).max(m3)
+                .reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -198,8 +199,7 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
             total += exponentialsBlock(z, out, row, j, Math.min(bound, j + BLOCK), max);
         }
         if (bound < cols) {
-            exponentialsTail(z, out, row, bound, cols, max);
-            total += tailSum(out, row + bound * BYTES, cols - bound);
+            total += exponentialsTail(z, out, row + bound * BYTES, cols - bound, max);
         }
         return (float) total;
     }
@@ -211,9 +211,10 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
         for (long j = from; j < to; j += S.length()) {
             FloatVector e = FastExp.exp(FloatVector.fromMemorySegment(S, z, row + j * BYTES, O).sub(shift));
             e.intoMemorySegment(out, row + j * BYTES, O);
-            sum = sum.add(e);
+            sum = e.add(sum);
         }
         // The Lanes fold, written out (a call with a vector argument boxes it when C2 does not inline it).
+        sum = (FloatVector) S.vectorType().cast(sum);
         if (Lanes.F8 != null) sum = sum.add(sum.rearrange(Lanes.F8));
         if (Lanes.F4 != null) sum = sum.add(sum.rearrange(Lanes.F4));
         if (Lanes.F2 != null) sum = sum.add(sum.rearrange(Lanes.F2));
@@ -221,24 +222,18 @@ public final class VectorSoftmax implements KernelProvider.Softmax {
         return sum.lane(0);
     }
 
-    /** The masked last vector, in its own method: a second FastExp.exp inlined above may pass C2's node cutoff. */
-    private static void exponentialsTail(MemorySegment z, MemorySegment out, long row, long bound, long cols, float max) {
-        VectorMask<Float> tail = S.indexInRange(0, (int) (cols - bound));
-        long at = row + bound * BYTES;
-        FastExp.exp(FloatVector.fromMemorySegment(S, z, at, O, tail).sub(max)).intoMemorySegment(out, at, O, tail);
-    }
-
     /**
-     * The sum of the {@code n} (fewer than a vector's) stored tail values, in scalar float, left to right. Not a
-     * vector in {@link #exponentialsTail}: after FastExp.exp, a vector sum there would pass C2's node cutoff
-     * (NodeCountInliningCutoff) and box its vector; nor a masked reload: where the tail ends the segment (a block of
-     * short rows), the masked load takes its per-lane bounds check, which C2 does not inline here, and that boxes
-     * the mask. Either would allocate per row or block (KernelAllocationTest checks).
+     * e^(z − max) for the {@code n} (fewer than a vector's) elements at byte {@code at}, stored, and their sum in
+     * scalar float, left to right: FastExp's scalar twin gives the bits the vector lanes give. Not vectors: a second
+     * FastExp.exp on vectors beside the loop's passed C2's node cutoff (NodeCountInliningCutoff), and the call left
+     * behind boxed its vectors, per row or block (KernelAllocationTest checks).
      */
-    private static float tailSum(MemorySegment out, long at, long n) {
+    private static float exponentialsTail(MemorySegment z, MemorySegment out, long at, long n, float max) {
         float sum = 0;
         for (long j = 0; j < n; j++) {
-            sum += out.get(ValueLayout.JAVA_FLOAT, at + j * BYTES);
+            float e = FastExp.exp(z.get(ValueLayout.JAVA_FLOAT, at + j * BYTES) - max);
+            out.set(ValueLayout.JAVA_FLOAT, at + j * BYTES, e);
+            sum += e;
         }
         return sum;
     }
