@@ -29,11 +29,7 @@ public final class ParameterUpdate implements StepPool.Chunks {
     private final long[] sizes;
     private final long[] starts;
     private final long total;
-    private final MemorySegment[] w;
-    private final MemorySegment[] dw;
-    private final MemorySegment[] dw2;
-    private final MemorySegment[] v;
-    private final MemorySegment[] s;
+    private final Segments[] segments;
     private final boolean[] nonFinite;
     private double alpha;
     private double beta1;
@@ -63,11 +59,10 @@ public final class ParameterUpdate implements StepPool.Chunks {
         }
         this.total = at;
         int n = sizes.length;
-        this.w = new MemorySegment[n];
-        this.dw = new MemorySegment[n];
-        this.dw2 = new MemorySegment[n];
-        this.v = new MemorySegment[n];
-        this.s = new MemorySegment[n];
+        this.segments = new Segments[n];
+        for (int i = 0; i < n; i++) {
+            segments[i] = new Segments();
+        }
         this.nonFinite = new boolean[n];
     }
 
@@ -81,11 +76,12 @@ public final class ParameterUpdate implements StepPool.Chunks {
      * {@code dW + dW2}, summed as the update reads it ({@code dW2} null: {@code dW} alone).
      */
     public void set(int i, MemorySegment W, MemorySegment dW, MemorySegment dW2, MemorySegment v, MemorySegment s) {
-        this.w[i] = W;
-        this.dw[i] = dW;
-        this.dw2[i] = dW2;
-        this.v[i] = v;
-        this.s[i] = s;
+        Segments p = segments[i];
+        p.w = W;
+        p.dw = dW;
+        p.dw2 = dW2;
+        p.v = v;
+        p.s = s;
     }
 
     /**
@@ -94,16 +90,17 @@ public final class ParameterUpdate implements StepPool.Chunks {
      */
     public int apply(double alpha, double beta1, double beta2, double epsilon, long t) {
         for (int i = 0; i < sizes.length; i++) {
+            Segments p = segments[i];
             switch (rule) {
-                case SGD -> OptimizerKernels.checkSgd(dtypes[i], w[i], dw[i], sizes[i], alpha);
-                case MOMENTUM -> OptimizerKernels.checkMomentum(dtypes[i], w[i], dw[i], v[i], sizes[i], alpha, beta1);
-                case RMSPROP -> OptimizerKernels.checkRmsprop(dtypes[i], w[i], dw[i], s[i], sizes[i], alpha, beta2,
+                case SGD -> OptimizerKernels.checkSgd(dtypes[i], p.w, p.dw, sizes[i], alpha);
+                case MOMENTUM -> OptimizerKernels.checkMomentum(dtypes[i], p.w, p.dw, p.v, sizes[i], alpha, beta1);
+                case RMSPROP -> OptimizerKernels.checkRmsprop(dtypes[i], p.w, p.dw, p.s, sizes[i], alpha, beta2,
                         epsilon);
-                case ADAM -> OptimizerKernels.checkAdam(dtypes[i], w[i], dw[i], v[i], s[i], sizes[i], alpha, beta1,
+                case ADAM -> OptimizerKernels.checkAdam(dtypes[i], p.w, p.dw, p.v, p.s, sizes[i], alpha, beta1,
                         beta2, epsilon, t);
             }
-            if (dw2[i] != null) {
-                OptimizerKernels.requireElements("parameter update", dtypes[i], sizes[i], dw2[i], "dW2", false);
+            if (p.dw2 != null) {
+                OptimizerKernels.requireElements("parameter update", dtypes[i], sizes[i], p.dw2, "dW2", false);
             }
             nonFinite[i] = false;
         }
@@ -130,9 +127,10 @@ public final class ParameterUpdate implements StepPool.Chunks {
     /** Whether the pool's workers can use every segment (a confined arena's belong to their owner alone). */
     private boolean reachable(SplitKernels split) {
         for (int i = 0; i < sizes.length; i++) {
-            if (!split.reaches(w[i]) || !split.reaches(dw[i]) || (dw2[i] != null && !split.reaches(dw2[i]))
-                    || (v[i] != null && !split.reaches(v[i]))
-                    || (s[i] != null && !split.reaches(s[i]))) {
+            Segments p = segments[i];
+            if (!split.reaches(p.w) || !split.reaches(p.dw) || (p.dw2 != null && !split.reaches(p.dw2))
+                    || (p.v != null && !split.reaches(p.v))
+                    || (p.s != null && !split.reaches(p.s))) {
                 return false;
             }
         }
@@ -166,12 +164,26 @@ public final class ParameterUpdate implements StepPool.Chunks {
     }
 
     private boolean update(KernelProvider.Optimizer kernels, int i, long from, long to) {
+        Segments p = segments[i];
         return switch (rule) {
-            case SGD -> kernels.sgd(dtypes[i], w[i], dw[i], dw2[i], from, to, alpha);
-            case MOMENTUM -> kernels.momentum(dtypes[i], w[i], dw[i], dw2[i], v[i], from, to, alpha, beta1);
-            case RMSPROP -> kernels.rmsprop(dtypes[i], w[i], dw[i], dw2[i], s[i], from, to, alpha, beta2, epsilon);
-            case ADAM -> kernels.adam(dtypes[i], w[i], dw[i], dw2[i], v[i], s[i], from, to, alpha, beta1, beta2,
+            case SGD -> kernels.sgd(dtypes[i], p.w, p.dw, p.dw2, from, to, alpha);
+            case MOMENTUM -> kernels.momentum(dtypes[i], p.w, p.dw, p.dw2, p.v, from, to, alpha, beta1);
+            case RMSPROP -> kernels.rmsprop(dtypes[i], p.w, p.dw, p.dw2, p.s, from, to, alpha, beta2, epsilon);
+            case ADAM -> kernels.adam(dtypes[i], p.w, p.dw, p.dw2, p.v, p.s, from, to, alpha, beta1, beta2,
                     epsilon, t);
         };
+    }
+
+    /**
+     * One parameter's segments, rewritten by {@link #set} before every step. Fields of a holder, not arrays of
+     * MemorySegment: C2 guards a store into an array of an interface type with a speculation that fails on every
+     * such store, and its traps (array_check, four per compilation) recompiled {@link #apply} and its callers.
+     */
+    private static final class Segments {
+        MemorySegment w;
+        MemorySegment dw;
+        MemorySegment dw2;
+        MemorySegment v;
+        MemorySegment s;
     }
 }

@@ -46,8 +46,11 @@ public final class StepPool implements AutoCloseable {
     private final AtomicInteger finished = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     // Two slots, by call-number parity: a worker that read the call number of call c reads slot c & 1, which the
-    // caller rewrites only for call c + 2, after call c + 1 has moved the claim word past c.
-    private final Chunks[] tasks = new Chunks[2];
+    // caller rewrites only for call c + 2, after call c + 1 has moved the claim word past c. Two fields, not a
+    // Chunks[]: C2 guards a store into an array of an interface type with a speculation that fails on every such
+    // store, and the traps (array_check, four per compilation) recompiled the methods that inlined it.
+    private Chunks task0;
+    private Chunks task1;
     private final int[] counts = new int[2];
     private int call;
     private volatile boolean closed;
@@ -110,7 +113,7 @@ public final class StepPool implements AutoCloseable {
         }
         int number = ++call;
         int slot = number & 1;
-        tasks[slot] = task;
+        setTask(slot, task);
         counts[slot] = count;
         finished.set(0);
         failure.set(null);
@@ -122,7 +125,7 @@ public final class StepPool implements AutoCloseable {
         }
         work(number);
         awaitFinished(count);
-        tasks[slot] = null;
+        setTask(slot, null);
         Throwable thrown = failure.getAndSet(null);
         if (thrown instanceof RuntimeException e) {
             throw e;
@@ -135,6 +138,14 @@ public final class StepPool implements AutoCloseable {
         }
     }
 
+    private void setTask(int slot, Chunks task) {
+        if (slot == 0) {
+            task0 = task;
+        } else {
+            task1 = task;
+        }
+    }
+
     /** Claims and runs chunks of call {@code number} until none is left or the call is over. */
     private void work(int number) {
         int slot = number & 1;
@@ -143,7 +154,7 @@ public final class StepPool implements AutoCloseable {
             if ((int) (current >>> 32) != number) {
                 return;
             }
-            Chunks task = tasks[slot];
+            Chunks task = slot == 0 ? task0 : task1;
             int count = counts[slot];
             int chunk = (int) current;
             if (chunk >= count) {
