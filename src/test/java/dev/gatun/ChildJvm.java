@@ -15,6 +15,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * any other flags given, for what one JVM can be set up to do only once (logging, the module graph).
  */
 public final class ChildJvm {
+    /**
+     * The JIT flags the gatun launcher gives every command (its GATUN_JIT_FLAGS), for a child that should compile as
+     * a command of the launcher does.
+     */
+    public static final List<String> LAUNCHER_JIT_FLAGS = List.of("-XX:+UnlockDiagnosticVMOptions",
+            "-XX:-DisplayVMOutput",
+            "-XX:CompilerDirectivesFile=" + Path.of("native", "c2-directives.json").toAbsolutePath(),
+            "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.gatun.*::*,0.1");
+
     /** Generous for a few seconds of work on a loaded two-core machine; a hang fails instead of blocking the build. */
     private static final long TIMEOUT_SECONDS = 300;
 

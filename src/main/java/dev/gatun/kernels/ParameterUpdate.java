@@ -177,7 +177,8 @@ public final class ParameterUpdate implements StepPool.Chunks {
     /**
      * One parameter's segments, rewritten by {@link #set} before every step. Fields of a holder, not arrays of
      * MemorySegment: C2 guards a store into an array of an interface type with a speculation that fails on every
-     * such store, and its traps (array_check, four per compilation) recompiled {@link #apply} and its callers.
+     * such store, and its traps (array_check, four per compilation) recompiled the methods {@link #set} is inlined
+     * into.
      */
     private static final class Segments {
         MemorySegment w;

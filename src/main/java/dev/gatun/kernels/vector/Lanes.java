@@ -31,8 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code FloatVector}, so a method called on it ({@code add} calls the abstract {@code lanewise}) is bound by the
  * type profile HotSpot keeps inside the Vector API's method, one for the whole process. Where other vector code,
  * or profiles C2 read before they were complete, left that profile without one dominant class, the call stayed a
- * call and boxed the vector on every iteration: about 1 GB an epoch in the training job, epochs up to twice as
- * slow. The cast, a constant class, gives C2 the exact type back.
+ * call and boxed the vector on every iteration (BENCHMARKS.md, "The slow runs found"). The cast, to a constant
+ * class, gives C2 the exact type back.
  */
 final class Lanes {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
