@@ -22,7 +22,8 @@ public final class ChildJvm {
     public static final List<String> LAUNCHER_JIT_FLAGS = List.of("-XX:+UnlockDiagnosticVMOptions",
             "-XX:-DisplayVMOutput",
             "-XX:CompilerDirectivesFile=" + Path.of("native", "c2-directives.json").toAbsolutePath(),
-            "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.gatun.*::*,0.1");
+            "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.gatun.*::*,0.1",
+            "-XX:-UseProfiledLoopPredicate");
 
     /** Generous for a few seconds of work on a loaded two-core machine; a hang fails instead of blocking the build. */
     private static final long TIMEOUT_SECONDS = 300;
