@@ -233,6 +233,21 @@ def _relative(part, root):
     return "." + part[len(root):] if part.startswith(root + "/") else part
 
 
+CLASS_PATH_COMMAND = '"$(source bench/lib.sh && gatun_bench_build && gatun_bench_classpath)"'
+
+
+def _shell_line(command, root):
+    """A run's command as a reader types it at the repository root. A Java class path lists this machine's jar
+    paths, so it is shown as the command that prints the reader's own (the one the harness ran to get it)."""
+    words = []
+    for previous, part in zip([None] + command[:-1], command):
+        if previous in ("-cp", "-classpath", "--class-path") and ":" in part:
+            words.append(CLASS_PATH_COMMAND)
+        else:
+            words.append(shlex.quote(_relative(part, root)))
+    return " ".join(words)
+
+
 def _commands(record):
     out = ["### Commands", "", "The whole comparison:", "", "```", record["command"], "```", "",
            "One run of each engine and mode, from the repository root (other cells change `--batch`, "
@@ -243,7 +258,7 @@ def _commands(record):
             continue
         seen.add((r["engine"], r["mode"]))
         env = " ".join(f"{k}={v}" for k, v in r["env"].items())
-        out.append(f"{env} {shlex.join(_relative(p, record['root']) for p in r['command'])}")
+        out.append(f"{env} {_shell_line(r['command'], record['root'])}")
     return out + ["```", "", "The sgemm reference is built by the harness as "
                   "`gcc -O2 -Wall -o bench/results/tmp/sgemm_bound bench/compare/sgemm_bound.c -lopenblas`.", ""]
 
