@@ -292,10 +292,17 @@ public record KernelProvider(String name, Activations activations, Softmax softm
         /** Index of the first non-finite value among n floats from byte offset {@code at}, or −1. */
         long firstNonFinite(MemorySegment in, long at, long n);
 
-        /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over float32 panels; a holds nOut padded to panels. */
-        void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
+        /**
+         * {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over float32 panels; a holds nOut padded to panels.
+         * {@code descending} reads the panels last first: the same bits (each output is its own chain), in the
+         * opposite order through memory. A caller that flips it on each row starts every row on the weights the
+         * row before read last, which are the ones still in the core's cache when the weights do not all fit.
+         */
+        void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a, boolean descending);
 
-        void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a);
+        /** As {@link #dense} over bfloat16 panels. */
+        void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
+                           boolean descending);
 
         /** {@code a[j] = g(z[j])} for j < n, in float, with {@link #dense}'s NaN rule; a may be z. */
         void activate(Activation g, float[] z, float[] a, int n);

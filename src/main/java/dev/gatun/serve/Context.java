@@ -18,6 +18,12 @@ final class Context {
     final float[] x;
     final float[][] a;
     final float[] out;
+    /**
+     * Which way the next row reads each stage's panels; flipped per row. Weights slightly larger than the core's
+     * L2 read in one direction every time evict themselves in full (the L2 keeps what was read last, and the next
+     * row wants what was read first); read back and forth, each row starts on what the last one left in the cache.
+     */
+    boolean descending;
     private final List<Stage> stages;
     /** Most recently used first; null where no size was seen yet. */
     private final SizeBuffers[] batches = new SizeBuffers[BATCH_SIZES];

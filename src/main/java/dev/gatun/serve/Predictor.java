@@ -392,10 +392,12 @@ public final class Predictor implements AutoCloseable {
     /** The row kernel through every stage: c.x (normalised) to c.out. */
     private void row(Context c) {
         float[] x = c.x;
+        boolean descending = c.descending;
+        c.descending = !descending;
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
             float[] a = c.a[s];
-            st.row(x, a);
+            st.row(x, a, descending);
             x = a;
         }
         switch (loss) {

@@ -89,12 +89,15 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
         return new Stage(w32, Tensor.of(arena, b32, b32.length), b32, g, panels, rowWeights);
     }
 
-    /** The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs. */
-    void row(float[] x, float[] a) {
+    /**
+     * The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs. The
+     * same bits either way; {@code descending} reads the panels last first (see {@link KernelProvider.Serving#dense}).
+     */
+    void row(float[] x, float[] a, boolean descending) {
         if (rowWeights == RowWeights.FLOAT32) {
-            SERVING.dense(panels, b, g, outputs(), inputs(), x, a);
+            SERVING.dense(panels, b, g, outputs(), inputs(), x, a, descending);
         } else {
-            SERVING.denseBfloat16(panels, b, g, outputs(), inputs(), x, a);
+            SERVING.denseBfloat16(panels, b, g, outputs(), inputs(), x, a, descending);
         }
     }
 

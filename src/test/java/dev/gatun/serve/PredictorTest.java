@@ -102,6 +102,23 @@ class PredictorTest {
         }
     }
 
+    /** Rows alternate the direction they read the panels in (Context.descending): a row's answer must not. */
+    @Test
+    void theSameRowGivesTheSameBitsCallAfterCall() {
+        // 300 hidden units: several panel groups with either vector width, so the two directions differ in order.
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 4, IN, 300, 5);
+             Predictor p = Predictor.of(model, Normalization.none(IN))) {
+            float[] x = Nets.raw(7, IN);
+            float[] first = new float[5];
+            p.predict(x, first);
+            for (int call = 0; call < 5; call++) {
+                float[] again = new float[5];
+                p.predict(x, again);
+                assertArrayEquals(first, again, "call " + call);
+            }
+        }
+    }
+
     @Test
     void classifyBinaryThresholdsAndRefusesRegression() {
         try (Arena arena = Arena.ofConfined();

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both providers' panel kernels, bit for bit against a plain loop over W's rows. */
+/** Both providers' panel kernels, in either order through the panels, bit for bit against a plain loop over W's rows. */
 class RowPanelsTest {
     private static final List<KernelProvider> PROVIDERS = List.of(KernelProvider.vector(), KernelProvider.scalar());
     private static final int P = RowPanels.PANEL;
@@ -57,18 +57,21 @@ class RowPanelsTest {
                         int panel = kernels.panelOutputs();
                         MemorySegment P = RowPanels.pack(Wrows, nOut, nIn, format, panel, arena);
                         for (Activation g : Activation.values()) {
-                            float[] fast = new float[RowPanels.padded(nOut, panel)];
                             float[] slow = new float[nOut];
-                            if (format == RowWeights.FLOAT32) {
-                                kernels.dense(P, b, g, nOut, nIn, x, fast);
-                            } else {
-                                kernels.denseBfloat16(P, b, g, nOut, nIn, x, fast);
-                            }
                             denseOverRows(reference, b, g, nOut, nIn, x, slow);
-                            for (int i = 0; i < nOut; i++) {
-                                assertEquals(Float.floatToRawIntBits(slow[i]), Float.floatToRawIntBits(fast[i]),
-                                        provider.name() + " " + format + " " + g + " " + nIn + "->" + nOut + " output " + i
-                                                + ": " + slow[i] + " vs " + fast[i]);
+                            for (boolean descending : new boolean[] {false, true}) {
+                                float[] fast = new float[RowPanels.padded(nOut, panel)];
+                                java.util.Arrays.fill(fast, Float.NaN);
+                                if (format == RowWeights.FLOAT32) {
+                                    kernels.dense(P, b, g, nOut, nIn, x, fast, descending);
+                                } else {
+                                    kernels.denseBfloat16(P, b, g, nOut, nIn, x, fast, descending);
+                                }
+                                for (int i = 0; i < nOut; i++) {
+                                    assertEquals(Float.floatToRawIntBits(slow[i]), Float.floatToRawIntBits(fast[i]),
+                                            provider.name() + " " + format + " " + g + (descending ? " descending " : " ")
+                                                    + nIn + "->" + nOut + " output " + i + ": " + slow[i] + " vs " + fast[i]);
+                                }
                             }
                         }
                     }

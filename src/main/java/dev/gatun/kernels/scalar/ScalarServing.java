@@ -149,8 +149,10 @@ public final class ScalarServing implements KernelProvider.Serving {
     }
 
     @Override
-    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
-        for (int i = 0; i < nOut; i++) {
+    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
+                      boolean descending) {
+        for (int o = 0; o < nOut; o++) {
+            int i = descending ? nOut - 1 - o : o;
             int s = i - i % PANEL;
             long first = (long) s * nIn + (i - s);
             float sum = 0f;
@@ -162,9 +164,11 @@ public final class ScalarServing implements KernelProvider.Serving {
     }
 
     @Override
-    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a) {
+    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
+                              boolean descending) {
         int lanes = PANEL / 2;
-        for (int i = 0; i < nOut; i++) {
+        for (int o = 0; o < nOut; o++) {
+            int i = descending ? nOut - 1 - o : o;
             int s = i - i % PANEL;
             int l = i - s;
             long first = (long) s * nIn + (l < lanes ? 2 * l : 2 * (l - lanes) + 1);
