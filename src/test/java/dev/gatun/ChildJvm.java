@@ -1,12 +1,15 @@
 package dev.gatun;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,15 +18,37 @@ import static org.junit.jupiter.api.Assertions.fail;
  * any other flags given, for what one JVM can be set up to do only once (logging, the module graph).
  */
 public final class ChildJvm {
+    // Before LAUNCHER_JIT_FLAGS: static fields are set in the order they are written.
+    private static final Pattern FLAGS_ARRAY = Pattern.compile("(?s)\\nGATUN_JIT_FLAGS=\\((.*?)\\)\\n");
+    private static final Pattern SHELL_WORD = Pattern.compile("\"([^\"]*)\"|(\\S+)");
+
     /**
-     * The JIT flags the gatun launcher gives every command (its GATUN_JIT_FLAGS), for a child that should compile as
-     * a command of the launcher does.
+     * The JIT flags the gatun launcher gives every command (its GATUN_JIT_FLAGS array, read from the script with
+     * {@code $GATUN_HOME} resolved to the working directory, the repository root), for a child that should compile
+     * as a command of the launcher does. Read, not copied, so a flag changed in the script reaches the tests.
      */
-    public static final List<String> LAUNCHER_JIT_FLAGS = List.of("-XX:+UnlockDiagnosticVMOptions",
-            "-XX:-DisplayVMOutput",
-            "-XX:CompilerDirectivesFile=" + Path.of("native", "c2-directives.json").toAbsolutePath(),
-            "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.gatun.*::*,0.1",
-            "-XX:-UseProfiledLoopPredicate");
+    public static final List<String> LAUNCHER_JIT_FLAGS = launcherJitFlags(Path.of("gatun"));
+
+    /** The words of the script's {@code GATUN_JIT_FLAGS=( ... )} array, quotes removed, $GATUN_HOME resolved. */
+    static List<String> launcherJitFlags(Path script) {
+        String text;
+        try {
+            text = Files.readString(script);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the launcher " + script.toAbsolutePath(), e);
+        }
+        Matcher array = FLAGS_ARRAY.matcher(text);
+        if (!array.find()) {
+            throw new IllegalStateException("no GATUN_JIT_FLAGS=( ... ) array in " + script.toAbsolutePath());
+        }
+        List<String> flags = new ArrayList<>();
+        Matcher word = SHELL_WORD.matcher(array.group(1));
+        while (word.find()) {
+            String flag = word.group(1) != null ? word.group(1) : word.group(2);
+            flags.add(flag.replace("$GATUN_HOME", Path.of("").toAbsolutePath().toString()));
+        }
+        return List.copyOf(flags);
+    }
 
     /** Generous for a few seconds of work on a loaded two-core machine; a hang fails instead of blocking the build. */
     private static final long TIMEOUT_SECONDS = 300;

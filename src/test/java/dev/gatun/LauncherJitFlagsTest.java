@@ -2,35 +2,39 @@ package dev.gatun;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link ChildJvm#LAUNCHER_JIT_FLAGS}, which the allocation tests give a child that should compile as the gatun
- * launcher's commands do, is the launcher's own GATUN_JIT_FLAGS: read from the script, its directives path resolved.
+ * launcher's commands do, is read from the script: it must come out as whole HotSpot flags, the directives file
+ * among them and present.
  */
 class LauncherJitFlagsTest {
-    private static final Pattern ARRAY = Pattern.compile("(?s)\\nGATUN_JIT_FLAGS=\\((.*?)\\)\\n");
-    private static final Pattern WORD = Pattern.compile("\"([^\"]*)\"|(\\S+)");
+    @Test
+    void theLaunchersFlagsAreReadWhole() {
+        List<String> flags = ChildJvm.LAUNCHER_JIT_FLAGS;
+        assertTrue(flags.size() >= 2, "too few flags read from ./gatun: " + flags);
+        for (String flag : flags) {
+            assertTrue(flag.startsWith("-XX:") && !flag.contains("\"") && !flag.contains("$"),
+                    "not a whole, resolved HotSpot flag: " + flag + " in " + flags);
+        }
+        String directives = "-XX:CompilerDirectivesFile=";
+        List<String> files = flags.stream().filter(f -> f.startsWith(directives)).toList();
+        assertEquals(1, files.size(), "one compiler directives file in " + flags);
+        Path file = Path.of(files.getFirst().substring(directives.length()));
+        assertTrue(file.isAbsolute() && Files.isRegularFile(file), "the directives file " + file + " does not exist");
+    }
 
     @Test
-    void theTestsCopyIsTheLaunchersFlags() throws IOException {
-        String script = Files.readString(Path.of("gatun"));
-        Matcher array = ARRAY.matcher(script);
-        assertEquals(true, array.find(), "no GATUN_JIT_FLAGS=( ... ) array in ./gatun");
-        List<String> flags = new ArrayList<>();
-        Matcher word = WORD.matcher(array.group(1));
-        while (word.find()) {
-            String flag = word.group(1) != null ? word.group(1) : word.group(2);
-            flags.add(flag.replace("$GATUN_HOME", Path.of("").toAbsolutePath().toString()));
-        }
-        assertEquals(flags, ChildJvm.LAUNCHER_JIT_FLAGS);
+    void aScriptWithoutTheArrayIsNamed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path script = Files.writeString(dir.resolve("gatun"), "#!/usr/bin/env bash\nexec java \"$@\"\n");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ChildJvm.launcherJitFlags(script));
+        assertTrue(e.getMessage().contains(script.toString()), e.getMessage());
     }
 }
