@@ -192,7 +192,7 @@ def config_table(run, config, precision):
 
 
 def library_line(run, config):
-    parts = [f"`{config['path']}`" if config.get("path") else "no native library"]
+    parts = [f"`{page.shown_path(config['path'])}`" if config.get("path") else "no native library"]
     if config.get("package"):
         parts.append(config["package"])
     line = run.c_lines.get(config["id"])
@@ -200,7 +200,7 @@ def library_line(run, config):
         parts.append(f"`{line['config']}`" + (f", core {line['core']}" if line.get("core") else ""))
     text = "Library: " + "; ".join(parts) + "."
     for path, files in sorted(config.get("loaded", {}).items()):
-        text += f" {PATH_NAMES.get(path, path)} mapped: " + ", ".join(f"`{f}`" for f in files) + "."
+        text += f" {PATH_NAMES.get(path, path)} mapped: " + ", ".join(f"`{page.shown_path(f)}`" for f in files) + "."
     if config.get("skipped_shapes"):
         text += " Not run (slower than a few calls a second): " + ", ".join(
             label(s) for s in config["skipped_shapes"]) + "."

@@ -50,6 +50,16 @@ def _relative(path):
     return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
 
 
+def shown_path(path):
+    """A file path as a reader's checkout and home would have it: repository-relative inside the repository,
+    `~/...` under the home directory of whoever ran the benchmark, else unchanged (system paths such as /usr/lib)."""
+    path = _relative(path)
+    home = os.path.expanduser("~")
+    if os.path.isabs(path) and home != "/" and path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path
+
+
 def provenance(results, commands):
     """The settings, raw files and commands of a section, from the JSON and from what bench/report ran."""
     lines = []

@@ -401,6 +401,21 @@ class Gemm(Rendering):
         self.assertIn("The same cells from the separate figures (the C column's process against the Gatun door "
                       "column's JMH run): 0 of 1 at or above 0.97, lowest 0.960.", text)
 
+    def test_library_paths_are_shown_as_a_readers_checkout_and_home_would_have_them(self):
+        import gemm
+        import page
+        home = os.path.expanduser("~")
+        inside = os.path.join(page.ROOT, "bench", "results", "tmp", "lib", "libopenblas.so.0")
+        cached = os.path.join(home, ".javacpp", "cache", "libjniopenblas.so")
+        path = self.manifest([self.config(path=inside, loaded={"jniblas": [cached, "/usr/lib/x/libblas.so.3"]})],
+                             {}, [])
+        text, _ = gemm.render(path)
+        self.assertIn("Library: `bench/results/tmp/lib/libopenblas.so.0`;", text)
+        if home not in ("/", page.ROOT):
+            self.assertIn("`~/.javacpp/cache/libjniopenblas.so`", text)
+        self.assertIn("`/usr/lib/x/libblas.so.3`", text)
+        self.assertNotIn(page.ROOT + os.sep, text)
+
     def test_per_call_table_splits_door_checks_from_the_downcall(self):
         import gemm
         text, _ = gemm.render(self.known_run())
