@@ -63,12 +63,11 @@ int main(int argc, char **argv) {
     for (long i = 0; i < FLOATS; i++) {
         w[i] = 1e-6f * (float) i;
     }
-    /* Order o's pass times fill seconds[o·passes ...]; blocks of 1,000 passes take turns. */
+    /* Order o's pass times fill seconds[o·passes ...]; blocks of up to 1,000 passes take turns until both have all. */
     float sink = 0;
     long done[2] = {0, 0};
     int descending = 0;
-    for (long start = 0; start < 2 * passes; start += 1000) {
-        int order = (int) (start / 1000 % 2);
+    for (int order = 0; done[0] < passes || done[1] < passes; order ^= 1) {
         for (long p = 0; p < 1000 && done[order] < passes; p++) {
             descending = order == 1 && !descending;
             double t = now_seconds();

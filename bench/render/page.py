@@ -52,7 +52,8 @@ def _relative(path):
 
 def shown_path(path):
     """A file path as a reader's checkout and home would have it: repository-relative inside the repository,
-    `~/...` under the home directory of whoever ran the benchmark, else unchanged (system paths such as /usr/lib)."""
+    `~/...` under the home directory of whoever renders the page (the benchmark's runner, when bench/report renders
+    it), else unchanged (system paths such as /usr/lib)."""
     path = _relative(path)
     home = os.path.expanduser("~")
     if os.path.isabs(path) and home != "/" and path.startswith(home + os.sep):

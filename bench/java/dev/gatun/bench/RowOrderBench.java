@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * weights are still in the core's L2 when a row starts, where the 939 KB of weights do not all fit.
  *
  * <p>Several forks: whether a JVM's weights land in L2 sets that collide is decided by the physical pages it gets,
- * and a fork keeps its pages, so one fork per order would compare two page placements as much as two orders.
- * Run: {@code bench/run RowOrderBench}.
+ * and a fork keeps its pages, so one fork per order would compare two page placements as much as two orders. JMH runs
+ * all of one order's forks before the other's; where the machine's speed moves (a shared or virtual one), let the
+ * orders take turns instead, a few rounds of {@code bench/run RowOrderBench -p order=ASCENDING -f 2} then
+ * {@code -p order=ALTERNATING -f 2}.
  */
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 2)

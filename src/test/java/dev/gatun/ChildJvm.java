@@ -18,16 +18,22 @@ import static org.junit.jupiter.api.Assertions.fail;
  * any other flags given, for what one JVM can be set up to do only once (logging, the module graph).
  */
 public final class ChildJvm {
-    // Before LAUNCHER_JIT_FLAGS: static fields are set in the order they are written.
     private static final Pattern FLAGS_ARRAY = Pattern.compile("(?s)\\nGATUN_JIT_FLAGS=\\((.*?)\\)\\n");
     private static final Pattern SHELL_WORD = Pattern.compile("\"([^\"]*)\"|(\\S+)");
 
     /**
      * The JIT flags the gatun launcher gives every command (its GATUN_JIT_FLAGS array, read from the script with
      * {@code $GATUN_HOME} resolved to the working directory, the repository root), for a child that should compile
-     * as a command of the launcher does. Read, not copied, so a flag changed in the script reaches the tests.
+     * as a command of the launcher does. Read, not copied, so a flag changed in the script reaches the tests; read
+     * on first use, so a test that never asks for them does not depend on the script.
      */
-    public static final List<String> LAUNCHER_JIT_FLAGS = launcherJitFlags(Path.of("gatun"));
+    public static List<String> launcherJitFlags() {
+        return LauncherFlags.JIT;
+    }
+
+    private static final class LauncherFlags {
+        static final List<String> JIT = launcherJitFlags(Path.of("gatun"));
+    }
 
     /** The words of the script's {@code GATUN_JIT_FLAGS=( ... )} array, quotes removed, $GATUN_HOME resolved. */
     static List<String> launcherJitFlags(Path script) {

@@ -10,17 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link ChildJvm#LAUNCHER_JIT_FLAGS}, which the allocation tests give a child that should compile as the gatun
+ * {@link ChildJvm#launcherJitFlags()}, which the allocation tests give a child that should compile as the gatun
  * launcher's commands do, is read from the script: it must come out as whole HotSpot flags, the directives file
  * among them and present.
  */
 class LauncherJitFlagsTest {
     @Test
     void theLaunchersFlagsAreReadWhole() {
-        List<String> flags = ChildJvm.LAUNCHER_JIT_FLAGS;
+        List<String> flags = ChildJvm.launcherJitFlags();
         assertTrue(flags.size() >= 2, "too few flags read from ./gatun: " + flags);
         for (String flag : flags) {
-            assertTrue(flag.startsWith("-XX:") && !flag.contains("\"") && !flag.contains("$"),
+            assertTrue(flag.startsWith("-X") && !flag.contains("\"") && !flag.contains("$"),
                     "not a whole, resolved HotSpot flag: " + flag + " in " + flags);
         }
         String directives = "-XX:CompilerDirectivesFile=";

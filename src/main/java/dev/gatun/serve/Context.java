@@ -19,9 +19,11 @@ final class Context {
     final float[][] a;
     final float[] out;
     /**
-     * Which way the next row reads each stage's panels; flipped per row. Weights slightly larger than the core's
-     * L2 read in one direction every time evict themselves in full (the L2 keeps what was read last, and the next
-     * row wants what was read first); read back and forth, each row starts on what the last one left in the cache.
+     * Which way the next row on this context reads each stage's panels; flipped per row. Weights slightly larger
+     * than the core's L2 read in one direction every time evict themselves in full (the L2 keeps what was read last,
+     * and the next row wants what was read first); read back and forth, each row starts on what the last one left
+     * in the cache. That holds while a thread keeps its context and its core, as a thread calling again usually does
+     * (the pool starts each thread at its own slot); otherwise the order is merely arbitrary, and the bits the same.
      */
     boolean descending;
     private final List<Stage> stages;

@@ -53,7 +53,7 @@ class KernelAllocationTest {
     }
 
     private static void assertFewestBytesZero(Path dir, int cols, boolean otherSpeciesFirst) throws Exception {
-        List<String> flags = otherSpeciesFirst ? ChildJvm.LAUNCHER_JIT_FLAGS : List.of();
+        List<String> flags = otherSpeciesFirst ? ChildJvm.launcherJitFlags() : List.of();
         ChildJvm.Result result = ChildJvm.run(dir,
                 Stream.concat(Stream.of("--add-modules=jdk.incubator.vector"), flags.stream()).toList(), Probe.class,
                 List.of(Integer.toString(cols), Boolean.toString(otherSpeciesFirst)));

@@ -48,7 +48,7 @@ class PredictorAllocationTest {
     void steadyStateCallsAllocateNothingAfterOtherSpeciesRan(RowWeights rowWeights, @TempDir Path dir)
             throws Exception {
         List<String> flags = new java.util.ArrayList<>(List.of("--add-modules=jdk.incubator.vector"));
-        flags.addAll(ChildJvm.LAUNCHER_JIT_FLAGS);
+        flags.addAll(ChildJvm.launcherJitFlags());
         ChildJvm.Result result = ChildJvm.run(dir, flags, Probe.class, List.of(rowWeights.name()));
         assertEquals(0, result.exit(), result.toString());
         int lines = 0;

@@ -38,7 +38,7 @@ class TrainingAllocationTest {
     void epochsAfterTheFirstAllocateLittleAfterOtherSpeciesRan(@TempDir Path dir) throws Exception {
         List<String> flags = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector", "-XX:+UseSerialGC",
                 "-Xmx512m"));
-        flags.addAll(ChildJvm.LAUNCHER_JIT_FLAGS);
+        flags.addAll(ChildJvm.launcherJitFlags());
         ChildJvm.Result result = ChildJvm.run(dir, flags, Probe.class, List.of());
         assertEquals(0, result.exit(), result.toString());
         String line = result.stdout().strip();

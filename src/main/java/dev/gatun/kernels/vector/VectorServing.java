@@ -19,8 +19,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * kernel broadcasts x[k] and multiplies it into two accumulators per panel, one load per FMA and no horizontal sums.
  *
  * <p>Why several panels at once: a row reads every weight once, so the kernel is bound by how fast the weights
- * stream in (784-256-128-10: 941 KB per call, about the size of this machine's 1 MB L2). One panel at a time is one
- * sequential stream; eight panels side by side are eight streams the prefetchers fetch together
+ * stream in (784-256-128-10: 941 KB per call, about the size of the Zen 5's 1 MB L2 per core). One panel at a time
+ * is one sequential stream; eight panels side by side are eight streams the prefetchers fetch together
  * ({@code PredictorBench.latency} on 784-256-128-10, Zen 5: p50 9.7 µs with one panel of 128 outputs at a time,
  * 7.1 µs with groups of eight panels of 32, about 97 and 133 GB/s; the weights alone are read in 5.9 µs). So panels
  * go in groups of {@link #MAX_GROUP} (16 accumulators: what 32 AVX-512 registers hold; 4 panels where there are only
@@ -30,7 +30,8 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * it on every row). Where the weights are a little larger than the L2, a row that reads them in the order of the
  * row before finds none of them there (the L2 keeps what was read last, and the row wants what was read first);
  * read the other way, it starts on the groups the last row left in the L2 (784-256-128-10 on a Zen 3 with 512 KB of
- * L2, {@code RowOrderBench}: p50 12.2–13.5 µs alternating against 12.8–16.1 µs ascending, three runs).
+ * L2, {@code RowOrderBench} with the orders taking turns: mean p50 12.8 µs alternating against 13.8 ascending, and
+ * at most 14.9 against 17.4 in the machine's slow spells). A layer that is one group has nothing to reverse.
  *
  * <p>bfloat16 panels: a panel's run of {@link #PANEL} = 2·LANES values is one int vector: int lane l holds output l
  * in its low 16 bits and output LANES + l in its high 16 bits, so one shift or one mask turns it into a float vector
@@ -135,55 +136,66 @@ public final class VectorServing implements KernelProvider.Serving {
         return (nOut + PANEL - 1) / PANEL * PANEL;
     }
 
-    /** {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over packed float32 panels; a holds padded(nOut). */
+    /**
+     * {@code a[i] = g(Σ_k W[i,k]·x[k] + b[i])} for i < nOut over packed float32 panels; a holds padded(nOut). The
+     * panels go in groups of eight (with 32 vector registers), then four, then one by one; first group first, or
+     * last first when {@code descending}. Each output's chain is the same in any group and either order.
+     */
     @Override
     public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
                       boolean descending) {
-        groups(P, padded(nOut) / PANEL, 4L * PANEL * nIn, nIn, x, a, descending, false);
+        int panels = padded(nOut) / PANEL;
+        long panelBytes = 4L * PANEL * nIn;
+        int eights = MAX_GROUP == 8 ? panels / 8 : 0;
+        int fours = (panels - 8 * eights) / 4;
+        int groups = panels - 7 * eights - 3 * fours;
+        for (int i = 0; i < groups; i++) {
+            int group = descending ? groups - 1 - i : i;
+            int p = firstPanel(group, eights, fours);
+            if (group < eights) {
+                eight(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+            } else if (group < eights + fours) {
+                four(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+            } else {
+                one(P, p * panelBytes, nIn, x, a, p * PANEL);
+            }
+        }
         finish(b, g, nOut, a);
     }
 
     /**
      * As {@link #dense} over bfloat16 panels, in groups of at most four: a group of eight decodes 16 vectors per k
-     * and no longer fits C2's inlining budget (measured: 72 µs and 677 KB per call, every vector boxed).
+     * and no longer fits C2's inlining budget (measured: 72 µs and 677 KB per call, every vector boxed). A method of
+     * its own, not a flag on dense's loop, so that no one compilation holds both formats' kernels.
      */
     @Override
     public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
                               boolean descending) {
-        groups(P, padded(nOut) / PANEL, 2L * PANEL * nIn, nIn, x, a, descending, true);
+        int panels = padded(nOut) / PANEL;
+        long panelBytes = 2L * PANEL * nIn;
+        int fours = panels / 4;
+        int groups = panels - 3 * fours;
+        for (int i = 0; i < groups; i++) {
+            int group = descending ? groups - 1 - i : i;
+            int p = firstPanel(group, 0, fours);
+            if (group < fours) {
+                fourBfloat16(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+            } else {
+                oneBfloat16(P, p * panelBytes, nIn, x, a, p * PANEL);
+            }
+        }
         finish(b, g, nOut, a);
     }
 
-    /**
-     * The panels in groups: of eight (float32 with 32 vector registers), then of four, then one by one; first group
-     * first, or last first when {@code descending}. Each output's chain is the same in any group and either order.
-     */
-    private static void groups(MemorySegment P, int panels, long panelBytes, int nIn, float[] x, float[] a,
-                               boolean descending, boolean bfloat16) {
-        int eights = MAX_GROUP == 8 && !bfloat16 ? panels / 8 : 0;
-        int fours = (panels - 8 * eights) / 4;
-        int groups = panels - 7 * eights - 3 * fours;
-        for (int i = 0; i < groups; i++) {
-            int group = descending ? groups - 1 - i : i;
-            if (group < eights) {
-                int p = 8 * group;
-                eight(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-            } else if (group < eights + fours) {
-                int p = 8 * eights + 4 * (group - eights);
-                if (bfloat16) {
-                    fourBfloat16(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-                } else {
-                    four(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
-                }
-            } else {
-                int p = group + 7 * eights + 3 * fours;
-                if (bfloat16) {
-                    oneBfloat16(P, p * panelBytes, nIn, x, a, p * PANEL);
-                } else {
-                    one(P, p * panelBytes, nIn, x, a, p * PANEL);
-                }
-            }
+    /** The first panel of group {@code group}: {@code eights} groups of eight, then {@code fours} of four, then 1s. */
+    private static int firstPanel(int group, int eights, int fours) {
+        if (group < eights) {
+            return 8 * group;
         }
+        if (group < eights + fours) {
+            return 8 * eights + 4 * (group - eights);
+        }
+        return group + 7 * eights + 3 * fours;
     }
 
     /**
