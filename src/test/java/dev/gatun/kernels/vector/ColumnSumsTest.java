@@ -1,0 +1,53 @@
+package dev.gatun.kernels.vector;
+
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The vector column sums give, bit for bit, a float sum of each column from row 0 down, scaled once at the end:
+ * whatever mix of four-vector groups and masked single vectors a width takes, and from any column range start.
+ */
+class ColumnSumsTest {
+    private static final VectorReductions SUMS = new VectorReductions();
+
+    @ParameterizedTest(name = "{0}x{1}")
+    @CsvSource({"1, 1", "5, 10", "128, 31", "128, 32", "3, 33", "7, 75", "128, 256", "1024, 128", "2, 1000"})
+    void eachColumnIsAFloatSumDownTheRows(int rows, int cols) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor X = Tensor.allocate(arena, DType.F32, rows, cols);
+            SplittableRandom random = new SplittableRandom(rows * 31L + cols);
+            for (long k = 0; k < X.size(); k++) {
+                X.set(k, random.nextDouble(-1, 1));
+            }
+            double scale = 1.0 / rows;
+            Tensor whole = Tensor.allocate(arena, DType.F32, 1, cols);
+            SUMS.columnSums(X, scale, whole, 0, cols);
+            // A range that starts past the first group, as a split over threads cuts it (SplitKernels.ALIGNMENT).
+            Tensor ranged = Tensor.allocate(arena, DType.F32, 1, cols).fill(Double.NaN);
+            long start = Math.min(cols, 16);
+            SUMS.columnSums(X, scale, ranged, start, cols);
+            for (int j = 0; j < cols; j++) {
+                float sum = 0f;
+                for (int i = 0; i < rows; i++) {
+                    sum = (float) X.get(i, j) + sum;
+                }
+                float expected = (float) scale * sum;
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits((float) whole.get(j)),
+                        "column " + j + " of " + rows + "x" + cols + ": " + expected + " vs " + whole.get(j));
+                if (j >= start) {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits((float) ranged.get(j)),
+                            "column " + j + " of range [" + start + ", " + cols + ")");
+                } else {
+                    assertEquals(Double.NaN, ranged.get(j), "column " + j + " is outside the range and was written");
+                }
+            }
+        }
+    }
+}
