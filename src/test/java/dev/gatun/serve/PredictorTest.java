@@ -197,6 +197,32 @@ class PredictorTest {
             rows[13 * IN + 4] = Float.NEGATIVE_INFINITY;
             e = assertThrows(IllegalArgumentException.class, () -> p.predict(rows, 20, new float[60]));
             assertTrue(e.getMessage().contains("row 13 element 4 is -Infinity"), e.getMessage());
+            // A rejected call leaves the caller's output as it was, whether the bad row is first, last or in
+            // between, in the BLAS path (rows checked as they are normalised) and the row path (checked first).
+            for (int m : new int[]{3, 20}) {
+                for (int badRow : new int[]{0, m / 2, m - 1}) {
+                    float[] batch = Nets.raw(m, m * IN);
+                    batch[badRow * IN + IN - 1] = Float.NaN;
+                    float[] untouched = new float[3 * m];
+                    java.util.Arrays.fill(untouched, -7f);
+                    e = assertThrows(IllegalArgumentException.class, () -> p.predict(batch, m, untouched));
+                    String where = badRow == 0 ? "input element " + (IN - 1) : "row " + badRow + " element " + (IN - 1);
+                    assertTrue(e.getMessage().contains(where + " is NaN"), m + " rows: " + e.getMessage());
+                    for (float v : untouched) {
+                        assertEquals(-7f, v, "a rejected batch of " + m + " wrote its output");
+                    }
+                    MemorySegment batchSegment = arena.allocate(4L * m * IN);
+                    MemorySegment.copy(batch, 0, batchSegment, ValueLayout.JAVA_FLOAT, 0, m * IN);
+                    MemorySegment outSegment = arena.allocate(12L * m);
+                    outSegment.fill((byte) 0x5A);
+                    e = assertThrows(IllegalArgumentException.class, () -> p.predict(batchSegment, m, outSegment));
+                    assertTrue(e.getMessage().contains(where + " is NaN"), m + " rows, segments: " + e.getMessage());
+                    for (long k = 0; k < outSegment.byteSize(); k++) {
+                        assertEquals((byte) 0x5A, outSegment.get(ValueLayout.JAVA_BYTE, k),
+                                "a rejected batch of " + m + " wrote its output segment");
+                    }
+                }
+            }
             MemorySegment seg = arena.allocate(4L * IN);
             seg.setAtIndex(ValueLayout.JAVA_FLOAT, 10, Float.POSITIVE_INFINITY);
             e = assertThrows(IllegalArgumentException.class, () -> p.predict(seg, arena.allocate(12)));
