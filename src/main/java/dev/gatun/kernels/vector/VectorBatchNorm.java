@@ -90,9 +90,13 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
     }
 
     /**
-     * Column means and variances, one masked block of columns at a time, two passes down the rows.
-     * The loop sits in this public method rather than in a static helper it calls: one call level less between a
-     * caller and the Vector API's own ten or so, under C2's inlining depth of 15 (MaxInlineLevel).
+     * Column means and variances, two passes down the rows: two vectors of columns at a time, then single masked
+     * vectors for what is left. More sums in flight than one hide the add's latency and use more of each row's
+     * cache line ({@link VectorReductions#columnSums} takes four); with four here the kernels allocated megabytes
+     * per hundred steps (KernelAllocationTest), as the class comment warns for methods with many vector operations.
+     * Each column's sums still run from row 0 down, so the grouping does not change the bits. The loops sit in this
+     * public method rather than in a static helper it calls: one call level less between a caller and the Vector
+     * API's own ten or so, under C2's inlining depth of 15 (MaxInlineLevel).
      */
     @Override
     public void meanVariance(Tensor Z, Tensor mean, Tensor var, long fromCol, long toCol) {
@@ -104,7 +108,32 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
         long rows = Z.rows();
         long cols = Z.cols();
         float inverseM = 1f / rows;
-        for (long j = fromCol; j < toCol; j += S.length()) {
+        long width = S.length();
+        long rowBytes = cols * BYTES;
+        long j = fromCol;
+        for (; j + 2 * width <= toCol; j += 2 * width) {
+            long first = j * BYTES;
+            long w = width * BYTES;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0;
+            for (long i = 0, at = first; i < rows; i++, at += rowBytes) {
+                s0 = FloatVector.fromMemorySegment(S, z, at, O).add(s0);
+                s1 = FloatVector.fromMemorySegment(S, z, at + w, O).add(s1);
+            }
+            FloatVector inverse = FloatVector.broadcast(S, inverseM);
+            FloatVector mu0 = inverse.mul(s0), mu1 = inverse.mul(s1);
+            FloatVector q0 = FloatVector.zero(S), q1 = q0;
+            for (long i = 0, at = first; i < rows; i++, at += rowBytes) {
+                FloatVector d0 = FloatVector.fromMemorySegment(S, z, at, O).sub(mu0);
+                FloatVector d1 = FloatVector.fromMemorySegment(S, z, at + w, O).sub(mu1);
+                q0 = d0.fma(d0, q0);
+                q1 = d1.fma(d1, q1);
+            }
+            mu0.intoMemorySegment(mean.segment(), first, O);
+            mu1.intoMemorySegment(mean.segment(), first + w, O);
+            inverse.mul(q0).intoMemorySegment(var.segment(), first, O);
+            inverse.mul(q1).intoMemorySegment(var.segment(), first + w, O);
+        }
+        for (; j < toCol; j += width) {
             VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sum = FloatVector.zero(S);
             for (long i = 0; i < rows; i++) {
@@ -132,7 +161,10 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
         }
     }
 
-    /** dβ and dγ per column; the body sits here for the reason given at {@link #meanVariance}. */
+    /**
+     * dβ and dγ per column, two vectors of columns at a time then single masked vectors, as {@link #meanVariance};
+     * the body sits here for the reason given there.
+     */
     @Override
     public void backwardSums(Tensor G, Tensor Zhat, Tensor dgamma, Tensor dbeta, long fromCol, long toCol) {
         if (G.dtype() != DType.F32) {
@@ -144,7 +176,28 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
         long rows = G.rows();
         long cols = G.cols();
         float inverseM = 1f / rows;
-        for (long j = fromCol; j < toCol; j += S.length()) {
+        long width = S.length();
+        long rowBytes = cols * BYTES;
+        long j = fromCol;
+        for (; j + 2 * width <= toCol; j += 2 * width) {
+            long first = j * BYTES;
+            long w = width * BYTES;
+            FloatVector g0 = FloatVector.zero(S), g1 = g0, gz0 = g0, gz1 = g0;
+            for (long i = 0, at = first; i < rows; i++, at += rowBytes) {
+                FloatVector v0 = FloatVector.fromMemorySegment(S, gs, at, O);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, gs, at + w, O);
+                g0 = v0.add(g0);
+                g1 = v1.add(g1);
+                gz0 = v0.fma(FloatVector.fromMemorySegment(S, zhat, at, O), gz0);
+                gz1 = v1.fma(FloatVector.fromMemorySegment(S, zhat, at + w, O), gz1);
+            }
+            FloatVector inverse = FloatVector.broadcast(S, inverseM);
+            inverse.mul(g0).intoMemorySegment(dbeta.segment(), first, O);
+            inverse.mul(g1).intoMemorySegment(dbeta.segment(), first + w, O);
+            inverse.mul(gz0).intoMemorySegment(dgamma.segment(), first, O);
+            inverse.mul(gz1).intoMemorySegment(dgamma.segment(), first + w, O);
+        }
+        for (; j < toCol; j += width) {
             VectorMask<Float> block = S.indexInRange(j, toCol);
             FloatVector sumG = FloatVector.zero(S);
             FloatVector sumGZ = FloatVector.zero(S);

@@ -1,0 +1,83 @@
+package dev.gatun.kernels.vector;
+
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Batch norm's column statistics in SIMD give, bit for bit, the float arithmetic of one column at a time from row 0
+ * down (the mean, then the squared deviations by fused multiply-add; dβ and dγ likewise), whatever mix of
+ * four-vector groups and masked single vectors a width takes, and from a column range starting past the first group.
+ */
+class BatchNormSumsTest {
+    private static final VectorBatchNorm BATCH_NORM = new VectorBatchNorm();
+
+    @ParameterizedTest(name = "{0}x{1}")
+    @CsvSource({"1, 1", "5, 10", "128, 31", "128, 32", "3, 33", "7, 75", "128, 256", "2, 1000"})
+    void columnStatisticsAreFloatSumsDownTheRows(int rows, int cols) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor Z = random(arena, rows, cols, 1);
+            Tensor G = random(arena, rows, cols, 2);
+            Tensor mean = Tensor.allocate(arena, DType.F32, 1, cols);
+            Tensor var = Tensor.allocate(arena, DType.F32, 1, cols);
+            Tensor dgamma = Tensor.allocate(arena, DType.F32, 1, cols);
+            Tensor dbeta = Tensor.allocate(arena, DType.F32, 1, cols);
+            long start = Math.min(cols, 16);
+            for (long from : new long[]{0, start}) {
+                mean.fill(Double.NaN);
+                var.fill(Double.NaN);
+                dgamma.fill(Double.NaN);
+                dbeta.fill(Double.NaN);
+                BATCH_NORM.meanVariance(Z, mean, var, from, cols);
+                BATCH_NORM.backwardSums(G, Z, dgamma, dbeta, from, cols);
+                float inverseM = 1f / rows;
+                for (int j = 0; j < cols; j++) {
+                    String where = "column " + j + " of " + rows + "x" + cols + " from " + from;
+                    if (j < from) {
+                        assertEquals(Double.NaN, mean.get(j), where + " is outside the range and was written");
+                        assertEquals(Double.NaN, dgamma.get(j), where + " is outside the range and was written");
+                        continue;
+                    }
+                    float sum = 0f;
+                    float sumG = 0f;
+                    float sumGZ = 0f;
+                    for (int i = 0; i < rows; i++) {
+                        sum = (float) Z.get(i, j) + sum;
+                        sumG = (float) G.get(i, j) + sumG;
+                        sumGZ = Math.fma((float) G.get(i, j), (float) Z.get(i, j), sumGZ);
+                    }
+                    float mu = inverseM * sum;
+                    float squares = 0f;
+                    for (int i = 0; i < rows; i++) {
+                        float d = (float) Z.get(i, j) - mu;
+                        squares = Math.fma(d, d, squares);
+                    }
+                    assertBits(mu, mean.get(j), "mean, " + where);
+                    assertBits(inverseM * squares, var.get(j), "variance, " + where);
+                    assertBits(inverseM * sumG, dbeta.get(j), "dbeta, " + where);
+                    assertBits(inverseM * sumGZ, dgamma.get(j), "dgamma, " + where);
+                }
+            }
+        }
+    }
+
+    private static Tensor random(Arena arena, int rows, int cols, long salt) {
+        Tensor t = Tensor.allocate(arena, DType.F32, rows, cols);
+        SplittableRandom random = new SplittableRandom(rows * 131L + cols * 7L + salt);
+        for (long k = 0; k < t.size(); k++) {
+            t.set(k, random.nextDouble(-2, 2));
+        }
+        return t;
+    }
+
+    private static void assertBits(float expected, double actual, String what) {
+        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits((float) actual),
+                what + ": " + expected + " vs " + actual);
+    }
+}
