@@ -32,8 +32,8 @@ final class BatchStream implements StepPool.Chunks {
      * pieces of a mapping larger than the caches: converted one by one, each row waits for its own misses (the
      * out-of-order window does not reach the next row). Touching one byte per cache line of 64 rows first puts
      * all their misses in flight together; the conversion then reads them from L1/L2 (64 rows of MNIST: 50 KB).
-     * The rows' labels are touched with them: a label is one random byte of its own file, and read only during
-     * the conversion it would miss alone, once per row.
+     * The rows' labels are touched with them: a label lives apart from its row (a byte of the IDX label file, an
+     * int of a table's label column), and read only during the conversion it would miss alone, once per row.
      */
     private static final int TOUCH_ROWS = 64;
     /** The touched bytes' sum, kept so the JIT cannot drop the loads that bring the rows in. */

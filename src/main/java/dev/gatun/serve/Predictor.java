@@ -340,7 +340,8 @@ public final class Predictor implements AutoCloseable {
             }
             Context.SizeBuffers batch = c.batch(m, nativeBytes);
             // Each row is checked just before it is normalised, while it is in L1: one read of the input instead of
-            // two. A rejected batch has written only the context's own buffers; out is written at the end.
+            // two. out is written at the end, so a rejected batch leaves it as it was; the batch has by then taken a
+            // slot and sized the context's buffers for m rows, as a valid one would.
             for (int r = 0; r < m; r++) {
                 if (reject) {
                     int bad = SERVING.firstNonFinite(rows, r * inputs, inputs);

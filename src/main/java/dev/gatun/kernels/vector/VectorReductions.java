@@ -71,7 +71,7 @@ public final class VectorReductions implements KernelProvider.Reductions {
      * {@code out[j] = scale·Σ_i X[i, j]} for columns [fromCol, toCol): four vectors of columns at a time walk down
      * the rows together, then single masked vectors take what is left. Four sums in flight rather than one: a lone
      * sum waits out the add's latency on every row, and four adjacent vectors use whole cache lines of each row
-     * where one vector used half a line and left the other half for a second walk. Each column is still summed
+     * where one 256-bit vector used half a line and left the other half for a second walk. Each column is still summed
      * alone, from row 0 down, so the bits do not depend on the grouping. The loops sit in this public method rather
      * than in a static helper it calls: one call level less between a caller and the Vector API's own ten or so,
      * under C2's inlining depth of 15 (MaxInlineLevel).
