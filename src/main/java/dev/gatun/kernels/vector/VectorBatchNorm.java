@@ -23,15 +23,41 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
     private static final long BYTES = Float.BYTES;
 
     /*
-     * Column blocks outside, rows inside (as in meanVariance): the block's mean, 1/σ, γ and β are loaded once and
-     * stay in registers. The row-major order (per-column loads inside the row loop) also kept deoptimizing in C2
-     * ("profile_predicate" traps) when training and evaluation alternate, leaving the kernel in C1, allocating.
+     * Column blocks outside, rows inside (as in meanVariance): the block's mean, 1/σ, γ and β are loaded once and stay
+     * in registers. Two blocks per walk down the rows, so that each row's reads and writes use whole cache lines of
+     * 256-bit vectors rather than halves. Whole vectors stop at the last one inside [fromCol, toCol), the scalar loop
+     * takes the rest, so a range that ends inside a vector writes nothing past its end. The row-major order (per-column
+     * loads inside the row loop) also kept deoptimizing in C2 ("profile_predicate" traps) when training and evaluation
+     * alternate, leaving the kernel in C1, allocating.
      */
     static void normalize(MemorySegment z, long rows, long cols, MemorySegment mean, MemorySegment invStd,
                           MemorySegment gamma, MemorySegment beta, MemorySegment zhat, MemorySegment a, long fromCol,
                           long toCol) {
-        long bound = Math.min(toCol, S.loopBound(cols));
-        for (long j = fromCol; j < bound; j += S.length()) {
+        long bound = fromCol + S.loopBound(toCol - fromCol);
+        long width = S.length();
+        long rowBytes = cols * BYTES;
+        long j = fromCol;
+        for (; j + 2 * width <= bound; j += 2 * width) {
+            long first = j * BYTES;
+            long w = width * BYTES;
+            FloatVector mu0 = FloatVector.fromMemorySegment(S, mean, first, O);
+            FloatVector mu1 = FloatVector.fromMemorySegment(S, mean, first + w, O);
+            FloatVector is0 = FloatVector.fromMemorySegment(S, invStd, first, O);
+            FloatVector is1 = FloatVector.fromMemorySegment(S, invStd, first + w, O);
+            FloatVector g0 = FloatVector.fromMemorySegment(S, gamma, first, O);
+            FloatVector g1 = FloatVector.fromMemorySegment(S, gamma, first + w, O);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, beta, first, O);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, beta, first + w, O);
+            for (long i = 0, at = first; i < rows; i++, at += rowBytes) {
+                FloatVector zh0 = FloatVector.fromMemorySegment(S, z, at, O).sub(mu0).mul(is0);
+                zh0.intoMemorySegment(zhat, at, O);
+                zh0.mul(g0).add(b0).intoMemorySegment(a, at, O);
+                FloatVector zh1 = FloatVector.fromMemorySegment(S, z, at + w, O).sub(mu1).mul(is1);
+                zh1.intoMemorySegment(zhat, at + w, O);
+                zh1.mul(g1).add(b1).intoMemorySegment(a, at + w, O);
+            }
+        }
+        for (; j < bound; j += width) {
             long col = j * BYTES;
             FloatVector mu = FloatVector.fromMemorySegment(S, mean, col, O);
             FloatVector is = FloatVector.fromMemorySegment(S, invStd, col, O);
@@ -44,7 +70,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                 zh.mul(g).add(b).intoMemorySegment(a, at, O);
             }
         }
-        for (long j = Math.max(fromCol, bound); j < toCol; j++) {
+        for (j = Math.max(fromCol, bound); j < toCol; j++) {
             float mu = mean.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float is = invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
@@ -58,12 +84,38 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
         }
     }
 
-    /** Column blocks outside, rows inside, for the reasons given at {@link #normalize}. */
+    /**
+     * Column blocks outside, rows inside, for the reasons given at {@link #normalize}; two blocks per walk down the
+     * rows, so that each row's reads and writes use whole cache lines of 256-bit vectors rather than halves.
+     */
     static void backwardInput(MemorySegment gs, MemorySegment zhat, long rows, long cols, MemorySegment gamma,
                               MemorySegment invStd, MemorySegment dgamma, MemorySegment dbeta, MemorySegment dz,
                               long fromCol, long toCol) {
-        long bound = Math.min(toCol, S.loopBound(cols));
-        for (long j = fromCol; j < bound; j += S.length()) {
+        long bound = fromCol + S.loopBound(toCol - fromCol);
+        long width = S.length();
+        long rowBytes = cols * BYTES;
+        long j = fromCol;
+        for (; j + 2 * width <= bound; j += 2 * width) {
+            long first = j * BYTES;
+            long w = width * BYTES;
+            FloatVector db0 = FloatVector.fromMemorySegment(S, dbeta, first, O);
+            FloatVector db1 = FloatVector.fromMemorySegment(S, dbeta, first + w, O);
+            FloatVector dg0 = FloatVector.fromMemorySegment(S, dgamma, first, O);
+            FloatVector dg1 = FloatVector.fromMemorySegment(S, dgamma, first + w, O);
+            FloatVector g0 = FloatVector.fromMemorySegment(S, gamma, first, O);
+            FloatVector g1 = FloatVector.fromMemorySegment(S, gamma, first + w, O);
+            FloatVector is0 = FloatVector.fromMemorySegment(S, invStd, first, O);
+            FloatVector is1 = FloatVector.fromMemorySegment(S, invStd, first + w, O);
+            for (long i = 0, at = first; i < rows; i++, at += rowBytes) {
+                FloatVector.fromMemorySegment(S, gs, at, O).sub(db0)
+                        .sub(FloatVector.fromMemorySegment(S, zhat, at, O).mul(dg0))
+                        .mul(g0).mul(is0).intoMemorySegment(dz, at, O);
+                FloatVector.fromMemorySegment(S, gs, at + w, O).sub(db1)
+                        .sub(FloatVector.fromMemorySegment(S, zhat, at + w, O).mul(dg1))
+                        .mul(g1).mul(is1).intoMemorySegment(dz, at + w, O);
+            }
+        }
+        for (; j < bound; j += width) {
             long col = j * BYTES;
             FloatVector db = FloatVector.fromMemorySegment(S, dbeta, col, O);
             FloatVector dg = FloatVector.fromMemorySegment(S, dgamma, col, O);
@@ -76,7 +128,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                         .mul(g).mul(is).intoMemorySegment(dz, at, O);
             }
         }
-        for (long j = Math.max(fromCol, bound); j < toCol; j++) {
+        for (j = Math.max(fromCol, bound); j < toCol; j++) {
             float db = dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float dg = dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
