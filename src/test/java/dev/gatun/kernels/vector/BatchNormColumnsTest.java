@@ -139,8 +139,9 @@ class BatchNormColumnsTest {
     private static void forEachElement(int rows, int cols, long[] range, ElementCheck check) {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
-                check.at(i, j, j >= range[0] && j < range[1],
-                        "[" + i + ", " + j + "] of " + rows + "x" + cols + ", range [" + range[0] + ", " + range[1] + ")");
+                String where = "[" + i + ", " + j + "] of " + rows + "x" + cols + ", range [" + range[0] + ", "
+                        + range[1] + ")";
+                check.at(i, j, j >= range[0] && j < range[1], where);
             }
         }
     }
