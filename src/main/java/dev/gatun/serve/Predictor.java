@@ -232,7 +232,7 @@ public final class Predictor implements AutoCloseable {
     private int runRow(float[] in) {
         requireLength("input", in, inputs);
         if (reject) {
-            rejectNonFinite(SERVING.firstNonFinite(in, 0, inputs), in, 0);
+            rejectNonFinite(in, 0, inputs);
         }
         int slot = pool.acquire();
         try {
@@ -325,7 +325,7 @@ public final class Predictor implements AutoCloseable {
         requireLength("output", out, (long) m * outputs);
         if (reject && m < BLAS_MIN_ROWS) {
             // Checked in full first: these rows write their outputs one by one.
-            rejectNonFinite(SERVING.firstNonFinite(rows, 0, m * inputs), rows, 0);
+            rejectNonFinite(rows, 0, m * inputs);
         }
         int slot = pool.acquire();
         try {
@@ -344,8 +344,7 @@ public final class Predictor implements AutoCloseable {
             // slot and sized the context's buffers for m rows, as a valid one would.
             for (int r = 0; r < m; r++) {
                 if (reject) {
-                    int bad = SERVING.firstNonFinite(rows, r * inputs, inputs);
-                    rejectNonFinite(bad < 0 ? bad : r * inputs + bad, rows, 0);
+                    rejectNonFinite(rows, r * inputs, inputs);
                 }
                 SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
             }
@@ -480,13 +479,15 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    private void rejectNonFinite(int index, float[] values, int from) {
-        if (index >= 0) {
-            throw nonFinite(index, values[from + index], inputs);
+    /** Throws for the first non-finite of the {@code count} floats from element {@code from} of {@code rows}. */
+    private void rejectNonFinite(float[] rows, int from, int count) {
+        int bad = SERVING.firstNonFinite(rows, from, count);
+        if (bad >= 0) {
+            throw nonFinite(from + bad, rows[from + bad], inputs);
         }
     }
 
-    /** Throws for the first non-finite of the {@code count} floats from element {@code from} of {@code rows}. */
+    /** The same for rows in a segment. */
     private void rejectNonFinite(MemorySegment rows, long from, long count) {
         long bad = SERVING.firstNonFinite(rows, 4 * from, count);
         if (bad >= 0) {

@@ -70,7 +70,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                 zh.mul(g).add(b).intoMemorySegment(a, at, O);
             }
         }
-        for (j = Math.max(fromCol, bound); j < toCol; j++) {
+        for (; j < toCol; j++) {
             float mu = mean.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float is = invStd.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
@@ -128,7 +128,7 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
                         .mul(g).mul(is).intoMemorySegment(dz, at, O);
             }
         }
-        for (j = Math.max(fromCol, bound); j < toCol; j++) {
+        for (; j < toCol; j++) {
             float db = dbeta.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float dg = dgamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
             float g = gamma.getAtIndex(ValueLayout.JAVA_FLOAT, j);
