@@ -1,6 +1,7 @@
 package dev.gatun.kernels.scalar;
 
 import dev.gatun.kernels.KernelProvider;
+import dev.gatun.kernels.StateFlush;
 import dev.gatun.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
@@ -12,6 +13,7 @@ import java.lang.foreign.ValueLayout;
  * in double and rounded to the element type after each one; for float32 that reproduces float arithmetic bit for bit
  * (a double holds more than 2·24+2 bits, so rounding a double +, −, ×, ÷ or √ of two floats to float equals the float
  * operation), so a float32 vector body and this twin agree exactly. Neither uses fused multiply-add, for that reason.
+ * Both store a float32 {@code v} that falls among the subnormals as 0, by the same rule ({@link StateFlush}).
  */
 public final class ScalarOptimizer implements KernelProvider.Optimizer {
     ScalarOptimizer() {}
@@ -57,9 +59,11 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         double a = round(dt, alpha);
         double b = round(dt, beta);
         double c = round(dt, 1 - beta);
+        float vFloor = StateFlush.firstMoment(dt);
         boolean finite = true;
         for (long i = from; i < to; i++) {
-            double vNew = round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * gradient(dt, dW, dW2, i)));
+            double vNew = flush(round(dt, round(dt, b * load(dt, v, i)) + round(dt, c * gradient(dt, dW, dW2, i))),
+                    vFloor);
             store(dt, v, i, vNew);
             finite &= store(dt, W, i, load(dt, W, i) - round(dt, a * vNew));
         }
@@ -94,10 +98,11 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         double b2 = round(dt, beta2);
         double c2 = round(dt, 1 - beta2);
         double e = round(dt, epsilon);
+        float vFloor = StateFlush.firstMoment(dt);
         boolean finite = true;
         for (long i = from; i < to; i++) {
             double g = gradient(dt, dW, dW2, i);
-            double vNew = round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g));
+            double vNew = flush(round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g)), vFloor);
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
             store(dt, v, i, vNew);
             store(dt, s, i, sNew);
@@ -106,6 +111,11 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
             finite &= store(dt, W, i, load(dt, W, i) - step);
         }
         return finite;
+    }
+
+    /** 0 for x of magnitude below {@code floor} (see {@link StateFlush}), else x; NaN stays NaN. */
+    private static double flush(double x, float floor) {
+        return Math.abs(x) < floor ? 0 : x;
     }
 
     /** Element i of dW, plus that of dW2 where there is one, the sum rounded to the element type. */

@@ -1,6 +1,7 @@
 package dev.gatun.kernels.vector;
 
 import dev.gatun.kernels.KernelProvider;
+import dev.gatun.kernels.StateFlush;
 import dev.gatun.kernels.scalar.ScalarOptimizer;
 import dev.gatun.tensor.DType;
 import jdk.incubator.vector.FloatVector;
@@ -13,7 +14,8 @@ import java.nio.ByteOrder;
 /**
  * The fused optimizer updates on float32 in SIMD, one pass each: whole vectors here, the tail and float64 in the
  * scalar twin, which rounds to float after every operation exactly as these lanes do (no fused multiply-add here for
- * that reason), so the two agree bit for bit. Each pass also sums {@code w − w} over the W it stores, 0 in every lane
+ * that reason), so the two agree bit for bit; both store an averaged gradient {@code v} that falls among the
+ * subnormals as 0 ({@link StateFlush}). Each pass also sums {@code w − w} over the W it stores, 0 in every lane
  * unless some w is NaN or ±∞: the explosion check at the cost of two vector operations per vector. Its lanes are
  * added by {@code reduceLanes}, whose order does not matter for sums of zeros and NaNs, and which adds nothing to
  * Adam's large body for C2's node budget to run out on (OptimizerAllocationTest checks nothing is boxed); for the
@@ -66,6 +68,7 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             float a = (float) alpha;
             float b = (float) beta;
             float c = (float) (1 - beta);
+            float vFloor = StateFlush.firstMoment(dtype);
             done = from + F.loopBound(to - from);
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
@@ -74,6 +77,7 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                     g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
                 }
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b).add(g.mul(c));
+                vNew = vNew.blend(0f, vNew.abs().compare(VectorOperators.LT, vFloor));
                 vNew.intoMemorySegment(v, at, ORDER);
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(vNew.mul(a));
                 w.intoMemorySegment(W, at, ORDER);
@@ -130,6 +134,7 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
             float b2 = (float) beta2;
             float c2 = (float) (1 - beta2);
             float e = (float) epsilon;
+            float vFloor = StateFlush.firstMoment(dtype);
             done = from + F.loopBound(to - from);
             for (long i = from; i < done; i += F.length()) {
                 long at = i * Float.BYTES;
@@ -138,6 +143,7 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                     g = g.add(FloatVector.fromMemorySegment(F, dW2, at, ORDER));
                 }
                 FloatVector vNew = FloatVector.fromMemorySegment(F, v, at, ORDER).mul(b1).add(g.mul(c1));
+                vNew = vNew.blend(0f, vNew.abs().compare(VectorOperators.LT, vFloor));
                 FloatVector sNew = FloatVector.fromMemorySegment(F, s, at, ORDER).mul(b2).add(g.mul(g).mul(c2));
                 vNew.intoMemorySegment(v, at, ORDER);
                 sNew.intoMemorySegment(s, at, ORDER);
