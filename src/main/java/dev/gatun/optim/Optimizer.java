@@ -26,7 +26,7 @@ import java.util.Objects;
  * step allocates nothing on the Java heap: the list is walked by index and the state is kept in arrays.
  *
  * <p>float32 state stores a {@code v} of magnitude below 2^−126 as 0 (flush to zero): the step such a {@code v}
- * gives is under 1.2e−32 with Adam's defaults, and computing with it runs at the speed of subnormal arithmetic
+ * gives is under 1.2e−32 with Adam at α = 1e−3, and computing with it runs at the speed of subnormal arithmetic
  * ({@link dev.gatun.kernels.StateFlush} has why and what it changes). {@code s} and float64 state keep every bit.
  *
  * <p>The learning rate is held here and changed with {@link #setLearningRate} (the trainer applies its
