@@ -22,7 +22,15 @@ import report  # noqa: E402
 import runner  # noqa: E402
 
 ENGINE_KEYS = ("torch", "numpy", "c", "gatun", "onnxruntime")
-WARMUP_STEPS = 500
+WARMUP_STEPS = 1000
+TIMED_EPOCHS = 3
+
+
+def train_epochs(samples, batch):
+    """Epochs per training run at a batch size: the warm-up (at least two epochs and WARMUP_STEPS steps, with the
+    last partial batch counted as a step) and then the TIMED_EPOCHS the figure is the median of."""
+    steps_per_epoch = -(-samples // batch)
+    return TIMED_EPOCHS + max(2, -(-WARMUP_STEPS // steps_per_epoch))
 
 
 def _int_list(text):
@@ -93,14 +101,17 @@ class Settings:
         self.accuracy_threads = max(args.threads)
         self.limit = 1024 if args.quick else None  # peers only: Gatun's CLI has no sample limit
         self.accuracy_epochs = 1 if args.quick else 5
-        # At a batch size every engine trains the same number of epochs and the last one is the figure: the ones
-        # before it are the warm-up (the first epoch's time is reported on its own). A JIT warms up per call, not per
-        # sample, so the warm-up is at least two epochs and at least WARMUP_STEPS steps: at batch 1024 an epoch is
-        # 59 steps, and after two of them Gatun's once-a-step methods were still reaching C2 (BENCHMARKS.md,
-        # "Batch 1024's third epoch").
+        # At a batch size every engine trains the same number of epochs; the figure is the median of the last
+        # TIMED_EPOCHS (engines.steady_samples_per_second) and the ones before them are the warm-up (the first
+        # epoch's time is reported on its own). A JIT warms up per call, not per sample, so the warm-up is at least
+        # two epochs and at least WARMUP_STEPS steps: at batch 1024 an epoch is 59 steps, and after two of them
+        # Gatun's once-a-step methods were still reaching C2; at batch 128 with two threads its third epoch (steps
+        # 939-1407) still ran 20-30% below the later ones (BENCHMARKS.md, "Batch 1024's third epoch" and "The
+        # side-by-side's warm-up").
         samples = self.limit or _training_samples(self.data)
-        self.train_epochs = {b: 1 if args.quick else 1 + max(2, -(-WARMUP_STEPS // -(-samples // b)))
-                             for b in self.batches}
+        self.timed_epochs = 1 if args.quick else TIMED_EPOCHS
+        self.warmup_steps = 0 if args.quick else WARMUP_STEPS
+        self.train_epochs = {b: 1 if args.quick else train_epochs(samples, b) for b in self.batches}
         self.infer_seconds = args.seconds or (0.5 if args.quick else 5.0)
         self.warmup_seconds = 0.2 if args.quick else 1.0
         self.gatun_seconds = max(1, round(self.infer_seconds))
@@ -122,8 +133,8 @@ class Settings:
 
     def public(self):
         keys = ("quick", "data", "runs", "batches", "threads", "accuracy_threads", "limit", "accuracy_epochs",
-                "train_epochs", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds", "coretype",
-                "coretype_from_environment")
+                "train_epochs", "timed_epochs", "warmup_steps", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds",
+                "coretype", "coretype_from_environment")
         return {k: getattr(self, k) for k in keys}
 
 

@@ -5,6 +5,7 @@ here (and GATUN_FIELDS if the JSON names change). Placeholders: {gatun} {data} {
 {seed} {model} {seconds}. Every engine prints one JSON object on its last line of output.
 """
 import os
+import statistics
 import subprocess
 
 LAYERS = "784,256,128,10"
@@ -60,6 +61,25 @@ class Engine:
         return result
 
 
+def steady_samples_per_second(result, timed_epochs):
+    """The training figure: the median samples/s of the run's last `timed_epochs` epochs (the ones before them
+    are its warm-up), from the history every engine's train JSON carries. A median of several epochs rather than
+    the last one alone, because this machine's speed moves by more than the targets' margins within seconds."""
+    rates = [e.get("samples_per_second") for e in (result.get("history") or [])[-timed_epochs:]]
+    if len(rates) < timed_epochs or any(not r for r in rates):
+        return None
+    return statistics.median(rates)
+
+
+def train_figures(result, samples, timed_epochs):
+    """A train run's result with the harness's figures: the steady samples/s (the engine's own last-epoch figure
+    kept as last_epoch_samples_per_second) and the first epoch's seconds."""
+    out = dict(result, last_epoch_samples_per_second=result.get("samples_per_second"),
+               samples_per_second=steady_samples_per_second(result, timed_epochs))
+    out["first_epoch_seconds"] = first_epoch_seconds(result, samples)
+    return out
+
+
 def first_epoch_seconds(result, samples):
     """The first (warm-up) epoch's training time, from the history every engine's train JSON carries."""
     history = result.get("history") or []
@@ -76,7 +96,7 @@ class PythonPeer(Engine):
 
     def extract(self, mode, result):
         if mode == "train":
-            result = dict(result, first_epoch_seconds=first_epoch_seconds(result, result.get("samples")))
+            result = train_figures(result, result.get("samples"), self.settings.timed_epochs)
         return result
 
     def command(self, mode, batch, threads, run):
@@ -136,7 +156,8 @@ class Gatun(Engine):
         out = dict(result)
         out.update({ours: result[theirs] for ours, theirs in GATUN_FIELDS.items() if theirs in result})
         if mode == "train":
-            first = first_epoch_seconds(result, result.get("train_samples"))
+            out = train_figures(out, result.get("train_samples"), self.settings.timed_epochs)
+            first = out["first_epoch_seconds"]
             # Gatun may step a small model before its first epoch to get the step's code compiled; that time is
             # part of its start-up, so it counts with the first epoch here.
             out["first_epoch_seconds"] = None if first is None else first + (result.get("warm_up_seconds") or 0)

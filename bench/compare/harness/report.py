@@ -66,17 +66,18 @@ def _training(record, summary, s):
     images = f"the first {s['limit']:,}" if s["limit"] else "the 60,000"
     epochs = _train_epochs(s)
     counts = sorted(set(epochs.values()))
+    timed = s.get("timed_epochs", 1)  # records from before the median of several epochs timed the last one
     if counts == [1]:
         warm = f"one shuffled epoch over {images} training images, with no warm-up"
     else:
         per_batch = "; ".join(f"{n} at batch {', '.join(str(b) for b in sorted(epochs) if epochs[b] == n)}"
                               for n in counts)
-        warm = (f"the last of the shuffled epochs over {images} training images ({per_batch}); at a batch size "
-                "every engine runs the same epochs in one process and the ones before the last are its warm-up, "
-                "at least two epochs and at least 500 steps, since a JIT warms up per call (first-epoch times below)"
-                if len(counts) > 1 else
-                f"the last of {counts[0]} shuffled epochs over {images} training images; every engine runs the same "
-                f"{counts[0]} in one process and the ones before the last are its warm-up (first-epoch times below)")
+        which = "the last" if timed == 1 else f"the median of the last {timed}"
+        timed_ones = "the last" if timed == 1 else f"the last {timed}"
+        warm = (f"{which} of the shuffled epochs over {images} training images ({per_batch}); at a batch size "
+                f"every engine runs the same epochs in one process and the ones before {timed_ones} are its "
+                f"warm-up, at least two epochs and at least {s.get('warmup_steps', 500):,} steps, since a JIT warms "
+                "up per call (first-epoch times below)")
     bound_targets = BOUND_TARGETS if s.get("coretype_from_environment", True) else BOUND_TARGETS_OTHER_KERNELS
     bound_text = " and ".join(f"≥ {v * 100:.0f}% at {'batch ' if i == 0 else ''}{b}"
                               for i, (b, v) in enumerate(sorted(bound_targets.items())))
@@ -113,7 +114,8 @@ def _training(record, summary, s):
     out += ["Warm-up: seconds of the first epoch's training passes (the JVM interprets and compiles Gatun's kernels "
             "during it; process start and data loading are not included). Gatun's includes the steps of a small model "
             "it runs before its first epoch to get the step's code compiled (`warm_up_seconds` in its JSON). The last "
-            "column sets Gatun's first epoch against its steady one, the last epoch's seconds (target ≤ 1.5×).", ""]
+            "column sets Gatun's first epoch against its steady one, the seconds of an epoch at the figure above (target "
+            "≤ 1.5×).", ""]
     images = s["limit"] or 60000
     rows = []
     for t in s["threads"]:

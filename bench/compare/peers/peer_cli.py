@@ -9,8 +9,8 @@ A peer module defines a network class with
     inference_context() -> a context manager held around the timed inference loop
     versions() -> dict of library versions
 and calls main(NetworkClass, engine_name). Modes:
-    train     --batch B --threads T [--epochs 3]: every epoch timed; the last one is the figure, the
-              ones before it are the warm-up (the harness gives every engine, Gatun too, the same epochs)
+    train     --batch B --threads T [--epochs 3]: every epoch timed; the harness's figure is the median of
+              the last few, the ones before them are the warm-up (it gives every engine, Gatun too, the same epochs)
     accuracy  --batch 128 --epochs 5: test accuracy after training
     infer     --batch B --threads T --seconds S: per-call latency percentiles and throughput after warm-up
 """

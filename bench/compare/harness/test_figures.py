@@ -1,0 +1,55 @@
+"""The training figure the comparison reports: how many epochs a run trains and which of them it times."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
+import engines  # noqa: E402
+
+
+def run_with_rates(*rates):
+    return {"samples_per_second": rates[-1], "history": [{"samples_per_second": r} for r in rates]}
+
+
+class TrainEpochsTest(unittest.TestCase):
+    def test_warm_up_is_two_epochs_and_the_steps_then_the_timed_epochs(self):
+        # 60,000 samples: 1,875 steps an epoch at batch 32, 469 at 128, 59 at 1024 (the partial batch counts)
+        self.assertEqual(compare.train_epochs(60000, 32), 2 + compare.TIMED_EPOCHS)
+        self.assertEqual(compare.train_epochs(60000, 128), 3 + compare.TIMED_EPOCHS)
+        self.assertEqual(compare.train_epochs(60000, 1024), 17 + compare.TIMED_EPOCHS)
+
+    def test_warm_up_covers_the_steps_in_every_case(self):
+        for samples in (1000, 59999, 60000, 60001):
+            for batch in (1, 32, 100, 128, 1024, 5000):
+                warm = compare.train_epochs(samples, batch) - compare.TIMED_EPOCHS
+                steps = -(-samples // batch)
+                self.assertGreaterEqual(warm, 2)
+                self.assertGreaterEqual(warm * steps, compare.WARMUP_STEPS)
+                self.assertLess((warm - 1) * steps, max(compare.WARMUP_STEPS, 2 * steps))
+
+
+class SteadyFigureTest(unittest.TestCase):
+    def test_median_of_the_last_epochs_only(self):
+        # the warm-up's slow epochs and a fast outlier among the timed ones do not move the figure
+        result = run_with_rates(10.0, 50.0, 90.0, 120.0, 100.0, 500.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 3), 120.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 2), 300.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 1), 500.0)
+
+    def test_too_few_epochs_or_a_missing_rate_gives_no_figure(self):
+        self.assertIsNone(engines.steady_samples_per_second(run_with_rates(100.0, 110.0), 3))
+        self.assertIsNone(engines.steady_samples_per_second({"samples_per_second": 5.0}, 1))
+        broken = run_with_rates(100.0, 110.0, 120.0)
+        broken["history"][1]["samples_per_second"] = None
+        self.assertIsNone(engines.steady_samples_per_second(broken, 3))
+
+    def test_train_figures_keep_the_engines_own_last_epoch(self):
+        out = engines.train_figures(run_with_rates(20.0, 90.0, 100.0, 80.0), 60000, 3)
+        self.assertEqual(out["samples_per_second"], 90.0)
+        self.assertEqual(out["last_epoch_samples_per_second"], 80.0)
+        self.assertAlmostEqual(out["first_epoch_seconds"], 3000.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
