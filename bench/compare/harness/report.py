@@ -74,15 +74,15 @@ def _training(record, summary, s):
                               for n in counts)
         which = "the last" if timed == 1 else f"the median of the last {timed}"
         timed_ones = "the last" if timed == 1 else f"the last {timed}"
-        warm = (f"{which} of the shuffled epochs over {images} training images ({per_batch}); at a batch size "
-                f"every engine runs the same epochs in one process and the ones before {timed_ones} are its "
-                f"warm-up, at least two epochs and at least {s.get('warmup_steps', 500):,} steps, since a JIT warms "
-                "up per call (first-epoch times below)")
+        warm = (f"{which} of the shuffled epochs over {images} training images (epochs in all: {per_batch}); at a "
+                f"batch size every engine runs the same epochs in one process and the ones before {timed_ones} are "
+                f"its warm-up, at least two epochs and at least {s.get('warmup_steps', 500):,} steps, since a JIT "
+                "warms up per call (first-epoch times below)")
     bound_targets = BOUND_TARGETS if s.get("coretype_from_environment", True) else BOUND_TARGETS_OTHER_KERNELS
     bound_text = " and ".join(f"≥ {v * 100:.0f}% at {'batch ' if i == 0 else ''}{b}"
                               for i, (b, v) in enumerate(sorted(bound_targets.items())))
     out = ["### Training throughput (samples/s)", "",
-           f"Samples per second of {warm}. Median [min–max] over the runs. Targets (✓/✗): with 2 threads "
+           f"Samples per second, {warm}. Median [min–max] over the runs. Targets (✓/✗): with 2 threads "
            "Gatun ≥ 2.0× the best peer at batch 32, ≥ 1.6× at 128, ≥ 1.25× at 1024; at either thread count, of the "
            f"sgemm bound, {bound_text}.", ""]
     rows = []
