@@ -52,20 +52,36 @@ final class ModelFile {
             }
             total += SECTION_OVERHEAD + s.payload().length;
         }
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total)).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(MAGIC).putInt(FORMAT_VERSION).putInt(sections.size());
-        for (Section s : sections) {
-            int start = out.position();
-            out.put(s.tag().getBytes(StandardCharsets.US_ASCII)).putLong(s.payload().length).put(s.payload());
-            CRC32 crc = new CRC32();
-            crc.update(out.array(), start, out.position() - start);
-            out.putInt((int) crc.getValue());
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a model file is read back whole into one array of at most "
+                    + Integer.MAX_VALUE + " bytes; these sections need " + total);
         }
-        writeAtomically(file, out.flip());
+        // Gathered from the payloads where they are: a checkpoint is written after every epoch, and one array
+        // holding the whole file would be as large again as its payloads, garbage once written.
+        ByteBuffer[] parts = new ByteBuffer[1 + 3 * sections.size()];
+        parts[0] = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                .put(MAGIC).putInt(FORMAT_VERSION).putInt(sections.size()).flip();
+        int p = 1;
+        for (Section s : sections) {
+            ByteBuffer head = ByteBuffer.allocate(SECTION_OVERHEAD - 4).order(ByteOrder.LITTLE_ENDIAN)
+                    .put(s.tag().getBytes(StandardCharsets.US_ASCII)).putLong(s.payload().length).flip();
+            CRC32 crc = new CRC32();
+            crc.update(head.duplicate());
+            crc.update(s.payload());
+            parts[p++] = head;
+            parts[p++] = ByteBuffer.wrap(s.payload());
+            parts[p++] = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).flip();
+        }
+        writeAtomically(file, parts);
     }
 
     /** Writes {@code bytes} to a temporary file beside {@code file}, forces it to disk, then renames it over {@code file}. */
     static void writeAtomically(Path file, ByteBuffer bytes) throws IOException {
+        writeAtomically(file, new ByteBuffer[] {bytes});
+    }
+
+    /** {@link #writeAtomically(Path, ByteBuffer)} of the buffers' bytes one after the other. */
+    static void writeAtomically(Path file, ByteBuffer[] bytes) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
@@ -75,8 +91,12 @@ final class ModelFile {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
+                long left = 0;
+                for (ByteBuffer b : bytes) {
+                    left += b.remaining();
+                }
+                while (left > 0) {
+                    left -= channel.write(bytes);
                 }
                 channel.force(true);
             } catch (IOException e) {

@@ -61,6 +61,33 @@ class ModelFileTest {
         }
     }
 
+    /** The container's bytes exactly as its format states them, laid out here by hand with the JDK's CRC32. */
+    @Test
+    void fileBytesAreTheDocumentedLayout() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            List<Section> sections = sampleSections(arena);
+            Path file = dir.resolve("layout.gatun");
+            ModelFile.write(file, sections);
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            expected.writeBytes("GATUNMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            expected.writeBytes(littleEndian(8).putInt(1).putInt(sections.size()).array());
+            for (Section s : sections) {
+                ByteBuffer framed = littleEndian(12 + s.payload().length)
+                        .put(s.tag().getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                        .putLong(s.payload().length).put(s.payload());
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(framed.array());
+                expected.writeBytes(framed.array());
+                expected.writeBytes(littleEndian(4).putInt((int) crc.getValue()).array());
+            }
+            assertArrayEquals(expected.toByteArray(), Files.readAllBytes(file));
+        }
+    }
+
+    private static ByteBuffer littleEndian(int bytes) {
+        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     /**
      * The table's bytes as its format states them, read here without the decoder: little-endian throughout, float32
      * tensors copied in bulk at any offset (the second one's values start at byte 41), float64 ones narrowed.
