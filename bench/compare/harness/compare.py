@@ -106,8 +106,8 @@ class Settings:
         # epoch's time is reported on its own). A JIT warms up per call, not per sample, so the warm-up is at least
         # two epochs and at least WARMUP_STEPS steps: at batch 1024 an epoch is 59 steps, and after two of them
         # Gatun's once-a-step methods were still reaching C2; at batch 128 with two threads its third epoch (steps
-        # 939-1407) still ran 20-30% below the later ones (BENCHMARKS.md, "Batch 1024's third epoch" and "The
-        # side-by-side's warm-up").
+        # 939-1407) ran at 79-95k samples/s in three runs of four, against 106-129k in epochs 5-7 (BENCHMARKS.md,
+        # "Batch 1024's third epoch" and "The side-by-side's warm-up").
         samples = self.limit or _training_samples(self.data)
         self.timed_epochs = 1 if args.quick else TIMED_EPOCHS
         self.warmup_steps = 0 if args.quick else WARMUP_STEPS
@@ -168,7 +168,10 @@ def _plan(settings, engines):
 
 def _describe(engine, mode, result):
     if mode == "train":
-        return f"{result.get('samples_per_second', 0):,.0f} samples/s"
+        rate = result.get("samples_per_second")
+        if rate is None:
+            return f"no figure: {len(result.get('history') or [])} epochs in its history (see its log)"
+        return f"{rate:,.0f} samples/s"
     if mode == "accuracy":
         return f"test accuracy {result.get('test_accuracy')}"
     return f"p50 {result.get('p50_us', 0):.1f} µs, {result.get('throughput_per_second', 0):,.0f} samples/s"
@@ -217,7 +220,7 @@ def main():
         log = os.path.join(settings.work_dir, f"{mode}-{engine.key}-b{batch}-t{threads}-run{run}")
         outcome = runner.run(cmd, env, log, settings.timeout)
         if outcome.get("ok"):
-            outcome["result"] = engine.extract(mode, outcome["result"])
+            outcome["result"] = engine.extract(mode, batch, outcome["result"])
         if engine is gatun and mode == "accuracy":
             gatun.accuracy_finished(run, outcome.get("ok"))
         thread_env = {k: env[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",

@@ -57,25 +57,29 @@ class Engine:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
         return env
 
-    def extract(self, mode, result):
+    def extract(self, mode, batch, result):
         return result
 
 
-def steady_samples_per_second(result, timed_epochs):
+def steady_samples_per_second(result, timed_epochs, planned_epochs):
     """The training figure: the median samples/s of the run's last `timed_epochs` epochs (the ones before them
     are its warm-up), from the history every engine's train JSON carries. A median of several epochs rather than
-    the last one alone, because this machine's speed moves by more than the targets' margins within seconds."""
-    rates = [e.get("samples_per_second") for e in (result.get("history") or [])[-timed_epochs:]]
+    the last one alone, because this machine's speed moves by more than the targets' margins within seconds. None
+    when the run did not train all `planned_epochs` (stopped early, its last epochs would include warm-up ones)."""
+    history = result.get("history") or []
+    if len(history) != planned_epochs:
+        return None
+    rates = [e.get("samples_per_second") for e in history[-timed_epochs:]]
     if len(rates) < timed_epochs or any(not r for r in rates):
         return None
     return statistics.median(rates)
 
 
-def train_figures(result, samples, timed_epochs):
+def train_figures(result, samples, timed_epochs, planned_epochs):
     """A train run's result with the harness's figures: the steady samples/s (the engine's own last-epoch figure
     kept as last_epoch_samples_per_second) and the first epoch's seconds."""
     out = dict(result, last_epoch_samples_per_second=result.get("samples_per_second"),
-               samples_per_second=steady_samples_per_second(result, timed_epochs))
+               samples_per_second=steady_samples_per_second(result, timed_epochs, planned_epochs))
     out["first_epoch_seconds"] = first_epoch_seconds(result, samples)
     return out
 
@@ -94,9 +98,10 @@ class PythonPeer(Engine):
         self.script = os.path.join(PEER_DIR, script)
         self.settings = settings
 
-    def extract(self, mode, result):
+    def extract(self, mode, batch, result):
         if mode == "train":
-            result = train_figures(result, result.get("samples"), self.settings.timed_epochs)
+            result = train_figures(result, result.get("samples"), self.settings.timed_epochs,
+                                   self.settings.train_epochs[batch])
         return result
 
     def command(self, mode, batch, threads, run):
@@ -152,11 +157,12 @@ class Gatun(Engine):
         if ok and self.model is None and os.path.exists(self.model_path(run)):
             self.model = self.model_path(run)
 
-    def extract(self, mode, result):
+    def extract(self, mode, batch, result):
         out = dict(result)
         out.update({ours: result[theirs] for ours, theirs in GATUN_FIELDS.items() if theirs in result})
         if mode == "train":
-            out = train_figures(out, result.get("train_samples"), self.settings.timed_epochs)
+            out = train_figures(out, result.get("train_samples"), self.settings.timed_epochs,
+                                self.settings.train_epochs[batch])
             first = out["first_epoch_seconds"]
             # Gatun may step a small model before its first epoch to get the step's code compiled; that time is
             # part of its start-up, so it counts with the first epoch here.

@@ -13,7 +13,7 @@ PEER_TARGETS = {32: 2.0, 128: 1.6, 1024: 1.25}
 # kernel set chosen by --coretype (the CPU's best, whose bound is higher):
 BOUND_TARGETS = {128: 0.85, 1024: 0.90}
 BOUND_TARGETS_OTHER_KERNELS = {1024: 0.85}
-FIRST_EPOCH_TARGET = 1.5  # Gatun's first epoch (its warm-up included) against its last, steady one
+FIRST_EPOCH_TARGET = 1.5  # Gatun's first epoch (its warm-up included) against a steady one at its training figure
 
 
 def _number(value, digits):
@@ -62,22 +62,32 @@ def _train_epochs(s):
     return {b: epochs for b in s["batches"]}
 
 
-def _training(record, summary, s):
-    images = f"the first {s['limit']:,}" if s["limit"] else "the 60,000"
+def training_method(s, images):
+    """Which epochs the training figure is, in words, for the settings a record was made with."""
     epochs = _train_epochs(s)
     counts = sorted(set(epochs.values()))
-    timed = s.get("timed_epochs", 1)  # records from before the median of several epochs timed the last one
     if counts == [1]:
         warm = f"one shuffled epoch over {images} training images, with no warm-up"
-    else:
+    elif "warmup_steps" in s:
         per_batch = "; ".join(f"{n} at batch {', '.join(str(b) for b in sorted(epochs) if epochs[b] == n)}"
                               for n in counts)
-        which = "the last" if timed == 1 else f"the median of the last {timed}"
-        timed_ones = "the last" if timed == 1 else f"the last {timed}"
-        warm = (f"{which} of the shuffled epochs over {images} training images (epochs in all: {per_batch}); at a "
-                f"batch size every engine runs the same epochs in one process and the ones before {timed_ones} are "
-                f"its warm-up, at least two epochs and at least {s.get('warmup_steps', 500):,} steps, since a JIT "
-                "warms up per call (first-epoch times below)")
+        timed = s["timed_epochs"]
+        warm = (f"the median of the last {timed} of the shuffled epochs over {images} training images (epochs in "
+                f"all: {per_batch}); at a batch size every engine runs the same epochs in one process and the ones "
+                f"before the last {timed} are its warm-up, at least two epochs and at least {s['warmup_steps']:,} "
+                "steps, since a JIT warms up per call (first-epoch times below)")
+    else:  # a record from before the harness timed a median of several epochs: the last one was the figure
+        per_batch = "; ".join(f"{', '.join(str(b) for b in sorted(epochs) if epochs[b] == n)}: {n}" for n in counts)
+        warm = (f"the last of the shuffled epochs over {images} training images (epochs at batch {per_batch}); "
+                "every engine runs the same epochs in one process and the ones before the last are its warm-up"
+                + (", at least two epochs and at least 500 steps, since a JIT warms up per call" if len(counts) > 1
+                   else "") + " (first-epoch times below)")
+    return warm
+
+
+def _training(record, summary, s):
+    images = f"the first {s['limit']:,}" if s["limit"] else "the 60,000"
+    warm = training_method(s, images)
     bound_targets = BOUND_TARGETS if s.get("coretype_from_environment", True) else BOUND_TARGETS_OTHER_KERNELS
     bound_text = " and ".join(f"≥ {v * 100:.0f}% at {'batch ' if i == 0 else ''}{b}"
                               for i, (b, v) in enumerate(sorted(bound_targets.items())))

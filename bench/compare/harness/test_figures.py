@@ -6,6 +6,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 import engines  # noqa: E402
+import report  # noqa: E402
 
 
 def run_with_rates(*rates):
@@ -33,22 +34,55 @@ class SteadyFigureTest(unittest.TestCase):
     def test_median_of_the_last_epochs_only(self):
         # the warm-up's slow epochs and a fast outlier among the timed ones do not move the figure
         result = run_with_rates(10.0, 50.0, 90.0, 120.0, 100.0, 500.0)
-        self.assertEqual(engines.steady_samples_per_second(result, 3), 120.0)
-        self.assertEqual(engines.steady_samples_per_second(result, 2), 300.0)
-        self.assertEqual(engines.steady_samples_per_second(result, 1), 500.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 3, 6), 120.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 2, 6), 300.0)
+        self.assertEqual(engines.steady_samples_per_second(result, 1, 6), 500.0)
 
-    def test_too_few_epochs_or_a_missing_rate_gives_no_figure(self):
-        self.assertIsNone(engines.steady_samples_per_second(run_with_rates(100.0, 110.0), 3))
-        self.assertIsNone(engines.steady_samples_per_second({"samples_per_second": 5.0}, 1))
+    def test_a_run_cut_short_or_a_missing_rate_gives_no_figure(self):
+        # a run that stopped early would otherwise be timed on its warm-up epochs
+        self.assertIsNone(engines.steady_samples_per_second(run_with_rates(10.0, 50.0, 90.0, 100.0), 3, 6))
+        self.assertIsNone(engines.steady_samples_per_second(run_with_rates(100.0, 110.0), 3, 2))
+        self.assertIsNone(engines.steady_samples_per_second({"samples_per_second": 5.0}, 1, 1))
         broken = run_with_rates(100.0, 110.0, 120.0)
         broken["history"][1]["samples_per_second"] = None
-        self.assertIsNone(engines.steady_samples_per_second(broken, 3))
+        self.assertIsNone(engines.steady_samples_per_second(broken, 3, 3))
 
     def test_train_figures_keep_the_engines_own_last_epoch(self):
-        out = engines.train_figures(run_with_rates(20.0, 90.0, 100.0, 80.0), 60000, 3)
+        out = engines.train_figures(run_with_rates(20.0, 90.0, 100.0, 80.0), 60000, 3, 4)
         self.assertEqual(out["samples_per_second"], 90.0)
         self.assertEqual(out["last_epoch_samples_per_second"], 80.0)
         self.assertAlmostEqual(out["first_epoch_seconds"], 3000.0)
+
+    def test_gatun_first_epoch_includes_its_warm_up_and_a_missing_figure_is_reported(self):
+        settings = type("S", (), {"timed_epochs": 3, "train_epochs": {128: 5}})()
+        gatun = engines.Gatun("/nonexistent/gatun", settings)
+        result = dict(run_with_rates(30.0, 60.0, 90.0, 100.0, 80.0), train_samples=60000, warm_up_seconds=0.5)
+        out = gatun.extract("train", 128, result)
+        self.assertEqual(out["samples_per_second"], 90.0)
+        self.assertAlmostEqual(out["first_epoch_seconds"], 2000.5)
+        self.assertIn("90 samples/s", compare._describe(gatun, "train", out))
+        short = gatun.extract("train", 128, dict(run_with_rates(30.0, 60.0), train_samples=60000))
+        self.assertIsNone(short["samples_per_second"])
+        self.assertIn("no figure", compare._describe(gatun, "train", short))
+
+
+class MethodTextTest(unittest.TestCase):
+    def test_new_records_say_median_and_steps(self):
+        text = report.training_method({"train_epochs": {"32": 5, "128": 6, "1024": 20}, "timed_epochs": 3,
+                                       "warmup_steps": 1000, "batches": [32, 128, 1024]}, "the 60,000")
+        self.assertIn("median of the last 3", text)
+        self.assertIn("5 at batch 32; 6 at batch 128; 20 at batch 1024", text)
+        self.assertIn("at least 1,000 steps", text)
+
+    def test_old_records_say_what_their_harness_did(self):
+        # before the median: the last epoch was the figure; the step rule came with unequal epoch counts only
+        same = report.training_method({"train_epochs": 3, "batches": [32, 128, 1024]}, "the 60,000")
+        self.assertIn("the last of the shuffled epochs", same)
+        self.assertNotIn("steps", same)
+        unequal = report.training_method({"train_epochs": {"32": 3, "128": 3, "1024": 10},
+                                          "batches": [32, 128, 1024]}, "the 60,000")
+        self.assertIn("at least 500 steps", unequal)
+        self.assertNotIn("median", unequal)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ final class ModelFile {
     static final int SECTION_OVERHEAD = 4 + 8 + 4;
     /** Far above any model this engine trains; a bound so a corrupt count cannot make us loop for hours. */
     static final int MAX_SECTIONS = 1024;
+    /** The largest array {@link Files#readAllBytes} reads a file into. */
+    static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private ModelFile() {}
 
@@ -52,12 +54,13 @@ final class ModelFile {
             }
             total += SECTION_OVERHEAD + s.payload().length;
         }
-        if (total > Integer.MAX_VALUE) {
+        if (total > MAX_FILE_BYTES) {
             throw new IllegalArgumentException("a model file is read back whole into one array of at most "
-                    + Integer.MAX_VALUE + " bytes; these sections need " + total);
+                    + MAX_FILE_BYTES + " bytes; these sections need " + total);
         }
-        // Gathered from the payloads where they are: a checkpoint is written after every epoch, and one array
-        // holding the whole file would be as large again as its payloads, garbage once written.
+        // Gathered from the payloads where they are: a checkpoint is written after every epoch, and one heap array
+        // holding the whole file would be as large again as its payloads, garbage once written. (The channel still
+        // copies heap buffers into its cached native ones: that memory is reused, not collected.)
         ByteBuffer[] parts = new ByteBuffer[1 + 3 * sections.size()];
         parts[0] = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
                 .put(MAGIC).putInt(FORMAT_VERSION).putInt(sections.size()).flip();

@@ -61,27 +61,36 @@ class ModelFileTest {
         }
     }
 
-    /** The container's bytes exactly as its format states them, laid out here by hand with the JDK's CRC32. */
+    /**
+     * The container's bytes exactly as its format states them, laid out here by hand with the JDK's CRC32: for the
+     * sample, for no sections, and for a section with an empty payload.
+     */
     @Test
     void fileBytesAreTheDocumentedLayout() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            List<Section> sections = sampleSections(arena);
-            Path file = dir.resolve("layout.gatun");
-            ModelFile.write(file, sections);
-            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-            expected.writeBytes("GATUNMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            expected.writeBytes(littleEndian(8).putInt(1).putInt(sections.size()).array());
-            for (Section s : sections) {
-                ByteBuffer framed = littleEndian(12 + s.payload().length)
-                        .put(s.tag().getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                        .putLong(s.payload().length).put(s.payload());
-                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-                crc.update(framed.array());
-                expected.writeBytes(framed.array());
-                expected.writeBytes(littleEndian(4).putInt((int) crc.getValue()).array());
-            }
-            assertArrayEquals(expected.toByteArray(), Files.readAllBytes(file));
+            assertLayout(sampleSections(arena));
+            assertLayout(List.of());
+            assertLayout(List.of(new Section("NONE", new byte[0]), new Section("ONE1", new byte[]{7})));
         }
+    }
+
+    private void assertLayout(List<Section> sections) throws IOException {
+        Path file = dir.resolve("layout-" + sections.size() + ".gatun");
+        ModelFile.write(file, sections);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.writeBytes("GATUNMDL".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        expected.writeBytes(littleEndian(8).putInt(1).putInt(sections.size()).array());
+        for (Section s : sections) {
+            ByteBuffer framed = littleEndian(12 + s.payload().length)
+                    .put(s.tag().getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .putLong(s.payload().length).put(s.payload());
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(framed.array());
+            expected.writeBytes(framed.array());
+            expected.writeBytes(littleEndian(4).putInt((int) crc.getValue()).array());
+        }
+        assertArrayEquals(expected.toByteArray(), Files.readAllBytes(file), sections.size() + " sections");
+        assertEquals(sections.stream().map(Section::tag).toList(), ModelFile.read(file).stream().map(Section::tag).toList());
     }
 
     private static ByteBuffer littleEndian(int bytes) {
