@@ -133,8 +133,8 @@ class Settings:
 
     def public(self):
         keys = ("quick", "data", "runs", "batches", "threads", "accuracy_threads", "limit", "accuracy_epochs",
-                "train_epochs", "timed_epochs", "warmup_steps", "infer_seconds", "warmup_seconds", "gatun_seconds", "bound_seconds",
-                "coretype", "coretype_from_environment")
+                "train_epochs", "timed_epochs", "warmup_steps", "infer_seconds", "warmup_seconds", "gatun_seconds",
+                "bound_seconds", "coretype", "coretype_from_environment")
         return {k: getattr(self, k) for k in keys}
 
 

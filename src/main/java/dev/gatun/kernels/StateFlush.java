@@ -6,12 +6,13 @@ import dev.gatun.tensor.DType;
  * Below which magnitude the float32 optimizer updates store the averaged gradient {@code v} (momentum's and Adam's)
  * as zero, the same for the vector kernels and their scalar twins so that both flush the same lanes.
  *
- * <p>Why: an x86 core computes with subnormal floats (magnitudes below 2^−126 ≈ 1.18e−38) far more slowly than with
- * normal ones, and {@code v} passes through that range all the time: a weight whose gradient stays exactly zero (a
- * row of the first layer for an input that is 0 across the batch, a column of a unit that does not fire) keeps
- * multiplying its {@code v} by β, and at β = 0.9 it reaches the subnormals in a few hundred steps and never leaves
- * them: once v is a few multiples of the smallest subnormal, rounding β·v to nearest gives v back (0.9 · 4·2^−149
- * rounds to 4·2^−149), so every later step computes with it.
+ * <p>Why: some of an x86 core's float operations on subnormal values (magnitudes below 2^−126 ≈ 1.18e−38) take far
+ * longer than on normal ones. The optimizer's kernels did (below); OpenBLAS's sgemm on a Zen 3 showed no cost
+ * (BENCHMARKS.md, "The side-by-side's warm-up"). And {@code v} passes through that range all the time: a weight whose
+ * gradient stays exactly zero (a row of the first layer for an input that is 0 across the batch, a column of a unit
+ * that does not fire) keeps multiplying its {@code v} by β, and at β = 0.9 it reaches the subnormals in a few hundred
+ * steps and never leaves them: once v is a few multiples of the smallest subnormal, rounding β·v to nearest gives v
+ * back (0.9 · 4·2^−149 rounds to 4·2^−149), so every later step computes with it.
  * After ten epochs of the 784-256-128-10 network on Fashion-MNIST with Adam, 11% of the state's 8-float vectors
  * held such a {@code v}, and an Adam step from that state took 118–136 µs; flushing, 108–124 µs (BENCHMARKS.md,
  * "Subnormal first moments").
