@@ -2,7 +2,7 @@
 import os
 import shlex
 
-from summary import best_peer, median, ratio, summarize
+from summary import best_peer, mean_difference, median, ratio, summarize
 
 LABELS = {"gatun": "Gatun", "torch": "PyTorch", "numpy": "NumPy", "c": "sgemm bound",
           "gatun-bf16": "Gatun, bfloat16 row weights", "onnxruntime": "ONNX Runtime (Java)"}
@@ -147,10 +147,18 @@ def _accuracy(record, summary, s):
     if g is not None and p is not None:
         gap = g - p
     epochs = f"{s['accuracy_epochs']} epoch{'s' * (s['accuracy_epochs'] > 1)}"
+    seeds = s.get("accuracy_seeds", s["runs"])  # records from before accuracy runs had seeds of their own
     out = [f"### Test accuracy after {epochs} at batch 128 ({t} thread{'s' * (t > 1)})", ""]
     out += _table(["engine", "test accuracy (%)", "training seconds"], rows)
+    if seeds > 1:
+        out += [f"Median [min–max] over seeds 0 to {seeds - 1}: run r trains with seed r (initialisation and batch "
+                "order) in every engine.", ""]
+    else:
+        out += ["One run per engine, with seed 0.", ""]
     verdict = "—" if gap is None else f"{gap:+.2f} points {'✓' if abs(gap) <= 0.5 else '✗'}"
-    return out + [f"Gatun − PyTorch: {verdict} (target: within 0.5 points).", ""]
+    spread = mean_difference(record["runs"], "gatun", "torch")
+    spread = "" if spread is None else f"; the means differ by {spread[0]:+.2f} ± {spread[1]:.2f} (standard error)"
+    return out + [f"Gatun − PyTorch: {verdict} (target: within 0.5 points){spread}.", ""]
 
 
 def _inference(record, summary, s):

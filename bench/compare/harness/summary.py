@@ -61,3 +61,17 @@ def ratio(numerator, denominator):
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+def mean_difference(runs, engine, other):
+    """Test accuracy, engine − other: the difference of the means over their successful accuracy runs (percent),
+    and its standard error; None unless both have at least two runs."""
+    def accuracies(name):
+        return [v for v in (_value(r, "test_accuracy") for r in runs
+                            if r["mode"] == "accuracy" and r["engine"] == name and r.get("ok")) if v is not None]
+
+    a, b = accuracies(engine), accuracies(other)
+    if len(a) < 2 or len(b) < 2:
+        return None
+    error = (statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
+    return statistics.mean(a) - statistics.mean(b), error

@@ -1,4 +1,5 @@
-"""The training figure the comparison reports: how many epochs a run trains and which of them it times."""
+"""The figures the comparison reports: how many epochs a training run trains and which of them it times, and how
+many seeds the accuracy runs cover and what their difference is."""
 import os
 import sys
 import unittest
@@ -7,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 import engines  # noqa: E402
 import report  # noqa: E402
+import summary  # noqa: E402
 
 
 def run_with_rates(*rates):
@@ -83,6 +85,49 @@ class MethodTextTest(unittest.TestCase):
                                           "batches": [32, 128, 1024]}, "the 60,000")
         self.assertIn("at least 500 steps", unequal)
         self.assertNotIn("median", unequal)
+
+
+def accuracy_run(engine, accuracy, ok=True):
+    return {"engine": engine, "mode": "accuracy", "batch": 128, "threads": 2, "ok": ok,
+            "result": {"test_accuracy": accuracy}}
+
+
+class AccuracySeedsTest(unittest.TestCase):
+    def test_the_accuracy_runs_cover_their_own_seeds_whatever_the_runs(self):
+        settings = type("S", (), {"threads": [1], "batches": [128], "runs": 3, "accuracy_seeds": 10,
+                                  "accuracy_threads": 2})()
+        gatun = engines.Gatun("/nonexistent/gatun", type("G", (), {"data": "d", "train_epochs": {128: 6},
+                                                                   "accuracy_epochs": 5, "gatun_seconds": 5,
+                                                                   "work_dir": "/tmp"})())
+        plan = compare._plan(settings, [gatun])
+        self.assertEqual([r for e, m, b, t, r in plan if m == "train"], [0, 1, 2])
+        accuracy = [(b, t, r) for e, m, b, t, r in plan if m == "accuracy"]
+        self.assertEqual(accuracy, [(128, 2, seed) for seed in range(10)])
+        command = gatun.command("accuracy", 128, 2, 7)
+        self.assertEqual(command[command.index("--seed") + 1], "7")
+
+    def test_mean_difference_and_its_standard_error(self):
+        runs = [accuracy_run("gatun", a) for a in (0.87, 0.88, 0.86)] + \
+               [accuracy_run("torch", a) for a in (86.0, 87.0)] + \
+               [accuracy_run("torch", None), accuracy_run("torch", 99.0, ok=False), accuracy_run("numpy", 50.0)]
+        difference, error = summary.mean_difference(runs, "gatun", "torch")
+        self.assertAlmostEqual(difference, 87.0 - 86.5)
+        # variances: Gatun 1.0 over 3 runs, PyTorch 0.5 over 2
+        self.assertAlmostEqual(error, (1.0 / 3 + 0.5 / 2) ** 0.5)
+        self.assertIsNone(summary.mean_difference(runs[:4], "gatun", "torch"))
+
+    def test_the_report_names_the_seeds_and_old_records_their_runs(self):
+        runs = [accuracy_run("gatun", a) for a in (87.0, 88.0)] + [accuracy_run("torch", a) for a in (86.8, 87.6)]
+        record = {"runs": runs, "engines": {}}
+        settings = {"accuracy_threads": 2, "accuracy_epochs": 5, "runs": 3}
+        old = "\n".join(report._accuracy(record, summary.summarize(runs), settings))
+        self.assertIn("seeds 0 to 2", old)
+        text = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=2)))
+        self.assertIn("seeds 0 to 1", text)
+        self.assertIn("Gatun − PyTorch: +0.30 points ✓", text)
+        self.assertIn("the means differ by +0.30 ± ", text)
+        one = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=1)))
+        self.assertIn("One run per engine, with seed 0.", one)
 
 
 if __name__ == "__main__":
