@@ -240,7 +240,8 @@ def main():
                                    command=cmd, env=thread_env, **outcome))
         save()
         said = _describe(engine, mode, outcome["result"]) if outcome.get("ok") else "FAILED: " + outcome["error"]
-        print(f"compare: [{i}/{len(plan)}] {engine.label} {mode} batch {batch} threads {threads} run {run + 1}: "
+        which = f"seed {run}" if mode == "accuracy" else f"run {run + 1}"
+        print(f"compare: [{i}/{len(plan)}] {engine.label} {mode} batch {batch} threads {threads} {which}: "
               f"{said} ({outcome.get('wall_seconds', 0):.1f} s)", file=sys.stderr, flush=True)
     record["finished"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report.write(record, settings.md_path)

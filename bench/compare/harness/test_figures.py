@@ -1,8 +1,11 @@
 """The figures the comparison reports: how many epochs a training run trains and which of them it times, and how
 many seeds the accuracy runs cover and what their difference is."""
+import io
 import os
 import sys
+import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -106,28 +109,57 @@ class AccuracySeedsTest(unittest.TestCase):
         command = gatun.command("accuracy", 128, 2, 7)
         self.assertEqual(command[command.index("--seed") + 1], "7")
 
+    def test_the_seeds_default_to_ten_one_when_quick_and_reach_the_record(self):
+        with tempfile.TemporaryDirectory() as data:
+            with open(os.path.join(data, "train-labels-idx1-ubyte"), "wb") as f:
+                f.write(bytes([0, 0, 8, 1]) + (60000).to_bytes(4, "big"))
+            for argv, seeds in (([], 10), (["--quick"], 1), (["--accuracy-seeds", "4"], 4),
+                                (["--quick", "--accuracy-seeds", "3"], 3)):
+                with mock.patch.object(sys, "argv", ["compare", "--root", data, "--bound-binary", "b", "--data", data]
+                                       + argv):
+                    settings = compare.Settings(compare._arguments(), "20261206T000000Z")
+                self.assertEqual(settings.accuracy_seeds, seeds, argv)
+                self.assertEqual(settings.public()["accuracy_seeds"], seeds, argv)
+
+    def test_zero_seeds_are_refused(self):
+        with mock.patch.object(sys, "argv", ["compare", "--root", "r", "--bound-binary", "b", "--accuracy-seeds", "0"]), \
+                mock.patch.object(sys, "stderr", io.StringIO()) as err:
+            with self.assertRaises(SystemExit):
+                compare._arguments()
+        self.assertIn("--accuracy-seeds must be >= 1, got 0", err.getvalue())
+
     def test_mean_difference_and_its_standard_error(self):
-        runs = [accuracy_run("gatun", a) for a in (0.87, 0.88, 0.86)] + \
+        # skewed on purpose, so that means and medians differ; Gatun's training runs also carry a test accuracy
+        runs = [accuracy_run("gatun", a) for a in (0.86, 0.87, 0.90)] + \
                [accuracy_run("torch", a) for a in (86.0, 87.0)] + \
-               [accuracy_run("torch", None), accuracy_run("torch", 99.0, ok=False), accuracy_run("numpy", 50.0)]
+               [accuracy_run("torch", None), accuracy_run("torch", 99.0, ok=False), accuracy_run("numpy", 50.0),
+                dict(accuracy_run("gatun", 0.10), mode="train")]
         difference, error = summary.mean_difference(runs, "gatun", "torch")
-        self.assertAlmostEqual(difference, 87.0 - 86.5)
-        # variances: Gatun 1.0 over 3 runs, PyTorch 0.5 over 2
-        self.assertAlmostEqual(error, (1.0 / 3 + 0.5 / 2) ** 0.5)
+        self.assertAlmostEqual(difference, 87.66666666666667 - 86.5)
+        # sample variances: Gatun 4.3333 over 3 runs, PyTorch 0.5 over 2
+        self.assertAlmostEqual(error, (13.0 / 3 / 3 + 0.5 / 2) ** 0.5)
         self.assertIsNone(summary.mean_difference(runs[:4], "gatun", "torch"))
 
-    def test_the_report_names_the_seeds_and_old_records_their_runs(self):
-        runs = [accuracy_run("gatun", a) for a in (87.0, 88.0)] + [accuracy_run("torch", a) for a in (86.8, 87.6)]
+    def test_the_report_judges_the_means_and_names_the_seeds(self):
+        runs = [accuracy_run("gatun", a) for a in (86.0, 87.0, 90.0)] + \
+               [accuracy_run("torch", a) for a in (86.8, 87.6, 87.7)]
         record = {"runs": runs, "engines": {}}
         settings = {"accuracy_threads": 2, "accuracy_epochs": 5, "runs": 3}
         old = "\n".join(report._accuracy(record, summary.summarize(runs), settings))
         self.assertIn("seeds 0 to 2", old)
-        text = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=2)))
-        self.assertIn("seeds 0 to 1", text)
-        self.assertIn("Gatun − PyTorch: +0.30 points ✓", text)
-        self.assertIn("the means differ by +0.30 ± ", text)
-        one = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=1)))
-        self.assertIn("One run per engine, with seed 0.", one)
+        text = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=3)))
+        self.assertIn("seeds 0 to 2", text)
+        # means 87.67 against 87.37; the medians (87.0 against 87.6) alone would have missed the target
+        self.assertIn("Gatun − PyTorch: +0.30 ± 1.24 points ✓ (difference of the means", text)
+        self.assertIn("the medians differ by -0.60 points", text)
+        runs[2] = accuracy_run("gatun", 96.0)
+        worse = "\n".join(report._accuracy(record, summary.summarize(runs), dict(settings, accuracy_seeds=3)))
+        self.assertIn("points ✗ (difference of the means", worse)
+        one = [accuracy_run("gatun", 87.0), accuracy_run("torch", 86.0)]
+        single = "\n".join(report._accuracy({"runs": one, "engines": {}}, summary.summarize(one),
+                                             dict(settings, accuracy_seeds=1)))
+        self.assertIn("One run per engine, with seed 0.", single)
+        self.assertIn("Gatun − PyTorch: +1.00 points ✗ (medians)", single)
 
 
 if __name__ == "__main__":
