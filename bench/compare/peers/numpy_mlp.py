@@ -99,7 +99,7 @@ class NumpyMLP:
         return contextlib.nullcontext()
 
     def infer(self, X):
-        ZL, _ = self.forward(X)
+        ZL, _ = self.forward(X * np.float32(1.0 / 255.0))
         return np.exp(self.log_softmax(ZL))
 
     def versions(self):

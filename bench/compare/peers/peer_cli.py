@@ -4,8 +4,10 @@ A peer module defines a network class with
     __init__(threads, seed)
     train_epoch(images_u8, labels, batch) -> mean training loss of the epoch (one shuffled pass)
     predict_classes(images_u8) -> int array of predicted classes
-    prepare(rows_f32) -> the engine's own input for one inference call (built before timing starts)
-    infer(prepared) -> class probabilities (softmax included, as a service would return them)
+    prepare(rows_f32) -> the engine's own input for one inference call, from raw pixel values 0-255 in float32
+                         (built before timing starts)
+    infer(prepared) -> class probabilities from those raw values: scaled to [0, 1], the network, softmax (the
+                       work a service does per request, and what Gatun's and ONNX Runtime's calls do)
     inference_context() -> a context manager held around the timed inference loop
     versions() -> dict of library versions
 and calls main(NetworkClass, engine_name). Modes:
@@ -110,7 +112,7 @@ def _accuracy(net, args, images, labels, test_images, test_labels):
 
 def _infer(net, args, test_images):
     import numpy as np
-    rows = test_images.astype(np.float32) / 255.0
+    rows = test_images.astype(np.float32)  # raw values, as a request brings them: infer scales them
     while len(rows) < args.batch:
         rows = np.concatenate([rows, rows])
     starts = range(0, len(rows) - args.batch + 1, args.batch)

@@ -69,7 +69,7 @@ class TorchMLP:
         return torch.inference_mode()
 
     def infer(self, x):
-        return torch.softmax(self.model(x), dim=1)
+        return torch.softmax(self.model(x.mul(1.0 / 255.0)), dim=1)
 
     def versions(self):
         return {"torch": torch.__version__, "numpy": np.__version__,
