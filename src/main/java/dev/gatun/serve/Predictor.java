@@ -50,8 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot) calls allocate
  * nothing on the heap. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
- * NaN or ±Inf inputs throw IllegalArgumentException naming the index under {@link NonFinite#REJECT} (default),
- * or flow through IEEE arithmetic under {@link NonFinite#PROPAGATE} (NaN in, NaN out).
+ * NaN or ±Inf inputs, and finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), throw
+ * IllegalArgumentException naming the index under {@link NonFinite#REJECT} (default), or flow through IEEE arithmetic
+ * under {@link NonFinite#PROPAGATE} (NaN in, NaN out).
  */
 public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
@@ -231,13 +232,13 @@ public final class Predictor implements AutoCloseable {
     /** Checks one input row, takes a slot and runs the row kernel; the caller reads its context's out, then releases. */
     private int runRow(float[] in) {
         requireLength("input", in, inputs);
-        if (reject) {
-            rejectNonFinite(in, 0, inputs);
-        }
         int slot = pool.acquire();
         try {
             Context c = pool.context(slot);
             SERVING.normalize(in, 0, scale, shift, c.x, inputs);
+            if (reject) {
+                rejectNormalized(c.x, in, 0);
+            }
             row(c);
             return slot;
         } catch (RuntimeException | Error e) {
@@ -250,13 +251,13 @@ public final class Predictor implements AutoCloseable {
     public void predict(MemorySegment in, MemorySegment out) {
         requireSegment("input", in, inputs, 1);
         requireSegment("output", out, outputs, 1);
-        if (reject) {
-            rejectNonFinite(in, 0, inputs);
-        }
         int slot = pool.acquire();
         try {
             Context c = pool.context(slot);
             SERVING.normalize(in, 0, scale, shift, c.x, inputs);
+            if (reject) {
+                rejectNormalized(c.x, in, 0);
+            }
             row(c);
             store(c.out, out, 0);
         } finally {
@@ -323,14 +324,15 @@ public final class Predictor implements AutoCloseable {
         requireRows(m);
         requireLength("input", rows, (long) m * inputs);
         requireLength("output", out, (long) m * outputs);
-        if (reject && m < BLAS_MIN_ROWS) {
-            // Checked in full first: these rows write their outputs one by one.
-            rejectNonFinite(rows, 0, m * inputs);
-        }
         int slot = pool.acquire();
         try {
             Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
+                // Checked in full first, normalised: these rows write their outputs one by one.
+                for (int r = 0; reject && r < m; r++) {
+                    SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
+                    rejectNormalized(c.x, rows, r * inputs);
+                }
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
                     row(c);
@@ -339,14 +341,15 @@ public final class Predictor implements AutoCloseable {
                 return;
             }
             Context.SizeBuffers batch = c.batch(m, nativeBytes);
-            // Each row is checked just before it is normalised, while it is in L1: one read of the input instead of
-            // two. out is written at the end, so a rejected batch leaves it as it was; the batch has by then taken a
-            // slot and sized the context's buffers for m rows, as a valid one would.
+            // Each row is checked just after it is normalised, in the batch buffer while that row is in L1: one read
+            // of the input, and a finite value the normalisation takes to ±Inf is caught too. out is written at the
+            // end, so a rejected batch leaves it as it was; the batch has by then taken a slot and sized the
+            // context's buffers for m rows, as a valid one would.
             for (int r = 0; r < m; r++) {
-                if (reject) {
-                    rejectNonFinite(rows, r * inputs, inputs);
-                }
                 SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                if (reject) {
+                    rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, r * inputs);
+                }
             }
             MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
         } finally {
@@ -359,13 +362,14 @@ public final class Predictor implements AutoCloseable {
         requireRows(m);
         requireSegment("input", rows, inputs, m);
         requireSegment("output", out, outputs, m);
-        if (reject && m < BLAS_MIN_ROWS) {
-            rejectNonFinite(rows, 0, (long) m * inputs);
-        }
         int slot = pool.acquire();
         try {
             Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
+                for (int r = 0; reject && r < m; r++) {
+                    SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
+                    rejectNormalized(c.x, rows, (long) r * inputs);
+                }
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
                     row(c);
@@ -374,12 +378,12 @@ public final class Predictor implements AutoCloseable {
                 return;
             }
             Context.SizeBuffers batch = c.batch(m, nativeBytes);
-            // As in predict(float[], int, float[]): each row checked while it is in L1, out written at the end.
+            // As in predict(float[], int, float[]): each row checked once normalised, out written at the end.
             for (int r = 0; r < m; r++) {
-                if (reject) {
-                    rejectNonFinite(rows, (long) r * inputs, inputs);
-                }
                 SERVING.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
+                if (reject) {
+                    rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, (long) r * inputs);
+                }
             }
             MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
         } finally {
@@ -480,25 +484,48 @@ public final class Predictor implements AutoCloseable {
     }
 
     /** Throws for the first non-finite of the {@code count} floats from element {@code from} of {@code rows}. */
-    private void rejectNonFinite(float[] rows, int from, int count) {
-        int bad = SERVING.firstNonFinite(rows, from, count);
+    /*
+     * NonFinite.REJECT checks a row once it is normalised: x holds the row that starts at flat index `from` of the
+     * caller's rows, normalised. A NaN or ±Inf there comes from a non-finite input, or from a finite one that the
+     * normalisation takes out of float's range; the exception names the input and which of the two it was.
+     */
+
+    private void rejectNormalized(float[] x, float[] rows, int from) {
+        int bad = SERVING.firstNonFinite(x, 0, inputs);
         if (bad >= 0) {
-            throw nonFinite(from + bad, rows[from + bad], inputs);
+            throw nonFinite(from + bad, rows[from + bad], x[bad]);
         }
     }
 
-    /** The same for rows in a segment. */
-    private void rejectNonFinite(MemorySegment rows, long from, long count) {
-        long bad = SERVING.firstNonFinite(rows, 4 * from, count);
+    private void rejectNormalized(float[] x, MemorySegment rows, long from) {
+        int bad = SERVING.firstNonFinite(x, 0, inputs);
         if (bad >= 0) {
-            throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), inputs);
+            throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), x[bad]);
         }
     }
 
-    private static IllegalArgumentException nonFinite(long index, float value, int inputs) {
+    /** The BLAS path: the normalised row is in the batch buffer X from byte offset {@code at}. */
+    private void rejectNormalized(MemorySegment X, long at, float[] rows, int from) {
+        long bad = SERVING.firstNonFinite(X, at, inputs);
+        if (bad >= 0) {
+            throw nonFinite(from + bad, rows[from + (int) bad], X.get(FLOAT, at + 4 * bad));
+        }
+    }
+
+    private void rejectNormalized(MemorySegment X, long at, MemorySegment rows, long from) {
+        long bad = SERVING.firstNonFinite(X, at, inputs);
+        if (bad >= 0) {
+            throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), X.get(FLOAT, at + 4 * bad));
+        }
+    }
+
+    private IllegalArgumentException nonFinite(long index, float value, float normalized) {
         String where = index < inputs ? "input element " + index
                 : "input row " + index / inputs + " element " + index % inputs;
-        return new IllegalArgumentException(where + " is " + value
+        String what = Float.isFinite(value) ? where + " is " + value + ", which the model's normalisation (x·"
+                + scale[(int) (index % inputs)] + " + " + shift[(int) (index % inputs)] + ") takes to " + normalized
+                : where + " is " + value;
+        return new IllegalArgumentException(what
                 + " (non-finite inputs are rejected; Options.withNonFinite(PROPAGATE) lets them through)");
     }
 }

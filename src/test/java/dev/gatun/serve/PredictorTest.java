@@ -168,6 +168,69 @@ class PredictorTest {
         }
     }
 
+    /** m rows from {@code batch} through the segment batch path: rejected, naming {@code expected}, output untouched. */
+    private static void assertSegmentsRejected(Predictor p, Arena arena, float[] batch, int m, String expected) {
+        MemorySegment batchSegment = arena.allocate(4L * m * IN);
+        MemorySegment.copy(batch, 0, batchSegment, ValueLayout.JAVA_FLOAT, 0, m * IN);
+        MemorySegment outSegment = arena.allocate(12L * m);
+        outSegment.fill((byte) 0x5A);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.predict(batchSegment, m, outSegment));
+        assertTrue(e.getMessage().contains(expected), m + " rows, segments: " + e.getMessage());
+        for (long k = 0; k < outSegment.byteSize(); k++) {
+            assertEquals((byte) 0x5A, outSegment.get(ValueLayout.JAVA_BYTE, k),
+                    "a rejected batch of " + m + " wrote its output segment");
+        }
+    }
+
+    /** A finite input that the model's normalisation takes to ±Inf would give NaN outputs: REJECT names it instead. */
+    @Test
+    void aFiniteInputTheNormalisationTakesToInfinityIsRejected() {
+        float[] mean = new float[IN];
+        float[] std = new float[IN];
+        java.util.Arrays.fill(std, 1f);
+        std[5] = 1e-30f;  // any positive std is a valid normalisation: a feature that barely varied in training
+        Normalization tiny = Normalization.of(Normalization.Mode.STANDARDIZE_PER_FEATURE, IN, mean, std);
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
+             Predictor p = Predictor.of(model, tiny);
+             Predictor lenient = Predictor.of(model, tiny,
+                     Predictor.Options.defaults().withNonFinite(Predictor.NonFinite.PROPAGATE))) {
+            float[] x = Nets.raw(1, IN);
+            x[5] = 1e-31f;  // normalises to about 0.1: fine
+            float[] out = new float[3];
+            p.predict(x, out);
+            assertEquals(1.0, out[0] + out[1] + out[2], 1e-6);
+            x[5] = 1e10f;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.predict(x, new float[3]));
+            assertTrue(e.getMessage().contains("input element 5 is 1.0E10, which the model's normalisation")
+                    && e.getMessage().contains("takes to Infinity"), e.getMessage());
+            MemorySegment seg = arena.allocate(4L * IN);
+            MemorySegment.copy(x, 0, seg, ValueLayout.JAVA_FLOAT, 0, IN);
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(seg, arena.allocate(12)));
+            assertTrue(e.getMessage().contains("input element 5 is 1.0E10"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.classify(x));
+            assertTrue(e.getMessage().contains("takes to Infinity"), e.getMessage());
+            for (int m : new int[]{3, 20}) {
+                float[] batch = Nets.raw(m, m * IN);
+                for (int r = 0; r < m; r++) {
+                    batch[r * IN + 5] = 0f;
+                }
+                batch[(m / 2) * IN + 5] = -1e10f;
+                float[] untouched = new float[3 * m];
+                java.util.Arrays.fill(untouched, -7f);
+                e = assertThrows(IllegalArgumentException.class, () -> p.predict(batch, m, untouched));
+                assertTrue(e.getMessage().contains("row " + m / 2 + " element 5 is -1.0E10")
+                        && e.getMessage().contains("takes to -Infinity"), m + " rows: " + e.getMessage());
+                for (float v : untouched) {
+                    assertEquals(-7f, v, "a rejected batch of " + m + " wrote its output");
+                }
+                assertSegmentsRejected(p, arena, batch, m, "row " + m / 2 + " element 5 is -1.0E10");
+                float[] garbage = new float[3 * m];
+                lenient.predict(batch, m, garbage);
+                assertTrue(Float.isNaN(garbage[3 * (m / 2)]), "PROPAGATE lets the overflow through, as IEEE does");
+            }
+        }
+    }
+
     @Test
     void badInputGetsAClearException() {
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
@@ -211,16 +274,7 @@ class PredictorTest {
                     for (float v : untouched) {
                         assertEquals(-7f, v, "a rejected batch of " + m + " wrote its output");
                     }
-                    MemorySegment batchSegment = arena.allocate(4L * m * IN);
-                    MemorySegment.copy(batch, 0, batchSegment, ValueLayout.JAVA_FLOAT, 0, m * IN);
-                    MemorySegment outSegment = arena.allocate(12L * m);
-                    outSegment.fill((byte) 0x5A);
-                    e = assertThrows(IllegalArgumentException.class, () -> p.predict(batchSegment, m, outSegment));
-                    assertTrue(e.getMessage().contains(where + " is NaN"), m + " rows, segments: " + e.getMessage());
-                    for (long k = 0; k < outSegment.byteSize(); k++) {
-                        assertEquals((byte) 0x5A, outSegment.get(ValueLayout.JAVA_BYTE, k),
-                                "a rejected batch of " + m + " wrote its output segment");
-                    }
+                    assertSegmentsRejected(p, arena, batch, m, where + " is NaN");
                 }
             }
             MemorySegment seg = arena.allocate(4L * IN);
