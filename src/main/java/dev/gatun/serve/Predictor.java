@@ -483,7 +483,6 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** Throws for the first non-finite of the {@code count} floats from element {@code from} of {@code rows}. */
     /*
      * NonFinite.REJECT checks a row once it is normalised: x holds the row that starts at flat index `from` of the
      * caller's rows, normalised. A NaN or ±Inf there comes from a non-finite input, or from a finite one that the
