@@ -42,7 +42,7 @@ class PublicApiTest {
             "blas.Blas", "blas.BlasInfo", "blas.BlasUnavailableException", "blas.Transpose",
             "data.Augmentation", "data.Batch", "data.BatchOptions", "data.Batches", "data.Batches.Builder",
             "data.CsvOptions", "data.CsvReader", "data.DataFileException", "data.DataSet", "data.DataSet.Split",
-            "data.FeatureType", "data.IdxCache", "data.IdxFile", "data.IdxHeader", "data.IdxType",
+            "data.FeatureSums", "data.FeatureType", "data.IdxCache", "data.IdxFile", "data.IdxHeader", "data.IdxType",
             "data.MnistDirectory", "data.Normalization", "data.Normalization.Mode", "data.Table",
             "io.EncodedModel", "io.ModelFormatException", "io.ModelIo", "io.ModelIo.Description", "io.ModelIo.LoadedModel",
             "io.ModelMetadata", "io.OnnxExport",

@@ -86,39 +86,37 @@ public final class Normalization {
             case NONE -> none(train.features());
             case SCALE_TO_UNIT -> scaleToUnit(train.features());
             case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> {
-                FeatureSums sums = FeatureSums.of(train);
-                yield fromSums(mode, train.size(), sums.sum(), sums.sumSq());
+                yield fromSums(mode, FeatureSums.of(train));
             }
         };
     }
 
     /**
-     * The normalisation of {@code mode} from per-feature sums gathered elsewhere, such as summed over the partitions
-     * of a distributed data set: {@code count} samples, {@code sums[j] = Σx_j}, {@code sumsOfSquares[j] = Σx_j²}.
-     * The statistics are those {@link #fit} computes from the same samples.
+     * The normalisation of {@code mode} from raw per-feature sums gathered elsewhere: {@code count} samples,
+     * {@code sums[j] = Σx_j}, {@code sumsOfSquares[j] = Σx_j²}. Exact for integer features such as pixels; for
+     * others, sums about a shift ({@link FeatureSums#of}) lose far less to rounding (see {@link FeatureSums}).
      */
     public static Normalization fromSums(Mode mode, long count, double[] sums, double[] sumsOfSquares) {
+        return fromSums(mode, FeatureSums.of(count, null, sums, sumsOfSquares));
+    }
+
+    /**
+     * The normalisation of {@code mode} from per-feature sums gathered elsewhere, such as added up over the
+     * partitions of a distributed data set with {@link FeatureSums#plus}. The statistics are those {@link #fit}
+     * computes from the same samples.
+     */
+    public static Normalization fromSums(Mode mode, FeatureSums sums) {
         Objects.requireNonNull(mode, "mode");
-        if (sums == null || sumsOfSquares == null || sums.length != sumsOfSquares.length) {
-            throw new IllegalArgumentException("normalisation sums: need two arrays of one length per feature, got "
-                    + (sums == null ? "null" : sums.length) + " and " + (sumsOfSquares == null ? "null" : sumsOfSquares.length));
-        }
-        int features = requireFeatures(sums.length);
-        if (count < 1) {
-            throw new IllegalArgumentException("normalisation " + mode + " needs at least one sample, got " + count);
+        Objects.requireNonNull(sums, "sums");
+        int features = requireFeatures(sums.features());
+        if (sums.count() < 1) {
+            throw new IllegalArgumentException("normalisation " + mode + " needs at least one sample, got " + sums.count());
         }
         return switch (mode) {
             case NONE -> none(features);
             case SCALE_TO_UNIT -> scaleToUnit(features);
-            case STANDARDIZE_GLOBAL, STANDARDIZE_PER_FEATURE -> {
-                for (int j = 0; j < features; j++) {
-                    if (!Double.isFinite(sums[j]) || !Double.isFinite(sumsOfSquares[j])) {
-                        throw new IllegalArgumentException("normalisation " + mode + ": feature " + j
-                                + " has non-finite sums " + sums[j] + ", " + sumsOfSquares[j]);
-                    }
-                }
-                yield fromSums(mode, (double) count, sums, sumsOfSquares);
-            }
+            case STANDARDIZE_GLOBAL -> global(sums);
+            case STANDARDIZE_PER_FEATURE -> perFeature(sums);
         };
     }
 
@@ -149,31 +147,37 @@ public final class Normalization {
         return new Normalization(mode, features, mean.clone(), std.clone());
     }
 
-    private static Normalization fromSums(Mode mode, double n, double[] sum, double[] sumSq) {
-        int features = sum.length;
-        if (mode == Mode.STANDARDIZE_GLOBAL) {
-            double total = 0;
-            double totalSq = 0;
-            for (int j = 0; j < features; j++) {
-                total += sum[j];
-                totalSq += sumSq[j];
-            }
-            double count = n * features;
-            return new Normalization(mode, features, new float[] {(float) (total / count)},
-                    new float[] {stdOf(count, total, totalSq)});
+    /** One mean and std over every feature: each feature's sums moved to feature 0's shift, then added. */
+    private static Normalization global(FeatureSums sums) {
+        int features = sums.features();
+        double k = sums.shift(0);
+        double total = 0;
+        double totalSq = 0;
+        for (int j = 0; j < features; j++) {
+            total += sums.sumAbout(j, k);
+            totalSq += sums.sumSqAbout(j, k);
         }
+        double count = (double) sums.count() * features;
+        return new Normalization(Mode.STANDARDIZE_GLOBAL, features, new float[] {(float) (k + total / count)},
+                new float[] {stdOf(count, total, totalSq)});
+    }
+
+    private static Normalization perFeature(FeatureSums sums) {
+        int features = sums.features();
+        double n = sums.count();
         float[] mean = new float[features];
         float[] std = new float[features];
         for (int j = 0; j < features; j++) {
-            mean[j] = (float) (sum[j] / n);
-            std[j] = stdOf(n, sum[j], sumSq[j]);
+            mean[j] = (float) (sums.shift(j) + sums.sum(j) / n);
+            std[j] = stdOf(n, sums.sum(j), sums.sumSq(j));
         }
-        return new Normalization(mode, features, mean, std);
+        return new Normalization(Mode.STANDARDIZE_PER_FEATURE, features, mean, std);
     }
 
     /**
-     * Population std from exact sums: {@code (n·Σx² − (Σx)²)/n²} keeps the two big terms integers (exact in double
-     * for MNIST-sized data), so a constant feature gets exactly 0 and then the fallback 1.
+     * Population std from sums about a shift: {@code (n·Σd² − (Σd)²)/n²}. For pixels (shift 0) the two big terms are
+     * integers, exact in double for MNIST-sized data; a constant feature's sums about its own value are 0. Either way
+     * a constant feature gets exactly 0 and then the fallback 1.
      */
     private static float stdOf(double n, double sum, double sumSq) {
         double variance = Math.max(0.0, (n * sumSq - sum * sum) / (n * n));

@@ -1,5 +1,6 @@
 package dev.gatun.spark.train;
 
+import dev.gatun.data.FeatureSums;
 import dev.gatun.data.Normalization;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
@@ -97,15 +98,11 @@ public final class DistributedTrainer {
         requireGoodRows(summaries);
         boolean byHashRange = input.getNumPartitions() != partitions;
         RowIds ids = RowIds.of(summaries, partitions, byHashRange);
-        double[] sums = new double[inputs];
-        double[] squares = new double[inputs];
+        FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
         long total = 0;
         for (PartitionSummary summary : summaries) {
             total += summary.rows();
-            for (int j = 0; j < inputs; j++) {
-                sums[j] += summary.sums()[j];
-                squares[j] += summary.sumsOfSquares()[j];
-            }
+            sums = sums.plus(summary.sums().featureSums());
         }
         long[] partitionRows = new long[partitions];
         for (int p = 0; p < partitions; p++) {
@@ -116,7 +113,7 @@ public final class DistributedTrainer {
                         + " or is skewed); use fewer partitions");
             }
         }
-        TrainingPlan fitted = plan.withData(Normalization.fromSums(plan.normalization(), total, sums, squares), total);
+        TrainingPlan fitted = plan.withData(Normalization.fromSums(plan.normalization(), sums), total);
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
         JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 

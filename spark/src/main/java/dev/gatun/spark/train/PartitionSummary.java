@@ -1,6 +1,5 @@
 package dev.gatun.spark.train;
 
-import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 
@@ -9,21 +8,21 @@ import java.util.Iterator;
 
 /**
  * One input partition from the ordinary (non-barrier) pass that checks every row before training starts: its row
- * count, per-feature sums, its rows' content hashes in hash order (from which the driver ranks every row,
- * {@link RowIds}), and its first bad row, if any, by its index in the partition. A bad row fails the fit on the
- * driver, once, named by its position in the input, instead of failing a barrier stage.
+ * count, per-feature sums about its first row ({@link ShiftedSums}), its rows' content hashes in hash order (from
+ * which the driver ranks every row, {@link RowIds}), and its first bad row, if any, by its index in the partition.
+ * A bad row fails the fit on the driver, once, named by its position in the input, instead of failing a barrier
+ * stage.
  *
  * @param badRow the first bad row's index in this partition, or -1
  * @param badRowProblem what is wrong with it, or null
  */
-record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOfSquares, long[] hashHi, long[] hashLo,
-                        long badRow, String badRowProblem) implements Serializable {
+record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashHi, long[] hashLo, long badRow,
+                        String badRowProblem) implements Serializable {
 
     /** Checks, sums and hashes every row of a partition of {@code (features, label)} rows. */
     static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, int classes, Columns columns) {
         long count = 0;
-        double[] sums = new double[inputs];
-        double[] squares = new double[inputs];
+        ShiftedSums sums = new ShiftedSums(inputs);
         LongList hi = new LongList();
         LongList lo = new LongList();
         RowHash hash = new RowHash();
@@ -47,20 +46,7 @@ record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOf
             hash.hash(features, checked.label());
             hi.add(hash.hi);
             lo.add(hash.lo);
-            if (features instanceof SparseVector sparse) {
-                int[] indices = sparse.indices();
-                double[] values = sparse.values();
-                for (int k = 0; k < indices.length; k++) {
-                    sums[indices[k]] += values[k];
-                    squares[indices[k]] += values[k] * values[k];
-                }
-            } else {
-                double[] values = features.toArray();
-                for (int j = 0; j < inputs; j++) {
-                    sums[j] += values[j];
-                    squares[j] += values[j] * values[j];
-                }
-            }
+            sums.add(features);
         }
         long[] his = hi.toArray();
         long[] los = lo.toArray();
@@ -71,7 +57,7 @@ record PartitionSummary(int partition, long rows, double[] sums, double[] sumsOf
             sortedHi[k] = his[order[k]];
             sortedLo[k] = los[order[k]];
         }
-        return new PartitionSummary(partition, count, sums, squares, sortedHi, sortedLo, badRow, problem);
+        return new PartitionSummary(partition, count, sums, sortedHi, sortedLo, badRow, problem);
     }
 
     /** A growable array of longs, for a partition whose size is not known until it has been read. */
