@@ -75,3 +75,24 @@ def mean_difference(runs, engine, other):
         return None
     error = (statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
     return statistics.mean(a) - statistics.mean(b), error
+
+
+def paired_ratios(runs, mode, engine, references, batch, threads, metric, lower_is_better=False):
+    """Run by run: engine's figure over the best of the references' figures in the same round (the same run index:
+    the engines take turns, so a round's runs are seconds apart). Median [min–max] of one ratio per round in which
+    the engine and at least one reference succeeded, or None. Steadier than a ratio of medians when the machine's
+    speed moves between rounds: each median may come from a different round."""
+    rounds = defaultdict(dict)
+    for run in runs:
+        if run["mode"] == mode and run["batch"] == batch and run["threads"] == threads and run.get("ok"):
+            value = _value(run, metric)
+            if value is not None:
+                rounds[run["run"]][run["engine"]] = value
+    ratios = []
+    for figures in rounds.values():
+        found = [figures[e] for e in references if e in figures]
+        if engine in figures and found:
+            best = min(found) if lower_is_better else max(found)
+            if best:
+                ratios.append(figures[engine] / best)
+    return stats(ratios)

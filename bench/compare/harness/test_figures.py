@@ -94,6 +94,55 @@ def accuracy_run(engine, accuracy, ok=True):
     return {"engine": engine, "mode": "accuracy", "batch": 128, "threads": 2, "ok": ok,
             "result": {"test_accuracy": accuracy}}
 
+def train_run(engine, rate, round_index, batch=128, threads=2, ok=True):
+    return {"engine": engine, "mode": "train", "batch": batch, "threads": threads, "run": round_index, "ok": ok,
+            "result": {"samples_per_second": rate, "flops_per_sample": 1.0}, "error": None if ok else "exit 1"}
+
+
+class RunByRunTest(unittest.TestCase):
+    # Round 1 is slow for everyone. The medians (Gatun 100, bound 150) set round 0's Gatun against round 2's bound;
+    # the rounds' own ratios are 100/120, 60/80 and 130/150.
+    RUNS = [train_run("gatun", 100.0, 0), train_run("c", 120.0, 0),
+            train_run("gatun", 60.0, 1), train_run("c", 80.0, 1),
+            train_run("gatun", 130.0, 2), train_run("c", 150.0, 2),
+            train_run("torch", 50.0, 0), train_run("numpy", 70.0, 0), train_run("numpy", 40.0, 1),
+            train_run("torch", 999.0, 2, ok=False),      # a failed run is no reference
+            train_run("gatun", 10.0, 3),                 # a round without a reference gives no ratio
+            train_run("c", 10.0, 4),                     # nor one without Gatun
+            train_run("c", 1.0, 0, batch=1024)]          # nor another cell's run
+
+    def test_each_round_against_its_own_references(self):
+        bound = summary.paired_ratios(self.RUNS, "train", "gatun", ("c",), 128, 2, "samples_per_second")
+        self.assertEqual(bound["n"], 3)
+        self.assertAlmostEqual(bound["median"], 100.0 / 120.0)
+        self.assertAlmostEqual(bound["min"], 60.0 / 80.0)
+        self.assertAlmostEqual(bound["max"], 130.0 / 150.0)
+        peers = summary.paired_ratios(self.RUNS, "train", "gatun", summary.PEERS, 128, 2, "samples_per_second")
+        self.assertEqual(peers["n"], 2)  # round 2's only peer run failed
+        self.assertAlmostEqual(peers["min"], 100.0 / 70.0)  # the round's best peer: NumPy's 70, not PyTorch's 50
+        self.assertAlmostEqual(peers["max"], 60.0 / 40.0)
+        faster = summary.paired_ratios(self.RUNS, "train", "gatun", summary.PEERS, 128, 2, "samples_per_second", True)
+        self.assertAlmostEqual(faster["max"], 100.0 / 50.0)  # lower is better: round 0's smallest figure, PyTorch's
+        self.assertIsNone(summary.paired_ratios(self.RUNS, "train", "gatun", ("c",), 32, 2, "samples_per_second"))
+
+    def test_the_report_shows_them_beside_the_medians(self):
+        record = {"runs": self.RUNS, "engines": {}}
+        settings = {"limit": 0, "batches": [128], "threads": [2], "runs": 5, "train_epochs": 6, "timed_epochs": 3,
+                    "warmup_steps": 1000}
+        text = "\n".join(report._training(record, summary.summarize(self.RUNS), settings))
+        self.assertIn("| 128 | 2 | 1.46× [1.43×–1.50×] | 83% [75%–87%] |", text)
+        self.assertIn("| 80 [10–130] |", text)  # the medians' table is unchanged: its ratio to the bound is 80%
+        self.assertIn("| 80% ✗ |", text)
+        one = "\n".join(report._training(record, summary.summarize(self.RUNS), dict(settings, runs=1)))
+        self.assertNotIn("run by run", one)
+
+    def test_inference_at_batch_1024_too(self):
+        runs = [dict(train_run(e, None, r, batch=1024), mode="infer", result={"throughput_per_second": v})
+                for e, v, r in (("gatun", 300.0, 0), ("torch", 250.0, 0), ("gatun", 200.0, 1), ("numpy", 200.0, 1))]
+        text = "\n".join(report._inference({"runs": runs, "engines": {}}, summary.summarize(runs),
+                                            {"infer_seconds": 5, "threads": [2], "runs": 2}))
+        self.assertIn("median [min–max]): 2 threads 1.10× [1.00×–1.20×].", text)
+
 
 class AccuracySeedsTest(unittest.TestCase):
     def test_the_accuracy_runs_cover_their_own_seeds_whatever_the_runs(self):
