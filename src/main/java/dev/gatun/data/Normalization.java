@@ -14,7 +14,8 @@ import java.util.Objects;
  * feature for {@link Mode#STANDARDIZE_PER_FEATURE}. A model file stores exactly that and rebuilds the object with
  * {@link #of}. Internally every mode is the same per-feature map {@code x·scale + shift}, so batch assembly and
  * inference do identical arithmetic. A feature that is constant in the training data (std 0, such as MNIST's
- * always-black corners) gets std 1: it is centred, never divided by zero.
+ * always-black corners), or whose std is too small for float32 to divide by, gets std 1: it is centred, never
+ * divided by zero.
  *
  * <p>Immutable and thread-safe; the {@code apply} methods allocate nothing.
  */
@@ -138,6 +139,11 @@ public final class Normalization {
                 throw new IllegalArgumentException("normalisation " + mode + ": feature " + j + " needs a finite mean"
                         + " and a finite positive std, got mean " + mean[j] + ", std " + std[j]);
             }
+            if (!dividesInFloat(mean[j], std[j])) {
+                throw new IllegalArgumentException("normalisation " + mode + ": feature " + j + " has std " + std[j]
+                        + " for mean " + mean[j] + ": 1/std or mean/std overflows float32, so every input would"
+                        + " normalise to ±Infinity or NaN");
+            }
         }
         if ((mode == Mode.NONE && (mean[0] != 0f || std[0] != 1f))
                 || (mode == Mode.SCALE_TO_UNIT && (mean[0] != 0f || std[0] != BYTE_MAX))) {
@@ -158,8 +164,9 @@ public final class Normalization {
             totalSq += sums.sumSqAbout(j, k);
         }
         double count = (double) sums.count() * features;
-        return new Normalization(Mode.STANDARDIZE_GLOBAL, features, new float[] {(float) (k + total / count)},
-                new float[] {stdOf(count, total, totalSq)});
+        float mean = (float) (k + total / count);
+        return new Normalization(Mode.STANDARDIZE_GLOBAL, features, new float[] {mean},
+                new float[] {usable(mean, stdOf(count, total, totalSq))});
     }
 
     private static Normalization perFeature(FeatureSums sums) {
@@ -169,7 +176,7 @@ public final class Normalization {
         float[] std = new float[features];
         for (int j = 0; j < features; j++) {
             mean[j] = (float) (sums.shift(j) + sums.sum(j) / n);
-            std[j] = stdOf(n, sums.sum(j), sums.sumSq(j));
+            std[j] = usable(mean[j], stdOf(n, sums.sum(j), sums.sumSq(j)));
         }
         return new Normalization(Mode.STANDARDIZE_PER_FEATURE, features, mean, std);
     }
@@ -183,6 +190,20 @@ public final class Normalization {
         double variance = Math.max(0.0, (n * sumSq - sum * sum) / (n * n));
         float std = (float) Math.sqrt(variance);
         return std > 0f ? std : 1f;
+    }
+
+    /**
+     * A fitted std, or 1 where float32 cannot divide by it: a column holding 0 and 1e−39 has std 5e−40, whose
+     * inverse is +Inf, and 0·Inf would turn every input into NaN. Such a feature is constant to float32's
+     * resolution and is treated as one: centred, not scaled.
+     */
+    private static float usable(float mean, float std) {
+        return dividesInFloat(mean, std) ? std : 1f;
+    }
+
+    /** Whether the map's multipliers, {@code 1/std} and {@code −mean/std} as the constructor computes them, are finite. */
+    private static boolean dividesInFloat(float mean, float std) {
+        return Float.isFinite((float) (1.0 / std)) && Float.isFinite((float) (-(double) mean / std));
     }
 
     private static int requireFeatures(int features) {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NormalizationTest {
     @TempDir
@@ -142,6 +143,28 @@ class NormalizationTest {
             norm.apply(new float[] {7f, 25f}, out);
             assertArrayEquals(new float[] {7f, 0f}, out, 1e-6f);
         }
+    }
+
+    @Test
+    void aStdTooSmallForFloatToDivideByIsTreatedAsConstant() {
+        // std 5e-40: 1/std is +Inf in float32, and 0·Inf would make every input NaN
+        float[][] x = new float[40][];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = new float[] {i % 2 == 0 ? 0f : 1e-39f, i};
+        }
+        try (Table table = Table.ofLabels("tiny", x, new int[x.length], 1)) {
+            Normalization norm = Normalization.standardizePerFeature(table.dataSet());
+            assertEquals(1f, norm.std()[0], 0f);
+            float[] out = new float[2];
+            norm.apply(new float[] {1e-39f, 3f}, out);
+            assertTrue(Float.isFinite(out[0]) && Float.isFinite(out[1]), out[0] + ", " + out[1]);
+        }
+        IllegalArgumentException stored = assertThrows(IllegalArgumentException.class, () -> Normalization.of(
+                Normalization.Mode.STANDARDIZE_PER_FEATURE, 2, new float[] {0f, 0f}, new float[] {1f, 5e-40f}));
+        assertTrue(stored.getMessage().contains("feature 1 has std 5.0E-40"), stored.getMessage());
+        IllegalArgumentException shift = assertThrows(IllegalArgumentException.class, () -> Normalization.of(
+                Normalization.Mode.STANDARDIZE_GLOBAL, 2, new float[] {1e30f}, new float[] {1e-10f}));
+        assertTrue(shift.getMessage().contains("overflows float32"), shift.getMessage());
     }
 
     @Test
