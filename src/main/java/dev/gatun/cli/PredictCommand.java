@@ -216,16 +216,16 @@ final class PredictCommand extends JsonReportingCommand {
 
     private void appendJson(StringBuilder line, long row, float[] p, int[] order) {
         line.append("{\"row\":").append(row).append(",\"class\":").append(order[0])
-                .append(",\"probability\":").append(p[order[0]]).append(",\"probabilities\":[");
+                .append(",\"probability\":").append(Json.value(p[order[0]])).append(",\"probabilities\":[");
         for (int k = 0; k < p.length; k++) {
-            line.append(k == 0 ? "" : ",").append(p[k]);
+            line.append(k == 0 ? "" : ",").append(Json.value(p[k]));   // null, never a bare NaN: JSON has none
         }
         line.append(']');
         if (top > 1) {
             line.append(",\"top\":[");
             for (int i = 0; i < top; i++) {
                 line.append(i == 0 ? "" : ",").append("{\"class\":").append(order[i]).append(",\"probability\":")
-                        .append(p[order[i]]).append('}');
+                        .append(Json.value(p[order[i]])).append('}');
             }
             line.append(']');
         }

@@ -18,6 +18,8 @@ final class Context {
     final float[] x;
     final float[][] a;
     final float[] out;
+    /** A small batch's outputs, row after row, until every row has passed its checks and they go to the caller's out. */
+    final float[] staged;
     /**
      * Which way the next row on this context reads each stage's panels; flipped per row. Weights slightly larger
      * than the core's L2 read in one direction every time evict themselves in full (the L2 keeps what was read last,
@@ -38,6 +40,7 @@ final class Context {
             a[s] = new float[RowPanels.padded(stages.get(s).outputs())];
         }
         this.out = new float[stages.getLast().outputs()];
+        this.staged = new float[(Predictor.BLAS_MIN_ROWS - 1) * out.length];
     }
 
     /** Off-heap buffers for m rows: X, each stage's A, and the output P. */

@@ -50,9 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot) calls allocate
  * nothing on the heap. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
- * NaN or ±Inf inputs, and finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), throw
- * IllegalArgumentException naming the index under {@link NonFinite#REJECT} (default), or flow through IEEE arithmetic
- * under {@link NonFinite#PROPAGATE} (NaN in, NaN out).
+ * NaN or ±Inf inputs, finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), and
+ * finite rows that overflow the layers into a NaN or ±Inf output throw IllegalArgumentException naming the input
+ * under {@link NonFinite#REJECT} (default), leaving out as it was, or flow through IEEE arithmetic under
+ * {@link NonFinite#PROPAGATE} (NaN in, NaN out).
  */
 public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
@@ -63,7 +64,10 @@ public final class Predictor implements AutoCloseable {
 
     /** What to do with NaN or infinite inputs. */
     public enum NonFinite {
-        /** IllegalArgumentException naming the first bad element (checked before any work). */
+        /**
+         * IllegalArgumentException naming the first bad element (checked before any work), or the first row whose
+         * finite values overflow the model's layers into a NaN or ±Inf output; the caller's out is left as it was.
+         */
         REJECT,
         /** No check: IEEE arithmetic carries NaN and Inf to the outputs. */
         PROPAGATE
@@ -240,6 +244,9 @@ public final class Predictor implements AutoCloseable {
                 rejectNormalized(c.x, in, 0);
             }
             row(c);
+            if (reject) {
+                rejectOutput(c.out, in, 0);
+            }
             return slot;
         } catch (RuntimeException | Error e) {
             pool.release(slot);
@@ -259,6 +266,9 @@ public final class Predictor implements AutoCloseable {
                 rejectNormalized(c.x, in, 0);
             }
             row(c);
+            if (reject) {
+                rejectOutput(c.out, in, 0);
+            }
             store(c.out, out, 0);
         } finally {
             pool.release(slot);
@@ -328,16 +338,19 @@ public final class Predictor implements AutoCloseable {
         try {
             Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
-                // Checked in full first, normalised: these rows write their outputs one by one.
-                for (int r = 0; reject && r < m; r++) {
-                    SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
-                    rejectNormalized(c.x, rows, r * inputs);
-                }
+                // Staged in the context, so that a rejected row leaves out as it was.
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, r * inputs, scale, shift, c.x, inputs);
+                    if (reject) {
+                        rejectNormalized(c.x, rows, r * inputs);
+                    }
                     row(c);
-                    System.arraycopy(c.out, 0, out, r * outputs, outputs);
+                    if (reject) {
+                        rejectOutput(c.out, rows, r * inputs);
+                    }
+                    System.arraycopy(c.out, 0, c.staged, r * outputs, outputs);
                 }
+                System.arraycopy(c.staged, 0, out, 0, m * outputs);
                 return;
             }
             Context.SizeBuffers batch = c.batch(m, nativeBytes);
@@ -351,7 +364,11 @@ public final class Predictor implements AutoCloseable {
                     rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, r * inputs);
                 }
             }
-            MemorySegment.copy(batches(batch).segment(), FLOAT, 0, out, 0, m * outputs);
+            MemorySegment result = batches(batch).segment();
+            if (reject) {
+                rejectOutputs(result, m, rows);
+            }
+            MemorySegment.copy(result, FLOAT, 0, out, 0, m * outputs);
         } finally {
             pool.release(slot);
         }
@@ -366,14 +383,19 @@ public final class Predictor implements AutoCloseable {
         try {
             Context c = pool.context(slot);
             if (m < BLAS_MIN_ROWS) {
-                for (int r = 0; reject && r < m; r++) {
-                    SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
-                    rejectNormalized(c.x, rows, (long) r * inputs);
-                }
                 for (int r = 0; r < m; r++) {
                     SERVING.normalize(rows, 4L * r * inputs, scale, shift, c.x, inputs);
+                    if (reject) {
+                        rejectNormalized(c.x, rows, (long) r * inputs);
+                    }
                     row(c);
-                    store(c.out, out, 4L * r * outputs);
+                    if (reject) {
+                        rejectOutput(c.out, rows, (long) r * inputs);
+                    }
+                    System.arraycopy(c.out, 0, c.staged, r * outputs, outputs);
+                }
+                for (int k = 0; k < m * outputs; k++) {   // a plain loop: MemorySegment.copy from an array allocates
+                    out.set(FLOAT, 4L * k, c.staged[k]);
                 }
                 return;
             }
@@ -385,7 +407,11 @@ public final class Predictor implements AutoCloseable {
                     rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, (long) r * inputs);
                 }
             }
-            MemorySegment.copy(batches(batch).segment(), 0, out, 0, 4L * m * outputs);
+            MemorySegment result = batches(batch).segment();
+            if (reject) {
+                rejectOutputs(result, m, rows);
+            }
+            MemorySegment.copy(result, 0, out, 0, 4L * m * outputs);
         } finally {
             pool.release(slot);
         }
@@ -516,6 +542,65 @@ public final class Predictor implements AutoCloseable {
         if (bad >= 0) {
             throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), X.get(FLOAT, at + 4 * bad));
         }
+    }
+
+    /*
+     * NonFinite.REJECT also checks what the network made of a row: finite inputs far outside the training data's
+     * range (1e37, say) can overflow a layer, and softmax then gives NaN, which classify would read as class 0.
+     */
+
+    private void rejectOutput(float[] y, float[] rows, int from) {
+        int bad = SERVING.firstNonFinite(y, 0, outputs);
+        if (bad >= 0) {
+            throw overflow(from, bad, y[bad], largest(rows, from));
+        }
+    }
+
+    private void rejectOutput(float[] y, MemorySegment rows, long from) {
+        int bad = SERVING.firstNonFinite(y, 0, outputs);
+        if (bad >= 0) {
+            throw overflow(from, bad, y[bad], largest(rows, from));
+        }
+    }
+
+    /** The BLAS path: m rows of outputs in {@code y}. */
+    private void rejectOutputs(MemorySegment y, int m, float[] rows) {
+        long bad = SERVING.firstNonFinite(y, 0, (long) m * outputs);
+        if (bad >= 0) {
+            long from = bad / outputs * inputs;
+            throw overflow(from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, (int) from));
+        }
+    }
+
+    private void rejectOutputs(MemorySegment y, int m, MemorySegment rows) {
+        long bad = SERVING.firstNonFinite(y, 0, (long) m * outputs);
+        if (bad >= 0) {
+            long from = bad / outputs * inputs;
+            throw overflow(from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, from));
+        }
+    }
+
+    private float largest(float[] rows, int from) {
+        float max = 0f;
+        for (int k = 0; k < inputs; k++) {
+            max = Math.max(max, Math.abs(rows[from + k]));
+        }
+        return max;
+    }
+
+    private float largest(MemorySegment rows, long from) {
+        float max = 0f;
+        for (int k = 0; k < inputs; k++) {
+            max = Math.max(max, Math.abs(rows.get(FLOAT, 4 * (from + k))));
+        }
+        return max;
+    }
+
+    private IllegalArgumentException overflow(long from, int output, float value, float largest) {
+        String where = from == 0 ? "the input" : "input row " + from / inputs;
+        return new IllegalArgumentException(where + " gives output " + output + " = " + value + ": its values are"
+                + " finite (largest magnitude " + largest + ") but overflow the model's layers in float32"
+                + " (non-finite results are rejected; Options.withNonFinite(PROPAGATE) lets them through)");
     }
 
     private IllegalArgumentException nonFinite(long index, float value, float normalized) {

@@ -231,6 +231,54 @@ class PredictorTest {
         }
     }
 
+    /** Finite inputs far outside any training range overflow a layer; softmax then gives NaN, which is not a class. */
+    @Test
+    void finiteRowsThatOverflowTheLayersAreRejected() {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
+             Predictor p = Predictor.of(model, Normalization.none(IN));
+             Predictor lenient = Predictor.of(model, Normalization.none(IN),
+                     Predictor.Options.defaults().withNonFinite(Predictor.NonFinite.PROPAGATE))) {
+            float[] huge = new float[IN];
+            java.util.Arrays.fill(huge, 3e38f);
+            float[] garbage = new float[3];
+            lenient.predict(huge, garbage);
+            assertTrue(!Float.isFinite(garbage[0] + garbage[1] + garbage[2]),
+                    "the premise: under PROPAGATE this row's output is not finite, got " + java.util.Arrays.toString(garbage));
+            String expected = "gives output ";
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.predict(huge, new float[3]));
+            assertTrue(e.getMessage().startsWith("the input " + expected)
+                    && e.getMessage().contains("largest magnitude 3.0E38"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> p.classify(huge));
+            assertTrue(e.getMessage().startsWith("the input " + expected), e.getMessage());
+            MemorySegment seg = arena.allocate(4L * IN);
+            MemorySegment.copy(huge, 0, seg, ValueLayout.JAVA_FLOAT, 0, IN);
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(seg, arena.allocate(12)));
+            assertTrue(e.getMessage().startsWith("the input " + expected), e.getMessage());
+            for (int m : new int[]{3, 20}) {
+                float[] batch = Nets.raw(m, m * IN);
+                System.arraycopy(huge, 0, batch, (m / 2) * IN, IN);
+                float[] untouched = new float[3 * m];
+                java.util.Arrays.fill(untouched, -7f);
+                e = assertThrows(IllegalArgumentException.class, () -> p.predict(batch, m, untouched));
+                assertTrue(e.getMessage().startsWith("input row " + m / 2 + " " + expected), m + " rows: " + e.getMessage());
+                for (float v : untouched) {
+                    assertEquals(-7f, v, "a rejected batch of " + m + " wrote its output");
+                }
+                assertSegmentsRejected(p, arena, batch, m, "input row " + m / 2 + " " + expected);
+                float[] good = Nets.raw(m, m * IN);
+                float[] out = new float[3 * m];
+                p.predict(good, m, out);   // the context's staged rows do not leak into the next call
+                float[] one = new float[3];
+                for (int r = 0; r < m; r++) {
+                    p.predict(java.util.Arrays.copyOfRange(good, r * IN, (r + 1) * IN), one);
+                    for (int j = 0; j < 3; j++) {
+                        assertEquals(one[j], out[3 * r + j], 1e-6f, m + " rows: row " + r + " output " + j);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badInputGetsAClearException() {
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
