@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Samples from a CSV file: one per line, the model's raw features (its stored normalisation is applied later). The
@@ -20,21 +22,24 @@ final class CsvRows implements InputRows {
     private final Path file;
     private final BufferedReader in;
     private final int features;
+    /** The columns the model was trained on, by name; empty when its file keeps none. */
+    private final List<String> featureNames;
     private long line;
     private long rows;
     private boolean sawHeader;
     /** Chosen from the first non-blank line. */
     private CsvFormat format;
 
-    private CsvRows(Path file, BufferedReader in, int features) {
+    private CsvRows(Path file, BufferedReader in, int features, List<String> featureNames) {
         this.file = file;
         this.in = in;
         this.features = features;
+        this.featureNames = featureNames;
     }
 
-    static CsvRows open(Path file, int features) throws IOException {
+    static CsvRows open(Path file, int features, List<String> featureNames) throws IOException {
         return new CsvRows(file, new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
-                StandardCharsets.UTF_8), 1 << 16), features);
+                StandardCharsets.UTF_8), 1 << 16), features, List.copyOf(featureNames));
     }
 
     @Override
@@ -51,8 +56,10 @@ final class CsvRows implements InputRows {
             if (format == null) {
                 format = CsvFormat.detect(s);
             }
-            if (rows == 0 && !sawHeader && format.isHeader(s)) {
+            if (rows == 0 && !sawHeader && (format.isHeader(s) || cells(s).equals(featureNames))) {
+                // A header of number-like names (0,1,2) is still one when it is the model's own column names.
                 sawHeader = true;
+                FeatureColumns.requireSame("the model", featureNames, file + " (its header)", cells(s));
                 continue;
             }
             parse(s, into, offset);
@@ -64,6 +71,14 @@ final class CsvRows implements InputRows {
                     + "), expected one sample of " + features + " numbers per line, separated by commas, semicolons, tabs or bars");
         }
         return false;
+    }
+
+    private List<String> cells(String s) {
+        List<String> cells = new ArrayList<>();
+        for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
+            cells.add(format.text(s, from, format.cellEnd(s, from)));
+        }
+        return cells;
     }
 
     private void parse(String s, float[] into, int offset) {

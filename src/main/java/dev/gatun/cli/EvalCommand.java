@@ -125,6 +125,8 @@ final class EvalCommand extends JsonReportingCommand {
         try (Table table = CsvReader.read(data.path, CsvOptions.classification(data.label).withClasses(names))) {
             DataSet set = table.dataSet();
             requireInputs(model, set, data.path.toString());
+            FeatureColumns.requireSame("model " + modelFile.path, loaded.metadata().featureNames(), data.path.toString(),
+                    table.featureNames());
             Evaluation e;
             try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
                 e = evaluator.evaluate(model);
@@ -144,6 +146,8 @@ final class EvalCommand extends JsonReportingCommand {
         try (Table table = CsvReader.read(data.path, CsvOptions.regression(data.label))) {
             DataSet set = table.dataSet();
             requireInputs(model, set, data.path.toString());
+            FeatureColumns.requireSame("model " + modelFile.path, loaded.metadata().featureNames(), data.path.toString(),
+                    table.featureNames());
             if (model.outputs() != set.targetWidth()) {
                 throw new IllegalArgumentException("model " + modelFile.path + " predicts " + model.outputs()
                         + " values per sample but " + data.path + " has " + set.targetWidth() + " target column");

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Samples of raw features read one at a time from a file, so that a file of any length streams through a fixed
@@ -25,7 +26,7 @@ interface InputRows extends AutoCloseable {
     void close() throws IOException;
 
     /** Opens {@code file} (plain or gzipped) as rows of {@code features} values each. */
-    static InputRows open(Path file, int features) throws IOException {
+    static InputRows open(Path file, int features, List<String> featureNames) throws IOException {
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "input file does not exist");
         }
@@ -40,6 +41,7 @@ interface InputRows extends AutoCloseable {
         if (n == 0) {
             throw new IllegalArgumentException(file + ": input file is empty, expected IDX images or CSV rows");
         }
-        return n == 2 && head[0] == 0 && head[1] == 0 ? IdxRows.open(file, features) : CsvRows.open(file, features);
+        return n == 2 && head[0] == 0 && head[1] == 0 ? IdxRows.open(file, features)
+                : CsvRows.open(file, features, featureNames);
     }
 }

@@ -56,7 +56,7 @@ final class PredictCommand extends JsonReportingCommand {
                 throw new UsageException("--top " + top + " is more than the " + classes + " classes model "
                         + modelFile.path + " predicts");
             }
-            try (InputRows rows = InputRows.open(input, predictor.inputs())) {
+            try (InputRows rows = InputRows.open(input, predictor.inputs(), predictor.metadata().featureNames())) {
                 run(predictor, rows, classes);
             }
         }

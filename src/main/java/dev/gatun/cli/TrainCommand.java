@@ -254,13 +254,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume " + resume + ": its model takes " + resumed.config().inputs()
                     + " features per sample but " + input.source() + " has " + features);
         }
-        List<String> names = input.featureNames();
-        List<String> trained = resumed.data().featureNames();
-        if (!trained.isEmpty() && !names.isEmpty() && !names.equals(trained)) {
-            throw new IllegalArgumentException("--resume " + resume + ": its model was trained on the columns '"
-                    + UserText.safe(String.join(", ", trained), UserText.CELL_LIMIT * 4) + "' but "
-                    + input.source() + " has '" + UserText.safe(String.join(", ", names), UserText.CELL_LIMIT * 4) + "'");
-        }
+        FeatureColumns.requireSame("--resume " + resume, resumed.data().featureNames(), input.source(),
+                input.featureNames());
     }
 
     /**

@@ -67,6 +67,8 @@ record TrainingData(String source, boolean table, DataSet train, DataSet test, L
                     throw new IllegalArgumentException("--test " + testFile + " has " + tests.dataSet().features()
                             + " feature columns but --data " + file + " has " + train.features());
                 }
+                FeatureColumns.requireSame("the model (--data " + file + ")", table.featureNames(), "--test " + testFile,
+                        tests.featureNames());
                 test = tests.dataSet();
             } else if (testSplit != null) {
                 int n = train.size();

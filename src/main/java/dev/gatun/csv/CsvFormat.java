@@ -34,9 +34,11 @@ public final class CsvFormat {
                 counts[DELIMITERS.indexOf(c)]++;
             }
         }
+        // A tie with the comma goes to the other delimiter: "2,38;0" is a decimal comma and a semicolon, since in a
+        // comma-separated line the semicolon would sit inside a number.
         int best = 0;
         for (int k = 1; k < counts.length; k++) {
-            if (counts[k] > counts[best]) {
+            if (counts[k] > counts[best] || (best == 0 && counts[k] > 0 && counts[k] == counts[0])) {
                 best = k;
             }
         }

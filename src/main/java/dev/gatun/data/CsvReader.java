@@ -176,7 +176,7 @@ public final class CsvReader {
                     + " and the label)", "one column");
         }
         List<String> header = null;
-        if (format.isHeader(s)) {
+        if (format.isHeader(s) || namesTheLabel(s)) {
             header = new ArrayList<>();
             for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
                 header.add(format.text(s, from, format.cellEnd(s, from)));
@@ -190,6 +190,23 @@ public final class CsvReader {
             s = nextLine(in);
         }
         return s;
+    }
+
+    /**
+     * Whether a first line that holds numbers is still a header: one of its cells is the label column's name (not a
+     * column number). Column names such as {@code 0,1,2,label}, as pandas writes integer column names, are numbers.
+     */
+    private boolean namesTheLabel(String s) {
+        String label = options.label().strip();
+        if (label.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
+            if (format.text(s, from, format.cellEnd(s, from)).equals(label)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The label column's 0-based index: the header cell of that name, else the column number counting from 1. */

@@ -95,7 +95,8 @@ class CsvCommandsTest {
                 1, "its model takes 3 features per sample but " + fewer + " has 2");
         Path renamed = Files.writeString(dir.resolve("renamed.csv"), "x,species,y,w\n1,heron,2,0\n3,ibis,4,0\n");
         CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data",
-                renamed.toString()), 1, "trained on the columns 'x, y, z' but " + renamed + " has 'x, y, w'");
+                renamed.toString()), 1, renamed + " has the feature columns 'x, y, w' but --resume " + checkpoint
+                + " was trained on 'x, y, z'");
         Path crane = Files.writeString(dir.resolve("crane.csv"), "x,species,y,z\n1,heron,2,0\n3,crane,4,0\n");
         CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data", crane.toString()),
                 1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
@@ -105,6 +106,28 @@ class CsvCommandsTest {
                 "--test-split", "0.5", "--json");
         assertEquals(0, other.exit(), other.toString());
         assertEquals(100, other.number("test_samples"), other.json());
+    }
+
+    /** The model reads columns by position: the same names in another order would be scored as if unswapped. */
+    @Test
+    void columnsInAnotherOrderThanTheModelsAreRefusedByEvalTestAndPredict() throws IOException {
+        Path data = blobs("birds.csv", 200, 7);
+        Path model = dir.resolve("birds.gatun");
+        assertEquals(0, gatun("train", "--data", data.toString(), "--label", "species", "--epochs", "1", "--out",
+                model.toString()).exit());
+        String swapped = "' (the same names in another order: put the columns in the model's order)";
+        Path labelled = Files.writeString(dir.resolve("swapped.csv"), "y;species;x;z\n1;heron;2;0\n3;ibis;4;0\n");
+        CommandRun.assertOneLineError(gatun("eval", "--model", model.toString(), "--data", labelled.toString(),
+                "--label", "species"), 1, labelled + " has the feature columns 'y, x, z' but model " + model
+                + " was trained on 'x, y, z" + swapped);
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--epochs", "1",
+                "--test", labelled.toString()), 1, "--test " + labelled + " has the feature columns 'y, x, z'", swapped);
+        Path rows = Files.writeString(dir.resolve("rows.csv"), "y;x;z\n1;2;0\n");
+        CommandRun.assertOneLineError(gatun("predict", "--model", model.toString(), "--input", rows.toString()), 1,
+                rows + " (its header) has the feature columns 'y, x, z' but the model was trained on 'x, y, z" + swapped);
+        Path inOrder = Files.writeString(dir.resolve("in-order.csv"), "x;y;z\n2;1;0\n");
+        CommandRun run = gatun("predict", "--model", model.toString(), "--input", inOrder.toString());
+        assertEquals(0, run.exit(), run.toString());
     }
 
     private static String[] concat(String[] options, String... command) {

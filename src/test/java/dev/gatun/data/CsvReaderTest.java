@@ -64,6 +64,28 @@ class CsvReaderTest {
     }
 
     @Test
+    void aTieBetweenCommasAndSemicolonsIsADecimalComma() throws IOException {
+        // One comma and one semicolon a line: read with commas, "2,38;0" was the feature 2 and the label "38;0".
+        Path file = csv("tie.csv", "2,38;0\n1,5;1\n0,25;0\n");
+        try (Table table = CsvReader.read(file, options("2"))) {
+            assertEquals(List.of("0", "1"), table.classNames());
+            assertEquals(2.38f, feature(table.dataSet(), 0, 0));
+            assertEquals(0.25f, feature(table.dataSet(), 2, 0));
+        }
+    }
+
+    @Test
+    void aHeaderOfNumberNamesIsAHeaderWhenItNamesTheLabel() throws IOException {
+        // pandas writes integer column names as numbers: the line holds numbers, but it names the label column.
+        Path file = csv("numbered.csv", "0,1,label\n0.5,1.5,a\n2.5,3.5,b\n");
+        try (Table table = CsvReader.read(file, options("label"))) {
+            assertEquals(2, table.dataSet().size());
+            assertEquals(List.of("0", "1"), table.featureNames());
+            assertEquals(List.of("a", "b"), table.classNames());
+        }
+    }
+
+    @Test
     void fixedClassesKeepTheirIndicesAndRefuseUnknownLabels() throws IOException {
         Path file = csv("test.csv", "a,b,y\n1,2,cat\n3,4,dog\n");
         try (Table table = CsvReader.read(file, options("y").withClasses(List.of("dog", "cat", "eel")))) {
