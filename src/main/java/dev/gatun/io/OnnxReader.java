@@ -86,8 +86,8 @@ final class OnnxReader {
             Map<String, Tensor> tensors = model.tensorsByName();
             for (int l = 0; l < d.layers().size(); l++) {
                 OnnxLayers.Dense dense = d.layers().get(l);
-                tensors.get("W" + (l + 1)).copyFrom(toFloats(dense.W()));
-                tensors.get("b" + (l + 1)).copyFrom(toFloats(dense.b()));
+                tensors.get("W" + (l + 1)).copyFrom(toFloats(file, dense.W(), "layer " + (l + 1) + "'s weights"));
+                tensors.get("b" + (l + 1)).copyFrom(toFloats(file, dense.b(), "layer " + (l + 1) + "'s bias"));
             }
         } catch (RuntimeException e) {
             model.close();
@@ -550,10 +550,18 @@ final class OnnxReader {
         }
     }
 
-    private static float[] toFloats(double[] values) {
+    /**
+     * The folded layer in float32, refused where a value does not fit: a float64 initialiser of 1e39, or a product
+     * folded from finite factors, would otherwise become ±Inf and every prediction NaN.
+     */
+    private static float[] toFloats(Path file, double[] values, String what) throws ModelFormatException {
         float[] f = new float[values.length];
         for (int i = 0; i < values.length; i++) {
             f[i] = (float) values[i];
+            if (!Float.isFinite(f[i])) {
+                throw new ModelFormatException(file, what + " element " + i + " is " + values[i] + " (after folding"
+                        + " the graph's constants into it), beyond float32's range of ±" + Float.MAX_VALUE);
+            }
         }
         return f;
     }

@@ -73,6 +73,11 @@ class OnnxRefusalTest {
                 "declares 4 features", "takes 3");
         refused("nan", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(1, floats("b", new float[] {Float.NaN, 0}, 2))),
                 "'b' element 0 is NaN");
+        // Finite in float64, ±Inf in float32: every prediction would be NaN.
+        refused("float32Range", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(1, TensorProto.newBuilder()
+                        .setName("b").setDataType(TensorProto.DataType.DOUBLE_VALUE).addDims(2).addDoubleData(0)
+                        .addDoubleData(-1e39).build())),
+                "layer 1's bias element 1 is -1.0E39", "beyond float32's range");
     }
 
     @Test
