@@ -1,10 +1,12 @@
 package dev.gatun.cli;
 
 import dev.gatun.blas.Blas;
+import dev.gatun.csv.CsvFormat;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.io.EncodedModel;
 import dev.gatun.io.ModelIo;
+import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.EpochStats;
@@ -163,6 +165,9 @@ final class TrainCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
+            if (outFile != null || checkpointFile != null) {
+                requireStorableNames(input);
+            }
             // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
@@ -220,6 +225,22 @@ final class TrainCommand implements Callable<Integer> {
                                 Map.of("warm_up_seconds", trainer.warmUpSeconds()))
                                 .report(result, model, normalization, outFile);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The model file keeps the CSV file's class and column names as tab-separated lists: a name holding a tab or a
+     * newline (legal in a quoted cell) cannot be stored, and finding out at the first checkpoint would cost an epoch.
+     */
+    private static void requireStorableNames(TrainingData input) {
+        for (var names : List.of(Map.entry("class", input.classNames()), Map.entry("column", input.featureNames()))) {
+            for (String name : names.getValue()) {
+                if (!ModelMetadata.canStore(name)) {
+                    throw new IllegalArgumentException(input.source() + ": the " + names.getKey() + " name "
+                            + CsvFormat.quote(name) + " holds a tab or a newline, which the model file's name lists"
+                            + " cannot store; rename it in the file");
                 }
             }
         }

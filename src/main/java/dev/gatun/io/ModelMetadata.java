@@ -40,11 +40,16 @@ public final class ModelMetadata {
     /** A list as one metadata value (names must not contain a tab or a newline). */
     public static String encodeList(List<String> names) {
         for (String name : names) {
-            if (name.contains(LIST_SEPARATOR) || name.contains("\n")) {
+            if (!canStore(name)) {
                 throw new IllegalArgumentException("name '" + name + "' cannot be stored: it holds a tab or a newline");
             }
         }
         return String.join(LIST_SEPARATOR, names);
+    }
+
+    /** Whether {@link #encodeList} can store {@code name}: no tab (the list's separator) and no newline. */
+    public static boolean canStore(String name) {
+        return !name.contains(LIST_SEPARATOR) && !name.contains("\n");
     }
 
     /** The Gatun version that wrote the file; empty for files older than this key. */

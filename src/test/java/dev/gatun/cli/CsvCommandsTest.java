@@ -149,6 +149,16 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
                 test.toString()), 1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString()), 2, "needs --label COLUMN");
+        // Legal in a quoted cell, but the model file's name lists are tab-separated: refused before the first epoch.
+        Path tabbed = Files.writeString(dir.resolve("tabbed.csv"), "w,\"h\tcm\",label\n1,2,a\n3,4,b\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", tabbed.toString(), "--label", "label", "--out",
+                dir.resolve("tabbed.gatun").toString()), 1, "the column name 'h\\x09cm' holds a tab or a newline");
+        assertTrue(Files.notExists(dir.resolve("tabbed.gatun.checkpoint")), "stopped before training");
+        Path tabClass = Files.writeString(dir.resolve("tab-class.csv"), "w,h,label\n1,2,\"big\tone\"\n3,4,b\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", tabClass.toString(), "--label", "label", "--out",
+                dir.resolve("tab-class.gatun").toString()), 1, "the class name 'big\\x09one'");
+        assertEquals(0, gatun("train", "--data", tabClass.toString(), "--label", "label", "--epochs", "1").exit(),
+                "nothing to store, nothing refused");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "wingspan"), 1,
                 "expected a column named 'wingspan' or numbered 1..4");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test-split",
