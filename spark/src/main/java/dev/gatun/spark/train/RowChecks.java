@@ -40,7 +40,7 @@ final class RowChecks {
                 label(value.get(1), classes, row, columns.label()));
     }
 
-    /** The row's features: a vector of exactly {@code inputs} finite values. */
+    /** The row's features: a vector of exactly {@code inputs} values, each finite in float32. */
     static Vector features(Object value, int inputs, long row, String column) {
         if (value == null) {
             throw new BadRow(row, "features column '" + column + "' is null");
@@ -60,6 +60,11 @@ final class RowChecks {
                 int feature = vector instanceof SparseVector sparse ? sparse.indices()[k] : k;
                 throw new BadRow(row, "feature " + feature + " of column '" + column
                         + "' is " + values[k] + "; features must be finite");
+            }
+            if (Float.isInfinite((float) values[k])) {   // finite in double, ±Inf in the float32 Gatun trains in
+                int feature = vector instanceof SparseVector sparse ? sparse.indices()[k] : k;
+                throw new BadRow(row, "feature " + feature + " of column '" + column + "' is " + values[k]
+                        + ", beyond float32's range of ±" + Float.MAX_VALUE + " (Gatun trains in float32)");
             }
         }
         return vector;

@@ -12,13 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The normalisation statistics a distributed fit gathers, without Spark: partitions of dense and sparse rows, summed
- * apart about their own first rows and added on the driver, give a constant column std 1 (not rounding noise) and
- * every other column the naive two-pass mean and std.
+ * What the driver learns from a partition's pass, without Spark: the normalisation statistics (partitions of dense
+ * and sparse rows, summed apart about their own first rows and added on the driver, give a constant column std 1, not
+ * rounding noise, and every other column the naive two-pass mean and std) and the first bad row.
  */
-class ShiftedSumsTest {
+class PartitionSummaryTest {
     private static final int FEATURES = 4;
     private static final int ROWS = 900;
     private static final Columns COLUMNS = new Columns("features", "label");
@@ -45,6 +46,18 @@ class ShiftedSumsTest {
             features = Vectors.dense(v);
         }
         return RowFactory.create(features, (double) (i % 3));
+    }
+
+    @Test
+    void aFeatureBeyondFloat32sRangeIsABadRowNotAnInfinity() {
+        List<Row> rows = List.of(row(0), RowFactory.create(Vectors.dense(0.1, 1e39, 1, 0), 1.0), row(2),
+                RowFactory.create(Vectors.sparse(FEATURES, new int[] {3}, new double[] {-3.5e38}), 0.0));
+        PartitionSummary summary = PartitionSummary.of(0, rows.iterator(), FEATURES, 3, COLUMNS);
+        assertEquals(1, summary.badRow());
+        assertTrue(summary.badRowProblem().contains("feature 1 of column 'features' is 1.0E39, beyond float32's range"),
+                summary.badRowProblem());
+        PartitionSummary sparse = PartitionSummary.of(0, rows.subList(3, 4).iterator(), FEATURES, 3, COLUMNS);
+        assertTrue(sparse.badRowProblem().contains("feature 3 of column 'features' is -3.5E38"), sparse.badRowProblem());
     }
 
     @Test
