@@ -56,8 +56,7 @@ final class CsvRows implements InputRows {
             if (format == null) {
                 format = CsvFormat.detect(s);
             }
-            if (rows == 0 && !sawHeader && (format.isHeader(s) || cells(s).equals(featureNames))) {
-                // A header of number-like names (0,1,2) is still one when it is the model's own column names.
+            if (rows == 0 && !sawHeader && format.isHeader(s)) {
                 sawHeader = true;
                 FeatureColumns.requireSame("the model", featureNames, file + " (its header)", cells(s));
                 continue;

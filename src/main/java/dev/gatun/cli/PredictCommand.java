@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * {@code gatun predict}: classes and probabilities (a classifier) or real values (a regression) for the samples in an
@@ -20,8 +21,10 @@ import java.util.Arrays;
         description = {"Predict classes for the samples in an IDX file (any rank whose trailing dimensions multiply to the "
                 + "model's inputs; .gz fine) or a CSV file (one sample of raw feature values per line; a non-numeric "
                 + "first line is a header).",
-                "Prints row, class and probability per sample; with --json, one JSON object "
-                        + "{\"predictions\":[{row, class, probability, probabilities}]} instead.",
+                "Prints row, class index and probability per sample, then the class's label (the value the model "
+                        + "was trained from) when its file keeps them; with --json, one JSON object "
+                        + "{\"predictions\":[{row, class, label, probability, probabilities}]} instead (label only "
+                        + "when the model keeps class names).",
                 "A regression model (MSE, linear output) prints row and predicted value(s) per sample; with --json "
                         + "{\"predictions\":[{row, value, values}]} (value only for one output)."})
 final class PredictCommand extends JsonReportingCommand {
@@ -40,6 +43,9 @@ final class PredictCommand extends JsonReportingCommand {
     @Option(names = "--top", defaultValue = "1", description = "Also list the K most probable classes (classifiers only; default ${DEFAULT-VALUE}).")
     int top;
 
+    /** The class names the model file keeps (a CSV file's label values), in index order; empty when it keeps none. */
+    private List<String> labels = List.of();
+
     @Override
     public Integer call() throws Exception {
         if (top < 1) {
@@ -56,6 +62,8 @@ final class PredictCommand extends JsonReportingCommand {
                 throw new UsageException("--top " + top + " is more than the " + classes + " classes model "
                         + modelFile.path + " predicts");
             }
+            List<String> kept = predictor.metadata().classNames();
+            labels = kept.size() == classes ? kept : List.of();
             try (InputRows rows = InputRows.open(input, predictor.inputs(), predictor.metadata().featureNames())) {
                 run(predictor, rows, classes);
             }
@@ -79,7 +87,8 @@ final class PredictCommand extends JsonReportingCommand {
         } else if (classes == 0) {
             out.println("row\t" + valueHeader(outputs));
         } else {
-            out.println("row\tclass\tprobability" + (top > 1 ? "\ttop " + top + " (class:probability)" : ""));
+            out.println("row\tclass\tprobability" + (top > 1 ? "\ttop " + top + " (class:probability)" : "")
+                    + (labels.isEmpty() ? "" : "\tlabel"));
         }
         long row = 0;
         try {
@@ -94,7 +103,11 @@ final class PredictCommand extends JsonReportingCommand {
                 // The last, partial batch needs arrays of its exact size: one allocation per run, not per row.
                 float[] xm = m == BATCH ? x : Arrays.copyOf(x, m * inputs);
                 float[] ym = m == BATCH ? y : new float[m * outputs];
-                predictor.predict(xm, m, ym);
+                try {
+                    predictor.predict(xm, m, ym);
+                } catch (IllegalArgumentException e) {
+                    throw atRow(predictor, xm, m, row, e);
+                }
                 for (int r = 0; r < m; r++, row++) {
                     if (classes == 0) {
                         line.setLength(0);
@@ -130,6 +143,24 @@ final class PredictCommand extends JsonReportingCommand {
             out.println("],\"rows\":" + row + "}");
         }
         out.flush();
+    }
+
+    /**
+     * A batch's rejection names a row within the batch; the user needs it within the file. Runs the batch's rows one
+     * by one (only after a failure) and names the first that fails by its row, as the output counts them.
+     */
+    private IllegalArgumentException atRow(Predictor predictor, float[] x, int m, long first, IllegalArgumentException e) {
+        int inputs = predictor.inputs();
+        float[] out = new float[predictor.outputs()];
+        for (int r = 0; r < m; r++) {
+            try {
+                predictor.predict(Arrays.copyOfRange(x, r * inputs, (r + 1) * inputs), out);
+            } catch (IllegalArgumentException single) {
+                return new IllegalArgumentException(input + ": row " + (first + r) + " (counting from 0, as the output"
+                        + " does): " + single.getMessage(), single);
+            }
+        }
+        return e;
     }
 
     /** The text header's value columns: {@code value}, or {@code value1 .. valueK} for several outputs. */
@@ -204,6 +235,10 @@ final class PredictCommand extends JsonReportingCommand {
         }
     }
 
+    /**
+     * The class index stays in the second column, where scripts read it; the label value it was trained from (a
+     * CSV file's -1 or heron, Fashion-MNIST's Ankle boot) is the last column when the model keeps names.
+     */
     private void appendText(StringBuilder line, long row, float[] p, int[] order) {
         line.append(row).append('\t').append(order[0]).append('\t').append(String.format("%.4f", p[order[0]]));
         if (top > 1) {
@@ -212,11 +247,22 @@ final class PredictCommand extends JsonReportingCommand {
                 line.append(i == 0 ? "" : " ").append(order[i]).append(':').append(String.format("%.4f", p[order[i]]));
             }
         }
+        if (!labels.isEmpty()) {
+            line.append('\t').append(UserText.safe(labels.get(order[0]), UserText.CELL_LIMIT));
+        }
+    }
+
+    /** The JSON's class index, with the label value beside it when the model keeps names. */
+    private void appendClass(StringBuilder line, int k) {
+        line.append("\"class\":").append(k);
+        if (!labels.isEmpty()) {
+            line.append(",\"label\":").append(Json.string(labels.get(k)));
+        }
     }
 
     private void appendJson(StringBuilder line, long row, float[] p, int[] order) {
-        line.append("{\"row\":").append(row).append(",\"class\":").append(order[0])
-                .append(",\"probability\":").append(Json.value(p[order[0]])).append(",\"probabilities\":[");
+        appendClass(line.append("{\"row\":").append(row).append(','), order[0]);
+        line.append(",\"probability\":").append(Json.value(p[order[0]])).append(",\"probabilities\":[");
         for (int k = 0; k < p.length; k++) {
             line.append(k == 0 ? "" : ",").append(Json.value(p[k]));   // null, never a bare NaN: JSON has none
         }
@@ -224,8 +270,8 @@ final class PredictCommand extends JsonReportingCommand {
         if (top > 1) {
             line.append(",\"top\":[");
             for (int i = 0; i < top; i++) {
-                line.append(i == 0 ? "" : ",").append("{\"class\":").append(order[i]).append(",\"probability\":")
-                        .append(Json.value(p[order[i]])).append('}');
+                appendClass(line.append(i == 0 ? "" : ",").append('{'), order[i]);
+                line.append(",\"probability\":").append(Json.value(p[order[i]])).append('}');
             }
             line.append(']');
         }

@@ -245,7 +245,7 @@ public final class Predictor implements AutoCloseable {
             }
             row(c);
             if (reject) {
-                rejectOutput(c.out, in, 0);
+                rejectOutput(c.out, in, 0, false);
             }
             return slot;
         } catch (RuntimeException | Error e) {
@@ -267,7 +267,7 @@ public final class Predictor implements AutoCloseable {
             }
             row(c);
             if (reject) {
-                rejectOutput(c.out, in, 0);
+                rejectOutput(c.out, in, 0, false);
             }
             store(c.out, out, 0);
         } finally {
@@ -346,7 +346,7 @@ public final class Predictor implements AutoCloseable {
                     }
                     row(c);
                     if (reject) {
-                        rejectOutput(c.out, rows, r * inputs);
+                        rejectOutput(c.out, rows, r * inputs, true);
                     }
                     System.arraycopy(c.out, 0, c.staged, r * outputs, outputs);
                 }
@@ -390,7 +390,7 @@ public final class Predictor implements AutoCloseable {
                     }
                     row(c);
                     if (reject) {
-                        rejectOutput(c.out, rows, (long) r * inputs);
+                        rejectOutput(c.out, rows, (long) r * inputs, true);
                     }
                     System.arraycopy(c.out, 0, c.staged, r * outputs, outputs);
                 }
@@ -549,17 +549,17 @@ public final class Predictor implements AutoCloseable {
      * range (1e37, say) can overflow a layer, and softmax then gives NaN, which classify would read as class 0.
      */
 
-    private void rejectOutput(float[] y, float[] rows, int from) {
+    private void rejectOutput(float[] y, float[] rows, int from, boolean batch) {
         int bad = SERVING.firstNonFinite(y, 0, outputs);
         if (bad >= 0) {
-            throw overflow(from, bad, y[bad], largest(rows, from));
+            throw overflow(batch, from, bad, y[bad], largest(rows, from));
         }
     }
 
-    private void rejectOutput(float[] y, MemorySegment rows, long from) {
+    private void rejectOutput(float[] y, MemorySegment rows, long from, boolean batch) {
         int bad = SERVING.firstNonFinite(y, 0, outputs);
         if (bad >= 0) {
-            throw overflow(from, bad, y[bad], largest(rows, from));
+            throw overflow(batch, from, bad, y[bad], largest(rows, from));
         }
     }
 
@@ -568,7 +568,7 @@ public final class Predictor implements AutoCloseable {
         long bad = SERVING.firstNonFinite(y, 0, (long) m * outputs);
         if (bad >= 0) {
             long from = bad / outputs * inputs;
-            throw overflow(from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, (int) from));
+            throw overflow(true, from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, (int) from));
         }
     }
 
@@ -576,7 +576,7 @@ public final class Predictor implements AutoCloseable {
         long bad = SERVING.firstNonFinite(y, 0, (long) m * outputs);
         if (bad >= 0) {
             long from = bad / outputs * inputs;
-            throw overflow(from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, from));
+            throw overflow(true, from, (int) (bad % outputs), y.get(FLOAT, 4 * bad), largest(rows, from));
         }
     }
 
@@ -596,8 +596,8 @@ public final class Predictor implements AutoCloseable {
         return max;
     }
 
-    private IllegalArgumentException overflow(long from, int output, float value, float largest) {
-        String where = from == 0 ? "the input" : "input row " + from / inputs;
+    private IllegalArgumentException overflow(boolean batch, long from, int output, float value, float largest) {
+        String where = batch ? "input row " + from / inputs : "the input";
         return new IllegalArgumentException(where + " gives output " + output + " = " + value + ": its values are"
                 + " finite (largest magnitude " + largest + ") but overflow the model's layers in float32"
                 + " (non-finite results are rejected; Options.withNonFinite(PROPAGATE) lets them through)");

@@ -126,8 +126,25 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("predict", "--model", model.toString(), "--input", rows.toString()), 1,
                 rows + " (its header) has the feature columns 'y, x, z' but the model was trained on 'x, y, z" + swapped);
         Path inOrder = Files.writeString(dir.resolve("in-order.csv"), "x;y;z\n2;1;0\n");
-        CommandRun run = gatun("predict", "--model", model.toString(), "--input", inOrder.toString());
+        CommandRun run = gatun("predict", "--model", model.toString(), "--input", inOrder.toString(), "--top", "3");
         assertEquals(0, run.exit(), run.toString());
+        // The class index, then the label value it was trained from: a user's labels -1/1 or 1..3 stay theirs.
+        assertTrue(run.out().startsWith("row\tclass\tprobability\ttop 3 (class:probability)\tlabel\n"), run.out());
+        String[] cells = run.out().lines().skip(1).findFirst().orElseThrow().split("\t");
+        assertEquals(SPECIES.get(Integer.parseInt(cells[1])), cells[4], run.out());
+        assertTrue(cells[3].matches("[0-2]:[0-9.]+ [0-2]:[0-9.]+ [0-2]:[0-9.]+"), run.out());
+        CommandRun json = gatun("predict", "--model", model.toString(), "--input", inOrder.toString(), "--json");
+        assertEquals(0, json.exit(), json.toString());
+        int index = (int) json.number("class");
+        assertTrue(json.json().contains("\"class\":" + index + ",\"label\":\"" + SPECIES.get(index) + "\""), json.json());
+        // A row that overflows the layers is named by its row in the file, not in predict's batch of 256.
+        StringBuilder many = new StringBuilder("x;y;z\n");
+        for (int i = 0; i < 300; i++) {
+            many.append(i == 270 ? "3e38;-3e38;3e38" : "2;1;0").append('\n');
+        }
+        Path far = Files.writeString(dir.resolve("far.csv"), many);
+        CommandRun.assertOneLineError(gatun("predict", "--model", model.toString(), "--input", far.toString()), 1,
+                far + ": row 270 (counting from 0, as the output does): the input gives output ");
     }
 
     private static String[] concat(String[] options, String... command) {

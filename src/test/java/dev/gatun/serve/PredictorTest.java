@@ -254,6 +254,10 @@ class PredictorTest {
             MemorySegment.copy(huge, 0, seg, ValueLayout.JAVA_FLOAT, 0, IN);
             e = assertThrows(IllegalArgumentException.class, () -> p.predict(seg, arena.allocate(12)));
             assertTrue(e.getMessage().startsWith("the input " + expected), e.getMessage());
+            float[] first = Nets.raw(9, 9 * IN);
+            System.arraycopy(huge, 0, first, 0, IN);
+            e = assertThrows(IllegalArgumentException.class, () -> p.predict(first, 9, new float[27]));
+            assertTrue(e.getMessage().startsWith("input row 0 " + expected), "a batch's row 0: " + e.getMessage());
             for (int m : new int[]{3, 20}) {
                 float[] batch = Nets.raw(m, m * IN);
                 System.arraycopy(huge, 0, batch, (m / 2) * IN, IN);
