@@ -89,7 +89,7 @@ final class OnnxReader {
                 tensors.get("W" + (l + 1)).copyFrom(toFloats(file, dense.W(), "layer " + (l + 1) + "'s weights"));
                 tensors.get("b" + (l + 1)).copyFrom(toFloats(file, dense.b(), "layer " + (l + 1) + "'s bias"));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | ModelFormatException e) {
             model.close();
             throw e;
         }
