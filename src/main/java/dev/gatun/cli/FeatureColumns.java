@@ -1,6 +1,5 @@
 package dev.gatun.cli;
 
-import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -20,10 +19,14 @@ final class FeatureColumns {
         if (trained.isEmpty() || found.isEmpty() || trained.equals(found)) {
             return;
         }
-        String hint = new HashSet<>(trained).equals(new HashSet<>(found))
+        String hint = sorted(trained).equals(sorted(found))
                 ? " (the same names in another order: put the columns in the model's order)" : "";
         throw new IllegalArgumentException(source + " has the feature columns '" + names(found) + "' but " + model
                 + " was trained on '" + names(trained) + "'" + hint);
+    }
+
+    private static List<String> sorted(List<String> names) {
+        return names.stream().sorted().toList();
     }
 
     private static String names(List<String> columns) {

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * How one CSV file splits its lines into cells, decided from its first line: the delimiter is the one of comma,
- * semicolon, tab and bar that the line holds most of outside quotes (a comma when it holds none). Cells may be
+ * semicolon, tab and bar that the line holds most of outside quotes (a comma when it holds none; on a tie with the
+ * comma, the other one, so that {@code 2,38;0} is a decimal comma and a semicolon). Cells may be
  * quoted ({@code "0.5"}, {@code "a ""b"""}); with a delimiter other than the comma a decimal comma reads as a point
  * ({@code 0,5;1,25}, as spreadsheets in many locales write numbers). A first line in which no cell is a number is a
  * header. Immutable; the number parser allocates nothing for the plain integers (pixel values) most tables hold.

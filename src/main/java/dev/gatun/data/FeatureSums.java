@@ -82,7 +82,7 @@ public final class FeatureSums {
                 if (i == 0) {
                     shift[j] = x;
                 }
-                double d = x - shift[j];   // exact: two floats' difference fits a double
+                double d = x - shift[j];   // exact unless the two floats' exponents are more than 29 apart
                 sum[j] += d;
                 sumSq[j] += d * d;
             }

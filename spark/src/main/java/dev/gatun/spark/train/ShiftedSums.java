@@ -13,6 +13,7 @@ import java.io.Serializable;
  * the zeros it leaves out are added once at the end, {@code (0 − K)} each.
  */
 final class ShiftedSums implements Serializable {
+    private static final long serialVersionUID = 1L;
     private final int inputs;
     private double[] shift;
     private final double[] sums;
@@ -30,7 +31,7 @@ final class ShiftedSums implements Serializable {
 
     void add(Vector features) {
         if (shift == null) {
-            shift = features.toArray();   // once per partition
+            shift = features.toArray().clone();   // once per partition; a dense vector's toArray is its own array
         }
         rows++;
         if (features instanceof SparseVector sparse) {
