@@ -67,7 +67,8 @@ def _paired(figure, percent=False):
 
 
 RUN_BY_RUN = ("Run by run: each of Gatun's runs against the best peer's, and the sgemm bound's, run of the same round "
-              "(the engines take turns, so a round's runs are seconds apart); median [min–max] over the rounds. The "
+              "(the engines take turns, one run each, so a round spans a minute or two); median [min–max] over the "
+              "rounds. The "
               "ratio of medians above may set two different rounds against each other, and on a machine whose speed "
               "moves between rounds it can differ from these by more than the targets' margins. The marks above are "
               "judged on the medians, as the targets are stated.")

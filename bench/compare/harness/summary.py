@@ -79,7 +79,7 @@ def mean_difference(runs, engine, other):
 
 def paired_ratios(runs, mode, engine, references, batch, threads, metric, lower_is_better=False):
     """Run by run: engine's figure over the best of the references' figures in the same round (the same run index:
-    the engines take turns, so a round's runs are seconds apart). Median [min–max] of one ratio per round in which
+    the engines take turns, one run each, so a round's runs follow one another). Median [min–max] of one ratio per round in which
     the engine and at least one reference succeeded, or None. Steadier than a ratio of medians when the machine's
     speed moves between rounds: each median may come from a different round."""
     rounds = defaultdict(dict)
