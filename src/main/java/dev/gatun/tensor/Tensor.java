@@ -38,13 +38,17 @@ public final class Tensor {
         }
         long[] dims = copy(shape);
         long size = Shapes.elementCount(dims);
-        long bytes;
+        return new Tensor(dtype, dims, size, arena.allocate(bytes(dims, size, dtype), ALIGNMENT));
+    }
+
+    /** The bytes of {@code size} elements of {@code dtype}, refused when they do not fit a long. */
+    private static long bytes(long[] dims, long size, DType dtype) {
         try {
-            bytes = Math.multiplyExact(size, dtype.byteSize());
+            return Math.multiplyExact(size, dtype.byteSize());
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("tensor of shape " + Shapes.format(dims) + " is too large to allocate");
+            throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Shapes.format(dims)
+                    + " has more bytes than a long can count");
         }
-        return new Tensor(dtype, dims, size, arena.allocate(bytes, ALIGNMENT));
     }
 
     /** Views an existing segment (for example a memory-mapped file) as a tensor; the segment's size must match. */
@@ -54,7 +58,7 @@ public final class Tensor {
         }
         long[] dims = copy(shape);
         long size = Shapes.elementCount(dims);
-        long needed = size * dtype.byteSize();
+        long needed = bytes(dims, size, dtype);   // an unchecked product could wrap to a small size and pass
         if (segment.byteSize() < needed) {
             throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for a "
                     + dtype + " tensor of shape " + Shapes.format(dims) + " (" + needed + " bytes)");
@@ -160,8 +164,17 @@ public final class Tensor {
                 : segment.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
     }
 
+    /** Element {@code (row, col)}; both are checked, since a column past the row's end is another row's element. */
     public double get(long row, long col) {
-        return get(row * cols() + col);
+        return get(index(row, col));
+    }
+
+    private long index(long row, long col) {
+        if (row < 0 || row >= rows() || col < 0 || col >= cols()) {
+            throw new IndexOutOfBoundsException("element (" + row + ", " + col + ") of a tensor of " + rows()
+                    + " rows and " + cols() + " columns");
+        }
+        return row * cols() + col;
     }
 
     /** Stores {@code value} at a flat row-major index, narrowed to float for F32. */
@@ -174,7 +187,7 @@ public final class Tensor {
     }
 
     public void set(long row, long col, double value) {
-        set(row * cols() + col, value);
+        set(index(row, col), value);
     }
 
     public Tensor zero() {

@@ -216,13 +216,33 @@ class TensorTest {
             assertMessageNames(assertThrows(IllegalArgumentException.class,
                     () -> Tensor.allocate(arena, DType.F64, Long.MAX_VALUE, 2)), "9223372036854775807");
             assertMessageNames(assertThrows(IllegalArgumentException.class,
-                    () -> Tensor.allocate(arena, DType.F64, Long.MAX_VALUE / 4)), "too large");
+                    () -> Tensor.allocate(arena, DType.F64, Long.MAX_VALUE / 4)), "more bytes than a long can count");
+            // Elements fit a long, bytes do not: an unchecked product wrapped to 64 and gemm then read far outside.
+            assertMessageNames(assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.wrap(arena.allocate(64), DType.F64, 2147352580L, 1073807362L)),
+                    "(2147352580, 1073807362)");
             assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(null, DType.F32, 2));
             assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(arena, null, 2));
             assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(arena, DType.F32, (long[]) null));
             assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(null, DType.F32, 2));
             assertMessageNames(assertThrows(IllegalArgumentException.class,
                     () -> Tensor.wrap(arena.allocate(8), DType.F32, 3)), "(3)");
+        }
+    }
+
+    @Test
+    void rowAndColumnAreCheckedNotFoldedIntoAFlatIndex() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.of(arena, new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+            assertEquals(6, t.get(1, 2));
+            // (0, 3) would be (1, 0) and (1, -1) would be (0, 2): another row's element, silently.
+            for (long[] at : new long[][] {{0, 3}, {1, -1}, {2, 0}, {-1, 1}}) {
+                IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> t.get(at[0], at[1]));
+                assertTrue(e.getMessage().contains("(" + at[0] + ", " + at[1] + ")")
+                        && e.getMessage().contains("2 rows and 3 columns"), e.getMessage());
+                assertThrows(IndexOutOfBoundsException.class, () -> t.set(at[0], at[1], 99));
+            }
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, t.toFloatArray(), "nothing was written");
         }
     }
 
