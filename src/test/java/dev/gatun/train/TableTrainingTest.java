@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java API's in-memory data: a {@link Table} of arrays trains like any other data set. */
 class TableTrainingTest {
@@ -29,6 +31,36 @@ class TableTrainingTest {
             }
             try (Evaluator evaluator = new Evaluator(xor.dataSet(), Normalization.none(2), 4)) {
                 assertEquals(1.0, evaluator.evaluate(model).accuracy(), 0.0);
+            }
+        }
+    }
+
+    /** A batch of one row has variance 0: batch norm would output β alone and learn its running variance as ~0. */
+    @Test
+    void batchNormRefusesBatchesOfOneRowAndLeavesOutALastBatchOfOne() {
+        float[][] x = new float[41][];
+        int[] y = new int[41];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = new float[] {i % 7, i % 5, i % 3};
+            y[i] = i % 2;
+        }
+        try (Table table = Table.ofLabels("t", x, y, 2); Arena arena = Arena.ofConfined();
+             Model model = Model.builder(3).dense(8, Activation.RELU).batchNorm().output(1, Loss.BINARY_CROSS_ENTROPY)
+                     .seed(1).build(arena);
+             Optimizer adam = Optimizer.adam(0.01)) {
+            try (Trainer trainer = Trainer.builder(model, adam, table.dataSet()).batchSize(1).epochs(1).build()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, trainer::run);
+                assertTrue(e.getMessage().contains("batch norm needs at least 2 rows per batch"), e.getMessage());
+            }
+            // 41 rows in batches of 4: ten batches, and the eleventh (one row) left out of each epoch.
+            try (Trainer trainer = Trainer.builder(model, adam, table.dataSet()).batchSize(4).epochs(2).build()) {
+                assertEquals(20, trainer.run().steps());
+            }
+            try (Trainer trainer = Trainer.builder(model, adam, table.dataSet()).batchSize(5).epochs(2).build()) {
+                assertEquals(16, trainer.run().steps(), "41 rows in batches of 5: eight, the ninth (1 row) left out");
+            }
+            try (Trainer trainer = Trainer.builder(model, adam, table.dataSet()).batchSize(6).epochs(2).build()) {
+                assertEquals(14, trainer.run().steps(), "41 rows in batches of 6: the last holds 5 rows and stays");
             }
         }
     }
