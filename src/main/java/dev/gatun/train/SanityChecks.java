@@ -73,6 +73,11 @@ public final class SanityChecks {
         return new Builder(spec, train);
     }
 
+    /** The normalisation every check trains with. */
+    Normalization normalization() {
+        return config.normalization();
+    }
+
     /** Runs the four checks in order; each builds its own networks from the spec, so they are independent. */
     public SanityReport run() {
         List<SanityCheck> checks = new ArrayList<>();
@@ -317,7 +322,7 @@ public final class SanityChecks {
             this.train = train;
         }
 
-        /** Default: scale pixels to [0, 1], as the trainer does. */
+        /** Default: as the trainer's ({@link Normalization#defaultFor}): pixels scaled to [0, 1], float features as they are. */
         public Builder normalization(Normalization normalization) {
             this.normalization = normalization;
             return this;
@@ -374,7 +379,7 @@ public final class SanityChecks {
         /** Checks the options and fills in the defaults; changing this builder later leaves the built run alone. */
         public SanityChecks build() {
             return new SanityChecks(new SanityConfig(spec, train,
-                    normalization != null ? normalization : Normalization.scaleToUnit(train.features()), models,
+                    normalization != null ? normalization : Normalization.defaultFor(train), models,
                     sweepOptimizer, seed, initialSamples, overfitSamples, overfitEpochs, overfitRate, sweepRates,
                     sweepSamples, sweepBatch, sweepSteps));
         }

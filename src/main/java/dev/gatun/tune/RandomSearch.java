@@ -54,6 +54,11 @@ public final class RandomSearch {
         return new Builder(spec, train, dev);
     }
 
+    /** The normalisation every trial trains with. */
+    Normalization normalization() {
+        return config.normalization();
+    }
+
     /** Called as each trial finishes, from the thread that ran it (calls are serialised). */
     public interface Listener {
         void trialFinished(Trial trial, int done, int total);
@@ -210,7 +215,7 @@ public final class RandomSearch {
             this.dev = dev;
         }
 
-        /** Default: scale pixels to [0, 1], as the trainer does. */
+        /** Default: as the trainer's ({@link Normalization#defaultFor}): pixels scaled to [0, 1], float features as they are. */
         public Builder normalization(Normalization normalization) {
             this.normalization = normalization;
             return this;
@@ -306,7 +311,7 @@ public final class RandomSearch {
             }
             SearchSpace space = new SearchSpace(learningRate, lambda, optimizer == Optimizer.Kind.SGD ? null : beta);
             return new RandomSearch(new SearchConfig(spec, train, dev,
-                    normalization != null ? normalization : Normalization.scaleToUnit(train.features()), optimizer,
+                    normalization != null ? normalization : Normalization.defaultFor(train), optimizer,
                     space, coarseTrials, fineTrials, top, margin, epochs, batchSize, subset, trainEvaluationSize,
                     parallel, blasThreads, seed, listener));
         }

@@ -4,6 +4,7 @@ import dev.gatun.data.IdxCache;
 import dev.gatun.data.IdxTestFiles;
 import dev.gatun.data.IdxType;
 import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Table;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,17 @@ public final class LearnableData {
     public static final int CLASSES = 4;
 
     private LearnableData() {}
+
+    /** The same shape as float32 features in a {@link Table}: {@code rows} one-hot rows of 0.5, labels in turn. */
+    public static Table floatTable(int rows) {
+        float[][] x = new float[rows][FEATURES];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            x[i][i % FEATURES] = 0.5f;
+            y[i] = i % CLASSES;
+        }
+        return Table.ofLabels("floats", x, y, CLASSES);
+    }
 
     /** Writes the four files (train and t10k) under {@code dir}; {@code randomLabels} makes the train labels noise. */
     public static Path write(Path dir, int trainSize, int testSize, long seed, boolean randomLabels) throws IOException {

@@ -1,6 +1,8 @@
 package dev.gatun.train;
 
 import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Normalization;
+import dev.gatun.data.Table;
 import dev.gatun.activation.Activation;
 import dev.gatun.nn.DecoratedModels;
 import dev.gatun.nn.Init;
@@ -37,6 +39,17 @@ class SanityChecksTest {
     static ModelSpec network() {
         return Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).dense(16, Activation.RELU)
                 .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(3).spec();
+    }
+
+    /** Float features are left as they are by default, as the trainer leaves them: 1/255 was for pixels only. */
+    @Test
+    void the_default_normalisation_is_the_trainers() {
+        assertEquals(Normalization.Mode.SCALE_TO_UNIT,
+                SanityChecks.builder(network(), data.train()).build().normalization().mode(), "pixels");
+        try (Table table = LearnableData.floatTable(60)) {
+            assertEquals(Normalization.Mode.NONE,
+                    SanityChecks.builder(network(), table.dataSet()).build().normalization().mode(), "float features");
+        }
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.gatun.tune;
 
 import dev.gatun.data.DataSet;
 import dev.gatun.data.MnistDirectory;
+import dev.gatun.data.Normalization;
+import dev.gatun.data.Table;
 import dev.gatun.activation.Activation;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
@@ -53,6 +55,17 @@ class RandomSearchTest {
     private static RandomSearch.Builder search() {
         return RandomSearch.builder(network(), split.train(), split.dev()).trials(6, 4).fineAround(2, 0.1).epochs(1)
                 .batchSize(32).seed(11).blasThreads(1);
+    }
+
+    /** Float features are left as they are by default, as the trainer leaves them: 1/255 was for pixels only. */
+    @Test
+    void theDefaultNormalisationIsTheTrainers() {
+        assertEquals(Normalization.Mode.SCALE_TO_UNIT,
+                RandomSearch.builder(network(), split.train(), split.dev()).build().normalization().mode(), "pixels");
+        try (Table table = LearnableData.floatTable(60)) {
+            assertEquals(Normalization.Mode.NONE, RandomSearch.builder(network(), table.dataSet(),
+                    table.dataSet()).build().normalization().mode(), "float features");
+        }
     }
 
     @Test
