@@ -53,8 +53,9 @@ public final class Table implements AutoCloseable {
      */
     public static Table ofLabels(String name, MemorySegment features, int featureCount, int[] labels, int classes) {
         Objects.requireNonNull(labels, "labels");
-        if (classes < 1) {
-            throw new IllegalArgumentException("table " + name + ": class count must be at least 1, got " + classes);
+        if (classes < 1 || classes > CsvReader.MAX_CLASSES) {
+            throw new IllegalArgumentException("table " + name + ": class count must be 1 to " + CsvReader.MAX_CLASSES
+                    + " (a CSV file's limit too), got " + classes);
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {

@@ -107,10 +107,14 @@ public final class OptimizerKernels {
         return beta;
     }
 
-    /** ε keeps √s + ε away from 0 where s is still 0: it must be finite and > 0. */
+    /**
+     * ε keeps √s + ε away from 0 where s is still 0: it must be finite and > 0, in float32 too, where the kernels use
+     * it for float32 parameters (1e−46 rounds to 0 there, and 0/0 made the first step NaN).
+     */
     public static double requireEpsilon(double epsilon) {
-        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
+        if (!(epsilon > 0) || Double.isInfinite(epsilon) || !((float) epsilon > 0f)) {
+            throw new IllegalArgumentException("epsilon must be finite and > 0, at least " + Float.MIN_VALUE
+                    + " (float32's smallest), got " + epsilon);
         }
         return epsilon;
     }

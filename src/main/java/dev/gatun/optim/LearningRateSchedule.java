@@ -74,7 +74,11 @@ public final class LearningRateSchedule implements Serializable {
         if (!(k > 0) || Double.isInfinite(k)) {
             throw new IllegalArgumentException("inverse-square-root constant k must be finite and > 0, got " + k);
         }
-        return new LearningRateSchedule(Formula.INVERSE_SQRT, requireAlpha0(alpha0), k, 1, Unit.EPOCH);
+        if (Double.isInfinite(requireAlpha0(alpha0) * k)) {   // the first rate; the only formula that can exceed α₀
+            throw new IllegalArgumentException("inverse-square-root decay starts at α₀·k = " + alpha0 + "·" + k
+                    + ", which overflows to Infinity");
+        }
+        return new LearningRateSchedule(Formula.INVERSE_SQRT, alpha0, k, 1, Unit.EPOCH);
     }
 
     /** {@code α₀} for the first {@code every} epochs, then multiplied by {@code factor} (in (0, 1]) every {@code every}. */

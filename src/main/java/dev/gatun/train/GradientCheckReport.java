@@ -18,6 +18,7 @@ public record GradientCheckReport(double relativeError, double maxRelativeError,
     }
 
     static GradientCheckReport of(double relativeError, List<TensorCheck> tensors, String note) {
+        // Double's ordering puts NaN above every number: a tensor whose difference is NaN is the worst.
         TensorCheck worst = tensors.stream().max(Comparator.comparingDouble(TensorCheck::relativeError)).orElseThrow();
         return new GradientCheckReport(relativeError, worst.relativeError(), worst.name(), tensors,
                 relativeError < GradientCheck.GOOD, note);
@@ -27,6 +28,9 @@ public record GradientCheckReport(double relativeError, double maxRelativeError,
     public String verdict() {
         if (relativeError < GradientCheck.GOOD) {
             return "good";
+        }
+        if (Double.isNaN(relativeError)) {   // every comparison with NaN is false: it would read "look closer"
+            return "non-finite (NaN or Inf in the loss or a gradient: the check says nothing)";
         }
         return relativeError > GradientCheck.BUG ? "bug" : "look closer";
     }

@@ -36,8 +36,10 @@ record TrainingConfig(DataSet dev, Normalization normalization, BatchOptions bat
             throw new IllegalArgumentException("step threads must be >= 1 (or 0 for the BLAS thread count), got "
                     + stepThreads);
         }
-        if (!(explosionFactor >= 0) || explosionFactor == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("explosion factor must be finite and >= 0, got " + explosionFactor);
+        // A factor in (0, 1] would call a healthy run's first uptick of the smoothed loss an explosion.
+        if (!(explosionFactor == 0 || explosionFactor > 1) || explosionFactor == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("explosion factor must be 0 (off) or finite and > 1 (a multiple of the"
+                    + " starting loss), got " + explosionFactor);
         }
     }
 }

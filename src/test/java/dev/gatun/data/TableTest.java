@@ -168,6 +168,10 @@ class TableTest {
         var size = assertThrows(IllegalArgumentException.class,
                 () -> Table.ofLabels("t", MemorySegment.ofArray(new float[10]), 3, new int[3], 2));
         assertTrue(size.getMessage().contains("36 bytes, the segment holds 40"), size.getMessage());
+        // Not an OutOfMemoryError from sizing the class counts: the CSV reader's limit, by name.
+        var classes = assertThrows(IllegalArgumentException.class,
+                () -> Table.ofLabels("t", rows(4, 3), new int[4], Integer.MAX_VALUE));
+        assertTrue(classes.getMessage().contains("class count must be 1 to 65536"), classes.getMessage());
     }
 
     @Test

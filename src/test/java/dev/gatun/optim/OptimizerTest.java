@@ -271,7 +271,10 @@ class OptimizerTest {
         assertMessage(() -> Optimizer.momentum(0.1, -0.1), "beta1 must be in [0, 1)");
         assertMessage(() -> Optimizer.rmsprop(0.1, 1.5, 1e-8), "beta2 must be in [0, 1), got 1.5");
         assertMessage(() -> Optimizer.adam(0.1, Double.NaN, 0.999, 1e-8), "beta1 must be in [0, 1), got NaN");
-        assertMessage(() -> Optimizer.adam(0.1, 0.9, 0.999, 0), "epsilon must be finite and > 0, got 0.0");
+        assertMessage(() -> Optimizer.adam(0.1, 0.9, 0.999, 0), "epsilon must be finite and > 0");
+        // Positive in double, 0 in the float32 the kernels use: 0/0 made the first step NaN.
+        assertMessage(() -> Optimizer.adam(0.1, 0.9, 0.999, 1e-46), "at least 1.4E-45 (float32's smallest), got 1.0E-46");
+        assertMessage(() -> Optimizer.rmsprop(0.1, 0.9, 1e-300), "got 1.0E-300");
         try (Optimizer adam = Optimizer.adam(0.1)) {
             assertMessage(() -> adam.setLearningRate(Double.NaN), "learning rate");
             assertMessage(() -> adam.setLearningRate(-2), "learning rate");

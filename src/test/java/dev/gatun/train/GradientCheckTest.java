@@ -186,6 +186,12 @@ class GradientCheckTest {
             assertTrue(report.maxRelativeError() > 0.1, "b2 is off by a factor of 2: " + report.maxRelativeError());
             assertFalse(report.passed());
             assertEquals("bug", report.verdict());
+            // NaN compares false with every threshold: it is named, not read as "look closer".
+            GradientCheckReport nan = GradientCheckReport.of(Double.NaN, List.of(report.tensors().get(0),
+                    new GradientCheckReport.TensorCheck("W9", "(2, 2)", Double.NaN, Double.NaN)), "");
+            assertTrue(nan.verdict().startsWith("non-finite"), nan.verdict());
+            assertEquals("W9", nan.worstTensor());
+            assertFalse(nan.passed());
             for (GradientCheckReport.TensorCheck t : report.tensors()) {
                 if (!t.name().equals("b2")) {
                     assertTrue(t.relativeError() < 1e-6, "only b2 is wrong: " + t);

@@ -307,6 +307,12 @@ class TrainerTest {
             Model f64 = network().dtype(DType.F64).build(arena);
             e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(f64, sgd, data.train()).build());
             assertTrue(e.getMessage().contains("F64"), e.getMessage());
+            for (double factor : new double[] {0.5, 1.0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                // A factor in (0, 1] called a healthy run's first uptick an explosion at step 2.
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> Trainer.builder(ok, sgd, data.train()).explosionFactor(factor).build());
+                assertTrue(e.getMessage().contains("explosion factor must be 0 (off) or finite and > 1"), e.getMessage());
+            }
             try (Trainer noEarlyStopping = Trainer.builder(ok, sgd, data.train()).build()) {
                 assertNull(noEarlyStopping.bestWeights());
             }
