@@ -78,14 +78,23 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = optimizer;
         this.train = train;
         this.history = resumed != null ? resumed : new History();
-        for (EpochStats e : history.epochs()) {
-            if (e.devLoss() < bestDevLoss) {
-                bestDevLoss = e.devLoss();
-                bestEpoch = e.epoch();
-            }
-        }
         if (resumedBest != null) {
+            for (EpochStats e : history.epochs()) {
+                if (e.devLoss() < bestDevLoss) {
+                    bestDevLoss = e.devLoss();
+                    bestEpoch = e.epoch();
+                }
+            }
             snapshot().copyFrom(resumedBest);
+        } else if (!history.isEmpty()) {
+            // Without the best weights the model holds the last epoch's, the only ones this run can go back to:
+            // counting from an earlier best would report that epoch while keeping another's weights.
+            EpochStats last = history.last();
+            bestEpoch = last.epoch();
+            if (config.dev() != null && config.patience() > 0 && last.devLoss() < bestDevLoss) {
+                bestDevLoss = last.devLoss();
+                snapshot().copyFrom(model);
+            }
         }
     }
 
@@ -517,7 +526,11 @@ public final class Trainer implements AutoCloseable {
             return this;
         }
 
-        /** Resumes after the epochs of {@code history} (a checkpoint's), appending to it. */
+        /**
+         * Resumes after the epochs of {@code history} (a checkpoint's), appending to it. The model is taken to hold
+         * the last epoch's weights; without early stopping's best weights ({@link #resume(History, Model)}) that is
+         * the best epoch early stopping counts from and can go back to.
+         */
         public Builder resume(History history) {
             this.history = history;
             return this;

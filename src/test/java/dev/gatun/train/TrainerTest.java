@@ -149,6 +149,36 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A history resumed without early stopping's best weights: the model holds the last epoch's weights, so that is
+     * the best epoch the run can go back to. Counting from the history's earlier best reported epoch 2's dev loss
+     * while the model kept other weights.
+     */
+    @Test
+    void a_history_resumed_without_its_best_weights_counts_from_its_last_epoch() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 300, 10, 8, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer frozen = Optimizer.sgd(1e-300)) {   // 0 in float32: every epoch's dev loss is the model's own
+            DataSet.Split split = data.train().split(100, 3);
+            double own;
+            try (Evaluator evaluator = new Evaluator(split.dev(), Normalization.scaleToUnit(64), 1000)) {
+                own = evaluator.evaluate(model).loss();
+            }
+            History history = new History();
+            history.add(new EpochStats(1, 1.0, 0.5, own / 2, 0.5, 0, 1, 1));
+            history.add(new EpochStats(2, 1.0, 0.5, own / 4, 0.5, 0, 1, 1));   // the best, whose weights are gone
+            history.add(new EpochStats(3, 1.0, 0.5, own, 0.5, 0, 1, 1));       // the model's weights
+            try (Trainer trainer = Trainer.builder(model, frozen, split.train()).dev(split.dev()).batchSize(50)
+                    .epochs(10).earlyStopping(2).resume(history).build()) {
+                TrainingResult result = trainer.run();
+                assertEquals(TrainingResult.Outcome.EARLY_STOPPED, result.outcome());
+                assertEquals(3, result.bestEpoch(), "the last resumed epoch, not epoch 2 whose weights are gone");
+                assertEquals(5, result.history().size(), "two epochs without improving on epoch 3");
+            }
+        }
+    }
+
     @Test
     void a_learning_rate_far_too_large_stops_at_once_with_a_report() throws IOException {
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 200, 10, 7, false));
