@@ -15,6 +15,7 @@ import dev.gatun.train.History;
 import dev.gatun.train.Trainer;
 import dev.gatun.train.TrainingListener;
 import dev.gatun.train.TrainingResult;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,6 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
 final class TrainCommand implements Callable<Integer> {
     /** Rows from which a CSV table gets a dev set by default (a tenth of them): fewer make a dev set of noise. */
     private static final int TABLE_DEV_MINIMUM = 50;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Mixin
     DataOptions data;
@@ -155,6 +159,8 @@ final class TrainCommand implements Callable<Integer> {
         try (TrainingData input = openData(resumed, regression, source)) {
             if (resumed != null) {
                 requireResumedFeatures(resumed, input);
+                ResumedOptions.requireSame(spec.commandLine().getParseResult(), resumed.config(),
+                        () -> configFromOptions(input, regression), resume);
             }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             if (engine != null && resumed != null) {

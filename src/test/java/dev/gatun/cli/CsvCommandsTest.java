@@ -68,7 +68,11 @@ class CsvCommandsTest {
         assertEquals(0, straight.exit(), straight.toString());
         assertEquals(0, gatun(concat(common, "train", "--epochs", "2", "--out", halves.toString())).exit());
         CommandRun resumed = gatun(concat(common, "train", "--resume", halves + ".checkpoint", "--epochs", "4"));
-        assertEquals(0, resumed.exit(), resumed.toString());
+        assertEquals(0, resumed.exit(), resumed.toString());   // the first run's options again: the same values
+        // Other values would be ignored, the checkpoint's configuration applying: refused, each named.
+        CommandRun.assertOneLineError(gatun("train", "--resume", halves + ".checkpoint", "--epochs", "5", "--lr", "0.5",
+                "--batch", "16", "--optimizer", "sgd"), 2, "these options differ: --optimizer SGD (the checkpoint's: ADAM),"
+                + " --lr 0.5 (the checkpoint's: 0.01); drop them");
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }
