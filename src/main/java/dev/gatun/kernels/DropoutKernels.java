@@ -57,12 +57,26 @@ public final class DropoutKernels {
         return (ScalarDropout.hash(key, index) >>> 8) < ScalarDropout.threshold(keepProb);
     }
 
+    /**
+     * The smallest keep probability: the mask keeps an element when a 24-bit hash falls below round(keepProb·2²⁴), so
+     * below 2⁻²⁵ nothing is kept, and near it the kept fraction is off from keepProb by up to half a part in
+     * keepProb·2²⁴ (19% at 1e−7) while the kept values are still divided by keepProb. From 2⁻¹⁴ on the error is under
+     * 0.05%.
+     */
+    public static final double MIN_KEEP_PROB = 0x1p-14;
+
+    /** Refuses a keep probability outside [{@link #MIN_KEEP_PROB}, 1], naming {@code what}. */
+    public static void requireKeepProb(String what, double keepProb) {
+        if (!(keepProb >= MIN_KEEP_PROB && keepProb <= 1)) {
+            throw new IllegalArgumentException(what + ": keepProb must be in [" + MIN_KEEP_PROB + ", 1] (2^-14: the"
+                    + " dropout mask's resolution), got " + keepProb);
+        }
+    }
+
     private static void checkForward(Tensor A, double keepProb, Tensor M, Tensor D) {
         String op = "dropout";
         Check.usable(op, "A", A);
-        if (!(keepProb > 0 && keepProb <= 1)) {
-            throw new IllegalArgumentException(op + ": keepProb must be in (0, 1], got " + keepProb);
-        }
+        requireKeepProb(op, keepProb);
         if (A.size() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": A " + A.shapeString() + " has more than 2^31-1 elements");
         }

@@ -1,6 +1,7 @@
 package dev.gatun.nn;
 
 import dev.gatun.activation.Activation;
+import dev.gatun.kernels.DropoutKernels;
 
 /**
  * One hidden layer of a {@link ModelSpec}: its width, activation, whether batch norm sits between its Z and its
@@ -14,8 +15,6 @@ public record LayerSpec(int units, Activation activation, double keepProb, boole
         if (activation == null) {
             throw new IllegalArgumentException("layer of " + units + " units: activation is null");
         }
-        if (!(keepProb > 0 && keepProb <= 1)) {
-            throw new IllegalArgumentException("layer of " + units + " units: dropout keepProb must be in (0, 1], got " + keepProb);
-        }
+        DropoutKernels.requireKeepProb("layer of " + units + " units: dropout", keepProb);
     }
 }

@@ -60,6 +60,11 @@ class ModelTest {
         IllegalArgumentException keep = assertThrows(IllegalArgumentException.class,
                 () -> Model.builder(3).dense(3, Activation.RELU).dropout(0));
         assertTrue(keep.getMessage().contains("keepProb"), keep.getMessage());
+        // 1e-7 kept 1.19e-7 of the units and scaled them by 1e7; below 2^-25 it kept none.
+        keep = assertThrows(IllegalArgumentException.class, () -> Model.builder(3).dense(3, Activation.RELU).dropout(1e-7));
+        assertTrue(keep.getMessage().contains("keepProb must be in [6.103515625E-5, 1]") && keep.getMessage().contains("1.0E-7"),
+                keep.getMessage());
+        Model.builder(3).dense(3, Activation.RELU).dropout(0x1p-14);   // the smallest accepted
         IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
                 () -> Model.builder(3).output(1, Loss.SOFTMAX_CROSS_ENTROPY).spec());
         assertTrue(classes.getMessage().contains("at least 2 outputs"), classes.getMessage());
