@@ -9,8 +9,8 @@
  *
  * <p>A service on the module path runs with {@code --enable-native-access=dev.gatun} (the OpenBLAS downcalls) and
  * {@code --add-modules jdk.incubator.vector} (the Vector API kernels; the README says what happens without it). It
- * needs SLF4J and nothing else: picocli, XChart, {@code java.desktop}, {@code java.net.http} and
- * Jetty serve only the {@code gatun} command and the example HTTP service, so they are
+ * needs SLF4J and nothing else: picocli, XChart, {@code java.desktop}, {@code java.net.http},
+ * {@code jdk.management} and Jetty serve only the {@code gatun} command and the example HTTP service, so they are
  * {@code requires static}. So are Tribuo's ONNX classes and protobuf-java, which only reading and writing
  * {@code .onnx} files needs: a service that loads ONNX models on the module path adds
  * {@code --add-modules org.tribuo.util.onnx} (or requires that module itself).
@@ -25,6 +25,7 @@ module dev.gatun {
     requires static java.desktop;
     requires static java.net.http;
     requires static org.eclipse.jetty.server;
+    requires static jdk.management;   // gatun train's check of a run's memory against the machine's
 
     // ONNX model files only.
     requires static org.tribuo.util.onnx;

@@ -181,7 +181,7 @@ public final class Main implements Runnable {
     }
 
     /** An Error as a user can act on it. */
-    private static String describe(Error e) {
+    static String describe(Error e) {
         if (e instanceof OutOfMemoryError) {
             return "out of memory (" + e.getMessage() + "): the model, batch or input is larger than this JVM may "
                     + "use; make it smaller, or give Java more heap with GATUN_JAVA_OPTS=-Xmx<size>";

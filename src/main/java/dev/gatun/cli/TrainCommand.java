@@ -291,6 +291,7 @@ final class TrainCommand implements Callable<Integer> {
      * at most two tensors per weight, and early stopping's best weights).
      */
     private void checkOutputs(TrainConfig config, Path outFile, Path checkpointFile) {
+        requireMemory(config);
         long parameterBytes = 0;
         List<Integer> widths = config.layers();
         for (int l = 1; l < widths.size(); l++) {
@@ -305,6 +306,28 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (plots != null) {
             OutputPaths.checkDirectory("--plots " + plots, plots);
+        }
+    }
+
+    /**
+     * Off-heap memory is not bounded by the heap's -Xmx: layers far too wide for the machine (--layers 3,2000000000,2)
+     * were allocated, and the kernel killed the JVM while the memory was being zeroed, with no message. A lower
+     * estimate of what training needs (weights, gradients, two optimizer moments and early stopping's copy; a batch's
+     * activations and their gradients, twice), in double so that no width overflows it, is held against the
+     * machine's memory.
+     */
+    private static void requireMemory(TrainConfig config) {
+        double bytes = 0;
+        List<Integer> widths = config.layers();
+        for (int l = 1; l < widths.size(); l++) {
+            bytes += 5 * 4.0 * (widths.get(l - 1) + 2.0) * widths.get(l) + 4 * 4.0 * config.batch() * widths.get(l);
+        }
+        long machine = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        if (machine > 0 && bytes > machine) {
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--layers %s with --batch %d needs at least"
+                    + " %.1f GB of memory to train, more than this machine's %.1f GB", NetworkOptions.text(config.layers()),
+                    config.batch(), bytes / 1e9, machine / 1e9));
         }
     }
 

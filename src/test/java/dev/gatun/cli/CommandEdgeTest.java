@@ -21,11 +21,15 @@ class CommandEdgeTest {
     Path dir;
 
     @Test
-    void anOutOfMemoryErrorBecomesOneLine() throws IOException {
+    void aModelTooLargeForTheMachineIsOneLineAndAnOutOfMemoryErrorWouldBeToo() throws IOException {
         Path data = LearnableData.write(dir.resolve("data"), 100, 20, 1, false);
-        // A million-by-million hidden layer is 4 TB of weights: no machine allocates it, so this fails at once.
+        // A million-by-million hidden layer is 4 TB of weights: refused against the machine's memory before any
+        // allocation (off-heap memory has no -Xmx, and a size that fits the address space is killed, not refused).
         CommandRun run = gatun("train", "--data", data.toString(), "--layers", "64,1000000,1000000,4", "--epochs", "1", "--dev", "10");
-        assertOneLineError(run, 1, "out of memory");
+        assertOneLineError(run, Main.EXIT_USAGE, "GB of memory to train, more than this machine's");
+        // What reaches the command's error path as an OutOfMemoryError says what to do.
+        String oom = Main.describe(new OutOfMemoryError("Java heap space"));
+        assertTrue(oom.startsWith("out of memory (Java heap space)") && oom.contains("GATUN_JAVA_OPTS=-Xmx"), oom);
     }
 
     @Test

@@ -131,6 +131,13 @@ class TrainCommandTest {
         assertEquals(Main.EXIT_USAGE, badDecay.exit(), "a malformed option value is a usage error");
         assertTrue(badDecay.err().contains("(see 'gatun train --help')"), badDecay.err());
         assertTrue(badDecay.err().contains("--decay 'exponential' is malformed"), badDecay.err());
+        // Off-heap memory has no -Xmx: 2e9 units were allocated and the kernel killed the JVM while zeroing them.
+        for (String layers : new String[] {"64,2000000000,4", "64,2147483647,2147483647,4"}) {
+            CommandRun huge = gatun(train(data, "--layers", layers, "--epochs", "1"));
+            assertEquals(Main.EXIT_USAGE, huge.exit(), huge.toString());
+            assertTrue(huge.err().contains("--layers " + layers + " with --batch 32 needs at least")
+                    && huge.err().contains("GB of memory to train, more than this machine's"), huge.err());
+        }
         CommandRun badActivation = gatun(train(data, "--activation", "swish"));
         assertTrue(badActivation.err().contains("--activation 'swish' is not one of"), badActivation.err());
         CommandRun missing = gatun("train", "--data", dir.resolve("nowhere").toString());
