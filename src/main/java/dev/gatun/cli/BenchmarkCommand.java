@@ -39,11 +39,28 @@ final class BenchmarkCommand extends JsonReportingCommand {
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
     double warmup;
 
+    private static final double MIN_SECONDS = 0.01;
+    private static final double MAX_SECONDS = 86_400;
+
+    /** The threads' request rows (floats per row: inputs plus outputs) must fit an array each and half the heap. */
+    private void requireRowsFit(int floatsPerRow) {
+        double bytes = 4.0 * batch * floatsPerRow * threads;
+        long heap = Runtime.getRuntime().maxMemory();
+        if ((double) batch * floatsPerRow > Integer.MAX_VALUE - 8 || bytes > heap / 2.0) {
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--batch %d with --threads %d needs %.1f MB"
+                    + " of request rows, more than half the heap's %.0f MB (GATUN_JAVA_OPTS=-Xmx... raises it)",
+                    batch, threads, bytes / 1048576, heap / 1048576.0));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || threads < 1 || !(seconds > 0) || !(warmup >= 0)) {
-            throw new UsageException("--batch and --threads must be >= 1, --seconds > 0 and --warmup >= 0; got batch "
-                    + batch + ", threads " + threads + ", seconds " + seconds + ", warmup " + warmup);
+        // Bounded both ways: an infinite or huge time saturated (long) (x·1e9) and reported 0 calls as a result.
+        if (batch < 1 || threads < 1 || !(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)
+                || !(warmup >= 0 && warmup <= MAX_SECONDS)) {
+            throw new UsageException("--batch and --threads must be >= 1, --seconds from " + MIN_SECONDS + " to "
+                    + MAX_SECONDS + " and --warmup from 0 to " + MAX_SECONDS + "; got batch " + batch + ", threads "
+                    + threads + ", seconds " + seconds + ", warmup " + warmup);
         }
         int blas = blasThreads != null ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
         if (blas < 1) {
@@ -56,14 +73,22 @@ final class BenchmarkCommand extends JsonReportingCommand {
             CyclicBarrier start = new CyclicBarrier(threads + 1);
             long[] window = new long[2];
             Throwable[] failure = new Throwable[1];
+            // Every request's rows exist before any thread starts: a worker that failed to allocate them left the
+            // start barrier one party short, and the command waited forever.
+            float[][] ins = new float[threads][];
+            float[][] outs = new float[threads][];
+            requireRowsFit(predictor.inputs() + predictor.outputs());
+            for (int t = 0; t < threads; t++) {
+                ins[t] = randomRows(t, batch * predictor.inputs());
+                outs[t] = new float[batch * predictor.outputs()];
+            }
             for (int t = 0; t < threads; t++) {
                 LatencyHistogram histogram = new LatencyHistogram();
                 histograms[t] = histogram;
-                long seed = t;
+                float[] in = ins[t];
+                float[] out = outs[t];
                 workers[t] = new Thread(() -> {
                     try {
-                        float[] in = randomRows(seed, batch * predictor.inputs());
-                        float[] out = new float[batch * predictor.outputs()];
                         start.await();
                         long warmEnd = window[0];
                         while (System.nanoTime() < warmEnd) {

@@ -83,6 +83,21 @@ class BenchmarkCommandTest {
         assertTrue(bad.err().contains("--threads"), bad.err());
     }
 
+    /** Each of these once ran: a batch too large hung the command (a worker died before the start barrier), and an
+     * infinite or huge time, or a tiny one, reported 0 calls and exit 0. */
+    @Test
+    void sizesAndTimesOutOfRangeAreUsageErrorsNotHangsOrZeros() throws Exception {
+        String file = smallModel().toString();
+        CommandRun huge = CommandRun.gatun("benchmark", "--model", file, "--batch", "1000000000", "--seconds", "1");
+        assertEquals(Main.EXIT_USAGE, huge.exit(), huge.err());
+        assertTrue(huge.err().contains("--batch 1000000000 with --threads 1 needs"), huge.err());
+        for (String[] times : new String[][] {{"Infinity", "0"}, {"1", "1e300"}, {"1e-10", "0"}, {"NaN", "0"}}) {
+            CommandRun bad = CommandRun.gatun("benchmark", "--model", file, "--seconds", times[0], "--warmup", times[1]);
+            assertEquals(Main.EXIT_USAGE, bad.exit(), String.join(" ", times) + ": " + bad.err());
+            assertTrue(bad.err().contains("--seconds from 0.01 to 86400.0"), bad.err());
+        }
+    }
+
     @Test
     void histogramQuantilesAreWithinThreePercentOfTheExactOnes() {
         SplittableRandom random = new SplittableRandom(1);
