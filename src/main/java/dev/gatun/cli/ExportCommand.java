@@ -32,6 +32,10 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.exists(out) && Files.exists(modelFile) && Files.isSameFile(out, modelFile)) {
+            // The atomic replace would put the ONNX bytes where the only copy of the Gatun model was.
+            throw new UsageException("OUT " + out + " is the model file itself: write the ONNX file elsewhere");
+        }
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
             try (Model model = loaded.model()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Checks, before a long run starts, that the files and directories it will write at the end can be written: a
@@ -27,6 +28,25 @@ final class OutputPaths {
             throw new IllegalArgumentException(option + " " + file + " exists and cannot be replaced (not writable)");
         }
         checkSpace(option + " " + file, dir, bytes);
+    }
+
+    /**
+     * Refuses {@code file} (given as {@code option}) when it is one of {@code inputs}, the files the command reads:
+     * the atomic replace would put its output where the user's data was (train --out data.csv did).
+     */
+    static void requireNotInput(String option, Path file, Map<String, Path> inputs) {
+        for (Map.Entry<String, Path> input : inputs.entrySet()) {
+            Path read = input.getValue();
+            try {
+                if (read != null && Files.exists(file) && Files.exists(read) && Files.isSameFile(file, read)) {
+                    throw new IllegalArgumentException(option + " " + file + " is the " + input.getKey()
+                            + " file this run reads; write the output elsewhere");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException(option + " " + file + ": cannot compare it with " + input.getKey()
+                        + " " + read + ": " + reason(e), e);
+            }
+        }
     }
 
     /** {@code dir} (given as {@code option}) exists or can be created, and a file can be written in it. */

@@ -171,6 +171,15 @@ final class TrainCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, outFile, checkpointFile);
+            Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+            inputs.put("--data", source.data());
+            inputs.put("--test", source.test());
+            if (outFile != null) {
+                OutputPaths.requireNotInput("--out", outFile, inputs);
+            }
+            if (checkpointFile != null) {
+                OutputPaths.requireNotInput("--checkpoint", checkpointFile, inputs);
+            }
             if (outFile != null || checkpointFile != null) {
                 requireStorableNames(input);
             }

@@ -143,8 +143,9 @@ public final class ModelIo {
     }
 
     /**
-     * Loads a model file into {@code arena} (in the dtype it was saved from), validating everything first. A file
-     * whose name ends in {@code .onnx} is read as ONNX instead: the multilayer perceptrons PyTorch and
+     * Loads a model file into {@code arena} (in the dtype it was saved from), validating everything first. An ONNX
+     * file (told by its first bytes, else by a name ending in {@code .onnx}) is read as ONNX instead: the multilayer
+     * perceptrons PyTorch and
      * {@link OnnxExport} write, as a float32 model with no optimizer state (what is accepted: see the README's ONNX
      * section); that needs the optional ONNX classes, and without them throws IllegalStateException saying so.
      */

@@ -170,6 +170,16 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
                 test.toString()), 1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString()), 2, "needs --label COLUMN");
+        // The model or checkpoint written over the data it trains on: the user's file would be replaced.
+        byte[] kept = Files.readAllBytes(data);
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--out",
+                data.toString()), 1, "--out " + data + " is the --data file this run reads");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--checkpoint",
+                data.toString()), 1, "--checkpoint " + data + " is the --data file");
+        Path testFile = Files.copy(data, dir.resolve("test-copy.csv"));
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
+                testFile.toString(), "--out", testFile.toString()), 1, "is the --test file");
+        assertTrue(java.util.Arrays.equals(kept, Files.readAllBytes(data)), "the data file is untouched");
         // Legal in a quoted cell, but the model file's name lists are tab-separated: refused before the first epoch.
         Path tabbed = Files.writeString(dir.resolve("tabbed.csv"), "w,\"h\tcm\",label\n1,2,a\n3,4,b\n");
         CommandRun.assertOneLineError(gatun("train", "--data", tabbed.toString(), "--label", "label", "--out",

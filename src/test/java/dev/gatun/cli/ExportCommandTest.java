@@ -64,4 +64,22 @@ class ExportCommandTest {
                 Main.EXIT_ERROR, "missing.gatun");
         assertFalse(Files.exists(dir.resolve("m.onnx")));
     }
+
+    /** Export once replaced its own input with ONNX bytes; a file's format was told by its name alone. */
+    @Test
+    void theModelFileIsNeverTheOutputAndFormatsAreToldByContent() throws Exception {
+        Path model = TrainedClassifier.untrained(dir.resolve("m.gatun"), 6, 3, dev.gatun.nn.Loss.SOFTMAX_CROSS_ENTROPY);
+        byte[] before = Files.readAllBytes(model);
+        assertOneLineError(gatun("export", "--onnx", model.toString(), model.toString()), Main.EXIT_USAGE,
+                "is the model file itself");
+        assertArrayEquals(before, Files.readAllBytes(model), "the model is untouched");
+        // An ONNX export under any name, and a Gatun model named .onnx, each load by what they hold.
+        Path onnxAsBin = dir.resolve("exported.bin");
+        assertEquals(0, gatun("export", "--onnx", model.toString(), onnxAsBin.toString()).exit());
+        Path gatunAsOnnx = Files.copy(model, dir.resolve("gatun-format.onnx"));
+        for (Path file : new Path[] {onnxAsBin, gatunAsOnnx}) {
+            CommandRun inspect = gatun("inspect", file.toString());
+            assertEquals(0, inspect.exit(), file + ": " + inspect);
+        }
+    }
 }
