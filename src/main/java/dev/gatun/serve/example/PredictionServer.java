@@ -55,7 +55,12 @@ public final class PredictionServer implements AutoCloseable {
     private static final int ACCEPTORS = 1;
     private static final int SELECTORS = 1;
     /** A plain decimal number, as JSON writes them: no NaN, Infinity, hex or type suffixes. */
-    private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+    /**
+     * A decimal number. Possessive quantifiers: with {@code \d+\.?\d*} a run of 17,000 digits ending in a letter
+     * was split every way before failing, 2.7 s of a request thread for one 18 KB body; nothing here needs to give
+     * characters back, so each part keeps what it took and a bad value fails in one pass.
+     */
+    private static final Pattern NUMBER = Pattern.compile("[-+]?+(\\d++\\.?+\\d*+|\\.\\d++)([eE][-+]?+\\d++)?+");
 
     private final Predictor predictor;
     private final Server server;

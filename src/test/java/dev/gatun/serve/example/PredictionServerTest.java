@@ -194,6 +194,15 @@ class PredictionServerTest {
         assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2", 3));
         assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2,-", 3));
         assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("1,2,1e", 3));
+        assertArrayEquals(new float[] {1.5e-3f, 1e5f, -0.5f, 5f, 12f},
+                PredictionServer.parse("1.5e-3,1e+5,-.5,5.,0012", 5), "possessive quantifiers take what they took before");
+        for (String bad : new String[] {".", "e5", "1.2.3", "--1", "1e5e5", "+", "1 2"}) {
+            assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("0," + bad, 2), bad);
+        }
+        // A long run of digits that ends in a letter: refused in one pass (it took 2.7 s of backtracking at 17,000).
+        String digits = "7".repeat(100_000) + "x";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PredictionServer.parse("0," + digits, 2));
+        assertTrue(e.getMessage().startsWith("value 1 is not a number: '77777777777777777777...'"), e.getMessage());
         assertEquals("{\"error\":\"a \\\"b\\\" \\\\ ?\"}", PredictionServer.error("a \"b\" \\ \n"));
     }
 }
