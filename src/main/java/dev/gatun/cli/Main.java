@@ -192,6 +192,19 @@ public final class Main implements Runnable {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
+    /** A file-system exception without a reason says only a path ("gatun: /tmp/x.csv"): add what its type means. */
+    private static String fileProblem(java.nio.file.FileSystemException e) {
+        String what = switch (e) {
+            case java.nio.file.NoSuchFileException ignored -> "no such file or directory";
+            case java.nio.file.AccessDeniedException ignored -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException ignored -> "already exists";
+            case java.nio.file.DirectoryNotEmptyException ignored -> "is a directory that is not empty";
+            case java.nio.file.NotDirectoryException ignored -> "is not a directory";
+            default -> e.getClass().getSimpleName();
+        };
+        return e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": " + what;
+    }
+
     private static String commandPath(CommandLine commandLine) {
         String name = commandLine.getCommandName();
         return name.equals("gatun") ? "" : name + " ";
@@ -199,7 +212,8 @@ public final class Main implements Runnable {
 
     /** The message of {@code ex} on one safe line: what was printed from user data cannot drive the terminal. */
     static String oneLine(Throwable ex) {
-        String message = ex.getMessage();
+        String message = ex instanceof java.nio.file.FileSystemException fs && fs.getReason() == null
+                ? fileProblem(fs) : ex.getMessage();
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         }

@@ -123,6 +123,10 @@ final class NetworkOptions {
     /** One line naming both numbers when the data does not fit the first or last width. */
     static void requireFits(int inputs, int outputs, DataSet data) {
         requireInputs(inputs, data);
+        if (data.classes() < 2) {   // else "--layers ends with 1 outputs but it has 1 classes", with no --layers given
+            throw new IllegalArgumentException(data.name() + " holds " + data.classes() + " class: a classifier needs"
+                    + " at least two (is the label column the right one?)");
+        }
         if (classes(outputs) != data.classes()) {
             throw new IllegalArgumentException("--layers ends with " + outputs + " outputs but " + data.name() + " has "
                     + data.classes() + " classes");

@@ -20,6 +20,21 @@ class CommandEdgeTest {
     @TempDir
     Path dir;
 
+    /** A file-system exception without a reason used to print only its path: "gatun: /tmp/probe3/cls.csv". */
+    @Test
+    void aFileProblemSaysWhatItIsNotOnlyWhere() throws IOException {
+        assertEquals("/tmp/x.csv: no such file or directory", Main.oneLine(new java.nio.file.NoSuchFileException("/tmp/x.csv")));
+        assertEquals("/a -> /b: permission denied", Main.oneLine(new java.nio.file.AccessDeniedException("/a", "/b", null)));
+        assertEquals("/c: is not a directory", Main.oneLine(new java.nio.file.NotDirectoryException("/c")));
+        assertEquals("/d: disk full", Main.oneLine(new java.nio.file.FileSystemException("/d", null, "disk full")),
+                "a reason given is kept as it was");
+        Path file = Files.writeString(dir.resolve("plain.csv"), "1,2\n");
+        Path model = TrainedClassifier.untrained(dir.resolve("m.gatun"), 6, 3, Loss.SOFTMAX_CROSS_ENTROPY);
+        CommandRun run = gatun("export", "--onnx", model.toString(), file.resolve("x.onnx").toString());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertTrue(run.err().strip().length() > ("gatun: " + file).length(), "more than the path: " + run.err());
+    }
+
     @Test
     void aModelTooLargeForTheMachineIsOneLineAndAnOutOfMemoryErrorWouldBeToo() throws IOException {
         Path data = LearnableData.write(dir.resolve("data"), 100, 20, 1, false);

@@ -170,6 +170,9 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
                 test.toString()), 1, "line 3 column 2: expected one of the 3 classes 'heron, ibis, stork', found 'crane'");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString()), 2, "needs --label COLUMN");
+        Path oneClass = Files.writeString(dir.resolve("one-class.csv"), "a,b,label\n1,2,x\n3,4,x\n");
+        CommandRun.assertOneLineError(gatun("train", "--data", oneClass.toString(), "--label", "label"), 1,
+                "holds 1 class: a classifier needs at least two");
         // The model or checkpoint written over the data it trains on: the user's file would be replaced.
         byte[] kept = Files.readAllBytes(data);
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--out",
