@@ -98,6 +98,9 @@ final class TuneCommand extends JsonReportingCommand {
         LogRange betaLog = range("--beta-range", betaRange);
         // tune.csv and tune.png are written after the whole search: a directory that cannot take them fails now.
         OutputPaths.checkDirectory("--out " + out, out);
+        for (String name : new String[] {"tune.csv", "tune.png"}) {   // a directory by that name failed the run's end
+            OutputPaths.checkFile("--out " + out + ":", out.resolve(name), 1 << 20);
+        }
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
                 + " regression has not", network.classes(), seed)) {
             DataSet all = input.train();

@@ -81,5 +81,12 @@ class TuneCommandTest {
                 "--fine-trials", "0", "--epochs", "1", "--dev", "50", "--out", aFile.toString());
         CommandRun.assertOneLineError(run, Main.EXIT_ERROR, "--out " + aFile, "is not a directory");
         assertFalse(run.out().contains("trial"), "searched before failing: " + run);
+        // A directory where tune.png goes: the whole search ran, then the write failed with only a path.
+        Path out = dir.resolve("out");
+        Files.createDirectories(out.resolve("tune.png").resolve("inside"));
+        CommandRun png = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--trials", "2",
+                "--fine-trials", "0", "--epochs", "1", "--dev", "50", "--out", out.toString());
+        CommandRun.assertOneLineError(png, Main.EXIT_ERROR, "tune.png is a directory");
+        assertFalse(png.out().contains("trial"), "searched before failing: " + png);
     }
 }
