@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * A resumed run keeps its checkpoint's configuration, so the options that set one are not applied. Given again with
@@ -48,19 +47,20 @@ final class ResumedOptions {
     }
 
     /**
-     * Refuses the configuring options given on this command line whose value differs from {@code checkpoint}'s;
-     * {@code asked} builds the configuration the options describe (only when one was given).
+     * Refuses the configuring options given on this command line whose value differs from {@code checkpoint}'s.
+     * {@code given} parses one option's value as the command would use it, on its own: a whole configuration built
+     * from the command line would also take the defaults of the options not given, which need not fit the
+     * checkpoint's (a per-layer --dropout against the default layers).
      */
-    static void requireSame(ParseResult given, TrainConfig checkpoint, Supplier<TrainConfig> asked, Path resume) {
-        List<String> matched = FIELDS.keySet().stream().filter(given::hasMatchedOption).toList();
-        if (matched.isEmpty()) {
-            return;
-        }
-        TrainConfig options = asked.get();
+    static void requireSame(ParseResult parsed, TrainConfig checkpoint, Function<String, Object> given, Path resume) {
         List<String> differ = new ArrayList<>();
-        for (String option : matched) {
-            Object wanted = FIELDS.get(option).apply(options);
-            Object kept = FIELDS.get(option).apply(checkpoint);
+        for (Map.Entry<String, Function<TrainConfig, Object>> field : FIELDS.entrySet()) {
+            String option = field.getKey();
+            if (!parsed.hasMatchedOption(option)) {
+                continue;
+            }
+            Object wanted = given.apply(option);
+            Object kept = field.getValue().apply(checkpoint);
             if (!Objects.equals(wanted, kept)) {
                 differ.add(option + " " + wanted + " (the checkpoint's: " + kept + ")");
             }

@@ -159,8 +159,8 @@ final class TrainCommand implements Callable<Integer> {
         try (TrainingData input = openData(resumed, regression, source)) {
             if (resumed != null) {
                 requireResumedFeatures(resumed, input);
-                ResumedOptions.requireSame(spec.commandLine().getParseResult(), resumed.config(),
-                        () -> configFromOptions(input, regression), resume);
+                ResumedOptions.requireSame(spec.commandLine().getParseResult(), resumed.config(), this::optionValue,
+                        resume);
             }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             if (engine != null && resumed != null) {
@@ -395,6 +395,33 @@ final class TrainCommand implements Callable<Integer> {
                 TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer), lr, beta1, beta2, decay,
                 parseDecayPer(), batch, l2, l1, TrainConfig.parseDoubles("--dropout", dropout), batchNorm, mode, devSize,
                 earlyStop, seed, augment, regression);
+    }
+
+    /** One configuring option's value as this command line gives it, parsed as {@link #configFromOptions} would. */
+    private Object optionValue(String option) {
+        return switch (option) {
+            case "--layers" -> network.widths();
+            case "--activation" -> network.activations();
+            case "--init" -> network.weightInit();
+            case "--optimizer" -> TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer);
+            case "--lr" -> lr;
+            case "--beta1" -> beta1;
+            case "--beta2" -> beta2;
+            case "--decay" -> decay;
+            case "--decay-per" -> parseDecayPer() ? "step" : "epoch";
+            case "--batch" -> batch;
+            case "--l2" -> l2;
+            case "--l1" -> l1;
+            case "--dropout" -> TrainConfig.parseDoubles("--dropout", dropout);
+            case "--batchnorm" -> batchNorm;
+            case "--normalize" -> TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize);
+            case "--dev" -> dev;
+            case "--early-stop" -> earlyStop;
+            case "--seed" -> seed;
+            case "--augment" -> augment;
+            case "--task" -> data.regression() ? "regression" : "classification";
+            default -> throw new IllegalArgumentException("not a configuring option: " + option);
+        };
     }
 
     private boolean parseDecayPer() {

@@ -73,6 +73,14 @@ class CsvCommandsTest {
         CommandRun.assertOneLineError(gatun("train", "--resume", halves + ".checkpoint", "--epochs", "5", "--lr", "0.5",
                 "--batch", "16", "--optimizer", "sgd"), 2, "these options differ: --optimizer SGD (the checkpoint's: ADAM),"
                 + " --lr 0.5 (the checkpoint's: 0.01); drop them");
+        CommandRun.assertOneLineError(gatun("train", "--resume", halves + ".checkpoint", "--epochs", "5", "--task",
+                "regression"), 2, "--task regression (the checkpoint's: classification)");
+        // Options compared one by one: a per-layer --dropout given alone does not meet the default layers.
+        Path layered = dir.resolve("layered.gatun");
+        assertEquals(0, gatun("train", "--data", data.toString(), "--label", "species", "--layers", "3,8,4,3",
+                "--dropout", "0.8,0.9", "--epochs", "1", "--out", layered.toString()).exit());
+        CommandRun sameDropout = gatun("train", "--resume", layered + ".checkpoint", "--epochs", "2", "--dropout", "0.8,0.9");
+        assertEquals(0, sameDropout.exit(), sameDropout.toString());
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }
