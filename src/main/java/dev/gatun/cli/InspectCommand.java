@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
                 + "version and time that wrote it, its training configuration and results.")
 final class InspectCommand extends JsonReportingCommand {
     private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
-    /** What {@link Double#toString} writes, and plain decimals. */
-    private static final Pattern DECIMAL = Pattern.compile("-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?|NaN|-?Infinity");
+    /** What {@link Double#toString} writes, and plain decimals; possessive, as the serve example's, so a long run of
+     * digits in a metadata value fails in one pass instead of being split every way. */
+    private static final Pattern DECIMAL = Pattern.compile("-?+(\\d++\\.?+\\d*+|\\.\\d++)([eE][-+]?+\\d++)?+|NaN|-?+Infinity");
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model (or checkpoint) file.")
     Path file;

@@ -170,12 +170,14 @@ final class TrainCommand implements Callable<Integer> {
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null ? Path.of(out + ".checkpoint") : null;
-            checkOutputs(config, outFile, checkpointFile);
+            checkOutputs(config, input.train().size(), outFile, checkpointFile);
             Map<String, Path> inputs = new java.util.LinkedHashMap<>();
             inputs.put("--data", source.data());
             inputs.put("--test", source.test());
             if (outFile != null) {
-                OutputPaths.requireNotInput("--out", outFile, inputs);
+                Map<String, Path> read = new java.util.LinkedHashMap<>(inputs);
+                read.put("--resume", resume);   // the checkpoint may be rewritten by the run, never replaced by the model
+                OutputPaths.requireNotInput("--out", outFile, read);
             }
             if (checkpointFile != null) {
                 OutputPaths.requireNotInput("--checkpoint", checkpointFile, inputs);
@@ -299,8 +301,8 @@ final class TrainCommand implements Callable<Integer> {
      * The sizes are upper estimates from the layer widths (float32 weights; a checkpoint adds the optimizer's state,
      * at most two tensors per weight, and early stopping's best weights).
      */
-    private void checkOutputs(TrainConfig config, Path outFile, Path checkpointFile) {
-        requireMemory(config);
+    private void checkOutputs(TrainConfig config, int trainRows, Path outFile, Path checkpointFile) {
+        requireMemory(config, trainRows);
         long parameterBytes = 0;
         List<Integer> widths = config.layers();
         for (int l = 1; l < widths.size(); l++) {
@@ -325,11 +327,18 @@ final class TrainCommand implements Callable<Integer> {
      * activations and their gradients, twice), in double so that no width overflows it, is held against the
      * machine's memory.
      */
-    private static void requireMemory(TrainConfig config) {
+    private static void requireMemory(TrainConfig config, int trainRows) {
+        // Copies of the parameters: the weights, their gradients, the optimizer's moments, early stopping's best.
+        int copies = 2 + switch (config.optimizer()) {
+            case SGD -> 0;
+            case MOMENTUM, RMSPROP -> 1;
+            case ADAM -> 2;
+        } + (config.earlyStop() > 0 ? 1 : 0);
+        double rows = Math.min(config.batch(), trainRows);   // the Trainer's batch: --batch beyond the data is batch GD
         double bytes = 0;
         List<Integer> widths = config.layers();
         for (int l = 1; l < widths.size(); l++) {
-            bytes += 5 * 4.0 * (widths.get(l - 1) + 2.0) * widths.get(l) + 4 * 4.0 * config.batch() * widths.get(l);
+            bytes += copies * 4.0 * (widths.get(l - 1) + 2.0) * widths.get(l) + 4 * 4.0 * rows * widths.get(l);
         }
         long machine = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();

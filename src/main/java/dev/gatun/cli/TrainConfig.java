@@ -4,6 +4,7 @@ import dev.gatun.data.Augmentation;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.activation.Activation;
+import dev.gatun.kernels.DropoutKernels;
 import dev.gatun.nn.Init;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
@@ -48,8 +49,9 @@ record TrainConfig(List<Integer> layers, List<Activation> activations, Init init
                     + "), got " + dropout.size());
         }
         for (double keep : dropout) {
-            if (!(keep > 0 && keep <= 1)) {
-                throw new UsageException("--dropout keep probabilities must be in (0, 1], got " + keep);
+            if (!(keep >= DropoutKernels.MIN_KEEP_PROB && keep <= 1)) {
+                throw new UsageException("--dropout keep probabilities must be in [" + DropoutKernels.MIN_KEEP_PROB
+                        + ", 1] (2^-14: the dropout mask's resolution), got " + keep);
             }
         }
         if (!(lr > 0) || Double.isInfinite(lr)) {

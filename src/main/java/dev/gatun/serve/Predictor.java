@@ -159,9 +159,9 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * A predictor for a model file ({@link ModelIo#load}: validated before anything is allocated). A path ending in
-     * {@code .onnx} is read as ONNX (a PyTorch-exported multilayer perceptron, or Gatun's own export) and compiled
-     * into the same stages as a Gatun model.
+     * A predictor for a model file ({@link ModelIo#load}: validated before anything is allocated). An ONNX file (told
+     * by its first bytes, else by a name ending in {@code .onnx}) is read as ONNX (a PyTorch-exported multilayer
+     * perceptron, or Gatun's own export) and compiled into the same stages as a Gatun model.
      *
      * @throws dev.gatun.blas.BlasUnavailableException when no usable BLAS is loaded (see {@link Blas#requireAvailable()})
      */

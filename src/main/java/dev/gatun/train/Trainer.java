@@ -141,12 +141,11 @@ public final class Trainer implements AutoCloseable {
         return replicaCount;
     }
 
-    /** Runs the remaining epochs (all of them, or those after a resumed history); once per trainer. */
     /**
      * Batch norm estimates each feature's variance from the batch: over one row it is 0, every output becomes β, no
      * gradient reaches the layers below, and the running variance decays towards 0, so inference later divides by
      * √ε (a test loss of 141 against a training loss of 0.68 in a review's probe). A batch size of 1 is refused; a
-     * last partial batch of one row is left out of each epoch (the shuffle puts another row there the next epoch).
+     * last partial batch of one row is left out of each epoch (shuffled, a different row each epoch).
      */
     private BatchOptions batchNormReady(BatchOptions batching) {
         if (model.spec().hidden().stream().noneMatch(LayerSpec::batchNorm)) {
@@ -158,13 +157,14 @@ public final class Trainer implements AutoCloseable {
                     : "") + "; use a batch size of 2 or more");
         }
         if (!batching.dropLast() && train.size() % batching.batchSize() == 1) {
-            LOG.info("batch norm: each epoch's last batch would hold one row ({} rows in batches of {}); it is left out",
-                    train.size(), batching.batchSize());
+            LOG.info("batch norm: each epoch's last batch would hold one row ({} rows in batches of {}); it is left out"
+                    + "{}", train.size(), batching.batchSize(), batching.shuffle() ? "" : " (unshuffled: always the same row)");
             return batching.withDropLast(true);
         }
         return batching;
     }
 
+    /** Runs the remaining epochs (all of them, or those after a resumed history); once per trainer. */
     public TrainingResult run() {
         if (ran) {
             throw new IllegalStateException("a trainer runs once; build another for another run");

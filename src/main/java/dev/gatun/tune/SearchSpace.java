@@ -15,10 +15,11 @@ public record SearchSpace(LogRange learningRate, LogRange lambda, LogRange beta)
         if (beta != null && beta.high() >= 0) {
             throw new IllegalArgumentException("beta = 1 - 10^U(e,f) needs f < 0 so that beta > 0, got " + beta);
         }
-        // Below about 10^-15.95, 1 - 10^e rounds to 1 in double: every such draw would stop its trial as beta = 1.
+        // From 10^e <= 2^-54 (e below about -16.26), 1 - 10^e rounds to 1 in double: every such draw would stop its
+        // trial as beta = 1.
         if (beta != null && !(1 - Math.pow(10, beta.low()) < 1)) {
             throw new IllegalArgumentException("beta = 1 - 10^U(e,f) with e = " + beta.low() + " rounds to beta = 1"
-                    + " (beta must be < 1): the beta range's low end must be above -15.9, got " + beta);
+                    + " (beta must be < 1): the beta range's low end must be above about -16.2, got " + beta);
         }
     }
 

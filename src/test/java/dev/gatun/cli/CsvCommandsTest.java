@@ -81,6 +81,9 @@ class CsvCommandsTest {
                 "--dropout", "0.8,0.9", "--epochs", "1", "--out", layered.toString()).exit());
         CommandRun sameDropout = gatun("train", "--resume", layered + ".checkpoint", "--epochs", "2", "--dropout", "0.8,0.9");
         assertEquals(0, sameDropout.exit(), sameDropout.toString());
+        // The final model written over the checkpoint it resumes: the optimizer's state would be gone.
+        CommandRun.assertOneLineError(gatun("train", "--resume", layered + ".checkpoint", "--epochs", "3", "--out",
+                layered + ".checkpoint"), 1, "is the --resume file this run reads");
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }

@@ -138,6 +138,12 @@ class TrainCommandTest {
             assertTrue(huge.err().contains("--layers " + layers + " with --batch 32 needs at least")
                     && huge.err().contains("GB of memory to train, more than this machine's"), huge.err());
         }
+        // --batch past the data is batch gradient descent: the estimate uses the rows a batch can hold.
+        CommandRun batchGd = gatun(train(data, "--layers", "64,20000,4", "--batch", "2000000000", "--epochs", "1"));
+        assertEquals(0, batchGd.exit(), batchGd.toString());
+        CommandRun tinyKeep = gatun(train(data, "--dropout", "1e-5", "--epochs", "1"));
+        assertEquals(Main.EXIT_USAGE, tinyKeep.exit(), tinyKeep.toString());
+        assertTrue(tinyKeep.err().contains("--dropout keep probabilities must be in [6.103515625E-5, 1]"), tinyKeep.err());
         CommandRun badActivation = gatun(train(data, "--activation", "swish"));
         assertTrue(badActivation.err().contains("--activation 'swish' is not one of"), badActivation.err());
         CommandRun missing = gatun("train", "--data", dir.resolve("nowhere").toString());
