@@ -61,7 +61,7 @@ final class EvalCommand extends JsonReportingCommand {
             TrainingData.requireCsvFile(data.path);
         }
         if (plots != null) {
-            OutputPaths.checkDirectory("--plots " + plots, plots); // before the evaluation, not after it
+            Plots.checkDirectory("--plots " + plots, plots); // before the evaluation, not after it
         }
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile.path, arena);

@@ -25,6 +25,21 @@ final class Plots {
 
     private Plots() {}
 
+    /**
+     * {@code dir} (given as {@code option}) can take the plots: it can be written, and none of the names the plots
+     * are written under is a directory (which failed the run's end, after all the training, with only a path).
+     */
+    static void checkDirectory(String option, Path dir) {
+        OutputPaths.checkDirectory(option, dir);
+        for (String name : List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png",
+                "predicted-vs-actual.png", "tune-scatter.png")) {
+            if (Files.isDirectory(dir.resolve(name))) {
+                throw new IllegalArgumentException(option + ": " + dir.resolve(name) + " is a directory, where the plot "
+                        + name + " is written; move it away");
+            }
+        }
+    }
+
     /** Loss and accuracy per epoch, train against dev, side by side in one PNG (a regression: the loss alone). */
     static Path lossAndAccuracy(History history, Path dir) throws IOException {
         double[] epochs = history.epochs().stream().mapToDouble(EpochStats::epoch).toArray();

@@ -316,7 +316,7 @@ final class TrainCommand implements Callable<Integer> {
             OutputPaths.checkFile("--checkpoint", checkpointFile, 4 * parameterBytes + slack);
         }
         if (plots != null) {
-            OutputPaths.checkDirectory("--plots " + plots, plots);
+            Plots.checkDirectory("--plots " + plots, plots);
         }
     }
 

@@ -127,6 +127,12 @@ class EvalCommandTest {
         CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--plots", aFile.toString());
         CommandRun.assertOneLineError(run, Main.EXIT_ERROR, "--plots " + aFile, "is not a directory");
         assertFalse(run.out().contains("accuracy"), "evaluated before failing: " + run);
+        // A directory where a plot goes: the evaluation ran, then the write failed with only a path.
+        Path taken = dir.resolve("taken-plots");   // the class shares one directory: not "plots", another test's
+        Files.createDirectories(taken.resolve("confusion-matrix.png").resolve("inside"));
+        CommandRun blocked = eval("--model", model.toString(), "--data", data.toString(), "--plots", taken.toString());
+        CommandRun.assertOneLineError(blocked, Main.EXIT_ERROR, "confusion-matrix.png is a directory, where the plot");
+        assertFalse(blocked.out().contains("accuracy"), "evaluated before failing: " + blocked);
     }
 
     @Test
