@@ -1,6 +1,7 @@
 package dev.gatun.spark.train;
 
 import dev.gatun.data.Normalization;
+import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.ModelSpec;
 import dev.gatun.optim.LearningRateSchedule;
@@ -32,6 +33,12 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
         if (epochs < 1 || batchSize < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("training plan: epochs, batch size and timeout must be positive, got "
                     + epochs + ", " + batchSize + ", " + timeoutMillis);
+        }
+        // Batch norm's variance over one row is 0: it would output beta alone and learn a running variance of ~0.
+        // (A last global batch of one row is not refused here: one process leaves it out, replicas still train on it.)
+        if (batchSize < 2 && parsed.hidden().stream().anyMatch(LayerSpec::batchNorm)) {
+            throw new IllegalArgumentException("batch norm needs at least 2 rows per global batch to estimate a"
+                    + " variance, got a batch size of " + batchSize);
         }
         if (optimizer == null || normalization == null) {
             throw new IllegalArgumentException("training plan: optimizer and normalisation must not be null");

@@ -114,5 +114,8 @@ class BadInputTest {
         assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
                 .setLearningRateDecayPer("batch").plan()).getMessage(), "learningRateDecayPer 'batch'", "epoch or step");
         assertThrows(IllegalArgumentException.class, () -> classifier.setDropoutKeepProb(0.0));
+        // Batch norm over one row: variance 0, beta alone, a running variance of ~0 (one process refuses it too).
+        assertSays(assertThrows(IllegalArgumentException.class, () -> classifier.copy(new org.apache.spark.ml.param.ParamMap())
+                .setBatchNorm(true).setBatchSize(1).plan()).getMessage(), "batch norm needs at least 2 rows");
     }
 }
