@@ -93,8 +93,10 @@ public final class OptimizerKernels {
 
     /** A learning rate must be finite and non-negative (0 freezes the parameters, which a schedule may reach). */
     public static double requireLearningRate(double alpha) {
-        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + alpha);
+        // Finite in float32 too, where the kernels apply it to float32 parameters (1e39 would be +Inf there).
+        if (!(alpha >= 0) || Double.isInfinite(alpha) || Float.isInfinite((float) alpha)) {
+            throw new IllegalArgumentException("learning rate must be finite and >= 0, at most " + Float.MAX_VALUE
+                    + " (float32's largest), got " + alpha);
         }
         return alpha;
     }

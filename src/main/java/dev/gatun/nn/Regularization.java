@@ -16,8 +16,9 @@ public record Regularization(Kind kind, double lambda) {
         if (kind == null) {
             throw new IllegalArgumentException("regularization kind is null");
         }
-        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
-            throw new IllegalArgumentException("regularization λ must be finite and >= 0, got " + lambda);
+        if (!(lambda >= 0) || Double.isInfinite(lambda) || Float.isInfinite((float) lambda)) {   // float32 kernels
+            throw new IllegalArgumentException("regularization λ must be finite and >= 0, at most " + Float.MAX_VALUE
+                    + " (float32's largest), got " + lambda);
         }
         if (kind == Kind.NONE && lambda != 0) {
             throw new IllegalArgumentException("regularization NONE takes no λ, got " + lambda);

@@ -74,9 +74,10 @@ public final class LearningRateSchedule implements Serializable {
         if (!(k > 0) || Double.isInfinite(k)) {
             throw new IllegalArgumentException("inverse-square-root constant k must be finite and > 0, got " + k);
         }
-        if (Double.isInfinite(requireAlpha0(alpha0) * k)) {   // the first rate; the only formula that can exceed α₀
+        // The first rate, the only formula's that can exceed α₀: it must be a learning rate the optimizer takes.
+        if (Float.isInfinite((float) (requireAlpha0(alpha0) * k))) {
             throw new IllegalArgumentException("inverse-square-root decay starts at α₀·k = " + alpha0 + "·" + k
-                    + ", which overflows to Infinity");
+                    + ", which overflows float32 to Infinity");
         }
         return new LearningRateSchedule(Formula.INVERSE_SQRT, alpha0, k, 1, Unit.EPOCH);
     }
@@ -174,7 +175,7 @@ public final class LearningRateSchedule implements Serializable {
     }
 
     private static double requireAlpha0(double alpha0) {
-        if (!(alpha0 > 0) || Double.isInfinite(alpha0)) {
+        if (!(alpha0 > 0) || Double.isInfinite(alpha0) || Float.isInfinite((float) alpha0)) {
             throw new IllegalArgumentException("initial learning rate α₀ must be finite and > 0, got " + alpha0);
         }
         return alpha0;

@@ -65,6 +65,8 @@ class ModelTest {
         assertTrue(keep.getMessage().contains("keepProb must be in [6.103515625E-5, 1]") && keep.getMessage().contains("1.0E-7"),
                 keep.getMessage());
         Model.builder(3).dense(3, Activation.RELU).dropout(0x1p-14);   // the smallest accepted
+        IllegalArgumentException lambda = assertThrows(IllegalArgumentException.class, () -> Regularization.l2(1e39));
+        assertTrue(lambda.getMessage().contains("at most 3.4028235E38 (float32's largest), got 1.0E39"), lambda.getMessage());
         IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
                 () -> Model.builder(3).output(1, Loss.SOFTMAX_CROSS_ENTROPY).spec());
         assertTrue(classes.getMessage().contains("at least 2 outputs"), classes.getMessage());

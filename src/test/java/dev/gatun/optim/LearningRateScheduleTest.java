@@ -70,6 +70,7 @@ class LearningRateScheduleTest {
         assertMessage(() -> LearningRateSchedule.exponential(A0, 0), "base r must be in (0, 1]");
         assertMessage(() -> LearningRateSchedule.inverseSqrt(A0, 0), "constant k must be finite and > 0");
         assertMessage(() -> LearningRateSchedule.inverseSqrt(10, 1e308), "starts at α₀·k = 10.0·1.0E308, which overflows");
+        assertMessage(() -> LearningRateSchedule.inverseSqrt(10, 1e38), "which overflows float32");
         assertMessage(() -> LearningRateSchedule.staircase(A0, 0.5, 0), "'every' must be >= 1, got 0");
         assertMessage(() -> LearningRateSchedule.staircase(A0, Double.NaN, 2), "staircase factor must be in (0, 1]");
         assertMessage(() -> LearningRateSchedule.constant(A0).rate(0), "epoch number must be >= 1 (1 is the first), got 0");

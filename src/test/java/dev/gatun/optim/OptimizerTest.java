@@ -264,9 +264,11 @@ class OptimizerTest {
 
     @Test
     void badHyperparametersAreRejectedByName() {
-        assertMessage(() -> Optimizer.sgd(Double.NaN), "learning rate must be finite and >= 0, got NaN");
-        assertMessage(() -> Optimizer.sgd(-1e-3), "learning rate must be finite and >= 0, got -0.001");
+        assertMessage(() -> Optimizer.sgd(Double.NaN), "learning rate must be finite and >= 0");
+        assertMessage(() -> Optimizer.sgd(-1e-3), "got -0.001");
         assertMessage(() -> Optimizer.adam(Double.POSITIVE_INFINITY), "learning rate");
+        // Finite in double, +Inf in the float32 the kernels apply it in.
+        assertMessage(() -> Optimizer.sgd(1e39), "at most 3.4028235E38 (float32's largest), got 1.0E39");
         assertMessage(() -> Optimizer.momentum(0.1, 1.0), "beta1 must be in [0, 1), got 1.0");
         assertMessage(() -> Optimizer.momentum(0.1, -0.1), "beta1 must be in [0, 1)");
         assertMessage(() -> Optimizer.rmsprop(0.1, 1.5, 1e-8), "beta2 must be in [0, 1), got 1.5");
