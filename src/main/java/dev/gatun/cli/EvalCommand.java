@@ -59,6 +59,10 @@ final class EvalCommand extends JsonReportingCommand {
         DataSource.requireLabelMatchesData(data.path, data.label);
         if (data.label != null) {
             TrainingData.requireCsvFile(data.path);
+            if (spec.commandLine().getParseResult().hasMatchedOption("--split")) {   // was accepted, then ignored
+                throw new CommandLine.ParameterException(spec.commandLine(), "--split picks a split of an MNIST-format"
+                        + " directory; a CSV file (--label) is evaluated whole");
+            }
         }
         if (plots != null) {
             Plots.checkDirectory("--plots " + plots, plots); // before the evaluation, not after it

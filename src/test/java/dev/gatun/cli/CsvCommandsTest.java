@@ -55,6 +55,8 @@ class CsvCommandsTest {
         assertEquals(300, eval.number("count"));
         assertTrue(eval.number("accuracy") > 0.95, eval.json());
         assertTrue(eval.err().contains("stork"), "per-class lines name the classes: " + eval.err());
+        CommandRun.assertOneLineError(gatun("eval", "--model", model.toString(), "--data", other.toString(), "--label",
+                "2", "--split", "train"), 2, "--split picks a split of an MNIST-format directory");
     }
 
     @Test
