@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -58,7 +57,7 @@ final class CsvRows implements InputRows {
             }
             if (rows == 0 && !sawHeader && format.isHeader(s)) {
                 sawHeader = true;
-                FeatureColumns.requireSame("the model", featureNames, file + " (its header)", cells(s));
+                FeatureColumns.requireSame("the model", featureNames, file + " (its header)", format.texts(s));
                 continue;
             }
             parse(s, into, offset);
@@ -70,14 +69,6 @@ final class CsvRows implements InputRows {
                     + "), expected one sample of " + features + " numbers per line, separated by commas, semicolons, tabs or bars");
         }
         return false;
-    }
-
-    private List<String> cells(String s) {
-        List<String> cells = new ArrayList<>();
-        for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
-            cells.add(format.text(s, from, format.cellEnd(s, from)));
-        }
-        return cells;
     }
 
     private void parse(String s, float[] into, int offset) {

@@ -1,5 +1,7 @@
 package dev.gatun.cli;
 
+import dev.gatun.data.Normalization;
+import dev.gatun.optim.Optimizer;
 import picocli.CommandLine.ParseResult;
 
 import java.nio.file.Path;
@@ -17,50 +19,63 @@ import java.util.function.Function;
  * 1e-3 and batches of 128), so they are refused, each named with the checkpoint's value.
  */
 final class ResumedOptions {
-    /** Each configuring option of {@code gatun train} and the configuration field it sets. */
-    private static final Map<String, Function<TrainConfig, Object>> FIELDS = new LinkedHashMap<>();
+    /** A configuring option: the checkpoint's field it sets, and its value as a command line gives it. */
+    private record Field(Function<TrainConfig, Object> kept, Function<TrainCommand, Object> given) {}
+
+    /** Each configuring option of {@code gatun train}, each value parsed on its own as the command would. */
+    private static final Map<String, Field> FIELDS = new LinkedHashMap<>();
 
     static {
-        FIELDS.put("--layers", TrainConfig::layers);
-        FIELDS.put("--activation", TrainConfig::activations);
-        FIELDS.put("--init", TrainConfig::init);
-        FIELDS.put("--optimizer", TrainConfig::optimizer);
-        FIELDS.put("--lr", TrainConfig::lr);
-        FIELDS.put("--beta1", TrainConfig::beta1);
-        FIELDS.put("--beta2", TrainConfig::beta2);
-        FIELDS.put("--decay", TrainConfig::decay);
-        FIELDS.put("--decay-per", c -> c.decayPerStep() ? "step" : "epoch");
-        FIELDS.put("--batch", TrainConfig::batch);
-        FIELDS.put("--l2", TrainConfig::l2);
-        FIELDS.put("--l1", TrainConfig::l1);
-        FIELDS.put("--dropout", TrainConfig::dropout);
-        FIELDS.put("--batchnorm", TrainConfig::batchNorm);
-        FIELDS.put("--normalize", TrainConfig::normalize);
-        FIELDS.put("--dev", TrainConfig::dev);
-        FIELDS.put("--early-stop", TrainConfig::earlyStop);
-        FIELDS.put("--seed", TrainConfig::seed);
-        FIELDS.put("--augment", TrainConfig::augment);
-        FIELDS.put("--task", c -> c.regression() ? "regression" : "classification");
+        FIELDS.put("--layers", new Field(TrainConfig::layers, c -> c.network.widths()));
+        FIELDS.put("--activation", new Field(TrainConfig::activations, c -> c.network.activations()));
+        FIELDS.put("--init", new Field(TrainConfig::init, c -> c.network.weightInit()));
+        FIELDS.put("--optimizer", new Field(TrainConfig::optimizer,
+                c -> TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", c.optimizer)));
+        FIELDS.put("--lr", new Field(TrainConfig::lr, c -> c.lr));
+        FIELDS.put("--beta1", new Field(TrainConfig::beta1, c -> c.beta1));
+        FIELDS.put("--beta2", new Field(TrainConfig::beta2, c -> c.beta2));
+        FIELDS.put("--decay", new Field(TrainConfig::decay, c -> c.decay));
+        FIELDS.put("--decay-per", new Field(k -> per(k.decayPerStep()), c -> per(c.parseDecayPer())));
+        FIELDS.put("--batch", new Field(TrainConfig::batch, c -> c.batch));
+        FIELDS.put("--l2", new Field(TrainConfig::l2, c -> c.l2));
+        FIELDS.put("--l1", new Field(TrainConfig::l1, c -> c.l1));
+        FIELDS.put("--dropout", new Field(TrainConfig::dropout, c -> TrainConfig.parseDoubles("--dropout", c.dropout)));
+        FIELDS.put("--batchnorm", new Field(TrainConfig::batchNorm, c -> c.batchNorm));
+        FIELDS.put("--normalize", new Field(TrainConfig::normalize,
+                c -> TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", c.normalize)));
+        FIELDS.put("--dev", new Field(TrainConfig::dev, c -> c.dev));
+        FIELDS.put("--early-stop", new Field(TrainConfig::earlyStop, c -> c.earlyStop));
+        FIELDS.put("--seed", new Field(TrainConfig::seed, c -> c.seed));
+        FIELDS.put("--augment", new Field(TrainConfig::augment, c -> c.augment));
+        FIELDS.put("--task", new Field(k -> task(k.regression()), c -> task(c.data.regression())));
+    }
+
+    /** Booleans as the options spell them, for the message. */
+    private static String per(boolean step) {
+        return step ? "step" : "epoch";
+    }
+
+    private static String task(boolean regression) {
+        return regression ? "regression" : "classification";
     }
 
     private ResumedOptions() {
     }
 
     /**
-     * Refuses the configuring options given on this command line whose value differs from {@code checkpoint}'s.
-     * {@code given} parses one option's value as the command would use it, on its own: a whole configuration built
-     * from the command line would also take the defaults of the options not given, which need not fit the
-     * checkpoint's (a per-layer --dropout against the default layers).
+     * Refuses the configuring options given on {@code command}'s line whose value differs from {@code checkpoint}'s.
+     * Each is compared on its own: a whole configuration built from the command line would also take the defaults of
+     * the options not given, which need not fit the checkpoint's (a per-layer --dropout against the default layers).
      */
-    static void requireSame(ParseResult parsed, TrainConfig checkpoint, Function<String, Object> given, Path resume) {
+    static void requireSame(TrainCommand command, ParseResult parsed, TrainConfig checkpoint, Path resume) {
         List<String> differ = new ArrayList<>();
-        for (Map.Entry<String, Function<TrainConfig, Object>> field : FIELDS.entrySet()) {
+        for (Map.Entry<String, Field> field : FIELDS.entrySet()) {
             String option = field.getKey();
             if (!parsed.hasMatchedOption(option)) {
                 continue;
             }
-            Object wanted = given.apply(option);
-            Object kept = field.getValue().apply(checkpoint);
+            Object wanted = field.getValue().given().apply(command);
+            Object kept = field.getValue().kept().apply(checkpoint);
             if (!Objects.equals(wanted, kept)) {
                 differ.add(option + " " + wanted + " (the checkpoint's: " + kept + ")");
             }

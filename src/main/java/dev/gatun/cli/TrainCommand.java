@@ -159,8 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         try (TrainingData input = openData(resumed, regression, source)) {
             if (resumed != null) {
                 requireResumedFeatures(resumed, input);
-                ResumedOptions.requireSame(spec.commandLine().getParseResult(), resumed.config(), this::optionValue,
-                        resume);
+                ResumedOptions.requireSame(this, spec.commandLine().getParseResult(), resumed.config(), resume);
             }
             TrainConfig config = resumed != null ? resumed.config() : configFromOptions(input, regression);
             if (engine != null && resumed != null) {
@@ -406,34 +405,7 @@ final class TrainCommand implements Callable<Integer> {
                 earlyStop, seed, augment, regression);
     }
 
-    /** One configuring option's value as this command line gives it, parsed as {@link #configFromOptions} would. */
-    private Object optionValue(String option) {
-        return switch (option) {
-            case "--layers" -> network.widths();
-            case "--activation" -> network.activations();
-            case "--init" -> network.weightInit();
-            case "--optimizer" -> TrainConfig.parseEnum(Optimizer.Kind.class, "--optimizer", optimizer);
-            case "--lr" -> lr;
-            case "--beta1" -> beta1;
-            case "--beta2" -> beta2;
-            case "--decay" -> decay;
-            case "--decay-per" -> parseDecayPer() ? "step" : "epoch";
-            case "--batch" -> batch;
-            case "--l2" -> l2;
-            case "--l1" -> l1;
-            case "--dropout" -> TrainConfig.parseDoubles("--dropout", dropout);
-            case "--batchnorm" -> batchNorm;
-            case "--normalize" -> TrainConfig.parseEnum(Normalization.Mode.class, "--normalize", normalize);
-            case "--dev" -> dev;
-            case "--early-stop" -> earlyStop;
-            case "--seed" -> seed;
-            case "--augment" -> augment;
-            case "--task" -> data.regression() ? "regression" : "classification";
-            default -> throw new IllegalArgumentException("not a configuring option: " + option);
-        };
-    }
-
-    private boolean parseDecayPer() {
+    boolean parseDecayPer() {
         return switch (decayPer) {
             case "step" -> true;
             case "epoch" -> false;

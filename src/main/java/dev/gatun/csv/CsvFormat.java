@@ -1,5 +1,7 @@
 package dev.gatun.csv;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -93,6 +95,15 @@ public final class CsvFormat {
             from = to + 1;
         }
         return true;
+    }
+
+    /** The text of every cell of {@code line}, as {@link #text} reads each: a header's names. */
+    public List<String> texts(String line) {
+        List<String> cells = new ArrayList<>();
+        for (int from = 0; from <= line.length(); from = cellEnd(line, from) + 1) {
+            cells.add(text(line, from, cellEnd(line, from)));
+        }
+        return cells;
     }
 
     /** The text of cell {@code line[from, to)}: spaces around it and its quotes removed, doubled quotes undoubled. */

@@ -177,10 +177,7 @@ public final class CsvReader {
         }
         List<String> header = null;
         if (format.isHeader(s) || namesTheLabel(s)) {
-            header = new ArrayList<>();
-            for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
-                header.add(format.text(s, from, format.cellEnd(s, from)));
-            }
+            header = format.texts(s);
         }
         labelColumn = labelColumn(header);
         if (header != null) {
@@ -198,15 +195,7 @@ public final class CsvReader {
      */
     private boolean namesTheLabel(String s) {
         String label = options.label().strip();
-        if (label.chars().allMatch(Character::isDigit)) {
-            return false;
-        }
-        for (int from = 0; from <= s.length(); from = format.cellEnd(s, from) + 1) {
-            if (format.text(s, from, format.cellEnd(s, from)).equals(label)) {
-                return true;
-            }
-        }
-        return false;
+        return !label.chars().allMatch(Character::isDigit) && format.texts(s).contains(label);
     }
 
     /** The label column's 0-based index: the header cell of that name, else the column number counting from 1. */
