@@ -106,7 +106,10 @@ public final class Trainer implements AutoCloseable {
         return history;
     }
 
-    /** The epoch with the lowest dev loss so far (0 before any epoch with a dev set). */
+    /**
+     * The epoch with the lowest dev loss so far among those whose weights this run holds or can restore (0 before any
+     * epoch with a dev set); a history resumed without its best weights counts from its last epoch.
+     */
     public int bestEpoch() {
         return bestEpoch;
     }
