@@ -8,7 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A bounded loopback load test of the example prediction service: C client threads share one HTTP/1.1 client
@@ -49,14 +49,16 @@ final class LoadTest {
         }
         Client[] clients = new Client[concurrency];
         Thread[] threads = new Thread[concurrency];
-        CyclicBarrier measured = new CyclicBarrier(concurrency + 1);
+        CountDownLatch warmedUp = new CountDownLatch(concurrency);
+        CountDownLatch go = new CountDownLatch(1);
         for (int t = 0; t < concurrency; t++) {
             clients[t] = new Client(client, predict, bodies(t, inputs), share(warmup, concurrency, t),
-                    share(requests, concurrency, t), measured, new Outcome());
+                    share(requests, concurrency, t), warmedUp, go, new Outcome());
             threads[t] = Thread.ofPlatform().name("gatun-load-" + t).start(clients[t]);
         }
-        measured.await();                // every client finished its warm-up
+        warmedUp.await();                // every client finished its warm-up, however it ended
         long start = System.nanoTime();
+        go.countDown();
         for (Thread thread : threads) {
             thread.join();
         }
@@ -104,23 +106,29 @@ final class LoadTest {
     }
 
     /** One client thread: its warm-up, then its share of the timed requests, each sent when the last is answered. */
-    private record Client(HttpClient http, URI uri, String[] bodies, int warmup, int requests, CyclicBarrier measured,
-                          Outcome outcome) implements Runnable {
+    private record Client(HttpClient http, URI uri, String[] bodies, int warmup, int requests,
+                          CountDownLatch warmedUp, CountDownLatch go, Outcome outcome) implements Runnable {
+        /**
+         * Errors too are caught and counted, not only exceptions: a client thread that died would leave its share
+         * unsent and uncounted, and the result would read as fewer requests without an error.
+         */
         @Override
         public void run() {
             try {
                 for (int i = 0; i < warmup; i++) {
                     send(i, null);
                 }
-            } catch (Exception e) {      // still reach the barrier below, or the load test would wait for us forever
+            } catch (Throwable e) {
                 outcome.fail("warm-up stopped: " + e);
+            } finally {
+                warmedUp.countDown();    // whatever happened, or the load test would wait for this client forever
             }
             try {
-                measured.await();
+                go.await();
                 for (int i = 0; i < requests; i++) {
                     send(i, outcome.latencies);
                 }
-            } catch (Exception e) {      // interrupted, or the barrier broke: the load test is over for this client
+            } catch (Throwable e) {      // interrupted, or the client broke: the load test is over for this client
                 outcome.fail("client stopped: " + e);
             }
         }
