@@ -45,12 +45,13 @@ final class ClusterEpochs implements ClusterTraining.Progress {
     /**
      * @param before the epochs of the run this one resumes, in order (empty for a new run)
      * @param bestBefore the resumed run's best weights under early stopping (its {@code FILE.best}); null when none
+     * @param lastBefore the resumed run's last epoch's model file (its checkpoint); null for a new run
      * @param patience early stopping's patience in epochs; 0 for none (as without a dev set)
      * @param epochs the run's epochs in all
      * @param checkpoints where to write each epoch's checkpoint; null for none
      */
-    ClusterEpochs(DataSet train, DataSet dev, History before, byte[] bestBefore, int patience, int epochs,
-                  Checkpoints checkpoints) {
+    ClusterEpochs(DataSet train, DataSet dev, History before, byte[] bestBefore, byte[] lastBefore, int patience,
+                  int epochs, Checkpoints checkpoints) {
         this.train = train;
         this.dev = dev;
         this.patience = dev == null ? 0 : patience;
@@ -58,9 +59,18 @@ final class ClusterEpochs implements ClusterTraining.Progress {
         this.checkpoints = checkpoints;
         for (EpochStats e : before.epochs()) {
             history.add(e);
-            track(e);
         }
-        this.bestModel = bestBefore;
+        if (bestBefore != null) {
+            before.epochs().forEach(this::track);
+            bestModel = bestBefore;
+        } else if (!before.isEmpty()) {
+            // Without the best weights the run can go back only to the last epoch's, as gatun train's Trainer does:
+            // counting from an earlier best would stop and report that epoch while keeping another's weights.
+            bestEpoch = before.last().epoch();
+            if (track(before.last()) && patience > 0) {
+                bestModel = lastBefore;
+            }
+        }
     }
 
     @Override

@@ -94,7 +94,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             System.out.printf("resuming %s after epoch %d of %d%n", resumedFile, before.size(), epochs);
         }
         ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev(), before, bestBefore,
-                config.earlyStop(), epochs, checkpoints);
+                start.checkpoint(), config.earlyStop(), epochs, checkpoints);
         ClusterTraining.Result result = engine.train(new ClusterTraining.Request(master, partitions,
                 config.modelSpec().toMap(), config.optimizer(), config.lr(), config.beta1(), config.beta2(), epochs,
                 config.batch(), config.seed(), config.normalize(), train, config.schedule(), start), epochLines);
