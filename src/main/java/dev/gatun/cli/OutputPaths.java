@@ -32,20 +32,38 @@ final class OutputPaths {
 
     /**
      * Refuses {@code file} (given as {@code option}) when it is one of {@code inputs}, the files the command reads:
-     * the atomic replace would put its output where the user's data was (train --out data.csv did).
+     * the atomic replace would put its output where the user's data was (train --out data.csv did). A usage error,
+     * as export's same check is: the command line names one file for two roles.
      */
     static void requireNotInput(String option, Path file, Map<String, Path> inputs) {
         for (Map.Entry<String, Path> input : inputs.entrySet()) {
             Path read = input.getValue();
             try {
                 if (read != null && Files.exists(file) && Files.exists(read) && Files.isSameFile(file, read)) {
-                    throw new IllegalArgumentException(option + " " + file + " is the " + input.getKey()
+                    throw new UsageException(option + " " + file + " is the " + input.getKey()
                             + " file this run reads; write the output elsewhere");
                 }
             } catch (IOException e) {
                 throw new IllegalArgumentException(option + " " + file + ": cannot compare it with " + input.getKey()
                         + " " + read + ": " + reason(e), e);
             }
+        }
+    }
+
+    /**
+     * Refuses two outputs that are one file, existing or not: the later write would replace the earlier (train
+     * --out m --checkpoint m ended with the model over its checkpoint, a run that could not be resumed).
+     */
+    static void requireDistinct(String option, Path file, String otherOption, Path other) {
+        boolean same = file.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize());
+        try {
+            same = same || Files.exists(file) && Files.exists(other) && Files.isSameFile(file, other);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + file + ": cannot compare it with " + otherOption + " "
+                    + other + ": " + reason(e), e);
+        }
+        if (same) {
+            throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
         }
     }
 

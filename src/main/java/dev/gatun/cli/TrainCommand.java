@@ -180,6 +180,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (checkpointFile != null) {
                 OutputPaths.requireNotInput("--checkpoint", checkpointFile, inputs);
+                if (outFile != null) {
+                    OutputPaths.requireDistinct("--checkpoint", checkpointFile, "--out", outFile);
+                }
             }
             if (outFile != null || checkpointFile != null) {
                 requireStorableNames(input);
@@ -356,8 +359,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (outFile != null) {
                     held.add(WriterLock.acquire(outFile, "--out " + outFile));
                 }
-                if (checkpointFile != null && (outFile == null
-                        || !WriterLock.lockFile(checkpointFile).equals(WriterLock.lockFile(outFile)))) {
+                if (checkpointFile != null) {   // never the --out file: OutputPaths.requireDistinct refused that
                     held.add(WriterLock.acquire(checkpointFile, "the checkpoint " + checkpointFile));
                 }
                 return new Locks(held);

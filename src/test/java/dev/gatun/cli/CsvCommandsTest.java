@@ -85,7 +85,7 @@ class CsvCommandsTest {
         assertEquals(0, sameDropout.exit(), sameDropout.toString());
         // The final model written over the checkpoint it resumes: the optimizer's state would be gone.
         CommandRun.assertOneLineError(gatun("train", "--resume", layered + ".checkpoint", "--epochs", "3", "--out",
-                layered + ".checkpoint"), 1, "is the --resume file this run reads");
+                layered + ".checkpoint"), 2, "is the --resume file this run reads");
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }
@@ -189,12 +189,19 @@ class CsvCommandsTest {
         // The model or checkpoint written over the data it trains on: the user's file would be replaced.
         byte[] kept = Files.readAllBytes(data);
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--out",
-                data.toString()), 1, "--out " + data + " is the --data file this run reads");
+                data.toString()), 2, "--out " + data + " is the --data file this run reads");
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--checkpoint",
-                data.toString()), 1, "--checkpoint " + data + " is the --data file");
+                data.toString()), 2, "--checkpoint " + data + " is the --data file");
+        // The model written over its own checkpoint: a run that could never be resumed. Refused before training,
+        // whether the file exists yet or not, and under two spellings of one path.
+        Path both = dir.resolve("both.gatun");
+        CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--out",
+                both.toString(), "--checkpoint", dir.resolve("./both.gatun").toString()), 2,
+                "is the --out file too; give each its own");
+        assertTrue(Files.notExists(both), "stopped before training");
         Path testFile = Files.copy(data, dir.resolve("test-copy.csv"));
         CommandRun.assertOneLineError(gatun("train", "--data", data.toString(), "--label", "species", "--test",
-                testFile.toString(), "--out", testFile.toString()), 1, "is the --test file");
+                testFile.toString(), "--out", testFile.toString()), 2, "is the --test file");
         assertTrue(java.util.Arrays.equals(kept, Files.readAllBytes(data)), "the data file is untouched");
         // Legal in a quoted cell, but the model file's name lists are tab-separated: refused before the first epoch.
         Path tabbed = Files.writeString(dir.resolve("tabbed.csv"), "w,\"h\tcm\",label\n1,2,a\n3,4,b\n");
