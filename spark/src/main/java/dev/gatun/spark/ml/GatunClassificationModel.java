@@ -92,12 +92,12 @@ public final class GatunClassificationModel
         if (features instanceof SparseVector sparse) {
             java.util.Arrays.fill(x, 0f);
             for (int k = 0; k < sparse.indices().length; k++) {
-                x[sparse.indices()[k]] = (float) sparse.values()[k];
+                x[sparse.indices()[k]] = toFloat(sparse.values()[k], sparse.indices()[k]);
             }
         } else {
             double[] values = features.toArray();
             for (int j = 0; j < inputs; j++) {
-                x[j] = (float) values[j];
+                x[j] = toFloat(values[j], j);
             }
         }
         predictor.predict(x, rows[1]);
@@ -107,6 +107,19 @@ public final class GatunClassificationModel
             raw[c] = Math.log(Math.max(rows[1][c], Float.MIN_NORMAL));
         }
         return Vectors.dense(raw);
+    }
+
+    /**
+     * A feature in the float32 the model computes in. A finite double beyond float32's range would become ±Infinity
+     * here, and the predictor's refusal would name a value the row does not hold: it is named as given.
+     */
+    private static float toFloat(double value, int feature) {
+        float x = (float) value;
+        if (Float.isInfinite(x) && Double.isFinite(value)) {
+            throw new IllegalArgumentException("feature " + feature + " is " + value + ", beyond float32's range of ±"
+                    + Float.MAX_VALUE + " (Gatun models compute in float32)");
+        }
+        return x;
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.gatun.tensor.Tensor;
 import dev.gatun.spark.TestFrames;
 import dev.gatun.spark.TestSessions;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -25,6 +26,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The estimator and its model through Spark ML's API: fit, transform, params, and ML persistence. */
@@ -93,6 +95,19 @@ class GatunClassifierTest {
             }
         }
         assertTrue(correct > 0.85 * rows.size(), "training accuracy " + correct + "/" + rows.size());
+    }
+
+    /** A finite feature beyond float32's range is named as the row holds it, not as the Infinity it would become. */
+    @Test
+    void aFeatureBeyondFloat32IsNamedAsGiven() {
+        GatunClassificationModel model = classifier().setEpochs(1).fit(frame);
+        double[] values = new double[FEATURES];
+        values[2] = 1e39;
+        String dense = assertThrows(IllegalArgumentException.class, () -> model.predictRaw(Vectors.dense(values))).getMessage();
+        assertTrue(dense.startsWith("feature 2 is 1.0E39, beyond float32's range"), dense);
+        String sparse = assertThrows(IllegalArgumentException.class,
+                () -> model.predictRaw(Vectors.sparse(FEATURES, new int[] {1, 3}, new double[] {0.5, -2e39}))).getMessage();
+        assertTrue(sparse.startsWith("feature 3 is -2.0E39, beyond float32's range"), sparse);
     }
 
     @Test
