@@ -170,9 +170,7 @@ final class TrainCommand implements Callable<Integer> {
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null ? Path.of(out + ".checkpoint") : null;
             checkOutputs(config, input.train().size(), outFile, checkpointFile);
-            Map<String, Path> inputs = new java.util.LinkedHashMap<>();
-            inputs.put("--data", source.data());
-            inputs.put("--test", source.test());
+            Map<String, Path> inputs = input.inputFiles(source);
             if (outFile != null) {
                 Map<String, Path> read = new java.util.LinkedHashMap<>(inputs);
                 read.put("--resume", resume);   // the checkpoint may be rewritten by the run, never replaced by the model

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code gatun train}, {@code tune} and {@code sanity} read: an MNIST-format directory's train and test sets, or
@@ -33,6 +35,22 @@ record TrainingData(String source, boolean table, DataSet train, DataSet test, L
         MnistDirectory directory = DataDirectory.open(dir, classes);
         return new TrainingData(directory.directory().toString(), false, directory.train(), directory.test(),
                 ClassNames.of(dir, directory.train().classes()), List.of(), List.of(directory));
+    }
+
+    /**
+     * The files read, named as a message would name them: {@code --data} (for images, each file of the directory)
+     * and {@code --test}.
+     */
+    Map<String, Path> inputFiles(DataSource source) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        files.put("--data", source.data());
+        for (AutoCloseable o : owned) {
+            if (o instanceof MnistDirectory directory) {
+                directory.files().forEach(f -> files.put("--data directory's " + f.getFileName(), f));
+            }
+        }
+        files.put("--test", source.test());
+        return files;
     }
 
     /** {@code --data} with {@code --label} names a CSV file: a missing one or a directory fails here, naming it. */

@@ -103,6 +103,11 @@ public final class MnistDirectory implements AutoCloseable {
         return directory;
     }
 
+    /** The four files read, in the order train images, train labels, test images, test labels (gzipped as found). */
+    public List<Path> files() {
+        return files.stream().map(IdxFile::path).toList();
+    }
+
     /** The 60,000 training images of MNIST / Fashion-MNIST (carve the dev set from it with {@link DataSet#split}). */
     public DataSet train() {
         return train;

@@ -52,6 +52,21 @@ class RunOutputsTest {
         }
     }
 
+    /** The data directory's own files are inputs too: a model or checkpoint written over one would replace the data. */
+    @Test
+    void outputsOverTheDataDirectorysFilesAreRefused() throws IOException {
+        Path data = data();
+        Path images = data.resolve("train-images-idx3-ubyte");
+        byte[] kept = Files.readAllBytes(images);
+        for (String option : List.of("--out", "--checkpoint")) {
+            CommandRun run = gatunList(train(data, option, images.toString(), "--epochs", "1"));
+            assertOneLineError(run, 2, option + " " + images + " is the --data directory's train-images-idx3-ubyte file");
+        }
+        assertArrayEquals(kept, Files.readAllBytes(images));
+        // A model beside the data files is fine: only the files the run reads are refused.
+        assertEquals(0, gatunList(train(data, "--out", data.resolve("model.gatun").toString(), "--epochs", "1")).exit());
+    }
+
     @Test
     void aSecondRunWithTheSameOutFailsAtStartNamingTheFirst() throws IOException {
         Path data = data();
