@@ -26,6 +26,9 @@ final class ServeExampleCommand extends JsonReportingCommand {
     @Mixin
     ServedModel model;
 
+    /** The longest schedule the open-loop load test accepts. */
+    private static final double MAX_OPEN_LOOP_SECONDS = 86_400;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
     String host;
 
@@ -59,6 +62,12 @@ final class ServeExampleCommand extends JsonReportingCommand {
         }
         if (rate != null && loadTest == null) {
             throw new UsageException("--rate sets the open-loop load test's arrival rate: it needs --load-test N");
+        }
+        if (rate != null && (loadTest - 1) / rate > MAX_OPEN_LOOP_SECONDS) {
+            // Its requests are due on a schedule: a tiny rate would keep the command waiting for days, looking hung.
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--load-test %d at --rate %s spreads its "
+                    + "requests over %.3g s, more than a day (%d s): raise --rate or lower --load-test", loadTest, rate,
+                    (loadTest - 1) / rate, (long) MAX_OPEN_LOOP_SECONDS));
         }
         Predictor predictor = model.load().warmUp();
         PredictionServer server;

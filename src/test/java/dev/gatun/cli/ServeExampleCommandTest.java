@@ -115,6 +115,10 @@ class ServeExampleCommandTest {
         Path file = save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2);
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "0"),
                 Main.EXIT_USAGE, "--load-test");
+        // Ten requests at one a day would be due over nine days: refused, not left running.
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "10",
+                "--rate", String.valueOf(1 / 86_400.0)), Main.EXIT_USAGE, "--load-test 10 at --rate 1.1574074074074073E-5"
+                + " spreads its requests over 7.78e+05 s, more than a day (86400 s)");
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
                 "--load-test", "10"), Main.EXIT_ERROR, "MSE");
     }
