@@ -21,7 +21,11 @@ final class EpochOrder {
     /** batchEnd[k]: the end in {@link #order} of this replica's rows of batch k; batch k starts at batchEnd[k−1]. */
     private final int[] batchEnd;
 
-    EpochOrder(long seed, long totalRows, int batchSize, PartitionData data) {
+    /**
+     * @param steps the batches an epoch trains on: all of them, or all but a last one the plan leaves out
+     *     ({@link TrainingPlan#stepsPerEpoch})
+     */
+    EpochOrder(long seed, long totalRows, int batchSize, long steps, PartitionData data) {
         if (totalRows > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("data sets of " + totalRows + " rows are more than one epoch order holds");
         }
@@ -34,7 +38,11 @@ final class EpochOrder {
             localRowOfId[(int) data.id(row)] = row;
         }
         this.order = new int[data.rows()];
-        this.batchEnd = new int[(int) ((totalRows + batchSize - 1) / batchSize)];
+        long batches = (totalRows + batchSize - 1) / batchSize;
+        if (steps < batches - 1 || steps > batches) {
+            throw new IllegalArgumentException(steps + " steps over " + totalRows + " rows in batches of " + batchSize);
+        }
+        this.batchEnd = new int[(int) steps];
     }
 
     /** Draws epoch {@code epoch}'s order (the same on every replica) and this replica's share of each batch. */
@@ -47,8 +55,9 @@ final class EpochOrder {
             if (row >= 0) {
                 order[local++] = row;
             }
-            if ((position + 1) % batchSize == 0 || position == n - 1) {
-                batchEnd[position / batchSize] = local;
+            int batch = position / batchSize;
+            if (batch < batchEnd.length && ((position + 1) % batchSize == 0 || position == n - 1)) {
+                batchEnd[batch] = local;
             }
         }
     }

@@ -125,7 +125,7 @@ final class ReplicaTraining {
         this.model = model;
         this.buffer = buffer;
         this.ring = ring;
-        this.order = new EpochOrder(plan.shuffleSeed(), plan.totalRows(), plan.batchSize(), data);
+        this.order = new EpochOrder(plan.shuffleSeed(), plan.totalRows(), plan.batchSize(), plan.stepsPerEpoch(), data);
         this.schedule = plan.schedule();
         this.shared = new ReplicaBatch(data, order, buffer.segment(), ring);
         int maxShare = Math.min(plan.batchSize(), data.rows());

@@ -45,8 +45,7 @@ public final class SparkClusterTraining implements ClusterTraining {
             details.put("partitions", outcome.partitions());
             details.put("allreduce_bytes_per_step", outcome.allReduceBytesPerStep());
             details.put("allreduce_seconds_per_epoch", Arrays.stream(outcome.allReduceSecondsPerEpoch()).boxed().toList());
-            long steps = (request.train().size() + (long) request.batchSize() - 1) / request.batchSize()
-                    * (request.start().epochs() + outcome.epochLosses().length);
+            long steps = plan.stepsPerEpoch(request.train().size()) * (request.start().epochs() + outcome.epochLosses().length);
             return new Result(outcome.modelFile(), outcome.epochLosses(), outcome.epochSeconds(), steps, details);
         } finally {
             if (ownSession) {

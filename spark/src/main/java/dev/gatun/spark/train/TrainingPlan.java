@@ -35,10 +35,11 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
                     + epochs + ", " + batchSize + ", " + timeoutMillis);
         }
         // Batch norm's variance over one row is 0: it would output beta alone and learn a running variance of ~0.
-        // (A last global batch of one row is not refused here: one process leaves it out, replicas still train on it.)
-        if (batchSize < 2 && parsed.hidden().stream().anyMatch(LayerSpec::batchNorm)) {
+        // (A last global batch of one row is left out of each epoch instead, as one process does: stepsPerEpoch.)
+        boolean batchNorm = parsed.hidden().stream().anyMatch(LayerSpec::batchNorm);
+        if (batchNorm && (batchSize < 2 || totalRows == 1)) {
             throw new IllegalArgumentException("batch norm needs at least 2 rows per global batch to estimate a"
-                    + " variance, got a batch size of " + batchSize);
+                    + " variance, got " + (batchSize < 2 ? "a batch size of " + batchSize : "1 row of data"));
         }
         if (optimizer == null || normalization == null) {
             throw new IllegalArgumentException("training plan: optimizer and normalisation must not be null");
@@ -65,8 +66,20 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
         return Normalization.of(normalization, modelSpec().inputs(), mean, std);
     }
 
-    /** Steps per epoch: every row once, the last batch possibly smaller. */
+    /** Steps per epoch over this plan's rows: see {@link #stepsPerEpoch(long)}. */
     public long stepsPerEpoch() {
-        return (totalRows + batchSize - 1) / batchSize;
+        return stepsPerEpoch(totalRows);
+    }
+
+    /**
+     * Steps per epoch over {@code rows} rows: every row once, the last batch possibly smaller; with batch norm a last
+     * batch of one row is left out (a different row each epoch, the order being shuffled), as single-process training
+     * leaves it out, since its variance would be 0.
+     */
+    public long stepsPerEpoch(long rows) {
+        long full = rows / batchSize;
+        long rest = rows % batchSize;
+        boolean batchNorm = ModelSpec.fromMap(spec).hidden().stream().anyMatch(LayerSpec::batchNorm);
+        return full + (rest > 1 || rest == 1 && !batchNorm ? 1 : 0);
     }
 }
