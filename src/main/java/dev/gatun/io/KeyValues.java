@@ -1,5 +1,8 @@
 package dev.gatun.io;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,14 +21,30 @@ final class KeyValues {
             if (key.isEmpty() || key.contains("=") || key.contains("\n") || value.contains("\n")) {
                 throw new IllegalArgumentException("key/value '" + key + "' cannot be stored: keys need no '=' or newline, values no newline");
             }
+            requireUnicode(key, "key", key);
+            requireUnicode(key, "value", value);
             text.append(key).append('=').append(value).append('\n');
         });
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** UTF-8 cannot encode a lone surrogate: getBytes would store '?' in its place and the value would come back changed. */
+    private static void requireUnicode(String key, String part, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("key/value '" + key.replace(c, '?') + "' cannot be stored: its " + part
+                        + " holds a lone UTF-16 surrogate, U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                        + " at index " + i + ", which is not a character");
+            }
+        }
+    }
+
     static Map<String, String> decode(Path file, String tag, byte[] payload) throws ModelFormatException {
         Map<String, String> values = new LinkedHashMap<>();
-        String text = new String(payload, StandardCharsets.UTF_8);
+        String text = utf8(file, tag, payload);
         int lineNumber = 0;
         for (String line : text.split("\n")) {
             lineNumber++;
@@ -42,6 +61,17 @@ final class KeyValues {
             }
         }
         return values;
+    }
+
+    /** Strict: a malformed byte would otherwise become U+FFFD, and the value would read as something it is not. */
+    private static String utf8(Path file, String tag, byte[] payload) throws ModelFormatException {
+        ByteBuffer in = ByteBuffer.wrap(payload);
+        CharBuffer out = CharBuffer.allocate(payload.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (result.isError()) {
+            throw new ModelFormatException(file, "section " + tag + " is not valid UTF-8 at its byte " + in.position());
+        }
+        return out.flip().toString();
     }
 
     private static String abbreviate(String s) {

@@ -74,4 +74,25 @@ class ModelMetadataTest {
             ModelIo.load(file, arena).model().close();
         }
     }
+
+    /** Text that UTF-8 cannot hold, or bytes that are not UTF-8, are refused, never stored or read as something else. */
+    @Test
+    void metadataThatIsNotUnicodeIsRefusedBothWays() throws IOException {
+        Path file = dir.resolve("lone.gatun");
+        try (Arena arena = Arena.ofConfined(); Model model = ModelIoTest.batchNormNet(3).build(arena)) {
+            IllegalArgumentException lone = assertThrows(IllegalArgumentException.class, () -> ModelIo.save(file,
+                    model, ModelIoTest.perFeature(6, 3), Map.of("note", "bird \uD83D")));
+            assertEquals("key/value 'note' cannot be stored: its value holds a lone UTF-16 surrogate, U+D83D at index 5,"
+                    + " which is not a character", lone.getMessage());
+            assertFalse(java.nio.file.Files.exists(file));
+            // A whole pair is a character (U+1F426, a bird) and comes back as given.
+            ModelIo.save(file, model, ModelIoTest.perFeature(6, 3), Map.of("note", "bird \uD83D\uDC26"));
+        }
+        assertEquals("bird \uD83D\uDC26", ModelIo.describe(file).metadata().asMap().get("note"));
+
+        byte[] bad = {'a', '=', 'x', (byte) 0xC3, '\n'};   // 0xC3 opens a two-byte sequence that never comes
+        ModelFormatException malformed = assertThrows(ModelFormatException.class,
+                () -> KeyValues.decode(file, "META", bad));
+        assertTrue(malformed.getMessage().endsWith("section META is not valid UTF-8 at its byte 3"), malformed.getMessage());
+    }
 }
