@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
  *
  * <p>An entry is named {@code <source file name>.<source hash>.<version hash><suffix>}. The source hash covers what
  * tells two sources apart (the real path, and for a table the options it was parsed with); the version hash covers
- * what changes when the source does (size, modification time, format version). So a new version of a source
+ * what changes when the source does ({@link #fileVersion}, and the format version). So a new version of a source
  * replaces its old entry, while two sources, or one CSV file read with two label columns, keep an entry each: a
  * cache that only ever grew held a 47 MB copy per version of a training set.
  */
@@ -26,6 +29,25 @@ final class CacheEntries {
     private static final Logger LOG = LoggerFactory.getLogger(CacheEntries.class);
 
     private CacheEntries() {}
+
+    /**
+     * What tells one version of a source file from another: its size and modification time, and where the file
+     * system reports them its identity and change time. {@code cp -p} and {@code rsync -t} write other bytes under the
+     * old size and modification time (a file system with whole-second times does it for any quick rewrite); the
+     * rewrite then shows in the change time, which nothing sets by hand, or in the inode of a file replaced by rename.
+     */
+    static String fileVersion(Path file, BasicFileAttributes attributes) {
+        StringBuilder version = new StringBuilder().append(attributes.size()).append('\n')
+                .append(attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)).append('\n')
+                .append(attributes.fileKey());
+        try {
+            Object changed = Files.getAttribute(file, "unix:ctime");
+            version.append('\n').append(((FileTime) changed).to(TimeUnit.NANOSECONDS));
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            // Not a POSIX file system: size, modification time and identity are what there is.
+        }
+        return version.toString();
+    }
 
     /** The entry for version {@code version} of the source {@code source}, named after {@code fileName}. */
     static Path entry(Path dir, String fileName, String source, String version, String suffix) {

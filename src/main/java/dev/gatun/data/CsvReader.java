@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipException;
 
 /**
@@ -103,8 +102,7 @@ public final class CsvReader {
     private static Path entryFor(Path file, BasicFileAttributes attributes, CsvOptions options) throws IOException {
         String source = file.toRealPath() + "\n" + options.label() + "\n" + options.regression() + "\n"
                 + String.join("\t", options.classes());
-        String version = PARSER_VERSION + "\n" + attributes.size() + "\n"
-                + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        String version = PARSER_VERSION + "\n" + CacheEntries.fileVersion(file, attributes);
         return CacheEntries.entry(options.cache().directory().resolve("csv"), file.getFileName().toString(), source,
                 version, SUFFIX);
     }

@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -112,7 +111,7 @@ public final class IdxCache {
     }
 
     private Path entryFor(Path gzFile, BasicFileAttributes attributes) throws IOException {
-        String version = attributes.size() + "\n" + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+        String version = CacheEntries.fileVersion(gzFile, attributes);
         return CacheEntries.entry(root.resolve("idx"), stem(gzFile), gzFile.toRealPath().toString(), version, SUFFIX);
     }
 

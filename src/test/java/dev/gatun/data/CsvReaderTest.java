@@ -171,6 +171,32 @@ class CsvReaderTest {
         }
     }
 
+    /**
+     * Other bytes under the old size and modification time, as {@code cp -p} or {@code rsync -t} leave them, or a
+     * quick rewrite on a file system with whole-second times: the cache must not answer with the old rows.
+     */
+    @Test
+    void aRewriteThatKeepsSizeAndModificationTimeIsParsedAgain() throws IOException {
+        Path file = csv("kept.csv", "a,y\n1,0\n2,1\n");
+        java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(file);
+        try (Table first = CsvReader.read(file, options("y"))) {
+            assertEquals(2f, feature(first.dataSet(), 1, 0));
+        }
+        // In place (the same inode), as cp -p writes.
+        Files.writeString(file, "a,y\n1,0\n7,1\n");
+        Files.setLastModifiedTime(file, modified);
+        try (Table inPlace = CsvReader.read(file, options("y"))) {
+            assertEquals(7f, feature(inPlace.dataSet(), 1, 0), "the rewritten row, not the cached one");
+        }
+        // Replaced by a rename (another inode), as rsync writes.
+        Path next = Files.writeString(dir.resolve("kept.csv.tmp"), "a,y\n1,0\n9,1\n");
+        Files.setLastModifiedTime(next, modified);
+        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try (Table renamed = CsvReader.read(file, options("y"))) {
+            assertEquals(9f, feature(renamed.dataSet(), 1, 0), "the renamed file's row, not the cached one");
+        }
+    }
+
     @Test
     void everyBadRowIsOneLineNamingLineAndColumn() throws IOException {
         String header = "f1,f2,label\n";
