@@ -132,7 +132,12 @@ public final class Predictor implements AutoCloseable {
         Blas.requireAvailable(); // batches of BLAS_MIN_ROWS+ rows need sgemm: a missing OpenBLAS stops start-up, not a request
         this.spec = model.spec();
         this.metadata = ModelMetadata.of(metadata, model.inputs());
-        this.stages = Stage.compile(model, arena, options.rowWeights());
+        try {
+            this.stages = Stage.compile(model, arena, options.rowWeights());
+        } catch (RuntimeException | Error e) {
+            arena.close();   // a stage that cannot be compiled (weights beyond bfloat16) after others were: free them
+            throw e;
+        }
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
         this.inputs = model.inputs();

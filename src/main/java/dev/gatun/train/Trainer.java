@@ -78,23 +78,28 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = optimizer;
         this.train = train;
         this.history = resumed != null ? resumed : new History();
-        if (resumedBest != null) {
-            for (EpochStats e : history.epochs()) {
-                if (e.devLoss() < bestDevLoss) {
-                    bestDevLoss = e.devLoss();
-                    bestEpoch = e.epoch();
+        try {
+            if (resumedBest != null) {
+                for (EpochStats e : history.epochs()) {
+                    if (e.devLoss() < bestDevLoss) {
+                        bestDevLoss = e.devLoss();
+                        bestEpoch = e.epoch();
+                    }
+                }
+                snapshot().copyFrom(resumedBest);
+            } else if (!history.isEmpty()) {
+                // Without the best weights the model holds the last epoch's, the only ones this run can go back to:
+                // counting from an earlier best would report that epoch while keeping another's weights.
+                EpochStats last = history.last();
+                bestEpoch = last.epoch();
+                if (config.dev() != null && config.patience() > 0 && last.devLoss() < bestDevLoss) {
+                    bestDevLoss = last.devLoss();
+                    snapshot().copyFrom(model);
                 }
             }
-            snapshot().copyFrom(resumedBest);
-        } else if (!history.isEmpty()) {
-            // Without the best weights the model holds the last epoch's, the only ones this run can go back to:
-            // counting from an earlier best would report that epoch while keeping another's weights.
-            EpochStats last = history.last();
-            bestEpoch = last.epoch();
-            if (config.dev() != null && config.patience() > 0 && last.devLoss() < bestDevLoss) {
-                bestDevLoss = last.devLoss();
-                snapshot().copyFrom(model);
-            }
+        } catch (RuntimeException | Error e) {
+            arena.close();   // the snapshot allocated before copyFrom refused best weights of another shape
+            throw e;
         }
     }
 
