@@ -53,12 +53,17 @@ final class Context {
 
         SizeBuffers(List<Stage> stages, int m) {
             this.m = m;
-            this.X = Tensor.allocate(arena, DType.F32, m, stages.getFirst().inputs());
-            this.A = new Tensor[stages.size()];
-            for (int s = 0; s < A.length; s++) {
-                A[s] = Tensor.allocate(arena, DType.F32, m, stages.get(s).outputs());
+            try {
+                this.X = Tensor.allocate(arena, DType.F32, m, stages.getFirst().inputs());
+                this.A = new Tensor[stages.size()];
+                for (int s = 0; s < A.length; s++) {
+                    A[s] = Tensor.allocate(arena, DType.F32, m, stages.get(s).outputs());
+                }
+                this.P = Tensor.allocate(arena, DType.F32, m, stages.getLast().outputs());
+            } catch (RuntimeException | Error e) {
+                arena.close();   // a batch too large for memory: free what was allocated before it failed
+                throw e;
             }
-            this.P = Tensor.allocate(arena, DType.F32, m, stages.getLast().outputs());
         }
 
         long bytes() {
@@ -87,12 +92,15 @@ final class Context {
         }
         SizeBuffers hit = batches[found];
         if (hit == null || hit.m != m) {
+            // Allocated before the evicted size is freed: a batch too large for memory fails its own call and leaves
+            // this context as it was (freeing first left a closed size in place, and every later call failed).
+            SizeBuffers fresh = new SizeBuffers(stages, m);
+            nativeBytes.addAndGet(fresh.bytes());
             if (hit != null) {
                 nativeBytes.addAndGet(-hit.bytes());
                 hit.arena.close();
             }
-            hit = new SizeBuffers(stages, m);
-            nativeBytes.addAndGet(hit.bytes());
+            hit = fresh;
         }
         System.arraycopy(batches, 0, batches, 1, found);
         batches[0] = hit;

@@ -474,10 +474,13 @@ public final class Predictor implements AutoCloseable {
             if (released) {
                 return;
             }
-            pool.close();
-            arena.close();
-            nativeBytes.set(0);
-            released = true;
+            released = true;   // first: a close that failed part-way must not leave a second close waiting forever
+            try {
+                pool.close();
+            } finally {
+                arena.close();
+                nativeBytes.set(0);
+            }
         }
     }
 
