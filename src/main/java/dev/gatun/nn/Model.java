@@ -420,9 +420,27 @@ public final class Model implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        List<Workspace> open;
         synchronized (workspaces) {
-            workspaces.forEach(Workspace::close);
+            open = List.copyOf(workspaces);   // each close releases itself from the list
+        }
+        open.forEach(Workspace::close);
+        synchronized (workspaces) {
             workspaces.clear();
+        }
+    }
+
+    /** Workspaces open on this model: its own, and those of the trainers and evaluators using it now. */
+    int openWorkspaces() {
+        synchronized (workspaces) {
+            return workspaces.size();
+        }
+    }
+
+    /** Forgets a workspace its owner closed: a model trained or evaluated again and again holds only the open ones. */
+    void release(Workspace workspace) {
+        synchronized (workspaces) {
+            workspaces.remove(workspace);
         }
     }
 

@@ -96,6 +96,7 @@ public final class Workspace implements AutoCloseable {
             if (block != null) {
                 block.close();
             }
+            model.release(this);
         }
     }
 

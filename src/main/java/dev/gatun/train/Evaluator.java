@@ -87,6 +87,9 @@ public final class Evaluator implements AutoCloseable {
 
     private Workspace workspaceFor(Model model) {
         if (model != workspaceOwner) {
+            if (workspace != null) {
+                workspace.close();   // the last model's: an evaluator switching models would hold one per switch
+            }
             workspace = model.newWorkspace();
             workspaceOwner = model;
         }
@@ -96,5 +99,8 @@ public final class Evaluator implements AutoCloseable {
     @Override
     public void close() {
         batches.close();
+        if (workspace != null) {
+            workspace.close();   // registered with a model that outlives this evaluator
+        }
     }
 }

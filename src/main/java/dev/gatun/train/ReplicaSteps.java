@@ -256,9 +256,13 @@ final class ReplicaSteps implements AutoCloseable {
         }
     }
 
-    /** Frees the copies' workspaces; their weights live in the arena given at construction. */
+    /**
+     * Frees the copies' workspaces (their weights live in the arena given at construction) and replica 0's, which the
+     * caller's model holds until it is closed: a model trained again and again would keep one per run.
+     */
     @Override
     public void close() {
+        workspaces[0].close();
         for (int r = 1; r < replicas.length; r++) {
             replicas[r].close();
         }

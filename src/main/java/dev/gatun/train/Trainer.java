@@ -57,7 +57,8 @@ public final class Trainer implements AutoCloseable {
     private final DataSet train;
     private final History history;
     private final LossWatch lossWatch = new LossWatch();
-    private final Arena arena = Arena.ofConfined();
+    /** Early stopping's best weights: shared, as run() and close() may come from threads other than the builder's. */
+    private final Arena arena = Arena.ofShared();
     private Model best;
     private int bestEpoch;
     private double bestDevLoss = Double.POSITIVE_INFINITY;
@@ -70,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     private int callerBlasThreads;
     private int stepBlasThreads;
     private volatile boolean stopRequested;
+    private volatile boolean running;
 
     private Trainer(Model model, Optimizer optimizer, DataSet train, TrainingConfig config, History resumed,
                     Model resumedBest) {
@@ -172,12 +174,26 @@ public final class Trainer implements AutoCloseable {
         return batching;
     }
 
-    /** Runs the remaining epochs (all of them, or those after a resumed history); once per trainer. */
+    /**
+     * Runs the remaining epochs (all of them, or those after a resumed history); once per trainer, from any thread.
+     * {@link #close()} waits for its end: it refuses while this runs.
+     */
     public TrainingResult run() {
-        if (ran) {
-            throw new IllegalStateException("a trainer runs once; build another for another run");
+        synchronized (this) {
+            if (ran) {
+                throw new IllegalStateException("a trainer runs once; build another for another run");
+            }
+            ran = true;
+            running = true;
         }
-        ran = true;
+        try {
+            return runEpochs();
+        } finally {
+            running = false;
+        }
+    }
+
+    private TrainingResult runEpochs() {
         int startEpoch = history.size();
         int evaluated = config.trainEvaluationSize();
         DataSet trainSample = evaluated > 0 && evaluated < train.size()
@@ -373,6 +389,11 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (running) {
+            // Closing the best weights under the run would fail it with a message about a closed model.
+            throw new IllegalStateException("the trainer is running in another thread: requestStop() and wait for"
+                    + " run() to return before closing it");
+        }
         if (best != null) {
             best.close();
         }

@@ -1,0 +1,86 @@
+package dev.gatun.train;
+
+import dev.gatun.activation.Activation;
+import dev.gatun.data.Table;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
+import dev.gatun.optim.Optimizer;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A trainer built on one thread and run on another, closed while it runs, and models trained again and again. */
+class TrainerLifecycleTest {
+    private static Table rows(int n, int features) {
+        float[][] x = new float[n][features];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i][i % features] = 1;
+            y[i] = i % 2;
+        }
+        return Table.ofLabels("rows", x, y, 2);
+    }
+
+    /** Early stopping's snapshot lived in an arena confined to the building thread: run() elsewhere failed in epoch 1. */
+    @Test
+    void aTrainerBuiltOnOneThreadRunsOnAnother() throws Exception {
+        try (Table table = rows(64, 8); Arena arena = Arena.ofShared();
+             Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
+                     .build(arena);
+             Optimizer adam = Optimizer.adam(0.01);
+             Trainer trainer = Trainer.builder(model, adam, table.dataSet()).dev(table.dataSet()).earlyStopping(3)
+                     .batchSize(16).epochs(4).build()) {
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                TrainingResult result = other.submit(trainer::run).get();
+                assertEquals(4, result.history().size());
+            } finally {
+                other.shutdown();
+            }
+        }
+    }
+
+    /** close() from another thread while run() goes on refuses, instead of closing the best weights under the run. */
+    @Test
+    void closingARunningTrainerIsRefusedAndTheRunEndsWell() throws Exception {
+        try (Table table = rows(256, 8); Arena arena = Arena.ofShared();
+             Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
+                     .build(arena);
+             Optimizer adam = Optimizer.adam(0.01)) {
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch refused = new CountDownLatch(1);
+            Trainer trainer = Trainer.builder(model, adam, table.dataSet()).dev(table.dataSet()).earlyStopping(50)
+                    .batchSize(16).epochs(1000).listener(new TrainingListener() {
+                        @Override
+                        public void batchFinished(int epoch, long batch, long batches, double loss, double samplesPerSecond) {
+                            started.countDown();
+                            try {
+                                refused.await();   // the run stays inside an epoch until close() has been tried
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }).build();
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                Future<TrainingResult> run = other.submit(trainer::run);
+                started.await();
+                IllegalStateException e = assertThrows(IllegalStateException.class, trainer::close);
+                assertTrue(e.getMessage().contains("requestStop()"), e.getMessage());
+                trainer.requestStop();
+                refused.countDown();
+                assertEquals(TrainingResult.Outcome.STOPPED, run.get().outcome());
+                trainer.close();
+            } finally {
+                other.shutdown();
+            }
+        }
+    }
+}
