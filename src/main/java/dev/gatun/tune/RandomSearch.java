@@ -17,11 +17,14 @@ import org.slf4j.LoggerFactory;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +48,11 @@ public final class RandomSearch {
     private static final Logger LOG = LoggerFactory.getLogger(RandomSearch.class);
 
     private final SearchConfig config;
+    /** The trials' trainers while they run, so that a failed search can stop them. */
+    private final Set<Trainer> running = ConcurrentHashMap.newKeySet();
+    /** Set when the search ends: trials that start after it stop at once. */
+    private volatile boolean abandoned;
+    private static final long STOP_WAIT_SECONDS = 60;
 
     private RandomSearch(SearchConfig config) {
         this.config = config;
@@ -67,6 +75,7 @@ public final class RandomSearch {
     }
 
     public SearchResult run() {
+        abandoned = false;
         int previousThreads = Blas.threads();
         int threads = config.blasThreads() > 0 ? config.blasThreads()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.parallel());
@@ -104,11 +113,28 @@ public final class RandomSearch {
             return new SearchResult(trials, config.space(), fine);
         } finally {
             if (pool != null) {
-                pool.shutdownNow();
+                stopTrials(pool);
             }
             if (previousThreads >= 1) {  // 0: a library that cannot say, whose count setThreads did not change
                 Blas.setThreads(previousThreads);
             }
+        }
+    }
+
+    /**
+     * Ends the pool's trials before run() returns or throws: a trial left training would go on using the data and the
+     * BLAS thread count its caller now owns again. A trial stops after its current step ({@link Trainer#requestStop}).
+     */
+    private void stopTrials(ExecutorService pool) {
+        abandoned = true;
+        running.forEach(Trainer::requestStop);
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("random search: trials still running {} s after the search ended", STOP_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -162,7 +188,16 @@ public final class RandomSearch {
              Trainer trainer = Trainer.builder(model, optimizer, train).dev(config.dev())
                      .normalization(config.normalization()).batchSize(config.batchSize()).epochs(config.epochs())
                      .seed(config.seed()).trainEvaluationSize(config.trainEvaluationSize()).build()) {
-            TrainingResult result = trainer.run();
+            running.add(trainer);
+            TrainingResult result;
+            try {
+                if (abandoned) {       // the search failed while this trial was starting: it will not be reported
+                    trainer.requestStop();
+                }
+                result = trainer.run();
+            } finally {
+                running.remove(trainer);
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             EpochStats last = result.history().isEmpty() ? null : result.history().last();
             boolean usable = last != null && !result.exploded();

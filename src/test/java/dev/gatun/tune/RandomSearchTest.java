@@ -57,6 +57,28 @@ class RandomSearchTest {
                 .batchSize(32).seed(11).blasThreads(1);
     }
 
+    /**
+     * A listener that throws at the second finished trial: by then the first trial's thread has started the third.
+     * run() must not throw while that trial trains on in the background, over data and a BLAS thread count the caller
+     * owns again: the trial is stopped and its thread gone first.
+     */
+    @Test
+    void aFailedSearchLeavesNoTrialTraining() {
+        int blasBefore = dev.gatun.blas.Blas.threads();
+        RandomSearch search = RandomSearch.builder(network(), split.train(), split.dev()).trials(4, 0).epochs(40)
+                .batchSize(16).seed(11).blasThreads(1).parallel(2).listener((trial, done, total) -> {
+                    if (done == 2) {
+                        throw new IllegalStateException("listener failed at the second trial");
+                    }
+                }).build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, search::run);
+        assertEquals("listener failed at the second trial", e.getMessage());
+        List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.startsWith("gatun-tune")).toList();
+        assertEquals(List.of(), left, "trial threads still alive when run() threw");
+        assertEquals(blasBefore, dev.gatun.blas.Blas.threads());
+    }
+
     /** Float features are left as they are by default, as the trainer leaves them: 1/255 was for pixels only. */
     @Test
     void theDefaultNormalisationIsTheTrainers() {
