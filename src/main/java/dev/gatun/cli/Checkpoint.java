@@ -11,6 +11,7 @@ import dev.gatun.train.History;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +31,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
     private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
     private static final String OUT = "out";
     private static final String STATUS = "status";
+    /** In {@code FILE.best}: the history of the checkpoint it was written with, which pairs the two. */
+    private static final String BEST_OF = "best_of";
 
     /**
      * Where the run's data came from.
@@ -57,6 +60,30 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         return Path.of(checkpoint + ".best");
     }
 
+    /**
+     * Early stopping's best weights for this checkpoint, read from {@code file} (the checkpoint's path), when its
+     * {@code FILE.best} belongs to it: written with the same history, as every epoch writes the two. A {@code .best} an
+     * earlier run left at the same path, or one written just before a kill stopped the checkpoint's own write, belongs
+     * to another state: it is left out, saying so, and the run counts from its last epoch. Null when there is none.
+     * A {@code .best} from before the history was recorded in it is taken when its layers are the checkpoint's.
+     */
+    Path bestWeights(Path file) throws IOException {
+        Path best = bestFile(file);
+        if (!Files.exists(best)) {
+            return null;
+        }
+        ModelIo.Description description = ModelIo.describe(best);
+        String writtenWith = description.metadata().asMap().get(BEST_OF);
+        boolean belongs = writtenWith != null ? writtenWith.equals(history.encode())
+                : description.spec().widths().equals(config.modelSpec().widths());
+        if (!belongs) {
+            System.out.printf("ignoring %s: it was written with another run or epoch than %s; early stopping counts"
+                    + " from epoch %d%n", best, file, history.size());
+            return null;
+        }
+        return best;
+    }
+
     static Map<String, String> prefixed(Map<String, String> config) {
         Map<String, String> m = new LinkedHashMap<>();
         config.forEach((k, v) -> m.put(CONFIG + k, v));
@@ -78,7 +105,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
                                      Optimizer optimizer, Model best) {
         List<EncodedModel> files = new ArrayList<>(2);
         if (best != null) {
-            files.add(ModelIo.encode(bestFile(file), best, normalization, Map.of("kind", "best-weights")));
+            files.add(ModelIo.encode(bestFile(file), best, normalization,
+                    Map.of("kind", "best-weights", BEST_OF, checkpoint.history().encode())));
         }
         Map<String, String> metadata = prefixed(checkpoint.config().toMap());
         metadata.put("kind", "checkpoint");

@@ -89,9 +89,9 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         if (resumed != null) {
             // The checkpoint is a model file with the optimizer's state: the engine starts its replicas from it.
             start = new ClusterTraining.Start(before.size(), Files.readAllBytes(resumedFile));
-            Path best = Checkpoint.bestFile(resumedFile);
-            bestBefore = Files.exists(best) ? Files.readAllBytes(best) : null;
             System.out.printf("resuming %s after epoch %d of %d%n", resumedFile, before.size(), epochs);
+            Path best = resumed.bestWeights(resumedFile);
+            bestBefore = best != null ? Files.readAllBytes(best) : null;
         }
         ClusterEpochs epochLines = new ClusterEpochs(train, split == null ? null : split.dev(), before, bestBefore,
                 start.checkpoint(), config.earlyStop(), epochs, checkpoints);

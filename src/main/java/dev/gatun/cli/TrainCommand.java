@@ -381,9 +381,9 @@ final class TrainCommand implements Callable<Integer> {
     private Start resume(Arena arena, Optimizer opt, Checkpoint resumed) throws IOException {
         ModelIo.LoadedModel loaded = ModelIo.load(resume, arena);
         ModelIo.restoreOptimizer(resume, loaded.model(), opt);
-        Model best = Files.exists(Checkpoint.bestFile(resume))
-                ? ModelIo.load(Checkpoint.bestFile(resume), arena).model() : null;
         System.out.printf("resuming %s after epoch %d of %d%n", resume, resumed.history().size(), epochs);
+        Path bestFile = resumed.bestWeights(resume);
+        Model best = bestFile != null ? ModelIo.load(bestFile, arena).model() : null;
         return new Start(loaded.model(), loaded.normalization(), best, resumed.history());
     }
 

@@ -104,6 +104,44 @@ class RunOutputsTest {
         assertOneLineError(again, 1, "has finished 2 epochs already", "--epochs N with N > 2");
     }
 
+    /**
+     * A {@code .best} an earlier run left at the checkpoint's path belongs to that run: resuming a later run without
+     * early stopping's weights of its own leaves it out, instead of failing to copy weights of other widths into its
+     * model. A {@code .best} written with another history (as a kill between the two writes leaves it) is left out too.
+     */
+    @Test
+    void aBestFileOfAnotherRunIsLeftOutOnResume() throws IOException {
+        Path data = data();
+        Path model = dir.resolve("m.gatun");
+        List<String> common = List.of("train", "--data", data.toString(), "--lr", "1e-2", "--batch", "32", "--dev", "50",
+                "--seed", "3", "--epochs", "2", "--out", model.toString());
+        CommandRun earlier = gatun(concat(common, "--layers", "64,32,4", "--early-stop", "2"));
+        assertEquals(0, earlier.exit(), earlier.toString());
+        Path best = Path.of(model + ".checkpoint.best");
+        assertTrue(Files.exists(best));
+        CommandRun later = gatun(concat(common, "--layers", "64,8,4"));
+        assertEquals(0, later.exit(), later.toString());
+        CommandRun resumed = gatun("train", "--resume", model + ".checkpoint", "--epochs", "3");
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertTrue(resumed.out().contains("ignoring " + best + ": it was written with another run or epoch"), resumed.out());
+
+        // The same run's own .best, from a later epoch than its checkpoint: a kill between the two writes.
+        Path own = dir.resolve("own.gatun");
+        List<String> stopping = new ArrayList<>(common);
+        stopping.set(stopping.indexOf(model.toString()), own.toString());
+        assertEquals(0, gatun(concat(stopping, "--layers", "64,8,4", "--early-stop", "5")).exit());
+        Path ownBest = Path.of(own + ".checkpoint.best");
+        byte[] afterTwo = Files.readAllBytes(ownBest);
+        Path copy = Files.copy(Path.of(own + ".checkpoint"), dir.resolve("two.checkpoint"));
+        CommandRun three = gatun("train", "--resume", own + ".checkpoint", "--epochs", "3");
+        assertEquals(0, three.exit(), three.toString());
+        Files.copy(copy, Path.of(own + ".checkpoint"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertFalse(java.util.Arrays.equals(afterTwo, Files.readAllBytes(ownBest)), "epoch 3 wrote its .best");
+        CommandRun again = gatun("train", "--resume", own + ".checkpoint", "--epochs", "3");
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.out().contains("ignoring " + ownBest), again.out());
+    }
+
     @Test
     void anEarlyStoppedRunSaysSoInsteadOfTrainingOn() throws IOException {
         // Random labels: the network can only memorise, so the dev loss soon rises and patience 1 stops the run.
