@@ -206,9 +206,22 @@ final class TableFile {
         }
         MemorySegment x = whole.asSlice(HEADER, featureBytes);
         MemorySegment y = whole.asSlice(HEADER + featureBytes, labelBytes);
+        if (targetWidth == 0 && !labelsBelow(y, rows, classes)) {
+            return null;   // a changed entry, not the user's file: parsed again, never reported as their data's fault
+        }
         return targetWidth > 0
                 ? new Table(name, arena, x, (int) rows, features, null, 0, y, targetWidth, names.get(0), List.of())
                 : new Table(name, arena, x, (int) rows, features, y, classes, null, 0, names.get(0), names.get(1));
+    }
+
+    private static boolean labelsBelow(MemorySegment labels, long rows, int classes) {
+        for (long i = 0; i < rows; i++) {
+            int label = labels.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i);
+            if (label < 0 || label >= classes) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ByteBuffer encodeNames(List<String> featureNames, List<String> classNames) {

@@ -197,6 +197,27 @@ class CsvReaderTest {
         }
     }
 
+    /** A cache entry whose label was changed on disk is parsed again, not blamed on the user's CSV file. */
+    @Test
+    void aCacheEntryWithALabelOutOfRangeIsParsedAgain() throws IOException {
+        Path file = csv("labels.csv", "a,b,y\n1,2,0\n3,4,1\n");
+        try (Table first = CsvReader.read(file, options("y"))) {
+            assertEquals(2, first.rows());
+        }
+        Path entry;
+        try (var listing = Files.list(dir.resolve("cache").resolve("csv"))) {
+            entry = listing.findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(entry);
+        int label0 = TableFile.HEADER + 4 * 2 * 2;   // after two rows of two float32 features
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).putInt(label0, Integer.MAX_VALUE);
+        Files.write(entry, bytes);
+        try (Table rebuilt = CsvReader.read(file, options("y"))) {
+            assertEquals(2, rebuilt.dataSet().classes());
+            assertEquals(0, rebuilt.dataSet().label(0));
+        }
+    }
+
     @Test
     void everyBadRowIsOneLineNamingLineAndColumn() throws IOException {
         String header = "f1,f2,label\n";
