@@ -169,7 +169,8 @@ final class TrainCommand implements Callable<Integer> {
             Path outFile = out != null ? out : resumed != null ? resumed.out() : null;
             Path checkpointFile = checkpoint != null ? checkpoint : resumed != null ? resume
                     : out != null ? Path.of(out + ".checkpoint") : null;
-            checkOutputs(config, input.train().size(), outFile, checkpointFile);
+            // Every refusal before any output is touched: a refused run leaves no directory or lock file behind.
+            checkData(config, input.train());
             Map<String, Path> inputs = input.inputFiles(source);
             if (outFile != null) {
                 Map<String, Path> read = new java.util.LinkedHashMap<>(inputs);
@@ -185,10 +186,10 @@ final class TrainCommand implements Callable<Integer> {
             if (outFile != null || checkpointFile != null) {
                 requireStorableNames(input);
             }
+            checkOutputs(config, input.train().size(), outFile, checkpointFile);   // creates missing directories
             // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
-                    checkData(config, input.train());
                     return new ClusterRun(engine, spark, partitions, epochs).train(config, input, plots, json.requested,
                             outFile, arena, resumed, resume, checkpointFile == null ? null
                                     : new ClusterEpochs.Checkpoints(checkpointFile, config, outFile, checkpointData(config, input, source)));
@@ -201,7 +202,6 @@ final class TrainCommand implements Callable<Integer> {
     private int train(TrainConfig config, TrainingData input, DataSource source, Arena arena, Checkpoint resumed,
                       Path outFile, Path checkpointFile) throws IOException {
         DataSet train = input.train();
-        checkData(config, train);
         DataSet.Split split = config.dev() > 0 ? train.split(config.dev(), config.seed()) : null;
         DataSet trainSplit = split != null ? split.train() : train;
         try (Optimizer opt = config.buildOptimizer()) {

@@ -52,6 +52,27 @@ class RunOutputsTest {
         }
     }
 
+    /** A run refused for its options leaves nothing behind: no directory made for its outputs, no lock file. */
+    @Test
+    void aRefusedRunCreatesNoDirectoryAndNoLock() throws IOException {
+        Path data = data();
+        Path fresh = dir.resolve("fresh");
+        List<List<String>> refused = List.of(
+                List.of("--dev", "300", "--out", fresh.resolve("sub/m.gatun").toString(), "--plots", fresh.resolve("plots").toString()),
+                List.of("--out", fresh.resolve("m.gatun").toString(), "--checkpoint", fresh.resolve("m.gatun").toString()),
+                List.of("--out", fresh.resolve("m.gatun").toString(), "--checkpoint", data.resolve("train-labels-idx1-ubyte").toString()));
+        List<String> why = List.of("--dev 300 leaves no training samples", "is the --out file too",
+                "is the --data directory's train-labels-idx1-ubyte file");
+        for (int i = 0; i < refused.size(); i++) {
+            CommandRun run = gatunList(train(data, concat(refused.get(i), "--epochs", "1")));
+            assertOneLineError(run, 2, why.get(i));
+            assertTrue(Files.notExists(fresh), "made " + fresh + " for a refused run: " + refused.get(i));
+        }
+        try (var left = Files.list(data)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock")).toList());
+        }
+    }
+
     /** The data directory's own files are inputs too: a model or checkpoint written over one would replace the data. */
     @Test
     void outputsOverTheDataDirectorysFilesAreRefused() throws IOException {
