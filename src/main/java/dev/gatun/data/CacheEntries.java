@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  */
 final class CacheEntries {
     private static final Logger LOG = LoggerFactory.getLogger(CacheEntries.class);
+    private static final String PARTIAL = ".partial";
+    /** {@code <entry>.<pid>-<hex>.partial}, and the {@code .labels} a table's writer keeps beside it. */
+    private static final Pattern PARTIAL_NAME = Pattern.compile(".*\\.(\\d+)-[0-9a-f]+\\.partial(\\.labels)?");
 
     private CacheEntries() {}
 
@@ -47,6 +50,48 @@ final class CacheEntries {
             // Not a POSIX file system: size, modification time and identity are what there is.
         }
         return version.toString();
+    }
+
+    /**
+     * A new, empty file to write {@code entry} into before it is moved into place, named after this process
+     * ({@code <entry>.<pid>-<random>.partial}). A writer killed before the move leaves it (23 MB for an IDX file, with a
+     * CSV table's {@code .labels} beside it); so first the partial files of processes that no longer run are deleted.
+     */
+    static Path partialFile(Path entry) throws IOException {
+        Path dir = entry.getParent();
+        try {
+            Files.createDirectories(dir);
+            removeDeadPartials(dir);
+            return Files.createFile(dir.resolve(entry.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                    + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + PARTIAL));
+        } catch (IOException e) {
+            throw cannotWrite(dir, e);
+        }
+    }
+
+    /**
+     * A failed write to the cache, saying so: "Read-only file system" or "No space left on device" alone named
+     * neither the cache nor how to move it.
+     */
+    static IOException cannotWrite(Path where, IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new IOException("cannot write the data cache " + where + " (" + reason + "); free space there or point "
+                + IdxCache.PROPERTY + " or " + IdxCache.ENV + " at another directory", e);
+    }
+
+    private static void removeDeadPartials(Path dir) {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().contains(PARTIAL))) {
+            for (Path partial : partials) {
+                Matcher m = PARTIAL_NAME.matcher(partial.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                    Files.deleteIfExists(partial);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("cannot clear dead partial files in {}: {}", dir, e.toString());   // the next writer tries again
+        }
     }
 
     /** The entry for version {@code version} of the source {@code source}, named after {@code fileName}. */

@@ -75,8 +75,7 @@ public final class CsvReader {
             }
             Files.deleteIfExists(entry);
         }
-        Files.createDirectories(entry.getParent());
-        Path temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".partial");
+        Path temporary = CacheEntries.partialFile(entry);
         try {
             long rows;
             try {

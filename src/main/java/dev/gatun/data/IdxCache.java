@@ -78,8 +78,7 @@ public final class IdxCache {
         if (Files.isRegularFile(entry)) {
             return entry;
         }
-        Files.createDirectories(entry.getParent());
-        Path temporary = Files.createTempFile(entry.getParent(), entry.getFileName().toString(), ".partial");
+        Path temporary = CacheEntries.partialFile(entry);
         try {
             long bytes = decompressValidated(gzFile, temporary);
             moveIntoPlace(temporary, entry);

@@ -39,6 +39,7 @@ final class TableFile {
 
     /** Streams rows into {@code file}; {@link #finish} completes it. Closing without finishing leaves garbage to delete. */
     static final class Writer implements AutoCloseable {
+        private final Path file;
         private final Path side;
         private final FileChannel main;
         private final FileChannel sideChannel;
@@ -49,6 +50,7 @@ final class TableFile {
         private long rows;
 
         Writer(Path file, int features, int targetWidth) throws IOException {
+            this.file = file;
             this.side = file.resolveSibling(file.getFileName() + ".labels");
             this.features = features;
             this.targetWidth = targetWidth;
@@ -107,6 +109,15 @@ final class TableFile {
          * and the header, and forces the file to disk.
          */
         void finish(int[] remap, int classes, List<String> featureNames, List<String> classNames) throws IOException {
+            try {
+                write(remap, classes, featureNames, classNames);
+            } catch (IOException e) {
+                throw cannotWrite(e);
+            }
+        }
+
+        private void write(int[] remap, int classes, List<String> featureNames, List<String> classNames)
+                throws IOException {
             drain(rowsOut, main);
             drain(sideOut, sideChannel);
             long remaining = sideChannel.size();
@@ -143,12 +154,21 @@ final class TableFile {
             main.force(true);
         }
 
-        private static void drain(ByteBuffer buffer, FileChannel channel) throws IOException {
+        private void drain(ByteBuffer buffer, FileChannel channel) throws IOException {
             buffer.flip();
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                throw cannotWrite(e);
             }
             buffer.clear();
+        }
+
+        private IOException cannotWrite(IOException e) {
+            return e.getMessage() != null && e.getMessage().startsWith("cannot write the data cache") ? e
+                    : CacheEntries.cannotWrite(file, e);
         }
 
         @Override

@@ -82,4 +82,33 @@ class CacheEntriesTest {
             return files.filter(p -> !p.toString().endsWith(".partial")).collect(TreeSet::new, Set::add, Set::addAll);
         }
     }
+
+    /**
+     * A writer killed before it moved its entry into place left its partial file (and a table's .labels) for good. The
+     * next writer deletes those of processes that no longer run, and leaves a running one's alone.
+     */
+    @Test
+    void partialFilesOfDeadWritersAreDeletedByTheNextWriter() throws IOException, InterruptedException {
+        IdxCache cache = IdxCache.at(dir.resolve("cache"));
+        Path csvDir = Files.createDirectories(cache.directory().resolve("csv"));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long dead = gone.pid();
+        long alive = ProcessHandle.current().pid();
+        Path deadPartial = Files.writeString(csvDir.resolve("big.csv.0123456789abcdef.0123456789abcdef.table." + dead
+                + "-1f.partial"), "half");
+        Path deadLabels = Files.writeString(csvDir.resolve(deadPartial.getFileName() + ".labels"), "half");
+        Path livePartial = Files.writeString(csvDir.resolve("big.csv.0123456789abcdef.0123456789abcdef.table." + alive
+                + "-2e.partial"), "being written");
+        Path csv = Files.writeString(dir.resolve("small.csv"), "a,label\n1,x\n2,y\n");
+        try (Table table = CsvReader.read(csv, CsvOptions.classification("label").withCache(cache))) {
+            assertEquals(2, table.rows());
+        }
+        assertTrue(Files.notExists(deadPartial) && Files.notExists(deadLabels), "a dead writer's partial files stay");
+        assertTrue(Files.exists(livePartial), "a running writer's partial file was deleted");
+        try (Stream<Path> left = Files.list(csvDir)) {
+            assertEquals(Set.of(livePartial.getFileName().toString()), left.map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains(".partial")).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
 }
