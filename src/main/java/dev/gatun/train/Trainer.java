@@ -186,14 +186,16 @@ public final class Trainer implements AutoCloseable {
             ran = true;
             running = true;
         }
+        int callerThreads = CallerBlasThreads.enter();
         try {
-            return runEpochs();
+            return runEpochs(callerThreads);
         } finally {
+            CallerBlasThreads.exit();
             running = false;
         }
     }
 
-    private TrainingResult runEpochs() {
+    private TrainingResult runEpochs(int callerThreads) {
         int startEpoch = history.size();
         int evaluated = config.trainEvaluationSize();
         DataSet trainSample = evaluated > 0 && evaluated < train.size()
@@ -201,7 +203,7 @@ public final class Trainer implements AutoCloseable {
                 : train;
         BatchOptions batching = batchNormReady(config.batches().withBatchSize(
                 Math.min(config.batches().batchSize(), train.size())));
-        int stepThreads = config.stepThreads() > 0 ? config.stepThreads() : Math.max(1, Blas.threads());
+        int stepThreads = config.stepThreads() > 0 ? config.stepThreads() : Math.max(1, callerThreads);
         // A core given fewer rows than replicas need loses more to the step's hand-offs than it brings: the default
         // thread count then shrinks to the cores the batch can feed, one core for small batches (an explicit
         // Builder.stepThreads stays as asked).
@@ -238,7 +240,7 @@ public final class Trainer implements AutoCloseable {
             }
             // Each replica's sgemm runs on its own core; with fewer cores than the library has, the step uses that many.
             // Evaluations keep the caller's count, so that they give the bits an evaluation after the run gives.
-            callerBlasThreads = Blas.threads();
+            callerBlasThreads = callerThreads;
             stepBlasThreads = replicas != null ? 1 : fewerCores ? stepThreads : callerBlasThreads;
             libraryThreads(stepBlasThreads);
             // A library without a thread call keeps its count (and warned once): do not ask again every epoch.

@@ -83,4 +83,64 @@ class TrainerLifecycleTest {
             }
         }
     }
+
+    /**
+     * The BLAS thread count is process-wide. A trainer started while another ran (its step at 1 thread, one per
+     * replica) took that 1 for its caller's count and, ending last, left the whole process at 1 thread.
+     */
+    @Test
+    void twoTrainersAtOnceLeaveTheCallersBlasThreads() throws Exception {
+        int before = dev.gatun.blas.Blas.threads();
+        dev.gatun.blas.Blas.setThreads(2);
+        try (Table table = rows(256, 8); Arena arena = Arena.ofShared();
+             Model a = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena);
+             Model b = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena);
+             Optimizer adamA = Optimizer.adam(0.01); Optimizer adamB = Optimizer.adam(0.01)) {
+            CountDownLatch bStarted = new CountDownLatch(1);
+            CountDownLatch aDone = new CountDownLatch(1);
+            Trainer first = Trainer.builder(a, adamA, table.dataSet()).batchSize(128).stepThreads(2).epochs(1)
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void batchFinished(int epoch, long batch, long batches, double loss, double samplesPerSecond) {
+                            await(bStarted);   // the second starts while this one steps at one thread per replica
+                        }
+                    }).build();
+            Trainer second = Trainer.builder(b, adamB, table.dataSet()).batchSize(128).stepThreads(2).epochs(2)
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void batchFinished(int epoch, long batch, long batches, double loss, double samplesPerSecond) {
+                            bStarted.countDown();
+                            await(aDone);      // and ends after it
+                        }
+                    }).build();
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                Future<TrainingResult> runA = threads.submit(() -> {
+                    try {
+                        return first.run();
+                    } finally {
+                        aDone.countDown();
+                    }
+                });
+                Future<TrainingResult> runB = threads.submit(second::run);
+                assertEquals(1, runA.get().history().size());
+                assertEquals(2, runB.get().history().size());
+                assertEquals(2, dev.gatun.blas.Blas.threads(), "the process's BLAS threads after both trainers");
+            } finally {
+                threads.shutdown();
+                first.close();
+                second.close();
+            }
+        } finally {
+            dev.gatun.blas.Blas.setThreads(before);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
