@@ -259,7 +259,13 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** One row from and to float32 segments in native byte order, of exactly inputs·4 and outputs·4 bytes. */
+    /**
+     * One row from and to float32 segments in native byte order, of exactly inputs·4 and outputs·4 bytes.
+     *
+     * <p>A segment mapped from a file must stay whole while a call reads it: a file truncated under the call can crash
+     * the JVM with SIGBUS, as the JDK's vector loads (JDK 25) take the fault where scalar reads raise an
+     * {@link InternalError}. Copy rows out of a file that others may shorten.
+     */
     public void predict(MemorySegment in, MemorySegment out) {
         requireSegment("input", in, inputs, 1);
         requireSegment("output", out, outputs, 1);
@@ -379,7 +385,10 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** m rows from and to float32 segments in native byte order (m·inputs·4 and m·outputs·4 bytes). */
+    /**
+     * m rows from and to float32 segments in native byte order (m·inputs·4 and m·outputs·4 bytes). A segment mapped
+     * from a file must stay whole while the call reads it (see {@link #predict(MemorySegment, MemorySegment)}).
+     */
     public void predict(MemorySegment rows, int m, MemorySegment out) {
         requireRows(m);
         requireSegment("input", rows, inputs, m);
