@@ -243,9 +243,13 @@ public final class ModelIo {
                 expected.put(p.name() + ".s", p.value().shape());
             }
         }
-        requireExactly(file, OPTS, expected, saved);
-        for (TensorTable.Entry e : saved.values()) {
-            requireFinite(file, OPTS, e, e.name().endsWith(".s"));
+        // An optimizer makes its state at its first step: one saved before it holds no tensors, and its state is zeros.
+        boolean neverStepped = saved.isEmpty() && stepCount == 0;
+        if (!neverStepped) {
+            requireExactly(file, OPTS, expected, saved);
+            for (TensorTable.Entry e : saved.values()) {
+                requireFinite(file, OPTS, e, e.name().endsWith(".s"));
+            }
         }
         if (!Double.isFinite(learningRate) || learningRate < 0) {
             throw new ModelFormatException(file, "section " + OPTM + ": learning_rate " + learningRate
@@ -254,8 +258,10 @@ public final class ModelIo {
         try (Arena scratch = Arena.ofConfined()) {
             List<Tensor> state = new ArrayList<>();
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                Tensor t = Tensor.allocate(scratch, model.dtype(), e.getValue());
-                TensorTable.copyInto(file, saved.get(e.getKey()), t);
+                Tensor t = Tensor.allocate(scratch, model.dtype(), e.getValue());   // zeroed
+                if (!neverStepped) {
+                    TensorTable.copyInto(file, saved.get(e.getKey()), t);
+                }
                 state.add(t);
             }
             optimizer.restore(params, stepCount, state);

@@ -177,6 +177,29 @@ class ModelIoTest {
         }
     }
 
+    /** A checkpoint saved before the optimizer's first step (its state not made yet) restores to that zero state. */
+    @Test
+    void aCheckpointSavedBeforeTheFirstStepRestores() throws IOException {
+        for (Optimizer.Kind kind : Optimizer.Kind.values()) {
+            Path file = dir.resolve("ckpt0-" + kind + ".gatun");
+            try (Arena arena = Arena.ofConfined(); Model model = batchNormNet(9).build(arena);
+                 Optimizer optimizer = create(kind)) {
+                ModelIo.save(file, model, Normalization.none(6), Map.of(), optimizer);
+                ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+                try (Model resumed = loaded.model(); Optimizer fresh = create(kind)) {
+                    ModelIo.restoreOptimizer(file, resumed, fresh);
+                    assertEquals(0, fresh.stepCount());
+                    trainALittle(model, optimizer, arena, 3);
+                    trainALittle(resumed, fresh, arena, 3);
+                    for (int i = 0; i < model.parameters().size(); i++) {
+                        assertArrayEquals(model.parameters().get(i).value().toFloatArray(),
+                                resumed.parameters().get(i).value().toFloatArray(), kind + " " + model.parameters().get(i).name());
+                    }
+                }
+            }
+        }
+    }
+
     private static Optimizer create(Optimizer.Kind kind) {
         return switch (kind) {
             case SGD -> Optimizer.sgd(0.05);
