@@ -85,6 +85,7 @@ public final class PredictionServer implements AutoCloseable {
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.addBean(new HeaderDeadline(connector.getScheduler(), limits.headerTimeout().toMillis()));
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         server.setErrorHandler(new JsonErrorHandler());

@@ -11,15 +11,26 @@ import java.time.Duration;
  * @param bodyTimeout    a request body must be complete this long after its headers; otherwise 408 and closed
  * @param maxConnections connections open at once; more wait in the listen backlog until one closes
  * @param maxHeaderBytes request line plus headers; over it: 431 (or 414 for the request line alone), closed
+ * @param headerTimeout  a request's line and headers must be complete this long after the connection opened or its
+ *                       last request's headers arrived; otherwise closed. The idle timeout restarts with every byte:
+ *                       a client sending one header byte a second held its connection for hours
  */
-public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes) {
-    public static final ServerLimits DEFAULT = new ServerLimits(Duration.ofSeconds(10), Duration.ofSeconds(5), 512, 8192);
+public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes,
+                           Duration headerTimeout) {
+    public static final ServerLimits DEFAULT = new ServerLimits(Duration.ofSeconds(10), Duration.ofSeconds(5), 512, 8192,
+            Duration.ofSeconds(10));
 
     public ServerLimits {
-        if (idleTimeout == null || bodyTimeout == null || idleTimeout.toMillis() < 1 || bodyTimeout.toMillis() < 1
-                || maxConnections < 1 || maxHeaderBytes < 256) {
+        if (idleTimeout == null || bodyTimeout == null || headerTimeout == null || idleTimeout.toMillis() < 1
+                || bodyTimeout.toMillis() < 1 || headerTimeout.toMillis() < 1 || maxConnections < 1 || maxHeaderBytes < 256) {
             throw new IllegalArgumentException("server limits need timeouts >= 1 ms, maxConnections >= 1 and "
-                    + "maxHeaderBytes >= 256; got " + idleTimeout + ", " + bodyTimeout + ", " + maxConnections + ", " + maxHeaderBytes);
+                    + "maxHeaderBytes >= 256; got " + idleTimeout + ", " + bodyTimeout + ", " + maxConnections + ", "
+                    + maxHeaderBytes + ", " + headerTimeout);
         }
+    }
+
+    /** Limits whose header timeout is the idle timeout. */
+    public ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes) {
+        this(idleTimeout, bodyTimeout, maxConnections, maxHeaderBytes, idleTimeout);
     }
 }

@@ -70,6 +70,35 @@ class ServerLimitsTest {
         }
     }
 
+    /**
+     * A header trickled one byte every 100 ms never lets the idle timeout (400 ms) expire: the header deadline (the
+     * idle timeout here) closes the connection anyway, while a client whose requests keep coming keeps its own.
+     */
+    @Test
+    void aHeaderTrickledByteByByteIsClosedAtTheHeaderDeadline() throws IOException, InterruptedException {
+        String trickle = "GET /health HTTP/1.1\r\nX-Slow: " + "s".repeat(200);
+        try (RawHttp slow = new RawHttp(server.port()); RawHttp steady = new RawHttp(server.port())) {
+            long start = System.nanoTime();
+            boolean closed = false;
+            int sent = 0;
+            for (; sent < trickle.length() && !closed; sent++) {
+                try {
+                    slow.send(trickle.substring(sent, sent + 1));
+                } catch (IOException reset) {
+                    closed = true;
+                    break;
+                }
+                // The steady client's keep-alive requests, one per 100 ms, are answered throughout.
+                RawHttp.Answer answer = steady.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n").readAnswer(5000);
+                assertNotNull(answer, "the steady client's connection was closed after " + sent + " trickled bytes");
+                assertEquals(200, answer.status());
+                closed = slow.closedWithin(100);
+            }
+            assertTrue(closed, "a header trickled for " + (System.nanoTime() - start) / 1_000_000 + " ms kept its connection");
+            assertTrue(sent < 40, "closed only after " + sent + " bytes");
+        }
+    }
+
     @Test
     void headersOverTheLimitAre431InJson() throws IOException {
         try (RawHttp c = new RawHttp(server.port())) {
