@@ -71,8 +71,9 @@ public final class PredictionServer implements AutoCloseable {
 
     private PredictionServer(Predictor predictor, InetSocketAddress address, int threads, ServerLimits limits) throws IOException {
         this.predictor = predictor;
-        // Room for every feature written at full float precision ("-1.23456789E-12, ") plus brackets and a newline.
-        this.maxBodyBytes = 64 + 24 * predictor.inputs();
+        // Room for every feature at full double precision, as JSON writers print it ("-1.2345678901234567e-05, " is
+        // 25 bytes; json.dumps with indent=4 adds a newline and 4 spaces), plus brackets and a newline.
+        this.maxBodyBytes = 64 + 32 * predictor.inputs();
         QueuedThreadPool pool = new QueuedThreadPool(threads + ACCEPTORS + SELECTORS, threads + ACCEPTORS + SELECTORS);
         pool.setName("gatun-http");
         pool.setReservedThreads(0);

@@ -102,6 +102,28 @@ class PredictionServerTest {
         }
     }
 
+    /**
+     * A JSON array as Python's json.dumps(x, indent=4) writes float64 values: a newline, four spaces, up to 23
+     * characters and a comma per value. The cap, sized for float32 text, refused such arrays with 413.
+     */
+    @Test
+    void aPrettyPrintedJsonArrayOfDoublesFitsTheCap() throws Exception {
+        int inputs = 784;   // where the fixed 64 bytes no longer cover the difference
+        StringBuilder json = new StringBuilder("[");
+        for (int j = 0; j < inputs; j++) {
+            json.append(j == 0 ? "" : ",").append("\n    ").append("-9.5912345678901234e-05");
+        }
+        json.append("\n]");
+        try (Predictor wide = SmallClassifier.load(dir, inputs, OUT);
+             PredictionServer wideServer = PredictionServer.start(wide,
+                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(wideServer.uri().resolve("/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString(json.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), json.length() + " bytes: " + response.body());
+            assertTrue(response.body().startsWith("{\"class\":"), response.body());
+        }
+    }
+
     @Test
     void everyBadRequestIsA400Or413WithAOneLineJsonError() throws Exception {
         String ok = csv(new float[IN]);
