@@ -26,6 +26,8 @@ final class ServeExampleCommand extends JsonReportingCommand {
     @Mixin
     ServedModel model;
 
+    /** More request threads than this take seconds and memory to start, and serve no faster. */
+    private static final int MAX_THREADS = 1024;
     /** The longest schedule the open-loop load test accepts. */
     private static final double MAX_OPEN_LOOP_SECONDS = 86_400;
 
@@ -54,6 +56,11 @@ final class ServeExampleCommand extends JsonReportingCommand {
     @Override
     public Integer call() throws Exception {
         int serverThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        // Every request thread starts with the server: 20,000 took 40 s and 880 MB before the first answer.
+        if (serverThreads > MAX_THREADS) {
+            throw new UsageException("--threads " + serverThreads + ": at most " + MAX_THREADS + " request threads"
+                    + " (a prediction takes microseconds; one thread per core is the default)");
+        }
         if (port < 0 || port > 65535 || serverThreads < 1 || concurrency < 1 || warmup < 0 || (loadTest != null && loadTest < 1)
                 || (rate != null && !(rate > 0 && rate <= 1e6))) {
             throw new UsageException("--port must be 0..65535, --threads and --concurrency >= 1, --warmup >= 0, "
@@ -62,6 +69,12 @@ final class ServeExampleCommand extends JsonReportingCommand {
         }
         if (rate != null && loadTest == null) {
             throw new UsageException("--rate sets the open-loop load test's arrival rate: it needs --load-test N");
+        }
+        if (rate != null && 8.0 * loadTest > Runtime.getRuntime().maxMemory() / 2.0) {
+            // The open-loop test keeps one latency per request: found out of memory only after the closed-loop test.
+            throw new UsageException("--load-test " + loadTest + " with --rate keeps " + loadTest * 8L / (1 << 20)
+                    + " MB of latencies, more than half the heap (" + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB): lower --load-test or raise -Xmx in GATUN_JAVA_OPTS");
         }
         if (rate != null && (loadTest - 1) / rate > MAX_OPEN_LOOP_SECONDS) {
             // Its requests are due on a schedule: a tiny rate would keep the command waiting for days, looking hung.

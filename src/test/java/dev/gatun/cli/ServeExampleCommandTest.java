@@ -115,6 +115,14 @@ class ServeExampleCommandTest {
         Path file = save(4, Loss.SOFTMAX_CROSS_ENTROPY, 2);
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "0"),
                 Main.EXIT_USAGE, "--load-test");
+        // 20,000 request threads took 40 s and 880 MB to start; 2^31 - 1 overflowed Jetty's pool size.
+        for (String threads : new String[] {"1025", "2147483647"}) {
+            CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--threads",
+                    threads), Main.EXIT_USAGE, "--threads " + threads + ": at most 1024 request threads");
+        }
+        // A latency kept per open-loop request, more than the heap holds: refused before the closed-loop test runs.
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test",
+                "2000000000", "--rate", "1000000"), Main.EXIT_USAGE, "more than half the heap");
         // Ten requests at one a day would be due over nine days: refused, not left running.
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "10",
                 "--rate", String.valueOf(1 / 86_400.0)), Main.EXIT_USAGE, "--load-test 10 at --rate 1.1574074074074073E-5"
