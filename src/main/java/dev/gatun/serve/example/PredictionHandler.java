@@ -108,9 +108,9 @@ final class PredictionHandler extends Handler.Abstract {
                                 PredictionServer.error("body is over the limit of " + maxBodyBytes + " bytes"), true);
                     } else if (failure instanceof TimeoutException) {           // the idle timeout, if shorter
                         send(response, callback, HttpStatus.REQUEST_TIMEOUT_408, late, true);
-                    } else {                                                    // the client went away
-                        send(response, callback, HttpStatus.BAD_REQUEST_400,
-                                PredictionServer.error("the body could not be read: " + failure), true);
+                    } else {                                  // the client went away, or framed the body wrongly
+                        send(response, callback, HttpStatus.BAD_REQUEST_400, PredictionServer.error("the body could not"
+                                + " be read: it ended early or its chunked framing is malformed"), true);
                     }
                 }));
     }

@@ -62,6 +62,10 @@ public final class PredictionServer implements AutoCloseable {
      */
     private static final Pattern NUMBER = Pattern.compile("[-+]?+(\\d++\\.?+\\d*+|\\.\\d++)([eE][-+]?+\\d++)?+");
 
+    /** The predictor's closing advice is for Java callers (a Predictor option), not for an HTTP client. */
+    private static final Pattern JAVA_ADVICE = Pattern.compile(
+            "\\s*\\(non-finite [^;()]*; Options\\.withNonFinite\\(PROPAGATE\\) lets them through\\)$");
+
     private final Predictor predictor;
     private final Server server;
     private final ServerConnector connector;
@@ -148,8 +152,8 @@ public final class PredictionServer implements AutoCloseable {
             float[] probabilities = new float[predictor.outputs()];
             int label = predictor.classify(parse(body, predictor.inputs()), probabilities);
             return new Response(200, json(label, probabilities));
-        } catch (IllegalArgumentException e) {   // BadRequest, or a value the predictor rejects: NaN, ±Inf after overflow
-            return new Response(400, error(e.getMessage()));
+        } catch (IllegalArgumentException e) {   // BadRequest, or a row whose outputs overflow in float32
+            return new Response(400, error(JAVA_ADVICE.matcher(e.getMessage()).replaceFirst("")));
         } catch (IllegalStateException e) {      // the predictor was closed: the service is stopping
             return new Response(503, error("the service is stopping"));
         } catch (RuntimeException e) {           // a bug, not the client's fault
@@ -181,6 +185,10 @@ public final class PredictionServer implements AutoCloseable {
                 throw new BadRequest("value " + j + " is not a number: '" + (v.length() > 20 ? v.substring(0, 20) + "..." : v) + "'");
             }
             x[j] = Float.parseFloat(v);
+            if (Float.isInfinite(x[j])) {   // the pattern admits no Infinity: a finite number beyond float32's range
+                throw new BadRequest("value " + j + " is " + (v.length() > 20 ? v.substring(0, 20) + "..." : v)
+                        + ", beyond float32's range of +-" + Float.MAX_VALUE + " (the model computes in float32)");
+            }
         }
         return x;
     }

@@ -1,9 +1,12 @@
 package dev.gatun.serve.example;
 
+import dev.gatun.activation.Activation;
 import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
+import dev.gatun.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.StringJoiner;
@@ -124,6 +128,30 @@ class PredictionServerTest {
         }
     }
 
+    /** A row whose outputs overflow is a 400 saying so, without the predictor's advice to Java callers. */
+    @Test
+    void aRowThatOverflowsTheModelIsA400WithoutJavaAdvice() throws Exception {
+        Path file = dir.resolve("huge.gatun");
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(IN).dense(8, Activation.RELU).output(OUT, Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build(arena)) {
+            for (String name : List.of("W1", "W2")) {
+                Tensor w = model.tensorsByName().get(name);
+                for (long k = 0; k < w.size(); k++) {
+                    w.set(k, 1e30);   // 6 inputs of 1 through two layers of 1e30: beyond float32
+                }
+            }
+            ModelIo.save(file, model, Normalization.scaleToUnit(IN), Map.of());
+        }
+        try (Predictor huge = Predictor.load(file);
+             PredictionServer hugeServer = PredictionServer.start(huge, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(hugeServer.uri().resolve("/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString("255,255,255,255,255,255")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, response.statusCode(), response.body());
+            assertTrue(response.body().contains("overflow the model's layers in float32"), response.body());
+            assertTrue(response.body().endsWith("float32\"}"), "the Java advice stays out: " + response.body());
+        }
+    }
+
     @Test
     void everyBadRequestIsA400Or413WithAOneLineJsonError() throws Exception {
         String ok = csv(new float[IN]);
@@ -138,7 +166,7 @@ class PredictionServerTest {
         bad.put("1,2,3,0x1p3,5,6", "value 3");
         bad.put("1,2,3,4f,5,6", "value 3");
         bad.put("1,,3,4,5,6", "value 1");
-        bad.put("1,2,3,4,5,1e39", "is Infinity");                  // overflows float: the predictor rejects it
+        bad.put("1,2,3,4,5,1e39", "value 5 is 1e39, beyond float32's range");   // named as sent, not as the Infinity it becomes
         bad.put("1,2,3,4,5,\"6\\\n7", "value 5 is not a number: '\\\"6\\\\?7'");  // quote, backslash, newline escaped
         for (Map.Entry<String, String> e : bad.entrySet()) {
             HttpResponse<String> response = post(e.getKey());
@@ -147,6 +175,7 @@ class PredictionServerTest {
             assertTrue(response.body().startsWith("{\"error\":\"") && response.body().endsWith("\"}"), response.body());
             assertEquals(1, response.body().lines().count(), response.body());
             assertTrue(response.body().contains(e.getValue()), what + ": expected '" + e.getValue() + "' in " + response.body());
+            assertFalse(response.body().contains("Options."), "Java advice in an HTTP answer: " + response.body());
         }
         // A body over the cap is 413: refused from its declared length, or cut off past the cap when chunked.
         HttpResponse<String> declared = post("0".repeat(max + 1));
