@@ -6,6 +6,7 @@ import dev.gatun.data.Normalization;
 import dev.gatun.data.Table;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.Evaluator;
+import dev.gatun.train.LearnableData;
 import dev.gatun.train.Trainer;
 import org.junit.jupiter.api.Test;
 
@@ -19,19 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * evaluator alternating between two models grew to 6.6 GB over 400 switches in a probe).
  */
 class ModelWorkspacesTest {
-    private static Table rows(int n, int features) {
-        float[][] x = new float[n][features];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            x[i][i % features] = 1;
-            y[i] = i % 2;
-        }
-        return Table.ofLabels("rows", x, y, 2);
-    }
-
     @Test
     void aModelTrainedAgainAndAgainHoldsNoWorkspaceOfEarlierRuns() {
-        try (Table table = rows(256, 8); Arena arena = Arena.ofShared();
+        try (Table table = LearnableData.oneHotRows(256, 8); Arena arena = Arena.ofShared();
              Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
                      .build(arena)) {
             DataSet data = table.dataSet();
@@ -50,7 +41,7 @@ class ModelWorkspacesTest {
 
     @Test
     void anEvaluatorSwitchingModelsKeepsOneWorkspaceAndFreesItOnClose() {
-        try (Table table = rows(64, 8); Arena arena = Arena.ofShared();
+        try (Table table = LearnableData.oneHotRows(64, 8); Arena arena = Arena.ofShared();
              Model a = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena);
              Model b = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
             int ownA = a.openWorkspaces();

@@ -18,12 +18,12 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * A constructor that fails after allocating off-heap memory frees it: a service that retries a bad model, or a
  * caller that retries a bad resume, must not lose memory with every try. Each try below allocated 32-64 MB that was
- * never freed (over 1 GB in all), against a bound of 256 MB on the resident set.
+ * never freed (1.9 and 2.6 GB in all), against a bound of 512 MB on the resident set.
  */
 class FailedConstructionTest {
     private static final int WIDE = 4096;
     private static final int TRIES = 20;
-    private static final long BOUND_MB = 256;
+    private static final long BOUND_MB = 512;   // the heap may grow meanwhile: a full suite saw 244 MB of it
 
     @Test
     void aPredictorThatCannotCompileALaterLayerFreesTheEarlierOnes() {

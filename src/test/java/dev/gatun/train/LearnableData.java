@@ -33,6 +33,17 @@ public final class LearnableData {
         return Table.ofLabels("floats", x, y, CLASSES);
     }
 
+    /** {@code n} rows of {@code features} with a 1 at feature {@code i % features}, labels 0 and 1 in turn. */
+    public static Table oneHotRows(int n, int features) {
+        float[][] x = new float[n][features];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i][i % features] = 1;
+            y[i] = i % 2;
+        }
+        return Table.ofLabels("rows", x, y, 2);
+    }
+
     /** Writes the four files (train and t10k) under {@code dir}; {@code randomLabels} makes the train labels noise. */
     public static Path write(Path dir, int trainSize, int testSize, long seed, boolean randomLabels) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);

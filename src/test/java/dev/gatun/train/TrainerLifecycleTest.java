@@ -18,20 +18,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** A trainer built on one thread and run on another, closed while it runs, and models trained again and again. */
 class TrainerLifecycleTest {
-    private static Table rows(int n, int features) {
-        float[][] x = new float[n][features];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            x[i][i % features] = 1;
-            y[i] = i % 2;
-        }
-        return Table.ofLabels("rows", x, y, 2);
-    }
-
     /** Early stopping's snapshot lived in an arena confined to the building thread: run() elsewhere failed in epoch 1. */
     @Test
     void aTrainerBuiltOnOneThreadRunsOnAnother() throws Exception {
-        try (Table table = rows(64, 8); Arena arena = Arena.ofShared();
+        try (Table table = LearnableData.oneHotRows(64, 8); Arena arena = Arena.ofShared();
              Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
                      .build(arena);
              Optimizer adam = Optimizer.adam(0.01);
@@ -50,7 +40,7 @@ class TrainerLifecycleTest {
     /** close() from another thread while run() goes on refuses, instead of closing the best weights under the run. */
     @Test
     void closingARunningTrainerIsRefusedAndTheRunEndsWell() throws Exception {
-        try (Table table = rows(256, 8); Arena arena = Arena.ofShared();
+        try (Table table = LearnableData.oneHotRows(256, 8); Arena arena = Arena.ofShared();
              Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
                      .build(arena);
              Optimizer adam = Optimizer.adam(0.01)) {
@@ -92,7 +82,7 @@ class TrainerLifecycleTest {
     void twoTrainersAtOnceLeaveTheCallersBlasThreads() throws Exception {
         int before = dev.gatun.blas.Blas.threads();
         dev.gatun.blas.Blas.setThreads(2);
-        try (Table table = rows(256, 8); Arena arena = Arena.ofShared();
+        try (Table table = LearnableData.oneHotRows(256, 8); Arena arena = Arena.ofShared();
              Model a = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena);
              Model b = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena);
              Optimizer adamA = Optimizer.adam(0.01); Optimizer adamB = Optimizer.adam(0.01)) {
