@@ -129,12 +129,27 @@ public final class RandomSearch {
         abandoned = true;
         running.forEach(Trainer::requestStop);
         pool.shutdownNow();
+        // Waited for even when this thread was interrupted (how a search is often ended): returning at once would
+        // restore the BLAS threads under trials still stepping.
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
         try {
-            if (!pool.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("random search: trials still running {} s after the search ended", STOP_WAIT_SECONDS);
+            while (!pool.isTerminated()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("random search: trials still running {} s after the search ended", STOP_WAIT_SECONDS);
+                    break;
+                }
+                try {
+                    pool.awaitTermination(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -170,7 +185,9 @@ public final class RandomSearch {
 
     private Trial finished(Trial trial, AtomicInteger done, int total) {
         synchronized (this) {
-            config.listener().trialFinished(trial, done.incrementAndGet(), total);
+            if (!abandoned) {   // a trial stopped because the search failed is not one of its results
+                config.listener().trialFinished(trial, done.incrementAndGet(), total);
+            }
         }
         return trial;
     }

@@ -79,6 +79,33 @@ class RandomSearchTest {
         assertEquals(blasBefore, dev.gatun.blas.Blas.threads());
     }
 
+    /** Interrupting the caller ends the search the same way: its trials stopped and their threads gone first. */
+    @Test
+    void anInterruptedSearchLeavesNoTrialTraining() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        RandomSearch search = RandomSearch.builder(network(), split.train(), split.dev()).trials(4, 0).epochs(200)
+                .batchSize(16).seed(11).blasThreads(1).parallel(2).listener((trial, done, total) -> { }).build();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            started.countDown();
+            try {
+                search.run();
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        }, "search-caller");
+        caller.start();
+        started.await();
+        Thread.sleep(300);   // the two first trials are stepping
+        caller.interrupt();
+        caller.join(120_000);
+        assertFalse(caller.isAlive());
+        assertTrue(thrown.get() instanceof IllegalStateException, String.valueOf(thrown.get()));
+        List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.startsWith("gatun-tune")).toList();
+        assertEquals(List.of(), left, "trial threads still alive when run() threw");
+    }
+
     /** Float features are left as they are by default, as the trainer leaves them: 1/255 was for pixels only. */
     @Test
     void theDefaultNormalisationIsTheTrainers() {
