@@ -8,10 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection that has not completed a request's line and headers within the deadline of its opening, or
- * of the last request whose headers it completed. The idle timeout restarts with every byte, so it never stopped a
- * client that sent one header byte a second: 512 of them (the connection limit) kept every other client out.
- * An idle keep-alive connection meets its idle timeout as before.
+ * Closes a connection on which bytes arrived during a whole period of the deadline while no request's line and
+ * headers completed: the idle timeout restarts with every byte, so it never stopped a client that sent one header
+ * byte a second, and 512 of them (the connection limit) kept every other client out. The check runs once a period,
+ * so such a client is closed between one and two periods after it began. A connection on which nothing arrives is
+ * left to the idle timeout, as before: keep-alive between requests is not cut short.
  */
 final class HeaderDeadline implements Connection.Listener {
     private final Scheduler scheduler;
@@ -25,7 +26,7 @@ final class HeaderDeadline implements Connection.Listener {
 
     @Override
     public void onOpened(Connection connection) {
-        watch(connection, connection.getMessagesIn());
+        watch(connection, connection.getMessagesIn(), connection.getBytesIn());
     }
 
     @Override
@@ -36,20 +37,25 @@ final class HeaderDeadline implements Connection.Listener {
         }
     }
 
-    private void watch(Connection connection, long requestsSeen) {
-        pending.put(connection, scheduler.schedule(() -> check(connection, requestsSeen), millis, TimeUnit.MILLISECONDS));
+    private void watch(Connection connection, long requestsSeen, long bytesSeen) {
+        pending.put(connection, scheduler.schedule(() -> check(connection, requestsSeen, bytesSeen), millis,
+                TimeUnit.MILLISECONDS));
     }
 
-    private void check(Connection connection, long requestsSeen) {
+    private void check(Connection connection, long requestsSeen, long bytesSeen) {
         if (!pending.containsKey(connection)) {
             return;   // closed meanwhile
         }
         long requests = connection.getMessagesIn();
-        if (requests == requestsSeen) {
+        long bytes = connection.getBytesIn();
+        if (requests == requestsSeen && bytes != bytesSeen) {
             pending.remove(connection);
             connection.getEndPoint().close();
         } else {
-            watch(connection, requests);
+            watch(connection, requests, bytes);
+        }
+        if (!connection.getEndPoint().isOpen()) {
+            onClosed(connection);   // closed between the look-up and the new watch: do not keep it a period longer
         }
     }
 }

@@ -11,9 +11,10 @@ import java.time.Duration;
  * @param bodyTimeout    a request body must be complete this long after its headers; otherwise 408 and closed
  * @param maxConnections connections open at once; more wait in the listen backlog until one closes
  * @param maxHeaderBytes request line plus headers; over it: 431 (or 414 for the request line alone), closed
- * @param headerTimeout  a request's line and headers must be complete this long after the connection opened or its
- *                       last request's headers arrived; otherwise closed. The idle timeout restarts with every byte:
- *                       a client sending one header byte a second held its connection for hours
+ * @param headerTimeout  a connection on which bytes arrive for this long without completing a request's line and
+ *                       headers is closed (checked once a period: within two). The idle timeout restarts with every
+ *                       byte: a client sending one header byte a second held its connection for hours. At least the
+ *                       body timeout, which answers a slow body with 408 first
  */
 public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes,
                            Duration headerTimeout) {
@@ -22,15 +23,18 @@ public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxCo
 
     public ServerLimits {
         if (idleTimeout == null || bodyTimeout == null || headerTimeout == null || idleTimeout.toMillis() < 1
-                || bodyTimeout.toMillis() < 1 || headerTimeout.toMillis() < 1 || maxConnections < 1 || maxHeaderBytes < 256) {
-            throw new IllegalArgumentException("server limits need timeouts >= 1 ms, maxConnections >= 1 and "
-                    + "maxHeaderBytes >= 256; got " + idleTimeout + ", " + bodyTimeout + ", " + maxConnections + ", "
-                    + maxHeaderBytes + ", " + headerTimeout);
+                || bodyTimeout.toMillis() < 1 || headerTimeout.compareTo(bodyTimeout) < 0 || maxConnections < 1
+                || maxHeaderBytes < 256) {
+            throw new IllegalArgumentException("server limits need timeouts >= 1 ms, a header timeout at least the body"
+                    + " timeout, maxConnections >= 1 and maxHeaderBytes >= 256; got " + idleTimeout + ", " + bodyTimeout
+                    + ", " + maxConnections + ", " + maxHeaderBytes + ", " + headerTimeout);
         }
     }
 
-    /** Limits whose header timeout is the idle timeout. */
+    /** Limits whose header timeout is the longer of the idle and body timeouts. */
     public ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes) {
-        this(idleTimeout, bodyTimeout, maxConnections, maxHeaderBytes, idleTimeout);
+        this(idleTimeout, bodyTimeout, maxConnections, maxHeaderBytes,
+                idleTimeout == null || bodyTimeout == null ? null
+                        : idleTimeout.compareTo(bodyTimeout) >= 0 ? idleTimeout : bodyTimeout);
     }
 }

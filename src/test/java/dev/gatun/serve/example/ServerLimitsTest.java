@@ -99,6 +99,19 @@ class ServerLimitsTest {
         }
     }
 
+    /** The header deadline closes trickling connections only: an idle keep-alive one waits for the idle timeout. */
+    @Test
+    void anIdleKeepAliveConnectionOutlivesTheHeaderDeadline() throws IOException {
+        server.close();
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                new ServerLimits(Duration.ofMillis(3000), Duration.ofMillis(300), 3, 1024, Duration.ofMillis(400)));
+        try (RawHttp c = new RawHttp(server.port())) {
+            assertEquals(200, c.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n").readAnswer(5000).status());
+            assertFalse(c.closedWithin(1500), "an idle keep-alive connection closed at the header deadline");
+            assertTrue(c.closedWithin(5000), "the idle timeout did not close it");
+        }
+    }
+
     @Test
     void headersOverTheLimitAre431InJson() throws IOException {
         try (RawHttp c = new RawHttp(server.port())) {
@@ -145,5 +158,9 @@ class ServerLimitsTest {
         assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ZERO, Duration.ofSeconds(1), 1, 1024));
         assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 0, 1024));
         assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 10));
+        // A header deadline shorter than the body timeout would cut a slow body before its 408.
+        assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(5), 1,
+                1024, Duration.ofSeconds(2)));
+        assertEquals(Duration.ofSeconds(5), new ServerLimits(Duration.ofSeconds(1), Duration.ofSeconds(5), 1, 1024).headerTimeout());
     }
 }
