@@ -56,9 +56,13 @@ final class LoadTest {
                     share(requests, concurrency, t), warmedUp, go, new Outcome());
             threads[t] = Thread.ofPlatform().name("gatun-load-" + t).start(clients[t]);
         }
-        warmedUp.await();                // every client finished its warm-up, however it ended
-        long start = System.nanoTime();
-        go.countDown();
+        long start;
+        try {
+            warmedUp.await();            // every client finished its warm-up, however it ended
+        } finally {
+            start = System.nanoTime();
+            go.countDown();              // also when this thread is interrupted: the clients must not wait forever
+        }
         for (Thread thread : threads) {
             thread.join();
         }
