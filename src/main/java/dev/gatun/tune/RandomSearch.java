@@ -90,9 +90,11 @@ public final class RandomSearch {
         long[] fineSeeds = seeds.longs(config.fineTrials()).toArray();
         AtomicInteger done = new AtomicInteger();
         int total = config.coarseTrials() + config.fineTrials();
+        List<Thread> trialThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
         ExecutorService pool = config.parallel() > 1 ? Executors.newFixedThreadPool(config.parallel(), r -> {
             Thread t = new Thread(r, "gatun-tune");
             t.setDaemon(true);
+            trialThreads.add(t);
             return t;
         }) : null;
         try {
@@ -113,7 +115,7 @@ public final class RandomSearch {
             return new SearchResult(trials, config.space(), fine);
         } finally {
             if (pool != null) {
-                stopTrials(pool);
+                stopTrials(pool, trialThreads);
             }
             if (previousThreads >= 1) {  // 0: a library that cannot say, whose count setThreads did not change
                 Blas.setThreads(previousThreads);
@@ -125,7 +127,7 @@ public final class RandomSearch {
      * Ends the pool's trials before run() returns or throws: a trial left training would go on using the data and the
      * BLAS thread count its caller now owns again. A trial stops after its current step ({@link Trainer#requestStop}).
      */
-    private void stopTrials(ExecutorService pool) {
+    private void stopTrials(ExecutorService pool, List<Thread> trialThreads) {
         abandoned = true;
         running.forEach(Trainer::requestStop);
         pool.shutdownNow();
@@ -134,16 +136,19 @@ public final class RandomSearch {
         boolean interrupted = Thread.interrupted();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
         try {
-            while (!pool.isTerminated()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    LOG.warn("random search: trials still running {} s after the search ended", STOP_WAIT_SECONDS);
-                    break;
-                }
-                try {
-                    pool.awaitTermination(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
+            // The pool's threads, not only its tasks: a terminated pool's last thread may still be on its way out.
+            for (Thread thread : trialThreads) {
+                while (thread.isAlive()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        LOG.warn("random search: trials still running {} s after the search ended", STOP_WAIT_SECONDS);
+                        return;
+                    }
+                    try {
+                        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
             }
         } finally {
