@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,15 +38,9 @@ final class OutputPaths {
      */
     static void requireNotInput(String option, Path file, Map<String, Path> inputs) {
         for (Map.Entry<String, Path> input : inputs.entrySet()) {
-            Path read = input.getValue();
-            try {
-                if (read != null && Files.exists(file) && Files.exists(read) && Files.isSameFile(file, read)) {
-                    throw new UsageException(option + " " + file + " is the " + input.getKey()
-                            + " file this run reads; write the output elsewhere");
-                }
-            } catch (IOException e) {
-                throw new IllegalArgumentException(option + " " + file + ": cannot compare it with " + input.getKey()
-                        + " " + read + ": " + reason(e), e);
+            if (input.getValue() != null && sameExistingFile(option, file, input.getKey(), input.getValue())) {
+                throw new UsageException(option + " " + file + " is the " + input.getKey()
+                        + " file this run reads; write the output elsewhere");
             }
         }
     }
@@ -55,15 +50,32 @@ final class OutputPaths {
      * --out m --checkpoint m ended with the model over its checkpoint, a run that could not be resumed).
      */
     static void requireDistinct(String option, Path file, String otherOption, Path other) {
-        boolean same = file.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize());
+        if (file.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize())
+                || sameExistingFile(option, file, otherOption, other)) {
+            throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
+        }
+    }
+
+    /**
+     * None of {@code names}, the files a run writes in {@code dir} at its end, is a directory: that failed the run
+     * after all its work, with only a path.
+     */
+    static void requireNoDirectoryAt(String option, Path dir, List<String> names) {
+        for (String name : names) {
+            if (Files.isDirectory(dir.resolve(name))) {
+                throw new IllegalArgumentException(option + ": " + dir.resolve(name) + " is a directory, where the run writes "
+                        + name + "; move it away");
+            }
+        }
+    }
+
+    /** Whether both exist and are one file (through links too); a comparison that fails is named. */
+    private static boolean sameExistingFile(String option, Path file, String otherOption, Path other) {
         try {
-            same = same || Files.exists(file) && Files.exists(other) && Files.isSameFile(file, other);
+            return Files.exists(file) && Files.exists(other) && Files.isSameFile(file, other);
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + file + ": cannot compare it with " + otherOption + " "
                     + other + ": " + reason(e), e);
-        }
-        if (same) {
-            throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
         }
     }
 

@@ -31,13 +31,8 @@ final class Plots {
      */
     static void checkDirectory(String option, Path dir) {
         OutputPaths.checkDirectory(option, dir);
-        for (String name : List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png",
-                "predicted-vs-actual.png", "tune-scatter.png")) {
-            if (Files.isDirectory(dir.resolve(name))) {
-                throw new IllegalArgumentException(option + ": " + dir.resolve(name) + " is a directory, where the plot "
-                        + name + " is written; move it away");
-            }
-        }
+        OutputPaths.requireNoDirectoryAt(option, dir, List.of("loss-accuracy.png", "learning-rate.png",
+                "confusion-matrix.png", "predicted-vs-actual.png", "tune-scatter.png"));
     }
 
     /** Loss and accuracy per epoch, train against dev, side by side in one PNG (a regression: the loss alone). */

@@ -98,12 +98,7 @@ final class TuneCommand extends JsonReportingCommand {
         LogRange betaLog = range("--beta-range", betaRange);
         // tune.csv and tune.png are written after the whole search: a directory that cannot take them fails now.
         Plots.checkDirectory("--out " + out, out);   // the scatter plot is drawn there, then moved to tune.png
-        for (String name : new String[] {"tune.csv", "tune.png"}) {   // a directory by that name failed the run's end
-            if (Files.isDirectory(out.resolve(name))) {
-                throw new IllegalArgumentException("--out " + out + ": " + out.resolve(name) + " is a directory, where"
-                        + " the search writes " + name + "; move it away");
-            }
-        }
+        OutputPaths.requireNoDirectoryAt("--out " + out, out, List.of("tune.csv", "tune.png"));
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
                 + " regression has not", network.classes(), seed)) {
             DataSet all = input.train();

@@ -74,10 +74,20 @@ final class CacheEntries {
      * neither the cache nor how to move it.
      */
     static IOException cannotWrite(Path where, IOException e) {
+        if (e instanceof WriteFailure already) {
+            return already;
+        }
         String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                 : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new IOException("cannot write the data cache " + where + " (" + reason + "); free space there or point "
+        return new WriteFailure("cannot write the data cache " + where + " (" + reason + "); free space there or point "
                 + IdxCache.PROPERTY + " or " + IdxCache.ENV + " at another directory", e);
+    }
+
+    /** A cache write that failed, already saying so: wrapped once however deep it is caught again. */
+    private static final class WriteFailure extends IOException {
+        WriteFailure(String message, IOException cause) {
+            super(message, cause);
+        }
     }
 
     private static void removeDeadPartials(Path dir) {

@@ -167,8 +167,7 @@ final class TableFile {
         }
 
         private IOException cannotWrite(IOException e) {
-            return e.getMessage() != null && e.getMessage().startsWith("cannot write the data cache") ? e
-                    : CacheEntries.cannotWrite(file, e);
+            return CacheEntries.cannotWrite(file, e);
         }
 
         @Override

@@ -131,7 +131,7 @@ class EvalCommandTest {
         Path taken = dir.resolve("taken-plots");   // the class shares one directory: not "plots", another test's
         Files.createDirectories(taken.resolve("confusion-matrix.png").resolve("inside"));
         CommandRun blocked = eval("--model", model.toString(), "--data", data.toString(), "--plots", taken.toString());
-        CommandRun.assertOneLineError(blocked, Main.EXIT_ERROR, "confusion-matrix.png is a directory, where the plot");
+        CommandRun.assertOneLineError(blocked, Main.EXIT_ERROR, "confusion-matrix.png is a directory, where the run writes confusion-matrix.png");
         assertFalse(blocked.out().contains("accuracy"), "evaluated before failing: " + blocked);
     }
 

@@ -86,7 +86,7 @@ class TuneCommandTest {
         Files.createDirectories(out.resolve("tune.png").resolve("inside"));
         CommandRun png = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--trials", "2",
                 "--fine-trials", "0", "--epochs", "1", "--dev", "50", "--out", out.toString());
-        CommandRun.assertOneLineError(png, Main.EXIT_ERROR, "tune.png is a directory, where the search writes tune.png");
+        CommandRun.assertOneLineError(png, Main.EXIT_ERROR, "tune.png is a directory, where the run writes tune.png");
         assertFalse(png.out().contains("trial"), "searched before failing: " + png);
     }
 }
