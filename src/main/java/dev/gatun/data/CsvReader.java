@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.zip.ZipException;
 
 /**
@@ -28,8 +30,9 @@ import java.util.zip.ZipException;
  *
  * <p>Cells follow the rules of {@code csv.CsvFormat} (delimiter, quotes, decimal commas, a header line when the first
  * line holds no number). Every cell but the label's must be a finite number. Class labels may be any text; without fixed
- * {@link CsvOptions#classes()} the classes are the distinct values sorted, numerically when all are integers (so
- * labels 0..9 are classes 0..9), as text otherwise. The first bad row stops the read with a
+ * {@link CsvOptions#classes()} the classes are the distinct values sorted, numerically when all are numbers (so
+ * labels 0..9, or 0.0..9.0, are classes 0..9), as text otherwise; one number written two ways ({@code 1} and
+ * {@code 1.0}) is refused rather than read as two classes. The first bad row stops the read with a
  * {@link DataFileException} naming the file, the line (1-based, counting the header and blank lines) and the column
  * (1-based), what was expected and what was found.
  */
@@ -41,13 +44,19 @@ public final class CsvReader {
      */
     public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
-    private static final int PARSER_VERSION = 1;
+    private static final int PARSER_VERSION = 2;
+    /** A label written as a decimal number: {@code 7}, {@code -2}, {@code 1.0}, {@code .5}, {@code 3e2}. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
     private static final String SUFFIX = ".table";
 
     private final Path file;
     private final CsvOptions options;
     private final Map<String, Integer> classIds = new HashMap<>();
     private final List<String> firstSeen = new ArrayList<>();
+    /** With fixed classes: each label seen and its class, so a label read by value is parsed once, not per row. */
+    private final Map<String, Integer> fixedIndexOf = new HashMap<>();
+    /** The first spelling seen of each number among the labels, so that {@code 1} and {@code 1.0} are not two classes. */
+    private final Map<BigDecimal, String> spellingOf = new HashMap<>();
     private CsvFormat format;
     private int columns;
     private int labelColumn = -1;
@@ -257,9 +266,16 @@ public final class CsvReader {
         }
         List<String> fixed = options.classes();
         if (!fixed.isEmpty()) {
+            Integer known = fixedIndexOf.get(label);
+            if (known != null) {
+                return known;
+            }
             int index = fixed.indexOf(label);
             if (index < 0) {
                 index = classIndex(label, fixed);
+            }
+            if (index >= 0 && fixedIndexOf.size() < MAX_CLASSES) {
+                fixedIndexOf.put(label, index);
             }
             if (index < 0) {
                 throw error("line " + line + " column " + (column + 1), "one of the " + fixed.size()
@@ -274,6 +290,14 @@ public final class CsvReader {
                         + " labels (a real-valued target is a regression)", "a new label " + CsvFormat.quote(label)
                         + " after " + MAX_CLASSES + " others");
             }
+            BigDecimal number = decimal(label);
+            if (number != null) {
+                String other = spellingOf.putIfAbsent(number, label);
+                if (other != null) {
+                    throw error("line " + line + " column " + (column + 1), "one spelling per class label ("
+                            + CsvFormat.quote(other) + ", on an earlier line, is the same number)", CsvFormat.quote(label));
+                }
+            }
             id = firstSeen.size();
             classIds.put(label, id);
             firstSeen.add(label);
@@ -282,21 +306,47 @@ public final class CsvReader {
     }
 
     /**
-     * A label that names no class may still be a class index: when none of the classes is named by an integer (a
-     * model trained on images with named classes, evaluated on a CSV file of digits), label {@code k} is class k.
+     * A label that names no class may still name one by value, or be a class index. When the classes are numbers, a
+     * label is the class of the same value ({@code 2} is class {@code 2.0}); when none is, label {@code k} is class k
+     * (a model trained on images with named classes, evaluated on a CSV file of digits).
      */
     private static int classIndex(String label, List<String> classes) {
-        if (classes.stream().anyMatch(CsvReader::isInteger) || !isInteger(label)) {
+        BigDecimal value = decimal(label);
+        if (value == null) {
+            return -1;
+        }
+        if (classes.stream().anyMatch(c -> decimal(c) != null)) {
+            for (int i = 0; i < classes.size(); i++) {
+                BigDecimal named = decimal(classes.get(i));
+                if (named != null && named.compareTo(value) == 0) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        if (!isInteger(label)) {
             return -1;
         }
         long k = Long.parseLong(label);
         return k >= 0 && k < classes.size() ? (int) k : -1;
     }
 
+    /** The label's value when it is written as a decimal number, else null; {@code 1.0} and {@code 1} are equal. */
+    private static BigDecimal decimal(String label) {
+        if (!DECIMAL.matcher(label).matches()) {
+            return null;
+        }
+        try {
+            return new BigDecimal(label).stripTrailingZeros();
+        } catch (NumberFormatException | ArithmeticException exponentOutOfRange) {
+            return null;
+        }
+    }
+
     private List<String> sortedClasses() {
         List<String> sorted = new ArrayList<>(firstSeen);
-        if (sorted.stream().allMatch(CsvReader::isInteger)) {
-            sorted.sort((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b)));
+        if (sorted.stream().allMatch(label -> decimal(label) != null)) {
+            sorted.sort((a, b) -> decimal(a).compareTo(decimal(b)));
         } else {
             sorted.sort(null);
         }

@@ -64,6 +64,28 @@ class CsvReaderTest {
     }
 
     @Test
+    void decimalLabelsAreSortedByValueAndOneNumberWrittenTwoWaysIsRefused() throws IOException {
+        // pandas writes an integer label column that held a missing value as 1.0, 2.0, ...: still classes by value.
+        Path floats = csv("floats.csv", "x,label\n1,10.0\n2,2.0\n3,-1.5\n4,2.0\n");
+        try (Table table = CsvReader.read(floats, options("label"))) {
+            assertEquals(List.of("-1.5", "2.0", "10.0"), table.classNames());
+            DataSet data = table.dataSet();
+            assertEquals(List.of(2, 1, 0, 1), List.of(data.label(0), data.label(1), data.label(2), data.label(3)));
+        }
+        String[][] twoSpellings = {{"1", "1.0"}, {"7", "07"}, {"0", "-0"}, {"300", "3e2"}, {"0.5", ".50"}};
+        for (String[] pair : twoSpellings) {
+            Path file = csv("mixed.csv", "x,label\n1," + pair[0] + "\n2,2\n3," + pair[1] + "\n");
+            var e = assertThrows(DataFileException.class, () -> CsvReader.read(file, options("label")), pair[1]);
+            assertEquals(file + ": line 4 column 2: expected one spelling per class label ('" + pair[0]
+                    + "', on an earlier line, is the same number), found '" + pair[1] + "'", e.getMessage());
+        }
+        Path words = csv("words.csv", "x,label\n1,1\n2,one\n3,1a\n4,1e\n");
+        try (Table table = CsvReader.read(words, options("label"))) {
+            assertEquals(List.of("1", "1a", "1e", "one"), table.classNames(), "not all numbers: sorted as text");
+        }
+    }
+
+    @Test
     void aTieBetweenCommasAndSemicolonsIsADecimalComma() throws IOException {
         // One comma and one semicolon a line: read with commas, "2,38;0" was the feature 2 and the label "38;0".
         Path file = csv("tie.csv", "2,38;0\n1,5;1\n0,25;0\n");
@@ -100,6 +122,16 @@ class CsvReaderTest {
         try (Table table = CsvReader.read(digits, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover", "Dress")))) {
             assertEquals(3, table.dataSet().label(0), "integer labels index classes that have no integer names");
         }
+        // A model trained on labels 1.0, 2.0, 10.0 reads 2 and 10 by value, not 2 as an index (class 10.0).
+        Path byValue = csv("values.csv", "p,label\n1,2\n2,10\n3,1.00\n");
+        try (Table table = CsvReader.read(byValue, options("label").withClasses(List.of("1.0", "2.0", "10.0")))) {
+            DataSet data = table.dataSet();
+            assertEquals(List.of(1, 2, 0), List.of(data.label(0), data.label(1), data.label(2)));
+        }
+        Path unknown = csv("unknown.csv", "p,label\n1,0\n");
+        var notAClass = assertThrows(DataFileException.class,
+                () -> CsvReader.read(unknown, options("label").withClasses(List.of("1.0", "2.0", "10.0"))));
+        assertTrue(notAClass.getMessage().endsWith("found '0'"), notAClass.getMessage());
     }
 
     @Test
