@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 
 /**
  * {@code gatun benchmark}: what a service owner runs before deploying a model. Loads it into a {@link Predictor},
- * warms up, then N request threads call it back to back for S seconds with random inputs in [0, 255]; reports
+ * warms up, then N request threads call it back to back for S seconds with random inputs in [0, 255] or the rows of
+ * a file ({@link RequestRows}); reports
  * latency percentiles per call, throughput in samples (rows) per second, heap in use and the predictor's native
  * memory. Each thread times its own calls into its own {@link LatencyHistogram}; nothing is allocated per call.
  */
@@ -39,12 +39,20 @@ final class BenchmarkCommand extends JsonReportingCommand {
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before measuring (default ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--input", description = "IDX or CSV file of request rows (plain or gzipped, as predict --input reads"
+            + " them): the calls go through up to " + RequestRows.MAX_BATCHES + " batches of its first rows in turn."
+            + " Default: random values 0-255, the same row every call.")
+    java.nio.file.Path input;
+
     private static final double MIN_SECONDS = 0.01;
     private static final double MAX_SECONDS = 86_400;
 
-    /** The threads' request rows (floats per row: inputs plus outputs) must fit an array each and half the heap. */
+    /**
+     * A batch of request rows (floats per row: inputs plus outputs) must fit an array, and the threads' batches half
+     * the heap.
+     */
     private void requireRowsFit(int floatsPerRow) {
-        double bytes = 4.0 * batch * floatsPerRow * threads;
+        double bytes = 4.0 * batch * floatsPerRow * (input == null ? threads : 1 + threads);
         long heap = Runtime.getRuntime().maxMemory();
         if ((double) batch * floatsPerRow > Integer.MAX_VALUE - 8 || bytes > heap / 2.0) {
             throw new UsageException(String.format(java.util.Locale.ROOT, "--batch %d with --threads %d needs %.1f MB"
@@ -75,28 +83,34 @@ final class BenchmarkCommand extends JsonReportingCommand {
             Throwable[] failure = new Throwable[1];
             // Every request's rows exist before any thread starts: a worker that failed to allocate them left the
             // start barrier one party short, and the command waited forever.
-            float[][] ins = new float[threads][];
+            float[][][] ins = new float[threads][][];
             float[][] outs = new float[threads][];
             requireRowsFit(predictor.inputs() + predictor.outputs());
+            float[][] fromFile = input == null ? null : RequestRows.fromFile(input, batch, predictor.inputs(),
+                    predictor.metadata().featureNames(), fileBatches(predictor.inputs()));
             for (int t = 0; t < threads; t++) {
-                ins[t] = randomRows(t, batch * predictor.inputs());
+                ins[t] = fromFile != null ? fromFile : RequestRows.random(t, batch, predictor.inputs());
                 outs[t] = new float[batch * predictor.outputs()];
             }
             for (int t = 0; t < threads; t++) {
                 LatencyHistogram histogram = new LatencyHistogram();
                 histograms[t] = histogram;
-                float[] in = ins[t];
+                float[][] in = ins[t];
                 float[] out = outs[t];
+                int first = t % in.length;   // threads sharing a file's batches start apart
                 workers[t] = new Thread(() -> {
                     try {
+                        int next = first;
                         start.await();
                         long warmEnd = window[0];
                         while (System.nanoTime() < warmEnd) {
-                            predictor.predict(in, batch, out);
+                            predictor.predict(in[next], batch, out);
+                            next = next + 1 == in.length ? 0 : next + 1;
                         }
                         long end = window[1];
                         for (long now = System.nanoTime(); now < end; ) {
-                            predictor.predict(in, batch, out);
+                            predictor.predict(in[next], batch, out);
+                            next = next + 1 == in.length ? 0 : next + 1;
                             long after = System.nanoTime();
                             histogram.record(after - now);
                             now = after;
@@ -131,6 +145,8 @@ final class BenchmarkCommand extends JsonReportingCommand {
             report.put("threads", threads);
             report.put("blas_threads", Blas.threads());
             report.put("row_weights", model.rowWeights.name().toLowerCase(java.util.Locale.ROOT));
+            report.put("input", input == null ? "random" : input.toString());
+            report.put("input_batches", ins[0].length);
             report.put("seconds", seconds);
             report.put("calls", all.count());
             report.putAll(all.percentilesMicros());
@@ -143,12 +159,9 @@ final class BenchmarkCommand extends JsonReportingCommand {
         return 0;
     }
 
-    private static float[] randomRows(long seed, int n) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[n];
-        for (int j = 0; j < n; j++) {
-            x[j] = random.nextInt(256);
-        }
-        return x;
+    /** How many batches of a file's rows to keep: up to 64, within a quarter of the heap, at least one. */
+    private int fileBatches(int inputs) {
+        double perBatch = 4.0 * batch * inputs;
+        return (int) Math.max(1, Math.min(RequestRows.MAX_BATCHES, Runtime.getRuntime().maxMemory() / 4.0 / perBatch));
     }
 }

@@ -60,6 +60,33 @@ class BenchmarkCommandTest {
     }
 
     @Test
+    void requestRowsComeFromAFileWhenGiven() throws Exception {
+        Path file = smallModel();
+        StringBuilder csv = new StringBuilder();
+        for (int r = 0; r < 10; r++) {
+            for (int j = 0; j < 20; j++) {
+                csv.append(j == 0 ? "" : ",").append((r * 20 + j) % 3 == 0 ? 0 : r + j);
+            }
+            csv.append('\n');
+        }
+        Path rows = java.nio.file.Files.writeString(dir.resolve("requests.csv"), csv);
+        CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--input", rows.toString(),
+                "--batch", "4", "--threads", "2", "--seconds", "0.3", "--warmup", "0.1", "--json");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("\"input\":\"" + rows + "\""), run.out());
+        assertEquals(2, field(run.out(), "input_batches"), "10 rows make two whole batches of 4: " + run.out());
+        assertTrue(field(run.out(), "calls") > 0, run.out());
+        CommandRun random = CommandRun.gatun("benchmark", "--model", file.toString(), "--seconds", "0.1", "--warmup", "0",
+                "--json");
+        assertTrue(random.out().contains("\"input\":\"random\"") && field(random.out(), "input_batches") == 1, random.out());
+        Path narrow = java.nio.file.Files.writeString(dir.resolve("narrow.csv"), "1,2,3\n");
+        CommandRun bad = CommandRun.gatun("benchmark", "--model", file.toString(), "--input", narrow.toString(),
+                "--seconds", "0.1");
+        assertEquals(Main.EXIT_ERROR, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("narrow.csv") && bad.err().strip().lines().count() == 1, bad.err());
+    }
+
+    @Test
     void rowWeightsCanBeBfloat16AndAnythingElseIsNamed() throws Exception {
         Path file = smallModel();
         CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--row-weights", "bfloat16",
