@@ -16,8 +16,10 @@ GATUN_TRAIN = ["{gatun}", "train", "--data", "{data}", "--layers", LAYERS, "--ac
 GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves the model the inference runs load
 # T request threads with one OpenBLAS thread each: T cores in all, as the peers' T BLAS threads (gatun benchmark's
 # own default, cores / T, would give a single request thread every core).
+# The calls go through the first 64 batches of test images, as the Python peers' and ONNX Runtime's do (Gatun's row
+# kernel skips the weights of zero inputs, so the rows' values are part of the work).
 GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "{threads}",
-                   "--blas-threads", "1", "--seconds", "{seconds}", "--json"]
+                   "--blas-threads", "1", "--seconds", "{seconds}", "--input", "{test_images}", "--json"]
 # Gatun's opt-in half-precision row weights (README, "Serving predictions"): single rows only, so batch 1 only.
 GATUN_BENCHMARK_BF16 = GATUN_BENCHMARK + ["--row-weights", "bfloat16"]
 GATUN_FIELDS = {"samples_per_second": "samples_per_second", "test_accuracy": "test_accuracy",
@@ -130,6 +132,14 @@ class SgemmBound(Engine):
                 "--seconds", str(self.settings.bound_seconds)]
 
 
+def test_images(data):
+    """The test images' IDX file in the data directory, gzipped or not (as peers/fmnist.py looks for it)."""
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte"):
+        if os.path.exists(os.path.join(data, name)):
+            return os.path.join(data, name)
+    return os.path.join(data, "t10k-images-idx3-ubyte.gz")  # missing: the benchmark's error names it
+
+
 class Gatun(Engine):
     def __init__(self, launcher, settings, key="gatun", label="Gatun", modes=("train", "accuracy", "infer"),
                  benchmark=GATUN_BENCHMARK):
@@ -146,7 +156,7 @@ class Gatun(Engine):
         s = self.settings
         values = {"gatun": self.launcher, "data": s.data, "batch": batch, "threads": threads,
                   "epochs": s.train_epochs.get(batch), "seed": run, "model": self.model or self.model_path(run),
-                  "seconds": s.gatun_seconds}
+                  "seconds": s.gatun_seconds, "test_images": test_images(s.data)}
         if mode == "accuracy":
             values.update(epochs=s.accuracy_epochs, model=self.model_path(run))
         template = {"train": GATUN_TRAIN, "accuracy": GATUN_ACCURACY, "infer": self.benchmark}[mode]

@@ -52,6 +52,7 @@ public class RowOrderBench {
     private Stage[] stages;
     private float[][] activations;
     private float[] x;
+    private int[] nonzero;
     private boolean descending;
 
     @Setup
@@ -68,6 +69,7 @@ public class RowOrderBench {
         }
         SplittableRandom random = new SplittableRandom(1);
         x = new float[stages[0].inputs()];
+        nonzero = new int[x.length];
         for (int k = 0; k < x.length; k++) {
             x[k] = random.nextInt(256) / 255f;
         }
@@ -84,7 +86,7 @@ public class RowOrderBench {
         descending = order == Order.ALTERNATING && !d;
         float[] in = x;
         for (int s = 0; s < stages.length; s++) {
-            stages[s].row(in, activations[s], d);
+            stages[s].row(in, nonzero, activations[s], d);
             in = activations[s];
         }
         return in;

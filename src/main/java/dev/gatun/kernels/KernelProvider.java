@@ -297,12 +297,20 @@ public record KernelProvider(String name, Activations activations, Softmax softm
          * {@code descending} reads the panels last first: the same bits (each output is its own chain), in the
          * opposite order through memory. A caller that flips it on each row starts every row on the weights the
          * row before read last, which are the ones still in the core's cache when the weights do not all fit.
+         *
+         * <p>Terms whose x[k] is zero (of either sign) are left out, and with them row k of the weights, which is
+         * never read: a ReLU layer's output, or an image's background, is often half zeros, and a row's time is the
+         * time its weights take to stream in. {@code nonzero} is scratch for the indices of the other x[k] (at least
+         * nIn ints). Each output is the fma chain over the non-zero x[k] in k order: the full chain's value, since
+         * with finite weights a zero term adds a zero (the caller's weights must be finite: 0·∞ would be NaN); only
+         * a sum of zeros can come out as the other sign of zero.
          */
-        void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a, boolean descending);
+        void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero, float[] a,
+                   boolean descending);
 
         /** As {@link #dense} over bfloat16 panels. */
-        void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
-                           boolean descending);
+        void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero,
+                           float[] a, boolean descending);
 
         /** {@code a[j] = g(z[j])} for j < n, in float, with {@link #dense}'s NaN rule; a may be z. */
         void activate(Activation g, float[] z, float[] a, int n);

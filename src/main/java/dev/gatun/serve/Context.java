@@ -16,6 +16,8 @@ final class Context {
     static final int BATCH_SIZES = 4;
 
     final float[] x;
+    /** The row kernel's scratch for the indices of a stage's non-zero inputs (as many as the widest input). */
+    final int[] nonzero;
     final float[][] a;
     final float[] out;
     /** A small batch's outputs, row after row, until every row has passed its checks and they go to the caller's out. */
@@ -35,6 +37,7 @@ final class Context {
     Context(List<Stage> stages) {
         this.stages = stages;
         this.x = new float[stages.getFirst().inputs()];
+        this.nonzero = new int[stages.stream().mapToInt(Stage::inputs).max().orElseThrow()];
         this.a = new float[stages.size()][];
         for (int s = 0; s < a.length; s++) {
             a[s] = new float[RowPanels.padded(stages.get(s).outputs())];

@@ -446,7 +446,7 @@ public final class Predictor implements AutoCloseable {
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
             float[] a = c.a[s];
-            st.row(x, a, descending);
+            st.row(x, c.nonzero, a, descending);
             x = a;
         }
         switch (loss) {

@@ -20,8 +20,9 @@ import java.nio.ByteOrder;
  * <p>Why not the cblas downcall for a row: at 784→256 a product is ~200k FMAs (a few µs), where a downcall's
  * fixed cost and OpenBLAS's small-size dispatch are a real share.
  *
- * <p>Each output is one fma chain in k order, {@code acc = fma(W[i,k], x[k], acc)} from 0, whichever provider runs
- * it, so the result does not depend on the provider.
+ * <p>Each output is one fma chain in k order, {@code acc = fma(W[i,k], x[k], acc)} from 0 over the k with x[k] not
+ * zero, whichever provider runs it, so the result does not depend on the provider; the zero terms' weights are never
+ * read (see {@link KernelProvider.Serving#dense}).
  *
  * <p>{@link RowWeights#BFLOAT16} stores the panels as bfloat16 (W rounded to nearest-even, halving the bytes the
  * kernel streams per call; arithmetic stays float32): output l of a panel is half {@code 2l} for l < PANEL/2 and

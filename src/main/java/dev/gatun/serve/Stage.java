@@ -56,7 +56,7 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
                     shift[j] = byName.get("b" + index).get(j);
                 }
             }
-            stages.add(stage(arena, W, scale, shift, h.activation(), rowWeights));
+            stages.add(stage(arena, index, W, scale, shift, h.activation(), rowWeights));
             index++;
         }
         double[] ones = new double[spec.outputs()];
@@ -66,11 +66,21 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
         for (int j = 0; j < bias.length; j++) {
             bias[j] = outputBias.get(j);
         }
-        stages.add(stage(arena, byName.get("W" + index), ones, bias, Activation.IDENTITY, rowWeights));
+        stages.add(stage(arena, index, byName.get("W" + index), ones, bias, Activation.IDENTITY, rowWeights));
         return List.copyOf(stages);
     }
 
-    private static Stage stage(Arena arena, Tensor W, double[] rowScale, double[] b, Activation g, RowWeights rowWeights) {
+    /**
+     * A predictor needs finite weights: the row kernel leaves out the terms of zero inputs, which is exact only when
+     * no weight is infinite or NaN (0·∞ is NaN), and such a model's outputs would be NaN anyway.
+     */
+    private static IllegalArgumentException notFinite(int layer, String what, Object index, float value) {
+        return new IllegalArgumentException("layer " + layer + "'s " + what + "[" + index + "] is " + value
+                + ": a predictor needs finite parameters (a layer's batch norm is folded into its W and bias first)");
+    }
+
+    private static Stage stage(Arena arena, int layer, Tensor W, double[] rowScale, double[] b, Activation g,
+                               RowWeights rowWeights) {
         long nOut = W.dim(0);
         long nIn = W.dim(1);
         Tensor w32 = Tensor.allocate(arena, DType.F32, nOut, nIn);
@@ -78,26 +88,34 @@ record Stage(Tensor W, Tensor bias, float[] b, Activation g, MemorySegment panel
             double s = rowScale[(int) i];
             for (long k = 0; k < nIn; k++) {
                 // s == 1 keeps a float32 weight's bits exactly (the product is exact in double).
-                w32.set(i, k, (float) (W.get(i, k) * s));
+                float w = (float) (W.get(i, k) * s);
+                if (!Float.isFinite(w)) {
+                    throw notFinite(layer, "W", i + ", " + k, w);
+                }
+                w32.set(i, k, w);
             }
         }
         float[] b32 = new float[b.length];
         for (int j = 0; j < b.length; j++) {
             b32[j] = (float) b[j];
+            if (!Float.isFinite(b32[j])) {
+                throw notFinite(layer, "bias", j, b32[j]);
+            }
         }
         MemorySegment panels = RowPanels.pack(w32.segment(), (int) nOut, (int) nIn, rowWeights, arena);
         return new Stage(w32, Tensor.of(arena, b32, b32.length), b32, g, panels, rowWeights);
     }
 
     /**
-     * The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs. The
-     * same bits either way; {@code descending} reads the panels last first (see {@link KernelProvider.Serving#dense}).
+     * The row kernel, {@code a = g(W·x + b)} for one input row; a holds {@link RowPanels#padded} outputs, nonzero is
+     * scratch for {@link #inputs()} indices. The same bits either way; {@code descending} reads the panels last first
+     * (see {@link KernelProvider.Serving#dense}, which also says why the weights must be finite).
      */
-    void row(float[] x, float[] a, boolean descending) {
+    void row(float[] x, int[] nonzero, float[] a, boolean descending) {
         if (rowWeights == RowWeights.FLOAT32) {
-            SERVING.dense(panels, b, g, outputs(), inputs(), x, a, descending);
+            SERVING.dense(panels, b, g, outputs(), inputs(), x, nonzero, a, descending);
         } else {
-            SERVING.denseBfloat16(panels, b, g, outputs(), inputs(), x, a, descending);
+            SERVING.denseBfloat16(panels, b, g, outputs(), inputs(), x, nonzero, a, descending);
         }
     }
 

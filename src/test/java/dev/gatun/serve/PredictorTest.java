@@ -102,6 +102,52 @@ class PredictorTest {
         }
     }
 
+    /**
+     * The row kernel leaves out the weights of zero inputs (an image's background, a ReLU's zeros): rows that are
+     * half zeros, of either sign, must still give the double-precision reference's answer, as the BLAS batch does.
+     */
+    @Test
+    void rowsWithZerosGiveTheReferenceAnswer() {
+        int in = 784;
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 6, in, 300, 40, 10);
+             Predictor p = Predictor.of(model, Normalization.scaleToUnit(in))) {
+            SplittableRandom random = new SplittableRandom(9);
+            int m = 16;
+            float[] rows = new float[m * in];
+            for (int k = 0; k < rows.length; k++) {
+                int pick = random.nextInt(4);
+                rows[k] = pick == 0 ? 0f : pick == 1 ? -0f : random.nextInt(1, 256);
+            }
+            float[] batch = new float[m * 10];
+            p.predict(rows, m, batch);
+            for (int r = 0; r < m; r++) {
+                float[] row = java.util.Arrays.copyOfRange(rows, r * in, (r + 1) * in);
+                double[] expected = Nets.reference(model, Normalization.scaleToUnit(in), row);
+                float[] one = new float[10];
+                p.predict(row, one);
+                for (int j = 0; j < 10; j++) {
+                    assertEquals(expected[j], one[j], 2e-5, "row " + r + " output " + j + " (row kernel)");
+                    assertEquals(expected[j], batch[r * 10 + j], 2e-5, "row " + r + " output " + j + " (BLAS batch)");
+                }
+            }
+        }
+    }
+
+    /** Skipping a zero input's weights is exact only for finite weights (0·∞ is NaN): others are refused, named. */
+    @Test
+    void aModelWithANonFiniteParameterIsRefusedNamingIt() {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 6, IN, 7, 3)) {
+            model.tensorsByName().get("W2").set(1, 4, Float.POSITIVE_INFINITY);
+            var weight = assertThrows(IllegalArgumentException.class, () -> Predictor.of(model, Normalization.none(IN)));
+            assertTrue(weight.getMessage().startsWith("layer 2's W[1, 4] is Infinity: a predictor needs finite"),
+                    weight.getMessage());
+            model.tensorsByName().get("W2").set(1, 4, 0.5);
+            model.tensorsByName().get("b1").set(6, Float.NaN);
+            var bias = assertThrows(IllegalArgumentException.class, () -> Predictor.of(model, Normalization.none(IN)));
+            assertTrue(bias.getMessage().startsWith("layer 1's bias[6] is NaN"), bias.getMessage());
+        }
+    }
+
     /** Rows alternate the direction they read the panels in (Context.descending): a row's answer must not. */
     @Test
     void theSameRowGivesTheSameBitsCallAfterCall() {

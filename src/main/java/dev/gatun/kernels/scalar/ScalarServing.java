@@ -148,15 +148,31 @@ public final class ScalarServing implements KernelProvider.Serving {
         return -1;
     }
 
+    /**
+     * Writes the indices k < n with x[k] not zero (NaN counts as not zero) into {@code into}, in order, and returns
+     * how many there are. Branch-free: whether a pixel or an activation is zero does not follow a pattern a branch
+     * predictor learns.
+     */
+    public static int nonzero(float[] x, int n, int[] into) {
+        int count = 0;
+        for (int k = 0; k < n; k++) {
+            into[count] = k;
+            count += x[k] != 0f ? 1 : 0;
+        }
+        return count;
+    }
+
     @Override
-    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
+    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero, float[] a,
                       boolean descending) {
+        int count = nonzero(x, nIn, nonzero);
         for (int o = 0; o < nOut; o++) {
             int i = descending ? nOut - 1 - o : o;
             int s = i - i % PANEL;
             long first = (long) s * nIn + (i - s);
             float sum = 0f;
-            for (int k = 0; k < nIn; k++) {
+            for (int j = 0; j < count; j++) {
+                int k = nonzero[j];
                 sum = Math.fma(P.getAtIndex(FLOAT, first + (long) k * PANEL), x[k], sum);
             }
             a[i] = activate(g, sum + b[i]);
@@ -164,8 +180,9 @@ public final class ScalarServing implements KernelProvider.Serving {
     }
 
     @Override
-    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
-                              boolean descending) {
+    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero,
+                              float[] a, boolean descending) {
+        int count = nonzero(x, nIn, nonzero);
         int lanes = PANEL / 2;
         for (int o = 0; o < nOut; o++) {
             int i = descending ? nOut - 1 - o : o;
@@ -173,7 +190,8 @@ public final class ScalarServing implements KernelProvider.Serving {
             int l = i - s;
             long first = (long) s * nIn + (l < lanes ? 2 * l : 2 * (l - lanes) + 1);
             float sum = 0f;
-            for (int k = 0; k < nIn; k++) {
+            for (int j = 0; j < count; j++) {
+                int k = nonzero[j];
                 float w = Float.intBitsToFloat(P.getAtIndex(HALF, first + (long) k * PANEL) << 16);
                 sum = Math.fma(w, x[k], sum);
             }

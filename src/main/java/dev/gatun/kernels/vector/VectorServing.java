@@ -26,6 +26,11 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * go in groups of {@link #MAX_GROUP} (16 accumulators: what 32 AVX-512 registers hold; 4 panels where there are only
  * 16 vector registers), then 4, then 1.
  *
+ * <p>Zero inputs: each call first lists the indices of x's non-zero values ({@link ScalarServing#nonzero}) and the
+ * loops run over that list, so the weights of a zero input are not read at all (784-256-128-10 on Fashion-MNIST's
+ * test images, Zen 5: p50 4.9–5.8 µs against 9.6–10.4 reading every weight; an image is half zeros, and so is a
+ * ReLU layer's output). A branch on x[k] in the loop would mispredict on every change between zero and not.
+ *
  * <p>Which group goes first is the caller's: {@code descending} runs the same groups last first (the predictor flips
  * it on every row). Where the weights are a little larger than the L2, a row that reads them in the order of the
  * row before finds none of them there (the L2 keeps what was read last, and the row wants what was read first);
@@ -142,8 +147,9 @@ public final class VectorServing implements KernelProvider.Serving {
      * last first when {@code descending}. Each output's chain is the same in any group and either order.
      */
     @Override
-    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
+    public void dense(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero, float[] a,
                       boolean descending) {
+        int count = ScalarServing.nonzero(x, nIn, nonzero);
         int panels = padded(nOut) / PANEL;
         long panelBytes = 4L * PANEL * nIn;
         int eights = MAX_GROUP == 8 ? panels / 8 : 0;
@@ -153,11 +159,11 @@ public final class VectorServing implements KernelProvider.Serving {
             int group = descending ? groups - 1 - i : i;
             int p = firstPanel(group, eights, fours);
             if (group < eights) {
-                eight(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+                eight(P, p * panelBytes, panelBytes, nonzero, count, x, a, p * PANEL);
             } else if (group < eights + fours) {
-                four(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+                four(P, p * panelBytes, panelBytes, nonzero, count, x, a, p * PANEL);
             } else {
-                one(P, p * panelBytes, nIn, x, a, p * PANEL);
+                one(P, p * panelBytes, nonzero, count, x, a, p * PANEL);
             }
         }
         finish(b, g, nOut, a);
@@ -169,8 +175,9 @@ public final class VectorServing implements KernelProvider.Serving {
      * its own, not a flag on dense's loop, so that no one compilation holds both formats' kernels.
      */
     @Override
-    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, float[] a,
-                              boolean descending) {
+    public void denseBfloat16(MemorySegment P, float[] b, Activation g, int nOut, int nIn, float[] x, int[] nonzero,
+                              float[] a, boolean descending) {
+        int count = ScalarServing.nonzero(x, nIn, nonzero);
         int panels = padded(nOut) / PANEL;
         long panelBytes = 2L * PANEL * nIn;
         int fours = panels / 4;
@@ -179,9 +186,9 @@ public final class VectorServing implements KernelProvider.Serving {
             int group = descending ? groups - 1 - i : i;
             int p = firstPanel(group, 0, fours);
             if (group < fours) {
-                fourBfloat16(P, p * panelBytes, panelBytes, nIn, x, a, p * PANEL);
+                fourBfloat16(P, p * panelBytes, panelBytes, nonzero, count, x, a, p * PANEL);
             } else {
-                oneBfloat16(P, p * panelBytes, nIn, x, a, p * PANEL);
+                oneBfloat16(P, p * panelBytes, nonzero, count, x, a, p * PANEL);
             }
         }
         finish(b, g, nOut, a);
@@ -221,7 +228,7 @@ public final class VectorServing implements KernelProvider.Serving {
     }
 
     /** 8 panels starting at byte {@code at}, each panelBytes after the last: outputs [s, s + 8·PANEL). */
-    private static void eight(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
+    private static void eight(MemorySegment P, long at, long panelBytes, int[] nonzero, int count, float[] x, float[] a, int s) {
         long step = 4L * PANEL;
         long v = 4L * LANES;
         FloatVector a0 = FloatVector.zero(F);
@@ -235,7 +242,8 @@ public final class VectorServing implements KernelProvider.Serving {
         long o5 = at + 5 * panelBytes;
         long o6 = at + 6 * panelBytes;
         long o7 = at + 7 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
+        for (int j = 0; j < count; j++) {
+            int k = nonzero[j];
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
@@ -274,7 +282,7 @@ public final class VectorServing implements KernelProvider.Serving {
     }
 
     /** 4 panels starting at byte {@code at}, each panelBytes after the last: outputs [s, s + 4·PANEL). */
-    private static void four(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
+    private static void four(MemorySegment P, long at, long panelBytes, int[] nonzero, int count, float[] x, float[] a, int s) {
         long step = 4L * PANEL;
         long v = 4L * LANES;
         FloatVector a0 = FloatVector.zero(F);
@@ -283,7 +291,8 @@ public final class VectorServing implements KernelProvider.Serving {
         long o1 = at + panelBytes;
         long o2 = at + 2 * panelBytes;
         long o3 = at + 3 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
+        for (int j = 0; j < count; j++) {
+            int k = nonzero[j];
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
@@ -306,13 +315,14 @@ public final class VectorServing implements KernelProvider.Serving {
     }
 
     /** 1 panel starting at byte {@code at}: outputs [s, s + 1·PANEL). */
-    private static void one(MemorySegment P, long at, int nIn, float[] x, float[] a, int s) {
+    private static void one(MemorySegment P, long at, int[] nonzero, int count, float[] x, float[] a, int s) {
         long step = 4L * PANEL;
         long v = 4L * LANES;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         long o0 = at;
-        for (int k = 0; k < nIn; k++) {
+        for (int j = 0; j < count; j++) {
+            int k = nonzero[j];
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             a0 = FloatVector.fromMemorySegment(F, P, o0 + ks, NATIVE).fma(xk, a0);
@@ -323,7 +333,7 @@ public final class VectorServing implements KernelProvider.Serving {
     }
 
     /** As {@link #four} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
-    private static void fourBfloat16(MemorySegment P, long at, long panelBytes, int nIn, float[] x, float[] a, int s) {
+    private static void fourBfloat16(MemorySegment P, long at, long panelBytes, int[] nonzero, int count, float[] x, float[] a, int s) {
         long step = 2L * PANEL;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -331,7 +341,8 @@ public final class VectorServing implements KernelProvider.Serving {
         long o1 = at + panelBytes;
         long o2 = at + 2 * panelBytes;
         long o3 = at + 3 * panelBytes;
-        for (int k = 0; k < nIn; k++) {
+        for (int j = 0; j < count; j++) {
+            int k = nonzero[j];
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             IntVector p0 = IntVector.fromMemorySegment(I, P, o0 + ks, ByteOrder.LITTLE_ENDIAN);
@@ -358,12 +369,13 @@ public final class VectorServing implements KernelProvider.Serving {
     }
 
     /** As {@link #one} over bfloat16 panels: one int vector per panel and k, two outputs per int lane. */
-    private static void oneBfloat16(MemorySegment P, long at, int nIn, float[] x, float[] a, int s) {
+    private static void oneBfloat16(MemorySegment P, long at, int[] nonzero, int count, float[] x, float[] a, int s) {
         long step = 2L * PANEL;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         long o0 = at;
-        for (int k = 0; k < nIn; k++) {
+        for (int j = 0; j < count; j++) {
+            int k = nonzero[j];
             FloatVector xk = FloatVector.broadcast(F, x[k]);
             long ks = k * step;
             IntVector p0 = IntVector.fromMemorySegment(I, P, o0 + ks, ByteOrder.LITTLE_ENDIAN);
