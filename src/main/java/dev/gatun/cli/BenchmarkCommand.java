@@ -41,8 +41,8 @@ final class BenchmarkCommand extends JsonReportingCommand {
 
     @Option(names = "--input", description = "IDX or CSV file of request rows (plain or gzipped, as predict --input reads"
             + " them): the calls go through up to " + RequestRows.MAX_BATCHES + " batches of its first rows in turn."
-            + " Default: random values 0-255, the same row every call, with no zeros (single rows skip the weights of"
-            + " zero inputs, so real rows can be faster).")
+            + " Default: random values 0-255, the same row every call, with few zeros (single rows skip the weights"
+            + " of inputs that are zero after the model's normalisation, so real rows can be faster).")
     java.nio.file.Path input;
 
     private static final double MIN_SECONDS = 0.01;

@@ -45,8 +45,11 @@ public final class CsvReader {
     public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
     private static final int PARSER_VERSION = 2;
-    /** A label written as a decimal number: {@code 7}, {@code -2}, {@code 1.0}, {@code .5}, {@code 3e2}. */
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /**
+     * A label written as a decimal number: {@code 7}, {@code -2}, {@code 1.0}, {@code .5}, {@code 3e2}. Possessive,
+     * so that a long run of digits followed by a letter fails in one pass, not by backtracking through every split.
+     */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d++(\\.\\d*+)?|\\.\\d++)([eE][+-]?\\d++)?");
     private static final String SUFFIX = ".table";
 
     private final Path file;
