@@ -93,6 +93,9 @@ final class BenchmarkCommand extends JsonReportingCommand {
                 ins[t] = fromFile != null ? fromFile : RequestRows.random(t, batch, predictor.inputs());
                 outs[t] = new float[batch * predictor.outputs()];
             }
+            if (fromFile != null) {
+                requireAccepted(predictor, fromFile, outs[0]);
+            }
             for (int t = 0; t < threads; t++) {
                 LatencyHistogram histogram = new LatencyHistogram();
                 histograms[t] = histogram;
@@ -158,6 +161,23 @@ final class BenchmarkCommand extends JsonReportingCommand {
             json.print(report);
         }
         return 0;
+    }
+
+    /**
+     * Calls the predictor once on each of the file's batches before any thread starts, so that a row it refuses (a
+     * value the model's normalisation or layers take out of float's range) is named by its place in the file, not
+     * reported by a request thread as "row 2 of a call".
+     */
+    private void requireAccepted(Predictor predictor, float[][] batches, float[] out) {
+        for (int b = 0; b < batches.length; b++) {
+            try {
+                predictor.predict(batches[b], batch, out);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input + ": rows " + ((long) b * batch + 1) + " to "
+                        + ((long) (b + 1) * batch) + " (batch " + (b + 1) + " of " + batches.length + "): "
+                        + e.getMessage(), e);
+            }
+        }
     }
 
     /** How many batches of a file's rows to keep: up to 64, within a quarter of the heap, at least one. */

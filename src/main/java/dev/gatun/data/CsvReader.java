@@ -310,8 +310,8 @@ public final class CsvReader {
 
     /**
      * A label that names no class may still name one by value, or be a class index. When the classes are numbers, a
-     * label is the class of the same value ({@code 2} is class {@code 2.0}); when none is, label {@code k} is class k
-     * (a model trained on images with named classes, evaluated on a CSV file of digits).
+     * label is the class of the same value ({@code 2} is class {@code 2.0}); when none is, a label whose value is a
+     * whole number k is class k (a model trained on images with named classes, evaluated on a CSV file of digits).
      */
     private static int classIndex(String label, List<String> classes) {
         BigDecimal value = decimal(label);
@@ -327,11 +327,11 @@ public final class CsvReader {
             }
             return -1;
         }
-        if (!isInteger(label)) {
+        // Any spelling of a whole number is an index: 1, 01, +1 and 1.0 alike.
+        if (value.signum() < 0 || value.scale() > 0 || value.compareTo(BigDecimal.valueOf(classes.size())) >= 0) {
             return -1;
         }
-        long k = Long.parseLong(label);
-        return k >= 0 && k < classes.size() ? (int) k : -1;
+        return value.intValue();
     }
 
     /** The label's value when it is written as a decimal number, else null; {@code 1.0} and {@code 1} are equal. */
@@ -368,22 +368,6 @@ public final class CsvReader {
             remap[i] = classes.indexOf(firstSeen.get(i));
         }
         return remap;
-    }
-
-    private static boolean isInteger(String s) {
-        if (s.isEmpty() || s.length() > 18) {
-            return false;
-        }
-        int start = s.charAt(0) == '-' ? 1 : 0;
-        if (start == s.length()) {
-            return false;
-        }
-        for (int i = start; i < s.length(); i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private DataFileException error(String field, String expected, String found) {

@@ -86,6 +86,33 @@ class BenchmarkCommandTest {
         assertTrue(bad.err().contains("narrow.csv") && bad.err().strip().lines().count() == 1, bad.err());
     }
 
+    /** A file row the predictor refuses is named by its place in the file, before any request thread starts. */
+    @Test
+    void aRefusedFileRowIsNamedByItsPlaceInTheFile() throws Exception {
+        Path file = dir.resolve("tiny-std.gatun");
+        float[] std = new float[20];
+        java.util.Arrays.fill(std, 1f);
+        std[5] = 1e-30f;   // accepted by the model file; 1e10 in that column normalises beyond float's range
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(20).dense(16, Activation.RELU).output(4, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
+            ModelIo.save(file, model, Normalization.of(Normalization.Mode.STANDARDIZE_PER_FEATURE, 20, new float[20], std),
+                    Map.of());
+        }
+        StringBuilder csv = new StringBuilder();
+        for (int r = 0; r < 6; r++) {
+            for (int j = 0; j < 20; j++) {
+                csv.append(j == 0 ? "" : ",").append(r == 2 && j == 5 ? "1e10" : "0.5");
+            }
+            csv.append('\n');
+        }
+        Path rows = java.nio.file.Files.writeString(dir.resolve("requests.csv"), csv);
+        CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--input", rows.toString(),
+                "--batch", "2", "--seconds", "0.1", "--warmup", "0");
+        assertEquals(Main.EXIT_ERROR, run.exit(), run.err());
+        assertTrue(run.err().contains(rows + ": rows 3 to 4 (batch 2 of 3): "), run.err());
+        assertFalse(run.err().contains("request thread"), run.err());
+    }
+
     @Test
     void rowWeightsCanBeBfloat16AndAnythingElseIsNamed() throws Exception {
         Path file = smallModel();

@@ -122,6 +122,17 @@ class CsvReaderTest {
         try (Table table = CsvReader.read(digits, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover", "Dress")))) {
             assertEquals(3, table.dataSet().label(0), "integer labels index classes that have no integer names");
         }
+        Path spellings = csv("spellings.csv", "p,label\n1,+1\n2,1.0\n3,01\n4,-0\n");
+        try (Table table = CsvReader.read(spellings, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover")))) {
+            DataSet data = table.dataSet();
+            assertEquals(List.of(1, 1, 1, 0), List.of(data.label(0), data.label(1), data.label(2), data.label(3)),
+                    "any spelling of a whole number is that index");
+        }
+        for (String notAnIndex : new String[] {"3", "0.5", "-1"}) {
+            Path indexed = csv("index.csv", "p,label\n1," + notAnIndex + "\n");
+            assertThrows(DataFileException.class,
+                    () -> CsvReader.read(indexed, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover"))), notAnIndex);
+        }
         // A model trained on labels 1.0, 2.0, 10.0 reads 2 and 10 by value, not 2 as an index (class 10.0).
         Path byValue = csv("values.csv", "p,label\n1,2\n2,10\n3,1.00\n");
         try (Table table = CsvReader.read(byValue, options("label").withClasses(List.of("1.0", "2.0", "10.0")))) {
