@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.zip.ZipException;
 
@@ -347,12 +348,11 @@ public final class CsvReader {
     }
 
     private List<String> sortedClasses() {
-        List<String> sorted = new ArrayList<>(firstSeen);
-        if (sorted.stream().allMatch(label -> decimal(label) != null)) {
-            sorted.sort((a, b) -> decimal(a).compareTo(decimal(b)));
-        } else {
-            sorted.sort(null);
+        if (spellingOf.size() == firstSeen.size()) {   // every label is a number: by value (one spelling each)
+            return new ArrayList<>(new TreeMap<>(spellingOf).values());
         }
+        List<String> sorted = new ArrayList<>(firstSeen);
+        sorted.sort(null);
         return sorted;
     }
 

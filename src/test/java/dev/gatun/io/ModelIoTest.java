@@ -167,10 +167,7 @@ class ModelIoTest {
                     assertEquals(4, resumed.step());
                     assertEquals(0.003, fresh.learningRate());
                     trainALittle(resumed, fresh, arena, 2);
-                    for (int i = 0; i < model.parameters().size(); i++) {
-                        assertArrayEquals(model.parameters().get(i).value().toFloatArray(),
-                                resumed.parameters().get(i).value().toFloatArray(), kind + " " + model.parameters().get(i).name());
-                    }
+                    assertSameParameters(model, resumed, kind);
                     assertArrayEquals(model.state().get(0).tensor().toFloatArray(), resumed.state().get(0).tensor().toFloatArray());
                 }
             }
@@ -191,12 +188,17 @@ class ModelIoTest {
                     assertEquals(0, fresh.stepCount());
                     trainALittle(model, optimizer, arena, 3);
                     trainALittle(resumed, fresh, arena, 3);
-                    for (int i = 0; i < model.parameters().size(); i++) {
-                        assertArrayEquals(model.parameters().get(i).value().toFloatArray(),
-                                resumed.parameters().get(i).value().toFloatArray(), kind + " " + model.parameters().get(i).name());
-                    }
+                    assertSameParameters(model, resumed, kind);
                 }
             }
+        }
+    }
+
+    /** Every parameter of {@code resumed} has {@code model}'s bits. */
+    private static void assertSameParameters(Model model, Model resumed, Optimizer.Kind kind) {
+        for (int i = 0; i < model.parameters().size(); i++) {
+            assertArrayEquals(model.parameters().get(i).value().toFloatArray(),
+                    resumed.parameters().get(i).value().toFloatArray(), kind + " " + model.parameters().get(i).name());
         }
     }
 
