@@ -48,7 +48,7 @@ public final class ExecutorClassPath {
 
     /**
      * The jars that hold Gatun's core and this module, as this JVM loaded them; a class folder (a build's
-     * {@code target/classes}, as the {@code gatun} launcher runs the core) is packed into a temporary jar first.
+     * {@code target/classes}, as an IDE or a test runs the core) is packed into a temporary jar first.
      * The core's one required dependency, SLF4J, comes with Spark.
      */
     public static synchronized List<String> jars() {

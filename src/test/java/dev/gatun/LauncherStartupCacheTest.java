@@ -1,0 +1,175 @@
+package dev.gatun;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * native/startup-cache.sh, which runs the launcher's commands from a jar with a JVM start-up cache: when the jar is
+ * packed again, when a cache is recorded (once per build and JDK, and not again after a failed recording), and
+ * when the commands get it. Run in bash over a fake JDK whose {@code java} and {@code jar} only write the files the
+ * real ones would and log their calls, so no JVM is started.
+ */
+class LauncherStartupCacheTest {
+    private static final String JAVA = """
+            #!/bin/sh
+            echo "java $*" >> "$CALLS"
+            mode=; conf=; cache=
+            for a in "$@"; do
+              case "$a" in
+                -XX:AOTMode=*) mode="${a#*=}" ;;
+                -XX:AOTConfiguration=*) conf="${a#*=}" ;;
+                -XX:AOTCache=*) cache="${a#*=}" ;;
+              esac
+            done
+            [ "$mode" = "${FAIL:-}" ] && exit 1
+            [ "$mode" = record ] && echo recorded > "$conf"
+            [ "$mode" = create ] && [ -f "$conf" ] && echo cache > "$cache"
+            exit 0
+            """;
+    private static final String JAR = """
+            #!/bin/sh
+            echo "jar $*" >> "$CALLS"
+            while [ "$1" != --file ]; do shift; done
+            echo packed > "$2"
+            """;
+
+    @TempDir
+    Path dir;
+    private Path home;
+    private Path jdk;
+    private Path launcher;
+    private Path calls;
+
+    @BeforeEach
+    void fakeCheckoutAndJdk() throws IOException {
+        home = dir.resolve("checkout");
+        Files.createDirectories(home.resolve("target/classes/dev/gatun"));
+        Files.writeString(home.resolve("target/classes/dev/gatun/A.class"), "class");
+        Files.writeString(home.resolve("target/runtime.classpath"), "/m2/a.jar:/m2/b.jar");
+        Files.writeString(home.resolve("target/.gatun-built"), "");
+        jdk = jdk("jdk-a", "25.0.3+9-LTS");
+        launcher = home.resolve("target/launcher");
+        calls = dir.resolve("calls.log");
+        Files.writeString(calls, "");
+    }
+
+    @Test
+    void aBuildPacksTheJarAgainAndDropsTheCacheOfTheOldOne() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        assertEquals("packed", read(launcher.resolve("gatun.jar")));
+        assertEquals(1, count("jar --create"), "packed once");
+
+        Files.writeString(launcher.resolve("startup.aot"), "cache");
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        assertEquals(1, count("jar --create"), "a jar newer than the build is kept");
+        assertTrue(Files.exists(launcher.resolve("startup.aot")), "and so is its cache");
+
+        Files.setLastModifiedTime(home.resolve("target/.gatun-built"),
+                FileTime.fromMillis(Files.getLastModifiedTime(launcher.resolve("gatun.jar")).toMillis() + 5_000));
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        assertEquals(2, count("jar --create"), "a build newer than the jar packs it again");
+        assertFalse(Files.exists(launcher.resolve("startup.aot")), "the old jar's cache would not load");
+    }
+
+    @Test
+    void aCacheIsRecordedOncePerJdkAndGivenToTheCommands() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        assertFalse(flags(jdk, "").contains("-XX:AOTCache"), "no cache yet");
+
+        String out = run(jdk, "gatun_record_startup_cache -Xmx128m");
+        assertTrue(out.contains("recording the JVM's start-up cache"), out);
+        assertEquals("cache", read(launcher.resolve("startup.aot")));
+        assertEquals(jdk + " \"25.0.3+9-LTS\"", read(launcher.resolve("startup.jdk")));
+        assertTrue(read(calls).contains("java -Xmx128m -XX:AOTMode=record"), read(calls));
+        assertTrue(read(calls).contains("dev.gatun.cli.Main train --epochs 2"), read(calls));
+        try (var left = Files.list(launcher)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("recording.")), "work folder removed");
+        }
+        String given = flags(jdk, "");
+        assertTrue(given.contains("-XX:AOTCache=" + launcher.resolve("startup.aot")), given);
+        assertTrue(given.contains("-Xlog:disable -Xlog:all=warning,aot*=off,cds*=off:stderr"), given);
+
+        run(jdk, "gatun_record_startup_cache -Xmx128m");
+        assertEquals(2, count("java "), "recorded once for this JDK: one record and one create call");
+
+        Path other = jdk("jdk-b", "25.0.4+7-LTS");
+        assertFalse(flags(other, "").contains("-XX:AOTCache"), "a cache of another JDK does not load");
+        run(other, "gatun_record_startup_cache -Xmx128m");
+        assertEquals(4, count("java "), "another JDK records its own");
+        assertTrue(flags(other, "").contains("-XX:AOTCache"));
+    }
+
+    @Test
+    void aFailedRecordingIsSaidOnceAndCommandsRunWithoutACache() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        String out = run(jdk, "FAIL=create gatun_record_startup_cache -Xmx128m");
+        assertTrue(out.contains("no start-up cache (the recording failed; " + launcher.resolve("startup.log")), out);
+        assertFalse(Files.exists(launcher.resolve("startup.aot")));
+        String given = flags(jdk, "");
+        assertFalse(given.contains("AOTCache") || given.contains("aot*=off"), given);
+        assertTrue(given.contains("-Xlog:all=warning:stderr"), "JVM warnings stay off stdout: " + given);
+
+        run(jdk, "FAIL=create gatun_record_startup_cache -Xmx128m");
+        assertEquals(2, count("java "), "not recorded again until the next build: " + read(calls));
+    }
+
+    @Test
+    void offMeansNoCacheGivenAndNoneRecorded() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        run(jdk, "GATUN_STARTUP_CACHE=off gatun_record_startup_cache -Xmx128m");
+        assertEquals(0, count("java "));
+        run(jdk, "gatun_record_startup_cache -Xmx128m");
+        assertFalse(flags(jdk, "GATUN_STARTUP_CACHE=off").contains("AOTCache"));
+        assertTrue(flags(jdk, "").contains("AOTCache"));
+    }
+
+    private String flags(Path java, String env) throws Exception {
+        return run(java, env + " gatun_startup_cache_flags; echo \"$GATUN_STARTUP_CACHE_FLAGS\"");
+    }
+
+    private Path jdk(String name, String build) throws IOException {
+        Path root = Files.createDirectories(dir.resolve(name).resolve("bin")).getParent();
+        Files.writeString(root.resolve("release"), "JAVA_VERSION=\"25\"\nJAVA_RUNTIME_VERSION=\"" + build + "\"\n");
+        for (String[] tool : new String[][] {{"java", JAVA}, {"jar", JAR}}) {
+            Path script = Files.writeString(root.resolve("bin").resolve(tool[0]), tool[1]);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return root;
+    }
+
+    private long count(String call) throws IOException {
+        return read(calls).lines().filter(l -> l.startsWith(call)).count();
+    }
+
+    private static String read(Path file) throws IOException {
+        return Files.readString(file).strip();
+    }
+
+    private String run(Path java, String script) throws Exception {
+        Path cacheScript = Path.of("native", "startup-cache.sh").toAbsolutePath();
+        ProcessBuilder builder = new ProcessBuilder("bash", "-c",
+                "set -euo pipefail; source " + cacheScript + "; " + script).redirectErrorStream(true);
+        builder.environment().put("GATUN_HOME", home.toString());
+        builder.environment().put("JAVA_HOME", java.toString());
+        builder.environment().put("CALLS", calls.toString());
+        builder.environment().remove("GATUN_STARTUP_CACHE");
+        Process p = builder.start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash finished");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+}
