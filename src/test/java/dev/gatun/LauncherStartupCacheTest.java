@@ -18,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * native/startup-cache.sh, which runs the launcher's commands from a jar with a JVM start-up cache: when the jar is
- * packed again, when a cache is recorded (once per build and JDK, and not again after a failed recording), and
- * when the commands get it. Run in bash over a fake JDK whose {@code java} and {@code jar} only write the files the
- * real ones would and log their calls, so no JVM is started.
+ * packed again, when a cache is recorded (once per build and JDK, not again after a failed recording, not while
+ * another command records, and not marked done when interrupted), and when the commands get it. Run in bash over a
+ * fake JDK whose {@code java} and {@code jar} only write the files the real ones would and log their calls, so no JVM
+ * is started; in a checkout whose path holds a space, as a user's may.
  */
 class LauncherStartupCacheTest {
     private static final String JAVA = """
@@ -34,7 +35,7 @@ class LauncherStartupCacheTest {
                 -XX:AOTCache=*) cache="${a#*=}" ;;
               esac
             done
-            [ "$mode" = "${FAIL:-}" ] && exit 1
+            [ "$mode" = "${FAIL:-}" ] && exit "${FAIL_STATUS:-1}"
             [ "$mode" = record ] && echo recorded > "$conf"
             [ "$mode" = create ] && [ -f "$conf" ] && echo cache > "$cache"
             exit 0
@@ -42,6 +43,7 @@ class LauncherStartupCacheTest {
     private static final String JAR = """
             #!/bin/sh
             echo "jar $*" >> "$CALLS"
+            [ -n "${FAIL_JAR:-}" ] && exit 1
             while [ "$1" != --file ]; do shift; done
             echo packed > "$2"
             """;
@@ -55,7 +57,7 @@ class LauncherStartupCacheTest {
 
     @BeforeEach
     void fakeCheckoutAndJdk() throws IOException {
-        home = dir.resolve("checkout");
+        home = dir.resolve("my checkout");
         Files.createDirectories(home.resolve("target/classes/dev/gatun"));
         Files.writeString(home.resolve("target/classes/dev/gatun/A.class"), "class");
         Files.writeString(home.resolve("target/runtime.classpath"), "/m2/a.jar:/m2/b.jar");
@@ -92,15 +94,15 @@ class LauncherStartupCacheTest {
         String out = run(jdk, "gatun_record_startup_cache -Xmx128m");
         assertTrue(out.contains("recording the JVM's start-up cache"), out);
         assertEquals("cache", read(launcher.resolve("startup.aot")));
-        assertEquals(jdk + " \"25.0.3+9-LTS\"", read(launcher.resolve("startup.jdk")));
+        assertEquals("\"25.0.3+9-LTS\"", read(launcher.resolve("startup.jdk")), "the JDK's build, not its path");
         assertTrue(read(calls).contains("java -Xmx128m -XX:AOTMode=record"), read(calls));
         assertTrue(read(calls).contains("dev.gatun.cli.Main train --epochs 2"), read(calls));
         try (var left = Files.list(launcher)) {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("recording.")), "work folder removed");
         }
         String given = flags(jdk, "");
-        assertTrue(given.contains("-XX:AOTCache=" + launcher.resolve("startup.aot")), given);
-        assertTrue(given.contains("-Xlog:disable -Xlog:all=warning,aot*=off,cds*=off:stderr"), given);
+        assertEquals("<-Xlog:disable>\n<-Xlog:all=warning,aot*=off,cds*=off:stderr:uptime,level,tags>\n<-XX:AOTCache="
+                + launcher.resolve("startup.aot") + ">", given, "whole words, the path with its space in one");
 
         run(jdk, "gatun_record_startup_cache -Xmx128m");
         assertEquals(2, count("java "), "recorded once for this JDK: one record and one create call");
@@ -120,7 +122,7 @@ class LauncherStartupCacheTest {
         assertFalse(Files.exists(launcher.resolve("startup.aot")));
         String given = flags(jdk, "");
         assertFalse(given.contains("AOTCache") || given.contains("aot*=off"), given);
-        assertTrue(given.contains("-Xlog:all=warning:stderr"), "JVM warnings stay off stdout: " + given);
+        assertTrue(given.contains("<-Xlog:all=warning:stderr:uptime,level,tags>"), "JVM warnings off stdout: " + given);
 
         run(jdk, "FAIL=create gatun_record_startup_cache -Xmx128m");
         assertEquals(2, count("java "), "not recorded again until the next build: " + read(calls));
@@ -136,8 +138,45 @@ class LauncherStartupCacheTest {
         assertTrue(flags(jdk, "").contains("AOTCache"));
     }
 
+    @Test
+    void aCommandStoppedWhileRecordingStopsAndTheNextRecordsAgain() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        assertEquals("130", run(jdk, "s=0; FAIL=record FAIL_STATUS=130 gatun_record_startup_cache -Xmx128m || s=$?; "
+                + "echo \"$s\"").lines().reduce((a, b) -> b).orElseThrow(), "Ctrl-C's status, for the launcher to exit with");
+        assertFalse(Files.exists(launcher.resolve("startup.jdk")), "not marked as recorded");
+        run(jdk, "gatun_record_startup_cache -Xmx128m");
+        assertEquals("cache", read(launcher.resolve("startup.aot")), "the next command records it");
+    }
+
+    @Test
+    void aCommandStartedWhileAnotherRecordsRunsWithoutTheCache() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"");
+        run(jdk, "exec 8> \"$GATUN_HOME/target/launcher/.lock\"; flock 8; gatun_record_startup_cache -Xmx128m");
+        assertEquals(0, count("java "), "one recording at a time: " + read(calls));
+        assertFalse(Files.exists(launcher.resolve("startup.jdk")), "left for the command that holds the lock");
+    }
+
+    @Test
+    void aJarThatCannotBePackedLeavesTheCommandOnTheClassFolder() throws Exception {
+        String out = run(jdk, "FAIL_JAR=1 gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"; echo \"$GATUN_CLI_JAR\"");
+        assertTrue(out.endsWith(home.resolve("target/classes").toString()), out);
+        assertTrue(out.contains("could not pack"), out);
+        try (var left = Files.list(launcher)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("gatun.jar")), "no half-written jar");
+        }
+    }
+
+    @Test
+    void optionsOfTheUsersOwnThatTheJvmRefusesBesideTheCacheLeaveItOut() throws Exception {
+        run(jdk, "gatun_pack_jar \"$GATUN_HOME/target/.gatun-built\"; gatun_record_startup_cache -Xmx128m");
+        for (String opts : new String[] {"-Xshare:off", "-Xmx1g -XX:SharedArchiveFile=/tmp/a.jsa", "-XX:AOTMode=off"}) {
+            assertFalse(flags(jdk, "GATUN_JAVA_OPTS='" + opts + "'").contains("AOTCache"), opts);
+        }
+        assertTrue(flags(jdk, "GATUN_JAVA_OPTS='-Xmx1g -Xlog:gc*'").contains("AOTCache"), "other options keep it");
+    }
+
     private String flags(Path java, String env) throws Exception {
-        return run(java, env + " gatun_startup_cache_flags; echo \"$GATUN_STARTUP_CACHE_FLAGS\"");
+        return run(java, env + " gatun_startup_cache_flags; printf '<%s>\\n' \"${GATUN_STARTUP_CACHE_FLAGS[@]}\"");
     }
 
     private Path jdk(String name, String build) throws IOException {
@@ -161,11 +200,12 @@ class LauncherStartupCacheTest {
     private String run(Path java, String script) throws Exception {
         Path cacheScript = Path.of("native", "startup-cache.sh").toAbsolutePath();
         ProcessBuilder builder = new ProcessBuilder("bash", "-c",
-                "set -euo pipefail; source " + cacheScript + "; " + script).redirectErrorStream(true);
+                "set -euo pipefail; source '" + cacheScript + "'; " + script).redirectErrorStream(true);
         builder.environment().put("GATUN_HOME", home.toString());
         builder.environment().put("JAVA_HOME", java.toString());
         builder.environment().put("CALLS", calls.toString());
         builder.environment().remove("GATUN_STARTUP_CACHE");
+        builder.environment().remove("GATUN_JAVA_OPTS");
         Process p = builder.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash finished");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
