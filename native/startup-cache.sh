@@ -27,6 +27,14 @@ gatun_jdk_identity() {
   GATUN_JDK_IDENTITY="$vendor $build"
 }
 
+# Sets GATUN_RECORDED_JDK to the JDK identity the cache was recorded with (startup.jdk), or to nothing.
+gatun_recorded_jdk() {
+  GATUN_RECORDED_JDK=""
+  if [ -f "$GATUN_HOME/target/launcher/startup.jdk" ]; then
+    IFS= read -r GATUN_RECORDED_JDK < "$GATUN_HOME/target/launcher/startup.jdk" || true
+  fi
+}
+
 # Runs "$@" holding target/launcher/.lock: waits for it with $1 = wait, gives up at once with $1 = try (status 75).
 # Without flock (not util-linux) the command runs unlocked. In a subshell, so the lock's descriptor never reaches the
 # JVM the launcher execs.
@@ -40,14 +48,17 @@ gatun_locked() {
   ) 9> "$GATUN_HOME/target/launcher/.lock"
 }
 
+# Whether target/launcher/gatun.jar exists and is not older than the build stamp ($1).
+gatun_jar_current() {
+  [ -f "$GATUN_HOME/target/launcher/gatun.jar" ] && ! [ "$1" -nt "$GATUN_HOME/target/launcher/gatun.jar" ]
+}
+
 # Sets GATUN_CLI_JAR to target/launcher/gatun.jar, packed from target/classes when it is missing or older than the
 # build stamp ($1); to target/classes when it cannot be packed (a read-only checkout, a full disk).
 gatun_pack_jar() {
   local stamp="$1" dir="$GATUN_HOME/target/launcher"
   GATUN_CLI_JAR="$dir/gatun.jar"
-  if [ -f "$GATUN_CLI_JAR" ] && ! [ "$stamp" -nt "$GATUN_CLI_JAR" ]; then
-    return 0
-  fi
+  gatun_jar_current "$stamp" && return 0
   if ! { mkdir -p "$dir" 2>/dev/null && gatun_locked wait gatun_pack_jar_locked "$stamp"; }; then
     echo "gatun: could not pack $GATUN_CLI_JAR; running from target/classes, without the start-up cache" >&2
     GATUN_CLI_JAR="$GATUN_HOME/target/classes"
@@ -58,9 +69,7 @@ gatun_pack_jar() {
 # running from the old jar keeps reading the old file. A new jar makes the cache invalid, so the cache goes first.
 gatun_pack_jar_locked() {
   local stamp="$1" jar="$GATUN_HOME/target/launcher/gatun.jar"
-  if [ -f "$jar" ] && ! [ "$stamp" -nt "$jar" ]; then
-    return 0
-  fi
+  gatun_jar_current "$stamp" && return 0
   rm -f "$GATUN_HOME/target/launcher/startup.aot" "$GATUN_HOME/target/launcher/startup.jdk" &&
     "$JAVA_HOME/bin/jar" --create --file "$jar.$$" -C "$GATUN_HOME/target/classes" . &&
     mv -f "$jar.$$" "$jar" || { rm -f "$jar.$$"; return 1; }
@@ -74,13 +83,11 @@ gatun_pack_jar_locked() {
 # command records. Returns the recording's status when it was interrupted (Ctrl-C: 130), so the command the user
 # stopped is not run after it.
 gatun_record_startup_cache() {
-  local dir="$GATUN_HOME/target/launcher" recorded=""
+  local dir="$GATUN_HOME/target/launcher"
   [ "${GATUN_STARTUP_CACHE:-}" != off ] && [ -f "$dir/gatun.jar" ] || return 0
   gatun_jdk_identity
-  if [ -f "$dir/startup.jdk" ]; then
-    IFS= read -r recorded < "$dir/startup.jdk" || true
-  fi
-  [ "$recorded" != "$GATUN_JDK_IDENTITY" ] && [ -w "$dir" ] || return 0
+  gatun_recorded_jdk
+  [ "$GATUN_RECORDED_JDK" != "$GATUN_JDK_IDENTITY" ] && [ -w "$dir" ] || return 0
   local status=0
   gatun_locked try gatun_record_startup_cache_locked "$@" || status=$?
   if [ "$status" -gt 128 ]; then
@@ -90,11 +97,9 @@ gatun_record_startup_cache() {
 }
 
 gatun_record_startup_cache_locked() {
-  local dir="$GATUN_HOME/target/launcher" recorded=""
-  if [ -f "$dir/startup.jdk" ]; then
-    IFS= read -r recorded < "$dir/startup.jdk" || true
-  fi
-  [ "$recorded" != "$GATUN_JDK_IDENTITY" ] || return 0
+  local dir="$GATUN_HOME/target/launcher"
+  gatun_recorded_jdk   # again, under the lock: the command that held it may have just recorded
+  [ "$GATUN_RECORDED_JDK" != "$GATUN_JDK_IDENTITY" ] || return 0
   echo "gatun: recording the JVM's start-up cache for this build (a two-epoch training run, once) ..." >&2
   local work="$dir/recording.$$" status=0
   # Only the lock's holder records: any other recording folder is what a killed one left.
@@ -128,8 +133,9 @@ gatun_record_startup_cache_locked() {
 # out when GATUN_JAVA_OPTS names a class-data-sharing or AOT option of its own: the JVM refuses to start with both.
 gatun_startup_cache_flags() {
   local dir="$GATUN_HOME/target/launcher" recorded="" log="all=warning" opt
-  if [ "${GATUN_STARTUP_CACHE:-}" != off ] && [ -f "$dir/startup.aot" ] && [ -f "$dir/startup.jdk" ]; then
-    IFS= read -r recorded < "$dir/startup.jdk" || true
+  if [ "${GATUN_STARTUP_CACHE:-}" != off ] && [ -f "$dir/startup.aot" ]; then
+    gatun_recorded_jdk
+    recorded="$GATUN_RECORDED_JDK"
   fi
   local -
   set -f   # no file-name expansion of the words: -Xlog:gc* is an option, not a pattern
@@ -140,7 +146,7 @@ gatun_startup_cache_flags() {
     esac
   done
   GATUN_STARTUP_CACHE_FLAGS=()
-  gatun_jdk_identity
+  [ -z "$recorded" ] || gatun_jdk_identity
   if [ -n "$recorded" ] && [ "$recorded" = "$GATUN_JDK_IDENTITY" ]; then
     GATUN_STARTUP_CACHE_FLAGS=("-XX:AOTCache=$dir/startup.aot")
     log="$log,aot*=off,cds*=off"
