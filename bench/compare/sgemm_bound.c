@@ -20,13 +20,20 @@
  *
  *   FLOPs per sample = 2 * (3 * (784*256 + 256*128 + 128*10) - 784*256) = 2 * (3 * 234,752 - 200,704) = 1,007,104
  *
- * Usage: sgemm_bound --batch M --threads T [--seconds S]
+ * --mode infer: the same bound for batch inference, the three forward products alone (469,504 FLOPs per sample).
+ * T cores can run them two ways, and an engine may pick either, so both are timed and the faster is the bound:
+ * one stream of products with T OpenBLAS threads (the Python peers' way), and T streams side by side, each
+ * with its own rows and one OpenBLAS thread (Gatun's: T request threads sharing the weights).
+ *
+ * Usage: sgemm_bound [--mode train|infer] --batch M --threads T [--seconds S]
  * Prints one JSON object: seconds per step (median, min, max over the timed steps), the bound in samples/s
- * (m / median), the FLOPs per sample and per step, the measured sgemm GFLOPS on these shapes (FLOPs per step /
- * median), the time of each product, and which OpenBLAS answered.
+ * (m / median; in infer mode the faster way's, summed over its streams), the FLOPs per sample and per step, the
+ * measured sgemm GFLOPS on these shapes, the time of each product, and which OpenBLAS answered. The step times and
+ * the products' times are the one-stream way's; infer mode adds each way's samples/s.
  */
 #define _GNU_SOURCE
 #include <cblas.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +41,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-enum { N0 = 784, N1 = 256, N2 = 128, N3 = 10, PRODUCTS = 8 };
+enum { N0 = 784, N1 = 256, N2 = 128, N3 = 10, PRODUCTS = 8, FORWARD = 3 };
 
 typedef struct {
     const char *name;
@@ -85,8 +92,8 @@ static void product(Product *p, const char *name, enum CBLAS_TRANSPOSE ta, enum 
     p->seconds = 0;
 }
 
-static void step(Product *products, int timed) {
-    for (int i = 0; i < PRODUCTS; i++) {
+static void step(Product *products, int count, int timed) {
+    for (int i = 0; i < count; i++) {
         Product *p = &products[i];
         double start = timed ? now_seconds() : 0;
         cblas_sgemm(CblasRowMajor, p->ta, p->tb, p->M, p->N, p->K, p->alpha, p->A, p->lda, p->B, p->ldb,
@@ -129,11 +136,107 @@ static void print_library(void) { /* the OpenBLAS file really mapped, as proof o
     printf("\"library\":\"%s\"", found);
 }
 
+/* The step times of one stream of products, sorted: a warm-up of a fifth of the time (thread pool started, caches
+ * and page tables touched, CPU clock settled), then at least five timed steps and at least `seconds`. */
+typedef struct {
+    Product *products;
+    int count;
+    double seconds;
+    double *times; /* sorted; NULL when out of memory */
+    size_t steps;
+} Stream;
+
+static void *run_stream(void *arg) {
+    Stream *s = arg;
+    double warm_end = now_seconds() + s->seconds * 0.2;
+    int warm_steps = 0;
+    while (warm_steps < 3 || now_seconds() < warm_end) {
+        step(s->products, s->count, 0);
+        warm_steps++;
+    }
+    size_t capacity = 1024;
+    s->steps = 0;
+    s->times = malloc(capacity * sizeof(double));
+    double end = now_seconds() + s->seconds;
+    while (s->times != NULL && (s->steps < 5 || now_seconds() < end)) {
+        if (s->steps == capacity) {
+            capacity *= 2;
+            double *grown = realloc(s->times, capacity * sizeof(double));
+            if (grown == NULL) {
+                free(s->times);
+                s->times = NULL;
+                break;
+            }
+            s->times = grown;
+        }
+        double start = now_seconds();
+        step(s->products, s->count, 1);
+        s->times[s->steps++] = now_seconds() - start;
+    }
+    if (s->times != NULL) {
+        qsort(s->times, s->steps, sizeof(double), by_value);
+    }
+    return NULL;
+}
+
+static double median_of(const Stream *s) {
+    size_t n = s->steps;
+    return n % 2 ? s->times[n / 2] : (s->times[n / 2 - 1] + s->times[n / 2]) / 2;
+}
+
+/* The forward products of one stream: its own rows and activations, the shared weights. */
+static void forward_products(Product *p, long m, const float *W1, const float *W2, const float *W3, uint32_t *seed) {
+    float *X = matrix(m, N0, seed), *A1 = matrix(m, N1, seed), *A2 = matrix(m, N2, seed);
+    float *Z1 = matrix(m, N1, seed), *Z2 = matrix(m, N2, seed), *Z3 = matrix(m, N3, seed);
+    product(&p[0], "Z1 = X . W1^T", CblasNoTrans, CblasTrans, m, N1, N0, X, W1, Z1, 1.0f);
+    product(&p[1], "Z2 = A1 . W2^T", CblasNoTrans, CblasTrans, m, N2, N1, A1, W2, Z2, 1.0f);
+    product(&p[2], "Z3 = A2 . W3^T", CblasNoTrans, CblasTrans, m, N3, N2, A2, W3, Z3, 1.0f);
+}
+
+/* T streams at once, one OpenBLAS thread each; returns their summed samples/s, or -1 if one could not run. */
+static double side_by_side(long m, long threads, const float *W1, const float *W2, const float *W3, double seconds,
+                           uint32_t *seed) {
+    Product (*p)[FORWARD] = malloc(threads * sizeof *p);
+    Stream *streams = calloc(threads, sizeof *streams);
+    pthread_t *ids = malloc(threads * sizeof *ids);
+    if (p == NULL || streams == NULL || ids == NULL) {
+        return -1;
+    }
+    openblas_set_num_threads(1);
+    for (long t = 0; t < threads; t++) {
+        forward_products(p[t], m, W1, W2, W3, seed);
+        streams[t] = (Stream) {p[t], FORWARD, seconds, NULL, 0};
+    }
+    long started = 0;
+    while (started < threads && pthread_create(&ids[started], NULL, run_stream, &streams[started]) == 0) {
+        started++;
+    }
+    for (long t = 0; t < started; t++) {
+        pthread_join(ids[t], NULL);
+    }
+    double total = 0;
+    for (long t = 0; t < threads; t++) {
+        if (t >= started || streams[t].times == NULL) {
+            return -1;
+        }
+        total += m / median_of(&streams[t]);
+    }
+    return total;
+}
+
 int main(int argc, char **argv) {
     long m = 0, threads = 0;
     double seconds = 3.0;
+    int infer = 0;
     for (int i = 1; i < argc; i++) {
-        if (i + 1 < argc && strcmp(argv[i], "--batch") == 0) {
+        if (i + 1 < argc && strcmp(argv[i], "--mode") == 0) {
+            i++;
+            if (strcmp(argv[i], "train") != 0 && strcmp(argv[i], "infer") != 0) {
+                fprintf(stderr, "sgemm_bound: --mode must be train or infer, got '%s'\n", argv[i]);
+                return 2;
+            }
+            infer = strcmp(argv[i], "infer") == 0;
+        } else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0) {
             m = parse_long("--batch", argv[++i], 1, 1 << 20);
         } else if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) {
             threads = parse_long("--threads", argv[++i], 1, 1024);
@@ -146,79 +249,72 @@ int main(int argc, char **argv) {
             }
         } else {
             fprintf(stderr, "sgemm_bound: unknown argument '%s'\n"
-                            "usage: sgemm_bound --batch M --threads T [--seconds S]\n", argv[i]);
+                            "usage: sgemm_bound [--mode train|infer] --batch M --threads T [--seconds S]\n", argv[i]);
             return 2;
         }
     }
     if (m == 0 || threads == 0) {
-        fprintf(stderr, "usage: sgemm_bound --batch M --threads T [--seconds S]\n");
+        fprintf(stderr, "usage: sgemm_bound [--mode train|infer] --batch M --threads T [--seconds S]\n");
         return 2;
     }
     openblas_set_num_threads((int) threads);
 
     uint32_t seed = 42;
-    float *X = matrix(m, N0, &seed), *A1 = matrix(m, N1, &seed), *A2 = matrix(m, N2, &seed);
     float *W1 = matrix(N1, N0, &seed), *W2 = matrix(N2, N1, &seed), *W3 = matrix(N3, N2, &seed);
-    float *Z1 = matrix(m, N1, &seed), *Z2 = matrix(m, N2, &seed), *Z3 = matrix(m, N3, &seed);
-    float *dZ1 = matrix(m, N1, &seed), *dZ2 = matrix(m, N2, &seed), *dZ3 = matrix(m, N3, &seed);
-    float *dA1 = matrix(m, N1, &seed), *dA2 = matrix(m, N2, &seed);
-    float *dW1 = matrix(N1, N0, &seed), *dW2 = matrix(N2, N1, &seed), *dW3 = matrix(N3, N2, &seed);
-    float inv_m = 1.0f / (float) m;
-
     Product p[PRODUCTS];
-    product(&p[0], "Z1 = X . W1^T", CblasNoTrans, CblasTrans, m, N1, N0, X, W1, Z1, 1.0f);
-    product(&p[1], "Z2 = A1 . W2^T", CblasNoTrans, CblasTrans, m, N2, N1, A1, W2, Z2, 1.0f);
-    product(&p[2], "Z3 = A2 . W3^T", CblasNoTrans, CblasTrans, m, N3, N2, A2, W3, Z3, 1.0f);
-    product(&p[3], "dW3 = dZ3^T . A2 / m", CblasTrans, CblasNoTrans, N3, N2, m, dZ3, A2, dW3, inv_m);
-    product(&p[4], "dA2 = dZ3 . W3", CblasNoTrans, CblasNoTrans, m, N2, N3, dZ3, W3, dA2, 1.0f);
-    product(&p[5], "dW2 = dZ2^T . A1 / m", CblasTrans, CblasNoTrans, N2, N1, m, dZ2, A1, dW2, inv_m);
-    product(&p[6], "dA1 = dZ2 . W2", CblasNoTrans, CblasNoTrans, m, N1, N2, dZ2, W2, dA1, 1.0f);
-    product(&p[7], "dW1 = dZ1^T . X / m", CblasTrans, CblasNoTrans, N1, N0, m, dZ1, X, dW1, inv_m);
+    forward_products(p, m, W1, W2, W3, &seed);
+    const float *X = p[0].A, *A1 = p[1].A, *A2 = p[2].A;
+    int count = FORWARD;
+    if (!infer) {
+        float *dZ1 = matrix(m, N1, &seed), *dZ2 = matrix(m, N2, &seed), *dZ3 = matrix(m, N3, &seed);
+        float *dA1 = matrix(m, N1, &seed), *dA2 = matrix(m, N2, &seed);
+        float *dW1 = matrix(N1, N0, &seed), *dW2 = matrix(N2, N1, &seed), *dW3 = matrix(N3, N2, &seed);
+        float inv_m = 1.0f / (float) m;
+        product(&p[3], "dW3 = dZ3^T . A2 / m", CblasTrans, CblasNoTrans, N3, N2, m, dZ3, A2, dW3, inv_m);
+        product(&p[4], "dA2 = dZ3 . W3", CblasNoTrans, CblasNoTrans, m, N2, N3, dZ3, W3, dA2, 1.0f);
+        product(&p[5], "dW2 = dZ2^T . A1 / m", CblasTrans, CblasNoTrans, N2, N1, m, dZ2, A1, dW2, inv_m);
+        product(&p[6], "dA1 = dZ2 . W2", CblasNoTrans, CblasNoTrans, m, N1, N2, dZ2, W2, dA1, 1.0f);
+        product(&p[7], "dW1 = dZ1^T . X / m", CblasTrans, CblasNoTrans, N1, N0, m, dZ1, X, dW1, inv_m);
+        count = PRODUCTS;
+    }
 
     double flops_per_step = 0;
-    for (int i = 0; i < PRODUCTS; i++) {
+    for (int i = 0; i < count; i++) {
         flops_per_step += 2.0 * p[i].M * p[i].N * p[i].K;
     }
 
-    /* warm-up: thread pool started, caches and page tables touched, CPU clock settled */
-    double warm_end = now_seconds() + seconds * 0.2;
-    int warm_steps = 0;
-    while (warm_steps < 3 || now_seconds() < warm_end) {
-        step(p, 0);
-        warm_steps++;
-    }
-
-    size_t capacity = 1024, steps = 0;
-    double *times = malloc(capacity * sizeof(double));
-    double end = now_seconds() + seconds;
-    while (times != NULL && (steps < 5 || now_seconds() < end)) {
-        if (steps == capacity) {
-            capacity *= 2;
-            times = realloc(times, capacity * sizeof(double));
-            if (times == NULL) {
-                break;
-            }
-        }
-        double start = now_seconds();
-        step(p, 1);
-        times[steps++] = now_seconds() - start;
-    }
-    if (times == NULL) {
+    Stream one = {p, count, seconds, NULL, 0};
+    run_stream(&one);
+    if (one.times == NULL) {
         fprintf(stderr, "sgemm_bound: out of memory for the step times\n");
         return 1;
     }
-    qsort(times, steps, sizeof(double), by_value);
-    double median = steps % 2 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
+    size_t steps = one.steps;
+    double *times = one.times, median = median_of(&one);
+    double one_stream = m / median, streams = infer && threads > 1
+            ? side_by_side(m, threads, W1, W2, W3, seconds, &seed) : one_stream;
+    if (streams < 0) {
+        fprintf(stderr, "sgemm_bound: could not run %ld streams side by side\n", threads);
+        return 1;
+    }
+    openblas_set_num_threads((int) threads);   /* openblas_threads below reports the one-stream way's setting */
+    double bound = streams > one_stream ? streams : one_stream;
 
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
-    printf("{\"engine\":\"sgemm_bound\",\"mode\":\"train\",\"batch\":%ld,\"threads\":%ld,\"steps\":%zu,", m, threads, steps);
+    printf("{\"engine\":\"sgemm_bound\",\"mode\":\"%s\",\"batch\":%ld,\"threads\":%ld,\"steps\":%zu,",
+           infer ? "infer" : "train", m, threads, steps);
     printf("\"flops_per_sample\":%.0f,\"flops_per_step\":%.0f,", flops_per_step / m, flops_per_step);
     printf("\"step_seconds_median\":%.9f,\"step_seconds_min\":%.9f,\"step_seconds_max\":%.9f,",
            median, times[0], times[steps - 1]);
-    printf("\"samples_per_second\":%.3f,\"sgemm_gflops\":%.3f,", m / median, flops_per_step / median / 1e9);
+    printf("\"samples_per_second\":%.3f,\"throughput_per_second\":%.3f,\"sgemm_gflops\":%.3f,",
+           bound, bound, bound * flops_per_step / m / 1e9);
+    if (infer) {
+        printf("\"one_stream_samples_per_second\":%.3f,\"side_by_side_samples_per_second\":%.3f,",
+               one_stream, streams);
+    }
     printf("\"products\":[");
-    for (int i = 0; i < PRODUCTS; i++) {
+    for (int i = 0; i < count; i++) {
         double mean = p[i].seconds / steps, flops = 2.0 * p[i].M * p[i].N * p[i].K;
         printf("%s{\"name\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"flops\":%.0f,\"seconds_mean\":%.9f,\"gflops\":%.3f}",
                i ? "," : "", p[i].name, p[i].M, p[i].N, p[i].K, flops, mean, flops / mean / 1e9);

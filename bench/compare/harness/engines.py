@@ -49,6 +49,10 @@ class Engine:
     def runs(self, mode):
         return mode in self.modes and mode not in self.unavailable
 
+    def serves(self, batch):
+        """Whether its inference runs at this batch size."""
+        return True
+
     def env(self, threads):
         """Thread variables set before the process starts: OpenBLAS reads its own once, when it is loaded.
         OMP_WAIT_POLICY=PASSIVE keeps an OpenMP pool (PyTorch's) from spinning against OpenBLAS's threads,
@@ -122,13 +126,18 @@ class PythonPeer(Engine):
 
 
 class SgemmBound(Engine):
+    """The matrix products alone, from C: a training step's eight, or batch inference's three forward ones."""
+
     def __init__(self, binary, settings):
-        super().__init__("c", "sgemm bound", {"train"})
+        super().__init__("c", "sgemm bound", {"train", "infer"})
         self.binary = binary
         self.settings = settings
 
+    def serves(self, batch):
+        return batch > 1  # a single row is not a matrix product: its floor is reading the weights (PredictorBench)
+
     def command(self, mode, batch, threads, run):
-        return [self.binary, "--batch", str(batch), "--threads", str(threads),
+        return [self.binary, "--mode", mode, "--batch", str(batch), "--threads", str(threads),
                 "--seconds", str(self.settings.bound_seconds)]
 
 
@@ -148,6 +157,9 @@ class Gatun(Engine):
         self.settings = settings
         self.benchmark = benchmark
         self.model = os.environ.get("GATUN_MODEL")  # a model to benchmark; else the accuracy run's
+
+    def serves(self, batch):
+        return batch == 1 or self.benchmark is not GATUN_BENCHMARK_BF16  # bfloat16 changes the single-row kernel only
 
     def model_path(self, run):
         return os.path.join(self.settings.work_dir, f"gatun-model-run{run}.gatun")

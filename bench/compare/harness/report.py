@@ -144,7 +144,7 @@ def _training(record, summary, s):
     rows = []
     for t in s["threads"]:
         for b in s["batches"]:
-            run = next((r for r in record["runs"] if r["engine"] == "c" and r["batch"] == b
+            run = next((r for r in record["runs"] if r["engine"] == "c" and r["mode"] == "train" and r["batch"] == b
                         and r["threads"] == t and r.get("ok")), None)
             gflops = median(summary, "train", "c", b, t, "sgemm_gflops")
             bound = median(summary, "train", "c", b, t, "samples_per_second")
@@ -224,17 +224,30 @@ def _inference(record, summary, s):
             "for single rows, arithmetic in float32; README, \"Serving predictions\"): a different precision "
             "from the peers', shown beside the float32 row, not instead of it.", ""]
     out += ["### Inference throughput, batch 1024 (samples/s)", ""]
-    rows = []
+    rows, bounds = [], []
     for t in s["threads"]:
         g = median(summary, "infer", "gatun", 1024, t, "throughput_per_second")
         o = median(summary, "infer", "onnxruntime", 1024, t, "throughput_per_second")
+        peer = best_peer(summary, "infer", 1024, t, "throughput_per_second")
+        bound = median(summary, "infer", "c", 1024, t, "throughput_per_second")
         rows.append([t] + [_figure(record, summary, "infer", e, 1024, t, "throughput_per_second")
                            for e in COLUMNS + ("onnxruntime",)]
-                    + [_ratio(ratio(g, best_peer(summary, "infer", 1024, t, "throughput_per_second")),
-                              1.2 if t == 2 else None),
-                       _ratio(ratio(g, o), 2.5)])
+                    + [_ratio(ratio(g, peer), 1.2 if t == 2 else None), _ratio(ratio(g, o), 2.5)])
+        bounds.append([t, _figure(record, summary, "infer", "c", 1024, t, "throughput_per_second")]
+                      + [_figure(record, summary, "infer", "c", 1024, t, f"{way}_samples_per_second")
+                         for way in ("one_stream", "side_by_side")]
+                      + [_ratio(ratio(g, bound), percent=True), _ratio(ratio(peer, bound), percent=True)])
     out += _table(["threads", "Gatun", "PyTorch", "NumPy", "ONNX Runtime",
                    "Gatun / best peer (target ≥ 1.2× with 2 threads)", "Gatun / ONNX Runtime (target ≥ 2.5×)"], rows)
+    if any(row[1] not in ("—", "n/a¹") for row in bounds):
+        out += ["The sgemm bound of batch inference: the three forward products alone, timed from C "
+                "(`sgemm_bound.c --mode infer`), two ways: one stream of products with T OpenBLAS threads, as the "
+                "Python peers call them, and T streams side by side with one OpenBLAS thread each, as Gatun's T "
+                "request threads do. The faster way is the bound; no engine running these products on this BLAS "
+                "passes it, so a target against the best peer can only be met where the peer is that far below it.",
+                ""]
+        out += _table(["threads", "sgemm bound", "one stream", "side by side", "Gatun / sgemm bound",
+                       "best peer / sgemm bound"], bounds)
     if s["runs"] > 1:
         pairs = [f"{t} thread{'s' * (t > 1)} " + _paired(paired_ratios(
                     record["runs"], "infer", "gatun", PEERS, 1024, t, "throughput_per_second")) for t in s["threads"]]
@@ -322,7 +335,8 @@ def _commands(record):
         env = " ".join(f"{k}={v}" for k, v in r["env"].items())
         out.append(f"{env} {_shell_line(r['command'], record['root'])}")
     return out + ["```", "", "The sgemm reference is built by the harness as "
-                  "`gcc -O2 -Wall -o bench/results/tmp/sgemm_bound bench/compare/sgemm_bound.c -lopenblas`.", ""]
+                  "`gcc -O2 -Wall -pthread -o bench/results/tmp/sgemm_bound bench/compare/sgemm_bound.c -lopenblas`.",
+                  ""]
 
 
 def _not_run(record, summary):

@@ -5,7 +5,8 @@ from collections import defaultdict
 
 PEERS = ("torch", "numpy")
 METRICS = {"train": ("samples_per_second", "sgemm_gflops", "first_epoch_seconds"), "accuracy": ("test_accuracy", "seconds"),
-           "infer": ("p50_us", "p99_us", "throughput_per_second")}
+           "infer": ("p50_us", "p99_us", "throughput_per_second",
+                     "one_stream_samples_per_second", "side_by_side_samples_per_second")}  # the last two: the bound's
 
 
 def _value(run, name):

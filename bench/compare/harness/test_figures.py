@@ -144,6 +144,49 @@ class RunByRunTest(unittest.TestCase):
         self.assertIn("median [min–max]): 2 threads 1.10× [1.00×–1.20×].", text)
 
 
+class InferenceBoundTest(unittest.TestCase):
+    SETTINGS = type("S", (), {"threads": [1, 2], "batches": [128], "runs": 1, "accuracy_seeds": 1,
+                              "accuracy_threads": 2, "bound_seconds": 3.0})()
+
+    def test_the_bound_runs_batch_1024_only_and_bfloat16_batch_1_only(self):
+        bound = engines.SgemmBound("/nonexistent/sgemm_bound", self.SETTINGS)
+        bf16 = engines.Gatun("/nonexistent/gatun", self.SETTINGS, "gatun-bf16", "bf16", ("infer",),
+                             engines.GATUN_BENCHMARK_BF16)
+        cells = [(e.key, b, t) for e, m, b, t, r in compare._plan(self.SETTINGS, [bound, bf16]) if m == "infer"]
+        self.assertEqual(cells, [("gatun-bf16", 1, 1), ("c", 1024, 1), ("c", 1024, 2)])
+        command = bound.command("infer", 1024, 2, 0)
+        self.assertEqual(command[command.index("--mode") + 1], "infer")
+        self.assertEqual(bound.command("train", 128, 1, 0)[1:3], ["--mode", "train"])
+
+    def test_the_inference_table_sets_gatun_and_the_best_peer_against_the_bound(self):
+        def infer(engine, rate, **extra):
+            return {"engine": engine, "mode": "infer", "batch": 1024, "threads": 2, "run": 0, "ok": True,
+                    "result": dict(throughput_per_second=rate, **extra)}
+        runs = [infer("c", 400.0, one_stream_samples_per_second=350.0, side_by_side_samples_per_second=400.0),
+                infer("gatun", 380.0), infer("torch", 300.0), infer("numpy", 320.0)]
+        text = "\n".join(report._inference({"runs": runs, "engines": {}}, summary.summarize(runs),
+                                            {"infer_seconds": 5, "threads": [2], "runs": 1}))
+        self.assertIn("| 2 | 400 | 350 | 400 | 95% | 80% |", text)
+        self.assertIn("| 1.19× ✗ |", text)
+        without = [r for r in runs if r["engine"] != "c"]
+        text = "\n".join(report._inference({"runs": without, "engines": {}}, summary.summarize(without),
+                                            {"infer_seconds": 5, "threads": [2], "runs": 1}))
+        self.assertNotIn("side by side", text)
+
+    def test_the_training_gflops_come_from_the_training_bound(self):
+        # an inference run of the bound at the same batch and threads, earlier in the record, is not the training one
+        runs = [{"engine": "c", "mode": "infer", "batch": 128, "threads": 2, "run": 0, "ok": True,
+                 "result": {"throughput_per_second": 900.0, "samples_per_second": 900.0, "flops_per_sample": 7.0,
+                            "sgemm_gflops": 9.0}},
+                dict(train_run("c", 100.0, 0), result={"samples_per_second": 100.0, "flops_per_sample": 1007104.0,
+                                                       "sgemm_gflops": 100.7}),
+                train_run("gatun", 90.0, 0)]
+        settings = {"limit": 0, "batches": [128], "threads": [2], "runs": 1, "train_epochs": 6, "timed_epochs": 3,
+                    "warmup_steps": 1000}
+        text = "\n".join(report._training({"runs": runs, "engines": {}}, summary.summarize(runs), settings))
+        self.assertIn("| 128 | 2 | 1,007,104 | 100.7 | 90% |", text)
+
+
 class AccuracySeedsTest(unittest.TestCase):
     def test_the_accuracy_runs_cover_their_own_seeds_whatever_the_runs(self):
         settings = type("S", (), {"threads": [1], "batches": [128], "runs": 3, "accuracy_seeds": 10,
