@@ -75,6 +75,23 @@ gatun_pack_jar_locked() {
     mv -f "$jar.$$" "$jar" || { rm -f "$jar.$$"; return 1; }
 }
 
+# Whether a command line (the CLI's arguments) is one to record the cache for. Asking for help or the version (no
+# command, help, -h, --help, -V, --version) or for info ends in half a second without a cache and would otherwise wait
+# 8 s for a recording nobody asked for: it runs without one, and the next other command records.
+gatun_command_records() {
+  local arg
+  case "${1:-}" in
+    ""|help|info) return 1 ;;
+  esac
+  for arg in "$@"; do
+    case "$arg" in
+      --) return 0 ;;
+      -h|--help|-V|--version) return 1 ;;
+    esac
+  done
+  return 0
+}
+
 # Records the cache when none was recorded for this jar and JDK: a two-epoch training run of the main job's network
 # with plots (the classes and profiles of the command people run most), in the JVM's record mode, then the JVM writes
 # the cache from that recording. Arguments: the java command's options before -cp, as the commands get them, without

@@ -175,6 +175,22 @@ class LauncherStartupCacheTest {
         assertTrue(flags(jdk, "GATUN_JAVA_OPTS='-Xmx1g -Xlog:gc*'").contains("AOTCache"), "other options keep it");
     }
 
+    @Test
+    void askingForHelpTheVersionOrInfoRecordsNothingAndACommandDoes() throws Exception {
+        for (String line : new String[] {"", "--help", "-h", "help", "info", "info --json", "train --help", "-V",
+                "--version", "eval --model m.gatun -h"}) {
+            assertEquals("no", records(line), "'" + line + "'");
+        }
+        for (String line : new String[] {"train", "train --epochs 2 --out m.gatun", "benchmark --batch 1",
+                "predict --model m.gatun -- -h", "eval --help-me"}) {
+            assertEquals("yes", records(line), "'" + line + "': after --, -h is an argument, not a request for help");
+        }
+    }
+
+    private String records(String commandLine) throws Exception {
+        return run(jdk, "if gatun_command_records " + commandLine + "; then echo yes; else echo no; fi");
+    }
+
     private String flags(Path java, String env) throws Exception {
         return run(java, env + " gatun_startup_cache_flags; printf '<%s>\\n' \"${GATUN_STARTUP_CACHE_FLAGS[@]}\"");
     }
