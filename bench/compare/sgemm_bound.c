@@ -136,18 +136,42 @@ static void print_library(void) { /* the OpenBLAS file really mapped, as proof o
     printf("\"library\":\"%s\"", found);
 }
 
+/* Holds streams started side by side until every one of them has been created, so that they warm up and are timed
+ * together; `abandon` sends them home when one could not be created. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t opened;
+    int open, abandon;
+} Gate;
+
 /* The step times of one stream of products, sorted: a warm-up of a fifth of the time (thread pool started, caches
- * and page tables touched, CPU clock settled), then at least five timed steps and at least `seconds`. */
+ * and page tables touched, CPU clock settled), then at least five timed steps and at least `seconds`. Aligned to a
+ * cache line: the streams side by side write their own step counts on every step. */
 typedef struct {
     Product *products;
     int count;
     double seconds;
-    double *times; /* sorted; NULL when out of memory */
+    Gate *gate;    /* NULL: start at once */
+    double *times; /* sorted; NULL when out of memory or abandoned */
     size_t steps;
-} Stream;
+} __attribute__((aligned(64))) Stream;
 
 static void *run_stream(void *arg) {
     Stream *s = arg;
+    if (s->gate != NULL) {
+        /* Per thread: an OpenMP build of OpenBLAS keeps the count per thread, and would otherwise give each stream
+         * OMP_NUM_THREADS threads of its own. */
+        openblas_set_num_threads(1);
+        pthread_mutex_lock(&s->gate->lock);
+        while (!s->gate->open) {
+            pthread_cond_wait(&s->gate->opened, &s->gate->lock);
+        }
+        int abandon = s->gate->abandon;
+        pthread_mutex_unlock(&s->gate->lock);
+        if (abandon) {
+            return NULL;
+        }
+    }
     double warm_end = now_seconds() + s->seconds * 0.2;
     int warm_steps = 0;
     while (warm_steps < 3 || now_seconds() < warm_end) {
@@ -197,20 +221,26 @@ static void forward_products(Product *p, long m, const float *W1, const float *W
 static double side_by_side(long m, long threads, const float *W1, const float *W2, const float *W3, double seconds,
                            uint32_t *seed) {
     Product (*p)[FORWARD] = malloc(threads * sizeof *p);
-    Stream *streams = calloc(threads, sizeof *streams);
+    Stream *streams = aligned_alloc(64, threads * sizeof *streams);
     pthread_t *ids = malloc(threads * sizeof *ids);
+    Gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     if (p == NULL || streams == NULL || ids == NULL) {
         return -1;
     }
     openblas_set_num_threads(1);
     for (long t = 0; t < threads; t++) {
         forward_products(p[t], m, W1, W2, W3, seed);
-        streams[t] = (Stream) {p[t], FORWARD, seconds, NULL, 0};
+        streams[t] = (Stream) {p[t], FORWARD, seconds, &gate, NULL, 0};
     }
     long started = 0;
     while (started < threads && pthread_create(&ids[started], NULL, run_stream, &streams[started]) == 0) {
         started++;
     }
+    pthread_mutex_lock(&gate.lock);
+    gate.open = 1;
+    gate.abandon = started < threads;
+    pthread_cond_broadcast(&gate.opened);
+    pthread_mutex_unlock(&gate.lock);
     for (long t = 0; t < started; t++) {
         pthread_join(ids[t], NULL);
     }
@@ -283,7 +313,7 @@ int main(int argc, char **argv) {
         flops_per_step += 2.0 * p[i].M * p[i].N * p[i].K;
     }
 
-    Stream one = {p, count, seconds, NULL, 0};
+    Stream one = {p, count, seconds, NULL, NULL, 0};
     run_stream(&one);
     if (one.times == NULL) {
         fprintf(stderr, "sgemm_bound: out of memory for the step times\n");
@@ -309,9 +339,11 @@ int main(int argc, char **argv) {
            median, times[0], times[steps - 1]);
     printf("\"samples_per_second\":%.3f,\"throughput_per_second\":%.3f,\"sgemm_gflops\":%.3f,",
            bound, bound, bound * flops_per_step / m / 1e9);
-    if (infer) {
+    if (infer && threads > 1) {
         printf("\"one_stream_samples_per_second\":%.3f,\"side_by_side_samples_per_second\":%.3f,",
                one_stream, streams);
+    } else if (infer) { /* one thread: the two ways are the same, and only one was timed */
+        printf("\"one_stream_samples_per_second\":%.3f,\"side_by_side_samples_per_second\":null,", one_stream);
     }
     printf("\"products\":[");
     for (int i = 0; i < count; i++) {
@@ -319,8 +351,8 @@ int main(int argc, char **argv) {
         printf("%s{\"name\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"flops\":%.0f,\"seconds_mean\":%.9f,\"gflops\":%.3f}",
                i ? "," : "", p[i].name, p[i].M, p[i].N, p[i].K, flops, mean, flops / mean / 1e9);
     }
-    printf("],\"openblas_config\":\"%s\",\"openblas_core\":\"%s\",\"openblas_threads\":%d,",
-           openblas_get_config(), openblas_get_corename(), openblas_get_num_threads());
+    printf("],\"openblas_config\":\"%s\",\"openblas_core\":\"%s\",\"openblas_threads\":%d,\"openblas_parallel\":%d,",
+           openblas_get_config(), openblas_get_corename(), openblas_get_num_threads(), openblas_get_parallel());
     print_library();
     printf(",\"peak_rss_mb\":%.3f}\n", usage.ru_maxrss / 1024.0);
     return 0;

@@ -151,15 +151,16 @@ def test_images(data):
 
 class Gatun(Engine):
     def __init__(self, launcher, settings, key="gatun", label="Gatun", modes=("train", "accuracy", "infer"),
-                 benchmark=GATUN_BENCHMARK):
+                 benchmark=GATUN_BENCHMARK, single_rows_only=False):
         super().__init__(key, label, set(modes))
         self.launcher = launcher
         self.settings = settings
         self.benchmark = benchmark
+        self.single_rows_only = single_rows_only  # a variant of the row kernel: batch 1 is all it changes
         self.model = os.environ.get("GATUN_MODEL")  # a model to benchmark; else the accuracy run's
 
     def serves(self, batch):
-        return batch == 1 or self.benchmark is not GATUN_BENCHMARK_BF16  # bfloat16 changes the single-row kernel only
+        return batch == 1 or not self.single_rows_only
 
     def model_path(self, run):
         return os.path.join(self.settings.work_dir, f"gatun-model-run{run}.gatun")
@@ -257,7 +258,7 @@ def build(settings, skips, only):
     """All engines in the order they run within each cell; skips maps key -> reason from the install step."""
     gatun = Gatun(settings.gatun, settings)
     gatun_bf16 = Gatun(settings.gatun, settings, "gatun-bf16", "Gatun, bfloat16 row weights", ("infer",),
-                       GATUN_BENCHMARK_BF16)
+                       GATUN_BENCHMARK_BF16, single_rows_only=True)
     engines = [SgemmBound(settings.bound_binary, settings),
                PythonPeer("torch", "PyTorch", "torch_mlp.py", settings),
                PythonPeer("numpy", "NumPy", "numpy_mlp.py", settings),

@@ -151,7 +151,7 @@ class InferenceBoundTest(unittest.TestCase):
     def test_the_bound_runs_batch_1024_only_and_bfloat16_batch_1_only(self):
         bound = engines.SgemmBound("/nonexistent/sgemm_bound", self.SETTINGS)
         bf16 = engines.Gatun("/nonexistent/gatun", self.SETTINGS, "gatun-bf16", "bf16", ("infer",),
-                             engines.GATUN_BENCHMARK_BF16)
+                             list(engines.GATUN_BENCHMARK_BF16), single_rows_only=True)
         cells = [(e.key, b, t) for e, m, b, t, r in compare._plan(self.SETTINGS, [bound, bf16]) if m == "infer"]
         self.assertEqual(cells, [("gatun-bf16", 1, 1), ("c", 1024, 1), ("c", 1024, 2)])
         command = bound.command("infer", 1024, 2, 0)
@@ -171,6 +171,24 @@ class InferenceBoundTest(unittest.TestCase):
         without = [r for r in runs if r["engine"] != "c"]
         text = "\n".join(report._inference({"runs": without, "engines": {}}, summary.summarize(without),
                                             {"infer_seconds": 5, "threads": [2], "runs": 1}))
+        self.assertNotIn("side by side", text)
+
+    def test_the_bounds_figures_are_the_names_sgemm_bound_prints(self):
+        # a name changed on one side only would leave the table's columns empty ("—") without a failure
+        source = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgemm_bound.c")).read()
+        for name in summary.METRICS["infer"][2:] + ("samples_per_second", "sgemm_gflops"):
+            self.assertIn(f'\\"{name}\\":', source, name)
+
+    def test_one_thread_has_no_side_by_side_figure(self):
+        runs = [{"engine": "c", "mode": "infer", "batch": 1024, "threads": 1, "run": 0, "ok": True,
+                 "result": {"throughput_per_second": 200.0, "one_stream_samples_per_second": 200.0,
+                            "side_by_side_samples_per_second": None}}]
+        text = "\n".join(report._inference({"runs": runs, "engines": {}}, summary.summarize(runs),
+                                            {"infer_seconds": 5, "threads": [1], "runs": 1}))
+        self.assertIn("| 1 | 200 | 200 | — | — | — |", text)
+        skipped = {"c": {"infer": "not selected (--only)"}}
+        text = "\n".join(report._inference({"runs": [], "engines": skipped}, {},
+                                            {"infer_seconds": 5, "threads": [1], "runs": 1}))
         self.assertNotIn("side by side", text)
 
     def test_the_training_gflops_come_from_the_training_bound(self):
