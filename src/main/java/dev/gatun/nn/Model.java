@@ -186,12 +186,12 @@ public final class Model implements AutoCloseable {
 
     /** A workspace for one more thread's passes; the model closes it in {@link #close()}. */
     public Workspace newWorkspace() {
-        requireOpen();
-        Workspace created = new Workspace(this);
-        synchronized (workspaces) {
+        synchronized (workspaces) {   // the check and the add under close()'s lock: no workspace escapes a close
+            requireOpen();
+            Workspace created = new Workspace(this);
             workspaces.add(created);
+            return created;
         }
-        return created;
     }
 
     /**
@@ -200,12 +200,12 @@ public final class Model implements AutoCloseable {
      * data-parallel replica, whose share of each batch varies. The model closes it in {@link #close()}.
      */
     public Workspace newWorkspace(int maxRows) {
-        requireOpen();
-        Workspace created = new Workspace(this, maxRows);
         synchronized (workspaces) {
+            requireOpen();
+            Workspace created = new Workspace(this, maxRows);
             workspaces.add(created);
+            return created;
         }
-        return created;
     }
 
     /** The output ŷ for X {@code (m, inputs)}: probabilities (softmax or sigmoid), or the values for MSE. */
@@ -416,17 +416,28 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Frees every workspace (the parameters stay: their arena is the caller's). Later calls throw. */
+    /**
+     * Frees every workspace (the parameters stay: their arena is the caller's). Later passes and new workspaces
+     * throw. A pass still running on another thread fails; if one holds a workspace's memory in a native call for
+     * long (see {@link Workspace#close()}), this throws after freeing the rest, and closing again frees what is left.
+     */
     @Override
     public void close() {
-        closed = true;
         List<Workspace> open;
         synchronized (workspaces) {
+            closed = true;
             open = List.copyOf(workspaces);   // each close releases itself from the list
         }
-        open.forEach(Workspace::close);
-        synchronized (workspaces) {
-            workspaces.clear();
+        RuntimeException first = null;
+        for (Workspace w : open) {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.gatun.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -24,6 +25,8 @@ import java.util.List;
  */
 public final class Workspace implements AutoCloseable {
     static final int MAX_BATCH_SIZES = 8;
+    /** How long close() waits for a native call on another thread to let go of this workspace's memory. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     private final Model model;
     /** Most recently used first. */
@@ -49,7 +52,10 @@ public final class Workspace implements AutoCloseable {
         byRows[maxRows] = new SizeBuffers(model, maxRows, block);
     }
 
-    SizeBuffers forSize(long m) {
+    // Synchronized with close(): a model closed by another thread during a pass (a misuse, but one a service's
+    // shutdown can make) must not see this pass add buffers after close() has freed the others, to be freed by no one.
+    // The pass itself then fails on the closed memory with an exception. Uncontended, the lock costs no allocation.
+    synchronized SizeBuffers forSize(long m) {
         if (closed) {
             throw new IllegalStateException("workspace is closed");
         }
@@ -74,6 +80,15 @@ public final class Workspace implements AutoCloseable {
         return created;
     }
 
+    /** Batch sizes this workspace holds buffers (an arena each) for: none once closed. */
+    synchronized int heldSizes() {
+        return sizes.size();
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
     private SizeBuffers fromBlock(long m) {
         if (m < 1 || m >= byRows.length) {
             throw new IllegalArgumentException("a batch of " + m + " rows: this workspace holds 1 to "
@@ -87,16 +102,50 @@ public final class Workspace implements AutoCloseable {
         return found;
     }
 
+    /**
+     * Frees every buffer. A pass running on another thread (closing its model under it is a misuse, but a service's
+     * shutdown can do it) may be inside a native call on this memory, which holds it until the call returns: close
+     * waits for that, up to {@value #CLOSE_WAIT_SECONDS} s, and the pass then fails on the freed memory with an
+     * exception. Memory still held after that stays with the workspace, and a later close frees it.
+     */
     @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            sizes.forEach(s -> s.arena.close());
-            sizes.clear();
-            if (block != null) {
-                block.close();
+    public synchronized void close() {
+        closed = true;
+        IllegalStateException held = null;
+        for (Iterator<SizeBuffers> i = sizes.iterator(); i.hasNext(); ) {
+            try {
+                closeOnceReleased(i.next().arena);
+                i.remove();
+            } catch (IllegalStateException e) {
+                held = e;
             }
-            model.release(this);
+        }
+        if (block != null) {
+            try {
+                closeOnceReleased(block);
+            } catch (IllegalStateException e) {
+                held = e;
+            }
+        }
+        if (held != null) {
+            throw new IllegalStateException("a workspace's memory was still held by a native call on another thread "
+                    + CLOSE_WAIT_SECONDS + " s after close: close the model again once its passes have returned", held);
+        }
+        model.release(this);
+    }
+
+    /** Closes a shared arena, waiting while a native call holds it (closing it then throws); already closed: nothing. */
+    private static void closeOnceReleased(Arena arena) {
+        long deadline = System.nanoTime() + CLOSE_WAIT_SECONDS * 1_000_000_000L;
+        while (arena.scope().isAlive()) {
+            try {
+                arena.close();
+            } catch (IllegalStateException heldByACall) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw heldByACall;
+                }
+                Thread.yield();
+            }
         }
     }
 

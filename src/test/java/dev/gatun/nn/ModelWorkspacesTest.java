@@ -5,14 +5,22 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.data.Table;
 import dev.gatun.optim.Optimizer;
+import dev.gatun.tensor.DType;
+import dev.gatun.tensor.Tensor;
 import dev.gatun.train.Evaluator;
 import dev.gatun.train.LearnableData;
 import dev.gatun.train.Trainer;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Trainers and evaluators free the workspaces they open on a model when they close: each run, and each switch of an
@@ -35,6 +43,64 @@ class ModelWorkspacesTest {
                     trainer.run();
                 }
                 assertEquals(own, model.openWorkspaces(), "workspaces left open on the model after run " + (run + 1));
+            }
+        }
+    }
+
+    /**
+     * A model closed by one thread while another opens workspaces on it or runs passes: every workspace made is closed
+     * with the model or never made, and a pass that sized new buffers during the close leaves none behind. Before,
+     * both checked "open" and then added to what close() had already freed and cleared. A race: each round closes at
+     * another moment, and the invariants are checked after every one of them.
+     */
+    @Test
+    void aModelClosedDuringPassesAndNewWorkspacesLeavesNothingOpen() throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int round = 0; round < 200; round++) {
+            try (Arena arena = Arena.ofShared()) {
+                Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY)
+                        .seed(1).build(arena);
+                Tensor[] inputs = new Tensor[12];   // more sizes than a workspace keeps: passes keep making buffers
+                for (int m = 1; m <= inputs.length; m++) {
+                    inputs[m - 1] = Tensor.allocate(arena, DType.F32, m, 8);
+                }
+                Workspace passes = model.newWorkspace();
+                List<Workspace> made = new ArrayList<>();
+                AtomicReference<Throwable> passEnd = new AtomicReference<>();
+                AtomicReference<Throwable> makingEnd = new AtomicReference<>();
+                Thread passing = Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int k = 0; ; k++) {
+                            model.forward(inputs[k % inputs.length], Mode.INFERENCE, passes);
+                        }
+                    } catch (Throwable t) {
+                        passEnd.set(t);
+                    }
+                });
+                Thread making = Thread.ofPlatform().start(() -> {
+                    try {
+                        while (true) {
+                            made.add(model.newWorkspace());
+                        }
+                    } catch (Throwable t) {
+                        makingEnd.set(t);
+                    }
+                });
+                long spin = random.nextLong(20_000);
+                for (long i = 0; i < spin; i++) {
+                    Thread.onSpinWait();
+                }
+                model.close();
+                passing.join(10_000);
+                making.join(10_000);
+                assertTrue(!passing.isAlive() && !making.isAlive(), "both threads stopped once the model closed");
+                assertInstanceOf(IllegalStateException.class, makingEnd.get(), "new workspaces refused after close");
+                assertInstanceOf(RuntimeException.class, passEnd.get(), "the pass failed on the closed model");
+                assertEquals(0, passes.heldSizes(), "round " + round + ": buffers left in the closed workspace");
+                for (Workspace w : made) {
+                    assertTrue(w.isClosed(), "round " + round + ": a workspace made during the close is open");
+                }
+                assertEquals(0, model.openWorkspaces(), "round " + round);
             }
         }
     }
