@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -186,12 +187,7 @@ public final class Model implements AutoCloseable {
 
     /** A workspace for one more thread's passes; the model closes it in {@link #close()}. */
     public Workspace newWorkspace() {
-        synchronized (workspaces) {   // the check and the add under close()'s lock: no workspace escapes a close
-            requireOpen();
-            Workspace created = new Workspace(this);
-            workspaces.add(created);
-            return created;
-        }
+        return registered(() -> new Workspace(this));
     }
 
     /**
@@ -200,9 +196,14 @@ public final class Model implements AutoCloseable {
      * data-parallel replica, whose share of each batch varies. The model closes it in {@link #close()}.
      */
     public Workspace newWorkspace(int maxRows) {
+        return registered(() -> new Workspace(this, maxRows));
+    }
+
+    /** Makes and registers a workspace, checking "open" under close()'s lock: no workspace escapes a close. */
+    private Workspace registered(Supplier<Workspace> make) {
         synchronized (workspaces) {
             requireOpen();
-            Workspace created = new Workspace(this, maxRows);
+            Workspace created = make.get();
             workspaces.add(created);
             return created;
         }
