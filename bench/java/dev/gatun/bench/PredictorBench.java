@@ -29,11 +29,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Inference on 784-256-128-10 (He-initialised weights, /255 input scaling, as a Fashion-MNIST model serves):
+ * Inference on 784-256-128-10 (He-initialised weights, /255 input scaling, as a Fashion-MNIST model serves), on the
+ * first rows of Fashion-MNIST's test images ({@code -p input=random} for random rows; see {@link RequestRowSet}):
  * <ul>
  *   <li>{@code latency}: one row per call, {@link Mode#SampleTime} — JMH prints p50, p90, p99, p99.9 of the call
  *       time (targets: p50 ≤ 10 µs, p99 ≤ 25 µs with one thread). Add {@code -prof gc}: gc.alloc.rate.norm
@@ -80,26 +80,39 @@ public class PredictorBench {
 
     @State(Scope.Thread)
     public static class Rows {
+        /** Single rows {@link #latency} goes through in turn, as {@code gatun benchmark --input} takes a file's. */
+        static final int SINGLE_ROWS = 64;
+
+        /** An IDX file of 784-value images, or {@value RequestRowSet#RANDOM}: see {@link RequestRowSet}. */
+        @Param({RequestRowSet.FASHION_MNIST_TEST})
+        String input;
+
         final int rows = BATCH;
 
-        float[] one;
+        float[][] singles;
+        int next;
         float[] oneOut;
         float[] many;
         float[] manyOut;
 
         @Setup
         public void setUp() {
-            SplittableRandom random = new SplittableRandom(Thread.currentThread().threadId());
-            one = new float[784];
-            many = new float[rows * 784];
-            for (int j = 0; j < one.length; j++) {
-                one[j] = random.nextInt(256);
+            long seed = Thread.currentThread().threadId();
+            float[] first = RequestRowSet.rows(input, SINGLE_ROWS, 784, seed);
+            singles = new float[SINGLE_ROWS][];
+            for (int r = 0; r < SINGLE_ROWS; r++) {
+                singles[r] = java.util.Arrays.copyOfRange(first, r * 784, (r + 1) * 784);
             }
-            for (int j = 0; j < many.length; j++) {
-                many[j] = random.nextInt(256);
-            }
+            many = RequestRowSet.rows(input, rows, 784, seed);
             oneOut = new float[10];
             manyOut = new float[rows * 10];
+        }
+
+        /** The next single row, round the {@value #SINGLE_ROWS}. */
+        float[] one() {
+            float[] row = singles[next];
+            next = (next + 1) % SINGLE_ROWS;
+            return row;
         }
     }
 
@@ -156,7 +169,7 @@ public class PredictorBench {
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public float[] latency(Shared shared, Rows rows) {
-        shared.predictor.predict(rows.one, rows.oneOut);
+        shared.predictor.predict(rows.one(), rows.oneOut);
         return rows.oneOut;
     }
 

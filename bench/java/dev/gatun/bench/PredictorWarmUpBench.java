@@ -20,13 +20,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.util.SplittableRandom;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A service's first single-row calls: each fork is a fresh JVM that builds the 784-256-128-10 predictor, calls
  * {@link Predictor#warmUp()} or not, and then times its first 1,000 calls one by one (SingleShotTime, no JMH
- * warm-up), so the percentiles are those of the calls a service makes right after start-up.
+ * warm-up), so the percentiles are those of the calls a service makes right after start-up. The calls go through
+ * the first 64 of Fashion-MNIST's test images in turn, as {@link PredictorBench#latency} does.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -38,9 +39,14 @@ public class PredictorWarmUpBench {
     @Param({"true", "false"})
     boolean warmUp;
 
+    /** An IDX file of 784-value images, or {@value RequestRowSet#RANDOM}: see {@link RequestRowSet}. */
+    @Param({RequestRowSet.FASHION_MNIST_TEST})
+    String input;
+
     Arena arena;
     Predictor predictor;
-    float[] row;
+    float[][] rows;
+    int next;
     float[] out;
 
     @Setup
@@ -53,10 +59,10 @@ public class PredictorWarmUpBench {
         if (warmUp) {
             predictor.warmUp();
         }
-        SplittableRandom random = new SplittableRandom(3);
-        row = new float[784];
-        for (int j = 0; j < row.length; j++) {
-            row[j] = random.nextInt(256);
+        float[] first = RequestRowSet.rows(input, PredictorBench.Rows.SINGLE_ROWS, 784, 3);
+        rows = new float[PredictorBench.Rows.SINGLE_ROWS][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = Arrays.copyOfRange(first, r * 784, (r + 1) * 784);
         }
         out = new float[10];
     }
@@ -69,7 +75,8 @@ public class PredictorWarmUpBench {
 
     @Benchmark
     public float[] firstCalls() {
-        predictor.predict(row, out);
+        predictor.predict(rows[next], out);
+        next = (next + 1) % rows.length;
         return out;
     }
 }
