@@ -151,7 +151,25 @@ final class ModelFile {
         }
     }
 
+    /**
+     * Only a regular file is read as a model (symbolic links followed): opening a named pipe blocks until something
+     * writes to it, and a device such as /dev/zero reports a size of 0 and never ends.
+     */
+    static void requireRegularFile(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("model file is null");
+        }
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "model file does not exist");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file, Files.isDirectory(file) ? "is a directory, not a model file"
+                    : "is not a regular file (a pipe, device or socket): models are read from files");
+        }
+    }
+
     static List<Section> read(Path file) throws IOException {
+        requireRegularFile(file);
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);

@@ -153,6 +153,7 @@ public final class ModelIo {
         if (arena == null) {
             throw new IllegalArgumentException("load " + file + ": arena is null");
         }
+        ModelFile.requireRegularFile(file);
         if (OnnxSupport.isOnnx(file)) {
             OnnxSupport.require("reading the ONNX model " + file);
             return OnnxReader.load(file, arena);
@@ -179,6 +180,7 @@ public final class ModelIo {
 
     /** Reads and validates a model file completely, without allocating a model: for {@code gatun inspect}. */
     public static Description describe(Path file) throws IOException {
+        ModelFile.requireRegularFile(file);
         if (OnnxSupport.isOnnx(file)) {
             OnnxSupport.require("reading the ONNX model " + file);
             OnnxReader.Decoded d = OnnxReader.decode(file);

@@ -135,7 +135,12 @@ final class OnnxReader {
                         + node.getOpType()) + " is not supported (only the default ONNX domain is)");
             }
             if (node.getOpType().equals("Constant")) {
-                constants.put(single(node), constantValue(node));
+                String name = single(node);
+                if (constants.put(name, constantValue(node)) != null) {
+                    // ONNX names every value once (SSA); taking the last would load weights no other runtime would
+                    throw new ModelFormatException(file, where(node) + ": its output " + quote(name)
+                            + " is already an initialiser's or another Constant's name");
+                }
             } else {
                 nodes.add(node);
             }

@@ -102,6 +102,16 @@ class OnnxRefusalTest {
     }
 
     @Test
+    void aValueNamedTwiceIsRefusedNotOverwritten() throws Exception {
+        // ONNX names each value once; taking the last of two would load weights ONNX Runtime refuses to run.
+        refused("constantOverInitialiser", m -> m.setGraph(m.getGraph().toBuilder().addNode(0, NodeProto.newBuilder()
+                .setOpType("Constant").setName("again").addOutput("W").addAttribute(AttributeProto.newBuilder()
+                        .setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                        .setT(floats("W", new float[] {9, 9, 9, 9, 9, 9}, 2, 3))))), "node 'again'", "'W'",
+                "already");
+    }
+
+    @Test
     void filesThatAreNotOnnx() throws Exception {
         Path empty = dir.resolve("empty.onnx");
         Files.write(empty, new byte[0]);
