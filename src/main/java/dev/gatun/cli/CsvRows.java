@@ -55,7 +55,7 @@ final class CsvRows implements InputRows {
             if (format == null) {
                 format = CsvFormat.detect(s);
             }
-            if (rows == 0 && !sawHeader && format.isHeader(s)) {
+            if (rows == 0 && !sawHeader && (format.isHeader(s) || namesTheFeatures(s))) {
                 sawHeader = true;
                 FeatureColumns.requireSame("the model", featureNames, file + " (its header)", format.texts(s));
                 continue;
@@ -69,6 +69,15 @@ final class CsvRows implements InputRows {
                     + "), expected one sample of " + features + " numbers per line, separated by commas, semicolons, tabs or bars");
         }
         return false;
+    }
+
+    /**
+     * Whether a first line that holds numbers is still the header: its cells are the model's feature names, as
+     * pandas writes integer column names ({@code 0,1,...,783}). Read as a row, it was predicted as sample 1 and
+     * every later row's output was one line off.
+     */
+    private boolean namesTheFeatures(String s) {
+        return !featureNames.isEmpty() && format.texts(s).equals(featureNames);
     }
 
     private void parse(String s, float[] into, int offset) {

@@ -43,6 +43,17 @@ class RequestRowsTest {
     }
 
     @Test
+    void aHeaderOfNumbersThatAreTheModelsFeatureNamesIsNotARow() throws Exception {
+        // pandas writes integer column names as numbers: "0,1" here. With those as the model's feature names, the
+        // line is the header; without them it can only be read as a row (a model trained without names).
+        Path numbered = Files.writeString(dir.resolve("numbered.csv"), "0,1\n5,6\n7,8\n");
+        assertArrayEquals(new float[] {5, 6, 7, 8}, RequestRows.fromFile(numbered, 2, 2, List.of("0", "1"), 64)[0]);
+        assertArrayEquals(new float[] {0, 1, 5, 6}, RequestRows.fromFile(numbered, 2, 2, List.of(), 64)[0]);
+        // Other numbers on the first line are a row, whatever the names.
+        assertArrayEquals(new float[] {0, 1, 5, 6}, RequestRows.fromFile(numbered, 2, 2, List.of("1", "0"), 64)[0]);
+    }
+
+    @Test
     void badFilesAreNamed() throws Exception {
         Path empty = Files.writeString(dir.resolve("header-only.csv"), "a,b\n");
         var none = assertThrows(IllegalArgumentException.class, () -> RequestRows.fromFile(empty, 1, 2, List.of(), 64));
