@@ -71,6 +71,11 @@ final class OnnxReader {
     private final Path file;
     private final Map<String, TensorProto> constants = new HashMap<>();
     private final OnnxLayers layers = new OnnxLayers();
+    /**
+     * Values decoded so far. Each use of an initialiser decodes it again (into doubles, kept per layer), so a file of
+     * one 1000×1000 initialiser read by a thousand MatMul nodes would come to 8 GB of heap from 4 MB on disk.
+     */
+    private long decodedValues;
 
     private OnnxReader(Path file) {
         this.file = file;
@@ -97,7 +102,17 @@ final class OnnxReader {
     }
 
     static Decoded decode(Path file) throws IOException {
-        return new OnnxReader(file).decode(parse(file));
+        try {
+            return new OnnxReader(file).decode(parse(file));
+        } catch (OutOfMemoryError e) {
+            // Everything allocated so far is this reader's own and unreachable once it unwinds.
+            throw new ModelFormatException(file, "does not fit in this JVM's heap of " + heapMegabytes()
+                    + " MB once decoded (" + e.getMessage() + "; GATUN_JAVA_OPTS=-Xmx... raises it)");
+        }
+    }
+
+    private static long heapMegabytes() {
+        return Runtime.getRuntime().maxMemory() >> 20;
     }
 
     private static ModelProto parse(Path file) throws IOException {
@@ -457,7 +472,14 @@ final class OnnxReader {
             throw new IllegalArgumentException("input " + index + " " + quote(name) + " of " + node.getOpType()
                     + " must be an initialiser or a Constant, not a computed tensor");
         }
-        return OnnxTensors.read(file, "tensor", t);
+        OnnxTensors.Values values = OnnxTensors.read(file, "tensor", t);
+        decodedValues += values.values().length;
+        if (decodedValues > Runtime.getRuntime().maxMemory() / 2 / Double.BYTES) {
+            throw new ModelFormatException(file, where(node) + ": the graph's constants come to " + decodedValues
+                    + " values so far, more than half of this JVM's heap of " + heapMegabytes() + " MB holds as"
+                    + " doubles (each node reading an initialiser decodes it again; GATUN_JAVA_OPTS=-Xmx... raises it)");
+        }
+        return values;
     }
 
     private TensorProto constantValue(NodeProto node) throws ModelFormatException {

@@ -1,0 +1,79 @@
+package dev.gatun.io;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.gatun.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A small ONNX file whose nodes read one initialiser many times: each use decodes it again, so 40 KB on disk
+ * became N × 80 KB of heap, and a large enough N ran the JVM out of memory with an error that named nothing. Now
+ * the reader refuses it, naming the file and the node, once its decoded constants pass half the heap. Run in a
+ * child JVM with a 64 MB heap, where 600 uses (48 MB) cross that line.
+ */
+class OnnxDecodeBudgetTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneInitialiserReadByManyNodesIsRefusedBeforeTheHeapRunsOut() throws Exception {
+        Path file = dir.resolve("tied.onnx");
+        Files.write(file, tiedMatMuls(100, 600).toByteArray());
+        ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"), Probe.class, List.of(file.toString()));
+        assertEquals(0, result.exit(), result.toString());
+        String out = result.stdout().strip();
+        assertTrue(out.startsWith("refused: " + file) && out.contains("MatMul") && out.contains("heap of"),
+                result.toString());
+    }
+
+    @Test
+    void theSameInitialiserReadTwiceStillLoads() throws Exception {
+        Path file = dir.resolve("twice.onnx");
+        Files.write(file, tiedMatMuls(100, 2).toByteArray());
+        assertEquals(List.of(100, 100, 100), ModelIo.describe(file).spec().widths());
+    }
+
+    /** x [batch, width] → MatMul(·, W) `uses` times, every one reading the same W (width × width) → Softmax → y. */
+    static ModelProto tiedMatMuls(int width, int uses) {
+        float[] identity = new float[width * width];
+        for (int i = 0; i < width; i++) {
+            identity[i * width + i] = 1;
+        }
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("tied")
+                .addInput(OnnxRefusalTest.input("x", TensorProto.DataType.FLOAT_VALUE, width))
+                .addOutput(OnnxRefusalTest.output("y"))
+                .addInitializer(OnnxRefusalTest.floats("W", identity, width, width));
+        String in = "x";
+        for (int k = 1; k <= uses; k++) {
+            graph.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("matmul-" + k).addInput(in).addInput("W")
+                    .addOutput("h" + k));
+            in = "h" + k;
+        }
+        graph.addNode(OnnxRefusalTest.node("Softmax", in, "y").addAttribute(OnnxRefusalTest.intAttribute("axis", 1)));
+        return ModelProto.newBuilder().setIrVersion(7)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(graph).build();
+    }
+
+    /** Describes args[0] and prints "refused: " and the message, or "described". */
+    public static final class Probe {
+        public static void main(String[] args) throws Exception {
+            try {
+                ModelIo.describe(Path.of(args[0]));
+                System.out.println("described");
+            } catch (ModelFormatException e) {
+                System.out.println("refused: " + e.getMessage());
+            }
+        }
+    }
+}
