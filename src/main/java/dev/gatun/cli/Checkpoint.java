@@ -6,6 +6,7 @@ import dev.gatun.io.ModelFormatException;
 import dev.gatun.io.ModelIo;
 import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.Model;
+import dev.gatun.nn.ModelSpec;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.History;
 
@@ -146,8 +147,10 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         Map<String, String> metadata;
         List<String> classNames;
         List<String> featureNames;
+        ModelSpec stored;
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            stored = loaded.model().spec();
             loaded.model().close();
             metadata = loaded.metadata().asMap();
             classNames = loaded.metadata().classNames();
@@ -165,7 +168,15 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         });
         try {
             String status = metadata.getOrDefault(STATUS, "running").toUpperCase(Locale.ROOT);
-            return new Checkpoint(TrainConfig.fromMap(config), History.decode(metadata.get("history")),
+            TrainConfig settings = TrainConfig.fromMap(config);
+            // The run is sized (memory check, batch buffers) and reported from its settings, but trains the stored
+            // model: the two must be the same network, or a changed file could slip a large model past the check.
+            if (!settings.modelSpec().widths().equals(stored.widths())) {
+                throw new ModelFormatException(file, "its training settings describe layers "
+                        + settings.modelSpec().widths() + " but it holds a model of layers " + stored.widths()
+                        + ": the file was changed after gatun train wrote it");
+            }
+            return new Checkpoint(settings, History.decode(metadata.get("history")),
                     metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
                     new Data(DataSource.fromMap(metadata), classNames, featureNames));
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,55 @@
+package dev.gatun.cli;
+
+import dev.gatun.io.ModelFormatException;
+import dev.gatun.io.ModelIo;
+import dev.gatun.optim.Optimizer;
+import dev.gatun.train.LearnableData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A checkpoint whose training settings describe other layers than the model it holds is refused when read. A run
+ * resumed from it is sized by the settings (the memory check, the batch buffers) but trains the stored model, so a
+ * changed file could otherwise slip a model of any size past the check.
+ */
+class CheckpointSettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void settingsThatDescribeAnotherModelAreRefused() throws IOException {
+        Path data = LearnableData.write(dir.resolve("data"), 200, 100, 12, false);
+        Path file = dir.resolve("run.checkpoint");
+        CommandRun run = gatun("train", "--data", data.toString(), "--layers", "64,16,4", "--epochs", "1", "--dev", "50",
+                "--checkpoint", file.toString());
+        assertEquals(0, run.exit(), run.toString());
+        Checkpoint written = Checkpoint.read(file);
+        assertEquals("64,16,4", written.config().toMap().get("layers"), "the settings as written");
+
+        Map<String, String> changed = written.config().toMap();
+        changed.put("layers", "64,4,4");
+        Checkpoint forged = new Checkpoint(TrainConfig.fromMap(changed), written.history(), written.out(),
+                written.status(), written.data());
+        try (Arena arena = Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            try (Optimizer optimizer = written.config().buildOptimizer()) {
+                ModelIo.restoreOptimizer(file, loaded.model(), optimizer);
+                Checkpoint.write(file, forged, loaded.model(), loaded.normalization(), optimizer, null);
+            }
+            loaded.model().close();
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Checkpoint.read(file));
+        assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("[64, 4, 4]")
+                && e.getMessage().contains("[64, 16, 4]"), e.getMessage());
+    }
+}
