@@ -85,10 +85,7 @@ final class EvalCommand extends JsonReportingCommand {
                                 + " inputs but the " + which + " images in " + dir.directory() + " have " + set.features()
                                 + " features each (shape " + Shapes.format(set.sampleShape()) + ")");
                     }
-                    Evaluation e;
-                    try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
-                        e = evaluator.evaluate(model);
-                    }
+                    Evaluation e = evaluate(loaded, set, dir.directory() + ", " + which + " split");
                     List<String> names = ClassNames.of(data.path, classes);
                     print(model, dir.directory() + ", " + e.dataSet() + " split", e, names);
                     if (plots != null) {
@@ -131,10 +128,7 @@ final class EvalCommand extends JsonReportingCommand {
             requireInputs(model, set, data.path.toString());
             FeatureColumns.requireSame("model " + modelFile.path, loaded.metadata().featureNames(), data.path.toString(),
                     table.featureNames());
-            Evaluation e;
-            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
-                e = evaluator.evaluate(model);
-            }
+            Evaluation e = evaluate(loaded, set, data.path.toString());
             print(model, data.path.toString(), e, names);
             if (plots != null) {
                 System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
@@ -142,6 +136,24 @@ final class EvalCommand extends JsonReportingCommand {
             json.print(report(e, names));
         }
         return 0;
+    }
+
+    /**
+     * The model's evaluation on {@code set}, refused when its loss is not finite: the outputs of some rows overflowed
+     * float32 (weights or inputs too large), and the accuracy would count each such row as class 0 (the argmax of
+     * NaN logits), or RMSE and R² would be NaN, under a report that looks like any other.
+     */
+    private Evaluation evaluate(ModelIo.LoadedModel loaded, DataSet set, String where) {
+        Evaluation e;
+        try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+            e = evaluator.evaluate(loaded.model());
+        }
+        if (!Double.isFinite(e.loss())) {
+            throw new IllegalArgumentException("model " + modelFile.path + " on " + where + ": the loss is " + e.loss()
+                    + ": the model's outputs are not finite for some rows (its weights or these inputs overflow float32),"
+                    + " so no accuracy or error can be reported");
+        }
+        return e;
     }
 
     /** A regression model on a CSV file whose label column holds the real-valued target: RMSE, MAE, R². */
@@ -156,10 +168,7 @@ final class EvalCommand extends JsonReportingCommand {
                 throw new IllegalArgumentException("model " + modelFile.path + " predicts " + model.outputs()
                         + " values per sample but " + data.path + " has " + set.targetWidth() + " target column");
             }
-            Evaluation e;
-            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
-                e = evaluator.evaluate(model);
-            }
+            Evaluation e = evaluate(loaded, set, data.path.toString());
             RegressionMetrics m = e.regression();
             System.out.printf("model     %s (%s, %s)%n", modelFile.path, model.spec().widths(), model.loss());
             System.out.printf("data      %s, %,d samples%n", data.path, e.count());

@@ -97,6 +97,24 @@ class EvalCommandTest {
     }
 
     @Test
+    void outputsThatOverflowAreRefusedNotCountedAsClassZero() throws IOException {
+        // Finite weights at float32's limit: the first layer's sums overflow to infinity, the next layer's mix of
+        // signs makes NaN, and the argmax of NaN logits is class 0 for every row.
+        Path overflowing = dir.resolve("overflowing.gatun");
+        int inputs = dev.gatun.io.ModelIo.describe(model).spec().inputs();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+             dev.gatun.nn.Model m = dev.gatun.nn.Model.builder(inputs).dense(8, dev.gatun.activation.Activation.RELU)
+                     .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena)) {
+            m.parameters().getFirst().value().fill(Float.MAX_VALUE);
+            dev.gatun.io.ModelIo.save(overflowing, m, dev.gatun.data.Normalization.scaleToUnit(inputs), Map.of());
+        }
+        CommandRun run = eval("--model", overflowing.toString(), "--data", data.toString());
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.err().contains(overflowing.toString()) && run.err().contains("the loss is NaN")
+                && run.err().contains("not finite"), run.err());
+    }
+
+    @Test
     void theTrainSplitCountsTheTrainingImages() {
         CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--split", "train", "--json");
         assertEquals(0, run.exit(), run.err());
