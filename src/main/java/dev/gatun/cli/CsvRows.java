@@ -1,12 +1,9 @@
 package dev.gatun.cli;
 
 import dev.gatun.csv.CsvFormat;
-import dev.gatun.csv.MaybeGzipped;
+import dev.gatun.csv.TextLines;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,7 +16,7 @@ import java.util.List;
  */
 final class CsvRows implements InputRows {
     private final Path file;
-    private final BufferedReader in;
+    private final TextLines in;
     private final int features;
     /** The columns the model was trained on, by name; empty when its file keeps none. */
     private final List<String> featureNames;
@@ -29,7 +26,7 @@ final class CsvRows implements InputRows {
     /** Chosen from the first non-blank line. */
     private CsvFormat format;
 
-    private CsvRows(Path file, BufferedReader in, int features, List<String> featureNames) {
+    private CsvRows(Path file, TextLines in, int features, List<String> featureNames) {
         this.file = file;
         this.in = in;
         this.features = features;
@@ -37,14 +34,13 @@ final class CsvRows implements InputRows {
     }
 
     static CsvRows open(Path file, int features, List<String> featureNames) throws IOException {
-        return new CsvRows(file, new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
-                StandardCharsets.UTF_8), 1 << 16), features, List.copyOf(featureNames));
+        return new CsvRows(file, TextLines.open(file), features, List.copyOf(featureNames));
     }
 
     @Override
     public boolean next(float[] into, int offset) throws IOException {
         String s;
-        while ((s = in.readLine()) != null) {
+        while ((s = nextLine()) != null) {
             line++;
             if (line == 1 && s.startsWith("\uFEFF")) {
                 s = s.substring(1);
@@ -69,6 +65,14 @@ final class CsvRows implements InputRows {
                     + "), expected one sample of " + features + " numbers per line, separated by commas, semicolons, tabs or bars");
         }
         return false;
+    }
+
+    private String nextLine() throws IOException {
+        try {
+            return in.next();
+        } catch (TextLines.TooLong e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

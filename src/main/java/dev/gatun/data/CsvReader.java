@@ -1,16 +1,13 @@
 package dev.gatun.data;
 
 import dev.gatun.csv.CsvFormat;
-import dev.gatun.csv.MaybeGzipped;
+import dev.gatun.csv.TextLines;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -120,8 +117,7 @@ public final class CsvReader {
     }
 
     private long parseInto(Path target) throws IOException {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(MaybeGzipped.open(file),
-                StandardCharsets.UTF_8), 1 << 16)) {
+        try (TextLines in = TextLines.open(file)) {
             String first = firstLine(in);
             int features = columns - 1;
             float[] row = new float[features];
@@ -156,8 +152,14 @@ public final class CsvReader {
         }
     }
 
-    private String nextLine(BufferedReader in) throws IOException {
-        String s = in.readLine();
+    private String nextLine(TextLines in) throws IOException {
+        String s;
+        try {
+            s = in.next();
+        } catch (TextLines.TooLong e) {
+            throw error("line " + e.line(), "at most " + e.maxChars() + " characters per line", "more ("
+                    + TextLines.WHY + ")");
+        }
         if (s != null) {
             line++;
             if (line == 1 && s.startsWith("\uFEFF")) {
@@ -171,7 +173,7 @@ public final class CsvReader {
      * Reads up to the first data line: detects the format, takes the header's names, finds the label column. Returns
      * the first data line (or null when the file has none).
      */
-    private String firstLine(BufferedReader in) throws IOException {
+    private String firstLine(TextLines in) throws IOException {
         String s = nextLine(in);
         while (s != null && s.isBlank()) {
             s = nextLine(in);
