@@ -179,6 +179,9 @@ public final class Predictor implements AutoCloseable {
             ModelIo.LoadedModel loaded = ModelIo.load(file, temporary);
             try (Model model = loaded.model()) {
                 return new Predictor(model, loaded.normalization(), options, loaded.metadata().asMap());
+            } catch (IllegalArgumentException e) {
+                // A file can hold finite parameters that fold into infinite ones (batch norm's γ/√(σ² + ε)): say which.
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
             }
         }
     }

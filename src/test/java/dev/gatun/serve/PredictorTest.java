@@ -148,6 +148,20 @@ class PredictorTest {
         }
     }
 
+    /** A file's finite batch-norm parameters that fold into an infinite weight: refused naming the file too. */
+    @Test
+    void aFileWhoseFoldedWeightsOverflowIsNamed(@TempDir Path dir) throws java.io.IOException {
+        Path file = dir.resolve("overflowing.gatun");
+        try (Arena arena = Arena.ofConfined(); Model model = Model.builder(IN).dense(7, Activation.RELU).batchNorm()
+                .output(3, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
+            model.tensorsByName().get("gamma1").fill(Float.MAX_VALUE);   // γ/√(0 + ε) is past float32's range
+            ModelIo.save(file, model, Normalization.none(IN), Map.of());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Predictor.load(file).close());
+        assertTrue(e.getMessage().startsWith(file + ": layer 1's W[") && e.getMessage().contains("Infinity"),
+                e.getMessage());
+    }
+
     /** Rows alternate the direction they read the panels in (Context.descending): a row's answer must not. */
     @Test
     void theSameRowGivesTheSameBitsCallAfterCall() {
