@@ -33,7 +33,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
     private static final String OUT = "out";
     private static final String STATUS = "status";
     /** In {@code FILE.best}: the history of the checkpoint it was written with, which pairs the two. */
-    private static final String BEST_OF = "best_of";
+    static final String BEST_OF = "best_of";
 
     /**
      * Where the run's data came from.
@@ -75,8 +75,10 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         }
         ModelIo.Description description = ModelIo.describe(best);
         String writtenWith = description.metadata().asMap().get(BEST_OF);
-        boolean belongs = writtenWith != null ? writtenWith.equals(history.encode())
-                : description.spec().widths().equals(config.modelSpec().widths());
+        // The layers always: a changed .best of the same history could otherwise bring another model past the run's
+        // memory check, which is sized from the checkpoint's settings.
+        boolean belongs = description.spec().widths().equals(config.modelSpec().widths())
+                && (writtenWith == null || writtenWith.equals(history.encode()));
         if (!belongs) {
             System.out.printf("ignoring %s: it was written with another run or epoch than %s; early stopping counts"
                     + " from epoch %d%n", best, file, history.size());

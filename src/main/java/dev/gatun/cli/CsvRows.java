@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Samples from a CSV file: one per line, the model's raw features (its stored normalisation is applied later). The
  * delimiter, quotes, decimal commas and the header line are read as {@link CsvFormat} says, the same rules as
- * training data; blank lines are skipped. Streams line by line into the caller's buffer, so the file's length does
+ * training data, and a first line of numbers that are the model's feature names (three or more) is a header too;
+ * blank lines are skipped. Streams line by line into the caller's buffer, so the file's length does
  * not matter. Every problem names the file, the line (1-based, counting the header) and, for a cell, the column
  * (1-based).
  */
@@ -78,11 +79,20 @@ final class CsvRows implements InputRows {
     /**
      * Whether a first line that holds numbers is still the header: its cells are the model's feature names, as
      * pandas writes integer column names ({@code 0,1,...,783}). Read as a row, it was predicted as sample 1 and
-     * every later row's output was one line off.
+     * every later row's output was one line off. With one or two features a first row equal to the names ({@code 0,1})
+     * is as likely as such a header, so the rule waits for three; when it applies, stderr says so.
      */
     private boolean namesTheFeatures(String s) {
-        return !featureNames.isEmpty() && format.texts(s).equals(featureNames);
+        if (featureNames.size() < MIN_NUMBERED_HEADER || !format.texts(s).equals(featureNames)) {
+            return false;
+        }
+        System.err.println("note: " + file + ": line " + line + " is read as its header: its cells are the model's"
+                + " feature names");
+        return true;
     }
+
+    /** The fewest features for which a first line of numbers equal to the feature names is taken as the header. */
+    static final int MIN_NUMBERED_HEADER = 3;
 
     private void parse(String s, float[] into, int offset) {
         int columns = format.columns(s);

@@ -69,11 +69,12 @@ public final class TextLines implements Closeable {
     }
 
     /**
-     * An eighth of the heap in characters: a line's builder grows by doubling and is copied into its String (one or
-     * two bytes a character), so reading it takes up to about half the heap at once.
+     * A sixteenth of the heap in characters. A line's builder takes two bytes a character once it holds one past
+     * U+00FF, grows by doubling (the old array alive while the new one fills) and is copied into its String: up to
+     * about six bytes a character at once, so a line at the bound takes at most about 40% of the heap.
      */
     public static int defaultMaxChars() {
-        return (int) Math.min(Integer.MAX_VALUE - 64, Runtime.getRuntime().maxMemory() / 8);
+        return (int) Math.min(Integer.MAX_VALUE - 64, Runtime.getRuntime().maxMemory() / 16);
     }
 
     /**

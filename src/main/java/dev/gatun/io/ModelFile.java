@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -159,11 +160,14 @@ final class ModelFile {
         if (file == null) {
             throw new IllegalArgumentException("model file is null");
         }
-        if (!Files.exists(file)) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);   // a denied search still says so
+        } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "model file does not exist");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ModelFormatException(file, Files.isDirectory(file) ? "is a directory, not a model file"
+        if (!attributes.isRegularFile()) {
+            throw new ModelFormatException(file, attributes.isDirectory() ? "is a directory, not a model file"
                     : "is not a regular file (a pipe, device or socket): models are read from files");
         }
     }

@@ -2,6 +2,10 @@ package dev.gatun.cli;
 
 import dev.gatun.io.ModelFormatException;
 import dev.gatun.io.ModelIo;
+import dev.gatun.activation.Activation;
+import dev.gatun.data.Normalization;
+import dev.gatun.nn.Loss;
+import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.train.LearnableData;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,14 @@ class CheckpointSettingsTest {
             }
             loaded.model().close();
         }
+        // Its early-stopping weights: the same history, another network. Left out, as a .best of another run is.
+        try (Arena arena = Arena.ofConfined(); Model other = Model.builder(64).dense(4, Activation.RELU)
+                .output(4, Loss.SOFTMAX_CROSS_ENTROPY).build(arena)) {
+            ModelIo.encode(Checkpoint.bestFile(file), other, Normalization.none(64),
+                    Map.of("kind", "best-weights", Checkpoint.BEST_OF, written.history().encode())).write();
+        }
+        assertEquals(null, written.bestWeights(file), "a .best of other layers");
+
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Checkpoint.read(file));
         assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("[64, 4, 4]")
                 && e.getMessage().contains("[64, 16, 4]"), e.getMessage());

@@ -44,13 +44,18 @@ class RequestRowsTest {
 
     @Test
     void aHeaderOfNumbersThatAreTheModelsFeatureNamesIsNotARow() throws Exception {
-        // pandas writes integer column names as numbers: "0,1" here. With those as the model's feature names, the
+        // pandas writes integer column names as numbers: "0,1,2" here. With those as the model's feature names, the
         // line is the header; without them it can only be read as a row (a model trained without names).
-        Path numbered = Files.writeString(dir.resolve("numbered.csv"), "0,1\n5,6\n7,8\n");
-        assertArrayEquals(new float[] {5, 6, 7, 8}, RequestRows.fromFile(numbered, 2, 2, List.of("0", "1"), 64)[0]);
-        assertArrayEquals(new float[] {0, 1, 5, 6}, RequestRows.fromFile(numbered, 2, 2, List.of(), 64)[0]);
+        Path numbered = Files.writeString(dir.resolve("numbered.csv"), "0,1,2\n5,6,7\n8,9,10\n");
+        List<String> names = List.of("0", "1", "2");
+        assertArrayEquals(new float[] {5, 6, 7, 8, 9, 10}, RequestRows.fromFile(numbered, 2, 3, names, 64)[0]);
+        assertArrayEquals(new float[] {0, 1, 2, 5, 6, 7}, RequestRows.fromFile(numbered, 2, 3, List.of(), 64)[0]);
         // Other numbers on the first line are a row, whatever the names.
-        assertArrayEquals(new float[] {0, 1, 5, 6}, RequestRows.fromFile(numbered, 2, 2, List.of("1", "0"), 64)[0]);
+        assertArrayEquals(new float[] {0, 1, 2, 5, 6, 7},
+                RequestRows.fromFile(numbered, 2, 3, List.of("2", "1", "0"), 64)[0]);
+        // With fewer than three features a first row "0,1" is as likely as a header: it stays a row.
+        Path pairs = Files.writeString(dir.resolve("pairs.csv"), "0,1\n5,6\n");
+        assertArrayEquals(new float[] {0, 1, 5, 6}, RequestRows.fromFile(pairs, 2, 2, List.of("0", "1"), 64)[0]);
     }
 
     @Test
