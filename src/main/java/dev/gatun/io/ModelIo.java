@@ -300,7 +300,22 @@ public final class ModelIo {
     private record Decoded(ModelSpec spec, DType dtype, Normalization normalization, Map<String, String> metadata,
                            Map<String, TensorTable.Entry> tensors, boolean hasOptimizer) {}
 
+    /**
+     * The file's sections, checked and decoded. A small section can decode into much more heap (a metadata section of
+     * millions of one-character keys is a map of millions of entries): running out of it is this file's failure, not
+     * the caller's, and says so.
+     */
     private static Decoded decode(Path file) throws IOException {
+        try {
+            return decodeSections(file);
+        } catch (OutOfMemoryError e) {
+            throw new ModelFormatException(file, "does not fit in this JVM's heap of "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB once decoded (" + e.getMessage()
+                    + "; GATUN_JAVA_OPTS=-Xmx... raises it)");
+        }
+    }
+
+    private static Decoded decodeSections(Path file) throws IOException {
         List<Section> sections = ModelFile.read(file);
         for (Section s : sections) {
             if (!List.of(ARCH, META, NORM, TENS, OPTM, OPTS).contains(s.tag())) {
