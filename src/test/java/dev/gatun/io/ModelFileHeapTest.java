@@ -40,21 +40,9 @@ class ModelFileHeapTest {
         }
         assertTrue(Files.size(file) > 30L << 20, "the section must dwarf the child's heap: " + Files.size(file));
         ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"),
-                Probe.class, List.of(file.toString()));
+                DescribeProbe.class, List.of(file.toString()));
         assertEquals(0, result.exit(), result.toString());
         String out = result.stdout().strip();
         assertTrue(out.startsWith("refused: " + file + ": does not fit in this JVM's heap of"), result.toString());
-    }
-
-    /** Describes args[0] and prints "refused: " and the message, or "described". */
-    public static final class Probe {
-        public static void main(String[] args) throws Exception {
-            try {
-                ModelIo.describe(Path.of(args[0]));
-                System.out.println("described");
-            } catch (ModelFormatException e) {
-                System.out.println("refused: " + e.getMessage());
-            }
-        }
     }
 }

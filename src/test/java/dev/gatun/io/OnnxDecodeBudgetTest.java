@@ -30,7 +30,8 @@ class OnnxDecodeBudgetTest {
     void oneInitialiserReadByManyNodesIsRefusedBeforeTheHeapRunsOut() throws Exception {
         Path file = dir.resolve("tied.onnx");
         Files.write(file, tiedMatMuls(100, 600).toByteArray());
-        ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"), Probe.class, List.of(file.toString()));
+        ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"),
+                DescribeProbe.class, List.of(file.toString()));
         assertEquals(0, result.exit(), result.toString());
         String out = result.stdout().strip();
         assertTrue(out.startsWith("refused: " + file) && out.contains("MatMul") && out.contains("heap of"),
@@ -63,17 +64,5 @@ class OnnxDecodeBudgetTest {
         graph.addNode(OnnxRefusalTest.node("Softmax", in, "y").addAttribute(OnnxRefusalTest.intAttribute("axis", 1)));
         return ModelProto.newBuilder().setIrVersion(7)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(graph).build();
-    }
-
-    /** Describes args[0] and prints "refused: " and the message, or "described". */
-    public static final class Probe {
-        public static void main(String[] args) throws Exception {
-            try {
-                ModelIo.describe(Path.of(args[0]));
-                System.out.println("described");
-            } catch (ModelFormatException e) {
-                System.out.println("refused: " + e.getMessage());
-            }
-        }
     }
 }
