@@ -70,6 +70,46 @@ final class CacheEntries {
     }
 
     /**
+     * The system property naming the bytes of free space cache writes leave on their disk; by default the smaller of
+     * 1 GiB and 5% of the disk.
+     */
+    static final String RESERVE_PROPERTY = "gatun.cache.reserve";
+
+    /**
+     * The free space a cache write leaves on its disk. An entry that would need it (a gzip bomb, a table larger than
+     * the disk) fails before the disk is full, which other programs, and this run's own model and checkpoints, need.
+     */
+    static long reserve(Path where) throws IOException {
+        String given = System.getProperty(RESERVE_PROPERTY);
+        if (given != null && !given.isBlank()) {
+            try {
+                long bytes = Long.parseLong(given.strip());
+                if (bytes >= 0) {
+                    return bytes;
+                }
+            } catch (NumberFormatException ignored) {
+                // falls through to the message below
+            }
+            throw new IllegalArgumentException("-D" + RESERVE_PROPERTY + "=" + given + " is not a number of bytes >= 0");
+        }
+        return Math.min(1L << 30, Files.getFileStore(where).getTotalSpace() / 20);
+    }
+
+    /**
+     * Fails, as a write to {@code where} that could not be made, unless {@code bytes} more fit on its disk with the
+     * {@link #reserve} left free.
+     */
+    static void requireRoom(Path where, long bytes) throws IOException {
+        long usable = Files.getFileStore(where).getUsableSpace();
+        long keep = reserve(where);
+        if (usable - keep < bytes) {
+            throw cannotWrite(where, new IOException(usable + " bytes free on its disk, " + keep + " of them kept free ("
+                    + RESERVE_PROPERTY + "), and " + bytes + " more needed: a table larger than the disk, or a file"
+                    + " that expands past it"));
+        }
+    }
+
+    /**
      * A failed write to the cache, saying so: "Read-only file system" or "No space left on device" alone named
      * neither the cache nor how to move it.
      */

@@ -125,8 +125,12 @@ public final class IdxCache {
              OutputStream out = Files.newOutputStream(target)) {
             IdxHeader header = IdxHeader.read(gzFile, in);
             requireSpace(gzFile, target.getParent(), header.fileBytes());
-            writeHeader(out, header);
-            long body = copyAtMost(in, out, header.bodyBytes() + 1);
+            try {
+                writeHeader(out, header);
+            } catch (IOException e) {
+                throw CacheEntries.cannotWrite(target, e);
+            }
+            long body = copyAtMost(in, out, header.bodyBytes() + 1, target);
             if (body > header.bodyBytes()) {
                 throw new DataFileException(gzFile, "body (decompressed)", header.headerBytes(),
                         header.bodyBytes() + " bytes for " + header, "more: the stream is longer than its header says");
@@ -154,8 +158,11 @@ public final class IdxCache {
         out.write(bytes);
     }
 
-    /** Copies until end of stream or {@code limit} bytes, whichever comes first: a bomb cannot fill the disk. */
-    private static long copyAtMost(InputStream in, OutputStream out, long limit) throws IOException {
+    /**
+     * Copies until end of stream or {@code limit} bytes, whichever comes first: a bomb cannot fill the disk. A failed
+     * write names the cache file {@code target}; a failed read is the source's.
+     */
+    private static long copyAtMost(InputStream in, OutputStream out, long limit, Path target) throws IOException {
         byte[] buffer = new byte[COPY_BUFFER];
         long copied = 0;
         while (copied < limit) {
@@ -163,7 +170,11 @@ public final class IdxCache {
             if (n < 0) {
                 break;
             }
-            out.write(buffer, 0, n);
+            try {
+                out.write(buffer, 0, n);
+            } catch (IOException e) {
+                throw CacheEntries.cannotWrite(target, e);
+            }
             copied += n;
         }
         return copied;
@@ -171,9 +182,11 @@ public final class IdxCache {
 
     private static void requireSpace(Path gzFile, Path dir, long bytes) throws IOException {
         long usable = Files.getFileStore(dir).getUsableSpace();
-        if (usable < bytes) {
+        long keep = CacheEntries.reserve(dir);
+        if (usable - keep < bytes) {
             throw new DataFileException(gzFile, "dimensions (decompressed size)", IdxHeader.DIMS_OFFSET,
-                    "at most the " + usable + " bytes free in the cache " + dir, bytes + " bytes");
+                    "at most the " + usable + " bytes free in the cache " + dir + " less the " + keep + " kept free ("
+                            + CacheEntries.RESERVE_PROPERTY + ")", bytes + " bytes");
         }
     }
 

@@ -37,6 +37,9 @@ final class TableFile {
 
     private TableFile() {}
 
+    /** How far a table's writer writes between looks at its disk's free space. */
+    static final long ROOM_CHECK_BYTES = 64L << 20;
+
     /** Streams rows into {@code file}; {@link #finish} completes it. Closing without finishing leaves garbage to delete. */
     static final class Writer implements AutoCloseable {
         private final Path file;
@@ -48,6 +51,8 @@ final class TableFile {
         private final int features;
         private final int targetWidth;
         private long rows;
+        /** Bytes to write before the next look at the disk's free space ({@link CacheEntries#requireRoom}). */
+        private long untilRoomCheck;
 
         Writer(Path file, int features, int targetWidth) throws IOException {
             this.file = file;
@@ -156,6 +161,13 @@ final class TableFile {
 
         private void drain(ByteBuffer buffer, FileChannel channel) throws IOException {
             buffer.flip();
+            untilRoomCheck -= buffer.remaining();
+            if (untilRoomCheck <= 0) {
+                // The rows' size is known only at the end (a gzipped table may expand without limit): look ahead by
+                // one stretch at a time, so a table larger than the disk stops with room left.
+                CacheEntries.requireRoom(file.getParent(), ROOM_CHECK_BYTES);
+                untilRoomCheck = ROOM_CHECK_BYTES;
+            }
             try {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
