@@ -130,12 +130,22 @@ final class CacheEntries {
         }
     }
 
+    /**
+     * How long a partial file whose writer's process id is not running here must have gone unwritten before it is
+     * deleted. The id alone is only this machine's (and PID namespace's): in a cache shared over NFS or a container
+     * volume, a live writer elsewhere has an id unknown here, and its file was deleted under it mid-write. A writer
+     * writes its partial file every 64 KB, so a minute without a write means it is gone.
+     */
+    static final long IDLE_MILLIS = TimeUnit.MINUTES.toMillis(1);
+
     private static void removeDeadPartials(Path dir) {
         try (DirectoryStream<Path> partials = Files.newDirectoryStream(dir,
                 p -> p.getFileName().toString().contains(PARTIAL))) {
+            long idleSince = System.currentTimeMillis() - IDLE_MILLIS;
             for (Path partial : partials) {
                 Matcher m = PARTIAL_NAME.matcher(partial.getFileName().toString());
-                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()
+                        && Files.getLastModifiedTime(partial).toMillis() < idleSince) {
                     Files.deleteIfExists(partial);
                 }
             }

@@ -85,7 +85,9 @@ class CacheEntriesTest {
 
     /**
      * A writer killed before it moved its entry into place left its partial file (and a table's .labels) for good. The
-     * next writer deletes those of processes that no longer run, and leaves a running one's alone.
+     * next writer deletes those of processes that no longer run, once unwritten for a minute, and leaves a running
+     * one's alone, and one written just now whatever its process id says (a writer on another machine sharing the
+     * cache has an id this one does not know).
      */
     @Test
     void partialFilesOfDeadWritersAreDeletedByTheNextWriter() throws IOException, InterruptedException {
@@ -98,16 +100,25 @@ class CacheEntriesTest {
         Path deadPartial = Files.writeString(csvDir.resolve("big.csv.0123456789abcdef.0123456789abcdef.table." + dead
                 + "-1f.partial"), "half");
         Path deadLabels = Files.writeString(csvDir.resolve(deadPartial.getFileName() + ".labels"), "half");
+        java.nio.file.attribute.FileTime idle = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 2 * CacheEntries.IDLE_MILLIS);
+        Files.setLastModifiedTime(deadPartial, idle);
+        Files.setLastModifiedTime(deadLabels, idle);
         Path livePartial = Files.writeString(csvDir.resolve("big.csv.0123456789abcdef.0123456789abcdef.table." + alive
                 + "-2e.partial"), "being written");
+        Files.setLastModifiedTime(livePartial, idle);
+        Path elsewhere = Files.writeString(csvDir.resolve("big.csv.0123456789abcdef.0123456789abcdef.table." + dead
+                + "-3d.partial"), "being written on another machine");
         Path csv = Files.writeString(dir.resolve("small.csv"), "a,label\n1,x\n2,y\n");
         try (Table table = CsvReader.read(csv, CsvOptions.classification("label").withCache(cache))) {
             assertEquals(2, table.rows());
         }
         assertTrue(Files.notExists(deadPartial) && Files.notExists(deadLabels), "a dead writer's partial files stay");
         assertTrue(Files.exists(livePartial), "a running writer's partial file was deleted");
+        assertTrue(Files.exists(elsewhere), "a partial file written just now was deleted");
         try (Stream<Path> left = Files.list(csvDir)) {
-            assertEquals(Set.of(livePartial.getFileName().toString()), left.map(p -> p.getFileName().toString())
+            assertEquals(Set.of(livePartial.getFileName().toString(), elsewhere.getFileName().toString()),
+                    left.map(p -> p.getFileName().toString())
                     .filter(n -> n.contains(".partial")).collect(java.util.stream.Collectors.toSet()));
         }
     }
