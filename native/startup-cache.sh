@@ -75,21 +75,27 @@ gatun_pack_jar_locked() {
     mv -f "$jar.$$" "$jar" || { rm -f "$jar.$$"; return 1; }
 }
 
-# Whether a command line (the CLI's arguments) is one to record the cache for. Asking for help or the version (no
-# command, help, -h, --help, -V, --version) or for info ends in half a second without a cache and would otherwise wait
-# 8 s for a recording nobody asked for: it runs without one, and the next other command records.
-gatun_command_records() {
+# Whether a command line (the CLI's arguments) asks for help or the version: no command, help, or -h, --help, -V or
+# --version before any "--" (after it, -h is an argument).
+gatun_asks_for_help() {
   local arg
   case "${1:-}" in
-    ""|help|info) return 1 ;;
+    ""|help) return 0 ;;
   esac
   for arg in "$@"; do
     case "$arg" in
-      --) return 0 ;;
-      -h|--help|-V|--version) return 1 ;;
+      --) return 1 ;;
+      -h|--help|-V|--version) return 0 ;;
     esac
   done
-  return 0
+  return 1
+}
+
+# Whether a command line is one to record the cache for. Asking for help, the version or info ends in half a second
+# without a cache and would otherwise wait 8 s for a recording nobody asked for: it runs without one, and the next
+# other command records.
+gatun_command_records() {
+  [ "${1:-}" != info ] && ! gatun_asks_for_help "$@"
 }
 
 # Records the cache when none was recorded for this jar and JDK: a two-epoch training run of the main job's network

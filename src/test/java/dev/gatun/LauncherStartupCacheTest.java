@@ -187,6 +187,22 @@ class LauncherStartupCacheTest {
         }
     }
 
+    @Test
+    void helpAndTheVersionAreToldFromCommandsAndInfo() throws Exception {
+        for (String line : new String[] {"", "--help", "-h", "help", "train --help", "-V", "--version",
+                "eval --model m.gatun -h"}) {
+            assertEquals("yes", asksForHelp(line), "'" + line + "'");
+        }
+        for (String line : new String[] {"info", "info --json", "train", "predict --model m.gatun -- -h",
+                "eval --help-me"}) {
+            assertEquals("no", asksForHelp(line), "'" + line + "'");
+        }
+    }
+
+    private String asksForHelp(String commandLine) throws Exception {
+        return run(jdk, "if gatun_asks_for_help " + commandLine + "; then echo yes; else echo no; fi");
+    }
+
     private String records(String commandLine) throws Exception {
         return run(jdk, "if gatun_command_records " + commandLine + "; then echo yes; else echo no; fi");
     }
