@@ -76,7 +76,7 @@ class C2DirectivesTest {
                         "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + FILE.toAbsolutePath()),
                 KernelLoop.class, List.of());
         assertEquals(0, result.exit(), result.toString());
-        assertTrue(result.stdout().contains("1 compiler directives added"), result.toString());
+        assertTrue(result.stdout().contains("2 compiler directives added"), result.toString());
         assertFalse(result.stdout().toLowerCase(java.util.Locale.ROOT).contains("error"), result.toString());
         assertTrue(result.stdout().contains("kernels: vector"), result.toString());
         assertTrue(result.stdout().contains("fewest bytes: 0"), result.toString());
@@ -160,11 +160,12 @@ class C2DirectivesTest {
         return Class.forName(name, false, ClassLoader.getSystemClassLoader());
     }
 
-    /** The Vector API's classes, and the one Gatun class the file names. */
+    /** The Vector API's classes, and the Gatun classes the file names. */
     private static List<Class<?>> vectorClasses() throws IOException, ClassNotFoundException {
         List<Class<?>> classes = new ArrayList<>();
         classes.add(type("jdk.internal.vm.vector.VectorSupport"));
         classes.add(FastExp.class);
+        classes.add(type("dev.gatun.serve.Predictor"));
         FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
         try (Stream<Path> files = Files.list(jrt.getPath("/modules/jdk.incubator.vector/jdk/incubator/vector"))) {
             for (Path p : files.filter(f -> f.toString().endsWith(".class")).toList()) {
