@@ -98,11 +98,7 @@ public class PredictorBench {
         @Setup
         public void setUp() {
             long seed = Thread.currentThread().threadId();
-            float[] first = RequestRowSet.rows(input, SINGLE_ROWS, 784, seed);
-            singles = new float[SINGLE_ROWS][];
-            for (int r = 0; r < SINGLE_ROWS; r++) {
-                singles[r] = java.util.Arrays.copyOfRange(first, r * 784, (r + 1) * 784);
-            }
+            singles = RequestRowSet.singleRows(input, SINGLE_ROWS, 784, seed);
             many = RequestRowSet.rows(input, rows, 784, seed);
             oneOut = new float[10];
             manyOut = new float[rows * 10];

@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,11 +58,7 @@ public class PredictorWarmUpBench {
         if (warmUp) {
             predictor.warmUp();
         }
-        float[] first = RequestRowSet.rows(input, PredictorBench.Rows.SINGLE_ROWS, 784, 3);
-        rows = new float[PredictorBench.Rows.SINGLE_ROWS][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Arrays.copyOfRange(first, r * 784, (r + 1) * 784);
-        }
+        rows = RequestRowSet.singleRows(input, PredictorBench.Rows.SINGLE_ROWS, 784, 3);
         out = new float[10];
     }
 

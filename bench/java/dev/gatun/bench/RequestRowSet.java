@@ -54,4 +54,14 @@ final class RequestRowSet {
                     + " (apt-get install dataset-fashion-mnist, or -p input=" + RANDOM + ")", e);
         }
     }
+
+    /** The same rows as {@link #rows}, each an array of its own, as single-row calls take them. */
+    static float[][] singleRows(String input, int count, int inputs, long seed) {
+        float[] all = rows(input, count, inputs, seed);
+        float[][] singles = new float[count][];
+        for (int r = 0; r < count; r++) {
+            singles[r] = java.util.Arrays.copyOfRange(all, r * inputs, (r + 1) * inputs);
+        }
+        return singles;
+    }
 }

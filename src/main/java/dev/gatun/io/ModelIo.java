@@ -309,9 +309,7 @@ public final class ModelIo {
         try {
             return decodeSections(file);
         } catch (OutOfMemoryError e) {
-            throw new ModelFormatException(file, "does not fit in this JVM's heap of "
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB once decoded (" + e.getMessage()
-                    + "; GATUN_JAVA_OPTS=-Xmx... raises it)");
+            throw ModelFormatException.outOfHeap(file, e);
         }
     }
 

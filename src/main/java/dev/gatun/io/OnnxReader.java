@@ -105,14 +105,8 @@ final class OnnxReader {
         try {
             return new OnnxReader(file).decode(parse(file));
         } catch (OutOfMemoryError e) {
-            // Everything allocated so far is this reader's own and unreachable once it unwinds.
-            throw new ModelFormatException(file, "does not fit in this JVM's heap of " + heapMegabytes()
-                    + " MB once decoded (" + e.getMessage() + "; GATUN_JAVA_OPTS=-Xmx... raises it)");
+            throw ModelFormatException.outOfHeap(file, e);
         }
-    }
-
-    private static long heapMegabytes() {
-        return Runtime.getRuntime().maxMemory() >> 20;
     }
 
     private static ModelProto parse(Path file) throws IOException {
@@ -476,7 +470,7 @@ final class OnnxReader {
         decodedValues += values.values().length;
         if (decodedValues > Runtime.getRuntime().maxMemory() / 2 / Double.BYTES) {
             throw new ModelFormatException(file, where(node) + ": the graph's constants come to " + decodedValues
-                    + " values so far, more than half of this JVM's heap of " + heapMegabytes() + " MB holds as"
+                    + " values so far, more than half of this JVM's heap of " + ModelFormatException.heapMegabytes() + " MB holds as"
                     + " doubles (each node reading an initialiser decodes it again; GATUN_JAVA_OPTS=-Xmx... raises it)");
         }
         return values;
