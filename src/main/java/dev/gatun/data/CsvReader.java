@@ -42,7 +42,7 @@ public final class CsvReader {
      */
     public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
-    private static final int PARSER_VERSION = 2;
+    private static final int PARSER_VERSION = 3;
     /**
      * A label written as a decimal number: {@code 7}, {@code -2}, {@code 1.0}, {@code .5}, {@code 3e2}. Possessive,
      * so that a long run of digits followed by a letter fails in one pass, not by backtracking through every split.
@@ -188,7 +188,7 @@ public final class CsvReader {
                     + " and the label)", "one column");
         }
         List<String> header = null;
-        if (format.isHeader(s) || namesTheLabel(s)) {
+        if (format.isHeader(s) || namesTheLabel(s) || numbersTheColumns(s)) {
             header = format.texts(s);
         }
         labelColumn = labelColumn(header);
@@ -209,6 +209,33 @@ public final class CsvReader {
         String label = options.label().strip();
         return !label.chars().allMatch(Character::isDigit) && format.texts(s).contains(label);
     }
+
+    /**
+     * Whether a first line of numbers is the header pandas writes for a frame without column names: {@code 0,1,...,n−1},
+     * one per column. Read as a row, it became a sample of its own. With one or two columns a first row {@code 0,1} is
+     * as likely as such a header, so the rule waits for three ({@link #MIN_NUMBERED_HEADER}); when it applies, stderr
+     * says so, and which column {@code --label} then names (a header's name comes before a column number).
+     */
+    private boolean numbersTheColumns(String s) {
+        List<String> cells = format.texts(s);
+        if (cells.size() < MIN_NUMBERED_HEADER) {
+            return false;
+        }
+        for (int c = 0; c < cells.size(); c++) {
+            if (!cells.get(c).equals(Integer.toString(c))) {
+                return false;
+            }
+        }
+        String label = options.label().strip();
+        int named = cells.indexOf(label);
+        System.err.println("note: " + file + ": line " + line + " is read as its header: its cells number the columns"
+                + " from 0, as pandas writes them" + (named < 0 ? "" : "; the label " + CsvFormat.quote(label)
+                + " is the column of that name, column " + (named + 1) + " counting from 1"));
+        return true;
+    }
+
+    /** The fewest columns for which a first line {@code 0,1,...} is taken as the header. */
+    static final int MIN_NUMBERED_HEADER = 3;
 
     /** The label column's 0-based index: the header cell of that name, else the column number counting from 1. */
     private int labelColumn(List<String> header) throws DataFileException {

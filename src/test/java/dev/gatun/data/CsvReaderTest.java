@@ -108,6 +108,33 @@ class CsvReaderTest {
     }
 
     @Test
+    void aFirstLineNumberingTheColumnsFromZeroIsAHeader() throws IOException {
+        // pandas' to_csv(index=False) of a frame without column names: a header 0,1,...,n-1 of numbers.
+        Path file = csv("unnamed.csv", "0,1,2,3\n0.5,1.5,2.5,a\n3.5,4.5,5.5,b\n");
+        try (Table table = CsvReader.read(file, options("4"))) {
+            assertEquals(2, table.dataSet().size(), "the header is not a sample");
+            assertEquals(List.of("0", "1", "2"), table.featureNames());
+            assertEquals(List.of("a", "b"), table.classNames());
+            assertEquals(0.5f, feature(table.dataSet(), 0, 0));
+        }
+        // A header's name comes before a column number: "3" is the column named 3, the fourth.
+        try (Table table = CsvReader.read(file, options("3"))) {
+            assertEquals(List.of("a", "b"), table.classNames());
+        }
+        // Two columns 0,1 are as likely a row as a header: a row.
+        Path pair = csv("pair.csv", "0,1\n2,1\n3,0\n");
+        try (Table table = CsvReader.read(pair, options("2"))) {
+            assertEquals(3, table.dataSet().size());
+            assertEquals(List.of("0", "1"), table.classNames());
+        }
+        // Numbers that are not 0..n-1 in order are a row.
+        Path row = csv("row.csv", "0,2,1,5\n1,1,1,6\n");
+        try (Table table = CsvReader.read(row, options("4"))) {
+            assertEquals(2, table.dataSet().size());
+        }
+    }
+
+    @Test
     void fixedClassesKeepTheirIndicesAndRefuseUnknownLabels() throws IOException {
         Path file = csv("test.csv", "a,b,y\n1,2,cat\n3,4,dog\n");
         try (Table table = CsvReader.read(file, options("y").withClasses(List.of("dog", "cat", "eel")))) {
