@@ -31,19 +31,20 @@ final class DataOptions {
         };
     }
 
-    /** The data these options name, with the test set {@code train} adds (both null for the other commands). */
-    DataSource source(Path test, Double testSplit) {
-        return new DataSource(file.path, file.label, test, testSplit);
+    /** The data these options name, with the test set of {@code testSet} (null: none). */
+    DataSource source(TestSetOptions testSet) {
+        return testSet == null ? new DataSource(file.path, file.label, null, null)
+                : new DataSource(file.path, file.label, testSet.file, testSet.split);
     }
 
     /**
-     * For a command whose work is about classes: the training data without a test set, {@code --task regression}
-     * refused with {@code why}.
+     * For a command whose work is about classes: the training data without the test set of {@code testSet} (null:
+     * none), {@code --task regression} refused with {@code why}.
      */
-    TrainingData openClassification(String why, int classes, long seed) throws IOException {
+    TrainingData openClassification(String why, int classes, long seed, TestSetOptions testSet) throws IOException {
         if (regression()) {
             throw new UsageException("--task regression: " + why + "; a regression trains with gatun train");
         }
-        return source(null, null).open(classes, false, List.of(), seed);
+        return source(testSet).open(classes, false, List.of(), seed);
     }
 }

@@ -34,7 +34,7 @@ final class SanityCommand extends JsonReportingCommand {
     @Override
     public Integer call() throws Exception {
         try (TrainingData input = data.openClassification("the sanity checks expect a loss of ln C and 100% accuracy"
-                + " on a small subset, which a regression has not", network.classes(), seed)) {
+                + " on a small subset, which a regression has not", network.classes(), seed, null)) {
             DataSet train = input.train();
             List<Integer> widths = input.widths(network, false);
             NetworkOptions.requireFits(widths.getFirst(), widths.getLast(), train);

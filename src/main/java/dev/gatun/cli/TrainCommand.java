@@ -48,11 +48,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--test", description = "With --label: a CSV test file of the same columns.")
-    Path test;
-
-    @Option(names = "--test-split", description = "With --label: this fraction of the CSV file's rows, drawn by the seed, is the test set.")
-    Double testSplit;
+    @Mixin
+    TestSetOptions testSet;
 
     @Mixin
     NetworkOptions network;
@@ -154,8 +151,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         boolean regression = resumed != null ? resumed.config().regression() : data.regression();
         // A resumed run reads the data its checkpoint recorded; options given on this command line replace it.
-        DataSource source = resumed != null ? data.source(test, testSplit).over(resumed.data().source())
-                : data.source(test, testSplit);
+        DataSource source = resumed != null ? data.source(testSet).over(resumed.data().source())
+                : data.source(testSet);
         try (TrainingData input = openData(resumed, regression, source)) {
             if (resumed != null) {
                 requireResumedFeatures(resumed, input);

@@ -34,6 +34,9 @@ final class TuneCommand extends JsonReportingCommand {
     DataOptions data;
 
     @Mixin
+    TestSetOptions heldOut;
+
+    @Mixin
     NetworkOptions network;
 
     @Option(names = "--optimizer", defaultValue = "adam",
@@ -93,24 +96,29 @@ final class TuneCommand extends JsonReportingCommand {
             throw new UsageException("--parallel must be >= 0 (0 = automatic), got " + parallel);
         }
         int atOnce = parallel > 0 ? parallel : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        LogRange lrLog = range("--lr-range", lrRange);
-        LogRange l2Log = range("--l2-range", l2Range);
+        requireCounts();
         LogRange betaLog = range("--beta-range", betaRange);
+        SearchSpace space = space(kind, betaLog);
         // tune.csv and tune.png are written after the whole search: a directory that cannot take them fails now.
         Plots.checkDirectory("--out " + out, out);   // the scatter plot is drawn there, then moved to tune.png
         OutputPaths.requireNoDirectoryAt("--out " + out, out, List.of("tune.csv", "tune.png"));
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
-                + " regression has not", network.classes(), seed)) {
+                + " regression has not", network.classes(), seed, heldOut)) {
             DataSet all = input.train();
             List<Integer> widths = input.widths(network, false);
             NetworkOptions.requireFits(widths.getFirst(), widths.getLast(), all);
             layers = NetworkOptions.text(widths);
+            if (input.table() && !heldOut.given()) {
+                System.err.println("note: the search draws its training and dev rows from every row of "
+                        + input.source() + "; to test the chosen settings on rows it never saw, give tune the"
+                        + " --test-split (and --seed) or --test that train will use");
+            }
             int devSize = dev != null ? dev : Math.min(DataSet.DEFAULT_DEV_SIZE, all.size() / 5);
             DataSet.Split split = all.split(devSize, seed);
             RandomSearch search = RandomSearch.builder(network.spec(widths, seed), split.train(), split.dev())
                     .normalization(input.defaultNormalization(split.train())).optimizer(kind)
-                    .learningRateRange(lrLog)
-                    .lambdaRange(l2Log)
+                    .learningRateRange(space.learningRate())
+                    .lambdaRange(space.lambda())
                     .betaRange(betaLog)
                     .trials(trials, fineTrials).fineAround(top, 0.1).epochs(epochs).batchSize(batch).subset(subset)
                     .parallel(atOnce).seed(seed)
@@ -216,6 +224,36 @@ final class TuneCommand extends JsonReportingCommand {
 
     private static String fixed(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /** The counts, checked before any data is read: a wrong one is a usage error, not a failure after the parse. */
+    private void requireCounts() {
+        requireAtLeast("--trials", trials, 1);
+        requireAtLeast("--fine-trials", fineTrials, 0);
+        requireAtLeast("--top", top, 1);
+        requireAtLeast("--epochs", epochs, 1);
+        requireAtLeast("--batch", batch, 1);
+        requireAtLeast("--subset", subset, 0);
+        if (dev != null) {
+            requireAtLeast("--dev", dev, 1);
+        }
+    }
+
+    private static void requireAtLeast(String option, int value, int least) {
+        if (value < least) {
+            throw new UsageException(option + " must be >= " + least + ", got " + value);
+        }
+    }
+
+    /** The ranges as one search space (checked there: β below 1, every draw a float32 number), before any data is read. */
+    private SearchSpace space(Optimizer.Kind kind, LogRange betaLog) {
+        LogRange lrLog = range("--lr-range", lrRange);
+        LogRange l2Log = range("--l2-range", l2Range);
+        try {
+            return new SearchSpace(lrLog, l2Log, kind == Optimizer.Kind.SGD ? null : betaLog);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** A range option, parsed before any data is read; a malformed one is a usage error. */

@@ -12,6 +12,8 @@ public record SearchSpace(LogRange learningRate, LogRange lambda, LogRange beta)
         if (learningRate == null || lambda == null) {
             throw new IllegalArgumentException("a search space needs a learning-rate and a lambda range");
         }
+        requireFloat32("learning rate", learningRate);
+        requireFloat32("lambda", lambda);
         if (beta != null && beta.high() >= 0) {
             throw new IllegalArgumentException("beta = 1 - 10^U(e,f) needs f < 0 so that beta > 0, got " + beta);
         }
@@ -20,6 +22,23 @@ public record SearchSpace(LogRange learningRate, LogRange lambda, LogRange beta)
         if (beta != null && !(1 - Math.pow(10, beta.low()) < 1)) {
             throw new IllegalArgumentException("beta = 1 - 10^U(e,f) with e = " + beta.low() + " rounds to beta = 1"
                     + " (beta must be < 1): the beta range's low end must be above about -16.2, got " + beta);
+        }
+    }
+
+    /** log10 of float32's smallest normal number (about -37.93): below it a draw is 0 or subnormal in the kernels. */
+    static final double FLOAT32_LOG_LOW = Math.log10(Float.MIN_NORMAL);
+    /** log10 of float32's largest number (about 38.53): above it a draw is Infinity in the kernels. */
+    static final double FLOAT32_LOG_HIGH = Math.log10(Float.MAX_VALUE);
+
+    /**
+     * Every draw of {@code range} a float32 number, as the kernels apply it: refused here, at the start, rather than
+     * by the one trial that draws it, late in a search.
+     */
+    private static void requireFloat32(String what, LogRange range) {
+        if (range.low() < FLOAT32_LOG_LOW || range.high() > FLOAT32_LOG_HIGH) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the %s = 10^U(low,high) must be a"
+                    + " float32 number: its log10 range must lie within [%.2f, %.2f] (float32's smallest normal and"
+                    + " largest values), got %s", what, FLOAT32_LOG_LOW, FLOAT32_LOG_HIGH, range));
         }
     }
 

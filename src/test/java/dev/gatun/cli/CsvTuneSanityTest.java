@@ -67,6 +67,23 @@ class CsvTuneSanityTest {
     }
 
     @Test
+    void tuneKeepsTheTestSplitOfTrainOutOfItsSearch() throws IOException {
+        Path data = blobs(300);
+        CommandRun run = gatun("tune", "--data", data.toString(), "--label", "species", "--test-split", "0.2",
+                "--trials", "1", "--fine-trials", "0", "--epochs", "1", "--parallel", "1", "--out",
+                dir.resolve("tune").toString());
+        assertEquals(0, run.exit(), run.toString());
+        // 300 rows less the 60 train's --test-split 0.2 holds out: 240, of which a fifth is the dev set.
+        assertTrue(run.out().contains("(192 samples), dev 48"), run.toString());
+        assertTrue(!run.err().contains("note: the search draws"), run.err());
+        CommandRun all = gatun("tune", "--data", data.toString(), "--label", "species", "--trials", "1",
+                "--fine-trials", "0", "--epochs", "1", "--parallel", "1", "--out", dir.resolve("tune2").toString());
+        assertEquals(0, all.exit(), all.toString());
+        assertTrue(all.err().contains("note: the search draws its training and dev rows from every row of " + data),
+                all.err());
+    }
+
+    @Test
     void misusedDataOptionsAreOneLine() throws IOException {
         Path data = blobs(100);
         for (String command : List.of("tune", "sanity")) {

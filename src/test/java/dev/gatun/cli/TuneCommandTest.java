@@ -71,6 +71,19 @@ class TuneCommandTest {
         run = gatun("tune", "--data", data.toString(), "--layers", "64,4", "--optimizer", "lbfgs");
         assertEquals(Main.EXIT_USAGE, run.exit(), run.toString());
         assertTrue(run.err().contains("--optimizer must be one of adam, momentum, rmsprop, sgd"), run.err());
+        // Counts and float32 limits are usage errors before the data is read, not failures after it (or mid-search).
+        Path missing = dir.resolve("no-such-data");
+        for (List<String> bad : List.of(List.of("--trials", "0"), List.of("--epochs", "0"), List.of("--top", "0"),
+                List.of("--subset", "-1"), List.of("--dev", "0"), List.of("--batch", "0"), List.of("--fine-trials", "-1"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("tune", "--data", missing.toString()));
+            args.addAll(bad);
+            CommandRun.assertOneLineError(gatun(args.toArray(String[]::new)), Main.EXIT_USAGE,
+                    bad.get(0) + " must be >= ");
+        }
+        CommandRun.assertOneLineError(gatun("tune", "--data", missing.toString(), "--l2-range", "-5,39"),
+                Main.EXIT_USAGE, "the lambda = 10^U(low,high) must be a float32 number");
+        CommandRun.assertOneLineError(gatun("tune", "--data", missing.toString(), "--beta-range", "-3,0"),
+                Main.EXIT_USAGE, "needs f < 0");
     }
 
     @Test

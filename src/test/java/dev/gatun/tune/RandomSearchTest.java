@@ -245,6 +245,12 @@ class RandomSearchTest {
         e = assertThrows(IllegalArgumentException.class, () -> search().betaRange(new LogRange(-17, -15)).build());
         assertTrue(e.getMessage().contains("rounds to beta = 1") && e.getMessage().contains("above about -16.2"), e.getMessage());
         search().betaRange(new LogRange(-15.5, -15)).build();   // 1 - 10^-15.5 < 1: accepted
+        // Draws past float32 would fail (Infinity) or learn nothing (0) in the one trial that made them, late.
+        e = assertThrows(IllegalArgumentException.class, () -> search().lambdaRange(new LogRange(-5, 39)).build());
+        assertTrue(e.getMessage().contains("lambda") && e.getMessage().contains("[-37.93, 38.53]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> search().learningRateRange(new LogRange(-50, -46)).build());
+        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+        search().learningRateRange(new LogRange(-37.9, 38.5)).build();   // every draw a normal float32: accepted
         assertThrows(IllegalArgumentException.class, () -> search().parallel(0).build());
         ModelSpec wrong = Model.builder(10).output(4, Loss.SOFTMAX_CROSS_ENTROPY).spec();
         e = assertThrows(IllegalArgumentException.class,
