@@ -8,6 +8,7 @@ import dev.gatun.io.ModelMetadata;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
 import dev.gatun.optim.Optimizer;
+import dev.gatun.train.EpochStats;
 import dev.gatun.train.History;
 
 import java.io.IOException;
@@ -69,6 +70,10 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
      * A {@code .best} from before the history was recorded in it is taken when its layers are the checkpoint's.
      */
     Path bestWeights(Path file) throws IOException {
+        return bestWeights(file, true);
+    }
+
+    private Path bestWeights(Path file, boolean sayWhenIgnored) throws IOException {
         Path best = bestFile(file);
         if (!Files.exists(best)) {
             return null;
@@ -80,8 +85,10 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         boolean belongs = description.spec().widths().equals(config.modelSpec().widths())
                 && (writtenWith == null || writtenWith.equals(history.encode()));
         if (!belongs) {
-            System.out.printf("ignoring %s: it was written with another run or epoch than %s; early stopping counts"
-                    + " from epoch %d%n", best, file, history.size());
+            if (sayWhenIgnored) {
+                System.out.printf("ignoring %s: it was written with another run or epoch than %s; early stopping counts"
+                        + " from epoch %d%n", best, file, history.size());
+            }
             return null;
         }
         return best;
@@ -132,10 +139,11 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
 
     /**
      * Fails, saying why, when training on from this checkpoint to {@code epochs} in total would be wrong: the run
-     * stopped early, or it already has that many epochs.
+     * stopped early, or its patience ran out on its last planned epoch (where the check does not stop a run, and one
+     * run of the larger epoch count would have stopped), or it already has that many epochs.
      */
-    void requireResumable(Path file, int epochs) {
-        if (status == Status.EARLY_STOPPED) {
+    void requireResumable(Path file, int epochs) throws IOException {
+        if (status == Status.EARLY_STOPPED || patienceRanOut(file)) {
             throw new IllegalArgumentException("--resume " + file + ": that run stopped early after epoch " + history.size()
                     + " (its dev loss had stopped improving) and is finished" + (out == null ? "" : "; its model is " + out));
         }
@@ -143,6 +151,25 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             throw new IllegalArgumentException("--resume " + file + ": that run has finished " + history.size()
                     + " epochs already; pass --epochs N with N > " + history.size() + " to train on");
         }
+    }
+
+    /**
+     * Whether early stopping is on and the last epoch is {@code --early-stop} epochs past the best dev loss, counted as
+     * the trainer counts it: from the lowest dev loss when the best weights are at hand, else from the last epoch.
+     */
+    private boolean patienceRanOut(Path file) throws IOException {
+        if (config.earlyStop() == 0 || history.isEmpty() || bestWeights(file, false) == null) {
+            return false;
+        }
+        int bestEpoch = 0;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        for (EpochStats e : history.epochs()) {
+            if (e.devLoss() < bestLoss) {
+                bestLoss = e.devLoss();
+                bestEpoch = e.epoch();
+            }
+        }
+        return history.last().epoch() - bestEpoch >= config.earlyStop();
     }
 
     static Checkpoint read(Path file) throws IOException {

@@ -39,7 +39,7 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             System.out.printf("early stopping: dev loss best at epoch %d, restored its weights%n", result.bestEpoch());
         }
         Evaluation test = null;
-        if (input.test() != null) {
+        if (input.test() != null && !result.exploded()) {   // exploded weights: their test figures would mean nothing
             try (Evaluator evaluator = new Evaluator(input.test(), normalization, Evaluator.DEFAULT_BATCH)) {
                 test = evaluator.evaluate(model);
             }

@@ -267,6 +267,14 @@ public final class Trainer implements AutoCloseable {
     private TrainingResult epochs(Batches batches, Evaluator trainEvaluator, Evaluator devEvaluator, int startEpoch) {
         TrainingListener listener = config.listener();
         long stepsBefore = optimizer.stepCount();
+        if (patienceRanOut(startEpoch)) {
+            // A run resumed after its last planned epoch had already gone `patience` epochs without a better dev
+            // loss: the check skipped that last epoch, and one run of the larger epoch count would have stopped there.
+            LOG.info("early stopping at once: the resumed run's dev loss has not improved on epoch {}'s {} for {}"
+                    + " epochs", bestEpoch, bestDevLoss, startEpoch - bestEpoch);
+            restoreBest();
+            return new TrainingResult(TrainingResult.Outcome.EARLY_STOPPED, history, bestEpoch, 0, null);
+        }
         for (int epoch = startEpoch + 1; epoch <= config.epochs(); epoch++) {
             int n = batches.batchesPerEpoch();
             listener.epochStarted(epoch, config.epochs(), n);
@@ -322,7 +330,7 @@ public final class Trainer implements AutoCloseable {
                 bestEpoch = epoch;
             }
             listener.epochFinished(stats);
-            if (dev != null && config.patience() > 0 && epoch - bestEpoch >= config.patience() && epoch < config.epochs()) {
+            if (patienceRanOut(epoch) && epoch < config.epochs()) {
                 LOG.info("early stopping after epoch {}: dev loss has not improved on epoch {}'s {} for {} epochs", epoch,
                         bestEpoch, bestDevLoss, config.patience());
                 restoreBest();
@@ -335,6 +343,11 @@ public final class Trainer implements AutoCloseable {
         }
         return new TrainingResult(TrainingResult.Outcome.COMPLETED, history, bestEpoch,
                 optimizer.stepCount() - stepsBefore, null);
+    }
+
+    /** Whether early stopping is on and {@code epoch} is {@code patience} epochs past the best dev loss. */
+    private boolean patienceRanOut(int epoch) {
+        return config.dev() != null && config.patience() > 0 && epoch > 0 && epoch - bestEpoch >= config.patience();
     }
 
     /** Sets the BLAS library's (process-wide) thread count, when it is not that already. */
@@ -585,6 +598,10 @@ public final class Trainer implements AutoCloseable {
             checkData("training set", train);
             if (dev != null) {
                 checkData("dev set", dev);
+            }
+            if (patience > 0 && dev == null) {
+                throw new IllegalArgumentException("early stopping (patience " + patience + ") watches the dev loss:"
+                        + " give a dev set (dev(...)) or patience 0");
             }
             if (history != null && history.size() > epochs) {
                 throw new IllegalArgumentException("the resumed history already holds " + history.size()

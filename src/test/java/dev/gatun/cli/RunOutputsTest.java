@@ -176,6 +176,24 @@ class RunOutputsTest {
         assertOneLineError(resumed, 1, "stopped early", "is finished", model.toAbsolutePath().toString());
     }
 
+    @Test
+    void aRunWhosePatienceRanOutOnItsLastEpochIsFinishedToo() throws IOException {
+        // The same noise and seed as above stop a 30-epoch run after epoch S. A run of exactly S epochs completes
+        // (the check does not stop a run on its last epoch) with its patience spent: resuming it to 40 must not train
+        // epoch S+1, which the 30-epoch run never did.
+        Path data = LearnableData.write(dir.resolve("noise"), 300, 100, 5, true);
+        CommandRun stopping = gatunList(train(data, "--epochs", "30", "--early-stop", "1", "--json"));
+        assertEquals(0, stopping.exit(), stopping.toString());
+        int s = (int) CommandRun.number(stopping.json(), "epochs");
+        assertTrue(s < 30, "the 30-epoch run did not stop early: " + stopping);
+        Path model = dir.resolve("exact.gatun");
+        CommandRun exact = gatunList(train(data, "--epochs", Integer.toString(s), "--early-stop", "1", "--out",
+                model.toString()));
+        assertEquals(0, exact.exit(), exact.toString());
+        CommandRun resumed = gatun("train", "--resume", model + ".checkpoint", "--epochs", "40");
+        assertOneLineError(resumed, 1, "stopped early after epoch " + s, "is finished");
+    }
+
     private static String[] concat(List<String> a, String... b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(List.of(b));

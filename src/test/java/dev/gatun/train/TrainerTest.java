@@ -179,6 +179,47 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A history resumed with its best weights whose patience ran out on its last epoch (where the check does not stop
+     * a run): it stops at once with the best weights, as one run of the larger epoch count would have stopped there.
+     */
+    @Test
+    void a_resumed_run_whose_patience_ran_out_stops_at_once_with_its_best_weights() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 300, 10, 8, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Model best = network().seed(99).build(arena);
+             Optimizer sgd = Optimizer.sgd(1e-2)) {
+            DataSet.Split split = data.train().split(100, 3);
+            History history = new History();
+            history.add(new EpochStats(1, 1.0, 0.5, 0.7, 0.5, 0, 1, 1));
+            history.add(new EpochStats(2, 1.0, 0.5, 0.5, 0.5, 0, 1, 1));   // the best: the weights in `best`
+            history.add(new EpochStats(3, 1.0, 0.5, 0.6, 0.5, 0, 1, 1));
+            history.add(new EpochStats(4, 1.0, 0.5, 0.8, 0.5, 0, 1, 1));   // patience 2 spent
+            try (Trainer trainer = Trainer.builder(model, sgd, split.train()).dev(split.dev()).batchSize(50)
+                    .epochs(10).earlyStopping(2).resume(history, best).build()) {
+                TrainingResult result = trainer.run();
+                assertEquals(TrainingResult.Outcome.EARLY_STOPPED, result.outcome());
+                assertEquals(2, result.bestEpoch());
+                assertEquals(4, result.history().size(), "no epoch trained");
+                assertEquals(0, sgd.stepCount());
+                assertArrayEquals(RunFigures.weights(best), RunFigures.weights(model), 0f, "the model holds the best epoch's weights");
+            }
+        }
+    }
+
+    @Test
+    void early_stopping_without_a_dev_set_is_refused() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 8, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer sgd = Optimizer.sgd(1e-2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Trainer.builder(model, sgd, data.train()).earlyStopping(3).build());
+            assertTrue(e.getMessage().contains("give a dev set"), e.getMessage());
+        }
+    }
+
     @Test
     void a_learning_rate_far_too_large_stops_at_once_with_a_report() throws IOException {
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 200, 10, 7, false));
