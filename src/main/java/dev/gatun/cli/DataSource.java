@@ -63,12 +63,33 @@ record DataSource(Path data, String label, Path test, Double testSplit) {
 
     /**
      * This run's options over a checkpoint's {@code stored} source: the data file and label given replace the
-     * stored ones one by one; a test file or fraction given replaces the stored test set whole.
+     * stored ones one by one; a test file given replaces a stored test file. A test fraction decides which rows of
+     * the file are trained on, so over the same file it cannot change: another fraction, or one added or dropped,
+     * would move rows the model has trained on into the test (or dev) set. Another data file takes any test set.
      */
     DataSource over(DataSource stored) {
+        Double split = testSplit != null ? testSplit : test != null ? null : stored.testSplit;
+        if (sameFile(data, stored.data) && !java.util.Objects.equals(split, stored.testSplit)) {
+            throw new UsageException("--resume: the run " + (stored.testSplit != null ? "held out --test-split "
+                    + stored.testSplit : "held out no test fraction") + "; " + (testSplit != null ? "--test-split "
+                    + testSplit : "--test " + test) + " would test on, or split the dev set from, rows it was"
+                    + " trained on. Resume with the run's own test set, or start a new run");
+        }
         boolean testGiven = test != null || testSplit != null;
         return new DataSource(data != null ? data : stored.data, label != null ? label : stored.label,
                 testGiven ? test : stored.test, testGiven ? testSplit : stored.testSplit);
+    }
+
+    /** Whether {@code given} (null: not given, so the stored one) names the file {@code stored} names. */
+    private static boolean sameFile(Path given, Path stored) {
+        if (given == null || stored == null) {
+            return given == null;
+        }
+        try {
+            return Files.isSameFile(given, stored);
+        } catch (java.io.IOException e) {   // one of them is gone: reading it fails later, naming it
+            return given.toAbsolutePath().normalize().equals(stored.toAbsolutePath().normalize());
+        }
     }
 
     /** As checkpoint metadata: the options given, paths absolute (a resumed run may start elsewhere). */

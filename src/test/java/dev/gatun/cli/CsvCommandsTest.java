@@ -89,6 +89,14 @@ class CsvCommandsTest {
         for (String key : List.of("test_accuracy", "test_loss", "train_loss")) {
             assertEquals(straight.number(key), resumed.number(key), 0.0, key);
         }
+        // Over the same file the test fraction decides which rows were trained on: another one, or a test file
+        // instead, would test on (or draw the dev set from) trained rows.
+        for (String[] test : List.of(new String[] {"--test-split", "0.3"}, new String[] {"--test", data.toString()})) {
+            CommandRun.assertOneLineError(gatun(concat(test, "train", "--resume", halves + ".checkpoint", "--epochs",
+                    "5")), 2, "the run held out --test-split 0.2; " + test[0] + " ", "rows it was trained on");
+        }
+        CommandRun.assertOneLineError(gatun("train", "--resume", layered + ".checkpoint", "--epochs", "3",
+                "--test-split", "0.2"), 2, "the run held out no test fraction; --test-split 0.2");
         // The checkpoint keeps the file, the label column and the test split: resuming needs none of them again.
         Path again = dir.resolve("again.gatun");
         assertEquals(0, gatun(concat(common, "train", "--epochs", "2", "--out", again.toString())).exit());
