@@ -166,7 +166,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
     public GatunClassificationModel train(Dataset<?> dataset) {
         TrainingPlan plan = plan();
         int partitions = getNumPartitions() > 0 ? getNumPartitions()
-                : dataset.sparkSession().sparkContext().defaultParallelism();
+                : DistributedTrainer.taskSlots(dataset.sparkSession());
         TrainingOutcome outcome = DistributedTrainer.fit(dataset.toDF(), new Columns($(featuresCol()), $(labelCol())),
                 plan, partitions);
         return new GatunClassificationModel(Identifiable$.MODULE$.randomUID("gatunClassificationModel"),

@@ -77,7 +77,12 @@ public final class DistributedTrainer {
         requireStartFits(initial, plan);
         requireColumns(data, columns);
         int attempts = attempts(data.sparkSession());
-        int slots = data.sparkSession().sparkContext().defaultParallelism();
+        BarrierSlots.requireNoDynamicAllocation(data.sparkSession().sparkContext().getConf());
+        int slots = BarrierSlots.available(data.sparkSession().sparkContext());
+        if (slots == 0) {
+            throw new IllegalArgumentException("this Spark application has no task slots: no executor has registered"
+                    + " (or spark.task.cpus exceeds every executor's cores); a barrier stage needs one slot per partition");
+        }
         if (partitions < 1 || partitions > slots) {
             throw new IllegalArgumentException(partitions + " partitions: a barrier stage runs all its tasks at once,"
                     + " and this Spark application has " + slots + " task slots; use 1 to " + slots);
@@ -96,7 +101,7 @@ public final class DistributedTrainer {
         }
         summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
         requireGoodRows(summaries);
-        boolean byHashRange = input.getNumPartitions() != partitions;
+        boolean byHashRange = input.getNumPartitions() != partitions || !BarrierSlots.oneNarrowChain(input.rdd(), partitions);
         RowIds ids = RowIds.of(summaries, partitions, byHashRange);
         FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
         long total = 0;
@@ -140,6 +145,11 @@ public final class DistributedTrainer {
             }
             before += summary.rows();
         }
+    }
+
+    /** The replicas this application can run at once: the default partition count of a fit. */
+    public static int taskSlots(SparkSession spark) {
+        return BarrierSlots.available(spark.sparkContext());
     }
 
     private static int attempts(SparkSession spark) {

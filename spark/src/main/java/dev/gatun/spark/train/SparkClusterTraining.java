@@ -24,6 +24,18 @@ public final class SparkClusterTraining implements ClusterTraining {
         return "spark";
     }
 
+    /** How long a new session's executors get to register before the run counts its task slots. */
+    private static final long REGISTRATION_WAIT_MILLIS = 30_000;
+
+    private static int awaitSlots(SparkSession spark, int wanted) {
+        try {
+            return BarrierSlots.awaitAtLeast(spark.sparkContext(), wanted, REGISTRATION_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the Spark executors to register", e);
+        }
+    }
+
     @Override
     public Result train(Request request, Progress progress) {
         boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
@@ -32,7 +44,8 @@ public final class SparkClusterTraining implements ClusterTraining {
         ExecutorClassPath.configure(builder, request.master());
         SparkSession spark = builder.getOrCreate();
         try {
-            int partitions = request.partitions() > 0 ? request.partitions() : spark.sparkContext().defaultParallelism();
+            int slots = awaitSlots(spark, request.partitions());
+            int partitions = request.partitions() > 0 ? request.partitions() : slots;
             Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
             TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),
                     request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),

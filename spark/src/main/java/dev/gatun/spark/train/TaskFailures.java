@@ -19,11 +19,20 @@ final class TaskFailures {
             "^(dev\\.gatun\\.blas\\.BlasUnavailableException|java\\.lang\\.IllegalArgumentException): (.+)$",
             Pattern.MULTILINE);
 
+    /** The classes of Spark's barrier-job refusals (BarrierJobSlotsNumberCheckFailed and the others), Spark-private. */
+    private static final String BARRIER_REFUSAL = "org.apache.spark.scheduler.BarrierJob";
+
     private TaskFailures() {}
 
     static RuntimeException unwrap(Exception e) {
         if (!(e instanceof SparkException)) {
             return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getMessage(), e);
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause.getClass().getName().startsWith(BARRIER_REFUSAL)) {
+                // Spark's own refusal of a barrier job (slots, RDD chain, dynamic allocation): the same every time.
+                return new IllegalArgumentException("Spark refused the replicas' barrier stage: " + cause.getMessage(), e);
+            }
         }
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof BlasUnavailableException) {

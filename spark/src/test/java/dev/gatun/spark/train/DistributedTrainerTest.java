@@ -34,6 +34,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,46 @@ class DistributedTrainerTest {
             }
             assertTrue(correct > 0.85 * rows.size(), "training accuracy " + correct + "/" + rows.size());
         }
+    }
+
+    /**
+     * Inputs that already have the replicas' partition count but a lineage Spark refuses to run as a barrier stage
+     * (its RDDs within the stage of other partition counts: coalesce, union) go through the shuffle, and train as the
+     * same rows in any other partitioning do. Before, Spark refused the stage on every attempt.
+     */
+    @Test
+    void coalescedAndUnitedInputsTrainAsAnyOtherPartitioning() {
+        List<Row> rows = TestFrames.teacherRows(200, FEATURES, CLASSES, 5);
+        TrainingPlan plan = plan(2, 32);
+        Columns columns = new Columns("features", "label");
+        Dataset<Row> plain = TestFrames.frame(spark, rows, 3);
+        Dataset<Row> coalesced = slices(rows, 4).coalesce(2);
+        Dataset<Row> united = slices(rows.subList(0, 120), 1).union(slices(rows.subList(120, 200), 1));
+        assertEquals(2, coalesced.rdd().getNumPartitions());
+        assertEquals(2, united.rdd().getNumPartitions());
+        assertTrue(!BarrierSlots.oneNarrowChain(coalesced.select("features", "label").toJavaRDD().rdd(), 2));
+        assertTrue(!BarrierSlots.oneNarrowChain(united.select("features", "label").toJavaRDD().rdd(), 2));
+        assertTrue(BarrierSlots.oneNarrowChain(plain.select("features", "label").toJavaRDD().rdd(), 3));
+        double[] expected = DistributedTrainer.fit(plain, columns, plan, 2).epochLosses();
+        assertArrayEquals(expected, DistributedTrainer.fit(coalesced, columns, plan, 2).epochLosses(), 0.0);
+        assertArrayEquals(expected, DistributedTrainer.fit(united, columns, plan, 2).epochLosses(), 0.0);
+    }
+
+    /** The rows in {@code n} partitions read straight from the driver's list: no shuffle, one narrow stage. */
+    private static Dataset<Row> slices(List<Row> rows, int n) {
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return spark.createDataFrame(jsc.parallelize(rows, n), TestFrames.schema());
+    }
+
+    @Test
+    void taskSlotsAreCountedAsTheBarrierCheckCountsThemAndDynamicAllocationIsRefused() {
+        assertEquals(2, DistributedTrainer.taskSlots(spark), "local[2] runs two tasks at once");
+        org.apache.spark.SparkConf dynamic = new org.apache.spark.SparkConf()
+                .set("spark.dynamicAllocation.enabled", "true");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BarrierSlots.requireNoDynamicAllocation(dynamic));
+        assertTrue(e.getMessage().contains("set it to false"), e.getMessage());
+        BarrierSlots.requireNoDynamicAllocation(new org.apache.spark.SparkConf());
     }
 
     /** 12-16-8-3 with batch norm on both hidden layers, dropout on the first, L1. */
