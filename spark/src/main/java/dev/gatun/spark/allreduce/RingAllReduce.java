@@ -47,6 +47,8 @@ public final class RingAllReduce implements AutoCloseable {
     private final ByteBuffer scratchBytes;
     private final RingLinks links;
     private final long timeoutNanos;
+    /** The current call's limit of silence: {@link #timeoutNanos}, or a longer one given to that call. */
+    private long waitNanos;
     private final BooleanSupplier cancelled;
     private long bytesPerCall;
 
@@ -73,6 +75,7 @@ public final class RingAllReduce implements AutoCloseable {
         this.scratchBytes = scratch.asByteBuffer();
         this.links = links;
         this.timeoutNanos = timeoutMillis * 1_000_000L;
+        this.waitNanos = timeoutNanos;
         this.cancelled = cancelled;
         if (size > 1) {
             links.next().configureBlocking(false);
@@ -103,6 +106,20 @@ public final class RingAllReduce implements AutoCloseable {
      * count): small sums, such as batch norm's statistics, through the same ring and buffer.
      */
     public void sumInPlace(int count) throws IOException {
+        sum(count, timeoutNanos);
+    }
+
+    /**
+     * As {@link #sumInPlace(int)}, waiting up to {@code waitMillis} (at least the ring's timeout) without a byte
+     * moving: for a sum some replica enters only after work of unbounded length, such as replica 0 between epochs,
+     * which waits for the driver's evaluation. The kill flag is still polled throughout.
+     */
+    public void sumInPlace(int count, long waitMillis) throws IOException {
+        sum(count, Math.max(timeoutNanos, Math.multiplyExact(waitMillis, 1_000_000L)));
+    }
+
+    private void sum(int count, long waitNanos) throws IOException {
+        this.waitNanos = waitNanos;
         if (count < 0 || count > floats) {
             throw new IllegalArgumentException("all-reduce of " + count + " floats: the buffer holds " + floats);
         }
@@ -133,7 +150,7 @@ public final class RingAllReduce implements AutoCloseable {
         // Reduce-scatter receives into scratch and adds; all-gather receives straight into the buffer.
         ByteBuffer target = add ? scratchBytes.clear().limit(receiveLength)
                 : receiveBytes.limit(receiveFrom + receiveLength).position(receiveFrom);
-        long deadline = System.nanoTime() + timeoutNanos;
+        long deadline = System.nanoTime() + waitNanos;
         long pauseNanos = MIN_PAUSE_NANOS;
         long idleSince = 0;
         boolean started = false;
@@ -151,7 +168,7 @@ public final class RingAllReduce implements AutoCloseable {
                 moved += read;
             }
             if (moved > 0) {
-                deadline = System.nanoTime() + timeoutNanos;
+                deadline = System.nanoTime() + waitNanos;
                 pauseNanos = MIN_PAUSE_NANOS;
                 started = true;
             } else if (started) {
@@ -184,7 +201,7 @@ public final class RingAllReduce implements AutoCloseable {
             throw new IOException("all-reduce: replica " + rank + " was cancelled while waiting for its ring");
         }
         if (System.nanoTime() - deadline > 0) {
-            throw new IOException("all-reduce: replica " + rank + " waited " + timeoutNanos / 1_000_000
+            throw new IOException("all-reduce: replica " + rank + " waited " + waitNanos / 1_000_000
                     + " ms without a byte moving to replica " + Math.floorMod(rank + 1, size) + " ("
                     + links.nextAddress() + ") or from replica " + Math.floorMod(rank - 1, size) + " ("
                     + links.previousAddress() + ")");

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Replica 0's end of the epoch reports ({@link EpochReports}): one connection to the driver for the stage attempt,
@@ -13,15 +15,28 @@ import java.net.Socket;
  * so when replica 0 starts an epoch the driver holds the state before it; the word also says whether to train on.
  */
 final class EpochReporter implements AutoCloseable {
+    /** How often the wait for the driver's answer looks at the kill flag. */
+    private static final int POLL_MILLIS = 1_000;
+
     private final EpochReports.Address address;
     private final int timeoutMillis;
+    private final long answerWaitNanos;
+    private final BooleanSupplier cancelled;
     private Socket socket;
     private DataOutputStream out;
     private InputStream in;
 
-    EpochReporter(EpochReports.Address address, long timeoutMillis) {
+    /**
+     * @param timeoutMillis the limit for connecting and sending
+     * @param answerWaitMillis the limit for the driver's answer, which comes after its evaluation of the epoch and
+     *                         its checkpoint (on a large data set, minutes)
+     * @param cancelled polled while waiting for the answer: true ends the wait (the task was killed)
+     */
+    EpochReporter(EpochReports.Address address, long timeoutMillis, long answerWaitMillis, BooleanSupplier cancelled) {
         this.address = address;
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeoutMillis);
+        this.answerWaitNanos = Math.multiplyExact(Math.max(timeoutMillis, answerWaitMillis), 1_000_000L);
+        this.cancelled = cancelled;
     }
 
     /** Sends an epoch's report and waits for the driver's answer: true to train on, false to stop after it. */
@@ -38,7 +53,7 @@ final class EpochReporter implements AutoCloseable {
                 out.writeLong(address.tokenLo());
             }
             new EpochReport(address.attempt(), epoch, loss, seconds, allReduceSeconds, learningRate, checkpoint).write(out);
-            int answer = in.read();
+            int answer = answer();
             if (answer != EpochReports.TRAIN_ON && answer != EpochReports.STOP) {
                 throw new IOException(answer < 0 ? "the driver closed the connection" : "the driver answered " + answer);
             }
@@ -46,6 +61,28 @@ final class EpochReporter implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("replica 0 could not report epoch " + epoch + " to the driver at " + address.host()
                     + ":" + address.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The driver's one-byte answer, waited for in short reads so that a killed task stops waiting. */
+    private int answer() throws IOException {
+        long deadline = System.nanoTime() + answerWaitNanos;
+        socket.setSoTimeout(POLL_MILLIS);
+        try {
+            while (true) {
+                try {
+                    return in.read();
+                } catch (SocketTimeoutException stillEvaluating) {
+                    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                        throw new IOException("cancelled while waiting for the driver's answer");
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IOException("no answer within " + answerWaitNanos / 1_000_000 + " ms");
+                    }
+                }
+            }
+        } finally {
+            socket.setSoTimeout(timeoutMillis);
         }
     }
 

@@ -54,7 +54,8 @@ final class ReplicaTraining {
         // Listening before the addresses are exchanged: a successor's connection then waits in the backlog.
         ServerSocketChannel listener = RingLinks.listen(host);
         boolean blasThreadsSet = false;
-        try (Arena arena = Arena.ofConfined(); EpochReporter reporter = new EpochReporter(reports, plan.timeoutMillis())) {
+        try (Arena arena = Arena.ofConfined(); EpochReporter reporter = new EpochReporter(reports, plan.timeoutMillis(),
+                BETWEEN_EPOCHS_MILLIS, context::isInterrupted)) {
             requireBlas(host, rank);
             ReplicaBlasThreads.enter(context.cpus());
             blasThreadsSet = true;
@@ -64,7 +65,9 @@ final class ReplicaTraining {
                     columns, arena, rank);
             String[] addresses = context.allGather(RingLinks.address(listener));
             RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis());
-            try (Optimizer optimizer = plan.optimizer().create(); Model model = start.model(plan, arena, optimizer)) {
+            // links first: a model or buffer that fails to build still closes the connections, so the neighbours see
+            // the end of the stream at once rather than wait out their timeout (the ring closes them again: harmless).
+            try (links; Optimizer optimizer = plan.optimizer().create(); Model model = start.model(plan, arena, optimizer)) {
                 GradientBuffer buffer = new GradientBuffer(model.parameters(), arena);
                 try (RingAllReduce ring = new RingAllReduce(buffer.segment(), links, plan.timeoutMillis(),
                         context::isInterrupted)) {
@@ -136,6 +139,13 @@ final class ReplicaTraining {
         this.labelViews = new Targets.Labels[maxShare + 1];
     }
 
+    /**
+     * How long the replicas wait between epochs for replica 0, which waits for the driver's answer: the driver
+     * evaluates the epoch and writes its checkpoint first, minutes on a large data set. The kill flag is polled
+     * throughout, and a driver or replica that dies closes its connections, so only a hung listener waits this long.
+     */
+    static final long BETWEEN_EPOCHS_MILLIS = 3_600_000;
+
     /** One epoch; returns its training loss, the mean over its steps of the step's cost (the same on every replica). */
     private double epoch(int epoch, Optimizer optimizer) throws IOException {
         order.shuffle(epoch);
@@ -154,7 +164,7 @@ final class ReplicaTraining {
         buffer.zero();
         buffer.segment().set(ValueLayout.JAVA_FLOAT, 0, trainOn ? 0f : 1f);
         long startNanos = System.nanoTime();
-        ring.sumInPlace(1);
+        ring.sumInPlace(1, BETWEEN_EPOCHS_MILLIS);   // replica 0 joins after the driver's answer
         allReduceNanos += System.nanoTime() - startNanos;
         return buffer.segment().get(ValueLayout.JAVA_FLOAT, 0) == 0f;
     }

@@ -134,6 +134,28 @@ class DistributedTrainerTest {
         return spark.createDataFrame(jsc.parallelize(rows, n), TestFrames.schema());
     }
 
+    /**
+     * The driver's listener may take longer than the ring's timeout between epochs (gatun train evaluates the whole
+     * training and dev sets and writes a checkpoint there): replica 0 waits for its answer, and the others for replica
+     * 0, past that timeout. Before, both timed out, and every retry met the same listener.
+     */
+    @Test
+    void aListenerSlowerThanTheRingTimeoutDoesNotFailTheRun() {
+        List<Row> rows = TestFrames.teacherRows(200, FEATURES, CLASSES, 5);
+        TrainingPlan base = plan(3, 32);
+        TrainingPlan impatient = new TrainingPlan(base.spec(), base.optimizer(), base.schedule(), base.epochs(),
+                base.batchSize(), base.shuffleSeed(), base.normalization(), null, null, 0, 1_000);
+        Dataset<Row> frame = TestFrames.frame(spark, rows, 2);
+        Columns columns = new Columns("features", "label");
+        java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+        TrainingOutcome slow = DistributedTrainer.fit(frame, columns, impatient, 2, epoch -> {
+            heard.incrementAndGet();
+            Thread.sleep(2_500);   // 2.5 ring timeouts
+        });
+        assertEquals(3, heard.get(), "each epoch heard once: no attempt failed and started again");
+        assertArrayEquals(DistributedTrainer.fit(frame, columns, base, 2).epochLosses(), slow.epochLosses(), 0.0);
+    }
+
     @Test
     void taskSlotsAreCountedAsTheBarrierCheckCountsThemAndDynamicAllocationIsRefused() {
         assertEquals(2, DistributedTrainer.taskSlots(spark), "local[2] runs two tasks at once");

@@ -32,7 +32,7 @@ class EpochReportsTest {
     }
 
     private static void send(EpochReports.Address address, int... epochs) throws IOException {
-        try (EpochReporter reporter = new EpochReporter(address, 10_000)) {
+        try (EpochReporter reporter = new EpochReporter(address, 10_000, 10_000, () -> false)) {
             for (int epoch : epochs) {
                 reporter.send(epoch, 1.0 / epoch, 2.0, 0.5, 1e-3, state(epoch));
             }
@@ -80,7 +80,7 @@ class EpochReportsTest {
         try (EpochReports reports = new EpochReports(CONF, 4, stopAfterTwo)) {
             reports.startAttempt(1);
             assertEquals(4, reports.lastEpoch());
-            try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000)) {
+            try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000, 10_000, () -> false)) {
                 assertTrue(reporter.send(1, 1.0, 2.0, 0.5, 1e-3, state(1)), "train on after epoch 1");
                 assertFalse(reporter.send(2, 0.5, 2.0, 0.5, 1e-3, state(2)), "stop after epoch 2");
             }
