@@ -33,20 +33,28 @@ public final class GatunClassificationModel
     private final transient byte[] modelFile;
     private final transient double[] trainingLosses;
     private final Broadcast<byte[]> broadcast;
-    /** Names this model object's predictor in each executor JVM. */
-    private final String predictorKey = java.util.UUID.randomUUID().toString();
+    /** Names this model's predictor in each executor JVM: the model file's digest, so copies share one. */
+    private final String predictorKey;
     private final int inputs;
     private final int classes;
 
     GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses) {
+        this(uid, modelFile, trainingLosses, null);
+    }
+
+    /** {@code shared}: a copy's broadcast, the original's; null broadcasts the file anew. */
+    private GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses, Broadcast<byte[]> shared) {
+        byte[] file = modelFile.clone();
         this.uid = uid;
-        this.modelFile = modelFile.clone();
+        this.modelFile = file;
         this.trainingLosses = trainingLosses.clone();
-        ModelSpec spec = describe(modelFile);
+        ModelSpec spec = describe(file);
         this.inputs = spec.inputs();
         this.classes = spec.outputs();
+        this.predictorKey = ExecutorPredictors.keyOf(file);
         super();
-        this.broadcast = SparkSession.active().sparkContext().broadcast(this.modelFile, ClassTag$.MODULE$.apply(byte[].class));
+        this.broadcast = shared != null ? shared
+                : SparkSession.active().sparkContext().broadcast(file, ClassTag$.MODULE$.apply(byte[].class));
     }
 
     @Override
@@ -80,6 +88,10 @@ public final class GatunClassificationModel
     @Override
     public Vector predictRaw(Vector features) {
         Predictor predictor = ExecutorPredictors.of(predictorKey, broadcast);
+        if (features == null) {
+            throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
+                    + " values (drop or fill such rows before transform)");
+        }
         if (features.size() != inputs) {
             throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
         }
@@ -142,7 +154,9 @@ public final class GatunClassificationModel
 
     @Override
     public GatunClassificationModel copy(ParamMap extra) {
-        GatunClassificationModel copy = new GatunClassificationModel(uid, modelFile(), trainingLosses());
+        // CrossValidator and TrainValidationSplit copy the model for every fold and setting: one broadcast and one
+        // predictor per executor serve them all (a copy per broadcast kept a predictor per copy for the JVM's life).
+        GatunClassificationModel copy = new GatunClassificationModel(uid, modelFile(), trainingLosses(), broadcast);
         return copyValues(copy, extra).setParent(parent());
     }
 

@@ -97,6 +97,25 @@ class GatunClassifierTest {
         assertTrue(correct > 0.85 * rows.size(), "training accuracy " + correct + "/" + rows.size());
     }
 
+    /**
+     * CrossValidator copies a model for every fold and setting: the copies share its broadcast and, in each JVM, its
+     * one predictor (before, every copy loaded one more for the JVM's life). A row with null features is named.
+     */
+    @Test
+    void copiesShareOnePredictorAndNullFeaturesAreNamed() {
+        GatunClassificationModel model = classifier().setEpochs(1).fit(frame);
+        Vector features = (Vector) rows.get(0).get(0);
+        double[] expected = model.predictRaw(features).toArray();
+        int loaded = ExecutorPredictors.loaded();
+        for (int i = 0; i < 5; i++) {
+            GatunClassificationModel copy = model.copy(org.apache.spark.ml.param.ParamMap.empty());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, copy.predictRaw(features).toArray(), 0.0);
+        }
+        assertEquals(loaded, ExecutorPredictors.loaded(), "five copies loaded no predictor of their own");
+        String message = assertThrows(IllegalArgumentException.class, () -> model.predictRaw(null)).getMessage();
+        assertTrue(message.startsWith("a row's features are null"), message);
+    }
+
     /** A finite feature beyond float32's range is named as the row holds it, not as the Infinity it would become. */
     @Test
     void aFeatureBeyondFloat32IsNamedAsGiven() {
