@@ -40,7 +40,10 @@ public final class DataSetFrame {
         // Blocks of one size, a whole number of them per partition: Spark slices the list evenly by blocks, and
         // so the rows come out evenly too.
         long perPartition = (data.size() + (long) BLOCK_ROWS * partitions - 1) / ((long) BLOCK_ROWS * partitions);
-        int blockRows = (int) Math.max(1, (data.size() + perPartition * partitions - 1) / (perPartition * partitions));
+        // At most size/partitions rows per block, so that a set of at least `partitions` rows makes at least as many
+        // blocks and no partition is empty (9 rows in 4 partitions made 3 blocks of 3, and an empty partition).
+        int blockRows = (int) Math.max(1, Math.min((data.size() + perPartition * partitions - 1)
+                / (perPartition * partitions), data.size() / partitions));
         List<Block> blocks = new ArrayList<>();
         for (int start = 0; start < data.size(); start += blockRows) {
             blocks.add(Block.of(data, start, Math.min(data.size(), start + blockRows)));

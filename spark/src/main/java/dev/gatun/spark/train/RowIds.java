@@ -31,7 +31,6 @@ record RowIds(int[][] idsInHashOrder, PartitionFingerprint[] fingerprints) imple
         if (total > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("data sets of " + total + " rows are more than one epoch order holds");
         }
-        int inputs = summaries.size();
         int[] counts = new int[partitions];
         for (PartitionSummary s : summaries) {
             for (long hi : s.hashHi()) {
@@ -45,20 +44,14 @@ record RowIds(int[][] idsInHashOrder, PartitionFingerprint[] fingerprints) imple
         PartitionFingerprint[] fingerprints = new PartitionFingerprint[partitions];
         java.util.Arrays.fill(fingerprints, PartitionFingerprint.EMPTY);
         int[] filled = new int[partitions];
-        int[] head = new int[inputs];
-        // A merge of the input partitions' sorted hashes; a scan over their heads per row, as there are few.
+        HeadHeap heads = new HeadHeap(summaries);
         for (int rank = 0; rank < total; rank++) {
-            int next = -1;
-            for (int p = 0; p < inputs; p++) {
-                PartitionSummary s = summaries.get(p);
-                if (head[p] < s.hashHi().length && (next < 0 || precedes(s, head[p], summaries.get(next), head[next]))) {
-                    next = p;
-                }
-            }
+            int next = heads.smallest();
             PartitionSummary from = summaries.get(next);
-            long hi = from.hashHi()[head[next]];
-            long lo = from.hashLo()[head[next]];
-            head[next]++;
+            int at = heads.head(next);
+            long hi = from.hashHi()[at];
+            long lo = from.hashLo()[at];
+            heads.advance();
             int t = byHashRange ? RowHash.range(hi, partitions) : from.partition();
             ids[t][filled[t]++] = rank;
             fingerprints[t] = fingerprints[t].with(hi, lo);
@@ -66,8 +59,84 @@ record RowIds(int[][] idsInHashOrder, PartitionFingerprint[] fingerprints) imple
         return new RowIds(ids, fingerprints);
     }
 
-    private static boolean precedes(PartitionSummary a, int i, PartitionSummary b, int j) {
-        return RowHash.compare(a.hashHi()[i], a.hashLo()[i], b.hashHi()[j], b.hashLo()[j]) < 0;
+    /**
+     * The merge of the input partitions' sorted hashes: a binary heap of the partitions by the hash at their head
+     * (ties to the lower partition), so ranking N rows of P input partitions takes N·log P comparisons. A scan over
+     * every head per row took N·P: 2·10⁹ for 10 million rows in Spark SQL's 200 shuffle partitions.
+     */
+    private static final class HeadHeap {
+        private final List<PartitionSummary> summaries;
+        private final int[] head;
+        private final int[] heap;
+        private int size;
+
+        HeadHeap(List<PartitionSummary> summaries) {
+            this.summaries = summaries;
+            this.head = new int[summaries.size()];
+            this.heap = new int[summaries.size()];
+            for (int p = 0; p < summaries.size(); p++) {
+                if (summaries.get(p).hashHi().length > 0) {
+                    heap[size] = p;
+                    up(size++);
+                }
+            }
+        }
+
+        /** The partition whose head row comes next. */
+        int smallest() {
+            return heap[0];
+        }
+
+        int head(int partition) {
+            return head[partition];
+        }
+
+        /** Moves the smallest partition's head on, dropping the partition when it has no rows left. */
+        void advance() {
+            int p = heap[0];
+            if (++head[p] == summaries.get(p).hashHi().length) {
+                heap[0] = heap[--size];
+            }
+            if (size > 0) {
+                down(0);
+            }
+        }
+
+        private boolean before(int p, int q) {
+            PartitionSummary a = summaries.get(p);
+            PartitionSummary b = summaries.get(q);
+            int c = RowHash.compare(a.hashHi()[head[p]], a.hashLo()[head[p]], b.hashHi()[head[q]], b.hashLo()[head[q]]);
+            return c < 0 || (c == 0 && p < q);
+        }
+
+        private void up(int i) {
+            while (i > 0 && before(heap[i], heap[(i - 1) / 2])) {
+                swap(i, (i - 1) / 2);
+                i = (i - 1) / 2;
+            }
+        }
+
+        private void down(int i) {
+            while (true) {
+                int smallest = i;
+                for (int child = 2 * i + 1; child <= 2 * i + 2 && child < size; child++) {
+                    if (before(heap[child], heap[smallest])) {
+                        smallest = child;
+                    }
+                }
+                if (smallest == i) {
+                    return;
+                }
+                swap(i, smallest);
+                i = smallest;
+            }
+        }
+
+        private void swap(int i, int j) {
+            int t = heap[i];
+            heap[i] = heap[j];
+            heap[j] = t;
+        }
     }
 
     int rows(int partition) {

@@ -156,6 +156,21 @@ class DistributedTrainerTest {
         assertArrayEquals(DistributedTrainer.fit(frame, columns, base, 2).epochLosses(), slow.epochLosses(), 0.0);
     }
 
+    /** A data set of at least P rows leaves no partition of its frame empty (9 rows in 4 made an empty one). */
+    @Test
+    void aSmallDataSetFillsEveryPartitionOfItsFrame() {
+        for (int n : new int[] {4, 9, 13, 4100}) {
+            float[][] x = new float[n][FEATURES];
+            int[] labels = new int[n];
+            try (Table table = Table.ofLabels("small", x, labels, CLASSES)) {
+                List<Integer> sizes = DataSetFrame.of(spark, table.dataSet(), 4).javaRDD().glom().map(List::size).collect();
+                assertEquals(4, sizes.size());
+                assertEquals(n, sizes.stream().mapToInt(Integer::intValue).sum());
+                assertTrue(sizes.stream().allMatch(size -> size > 0), n + " rows in partitions of " + sizes);
+            }
+        }
+    }
+
     @Test
     void taskSlotsAreCountedAsTheBarrierCheckCountsThemAndDynamicAllocationIsRefused() {
         assertEquals(2, DistributedTrainer.taskSlots(spark), "local[2] runs two tasks at once");
