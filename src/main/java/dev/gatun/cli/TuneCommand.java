@@ -177,7 +177,8 @@ final class TuneCommand extends JsonReportingCommand {
         }
         result.best().ifPresentOrElse(best -> System.out.println("best: " + best.phase().name().toLowerCase(Locale.ROOT)
                         + " trial " + best.index() + ", " + summary(best)),
-                () -> System.out.println("no trial finished an epoch: every one exploded; lower --lr-range"));
+                () -> System.out.println("no trial finished without its loss exploding (an exploded trial keeps no figures,"
+                        + " even of the epochs it finished); lower --lr-range"));
         System.out.println("wrote " + csv + (plot != null ? " and " + plot : ""));
         if (json.requested) {
             Map<String, Object> fields = new LinkedHashMap<>();

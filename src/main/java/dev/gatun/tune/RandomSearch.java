@@ -105,7 +105,7 @@ public final class RandomSearch {
                 List<Hyperparameters> top = trials.stream().sorted(Trial.BEST_FIRST).filter(Trial::finished)
                         .limit(config.top()).map(Trial::hyperparameters).toList();
                 if (top.isEmpty()) {
-                    LOG.warn("no coarse trial finished an epoch (all exploded?): the fine phase keeps the coarse ranges");
+                    LOG.warn("no coarse trial finished without its loss exploding: the fine phase keeps the coarse ranges");
                 }
                 fine = config.space().around(top, config.margin());
                 LOG.info("fine ranges around the best {} coarse trials: lr {}, lambda {}, beta {}", top.size(),
