@@ -153,6 +153,7 @@ public final class Blas {
             throw new IllegalArgumentException("gemm: C has shape " + C.shapeString() + " but op(A)·op(B) is " + m + "x"
                     + n + " (A " + opShape(A, ta) + ", B " + opShape(B, tb) + ")");
         }
+        requireWritable("gemm", "C", C);
         requireDisjoint("gemm", C, "C", A, "A");
         requireDisjoint("gemm", C, "C", B, "B");
     }
@@ -170,6 +171,7 @@ public final class Blas {
         requireVector("gemv", "y", y, out, "op(A) " + opShape(A, t));
         requireSameDType("gemv", A, "A", x, "x");
         requireSameDType("gemv", A, "A", y, "y");
+        requireWritable("gemv", "y", y);
         requireDisjoint("gemv", y, "y", A, "A");
         requireDisjoint("gemv", y, "y", x, "x");
         Selected.BACKEND.gemv(A.dtype(), t, (int) A.dim(0), (int) A.dim(1), alpha, A.segment(), (int) A.dim(1),
@@ -181,6 +183,7 @@ public final class Blas {
         requireUsable("axpy", "x", x);
         requireVector("axpy", "y", y, x.size(), "x " + x.shapeString());
         requireSameDType("axpy", x, "x", y, "y");
+        requireWritable("axpy", "y", y);
         requireDisjoint("axpy", y, "y", x, "x");
         Selected.BACKEND.axpy(x.dtype(), (int) x.size(), alpha, x.segment(), y.segment());
     }
@@ -189,6 +192,7 @@ public final class Blas {
     static void scal(double alpha, Tensor x) {
         requireUsable("scal", "x", x);
         requireBlasInt("scal", "x", x.size());
+        requireWritable("scal", "x", x);
         Selected.BACKEND.scal(x.dtype(), (int) x.size(), alpha, x.segment());
     }
 

@@ -20,7 +20,7 @@ final class BlasArguments {
     /**
      * True when {@code C = op(A)·op(B)} may go to native code as it is: flags and operands non-null, each operand
      * alive, off-heap, a matrix whose segment holds its bytes and whose dimensions fit a 32-bit BLAS int, one dtype,
-     * matching inner and outer dimensions, and C overlapping neither input.
+     * matching inner and outer dimensions, C writable and overlapping neither input.
      */
     static boolean gemmHolds(Transpose transA, Transpose transB, Tensor A, Tensor B, Tensor C) {
         if (transA == null || transB == null || !usableMatrix(A) || !usableMatrix(B) || !usableMatrix(C)) {
@@ -32,7 +32,7 @@ final class BlasArguments {
                 && (ta ? A.dim(0) : A.dim(1)) == (tb ? B.dim(1) : B.dim(0))
                 && C.dim(0) == (ta ? A.dim(1) : A.dim(0))
                 && C.dim(1) == (tb ? B.dim(0) : B.dim(1))
-                && disjoint(C, A) && disjoint(C, B);
+                && !C.segment().isReadOnly() && disjoint(C, A) && disjoint(C, B);
     }
 
     /** {@link #requireMatrix}'s conditions as one expression; dimensions are never negative, so OR-ing them is exact. */
@@ -98,6 +98,17 @@ final class BlasArguments {
         if (value > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": " + name + " has a dimension of " + value
                     + ", above the 2^31-1 that 32-bit BLAS accepts");
+        }
+    }
+
+    /**
+     * Native code writes past Java's read-only flag: into a read-only view it writes anyway, and into a file mapped
+     * READ_ONLY the JVM dies with SIGSEGV.
+     */
+    static void requireWritable(String op, String name, Tensor output) {
+        if (output.segment().isReadOnly()) {
+            throw new IllegalArgumentException(op + ": output " + name + " " + output.shapeString()
+                    + " is read-only (a read-only view, or a file mapped READ_ONLY); give a writable tensor");
         }
     }
 

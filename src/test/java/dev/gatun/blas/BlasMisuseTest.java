@@ -92,7 +92,18 @@ class BlasMisuseTest {
                 new Misuse("dot of mixed dtypes", iae, List.of("F32 (4)", "F64 (4)"),
                         arena -> Blas.dot(f32(arena, 4), f64(arena, 4))),
                 new Misuse("scal in a closed arena", IllegalStateException.class, List.of("(3, 2)"),
-                        arena -> Blas.scal(2, closedF32(3, 2))));
+                        arena -> Blas.scal(2, closedF32(3, 2))),
+                // Native code ignores Java's read-only flag: into a READ_ONLY mapping of a file it would die of SIGSEGV.
+                new Misuse("gemm into a read-only C", iae, List.of("C (3, 2)", "read-only"),
+                        arena -> Blas.gemm(NONE, NONE, 1, f32(arena, 3, 4), f32(arena, 4, 2), 0,
+                                Tensor.wrap(f32(arena, 3, 2).segment().asReadOnly(), DType.F32, 3, 2))),
+                new Misuse("gemv into a read-only y", iae, List.of("y (3)", "read-only"),
+                        arena -> Blas.gemv(NONE, 1, f32(arena, 3, 4), f32(arena, 4), 0,
+                                Tensor.wrap(f32(arena, 3).segment().asReadOnly(), DType.F32, 3))),
+                new Misuse("axpy into a read-only y", iae, List.of("y (4)", "read-only"),
+                        arena -> Blas.axpy(2, f64(arena, 4), Tensor.wrap(f64(arena, 4).segment().asReadOnly(), DType.F64, 4))),
+                new Misuse("scal of a read-only x", iae, List.of("x (3, 2)", "read-only"),
+                        arena -> Blas.scal(2, Tensor.wrap(f32(arena, 3, 2).segment().asReadOnly(), DType.F32, 3, 2))));
     }
 
     @ParameterizedTest(name = "{0}")
