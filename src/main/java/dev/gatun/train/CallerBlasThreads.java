@@ -18,9 +18,10 @@ final class CallerBlasThreads {
 
     /** The caller's count, saved by the first of the trainers running now. */
     static synchronized int enter() {
-        if (running++ == 0) {
-            saved = Blas.threads();
+        if (running == 0) {
+            saved = Blas.threads();   // throws when no BLAS is usable: then nothing is counted
         }
+        running++;
         return saved;
     }
 

@@ -72,6 +72,8 @@ public final class Trainer implements AutoCloseable {
     private int stepBlasThreads;
     private volatile boolean stopRequested;
     private volatile boolean running;
+    /** Guarded by this: set once by close(), after which run() refuses. */
+    private boolean closed;
 
     private Trainer(Model model, Optimizer optimizer, DataSet train, TrainingConfig config, History resumed,
                     Model resumedBest) {
@@ -180,13 +182,22 @@ public final class Trainer implements AutoCloseable {
      */
     public TrainingResult run() {
         synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the trainer is closed");
+            }
             if (ran) {
                 throw new IllegalStateException("a trainer runs once; build another for another run");
             }
             ran = true;
             running = true;
         }
-        int callerThreads = CallerBlasThreads.enter();
+        int callerThreads;
+        try {
+            callerThreads = CallerBlasThreads.enter();
+        } catch (RuntimeException | Error e) {   // no usable BLAS: the trainer must still close
+            running = false;
+            throw e;
+        }
         try {
             return runEpochs(callerThreads);
         } finally {
@@ -402,12 +413,19 @@ public final class Trainer implements AutoCloseable {
         return Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
     }
 
+    /** Frees the trainer's own memory (early stopping's best weights); idempotent. Refused while {@link #run()} runs. */
     @Override
     public void close() {
-        if (running) {
-            // Closing the best weights under the run would fail it with a message about a closed model.
-            throw new IllegalStateException("the trainer is running in another thread: requestStop() and wait for"
-                    + " run() to return before closing it");
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (running) {
+                // Closing the best weights under the run would fail it with a message about a closed model.
+                throw new IllegalStateException("the trainer is running in another thread: requestStop() and wait for"
+                        + " run() to return before closing it");
+            }
+            closed = true;
         }
         if (best != null) {
             best.close();

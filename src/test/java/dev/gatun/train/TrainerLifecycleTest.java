@@ -37,6 +37,22 @@ class TrainerLifecycleTest {
         }
     }
 
+    /** close() twice is harmless, as for Predictor and Table; run() after close() refuses at once, not in epoch 1. */
+    @Test
+    void closeIsIdempotentAndRunAfterCloseIsRefused() {
+        try (Table table = LearnableData.oneHotRows(64, 8); Arena arena = Arena.ofShared();
+             Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
+                     .build(arena);
+             Optimizer adam = Optimizer.adam(0.01)) {
+            Trainer trainer = Trainer.builder(model, adam, table.dataSet()).dev(table.dataSet()).earlyStopping(3)
+                    .batchSize(16).epochs(2).build();
+            trainer.close();
+            assertDoesNotThrow(trainer::close);
+            IllegalStateException e = assertThrows(IllegalStateException.class, trainer::run);
+            assertEquals("the trainer is closed", e.getMessage());
+        }
+    }
+
     /** close() from another thread while run() goes on refuses, instead of closing the best weights under the run. */
     @Test
     void closingARunningTrainerIsRefusedAndTheRunEndsWell() throws Exception {
