@@ -51,7 +51,12 @@ final class ContextPool {
                         throw closedException();
                     }
                     if (contexts[j] == null) {
-                        contexts[j] = new Context(stages);
+                        try {
+                            contexts[j] = new Context(stages);
+                        } catch (RuntimeException | Error e) {   // no memory for it: the slot must not stay BUSY,
+                            slots.set(word, FREE);                 // or close() would wait for it for ever
+                            throw e;
+                        }
                     }
                     return j;
                 }

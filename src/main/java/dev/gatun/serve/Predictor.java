@@ -78,10 +78,13 @@ public final class Predictor implements AutoCloseable {
      * @param rowWeights how the row kernel (single rows, batches under {@value #BLAS_MIN_ROWS}) stores the weights
      */
     public record Options(NonFinite nonFinite, int slots, RowWeights rowWeights) {
+        /** The most slots: each is a 64-byte word of the pool's array, and more calls at once than this do not happen. */
+        public static final int MAX_SLOTS = 1 << 16;
+
         public Options {
-            if (nonFinite == null || slots < 1 || rowWeights == null) {
-                throw new IllegalArgumentException("predictor options need a NonFinite policy, >= 1 slots and a RowWeights, got "
-                        + nonFinite + ", " + slots + ", " + rowWeights);
+            if (nonFinite == null || slots < 1 || slots > MAX_SLOTS || rowWeights == null) {
+                throw new IllegalArgumentException("predictor options need a NonFinite policy, 1 to " + MAX_SLOTS
+                        + " slots and a RowWeights, got " + nonFinite + ", " + slots + ", " + rowWeights);
             }
         }
 
@@ -134,8 +137,11 @@ public final class Predictor implements AutoCloseable {
         this.metadata = ModelMetadata.of(metadata, model.inputs());
         try {
             this.stages = Stage.compile(model, arena, options.rowWeights());
+            this.pool = new ContextPool(stages, options.slots());
         } catch (RuntimeException | Error e) {
-            arena.close();   // a stage that cannot be compiled (weights beyond bfloat16) after others were: free them
+            // A stage that cannot be compiled (weights beyond bfloat16) after others were, or no heap for the pool:
+            // free the stages compiled so far.
+            arena.close();
             throw e;
         }
         this.stageArray = stages.toArray(Stage[]::new);
@@ -146,7 +152,6 @@ public final class Predictor implements AutoCloseable {
         this.scale = normalization.scales();
         this.shift = normalization.shifts();
         this.reject = options.nonFinite() == NonFinite.REJECT;
-        this.pool = new ContextPool(stages, options.slots());
         stages.forEach(s -> nativeBytes.addAndGet(s.bytes()));
     }
 

@@ -42,4 +42,27 @@ class PredictorAfterFailureTest {
             assertTrue(predictor.isClosed());
         }
     }
+
+    /**
+     * A context that cannot be made (here: no stages; in a service, no heap for its scratch arrays) fails that call
+     * only. Its slot stayed BUSY, and close() waited for it for ever.
+     */
+    @Test
+    @Timeout(60)
+    void aContextThatCannotBeMadeLeavesItsSlotFree() {
+        ContextPool pool = new ContextPool(java.util.List.of(), 1);
+        assertThrows(java.util.NoSuchElementException.class, pool::acquire);
+        assertThrows(java.util.NoSuchElementException.class, pool::acquire, "the slot is free to try again");
+        pool.close();
+        assertThrows(IllegalStateException.class, pool::acquire);
+    }
+
+    /** A slot count beyond any service's concurrency is refused in Options, before the predictor allocates. */
+    @Test
+    void slotsAreBounded() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Predictor.Options.defaults().withSlots(Predictor.Options.MAX_SLOTS + 1));
+        assertTrue(e.getMessage().contains("1 to 65536 slots"), e.getMessage());
+        assertEquals(Predictor.Options.MAX_SLOTS, Predictor.Options.defaults().withSlots(Predictor.Options.MAX_SLOTS).slots());
+    }
 }
