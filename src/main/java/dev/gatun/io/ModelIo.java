@@ -117,6 +117,10 @@ public final class ModelIo {
             throw new IllegalArgumentException("save: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
+        String misfit = ModelMetadata.namesMisfit(metadata, model.inputs(), model.loss().classes(model.outputs()));
+        if (misfit != null) {
+            throw new IllegalArgumentException("save: metadata " + misfit);
+        }
         // Every file says which Gatun wrote it and when, whatever else the caller put in.
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelMetadata.VERSION, Gatun.version());
@@ -333,6 +337,10 @@ public final class ModelIo {
             spec = ModelSpec.fromMap(arch);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, "section " + ARCH + ": " + e.getMessage());
+        }
+        String misfit = ModelMetadata.namesMisfit(metadata, spec.inputs(), spec.loss().classes(spec.outputs()));
+        if (misfit != null) {
+            throw new ModelFormatException(file, "section " + META + ": " + misfit);
         }
         DType dtype = parseEnum(file, DType.class, "dtype", field(file, arch, "dtype"));
         Normalization.Mode mode = parseEnum(file, Normalization.Mode.class, "normalization", field(file, arch, "normalization"));

@@ -37,6 +37,24 @@ public final class ModelMetadata {
         return new ModelMetadata(values, features);
     }
 
+    /**
+     * Why the class or feature names in {@code values} do not fit a model of {@code inputs} inputs that predicts
+     * {@code classes} classes (0 for a regression, which names none), or null when they fit or are absent: a service
+     * that looks up {@code classNames().get(predictor.classify(x))} must not meet an index the list lacks.
+     */
+    static String namesMisfit(Map<String, String> values, int inputs, int classes) {
+        ModelMetadata m = new ModelMetadata(values, inputs);
+        List<String> classNames = m.classNames();
+        if (!classNames.isEmpty() && classNames.size() != classes) {
+            return "'" + CLASSES + "' names " + classNames.size() + " classes but the model predicts " + classes;
+        }
+        List<String> featureNames = m.featureNames();
+        if (!featureNames.isEmpty() && featureNames.size() != inputs) {
+            return "'" + FEATURE_NAMES + "' names " + featureNames.size() + " features but the model takes " + inputs;
+        }
+        return null;
+    }
+
     /** A list as one metadata value (names must not contain a tab or a newline). */
     public static String encodeList(List<String> names) {
         for (String name : names) {

@@ -331,6 +331,22 @@ class ModelIoTest {
             msg = loadError(layers, arena);
             assertTrue(msg.contains("ARCH") && msg.contains("NOPE"), msg);
 
+            // Class and feature names that do not fit the model: a service's names.get(classify(x)) would throw.
+            Path classes = validFile(arena, "classes");
+            replace(classes, "META", KeyValues.encode(Map.of("classes", "cat\tdog")));
+            msg = loadError(classes, arena);
+            assertTrue(msg.contains("section META: 'classes' names 2 classes but the model predicts 3"), msg);
+            Path featureNames = validFile(arena, "feature-names");
+            replace(featureNames, "META", KeyValues.encode(Map.of("feature_names", "a\tb\tc")));
+            msg = loadError(featureNames, arena);
+            assertTrue(msg.contains("'feature_names' names 3 features but the model takes 6"), msg);
+            try (Model model = batchNormNet(5).build(arena)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelIo.save(
+                        dir.resolve("refused"), model, perFeature(6, 1), Map.of("classes", "cat\tdog")));
+                assertEquals("save: metadata 'classes' names 2 classes but the model predicts 3", e.getMessage());
+                ModelIo.save(dir.resolve("fits"), model, perFeature(6, 1), Map.of("classes", "cat\tdog\teel"));
+            }
+
             Path dtype = validFile(arena, "dtype");
             arch.put("hidden", "5:RELU:1.0:bn,4:TANH:0.8:-");
             arch.put("dtype", "F16");
