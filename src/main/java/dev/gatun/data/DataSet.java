@@ -190,9 +190,13 @@ public final class DataSet {
         return rows[i];
     }
 
-    /** The stored features of sample {@code i}: a slice of {@link #features()} values of {@link #featureType()}. */
+    /**
+     * The stored features of sample {@code i}: a read-only slice of {@link #features()} values of
+     * {@link #featureType()}. Read-only for in-memory tables too, whose storage is writable: a write through it would
+     * change every view of the table and pass by the finiteness check the table made.
+     */
     public MemorySegment row(int i) {
-        return store.features().asSlice(rowOffset(i), (long) features * featureType().byteSize());
+        return store.features().asSlice(rowOffset(i), (long) features * featureType().byteSize()).asReadOnly();
     }
 
     /** The raw pixels of sample {@code i} of an image data set: a read-only slice of the mapped file. */

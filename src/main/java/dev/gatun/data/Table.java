@@ -78,6 +78,7 @@ public final class Table implements AutoCloseable {
     /** A regression table: {@code features[i]} with the real-valued targets {@code targets[i]}; copied. */
     public static Table ofTargets(String name, float[][] features, float[][] targets) {
         int featureCount = requireRectangular(name, features, "features");
+        requireRows(name, features.length, targets == null ? -1 : targets.length, "target rows");
         return ofTargets(name, flatten(features, featureCount), featureCount, targets);
     }
 
@@ -161,7 +162,11 @@ public final class Table implements AutoCloseable {
     }
 
     private static MemorySegment flatten(float[][] rows, int width) {
-        float[] flat = new float[Math.multiplyExact(rows.length, width)];
+        if ((long) rows.length * width > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows.length + " rows of " + width + " values are more than one Java array"
+                    + " holds: pass them as a MemorySegment (the factories that take one)");
+        }
+        float[] flat = new float[rows.length * width];
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(rows[i], 0, flat, i * width, width);
         }

@@ -196,7 +196,8 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * Runs every prediction path ({@link WarmUp}) until the JIT has compiled it, so that a service's first requests
+     * Runs every prediction path ({@link WarmUp}; through the {@code float[]} calls, whose kernels the
+     * {@code MemorySegment} calls share) until the JIT has compiled it, so that a service's first requests
      * are as fast as its later ones: a freshly loaded predictor's first calls run the Vector API kernels
      * interpreted, 100 times slower or worse, and it takes about ten thousand calls to reach steady latency.
      * Call it once at start-up, before taking traffic; it takes at most a few seconds (20,000 rows, then rounds of

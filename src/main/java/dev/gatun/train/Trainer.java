@@ -617,6 +617,10 @@ public final class Trainer implements AutoCloseable {
             if (dev != null) {
                 checkData("dev set", dev);
             }
+            if (schedule == null && !(optimizer.learningRate() > 0)) {
+                throw new IllegalArgumentException("the optimizer's learning rate is " + optimizer.learningRate()
+                        + ": training would not change the weights; give it a learning rate > 0 (or a schedule)");
+            }
             if (patience > 0 && dev == null) {
                 throw new IllegalArgumentException("early stopping (patience " + patience + ") watches the dev loss:"
                         + " give a dev set (dev(...)) or patience 0");

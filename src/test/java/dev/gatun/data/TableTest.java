@@ -61,6 +61,25 @@ class TableTest {
         }
     }
 
+    /** Feature and target rows of different counts are named as rows, not as the byte size of a segment. */
+    @Test
+    void targetRowsMustMatchFeatureRows() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Table.ofTargets("r", rows(4, 3), new float[3][1]));
+        assertEquals("table r: 4 feature rows but 3 target rows", e.getMessage());
+    }
+
+    /** A row handed out is read-only: a write would pass by the table's finiteness check and change every view. */
+    @Test
+    void rowsAreReadOnlyViews() {
+        try (Table table = Table.ofLabels("t", rows(4, 3), new int[] {0, 1, 0, 1}, 2)) {
+            java.lang.foreign.MemorySegment row = table.dataSet().row(2);
+            assertTrue(row.isReadOnly());
+            assertThrows(RuntimeException.class, () -> row.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, Float.NaN));
+            assertTrue(Float.isFinite(table.dataSet().row(2).get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0)));
+        }
+    }
+
     @Test
     void standardisationOfFloatsMatchesTwoPassStatistics() {
         float[][] x = rows(50, 4);

@@ -209,7 +209,7 @@ class TrainerTest {
     }
 
     @Test
-    void early_stopping_without_a_dev_set_is_refused() throws IOException {
+    void early_stopping_without_a_dev_set_and_a_zero_learning_rate_are_refused() throws IOException {
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 8, false));
              Arena arena = Arena.ofConfined();
              Model model = network().build(arena);
@@ -217,6 +217,10 @@ class TrainerTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Trainer.builder(model, sgd, data.train()).earlyStopping(3).build());
             assertTrue(e.getMessage().contains("give a dev set"), e.getMessage());
+            try (Optimizer still = Optimizer.sgd(0.0)) {
+                e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(model, still, data.train()).build());
+                assertTrue(e.getMessage().startsWith("the optimizer's learning rate is 0.0"), e.getMessage());
+            }
         }
     }
 
