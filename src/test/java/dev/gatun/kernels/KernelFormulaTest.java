@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -83,12 +84,31 @@ class KernelFormulaTest {
         return 1 / (1 + Math.exp(-z));
     }
 
+    /** The scalar twin and the Vector API kernel agree on a diverged pre-activation: NaN stays NaN under ReLU. */
+    @Test
+    void relu_keeps_nan_in_both_kernels() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (KernelProvider provider : List.of(KernelProvider.scalar(), KernelProvider.vector())) {
+                Tensor Z = Tensor.of(arena, new float[]{Float.NaN, -1, 2, Float.NEGATIVE_INFINITY}, 1, 4);
+                Tensor b = Tensor.of(arena, new float[]{0, 0, 0, 0}, 4);
+                Tensor A = Tensor.allocate(arena, DType.F32, 1, 4);
+                provider.activations().biasActivation(Activation.RELU, Z, b, A, 0, 1);
+                assertTrue(Float.isNaN((float) A.get(0)), provider + ": " + A.get(0));
+                assertEquals(0.0, A.get(1), 0.0, provider.toString());   // -0.0 from the vector kernel: equal
+                assertEquals(2.0, A.get(2), provider.toString());
+            }
+        }
+    }
+
     @Test
     void activation_values_at_known_points() {
         assertAll(
                 () -> assertEquals(0.5, Activation.SIGMOID.apply(0)),
                 () -> assertEquals(0.7615941559557649, Activation.TANH.apply(1), 1e-15),
                 () -> assertEquals(0.0, Activation.RELU.apply(-2)),
+                () -> assertEquals(0.0, Activation.RELU.apply(Double.NEGATIVE_INFINITY)),
+                () -> assertTrue(Double.isNaN(Activation.RELU.apply(Double.NaN)), "NaN propagates, as in the vector kernel"),
+                () -> assertTrue(Double.isNaN(Activation.LEAKY_RELU.apply(Double.NaN))),
                 () -> assertEquals(3.0, Activation.RELU.apply(3)),
                 () -> assertEquals(-0.02, Activation.LEAKY_RELU.apply(-2), 1e-15),
                 () -> assertEquals(-2.0, Activation.IDENTITY.apply(-2)));
