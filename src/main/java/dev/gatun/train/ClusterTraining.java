@@ -33,7 +33,7 @@ public interface ClusterTraining {
      * An epoch the cluster has finished.
      *
      * @param epoch the epoch, counted from 1
-     * @param loss its training loss (the mean of its steps' costs)
+     * @param loss its training loss (the mean of its steps' costs, weighted by their rows)
      * @param seconds its wall time on the replicas
      * @param learningRate the rate of its last step
      * @param modelFile the model after it as a Gatun model file's bytes, with the optimizer's state (a checkpoint)
@@ -98,7 +98,7 @@ public interface ClusterTraining {
      * A finished run.
      *
      * @param modelFile the trained model as a Gatun model file's bytes (its normalisation inside)
-     * @param epochLosses the training loss of each epoch this run trained (the mean of its steps' costs): the
+     * @param epochLosses the training loss of each epoch this run trained (the mean of its steps' costs, weighted by their rows): the
      *        epochs after {@link Request#start()}'s, up to the last requested or the one progress stopped after
      * @param epochSeconds the wall time on the replicas of each of those epochs
      * @param steps optimizer steps taken in all

@@ -146,14 +146,20 @@ final class ReplicaTraining {
      */
     static final long BETWEEN_EPOCHS_MILLIS = 3_600_000;
 
-    /** One epoch; returns its training loss, the mean over its steps of the step's cost (the same on every replica). */
+    /**
+     * One epoch; returns its training loss (the same on every replica): the mean of its steps' costs weighted by
+     * their rows, as single-process training reports it, so that a shorter last batch counts for its rows.
+     */
     private double epoch(int epoch, Optimizer optimizer) throws IOException {
         order.shuffle(epoch);
         double costs = 0;
+        long rows = 0;
         for (int k = 0; k < order.steps(); k++) {
-            costs += step(k, optimizer);
+            int batchRows = order.globalBatchRows(k);
+            costs += step(k, optimizer) * batchRows;
+            rows += batchRows;
         }
-        return costs / order.steps();
+        return costs / rows;
     }
 
     /**
