@@ -36,7 +36,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             throw new UsageException("--spark needs a master URL such as local[2] or spark://host:7077");
         }
         if (c.partitions < 0) {
-            throw new UsageException("--partitions must be >= 0 (0: the application's default parallelism), got " + c.partitions);
+            throw new UsageException("--partitions must be >= 0 (0: the tasks the application runs at once), got " + c.partitions);
         }
         String refused = c.augment ? "--augment"
                 : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
@@ -81,7 +81,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         DataSet.Split split = config.dev() > 0 ? all.split(config.dev(), config.seed()) : null;
         DataSet train = split != null ? split.train() : all;
         System.out.printf("training %s on %s through Spark (%s, %s): %d train, %d dev samples; %s, global batch %d%n",
-                config.layers(), input.source(), master, partitions == 0 ? "default parallelism" : partitions + " partitions",
+                config.layers(), input.source(), master, partitions == 0 ? "one replica per task slot" : partitions + " partitions",
                 train.size(), split == null ? 0 : split.dev().size(), TrainConfig.enumName(config.optimizer()), config.batch());
         History before = resumed == null ? new History() : resumed.history();
         ClusterTraining.Start start = ClusterTraining.Start.FRESH;

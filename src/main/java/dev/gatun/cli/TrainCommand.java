@@ -124,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--spark", paramLabel = "MASTER", description = "Train on Apache Spark instead: local[N] or spark://host:port (needs Gatun's Spark module; ./gatun adds it).")
     String spark;
 
-    @Option(names = "--partitions", defaultValue = "0", description = "With --spark: replicas (barrier tasks); 0 = the application's default parallelism (default ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", defaultValue = "0", description = "With --spark: replicas (barrier tasks); 0 = one per task the application runs at once, executor cores / spark.task.cpus (default ${DEFAULT-VALUE}).")
     int partitions;
 
     @Mixin

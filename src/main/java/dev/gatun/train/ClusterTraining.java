@@ -62,7 +62,7 @@ public interface ClusterTraining {
      * What to train and where.
      *
      * @param master the cluster to run on, in the engine's own form ({@code local[2]}, {@code spark://host:7077})
-     * @param partitions replicas; 0 for the cluster's default parallelism
+     * @param partitions replicas; 0 for the tasks the cluster runs at once (executor cores / spark.task.cpus)
      * @param modelSpec the model as a model file stores its spec ({@code ModelSpec.toMap()}); it carries the seed of the initial weights
      * @param shuffleSeed seed of the batch order
      * @param schedule the learning rate by epoch or step, starting at {@code learningRate}

@@ -77,7 +77,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
     private final Param<String> normalization = new Param<>(this, "normalization",
             "input normalisation fitted on the training data: none, scale-to-unit (x/255), standardize-global or standardize-per-feature");
     private final IntParam numPartitions = new IntParam(this, "numPartitions",
-            "replicas (barrier tasks); 0: the application's default parallelism", ParamValidators.gtEq(0));
+            "replicas (barrier tasks); 0: the tasks the application runs at once (executor cores / spark.task.cpus)", ParamValidators.gtEq(0));
     private final LongParam allReduceTimeoutMillis = new LongParam(this, "allReduceTimeoutMillis",
             "how long a replica waits for its ring neighbours before it fails the run (> 0)", ParamValidators.gt(0));
 

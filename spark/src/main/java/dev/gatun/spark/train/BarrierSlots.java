@@ -46,6 +46,22 @@ final class BarrierSlots {
         return slots;
     }
 
+    /**
+     * The task slots the application's settings promise once every executor has registered: executor instances
+     * times executor cores, or {@code spark.cores.max}, over {@code spark.task.cpus}; 0 when the settings do not say
+     * (local mode, where the slots are there at once).
+     */
+    static int promised(SparkConf conf) {
+        int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
+        if (conf.contains("spark.executor.instances") && conf.contains("spark.executor.cores")) {
+            return conf.getInt("spark.executor.instances", 0) * conf.getInt("spark.executor.cores", 0) / taskCpus;
+        }
+        if (conf.contains("spark.cores.max")) {
+            return conf.getInt("spark.cores.max", 0) / taskCpus;
+        }
+        return 0;
+    }
+
     /** Barrier stages do not run with dynamic allocation (Spark refuses the job): said before any job runs. */
     static void requireNoDynamicAllocation(SparkConf conf) {
         if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {

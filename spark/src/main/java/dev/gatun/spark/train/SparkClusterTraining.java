@@ -44,7 +44,10 @@ public final class SparkClusterTraining implements ClusterTraining {
         ExecutorClassPath.configure(builder, request.master());
         SparkSession spark = builder.getOrCreate();
         try {
-            int slots = awaitSlots(spark, request.partitions());
+            // Without --partitions, the slots the settings promise: a count taken when the first executor registers
+            // would size the run for a cluster still starting.
+            int slots = awaitSlots(spark, request.partitions() > 0 ? request.partitions()
+                    : BarrierSlots.promised(spark.sparkContext().getConf()));
             int partitions = request.partitions() > 0 ? request.partitions() : slots;
             Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
             TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),

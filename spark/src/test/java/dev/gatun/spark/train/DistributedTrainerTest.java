@@ -182,6 +182,11 @@ class DistributedTrainerTest {
                 () -> BarrierSlots.requireNoDynamicAllocation(dynamic));
         assertTrue(e.getMessage().contains("set it to false"), e.getMessage());
         BarrierSlots.requireNoDynamicAllocation(new org.apache.spark.SparkConf());
+        // What a starting cluster's settings promise, for the wait on its executors.
+        assertEquals(0, BarrierSlots.promised(new org.apache.spark.SparkConf()));
+        assertEquals(6, BarrierSlots.promised(new org.apache.spark.SparkConf().set("spark.executor.instances", "3")
+                .set("spark.executor.cores", "4").set("spark.task.cpus", "2")));
+        assertEquals(8, BarrierSlots.promised(new org.apache.spark.SparkConf().set("spark.cores.max", "8")));
     }
 
     /** 12-16-8-3 with batch norm on both hidden layers, dropout on the first, L1. */
