@@ -69,9 +69,9 @@ public enum Activation {
             case IDENTITY -> z;
             case SIGMOID -> 1.0 / (1.0 + Math.exp(-z));
             case TANH -> Math.tanh(z);
-            // NaN stays NaN, as in the vector kernels and as leaky ReLU's slope·z keeps it: a diverged layer must
-            // not read as zeros to the layers and loss after it.
-            case RELU -> z > 0 || Double.isNaN(z) ? z : 0.0;
+            // 0·z, as the vector kernels and the serving kernel compute it: NaN stays NaN (a diverged layer must not
+            // read as zeros to the layers and loss after it), −∞ gives NaN as there, and −3 gives −0.0.
+            case RELU -> z > 0 ? z : 0.0 * z;
             case LEAKY_RELU -> z > 0 ? z : LEAKY_SLOPE * z;
         };
     }

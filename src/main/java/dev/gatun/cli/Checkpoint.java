@@ -143,9 +143,15 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
      * run of the larger epoch count would have stopped), or it already has that many epochs.
      */
     void requireResumable(Path file, int epochs) throws IOException {
-        if (status == Status.EARLY_STOPPED || patienceRanOut(file)) {
+        if (status == Status.EARLY_STOPPED) {
             throw new IllegalArgumentException("--resume " + file + ": that run stopped early after epoch " + history.size()
                     + " (its dev loss had stopped improving) and is finished" + (out == null ? "" : "; its model is " + out));
+        }
+        if (patienceRanOut(file)) {
+            throw new IllegalArgumentException("--resume " + file + ": that run's --early-stop patience of "
+                    + config.earlyStop() + " ran out at its last epoch, " + history.size() + " (its dev loss had not"
+                    + " improved since), so it is finished: a longer run would have stopped there"
+                    + (out == null ? "" : "; its model is " + out));
         }
         if (history.size() >= epochs) {
             throw new IllegalArgumentException("--resume " + file + ": that run has finished " + history.size()

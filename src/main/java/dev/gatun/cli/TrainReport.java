@@ -56,7 +56,7 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             fields.put("train_accuracy", config.regression() ? null : kept.trainAccuracy());
             fields.put("samples_per_second", history.last().samplesPerSecond());
             if (!config.regression()) {
-                printResults(test, kept);
+                printResults(test, kept, result.exploded());
             }
         }
         Map<String, RegressionMetrics> fits = config.regression() && !result.exploded()
@@ -133,8 +133,10 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
         }
     }
 
-    private void printResults(Evaluation test, EpochStats kept) {
-        if (test == null) {
+    private void printResults(Evaluation test, EpochStats kept, boolean exploded) {
+        if (test == null && exploded && input.test() != null) {
+            System.out.println("test set not evaluated: the run exploded");
+        } else if (test == null) {
             System.out.println("no test set (--test FILE or --test-split FRACTION gives one)");
         } else {
             System.out.printf("test accuracy %.2f%% (loss %.4f) on %d samples%n", 100 * test.accuracy(), test.loss(),

@@ -38,7 +38,8 @@ public record SearchSpace(LogRange learningRate, LogRange lambda, LogRange beta)
         if (range.low() < FLOAT32_LOG_LOW || range.high() > FLOAT32_LOG_HIGH) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "the %s = 10^U(low,high) must be a"
                     + " float32 number: its log10 range must lie within [%.2f, %.2f] (float32's smallest normal and"
-                    + " largest values), got %s", what, FLOAT32_LOG_LOW, FLOAT32_LOG_HIGH, range));
+                    + " largest values), got %s", what, Math.ceil(FLOAT32_LOG_LOW * 100) / 100,
+                    Math.floor(FLOAT32_LOG_HIGH * 100) / 100, range));
         }
     }
 

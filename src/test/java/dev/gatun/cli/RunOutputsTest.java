@@ -191,7 +191,7 @@ class RunOutputsTest {
                 model.toString()));
         assertEquals(0, exact.exit(), exact.toString());
         CommandRun resumed = gatun("train", "--resume", model + ".checkpoint", "--epochs", "40");
-        assertOneLineError(resumed, 1, "stopped early after epoch " + s, "is finished");
+        assertOneLineError(resumed, 1, "--early-stop patience of 1 ran out at its last epoch, " + s, "is finished");
     }
 
     private static String[] concat(List<String> a, String... b) {

@@ -158,6 +158,8 @@ class TrainCommandTest {
         assertEquals(1, exploding.exit(), exploding.out());
         assertTrue(exploding.err().contains("training diverged at step"), exploding.err());
         assertTrue(exploding.lastLine().contains("\"outcome\":\"exploded\""), exploding.lastLine());
+        // No test figures from exploded weights.
+        assertTrue(exploding.lastLine().contains("\"test_accuracy\":null"), exploding.lastLine());
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -84,7 +84,7 @@ class KernelFormulaTest {
         return 1 / (1 + Math.exp(-z));
     }
 
-    /** The scalar twin and the Vector API kernel agree on a diverged pre-activation: NaN stays NaN under ReLU. */
+    /** The scalar twin and the Vector API kernel agree on diverged pre-activations: ReLU is 0·z below 0, NaN stays NaN. */
     @Test
     void relu_keeps_nan_in_both_kernels() {
         try (Arena arena = Arena.ofConfined()) {
@@ -94,8 +94,9 @@ class KernelFormulaTest {
                 Tensor A = Tensor.allocate(arena, DType.F32, 1, 4);
                 provider.activations().biasActivation(Activation.RELU, Z, b, A, 0, 1);
                 assertTrue(Float.isNaN((float) A.get(0)), provider + ": " + A.get(0));
-                assertEquals(0.0, A.get(1), 0.0, provider.toString());   // -0.0 from the vector kernel: equal
+                assertEquals(0.0, A.get(1), 0.0, provider.toString());   // −0.0 from both
                 assertEquals(2.0, A.get(2), provider.toString());
+                assertTrue(Float.isNaN((float) A.get(3)), provider + ": 0·(−∞) is " + A.get(3));
             }
         }
     }
@@ -105,8 +106,8 @@ class KernelFormulaTest {
         assertAll(
                 () -> assertEquals(0.5, Activation.SIGMOID.apply(0)),
                 () -> assertEquals(0.7615941559557649, Activation.TANH.apply(1), 1e-15),
-                () -> assertEquals(0.0, Activation.RELU.apply(-2)),
-                () -> assertEquals(0.0, Activation.RELU.apply(Double.NEGATIVE_INFINITY)),
+                () -> assertEquals(0.0, Activation.RELU.apply(-2), 0.0),
+                () -> assertTrue(Double.isNaN(Activation.RELU.apply(Double.NEGATIVE_INFINITY)), "0·(−∞), as the vector kernel"),
                 () -> assertTrue(Double.isNaN(Activation.RELU.apply(Double.NaN)), "NaN propagates, as in the vector kernel"),
                 () -> assertTrue(Double.isNaN(Activation.LEAKY_RELU.apply(Double.NaN))),
                 () -> assertEquals(3.0, Activation.RELU.apply(3)),
