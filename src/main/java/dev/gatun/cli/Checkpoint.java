@@ -167,15 +167,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         if (config.earlyStop() == 0 || history.isEmpty() || bestWeights(file, false) == null) {
             return false;
         }
-        int bestEpoch = 0;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        for (EpochStats e : history.epochs()) {
-            if (e.devLoss() < bestLoss) {
-                bestLoss = e.devLoss();
-                bestEpoch = e.epoch();
-            }
-        }
-        return history.last().epoch() - bestEpoch >= config.earlyStop();
+        EpochStats lowest = history.lowestDevLoss();
+        return history.last().epoch() - (lowest == null ? 0 : lowest.epoch()) >= config.earlyStop();
     }
 
     static Checkpoint read(Path file) throws IOException {

@@ -31,6 +31,20 @@ public final class History {
         return epochs.size();
     }
 
+    /**
+     * The first epoch with the lowest dev loss, as early stopping counts it (a NaN dev loss is never the lowest), or
+     * null when no epoch has a finite one.
+     */
+    public EpochStats lowestDevLoss() {
+        EpochStats best = null;
+        for (EpochStats e : epochs) {
+            if (e.devLoss() < (best == null ? Double.POSITIVE_INFINITY : best.devLoss())) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
     /** Exact text form (every double prints so it parses back to the same bits): one epoch per ';'. For checkpoints. */
     public String encode() {
         StringBuilder text = new StringBuilder();

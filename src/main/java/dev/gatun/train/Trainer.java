@@ -84,11 +84,10 @@ public final class Trainer implements AutoCloseable {
         this.history = resumed != null ? resumed : new History();
         try {
             if (resumedBest != null) {
-                for (EpochStats e : history.epochs()) {
-                    if (e.devLoss() < bestDevLoss) {
-                        bestDevLoss = e.devLoss();
-                        bestEpoch = e.epoch();
-                    }
+                EpochStats lowest = history.lowestDevLoss();
+                if (lowest != null) {
+                    bestDevLoss = lowest.devLoss();
+                    bestEpoch = lowest.epoch();
                 }
                 snapshot().copyFrom(resumedBest);
             } else if (!history.isEmpty()) {
