@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A model file whose metadata section is millions of short entries: about 40 MB on disk, several times that as a map
  * of strings. Read in a child JVM with a 64 MB heap, it is refused as this file's failure, naming the file and the
- * heap, where the OutOfMemoryError used to escape the reader.
+ * heap, rather than as an OutOfMemoryError escaping the reader.
  */
 class ModelFileHeapTest {
     @TempDir

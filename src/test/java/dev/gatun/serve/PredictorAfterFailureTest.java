@@ -45,7 +45,7 @@ class PredictorAfterFailureTest {
 
     /**
      * A context that cannot be made (here: no stages; in a service, no heap for its scratch arrays) fails that call
-     * only. Its slot stayed BUSY, and close() waited for it for ever.
+     * only: its slot must not stay BUSY, or close() would wait for it for ever.
      */
     @Test
     @Timeout(60)

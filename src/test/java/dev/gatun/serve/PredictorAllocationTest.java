@@ -84,10 +84,8 @@ class PredictorAllocationTest {
     }
 
     private static void assertNothingPerCall(String name, long bytes) {
-        // Zero for the sgemm batch path too. It once allocated 96 B per call in about one full-suite run in four; on
-        // 2026-12-06 that appeared in none of 23 runs of this class and 44 of its probes, after the two boxed-vector
-        // fixes of that day (the logistic kernel's hoisted broadcast, and the C2 directive that keeps the softmax out
-        // of Predictor's inlining), one of which was presumably its cause.
+        // Zero for the sgemm batch path too: any bytes per call there are a vector or mask boxed in the path's C2
+        // code, which rounds of a steady state would show every time.
         assertEquals(0, bytes, name + ": bytes allocated over " + (isBlas(name) ? BATCH_CALLS : CALLS)
                 + " steady-state calls");
     }

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A run on a machine without OpenBLAS fails saying so, and the trainer still closes: it stayed marked as running,
- * so close() refused for ever and its memory leaked. This class runs in a JVM of its own (pom.xml,
+ * A run on a machine without OpenBLAS fails saying so, and the trainer still closes: left marked as running, close()
+ * would refuse for ever and its memory leak. This class runs in a JVM of its own (pom.xml,
  * reuseForks=false), made one without BLAS by naming a library that does not exist before anything touches BLAS.
  */
 class TrainerWithoutBlasTest {

@@ -196,11 +196,11 @@ public final class VectorBatchNorm implements KernelProvider.BatchNorm {
     /**
      * The first pass of {@link #meanVariance}: each column's mean into {@code mean}, as its row 0 plus the mean of the
      * differences from it, {@code c + (1/m)·Σ(z − c)}. A float sum of the values themselves loses their low bits once
-     * it is large: for a column of 1,000.1 in a batch of 256 the mean came out 0.0024 off, the variance 6e-6 where it
-     * is 0 and Ẑ 0.61 instead of 0 (−0.95 in a batch of 1,024); about its first value a constant column sums to
+     * it is large: for a column of 1,000.1 in a batch of 256 it puts the mean 0.0024 off, the variance at 6e-6 where
+     * it is 0 and Ẑ at 0.61 instead of 0 (−0.95 in a batch of 1,024); about its first value a constant column sums to
      * exactly 0. A method of its own, exchanging only memory with the second pass: in meanVariance's body the extra
-     * vector operations pushed the training step's compilation past C2's budget, and it allocated 48 KB a step
-     * (ModelTest's allocation check).
+     * vector operations push the training step's compilation past C2's budget, and the step allocates 48 KB (ModelTest's
+     * allocation check).
      */
     private static void columnMeans(MemorySegment z, long rows, long cols, MemorySegment mean, long fromCol, long toCol) {
         float inverseM = 1f / rows;

@@ -72,8 +72,8 @@ class BatchNormColumnsTest {
     }
 
     /**
-     * A column far from 0 that does not vary: its mean is its value and its variance 0, so Ẑ is 0. Summed as values, a
-     * column of 1,000.1 in a batch of 1,024 came out 0.01 off and Ẑ at −0.95.
+     * A column far from 0 that does not vary: its mean is its value and its variance 0, so Ẑ is 0. Summed as values in
+     * float, a column of 1,000.1 in a batch of 1,024 would be 0.01 off, and Ẑ −0.95.
      */
     @ParameterizedTest(name = "{0} rows")
     @CsvSource({"256", "1024", "60000"})

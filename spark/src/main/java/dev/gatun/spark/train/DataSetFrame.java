@@ -41,7 +41,7 @@ public final class DataSetFrame {
         // so the rows come out evenly too.
         long perPartition = (data.size() + (long) BLOCK_ROWS * partitions - 1) / ((long) BLOCK_ROWS * partitions);
         // At most size/partitions rows per block, so that a set of at least `partitions` rows makes at least as many
-        // blocks and no partition is empty (9 rows in 4 partitions made 3 blocks of 3, and an empty partition).
+        // blocks and no partition is empty (9 rows in 4 partitions as blocks of 3 would leave one empty).
         int blockRows = (int) Math.max(1, Math.min((data.size() + perPartition * partitions - 1)
                 / (perPartition * partitions), data.size() / partitions));
         List<Block> blocks = new ArrayList<>();

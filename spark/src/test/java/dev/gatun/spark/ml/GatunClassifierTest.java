@@ -99,7 +99,7 @@ class GatunClassifierTest {
 
     /**
      * CrossValidator copies a model for every fold and setting: the copies share its broadcast and, in each JVM, its
-     * one predictor (before, every copy loaded one more for the JVM's life). A row with null features is named.
+     * one predictor, rather than one more each for the JVM's life. A row with null features is named.
      */
     @Test
     void copiesShareOnePredictorAndNullFeaturesAreNamed() {

@@ -110,7 +110,7 @@ class DistributedTrainerTest {
     /**
      * Inputs that already have the replicas' partition count but a lineage Spark refuses to run as a barrier stage
      * (its RDDs within the stage of other partition counts: coalesce, union) go through the shuffle, and train as the
-     * same rows in any other partitioning do. Before, Spark refused the stage on every attempt.
+     * same rows in any other partitioning do; run directly, Spark refuses the stage on every attempt.
      */
     @Test
     void coalescedAndUnitedInputsTrainAsAnyOtherPartitioning() {
@@ -139,7 +139,7 @@ class DistributedTrainerTest {
     /**
      * The driver's listener may take longer than the ring's timeout between epochs (gatun train evaluates the whole
      * training and dev sets and writes a checkpoint there): replica 0 waits for its answer, and the others for replica
-     * 0, past that timeout. Before, both timed out, and every retry met the same listener.
+     * 0, past that timeout; with the ring's timeout both would give up, and every retry meet the same listener.
      */
     @Test
     void aListenerSlowerThanTheRingTimeoutDoesNotFailTheRun() {
@@ -242,7 +242,7 @@ class DistributedTrainerTest {
     @ValueSource(ints = {641, 700})
     void oneReplicaTakesExactlyTheStepsSingleProcessTrainingTakes(int n) throws Exception {
         // 641 rows in batches of 64: with batch norm both leave out each epoch's last batch, of one row. 700: a last
-        // batch of 60, whose cost counts for its 60 rows in the epoch's loss (it counted as a full batch's).
+        // batch of 60, whose cost counts for its 60 rows in the epoch's loss, not as a full batch's.
         List<Row> rows = TestFrames.teacherRows(n, FEATURES, CLASSES, 13);
         float[][] given = new float[rows.size()][];
         long[] hi = new long[rows.size()];
