@@ -4,13 +4,19 @@ import dev.gatun.tune.SearchResult;
 import dev.gatun.tune.Trial;
 
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
-/** The trials as CSV, one row each in the order given (the rank column counts them: pass {@link SearchResult#ranked()}), with full-precision numbers (empty for NaN). */
+/**
+ * The trials as CSV, one row each in the order given (the rank column counts them: pass {@link SearchResult#ranked()}),
+ * with full-precision numbers (empty for NaN). The file is replaced whole, through a temporary file beside it and a
+ * rename: {@code tune} rewrites it after every trial, and a search killed mid-write must leave the last whole table.
+ */
 final class TrialsCsv {
     static final String HEADER = "rank,phase,trial,seed,learning_rate,lambda,beta,outcome,epochs,train_loss,"
             + "train_accuracy,dev_loss,dev_accuracy,seconds";
@@ -28,11 +34,22 @@ final class TrialsCsv {
                     .append(number(t.trainAccuracy())).append(',').append(number(t.devLoss())).append(',')
                     .append(number(t.devAccuracy())).append(',').append(number(t.seconds())).append('\n');
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path temporary = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(temporary, out, StandardCharsets.UTF_8);
+            try {
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                // A file system without atomic renames still gets the table, as a plain replacement.
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
         }
-        return Files.writeString(file, out, StandardCharsets.UTF_8);
+        return file;
     }
 
     private static String number(double v) {

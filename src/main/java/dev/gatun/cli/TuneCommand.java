@@ -12,9 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +30,8 @@ import java.util.Map;
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"Random hyperparameter search (the course's): lr = 10^U(a,b), lambda = 10^U(c,d) (L2), "
                 + "beta = 1 - 10^U(e,f); a coarse phase of --trials, then --fine-trials around the best coarse ones.",
-                "Prints the trials sorted by dev accuracy and writes tune.csv and tune.png (log lr vs log lambda, "
-                        + "coloured by dev accuracy) to --out."})
+                "Prints the trials sorted by dev accuracy and writes tune.csv (after every trial) and tune.png "
+                        + "(log lr vs log lambda, coloured by dev accuracy) to --out."})
 final class TuneCommand extends JsonReportingCommand {
     @Mixin
     DataOptions data;
@@ -87,6 +90,9 @@ final class TuneCommand extends JsonReportingCommand {
     @Option(names = "--out", defaultValue = "tune", description = "Directory for tune.csv and tune.png (default ${DEFAULT-VALUE}).")
     Path out;
 
+    /** The trials reported so far, in the order they finished; written to tune.csv after each one. */
+    private final List<Trial> finished = new ArrayList<>();
+
     /** The searched network's widths, for the reports: the options' or, for a table left open, its own. */
     private String layers;
 
@@ -100,7 +106,7 @@ final class TuneCommand extends JsonReportingCommand {
         requireCounts();
         LogRange betaLog = range("--beta-range", betaRange);
         SearchSpace space = space(kind, betaLog);
-        // tune.csv and tune.png are written after the whole search: a directory that cannot take them fails now.
+        // tune.png is drawn after the whole search, tune.csv after each trial: a directory that cannot take them fails now.
         Plots.checkDirectory("--out " + out, out);   // the scatter plot is drawn there, then moved to tune.png
         OutputPaths.requireNoDirectoryAt("--out " + out, out, List.of("tune.csv", "tune.png"));
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
@@ -123,14 +129,27 @@ final class TuneCommand extends JsonReportingCommand {
                     .betaRange(betaLog)
                     .trials(trials, fineTrials).fineAround(top, 0.1).epochs(epochs).batchSize(batch).subset(subset)
                     .parallel(atOnce).seed(seed)
-                    .listener((trial, done, total) -> System.out.printf(Locale.ROOT, "trial %d/%d %s %d: %s%n", done,
-                            total, trial.phase().name().toLowerCase(Locale.ROOT), trial.index(), summary(trial)))
+                    .listener((trial, done, total) -> {
+                        finished.add(trial);
+                        writeTable(finished);    // before the progress line: a search killed after it keeps this trial
+                        System.out.printf(Locale.ROOT, "trial %d/%d %s %d: %s%n", done, total,
+                                trial.phase().name().toLowerCase(Locale.ROOT), trial.index(), summary(trial));
+                    })
                     .build();
             System.out.printf(Locale.ROOT, "random search on %s over %s (%d samples%s), dev %d, %s, %d epochs per trial, %d at a time%n",
                     layers, input.source(), split.train().size(),
                     subset > 0 ? ", trials use a stratified subset of " + Math.min(subset, split.train().size()) : "",
                     split.dev().size(), kind.name().toLowerCase(Locale.ROOT), epochs, atOnce);
-            SearchResult result = search.run();
+            SearchResult result;
+            try {
+                result = search.run();
+            } catch (RuntimeException e) {
+                if (!finished.isEmpty()) {
+                    System.err.println("note: the " + finished.size() + " trial(s) that finished are in "
+                            + out.resolve("tune.csv") + ", best first");
+                }
+                throw e;
+            }
             List<Trial> ranked = result.ranked();
             Path csv = TrialsCsv.write(out.resolve("tune.csv"), ranked);
             List<Plots.TrialPoint> points = ranked.stream().filter(Trial::finished)
@@ -139,6 +158,18 @@ final class TuneCommand extends JsonReportingCommand {
                     StandardCopyOption.REPLACE_EXISTING);
             print(result, ranked, csv, plot);
             return 0;
+        }
+    }
+
+    /**
+     * tune.csv with the trials so far, best first: a search of hours that fails or is stopped part-way keeps what it
+     * learned. (The listener's calls are serialised, so the list is never written to while it is read here.)
+     */
+    private void writeTable(List<Trial> trials) {
+        try {
+            TrialsCsv.write(out.resolve("tune.csv"), trials.stream().sorted(Trial.BEST_FIRST).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out.resolve("tune.csv") + ": " + e.getMessage(), e);
         }
     }
 

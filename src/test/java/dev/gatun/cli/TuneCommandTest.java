@@ -6,11 +6,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static dev.gatun.cli.CommandRun.gatun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,6 +64,41 @@ class TuneCommandTest {
                 "train_loss", "train_accuracy", "dev_loss", "dev_accuracy", "seconds"), List.copyOf(best.keySet()));
         assertEquals(Double.parseDouble(csv.get(1).split(",")[12]), CommandRun.number(json.substring(json.indexOf("\"best\":")),
                 "dev_accuracy"), 0.0, "the best is the first CSV row");
+    }
+
+    @Test
+    void a_search_killed_part_way_leaves_the_trials_it_finished() throws Exception {
+        Path data = LearnableData.write(dir.resolve("data"), 500, 10, 3, false);
+        Path out = dir.resolve("out");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process search = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "tune", "--data", data.toString(),
+                "--layers", "64,16,4", "--trials", "500", "--fine-trials", "0", "--epochs", "1", "--batch", "32",
+                "--dev", "100", "--parallel", "1", "--out", out.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> seen = new java.util.ArrayList<>();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(search.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null && !line.startsWith("trial 2/500 "); line = lines.readLine()) {
+                seen.add(line);
+            }
+        } finally {
+            search.destroyForcibly();  // SIGKILL, as a killed job or a lost machine ends it: nothing runs after
+            assertTrue(search.waitFor(60, TimeUnit.SECONDS));
+        }
+        assertFalse(seen.stream().anyMatch(l -> l.startsWith("wrote ")), "the search ended by itself: " + seen);
+
+        List<String> csv = Files.readAllLines(out.resolve("tune.csv"));
+        assertEquals(TrialsCsv.HEADER, csv.getFirst());
+        assertTrue(csv.size() - 1 >= 2 && csv.size() - 1 < 500, "the finished trials: " + csv);
+        double previous = Double.POSITIVE_INFINITY;
+        for (String row : csv.subList(1, csv.size())) {
+            String[] cells = row.split(",", -1);
+            assertEquals(14, cells.length, row);
+            double devAccuracy = cells[12].isEmpty() ? Double.NEGATIVE_INFINITY : Double.parseDouble(cells[12]);
+            assertTrue(devAccuracy <= previous, "best first: " + csv);
+            previous = devAccuracy;
+        }
     }
 
     @Test
