@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Float32 feature rows with a class label or real-valued targets per row, in off-heap memory this object owns: a
@@ -44,7 +45,7 @@ public final class Table implements AutoCloseable {
     public static Table ofLabels(String name, float[][] features, int[] labels, int classes) {
         int featureCount = requireRectangular(name, features, "features");
         requireRows(name, features.length, labels == null ? -1 : labels.length, "labels");
-        return ofLabels(name, flatten(features, featureCount), featureCount, labels, classes);
+        return labelled(name, arena -> copyRows(name, arena, features, featureCount), featureCount, labels, classes);
     }
 
     /**
@@ -53,6 +54,27 @@ public final class Table implements AutoCloseable {
      */
     public static Table ofLabels(String name, MemorySegment features, int featureCount, int[] labels, int classes) {
         Objects.requireNonNull(labels, "labels");
+        return labelled(name, arena -> copyFeatures(name, arena, features, featureCount, labels.length), featureCount,
+                labels, classes);
+    }
+
+    /** A regression table: {@code features[i]} with the real-valued targets {@code targets[i]}; copied. */
+    public static Table ofTargets(String name, float[][] features, float[][] targets) {
+        int featureCount = requireRectangular(name, features, "features");
+        requireRows(name, features.length, targets == null ? -1 : targets.length, "target rows");
+        int width = requireRectangular(name, targets, "targets");
+        return withTargets(name, arena -> copyRows(name, arena, features, featureCount), featureCount, targets, width);
+    }
+
+    /** A regression table over {@code targets.length} rows of {@code featureCount} float32 features; copied. */
+    public static Table ofTargets(String name, MemorySegment features, int featureCount, float[][] targets) {
+        int width = requireRectangular(name, targets, "targets");
+        return withTargets(name, arena -> copyFeatures(name, arena, features, featureCount, targets.length),
+                featureCount, targets, width);
+    }
+
+    private static Table labelled(String name, Function<Arena, MemorySegment> featureCopy, int featureCount,
+                                  int[] labels, int classes) {
         if (classes < 1 || classes > CsvReader.MAX_CLASSES) {
             throw new IllegalArgumentException("table " + name + ": class count must be 1 to " + CsvReader.MAX_CLASSES
                     + " (a CSV file's limit too), got " + classes);
@@ -65,7 +87,7 @@ public final class Table implements AutoCloseable {
         }
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment x = copyFeatures(name, arena, features, featureCount, labels.length);
+            MemorySegment x = featureCopy.apply(arena);
             MemorySegment y = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, labels.length));
             MemorySegment.copy(labels, 0, y, ValueLayout.JAVA_INT, 0, labels.length);
             return new Table(name, arena, x, labels.length, featureCount, y, classes, null, 0, List.of(), List.of());
@@ -75,20 +97,12 @@ public final class Table implements AutoCloseable {
         }
     }
 
-    /** A regression table: {@code features[i]} with the real-valued targets {@code targets[i]}; copied. */
-    public static Table ofTargets(String name, float[][] features, float[][] targets) {
-        int featureCount = requireRectangular(name, features, "features");
-        requireRows(name, features.length, targets == null ? -1 : targets.length, "target rows");
-        return ofTargets(name, flatten(features, featureCount), featureCount, targets);
-    }
-
-    /** A regression table over {@code targets.length} rows of {@code featureCount} float32 features; copied. */
-    public static Table ofTargets(String name, MemorySegment features, int featureCount, float[][] targets) {
-        int width = requireRectangular(name, targets, "targets");
+    private static Table withTargets(String name, Function<Arena, MemorySegment> featureCopy, int featureCount,
+                                     float[][] targets, int width) {
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment x = copyFeatures(name, arena, features, featureCount, targets.length);
-            MemorySegment y = copyFeatures(name, arena, flatten(targets, width), width, targets.length);
+            MemorySegment x = featureCopy.apply(arena);
+            MemorySegment y = copyRows(name, arena, targets, width);
             return new Table(name, arena, x, targets.length, featureCount, null, 0, y, width, List.of(), List.of());
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -161,16 +175,17 @@ public final class Table implements AutoCloseable {
         }
     }
 
-    private static MemorySegment flatten(float[][] rows, int width) {
-        if ((long) rows.length * width > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(rows.length + " rows of " + width + " values are more than one Java array"
-                    + " holds: pass them as a MemorySegment (the factories that take one)");
-        }
-        float[] flat = new float[rows.length * width];
+    /**
+     * Copies rectangular {@code rows} into {@code arena} one row at a time, refusing a non-finite value: no flat heap
+     * array on the way, so an array-of-rows table needs its own size in heap once, not twice.
+     */
+    private static MemorySegment copyRows(String name, Arena arena, float[][] rows, int width) {
+        MemorySegment copy = arena.allocate(4L * width * rows.length, 64);
         for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, flat, i * width, width);
+            MemorySegment.copy(rows[i], 0, copy, ValueLayout.JAVA_FLOAT, 4L * width * i, width);
         }
-        return MemorySegment.ofArray(flat);
+        requireFinite(name, copy, width);
+        return copy;
     }
 
     /** Copies {@code rows × width} floats into {@code arena}, refusing a wrong size or a non-finite value. */
@@ -187,14 +202,20 @@ public final class Table implements AutoCloseable {
         }
         MemorySegment copy = arena.allocate(bytes, 64);
         MemorySegment.copy(source, 0, copy, 0, bytes);
-        for (long k = 0; k < (long) width * rows; k++) {
-            float v = copy.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+        requireFinite(name, copy, width);
+        return copy;
+    }
+
+    /** Checked on the copy, which the caller can no longer change. */
+    private static void requireFinite(String name, MemorySegment rows, int width) {
+        long values = rows.byteSize() / 4;
+        for (long k = 0; k < values; k++) {
+            float v = rows.getAtIndex(ValueLayout.JAVA_FLOAT, k);
             if (!Float.isFinite(v)) {
                 throw new IllegalArgumentException("table " + name + ": row " + k / width + " column " + k % width
                         + " is " + v + ", expected a finite number");
             }
         }
-        return copy;
     }
 
     /** The rows as a {@link SampleStore}: float32 features, int32 labels or float32 targets. */
