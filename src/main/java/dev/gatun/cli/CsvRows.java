@@ -3,9 +3,13 @@ package dev.gatun.cli;
 import dev.gatun.csv.CsvFormat;
 import dev.gatun.csv.TextLines;
 
+import dev.gatun.data.DataFileException;
+
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipException;
 
 /**
  * Samples from a CSV file: one per line, the model's raw features (its stored normalisation is applied later). The
@@ -35,7 +39,11 @@ final class CsvRows implements InputRows {
     }
 
     static CsvRows open(Path file, int features, List<String> featureNames) throws IOException {
-        return new CsvRows(file, TextLines.open(file), features, List.copyOf(featureNames));
+        try {
+            return new CsvRows(file, TextLines.open(file), features, List.copyOf(featureNames));
+        } catch (ZipException | EOFException broken) {
+            throw DataFileException.brokenGzip(file, broken);
+        }
     }
 
     @Override
@@ -71,8 +79,10 @@ final class CsvRows implements InputRows {
     private String nextLine() throws IOException {
         try {
             return in.next();
-        } catch (TextLines.TooLong e) {
+        } catch (TextLines.TooLong | TextLines.NotUtf8 e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        } catch (ZipException | EOFException broken) {
+            throw DataFileException.brokenGzip(file, broken);
         }
     }
 

@@ -1,13 +1,16 @@
 package dev.gatun.cli;
 
 import dev.gatun.csv.MaybeGzipped;
+import dev.gatun.data.DataFileException;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipException;
 
 /**
  * Samples of raw features read one at a time from a file, so that a file of any length streams through a fixed
@@ -37,6 +40,8 @@ interface InputRows extends AutoCloseable {
         int n;
         try (InputStream in = MaybeGzipped.open(file)) {
             n = in.readNBytes(head, 0, 2);
+        } catch (ZipException | EOFException broken) {
+            throw DataFileException.brokenGzip(file, broken);
         }
         if (n == 0) {
             throw new IllegalArgumentException(file + ": input file is empty, expected IDX images or CSV rows");

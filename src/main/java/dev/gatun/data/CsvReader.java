@@ -91,8 +91,7 @@ public final class CsvReader {
             try {
                 rows = new CsvReader(file, options).parseInto(temporary);
             } catch (ZipException | EOFException broken) {
-                throw new DataFileException(file, "gzip stream", DataFileException.NO_OFFSET, "a complete gzip stream",
-                        broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+                throw DataFileException.brokenGzip(file, broken);
             }
             IdxCache.moveIntoPlace(temporary, entry);
             LOG.info("parsed {} into {} ({} rows)", file, entry, rows);
@@ -159,6 +158,9 @@ public final class CsvReader {
         } catch (TextLines.TooLong e) {
             throw error("line " + e.line(), "at most " + e.maxChars() + " characters per line", "more ("
                     + TextLines.WHY + ")");
+        } catch (TextLines.NotUtf8 e) {
+            throw error("line " + e.line(), "UTF-8 text", "the bytes " + e.bytes()
+                    + " (a Latin-1 or Windows-1252 file?): save it as UTF-8");
         }
         if (s != null) {
             line++;

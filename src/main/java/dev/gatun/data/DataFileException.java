@@ -41,6 +41,12 @@ public final class DataFileException extends IOException {
         return file + ": " + where + ": expected " + expected + ", found " + found;
     }
 
+    /** {@code file}'s gzip stream is truncated or corrupt ({@code broken}: the ZipException or EOFException that said so). */
+    public static DataFileException brokenGzip(Path file, IOException broken) {
+        return new DataFileException(file, "gzip stream", NO_OFFSET, "a complete gzip stream",
+                broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+    }
+
     public Path file() {
         return file;
     }

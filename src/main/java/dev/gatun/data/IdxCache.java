@@ -121,7 +121,10 @@ public final class IdxCache {
 
     /** Copies header and body into {@code target}, failing on any stream or format problem; returns the size. */
     private static long decompressValidated(Path gzFile, Path target) throws IOException {
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(gzFile), COPY_BUFFER);
+        // The file's stream is a resource of its own: GZIPInputStream's constructor reads the gzip header and, when
+        // that fails, does not close the stream it was given.
+        try (InputStream raw = Files.newInputStream(gzFile);
+             InputStream in = new GZIPInputStream(raw, COPY_BUFFER);
              OutputStream out = Files.newOutputStream(target)) {
             IdxHeader header = IdxHeader.read(gzFile, in);
             requireSpace(gzFile, target.getParent(), header.fileBytes());
@@ -138,8 +141,7 @@ public final class IdxCache {
             header.requireLength(gzFile, header.headerBytes() + body);
             return header.fileBytes();
         } catch (ZipException | EOFException broken) {
-            throw new DataFileException(gzFile, "gzip stream", DataFileException.NO_OFFSET, "a complete gzip stream",
-                    broken.getClass().getSimpleName() + ": " + broken.getMessage(), broken);
+            throw DataFileException.brokenGzip(gzFile, broken);
         }
     }
 

@@ -40,14 +40,14 @@ public final class IdxFile implements AutoCloseable {
         this.body = body;
     }
 
-    /** Opens {@code path} (plain, or {@code .gz} through the default cache). */
+    /** Opens {@code path} (plain, or gzipped through the default cache). */
     public static IdxFile open(Path path) throws IOException {
         return open(path, IdxCache.defaultCache());
     }
 
     /**
-     * Opens {@code path}: a name ending in {@code .gz} is decompressed through {@code cache} (once per version of
-     * the source), anything else is mapped directly.
+     * Opens {@code path}: a gzipped file (told by its first bytes, whatever its name says) is decompressed through
+     * {@code cache} (once per version of the source), anything else is mapped directly.
      *
      * @throws DataFileException the file is missing or is not a well-formed IDX file
      */
@@ -55,7 +55,7 @@ public final class IdxFile implements AutoCloseable {
         if (path == null || cache == null) {
             throw new IllegalArgumentException("path and cache must not be null");
         }
-        if (!path.getFileName().toString().endsWith(".gz")) {
+        if (!gzipped(path)) {
             return map(path, path);
         }
         Path decompressed = cache.decompressed(path);
@@ -65,6 +65,14 @@ public final class IdxFile implements AutoCloseable {
             // The cache only ever holds validated files, so this entry was changed behind our back: rebuild it once.
             cache.evict(path);
             return map(path, cache.decompressed(path));
+        }
+    }
+
+    /** An IDX file starts with two zero bytes, a gzip stream with 0x1F 0x8B: the two cannot be confused. */
+    private static boolean gzipped(Path path) throws IOException {
+        IdxCache.attributesOf(path);    // a missing file or a directory is named as such, not as an unreadable stream
+        try (InputStream in = Files.newInputStream(path)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
         }
     }
 

@@ -88,6 +88,27 @@ class PredictCommandTest {
             Files.copy(images, out);
         }
         assertJsonClasses(predict(gz, "--json"));
+        // Gzipped under a plain name: told by its bytes, as the README promises, not refused for its magic number.
+        Path unnamed = Files.copy(gz, dir.resolve("images.idx3"));
+        assertJsonClasses(predict(unnamed, "--json"));
+    }
+
+    @Test
+    void aBrokenGzipStreamIsNamedWithItsFile() throws IOException {
+        Path csv = writeCsv("rows.csv", rows.size());
+        Path gz = dir.resolve("rows.csv.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            Files.copy(csv, out);
+        }
+        byte[] whole = Files.readAllBytes(gz);
+        Path truncated = Files.write(dir.resolve("truncated.csv.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        CommandRun.assertOneLineError(predict(truncated), Main.EXIT_ERROR, truncated + ": gzip stream: expected a"
+                + " complete gzip stream, found EOFException");
+        Path magicOnly = Files.write(dir.resolve("magic.gz"), new byte[] {0x1f, (byte) 0x8b});
+        CommandRun.assertOneLineError(predict(magicOnly), Main.EXIT_ERROR, magicOnly + ": gzip stream: expected a"
+                + " complete gzip stream");
+        Path latin1 = Files.write(dir.resolve("latin1.csv"), new byte[] {'1', ',', (byte) 0xE9, '\n'});
+        CommandRun.assertOneLineError(predict(latin1), Main.EXIT_ERROR, latin1 + ": line 1 is not UTF-8 text (bytes 0xE9)");
     }
 
     @Test

@@ -316,6 +316,12 @@ class CsvReaderTest {
         assertTrue(noHeader.getMessage().contains("no header line"), noHeader.getMessage());
         var empty = assertThrows(DataFileException.class, () -> CsvReader.read(csv("e.csv", "\n\n"), options("label")));
         assertTrue(empty.getMessage().endsWith("found no lines"), empty.getMessage());
+        // Latin-1 labels: decoded with replacement characters, Müller and Möller were one class.
+        Path latin1 = Files.write(dir.resolve("latin1.csv"),
+                (header + "1,2,M\u00fcller\n3,4,M\u00f6ller\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        var notUtf8 = assertThrows(DataFileException.class, () -> CsvReader.read(latin1, options("label")));
+        assertEquals(latin1 + ": line 2: expected UTF-8 text, found the bytes 0xFC (a Latin-1 or Windows-1252 file?):"
+                + " save it as UTF-8", notUtf8.getMessage());
         var missing = assertThrows(DataFileException.class, () -> CsvReader.read(dir.resolve("none.csv"), options("label")));
         assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
         try (var listing = Files.list(dir.resolve("cache").resolve("csv"))) {

@@ -167,6 +167,23 @@ class IdxFileTest {
     }
 
     @Test
+    void gzipIsToldByTheBytesNotTheName() throws IOException {
+        IdxCache cache = IdxCache.at(dir.resolve("cache"));
+        byte[] plain = IdxTestFiles.bytes(IdxType.UNSIGNED_BYTE, new int[] {3}, new double[] {7, 8, 9});
+        Path gzippedUnderAPlainName = IdxTestFiles.write(dir.resolve("labels.idx"), IdxTestFiles.gzip(plain));
+        try (IdxFile idx = IdxFile.open(gzippedUnderAPlainName, cache)) {
+            assertTrue(idx.mappedPath().startsWith(cache.directory()), "decompressed into the cache: " + idx.mappedPath());
+            assertEquals(3, idx.count());
+            assertEquals(9.0, idx.get(2));
+        }
+        Path plainUnderAGzipName = IdxTestFiles.write(dir.resolve("plain.gz"), plain);
+        try (IdxFile idx = IdxFile.open(plainUnderAGzipName, cache)) {
+            assertEquals(plainUnderAGzipName, idx.mappedPath(), "mapped in place");
+            assertEquals(8.0, idx.get(1));
+        }
+    }
+
+    @Test
     void damagedCacheEntryIsRebuilt() throws IOException {
         IdxCache cache = IdxCache.at(dir.resolve("cache"));
         Path gz = IdxTestFiles.write(dir.resolve("labels.gz"), IdxType.UNSIGNED_BYTE, new int[] {3}, new double[] {1, 2, 3});
