@@ -353,17 +353,19 @@ public final class ModelIo {
                 TensorTable.decode(file, NORM, ModelFile.require(file, sections, NORM).payload()));
         int statistics = mode == Normalization.Mode.STANDARDIZE_PER_FEATURE ? features : 1;
         requireExactly(file, NORM, Map.of("mean", new long[] {statistics}, "std", new long[] {statistics}), norm);
-        Normalization normalization;
-        try {
-            normalization = Normalization.of(mode, features, norm.get("mean").values(), norm.get("std").values());
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file, "section " + NORM + ": " + e.getMessage());
-        }
         Map<String, TensorTable.Entry> tensors = TensorTable.byName(
                 TensorTable.decode(file, TENS, ModelFile.require(file, sections, TENS).payload()));
         requireExactly(file, TENS, expectedTensors(spec), tensors);
         for (TensorTable.Entry e : tensors.values()) {
             requireFinite(file, TENS, e, e.name().startsWith("running_var"));
+        }
+        // Built only now: a normalisation takes heap per input, and the input count is only as true as the weights
+        // the file holds for it (a 300-byte file can claim two billion inputs with one global mean and std).
+        Normalization normalization;
+        try {
+            normalization = Normalization.of(mode, features, norm.get("mean").values(), norm.get("std").values());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, "section " + NORM + ": " + e.getMessage());
         }
         return new Decoded(spec, dtype, normalization, metadata, tensors, hasOptm);
     }

@@ -4,6 +4,7 @@ import dev.gatun.activation.Activation;
 import dev.gatun.data.Normalization;
 import dev.gatun.nn.BatchNorm;
 import dev.gatun.nn.Model;
+import dev.gatun.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -51,7 +52,29 @@ public final class OnnxExport {
             throw new IllegalArgumentException("ONNX export: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
+        String misfit = ModelMetadata.namesMisfit(metadata, model.inputs(), model.loss().classes(model.outputs()));
+        if (misfit != null) {
+            throw new IllegalArgumentException("ONNX export: metadata " + misfit);
+        }
+        requireFinite(model);
         OnnxSupport.require("ONNX export to " + file);
         ModelFile.writeAtomically(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));
+    }
+
+    /**
+     * A Gatun model file with a NaN weight is refused when it is loaded; an ONNX runtime runs one and answers NaN for
+     * every row. So diverged weights are refused here, where the model is still the caller's to fix.
+     */
+    private static void requireFinite(Model model) {
+        for (Map.Entry<String, Tensor> e : model.tensorsByName().entrySet()) {
+            Tensor t = e.getValue();
+            for (long i = 0; i < t.size(); i++) {
+                double v = t.get(i);
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("ONNX export: tensor " + e.getKey() + " element " + i + " is " + v
+                            + ", expected a finite value (the weights diverged)");
+                }
+            }
+        }
     }
 }

@@ -177,6 +177,11 @@ final class OnnxReader {
             for (StringStringEntryProto p : proto.getMetadataPropsList()) {
                 metadata.put(p.getKey(), p.getValue());
             }
+            // As for Gatun files: a service's names.get(classify(x)) must not go out of range.
+            String misfit = ModelMetadata.namesMisfit(metadata, spec.inputs(), spec.loss().classes(spec.outputs()));
+            if (misfit != null) {
+                throw new ModelFormatException(file, "metadata_props: " + misfit + " (names are separated by tabs)");
+            }
             return new Decoded(spec, layers.layers(), normalization(layers.normalization(), spec.inputs()),
                     ModelMetadata.of(metadata, spec.inputs()));
         } catch (IllegalArgumentException e) {

@@ -324,6 +324,23 @@ class ModelIoTest {
             String msg = loadError(features, arena);
             assertTrue(msg.contains("7 features") && msg.contains("6 inputs"), msg);
 
+            // Two billion inputs with one global mean and std: refused for its missing weights before a
+            // normalisation of two billion features is built (16 GB of heap, refused as "out of heap" if tried).
+            Path wide = validFile(arena, "wide");
+            Map<String, String> wideArch = new LinkedHashMap<>(arch);
+            wideArch.put("inputs", "2000000000");
+            wideArch.put("normalization.features", "2000000000");
+            wideArch.put("normalization", "NONE");
+            replace(wide, "ARCH", KeyValues.encode(wideArch));
+            try (Arena scratch = Arena.ofConfined()) {
+                Tensor zero = Tensor.allocate(scratch, DType.F32, 1);
+                Tensor one = Tensor.allocate(scratch, DType.F32, 1);
+                one.set(0, 1f);
+                replace(wide, "NORM", TensorTable.encode(Map.of("mean", zero, "std", one)));
+            }
+            msg = loadError(wide, arena);
+            assertTrue(msg.contains("section TENS: tensor W1") && msg.contains("2000000000"), msg);
+
             Path layers = validFile(arena, "layers");
             arch.put("normalization.features", "6");
             arch.put("hidden", "5:RELU:1.0:bn,4:NOPE:0.8:-");

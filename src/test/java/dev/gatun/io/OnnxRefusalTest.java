@@ -61,6 +61,20 @@ class OnnxRefusalTest {
     }
 
     @Test
+    void classAndFeatureNamesThatDoNotFitTheModel() throws Exception {
+        refused("classes", m -> m.addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey("classes").setValue("cat,dog")), "metadata_props: 'classes' names 1 classes but the model"
+                + " predicts 2 (names are separated by tabs)");
+        refused("features", m -> m.addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey("feature_names").setValue("a\tb")), "'feature_names' names 2 features but the model takes 3");
+        ModelProto.Builder fits = valid().addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey("classes").setValue("cat\tdog"));
+        try (Predictor predictor = Predictor.load(write("fits", fits.build()))) {
+            assertEquals(java.util.List.of("cat", "dog"), predictor.metadata().classNames());
+        }
+    }
+
+    @Test
     void wrongTypesMissingTensorsAndExternalData() throws Exception {
         refused("int64", m -> m.setGraph(m.getGraph().toBuilder().setInitializer(0,
                 m.getGraph().getInitializer(0).toBuilder().setDataType(TensorProto.DataType.INT64_VALUE))), "INT64");

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,24 @@ class OnnxRoundTripTest {
         assertEquals(Normalization.Mode.SCALE_TO_UNIT, d.normalization());
         assertEquals((12 * 10 + 10) + (10 * 7 + 7) + (7 * 3 + 3), d.parameters());
         assertFalse(d.checkpoint());
+    }
+
+    @Test
+    void namesThatDoNotFitAndDivergedWeightsAreRefusedOnExport() throws Exception {
+        Path file = dir.resolve("refused.onnx");
+        try (Arena arena = Arena.ofConfined();
+             Model model = OnnxNets.model(arena, Activation.RELU, false, Loss.SOFTMAX_CROSS_ENTROPY, 3, 8)) {
+            Normalization normalization = Normalization.scaleToUnit(OnnxNets.INPUTS);
+            IllegalArgumentException names = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(file,
+                    model, normalization, Map.of(ModelMetadata.CLASSES, "cat\tdog")));
+            assertEquals("ONNX export: metadata 'classes' names 2 classes but the model predicts 3", names.getMessage());
+            model.tensorsByName().get("W2").set(4, Float.NaN);
+            IllegalArgumentException nan = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(file,
+                    model, normalization, Map.of()));
+            assertEquals("ONNX export: tensor W2 element 4 is NaN, expected a finite value (the weights diverged)",
+                    nan.getMessage());
+        }
+        assertFalse(Files.exists(file), "nothing written");
     }
 
     private void assertRoundTrip(OnnxNets.Case c) throws Exception {
