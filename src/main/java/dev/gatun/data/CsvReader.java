@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.zip.ZipException;
@@ -42,13 +43,20 @@ public final class CsvReader {
      */
     public static final int MAX_CLASSES = 65_536;
     /** Part of the cache key: a change to how files are parsed must not reuse entries parsed the old way. */
-    private static final int PARSER_VERSION = 3;
+    private static final int PARSER_VERSION = 4;
     /**
      * A label written as a decimal number: {@code 7}, {@code -2}, {@code 1.0}, {@code .5}, {@code 3e2}. Possessive,
      * so that a long run of digits followed by a letter fails in one pass, not by backtracking through every split.
      */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d++(\\.\\d*+)?|\\.\\d++)([eE][+-]?\\d++)?");
     private static final String SUFFIX = ".table";
+    /**
+     * What pandas (and R) write for a missing value. Among numeric labels one of these is a hole in the data, not a
+     * class: trained as one, it also turned the class order from numeric to text (labels 0..10 and {@code nan} gave
+     * classes 0, 1, 10, 2, ..., so label 2 became class 3).
+     */
+    private static final Set<String> MISSING_MARKERS = Set.of("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN",
+            "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null");
 
     private final Path file;
     private final CsvOptions options;
@@ -58,6 +66,8 @@ public final class CsvReader {
     private final Map<String, Integer> fixedIndexOf = new HashMap<>();
     /** The first spelling seen of each number among the labels, so that {@code 1} and {@code 1.0} are not two classes. */
     private final Map<BigDecimal, String> spellingOf = new HashMap<>();
+    /** The line each missing-value marker was first seen on as a label. */
+    private final Map<String, Long> markerLines = new HashMap<>();
     private CsvFormat format;
     private int columns;
     private int labelColumn = -1;
@@ -332,6 +342,8 @@ public final class CsvReader {
                     throw error("line " + line + " column " + (column + 1), "one spelling per class label ("
                             + CsvFormat.quote(other) + ", on an earlier line, is the same number)", CsvFormat.quote(label));
                 }
+            } else if (MISSING_MARKERS.contains(label)) {
+                markerLines.put(label, line);
             }
             id = firstSeen.size();
             classIds.put(label, id);
@@ -378,13 +390,25 @@ public final class CsvReader {
         }
     }
 
-    private List<String> sortedClasses() {
+    private List<String> sortedClasses() throws DataFileException {
+        requireNoMissingAmongNumbers();
         if (spellingOf.size() == firstSeen.size()) {   // every label is a number: by value (one spelling each)
             return new ArrayList<>(new TreeMap<>(spellingOf).values());
         }
         List<String> sorted = new ArrayList<>(firstSeen);
         sorted.sort(null);
         return sorted;
+    }
+
+    /** Labels that are numbers but for missing-value markers: the first marker's line is refused. */
+    private void requireNoMissingAmongNumbers() throws DataFileException {
+        if (markerLines.isEmpty() || spellingOf.isEmpty() || spellingOf.size() + markerLines.size() != firstSeen.size()) {
+            return;
+        }
+        Map.Entry<String, Long> first = markerLines.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow();
+        throw error("line " + first.getValue() + " column " + (labelColumn + 1), "a class label (the other "
+                + spellingOf.size() + " distinct labels are numbers)", CsvFormat.quote(first.getKey()) + ", a missing value: drop"
+                + " the row or give it its class");
     }
 
     /** Provisional id (order first seen) to final class index; the identity when the classes were fixed. */

@@ -86,6 +86,23 @@ class CsvReaderTest {
     }
 
     @Test
+    void aMissingValueMarkerAmongNumericLabelsIsRefusedButIsAClassAmongWords() throws IOException {
+        StringBuilder numbers = new StringBuilder("x,label\n");
+        for (int k = 0; k <= 10; k++) {
+            numbers.append(k).append(',').append(k).append('\n');
+        }
+        numbers.append("11,nan\n12,NA\n");
+        Path file = csv("holes.csv", numbers.toString());
+        var e = assertThrows(DataFileException.class, () -> CsvReader.read(file, options("label")));
+        assertEquals(file + ": line 13 column 2: expected a class label (the other 11 distinct labels are numbers),"
+                + " found 'nan', a missing value: drop the row or give it its class", e.getMessage());
+        // Among words, "None" is as likely a class as a hole: it stays one.
+        try (Table t = CsvReader.read(csv("words.csv", "x,severity\n1,low\n2,None\n3,high\n"), options("severity"))) {
+            assertEquals(List.of("None", "high", "low"), t.classNames());
+        }
+    }
+
+    @Test
     void aTieBetweenCommasAndSemicolonsIsADecimalComma() throws IOException {
         // One comma and one semicolon a line: read with commas, "2,38;0" was the feature 2 and the label "38;0".
         Path file = csv("tie.csv", "2,38;0\n1,5;1\n0,25;0\n");
