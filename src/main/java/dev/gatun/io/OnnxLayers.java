@@ -72,10 +72,44 @@ final class OnnxLayers {
         }
     }
 
+    /**
+     * Elementwise maps composed as they come. A scalar map (one value) joins in O(1): folded one by one into the
+     * layer's rows, 200,000 {@code Mul} nodes sharing one scalar constant cost 200,000 × in × out operations, minutes
+     * of loading for a file of 22 MB. A map of many values is composed at the cost of its width, which the constant's
+     * own size (counted by the reader's decode budget) pays for.
+     */
+    static final class AffineRun {
+        private Affine vector = Affine.IDENTITY;
+        /** The scalar maps after {@code vector}: {@code x·a + c}. */
+        private double a = 1;
+        private double c = 0;
+
+        void then(Affine map) {
+            if (map.width() == 1) {
+                a *= map.scale(0);
+                c = c * map.scale(0) + map.shift(0);
+            } else {
+                vector = result().then(map);
+                a = 1;
+                c = 0;
+            }
+        }
+
+        Affine result() {
+            return a == 1 && c == 0 ? vector : vector.then(new Affine(new double[] {a}, new double[] {c}));
+        }
+
+        boolean isIdentity() {
+            return vector == Affine.IDENTITY && a == 1 && c == 0;
+        }
+    }
+
     private final List<Dense> closed = new ArrayList<>();
-    private Affine normalization = Affine.IDENTITY;
+    private final AffineRun normalization = new AffineRun();
     private boolean normalizing = true;
-    private Affine pending = Affine.IDENTITY;
+    private AffineRun pending = new AffineRun();
+    /** Maps after the open layer, folded into its rows when it closes. */
+    private AffineRun openMaps = new AffineRun();
     private double[] openW;
     private double[] openB;
     private int openIn;
@@ -87,15 +121,23 @@ final class OnnxLayers {
     void affine(Affine map, boolean normalisationOperator) {
         requireNotEnded("an elementwise operator");
         if (normalizing && normalisationOperator) {
-            normalization = normalization.then(map);
+            normalization.then(map);
             return;
         }
         normalizing = false;
         if (openW == null) {
-            pending = width < 0 ? pending.then(map) : pending.then(map.fit(width));
+            pending.then(width < 0 ? map : map.fit(width));
             return;
         }
-        map.fit(openOut);
+        openMaps.then(map.fit(openOut));
+    }
+
+    /** The maps after the open layer, into its rows and bias: once per layer, whatever their number. */
+    private void foldOpenMaps() {
+        if (openMaps.isIdentity()) {
+            return;
+        }
+        Affine map = openMaps.result();
         for (int o = 0; o < openOut; o++) {
             double s = map.scale(o);
             for (int i = 0; i < openIn; i++) {
@@ -103,6 +145,7 @@ final class OnnxLayers {
             }
             openB[o] = openB[o] * s + map.shift(o);
         }
+        openMaps = new AffineRun();
     }
 
     /** A linear layer {@code W·x + b}, W {@code (out, in)} row-major, with any waiting affine map folded into it. */
@@ -115,7 +158,7 @@ final class OnnxLayers {
             throw new IllegalArgumentException("a linear layer of " + in + " inputs follows " + width + " features");
         }
         normalizing = false;
-        Affine before = pending.fit(in);
+        Affine before = pending.result().fit(in);
         for (int o = 0; o < out; o++) {
             double shift = 0;
             for (int i = 0; i < in; i++) {
@@ -125,9 +168,9 @@ final class OnnxLayers {
             b[o] += shift;
         }
         if (closed.isEmpty()) {
-            normalization.fit(in);
+            normalization.result().fit(in);
         }
-        pending = Affine.IDENTITY;
+        pending = new AffineRun();
         openW = W;
         openB = b;
         openIn = in;
@@ -161,6 +204,7 @@ final class OnnxLayers {
     }
 
     private void closeOpen(Activation g) {
+        foldOpenMaps();
         closed.add(new Dense(openIn, openOut, openW, openB, g));
         openW = null;
         openB = null;
@@ -169,6 +213,7 @@ final class OnnxLayers {
     /** The layers, the last one the output layer; the graph is complete. */
     List<Dense> layers() {
         requireComplete();
+        foldOpenMaps();
         List<Dense> all = new ArrayList<>(closed);
         all.add(new Dense(openIn, openOut, openW, openB, Activation.IDENTITY));
         return all;
@@ -177,7 +222,7 @@ final class OnnxLayers {
     /** The input normalisation, fitted to the first layer's inputs. */
     Affine normalization() {
         requireComplete();
-        return normalization.fit(layers().getFirst().in());
+        return normalization.result().fit(layers().getFirst().in());
     }
 
     /** The architecture: every layer but the last hidden, plain dense; the output's loss from the final operator. */

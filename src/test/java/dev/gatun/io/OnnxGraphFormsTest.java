@@ -56,6 +56,48 @@ class OnnxGraphFormsTest {
     }
 
     @Test
+    void aLongRunOfScalarAndVectorMapsAfterALayerFoldsExactly() throws Exception {
+        // Gemm, then Mul 0.5, Add (1, −1), 2,000 alternating Mul 2 / Mul 0.5, Mul (3, 0.5), Add 0.25, Softmax: scalar
+        // maps compose among themselves, vector ones between them, and the layer's rows take the result once.
+        GraphProto.Builder g = OnnxRefusalTest.valid().getGraph().toBuilder().clearNode()
+                .addInitializer(OnnxRefusalTest.floats("half", new float[] {0.5f}, 1))
+                .addInitializer(OnnxRefusalTest.floats("two", new float[] {2}, 1))
+                .addInitializer(OnnxRefusalTest.floats("quarter", new float[] {0.25f}, 1))
+                .addInitializer(OnnxRefusalTest.floats("plusMinus", new float[] {1, -1}, 2))
+                .addInitializer(OnnxRefusalTest.floats("threeHalf", new float[] {3, 0.5f}, 2))
+                .addNode(OnnxRefusalTest.gemm().setOutput(0, "v0"));
+        double[] z = {X[0] + 0.5, X[1] - 0.5};
+        java.util.List<String[]> ops = new java.util.ArrayList<>();
+        ops.add(new String[] {"Mul", "half"});
+        ops.add(new String[] {"Add", "plusMinus"});
+        for (int k = 0; k < 1000; k++) {
+            ops.add(new String[] {"Mul", "two"});
+            ops.add(new String[] {"Mul", "half"});
+        }
+        ops.add(new String[] {"Mul", "threeHalf"});
+        ops.add(new String[] {"Add", "quarter"});
+        java.util.Map<String, double[]> constants = java.util.Map.of("half", new double[] {0.5, 0.5}, "two",
+                new double[] {2, 2}, "quarter", new double[] {0.25, 0.25}, "plusMinus", new double[] {1, -1},
+                "threeHalf", new double[] {3, 0.5});
+        for (int k = 0; k < ops.size(); k++) {
+            String[] op = ops.get(k);
+            g.addNode(OnnxRefusalTest.node(op[0], "v" + k, "v" + (k + 1)).addInput(op[1]));
+            double[] c = constants.get(op[1]);
+            for (int j = 0; j < 2; j++) {
+                z[j] = op[0].equals("Mul") ? z[j] * c[j] : z[j] + c[j];
+            }
+        }
+        g.addNode(OnnxRefusalTest.node("Softmax", "v" + ops.size(), "y"));
+        double[] expected = softmax(z[0], z[1]);
+        try (Predictor predictor = Predictor.load(write("long-run", OnnxRefusalTest.valid().setGraph(g).build()))) {
+            float[] p = new float[2];
+            predictor.predict(X, p);
+            assertEquals(expected[0], p[0], 1e-6);
+            assertEquals(expected[1], p[1], 1e-6);
+        }
+    }
+
+    @Test
     void gemmAlphaAndBetaScaleTheWeightsAndTheBias() throws Exception {
         ModelProto.Builder m = OnnxRefusalTest.valid();
         m.setGraph(m.getGraph().toBuilder().setNode(0, OnnxRefusalTest.gemm()
