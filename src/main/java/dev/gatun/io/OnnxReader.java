@@ -41,7 +41,8 @@ import java.util.Set;
  * of {@code Gemm} (transA 0) or {@code MatMul} then {@code Add}; {@code Relu}, {@code Tanh}, {@code Sigmoid},
  * {@code LeakyRelu} (α 0.01, Gatun's); {@code BatchNormalization} in inference form; {@code Add}, {@code Sub},
  * {@code Mul}, {@code Div} by constants (before anything else they become the input normalisation, elsewhere they
- * fold into a linear layer, as batch norm does); {@code Identity} and {@code Flatten}; {@code Constant} nodes and
+ * fold into a linear layer, as batch norm does); {@code Identity}, {@code Dropout} (inference) and {@code Flatten};
+ * {@code Transpose} of a constant matrix; {@code Constant} nodes and
  * float32 or float64 initialisers; a final {@code Softmax} or {@code LogSoftmax} (on the last axis; the model then
  * predicts the softmax probabilities, which are the exponentials of LogSoftmax's outputs) or {@code Sigmoid}, or
  * none (a linear output). See {@link OnnxLayers} for how the layers are folded.
@@ -53,7 +54,11 @@ import java.util.Set;
  */
 final class OnnxReader {
     static final int MIN_OPSET = 13;
-    static final int MAX_OPSET = 17;
+    /**
+     * Opsets 18 to 25 changed the operators read here only by adding element types (bfloat16, float8, int4, float4),
+     * which tensors of are refused by type anyway; PyTorch's dynamo exporter (its default since 2.9) writes 18 or later.
+     */
+    static final int MAX_OPSET = 25;
     /** Java arrays (and so protobuf messages read into one) end below 2 GiB. */
     private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
     private static final Set<String> DEFAULT_DOMAINS = Set.of("", "ai.onnx");
@@ -66,7 +71,14 @@ final class OnnxReader {
             Map.entry("Flatten", Set.of("axis")),
             Map.entry("MatMul", Set.of()), Map.entry("Add", Set.of()), Map.entry("Sub", Set.of()),
             Map.entry("Mul", Set.of()), Map.entry("Div", Set.of()), Map.entry("Relu", Set.of()),
-            Map.entry("Tanh", Set.of()), Map.entry("Sigmoid", Set.of()), Map.entry("Identity", Set.of()));
+            Map.entry("Tanh", Set.of()), Map.entry("Sigmoid", Set.of()), Map.entry("Identity", Set.of()),
+            Map.entry("Dropout", Set.of("seed")));
+    /** The inputs each operator takes at most: more is a malformed node, not one to run with the extra ignored. */
+    private static final Map<String, Integer> MAX_INPUTS = Map.ofEntries(
+            Map.entry("Gemm", 3), Map.entry("BatchNormalization", 5), Map.entry("Dropout", 3), Map.entry("MatMul", 2),
+            Map.entry("Add", 2), Map.entry("Sub", 2), Map.entry("Mul", 2), Map.entry("Div", 2));
+    /** Operators that pass their input through at inference: the graph's last operator may come before them. */
+    private static final Set<String> PASS_THROUGH = Set.of("Identity", "Dropout");
 
     private final Path file;
     private final Map<String, TensorProto> constants = new HashMap<>();
@@ -143,9 +155,12 @@ final class OnnxReader {
                 throw new ModelFormatException(file, where(node) + ": operator " + clean(node.getDomain() + "."
                         + node.getOpType()) + " is not supported (only the default ONNX domain is)");
             }
-            if (node.getOpType().equals("Constant")) {
+            boolean constantTranspose = node.getOpType().equals("Transpose") && node.getInputCount() == 1
+                    && constants.containsKey(node.getInput(0));
+            if (node.getOpType().equals("Constant") || constantTranspose) {
                 String name = single(node);
-                if (constants.put(name, constantValue(node)) != null) {
+                TensorProto value = constantTranspose ? transposedConstant(node) : constantValue(node);
+                if (constants.put(name, value) != null) {
                     // ONNX names every value once (SSA); taking the last would load weights no other runtime would
                     throw new ModelFormatException(file, where(node) + ": its output " + quote(name)
                             + " is already an initialiser's or another Constant's name");
@@ -163,9 +178,14 @@ final class OnnxReader {
         List<NodeProto> chain = OnnxChain.of(file, input.getName(), output, nodes, constants.keySet());
         long[] inputShape = shape(input);
         int rank = inputShape == null ? 2 : inputShape.length;
-        for (NodeProto node : chain) {
+        int lastOperator = chain.size() - 1;
+        while (lastOperator > 0 && PASS_THROUGH.contains(chain.get(lastOperator).getOpType())) {
+            lastOperator--;
+        }
+        for (int k = 0; k < chain.size(); k++) {
+            NodeProto node = chain.get(k);
             try {
-                rank = apply(node, rank, single(node).equals(output));
+                rank = apply(node, rank, k == lastOperator);
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(file, where(node) + ": " + e.getMessage());
             }
@@ -269,16 +289,22 @@ final class OnnxReader {
                 throw new IllegalArgumentException("attribute " + quote(a.getName()) + " of " + op + " is not supported");
             }
         }
+        int maxInputs = MAX_INPUTS.getOrDefault(op, 1);
+        if (node.getInputCount() > maxInputs) {
+            throw new IllegalArgumentException(op + " takes at most " + maxInputs + " input" + (maxInputs == 1 ? "" : "s")
+                    + ", this node has " + node.getInputCount());
+        }
         if (op.equals("Flatten")) {
             requireAttribute(node, "axis", 1, 1);
             return 2;
         }
-        if (rank != 2 && !op.equals("Identity")) {
+        if (rank != 2 && !PASS_THROUGH.contains(op)) {
             throw new IllegalArgumentException(op + " gets a rank-" + rank + " tensor; only [batch, features] is "
                     + "supported (a Flatten with axis 1 first makes it so)");
         }
         switch (op) {
             case "Identity" -> { }
+            case "Dropout" -> requireInference(node);
             case "Gemm" -> gemm(node);
             case "MatMul" -> matMul(node);
             case "Add", "Sub", "Mul", "Div" -> layers.affine(elementwise(node), true);
@@ -479,6 +505,61 @@ final class OnnxReader {
                     + " doubles (each node reading an initialiser decodes it again; GATUN_JAVA_OPTS=-Xmx... raises it)");
         }
         return values;
+    }
+
+    /**
+     * Dropout at inference is the identity. Its optional third input switches it to training, where it drops units
+     * at random: that input must be absent, empty, or a constant false.
+     */
+    private void requireInference(NodeProto node) throws ModelFormatException {
+        if (node.getInputCount() < 3 || node.getInput(2).isEmpty()) {
+            return;
+        }
+        OnnxTensors.Values mode = constantOfAnyType(node, 2);
+        if (mode == null || mode.values().length != 1 || mode.values()[0] != 0) {
+            throw new IllegalArgumentException("Dropout in training mode (its training_mode input "
+                    + quote(node.getInput(2)) + " is not a constant false) is not supported");
+        }
+    }
+
+    /** A constant boolean or number input read as doubles, or null when the input is computed. */
+    private OnnxTensors.Values constantOfAnyType(NodeProto node, int index) throws ModelFormatException {
+        TensorProto t = constants.get(node.getInput(index));
+        if (t == null) {
+            return null;
+        }
+        if (t.getDataType() == TensorProto.DataType.BOOL_VALUE) {
+            long count = t.getRawData().isEmpty() ? t.getInt32DataCount() : t.getRawData().size();
+            boolean any = false;
+            for (int i = 0; i < t.getInt32DataCount(); i++) {
+                any |= t.getInt32Data(i) != 0;
+            }
+            for (byte b : t.getRawData().toByteArray()) {
+                any |= b != 0;
+            }
+            return count == 1 ? new OnnxTensors.Values(t.getName(), new long[0], new double[] {any ? 1 : 0}) : null;
+        }
+        return OnnxTensors.read(file, "tensor", t);
+    }
+
+    /** {@code Transpose} of a constant matrix, as the constant it computes. */
+    private TensorProto transposedConstant(NodeProto node) throws ModelFormatException {
+        TensorProto t = constants.get(node.getInput(0));
+        OnnxTensors.Values values = OnnxTensors.read(file, "tensor", t);
+        AttributeProto perm = null;
+        for (AttributeProto a : node.getAttributeList()) {
+            if (!a.getName().equals("perm") || a.getType() != AttributeProto.AttributeType.INTS) {
+                throw new ModelFormatException(file, where(node) + ": attribute " + quote(a.getName())
+                        + " of Transpose is not supported");
+            }
+            perm = a;
+        }
+        if (values.rank() != 2 || (perm != null && !perm.getIntsList().equals(List.of(1L, 0L)))) {
+            throw new ModelFormatException(file, where(node) + ": Transpose of " + values.describe()
+                    + (perm == null ? "" : " with perm " + perm.getIntsList()) + " is not supported (only a matrix's, perm [1, 0])");
+        }
+        decodedValues += values.values().length;
+        return OnnxTensors.transposed(single(node), t, values);
     }
 
     private TensorProto constantValue(NodeProto node) throws ModelFormatException {

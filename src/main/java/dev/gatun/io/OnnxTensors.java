@@ -49,6 +49,29 @@ final class OnnxTensors {
         return t.build();
     }
 
+    /**
+     * The transpose of a rank-2 tensor, in its own element type (float32 stays exact, float64 stays float64):
+     * exporters write {@code Transpose(W)} before a {@code MatMul} where others store Wᵀ.
+     */
+    static TensorProto transposed(String name, TensorProto t, Values values) {
+        int rows = (int) values.shape()[0];
+        int cols = (int) values.shape()[1];
+        TensorProto.Builder out = TensorProto.newBuilder().setName(name).setDataType(t.getDataType()).addDims(cols)
+                .addDims(rows);
+        boolean float32 = t.getDataType() == TensorProto.DataType.FLOAT_VALUE;
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) {
+                double v = values.values()[r * cols + c];
+                if (float32) {
+                    out.addFloatData((float) v);   // read from float32: exact
+                } else {
+                    out.addDoubleData(v);
+                }
+            }
+        }
+        return out.build();
+    }
+
     /** The values of {@code t}, checked; {@code what} says where it comes from ("initialiser", "Constant node ..."). */
     static Values read(Path file, String what, TensorProto t) throws ModelFormatException {
         String name = what + " " + OnnxReader.quote(t.getName());

@@ -98,6 +98,35 @@ class OnnxGraphFormsTest {
     }
 
     @Test
+    void aTransposedWeightDropoutAndATrailingIdentityAtTheNewestOpset() throws Exception {
+        // As the dynamo exporter writes a Linear: MatMul(x, Transpose(W)) + b; then Dropout (inference), Sigmoid and an
+        // Identity naming the graph output, at opset 25.
+        GraphProto.Builder g = OnnxRefusalTest.valid().getGraph().toBuilder().clearNode().clearInitializer()
+                .clearOutput().addOutput(OnnxRefusalTest.output("out"))
+                .addInitializer(OnnxRefusalTest.floats("W", new float[] {1, 2, 3, 0, 0, 1}, 2, 3))
+                .addInitializer(OnnxRefusalTest.floats("b", new float[] {0.5f, -0.5f}, 2))
+                .addInitializer(OnnxRefusalTest.floats("ratio", new float[] {0.3f}))
+                .addInitializer(TensorProto.newBuilder().setName("no").setDataType(TensorProto.DataType.BOOL_VALUE)
+                        .addInt32Data(0).build())
+                .addNode(OnnxRefusalTest.node("Transpose", "W", "Wt").addAttribute(AttributeProto.newBuilder()
+                        .setName("perm").setType(AttributeProto.AttributeType.INTS).addInts(1).addInts(0)))
+                .addNode(OnnxRefusalTest.node("MatMul", "x", "product").addInput("Wt"))
+                .addNode(OnnxRefusalTest.node("Add", "product", "z").addInput("b"))
+                .addNode(OnnxRefusalTest.node("Dropout", "z", "kept").addInput("ratio").addInput("no"))
+                .addNode(OnnxRefusalTest.node("Sigmoid", "kept", "p"))
+                .addNode(OnnxRefusalTest.node("Identity", "p", "out"));
+        ModelProto.Builder m = OnnxRefusalTest.valid().setGraph(g);
+        m.setOpsetImport(0, m.getOpsetImport(0).toBuilder().setVersion(25));
+        // z = W·x + b = (1 + 4 + 9 + 0.5, 3 − 0.5) = (14.5, 2.5), through the sigmoid.
+        try (Predictor predictor = Predictor.load(write("dynamo-like", m.build()))) {
+            float[] p = new float[2];
+            predictor.predict(X, p);
+            assertEquals(1 / (1 + Math.exp(-14.5)), p[0], 1e-6);
+            assertEquals(1 / (1 + Math.exp(-2.5)), p[1], 1e-6);
+        }
+    }
+
+    @Test
     void gemmAlphaAndBetaScaleTheWeightsAndTheBias() throws Exception {
         ModelProto.Builder m = OnnxRefusalTest.valid();
         m.setGraph(m.getGraph().toBuilder().setNode(0, OnnxRefusalTest.gemm()

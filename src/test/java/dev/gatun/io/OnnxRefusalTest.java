@@ -52,7 +52,22 @@ class OnnxRefusalTest {
         refused("unknownAttribute", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
                 gemm().addAttribute(intAttribute("broadcast", 1)))), "attribute 'broadcast' of Gemm is not supported");
         refused("opset", m -> m.setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("").setVersion(11)),
-                "opset 11; opsets 13 to 17");
+                "opset 11; opsets 13 to 25");
+        refused("opset26", m -> m.setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("").setVersion(26)),
+                "opset 26; opsets 13 to 25");
+        refused("extraInput", m -> m.setGraph(m.getGraph().toBuilder().setNode(1,
+                node("Softmax", "z", "y").addInput("b"))), "Softmax takes at most 1 input, this node has 2");
+        refused("transposeData", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Transpose", "z", "y"))),
+                "operator Transpose is not supported");
+        refused("transposePerm", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, gemm().setInput(1, "Wt").clearAttribute())
+                .addNode(node("Transpose", "W", "Wt").addAttribute(AttributeProto.newBuilder().setName("perm")
+                        .setType(AttributeProto.AttributeType.INTS).addInts(0).addInts(1)))), "perm [0, 1]");
+        refused("dropoutTraining", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Dropout", "z", "d")
+                        .addInput("").addInput("training"))
+                .addInitializer(TensorProto.newBuilder().setName("training").setDataType(TensorProto.DataType.BOOL_VALUE)
+                        .addInt32Data(1))
+                .addNode(node("Softmax", "d", "y"))), "Dropout in training mode");
         refused("domain", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Softmax", "z", "y").setDomain("com.microsoft"))),
                 "com.microsoft.Softmax");
         refused("reluLast", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Relu", "z", "y"))), "ends with RELU");
