@@ -81,7 +81,7 @@ record DataSource(Path data, String label, Path test, Double testSplit) {
     }
 
     /** Whether {@code given} (null: not given, so the stored one) names the file {@code stored} names. */
-    private static boolean sameFile(Path given, Path stored) {
+    static boolean sameFile(Path given, Path stored) {
         if (given == null || stored == null) {
             return given == null;
         }
