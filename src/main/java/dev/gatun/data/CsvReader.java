@@ -64,6 +64,7 @@ public final class CsvReader {
     private final List<String> firstSeen = new ArrayList<>();
     /** With fixed classes: each label seen and its class, so a label read by value is parsed once, not per row. */
     private final Map<String, Integer> fixedIndexOf = new HashMap<>();
+    private FixedClasses fixedClasses;
     /** The first spelling seen of each number among the labels, so that {@code 1} and {@code 1.0} are not two classes. */
     private final Map<BigDecimal, String> spellingOf = new HashMap<>();
     /** The line each missing-value marker was first seen on as a label. */
@@ -315,9 +316,9 @@ public final class CsvReader {
             if (known != null) {
                 return known;
             }
-            int index = fixed.indexOf(label);
+            int index = fixedClasses().byName().getOrDefault(label, -1);
             if (index < 0) {
-                index = classIndex(label, fixed);
+                index = classIndex(label, fixedClasses());
             }
             if (index >= 0 && fixedIndexOf.size() < MAX_CLASSES) {
                 fixedIndexOf.put(label, index);
@@ -357,25 +358,45 @@ public final class CsvReader {
      * label is the class of the same value ({@code 2} is class {@code 2.0}); when none is, a label whose value is a
      * whole number k is class k (a model trained on images with named classes, evaluated on a CSV file of digits).
      */
-    private static int classIndex(String label, List<String> classes) {
+    private static int classIndex(String label, FixedClasses classes) {
         BigDecimal value = decimal(label);
         if (value == null) {
             return -1;
         }
-        if (classes.stream().anyMatch(c -> decimal(c) != null)) {
-            for (int i = 0; i < classes.size(); i++) {
-                BigDecimal named = decimal(classes.get(i));
-                if (named != null && named.compareTo(value) == 0) {
-                    return i;
-                }
-            }
-            return -1;
+        if (!classes.byValue().isEmpty()) {
+            return classes.byValue().getOrDefault(value, -1);
         }
         // Any spelling of a whole number is an index: 1, 01, +1 and 1.0 alike.
-        if (value.signum() < 0 || value.scale() > 0 || value.compareTo(BigDecimal.valueOf(classes.size())) >= 0) {
+        if (value.signum() < 0 || value.scale() > 0 || value.compareTo(BigDecimal.valueOf(classes.count())) >= 0) {
             return -1;
         }
         return value.intValue();
+    }
+
+    /**
+     * The fixed classes looked up by name and by value (the first class of each), built once: searched through the
+     * list per label, 65,536 classes and as many labels spelt another way took minutes.
+     */
+    private record FixedClasses(int count, Map<String, Integer> byName, Map<BigDecimal, Integer> byValue) {
+        static FixedClasses of(List<String> classes) {
+            Map<String, Integer> byName = new HashMap<>();
+            Map<BigDecimal, Integer> byValue = new HashMap<>();
+            for (int i = 0; i < classes.size(); i++) {
+                byName.putIfAbsent(classes.get(i), i);
+                BigDecimal value = decimal(classes.get(i));
+                if (value != null) {
+                    byValue.putIfAbsent(value, i);   // stripped of trailing zeros: 1.0 and 1 are one key
+                }
+            }
+            return new FixedClasses(classes.size(), byName, byValue);
+        }
+    }
+
+    private FixedClasses fixedClasses() {
+        if (fixedClasses == null) {
+            fixedClasses = FixedClasses.of(options.classes());
+        }
+        return fixedClasses;
     }
 
     /** The label's value when it is written as a decimal number, else null; {@code 1.0} and {@code 1} are equal. */
@@ -418,9 +439,13 @@ public final class CsvReader {
             Arrays.setAll(identity, i -> i);
             return identity;
         }
+        Map<String, Integer> position = new HashMap<>();
+        for (int i = 0; i < classes.size(); i++) {
+            position.put(classes.get(i), i);
+        }
         int[] remap = new int[firstSeen.size()];
         for (int i = 0; i < remap.length; i++) {
-            remap[i] = classes.indexOf(firstSeen.get(i));
+            remap[i] = position.get(firstSeen.get(i));
         }
         return remap;
     }

@@ -162,6 +162,17 @@ class CsvReaderTest {
         var e = assertThrows(DataFileException.class,
                 () -> CsvReader.read(file, options("y").withClasses(List.of("cat", "eel"))));
         assertEquals(file + ": line 3 column 3: expected one of the 2 classes 'cat, eel', found 'dog'", e.getMessage());
+        // Thousands of classes, looked up by name and by value (a search of the list per label took minutes).
+        List<String> many = java.util.stream.IntStream.range(0, 30_000).mapToObj(k -> "c" + k).toList();
+        Path wide = csv("wide.csv", "a,y\n1,c29999\n2,c7\n3,7.0\n");
+        try (Table table = CsvReader.read(wide, options("y").withClasses(many))) {
+            assertEquals(List.of(29_999, 7, 7), List.of(table.dataSet().label(0), table.dataSet().label(1),
+                    table.dataSet().label(2)));
+        }
+        Path unlisted = csv("unlisted.csv", "a,y\n1,c30000\n");
+        var tooMany = assertThrows(DataFileException.class, () -> CsvReader.read(unlisted, options("y").withClasses(many)));
+        assertTrue(tooMany.getMessage().contains("expected one of the 30000 classes 'c0, c1, c2,")
+                && tooMany.getMessage().endsWith(", found 'c30000'"), tooMany.getMessage());
         Path digits = csv("digits.csv", "p,label\n1,3\n2,0\n");
         try (Table table = CsvReader.read(digits, options("label").withClasses(List.of("T-shirt", "Trouser", "Pullover", "Dress")))) {
             assertEquals(3, table.dataSet().label(0), "integer labels index classes that have no integer names");
