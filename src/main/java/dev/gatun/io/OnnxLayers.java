@@ -125,6 +125,12 @@ final class OnnxLayers {
             return;
         }
         normalizing = false;
+        int features = openW != null ? openOut : width;
+        if (!normalisationOperator && features >= 0 && map.width() != features) {
+            // ONNX gives batch norm one value per channel, no broadcasting: a runtime refuses one value for many.
+            throw new IllegalArgumentException("BatchNormalization of " + map.width() + " channels meets " + features
+                    + " features");
+        }
         if (openW == null) {
             pending.then(width < 0 ? map : map.fit(width));
             return;

@@ -55,6 +55,11 @@ class OnnxRefusalTest {
                 "opset 11; opsets 13 to 25");
         refused("opset26", m -> m.setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("").setVersion(26)),
                 "opset 26; opsets 13 to 25");
+        refused("batchNormOneChannel", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(1, node("BatchNormalization", "z", "n").addInput("one").addInput("zero").addInput("zero")
+                        .addInput("one"))
+                .addInitializer(floats("one", new float[] {1}, 1)).addInitializer(floats("zero", new float[] {0}, 1))
+                .addNode(node("Softmax", "n", "y"))), "BatchNormalization of 1 channels meets 2 features");
         refused("extraInput", m -> m.setGraph(m.getGraph().toBuilder().setNode(1,
                 node("Softmax", "z", "y").addInput("b"))), "Softmax takes at most 1 input, this node has 2");
         refused("transposeData", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Transpose", "z", "y"))),
