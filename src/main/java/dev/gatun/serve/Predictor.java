@@ -32,7 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Model#forward} to float32 rounding, not bit for bit (folding and summation order differ). A single row
  * (and batches under {@value #BLAS_MIN_ROWS} rows) runs the Vector API row kernel over weights packed for it
  * ({@link RowPanels}: float32, or bfloat16 on request, {@link RowWeights}); larger batches go through sgemm.
- * A given row gives the same bits on every thread and every call.
+ * A given row predicted alone (or in a batch under {@value #BLAS_MIN_ROWS} rows) gives the same bits on every thread
+ * and every call. In a larger batch its last bits may also depend on the batch's other rows (sgemm's blocking, and the
+ * batch softmax shifting a block of rows by the block's largest logit), and differ from the single-row result by
+ * float32 rounding.
  *
  * <p><b>Start-up.</b> {@link #load} and {@link #of} check that the BLAS the batch path needs is loaded and works
  * ({@link Blas#requireAvailable()}), and throw {@link dev.gatun.blas.BlasUnavailableException} (what is missing,
@@ -200,8 +203,9 @@ public final class Predictor implements AutoCloseable {
      * {@code MemorySegment} calls share) until the JIT has compiled it, so that a service's first requests
      * are as fast as its later ones: a freshly loaded predictor's first calls run the Vector API kernels
      * interpreted, 100 times slower or worse, and it takes about ten thousand calls to reach steady latency.
-     * Call it once at start-up, before taking traffic; it takes at most a few seconds (20,000 rows, then rounds of
-     * 1,000 until a round is no faster, two seconds at the most) and changes no state. Returns this predictor.
+     * Call it once at start-up, before taking traffic; it takes at most five seconds (20,000 rows, 200 calls of each
+     * batch path, then rounds of 1,000 rows until a round is no faster, two seconds at the most; fewer of each when a
+     * large model would take longer) and changes no state. Returns this predictor.
      *
      * @throws IllegalStateException when the predictor is closed
      */

@@ -11,7 +11,8 @@ package dev.gatun.serve;
  * <p>Why until steady rather than a fixed count: the count that reaches C2 is known, but the compilation then runs
  * in the background, and the first requests would still meet the slower code if the warm-up returned as soon as it
  * had queued it. So after {@link #ROWS} calls it times rounds of {@link #ROUND} calls and stops when a round is no
- * faster than the best so far, twice in a row, or after {@link #MAX_NANOS}.
+ * faster than the best so far, twice in a row, or after {@link #MAX_NANOS}; the whole of it ends by
+ * {@link #TOTAL_NANOS}, for models so large that the counts alone would take longer.
  */
 final class WarmUp {
     /** Single-row calls before the timed rounds: past what the JIT needs to compile the row kernel with C2. */
@@ -20,6 +21,11 @@ final class WarmUp {
     static final int BATCHES = 200;
     static final int ROUND = 1_000;
     static final long MAX_NANOS = 2_000_000_000L;
+    /**
+     * The whole warm-up's bound. The counts above take well under a second for models of a few hundred thousand
+     * weights; a model of 130 MB reads its weights from memory at milliseconds a row, and they would take minutes.
+     */
+    static final long TOTAL_NANOS = 5_000_000_000L;
     /** Distinct warm-up rows, so that no single row's branches dominate the profile. */
     private static final int DISTINCT = 8;
 
@@ -31,8 +37,9 @@ final class WarmUp {
         for (int r = 0; r < DISTINCT; r++) {
             rows[r] = row(r, scale, shift);
         }
+        long allOver = System.nanoTime() + TOTAL_NANOS;
         float[] out = new float[predictor.outputs()];
-        for (int i = 0; i < ROWS; i++) {
+        for (int i = 0; i < ROWS && ((i & 255) != 0 || System.nanoTime() < allOver); i++) {
             single(predictor, rows[i % DISTINCT], out, i);
         }
         for (int m : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}) { // row kernel, then sgemm
@@ -41,11 +48,11 @@ final class WarmUp {
                 System.arraycopy(rows[r % DISTINCT], 0, batch, r * inputs, inputs);
             }
             float[] outs = new float[m * predictor.outputs()];
-            for (int i = 0; i < BATCHES; i++) {
+            for (int i = 0; i < BATCHES && System.nanoTime() < allOver; i++) {
                 predictor.predict(batch, m, outs);
             }
         }
-        long deadline = System.nanoTime() + MAX_NANOS;
+        long deadline = Math.min(allOver, System.nanoTime() + MAX_NANOS);
         long best = Long.MAX_VALUE;
         for (int slower = 0, i = 0; slower < 2 && System.nanoTime() < deadline; ) {
             long start = System.nanoTime();

@@ -164,7 +164,9 @@ public final class PredictionServer implements AutoCloseable {
 
     /** The answer to GET /health. */
     Response health() {
-        return new Response(stopped ? 503 : 200, "{\"status\":\"" + (stopped ? "stopping" : "ok") + "\",\"inputs\":"
+        // A closed predictor answers every prediction 503: a load balancer must hear the same here, not "ok".
+        boolean serving = !stopped && !predictor.isClosed();
+        return new Response(serving ? 200 : 503, "{\"status\":\"" + (serving ? "ok" : "stopping") + "\",\"inputs\":"
                 + predictor.inputs() + ",\"outputs\":" + predictor.outputs() + "}");
     }
 

@@ -217,6 +217,9 @@ class PredictionServerTest {
         predictor.close();
         HttpResponse<String> response = post(csv(new float[IN]));
         assertEquals(503, response.statusCode(), response.body());
+        HttpResponse<String> health = send("GET", "/health", HttpRequest.BodyPublishers.noBody());
+        assertEquals(503, health.statusCode(), "a readiness probe must not hear ok: " + health.body());
+        assertTrue(health.body().startsWith("{\"status\":\"stopping\""), health.body());
         URI uri = server.uri();
         server.close();
         server.close();
