@@ -5,7 +5,7 @@
 # No --library option on purpose: the generated lookup falls back to the class loader's libraries, and
 # dev.gatun.blas.BlasLibrary loads the one CBLAS library it found (property, env, system path) before first use.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 header="${CBLAS_HEADER:-/usr/include/x86_64-linux-gnu/cblas.h}"
 blis_header="${BLIS_HEADER:-/usr/include/x86_64-linux-gnu/blis-pthread/blis.h}"
 rm -rf "$here/../bindings/dev/gatun/bindings/openblas" "$here/../bindings/dev/gatun/bindings/blis"

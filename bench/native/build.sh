@@ -3,7 +3,7 @@
 # (binaries are never committed) and prints the program's path. Neither links a BLAS: the program opens the library
 # at run time (dlopen), the loop is handed the function the JVM loaded. Rebuilds only when a source is newer.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/../../target/bench"
 binary="$out/gemm_bench"
 if [ ! -x "$binary" ] || [ "$here/gemm_bench.c" -nt "$binary" ] || [ "$here/gemm_call.h" -nt "$binary" ]; then
