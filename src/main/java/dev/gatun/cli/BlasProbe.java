@@ -5,6 +5,7 @@ import dev.gatun.blas.diagnostics.GemmCheck;
 import dev.gatun.blas.diagnostics.GemmSpeed;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,18 +60,29 @@ final class BlasProbe {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BlasProbe.class.getName(),
                 Integer.toString(n)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().putAll(environment);
-        Process child = builder.start();
-        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!child.waitFor(5, TimeUnit.MINUTES)) {
-            child.destroyForcibly();
-            throw new IllegalStateException("the BLAS probe with " + environment + " did not finish in 5 minutes");
+        // Output through files: reading the child's pipe to its end waited for its exit, so a probe that hung (a
+        // deadlocking kernel set) was never timed out; and its stderr is the reason when it fails.
+        Path outFile = Files.createTempFile("gatun-blas-probe", ".out");
+        Path errFile = Files.createTempFile("gatun-blas-probe", ".err");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(outFile.toFile())
+                    .redirectError(errFile.toFile());
+            builder.environment().putAll(environment);
+            Process child = builder.start();
+            if (!child.waitFor(5, TimeUnit.MINUTES)) {
+                child.destroyForcibly().waitFor();
+                throw new IllegalStateException("the BLAS probe with " + environment + " did not finish in 5 minutes");
+            }
+            String out = Files.readString(outFile);
+            if (child.exitValue() != 0) {
+                String reason = Files.readString(errFile).strip().lines().reduce((a, b) -> b).orElse(out.strip());
+                throw new IllegalStateException("the BLAS probe with " + environment + " failed (exit "
+                        + child.exitValue() + "): " + UserText.cell(reason));
+            }
+            return Result.parse(out.lines().reduce((a, b) -> b).orElse(""));
+        } finally {
+            Files.deleteIfExists(outFile);
+            Files.deleteIfExists(errFile);
         }
-        if (child.exitValue() != 0) {
-            throw new IllegalStateException("the BLAS probe with " + environment + " failed (exit " + child.exitValue()
-                    + "): " + UserText.cell(out));
-        }
-        return Result.parse(out.lines().reduce((a, b) -> b).orElse(""));
     }
 }

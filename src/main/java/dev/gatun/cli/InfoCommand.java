@@ -62,14 +62,22 @@ final class InfoCommand extends JsonReportingCommand {
         double gflops = GemmSpeed.squareSgemmGflops(gemmSize, 5);
         facts.put("sgemm_n", gemmSize);
         facts.put("sgemm_gflops", Math.round(gflops * 10) / 10.0);
+        double error = verify || blasCheck ? GemmCheck.maxRelativeError() : 0;
         if (verify || blasCheck) {
-            facts.put("sgemm_max_relative_error", GemmCheck.maxRelativeError());
+            facts.put("sgemm_max_relative_error", error);
+            facts.put("sgemm_correct", error <= GemmCheck.TOLERANCE);
         }
         if (blasCheck) {
             facts.put("blas_check", check(advice, gflops));
         }
         facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
         json.print(facts);
+        if (error > GemmCheck.TOLERANCE || Double.isNaN(error)) {
+            // A check that only printed its figure passed every BLAS: a script running it must see the failure.
+            System.err.println("gatun: sgemm is off by " + error + " against the float64 reference (at most "
+                    + GemmCheck.TOLERANCE + " allowed): this BLAS library computes wrong products");
+            return 1;
+        }
         return 0;
     }
 

@@ -46,6 +46,7 @@ class InfoCommandTest {
         assertEquals(KernelAdvice.forLibrary(Blas.info(), cpu, System.getenv()).map(KernelAdvice.Advice::message)
                 .orElse(null), json.get("blas_advice"));
         assertTrue((Double) json.get("sgemm_max_relative_error") < GemmCheck.TOLERANCE, json.toString());
+        assertEquals(Boolean.TRUE, json.get("sgemm_correct"), json.toString());
     }
 
     @Test
