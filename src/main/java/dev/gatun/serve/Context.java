@@ -8,9 +8,13 @@ import java.util.List;
 
 /**
  * The scratch memory of one in-flight call: the normalised input, each stage's activations and the output for the
- * row kernel (heap arrays: they never leave this context), plus off-heap batch buffers for the BLAS path, cached
- * for the {@value #BATCH_SIZES} most recent batch sizes. Used by one thread at a time (the predictor's slot
- * protocol guarantees it); never shared.
+ * row kernel (heap arrays: they never leave this context), plus off-heap buffers for the BLAS path, sized for the
+ * largest batch this context has run and viewed at each batch size (views of the {@value #BATCH_SIZES} most recent
+ * sizes are kept). Used by one thread at a time (the predictor's slot protocol guarantees it); never shared.
+ *
+ * <p>One buffer that grows, not one per size: buffers per size kept up to four batches' memory per slot until the
+ * predictor closed, and a fifth size allocated, zeroed and freed native memory on every call (closing a shared arena
+ * stops every thread of the JVM for a moment).
  */
 final class Context {
     static final int BATCH_SIZES = 4;
@@ -31,7 +35,9 @@ final class Context {
      */
     boolean descending;
     private final List<Stage> stages;
-    /** Most recently used first; null where no size was seen yet. */
+    /** The off-heap buffers, for {@link Buffers#rows} rows; null until the first batch. */
+    private Buffers buffers;
+    /** Views of {@link #buffers} at recent batch sizes, most recently used first; null where none was made yet. */
     private final SizeBuffers[] batches = new SizeBuffers[BATCH_SIZES];
 
     Context(List<Stage> stages) {
@@ -46,23 +52,23 @@ final class Context {
         this.staged = new float[(Predictor.BLAS_MIN_ROWS - 1) * out.length];
     }
 
-    /** Off-heap buffers for m rows: X, each stage's A, and the output P. */
-    static final class SizeBuffers {
-        final int m;
+    /** Off-heap buffers for up to {@code rows} rows: X, each stage's A, and the output P, in an arena of their own. */
+    private static final class Buffers {
+        final int rows;
         final Arena arena = Arena.ofShared();
         final Tensor X;
         final Tensor[] A;
         final Tensor P;
 
-        SizeBuffers(List<Stage> stages, int m) {
-            this.m = m;
+        Buffers(List<Stage> stages, int rows) {
+            this.rows = rows;
             try {
-                this.X = Tensor.allocate(arena, DType.F32, m, stages.getFirst().inputs());
+                this.X = Tensor.allocate(arena, DType.F32, rows, stages.getFirst().inputs());
                 this.A = new Tensor[stages.size()];
                 for (int s = 0; s < A.length; s++) {
-                    A[s] = Tensor.allocate(arena, DType.F32, m, stages.get(s).outputs());
+                    A[s] = Tensor.allocate(arena, DType.F32, rows, stages.get(s).outputs());
                 }
-                this.P = Tensor.allocate(arena, DType.F32, m, stages.getLast().outputs());
+                this.P = Tensor.allocate(arena, DType.F32, rows, stages.getLast().outputs());
             } catch (RuntimeException | Error e) {
                 arena.close();   // a batch too large for memory: free what was allocated before it failed
                 throw e;
@@ -78,13 +84,54 @@ final class Context {
         }
     }
 
+    /** The buffers seen as m rows: X, each stage's A, and the output P. */
+    static final class SizeBuffers {
+        final int m;
+        final Tensor X;
+        final Tensor[] A;
+        final Tensor P;
+
+        private SizeBuffers(Buffers buffers, int m) {
+            this.m = m;
+            this.X = buffers.rows == m ? buffers.X : buffers.X.rowSlice(0, m);
+            this.A = new Tensor[buffers.A.length];
+            for (int s = 0; s < A.length; s++) {
+                A[s] = buffers.rows == m ? buffers.A[s] : buffers.A[s].rowSlice(0, m);
+            }
+            this.P = buffers.rows == m ? buffers.P : buffers.P.rowSlice(0, m);
+        }
+    }
+
     /**
-     * The buffers for m rows, allocating them the first time m is seen; {@code nativeBytes} receives the change in
-     * off-heap bytes (a new batch's size, minus an evicted one's).
+     * The buffers as m rows. Native memory is allocated only when m is larger than any batch before (half as large
+     * again, so that batches growing a row at a time do not allocate each time); {@code nativeBytes} receives the
+     * change in off-heap bytes.
      */
     SizeBuffers batch(int m, java.util.concurrent.atomic.AtomicLong nativeBytes) {
         if (batches[0] != null && batches[0].m == m) {
             return batches[0];
+        }
+        if (buffers == null || buffers.rows < m) {
+            int rows = buffers == null ? m : (int) Math.max(m, Math.min(Integer.MAX_VALUE, buffers.rows * 3L / 2));
+            // Allocated before the old buffers are freed: a batch too large for memory fails its own call and leaves
+            // this context as it was. Growing by half, not to exactly m, can only fail where m alone would not if
+            // memory is nearly full: then exactly m is tried.
+            Buffers grown;
+            try {
+                grown = new Buffers(stages, rows);
+            } catch (OutOfMemoryError e) {
+                if (rows == m) {
+                    throw e;
+                }
+                grown = new Buffers(stages, m);
+            }
+            nativeBytes.addAndGet(grown.bytes());
+            if (buffers != null) {
+                nativeBytes.addAndGet(-buffers.bytes());
+                buffers.arena.close();
+            }
+            buffers = grown;
+            java.util.Arrays.fill(batches, null);   // views of the freed buffers
         }
         int found = BATCH_SIZES - 1;
         for (int i = 1; i < BATCH_SIZES; i++) {
@@ -95,15 +142,7 @@ final class Context {
         }
         SizeBuffers hit = batches[found];
         if (hit == null || hit.m != m) {
-            // Allocated before the evicted size is freed: a batch too large for memory fails its own call and leaves
-            // this context as it was (freeing first left a closed size in place, and every later call failed).
-            SizeBuffers fresh = new SizeBuffers(stages, m);
-            nativeBytes.addAndGet(fresh.bytes());
-            if (hit != null) {
-                nativeBytes.addAndGet(-hit.bytes());
-                hit.arena.close();
-            }
-            hit = fresh;
+            hit = new SizeBuffers(buffers, m);
         }
         System.arraycopy(batches, 0, batches, 1, found);
         batches[0] = hit;
@@ -111,11 +150,10 @@ final class Context {
     }
 
     void close() {
-        for (int i = 0; i < BATCH_SIZES; i++) {
-            if (batches[i] != null) {
-                batches[i].arena.close();
-                batches[i] = null;
-            }
+        if (buffers != null) {
+            buffers.arena.close();
+            buffers = null;
         }
+        java.util.Arrays.fill(batches, null);
     }
 }

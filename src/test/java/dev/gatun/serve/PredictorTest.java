@@ -427,6 +427,42 @@ class PredictorTest {
     }
 
     @Test
+    void batchBuffersGrowToTheLargestBatchAndServeEverySmallerSize() {
+        int in = 20;
+        long bytesPerRow = 4L * (in + 16 + 4 + 4);   // X, each stage's A, and the softmax output P
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 3, in, 16, 4);
+             Predictor p = Predictor.of(model, Normalization.none(in), Predictor.Options.defaults().withSlots(1))) {
+            long weights = p.nativeBytes();
+            float[] rows = Nets.raw(5, 40 * in);
+            java.util.function.IntFunction<float[]> batch = m -> {
+                float[] out = new float[m * 4];
+                p.predict(java.util.Arrays.copyOf(rows, m * in), m, out);
+                return out;
+            };
+            batch.apply(16);
+            assertEquals(weights + 16 * bytesPerRow, p.nativeBytes());
+            // Six sizes below 16, more than the views kept: not one allocates, and each row's outputs are its own.
+            float[] single = new float[4];
+            for (int m : new int[] {8, 15, 9, 12, 10, 11, 8}) {
+                float[] out = batch.apply(m);
+                assertEquals(weights + 16 * bytesPerRow, p.nativeBytes(), "m = " + m);
+                for (int r = 0; r < m; r++) {
+                    p.predict(java.util.Arrays.copyOfRange(rows, r * in, (r + 1) * in), single);
+                    assertArrayEquals(single, java.util.Arrays.copyOfRange(out, r * 4, (r + 1) * 4), 1e-5f,
+                            "m = " + m + ", row " + r);
+                }
+            }
+            // One row more grows the buffers by half: 24 rows, not 17, so batches creeping up do not allocate each time.
+            batch.apply(17);
+            assertEquals(weights + 24 * bytesPerRow, p.nativeBytes());
+            batch.apply(24);
+            assertEquals(weights + 24 * bytesPerRow, p.nativeBytes());
+            batch.apply(40);
+            assertEquals(weights + 40 * bytesPerRow, p.nativeBytes());
+        }
+    }
+
+    @Test
     void closingUnderLoadIsSafe() throws Exception {
         try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, 64, 32, 10)) {
             for (int round = 0; round < 5; round++) {
