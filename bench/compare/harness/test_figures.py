@@ -210,14 +210,18 @@ class AccuracySeedsTest(unittest.TestCase):
         settings = type("S", (), {"threads": [1], "batches": [128], "runs": 3, "accuracy_seeds": 10,
                                   "accuracy_threads": 2})()
         gatun = engines.Gatun("/nonexistent/gatun", type("G", (), {"data": "d", "train_epochs": {128: 6},
-                                                                   "accuracy_epochs": 5, "gatun_seconds": 5,
-                                                                   "work_dir": "/tmp"})())
+                                                                   "accuracy_epochs": 5, "gatun_seconds": 0.5,
+                                                                   "warmup_seconds": 0.2, "work_dir": "/tmp"})())
         plan = compare._plan(settings, [gatun])
         self.assertEqual([r for e, m, b, t, r in plan if m == "train"], [0, 1, 2])
         accuracy = [(b, t, r) for e, m, b, t, r in plan if m == "accuracy"]
         self.assertEqual(accuracy, [(128, 2, seed) for seed in range(10)])
         command = gatun.command("accuracy", 128, 2, 7)
         self.assertEqual(command[command.index("--seed") + 1], "7")
+        # Inference: the peers' timing and warm-up, decimal seconds and all (not rounded up to whole seconds).
+        infer = gatun.command("infer", 1, 1, 0)
+        self.assertEqual(infer[infer.index("--seconds") + 1], "0.5")
+        self.assertEqual(infer[infer.index("--warmup") + 1], "0.2")
 
     def test_the_seeds_default_to_ten_one_when_quick_and_reach_the_record(self):
         with tempfile.TemporaryDirectory() as data:
