@@ -296,6 +296,11 @@ final class OnnxReader {
         }
         if (op.equals("Flatten")) {
             requireAttribute(node, "axis", 1, 1);
+            if (rank < 2) {
+                // ONNX flattens a rank-1 [n] to [n, 1]: n samples of one feature, not one sample of n.
+                throw new IllegalArgumentException("Flatten gets a rank-" + rank + " tensor; only [batch, ...] inputs"
+                        + " are supported");
+            }
             return 2;
         }
         if (rank != 2 && !PASS_THROUGH.contains(op)) {
