@@ -6,7 +6,23 @@ import java.util.List;
 
 /** Per-epoch figures of one training run, in order; what plots, JSON output and early stopping read. */
 public final class History {
+    private static final String START = "start:";
     private final List<EpochStats> epochs = new ArrayList<>();
+    /** The run's first mini-batch loss; NaN before its first step, or read from a checkpoint that did not keep it. */
+    private double startingLoss = Double.NaN;
+
+    /**
+     * The loss the run's explosion check compares with (its first mini-batch's). Kept with the epochs, so that a
+     * resumed run compares with the same loss as an uninterrupted one: compared with its own first batch, often a
+     * hundred times smaller late in training, ordinary batch noise read as an explosion.
+     */
+    public double startingLoss() {
+        return startingLoss;
+    }
+
+    void startingLoss(double loss) {
+        this.startingLoss = loss;
+    }
 
     public void add(EpochStats stats) {
         epochs.add(stats);
@@ -45,9 +61,15 @@ public final class History {
         return best;
     }
 
-    /** Exact text form (every double prints so it parses back to the same bits): one epoch per ';'. For checkpoints. */
+    /**
+     * Exact text form (every double prints so it parses back to the same bits): the starting loss when known
+     * ({@code start:x}), then one epoch per ';'. For checkpoints.
+     */
     public String encode() {
         StringBuilder text = new StringBuilder();
+        if (!Double.isNaN(startingLoss)) {
+            text.append(START).append(startingLoss);
+        }
         for (EpochStats e : epochs) {
             if (!text.isEmpty()) {
                 text.append(';');
@@ -66,6 +88,14 @@ public final class History {
             return history;
         }
         for (String record : text.split(";")) {
+            if (record.startsWith(START) && history.isEmpty() && Double.isNaN(history.startingLoss)) {
+                try {
+                    history.startingLoss = Double.parseDouble(record.substring(START.length()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("malformed training history record '" + record + "'");
+                }
+                continue;
+            }
             String[] f = record.split(",");
             try {
                 if (f.length != 8) {

@@ -19,8 +19,14 @@ final class LossWatch {
             average = loss;
             return false;
         }
-        average = BETA * average + (1 - BETA) * loss;
+        average = Double.isNaN(average) ? loss : BETA * average + (1 - BETA) * loss;   // NaN: the first after resume
         return first > 0 && average > factor * first;
+    }
+
+    /** Compares with {@code reference} from now on: a resumed run's starting loss, kept in its history. */
+    void resume(double reference) {
+        first = reference;
+        average = Double.NaN;
     }
 
     double reference() {

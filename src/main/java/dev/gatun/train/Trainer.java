@@ -82,6 +82,9 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = optimizer;
         this.train = train;
         this.history = resumed != null ? resumed : new History();
+        if (!Double.isNaN(history.startingLoss())) {
+            lossWatch.resume(history.startingLoss());
+        }
         try {
             if (resumedBest != null) {
                 EpochStats lowest = history.lowestDevLoss();
@@ -384,7 +387,11 @@ public final class Trainer implements AutoCloseable {
         if (!Double.isFinite(cost)) {
             return new Explosion(step, epoch, batch, rate, cost, Double.NaN, "loss", "the loss is " + cost);
         }
-        if (config.explosionFactor() > 0 && lossWatch.exceeds(cost, config.explosionFactor())) {
+        boolean exceeds = config.explosionFactor() > 0 && lossWatch.exceeds(cost, config.explosionFactor());
+        if (Double.isNaN(history.startingLoss()) && !Double.isNaN(lossWatch.reference())) {
+            history.startingLoss(lossWatch.reference());
+        }
+        if (exceeds) {
             return new Explosion(step, epoch, batch, rate, cost, lossWatch.limit(config.explosionFactor()), "loss",
                     String.format(java.util.Locale.ROOT, "the smoothed loss %.4g exceeds %.3g x the first loss %.4g",
                             lossWatch.smoothed(), config.explosionFactor(), lossWatch.reference()));

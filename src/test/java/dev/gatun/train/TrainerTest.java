@@ -30,6 +30,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -204,6 +205,45 @@ class TrainerTest {
                 assertEquals(4, result.history().size(), "no epoch trained");
                 assertEquals(0, sgd.stepCount());
                 assertArrayEquals(RunFigures.weights(best), RunFigures.weights(model), 0f, "the model holds the best epoch's weights");
+            }
+        }
+    }
+
+    /**
+     * The explosion check compares with the run's first mini-batch loss, kept in the history through a checkpoint's
+     * text form: a resumed run compares with that loss, not with its own first batch's (late in training often a
+     * hundred times smaller, so that batch noise read as an explosion).
+     */
+    @Test
+    void a_resumed_run_compares_with_the_runs_starting_loss() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 300, 10, 8, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer adam = Optimizer.adam(1e-3)) {
+            History first;
+            try (Trainer trainer = Trainer.builder(model, adam, data.train()).batchSize(50).epochs(1).build()) {
+                first = trainer.run().history();
+            }
+            double start = first.startingLoss();
+            assertTrue(start > 0.5 * Math.log(LearnableData.CLASSES) && start < 2 * Math.log(LearnableData.CLASSES),
+                    "the first batch's loss, about ln C: " + start);
+            History decoded = History.decode(first.encode());
+            assertEquals(start, decoded.startingLoss(), 0.0, "kept exactly through the checkpoint's text");
+            assertEquals(first.epochs(), decoded.epochs());
+            // A stored starting loss far below the losses to come: the resumed run compares with it at once.
+            History tiny = History.decode("start:1.0E-6;" + first.encode().substring(first.encode().indexOf(';') + 1));
+            assertEquals(1e-6, tiny.startingLoss());
+            try (Trainer resumed = Trainer.builder(model, adam, data.train()).batchSize(50).epochs(3).resume(tiny).build()) {
+                TrainingResult result = resumed.run();
+                assertTrue(result.exploded(), "compared with the stored 1e-6: " + result.outcome());
+                assertTrue(result.explosion().message().contains("the first loss 1.000e-06"), result.explosion().message());
+            }
+            // A history without one (a checkpoint from before it was kept) compares with its first batch, as before.
+            History old = History.decode(first.encode().substring(first.encode().indexOf(';') + 1));
+            assertTrue(Double.isNaN(old.startingLoss()));
+            try (Trainer resumed = Trainer.builder(model, adam, data.train()).batchSize(50).epochs(2).resume(old).build()) {
+                assertFalse(resumed.run().exploded());
+                assertTrue(old.startingLoss() > 0, "and keeps that one from then on");
             }
         }
     }
