@@ -8,7 +8,7 @@ gatun_install_packages() {
   if ! command -v dpkg-query >/dev/null 2>&1; then
     if ! command -v mvn >/dev/null 2>&1; then
       echo "gatun: Maven (mvn) is not on the PATH, and this is not a Debian system this script can install it on:" \
-        "install Maven 3.9 or later, and OpenBLAS (a libopenblas with cblas_sgemm), with your package manager" >&2
+        "install Maven 3.8 or later, and OpenBLAS (a libopenblas with cblas_sgemm), with your package manager" >&2
       return 1
     fi
     return 0
