@@ -379,7 +379,11 @@ public final class Trainer implements AutoCloseable {
 
     private void restoreBest() {
         if (best != null && bestEpoch != history.last().epoch()) {
+            // The weights go back, the step count does not: it numbers dropout's masks, and training on from here
+            // (with the optimizer's count still at the last step) must not replay masks already used.
+            long steps = model.step();
             model.copyFrom(best);
+            model.setStep(steps);
         }
     }
 

@@ -146,6 +146,9 @@ class TrainerTest {
                 try (Evaluator evaluator = new Evaluator(split.dev(), Normalization.scaleToUnit(64), 1000)) {
                     assertEquals(bestLoss, evaluator.evaluate(model).loss(), 0.0, "the model holds the best epoch's weights");
                 }
+                // The weights went back, the step count (dropout masks' numbering) did not: 10 steps an epoch.
+                assertTrue(model.step() >= (epochs.size() - 1) * 10L, "step " + model.step() + " after "
+                        + epochs.size() + " epochs, the best " + best);
             }
         }
     }
