@@ -33,8 +33,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
     private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
     private static final String OUT = "out";
     private static final String STATUS = "status";
-    /** The rows the dev set was split from: the same file with other rows would re-draw it (and the test rows). */
-    static final String TRAIN_ROWS = "data.train_rows";
+    /** The rows the test and dev sets were drawn from: the same file with other rows would draw them anew. */
+    static final String DATA_ROWS = "data.rows";
     /** In {@code FILE.best}: the history of the checkpoint it was written with, which pairs the two. */
     static final String BEST_OF = "best_of";
 
@@ -44,17 +44,17 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
      * @param source the data options of the run (empty in checkpoints written before they were kept)
      * @param classNames a CSV classifier's classes in index order; empty for images and regressions
      * @param featureNames a CSV file's feature columns as its header names them; empty when it has none
-     * @param trainRows the rows the run split its dev set from (the data less any test rows); 0 when not recorded
+     * @param dataRows the rows the run drew its test (a --test-split) and dev rows from; 0 when not recorded
      */
-    record Data(DataSource source, List<String> classNames, List<String> featureNames, long trainRows) {
+    record Data(DataSource source, List<String> classNames, List<String> featureNames, long dataRows) {
         Data {
             classNames = List.copyOf(classNames);
             featureNames = List.copyOf(featureNames);
         }
     }
 
-    private static long trainRows(Map<String, String> metadata) {
-        String rows = metadata.get(TRAIN_ROWS);
+    private static long dataRows(Map<String, String> metadata) {
+        String rows = metadata.get(DATA_ROWS);
         try {
             long n = rows == null ? 0 : Long.parseLong(rows);
             if (n < 0) {
@@ -62,7 +62,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("its " + TRAIN_ROWS + " '" + rows + "' is not a row count");
+            throw new IllegalArgumentException("its " + DATA_ROWS + " '" + rows + "' is not a row count");
         }
     }
 
@@ -149,7 +149,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         if (!data.featureNames().isEmpty()) {
             metadata.put(ModelMetadata.FEATURE_NAMES, ModelMetadata.encodeList(data.featureNames()));
         }
-        metadata.put(TRAIN_ROWS, Long.toString(data.trainRows()));
+        metadata.put(DATA_ROWS, Long.toString(data.dataRows()));
         files.add(ModelIo.encode(file, model, normalization, metadata, optimizer));
         return files;
     }
@@ -223,7 +223,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return new Checkpoint(settings, History.decode(metadata.get("history")),
                     metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
-                    new Data(DataSource.fromMap(metadata), classNames, featureNames, trainRows(metadata)));
+                    new Data(DataSource.fromMap(metadata), classNames, featureNames, dataRows(metadata)));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }

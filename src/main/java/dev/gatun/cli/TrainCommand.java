@@ -264,7 +264,7 @@ final class TrainCommand implements Callable<Integer> {
     /** What a checkpoint records of the run's data, so that --resume reads the same data the same way. */
     private static Checkpoint.Data checkpointData(TrainConfig config, TrainingData input, DataSource source) {
         return new Checkpoint.Data(source, input.table() && !config.regression() ? input.classNames() : List.of(),
-                input.featureNames(), input.train().size());
+                input.featureNames(), input.dataRows());
     }
 
     /**
@@ -295,17 +295,17 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The recorded data file, resumed, has the rows the run split: the dev set (and a --test-split) are drawn from the
-     * row count and the seed, so a file with rows added or removed would draw them anew, moving rows the model has
-     * trained on into them. Another data file (fine-tuning on new data) is not compared.
+     * The recorded data file, resumed, has the rows the run drew from: the test rows (a --test-split) and the dev set
+     * are drawn from the row count and the seed, so a file with rows added or removed would draw them anew, moving
+     * rows the model has trained on into them. Another data file (fine-tuning on new data) is not compared.
      */
     private void requireResumedRows(Checkpoint resumed, TrainingData input, DataSource source) {
-        long recorded = resumed.data().trainRows();
-        long rows = input.train().size();
+        long recorded = resumed.data().dataRows();
+        long rows = input.dataRows();
         if (recorded > 0 && rows != recorded && DataSource.sameFile(source.data(), resumed.data().source().data())) {
-            throw new IllegalArgumentException("--resume " + resume + ": the run split its dev" + (source.testSplit()
-                    != null ? " and test rows" : " rows") + " from " + recorded + " training rows, " + input.source()
-                    + " now has " + rows + "; splitting again would move rows the model was trained on into them."
+            throw new IllegalArgumentException("--resume " + resume + ": the run drew its dev" + (source.testSplit()
+                    != null ? " and test rows" : " rows") + " from " + recorded + " rows, " + input.source()
+                    + " now has " + rows + "; drawing them again would move rows the model was trained on into them."
                     + " Restore the data, or start a new run");
         }
     }

@@ -38,6 +38,14 @@ record TrainingData(String source, boolean table, DataSet train, DataSet test, L
     }
 
     /**
+     * The rows the test and dev sets are drawn from: the --data table's (before a --test-split takes its share), or
+     * the training images'.
+     */
+    long dataRows() {
+        return owned.getFirst() instanceof Table t ? t.rows() : train.size();
+    }
+
+    /**
      * The files read, named as a message would name them: {@code --data} (for images, each file of the directory)
      * and {@code --test}.
      */
