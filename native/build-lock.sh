@@ -1,7 +1,8 @@
 # Sourced by ./gatun and bench/lib.sh: builds into target/ one at a time, stamped with the time the build started.
 #   gatun_build_once STAMP CHECK BUILD...   runs BUILD unless CHECK (a function: "is the build current?") says so,
 #                                           holding target/.build.lock, and then moves a stamp taken before BUILD
-#                                           started to STAMP.
+#                                           started to STAMP. BUILD runs as a condition, where set -e does not
+#                                           stop it: a BUILD of several steps chains them with &&.
 # Why the stamp predates the build: a source saved while Maven compiles is newer than that stamp, so the next command
 # builds again; a stamp touched after Maven finished was newer than the edit, which then was never built.
 # Why the lock: two commands started together (a fresh clone, just after an edit) ran two Maven builds over the same
