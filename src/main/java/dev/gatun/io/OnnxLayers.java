@@ -115,6 +115,8 @@ final class OnnxLayers {
     private int openIn;
     private int openOut;
     private int width = -1; // features flowing at this point; -1 until the first linear layer fixes the input width
+    /** The channels of batch norms before the first linear layer, which checks them; -1 for none. */
+    private int channelsBeforeFirst = -1;
     private Loss loss;
 
     /** An elementwise affine operator: normalisation while nothing else came, else folded into a linear layer. */
@@ -126,10 +128,20 @@ final class OnnxLayers {
         }
         normalizing = false;
         int features = openW != null ? openOut : width;
-        if (!normalisationOperator && features >= 0 && map.width() != features) {
+        if (!normalisationOperator) {
             // ONNX gives batch norm one value per channel, no broadcasting: a runtime refuses one value for many.
-            throw new IllegalArgumentException("BatchNormalization of " + map.width() + " channels meets " + features
-                    + " features");
+            // Before the first linear layer the width is not known yet: the layer checks it (channelsBeforeFirst).
+            if (features >= 0 && map.width() != features) {
+                throw new IllegalArgumentException("BatchNormalization of " + map.width() + " channels meets " + features
+                        + " features");
+            }
+            if (features < 0) {
+                if (channelsBeforeFirst >= 0 && channelsBeforeFirst != map.width()) {
+                    throw new IllegalArgumentException("BatchNormalization of " + map.width() + " channels follows one of "
+                            + channelsBeforeFirst);
+                }
+                channelsBeforeFirst = map.width();
+            }
         }
         if (openW == null) {
             pending.then(width < 0 ? map : map.fit(width));
@@ -164,6 +176,11 @@ final class OnnxLayers {
             throw new IllegalArgumentException("a linear layer of " + in + " inputs follows " + width + " features");
         }
         normalizing = false;
+        if (channelsBeforeFirst >= 0 && channelsBeforeFirst != in) {
+            throw new IllegalArgumentException("BatchNormalization of " + channelsBeforeFirst + " channels meets " + in
+                    + " features");
+        }
+        channelsBeforeFirst = -1;
         Affine before = pending.result().fit(in);
         for (int o = 0; o < out; o++) {
             double shift = 0;

@@ -185,6 +185,7 @@ final class OnnxReader {
         for (int k = 0; k < chain.size(); k++) {
             NodeProto node = chain.get(k);
             try {
+                single(node);   // one output each: a second one (batch norm's training statistics, say) is refused
                 rank = apply(node, rank, k == lastOperator);
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(file, where(node) + ": " + e.getMessage());
@@ -344,7 +345,7 @@ final class OnnxReader {
             }
             default -> throw new IllegalStateException("operator " + op + " is listed but not handled");
         }
-        return 2;
+        return PASS_THROUGH.contains(op) ? rank : 2;   // Identity and Dropout keep the shape they were given
     }
 
     private void gemm(NodeProto node) throws ModelFormatException {
@@ -503,12 +504,7 @@ final class OnnxReader {
                     + " must be an initialiser or a Constant, not a computed tensor");
         }
         OnnxTensors.Values values = OnnxTensors.read(file, "tensor", t);
-        decodedValues += values.values().length;
-        if (decodedValues > Runtime.getRuntime().maxMemory() / 2 / Double.BYTES) {
-            throw new ModelFormatException(file, where(node) + ": the graph's constants come to " + decodedValues
-                    + " values so far, more than half of this JVM's heap of " + ModelFormatException.heapMegabytes() + " MB holds as"
-                    + " doubles (each node reading an initialiser decodes it again; GATUN_JAVA_OPTS=-Xmx... raises it)");
-        }
+        countDecoded(node, values);
         return values;
     }
 
@@ -563,8 +559,18 @@ final class OnnxReader {
             throw new ModelFormatException(file, where(node) + ": Transpose of " + values.describe()
                     + (perm == null ? "" : " with perm " + perm.getIntsList()) + " is not supported (only a matrix's, perm [1, 0])");
         }
-        decodedValues += values.values().length;
+        countDecoded(node, values);
         return OnnxTensors.transposed(single(node), t, values);
+    }
+
+    /** Counts {@code values} against the decode budget: every use decodes a constant again, into heap doubles. */
+    private void countDecoded(NodeProto node, OnnxTensors.Values values) throws ModelFormatException {
+        decodedValues += values.values().length;
+        if (decodedValues > Runtime.getRuntime().maxMemory() / 2 / Double.BYTES) {
+            throw new ModelFormatException(file, where(node) + ": the graph's constants come to " + decodedValues
+                    + " values so far, more than half of this JVM's heap of " + ModelFormatException.heapMegabytes() + " MB holds as"
+                    + " doubles (each node reading an initialiser decodes it again; GATUN_JAVA_OPTS=-Xmx... raises it)");
+        }
     }
 
     private TensorProto constantValue(NodeProto node) throws ModelFormatException {

@@ -38,6 +38,19 @@ class OnnxDecodeBudgetTest {
                 result.toString());
     }
 
+    /** Transposes of one initialiser are decoded (and kept) as they are folded: they count against the same budget. */
+    @Test
+    void oneInitialiserTransposedByManyNodesIsRefusedAtTheTransposes() throws Exception {
+        Path file = dir.resolve("transposed.onnx");
+        Files.write(file, tiedMatMuls(100, 600, true).toByteArray());
+        ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"),
+                DescribeProbe.class, List.of(file.toString()));
+        assertEquals(0, result.exit(), result.toString());
+        String out = result.stdout().strip();
+        assertTrue(out.startsWith("refused: " + file) && out.contains("Transpose") && out.contains("heap of"),
+                result.toString());
+    }
+
     @Test
     void theSameInitialiserReadTwiceStillLoads() throws Exception {
         Path file = dir.resolve("twice.onnx");
@@ -47,6 +60,11 @@ class OnnxDecodeBudgetTest {
 
     /** x [batch, width] → MatMul(·, W) `uses` times, every one reading the same W (width × width) → Softmax → y. */
     static ModelProto tiedMatMuls(int width, int uses) {
+        return tiedMatMuls(width, uses, false);
+    }
+
+    /** As {@link #tiedMatMuls(int, int)}; {@code transposed}: each MatMul reads a Transpose of W of its own. */
+    static ModelProto tiedMatMuls(int width, int uses, boolean transposed) {
         float[] identity = new float[width * width];
         for (int i = 0; i < width; i++) {
             identity[i * width + i] = 1;
@@ -57,8 +75,14 @@ class OnnxDecodeBudgetTest {
                 .addInitializer(OnnxRefusalTest.floats("W", identity, width, width));
         String in = "x";
         for (int k = 1; k <= uses; k++) {
-            graph.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("matmul-" + k).addInput(in).addInput("W")
-                    .addOutput("h" + k));
+            String weights = "W";
+            if (transposed) {
+                weights = "Wt" + k;
+                graph.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("transpose-" + k).addInput("W")
+                        .addOutput(weights));
+            }
+            graph.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("matmul-" + k).addInput(in)
+                    .addInput(weights).addOutput("h" + k));
             in = "h" + k;
         }
         graph.addNode(OnnxRefusalTest.node("Softmax", in, "y").addAttribute(OnnxRefusalTest.intAttribute("axis", 1)));

@@ -68,6 +68,23 @@ class OnnxRefusalTest {
                 .setNode(0, gemm().setInput(0, "flat"))
                 .addNode(node("Flatten", "x", "flat").addAttribute(intAttribute("axis", 1)))),
                 "Flatten gets a rank-1 tensor");
+        refused("identityThenFlattenRank1", m -> m.setGraph(m.getGraph().toBuilder()
+                .setInput(0, ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
+                                TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
+                                        .setDimValue(3))))))
+                .setNode(0, gemm().setInput(0, "flat"))
+                .addNode(node("Identity", "x", "same"))
+                .addNode(node("Flatten", "same", "flat").addAttribute(intAttribute("axis", 1)))),
+                "Flatten gets a rank-1 tensor");
+        refused("twoOutputs", m -> m.setGraph(m.getGraph().toBuilder().setNode(0, gemm().addOutput("z2"))),
+                "has 2 outputs");
+        refused("batchNormOnTheInput", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, gemm().setInput(0, "n"))
+                .addNode(node("BatchNormalization", "x", "n").addInput("one").addInput("zero").addInput("zero")
+                        .addInput("one"))
+                .addInitializer(floats("one", new float[] {1}, 1)).addInitializer(floats("zero", new float[] {0}, 1))),
+                "BatchNormalization of 1 channels meets 3 features");
         refused("extraInput", m -> m.setGraph(m.getGraph().toBuilder().setNode(1,
                 node("Softmax", "z", "y").addInput("b"))), "Softmax takes at most 1 input, this node has 2");
         refused("transposeData", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Transpose", "z", "y"))),
