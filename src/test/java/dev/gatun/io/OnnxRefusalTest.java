@@ -61,18 +61,12 @@ class OnnxRefusalTest {
                 .addInitializer(floats("one", new float[] {1}, 1)).addInitializer(floats("zero", new float[] {0}, 1))
                 .addNode(node("Softmax", "n", "y"))), "BatchNormalization of 1 channels meets 2 features");
         refused("flattenRank1", m -> m.setGraph(m.getGraph().toBuilder()
-                .setInput(0, ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
-                                TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
-                                        .setDimValue(3))))))
+                .setInput(0, rank1Input("x", 3))
                 .setNode(0, gemm().setInput(0, "flat"))
                 .addNode(node("Flatten", "x", "flat").addAttribute(intAttribute("axis", 1)))),
                 "Flatten gets a rank-1 tensor");
         refused("identityThenFlattenRank1", m -> m.setGraph(m.getGraph().toBuilder()
-                .setInput(0, ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
-                                TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
-                                        .setDimValue(3))))))
+                .setInput(0, rank1Input("x", 3))
                 .setNode(0, gemm().setInput(0, "flat"))
                 .addNode(node("Identity", "x", "same"))
                 .addNode(node("Flatten", "same", "flat").addAttribute(intAttribute("axis", 1)))),
@@ -222,6 +216,14 @@ class OnnxRefusalTest {
                 TypeProto.Tensor.newBuilder().setElemType(type).setShape(TensorShapeProto.newBuilder()
                         .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
                         .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))))).build();
+    }
+
+    /** A float input of shape [width]: no batch dimension. */
+    static ValueInfoProto rank1Input(String name, int width) {
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
+                        TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width)))))
+                .build();
     }
 
     static ValueInfoProto output(String name) {
