@@ -12,8 +12,9 @@ import java.time.Duration;
  * @param maxConnections connections open at once; more wait in the listen backlog until one closes
  * @param maxHeaderBytes request line plus headers; over it: 431 (or 414 for the request line alone), closed
  * @param headerTimeout  a connection on which bytes arrive for this long without completing a request's line and
- *                       headers is closed (checked once a period: within two). The idle timeout restarts with every
- *                       byte: a client sending one header byte a second held its connection for hours. At least the
+ *                       headers is closed (checked once a period: within two, three right after a completed
+ *                       request). The idle timeout restarts with every byte: a client sending one header byte a
+ *                       second held its connection for hours. At least the
  *                       body timeout, which answers a slow body with 408 first
  */
 public record ServerLimits(Duration idleTimeout, Duration bodyTimeout, int maxConnections, int maxHeaderBytes,

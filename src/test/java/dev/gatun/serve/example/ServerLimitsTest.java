@@ -138,6 +138,34 @@ class ServerLimitsTest {
         }
     }
 
+    /**
+     * A header trickled one byte every two and a quarter periods leaves an empty period between bytes; it is closed
+     * all the same (a deadline of two periods in a row let it hold its connection as long as it liked).
+     */
+    @Test
+    void aHeaderTrickledWithGapsIsClosedToo() throws IOException, InterruptedException {
+        server.close();
+        server = PredictionServer.start(predictor, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1,
+                new ServerLimits(Duration.ofMillis(3000), Duration.ofMillis(300), 3, 1024, Duration.ofMillis(400)));
+        String trickle = "GET /health HTTP/1.1\r\nX-Slow: abcdefgh";
+        try (RawHttp slow = new RawHttp(server.port())) {
+            boolean closed = false;
+            int sent = 0;
+            for (; sent < 8 && !closed; sent++) {
+                try {
+                    slow.send(trickle.substring(sent, sent + 1));
+                } catch (IOException reset) {
+                    closed = true;
+                    break;
+                }
+                closed = slow.closedWithin(900);
+            }
+            assertTrue(closed, "a header trickled every 900 ms against 400 ms checks kept its connection for " + sent
+                    + " bytes");
+            assertTrue(sent <= 3, "closed only after " + sent + " bytes");
+        }
+    }
+
     @Test
     void headersOverTheLimitAre431InJson() throws IOException {
         try (RawHttp c = new RawHttp(server.port())) {
