@@ -125,8 +125,8 @@ class Settings:
         self.train_epochs = {b: 1 if args.quick else train_epochs(samples, b) for b in self.batches}
         self.infer_seconds = args.seconds or (0.5 if args.quick else 5.0)
         self.warmup_seconds = 0.2 if args.quick else 1.0
-        # Gatun's benchmark takes decimal seconds: the same timing and warm-up as the peers (it was rounded up to
-        # whole seconds, so --quick timed Gatun 1 s against the peers' 0.5 s, after its own 2 s warm-up).
+        # Gatun's benchmark takes decimal seconds: it gets the peers' timing and warm-up exactly, so that --quick
+        # does not time Gatun longer, or after a longer warm-up, than the engines it is compared with.
         self.gatun_seconds = self.infer_seconds
         self.bound_seconds = 0.3 if args.quick else 3.0
         self.timeout = 600 if args.quick else 3600

@@ -158,11 +158,18 @@ final class BenchmarkCommand extends JsonReportingCommand {
             report.put("input_batches", ins[0].length);
             // Rows over the time the counted calls took: the last call of each thread ends after the deadline (one
             // call of a large batch may be longer than --seconds), and dividing by --seconds overstated the rate.
+            // Threads that counted no call (their warm-up call ran past the deadline) add no time either.
             long from = Long.MAX_VALUE;
             long to = Long.MIN_VALUE;
-            for (long[] span : spans) {
-                from = Math.min(from, span[0]);
-                to = Math.max(to, span[1]);
+            for (int t = 0; t < threads; t++) {
+                if (histograms[t].count() > 0) {
+                    from = Math.min(from, spans[t][0]);
+                    to = Math.max(to, spans[t][1]);
+                }
+            }
+            if (all.count() == 0) {
+                throw new IllegalStateException("no call started within the " + seconds + " s measured (one call of "
+                        + batch + " rows takes longer): raise --seconds");
             }
             double measured = (to - from) / 1e9;
             report.put("seconds", seconds);

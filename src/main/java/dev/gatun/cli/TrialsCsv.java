@@ -37,7 +37,8 @@ final class TrialsCsv {
         Path target = file.toAbsolutePath();
         Path parent = target.getParent();
         Files.createDirectories(parent);
-        Path temporary = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
+        // Named here rather than by createTempFile, whose files are owner-only: the table keeps the umask's mode.
+        Path temporary = parent.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.writeString(temporary, out, StandardCharsets.UTF_8);
             try {

@@ -13,7 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -92,6 +91,8 @@ final class TuneCommand extends JsonReportingCommand {
 
     /** The trials reported so far, in the order they finished; written to tune.csv after each one. */
     private final List<Trial> finished = new ArrayList<>();
+    /** How many of them tune.csv holds: its last write that succeeded. */
+    private int written;
 
     /** The searched network's widths, for the reports: the options' or, for a table left open, its own. */
     private String layers;
@@ -144,9 +145,9 @@ final class TuneCommand extends JsonReportingCommand {
             try {
                 result = search.run();
             } catch (RuntimeException e) {
-                if (!finished.isEmpty()) {
-                    System.err.println("note: the " + finished.size() + " trial(s) that finished are in "
-                            + out.resolve("tune.csv") + ", best first");
+                if (written > 0) {
+                    System.err.println("note: " + written + " trial(s) that finished are in " + out.resolve("tune.csv")
+                            + ", best first");
                 }
                 throw e;
             }
@@ -163,13 +164,17 @@ final class TuneCommand extends JsonReportingCommand {
 
     /**
      * tune.csv with the trials so far, best first: a search of hours that fails or is stopped part-way keeps what it
-     * learned. (The listener's calls are serialised, so the list is never written to while it is read here.)
+     * learned. A write that fails (a full disk for a moment) is said on stderr and the search goes on: the next
+     * trial's write, or the final one, tries again. (The listener's calls are serialised, so the list is never
+     * written to while it is read here.)
      */
     private void writeTable(List<Trial> trials) {
         try {
             TrialsCsv.write(out.resolve("tune.csv"), trials.stream().sorted(Trial.BEST_FIRST).toList());
+            written = trials.size();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out.resolve("tune.csv") + ": " + e.getMessage(), e);
+            System.err.println("warning: cannot write " + out.resolve("tune.csv") + " (" + e.getMessage() + "): it holds "
+                    + written + " of the " + trials.size() + " trials that finished; the next write tries again");
         }
     }
 

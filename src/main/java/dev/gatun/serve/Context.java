@@ -12,9 +12,9 @@ import java.util.List;
  * largest batch this context has run and viewed at each batch size (views of the {@value #BATCH_SIZES} most recent
  * sizes are kept). Used by one thread at a time (the predictor's slot protocol guarantees it); never shared.
  *
- * <p>One buffer that grows, not one per size: buffers per size kept up to four batches' memory per slot until the
- * predictor closed, and a fifth size allocated, zeroed and freed native memory on every call (closing a shared arena
- * stops every thread of the JVM for a moment).
+ * <p>One buffer that grows, not one per size: buffers per size would keep several batches' memory per slot until the
+ * predictor closes, and rotating through more sizes than the cache holds would allocate, zero and free native memory
+ * on every call (closing a shared arena stops every thread of the JVM for a moment).
  */
 final class Context {
     static final int BATCH_SIZES = 4;

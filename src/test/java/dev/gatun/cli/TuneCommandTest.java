@@ -51,6 +51,9 @@ class TuneCommandTest {
             previous = devAccuracy;
         }
 
+        // The table keeps the mode the umask gives, as the plot does (a temporary file's would be owner-only).
+        assertEquals(Files.getPosixFilePermissions(out.resolve("tune.png")),
+                Files.getPosixFilePermissions(out.resolve("tune.csv")));
         BufferedImage plot = ImageIO.read(out.resolve("tune.png").toFile());
         assertNotNull(plot);
         assertTrue(plot.getWidth() > 100 && plot.getHeight() > 100);
