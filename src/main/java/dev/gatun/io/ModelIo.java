@@ -117,10 +117,7 @@ public final class ModelIo {
             throw new IllegalArgumentException("save: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
-        String misfit = ModelMetadata.namesMisfit(metadata, model.inputs(), model.loss().classes(model.outputs()));
-        if (misfit != null) {
-            throw new IllegalArgumentException("save: metadata " + misfit);
-        }
+        ModelMetadata.requireNamesFit("save", metadata, model.spec());
         // Every file says which Gatun wrote it and when, whatever else the caller put in.
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelMetadata.VERSION, Gatun.version());
@@ -338,7 +335,7 @@ public final class ModelIo {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, "section " + ARCH + ": " + e.getMessage());
         }
-        String misfit = ModelMetadata.namesMisfit(metadata, spec.inputs(), spec.loss().classes(spec.outputs()));
+        String misfit = ModelMetadata.namesMisfit(metadata, spec);
         if (misfit != null) {
             throw new ModelFormatException(file, "section " + META + ": " + misfit);
         }

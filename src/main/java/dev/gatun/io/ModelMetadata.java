@@ -1,5 +1,7 @@
 package dev.gatun.io;
 
+import dev.gatun.nn.ModelSpec;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
@@ -38,11 +40,13 @@ public final class ModelMetadata {
     }
 
     /**
-     * Why the class or feature names in {@code values} do not fit a model of {@code inputs} inputs that predicts
-     * {@code classes} classes (0 for a regression, which names none), or null when they fit or are absent: a service
-     * that looks up {@code classNames().get(predictor.classify(x))} must not meet an index the list lacks.
+     * Why the class or feature names in {@code values} do not fit the model {@code spec} describes (its inputs, and its
+     * classes: none for a regression), or null when they fit or are absent: a service that looks up
+     * {@code classNames().get(predictor.classify(x))} must not meet an index the list lacks.
      */
-    static String namesMisfit(Map<String, String> values, int inputs, int classes) {
+    static String namesMisfit(Map<String, String> values, ModelSpec spec) {
+        int inputs = spec.inputs();
+        int classes = spec.loss().classes(spec.outputs());
         ModelMetadata m = new ModelMetadata(values, inputs);
         List<String> classNames = m.classNames();
         if (!classNames.isEmpty() && classNames.size() != classes) {
@@ -53,6 +57,14 @@ public final class ModelMetadata {
             return "'" + FEATURE_NAMES + "' names " + featureNames.size() + " features but the model takes " + inputs;
         }
         return null;
+    }
+
+    /** {@link #namesMisfit} for a save: refused as the caller's argument, prefixed by {@code operation}. */
+    static void requireNamesFit(String operation, Map<String, String> values, ModelSpec spec) {
+        String misfit = namesMisfit(values, spec);
+        if (misfit != null) {
+            throw new IllegalArgumentException(operation + ": metadata " + misfit);
+        }
     }
 
     /** A list as one metadata value (names must not contain a tab or a newline). */

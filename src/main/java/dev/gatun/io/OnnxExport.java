@@ -52,10 +52,7 @@ public final class OnnxExport {
             throw new IllegalArgumentException("ONNX export: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
-        String misfit = ModelMetadata.namesMisfit(metadata, model.inputs(), model.loss().classes(model.outputs()));
-        if (misfit != null) {
-            throw new IllegalArgumentException("ONNX export: metadata " + misfit);
-        }
+        ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
         requireFinite(model);
         OnnxSupport.require("ONNX export to " + file);
         ModelFile.writeAtomically(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));

@@ -199,7 +199,7 @@ final class OnnxReader {
                 metadata.put(p.getKey(), p.getValue());
             }
             // As for Gatun files: a service's names.get(classify(x)) must not go out of range.
-            String misfit = ModelMetadata.namesMisfit(metadata, spec.inputs(), spec.loss().classes(spec.outputs()));
+            String misfit = ModelMetadata.namesMisfit(metadata, spec);
             if (misfit != null) {
                 throw new ModelFormatException(file, "metadata_props: " + misfit + " (names are separated by tabs)");
             }

@@ -93,12 +93,12 @@ final class Context {
 
         private SizeBuffers(Buffers buffers, int m) {
             this.m = m;
-            this.X = buffers.rows == m ? buffers.X : buffers.X.rowSlice(0, m);
+            this.X = buffers.X.rowSlice(0, m);
             this.A = new Tensor[buffers.A.length];
             for (int s = 0; s < A.length; s++) {
-                A[s] = buffers.rows == m ? buffers.A[s] : buffers.A[s].rowSlice(0, m);
+                A[s] = buffers.A[s].rowSlice(0, m);
             }
-            this.P = buffers.rows == m ? buffers.P : buffers.P.rowSlice(0, m);
+            this.P = buffers.P.rowSlice(0, m);
         }
     }
 

@@ -39,7 +39,7 @@ final class WarmUp {
         }
         long allOver = System.nanoTime() + TOTAL_NANOS;
         float[] out = new float[predictor.outputs()];
-        for (int i = 0; i < ROWS && System.nanoTime() < allOver; i++) {   // a clock read is ~20 ns, a row microseconds
+        for (int i = 0; i < ROWS && System.nanoTime() < allOver; i++) {   // a clock read costs far less than a row
             single(predictor, rows[i % DISTINCT], out, i);
         }
         for (int m : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}) { // row kernel, then sgemm

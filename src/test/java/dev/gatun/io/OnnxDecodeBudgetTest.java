@@ -28,27 +28,23 @@ class OnnxDecodeBudgetTest {
 
     @Test
     void oneInitialiserReadByManyNodesIsRefusedBeforeTheHeapRunsOut() throws Exception {
-        Path file = dir.resolve("tied.onnx");
-        Files.write(file, tiedMatMuls(100, 600).toByteArray());
-        ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"),
-                DescribeProbe.class, List.of(file.toString()));
-        assertEquals(0, result.exit(), result.toString());
-        String out = result.stdout().strip();
-        assertTrue(out.startsWith("refused: " + file) && out.contains("MatMul") && out.contains("heap of"),
-                result.toString());
+        assertRefusedInA64MbHeap(dir.resolve("tied.onnx"), tiedMatMuls(100, 600), "MatMul");
     }
 
     /** Transposes of one initialiser are decoded (and kept) as they are folded: they count against the same budget. */
     @Test
     void oneInitialiserTransposedByManyNodesIsRefusedAtTheTransposes() throws Exception {
-        Path file = dir.resolve("transposed.onnx");
-        Files.write(file, tiedMatMuls(100, 600, true).toByteArray());
+        assertRefusedInA64MbHeap(dir.resolve("transposed.onnx"), tiedMatMuls(100, 600, true), "Transpose");
+    }
+
+    /** {@code model}, written to {@code file} and described in a child JVM of 64 MB, is refused at an {@code op} node. */
+    private void assertRefusedInA64MbHeap(Path file, ModelProto model, String op) throws Exception {
+        Files.write(file, model.toByteArray());
         ChildJvm.Result result = ChildJvm.run(dir, List.of("-Xmx64m", "--add-modules=jdk.incubator.vector"),
                 DescribeProbe.class, List.of(file.toString()));
         assertEquals(0, result.exit(), result.toString());
         String out = result.stdout().strip();
-        assertTrue(out.startsWith("refused: " + file) && out.contains("Transpose") && out.contains("heap of"),
-                result.toString());
+        assertTrue(out.startsWith("refused: " + file) && out.contains(op) && out.contains("heap of"), result.toString());
     }
 
     @Test
