@@ -4,8 +4,8 @@
  *
  * <p>The module exports {@code dev.gatun} (the build's version) and the packages a program builds on:
  * {@code tensor}, {@code blas}, {@code activation}, {@code nn}, {@code optim}, {@code data}, {@code train}, {@code tune}, {@code io}
- * and {@code serve}. The kernels, the OpenBLAS bindings, the {@code gatun} command and the example HTTP service
- * stay inside.
+ * and {@code serve}. The kernels, the OpenBLAS bindings, the file-replacing helper, the {@code gatun} command and
+ * the example HTTP service stay inside.
  *
  * <p>A service on the module path runs with {@code --enable-native-access=dev.gatun} (the OpenBLAS downcalls) and
  * {@code --add-modules jdk.incubator.vector} (the Vector API kernels; the README says what happens without it). It

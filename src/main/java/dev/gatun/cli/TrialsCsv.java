@@ -1,21 +1,20 @@
 package dev.gatun.cli;
 
+import dev.gatun.files.AtomicReplace;
 import dev.gatun.tune.SearchResult;
 import dev.gatun.tune.Trial;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The trials as CSV, one row each in the order given (the rank column counts them: pass {@link SearchResult#ranked()}),
- * with full-precision numbers (empty for NaN). The file is replaced whole, through a temporary file beside it and a
- * rename: {@code tune} rewrites it after every trial, and a search killed mid-write must leave the last whole table.
+ * with full-precision numbers (empty for NaN). The file is replaced whole and atomically ({@link AtomicReplace}):
+ * {@code tune} rewrites it after every trial, and a search killed mid-write must leave the last whole table.
  */
 final class TrialsCsv {
     static final String HEADER = "rank,phase,trial,seed,learning_rate,lambda,beta,outcome,epochs,train_loss,"
@@ -34,22 +33,7 @@ final class TrialsCsv {
                     .append(number(t.trainAccuracy())).append(',').append(number(t.devLoss())).append(',')
                     .append(number(t.devAccuracy())).append(',').append(number(t.seconds())).append('\n');
         }
-        Path target = file.toAbsolutePath();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        // Named here rather than by createTempFile, whose files are owner-only: the table keeps the umask's mode.
-        Path temporary = parent.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try {
-            Files.writeString(temporary, out, StandardCharsets.UTF_8);
-            try {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                // A file system without atomic renames still gets the table, as a plain replacement.
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        AtomicReplace.write(file, ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8)));
         return file;
     }
 

@@ -1,23 +1,19 @@
 package dev.gatun.io;
 
+import dev.gatun.files.AtomicReplace;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
 /**
@@ -26,7 +22,7 @@ import java.util.zip.CRC32;
  *   header   "GATUNMDL" (8 bytes) | u32 format version | u32 section count
  *   section  tag (4 ASCII bytes) | u64 payload length | payload | u32 CRC32 of tag, length and payload
  * </pre>
- * Writing is atomic (temporary file in the same directory, fsync, rename, fsync of the directory): a crash
+ * Writing is atomic ({@link AtomicReplace}: temporary file in the same directory, fsync, rename, fsync of the directory): a crash
  * leaves either the previous file or the new one, never half of one, and the next write to the same path removes the
  * temporary files of writers that died. Reading checks every length against the
  * bytes that remain before it allocates anything, then every checksum, and rejects unknown versions.
@@ -76,80 +72,7 @@ final class ModelFile {
             parts[p++] = ByteBuffer.wrap(s.payload());
             parts[p++] = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).flip();
         }
-        writeAtomically(file, parts);
-    }
-
-    /** Writes {@code bytes} to a temporary file beside {@code file}, forces it to disk, then renames it over {@code file}. */
-    static void writeAtomically(Path file, ByteBuffer bytes) throws IOException {
-        writeAtomically(file, new ByteBuffer[] {bytes});
-    }
-
-    /** {@link #writeAtomically(Path, ByteBuffer)} of the buffers' bytes one after the other. */
-    static void writeAtomically(Path file, ByteBuffer[] bytes) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        String tempPrefix = "." + target.getFileName() + ".tmp-";
-        removeStaleTemps(dir, tempPrefix);
-        Path temp = dir.resolve(tempPrefix + ProcessHandle.current().pid() + "-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long left = 0;
-                for (ByteBuffer b : bytes) {
-                    left += b.remaining();
-                }
-                while (left > 0) {
-                    left -= channel.write(bytes);
-                }
-                channel.force(true);
-            } catch (IOException e) {
-                // "No space left on device" alone does not say which of a run's files failed.
-                throw new IOException("cannot write " + target + ": "
-                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("cannot replace " + target + " atomically on this file system", e);
-            }
-            // The rename is durable only once the directory entry is on disk.
-            try (FileChannel dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
-                dirChannel.force(true);
-            } catch (IOException ignored) {
-                // Some file systems cannot open a directory for fsync; the rename itself is still atomic.
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    /**
-     * Deletes the temporary files that writers of the same target left when they were killed mid-write: a temp
-     * file names its writer's process id, so one whose process is gone can never be finished. Files of live
-     * processes are someone's write in progress and stay.
-     */
-    private static void removeStaleTemps(Path dir, String tempPrefix) {
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, entry -> {
-            String name = entry.getFileName().toString();
-            return name.startsWith(tempPrefix);
-        })) {
-            for (Path temp : temps) {
-                String rest = temp.getFileName().toString().substring(tempPrefix.length());
-                int dash = rest.indexOf('-');
-                long pid;
-                try {
-                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-                } catch (NumberFormatException e) {
-                    continue; // not a name this class writes
-                }
-                if (ProcessHandle.of(pid).isEmpty()) {
-                    Files.deleteIfExists(temp);
-                }
-            }
-        } catch (IOException e) {
-            // Cleaning up after others is best effort; the write itself reports its own failures.
-        }
+        AtomicReplace.write(file, parts);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.gatun.io;
 
 import dev.gatun.activation.Activation;
 import dev.gatun.data.Normalization;
+import dev.gatun.files.AtomicReplace;
 import dev.gatun.nn.BatchNorm;
 import dev.gatun.nn.Model;
 import dev.gatun.tensor.Tensor;
@@ -55,7 +56,7 @@ public final class OnnxExport {
         ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
         requireFinite(model);
         OnnxSupport.require("ONNX export to " + file);
-        ModelFile.writeAtomically(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));
+        AtomicReplace.write(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.gatun.cli;
 
+import dev.gatun.files.AtomicReplace;
 import dev.gatun.train.LearnableData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +28,12 @@ class TuneCommandTest {
     Path dir;
 
     @Test
-    void writes_the_sorted_table_the_csv_and_the_plot() throws IOException {
+    void writes_the_sorted_table_the_csv_and_the_plot() throws Exception {
         Path data = LearnableData.write(dir.resolve("data"), 500, 10, 3, false);
-        Path out = dir.resolve("out");
+        Path out = Files.createDirectories(dir.resolve("out"));
+        // The temporary table of a search killed mid-write, which this search's first write removes.
+        Path stale = Files.writeString(out.resolve(AtomicReplace.tempPrefix(out.resolve("tune.csv")) + deadPid() + "-1f"),
+                TrialsCsv.HEADER + "\n1,");
         CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,16,4", "--trials", "5",
                 "--fine-trials", "3", "--epochs", "1", "--batch", "32", "--dev", "100", "--parallel", "2",
                 "--seed", "4", "--out", out.toString(), "--json");
@@ -40,6 +44,7 @@ class TuneCommandTest {
         List<String> csv = Files.readAllLines(out.resolve("tune.csv"));
         assertEquals(TrialsCsv.HEADER, csv.getFirst());
         assertEquals(1 + 8, csv.size(), csv.toString());
+        assertFalse(Files.exists(stale), "a killed search's temporary table is left behind");
         double previous = Double.POSITIVE_INFINITY;
         for (String row : csv.subList(1, csv.size())) {
             String[] cells = row.split(",", -1);
@@ -143,5 +148,12 @@ class TuneCommandTest {
                 "--fine-trials", "0", "--epochs", "1", "--dev", "50", "--out", out.toString());
         CommandRun.assertOneLineError(png, Main.EXIT_ERROR, "tune.png is a directory, where the run writes tune.png");
         assertFalse(png.out().contains("trial"), "searched before failing: " + png);
+    }
+
+    /** The process id of a process that has exited. */
+    private static long deadPid() throws IOException, InterruptedException {
+        Process finished = new ProcessBuilder("true").start();
+        assertTrue(finished.waitFor(30, TimeUnit.SECONDS));
+        return finished.pid();
     }
 }

@@ -41,24 +41,4 @@ class AtomicSaveTest {
             }
         }
     }
-
-    @Test
-    void theNextWriteRemovesTheTempFilesOfDeadWritersOnly() throws Exception {
-        Path file = dir.resolve("model.gatun");
-        Process finished = new ProcessBuilder("true").start();
-        assertTrue(finished.waitFor(30, TimeUnit.SECONDS));
-        Path dead = java.nio.file.Files.writeString(dir.resolve(".model.gatun.tmp-" + finished.pid() + "-1f"), "half");
-        Path live = java.nio.file.Files.writeString(
-                dir.resolve(".model.gatun.tmp-" + ProcessHandle.current().pid() + "-2e"), "in progress");
-        Path foreign = java.nio.file.Files.writeString(dir.resolve(".model.gatun.tmp-notes"), "not ours");
-        Path otherModel = java.nio.file.Files.writeString(dir.resolve(".other.gatun.tmp-" + finished.pid() + "-3d"), "x");
-
-        ModelFile.write(file, List.of(new Section("TEST", new byte[] {1, 2, 3})));
-
-        assertFalse(java.nio.file.Files.exists(dead), "a dead writer's temp file stays");
-        assertTrue(java.nio.file.Files.exists(live), "a live writer's temp file was removed");
-        assertTrue(java.nio.file.Files.exists(foreign));
-        assertTrue(java.nio.file.Files.exists(otherModel), "another model's temp file was touched");
-        assertArrayEquals(new byte[] {1, 2, 3}, ModelFile.read(file).getFirst().payload());
-    }
 }

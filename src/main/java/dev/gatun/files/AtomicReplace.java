@@ -1,0 +1,94 @@
+package dev.gatun.files;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Replaces a file with new bytes atomically: a temporary file in the same directory (named
+ * {@code .<name>.tmp-<pid>-<random>}), fsync, rename over the file, fsync of the directory. A crash or a kill leaves
+ * either the previous file or the new one. The temporary file takes the umask's mode, as the file would if written
+ * directly (a table a user shares keeps the mode they expect). Each write first removes the temporary files that
+ * killed writers of the same file left.
+ */
+public final class AtomicReplace {
+    private AtomicReplace() {}
+
+    /** Writes {@code bytes}, one buffer after the other, as the whole new content of {@code file}. */
+    public static void write(Path file, ByteBuffer... bytes) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        String tempPrefix = tempPrefix(target);
+        removeStaleTemps(dir, tempPrefix);
+        Path temp = dir.resolve(tempPrefix + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long left = 0;
+                for (ByteBuffer b : bytes) {
+                    left += b.remaining();
+                }
+                while (left > 0) {
+                    left -= channel.write(bytes);
+                }
+                channel.force(true);
+            } catch (IOException e) {
+                // "No space left on device" alone does not say which of a run's files failed.
+                throw new IOException("cannot write " + target + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot replace " + target + " atomically on this file system", e);
+            }
+            // The rename is durable only once the directory entry is on disk.
+            try (FileChannel dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                dirChannel.force(true);
+            } catch (IOException ignored) {
+                // Some file systems cannot open a directory for fsync; the rename itself is still atomic.
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The start of the names of {@code file}'s temporary files; the writer's process id follows it. */
+    public static String tempPrefix(Path file) {
+        return "." + file.getFileName() + ".tmp-";
+    }
+
+    /**
+     * Deletes the temporary files that writers of the same target left when they were killed mid-write: a temp
+     * file names its writer's process id, so one whose process is gone can never be finished. Files of live
+     * processes are someone's write in progress and stay.
+     */
+    private static void removeStaleTemps(Path dir, String tempPrefix) {
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir,
+                entry -> entry.getFileName().toString().startsWith(tempPrefix))) {
+            for (Path temp : temps) {
+                String rest = temp.getFileName().toString().substring(tempPrefix.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    continue; // not a name this class writes
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        } catch (IOException e) {
+            // Cleaning up after others is best effort; the write itself reports its own failures.
+        }
+    }
+}
