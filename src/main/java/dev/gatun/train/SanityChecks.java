@@ -146,7 +146,8 @@ public final class SanityChecks {
                          public void epochFinished(EpochStats stats) {
                              if (stats.trainAccuracy() == 1.0 && firstPerfect[0] == 0) {
                                  firstPerfect[0] = stats.epoch();
-                                 // Stops after one more step; the accuracy that counts is measured afterwards.
+                                 // Stops before the next epoch's first step: the weights measured below are
+                                 // those of the epoch that reached 100%.
                                  running[0].requestStop();
                              }
                          }

@@ -134,8 +134,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Asks a running {@link #run()} to stop after the current step (from a listener, or another thread such as a
-     * Ctrl-C hook); it returns {@link TrainingResult.Outcome#STOPPED} with the epochs finished so far.
+     * Asks a running {@link #run()} to stop after the current step, or at the end of the epoch when asked during its
+     * evaluation or from {@link TrainingListener#epochFinished} (from a listener, or another thread such as a Ctrl-C
+     * hook); it returns {@link TrainingResult.Outcome#STOPPED} with the epochs finished so far.
      */
     public void requestStop() {
         stopRequested = true;
@@ -348,6 +349,13 @@ public final class Trainer implements AutoCloseable {
                         bestEpoch, bestDevLoss, config.patience());
                 restoreBest();
                 return new TrainingResult(TrainingResult.Outcome.EARLY_STOPPED, history, bestEpoch,
+                        optimizer.stepCount() - stepsBefore, null);
+            }
+            // A stop asked for during the epoch's evaluation or by epochFinished ends the run here: one more step
+            // would leave the model a step past the epoch its history and its caller measured.
+            if (stopRequested && epoch < config.epochs()) {
+                LOG.info("training stopped on request after epoch {}", epoch);
+                return new TrainingResult(TrainingResult.Outcome.STOPPED, history, bestEpoch,
                         optimizer.stepCount() - stepsBefore, null);
             }
         }

@@ -99,6 +99,29 @@ class TrainerTest {
     }
 
     @Test
+    void a_stop_asked_for_at_the_end_of_an_epoch_takes_no_step_of_the_next() throws IOException {
+        Trainer[] running = new Trainer[1];
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 60, 10, 2, false));
+             Arena arena = Arena.ofConfined();
+             Model model = network().build(arena);
+             Optimizer sgd = Optimizer.sgd(0.05);
+             Trainer trainer = Trainer.builder(model, sgd, data.train()).batchSize(20).epochs(3)
+                     .listener(new TrainingListener() {
+                         @Override
+                         public void epochFinished(EpochStats stats) {
+                             running[0].requestStop();
+                         }
+                     }).build()) {
+            running[0] = trainer;
+            TrainingResult result = trainer.run();
+            assertEquals(TrainingResult.Outcome.STOPPED, result.outcome());
+            assertEquals(1, result.history().epochs().size());
+            assertEquals(3, result.steps(), "the 3 steps of epoch 1 and none of epoch 2");
+            assertEquals(3, sgd.stepCount());
+        }
+    }
+
+    @Test
     void same_seeds_give_a_bitwise_identical_history_and_weights() throws IOException {
         LearnableData.write(dir, 300, 50, 4, false);
         List<double[]> runs = new ArrayList<>();
