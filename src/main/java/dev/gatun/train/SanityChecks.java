@@ -115,6 +115,16 @@ public final class SanityChecks {
             double squares = weightSquares(model);
             int m = batch.size();
             double lambda = Math.pow(10, Math.ceil(Math.log10(2.0 * m * lnC / squares)));
+            if (!(squares > 0) || Float.isInfinite((float) lambda)) {
+                // Zero initialisation, the bug these checks exist to show: no λ makes a penalty on zero weights
+                // raise the loss, and the one that would matter ln C is not a float32.
+                SanityCheck second = new SanityCheck("large L2 raises the loss", false,
+                        format("sum W^2 = %s over the weight matrices: no lambda raises the loss (zero "
+                                + "initialisation gives every unit of a layer the same weights)", squares),
+                        format("J rises above check 1's, by the penalty (within %.0f%%)", 100 * PENALTY_TOLERANCE),
+                        values("weight_squares", squares));
+                return new SanityCheck[] {first, second};
+            }
             ModelSpec l2 = withRegularization(plain, Regularization.l2(lambda));
             double penalty = lambda / (2.0 * m) * squares;
             try (Model regularized = build(l2, arena)) {

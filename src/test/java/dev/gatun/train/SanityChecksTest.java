@@ -112,6 +112,21 @@ class SanityChecksTest {
     }
 
     @Test
+    void zero_initialisation_fails_check_2_and_still_reports_every_check() {
+        ModelSpec zeros = Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).dense(16, Activation.RELU)
+                .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.ZEROS).seed(3).spec();
+        SanityReport report = SanityChecks.builder(zeros, data.train()).build().run();
+        List<SanityCheck> checks = report.checks();
+        assertEquals(4, checks.size(), checks.toString());
+        assertFalse(report.passed());
+        // All-zero weights predict 1/C for every class: exactly ln C.
+        assertEquals(Math.log(LearnableData.CLASSES), checks.get(0).values().get("loss"), 1e-6);
+        assertFalse(checks.get(1).passed(), checks.get(1).toString());
+        assertEquals(0.0, checks.get(1).values().get("weight_squares"));
+        assertTrue(checks.get(1).measured().contains("zero initialisation"), checks.get(1).measured());
+    }
+
+    @Test
     void a_built_run_keeps_its_configuration_when_the_builder_or_the_rates_change_afterwards() {
         double[] rates = {1e-4, 1e-2};
         SanityChecks.Builder builder = SanityChecks.builder(network(), data.train()).initialSamples(40)
