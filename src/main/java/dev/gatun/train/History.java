@@ -7,9 +7,11 @@ import java.util.List;
 /** Per-epoch figures of one training run, in order; what plots, JSON output and early stopping read. */
 public final class History {
     private static final String START = "start:";
+    private static final String SMOOTHED = "smoothed:";
     private final List<EpochStats> epochs = new ArrayList<>();
     /** The run's first mini-batch loss; NaN before its first step, or read from a checkpoint that did not keep it. */
     private double startingLoss = Double.NaN;
+    private double smoothedLoss = Double.NaN;
 
     /**
      * The loss the run's explosion check compares with (its first mini-batch's). Kept with the epochs, so that a
@@ -22,6 +24,19 @@ public final class History {
 
     void startingLoss(double loss) {
         this.startingLoss = loss;
+    }
+
+    /**
+     * The explosion check's smoothed batch loss at the end of the last epoch; NaN when unknown. Kept for the same
+     * reason as the starting loss: a resumed run that started its average again from its first batch alone compared
+     * that one batch with the limit, and an unlucky one stopped a healthy run.
+     */
+    public double smoothedLoss() {
+        return smoothedLoss;
+    }
+
+    void smoothedLoss(double loss) {
+        this.smoothedLoss = loss;
     }
 
     public void add(EpochStats stats) {
@@ -62,13 +77,16 @@ public final class History {
     }
 
     /**
-     * Exact text form (every double prints so it parses back to the same bits): the starting loss when known
-     * ({@code start:x}), then one epoch per ';'. For checkpoints.
+     * Exact text form (every double prints so it parses back to the same bits): the starting loss and the smoothed
+     * loss when known ({@code start:x}, {@code smoothed:x}), then one epoch per ';'. For checkpoints.
      */
     public String encode() {
         StringBuilder text = new StringBuilder();
         if (!Double.isNaN(startingLoss)) {
             text.append(START).append(startingLoss);
+        }
+        if (!Double.isNaN(smoothedLoss)) {
+            text.append(text.isEmpty() ? "" : ";").append(SMOOTHED).append(smoothedLoss);
         }
         for (EpochStats e : epochs) {
             if (!text.isEmpty()) {
@@ -89,11 +107,11 @@ public final class History {
         }
         for (String record : text.split(";")) {
             if (record.startsWith(START) && history.isEmpty() && Double.isNaN(history.startingLoss)) {
-                try {
-                    history.startingLoss = Double.parseDouble(record.substring(START.length()));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("malformed training history record '" + record + "'");
-                }
+                history.startingLoss = number(record, START);
+                continue;
+            }
+            if (record.startsWith(SMOOTHED) && history.isEmpty() && Double.isNaN(history.smoothedLoss)) {
+                history.smoothedLoss = number(record, SMOOTHED);
                 continue;
             }
             String[] f = record.split(",");
@@ -113,5 +131,13 @@ public final class History {
             }
         }
         return history;
+    }
+
+    private static double number(String record, String prefix) {
+        try {
+            return Double.parseDouble(record.substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("malformed training history record '" + record + "'");
+        }
     }
 }

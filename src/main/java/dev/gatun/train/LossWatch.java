@@ -23,10 +23,14 @@ final class LossWatch {
         return first > 0 && average > factor * first;
     }
 
-    /** Compares with {@code reference} from now on: a resumed run's starting loss, kept in its history. */
-    void resume(double reference) {
+    /**
+     * Compares with {@code reference} from now on (a resumed run's starting loss, kept in its history) and goes on
+     * averaging from {@code smoothed} (the run's smoothed loss when it stopped), or from the next batch when that is
+     * NaN.
+     */
+    void resume(double reference, double smoothed) {
         first = reference;
-        average = Double.NaN;
+        average = smoothed;
     }
 
     double reference() {

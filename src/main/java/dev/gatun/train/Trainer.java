@@ -83,7 +83,10 @@ public final class Trainer implements AutoCloseable {
         this.train = train;
         this.history = resumed != null ? resumed : new History();
         if (!Double.isNaN(history.startingLoss())) {
-            lossWatch.resume(history.startingLoss());
+            // A history from before the smoothed loss was kept goes on from its last epoch's mean batch loss.
+            double smoothed = !Double.isNaN(history.smoothedLoss()) ? history.smoothedLoss()
+                    : history.isEmpty() ? Double.NaN : history.last().trainLoss();
+            lossWatch.resume(history.startingLoss(), smoothed);
         }
         try {
             if (resumedBest != null) {
@@ -332,6 +335,9 @@ public final class Trainer implements AutoCloseable {
             EpochStats stats = new EpochStats(epoch, costSum / samples, train.accuracy(),
                     dev == null ? Double.NaN : dev.loss(), dev == null ? Double.NaN : dev.accuracy(), rate,
                     samples / trainSeconds, seconds(start));
+            if (!Double.isNaN(lossWatch.reference())) {
+                history.smoothedLoss(lossWatch.smoothed());
+            }
             history.add(stats);
             LOG.debug("epoch {}: {}", epoch, stats);
             if (dev != null && config.patience() > 0) {

@@ -259,10 +259,17 @@ class TrainerTest {
             // A stored starting loss far below the losses to come: the resumed run compares with it at once.
             History tiny = History.decode("start:1.0E-6;" + first.encode().substring(first.encode().indexOf(';') + 1));
             assertEquals(1e-6, tiny.startingLoss());
+            double smoothed = first.smoothedLoss();
+            assertTrue(smoothed > 0 && smoothed < 2 * start, "the smoothed batch loss after epoch 1: " + smoothed);
+            assertEquals(smoothed, tiny.smoothedLoss(), 0.0, "kept exactly through the checkpoint's text");
             try (Trainer resumed = Trainer.builder(model, adam, data.train()).batchSize(50).epochs(3).resume(tiny).build()) {
                 TrainingResult result = resumed.run();
                 assertTrue(result.exploded(), "compared with the stored 1e-6: " + result.outcome());
                 assertTrue(result.explosion().message().contains("the first loss 1.000e-06"), result.explosion().message());
+                // The average goes on from the stored one: the first resumed batch moves it by a tenth of its loss.
+                String expected = String.format(java.util.Locale.ROOT, "the smoothed loss %.4g ",
+                        0.9 * smoothed + 0.1 * result.explosion().loss());
+                assertTrue(result.explosion().message().contains(expected), expected + " in " + result.explosion().message());
             }
             // A history without one (a checkpoint from before it was kept) compares with its first batch, as before.
             History old = History.decode(first.encode().substring(first.encode().indexOf(';') + 1));
