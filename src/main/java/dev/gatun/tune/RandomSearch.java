@@ -79,40 +79,22 @@ public final class RandomSearch {
         int previousThreads = Blas.threads();
         int threads = config.blasThreads() > 0 ? config.blasThreads()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.parallel());
-        Blas.setThreads(threads);
-        LOG.info("random search: {} coarse + {} fine trials of {} epochs, {} at a time with {} BLAS thread(s) each"
-                + " (OpenBLAS threads are process-wide)", config.coarseTrials(), config.fineTrials(), config.epochs(),
-                config.parallel(), threads);
-        DataSet train = config.subset() > 0 && config.subset() < config.train().size()
-                ? config.train().stratified(config.subset(), config.seed()) : config.train();
-        SplittableRandom seeds = new SplittableRandom(config.seed());
-        long[] coarseSeeds = seeds.longs(config.coarseTrials()).toArray();
-        long[] fineSeeds = seeds.longs(config.fineTrials()).toArray();
-        AtomicInteger done = new AtomicInteger();
-        int total = config.coarseTrials() + config.fineTrials();
         List<Thread> trialThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ExecutorService pool = config.parallel() > 1 ? Executors.newFixedThreadPool(config.parallel(), r -> {
-            Thread t = new Thread(r, "gatun-tune");
-            t.setDaemon(true);
-            trialThreads.add(t);
-            return t;
-        }) : null;
+        ExecutorService pool = null;
+        // From the moment the thread count changes, inside the try: the caller gets its count back however the search
+        // ends, a subset or a pool that could not be made included.
         try {
-            List<Trial> trials = new ArrayList<>(phase(Trial.Phase.COARSE, config.space(), coarseSeeds, train, pool, done,
-                    total));
-            SearchSpace fine = config.space();
-            if (config.fineTrials() > 0) {
-                List<Hyperparameters> top = trials.stream().sorted(Trial.BEST_FIRST).filter(Trial::finished)
-                        .limit(config.top()).map(Trial::hyperparameters).toList();
-                if (top.isEmpty()) {
-                    LOG.warn("no coarse trial finished without its loss exploding: the fine phase keeps the coarse ranges");
-                }
-                fine = config.space().around(top, config.margin());
-                LOG.info("fine ranges around the best {} coarse trials: lr {}, lambda {}, beta {}", top.size(),
-                        fine.learningRate(), fine.lambda(), fine.hasBeta() ? fine.beta() : "-");
-                trials.addAll(phase(Trial.Phase.FINE, fine, fineSeeds, train, pool, done, total));
-            }
-            return new SearchResult(trials, config.space(), fine);
+            Blas.setThreads(threads);
+            LOG.info("random search: {} coarse + {} fine trials of {} epochs, {} at a time with {} BLAS thread(s) each"
+                    + " (OpenBLAS threads are process-wide)", config.coarseTrials(), config.fineTrials(),
+                    config.epochs(), config.parallel(), threads);
+            pool = config.parallel() > 1 ? Executors.newFixedThreadPool(config.parallel(), r -> {
+                Thread t = new Thread(r, "gatun-tune");
+                t.setDaemon(true);
+                trialThreads.add(t);
+                return t;
+            }) : null;
+            return search(pool);
         } finally {
             if (pool != null) {
                 stopTrials(pool, trialThreads);
@@ -121,6 +103,32 @@ public final class RandomSearch {
                 Blas.setThreads(previousThreads);
             }
         }
+    }
+
+    /** The coarse phase, then the fine one around its best trials; on {@code pool}, or this thread when null. */
+    private SearchResult search(ExecutorService pool) {
+        DataSet train = config.subset() > 0 && config.subset() < config.train().size()
+                ? config.train().stratified(config.subset(), config.seed()) : config.train();
+        SplittableRandom seeds = new SplittableRandom(config.seed());
+        long[] coarseSeeds = seeds.longs(config.coarseTrials()).toArray();
+        long[] fineSeeds = seeds.longs(config.fineTrials()).toArray();
+        AtomicInteger done = new AtomicInteger();
+        int total = config.coarseTrials() + config.fineTrials();
+        List<Trial> trials = new ArrayList<>(phase(Trial.Phase.COARSE, config.space(), coarseSeeds, train, pool, done,
+                total));
+        SearchSpace fine = config.space();
+        if (config.fineTrials() > 0) {
+            List<Hyperparameters> top = trials.stream().sorted(Trial.BEST_FIRST).filter(Trial::finished)
+                    .limit(config.top()).map(Trial::hyperparameters).toList();
+            if (top.isEmpty()) {
+                LOG.warn("no coarse trial finished without its loss exploding: the fine phase keeps the coarse ranges");
+            }
+            fine = config.space().around(top, config.margin());
+            LOG.info("fine ranges around the best {} coarse trials: lr {}, lambda {}, beta {}", top.size(),
+                    fine.learningRate(), fine.lambda(), fine.hasBeta() ? fine.beta() : "-");
+            trials.addAll(phase(Trial.Phase.FINE, fine, fineSeeds, train, pool, done, total));
+        }
+        return new SearchResult(trials, config.space(), fine);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.gatun.tune;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.nn.ModelSpec;
+import dev.gatun.nn.Regularization;
 import dev.gatun.optim.Optimizer;
 
 import java.util.List;
@@ -35,6 +36,12 @@ record SearchConfig(ModelSpec spec, DataSet train, DataSet dev, Normalization no
         }
         if (!(margin >= 0) || Double.isInfinite(margin)) {
             throw new IllegalArgumentException("fine-range margin must be finite and >= 0, got " + margin);
+        }
+        if (spec.regularization().kind() != Regularization.Kind.NONE) {
+            // Each trial's network is the spec with L2 at the λ drawn for it: another penalty would be dropped unseen.
+            throw new IllegalArgumentException("the search draws each trial's L2 λ from its range, so the spec must"
+                    + " have no regularization of its own; this one has " + spec.regularization().kind() + " with λ "
+                    + spec.regularization().lambda());
         }
         if (!spec.loss().predictsClasses(spec.outputs())) {
             throw new IllegalArgumentException("the search ranks trials by dev accuracy, which needs one class per"

@@ -256,5 +256,12 @@ class RandomSearchTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> RandomSearch.builder(wrong, split.train(), split.dev()).build());
         assertTrue(e.getMessage().contains("64 features") && e.getMessage().contains("10 inputs"), e.getMessage());
+        // Each trial is the spec with the L2 λ drawn for it: an L1 penalty of the spec's own would vanish unseen.
+        ModelSpec withL1 = Model.builder(LearnableData.FEATURES).dense(16, Activation.RELU)
+                .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).l1(1e-3).seed(2).spec();
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RandomSearch.builder(withL1, split.train(), split.dev()).build());
+        assertTrue(e.getMessage().contains("no regularization of its own") && e.getMessage().contains("L1"),
+                e.getMessage());
     }
 }
