@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * What a cluster's executors need to run Gatun when no {@code spark-submit} set it up: a worker starts its
  * executors with Spark's jars only, so a driver that starts its own session on a cluster master ({@code gatun train
  * --spark spark://host:7077}) lists Gatun's core and this module in {@code spark.jars}, which Spark serves to every
- * executor, and gives the executors Gatun's two JVM flags. Settings already made (by {@code spark-submit}'s
- * {@code --jars} and {@code --conf}, which arrive as {@code spark.*} system properties) are left as they are.
+ * executor, and gives the executors Gatun's two JVM flags. Jars already given (by {@code spark-submit}'s
+ * {@code --jars}, which arrives as a {@code spark.*} system property) are left as they are; executor JVM options
+ * given that way keep theirs, with Gatun's flags added where missing.
  */
 public final class ExecutorClassPath {
     /** The flags Gatun needs in every JVM; Spark adds its own {@code --add-opens} list to its executors. */
@@ -41,9 +42,28 @@ public final class ExecutorClassPath {
         if (!given.contains("spark.jars")) {
             builder.config("spark.jars", String.join(",", jars()));
         }
-        if (!given.contains("spark.executor.extraJavaOptions")) {
-            builder.config("spark.executor.extraJavaOptions", GATUN_FLAGS);
+        String options = given.get("spark.executor.extraJavaOptions", "");
+        String withGatun = withGatunFlags(options);
+        if (!withGatun.equals(options)) {
+            builder.config("spark.executor.extraJavaOptions", withGatun);
         }
+    }
+
+    /**
+     * {@code options} with each of Gatun's flags it lacks appended. Options of the user's own (a collector, a heap
+     * size) would otherwise replace them, and every replica then failed on the Vector API's missing module, three
+     * times (a retriable failure) before the fit did. A flag given twice is harmless: the JVM adds modules and
+     * native access up.
+     */
+    static String withGatunFlags(String options) {
+        List<String> given = List.of(options.trim().split("\\s+"));
+        StringBuilder merged = new StringBuilder(options.trim());
+        for (String flag : GATUN_FLAGS.split(" ")) {
+            if (!given.contains(flag)) {
+                merged.append(merged.isEmpty() ? "" : " ").append(flag);
+            }
+        }
+        return merged.toString();
     }
 
     /**
