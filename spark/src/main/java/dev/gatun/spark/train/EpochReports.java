@@ -198,6 +198,9 @@ final class EpochReports implements AutoCloseable {
             }
         } catch (Exception e) {
             listenerFailure = e;
+            // The fit fails with this at its end: the replicas stop after this epoch rather than train the rest of
+            // the run, unheard (no checkpoints, no early stopping) and thrown away.
+            stoppedAfter = report.epoch();
         }
     }
 

@@ -121,13 +121,17 @@ class EpochReportsTest {
         }
     }
 
+    /** A listener that fails (a checkpoint on a full disk) stops the replicas after that epoch and fails the fit. */
     @Test
-    void aListenerThatFailsFailsTheFit() throws Exception {
-        try (EpochReports reports = new EpochReports(CONF, 1, epoch -> {
+    void aListenerThatFailsStopsTheRunAndFailsTheFit() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 4, epoch -> {
             throw new IllegalStateException("disk full");
         })) {
             reports.startAttempt(1);
-            send(reports.address(), 1);
+            try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000, 10_000, () -> false)) {
+                assertFalse(reporter.send(1, 1.0, 2.0, 0.5, 1e-3, state(1)), "stop after epoch 1, not train on");
+            }
+            assertEquals(1, reports.lastEpoch());
             IllegalStateException e = assertThrows(IllegalStateException.class, reports::finish);
             assertTrue(e.getMessage().contains("disk full"), e.getMessage());
         }
