@@ -7,14 +7,19 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The two TCP connections of one replica in a ring of P: to its successor (it sends there) and from its
  * predecessor (it receives from there). Set up in three moves so that no replica waits on another's accept: each
  * replica {@link #listen}s first, the replicas exchange their {@link #address(ServerSocketChannel) address}es
  * (through Spark's {@code allGather}), then each {@link #connect}s to its successor, which the successor's listen
- * backlog takes before it accepts. A handshake carries the sender's rank, so a stray or stale connection is refused by name.
+ * backlog takes before it accepts. A handshake carries the sender's rank: a stray or stale connection is turned away
+ * (and named if the predecessor never comes) while the replica waits on for its predecessor.
  */
 public final class RingLinks implements AutoCloseable {
     private static final int MAGIC = 0x47524e47;   // "GRNG"
@@ -52,6 +57,16 @@ public final class RingLinks implements AutoCloseable {
      */
     public static RingLinks connect(int rank, String[] addresses, ServerSocketChannel listener, long timeoutMillis)
             throws IOException {
+        return connect(rank, addresses, listener, timeoutMillis, () -> false);
+    }
+
+    /**
+     * {@link #connect(int, String[], ServerSocketChannel, long)}, giving up while it waits for the predecessor as soon
+     * as {@code cancelled} says so (Spark's kill flag: a killed barrier task is not interrupted, and would otherwise
+     * keep its slot until the timeout).
+     */
+    public static RingLinks connect(int rank, String[] addresses, ServerSocketChannel listener, long timeoutMillis,
+                                    BooleanSupplier cancelled) throws IOException {
         int size = addresses.length;
         if (rank < 0 || rank >= size) {
             throw new IllegalArgumentException("ring rank " + rank + " outside a ring of " + size);
@@ -62,7 +77,7 @@ public final class RingLinks implements AutoCloseable {
             }
             SocketChannel next = connectTo(addresses[(rank + 1) % size], timeoutMillis, rank);
             try {
-                SocketChannel previous = accept(listener, timeoutMillis, Math.floorMod(rank - 1, size), rank);
+                SocketChannel previous = accept(listener, timeoutMillis, Math.floorMod(rank - 1, size), rank, cancelled);
                 return new RingLinks(rank, size, addresses.clone(), next, previous);
             } catch (IOException | RuntimeException e) {
                 next.close();
@@ -93,43 +108,78 @@ public final class RingLinks implements AutoCloseable {
         }
     }
 
-    private static SocketChannel accept(ServerSocketChannel listener, long timeoutMillis, int expected, int rank)
-            throws IOException {
+    /**
+     * The predecessor's connection: the first whose handshake names it. A connection that is not one (a port scan, a
+     * health probe, a replica of another attempt) is closed and the wait goes on; none of them is read blocking, so
+     * one that connects and says nothing cannot hold the replica past the timeout.
+     */
+    private static SocketChannel accept(ServerSocketChannel listener, long timeoutMillis, int expected, int rank,
+                                        BooleanSupplier cancelled) throws IOException {
         listener.configureBlocking(false);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        SocketChannel channel;
-        while ((channel = listener.accept()) == null) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("all-reduce ring: replica " + rank + " waited " + timeoutMillis
-                        + " ms for replica " + expected + " to connect");
+        List<Handshake> pending = new ArrayList<>();
+        String refused = null;   // the last connection turned away, for the timeout's message
+        try {
+            while (true) {
+                SocketChannel accepted;
+                while ((accepted = listener.accept()) != null) {
+                    accepted.configureBlocking(false);
+                    pending.add(new Handshake(accepted, ByteBuffer.allocate(8)));
+                }
+                for (Iterator<Handshake> it = pending.iterator(); it.hasNext(); ) {
+                    Handshake h = it.next();
+                    int read;
+                    try {
+                        read = h.channel().read(h.hello());
+                    } catch (IOException e) {
+                        read = -1;
+                    }
+                    if (read >= 0 && h.hello().hasRemaining()) {
+                        continue;
+                    }
+                    it.remove();
+                    if (read < 0) {
+                        refused = "a connection that closed before its handshake";
+                        h.channel().close();
+                        continue;
+                    }
+                    ByteBuffer hello = h.hello().flip();
+                    int magic = hello.getInt();
+                    int from = hello.getInt();
+                    if (magic == MAGIC && from == expected) {
+                        h.channel().configureBlocking(true);
+                        h.channel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        return h.channel();
+                    }
+                    refused = magic != MAGIC ? "a connection that is not a Gatun ring" : "replica " + from;
+                    h.channel().close();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("all-reduce ring: replica " + rank + " waited " + timeoutMillis
+                            + " ms for replica " + expected + " to connect"
+                            + (refused == null ? "" : "; turned away " + refused));
+                }
+                if (cancelled.getAsBoolean()) {
+                    throw new IOException("all-reduce ring: replica " + rank + " was cancelled while waiting for replica "
+                            + expected + " to connect");
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("all-reduce ring: replica " + rank + " interrupted while waiting for replica "
+                            + expected);
+                }
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("all-reduce ring: replica " + rank + " interrupted while waiting for replica " + expected);
+        } finally {
+            for (Handshake h : pending) {
+                h.channel().close();
             }
         }
-        channel.configureBlocking(true);
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        ByteBuffer hello = ByteBuffer.allocate(8);
-        while (hello.hasRemaining()) {
-            if (channel.read(hello) < 0) {
-                channel.close();
-                throw new IOException("all-reduce ring: replica " + rank + ": the connection from replica " + expected
-                        + " closed before its handshake");
-            }
-        }
-        hello.flip();
-        int magic = hello.getInt();
-        int from = hello.getInt();
-        if (magic != MAGIC || from != expected) {
-            channel.close();
-            throw new IOException("all-reduce ring: replica " + rank + " expected replica " + expected
-                    + " to connect, got " + (magic != MAGIC ? "a connection that is not a Gatun ring" : "replica " + from));
-        }
-        return channel;
     }
+
+    /** An accepted connection and the bytes of its handshake read so far. */
+    private record Handshake(SocketChannel channel, ByteBuffer hello) {}
 
     public int rank() {
         return rank;

@@ -64,7 +64,7 @@ final class ReplicaTraining {
             PartitionData data = PartitionData.load(rows, ids, inputs, plan.modelSpec().outputs(), normalization,
                     columns, arena, rank);
             String[] addresses = context.allGather(RingLinks.address(listener));
-            RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis());
+            RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis(), context::isInterrupted);
             // links first: a model or buffer that fails to build still closes the connections, so the neighbours see
             // the end of the stream at once rather than wait out their timeout (the ring closes them again: harmless).
             try (links; Optimizer optimizer = plan.optimizer().create(); Model model = start.model(plan, arena, optimizer)) {

@@ -169,17 +169,60 @@ class RingAllReduceTest {
         }
     }
 
+    /**
+     * Strangers on the listener (one that sends 8 wrong bytes, one that connects and says nothing) are turned away
+     * while replica 0 waits on; its predecessor, connecting after them, is still accepted.
+     */
     @Test
-    void aStrangerIsRefusedByTheHandshake() throws Exception {
-        ServerSocketChannel listener = RingLinks.listen("127.0.0.1");
-        ServerSocketChannel other = RingLinks.listen("127.0.0.1");
-        String[] addresses = {RingLinks.address(listener), RingLinks.address(other)};
-        try (java.net.Socket stranger = new java.net.Socket("127.0.0.1", ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort())) {
-            stranger.getOutputStream().write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
-            IOException e = assertThrows(IOException.class, () -> RingLinks.connect(0, addresses, listener, TIMEOUT_MILLIS));
-            assertTrue(e.getMessage().contains("not a Gatun ring"), e.getMessage());
+    void strangersAreTurnedAwayAndThePredecessorStillAccepted() throws Exception {
+        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        int port = ((java.net.InetSocketAddress) listeners[0].getLocalAddress()).getPort();
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try (java.net.Socket garbage = new java.net.Socket("127.0.0.1", port);
+             java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
+            garbage.getOutputStream().write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+            Future<RingLinks> zero = pool.submit(() -> RingLinks.connect(0, addresses, listeners[0], TIMEOUT_MILLIS));
+            Thread.sleep(100);   // replica 0 meets the strangers first
+            try (RingLinks one = RingLinks.connect(1, addresses, listeners[1], TIMEOUT_MILLIS);
+                 RingLinks links = zero.get(30, TimeUnit.SECONDS)) {
+                assertEquals(0, links.rank());
+                assertEquals(1, one.rank());
+            }
         } finally {
-            other.close();
+            pool.shutdownNow();
         }
+    }
+
+    /** A stranger that connects and never sends its handshake cannot hold a replica past the timeout. */
+    @Test
+    void aSilentStrangerEndsInTheTimeoutNamingIt() throws Exception {
+        try (ServerSocketChannel other = RingLinks.listen("127.0.0.1")) {
+            ServerSocketChannel listener = RingLinks.listen("127.0.0.1");
+            int port = ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort();
+            try (java.net.Socket stranger = new java.net.Socket("127.0.0.1", port)) {
+                stranger.getOutputStream().write(new byte[] {1, 2, 3});   // part of a handshake, then silence
+                long start = System.nanoTime();
+                IOException e = assertThrows(IOException.class, () -> replicaZero(listener, other, 300, () -> false));
+                assertTrue(e.getMessage().contains("waited 300 ms for replica 1"), e.getMessage());
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "returned at the timeout");
+            }
+        }
+    }
+
+    @Test
+    void aKilledTaskStopsWaitingForItsPredecessor() throws Exception {
+        try (ServerSocketChannel other = RingLinks.listen("127.0.0.1")) {
+            IOException e = assertThrows(IOException.class,
+                    () -> replicaZero(RingLinks.listen("127.0.0.1"), other, TIMEOUT_MILLIS, () -> true));
+            assertTrue(e.getMessage().contains("cancelled while waiting for replica 1"), e.getMessage());
+        }
+    }
+
+    /** Replica 0 of a ring of two, on {@code listener}, whose replica 1 listens on {@code other} and never connects. */
+    private static RingLinks replicaZero(ServerSocketChannel listener, ServerSocketChannel other, long timeoutMillis,
+                                         java.util.function.BooleanSupplier cancelled) throws IOException {
+        String[] addresses = {RingLinks.address(listener), RingLinks.address(other)};
+        return RingLinks.connect(0, addresses, listener, timeoutMillis, cancelled);
     }
 }
