@@ -2,9 +2,11 @@ package dev.gatun.spark.train;
 
 import dev.gatun.data.FeatureSums;
 import dev.gatun.data.Normalization;
+import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
 import dev.gatun.optim.Optimizer;
 import dev.gatun.spark.BarrierStage;
+import dev.gatun.spark.ModelBytes;
 import dev.gatun.train.ClusterTraining;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -74,7 +76,7 @@ public final class DistributedTrainer {
                                       ClusterTraining.Progress progress, ClusterTraining.Start start) {
         TrainingState initial = start.checkpoint() == null ? TrainingState.INITIAL
                 : new TrainingState(start.epochs(), start.checkpoint());
-        requireStartFits(initial, plan);
+        Normalization resumed = checkpointNormalization(initial, plan);
         requireColumns(data, columns);
         int attempts = attempts(data.sparkSession());
         BarrierSlots.requireNoDynamicAllocation(data.sparkSession().sparkContext().getConf());
@@ -118,7 +120,10 @@ public final class DistributedTrainer {
                         + " or is skewed); use fewer partitions");
             }
         }
-        TrainingPlan fitted = plan.withData(Normalization.fromSums(plan.normalization(), sums), total);
+        // A resumed run keeps the input scaling its weights were trained under; fitted again, a change in the data
+        // would rescale the inputs of the epochs to come under the same weights, without a word.
+        TrainingPlan fitted = plan.withData(resumed != null ? resumed : Normalization.fromSums(plan.normalization(), sums),
+                total);
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
         JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 
@@ -228,14 +233,18 @@ public final class DistributedTrainer {
                 starts.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** The start's checkpoint, read here once, holds the plan's model and its optimizer's state, before any task runs. */
-    private static void requireStartFits(TrainingState start, TrainingPlan plan) {
+    /**
+     * The start's checkpoint, read here once before any task runs: it must hold the plan's model (and its optimizer's
+     * state, which {@link TrainingState#model} restores); returns the normalisation it was trained with, or null for a
+     * fresh start.
+     */
+    private static Normalization checkpointNormalization(TrainingState start, TrainingPlan plan) {
         if (start.epochs() >= plan.epochs()) {
             throw new IllegalArgumentException("the checkpoint has " + start.epochs() + " epochs already; the plan has "
                     + plan.epochs() + " in all");
         }
         if (start.checkpoint() == null) {
-            return;
+            return null;
         }
         try (Arena arena = Arena.ofConfined(); Optimizer optimizer = plan.optimizer().create();
              Model model = start.model(plan, arena, optimizer)) {
@@ -244,6 +253,20 @@ public final class DistributedTrainer {
                         + ", not the plan's " + plan.modelSpec().toMap());
             }
         }
+        Normalization normalization = ModelBytes.read(start.checkpoint(), "reading the checkpoint's normalisation",
+                file -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+                        try (Model ignored = loaded.model()) {
+                            return loaded.normalization();
+                        }
+                    }
+                });
+        if (normalization.mode() != plan.normalization()) {
+            throw new IllegalArgumentException("the checkpoint's inputs were normalised " + normalization.mode()
+                    + ", the plan asks for " + plan.normalization());
+        }
+        return normalization;
     }
 
     private static void requireColumns(Dataset<Row> data, Columns columns) {

@@ -108,6 +108,38 @@ class DistributedTrainerTest {
     }
 
     /**
+     * A run resumed on changed data (every feature doubled) keeps the normalisation its checkpoint was trained with:
+     * fitted again, it would feed the resumed epochs inputs scaled differently from those the weights learned on.
+     */
+    @Test
+    void aResumedRunKeepsItsCheckpointsNormalisation() throws Exception {
+        List<Row> rows = TestFrames.teacherRows(200, FEATURES, CLASSES, 5);
+        Dataset<Row> frame = TestFrames.frame(spark, rows, 2);
+        byte[][] afterEpochOne = new byte[1][];
+        DistributedTrainer.fit(frame, new Columns("features", "label"), plan(1, 50), 2,
+                epoch -> afterEpochOne[0] = epoch.modelFile());
+        Normalization trained = normalizationOf(afterEpochOne[0]);
+
+        List<Row> doubled = rows.stream().map(r -> org.apache.spark.sql.RowFactory.create(
+                Vectors.dense(Arrays.stream(((Vector) r.get(0)).toArray()).map(v -> 2 * v).toArray()), r.get(1))).toList();
+        TrainingOutcome resumed = DistributedTrainer.fit(TestFrames.frame(spark, doubled, 2),
+                new Columns("features", "label"), plan(2, 50), 2, epoch -> {},
+                new dev.gatun.train.ClusterTraining.Start(1, afterEpochOne[0]));
+        Normalization kept = normalizationOf(resumed.modelFile());
+        assertArrayEquals(trained.mean(), kept.mean());
+        assertArrayEquals(trained.std(), kept.std());
+    }
+
+    private Normalization normalizationOf(byte[] modelFile) throws Exception {
+        Path file = Files.write(Files.createTempFile(dir, "model", ".gatun"), modelFile);
+        try (Arena arena = Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            loaded.model().close();
+            return loaded.normalization();
+        }
+    }
+
+    /**
      * Inputs that already have the replicas' partition count but a lineage Spark refuses to run as a barrier stage
      * (its RDDs within the stage of other partition counts: coalesce, union) go through the shuffle, and train as the
      * same rows in any other partitioning do; run directly, Spark refuses the stage on every attempt.
