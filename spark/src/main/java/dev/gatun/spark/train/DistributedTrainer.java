@@ -103,7 +103,10 @@ public final class DistributedTrainer {
         }
         summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
         requireGoodRows(summaries);
-        boolean byHashRange = input.getNumPartitions() != partitions || !BarrierSlots.oneNarrowChain(input.rdd(), partitions);
+        // An input partition without rows (a filter emptied it) would leave its replica nothing to train on: such an
+        // input is spread over hash ranges like any other partitioning rather than refused.
+        boolean byHashRange = input.getNumPartitions() != partitions || !BarrierSlots.oneNarrowChain(input.rdd(), partitions)
+                || summaries.stream().anyMatch(s -> s.rows() == 0);
         RowIds ids = RowIds.of(summaries, partitions, byHashRange);
         FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
         long total = 0;

@@ -162,6 +162,25 @@ class DistributedTrainerTest {
         assertArrayEquals(expected, DistributedTrainer.fit(united, columns, plan, 2).epochLosses(), 0.0);
     }
 
+    /**
+     * An input with the replicas' partition count in one narrow stage whose partition 1 a filter emptied trains over
+     * hash ranges, as the same rows in any other partitioning; it was refused ("partition 1 of 2 holds no rows").
+     */
+    @Test
+    void aPartitionEmptiedByAFilterIsSpreadOverHashRangesNotRefused() {
+        List<Row> rows = TestFrames.teacherRows(160, FEATURES, CLASSES, 6);
+        TrainingPlan plan = plan(2, 32);
+        Columns columns = new Columns("features", "label");
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        org.apache.spark.api.java.JavaRDD<Row> firstHalfOnly = jsc.parallelize(rows, 2).mapPartitionsWithIndex(
+                (index, partition) -> index == 0 ? partition : java.util.Collections.emptyIterator(), true);
+        Dataset<Row> emptied = spark.createDataFrame(firstHalfOnly, TestFrames.schema());
+        assertTrue(BarrierSlots.oneNarrowChain(emptied.select("features", "label").toJavaRDD().rdd(), 2));
+        double[] expected = DistributedTrainer.fit(TestFrames.frame(spark, rows.subList(0, 80), 3), columns, plan, 2)
+                .epochLosses();
+        assertArrayEquals(expected, DistributedTrainer.fit(emptied, columns, plan, 2).epochLosses(), 0.0);
+    }
+
     /** The rows in {@code n} partitions read straight from the driver's list: no shuffle, one narrow stage. */
     private static Dataset<Row> slices(List<Row> rows, int n) {
         var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
