@@ -195,9 +195,15 @@ public final class SanityChecks {
         String[] explosions = new String[rates.length];
         String optimizerName = "";
         double before;
-        try (Evaluator evaluator = new Evaluator(subset, config.normalization(), Evaluator.DEFAULT_BATCH)) {
+        // The loss in TRAIN mode over the whole subset at once (dropout is off in the plain spec): batch norm then
+        // normalises with the subset's own statistics, before and after alike. In INFERENCE mode it used its running
+        // statistics, which start at mean 0, variance 1 and move with every step whatever the rate, so even the
+        // smallest rate "moved" a batch-norm network's loss by far more than 1%.
+        try (Batches whole = Batches.over(subset, subset.size()).normalization(config.normalization()).shuffle(false)
+                .build()) {
+            Batch all = whole.next();
             try (Arena arena = Arena.ofConfined(); Model fresh = build(plain, arena)) {
-                before = evaluator.evaluate(fresh).loss();
+                before = fresh.cost(all.X(), all.targetsFor(fresh), Mode.TRAIN);
             }
             for (int i = 0; i < rates.length; i++) {
                 try (Arena arena = Arena.ofShared();  // as in overfit()
@@ -208,7 +214,7 @@ public final class SanityChecks {
                              .trainEvaluationSize(Math.min(subset.size(), 100)).build()) {
                     optimizerName = optimizer.kind().name().toLowerCase(Locale.ROOT);
                     TrainingResult result = trainer.run();
-                    double after = result.exploded() ? Double.NaN : evaluator.evaluate(model).loss();
+                    double after = result.exploded() ? Double.NaN : model.cost(all.X(), all.targetsFor(model), Mode.TRAIN);
                     if (result.exploded() || !Double.isFinite(after)) {
                         explosions[i] = result.exploded() ? "step " + result.explosion().step() : "loss " + after;
                         change[i] = Double.NaN;

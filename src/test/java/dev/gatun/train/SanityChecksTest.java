@@ -111,6 +111,21 @@ class SanityChecksTest {
         assertTrue(checks.get(3).measured().endsWith("usable none"), checks.get(3).measured());
     }
 
+    /**
+     * Batch norm's running statistics move with every step whatever the rate: the sweep measures the loss with the
+     * subset's own statistics, so that the smallest rate barely moves a healthy batch-norm network either.
+     */
+    @Test
+    void the_sweep_holds_a_batch_norm_network_to_the_same_marks() {
+        ModelSpec withBatchNorm = Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).batchNorm()
+                .dense(16, Activation.RELU).batchNorm().output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY)
+                .init(Init.HE).seed(3).spec();
+        SanityCheck sweep = SanityChecks.builder(withBatchNorm, data.train()).build().run().checks().get(3);
+        double smallest = sweep.values().get("change_at_1e-06");
+        assertTrue(Math.abs(smallest) < 0.01, "the smallest rate moved the loss by " + smallest + ": " + sweep);
+        assertTrue(sweep.passed(), sweep.toString());
+    }
+
     @Test
     void zero_initialisation_fails_check_2_and_still_reports_every_check() {
         ModelSpec zeros = Model.builder(LearnableData.FEATURES).dense(32, Activation.RELU).dense(16, Activation.RELU)
