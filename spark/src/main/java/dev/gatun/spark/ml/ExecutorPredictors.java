@@ -2,24 +2,92 @@ package dev.gatun.spark.ml;
 
 import dev.gatun.spark.ModelBytes;
 import dev.gatun.serve.Predictor;
-import org.apache.spark.broadcast.Broadcast;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * One Gatun {@link Predictor} per model file per JVM: the first row a task of this executor scores loads the model
- * from its broadcast bytes, every later row and task of the JVM shares it (the predictor is thread-safe). Predictors
- * live as long as the JVM; a JVM holds one per distinct model file it has scored with, whatever the number of model
- * objects (copies included) and SparkContexts that carried it.
+ * from its broadcast bytes, every later row and task of the JVM shares it (the predictor is thread-safe), whatever the
+ * number of model objects (copies included) and SparkContexts that carried the file.
+ *
+ * <p>A JVM keeps the predictors of the {@value #KEPT} model files it used last and closes the one it used least
+ * recently when another is loaded: an application that scores with model after model (a cross-validation's grid, a
+ * model retrained every day) held every one of them, native weights included, until the executor ended. A row whose
+ * predictor was closed under it by such an eviction is scored again with a fresh one ({@link #predict}).
  */
 final class ExecutorPredictors {
+    /** How many model files' predictors a JVM keeps. */
+    static final int KEPT = 8;
+    /** A predictor's last use is written at most this often, so that rows scored in parallel do not share a write. */
+    private static final long TOUCH_NANOS = 1_000_000_000L;
+
     /** By the model file's digest ({@link #keyOf}): broadcast ids start again at 0 in every SparkContext a JVM runs. */
-    private static final ConcurrentHashMap<String, Predictor> PREDICTORS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Kept> PREDICTORS = new ConcurrentHashMap<>();
 
     private ExecutorPredictors() {}
 
-    static Predictor of(String key, Broadcast<byte[]> model) {
-        return PREDICTORS.computeIfAbsent(key, k -> load(model.value()));
+    /** A predictor and when it was last asked for. */
+    private static final class Kept {
+        final Predictor predictor;
+        volatile long lastUse = System.nanoTime();
+
+        Kept(Predictor predictor) {
+            this.predictor = predictor;
+        }
+    }
+
+    /** The predictor of the model file {@code key} names, loaded from {@code file} the first time. */
+    static Predictor of(String key, Supplier<byte[]> file) {
+        boolean[] loaded = {false};
+        Kept kept = PREDICTORS.computeIfAbsent(key, k -> {
+            loaded[0] = true;
+            return new Kept(load(file.get()));
+        });
+        long now = System.nanoTime();
+        if (now - kept.lastUse > TOUCH_NANOS) {
+            kept.lastUse = now;
+        }
+        if (loaded[0]) {
+            evictBeyondKept(key);
+        }
+        return kept.predictor;
+    }
+
+    /**
+     * {@code out} = the model's prediction for {@code x}, with the predictor of {@code key}; once more with a fresh
+     * predictor when an eviction closed this one between the lookup and the call.
+     */
+    static void predict(String key, Supplier<byte[]> file, float[] x, float[] out) {
+        Predictor predictor = of(key, file);
+        try {
+            predictor.predict(x, out);
+        } catch (IllegalStateException e) {
+            if (!predictor.isClosed()) {
+                throw e;
+            }
+            PREDICTORS.computeIfPresent(key, (k, kept) -> kept.predictor == predictor ? null : kept);
+            of(key, file).predict(x, out);
+        }
+    }
+
+    /** Closes the least recently used predictors (other than {@code keep}'s) until at most {@link #KEPT} remain. */
+    private static void evictBeyondKept(String keep) {
+        while (PREDICTORS.size() > KEPT) {
+            Map.Entry<String, Kept> oldest = null;
+            for (Map.Entry<String, Kept> e : PREDICTORS.entrySet()) {
+                if (!e.getKey().equals(keep) && (oldest == null || e.getValue().lastUse < oldest.getValue().lastUse)) {
+                    oldest = e;
+                }
+            }
+            if (oldest == null) {
+                return;
+            }
+            if (PREDICTORS.remove(oldest.getKey(), oldest.getValue())) {
+                oldest.getValue().predictor.close();   // waits for the calls already running on it
+            }
+        }
     }
 
     /** The key of a model file: its SHA-256, in hex. */

@@ -3,7 +3,6 @@ package dev.gatun.spark.ml;
 import dev.gatun.spark.ModelBytes;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.ModelSpec;
-import dev.gatun.serve.Predictor;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
@@ -87,7 +86,6 @@ public final class GatunClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        Predictor predictor = ExecutorPredictors.of(predictorKey, broadcast);
         if (features == null) {
             throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
                     + " values (drop or fill such rows before transform)");
@@ -112,7 +110,7 @@ public final class GatunClassificationModel
                 x[j] = toFloat(values[j], j);
             }
         }
-        predictor.predict(x, rows[1]);
+        ExecutorPredictors.predict(predictorKey, broadcast::value, x, rows[1]);
         double[] raw = new double[classes];
         for (int c = 0; c < classes; c++) {
             // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite.

@@ -169,8 +169,8 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
                 : DistributedTrainer.taskSlots(dataset.sparkSession());
         TrainingOutcome outcome = DistributedTrainer.fit(dataset.toDF(), new Columns($(featuresCol()), $(labelCol())),
                 plan, partitions);
-        return new GatunClassificationModel(Identifiable$.MODULE$.randomUID("gatunClassificationModel"),
-                outcome.modelFile(), outcome.epochLosses());
+        // The estimator's uid, as every MLlib estimator gives its model: a fitted pipeline's stages keep their uids.
+        return new GatunClassificationModel(uid(), outcome.modelFile(), outcome.epochLosses());
     }
 
     /** The params as a training plan; every name and value is checked here, before any Spark job runs. */

@@ -46,8 +46,11 @@ final class RowChecks {
             throw new BadRow(row, "features column '" + column + "' is null");
         }
         if (!(value instanceof Vector vector)) {
-            throw new BadRow(row, "features column '" + column + "' holds a "
-                    + value.getClass().getSimpleName() + ", not an ML vector (use VectorAssembler)");
+            // The full name: the old RDD API's vectors (org.apache.spark.mllib.linalg) have the same simple names as
+            // the ML ones, and "holds a DenseVector, not an ML vector" read as a contradiction.
+            throw new BadRow(row, "features column '" + column + "' holds a " + value.getClass().getName()
+                    + ", not an org.apache.spark.ml.linalg vector (use VectorAssembler, or MLUtils.convertVectorColumnsToML"
+                    + " for the old org.apache.spark.mllib ones)");
         }
         if (vector.size() != inputs) {
             throw new BadRow(row, "features column '" + column + "' has " + vector.size()

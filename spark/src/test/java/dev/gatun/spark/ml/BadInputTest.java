@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,17 @@ class BadInputTest {
         GatunClassifier classifier = new GatunClassifier().setLayers(FEATURES, 4, CLASSES).setEpochs(1)
                 .setBatchSize(8).setNumPartitions(partitions);
         return assertThrows(kind, () -> classifier.fit(data)).getMessage();
+    }
+
+    /**
+     * {@link #fitFails}, checking that no Spark job started: Spark's own count of the jobs it has submitted, read
+     * synchronously (the listener bus reports them late).
+     */
+    private static String fitFailsBeforeAnyJob(Dataset<Row> data, int partitions) {
+        int before = spark.sparkContext().dagScheduler().nextJobId().get();
+        String message = fitFails(IllegalArgumentException.class, data, partitions);
+        assertEquals(before, spark.sparkContext().dagScheduler().nextJobId().get(), "jobs started before: " + message);
+        return message;
     }
 
     private static void assertSays(String message, String... parts) {
@@ -89,7 +101,7 @@ class BadInputTest {
     void aBadAttemptsSettingIsNamedBeforeAnyJob() {
         spark.conf().set(dev.gatun.spark.train.DistributedTrainer.ATTEMPTS_SETTING, "0");
         try {
-            assertSays(fitFails(IllegalArgumentException.class, withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 2),
+            assertSays(fitFailsBeforeAnyJob(withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 2),
                     "spark.gatun.fit.attempts = '0'", "whole number >= 1");
         } finally {
             spark.conf().unset(dev.gatun.spark.train.DistributedTrainer.ATTEMPTS_SETTING);
@@ -98,7 +110,7 @@ class BadInputTest {
 
     @Test
     void morePartitionsThanTaskSlotsIsRefusedBeforeAnyJob() {
-        assertSays(fitFails(IllegalArgumentException.class, withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 3),
+        assertSays(fitFailsBeforeAnyJob(withRow(0, TestFrames.teacherRows(1, FEATURES, CLASSES, 9).get(0)), 3),
                 "3 partitions", "2 task slots");
     }
 

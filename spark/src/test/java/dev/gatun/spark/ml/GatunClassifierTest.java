@@ -103,7 +103,11 @@ class GatunClassifierTest {
      */
     @Test
     void copiesShareOnePredictorAndNullFeaturesAreNamed() {
-        GatunClassificationModel model = classifier().setEpochs(1).fit(frame);
+        GatunClassifier estimator = classifier().setEpochs(1);
+        GatunClassificationModel model = estimator.fit(frame);
+        // Spark's convention (LogisticRegression's, every MLlib estimator's): the model takes its estimator's uid.
+        assertEquals(estimator.uid(), model.uid());
+        assertEquals(estimator, model.parent());
         Vector features = (Vector) rows.get(0).get(0);
         double[] expected = model.predictRaw(features).toArray();
         int loaded = ExecutorPredictors.loaded();
