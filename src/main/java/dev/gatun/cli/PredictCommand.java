@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code gatun predict}: classes and probabilities (a classifier) or real values (a regression) for the samples in an
@@ -108,6 +109,12 @@ final class PredictCommand extends JsonReportingCommand {
                 } catch (IllegalArgumentException e) {
                     throw atRow(predictor, xm, m, row, e);
                 }
+                if (out.checkError()) {
+                    // PrintStream keeps write errors to itself: without this, `predict ... | head` read and predicted
+                    // the whole input after head had gone.
+                    throw new java.io.IOException("standard output was closed or could not be written; stopped after "
+                            + row + " rows");
+                }
                 for (int r = 0; r < m; r++, row++) {
                     if (classes == 0) {
                         line.setLength(0);
@@ -120,7 +127,7 @@ final class PredictCommand extends JsonReportingCommand {
                         continue;
                     }
                     probabilities(ym, r * outputs, outputs, p);
-                    rank(p, order);
+                    rank(p, order, outputs == 1);
                     line.setLength(0);
                     if (json.requested) {
                         appendJson(line.append(row == 0 ? "" : ","), row, p, order);
@@ -213,7 +220,7 @@ final class PredictCommand extends JsonReportingCommand {
      * The first {@code top} entries of {@code order} become the classes by falling probability; ties keep the lower
      * class first, so entry 0 is the class {@link Predictor#classify} picks (for one sigmoid output, p ≥ 0.5 is 1).
      */
-    private void rank(float[] p, int[] order) {
+    private void rank(float[] p, int[] order, boolean sigmoid) {
         for (int k = 0; k < order.length; k++) {
             order[k] = k;
         }
@@ -228,8 +235,9 @@ final class PredictCommand extends JsonReportingCommand {
             order[i] = order[best];
             order[best] = t;
         }
-        if (p.length == 2 && p[1] == p[0]) {
-            // A single sigmoid output at exactly 0.5 classifies as 1.
+        if (sigmoid && p[1] == p[0]) {
+            // A single sigmoid output at exactly 0.5 classifies as 1 (Predictor.classify's rule); two softmax outputs
+            // that tie go to the lower class, as there.
             order[0] = 1;
             order[1] = 0;
         }
@@ -240,15 +248,16 @@ final class PredictCommand extends JsonReportingCommand {
      * CSV file's -1 or heron, Fashion-MNIST's Ankle boot) is the last column when the model keeps names.
      */
     private void appendText(StringBuilder line, long row, float[] p, int[] order) {
-        line.append(row).append('\t').append(order[0]).append('\t').append(String.format("%.4f", p[order[0]]));
+        line.append(row).append('\t').append(order[0]).append('\t').append(String.format(Locale.ROOT, "%.4f", p[order[0]]));
         if (top > 1) {
             line.append('\t');
             for (int i = 0; i < top; i++) {
-                line.append(i == 0 ? "" : " ").append(order[i]).append(':').append(String.format("%.4f", p[order[i]]));
+                line.append(i == 0 ? "" : " ").append(order[i]).append(':').append(String.format(Locale.ROOT, "%.4f", p[order[i]]));
             }
         }
         if (!labels.isEmpty()) {
-            line.append('\t').append(UserText.safe(labels.get(order[0]), UserText.CELL_LIMIT));
+            // Whole (a script reads it back), with control and format characters escaped as everywhere on a terminal.
+            line.append('\t').append(UserText.safe(labels.get(order[0]), Integer.MAX_VALUE));
         }
     }
 

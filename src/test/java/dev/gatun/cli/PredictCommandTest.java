@@ -111,6 +111,80 @@ class PredictCommandTest {
         CommandRun.assertOneLineError(predict(latin1), Main.EXIT_ERROR, latin1 + ": line 1 is not UTF-8 text (bytes 0xE9)");
     }
 
+    /** A reader that goes away (predict ... | head) stops the run at the next batch, not at the end of the input. */
+    @Test
+    void aClosedOutputStopsTheRunAtTheNextBatch() throws IOException {
+        Path many = writeCsv("many.csv", 1, 3 * PredictCommand.BATCH);
+        java.io.PrintStream out = System.out;
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new java.io.PrintStream(new OutputStream() {
+                private int written;
+
+                @Override
+                public void write(int b) throws IOException {
+                    if (++written > 100) {
+                        throw new IOException("Broken pipe");
+                    }
+                }
+            }, true));
+            System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+            exit = Main.run("predict", "--model", model.toString(), "--input", many.toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String message = stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(Main.EXIT_ERROR, exit, message);
+        assertTrue(message.contains("standard output was closed or could not be written; stopped after "
+                + PredictCommand.BATCH + " rows"), message);
+    }
+
+    /**
+     * An exact tie (all-zero weights) classifies as Predictor.classify does: class 1 for one sigmoid output at 0.5,
+     * the lower class for two softmax outputs.
+     */
+    @Test
+    void anExactTieGoesWhereClassifyPutsIt() throws IOException {
+        Path csv = Files.writeString(dir.resolve("tie.csv"), "1,2,3\n");
+        for (int outputs : new int[] {1, 2}) {
+            Path tied = dir.resolve("tied-" + outputs + ".gatun");
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+                 dev.gatun.nn.Model m = dev.gatun.nn.Model.builder(3)
+                         .output(outputs, outputs == 1 ? Loss.BINARY_CROSS_ENTROPY : Loss.SOFTMAX_CROSS_ENTROPY)
+                         .init(dev.gatun.nn.Init.ZEROS).build(arena)) {
+                dev.gatun.io.ModelIo.save(tied, m, dev.gatun.data.Normalization.none(3), Map.of());
+            }
+            CommandRun run = CommandRun.gatun("predict", "--model", tied.toString(), "--input", csv.toString());
+            assertEquals(0, run.exit(), run.toString());
+            String[] cells = run.out().lines().skip(1).findFirst().orElseThrow().split("\t");
+            assertEquals(outputs == 1 ? "1" : "0", cells[1], run.out());
+            assertEquals("0.5000", cells[2], run.out());
+        }
+    }
+
+    /** Probabilities are written with a decimal point whatever the JVM's locale: scripts read them as numbers. */
+    @Test
+    void probabilitiesIgnoreTheLocale() throws IOException {
+        Path csv = writeCsv("locale.csv", 5);
+        java.util.Locale before = java.util.Locale.getDefault();
+        CommandRun run;
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY);
+            run = predict(csv, "--top", "2");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertEquals(0, run.exit(), run.toString());
+        for (String line : run.out().lines().skip(1).toList()) {
+            String[] cells = line.split("\t");
+            assertTrue(cells[2].matches("[01]\\.[0-9]{4}"), line);
+            assertTrue(cells[3].matches("[0-9]+:[01]\\.[0-9]{4} [0-9]+:[01]\\.[0-9]{4}"), line);
+        }
+    }
+
     @Test
     void csvRowsWithAHeaderGiveThePredictorsClasses() throws IOException {
         Path csv = writeCsv("images.csv", rows.size());
@@ -175,13 +249,19 @@ class PredictCommandTest {
     }
 
     private static Path writeCsv(String name, int n) throws IOException {
+        return writeCsv(name, n, 1);
+    }
+
+    /** The first {@code n} test rows as CSV with a header, {@code times} over. */
+    private static Path writeCsv(String name, int n, int times) throws IOException {
         StringBuilder csv = new StringBuilder();
         StringJoiner header = new StringJoiner(",");
         for (int j = 0; j < LearnableData.FEATURES; j++) {
             header.add("pixel" + j);
         }
         csv.append(header).append('\n');
-        for (int i = 0; i < n; i++) {
+        for (int k = 0; k < n * times; k++) {
+            int i = k % n;
             StringJoiner line = new StringJoiner(", ");
             for (float v : rows.get(i)) {
                 // Mix the spellings a CSV may use: integers, decimals and exponents of the same values.
