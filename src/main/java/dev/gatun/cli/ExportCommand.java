@@ -36,6 +36,8 @@ final class ExportCommand implements Callable<Integer> {
             // The atomic replace would put the ONNX bytes where the only copy of the Gatun model was.
             throw new UsageException("OUT " + out + " is the model file itself: write the ONNX file elsewhere");
         }
+        // A directory, or a place that cannot be written, named before the model is read.
+        OutputPaths.checkFile("OUT", out, 0);
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile, arena);
             try (Model model = loaded.model()) {

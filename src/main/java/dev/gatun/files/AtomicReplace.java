@@ -3,9 +3,14 @@ package dev.gatun.files;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -42,13 +47,14 @@ public final class AtomicReplace {
                 channel.force(true);
             } catch (IOException e) {
                 // "No space left on device" alone does not say which of a run's files failed.
-                throw new IOException("cannot write " + target + ": "
-                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+                throw new IOException("cannot write " + target + ": " + reason(e), e);
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot replace " + target + " atomically on this file system", e);
+            } catch (IOException e) {
+                throw new IOException("cannot replace " + target + ": " + reason(e), e);
             }
             // The rename is durable only once the directory entry is on disk.
             try (FileChannel dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -59,6 +65,24 @@ public final class AtomicReplace {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * Why {@code e} happened, in words: the file-system exceptions often carry only the temporary file's path, which
+     * names neither the file the user asked for nor the reason ("cannot write /ro/m.onnx: /ro/.m.onnx.tmp-1-ab").
+     */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return switch (e) {
+            case AccessDeniedException ignored -> "permission denied";
+            case NoSuchFileException ignored -> "no such file or directory";
+            case FileAlreadyExistsException ignored -> "a file of that name is in the way";
+            case DirectoryNotEmptyException ignored -> "a directory of that name is in the way";
+            default -> e instanceof FileSystemException || e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage();
+        };
     }
 
     /** The start of the names of {@code file}'s temporary files; the writer's process id follows it. */

@@ -39,6 +39,23 @@ final class ModelFile {
 
     private ModelFile() {}
 
+    /** The first bytes of {@code file}, as many as {@link #MAGIC} has at most; none when it cannot be read. */
+    static byte[] head(Path file) {
+        byte[] head = new byte[MAGIC.length];
+        int n;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException | RuntimeException unreadable) {
+            n = 0;
+        }
+        return java.util.Arrays.copyOf(head, n);
+    }
+
+    /** Whether {@code file} is a regular file that starts as a Gatun model file does. */
+    static boolean isModelFile(Path file) {
+        return Files.isRegularFile(file) && java.util.Arrays.equals(head(file), MAGIC);
+    }
+
     static void write(Path file, List<Section> sections) throws IOException {
         if (sections.size() > MAX_SECTIONS) {
             throw new IllegalArgumentException("a model file holds at most " + MAX_SECTIONS + " sections, got " + sections.size());

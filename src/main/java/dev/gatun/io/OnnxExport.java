@@ -56,6 +56,11 @@ public final class OnnxExport {
         ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
         requireFinite(model);
         OnnxSupport.require("ONNX export to " + file);
+        if (ModelFile.isModelFile(file)) {
+            // `gatun export --onnx out.onnx model.gatun`, its two files swapped, replaced the model with its export.
+            throw new IllegalArgumentException("ONNX export: " + file + " is a Gatun model file, which an export does"
+                    + " not replace; write the ONNX file to another name");
+        }
         AtomicReplace.write(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));
     }
 

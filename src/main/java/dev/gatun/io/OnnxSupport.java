@@ -1,8 +1,5 @@
 package dev.gatun.io;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -27,17 +24,11 @@ final class OnnxSupport {
      * name an ONNX export anything.
      */
     static boolean isOnnx(Path file) {
-        byte[] head = new byte[ModelFile.MAGIC.length];
-        int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
-        } catch (IOException | RuntimeException unreadable) {
-            n = 0;
-        }
-        if (n == head.length && Arrays.equals(head, ModelFile.MAGIC)) {
+        byte[] head = ModelFile.head(file);
+        if (Arrays.equals(head, ModelFile.MAGIC)) {
             return false;
         }
-        if (n > 0 && head[0] == ONNX_FIRST_BYTE) {
+        if (head.length > 0 && head[0] == ONNX_FIRST_BYTE) {
             return true;
         }
         Path name = file.getFileName();

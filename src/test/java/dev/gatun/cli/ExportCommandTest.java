@@ -73,6 +73,11 @@ class ExportCommandTest {
         assertOneLineError(gatun("export", "--onnx", model.toString(), model.toString()), Main.EXIT_USAGE,
                 "is the model file itself");
         assertArrayEquals(before, Files.readAllBytes(model), "the model is untouched");
+        // The two files swapped on the command line, the model in OUT's place: refused, the model kept.
+        Path other = Files.copy(model, dir.resolve("other.gatun"));
+        assertOneLineError(gatun("export", "--onnx", model.toString(), other.toString()), Main.EXIT_ERROR,
+                other + " is a Gatun model file, which an export does not replace");
+        assertArrayEquals(before, Files.readAllBytes(other), "the other model is untouched");
         // An ONNX export under any name, and a Gatun model named .onnx, each load by what they hold.
         Path onnxAsBin = dir.resolve("exported.bin");
         assertEquals(0, gatun("export", "--onnx", model.toString(), onnxAsBin.toString()).exit());

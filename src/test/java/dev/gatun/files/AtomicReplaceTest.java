@@ -59,6 +59,9 @@ class AtomicReplaceTest {
         IOException e = assertThrows(IOException.class,
                 () -> AtomicReplace.write(asFile, ByteBuffer.wrap(new byte[] {1})));
         assertEquals("keep", Files.readString(file), e.toString());
+        // The file asked for and the system's reason, not the temporary file's name.
+        assertTrue(e.getMessage().startsWith("cannot replace " + asFile.toAbsolutePath() + ": ")
+                && !e.getMessage().contains(".tmp-"), e.getMessage());
         try (var entries = Files.list(dir)) {
             assertEquals(1, entries.count(), "the temporary file was left behind");
         }
