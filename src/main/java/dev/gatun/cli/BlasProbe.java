@@ -58,6 +58,10 @@ final class BlasProbe {
         if (!Blas.info().backend().equals("java")) {
             command.add("-D" + Blas.LIBRARY_PROPERTY + "=" + Blas.info().libraryPath());
         }
+        if (Blas.threads() >= 1) {
+            // The same thread count as this JVM's measurement, or the two figures compared measured different things.
+            command.add("-D" + Blas.THREADS_PROPERTY + "=" + Blas.threads());
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BlasProbe.class.getName(),
                 Integer.toString(n)));
         // Output through files: reading the child's pipe to its end waited for its exit, so a probe that hung (a

@@ -32,8 +32,9 @@ import java.util.Map;
  * stored in the model file.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a saved classifier on MNIST-format data: accuracy, loss, per-class precision/recall/F1 "
-                + "and the confusion matrix (rows: actual class, columns: predicted)."})
+        description = {"Evaluate a saved model on MNIST-format data or a CSV file: for a classifier, accuracy, loss, "
+                + "per-class precision/recall/F1 and the confusion matrix (rows: actual class, columns: predicted); "
+                + "for a regression model, its error figures."})
 final class EvalCommand extends JsonReportingCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -200,7 +201,10 @@ final class EvalCommand extends JsonReportingCommand {
         }
     }
 
-    private void print(Model model, String source, Evaluation e, List<String> names) {
+    private void print(Model model, String source, Evaluation e, List<String> classNames) {
+        // Names from the user's data, on a terminal: escaped, and cut so that one long name cannot widen every row
+        // (the JSON keeps them whole).
+        List<String> names = classNames.stream().map(n -> UserText.safe(n, UserText.CELL_LIMIT)).toList();
         System.out.printf("model     %s (%s, %s)%n", modelFile.path, model.spec().widths(), model.loss());
         System.out.printf("data      %s, %,d samples%n", source, e.count());
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),

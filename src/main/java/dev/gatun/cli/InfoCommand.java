@@ -70,13 +70,20 @@ final class InfoCommand extends JsonReportingCommand {
         if (blasCheck) {
             facts.put("blas_check", check(advice, gflops));
         }
+        boolean wrong = error > GemmCheck.TOLERANCE || Double.isNaN(error);
+        String failure = "sgemm is off by " + error + " against the float64 reference (at most " + GemmCheck.TOLERANCE
+                + " allowed): this BLAS library computes wrong products";
+        if (wrong) {
+            // A failed command's JSON carries error and exit_code, as every command's does (README, --json).
+            facts.put("error", failure);
+            facts.put("exit_code", Main.EXIT_ERROR);
+        }
         facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
         json.print(facts);
-        if (error > GemmCheck.TOLERANCE || Double.isNaN(error)) {
+        if (wrong) {
             // A check that only printed its figure passed every BLAS: a script running it must see the failure.
-            System.err.println("gatun: sgemm is off by " + error + " against the float64 reference (at most "
-                    + GemmCheck.TOLERANCE + " allowed): this BLAS library computes wrong products");
-            return 1;
+            System.err.println("gatun: " + failure);
+            return Main.EXIT_ERROR;
         }
         return 0;
     }

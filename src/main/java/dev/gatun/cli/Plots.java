@@ -75,7 +75,7 @@ final class Plots {
         }
         List<String> predictedAxis = classNames;
         List<String> actualAxis = new ArrayList<>(classNames).reversed();
-        HeatMapChart chart = new HeatMapChartBuilder().width(760).height(640).title("Test confusion matrix (rows: actual, columns: predicted)")
+        HeatMapChart chart = new HeatMapChartBuilder().width(760).height(640).title("Confusion matrix (rows: actual, columns: predicted)")
                 .xAxisTitle("predicted").yAxisTitle("actual").build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setPlotContentSize(1.0);

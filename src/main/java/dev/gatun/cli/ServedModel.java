@@ -38,7 +38,10 @@ final class ServedModel {
             return switch (value.toLowerCase(Locale.ROOT)) {
                 case "float32", "f32" -> RowWeights.FLOAT32;
                 case "bfloat16", "bf16" -> RowWeights.BFLOAT16;
-                default -> throw new UsageException("--row-weights must be float32 or bfloat16, got '" + value + "'");
+                // picocli's own conversion error: it prints this message as it is (a UsageException came out
+                // wrapped, with its class name, in "cannot convert ... to RowWeights").
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "--row-weights must be float32 or bfloat16, got '" + UserText.cell(value) + "'");
             };
         }
     }
