@@ -430,7 +430,9 @@ public final class Trainer implements AutoCloseable {
                 return "holds " + v + " at flat index " + k;
             }
         }
-        return "holds a non-finite value";
+        // W finite: Adam's or RMSprop's average of squared gradients overflowed, which would have frozen it.
+        return "is finite, but its optimizer state overflowed: a gradient of magnitude 1.8e19 or more has a square"
+                + " beyond float32, and every later step of those weights would have been 0";
     }
 
     private static double seconds(long startNanos) {

@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -201,6 +202,34 @@ class OptimizerKernelsTest {
     private static Buffers viewOf(Tensor[] whole, DType dtype) {
         return new Buffers(dtype, 28, whole[0].rowSlice(1, 5).segment(), whole[1].rowSlice(1, 5).segment(),
                 whole[2].rowSlice(1, 5).segment(), whole[3].rowSlice(1, 5).segment());
+    }
+
+    /**
+     * A finite gradient whose square overflows float32 makes s +Inf and every later step of that weight 0: W stays
+     * finite and frozen. The update reports it as it reports a W gone NaN, in the vector body and the scalar tail.
+     */
+    @ParameterizedTest(name = "{0} at {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"RMSPROP, 3", "RMSPROP, 32", "ADAM, 3", "ADAM, 32"})
+    void aGradientWhoseSquareOverflowsIsReportedNotFrozenSilently(Rule rule, int at) {
+        try (Arena arena = Arena.ofConfined()) {
+            for (KernelProvider.Optimizer kernels : java.util.List.of(VECTOR, SCALAR)) {
+                Buffers b = Buffers.random(arena, DType.F32, 33, 5);
+                assertTrue(finiteAfter(b, rule, kernels), "ordinary gradients");
+                set(b.dW(), DType.F32, at, 2e19);
+                assertFalse(finiteAfter(b, rule, kernels), rule + " with g = 2e19 at " + at);
+                assertTrue(Float.isFinite(b.W().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at)),
+                        "W itself stays finite");
+            }
+        }
+    }
+
+    private static boolean finiteAfter(Buffers b, Rule rule, KernelProvider.Optimizer kernels) {
+        return switch (rule) {
+            case RMSPROP -> kernels.rmsprop(b.dtype(), b.W(), b.dW(), null, b.s(), 0, b.n(), ALPHA, BETA2, EPSILON);
+            case ADAM -> kernels.adam(b.dtype(), b.W(), b.dW(), null, b.v(), b.s(), 0, b.n(), ALPHA, BETA1, BETA2,
+                    EPSILON, 1);
+            default -> throw new IllegalArgumentException(rule + " keeps no squared gradients");
+        };
     }
 
     @Test

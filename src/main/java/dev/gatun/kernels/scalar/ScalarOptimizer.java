@@ -81,7 +81,7 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
         for (long i = from; i < to; i++) {
             double g = gradient(dt, dW, dW2, i);
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
-            store(dt, s, i, sNew);
+            finite &= store(dt, s, i, sNew);   // an overflowed s would freeze W at a finite value
             double step = round(dt, round(dt, a * g) / round(dt, round(dt, Math.sqrt(sNew)) + e));
             finite &= store(dt, W, i, load(dt, W, i) - step);
         }
@@ -105,7 +105,7 @@ public final class ScalarOptimizer implements KernelProvider.Optimizer {
             double vNew = flush(round(dt, round(dt, b1 * load(dt, v, i)) + round(dt, c1 * g)), vFloor);
             double sNew = round(dt, round(dt, b2 * load(dt, s, i)) + round(dt, round(dt, g * g) * c2));
             store(dt, v, i, vNew);
-            store(dt, s, i, sNew);
+            finite &= store(dt, s, i, sNew);   // an overflowed s would freeze W at a finite value
             double root = round(dt, Math.sqrt(round(dt, sNew * inverseCorrection2)));
             double step = round(dt, round(dt, aT * vNew) / round(dt, root + e));
             finite &= store(dt, W, i, load(dt, W, i) - step);

@@ -111,7 +111,10 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 FloatVector step = g.mul(a).div(sNew.sqrt().add(e));
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
                 w.intoMemorySegment(W, at, ORDER);
-                nan = w.sub(w).add(nan);
+                // s too: a gradient whose square overflows makes s +Inf and every later step 0, W finite and frozen.
+                // w + s is non-finite when either is (or both are near float32's largest: worth reporting too).
+                FloatVector ws = w.add(sNew);
+                nan = ws.sub(ws).add(nan);
             }
         }
         boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
@@ -150,7 +153,8 @@ public final class VectorOptimizer implements KernelProvider.Optimizer {
                 FloatVector step = vNew.mul(alphaT).div(sNew.mul(inverseCorrection2).sqrt().add(e));
                 FloatVector w = FloatVector.fromMemorySegment(F, W, at, ORDER).sub(step);
                 w.intoMemorySegment(W, at, ORDER);
-                nan = w.sub(w).add(nan);
+                FloatVector ws = w.add(sNew);   // s as in rmsprop
+                nan = ws.sub(ws).add(nan);
             }
         }
         boolean finite = !Float.isNaN(((FloatVector) F.vectorType().cast(nan)).reduceLanes(VectorOperators.ADD));
