@@ -77,6 +77,24 @@ public enum Loss {
                     throw new IllegalArgumentException(this + ": targets are " + v.dtype() + " " + v.shapeString()
                             + " but the model's outputs are " + dtype + " (" + m + ", " + outputs + ")");
                 }
+                if (this == BINARY_CROSS_ENTROPY) {
+                    requireProbabilities(v, m * outputs);
+                }
+            }
+        }
+    }
+
+    /**
+     * Binary cross-entropy's targets are probabilities: pixel values 0..255 left unscaled gave a negative loss
+     * (about −2,540 for y = 255, z = 10) and gradients of garbage, without a word. One pass over m·outputs values,
+     * small beside the step's products.
+     */
+    private static void requireProbabilities(Tensor v, long count) {
+        for (long k = 0; k < count; k++) {
+            double y = v.get(k);
+            if (!(y >= 0 && y <= 1)) {
+                throw new IllegalArgumentException("binary cross-entropy: target " + y + " at row " + k / v.cols()
+                        + ", output " + k % v.cols() + " is not a probability in [0, 1]");
             }
         }
     }

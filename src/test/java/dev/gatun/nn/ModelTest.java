@@ -219,6 +219,17 @@ class ModelTest {
             IllegalArgumentException binary = assertThrows(IllegalArgumentException.class,
                     () -> bce.computeGradients(X, Targets.labels(arena, 0, 1, 2, 1, 0)));
             assertTrue(binary.getMessage().contains("label 2 at row 2 is outside [0, 2)"), binary.getMessage());
+            // Dense targets for binary cross-entropy are probabilities: unscaled 0..255 values are refused.
+            Tensor unscaled = Tensor.allocate(arena, DType.F32, 5, 1);
+            unscaled.set(3, 255);
+            IllegalArgumentException scale = assertThrows(IllegalArgumentException.class,
+                    () -> bce.computeGradients(X, Targets.dense(unscaled)));
+            assertTrue(scale.getMessage().contains("target 255.0 at row 3, output 0 is not a probability in [0, 1]"),
+                    scale.getMessage());
+            unscaled.set(3, Double.NaN);
+            assertThrows(IllegalArgumentException.class, () -> bce.cost(X, Targets.dense(unscaled), Mode.TRAIN));
+            unscaled.set(3, 1);
+            assertTrue(Double.isFinite(bce.cost(X, Targets.dense(unscaled), Mode.TRAIN)));
         }
         model.close();
         assertThrows(IllegalStateException.class, () -> model.forward(X, Mode.INFERENCE));
