@@ -4,6 +4,8 @@ import dev.gatun.csv.CsvFormat;
 import dev.gatun.csv.TextLines;
 
 import dev.gatun.data.DataFileException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.zip.ZipException;
  * (1-based).
  */
 final class CsvRows implements InputRows {
+    private static final Logger LOG = LoggerFactory.getLogger(CsvRows.class);
     private final Path file;
     private final TextLines in;
     private final int features;
@@ -96,8 +99,8 @@ final class CsvRows implements InputRows {
         if (featureNames.size() < MIN_NUMBERED_HEADER || !format.texts(s).equals(featureNames)) {
             return false;
         }
-        System.err.println("note: " + file + ": line " + line + " is read as its header: its cells are the model's"
-                + " feature names");
+        // Logged at INFO, on stderr like the library's lines: a note, not a warning, so --quiet silences it.
+        LOG.info("{}: line {} is read as its header: its cells are the model's feature names", file, line);
         return true;
     }
 

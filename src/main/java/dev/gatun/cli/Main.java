@@ -154,11 +154,13 @@ public final class Main implements Runnable {
         if (quiet) {
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         }
+        ResultsOutput.open(stdout);
         try {
             return new CommandLine.RunLast().execute(parsed);
         } catch (Error e) {
             throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), describe(e), e);
         } finally {
+            ResultsOutput.close();
             System.setOut(stdout);
             if (json) {
                 JsonOutput.close();

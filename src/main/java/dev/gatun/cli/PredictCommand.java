@@ -81,7 +81,7 @@ final class PredictCommand extends JsonReportingCommand {
         float[] p = new float[classes];
         int[] order = new int[classes];
         StringBuilder line = new StringBuilder();
-        PrintStream out = json.requested ? JsonOutput.stream() : System.out;
+        PrintStream out = json.requested ? JsonOutput.stream() : ResultsOutput.stream();
         if (json.requested) {
             out.print("{\"model\":" + Json.string(modelFile.path.toString()) + ",\"input\":" + Json.string(input.toString())
                     + ",\"predictions\":[");

@@ -165,6 +165,18 @@ class PredictCommandTest {
         }
     }
 
+    /** --quiet silences messages, not the predictions: they are the command's output. */
+    @Test
+    void quietKeepsThePredictions() throws IOException {
+        Path csv = writeCsv("quiet.csv", 5);
+        CommandRun loud = predict(csv);
+        CommandRun quiet = predict(csv, "--quiet");
+        assertEquals(0, quiet.exit(), quiet.toString());
+        assertEquals(6, quiet.out().lines().count(), quiet.toString());
+        assertEquals(loud.out(), quiet.out());
+        assertEquals("", quiet.err(), quiet.toString());
+    }
+
     /** Probabilities are written with a decimal point whatever the JVM's locale: scripts read them as numbers. */
     @Test
     void probabilitiesIgnoreTheLocale() throws IOException {
