@@ -95,19 +95,35 @@ final class PredictCommand extends JsonReportingCommand {
         try {
             for (int m = BATCH; m == BATCH; ) {
                 m = 0;
-                while (m < BATCH && rows.next(x, m * inputs)) {
-                    m++;
+                Exception unreadable = null;   // a row that cannot be read ends the run after the rows before it
+                try {
+                    while (m < BATCH && rows.next(x, m * inputs)) {
+                        m++;
+                    }
+                } catch (RuntimeException | java.io.IOException e) {
+                    unreadable = e;
                 }
                 if (m == 0) {
+                    rethrow(unreadable);
                     break;
                 }
                 // The last, partial batch needs arrays of its exact size: one allocation per run, not per row.
                 float[] xm = m == BATCH ? x : Arrays.copyOf(x, m * inputs);
                 float[] ym = m == BATCH ? y : new float[m * outputs];
+                IllegalArgumentException failure = null;
                 try {
                     predictor.predict(xm, m, ym);
                 } catch (IllegalArgumentException e) {
-                    throw atRow(predictor, xm, m, row, e);
+                    // The batch's rows before the bad one are good: their predictions are written before the error
+                    // ends the run, as every row of the earlier batches was.
+                    RowFailure bad = atRow(predictor, xm, m, row, e);
+                    failure = bad.error();
+                    m = bad.index();
+                    if (m > 0) {
+                        xm = Arrays.copyOf(xm, m * inputs);
+                        ym = new float[m * outputs];
+                        predictor.predict(xm, m, ym);
+                    }
                 }
                 if (out.checkError()) {
                     // PrintStream keeps write errors to itself: without this, `predict ... | head` read and predicted
@@ -137,6 +153,10 @@ final class PredictCommand extends JsonReportingCommand {
                         out.println(line);
                     }
                 }
+                if (failure != null) {
+                    throw failure;
+                }
+                rethrow(unreadable);
             }
         } catch (RuntimeException | java.io.IOException | Error e) {
             if (json.requested) {
@@ -156,19 +176,32 @@ final class PredictCommand extends JsonReportingCommand {
      * A batch's rejection names a row within the batch; the user needs it within the file. Runs the batch's rows one
      * by one (only after a failure) and names the first that fails by its row, as the output counts them.
      */
-    private IllegalArgumentException atRow(Predictor predictor, float[] x, int m, long first, IllegalArgumentException e) {
+    private RowFailure atRow(Predictor predictor, float[] x, int m, long first, IllegalArgumentException e) {
         int inputs = predictor.inputs();
         float[] out = new float[predictor.outputs()];
         for (int r = 0; r < m; r++) {
             try {
                 predictor.predict(Arrays.copyOfRange(x, r * inputs, (r + 1) * inputs), out);
             } catch (IllegalArgumentException single) {
-                return new IllegalArgumentException(input + ": row " + (first + r) + " (counting from 0, as the output"
-                        + " does): " + single.getMessage(), single);
+                return new RowFailure(r, new IllegalArgumentException(input + ": row " + (first + r)
+                        + " (counting from 0, as the output does): " + single.getMessage(), single));
             }
         }
-        return e;
+        return new RowFailure(0, e);   // no single row fails: none of the batch is written
     }
+
+    /** Throws {@code e} (an IOException or an unchecked one) when there is one. */
+    private static void rethrow(Exception e) throws java.io.IOException {
+        if (e instanceof java.io.IOException io) {
+            throw io;
+        }
+        if (e != null) {
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** The first row of a batch that fails alone (its index in the batch), and the error that names it. */
+    private record RowFailure(int index, IllegalArgumentException error) {}
 
     /** The text header's value columns: {@code value}, or {@code value1 .. valueK} for several outputs. */
     private static String valueHeader(int outputs) {

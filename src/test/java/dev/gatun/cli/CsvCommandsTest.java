@@ -174,8 +174,12 @@ class CsvCommandsTest {
             many.append(i == 270 ? "3e38;-3e38;3e38" : "2;1;0").append('\n');
         }
         Path far = Files.writeString(dir.resolve("far.csv"), many);
-        CommandRun.assertOneLineError(gatun("predict", "--model", model.toString(), "--input", far.toString()), 1,
+        CommandRun farRun = gatun("predict", "--model", model.toString(), "--input", far.toString());
+        CommandRun.assertOneLineError(farRun, 1,
                 far + ": row 270 (counting from 0, as the output does): the input gives output ");
+        // Rows 0..269 are predicted and written, those of the bad row's batch (256..269) included.
+        assertEquals(1 + 270, farRun.out().lines().count(), farRun.out());
+        assertTrue(farRun.out().lines().toList().getLast().startsWith("269\t"), farRun.out());
     }
 
     private static String[] concat(String[] options, String... command) {

@@ -96,7 +96,7 @@ class JsonStdoutTest {
     void aBadRowMidStreamClosesThePredictionsAndNamesTheError() throws IOException {
         Path model = TrainedClassifier.untrained(dir.resolve("m.gatun"), 3, 4, Loss.SOFTMAX_CROSS_ENTROPY);
         StringJoiner csv = new StringJoiner("\n", "", "\n");
-        int good = PredictCommand.BATCH * 2 + 5; // whole batches are already on stdout when the bad row is read
+        int good = PredictCommand.BATCH * 2 + 5; // two whole batches and five rows of the third before the bad row
         for (int i = 0; i < good; i++) {
             csv.add(i + ",1,2");
         }
@@ -107,8 +107,8 @@ class JsonStdoutTest {
         Map<String, Object> json = onlyJson(run);
         assertTrue(((String) json.get("error")).contains("line " + (good + 1)), json.get("error").toString());
         List<Object> predictions = (List<Object>) json.get("predictions");
-        assertEquals(PredictCommand.BATCH * 2, predictions.size(), "the whole batches before the bad row");
-        assertEquals(PredictCommand.BATCH * 2.0, json.get("rows"));
+        assertEquals(good, predictions.size(), "every row before the bad one");
+        assertEquals((double) good, json.get("rows"));
         assertTrue(run.err().contains("'oops' is not a number"), run.err());
     }
 }
