@@ -1,5 +1,6 @@
 package dev.gatun.cli;
 
+import dev.gatun.files.AtomicReplace;
 import dev.gatun.train.EpochStats;
 import dev.gatun.train.History;
 import org.knowm.xchart.BitmapEncoder;
@@ -183,8 +184,11 @@ final class Plots {
 
     private static <T extends org.knowm.xchart.internal.chartpart.Chart<?, ?>> Path save(List<T> charts, int rows,
                                                                                           int cols, Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        BitmapEncoder.saveBitmap(charts, rows, cols, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        // Encoded in memory, then replaced whole: a failure part-way (a full disk) left a truncated PNG in place of
+        // the last good one.
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(charts, rows, cols, png, BitmapEncoder.BitmapFormat.PNG);
+        AtomicReplace.write(file, java.nio.ByteBuffer.wrap(png.toByteArray()));
         return file;
     }
 }

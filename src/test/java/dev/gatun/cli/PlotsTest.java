@@ -51,6 +51,11 @@ class PlotsTest {
             trials.add(new Plots.TrialPoint(Math.pow(10, -4 + i * 0.1), Math.pow(10, -5 + (i * 7 % 30) * 0.15), 0.7 + 0.01 * (i % 20)));
         }
         assertNotUniform(ImageIO.read(Plots.tuningScatter(trials, dir).toFile()));
+        // Each written whole over the name (no temporary file left beside them).
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of("confusion-matrix.png", "learning-rate.png", "loss-accuracy.png", "tune-scatter.png"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
     }
 
     private static void assertNotUniform(BufferedImage image) {
