@@ -1,5 +1,7 @@
 package dev.gatun.cli;
 
+import dev.gatun.csv.CsvFormat;
+import dev.gatun.csv.TextLines;
 import dev.gatun.data.CsvOptions;
 import dev.gatun.data.CsvReader;
 import dev.gatun.data.DataFileException;
@@ -121,6 +123,7 @@ final class EvalCommand extends JsonReportingCommand {
         if (!model.loss().classification()) {
             return evaluateRegression(loaded);
         }
+        requireFeatureColumns(model);
         int classes = ClassNames.count(modelFile.path, model.loss(), model.outputs(), "eval");
         List<String> kept = loaded.metadata().classNames();
         List<String> names = kept.size() == classes ? kept : ClassNames.indices(classes);
@@ -192,6 +195,26 @@ final class EvalCommand extends JsonReportingCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * The CSV file's column count against the model's inputs plus the label, from its first line: the whole file is
+     * parsed (and cached) before the data set can say, minutes for a large file that could never fit.
+     */
+    private void requireFeatureColumns(Model model) throws java.io.IOException {
+        String first;
+        try (TextLines lines = TextLines.open(data.path)) {
+            first = lines.next();
+        }
+        if (first == null) {
+            return;   // the reader names what is wrong with an empty file
+        }
+        int columns = CsvFormat.detect(first).texts(first).size();
+        if (columns - 1 != model.inputs()) {
+            throw new IllegalArgumentException("model " + modelFile.path + " takes " + model.inputs() + " inputs but "
+                    + data.path + " has " + (columns - 1) + " feature columns (" + columns + " columns in its first line,"
+                    + " one of them the label)");
+        }
     }
 
     private void requireInputs(Model model, DataSet set, String source) {

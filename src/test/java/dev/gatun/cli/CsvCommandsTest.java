@@ -124,6 +124,10 @@ class CsvCommandsTest {
         Path fewer = Files.writeString(dir.resolve("fewer.csv"), "x,species,y\n1,heron,2\n3,ibis,4\n5,stork,6\n");
         CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data", fewer.toString()),
                 1, "its model takes 3 features per sample but " + fewer + " has 2");
+        // eval says so from the file's first line, before it parses the file.
+        CommandRun.assertOneLineError(gatun("eval", "--model", model.toString(), "--data", fewer.toString(), "--label",
+                "species"), 1, "model " + model + " takes 3 inputs but " + fewer + " has 2 feature columns (3 columns in"
+                + " its first line, one of them the label)");
         Path renamed = Files.writeString(dir.resolve("renamed.csv"), "x,species,y,w\n1,heron,2,0\n3,ibis,4,0\n");
         CommandRun.assertOneLineError(gatun("train", "--resume", checkpoint, "--epochs", "2", "--data",
                 renamed.toString()), 1, renamed + " has the feature columns 'x, y, w' but --resume " + checkpoint
