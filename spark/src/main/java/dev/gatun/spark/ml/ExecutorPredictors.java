@@ -12,14 +12,20 @@ import java.util.function.Supplier;
  * from its broadcast bytes, every later row and task of the JVM shares it (the predictor is thread-safe), whatever the
  * number of model objects (copies included) and SparkContexts that carried the file.
  *
- * <p>A JVM keeps the predictors of the {@value #KEPT} model files it used last and closes the one it used least
- * recently when another is loaded: an application that scores with model after model (a cross-validation's grid, a
- * model retrained every day) held every one of them, native weights included, until the executor ended. A row whose
- * predictor was closed under it by such an eviction is scored again with a fresh one ({@link #predict}).
+ * <p>Beyond {@value #KEPT} model files, a JVM closes the predictors it has not used for {@link #IDLE_SECONDS}
+ * seconds, least recently used first, when it loads another: an application that scores with model after model (a
+ * cross-validation's grid, a model retrained every day) held every one of them, native weights included, until the
+ * executor ended. Models in use are never closed, however many: a pipeline of ten Gatun models (OneVsRest over ten
+ * classes) scores every row with all ten, and closing by count alone reloaded a model on every row. A row whose
+ * predictor was closed under it all the same is scored again with a fresh one ({@link #predict}).
  */
 final class ExecutorPredictors {
-    /** How many model files' predictors a JVM keeps. */
+    /** How many model files' predictors a JVM keeps whatever their use. */
     static final int KEPT = 8;
+    /** Beyond {@link #KEPT}, how long a predictor may go unused before the next load closes it. */
+    static final long IDLE_SECONDS = 60;
+    /** {@link #IDLE_SECONDS} in nanoseconds; shorter in the tests. */
+    static long idleNanos = IDLE_SECONDS * 1_000_000_000L;
     /** A predictor's last use is written at most this often, so that rows scored in parallel do not share a write. */
     private static final long TOUCH_NANOS = 1_000_000_000L;
 
@@ -60,24 +66,32 @@ final class ExecutorPredictors {
      * predictor when an eviction closed this one between the lookup and the call.
      */
     static void predict(String key, Supplier<byte[]> file, float[] x, float[] out) {
-        Predictor predictor = of(key, file);
-        try {
-            predictor.predict(x, out);
-        } catch (IllegalStateException e) {
-            if (!predictor.isClosed()) {
-                throw e;
+        for (int attempt = 1; ; attempt++) {
+            Predictor predictor = of(key, file);
+            try {
+                predictor.predict(x, out);
+                return;
+            } catch (IllegalStateException e) {
+                if (!predictor.isClosed() || attempt == 3) {   // closed three times running: something closes them all
+                    throw e;
+                }
+                PREDICTORS.computeIfPresent(key, (k, kept) -> kept.predictor == predictor ? null : kept);
             }
-            PREDICTORS.computeIfPresent(key, (k, kept) -> kept.predictor == predictor ? null : kept);
-            of(key, file).predict(x, out);
         }
     }
 
-    /** Closes the least recently used predictors (other than {@code keep}'s) until at most {@link #KEPT} remain. */
+    /**
+     * Closes the least recently used predictors (other than {@code keep}'s) that have been idle for
+     * {@link #idleNanos}, until at most {@link #KEPT} remain or none is idle.
+     */
     private static void evictBeyondKept(String keep) {
         while (PREDICTORS.size() > KEPT) {
+            long now = System.nanoTime();
             Map.Entry<String, Kept> oldest = null;
             for (Map.Entry<String, Kept> e : PREDICTORS.entrySet()) {
-                if (!e.getKey().equals(keep) && (oldest == null || e.getValue().lastUse < oldest.getValue().lastUse)) {
+                boolean idle = now - e.getValue().lastUse > idleNanos;
+                if (idle && !e.getKey().equals(keep)
+                        && (oldest == null || e.getValue().lastUse < oldest.getValue().lastUse)) {
                     oldest = e;
                 }
             }

@@ -27,8 +27,40 @@ class ExecutorPredictorsTest {
     @TempDir
     Path dir;
 
+    /** Models in use are kept however many there are: ten used in turn load once each. */
     @Test
-    void aJvmKeepsThePredictorsOfItsLastModelFilesAndClosesTheOldest() throws Exception {
+    void predictorsInUseAreKeptBeyondTheCount() throws Exception {
+        List<Predictor> first = new ArrayList<>();
+        List<byte[]> files = new ArrayList<>();
+        for (int seed = 100; seed < 100 + ExecutorPredictors.KEPT + 2; seed++) {
+            files.add(modelFile(seed));
+        }
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < files.size(); i++) {
+                byte[] file = files.get(i);
+                Predictor p = ExecutorPredictors.of(ExecutorPredictors.keyOf(file), () -> file);
+                if (round == 0) {
+                    first.add(p);
+                } else {
+                    assertSame(first.get(i), p, "model " + i + " loaded again in round " + round);
+                }
+            }
+        }
+        first.forEach(p -> assertFalse(p.isClosed()));
+    }
+
+    @Test
+    void aJvmClosesIdlePredictorsBeyondTheCountOldestFirst() throws Exception {
+        long idle = ExecutorPredictors.idleNanos;
+        ExecutorPredictors.idleNanos = 0;   // every predictor not in use counts as idle
+        try {
+            closesTheOldest();
+        } finally {
+            ExecutorPredictors.idleNanos = idle;
+        }
+    }
+
+    private void closesTheOldest() throws Exception {
         List<byte[]> files = new ArrayList<>();
         for (int seed = 0; seed <= ExecutorPredictors.KEPT; seed++) {
             files.add(modelFile(seed));
