@@ -170,6 +170,12 @@ final class PredictCommand extends JsonReportingCommand {
             out.println("],\"rows\":" + row + "}");
         }
         out.flush();
+        if (out.checkError()) {
+            // The last batch and the closing of the object are written after the last check in the loop: a full disk
+            // there truncated the output under exit 0.
+            throw new java.io.IOException("standard output was closed or could not be written; the last of the " + row
+                    + " rows may be missing from it");
+        }
     }
 
     /**

@@ -114,32 +114,39 @@ class PredictCommandTest {
     /** A reader that goes away (predict ... | head) stops the run at the next batch, not at the end of the input. */
     @Test
     void aClosedOutputStopsTheRunAtTheNextBatch() throws IOException {
-        Path many = writeCsv("many.csv", 1, 3 * PredictCommand.BATCH);
+        CommandRun run = intoAStreamThatFailsAfter(100, writeCsv("many.csv", 1, 3 * PredictCommand.BATCH));
+        assertEquals(Main.EXIT_ERROR, run.exit(), run.err());
+        assertTrue(run.err().contains("standard output was closed or could not be written; stopped after "
+                + PredictCommand.BATCH + " rows"), run.err());
+        // Output that fails in the last batch, after the loop's last check (a full disk): exit 1 all the same.
+        CommandRun small = intoAStreamThatFailsAfter(40, writeCsv("few.csv", 5));   // past the header
+        assertEquals(Main.EXIT_ERROR, small.exit(), small.err());
+        assertTrue(small.err().contains("the last of the 5 rows may be missing"), small.err());
+    }
+
+    /** predict's run over {@code input} with stdout failing after {@code bytes}, as a closed pipe or a full disk does. */
+    private static CommandRun intoAStreamThatFailsAfter(int bytes, Path input) {
         java.io.PrintStream out = System.out;
         java.io.PrintStream err = System.err;
         java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
-        int exit;
         try {
             System.setOut(new java.io.PrintStream(new OutputStream() {
                 private int written;
 
                 @Override
                 public void write(int b) throws IOException {
-                    if (++written > 100) {
+                    if (++written > bytes) {
                         throw new IOException("Broken pipe");
                     }
                 }
             }, true));
             System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
-            exit = Main.run("predict", "--model", model.toString(), "--input", many.toString());
+            int exit = Main.run("predict", "--model", model.toString(), "--input", input.toString());
+            return new CommandRun(exit, "", stderr.toString(java.nio.charset.StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
         }
-        String message = stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(Main.EXIT_ERROR, exit, message);
-        assertTrue(message.contains("standard output was closed or could not be written; stopped after "
-                + PredictCommand.BATCH + " rows"), message);
     }
 
     /**
