@@ -10,9 +10,9 @@
  * took (/proc/stat), and this thread's voluntary and involuntary context switches (getrusage). If the C loop's p99
  * is as far above its p50 as the JVM's, the tail belongs to the machine, not to Gatun.
  *
- * Before the passes it spins on the clock alone for a fifth of the time (at most 2 s): no memory traffic, so a gap
- * between two clock reads is time the CPU was taken from the thread (an interrupt, the hypervisor), not a cache
- * miss. It reports how often that happened, how long the gaps were and the share of the time they took: a gap of
+ * Before the timed passes it spins on the clock alone for a fifth of --seconds (at most 2 s, added to them): no
+ * memory traffic, so a gap between two clock reads is time the CPU was taken from the thread (an interrupt, the
+ * hypervisor), not a cache miss. It reports how often that happened, how long the gaps were and the share of the time they took: a gap of
  * G µs every P µs lands in about (call + G) / P of the calls, and above the 1% of p99 it sets the tail's floor.
  * Built by bench/tail-probe into target/bench/.
  */
@@ -189,5 +189,7 @@ int main(int argc, char **argv) {
            steal < 0 ? -1 : steal_after - steal, after.ru_nvcsw - before.ru_nvcsw, after.ru_nivcsw - before.ru_nivcsw,
            spun, gap_count / spun, gap_count ? percentile(gaps, gap_count, 0.50) : 0.0,
            gap_count ? percentile(gaps, gap_count, 0.90) : 0.0, gap_ns / 1e9 / spun);
+    free(gaps);
+    free(histogram);
     return sink == 12345.0f ? 3 : 0;
 }

@@ -73,12 +73,13 @@ final class InfoCommand extends JsonReportingCommand {
         boolean wrong = error > GemmCheck.TOLERANCE || Double.isNaN(error);
         String failure = "sgemm is off by " + error + " against the float64 reference (at most " + GemmCheck.TOLERANCE
                 + " allowed): this BLAS library computes wrong products";
+        facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
         if (wrong) {
-            // A failed command's JSON carries error and exit_code, as every command's does (README, --json).
+            // A failed command's JSON carries error and exit_code, as every command's does (README, --json); the
+            // text says it on stderr below.
             facts.put("error", failure);
             facts.put("exit_code", Main.EXIT_ERROR);
         }
-        facts.forEach((key, value) -> System.out.printf("%-24s %s%n", key, value));
         json.print(facts);
         if (wrong) {
             // A check that only printed its figure passed every BLAS: a script running it must see the failure.

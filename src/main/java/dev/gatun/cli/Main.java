@@ -17,7 +17,7 @@ import java.util.Map;
  * The {@code gatun} command. The only place in Gatun that prints to a terminal; the library logs through SLF4J.
  * Every failure, an {@link Error} such as OutOfMemoryError included, prints one line and exits non-zero (2 for a
  * usage error, 1 for anything else); {@code --verbose} (anywhere on the line) adds the stack trace and
- * {@code --quiet} silences everything but warnings and errors. With {@code --json}, stdout holds one JSON object
+ * {@code --quiet} silences everything but warnings and errors ({@code predict}'s predictions are its output and stay). With {@code --json}, stdout holds one JSON object
  * only (see {@link JsonOutput}).
  */
 @Command(name = "gatun", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

@@ -43,7 +43,11 @@ public final class OnnxExport {
 
     private OnnxExport() {}
 
-    /** Writes {@code model} with {@code normalization} and {@code metadata} to {@code file}, atomically. */
+    /**
+     * Writes {@code model} with {@code normalization} and {@code metadata} to {@code file}, atomically.
+     *
+     * @throws IllegalArgumentException also when {@code file} is a Gatun model file, which an export never replaces
+     */
     public static void save(Path file, Model model, Normalization normalization, Map<String, String> metadata)
             throws IOException {
         if (file == null || model == null || normalization == null || metadata == null) {

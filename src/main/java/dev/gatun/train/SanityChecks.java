@@ -117,10 +117,12 @@ public final class SanityChecks {
             double lambda = Math.pow(10, Math.ceil(Math.log10(2.0 * m * lnC / squares)));
             if (!(squares > 0) || Float.isInfinite((float) lambda)) {
                 // Zero initialisation, the bug these checks exist to show: no λ makes a penalty on zero weights
-                // raise the loss, and the one that would matter ln C is not a float32.
+                // raise the loss, and the one that would matter ln C is not a float32. (NaN: weights gone bad.)
+                String why = Double.isNaN(squares) || Double.isInfinite(squares)
+                        ? "the weights hold NaN or infinite values"
+                        : "zero initialisation gives every unit of a layer the same weights";
                 SanityCheck second = new SanityCheck("large L2 raises the loss", false,
-                        format("sum W^2 = %s over the weight matrices: no lambda raises the loss (zero "
-                                + "initialisation gives every unit of a layer the same weights)", squares),
+                        format("sum W^2 = %s over the weight matrices: no lambda raises the loss (%s)", squares, why),
                         format("J rises above check 1's, by the penalty (within %.0f%%)", 100 * PENALTY_TOLERANCE),
                         values("weight_squares", squares));
                 return new SanityCheck[] {first, second};

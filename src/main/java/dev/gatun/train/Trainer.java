@@ -417,7 +417,10 @@ public final class Trainer implements AutoCloseable {
         return null;
     }
 
-    /** The optimizer found a NaN or ±∞ in {@code p} in its update pass; this names the first one. */
+    /**
+     * The optimizer found a NaN or ±∞ in {@code p} in its update pass, or in its average of squared gradients
+     * (Adam, RMSprop); this names the first one.
+     */
     private static Explosion parameterExplosion(Parameter p, double cost, long step, int epoch, int batch, double rate) {
         return new Explosion(step, epoch, batch, rate, cost, Double.NaN, p.name(),
                 "parameter " + p.name() + " " + p.value().shapeString() + " " + firstNonFinite(p));
@@ -431,8 +434,8 @@ public final class Trainer implements AutoCloseable {
             }
         }
         // W finite: Adam's or RMSprop's average of squared gradients overflowed, which would have frozen it.
-        return "is finite, but its optimizer state overflowed: a gradient of magnitude 1.8e19 or more has a square"
-                + " beyond float32, and every later step of those weights would have been 0";
+        return "is finite, but its optimizer state overflowed: a gradient too large for its square to be a "
+                + p.value().dtype() + " (1.8e19 or more in float32) would have made every later step of these weights 0";
     }
 
     private static double seconds(long startNanos) {

@@ -110,8 +110,8 @@ public final class RingLinks implements AutoCloseable {
 
     /**
      * The predecessor's connection: the first whose handshake names it. A connection that is not one (a port scan, a
-     * health probe, a replica of another attempt) is closed and the wait goes on; none of them is read blocking, so
-     * one that connects and says nothing cannot hold the replica past the timeout.
+     * health probe, another replica) is closed and the wait goes on; none of them is read blocking, so one that
+     * connects and says nothing cannot hold the replica past the timeout.
      */
     private static SocketChannel accept(ServerSocketChannel listener, long timeoutMillis, int expected, int rank,
                                         BooleanSupplier cancelled) throws IOException {
@@ -123,8 +123,8 @@ public final class RingLinks implements AutoCloseable {
             while (true) {
                 SocketChannel accepted;
                 while ((accepted = listener.accept()) != null) {
+                    pending.add(new Handshake(accepted, ByteBuffer.allocate(8)));   // closed by finally if need be
                     accepted.configureBlocking(false);
-                    pending.add(new Handshake(accepted, ByteBuffer.allocate(8)));
                 }
                 for (Iterator<Handshake> it = pending.iterator(); it.hasNext(); ) {
                     Handshake h = it.next();
@@ -147,8 +147,13 @@ public final class RingLinks implements AutoCloseable {
                     int magic = hello.getInt();
                     int from = hello.getInt();
                     if (magic == MAGIC && from == expected) {
-                        h.channel().configureBlocking(true);
-                        h.channel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        try {
+                            h.channel().configureBlocking(true);
+                            h.channel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        } catch (IOException | RuntimeException e) {
+                            h.channel().close();
+                            throw e;
+                        }
                         return h.channel();
                     }
                     refused = magic != MAGIC ? "a connection that is not a Gatun ring" : "replica " + from;
@@ -157,7 +162,8 @@ public final class RingLinks implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("all-reduce ring: replica " + rank + " waited " + timeoutMillis
                             + " ms for replica " + expected + " to connect"
-                            + (refused == null ? "" : "; turned away " + refused));
+                            + (refused == null ? "" : "; turned away " + refused)
+                            + (pending.isEmpty() ? "" : "; " + pending.size() + " connection(s) sent no whole handshake"));
                 }
                 if (cancelled.getAsBoolean()) {
                     throw new IOException("all-reduce ring: replica " + rank + " was cancelled while waiting for replica "

@@ -27,7 +27,7 @@ import java.util.List;
  * and hashes every row's content; the driver ranks the rows by hash into their global ids ({@link RowIds}: a
  * row's id, and hence every global batch, depends neither on the number of partitions nor on the order in which
  * a partition delivers its rows), spreads them over P partitions (by hash range, when the input has another number
- * of partitions), then runs the P replicas as one barrier stage and checks that they finished with the same
+ * of partitions, a lineage Spark cannot run as one barrier stage, or an empty partition), then runs the P replicas as one barrier stage and checks that they finished with the same
  * weights. The driver plans, collects and keeps replica 0's report of each epoch; gradients never pass through it.
  *
  * <p>Spark does not retry a failed barrier result stage, so the driver does: when an attempt fails in a way
@@ -53,9 +53,11 @@ public final class DistributedTrainer {
      * Trains on {@code data}'s feature-vector and label columns over {@code partitions} replicas.
      *
      * @param plan the model, optimizer, epochs, batch and seed; its normalisation mode is fitted here on the data
+     *             (a resumed run keeps its checkpoint's)
      * @param progress hears of each epoch, once and in order, as the replicas finish it
-     * @throws IllegalArgumentException for a missing column, a bad row (naming its position in the input), an
-     *         empty partition, more partitions than the cluster can run at once, or a bad attempts setting
+     * @throws IllegalArgumentException for a missing column, a bad row (naming its position in the input), a
+     *         partition left without rows by the hash ranges (fewer rows than partitions), more partitions than
+     *         the cluster can run at once, a bad attempts setting, or a checkpoint normalised another way
      * @throws IllegalStateException when the replicas' stage failed on every attempt, or the listener failed
      */
     public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions,
