@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
         description = "Show what a model file holds: architecture, parameters, normalisation, classes, the Gatun "
                 + "version and time that wrote it, its training configuration and results.")
 final class InspectCommand extends JsonReportingCommand {
-    private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
+    private static final Pattern INTEGER = Pattern.compile("-?\\d{1,30}");
     /** What {@link Double#toString} writes, and plain decimals; possessive, as the serve example's, so a long run of
      * digits in a metadata value fails in one pass instead of being split every way. */
     private static final Pattern DECIMAL = Pattern.compile("-?+(\\d++\\.?+\\d*+|\\.\\d++)([eE][-+]?+\\d++)?+|NaN|-?+Infinity");
@@ -83,10 +83,17 @@ final class InspectCommand extends JsonReportingCommand {
         return typed;
     }
 
-    /** A stored value as JSON: a number or switch as itself (NaN as null), anything else as text. */
+    /**
+     * A stored value as JSON: a number or switch as itself (NaN as null), anything else as text. A whole number
+     * beyond a long (a 20-digit id) stays text: as a double it would lose its last digits.
+     */
     static Object typed(String value) {
         if (INTEGER.matcher(value).matches()) {
-            return Long.parseLong(value);
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException beyondLong) {
+                return value;
+            }
         }
         if (DECIMAL.matcher(value).matches()) {
             return Double.parseDouble(value);

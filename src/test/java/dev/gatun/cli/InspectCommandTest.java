@@ -75,6 +75,10 @@ class InspectCommandTest {
         assertEquals(Map.of("epochs", 3L, "lr", 1e-4, "augment", true, "optimizer", "adam"), typed);
         assertEquals(Double.NaN, InspectCommand.typed("NaN"));
         assertEquals("1.2.3", InspectCommand.typed("1.2.3"));
+        // 19 digits fit a long; 20 stay as written (a double would round them).
+        assertEquals(Long.MAX_VALUE, InspectCommand.typed(Long.toString(Long.MAX_VALUE)));
+        assertEquals(-1234567890123456789L, InspectCommand.typed("-1234567890123456789"));
+        assertEquals("12345678901234567890", InspectCommand.typed("12345678901234567890"));
     }
 
     @Test
