@@ -11,7 +11,10 @@ import scala.Option;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Loads what {@link GatunModelWriter} saved: the params from the metadata, the model from the Gatun model file. */
+/**
+ * Loads what {@link GatunModelWriter} saved: the params from the metadata, the model from the Gatun model file, the
+ * training losses from theirs (none for a model saved before they were kept).
+ */
 final class GatunModelReader extends MLReader<GatunClassificationModel> {
 
     @Override
@@ -33,8 +36,24 @@ final class GatunModelReader extends MLReader<GatunClassificationModel> {
         } catch (IOException e) {
             throw new UncheckedIOException("loading the Gatun model file " + file + ": " + e.getMessage(), e);
         }
-        GatunClassificationModel model = new GatunClassificationModel(metadata.uid(), bytes, new double[0]);
+        GatunClassificationModel model = new GatunClassificationModel(metadata.uid(), bytes, losses(path));
         metadata.getAndSetParams(model, Option.empty());
         return model;
+    }
+
+    private double[] losses(String path) {
+        Path file = new Path(path, GatunModelWriter.LOSSES_FILE);
+        try {
+            FileSystem fs = file.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+            if (!fs.exists(file)) {
+                return new double[0];
+            }
+            try (FSDataInputStream in = fs.open(file)) {
+                String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                return text.lines().filter(line -> !line.isBlank()).mapToDouble(Double::parseDouble).toArray();
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("reading the training losses " + file + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -12,10 +12,13 @@ import java.io.UncheckedIOException;
 /**
  * Saves a {@link GatunClassificationModel} as Spark ML does its own models, {@code metadata/} (class, uid, params,
  * as JSON) beside {@code data/}; the data is the Gatun model file itself, {@code data/model.gatun}, written through
- * Hadoop's file system so the path may be local, HDFS or an object store.
+ * Hadoop's file system so the path may be local, HDFS or an object store. The training losses go beside it,
+ * {@code data/training-losses.txt}, one per epoch and line, each as {@link Double#toString} writes it (read back
+ * exactly).
  */
 final class GatunModelWriter extends MLWriter {
     static final String MODEL_FILE = "data/model.gatun";
+    static final String LOSSES_FILE = "data/training-losses.txt";
 
     private final GatunClassificationModel model;
 
@@ -31,6 +34,13 @@ final class GatunModelWriter extends MLWriter {
             FileSystem fs = file.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
             try (FSDataOutputStream out = fs.create(file, true)) {
                 out.write(model.modelFile());
+            }
+            StringBuilder losses = new StringBuilder();
+            for (double loss : model.trainingLosses()) {
+                losses.append(loss).append('\n');
+            }
+            try (FSDataOutputStream out = fs.create(new Path(path, LOSSES_FILE), true)) {
+                out.write(losses.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("saving the Gatun model file " + file + ": " + e.getMessage(), e);

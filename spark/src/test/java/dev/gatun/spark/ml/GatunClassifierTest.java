@@ -141,6 +141,8 @@ class GatunClassifierTest {
         GatunClassificationModel loaded = GatunClassificationModel.load(path);
         assertEquals(model.uid(), loaded.uid());
         assertArrayEquals(model.modelFile(), loaded.modelFile());
+        assertEquals(2, model.trainingLosses().length);
+        assertArrayEquals(model.trainingLosses(), loaded.trainingLosses(), 0.0, "the losses come back exactly");
 
         List<Row> before = model.transform(frame).select("probability").collectAsList();
         List<Row> after = loaded.transform(frame).select("probability").collectAsList();
