@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The vector column sums give, bit for bit, a float sum of each column from row 0 down, scaled once at the end:
+ * The vector column sums give, bit for bit, a float sum of each column from row 0 down in blocks of
+ * {@link VectorReductions#BLOCK_ROWS} rows, each block's sum added to a running total, scaled once at the end:
  * whatever mix of four-vector groups and masked single vectors a width takes, and for column ranges that start past
  * the first group or end before the last column, as a split over threads cuts them.
  */
@@ -19,7 +20,8 @@ class ColumnSumsTest {
     private static final VectorReductions SUMS = new VectorReductions();
 
     @ParameterizedTest(name = "{0}x{1}")
-    @CsvSource({"1, 1", "5, 10", "128, 31", "128, 32", "3, 33", "7, 75", "128, 256", "1024, 128", "2, 1000"})
+    @CsvSource({"1, 1", "5, 10", "128, 31", "128, 32", "3, 33", "7, 75", "128, 256", "1024, 128", "2, 1000",
+            "600, 67"})
     void eachColumnIsAFloatSumDownTheRows(int rows, int cols) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor X = Tensor.allocate(arena, DType.F32, rows, cols);
@@ -37,11 +39,15 @@ class ColumnSumsTest {
             Tensor ranged = Tensor.allocate(arena, DType.F32, 1, cols).fill(Double.NaN);
             SUMS.columnSums(X, scale, ranged, start, end);
             for (int j = 0; j < cols; j++) {
-                float sum = 0f;
-                for (int i = 0; i < rows; i++) {
-                    sum = (float) X.get(i, j) + sum;
+                float total = 0f;
+                for (int first = 0; first < rows; first += VectorReductions.BLOCK_ROWS) {
+                    float sum = 0f;
+                    for (int i = first; i < Math.min(rows, first + VectorReductions.BLOCK_ROWS); i++) {
+                        sum = (float) X.get(i, j) + sum;
+                    }
+                    total = sum + total;
                 }
-                float expected = (float) scale * sum;
+                float expected = (float) scale * total;
                 assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits((float) whole.get(j)),
                         "column " + j + " of " + rows + "x" + cols + ": " + expected + " vs " + whole.get(j));
                 if (j >= start && j < end) {
@@ -50,6 +56,25 @@ class ColumnSumsTest {
                 } else {
                     assertEquals(Double.NaN, ranged.get(j), "column " + j + " is outside the range and was written");
                 }
+            }
+        }
+    }
+
+    /**
+     * A full batch of 60,000 rows of one sign (0.1 in every row): one float sum down the column drifted by about 6e-4
+     * of its value; in blocks it stays within 1e-5 of the exact sum.
+     */
+    @org.junit.jupiter.api.Test
+    void aLongColumnOfOneSignKeepsItsPrecision() {
+        int rows = 60_000;
+        int cols = 37;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor X = Tensor.allocate(arena, DType.F32, rows, cols).fill(0.1);
+            Tensor out = Tensor.allocate(arena, DType.F32, 1, cols);
+            SUMS.columnSums(X, 1.0, out, 0, cols);
+            double exact = rows * (double) 0.1f;
+            for (int j = 0; j < cols; j++) {
+                assertEquals(exact, out.get(j), 1e-5 * exact, "column " + j);
             }
         }
     }
