@@ -116,7 +116,9 @@ public final class VectorActivations implements KernelProvider.Activations {
                 long off = i * BYTES;
                 FloatVector d = FloatVector.fromMemorySegment(S, dA, off, O);
                 FloatVector out = FloatVector.fromMemorySegment(S, a, off, O);
-                d.blend(d.mul(slope), out.compare(VectorOperators.LE, 0f)).intoMemorySegment(dZ, off, O);
+                // g' = a > 0 ? 1 : slope, as the scalar twin reads it: a NaN activation takes the slope there too
+                // (a "<= 0" test let dA through for NaN in the vector body only, so a row's tail disagreed).
+                d.mul(slope).blend(d, out.compare(VectorOperators.GT, 0f)).intoMemorySegment(dZ, off, O);
             }
         }
         return bound;

@@ -36,13 +36,13 @@ public final class VectorRegularization implements KernelProvider.Regularization
             long n = Wt.size();
             float c = (float) scale;
             long bound = S.loopBound(n);
-            FloatVector zero = FloatVector.zero(S);
             for (long k = 0; k < bound; k += S.length()) {
                 long off = k * BYTES;
                 FloatVector w = FloatVector.fromMemorySegment(S, W, off, O);
                 FloatVector g = FloatVector.fromMemorySegment(S, dW, off, O);
                 if (sign) {
-                    w = zero.blend(1f, w.compare(VectorOperators.GT, 0f)).blend(-1f, w.compare(VectorOperators.LT, 0f));
+                    // Math.signum's: ±1, ±0 kept, and NaN stays NaN (the twin's dW then holds NaN; so does this one).
+                    w = w.blend(1f, w.compare(VectorOperators.GT, 0f)).blend(-1f, w.compare(VectorOperators.LT, 0f));
                 }
                 g.add(w.mul(c)).intoMemorySegment(dW, off, O);
             }
