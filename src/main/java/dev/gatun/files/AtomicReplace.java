@@ -91,9 +91,16 @@ public final class AtomicReplace {
     }
 
     /**
+     * A temporary file this old, of a process id that is not running here, is a killed writer's. Younger ones stay:
+     * the directory may be shared with another machine or container (an NFS home, a mounted volume), whose writers'
+     * process ids mean nothing here, and whose write in progress must not be deleted under it.
+     */
+    public static final java.time.Duration STALE_AFTER = java.time.Duration.ofHours(1);
+
+    /**
      * Deletes the temporary files that writers of the same target left when they were killed mid-write: a temp
      * file names its writer's process id, so one whose process is gone can never be finished. Files of live
-     * processes are someone's write in progress and stay.
+     * processes are someone's write in progress and stay, as do files younger than {@link #STALE_AFTER}.
      */
     private static void removeStaleTemps(Path dir, String tempPrefix) {
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir,
@@ -107,12 +114,20 @@ public final class AtomicReplace {
                 } catch (NumberFormatException e) {
                     continue; // not a name this class writes
                 }
-                if (ProcessHandle.of(pid).isEmpty()) {
+                if (ProcessHandle.of(pid).isEmpty() && olderThan(temp, STALE_AFTER)) {
                     Files.deleteIfExists(temp);
                 }
             }
         } catch (IOException e) {
             // Cleaning up after others is best effort; the write itself reports its own failures.
+        }
+    }
+
+    private static boolean olderThan(Path file, java.time.Duration age) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(java.time.Instant.now().minus(age));
+        } catch (IOException e) {
+            return false;   // gone already, or unreadable: not ours to delete
         }
     }
 }

@@ -34,6 +34,8 @@ class TuneCommandTest {
         // The temporary table of a search killed mid-write, which this search's first write removes.
         Path stale = Files.writeString(out.resolve(AtomicReplace.tempPrefix(out.resolve("tune.csv")) + deadPid() + "-1f"),
                 TrialsCsv.HEADER + "\n1,");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(AtomicReplace.STALE_AFTER).minusSeconds(60)));
         CommandRun run = gatun("tune", "--data", data.toString(), "--layers", "64,16,4", "--trials", "5",
                 "--fine-trials", "3", "--epochs", "1", "--batch", "32", "--dev", "100", "--parallel", "2",
                 "--seed", "4", "--out", out.toString(), "--json");

@@ -37,7 +37,11 @@ class AtomicReplaceTest {
         assertTrue(finished.waitFor(30, TimeUnit.SECONDS));
         String prefix = AtomicReplace.tempPrefix(file);
         assertEquals(".model.gatun.tmp-", prefix);
-        Path dead = Files.writeString(dir.resolve(prefix + finished.pid() + "-1f"), "half");
+        Path dead = aged(Files.writeString(dir.resolve(prefix + finished.pid() + "-1f"), "half"));
+        // Of a process id not running here, but written a minute ago: perhaps another machine's write in progress.
+        Path recent = Files.writeString(dir.resolve(prefix + finished.pid() + "-4c"), "another host's");
+        Files.setLastModifiedTime(recent, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minusSeconds(60)));
         Path live = Files.writeString(dir.resolve(prefix + ProcessHandle.current().pid() + "-2e"), "in progress");
         Path foreign = Files.writeString(dir.resolve(prefix + "notes"), "not ours");
         Path otherFile = Files.writeString(dir.resolve(".other.gatun.tmp-" + finished.pid() + "-3d"), "x");
@@ -45,6 +49,7 @@ class AtomicReplaceTest {
         AtomicReplace.write(file, ByteBuffer.wrap(new byte[] {1, 2, 3}));
 
         assertFalse(Files.exists(dead), "a dead writer's temp file stays");
+        assertTrue(Files.exists(recent), "a recent temp file of an unknown process was removed");
         assertTrue(Files.exists(live), "a live writer's temp file was removed");
         assertTrue(Files.exists(foreign));
         assertTrue(Files.exists(otherFile), "another file's temp file was touched");
@@ -65,5 +70,12 @@ class AtomicReplaceTest {
         try (var entries = Files.list(dir)) {
             assertEquals(1, entries.count(), "the temporary file was left behind");
         }
+    }
+
+    /** {@code file}, made older than {@link AtomicReplace.STALE_AFTER}. */
+    private static Path aged(Path file) throws IOException {
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(AtomicReplace.STALE_AFTER).minusSeconds(60)));
+        return file;
     }
 }
