@@ -101,7 +101,7 @@ public final class DistributedTrainer {
                     (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns)).iterator(),
                     false).collect());
         } catch (Exception e) {   // Scala throws SparkException without declaring it
-            throw TaskFailures.unwrap(e);
+            throw summaryFailure(e);
         }
         summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
         requireGoodRows(summaries);
@@ -236,6 +236,20 @@ public final class DistributedTrainer {
                 Arrays.stream(epochs).mapToDouble(EpochReport::seconds).toArray(), partitions,
                 first.allReduceBytesPerStep(), Arrays.stream(epochs).mapToDouble(EpochReport::allReduceSeconds).toArray(),
                 starts.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The checking pass's failure as the caller can act on it. Its results hold two 8-byte hashes a row, so a data
+     * set of tens of millions of rows passes Spark's cap on what a job sends the driver (1 GB by default, about 67
+     * million rows): said so, with the setting to raise.
+     */
+    static RuntimeException summaryFailure(Exception e) {
+        if (String.valueOf(e.getMessage()).contains("spark.driver.maxResultSize")) {
+            return new IllegalArgumentException("the rows' check sends the driver 16 bytes a row (two hashes, from which"
+                    + " every row's id follows), more than spark.driver.maxResultSize allows: raise it (for example"
+                    + " --conf spark.driver.maxResultSize=4g, or 0 for no limit); Spark said: " + e.getMessage(), e);
+        }
+        return TaskFailures.unwrap(e);
     }
 
     /**
