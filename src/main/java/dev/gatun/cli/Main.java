@@ -196,15 +196,8 @@ public final class Main implements Runnable {
 
     /** A file-system exception without a reason says only a path ("gatun: /tmp/x.csv"): add what its type means. */
     private static String fileProblem(java.nio.file.FileSystemException e) {
-        String what = switch (e) {
-            case java.nio.file.NoSuchFileException ignored -> "no such file or directory";
-            case java.nio.file.AccessDeniedException ignored -> "permission denied";
-            case java.nio.file.FileAlreadyExistsException ignored -> "already exists";
-            case java.nio.file.DirectoryNotEmptyException ignored -> "is a directory that is not empty";
-            case java.nio.file.NotDirectoryException ignored -> "is not a directory";
-            default -> e.getClass().getSimpleName();
-        };
-        return e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": " + what;
+        return e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile()) + ": "
+                + dev.gatun.files.FileProblems.meaning(e);
     }
 
     private static String commandPath(CommandLine commandLine) {

@@ -3,14 +3,10 @@ package dev.gatun.files;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -72,17 +68,10 @@ public final class AtomicReplace {
      * names neither the file the user asked for nor the reason ("cannot write /ro/m.onnx: /ro/.m.onnx.tmp-1-ab").
      */
     private static String reason(IOException e) {
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason();
+        if (e instanceof FileSystemException f) {
+            return FileProblems.meaning(f);
         }
-        return switch (e) {
-            case AccessDeniedException ignored -> "permission denied";
-            case NoSuchFileException ignored -> "no such file or directory";
-            case FileAlreadyExistsException ignored -> "a file of that name is in the way";
-            case DirectoryNotEmptyException ignored -> "a directory of that name is in the way";
-            default -> e instanceof FileSystemException || e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage();
-        };
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The start of the names of {@code file}'s temporary files; the writer's process id follows it. */

@@ -46,15 +46,25 @@ final class ExecutorPredictors {
 
     /** The predictor of the model file {@code key} names, loaded from {@code file} the first time. */
     static Predictor of(String key, Supplier<byte[]> file) {
+        // A plain read on every row but a model's first: computeIfAbsent's lambda and flag are allocated per call.
+        Kept kept = PREDICTORS.get(key);
+        if (kept == null) {
+            return loaded(key, file);
+        }
+        long now = System.nanoTime();
+        if (now - kept.lastUse > TOUCH_NANOS) {
+            kept.lastUse = now;
+        }
+        return kept.predictor;
+    }
+
+    /** The first use of a model file in this JVM (or of one loaded by another thread meanwhile). */
+    private static Predictor loaded(String key, Supplier<byte[]> file) {
         boolean[] loaded = {false};
         Kept kept = PREDICTORS.computeIfAbsent(key, k -> {
             loaded[0] = true;
             return new Kept(load(file.get()));
         });
-        long now = System.nanoTime();
-        if (now - kept.lastUse > TOUCH_NANOS) {
-            kept.lastUse = now;
-        }
         if (loaded[0]) {
             evictBeyondKept(key);
         }

@@ -32,6 +32,8 @@ public final class GatunClassificationModel
     private final transient byte[] modelFile;
     private final transient double[] trainingLosses;
     private final Broadcast<byte[]> broadcast;
+    /** {@code broadcast::value}, made once per model object in a JVM rather than once per row scored. */
+    private transient java.util.function.Supplier<byte[]> broadcastBytes;
     /** Names this model's predictor in each executor JVM: the model file's digest, so copies share one. */
     private final String predictorKey;
     private final int inputs;
@@ -110,7 +112,12 @@ public final class GatunClassificationModel
                 x[j] = toFloat(values[j], j);
             }
         }
-        ExecutorPredictors.predict(predictorKey, broadcast::value, x, rows[1]);
+        java.util.function.Supplier<byte[]> bytes = broadcastBytes;
+        if (bytes == null) {   // a race makes two equal suppliers: harmless
+            bytes = broadcast::value;
+            broadcastBytes = bytes;
+        }
+        ExecutorPredictors.predict(predictorKey, bytes, x, rows[1]);
         double[] raw = new double[classes];
         for (int c = 0; c < classes; c++) {
             // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite.
