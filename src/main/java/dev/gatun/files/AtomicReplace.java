@@ -15,16 +15,20 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Replaces a file with new bytes atomically: a temporary file in the same directory (named
  * {@code .<name>.tmp-<pid>-<random>}), fsync, rename over the file, fsync of the directory. A crash or a kill leaves
- * either the previous file or the new one. The temporary file takes the umask's mode, as the file would if written
- * directly (a table a user shares keeps the mode they expect). Each write first removes the temporary files that
- * killed writers of the same file left.
+ * either the previous file or the new one. Each write first removes the temporary files that killed writers of the
+ * same file left.
+ * <p>
+ * The result is what writing the file in place would give, apart from the atomicity: a symbolic link is followed
+ * and the file it names replaced (a deployment's {@code current.gatun -> v3.gatun} stays a link), and a file that
+ * exists keeps its permissions (a model made readable by a service's group stays so). A new file takes the umask's
+ * mode.
  */
 public final class AtomicReplace {
     private AtomicReplace() {}
 
     /** Writes {@code bytes}, one buffer after the other, as the whole new content of {@code file}. */
     public static void write(Path file, ByteBuffer... bytes) throws IOException {
-        Path target = file.toAbsolutePath();
+        Path target = throughLinks(file.toAbsolutePath());
         Path dir = target.getParent();
         Files.createDirectories(dir);
         String tempPrefix = tempPrefix(target);
@@ -41,6 +45,7 @@ public final class AtomicReplace {
                     left -= channel.write(bytes);
                 }
                 channel.force(true);
+                keepPermissions(target, temp);
             } catch (IOException e) {
                 // "No space left on device" alone does not say which of a run's files failed.
                 throw new IOException("cannot write " + target + ": " + reason(e), e);
@@ -60,6 +65,34 @@ public final class AtomicReplace {
             }
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The longest chain of links followed, as Linux's own limit (ELOOP): a loop of links ends in an error. */
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * {@code file}, or the file its chain of symbolic links ends at (which may not exist yet: a dangling link's write
+     * creates its target, as writing in place would). Renaming over the link itself would turn it into a file.
+     */
+    private static Path throughLinks(Path file) throws IOException {
+        Path at = file;
+        for (int hops = 0; Files.isSymbolicLink(at); hops++) {
+            if (hops == MAX_LINKS) {
+                throw new IOException("cannot write " + file + ": more than " + MAX_LINKS
+                        + " symbolic links in a row (a loop?)");
+            }
+            at = at.resolveSibling(Files.readSymbolicLink(at));
+        }
+        return at;
+    }
+
+    /** Gives {@code temp} the permissions of the file it will replace, where there is one on a POSIX file system. */
+    private static void keepPermissions(Path target, Path temp) throws IOException {
+        try {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+        } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
+            // No file yet, or no POSIX permissions here: the temporary file's own are what a new file would get.
         }
     }
 

@@ -72,6 +72,47 @@ class AtomicReplaceTest {
         }
     }
 
+    @Test
+    void aSymbolicLinkStaysALinkAndTheFileItNamesIsReplaced() throws Exception {
+        Path versions = Files.createDirectories(dir.resolve("versions"));
+        Path v3 = Files.writeString(versions.resolve("v3.gatun"), "old model");
+        Path current = Files.createSymbolicLink(dir.resolve("current.gatun"), Path.of("versions", "v3.gatun"));
+        Path alias = Files.createSymbolicLink(dir.resolve("alias.gatun"), current.toAbsolutePath());
+
+        AtomicReplace.write(alias, ByteBuffer.wrap(new byte[] {7, 8}));
+
+        assertTrue(Files.isSymbolicLink(alias) && Files.isSymbolicLink(current), "a link was replaced by a file");
+        assertArrayEquals(new byte[] {7, 8}, Files.readAllBytes(v3));
+        try (var entries = Files.list(versions)) {
+            assertEquals(1, entries.count(), "the temporary file was left behind, or written beside the link");
+        }
+    }
+
+    @Test
+    void aDanglingLinkCreatesItsTargetAndALoopOfLinksIsRefused() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("next.gatun"), Path.of("made.gatun"));
+        AtomicReplace.write(link, ByteBuffer.wrap(new byte[] {1}));
+        assertTrue(Files.isSymbolicLink(link));
+        assertArrayEquals(new byte[] {1}, Files.readAllBytes(dir.resolve("made.gatun")));
+
+        Path a = dir.resolve("a.gatun");
+        Path b = Files.createSymbolicLink(dir.resolve("b.gatun"), a);
+        Files.createSymbolicLink(a, b);
+        IOException e = assertThrows(IOException.class, () -> AtomicReplace.write(a, ByteBuffer.wrap(new byte[] {1})));
+        assertTrue(e.getMessage().contains("symbolic links in a row"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(a) && Files.isSymbolicLink(b));
+    }
+
+    @Test
+    void anExistingFileKeepsItsPermissions() throws Exception {
+        Path file = Files.writeString(dir.resolve("served.gatun"), "old");
+        var groupReadable = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(file, groupReadable);
+        AtomicReplace.write(file, ByteBuffer.wrap(new byte[] {5}));
+        assertEquals(groupReadable, Files.getPosixFilePermissions(file));
+        assertArrayEquals(new byte[] {5}, Files.readAllBytes(file));
+    }
+
     /** {@code file}, made older than {@link AtomicReplace.STALE_AFTER}. */
     private static Path aged(Path file) throws IOException {
         Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(
