@@ -339,18 +339,35 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The first most probable class (softmax), or p ≥ 0.5 (one sigmoid output). */
+    /**
+     * The first most probable class (softmax), or p ≥ 0.5 (one sigmoid output). A NaN output (which only
+     * {@link NonFinite#PROPAGATE} lets through) has no class: every comparison with it is false, which read as a
+     * confident class 0. An int cannot carry the NaN on, so it is refused.
+     */
     private int classOf(float[] probabilities) {
         if (loss == Loss.BINARY_CROSS_ENTROPY) {
-            return probabilities[0] >= 0.5f ? 1 : 0;
+            float p = probabilities[0];
+            if (Float.isNaN(p)) {
+                throw noClass(0);
+            }
+            return p >= 0.5f ? 1 : 0;
         }
         int best = 0;
-        for (int j = 1; j < outputs; j++) {
+        for (int j = 0; j < outputs; j++) {
+            if (Float.isNaN(probabilities[j])) {
+                throw noClass(j);
+            }
             if (probabilities[j] > probabilities[best]) {
                 best = j;
             }
         }
         return best;
+    }
+
+    private static IllegalArgumentException noClass(int output) {
+        return new IllegalArgumentException("classify: output " + output + " is NaN (a non-finite input, or a row "
+                + "that overflows the layers, let through by NonFinite.PROPAGATE), so the row has no class; "
+                + "predict returns the NaN outputs");
     }
 
     /** m rows: {@code rows} holds m·inputs raw features row after row, {@code out} receives m·outputs values. */

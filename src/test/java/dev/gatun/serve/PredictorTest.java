@@ -201,6 +201,11 @@ class PredictorTest {
             assertTrue(e.getMessage().contains("MSE"), e.getMessage());
             assertThrows(UnsupportedOperationException.class, () -> r.classify(new float[3], new float[2]));
             assertThrows(IllegalArgumentException.class, () -> p.classify(new float[3], new float[2]), "wrong output length");
+            try (Predictor lenient = Predictor.of(binary, Normalization.none(3),
+                    Predictor.Options.defaults().withNonFinite(Predictor.NonFinite.PROPAGATE))) {
+                IllegalArgumentException nan = assertThrows(IllegalArgumentException.class, () -> lenient.classify(new float[] {0, Float.NaN, 0}));
+                assertTrue(nan.getMessage().contains("output 0 is NaN"), nan.getMessage());
+            }
         }
     }
 
@@ -399,6 +404,11 @@ class PredictorTest {
             for (float v : out) {
                 assertTrue(Float.isNaN(v), "PROPAGATE carries NaN to every softmax output");
             }
+            // An int cannot carry the NaN: classify refuses it rather than answer class 0.
+            e = assertThrows(IllegalArgumentException.class, () -> lenient.classify(x));
+            assertTrue(e.getMessage().contains("is NaN") && e.getMessage().contains("no class"), e.getMessage());
+            float[] untouchedClass = new float[3];
+            assertThrows(IllegalArgumentException.class, () -> lenient.classify(x, untouchedClass));
             // The JVM is fine and the predictor still works after all of that.
             p.predict(Nets.raw(2, IN), out);
             assertEquals(1.0, out[0] + out[1] + out[2], 1e-6);
