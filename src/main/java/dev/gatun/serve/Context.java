@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * The scratch memory of one in-flight call: the normalised input, each stage's activations and the output for the
  * row kernel (heap arrays: they never leave this context), plus off-heap buffers for the BLAS path, sized for the
- * largest batch this context has run and viewed at each batch size (views of the {@value #BATCH_SIZES} most recent
- * sizes are kept). Used by one thread at a time (the predictor's slot protocol guarantees it); never shared.
+ * largest batch this context has run and viewed at each batch size (a view, a few hundred bytes of heap, is kept for
+ * every size up to {@value #KEPT_SIZES} rows once used; of larger sizes, the {@value #BATCH_SIZES} most recent). Used
+ * by one thread at a time (the predictor's slot protocol guarantees it); never shared.
  *
  * <p>One buffer that grows, not one per size: buffers per size would keep several batches' memory per slot until the
  * predictor closes, and rotating through more sizes than the cache holds would allocate, zero and free native memory
@@ -18,6 +19,12 @@ import java.util.List;
  */
 final class Context {
     static final int BATCH_SIZES = 4;
+    /**
+     * Batch sizes up to this many rows keep their views for good: a service batching whatever requests arrived
+     * together sees many sizes in turn, and rebuilding a size's views on each call (about twenty objects) broke the
+     * promise that steady-state calls allocate nothing. An array of this many references per context is the cost.
+     */
+    static final int KEPT_SIZES = 4096;
 
     final float[] x;
     /** The row kernel's scratch for the indices of a stage's non-zero inputs (as many as the widest input). */
@@ -37,7 +44,9 @@ final class Context {
     private final List<Stage> stages;
     /** The off-heap buffers, for {@link Buffers#rows} rows; null until the first batch. */
     private Buffers buffers;
-    /** Views of {@link #buffers} at recent batch sizes, most recently used first; null where none was made yet. */
+    /** Views of {@link #buffers} at sizes up to {@link #KEPT_SIZES}, by size; sized to the buffers, null before. */
+    private SizeBuffers[] bySize;
+    /** Views of {@link #buffers} at recent larger sizes, most recently used first; null where none was made yet. */
     private final SizeBuffers[] batches = new SizeBuffers[BATCH_SIZES];
 
     Context(List<Stage> stages) {
@@ -108,6 +117,14 @@ final class Context {
      * change in off-heap bytes.
      */
     SizeBuffers batch(int m, java.util.concurrent.atomic.AtomicLong nativeBytes) {
+        if (bySize != null && m < bySize.length) {
+            SizeBuffers kept = bySize[m];
+            if (kept == null) {
+                kept = new SizeBuffers(buffers, m);
+                bySize[m] = kept;
+            }
+            return kept;
+        }
         if (batches[0] != null && batches[0].m == m) {
             return batches[0];
         }
@@ -132,6 +149,10 @@ final class Context {
             }
             buffers = grown;
             java.util.Arrays.fill(batches, null);   // views of the freed buffers
+            bySize = new SizeBuffers[Math.min(grown.rows, KEPT_SIZES) + 1];
+            if (m < bySize.length) {
+                return batch(m, nativeBytes);
+            }
         }
         int found = BATCH_SIZES - 1;
         for (int i = 1; i < BATCH_SIZES; i++) {
@@ -155,5 +176,6 @@ final class Context {
             buffers = null;
         }
         java.util.Arrays.fill(batches, null);
+        bySize = null;
     }
 }

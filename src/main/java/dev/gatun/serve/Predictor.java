@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is safe. Close is idempotent.
  *
  * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot) calls allocate
- * nothing on the heap. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
+ * nothing on the heap; of batch sizes over 4,096 rows a slot keeps the four most recent. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
  * NaN or ±Inf inputs, finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), and
  * finite rows that overflow the layers into a NaN or ±Inf output throw IllegalArgumentException naming the input
  * under {@link NonFinite#REJECT} (default), leaving out as it was, or flow through IEEE arithmetic under

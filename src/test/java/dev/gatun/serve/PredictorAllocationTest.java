@@ -28,6 +28,8 @@ class PredictorAllocationTest {
     private static final int HIDDEN2 = 4 * RowPanels.PANEL;
     private static final String BATCH_BLAS = "predict batch 32 (BLAS)";
     private static final String BATCH_BLAS_SEGMENTS = "predict batch 32 (BLAS, segments)";
+    /** More sizes in turn than a context's most-recent views hold: each size keeps its views once made. */
+    private static final String BATCH_BLAS_SIZES = "predict batches of 8 to 19 rows in turn (BLAS)";
     /** Calls per round: fewer for the batch of 32, which costs more per call. */
     private static final int CALLS = 10_000;
     private static final int BATCH_CALLS = 2_000;
@@ -59,7 +61,7 @@ class PredictorAllocationTest {
             assertNothingPerCall(line.substring(0, tab), Long.parseLong(line.substring(tab + 1).strip()));
             lines++;
         }
-        assertEquals(8, lines, result.toString());
+        assertEquals(9, lines, result.toString());
     }
 
     /** Prints each call's bytes in its best round, tab-separated, after {@link OtherSpecies#run}. */
@@ -80,7 +82,7 @@ class PredictorAllocationTest {
     }
 
     private static boolean isBlas(String name) {
-        return name.equals(BATCH_BLAS) || name.equals(BATCH_BLAS_SEGMENTS);
+        return name.equals(BATCH_BLAS) || name.equals(BATCH_BLAS_SEGMENTS) || name.equals(BATCH_BLAS_SIZES);
     }
 
     private static void assertNothingPerCall(String name, long bytes) {
@@ -119,6 +121,14 @@ class PredictorAllocationTest {
             MemorySegment segBatchOut = arena.allocate(4L * m * OUT);
             MemorySegment segSmallRows = segRows.asSlice(0, 4L * 3 * IN);
             MemorySegment segSmallOut = arena.allocate(4L * 3 * OUT);
+            int sizes = 12;   // three times BATCH_SIZES
+            float[][] sizedRows = new float[sizes][];
+            float[][] sizedOut = new float[sizes][];
+            for (int k = 0; k < sizes; k++) {
+                sizedRows[k] = java.util.Arrays.copyOf(rows, (Predictor.BLAS_MIN_ROWS + k) * IN);
+                sizedOut[k] = new float[(Predictor.BLAS_MIN_ROWS + k) * OUT];
+            }
+            int[] turn = {0};
             Runnable[] calls = {
                 () -> p.predict(x, out),
                 () -> p.predict(segIn, segOut),
@@ -128,9 +138,13 @@ class PredictorAllocationTest {
                 () -> p.predict(smallRows, 3, smallOut),
                 () -> p.predict(segRows, m, segBatchOut),
                 () -> p.predict(segSmallRows, 3, segSmallOut),
+                () -> {
+                    int k = turn[0]++ % sizes;
+                    p.predict(sizedRows[k], Predictor.BLAS_MIN_ROWS + k, sizedOut[k]);
+                },
             };
             String[] names = {"predict(float[])", "predict(segment)", "classify", "classify(in, out)", BATCH_BLAS,
-                "predict batch 3 (rows)", BATCH_BLAS_SEGMENTS, "predict batch 3 (segments)"};
+                "predict batch 3 (rows)", BATCH_BLAS_SEGMENTS, "predict batch 3 (segments)", BATCH_BLAS_SIZES};
             for (int c = 0; c < calls.length; c++) {
                 int n = isBlas(names[c]) ? BATCH_CALLS : CALLS;
                 for (int k = 0; k < 3 * n; k++) {
