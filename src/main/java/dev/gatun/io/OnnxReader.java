@@ -376,7 +376,10 @@ final class OnnxReader {
     private void matMul(NodeProto node) throws ModelFormatException {
         requireDataFirst(node);
         OnnxTensors.Values B = constant(node, 1);
-        layers.linear((int) B.shape()[0], (int) B.shape()[1], weights(B, false), new double[(int) B.shape()[1]]);
+        // The rank is checked (in weights) before the shape is read: a 1-D B, valid ONNX (x @ w gives a vector),
+        // escaped as an index exception naming neither the file nor the node.
+        double[] W = weights(B, false);
+        layers.linear((int) B.shape()[0], (int) B.shape()[1], W, new double[(int) B.shape()[1]]);
     }
 
     /** W as Gatun's (out, in) row-major from a rank-2 B that is (out, in) when transposed, else (in, out). */

@@ -94,6 +94,13 @@ class OnnxRefusalTest {
                 .addNode(node("Softmax", "d", "y"))), "Dropout in training mode");
         refused("domain", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Softmax", "z", "y").setDomain("com.microsoft"))),
                 "com.microsoft.Softmax");
+        // x @ w with a vector w is valid ONNX but gives a rank-1 output: refused by name, not an index exception.
+        refused("matMulVector", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, node("MatMul", "x", "z").addInput("w1"))
+                .addInitializer(floats("w1", new float[] {1, 2, 3}, 3))), "MatMul", "'w1'", "not a non-empty matrix");
+        refused("matMulScalar", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, node("MatMul", "x", "z").addInput("w0"))
+                .addInitializer(floats("w0", new float[] {2}))), "MatMul", "'w0'", "not a non-empty matrix");
         refused("reluLast", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Relu", "z", "y"))), "ends with RELU");
         refused("softmaxFirst", m -> m.setGraph(m.getGraph().toBuilder()
                 .setNode(0, node("Softmax", "x", "s")).setNode(1, gemm().setInput(0, "s").setOutput(0, "y"))), "Softmax");
