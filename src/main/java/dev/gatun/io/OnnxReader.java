@@ -196,7 +196,11 @@ final class OnnxReader {
             requireInputWidth(inputShape, spec.inputs());
             Map<String, String> metadata = new LinkedHashMap<>();
             for (StringStringEntryProto p : proto.getMetadataPropsList()) {
-                metadata.put(p.getKey(), p.getValue());
+                // The ONNX checker refuses a repeated key, as Gatun's own files do: which value wins is not defined.
+                if (metadata.put(p.getKey(), p.getValue()) != null) {
+                    throw new ModelFormatException(file, "metadata_props: the key " + quote(p.getKey())
+                            + " appears more than once");
+                }
             }
             // As for Gatun files: a service's names.get(classify(x)) must not go out of range.
             String misfit = ModelMetadata.namesMisfit(metadata, spec);
@@ -285,9 +289,15 @@ final class OnnxReader {
             throw new IllegalArgumentException("operator " + clean(op) + " is not supported (supported: "
                     + ATTRIBUTES.keySet().stream().sorted().toList() + ")");
         }
+        Set<String> seen = new java.util.HashSet<>();
         for (AttributeProto a : node.getAttributeList()) {
             if (!known.contains(a.getName())) {
                 throw new IllegalArgumentException("attribute " + quote(a.getName()) + " of " + op + " is not supported");
+            }
+            // The ONNX checker refuses a repeated attribute; a runtime that reads the other copy computes another model.
+            if (!seen.add(a.getName())) {
+                throw new IllegalArgumentException("attribute " + quote(a.getName()) + " of " + op
+                        + " appears more than once");
             }
         }
         int maxInputs = MAX_INPUTS.getOrDefault(op, 1);
@@ -356,6 +366,11 @@ final class OnnxReader {
         boolean transB = requireAttribute(node, "transB", 0, 1) == 1;
         double alpha = floatAttribute(node, "alpha", 1f);
         double beta = floatAttribute(node, "beta", 1f);
+        // Folded into the weights, a NaN or infinite factor was reported later as a weight "beyond float32's range".
+        if (!Double.isFinite(alpha) || !Double.isFinite(beta)) {
+            throw new IllegalArgumentException("Gemm with alpha " + alpha + " and beta " + beta
+                    + ": both must be finite");
+        }
         OnnxTensors.Values B = constant(node, 1);
         double[] W = weights(B, transB);
         int out = (int) B.shape()[transB ? 0 : 1];
@@ -555,6 +570,9 @@ final class OnnxReader {
             if (!a.getName().equals("perm") || a.getType() != AttributeProto.AttributeType.INTS) {
                 throw new ModelFormatException(file, where(node) + ": attribute " + quote(a.getName())
                         + " of Transpose is not supported");
+            }
+            if (perm != null) {
+                throw new ModelFormatException(file, where(node) + ": attribute 'perm' of Transpose appears more than once");
             }
             perm = a;
         }

@@ -87,6 +87,12 @@ class OnnxRefusalTest {
                 .setNode(0, gemm().setInput(1, "Wt").clearAttribute())
                 .addNode(node("Transpose", "W", "Wt").addAttribute(AttributeProto.newBuilder().setName("perm")
                         .setType(AttributeProto.AttributeType.INTS).addInts(0).addInts(1)))), "perm [0, 1]");
+        AttributeProto swap = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS)
+                .addInts(1).addInts(0).build();
+        refused("transposePermTwice", m -> m.setGraph(m.getGraph().toBuilder()
+                .setNode(0, gemm().setInput(1, "Wt").clearAttribute())
+                .addNode(node("Transpose", "W", "Wt").addAttribute(swap).addAttribute(swap))),
+                "attribute 'perm' of Transpose appears more than once");
         refused("dropoutTraining", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Dropout", "z", "d")
                         .addInput("").addInput("training"))
                 .addInitializer(TensorProto.newBuilder().setName("training").setDataType(TensorProto.DataType.BOOL_VALUE)
@@ -101,6 +107,18 @@ class OnnxRefusalTest {
         refused("matMulScalar", m -> m.setGraph(m.getGraph().toBuilder()
                 .setNode(0, node("MatMul", "x", "z").addInput("w0"))
                 .addInitializer(floats("w0", new float[] {2}))), "MatMul", "'w0'", "not a non-empty matrix");
+        // Which of two copies counts is not defined (the ONNX checker refuses them): refused, not one picked.
+        refused("alphaTwice", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
+                gemm().addAttribute(floatAttribute("alpha", 1f)).addAttribute(floatAttribute("alpha", 2f)))),
+                "attribute 'alpha' of Gemm appears more than once");
+        refused("alphaNaN", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
+                gemm().addAttribute(floatAttribute("alpha", Float.NaN)))), "Gemm with alpha NaN", "must be finite");
+        refused("betaInfinite", m -> m.setGraph(m.getGraph().toBuilder().setNode(0,
+                gemm().addAttribute(floatAttribute("beta", Float.POSITIVE_INFINITY)))), "beta Infinity");
+        refused("metadataTwice", m -> m.addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey("classes").setValue("a\tb"))
+                .addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey("classes").setValue("b\ta")), "the key 'classes' appears more than once");
         refused("reluLast", m -> m.setGraph(m.getGraph().toBuilder().setNode(1, node("Relu", "z", "y"))), "ends with RELU");
         refused("softmaxFirst", m -> m.setGraph(m.getGraph().toBuilder()
                 .setNode(0, node("Softmax", "x", "s")).setNode(1, gemm().setInput(0, "s").setOutput(0, "y"))), "Softmax");
