@@ -29,6 +29,7 @@ final class OnnxWriter {
 
     /** The ONNX model's protobuf bytes. */
     static byte[] toBytes(Model model, Normalization normalization, Map<String, String> metadata) {
+        requireFits(model.tensorsByName());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelMetadata.VERSION, Gatun.version());
         meta.put(ModelMetadata.CREATED, Instant.now().toString());
@@ -42,6 +43,26 @@ final class OnnxWriter {
         meta.forEach((k, v) -> onnx.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return onnx.build().toByteArray();
     }
+
+    /**
+     * A protobuf message is at most 2 GiB, and this writer keeps every weight in the file (no external data): a
+     * larger model is refused by its size here rather than failing inside the encoder ("capacity < 0").
+     */
+    static void requireFits(Map<String, Tensor> tensors) {
+        long values = 0;
+        for (Tensor t : tensors.values()) {
+            values += t.size();
+        }
+        long bytes = 4 * values;
+        if (bytes > MAX_WEIGHT_BYTES) {
+            throw new IllegalArgumentException("the model's " + values + " values come to " + bytes + " bytes as"
+                    + " float32; an ONNX file holds at most 2 GiB (protobuf's limit), and Gatun does not write external"
+                    + " data");
+        }
+    }
+
+    /** What the weights may take of the 2 GiB, leaving room for the graph, names and metadata. */
+    static final long MAX_WEIGHT_BYTES = Integer.MAX_VALUE - (1L << 20);
 
     private static GraphProto graph(Model model, Normalization normalization) {
         Map<String, Tensor> tensors = model.tensorsByName();

@@ -39,7 +39,14 @@ final class TensorTable {
             bytes += 2 + e.getKey().getBytes(StandardCharsets.UTF_8).length + 1 + 8L * e.getValue().rank()
                     + 4 * e.getValue().size();
         }
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        // A section is one array, as the file is read back whole: beyond that, Math.toIntExact said only
+        // "integer overflow" (an Adam checkpoint's state passes 2 GiB at about 268 M parameters).
+        if (bytes > ModelFile.MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("tensors " + tensors.keySet() + " come to " + bytes + " bytes as float32;"
+                    + " a Gatun model file holds at most " + ModelFile.MAX_FILE_BYTES + " bytes (export to ONNX is"
+                    + " limited to 2 GiB as well)");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(tensors.size());
         tensors.forEach((name, t) -> {
             byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
