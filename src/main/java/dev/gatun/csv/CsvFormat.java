@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * How one CSV file splits its lines into cells, decided from its first line: the delimiter is the one of comma,
  * semicolon, tab and bar that the line holds most of outside quotes (a comma when it holds none; on a tie with the
- * comma, the other one, so that {@code 2,38;0} is a decimal comma and a semicolon). Cells may be
+ * comma, the other one, so that {@code 2,38;0} is a decimal comma and a semicolon; and the other one too when it
+ * splits the line into numbers written with decimal commas, as {@code 0,5;1,25;2,5}). Cells may be
  * quoted ({@code "0.5"}, {@code "a ""b"""}); with a delimiter other than the comma a decimal comma reads as a point
  * ({@code 0,5;1,25}, as spreadsheets in many locales write numbers). A first line in which no cell is a number is a
  * header. Immutable; the number parser allocates nothing for the plain integers (pixel values) most tables hold.
@@ -45,7 +46,35 @@ public final class CsvFormat {
                 best = k;
             }
         }
+        // More commas than semicolons need not mean commas: "0,5;1,25;2,5" (a headerless decimal-comma row) has two
+        // of each per cell boundary. When the other delimiter splits the line into numbers written with a decimal
+        // comma, it is that delimiter; split on commas, those cells would hold a semicolon inside a number.
+        if (best == 0) {
+            for (int k = 1; k < counts.length; k++) {
+                if (counts[k] > 0 && decimalCommaNumbers(firstLine, DELIMITERS.charAt(k))) {
+                    return new CsvFormat(DELIMITERS.charAt(k));
+                }
+            }
+        }
         return new CsvFormat(DELIMITERS.charAt(best));
+    }
+
+    private static final java.util.regex.Pattern DECIMAL_COMMA_NUMBER =
+            java.util.regex.Pattern.compile("\\s*\"?[+-]?(\\d+(,\\d*)?|,\\d+)([eE][+-]?\\d+)?\"?\\s*");
+
+    /** Whether every cell of {@code line} split at {@code delimiter} is a number, with a comma as its decimal point. */
+    private static boolean decimalCommaNumbers(String line, char delimiter) {
+        CsvFormat format = new CsvFormat(delimiter);
+        for (int from = 0; ; ) {
+            int end = format.cellEnd(line, from);
+            if (!DECIMAL_COMMA_NUMBER.matcher(line.substring(from, end)).matches()) {
+                return false;
+            }
+            if (end == line.length()) {
+                return true;
+            }
+            from = end + 1;
+        }
     }
 
     public char delimiter() {

@@ -114,6 +114,22 @@ class CsvReaderTest {
     }
 
     @Test
+    void moreDecimalCommasThanSemicolonsIsStillADecimalComma() throws IOException {
+        // Three commas and two semicolons: read with commas, line 1 column 2 was "5;1".
+        Path file = csv("regression.csv", "0,5;1,25;2,5\n1,5;-2,5e1;1,5\n");
+        try (Table table = CsvReader.read(file, options("3"))) {
+            assertEquals(0.5f, feature(table.dataSet(), 0, 0));
+            assertEquals(1.25f, feature(table.dataSet(), 0, 1));
+            assertEquals(-25f, feature(table.dataSet(), 1, 1));
+            assertEquals(2, table.classNames().size(), table.classNames().toString());
+        }
+        // A comma-separated line whose cells hold semicolons but are not numbers stays comma-separated.
+        try (Table table = CsvReader.read(csv("notes.csv", "1,2,a;b\n3,4,c;d\n"), options("3"))) {
+            assertEquals(List.of("a;b", "c;d"), table.classNames());
+        }
+    }
+
+    @Test
     void aHeaderOfNumberNamesIsAHeaderWhenItNamesTheLabel() throws IOException {
         // pandas writes integer column names as numbers: the line holds numbers, but it names the label column.
         Path file = csv("numbered.csv", "0,1,label\n0.5,1.5,a\n2.5,3.5,b\n");
