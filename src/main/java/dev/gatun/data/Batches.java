@@ -67,12 +67,15 @@ public final class Batches implements AutoCloseable {
         }
         this.stream = new BatchStream(data, options, batchesPerEpoch, b.firstEpoch, normalization, augmenter);
         this.arena = Arena.ofShared();
+        // No batch has more rows than the data set: a batch size of Integer.MAX_VALUE over four rows ("one batch of
+        // everything") asked for 17 GB of zeroed memory and an 8 GB heap array.
+        int capacity = Math.max(1, Math.min(batchSize, n));
         try {
-            Batch first = new Batch(arena, batchSize, partialRows, data.features(), data.classes(), data.targetWidth());
+            Batch first = new Batch(arena, capacity, partialRows, data.features(), data.classes(), data.targetWidth());
             if (options.prefetch()) {
                 this.single = null;
                 this.prefetcher = new Prefetcher(stream, first,
-                        new Batch(arena, batchSize, partialRows, data.features(), data.classes(), data.targetWidth()));
+                        new Batch(arena, capacity, partialRows, data.features(), data.classes(), data.targetWidth()));
             } else {
                 this.single = first;
                 this.prefetcher = null;

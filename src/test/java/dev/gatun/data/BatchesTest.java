@@ -75,6 +75,22 @@ class BatchesTest {
         }
     }
 
+    /** "One batch of everything": the batch holds the data set's rows, not room for the size asked (17 GB here). */
+    @Test
+    void aBatchSizeBeyondTheDataSetGivesOneBatchOfEveryRow() throws IOException {
+        for (boolean prefetch : new boolean[] {false, true}) {
+            try (var s = synthetic(7);
+                 Batches batches = Batches.over(s.data(), Integer.MAX_VALUE).seed(5).prefetch(prefetch).build()) {
+                assertEquals(1, batches.batchesPerEpoch());
+                for (int[] epoch : epochs(batches, 2)) {
+                    assertEquals(7, Arrays.stream(epoch).distinct().count());
+                }
+                Batch batch = batches.next();
+                assertEquals(7, batch.X().rows());
+            }
+        }
+    }
+
     @Test
     void droppingTheLastBatchLeavesEachSampleAtMostOnce() throws IOException {
         try (var s = synthetic(103); Batches batches = Batches.over(s.data(), 10).seed(5).dropLast(true).build()) {
