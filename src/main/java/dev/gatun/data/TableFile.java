@@ -225,10 +225,19 @@ final class TableFile {
         int classes = whole.get(i32, 32);
         long namesOffset = whole.get(i64, 40);
         long namesLength = whole.get(i64, 48);
-        long featureBytes = 4 * rows * features;
-        long labelBytes = 4 * rows * Math.max(1, targetWidth);
-        if (rows < 1 || rows > DataSet.MAX_SAMPLES || features < 1 || targetWidth < 0 || classes < 0
-                || namesOffset != HEADER + featureBytes + labelBytes || namesOffset + namesLength != whole.byteSize()) {
+        if (rows < 1 || rows > DataSet.MAX_SAMPLES || features < 1 || targetWidth < 0 || classes < 0) {
+            return null;
+        }
+        long featureBytes;
+        long labelBytes;
+        try {
+            featureBytes = Math.multiplyExact(4 * rows, features);
+            labelBytes = Math.multiplyExact(4 * rows, Math.max(1, targetWidth));
+        } catch (ArithmeticException damaged) {
+            return null;
+        }
+        if (namesOffset != HEADER + featureBytes + labelBytes || namesLength < 0
+                || namesOffset + namesLength != whole.byteSize()) {
             return null;
         }
         List<List<String>> names = decodeNames(whole.asSlice(namesOffset, namesLength));
@@ -283,9 +292,18 @@ final class TableFile {
         try {
             for (int l = 0; l < 2; l++) {
                 int count = in.getInt();
+                // Bounded by the bytes left before anything is allocated: a damaged length of 2^31 made an
+                // OutOfMemoryError, which no catch below turns into "parse the file again".
+                if (count < 0 || count > in.remaining() / 4) {
+                    return null;
+                }
                 List<String> names = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
-                    byte[] b = new byte[in.getInt()];
+                    int length = in.getInt();
+                    if (length < 0 || length > in.remaining()) {
+                        return null;
+                    }
+                    byte[] b = new byte[length];
                     in.get(b);
                     names.add(new String(b, StandardCharsets.UTF_8));
                 }

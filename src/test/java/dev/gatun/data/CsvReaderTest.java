@@ -283,6 +283,17 @@ class CsvReaderTest {
         try (Table rebuilt = CsvReader.read(file, options("y"))) {
             assertEquals(2, rebuilt.rows(), "a damaged entry is parsed again");
         }
+        // Damage inside the names block: a name's length, then the first list's count, near 2^31.
+        for (int field : new int[] {4, 0}) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(entry))
+                    .order(java.nio.ByteOrder.nativeOrder());
+            int names = Math.toIntExact(bytes.getLong(40));
+            bytes.putInt(names + field, 0x7FFFFFF0);
+            Files.write(entry, bytes.array());
+            try (Table rebuilt = CsvReader.read(file, options("y"))) {
+                assertEquals(List.of("a"), rebuilt.featureNames(), "a damaged names block is parsed again");
+            }
+        }
     }
 
     /**
