@@ -111,7 +111,7 @@ final class BatchStream implements StepPool.Chunks {
         int features = data.features();
         MemorySegment stored = data.featureBody();
         boolean bytes = data.featureType() == FeatureType.UINT8;
-        int rowBytes = features * data.featureType().byteSize();
+        long rowBytes = (long) features * data.featureType().byteSize();   // over 536 M float features, an int wraps
         int targetWidth = data.targetWidth();
         MemorySegment targets = targetWidth > 0 ? data.targetBody() : null;
         MemorySegment x = batch.fullX().segment();

@@ -246,6 +246,13 @@ public final class Batches implements AutoCloseable {
                     throw new IllegalArgumentException("augmentation needs images of shape (height, width); data set "
                             + data.name() + " has samples of shape " + Shapes.format(shape));
                 }
+                // A shift of the image's size or more moves every pixel out (all-background rows); one near 2^30
+                // overflowed the draw's span and failed on the prefetch thread.
+                int maxShift = options.augmentation().maxShift();
+                if (maxShift >= Math.min(shape[0], shape[1])) {
+                    throw new IllegalArgumentException("augmentation shift of " + maxShift + " pixels must be smaller"
+                            + " than the images of data set " + data.name() + ", " + shape[0] + "x" + shape[1]);
+                }
             }
             return new Batches(this);
         }

@@ -241,9 +241,11 @@ public final class CsvReader {
         }
         String label = options.label().strip();
         int named = cells.indexOf(label);
-        System.err.println("note: " + file + ": line " + line + " is read as its header: its cells number the columns"
-                + " from 0, as pandas writes them" + (named < 0 ? "" : "; the label " + CsvFormat.quote(label)
-                + " is the column of that name, column " + (named + 1) + " counting from 1"));
+        // Logged, not printed: a library writing to a service's stderr is noise it cannot turn off (the command
+        // line shows INFO).
+        LOG.info("{}: line {} is read as its header: its cells number the columns from 0, as pandas writes them{}",
+                file, line, named < 0 ? "" : "; the label " + CsvFormat.quote(label) + " is the column of that name,"
+                        + " column " + (named + 1) + " counting from 1");
         return true;
     }
 

@@ -43,7 +43,7 @@ final class RowKernels {
      * the portable equivalent). The loads are independent, so their misses overlap. {@code count >= 1} (a sample has
      * at least one feature: IdxHeader refuses zero dimensions).
      */
-    static long touch(MemorySegment src, long offset, int count) {
+    static long touch(MemorySegment src, long offset, long count) {
         long sum = 0;
         long end = offset + count;
         for (long at = offset; at < end; at += CACHE_LINE) {

@@ -296,6 +296,16 @@ class BatchesTest {
                     () -> Batches.over(data, 4).normalization(Normalization.scaleToUnit(29)).build());
             assertThrows(IllegalArgumentException.class, () -> Batches.over(data, 31).dropLast(true).build());
             assertThrows(IllegalArgumentException.class, () -> Batches.over(data, 4).firstEpoch(-1));
+            // Images of 6x5: a shift of 5 moves every pixel out; 2^30 overflowed the shift's draw.
+            for (int shift : new int[] {5, 1 << 30}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Batches.over(data, 4).augmentation(new Augmentation(false, shift)).build());
+                assertTrue(e.getMessage().contains("shift of " + shift + " pixels must be smaller")
+                        && e.getMessage().contains("6x5"), e.getMessage());
+            }
+            try (Batches fits = Batches.over(data, 4).augmentation(new Augmentation(false, 4)).build()) {
+                assertEquals(4, fits.next().size());
+            }
         }
         Path flat = IdxTestFiles.write(dir.resolve("flat"), IdxType.UNSIGNED_BYTE, new int[] {3}, new double[] {1, 2, 3});
         Path labels = IdxTestFiles.writeLabels(dir.resolve("flat-labels"), new int[] {0, 1, 0});
