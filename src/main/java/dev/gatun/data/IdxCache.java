@@ -125,7 +125,10 @@ public final class IdxCache {
         // that fails, does not close the stream it was given.
         try (InputStream raw = Files.newInputStream(gzFile);
              InputStream in = new GZIPInputStream(raw, COPY_BUFFER);
-             OutputStream out = Files.newOutputStream(target)) {
+             java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(target,
+                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                     java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+             OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
             IdxHeader header = IdxHeader.read(gzFile, in);
             requireSpace(gzFile, target.getParent(), header.fileBytes());
             try {
@@ -139,6 +142,13 @@ public final class IdxCache {
                         header.bodyBytes() + " bytes for " + header, "more: the stream is longer than its header says");
             }
             header.requireLength(gzFile, header.headerBytes() + body);
+            // On disk before the rename makes it the entry: after a power loss, a file system that kept the size but
+            // not the data would serve zeroed images under a valid length for as long as the source is unchanged.
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                throw CacheEntries.cannotWrite(target, e);
+            }
             return header.fileBytes();
         } catch (ZipException | EOFException broken) {
             throw DataFileException.brokenGzip(gzFile, broken);
