@@ -72,9 +72,17 @@ public final class ChildJvm {
     /** Runs {@code mainClass} with {@code args} under {@code flags}; its output goes through files in {@code dir}. */
     public static Result run(Path dir, List<String> flags, Class<?> mainClass, List<String> args)
             throws IOException, InterruptedException {
+        return run(dir, flags, mainClass, args, true);
+    }
+
+    /** As {@link #run(Path, List, Class, List)}; {@code nativeAccess} false leaves out --enable-native-access. */
+    public static Result run(Path dir, List<String> flags, Class<?> mainClass, List<String> args, boolean nativeAccess)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
+        if (nativeAccess) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
         command.addAll(flags);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

@@ -56,6 +56,19 @@ public final class Blas {
         } catch (BlasUnavailableException e) {
             LOG.error(e.getMessage());
             return new UnavailableBlas(e);
+        } catch (IllegalCallerException | ExceptionInInitializerError e) {
+            // --illegal-native-access=deny without --enable-native-access: the bindings' initialiser (or System.load)
+            // throws IllegalCallerException. Escaping this holder's initialiser, it made the first BLAS call an
+            // ExceptionInInitializerError and every later one a NoClassDefFoundError naming nothing of the cause.
+            Throwable cause = e instanceof ExceptionInInitializerError ? e.getCause() : e;
+            if (!(cause instanceof IllegalCallerException)) {
+                throw e;
+            }
+            BlasUnavailableException refused = new BlasUnavailableException("native access is denied to Gatun ("
+                    + cause.getMessage() + "); start the JVM with --enable-native-access=dev.gatun (on the class path:"
+                    + " --enable-native-access=ALL-UNNAMED)", cause);
+            LOG.error(refused.getMessage());
+            return new UnavailableBlas(refused);
         }
     }
 
@@ -65,7 +78,15 @@ public final class Blas {
      */
     private static NativeBlas usable(NativeBlas blas) {
         try {
-            blas.info();
+            BlasInfo info = blas.info();
+            // Checked before any product: the bindings pass every size as a 32-bit int, and a 64-bit-integer build
+            // reads 8 bytes for each (lda on the stack among them), so its first sgemm could crash the JVM.
+            String wide = wideIntegers(info.config());
+            if (wide != null) {
+                throw new BlasUnavailableException("the BLAS at " + blas.libraryPath() + " is " + wide + ": it takes "
+                        + "64-bit integer sizes (ILP64), and Gatun calls the standard 32-bit CBLAS interface (LP64). "
+                        + BlasLibrary.howToFix(), null);
+            }
             if (!blas.multipliesCorrectly()) {
                 throw new BlasUnavailableException("the BLAS at " + blas.libraryPath() + " computed a wrong 2x2 sgemm. "
                         + BlasLibrary.howToFix(), null);
@@ -76,6 +97,11 @@ public final class Blas {
             throw new BlasUnavailableException("the library at " + blas.libraryPath() + " loaded but is not a usable "
                     + "CBLAS library (" + cause.getMessage() + "). " + BlasLibrary.howToFix(), e);
         }
+    }
+
+    /** What in an OpenBLAS configuration string says it was built with 64-bit integers, or null. */
+    static String wideIntegers(String config) {
+        return config != null && config.contains("USE64BITINT") ? "an OpenBLAS built with USE64BITINT" : null;
     }
 
     private static void applyThreadSetting(BlasBackend blas) {
