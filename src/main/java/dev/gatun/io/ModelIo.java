@@ -375,7 +375,7 @@ public final class ModelIo {
             if (entry == null) {
                 throw new ModelFormatException(file, "section " + tag + ": tensor " + e.getKey() + " "
                         + Shapes.format(e.getValue()) + " is missing (holds " + found.size() + " tensors "
-                        + found.keySet() + ", the architecture needs " + expected.size() + ")");
+                        + FileText.list(found.keySet()) + ", the architecture needs " + expected.size() + ")");
             }
             if (!Arrays.equals(entry.shape(), e.getValue())) {
                 throw new ModelFormatException(file, "section " + tag + ": tensor " + e.getKey() + " has shape "
@@ -384,8 +384,8 @@ public final class ModelIo {
         }
         for (String name : found.keySet()) {
             if (!expected.containsKey(name)) {
-                throw new ModelFormatException(file, "section " + tag + ": tensor " + name
-                        + " is not part of this architecture (expected exactly " + expected.keySet() + ")");
+                throw new ModelFormatException(file, "section " + tag + ": tensor " + FileText.quote(name)
+                        + " is not part of this architecture (expected exactly " + FileText.list(expected.keySet()) + ")");
             }
         }
     }
@@ -425,7 +425,8 @@ public final class ModelIo {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new ModelFormatException(file, "field '" + key + "': '" + value + "' is not a non-negative integer");
+            throw new ModelFormatException(file, "field '" + key + "': " + FileText.quote(value)
+                    + " is not a non-negative integer");
         }
     }
 
@@ -434,7 +435,7 @@ public final class ModelIo {
         try {
             return Double.parseDouble(value);
         } catch (NumberFormatException e) {
-            throw new ModelFormatException(file, "field '" + key + "': '" + value + "' is not a number");
+            throw new ModelFormatException(file, "field '" + key + "': " + FileText.quote(value) + " is not a number");
         }
     }
 
@@ -447,7 +448,7 @@ public final class ModelIo {
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file, "field '" + key + "': '" + value + "' is not one of "
+            throw new ModelFormatException(file, "field '" + key + "': " + FileText.quote(value) + " is not one of "
                     + List.of(type.getEnumConstants()));
         }
     }

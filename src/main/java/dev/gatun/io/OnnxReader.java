@@ -649,15 +649,12 @@ final class OnnxReader {
 
     /** A name from the file, quoted and made printable for a one-line message. */
     static String quote(String name) {
-        return "'" + clean(name) + "'";
+        return FileText.quote(name);
     }
 
     /** Text from the file without line breaks or control characters, at most 100 characters. */
     static String clean(String text) {
-        StringBuilder out = new StringBuilder();
-        text.codePoints().limit(101).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
-                || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
-        return out.length() > 100 ? out.substring(0, 100) + "..." : out.toString();
+        return FileText.clean(text);
     }
 
     /** The normalisation that {@code x·scale + shift} is: mean {@code −shift/scale}, std {@code 1/scale}. */

@@ -104,7 +104,7 @@ final class TensorTable {
             String name = new String(nameBytes, StandardCharsets.UTF_8);
             int rank = Byte.toUnsignedInt(in.get());
             if (rank < 1 || rank > MAX_RANK) {
-                throw new ModelFormatException(file, at + " (" + name + "): rank " + rank + " is outside 1.." + MAX_RANK);
+                throw new ModelFormatException(file, at + " (" + FileText.quote(name) + "): rank " + rank + " is outside 1.." + MAX_RANK);
             }
             need(file, at, in, 8L * rank, "the shape");
             long[] shape = new long[rank];
@@ -112,18 +112,18 @@ final class TensorTable {
             for (int d = 0; d < rank; d++) {
                 shape[d] = in.getLong();
                 if (shape[d] <= 0) {
-                    throw new ModelFormatException(file, at + " (" + name + "): dimension " + d + " is " + shape[d]
+                    throw new ModelFormatException(file, at + " (" + FileText.quote(name) + "): dimension " + d + " is " + shape[d]
                             + ", not a positive size");
                 }
                 // Saturate instead of overflowing: anything past the bytes left is rejected below anyway.
                 elements = elements > in.remaining() || shape[d] > in.remaining() ? Long.MAX_VALUE : elements * shape[d];
             }
             if (elements > in.remaining() / 4) {
-                throw new ModelFormatException(file, at + " (" + name + "): shape " + Shapes.format(shape)
+                throw new ModelFormatException(file, at + " (" + FileText.quote(name) + "): shape " + Shapes.format(shape)
                         + " needs more float32 values than the " + in.remaining() + " bytes left can hold");
             }
             if (!names.add(name)) {
-                throw new ModelFormatException(file, at + ": tensor name '" + name + "' appears twice");
+                throw new ModelFormatException(file, at + ": tensor name " + FileText.quote(name) + " appears twice");
             }
             float[] values = new float[(int) elements];
             in.asFloatBuffer().get(values);

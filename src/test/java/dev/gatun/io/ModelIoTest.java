@@ -306,6 +306,14 @@ class ModelIoTest {
                 msg = loadError(extra, arena);
                 assertTrue(msg.contains("b9") && msg.contains("not part of this architecture"), msg);
 
+                // The file's names and values are quoted cleaned and cut: one line, whatever the file holds.
+                Path forged = validFile(arena, "forged");
+                bad = new LinkedHashMap<>(tensors);
+                bad.put("b9\nERROR all is lost", Tensor.allocate(scratch, DType.F32, 3));
+                replace(forged, "TENS", TensorTable.encode(bad));
+                msg = loadError(forged, arena);
+                assertTrue(msg.contains("'b9?ERROR all is lost' is not part") && !msg.contains("\n"), msg);
+
                 Path nan = validFile(arena, "nan");
                 bad = new LinkedHashMap<>(tensors);
                 Tensor w = Tensor.allocate(scratch, DType.F32, 5, 6);
@@ -319,6 +327,15 @@ class ModelIoTest {
             Path features = validFile(arena, "features");
             Map<String, String> arch = new LinkedHashMap<>(KeyValues.decode(features, "ARCH",
                     ModelFile.require(features, ModelFile.read(features), "ARCH").payload()));
+            Path hugeField = validFile(arena, "huge-field");
+            Map<String, String> hugeArch = new LinkedHashMap<>(KeyValues.decode(hugeField, "ARCH",
+                    ModelFile.require(hugeField, ModelFile.read(hugeField), "ARCH").payload()));
+            hugeArch.put("dtype", "F".repeat(1_000_000));
+            replace(hugeField, "ARCH", KeyValues.encode(hugeArch));
+            String huge = loadError(hugeField, arena);
+            assertTrue(huge.contains("field 'dtype': 'FFFF") && huge.contains("...' is not one of")
+                    && huge.length() < 1_000, huge.length() + " characters: " + huge.substring(0, Math.min(300, huge.length())));
+
             arch.put("normalization.features", "7");
             replace(features, "ARCH", KeyValues.encode(arch));
             String msg = loadError(features, arena);
