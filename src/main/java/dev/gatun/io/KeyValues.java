@@ -28,6 +28,14 @@ final class KeyValues {
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Every key and value is text UTF-8 can hold (ONNX's metadata strings are UTF-8 too). */
+    static void requireUnicode(Map<String, String> values) {
+        values.forEach((key, value) -> {
+            requireUnicode(key, "key", key);
+            requireUnicode(key, "value", value);
+        });
+    }
+
     /** UTF-8 cannot encode a lone surrogate: getBytes would store '?' in its place and the value would come back changed. */
     private static void requireUnicode(String key, String part, String text) {
         for (int i = 0; i < text.length(); i++) {

@@ -58,6 +58,8 @@ public final class OnnxExport {
                     + " features but the model takes " + model.inputs() + " inputs");
         }
         ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
+        // protobuf writes a lone surrogate as '?' and only logs it: the import would read other metadata back.
+        KeyValues.requireUnicode(metadata);
         requireFinite(model);
         OnnxSupport.require("ONNX export to " + file);
         if (ModelFile.isModelFile(file)) {

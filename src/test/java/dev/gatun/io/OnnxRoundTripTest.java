@@ -60,6 +60,10 @@ class OnnxRoundTripTest {
             IllegalArgumentException names = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(file,
                     model, normalization, Map.of(ModelMetadata.CLASSES, "cat\tdog")));
             assertEquals("ONNX export: metadata 'classes' names 2 classes but the model predicts 3", names.getMessage());
+            // protobuf would write '?' for the lone surrogate and the import would read other metadata back.
+            IllegalArgumentException surrogate = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(
+                    file, model, normalization, Map.of("note", "half a pair: \uD83D")));
+            assertTrue(surrogate.getMessage().contains("lone UTF-16 surrogate, U+D83D"), surrogate.getMessage());
             model.tensorsByName().get("W2").set(4, Float.NaN);
             IllegalArgumentException nan = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(file,
                     model, normalization, Map.of()));
