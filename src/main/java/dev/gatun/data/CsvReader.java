@@ -119,8 +119,12 @@ public final class CsvReader {
 
     /** One entry per file and reading options; a new version of the file, or of the parser, replaces it. */
     private static Path entryFor(Path file, BasicFileAttributes attributes, CsvOptions options) throws IOException {
-        String source = file.toRealPath() + "\n" + options.label() + "\n" + options.regression() + "\n"
-                + String.join("\t", options.classes());
+        // Each class with its length: joined by a separator, the classes ["a<tab>b"] and ["a", "b"] shared an entry,
+        // and the second read got the first's class list.
+        StringBuilder classes = new StringBuilder();
+        options.classes().forEach(c -> classes.append(c.length()).append(':').append(c));
+        String source = file.toRealPath() + "\n" + options.label().length() + ":" + options.label() + "\n"
+                + options.regression() + "\n" + classes;
         String version = PARSER_VERSION + "\n" + CacheEntries.fileVersion(file, attributes);
         return CacheEntries.entry(options.cache().directory().resolve("csv"), file.getFileName().toString(), source,
                 version, SUFFIX);

@@ -175,6 +175,15 @@ class CsvReaderTest {
             assertEquals(0, table.dataSet().label(1));
             assertEquals(3, table.dataSet().classes());
         }
+        // Each fixed list has its own cache entry, however its names could be joined: read with ["x", "y"] after
+        // ["x<tab>y"], the file's label x<tab>y is not a class (joined by tabs, the two lists shared an entry).
+        Path tabs = csv("tabs.csv", "a,y\n1,\"x\ty\"\n2,\"x\ty\"\n");
+        try (Table one = CsvReader.read(tabs, options("y").withClasses(List.of("x\ty")))) {
+            assertEquals(List.of("x\ty"), one.classNames());
+        }
+        var split = assertThrows(DataFileException.class,
+                () -> CsvReader.read(tabs, options("y").withClasses(List.of("x", "y"))).close());
+        assertTrue(split.getMessage().contains("expected one of the 2 classes"), split.getMessage());
         var e = assertThrows(DataFileException.class,
                 () -> CsvReader.read(file, options("y").withClasses(List.of("cat", "eel"))));
         assertEquals(file + ": line 3 column 3: expected one of the 2 classes 'cat, eel', found 'dog'", e.getMessage());
