@@ -103,22 +103,32 @@ final class OnnxReader {
             Map<String, Tensor> tensors = model.tensorsByName();
             for (int l = 0; l < d.layers().size(); l++) {
                 OnnxLayers.Dense dense = d.layers().get(l);
-                tensors.get("W" + (l + 1)).copyFrom(toFloats(file, dense.W(), "layer " + (l + 1) + "'s weights"));
-                tensors.get("b" + (l + 1)).copyFrom(toFloats(file, dense.b(), "layer " + (l + 1) + "'s bias"));
+                tensors.get("W" + (l + 1)).copyFrom(toFloats(dense.W()));
+                tensors.get("b" + (l + 1)).copyFrom(toFloats(dense.b()));
             }
-        } catch (RuntimeException | ModelFormatException e) {
+        } catch (RuntimeException e) {
             model.close();
             throw e;
         }
         return new ModelIo.LoadedModel(model, d.normalization(), d.metadata(), false);
     }
 
+    /**
+     * The file's model, refused here (not only in {@link #load}) where a folded value does not fit float32:
+     * {@code describe} (gatun inspect) called such a file valid that every load refused.
+     */
     static Decoded decode(Path file) throws IOException {
+        Decoded d;
         try {
-            return new OnnxReader(file).decode(parse(file));
+            d = new OnnxReader(file).decode(parse(file));
         } catch (OutOfMemoryError e) {
             throw ModelFormatException.outOfHeap(file, e);
         }
+        for (int l = 0; l < d.layers().size(); l++) {
+            requireFloat32(file, d.layers().get(l).W(), "layer " + (l + 1) + "'s weights");
+            requireFloat32(file, d.layers().get(l).b(), "layer " + (l + 1) + "'s bias");
+        }
+        return d;
     }
 
     private static ModelProto parse(Path file) throws IOException {
@@ -687,17 +697,23 @@ final class OnnxReader {
     }
 
     /**
-     * The folded layer in float32, refused where a value does not fit: a float64 initialiser of 1e39, or a product
-     * folded from finite factors, would otherwise become ±Inf and every prediction NaN.
+     * A folded layer that float32 holds: a float64 initialiser of 1e39, or a product folded from finite factors,
+     * would otherwise become ±Inf and every prediction NaN.
      */
-    private static float[] toFloats(Path file, double[] values, String what) throws ModelFormatException {
-        float[] f = new float[values.length];
+    private static void requireFloat32(Path file, double[] values, String what) throws ModelFormatException {
         for (int i = 0; i < values.length; i++) {
-            f[i] = (float) values[i];
-            if (!Float.isFinite(f[i])) {
+            if (!Float.isFinite((float) values[i])) {
                 throw new ModelFormatException(file, what + " element " + i + " is " + values[i] + " (after folding"
                         + " the graph's constants into it), beyond float32's range of ±" + Float.MAX_VALUE);
             }
+        }
+    }
+
+    /** The folded layer in float32; {@link #decode} has checked that every value fits. */
+    private static float[] toFloats(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            f[i] = (float) values[i];
         }
         return f;
     }

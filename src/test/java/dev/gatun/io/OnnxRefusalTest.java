@@ -286,6 +286,10 @@ class OnnxRefusalTest {
             for (String part : parts) {
                 assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
             }
+            // gatun inspect reads a file through describe: it must not call valid what every load refuses.
+            ModelFormatException described = assertThrows(ModelFormatException.class, () -> ModelIo.describe(file),
+                    "describe " + file);
+            assertEquals(e.getMessage(), described.getMessage());
         }
     }
 }
