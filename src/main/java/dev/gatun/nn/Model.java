@@ -233,10 +233,24 @@ public final class Model implements AutoCloseable {
      * step counter advances. Returns the cost.
      */
     public double computeGradients(Tensor X, Targets y) {
+        return computeGradients(X, y, X.rows());
+    }
+
+    /**
+     * As {@link #computeGradients(Tensor, Targets)}, with the regularization term scaled by {@code penaltyRows}
+     * rather than X's rows: a trainer passes its batch size, so that an epoch's short last batch is not penalised
+     * more. Divided by that batch's own m, a last batch of one row in batches of 1,000 took a thousand times the
+     * weight decay (zeroing or flipping the weights once αλ ≥ 1) and a cost that tripped the explosion check.
+     */
+    public double computeGradients(Tensor X, Targets y, long penaltyRows) {
+        if (penaltyRows < 1) {
+            throw new IllegalArgumentException("computeGradients: the penalty's row count must be at least 1, got "
+                    + penaltyRows);
+        }
         Workspace.SizeBuffers buffers = begin(X, Mode.TRAIN, workspace);
         long m = X.rows();
-        double cost = backpropagate(buffers, X, y) / m + spec.regularization().cost(parameters, m);
-        spec.regularization().addGradients(parameters, m);
+        double cost = backpropagate(buffers, X, y) / m + spec.regularization().cost(parameters, penaltyRows);
+        spec.regularization().addGradients(parameters, penaltyRows);
         for (Workspace.Bound<?> layer : buffers.layers) {
             layer.afterStep();
         }
@@ -337,7 +351,8 @@ public final class Model implements AutoCloseable {
     /**
      * Completes a step whose data gradients were combined from {@link #computeDataGradients} calls: adds the
      * regularization gradient for a batch of {@code batchRows} rows to every parameter's gradient and advances the
-     * step counter. Returns the regularization term of the cost, {@code (λ/2M)·Σ‖W‖²} for L2.
+     * step counter. Returns the regularization term of the cost, {@code (λ/2M)·Σ‖W‖²} for L2. A trainer passes its
+     * batch size even for a short last batch, as {@link #computeGradients(Tensor, Targets, long)} explains.
      */
     public double finishStep(long batchRows) {
         requireOpen();

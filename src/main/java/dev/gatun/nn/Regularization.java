@@ -6,6 +6,7 @@ import dev.gatun.kernels.RegularizationKernels;
 /**
  * L2 or L1 weight penalty, scaled by 1/m, on weights only (parameters marked regularized):
  * L2 {@code J += (λ/2m)·Σ‖W‖²_F}, {@code dW += (λ/m)·W}; L1 {@code J += (λ/2m)·Σ|W|}, {@code dW += (λ/2m)·sign(W)}.
+ * In training m is the batch size, also for an epoch's short last batch (see Model.computeGradients).
  */
 public record Regularization(Kind kind, double lambda) {
     public enum Kind { NONE, L2, L1 }

@@ -103,12 +103,12 @@ final class ReplicaSteps implements AutoCloseable {
     }
 
     /**
-     * The step's gradients for batch {@code X}, {@code y}, with the regularization term, advancing the model's step
-     * counter as {@link Model#computeGradients} does; returns the cost. The gradients stay split between the model
+     * The step's gradients for batch {@code X}, {@code y}, with the regularization term scaled by
+     * {@code penaltyRows}, advancing the model's step counter as {@link Model#computeGradients} does; returns the cost. The gradients stay split between the model
      * and replica 1 until {@link #step} adds them inside the optimizer's pass (or {@link #gatherGradients} into the
      * model's).
      */
-    double computeGradients(Tensor X, Targets y) {
+    double computeGradients(Tensor X, Targets y, long penaltyRows) {
         current = sharesFor(X, y);
         gathered = false;
         SplitKernels split = SplitKernels.suspend();
@@ -124,8 +124,7 @@ final class ReplicaSteps implements AutoCloseable {
         for (double loss : losses) {
             lossSum += loss;
         }
-        long rows = X.rows();
-        return lossSum / rows + model.finishStep(rows);
+        return lossSum / X.rows() + model.finishStep(penaltyRows);
     }
 
     /**

@@ -106,7 +106,7 @@ final class StepWarmUp {
             Targets y = targets(arena, small, model);
             for (int i = 0; i < steps; i++) {
                 if (replicas != null) {
-                    replicas.computeGradients(X, y);
+                    replicas.computeGradients(X, y, X.rows());
                     replicas.step(o);
                 } else {
                     m.computeGradients(X, y);

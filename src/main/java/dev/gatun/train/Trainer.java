@@ -304,8 +304,11 @@ public final class Trainer implements AutoCloseable {
                 rate = config.schedule().rate(epoch, step);
                 optimizer.setLearningRate(rate);
                 Batch batch = batches.next();
-                double cost = replicas != null ? replicas.computeGradients(batch.X(), batch.targetsFor(model))
-                        : model.computeGradients(batch.X(), batch.targetsFor(model));
+                // The penalty per the batch size, not this batch's rows: see Model.computeGradients.
+                long penaltyRows = Math.max(batch.size(), batches.batchSize());
+                double cost = replicas != null
+                        ? replicas.computeGradients(batch.X(), batch.targetsFor(model), penaltyRows)
+                        : model.computeGradients(batch.X(), batch.targetsFor(model), penaltyRows);
                 Explosion explosion = lossExplosion(cost, step, epoch, k, rate);
                 if (explosion == null) {
                     int nonFinite = replicas != null ? replicas.step(optimizer) : optimizer.step(model.parameters());

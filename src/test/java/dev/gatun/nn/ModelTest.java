@@ -354,4 +354,37 @@ class ModelTest {
             assertEquals(0, best, "bytes allocated per training step in the best round");
         }
     }
+
+    /**
+     * The penalty of a short last batch is the batch size's: with λ = 0.5 over a 1-row batch of a batch size of 100,
+     * {@code dW} carries {@code (λ/100)·W}, and the cost {@code (λ/200)·Σ‖W‖²}, not a hundred times that.
+     */
+    @Test
+    void the_penalty_is_scaled_by_the_rows_given_not_the_batch_rows() {
+        double lambda = 0.5;
+        try (Arena arena = Arena.ofConfined();
+             Model penalised = Model.builder(6).dense(5, Activation.TANH).output(3, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .l2(lambda).dtype(DType.F64).build(arena);
+             Model plain = Model.builder(6).dense(5, Activation.TANH).output(3, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .dtype(DType.F64).build(arena)) {
+            Tensor X = TestData.gaussian(arena, DType.F64, 3, 1, 6);
+            Targets y = TestData.labels(arena, 4, 1, 3);
+            double dataCost = plain.computeGradients(X, y);
+            double cost = penalised.computeGradients(X, y, 100);
+            double squares = 0;
+            for (int p = 0; p < penalised.parameters().size(); p++) {
+                Parameter withPenalty = penalised.parameters().get(p);
+                Parameter without = plain.parameters().get(p);
+                for (long k = 0; k < withPenalty.value().size(); k++) {
+                    double w = withPenalty.value().get(k);
+                    double extra = withPenalty.regularized() ? lambda / 100 * w : 0;
+                    squares += withPenalty.regularized() ? w * w : 0;
+                    assertEquals(without.grad().get(k) + extra, withPenalty.grad().get(k), 1e-12,
+                            withPenalty.name() + " element " + k);
+                }
+            }
+            assertEquals(dataCost + lambda / 200 * squares, cost, 1e-12);
+            assertThrows(IllegalArgumentException.class, () -> penalised.computeGradients(X, y, 0));
+        }
+    }
 }

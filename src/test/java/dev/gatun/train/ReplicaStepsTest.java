@@ -79,7 +79,7 @@ class ReplicaStepsTest {
                     Tensor X = inputs(arena, rows, 9);
                     Targets y = labels(arena, rows);
                     double expected = whole.computeGradients(X, y);
-                    double actual = replicas.computeGradients(X, y);
+                    double actual = replicas.computeGradients(X, y, X.rows());
                     replicas.gatherGradients();
                     String where = threads + " replicas, " + rows + " rows";
                     assertEquals(expected, actual, 1e-6 * Math.abs(expected), where + ": cost");
@@ -119,7 +119,7 @@ class ReplicaStepsTest {
                 Tensor X = inputs(arena, 64, step);
                 costs[0] = whole.computeGradients(X, y);
                 adamWhole.step(whole.parameters());
-                costs[1] = replicas.computeGradients(X, y);
+                costs[1] = replicas.computeGradients(X, y, X.rows());
                 replicas.step(adamShared);
                 // Had a replica kept the first weights, its half of the gradient would drift from the whole batch's.
                 assertEquals(costs[0], costs[1], 1e-4 * Math.abs(costs[0]), "cost at step " + step);
@@ -146,7 +146,7 @@ class ReplicaStepsTest {
              Optimizer adam = Optimizer.adam(1e-2)) {
             Targets y = labels(arena, 64);
             for (int step = 0; step < 10; step++) {
-                replicas.computeGradients(inputs(arena, 64, step), y);
+                replicas.computeGradients(inputs(arena, 64, step), y, 64);
                 if (gatherFirst) {
                     replicas.gatherGradients();
                 }
@@ -172,7 +172,7 @@ class ReplicaStepsTest {
              Optimizer adam = Optimizer.adam(1e-2)) {
             Targets y = labels(arena, 64);
             for (int step = 0; step < 20; step++) {
-                replicas.computeGradients(inputs(arena, 64, step), y);
+                replicas.computeGradients(inputs(arena, 64, step), y, 64);
                 replicas.step(adam);
             }
             return RunFigures.weights(model);

@@ -121,6 +121,11 @@ final class ReplicaTraining {
     private final Targets.Labels[] labelViews;
     private long allReduceNanos;
     private long statisticsBytesPerStep;
+    /**
+     * The rows the weight penalty is scaled by on every step: the batch size, also for an epoch's short last batch,
+     * as single-process training does (Model.computeGradients says why).
+     */
+    private final long penaltyRows;
 
     private ReplicaTraining(TrainingPlan plan, PartitionData data, Model model, GradientBuffer buffer,
                             RingAllReduce ring, Arena arena) {
@@ -129,6 +134,7 @@ final class ReplicaTraining {
         this.buffer = buffer;
         this.ring = ring;
         this.order = new EpochOrder(plan.shuffleSeed(), plan.totalRows(), plan.batchSize(), plan.stepsPerEpoch(), data);
+        this.penaltyRows = Math.min(plan.batchSize(), plan.totalRows());
         this.schedule = plan.schedule();
         this.shared = new ReplicaBatch(data, order, buffer.segment(), ring);
         int maxShare = Math.min(plan.batchSize(), data.rows());
@@ -200,7 +206,7 @@ final class ReplicaTraining {
         ring.sumInPlace();
         allReduceNanos += System.nanoTime() - startNanos;
         buffer.copyTo(parameters);
-        double cost = buffer.loss() / batchRows + model.finishStep(batchRows);
+        double cost = buffer.loss() / batchRows + model.finishStep(penaltyRows);
         // Epochs and steps counted from 1 over the whole run, as single-process training counts them.
         long step = optimizer.stepCount() + 1;
         optimizer.setLearningRate(schedule.rate((step - 1) / order.steps() + 1, step));
