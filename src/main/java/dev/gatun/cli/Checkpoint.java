@@ -29,8 +29,14 @@ import java.util.Map;
  * batch order follows (seed, epoch), dropout follows the model's step counter, a CSV file is read again with the
  * same classes in the same order, and both files are written atomically.
  */
-record Checkpoint(TrainConfig config, History history, Path out, Status status, Data data) {
+record Checkpoint(TrainConfig config, History history, Path out, Status status, Data data, int threads) {
     private static final String CONFIG = ModelMetadata.CONFIG_PREFIX;
+    /**
+     * The threads a single-process run trained with (BLAS, and as many for the step's own work): its results depend
+     * on them (the replicas' gradient sums), so a resumed run takes them again unless --threads is given. 0 for a
+     * Spark run, or a checkpoint written before they were recorded.
+     */
+    static final String THREADS = "threads";
     private static final String OUT = "out";
     private static final String STATUS = "status";
     /** The rows the test and dev sets were drawn from: the same file with other rows would draw them anew. */
@@ -50,6 +56,20 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         Data {
             classNames = List.copyOf(classNames);
             featureNames = List.copyOf(featureNames);
+        }
+    }
+
+    private static int threads(Map<String, String> metadata) {
+        String threads = metadata.get(THREADS);
+        try {
+            int n = threads == null ? 0 : Integer.parseInt(threads);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("metadata '" + THREADS + "' is '" + threads
+                    + "', not a thread count");
         }
     }
 
@@ -150,6 +170,9 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             metadata.put(ModelMetadata.FEATURE_NAMES, ModelMetadata.encodeList(data.featureNames()));
         }
         metadata.put(DATA_ROWS, Long.toString(data.dataRows()));
+        if (checkpoint.threads() > 0) {
+            metadata.put(THREADS, Integer.toString(checkpoint.threads()));
+        }
         files.add(ModelIo.encode(file, model, normalization, metadata, optimizer));
         return files;
     }
@@ -223,7 +246,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return new Checkpoint(settings, History.decode(metadata.get("history")),
                     metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
-                    new Data(DataSource.fromMap(metadata), classNames, featureNames, dataRows(metadata)));
+                    new Data(DataSource.fromMap(metadata), classNames, featureNames, dataRows(metadata)),
+                    threads(metadata));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }

@@ -150,7 +150,7 @@ final class ClusterEpochs implements ClusterTraining.Progress {
                     : bestIsThis ? model : load(bestModel, arena).model();
             try {
                 Checkpoint.write(checkpoints.file(), new Checkpoint(checkpoints.config(), history, checkpoints.out(),
-                        stopped ? Checkpoint.Status.EARLY_STOPPED : Checkpoint.Status.RUNNING, checkpoints.data()),
+                        stopped ? Checkpoint.Status.EARLY_STOPPED : Checkpoint.Status.RUNNING, checkpoints.data(), 0),
                         model, loaded.normalization(), optimizer, best);
             } finally {
                 if (best != null && !bestIsThis) {

@@ -31,6 +31,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * {@code gatun train}: the README's main job. Trains a network on an MNIST-format directory (Fashion-MNIST by
  * default) with a progress bar, evaluates the dev set every epoch and the test set at the end, reads the result the
@@ -39,6 +42,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a network on MNIST-format data (default: Debian's Fashion-MNIST) and report test accuracy.")
 final class TrainCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
     /** Rows from which a CSV table gets a dev set by default (a tenth of them): fewer make a dev set of noise. */
     private static final int TABLE_DEV_MINIMUM = 50;
 
@@ -148,6 +152,13 @@ final class TrainCommand implements Callable<Integer> {
         Checkpoint resumed = resume == null ? null : Checkpoint.read(resume);
         if (resumed != null) {
             resumed.requireResumable(resume, epochs);
+            // The run's thread count, unless --threads says otherwise: a dense model's steps sum their replicas'
+            // gradients in an order that depends on it, so another count would not continue the run bit for bit.
+            if (threads == null && engine == null && resumed.threads() > 0 && resumed.threads() != Blas.threads()) {
+                LOG.info("resuming with the run's {} threads (this machine's default is {}; --threads replaces it)",
+                        resumed.threads(), Blas.threads());
+                Blas.setThreads(resumed.threads());
+            }
         }
         boolean regression = resumed != null ? resumed.config().regression() : data.regression();
         // A resumed run reads the data its checkpoint recorded; options given on this command line replace it.
@@ -459,7 +470,7 @@ final class TrainCommand implements Callable<Integer> {
                 Trainer run = trainer.get();
                 List<BackgroundWrites.Write> files = new ArrayList<>();
                 for (EncodedModel encoded : Checkpoint.encode(file, new Checkpoint(config, run.history(), out, status,
-                        data), model, normalization, optimizer, run.bestWeights())) {
+                        data, Blas.threads()), model, normalization, optimizer, run.bestWeights())) {
                     files.add(encoded::write);
                 }
                 writes.submit(files);

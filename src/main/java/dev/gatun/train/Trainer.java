@@ -595,8 +595,9 @@ public final class Trainer implements AutoCloseable {
          * Threads that share each step's own work (bias and activation, softmax cross-entropy, the backward
          * elementwise kernels, dropout, the optimizer's update): the training thread and {@code threads − 1} workers
          * started for the run. Default: the BLAS library's thread count, so the step's Java work uses the cores
-         * sgemm uses. Any count gives the same results bit for bit. {@code -Dgatun.step.split=false} keeps every
-         * kernel on the training thread.
+         * sgemm uses. A model the kernels are split for (batch norm) gives the same bits for any count; a model of
+         * dense and dropout layers steps on that many replicas, whose gradient sums, and so results, depend on the
+         * count (see the class comment). {@code -Dgatun.step.split=false} keeps every kernel on the training thread.
          */
         public Builder stepThreads(int threads) {
             if (threads < 1) {

@@ -43,7 +43,7 @@ class CheckpointSettingsTest {
         Map<String, String> changed = written.config().toMap();
         changed.put("layers", "64,4,4");
         Checkpoint forged = new Checkpoint(TrainConfig.fromMap(changed), written.history(), written.out(),
-                written.status(), written.data());
+                written.status(), written.data(), written.threads());
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
             try (Optimizer optimizer = written.config().buildOptimizer()) {
