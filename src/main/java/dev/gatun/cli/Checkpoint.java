@@ -59,30 +59,17 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         }
     }
 
-    private static int threads(Map<String, String> metadata) {
-        String threads = metadata.get(THREADS);
+    /** A count the metadata holds under {@code key}; 0 when it is not recorded (older checkpoints). */
+    private static long count(Map<String, String> metadata, String key, String what, long max) {
+        String value = metadata.get(key);
         try {
-            int n = threads == null ? 0 : Integer.parseInt(threads);
-            if (n < 0) {
+            long n = value == null ? 0 : Long.parseLong(value);
+            if (n < 0 || n > max) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("metadata '" + THREADS + "' is '" + threads
-                    + "', not a thread count");
-        }
-    }
-
-    private static long dataRows(Map<String, String> metadata) {
-        String rows = metadata.get(DATA_ROWS);
-        try {
-            long n = rows == null ? 0 : Long.parseLong(rows);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("its " + DATA_ROWS + " '" + rows + "' is not a row count");
+            throw new IllegalArgumentException("its " + key + " '" + value + "' is not " + what);
         }
     }
 
@@ -246,8 +233,9 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return new Checkpoint(settings, History.decode(metadata.get("history")),
                     metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
-                    new Data(DataSource.fromMap(metadata), classNames, featureNames, dataRows(metadata)),
-                    threads(metadata));
+                    new Data(DataSource.fromMap(metadata), classNames, featureNames,
+                            count(metadata, DATA_ROWS, "a row count", Long.MAX_VALUE)),
+                    (int) count(metadata, THREADS, "a thread count", Integer.MAX_VALUE));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }
