@@ -49,7 +49,12 @@ public final class Workspace implements AutoCloseable {
         this.model = model;
         this.byRows = new SizeBuffers[maxRows + 1];
         this.block = new ReplayArena.Recording();
-        byRows[maxRows] = new SizeBuffers(model, maxRows, block);
+        try {
+            byRows[maxRows] = new SizeBuffers(model, maxRows, block);
+        } catch (RuntimeException | Error e) {
+            block.close();   // the buffers made before the failure, which no one could free otherwise
+            throw e;
+        }
     }
 
     // Synchronized with close(): a model closed by another thread during a pass (a misuse, but one a service's
@@ -72,7 +77,16 @@ public final class Workspace implements AutoCloseable {
                 return found;
             }
         }
-        SizeBuffers created = new SizeBuffers(model, m, Arena.ofShared());
+        // A batch too large for memory fails part-way through its buffers: the arena holding the ones made so far is
+        // freed, or they stayed allocated for the JVM's life.
+        Arena arena = Arena.ofShared();
+        SizeBuffers created;
+        try {
+            created = new SizeBuffers(model, m, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
         sizes.addFirst(created);
         if (sizes.size() > MAX_BATCH_SIZES) {
             sizes.removeLast().arena.close();

@@ -42,45 +42,53 @@ public final class GradientCheck {
         for (NamedTensor t : model.state()) {
             state.add(t.tensor().toDoubleArray());
         }
-        model.computeGradients(X, y);
-        model.setStep(step);
-
         List<GradientCheckReport.TensorCheck> tensors = new ArrayList<>();
         double diff2 = 0;
         double approx2 = 0;
         double grad2 = 0;
-        for (Parameter p : model.parameters()) {
-            double[] grad = p.grad().toDoubleArray();
-            Tensor theta = p.value();
-            double tDiff2 = 0;
-            double tApprox2 = 0;
-            double tGrad2 = 0;
-            double maxAbs = 0;
-            for (int i = 0; i < grad.length; i++) {
-                double saved = theta.get(i);
-                theta.set(i, saved + EPSILON);
-                double plus = model.cost(X, y, Mode.TRAIN);
-                theta.set(i, saved - EPSILON);
-                double minus = model.cost(X, y, Mode.TRAIN);
-                theta.set(i, saved);
-                double approx = (plus - minus) / (2 * EPSILON);
-                double d = approx - grad[i];
-                tDiff2 += d * d;
-                tApprox2 += approx * approx;
-                tGrad2 += grad[i] * grad[i];
-                maxAbs = Math.max(maxAbs, Math.abs(d));
+        // The model is left as it came, however the check ends: an exception part-way (another thread closing X's
+        // arena, say) left one weight moved by ε and batch norm's running statistics a step on.
+        try {
+            model.computeGradients(X, y);
+            model.setStep(step);
+            for (Parameter p : model.parameters()) {
+                double[] grad = p.grad().toDoubleArray();
+                Tensor theta = p.value();
+                double tDiff2 = 0;
+                double tApprox2 = 0;
+                double tGrad2 = 0;
+                double maxAbs = 0;
+                for (int i = 0; i < grad.length; i++) {
+                    double saved = theta.get(i);
+                    double plus;
+                    double minus;
+                    try {
+                        theta.set(i, saved + EPSILON);
+                        plus = model.cost(X, y, Mode.TRAIN);
+                        theta.set(i, saved - EPSILON);
+                        minus = model.cost(X, y, Mode.TRAIN);
+                    } finally {
+                        theta.set(i, saved);
+                    }
+                    double approx = (plus - minus) / (2 * EPSILON);
+                    double d = approx - grad[i];
+                    tDiff2 += d * d;
+                    tApprox2 += approx * approx;
+                    tGrad2 += grad[i] * grad[i];
+                    maxAbs = Math.max(maxAbs, Math.abs(d));
+                }
+                tensors.add(new GradientCheckReport.TensorCheck(p.name(), p.value().shapeString(),
+                        relative(tDiff2, tApprox2, tGrad2), maxAbs));
+                diff2 += tDiff2;
+                approx2 += tApprox2;
+                grad2 += tGrad2;
             }
-            tensors.add(new GradientCheckReport.TensorCheck(p.name(), p.value().shapeString(),
-                    relative(tDiff2, tApprox2, tGrad2), maxAbs));
-            diff2 += tDiff2;
-            approx2 += tApprox2;
-            grad2 += tGrad2;
+        } finally {
+            for (int i = 0; i < state.size(); i++) {
+                model.state().get(i).tensor().copyFrom(state.get(i));
+            }
+            model.setStep(step);
         }
-
-        for (int i = 0; i < state.size(); i++) {
-            model.state().get(i).tensor().copyFrom(state.get(i));
-        }
-        model.setStep(step);
         boolean dropout = model.layers().stream().anyMatch(l -> l instanceof Dropout);
         String note = dropout
                 ? "dropout is active: every cost evaluation replayed the dropout masks of step " + step + " (mask held fixed)"

@@ -1,8 +1,12 @@
 package dev.gatun.train;
 
 /**
- * How a run ended. {@code bestEpoch} is the epoch whose weights the model holds at the end (the last one unless
- * early stopping restored an earlier one); {@code explosion} is non-null only for {@link Outcome#EXPLODED}.
+ * How a run ended. {@code bestEpoch} is the epoch of the lowest dev loss with early stopping on, else the last epoch
+ * finished. After {@link Outcome#COMPLETED} and {@link Outcome#EARLY_STOPPED} the model holds that epoch's weights;
+ * after {@link Outcome#STOPPED} and {@link Outcome#EXPLODED} it holds the weights of the last step taken, which may be
+ * inside a later epoch (with early stopping on, {@link Trainer#bestWeights()} keeps the best epoch's while the
+ * trainer is open).
+ * {@code explosion} is non-null only for {@link Outcome#EXPLODED}.
  */
 public record TrainingResult(Outcome outcome, History history, int bestEpoch, long steps, Explosion explosion) {
 
