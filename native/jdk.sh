@@ -1,4 +1,4 @@
-# Sourced by ./gatun, bench/run and .ci/run: choose a JDK >= 25 without trusting the default `java`.
+# Sourced by ./gatun (which .ci/run calls) and bench/run: choose a JDK >= 25 without trusting the default `java`.
 # Order: JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm.
 GATUN_MIN_JDK=25
 GATUN_JVM_FLAGS="--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector"
@@ -36,7 +36,7 @@ gatun_select_jdk() {
     if [ "$major" -gt "$best_major" ]; then best="$candidate"; best_major="$major"; fi
   done
   if [ -z "$best" ] || [ "$best_major" -lt "$GATUN_MIN_JDK" ]; then
-    echo "gatun: no JDK >= $GATUN_MIN_JDK found (JAVA_HOME='${JAVA_HOME:-}', /usr/lib/jvm searched): install one, e.g. 'apt-get install temurin-25-jdk', or set JAVA_HOME" >&2
+    echo "gatun: no JDK >= $GATUN_MIN_JDK found (JAVA_HOME='${JAVA_HOME:-}', /usr/lib/jvm searched): install one (Debian's archive has no JDK 25: unpack a Temurin 25 from adoptium.net under /usr/lib/jvm, or add Adoptium's apt repository and 'apt-get install temurin-25-jdk'), or set JAVA_HOME" >&2
     return 1
   fi
   export JAVA_HOME="$best"
