@@ -226,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
                 try (BackgroundWrites writes = new BackgroundWrites()) {
                     CheckpointWriter writer = checkpointFile == null ? null
                             : new CheckpointWriter(checkpointFile, config, outFile, model, normalization, opt,
-                            checkpointData(config, input, source), new AtomicReference<>(), writes);
+                            checkpointData(config, input, source), Blas.threads(), new AtomicReference<>(), writes);
                     ProgressBar progress = new ProgressBar(System.out, ProgressBar.stdoutIsTerminal());
                     Trainer.Builder builder = Trainer.builder(model, opt, trainSplit).dev(split == null ? null : split.dev())
                             .normalization(normalization).batchSize(config.batch()).epochs(epochs).seed(config.seed())
@@ -452,11 +452,13 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * Writes the checkpoint (and early stopping's best weights) after every epoch, from the history and best weights
      * of the trainer set into {@code trainer} once it is built (it takes this writer as its listener): encoded at the
-     * epoch's end, written by {@code writes} while the next epoch steps.
+     * epoch's end, written by {@code writes} while the next epoch steps. {@code threads} is the run's BLAS thread
+     * count, read before the run: during an epoch's end the trainer has the library at its step setting (1 with
+     * replicas), which a resumed run would have taken for the run's.
      */
     private record CheckpointWriter(Path file, TrainConfig config, Path out, Model model, Normalization normalization,
-                                    Optimizer optimizer, Checkpoint.Data data, AtomicReference<Trainer> trainer,
-                                    BackgroundWrites writes)
+                                    Optimizer optimizer, Checkpoint.Data data, int threads,
+                                    AtomicReference<Trainer> trainer, BackgroundWrites writes)
             implements TrainingListener {
         @Override
         public void epochFinished(EpochStats stats) {
@@ -470,7 +472,7 @@ final class TrainCommand implements Callable<Integer> {
                 Trainer run = trainer.get();
                 List<BackgroundWrites.Write> files = new ArrayList<>();
                 for (EncodedModel encoded : Checkpoint.encode(file, new Checkpoint(config, run.history(), out, status,
-                        data, Blas.threads()), model, normalization, optimizer, run.bestWeights())) {
+                        data, threads), model, normalization, optimizer, run.bestWeights())) {
                     files.add(encoded::write);
                 }
                 writes.submit(files);

@@ -123,33 +123,39 @@ class TrainCommandTest {
 
     /**
      * A dense model's step sums its replicas' gradients in an order set by the thread count: a run trained with one
-     * thread, resumed where the default is two, continues with its recorded one and ends as the uninterrupted run.
+     * thread and resumed where the default is two, or the other way round, continues with its recorded count and
+     * ends as the uninterrupted run. (With two, the trainer holds the library at one thread per replica during the
+     * epoch's end, where the checkpoint is written: the run's own count must be the one recorded.)
      */
     @Test
     void a_resumed_run_takes_the_thread_count_it_was_trained_with() throws IOException {
         Path data = data();
-        Path straight = dir.resolve("straight1.gatun");
-        Path resumed = dir.resolve("resumed1.gatun");
-        Path checkpoint = dir.resolve("run1.checkpoint");
         int defaultThreads = dev.gatun.blas.Blas.threads();
         try {
-            String[] common = {"train", "--data", data.toString(), "--layers", "64,16,4", "--lr", "1e-2", "--batch",
-                "64", "--dev", "100", "--seed", "3", "--threads", "1"};
-            CommandRun full = gatun(concat(common, "--epochs", "3", "--out", straight.toString()));
-            assertEquals(0, full.exit(), full.out() + full.err());
-            CommandRun first = gatun(concat(common, "--epochs", "2", "--checkpoint", checkpoint.toString()));
-            assertEquals(0, first.exit(), first.out() + first.err());
-            dev.gatun.blas.Blas.setThreads(2);   // this machine's default, say: two replicas per step
-            CommandRun rest = gatun("train", "--resume", checkpoint.toString(), "--epochs", "3", "--out",
-                    resumed.toString());
-            assertEquals(0, rest.exit(), rest.out() + rest.err());
-            assertTrue(rest.out().contains("BLAS threads 1"), rest.out());
-            try (Arena arena = Arena.ofConfined()) {
-                List<Parameter> a = ModelIo.load(straight, arena).model().parameters();
-                List<Parameter> b = ModelIo.load(resumed, arena).model().parameters();
-                for (int i = 0; i < a.size(); i++) {
-                    assertArrayEquals(a.get(i).value().toFloatArray(), b.get(i).value().toFloatArray(), 0f,
-                            a.get(i).name());
+            for (int[] counts : new int[][] {{1, 2}, {2, 1}}) {
+                int run = counts[0];
+                int machine = counts[1];
+                Path straight = dir.resolve("straight" + run + ".gatun");
+                Path resumed = dir.resolve("resumed" + run + ".gatun");
+                Path checkpoint = dir.resolve("run" + run + ".checkpoint");
+                String[] common = {"train", "--data", data.toString(), "--layers", "64,16,4", "--lr", "1e-2", "--batch",
+                    "64", "--dev", "100", "--seed", "3", "--threads", Integer.toString(run)};
+                CommandRun full = gatun(concat(common, "--epochs", "3", "--out", straight.toString()));
+                assertEquals(0, full.exit(), full.out() + full.err());
+                CommandRun first = gatun(concat(common, "--epochs", "2", "--checkpoint", checkpoint.toString()));
+                assertEquals(0, first.exit(), first.out() + first.err());
+                dev.gatun.blas.Blas.setThreads(machine);   // this machine's default, say
+                CommandRun rest = gatun("train", "--resume", checkpoint.toString(), "--epochs", "3", "--out",
+                        resumed.toString());
+                assertEquals(0, rest.exit(), rest.out() + rest.err());
+                assertTrue(rest.out().contains("BLAS threads " + run), rest.out());
+                try (Arena arena = Arena.ofConfined()) {
+                    List<Parameter> a = ModelIo.load(straight, arena).model().parameters();
+                    List<Parameter> b = ModelIo.load(resumed, arena).model().parameters();
+                    for (int i = 0; i < a.size(); i++) {
+                        assertArrayEquals(a.get(i).value().toFloatArray(), b.get(i).value().toFloatArray(), 0f,
+                                run + " threads: " + a.get(i).name());
+                    }
                 }
             }
         } finally {
