@@ -23,7 +23,9 @@ final class OutputPaths {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(option + " " + file + " is a directory; name the file to write");
         }
-        Path dir = file.toAbsolutePath().getParent();
+        // The directory the write lands in: a symbolic link's target's, which may be read-only or full where the
+        // link's is not.
+        Path dir = written(file).getParent();
         checkDirectory(option + " " + file, dir);
         if (Files.exists(file) && !Files.isWritable(file)) {
             throw new IllegalArgumentException(option + " " + file + " exists and cannot be replaced (not writable)");
@@ -50,7 +52,7 @@ final class OutputPaths {
      * --out m --checkpoint m ended with the model over its checkpoint, a run that could not be resumed).
      */
     static void requireDistinct(String option, Path file, String otherOption, Path other) {
-        if (file.toAbsolutePath().normalize().equals(other.toAbsolutePath().normalize())
+        if (written(file).normalize().equals(written(other).normalize())
                 || sameExistingFile(option, file, otherOption, other)) {
             throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
         }
@@ -119,5 +121,14 @@ final class OutputPaths {
             case java.nio.file.FileAlreadyExistsException f -> "a file is in the way";
             default -> e.getMessage() == null ? name : e.getMessage();
         };
+    }
+
+    /** The file a write to {@code file} replaces (through symbolic links), or {@code file} where the links loop. */
+    private static Path written(Path file) {
+        try {
+            return dev.gatun.files.AtomicReplace.target(file);
+        } catch (java.io.IOException loop) {
+            return file.toAbsolutePath();   // the write itself reports the loop
+        }
     }
 }

@@ -37,9 +37,17 @@ final class WriterLock implements AutoCloseable {
         }
     }
 
-    /** The lock file that guards {@code target}. */
+    /**
+     * The lock file that guards {@code target}: beside the file a write replaces, so that a link and the file it names
+     * share one lock (two runs writing current.gatun -> v3.gatun and v3.gatun both wrote v3.gatun).
+     */
     static Path lockFile(Path target) {
-        Path absolute = target.toAbsolutePath();
+        Path absolute;
+        try {
+            absolute = dev.gatun.files.AtomicReplace.target(target);
+        } catch (IOException loop) {
+            absolute = target.toAbsolutePath();   // a loop of links: the write itself reports it
+        }
         return absolute.resolveSibling("." + absolute.getFileName() + ".lock");
     }
 

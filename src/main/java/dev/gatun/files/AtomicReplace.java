@@ -20,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>
  * The result is what writing the file in place would give, apart from the atomicity: a symbolic link is followed
  * and the file it names replaced (a deployment's {@code current.gatun -> v3.gatun} stays a link), and a file that
- * exists keeps its permissions (a model made readable by a service's group stays so). A new file takes the umask's
+ * exists keeps its permissions and group (a model made readable by a service's group stays so). A new file takes the umask's
  * mode.
  */
 public final class AtomicReplace {
@@ -72,9 +72,15 @@ public final class AtomicReplace {
     private static final int MAX_LINKS = 40;
 
     /**
-     * {@code file}, or the file its chain of symbolic links ends at (which may not exist yet: a dangling link's write
-     * creates its target, as writing in place would). Renaming over the link itself would turn it into a file.
+     * The file a {@link #write} to {@code file} replaces: {@code file} made absolute, or the file its chain of symbolic
+     * links ends at (which may not exist yet: a dangling link's write creates its target, as writing in place would).
+     * Renaming over the link itself would turn it into a file. Whatever guards a write (a lock, a free-space check,
+     * two outputs that must differ) looks at this file, not at the link.
      */
+    public static Path target(Path file) throws IOException {
+        return throughLinks(file.toAbsolutePath());
+    }
+
     private static Path throughLinks(Path file) throws IOException {
         Path at = file;
         for (int hops = 0; Files.isSymbolicLink(at); hops++) {
@@ -87,12 +93,23 @@ public final class AtomicReplace {
         return at;
     }
 
-    /** Gives {@code temp} the permissions of the file it will replace, where there is one on a POSIX file system. */
+    /**
+     * Gives {@code temp} the permissions and group of the file it will replace, where there is one on a POSIX file
+     * system: mode 640 for group svc means little once the group is the writer's own.
+     */
     private static void keepPermissions(Path target, Path temp) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes old;
         try {
-            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+            old = Files.readAttributes(target, java.nio.file.attribute.PosixFileAttributes.class);
         } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
-            // No file yet, or no POSIX permissions here: the temporary file's own are what a new file would get.
+            return;   // no file yet, or no POSIX attributes here: the temporary file's are what a new file would get
+        }
+        Files.setPosixFilePermissions(temp, old.permissions());
+        try {
+            Files.getFileAttributeView(temp, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(old.group());
+        } catch (IOException notAMember) {
+            // Only a member of the group (or root) may give a file to it; a write in place would have kept it, but
+            // the mode is still the old file's.
         }
     }
 

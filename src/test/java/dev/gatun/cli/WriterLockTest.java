@@ -29,6 +29,22 @@ class WriterLockTest {
         WriterLock.acquire(model, "--out m.gatun").close();
     }
 
+    /** Writes follow symbolic links (AtomicReplace), so a link and the file it names are one path to lock. */
+    @Test
+    void aLinkAndTheFileItNamesShareOneLock() throws Exception {
+        Path versions = java.nio.file.Files.createDirectories(dir.resolve("versions"));
+        Path v3 = versions.resolve("v3.gatun");
+        Path current = java.nio.file.Files.createSymbolicLink(dir.resolve("current.gatun"), Path.of("versions", "v3.gatun"));
+        try (WriterLock first = WriterLock.acquire(current, "--out current.gatun")) {
+            assertThrows(WriterLock.LockedException.class, () -> WriterLock.acquire(v3, "--out versions/v3.gatun"));
+        }
+        assertEquals(versions.resolve(".v3.gatun.lock"), WriterLock.lockFile(current));
+        // Two outputs that are one file through a link, existing or not, are refused as one.
+        UsageException same = assertThrows(UsageException.class,
+                () -> OutputPaths.requireDistinct("--checkpoint", current, "--out", v3));
+        assertTrue(same.getMessage().contains("is the --out file too"), same.getMessage());
+    }
+
     @Test
     void anotherProcessHoldingThePathIsNamedAndItsDeathFreesThePath() throws Exception {
         Path model = dir.resolve("m.gatun");
