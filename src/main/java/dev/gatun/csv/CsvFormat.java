@@ -49,9 +49,10 @@ public final class CsvFormat {
         // More commas than semicolons need not mean commas: "0,5;1,25;2,5" (a headerless decimal-comma row) has two
         // of each per cell boundary. When the other delimiter splits the line into numbers written with a decimal
         // comma, it is that delimiter; split on commas, those cells would hold a semicolon inside a number.
-        if (best == 0) {
+        // A line that commas already split into numbers ("1,\t2,3", padded) stays comma-separated.
+        if (best == 0 && !numbers(firstLine, ',', POINT_NUMBER)) {
             for (int k = 1; k < counts.length; k++) {
-                if (counts[k] > 0 && decimalCommaNumbers(firstLine, DELIMITERS.charAt(k))) {
+                if (counts[k] > 0 && numbers(firstLine, DELIMITERS.charAt(k), DECIMAL_COMMA_NUMBER)) {
                     return new CsvFormat(DELIMITERS.charAt(k));
                 }
             }
@@ -59,15 +60,19 @@ public final class CsvFormat {
         return new CsvFormat(DELIMITERS.charAt(best));
     }
 
+    /** A number with a decimal point, as a cell may hold it (quoted, padded). */
+    private static final java.util.regex.Pattern POINT_NUMBER =
+            java.util.regex.Pattern.compile("\\s*\"?[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?\"?\\s*");
+    /** A number with a decimal comma, digits on both sides of it ("2," is more likely a comma-separated cell). */
     private static final java.util.regex.Pattern DECIMAL_COMMA_NUMBER =
-            java.util.regex.Pattern.compile("\\s*\"?[+-]?(\\d+(,\\d*)?|,\\d+)([eE][+-]?\\d+)?\"?\\s*");
+            java.util.regex.Pattern.compile("\\s*\"?[+-]?(\\d+(,\\d+)?|,\\d+)([eE][+-]?\\d+)?\"?\\s*");
 
-    /** Whether every cell of {@code line} split at {@code delimiter} is a number, with a comma as its decimal point. */
-    private static boolean decimalCommaNumbers(String line, char delimiter) {
+    /** Whether every cell of {@code line} split at {@code delimiter} is a {@code number}. */
+    private static boolean numbers(String line, char delimiter, java.util.regex.Pattern number) {
         CsvFormat format = new CsvFormat(delimiter);
         for (int from = 0; ; ) {
             int end = format.cellEnd(line, from);
-            if (!DECIMAL_COMMA_NUMBER.matcher(line.substring(from, end)).matches()) {
+            if (!number.matcher(line.substring(from, end)).matches()) {
                 return false;
             }
             if (end == line.length()) {

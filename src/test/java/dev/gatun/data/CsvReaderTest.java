@@ -123,6 +123,12 @@ class CsvReaderTest {
             assertEquals(-25f, feature(table.dataSet(), 1, 1));
             assertEquals(2, table.classNames().size(), table.classNames().toString());
         }
+        // Commas that already split the line into numbers keep it comma-separated, padding and all: split on the
+        // tabs, "1,\t2,3" would be the decimal-comma cells "1," and "2,3".
+        try (Table table = CsvReader.read(csv("padded.csv", "1,\t2,0\n3,\t4,1\n"), options("3"))) {
+            assertEquals(2, table.dataSet().features());
+            assertEquals(4f, feature(table.dataSet(), 1, 1));
+        }
         // A comma-separated line whose cells hold semicolons but are not numbers stays comma-separated.
         try (Table table = CsvReader.read(csv("notes.csv", "1,2,a;b\n3,4,c;d\n"), options("3"))) {
             assertEquals(List.of("a;b", "c;d"), table.classNames());
