@@ -69,7 +69,8 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("its " + key + " '" + value + "' is not " + what);
+            String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;   // the file's text
+            throw new IllegalArgumentException("its " + key + " '" + shown.replaceAll("\\p{C}", "?") + "' is not " + what);
         }
     }
 

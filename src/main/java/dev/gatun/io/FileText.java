@@ -15,12 +15,16 @@ final class FileText {
 
     private FileText() {}
 
-    /** {@code text} without line breaks or control characters (each a '?'), at most {@value #MAX_CHARS} characters. */
+    /**
+     * {@code text} without line breaks, control or format characters (each a '?': a bidi override such as U+202E
+     * turns the rest of a terminal line around), at most {@value #MAX_CHARS} characters.
+     */
     static String clean(String text) {
         StringBuilder out = new StringBuilder();
         text.codePoints().limit(MAX_CHARS + 1).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
                 || Character.getType(c) == Character.LINE_SEPARATOR
-                || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
+                || Character.getType(c) == Character.PARAGRAPH_SEPARATOR
+                || Character.getType(c) == Character.FORMAT ? '?' : c));
         return out.length() > MAX_CHARS ? out.substring(0, MAX_CHARS) + "..." : out.toString();
     }
 

@@ -61,11 +61,12 @@ final class KeyValues {
             }
             int eq = line.indexOf('=');
             if (eq <= 0) {
-                throw new ModelFormatException(file, "section " + tag + " line " + lineNumber + " is not key=value: '"
-                        + abbreviate(line) + "'");
+                throw new ModelFormatException(file, "section " + tag + " line " + lineNumber + " is not key=value: "
+                        + FileText.quote(line));
             }
             if (values.put(line.substring(0, eq), line.substring(eq + 1)) != null) {
-                throw new ModelFormatException(file, "section " + tag + " repeats key '" + line.substring(0, eq) + "'");
+                throw new ModelFormatException(file, "section " + tag + " repeats key "
+                        + FileText.quote(line.substring(0, eq)));
             }
         }
         return values;
@@ -80,9 +81,5 @@ final class KeyValues {
             throw new ModelFormatException(file, "section " + tag + " is not valid UTF-8 at its byte " + in.position());
         }
         return out.flip().toString();
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 60) + "...";
     }
 }

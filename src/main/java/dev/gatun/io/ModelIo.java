@@ -333,7 +333,8 @@ public final class ModelIo {
         try {
             spec = ModelSpec.fromMap(arch);
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(file, "section " + ARCH + ": " + e.getMessage());
+            // The message quotes the section's values, which are the file's: cleaned and cut as FileText does.
+            throw new ModelFormatException(file, "section " + ARCH + ": " + FileText.clean(e.getMessage()));
         }
         String misfit = ModelMetadata.namesMisfit(metadata, spec);
         if (misfit != null) {

@@ -309,10 +309,10 @@ class ModelIoTest {
                 // The file's names and values are quoted cleaned and cut: one line, whatever the file holds.
                 Path forged = validFile(arena, "forged");
                 bad = new LinkedHashMap<>(tensors);
-                bad.put("b9\nERROR all is lost", Tensor.allocate(scratch, DType.F32, 3));
+                bad.put("b9\u202E\nERROR all is lost", Tensor.allocate(scratch, DType.F32, 3));   // a bidi override too
                 replace(forged, "TENS", TensorTable.encode(bad));
                 msg = loadError(forged, arena);
-                assertTrue(msg.contains("'b9?ERROR all is lost' is not part") && !msg.contains("\n"), msg);
+                assertTrue(msg.contains("'b9??ERROR all is lost' is not part") && !msg.contains("\n"), msg);
 
                 Path nan = validFile(arena, "nan");
                 bad = new LinkedHashMap<>(tensors);
