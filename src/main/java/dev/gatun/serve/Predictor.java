@@ -325,8 +325,9 @@ public final class Predictor implements AutoCloseable {
         int slot = runRow(in);
         try {
             float[] probabilities = pool.context(slot).out;
+            int predicted = classOf(probabilities);   // first: a refused row leaves out as it was
             System.arraycopy(probabilities, 0, out, 0, outputs);
-            return classOf(probabilities);
+            return predicted;
         } finally {
             pool.release(slot);
         }

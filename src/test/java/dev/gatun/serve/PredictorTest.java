@@ -407,8 +407,9 @@ class PredictorTest {
             // An int cannot carry the NaN: classify refuses it rather than answer class 0.
             e = assertThrows(IllegalArgumentException.class, () -> lenient.classify(x));
             assertTrue(e.getMessage().contains("is NaN") && e.getMessage().contains("no class"), e.getMessage());
-            float[] untouchedClass = new float[3];
+            float[] untouchedClass = {-7f, -7f, -7f};
             assertThrows(IllegalArgumentException.class, () -> lenient.classify(x, untouchedClass));
+            assertArrayEquals(new float[] {-7f, -7f, -7f}, untouchedClass, "a refused row wrote its output");
             // The JVM is fine and the predictor still works after all of that.
             p.predict(Nets.raw(2, IN), out);
             assertEquals(1.0, out[0] + out[1] + out[2], 1e-6);
