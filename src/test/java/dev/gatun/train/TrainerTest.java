@@ -316,6 +316,30 @@ class TrainerTest {
         }
     }
 
+    /**
+     * An epoch's 1-row last batch in batches of 1,000 takes the batch size's penalty: divided by its own one row, its
+     * cost carried (λ/2)·Σ‖W‖² (about 70 here, against 1.5 for a full batch) and the explosion check stopped a healthy
+     * run. On the single-threaded step and on replicas.
+     */
+    @Test
+    void a_short_last_batch_is_penalised_as_a_full_one() throws IOException {
+        try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 1001, 10, 12, false))) {
+            for (int threads : new int[] {1, 2}) {
+                try (Arena arena = Arena.ofShared();
+                     Model model = Model.builder(LearnableData.FEATURES).dense(64, Activation.RELU)
+                             .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).l2(0.5).seed(5).build(arena);
+                     Optimizer adam = Optimizer.adam(1e-3);
+                     Trainer trainer = Trainer.builder(model, adam, data.train()).batchSize(1000).epochs(2)
+                             .stepThreads(threads).warmUp(false).build()) {
+                    TrainingResult result = trainer.run();
+                    assertEquals(TrainingResult.Outcome.COMPLETED, result.outcome(), threads + " threads: "
+                            + (result.explosion() == null ? "" : result.explosion().message()));
+                    assertEquals(4, result.steps());
+                }
+            }
+        }
+    }
+
     @Test
     void a_built_trainer_keeps_its_configuration_when_the_builder_changes_afterwards() throws IOException {
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 100, 10, 9, false));
