@@ -206,6 +206,20 @@ class Batches(Rendering):
         self.assertEqual(self.row(text, "### Assembly alone", "1000")[3], "31.4")
         self.assertIn("in the loop, which is what a training run pays, missed at batch 1000 with 2 threads ✗", text)
 
+    def test_a_difference_within_its_error_is_neither_met_nor_missed(self):
+        threads = ["-Dgatun.threads=2"]
+        path = self.write("noise.json", [
+            result("BatchAssemblyBench.assemble", {"batch": "1000", "order": "shuffled"}, 10_000.0,
+                   secondary={"floatBytes": (31.36e9, "ops/s")}),
+            # loop − fixed = −100 µs ± 500 µs (300 and 400 in quadrature): noise, which was marked "−10% ✓"
+            result("TrainingLoopBench.loopStep", {"batch": "1000"}, 8_900.0, "us/op", error=300.0, jvm_args=threads),
+            result("TrainingLoopBench.fixedStep", {"batch": "1000"}, 9_000.0, "us/op", error=400.0, jvm_args=threads)])
+        text, _ = self.render("batches", path)
+        row = self.row(text, "### Assembly per training epoch", "1000")
+        self.assertEqual(row[5:], ["-6.00 ± 30.0", "inconclusive"])
+        self.assertIn("in the loop, which is what a training run pays, met in 0 of 1; inconclusive at batch 1000 with"
+                      " 2 threads (not counted as met)", text)
+
 
 class Predictor(Rendering):
     def test_targets(self):
