@@ -40,21 +40,28 @@ def _unit_factor(have, want):
 
 class Figure:
     """One metric of one result: score, 99.9% error half-width (None when JMH had too few iterations),
-    unit and percentiles (keys as JMH writes them: "50.0", "99.9")."""
+    unit, percentiles (keys as JMH writes them: "50.0", "99.9") and every measurement iteration's value, of every
+    fork (JMH's rawData; empty when the file has none)."""
 
-    def __init__(self, score, error, unit, percentiles):
+    def __init__(self, score, error, unit, percentiles, iterations=()):
         self.score, self.error, self.unit, self.percentiles = score, error, unit, percentiles
+        self.iterations = [v for v in iterations if v is not None]
 
     @classmethod
     def of(cls, metric):
+        iterations = [_finite(v) for fork in (metric.get("rawData") or []) for v in fork]
         return cls(_finite(metric.get("score")), _finite(metric.get("scoreError")), metric.get("scoreUnit", ""),
-                   {k: _finite(v) for k, v in (metric.get("scorePercentiles") or {}).items()})
+                   {k: _finite(v) for k, v in (metric.get("scorePercentiles") or {}).items()}, iterations)
 
     def scaled(self, factor, unit=None):
         def times(v):
             return None if v is None else v * factor
         return Figure(times(self.score), times(self.error), unit or self.unit,
-                      {k: times(v) for k, v in self.percentiles.items()})
+                      {k: times(v) for k, v in self.percentiles.items()}, [v * factor for v in self.iterations])
+
+    def worst(self):
+        """The largest iteration's value, or None without rawData: a mean hides one iteration far off the rest."""
+        return max(self.iterations) if self.iterations else None
 
     def percentile(self, p):
         return self.percentiles.get(p)

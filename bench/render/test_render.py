@@ -178,6 +178,18 @@ class TrainStep(Rendering):
                       "(run with `-prof gc`?)", missing)
 
 
+    def test_the_worst_iteration_shows_what_the_mean_hides(self):
+        # Four iterations at 2 B/op and one at 2,265 (code that allocates ran in it): the mean, 455, read as JMH's
+        # own allocation; the worst iteration says otherwise.
+        step = result("TrainStepBench.step", {"batch": "32"}, 100.0, "us/op", jvm_args=["-Dgatun.threads=1"],
+                      secondary={"gc.alloc.rate.norm": (455.0, "B/op")})
+        step["secondaryMetrics"]["gc.alloc.rate.norm"]["rawData"] = [[2.0, 2.0, 2265.0, 2.0, 2.0]]
+        path = self.write("worst.json", [step, result("TrainStepBench.sgemmOnly", {"batch": "32"}, 50.0, "us/op",
+                                                      jvm_args=["-Dgatun.threads=1"])])
+        text, _ = self.render("trainstep", path)
+        row = self.row(text, "sgemm share", "32")
+        self.assertEqual((row[6], row[8]), ("455", "2,265"))
+
 class Batches(Rendering):
     def test_old_assembly_run(self):
         text, _ = self.render("batches", os.path.join(RESULTS, "batch-assembly.json"))

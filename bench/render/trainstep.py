@@ -17,9 +17,11 @@ NOTES = [
     "Step and sgemmOnly are measured one after the other, minutes apart, and the machine's speed moves between "
     "them: read the share with both errors in mind.",
     "",
-    "B/op is `-prof gc`'s gc.alloc.rate.norm, the mean over the iterations. `sgemmOnly` makes nothing but eight downcalls, so what it "
+    "B/op is `-prof gc`'s gc.alloc.rate.norm (Java heap only: arenas are off-heap), the mean over the iterations, and "
+    "beside it the worst single iteration. `sgemmOnly` makes nothing but eight downcalls, so what it "
     "shows is JMH's own per-iteration allocation spread over the iteration's operations (more B/op where there are "
-    "fewer, longer operations); a step at the same level allocates nothing itself. The unit tests (`TrainerTest`, "
+    "fewer, longer operations); a step at the same level in every iteration allocates nothing itself, while a worst "
+    "iteration far above it means code that allocates ran during that iteration (its time is affected too). The unit tests (`TrainerTest`, "
     "`ModelTest`) assert exactly 0 bytes per step on the thread once C2 has compiled; kilobytes per step mean a "
     "kernel ran outside C2-compiled code for a while (the interpreter and C1 allocate every Vector API vector).",
     "",
@@ -46,10 +48,12 @@ def body(results):
             over = over or (share is not None and share > 1)
             per_second = jmh.ratio(int(b), step.score * 1e-6 if step and step.score else None)
             target = SHARE_TARGET if b == TARGET_BATCH else None
+            worst = allocated[0].worst() if allocated[0] else None
             rows.append([b, t, jmh.with_error(step), jmh.with_error(sgemm), jmh.percent(share, target),
-                         jmh.number(per_second)] + [jmh.significant(a, 2) for a in allocated])
+                         jmh.number(per_second)] + [jmh.significant(a, 2) for a in allocated]
+                        + [jmh.significant(worst, 2)])
     out = page.table(["batch", "OpenBLAS threads", "step µs", "sgemm only µs", "sgemm share", "samples/s",
-                      "step B/op", "sgemm only B/op"], rows, text_columns=0)
+                      "step B/op", "sgemm only B/op", "step B/op, worst iteration"], rows, text_columns=0)
     out += page.missing(results)
     verdicts = []
     for t in threads:
