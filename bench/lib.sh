@@ -5,6 +5,21 @@ source "$GATUN_HOME/native/jdk.sh"
 source "$GATUN_HOME/native/build-lock.sh"
 gatun_select_jdk || exit 1
 
+# One benchmark at a time: two on this machine's cores measure each other. bench/report and bench/compare/run
+# hold this lock for their whole run and export GATUN_BENCH_LOCK_HELD, so the bench/run calls they make go ahead;
+# anything else waits its turn by failing at once.
+gatun_bench_lock() {
+  [ -z "${GATUN_BENCH_LOCK_HELD:-}" ] || return 0
+  local lock="$GATUN_HOME/bench/results/tmp/compare.lock"
+  mkdir -p "$(dirname "$lock")"
+  exec 9> "$lock"
+  if ! flock -n 9; then
+    echo "$1: another benchmark (bench/report, bench/compare/run or bench/run) holds $lock; benchmarks never run two at once" >&2
+    exit 1
+  fi
+  export GATUN_BENCH_LOCK_HELD=1
+}
+
 # A stamp of our own: Maven leaves target/test.classpath untouched when the class path did not change,
 # so its date cannot tell whether the sources are newer than the last build.
 GATUN_BENCH_STAMP="$GATUN_HOME/target/bench.stamp"
