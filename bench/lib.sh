@@ -1,4 +1,4 @@
-# Sourced by bench/run and bench/gemm-report: selects JDK 25 the way ./gatun does and keeps the test classes
+# Sourced by bench/run, bench/gemm-report and bench/profile-training: selects JDK 25 the way ./gatun does and keeps the test classes
 # (which hold the JMH benchmarks and their generated BenchmarkList) up to date.
 GATUN_HOME="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$GATUN_HOME/native/jdk.sh"
