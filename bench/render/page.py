@@ -79,8 +79,9 @@ def provenance(results, commands):
     # OpenBLAS's kernel set moves every BLAS figure, and JMH's JSON does not record it: the environment's value when
     # the section was rendered, which bench/report does right after measuring.
     coretype = os.environ.get("OPENBLAS_CORETYPE")
-    lines.append(f"OPENBLAS_CORETYPE when rendered: {coretype} (bench/report renders a section right after its run)."
-                 if coretype else "OPENBLAS_CORETYPE when rendered: unset (OpenBLAS chose its kernels for the CPU).")
+    lines.append(f"OPENBLAS_CORETYPE when rendered: {coretype} (bench/report renders a section right after its run; "
+                 "a later re-render reads its own environment)." if coretype else
+                 "OPENBLAS_CORETYPE when rendered: unset (OpenBLAS chose its kernels for the CPU).")
     lines = [line for text in lines for line in (text, "")]  # one paragraph each
     lines += ["Commands, from the repository root:" if commands else
               "Commands: not given (rendered by hand with `bench/render/render.py`)."]

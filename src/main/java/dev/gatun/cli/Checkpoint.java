@@ -69,8 +69,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
             return n;
         } catch (NumberFormatException e) {
-            String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;   // the file's text
-            throw new IllegalArgumentException("its " + key + " '" + shown.replaceAll("\\p{C}", "?") + "' is not " + what);
+            throw new IllegalArgumentException("its " + key + " '" + UserText.cell(value) + "' is not " + what);
         }
     }
 

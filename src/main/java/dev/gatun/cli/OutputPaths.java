@@ -25,7 +25,7 @@ final class OutputPaths {
         }
         // The directory the write lands in: a symbolic link's target's, which may be read-only or full where the
         // link's is not.
-        Path dir = written(file).getParent();
+        Path dir = dev.gatun.files.AtomicReplace.targetOrAbsolute(file).getParent();
         checkDirectory(option + " " + file, dir);
         if (Files.exists(file) && !Files.isWritable(file)) {
             throw new IllegalArgumentException(option + " " + file + " exists and cannot be replaced (not writable)");
@@ -52,7 +52,7 @@ final class OutputPaths {
      * --out m --checkpoint m ended with the model over its checkpoint, a run that could not be resumed).
      */
     static void requireDistinct(String option, Path file, String otherOption, Path other) {
-        if (written(file).normalize().equals(written(other).normalize())
+        if (dev.gatun.files.AtomicReplace.targetOrAbsolute(file).normalize().equals(dev.gatun.files.AtomicReplace.targetOrAbsolute(other).normalize())
                 || sameExistingFile(option, file, otherOption, other)) {
             throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
         }
@@ -121,14 +121,5 @@ final class OutputPaths {
             case java.nio.file.FileAlreadyExistsException f -> "a file is in the way";
             default -> e.getMessage() == null ? name : e.getMessage();
         };
-    }
-
-    /** The file a write to {@code file} replaces (through symbolic links), or {@code file} where the links loop. */
-    private static Path written(Path file) {
-        try {
-            return dev.gatun.files.AtomicReplace.target(file);
-        } catch (java.io.IOException loop) {
-            return file.toAbsolutePath();   // the write itself reports the loop
-        }
     }
 }

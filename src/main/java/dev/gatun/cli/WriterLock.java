@@ -42,12 +42,7 @@ final class WriterLock implements AutoCloseable {
      * share one lock (two runs writing current.gatun -> v3.gatun and v3.gatun both wrote v3.gatun).
      */
     static Path lockFile(Path target) {
-        Path absolute;
-        try {
-            absolute = dev.gatun.files.AtomicReplace.target(target);
-        } catch (IOException loop) {
-            absolute = target.toAbsolutePath();   // a loop of links: the write itself reports it
-        }
+        Path absolute = dev.gatun.files.AtomicReplace.targetOrAbsolute(target);
         return absolute.resolveSibling("." + absolute.getFileName() + ".lock");
     }
 

@@ -81,6 +81,18 @@ public final class AtomicReplace {
         return throughLinks(file.toAbsolutePath());
     }
 
+    /**
+     * {@link #target}, or {@code file} made absolute where its links loop: for what guards a write (a lock, a
+     * free-space check), which must not fail where the write itself will report the loop.
+     */
+    public static Path targetOrAbsolute(Path file) {
+        try {
+            return target(file);
+        } catch (IOException loop) {
+            return file.toAbsolutePath();
+        }
+    }
+
     private static Path throughLinks(Path file) throws IOException {
         Path at = file;
         for (int hops = 0; Files.isSymbolicLink(at); hops++) {

@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 final class FileText {
     /** Characters of one name or value kept in a message. */
     static final int MAX_CHARS = 100;
+    /** Characters of a whole message quoting the file's text. */
+    static final int MAX_LINE_CHARS = 1000;
     /** Names of a collection listed in a message; the rest are counted. */
     static final int MAX_NAMES = 10;
 
@@ -20,12 +22,21 @@ final class FileText {
      * turns the rest of a terminal line around), at most {@value #MAX_CHARS} characters.
      */
     static String clean(String text) {
+        return clean(text, MAX_CHARS);
+    }
+
+    private static String clean(String text, int limit) {
         StringBuilder out = new StringBuilder();
-        text.codePoints().limit(MAX_CHARS + 1).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
+        text.codePoints().limit(limit + 1).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
                 || Character.getType(c) == Character.LINE_SEPARATOR
                 || Character.getType(c) == Character.PARAGRAPH_SEPARATOR
                 || Character.getType(c) == Character.FORMAT ? '?' : c));
-        return out.length() > MAX_CHARS ? out.substring(0, MAX_CHARS) + "..." : out.toString();
+        return out.length() > limit ? out.substring(0, limit) + "..." : out.toString();
+    }
+
+    /** A whole message that quotes the file's text: cleaned, cut only at {@value #MAX_LINE_CHARS} characters. */
+    static String line(String text) {
+        return clean(text, MAX_LINE_CHARS);
     }
 
     /** {@code text} cleaned and in single quotes. */

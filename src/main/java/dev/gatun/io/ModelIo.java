@@ -334,7 +334,7 @@ public final class ModelIo {
             spec = ModelSpec.fromMap(arch);
         } catch (IllegalArgumentException e) {
             // The message quotes the section's values, which are the file's: cleaned and cut as FileText does.
-            throw new ModelFormatException(file, "section " + ARCH + ": " + FileText.clean(e.getMessage()));
+            throw new ModelFormatException(file, "section " + ARCH + ": " + FileText.line(e.getMessage()));
         }
         String misfit = ModelMetadata.namesMisfit(metadata, spec);
         if (misfit != null) {

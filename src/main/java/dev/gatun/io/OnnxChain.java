@@ -36,12 +36,12 @@ final class OnnxChain {
                     continue; // an omitted optional input, or a constant operand
                 }
                 if (!provided.contains(in)) {
-                    throw new ModelFormatException(file, OnnxReader.where(node) + " reads " + OnnxReader.quote(in) + ", which no "
+                    throw new ModelFormatException(file, OnnxReader.where(node) + " reads " + FileText.quote(in) + ", which no "
                             + "initialiser, Constant node, other node or graph input provides");
                 }
                 if (data != null && !data.equals(in)) {
                     throw new ModelFormatException(file, OnnxReader.where(node) + " reads two computed tensors ("
-                            + OnnxReader.quote(data) + " and " + OnnxReader.quote(in) + "); only a chain of layers is supported");
+                            + FileText.quote(data) + " and " + FileText.quote(in) + "); only a chain of layers is supported");
                 }
                 data = in;
             }
@@ -57,9 +57,9 @@ final class OnnxChain {
         while (!current.equals(output)) {
             List<NodeProto> next = consumers.getOrDefault(current, List.of());
             if (next.size() != 1) {
-                throw new ModelFormatException(file, "tensor " + OnnxReader.quote(current) + " feeds " + next.size() + " nodes "
+                throw new ModelFormatException(file, "tensor " + FileText.quote(current) + " feeds " + next.size() + " nodes "
                         + next.stream().map(OnnxReader::where).toList() + "; a chain of layers from the input to the "
-                        + "output " + OnnxReader.quote(output) + " is supported");
+                        + "output " + FileText.quote(output) + " is supported");
             }
             NodeProto node = next.getFirst();
             if (!visited.add(node)) {

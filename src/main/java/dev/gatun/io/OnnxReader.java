@@ -1,5 +1,7 @@
 package dev.gatun.io;
 
+import static dev.gatun.io.FileText.clean;
+import static dev.gatun.io.FileText.quote;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -655,16 +657,6 @@ final class OnnxReader {
 
     static String where(NodeProto node) {
         return "node " + quote(node.getName()) + " (" + clean(node.getOpType()) + ")";
-    }
-
-    /** A name from the file, quoted and made printable for a one-line message. */
-    static String quote(String name) {
-        return FileText.quote(name);
-    }
-
-    /** Text from the file without line breaks or control characters, at most 100 characters. */
-    static String clean(String text) {
-        return FileText.clean(text);
     }
 
     /** The normalisation that {@code x·scale + shift} is: mean {@code −shift/scale}, std {@code 1/scale}. */

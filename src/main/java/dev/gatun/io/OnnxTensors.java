@@ -25,7 +25,7 @@ final class OnnxTensors {
         }
 
         String describe() {
-            return OnnxReader.quote(name) + " " + Shapes.format(shape);
+            return FileText.quote(name) + " " + Shapes.format(shape);
         }
     }
 
@@ -74,7 +74,7 @@ final class OnnxTensors {
 
     /** The values of {@code t}, checked; {@code what} says where it comes from ("initialiser", "Constant node ..."). */
     static Values read(Path file, String what, TensorProto t) throws ModelFormatException {
-        String name = what + " " + OnnxReader.quote(t.getName());
+        String name = what + " " + FileText.quote(t.getName());
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
             throw new ModelFormatException(file, name + " keeps its data in an external file, which is not supported");
         }
