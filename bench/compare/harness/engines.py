@@ -14,12 +14,13 @@ GATUN_TRAIN = ["{gatun}", "train", "--data", "{data}", "--layers", LAYERS, "--ac
                "--optimizer", "adam", "--lr", "1e-3", "--batch", "{batch}", "--epochs", "{epochs}",
                "--threads", "{threads}", "--dev", "0", "--seed", "{seed}", "--json"]
 GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves the model the inference runs load
-# T request threads with one OpenBLAS thread each: T cores in all, as the peers' T BLAS threads (gatun benchmark's
-# own default, cores / T, would give a single request thread every core).
+# One request stream, as the peers get, whose batches the predictor cuts into T shares run on T threads with one
+# OpenBLAS thread each (--batch-threads): T cores in all, as the peers' T BLAS threads. (Until 2026-12-07 this was
+# T request streams, a configuration the peers were not given; bench/compare/one-stream runs both.)
 # The calls go through the first 64 batches of test images, as the Python peers' and ONNX Runtime's do (Gatun's row
 # kernel skips the weights of zero inputs, so the rows' values are part of the work).
-GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "{threads}",
-                   "--blas-threads", "1", "--seconds", "{seconds}", "--warmup", "{warmup}", "--input", "{test_images}",
+GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "1",
+                   "--batch-threads", "{threads}", "--blas-threads", "1", "--seconds", "{seconds}", "--warmup", "{warmup}", "--input", "{test_images}",
                    "--json"]
 # Gatun's opt-in half-precision row weights (README, "Serving predictions"): single rows only, so batch 1 only.
 GATUN_BENCHMARK_BF16 = GATUN_BENCHMARK + ["--row-weights", "bfloat16"]

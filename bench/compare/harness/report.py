@@ -245,7 +245,7 @@ def _inference(record, summary, s):
         out += ["The sgemm bound of batch inference: the three forward products alone, in Gatun's layout (one row "
                 "per sample), timed from C (`sgemm_bound.c --mode infer`) two ways: one stream of products with T "
                 "OpenBLAS threads (the peers' threading) and T streams side by side with one OpenBLAS thread each "
-                "(Gatun's T request threads); with one thread the two are the same. The bound is, run by run, the "
+                "(as Gatun's T batch threads run them); with one thread the two are the same. The bound is, run by run, the "
                 "faster way. An engine that does these products and more on this BLAS should not pass it by more than "
                 "the runs' noise, so Gatun ≥ 1.2× the best peer needs the best peer's share of the bound to be at most "
                 "Gatun's divided by 1.2: 83% if Gatun reached the bound.", ""]
@@ -303,7 +303,8 @@ def _threads(record):
             "`OMP_NUM_THREADS` and `MKL_NUM_THREADS` set to the cell's thread count before it starts, and "
             "`OMP_WAIT_POLICY=PASSIVE` (PyTorch's OpenMP pool otherwise spins against OpenBLAS's threads). "
             "PyTorch also calls `torch.set_num_threads(T)` and `torch.set_num_interop_threads(1)`; Gatun gets "
-            "`--threads T`; the sgemm reference calls `openblas_set_num_threads(T)` (for batch inference it also runs T "
+            "`--threads T` for training and, for inference, one request thread whose batches its predictor cuts into T "
+            "shares (`--batch-threads T`, one OpenBLAS thread each); the sgemm reference calls `openblas_set_num_threads(T)` (for batch inference it also runs T "
             "threads of its own with one OpenBLAS thread each). Within a cell the engines "
             "take turns run by run, so a change in the machine's speed hits all of them alike.", ""]
 

@@ -30,8 +30,13 @@ final class BenchmarkCommand extends JsonReportingCommand {
     int threads;
 
     @Option(names = "--blas-threads", description = "OpenBLAS threads for batch calls (default: cores / --threads, at least 1, "
-            + "so request threads times BLAS threads never oversubscribe the cores).")
+            + "so request threads times BLAS threads never oversubscribe the cores; 1 with --batch-threads).")
     Integer blasThreads;
+
+    @Option(names = "--batch-threads", defaultValue = "1", description = "The predictor's own threads for a batch call "
+            + "(default ${DEFAULT-VALUE}): its rows cut into one share per thread, each share run on its own core with "
+            + "one OpenBLAS thread. For one request thread sending large batches: the cores. Needs --blas-threads 1.")
+    int batchThreads;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -71,12 +76,22 @@ final class BenchmarkCommand extends JsonReportingCommand {
                     + MAX_SECONDS + " and --warmup from 0 to " + MAX_SECONDS + "; got batch " + batch + ", threads "
                     + threads + ", seconds " + seconds + ", warmup " + warmup);
         }
-        int blas = blasThreads != null ? blasThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
+        if (batchThreads < 1 || batchThreads > Predictor.Options.MAX_BATCH_THREADS) {
+            throw new UsageException("--batch-threads must be from 1 to " + Predictor.Options.MAX_BATCH_THREADS
+                    + ", got " + batchThreads);
+        }
+        int blas = blasThreads != null ? blasThreads
+                : batchThreads > 1 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
         if (blas < 1) {
             throw new UsageException("--blas-threads must be >= 1, got " + blas);
         }
+        if (batchThreads > 1 && blas != 1) {
+            // The shares' concurrent sgemm calls would queue on OpenBLAS's lock, each with threads the others need.
+            throw new UsageException("--batch-threads " + batchThreads + " runs each share with one OpenBLAS thread: "
+                    + "it needs --blas-threads 1, got " + blas);
+        }
         Blas.setThreads(blas);
-        try (Predictor predictor = model.load()) {
+        try (Predictor predictor = model.load(batchThreads)) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];
             Thread[] workers = new Thread[threads];
             CyclicBarrier start = new CyclicBarrier(threads + 1);
@@ -153,6 +168,7 @@ final class BenchmarkCommand extends JsonReportingCommand {
             report.put("batch", batch);
             report.put("threads", threads);
             report.put("blas_threads", Blas.threads());
+            report.put("batch_threads", batchThreads);
             report.put("row_weights", model.rowWeights.name().toLowerCase(java.util.Locale.ROOT));
             report.put("input", input == null ? "random" : input.toString());
             report.put("input_batches", ins[0].length);

@@ -29,7 +29,13 @@ final class ServedModel {
 
     /** A new predictor for the model file; the caller closes it. */
     Predictor load() throws IOException {
-        return Predictor.load(file(), Predictor.Options.defaults().withRowWeights(rowWeights));
+        return load(1);
+    }
+
+    /** As {@link #load()}, with {@code batchThreads} threads sharing each large batch call (Options.withBatchThreads). */
+    Predictor load(int batchThreads) throws IOException {
+        return Predictor.load(file(), Predictor.Options.defaults().withRowWeights(rowWeights)
+                .withBatchThreads(batchThreads));
     }
 
     static final class ParseRowWeights implements picocli.CommandLine.ITypeConverter<RowWeights> {

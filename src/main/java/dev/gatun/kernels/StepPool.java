@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A call allocates nothing: the caller passes a reusable {@link Chunks}, and chunks are claimed from one atomic
  * word that holds the call's number and the next chunk, so a worker that wakes after its call has finished finds
  * the number changed and claims nothing of the next one. Calls come from one thread at a time (the pool's owner,
- * the training thread). An exception thrown by a chunk is rethrown by {@link #run} on the calling thread once every
+ * the training thread; or whichever thread holds a predictor's batch split, whose hand-over orders its calls). An exception thrown by a chunk is rethrown by {@link #run} on the calling thread once every
  * chunk has finished. {@link #close()} stops the workers.
  */
 public final class StepPool implements AutoCloseable {
@@ -57,6 +57,11 @@ public final class StepPool implements AutoCloseable {
 
     /** A pool of {@code threads} in all: the caller and {@code threads − 1} workers started here. */
     public StepPool(int threads) {
+        this(threads, "gatun-step");
+    }
+
+    /** As {@link #StepPool(int)}, the workers named {@code name-1}, {@code name-2}, ... (thread dumps tell pools apart). */
+    public StepPool(int threads, String name) {
         if (threads < 1) {
             throw new IllegalArgumentException("a step pool needs at least 1 thread (the caller), got " + threads);
         }
@@ -67,7 +72,7 @@ public final class StepPool implements AutoCloseable {
         this.spinNanos = TimeUnit.MICROSECONDS.toNanos(micros);
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(i + 1);
+            workers[i] = new Worker(name + "-" + (i + 1));
         }
         for (Worker w : workers) {
             w.thread.start();
@@ -218,8 +223,8 @@ public final class StepPool implements AutoCloseable {
         final Thread thread;
         volatile boolean sleeping;
 
-        Worker(int index) {
-            thread = new Thread(this, "gatun-step-" + index);
+        Worker(String name) {
+            thread = new Thread(this, name);
             thread.setDaemon(true);
         }
 

@@ -99,15 +99,39 @@ final class Context {
         final Tensor X;
         final Tensor[] A;
         final Tensor P;
+        /** These rows cut into {@code shares.length} consecutive ranges ({@link #shares}); null until first asked. */
+        private SizeBuffers[] shares;
+        /** Where this view's rows start in the batch it is a share of (0 for a whole batch). */
+        final int from;
 
         private SizeBuffers(Buffers buffers, int m) {
-            this.m = m;
-            this.X = buffers.X.rowSlice(0, m);
-            this.A = new Tensor[buffers.A.length];
+            this(buffers.X, buffers.A, buffers.P, 0, m);
+        }
+
+        private SizeBuffers(Tensor X, Tensor[] A, Tensor P, int from, int to) {
+            this.m = to - from;
+            this.from = from;
+            this.X = X.rowSlice(from, to);
+            this.A = new Tensor[A.length];
             for (int s = 0; s < A.length; s++) {
-                A[s] = buffers.A[s].rowSlice(0, m);
+                this.A[s] = A[s].rowSlice(from, to);
             }
-            this.P = buffers.P.rowSlice(0, m);
+            this.P = P.rowSlice(from, to);
+        }
+
+        /**
+         * The m rows as {@code count} consecutive shares of m·k/count to m·(k+1)/count rows, each a view of the same
+         * buffers; made on the first call for a count and kept (a batch size keeps one split).
+         */
+        SizeBuffers[] shares(int count) {
+            if (shares == null || shares.length != count) {
+                SizeBuffers[] made = new SizeBuffers[count];
+                for (int k = 0; k < count; k++) {
+                    made[k] = new SizeBuffers(X, A, P, (int) ((long) m * k / count), (int) ((long) m * (k + 1) / count));
+                }
+                shares = made;
+            }
+            return shares;
         }
     }
 

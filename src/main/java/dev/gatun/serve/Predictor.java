@@ -8,10 +8,14 @@ import dev.gatun.io.ModelMetadata;
 import dev.gatun.activation.Activation;
 import dev.gatun.kernels.ActivationKernels;
 import dev.gatun.kernels.KernelProvider;
+import dev.gatun.kernels.StepPool;
 import dev.gatun.kernels.SoftmaxKernels;
 import dev.gatun.nn.Loss;
 import dev.gatun.nn.Model;
 import dev.gatun.nn.ModelSpec;
+import dev.gatun.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -44,7 +48,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Threads.</b> Parameters are written once, at construction, then only read. Each call borrows a
  * {@link Context} (its scratch memory) from a {@link ContextPool} of {@link Options#slots} slots: one
  * compare-and-set to take one, one volatile write to give it back, no lock. OpenBLAS threads (batch path) are global: for a server, one BLAS thread per request
- * thread ({@code -Dgatun.threads=1}) is the usual choice, letting request threads use the cores.
+ * thread ({@code -Dgatun.threads=1}) is the usual choice, letting request threads use the cores. With
+ * {@link Options#withBatchThreads} the predictor also has threads of its own: while the BLAS runs one thread, a batch
+ * of at least {@value BatchSplit#MIN_ROWS_PER_SHARE} rows per thread is cut into one share of rows per thread, each
+ * share's whole pass on its own core ({@link BatchSplit}), one such call at a time; a batch call that finds them busy
+ * runs on its own thread. A caller that sends one large batch after another gets every core that way, more than
+ * OpenBLAS's own threads give (they split each product alone, and the work between products runs on one core).
  *
  * <p><b>Close.</b> {@link #close()} marks the predictor closed, then waits for every call already running to give
  * its slot back (a call lasts microseconds), retires every slot, and only then frees the arenas. A call that
@@ -62,6 +71,7 @@ public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
     /** Held here, not reached through RowKernels: one call level less above the Vector API's own (C2 inlines 15). */
     private static final KernelProvider.Serving SERVING = KernelProvider.selected().serving();
 
@@ -80,33 +90,53 @@ public final class Predictor implements AutoCloseable {
      * @param slots      how many calls may run at once (each slot holds one context's scratch memory)
      * @param rowWeights how the row kernel (single rows, batches under {@value #BLAS_MIN_ROWS}) stores the weights
      */
-    public record Options(NonFinite nonFinite, int slots, RowWeights rowWeights) {
+    public record Options(NonFinite nonFinite, int slots, RowWeights rowWeights, int batchThreads) {
         /** The most slots: each is a 64-byte word of the pool's array, and more calls at once than this do not happen. */
         public static final int MAX_SLOTS = 1 << 16;
+        /** The most batch threads: one per core of the largest machines, and each costs a parked thread. */
+        public static final int MAX_BATCH_THREADS = 1024;
 
         public Options {
             if (nonFinite == null || slots < 1 || slots > MAX_SLOTS || rowWeights == null) {
                 throw new IllegalArgumentException("predictor options need a NonFinite policy, 1 to " + MAX_SLOTS
                         + " slots and a RowWeights, got " + nonFinite + ", " + slots + ", " + rowWeights);
             }
+            if (batchThreads < 1 || batchThreads > MAX_BATCH_THREADS) {
+                throw new IllegalArgumentException("predictor options need 1 to " + MAX_BATCH_THREADS
+                        + " batch threads, got " + batchThreads);
+            }
         }
 
-        /** REJECT, 4 slots per core (at least 16), exact float32 row weights. */
+        /** One batch thread: the calling thread alone (see {@link #withBatchThreads}). */
+        public Options(NonFinite nonFinite, int slots, RowWeights rowWeights) {
+            this(nonFinite, slots, rowWeights, 1);
+        }
+
+        /** REJECT, 4 slots per core (at least 16), exact float32 row weights, one batch thread. */
         public static Options defaults() {
             return new Options(NonFinite.REJECT, Math.max(16, 4 * Runtime.getRuntime().availableProcessors()),
-                    RowWeights.FLOAT32);
+                    RowWeights.FLOAT32, 1);
         }
 
         public Options withNonFinite(NonFinite policy) {
-            return new Options(policy, slots, rowWeights);
+            return new Options(policy, slots, rowWeights, batchThreads);
         }
 
         public Options withSlots(int count) {
-            return new Options(nonFinite, count, rowWeights);
+            return new Options(nonFinite, count, rowWeights, batchThreads);
         }
 
         public Options withRowWeights(RowWeights format) {
-            return new Options(nonFinite, slots, format);
+            return new Options(nonFinite, slots, format, batchThreads);
+        }
+
+        /**
+         * Threads, the caller's included, that share a large batch call's rows while the BLAS runs one thread
+         * ({@code -Dgatun.threads=1} or {@code Blas.setThreads(1)}); 1, the default, starts none. The cores a
+         * service gives its batch calls: with one caller sending batches, the cores.
+         */
+        public Options withBatchThreads(int count) {
+            return new Options(nonFinite, slots, rowWeights, count);
         }
     }
 
@@ -120,6 +150,10 @@ public final class Predictor implements AutoCloseable {
     private final float[] shift;
     private final boolean reject;
     private final ContextPool pool;
+    /** The predictor's own threads for large batches; null with one batch thread. */
+    private final BatchSplit split;
+    /** The state of the split call running, owned by whichever thread holds {@link #split}. */
+    private final SplitCall splitCall;
     private final AtomicLong nativeBytes = new AtomicLong();
     private final Object closeLock = new Object();
     private boolean released;
@@ -146,6 +180,18 @@ public final class Predictor implements AutoCloseable {
             // free the stages compiled so far.
             arena.close();
             throw e;
+        }
+        if (options.batchThreads() > 1) {
+            this.split = new BatchSplit(options.batchThreads());   // last: nothing after it can fail and leak its threads
+            this.splitCall = new SplitCall(options.batchThreads());
+            if (Blas.threads() != 1) {
+                LOG.warn("predictor: {} batch threads wait for the BLAS to run one thread (it runs {}): until then "
+                        + "batches use the BLAS's threads (-Dgatun.threads=1 or Blas.setThreads(1))",
+                        options.batchThreads(), Blas.threads());
+            }
+        } else {
+            this.split = null;
+            this.splitCall = null;
         }
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
@@ -395,18 +441,9 @@ public final class Predictor implements AutoCloseable {
                 System.arraycopy(c.staged, 0, out, 0, m * outputs);
                 return;
             }
-            Context.SizeBuffers batch = c.batch(m, nativeBytes);
-            // Each row is checked just after it is normalised, in the batch buffer while that row is in L1: one read
-            // of the input, and a finite value the normalisation takes to ±Inf is caught too. out is written at the
-            // end, so a rejected batch leaves it as it was; the batch has by then taken a slot and sized the
-            // context's buffers for m rows, as a valid one would.
-            for (int r = 0; r < m; r++) {
-                SERVING.normalize(rows, r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
-                if (reject) {
-                    rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, r * inputs);
-                }
-            }
-            MemorySegment result = batches(batch).segment();
+            // out is written at the end, so a rejected batch leaves it as it was; the batch has by then taken a slot
+            // and sized the context's buffers for m rows, as a valid one would.
+            MemorySegment result = batchPass(c.batch(m, nativeBytes), rows, null).segment();
             if (reject) {
                 rejectOutputs(result, m, rows);
             }
@@ -444,15 +481,8 @@ public final class Predictor implements AutoCloseable {
                 }
                 return;
             }
-            Context.SizeBuffers batch = c.batch(m, nativeBytes);
-            // As in predict(float[], int, float[]): each row checked once normalised, out written at the end.
-            for (int r = 0; r < m; r++) {
-                SERVING.normalize(rows, 4L * r * inputs, scale, shift, batch.X.segment(), 4L * r * inputs, inputs);
-                if (reject) {
-                    rejectNormalized(batch.X.segment(), 4L * r * inputs, rows, (long) r * inputs);
-                }
-            }
-            MemorySegment result = batches(batch).segment();
+            // As in predict(float[], int, float[]): out written at the end.
+            MemorySegment result = batchPass(c.batch(m, nativeBytes), null, rows).segment();
             if (reject) {
                 rejectOutputs(result, m, rows);
             }
@@ -487,24 +517,141 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The BLAS path through every stage: batch.X (normalised) to the returned output tensor. */
-    private dev.gatun.tensor.Tensor batches(Context.SizeBuffers batch) {
-        dev.gatun.tensor.Tensor x = batch.X;
+    /**
+     * The BLAS path for a batch of raw rows (exactly one of {@code array} and {@code segment}): normalised into
+     * batch.X, checked under REJECT, and through every stage; returns the output tensor. On the batch threads when
+     * they are free and the batch large enough ({@link BatchSplit}), else on the calling thread.
+     */
+    private Tensor batchPass(Context.SizeBuffers batch, float[] array, MemorySegment segment) {
+        if (split == null || !split.tryTake(batch.m)) {
+            long bad = normalizeRows(batch, array, segment);
+            if (bad >= 0) {
+                throw refused(batch, bad, array, segment);
+            }
+            forward(batch);
+            return output(batch);
+        }
+        try {
+            // A confined arena's rows are readable by their owner thread alone: normalised here, then split.
+            boolean sharesNormalize = array != null || split.reaches(segment);
+            if (!sharesNormalize) {
+                long bad = normalizeRows(batch, null, segment);
+                if (bad >= 0) {
+                    throw refused(batch, bad, null, segment);
+                }
+            }
+            splitCall.start(batch.shares(split.threads()), array, segment, sharesNormalize);
+            try {
+                split.run(splitCall);
+            } finally {
+                splitCall.finish();
+            }
+            for (long bad : splitCall.firstRefused) {   // shares in row order: the batch's first refused input
+                if (bad >= 0) {
+                    throw refused(batch, bad, array, segment);
+                }
+            }
+            return output(batch);
+        } finally {
+            split.release();
+        }
+    }
+
+    /**
+     * Normalises rows {@code b.from ..} of the caller's batch into b.X, checking each row under REJECT just after
+     * it is normalised, while it is in L1 (one read of the input; a finite value the normalisation takes to ±Inf is
+     * caught too). Returns the flat index in the caller's batch of the first refused input, or −1.
+     */
+    private long normalizeRows(Context.SizeBuffers b, float[] array, MemorySegment segment) {
+        MemorySegment X = b.X.segment();
+        for (int r = 0; r < b.m; r++) {
+            long row = (long) (b.from + r) * inputs;
+            long at = 4L * r * inputs;
+            if (array != null) {
+                SERVING.normalize(array, (int) row, scale, shift, X, at, inputs);
+            } else {
+                SERVING.normalize(segment, 4 * row, scale, shift, X, at, inputs);
+            }
+            if (reject) {
+                long bad = SERVING.firstNonFinite(X, at, inputs);
+                if (bad >= 0) {
+                    return row + bad;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The exception for the batch's input at flat index {@code index}, whose normalised value is in batch.X. */
+    private IllegalArgumentException refused(Context.SizeBuffers batch, long index, float[] array, MemorySegment segment) {
+        float value = array != null ? array[(int) index] : segment.get(FLOAT, 4 * index);
+        return nonFinite(index, value, batch.X.segment().get(FLOAT, 4 * index));
+    }
+
+    /** Every stage over b's rows: b.X (normalised) into b.A and the output tensor ({@link #output}). */
+    private void forward(Context.SizeBuffers b) {
+        Tensor x = b.X;
         for (int s = 0; s < stageArray.length; s++) {
             Stage st = stageArray[s];
-            dev.gatun.tensor.Tensor A = batch.A[s];
+            Tensor A = b.A[s];
             Blas.gemm(Transpose.NONE, Transpose.TRANSPOSED, 1.0, x, st.W(), 0.0, A);
             ActivationKernels.biasActivation(st.g(), A, st.bias(), A);
             x = A;
         }
         switch (loss) {
-            case SOFTMAX_CROSS_ENTROPY -> SoftmaxKernels.softmax(x, batch.P);
-            case BINARY_CROSS_ENTROPY -> ActivationKernels.activate(Activation.SIGMOID, x, batch.P);
-            case MSE -> {
-                return x;
-            }
+            case SOFTMAX_CROSS_ENTROPY -> SoftmaxKernels.softmax(x, b.P);
+            case BINARY_CROSS_ENTROPY -> ActivationKernels.activate(Activation.SIGMOID, x, b.P);
+            case MSE -> { }   // the last stage's activations are the output
         }
-        return batch.P;
+    }
+
+    private Tensor output(Context.SizeBuffers b) {
+        return loss == Loss.MSE ? b.A[b.A.length - 1] : b.P;
+    }
+
+    /**
+     * The split call running: its shares and rows, set by the thread holding the split before the shares run and
+     * cleared after (nothing of a call is kept), and each share's first refused input. One per predictor, so a
+     * split call allocates nothing.
+     */
+    private final class SplitCall implements StepPool.Chunks {
+        /** Per share, the flat index of its first refused input, or −1. */
+        final long[] firstRefused;
+        private Context.SizeBuffers[] shares;
+        private float[] array;
+        private MemorySegment segment;
+        private boolean normalize;
+
+        SplitCall(int threads) {
+            this.firstRefused = new long[threads];
+        }
+
+        void start(Context.SizeBuffers[] shares, float[] array, MemorySegment segment, boolean normalize) {
+            this.shares = shares;
+            this.array = array;
+            this.segment = segment;
+            this.normalize = normalize;
+            java.util.Arrays.fill(firstRefused, -1);
+        }
+
+        void finish() {
+            shares = null;
+            array = null;
+            segment = null;
+        }
+
+        @Override
+        public void run(int k) {
+            Context.SizeBuffers share = shares[k];
+            if (normalize) {
+                long bad = normalizeRows(share, array, segment);
+                if (bad >= 0) {
+                    firstRefused[k] = bad;
+                    return;   // the call throws once every share is done
+                }
+            }
+            forward(share);
+        }
     }
 
     /** Waits for running calls to finish, then frees the parameters and every context's buffers. Idempotent. */
@@ -518,10 +665,18 @@ public final class Predictor implements AutoCloseable {
             try {
                 pool.close();
             } finally {
+                if (split != null) {
+                    split.close();   // after the slots: no call holds the split any more
+                }
                 arena.close();
                 nativeBytes.set(0);
             }
         }
+    }
+
+    /** The batch threads' split, null with one batch thread (tests read its counts). */
+    BatchSplit batchSplit() {
+        return split;
     }
 
     public boolean isClosed() {
@@ -574,21 +729,6 @@ public final class Predictor implements AutoCloseable {
         int bad = SERVING.firstNonFinite(x, 0, inputs);
         if (bad >= 0) {
             throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), x[bad]);
-        }
-    }
-
-    /** The BLAS path: the normalised row is in the batch buffer X from byte offset {@code at}. */
-    private void rejectNormalized(MemorySegment X, long at, float[] rows, int from) {
-        long bad = SERVING.firstNonFinite(X, at, inputs);
-        if (bad >= 0) {
-            throw nonFinite(from + bad, rows[from + (int) bad], X.get(FLOAT, at + 4 * bad));
-        }
-    }
-
-    private void rejectNormalized(MemorySegment X, long at, MemorySegment rows, long from) {
-        long bad = SERVING.firstNonFinite(X, at, inputs);
-        if (bad >= 0) {
-            throw nonFinite(from + bad, rows.get(FLOAT, 4 * (from + bad)), X.get(FLOAT, at + 4 * bad));
         }
     }
 

@@ -131,6 +131,25 @@ class BenchmarkCommandTest {
     }
 
     @Test
+    void batchThreadsRunWithOneBlasThreadAndOtherCountsAreNamed() throws Exception {
+        Path file = smallModel();
+        CommandRun run = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", "200",
+                "--batch-threads", "2", "--seconds", "0.3", "--warmup", "0.1", "--json");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(2, field(run.out(), "batch_threads"), run.out());
+        assertEquals(1, field(run.out(), "blas_threads"), "one OpenBLAS thread unless told: " + run.out());
+        assertTrue(field(run.out(), "calls") > 0, run.out());
+        CommandRun threaded = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", "200",
+                "--batch-threads", "2", "--blas-threads", "2", "--seconds", "0.1");
+        assertEquals(Main.EXIT_USAGE, threaded.exit(), threaded.err());
+        assertTrue(threaded.err().contains("--batch-threads 2 runs each share with one OpenBLAS thread: it needs "
+                + "--blas-threads 1, got 2"), threaded.err());
+        CommandRun none = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch-threads", "0");
+        assertEquals(Main.EXIT_USAGE, none.exit(), none.err());
+        assertTrue(none.err().contains("--batch-threads must be from 1 to 1024, got 0"), none.err());
+    }
+
+    @Test
     void aMissingModelIsOneLineAndNonZero() {
         CommandRun run = CommandRun.gatun("benchmark", "--model", dir.resolve("nope.gatun").toString(), "--seconds", "0.1");
         assertEquals(Main.EXIT_ERROR, run.exit());
