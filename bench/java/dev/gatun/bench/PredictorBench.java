@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *       global: set them with {@code -jvmArgsAppend -Dgatun.threads=N}; JMH request threads with {@code -t N}.</li>
  * </ul>
  * Run: {@code bench/run PredictorBench.latency -prof gc} and
- * {@code bench/run PredictorBench.batch -jvmArgsAppend -Dgatun.threads=2}. One Predictor is shared by every JMH
+ * {@code bench/run PredictorBench.batch -jvmArgsAppend -Dgatun.threads=2}; one caller on every core through the
+ * predictor's batch threads: {@code bench/run PredictorBench.batch -p batchThreads=2 -jvmArgsAppend -Dgatun.threads=1}. One Predictor is shared by every JMH
  * thread (Scope.Benchmark), as a service shares it; each thread has its own input and output arrays.
  */
 @Warmup(iterations = 5, time = 1)
@@ -58,6 +59,13 @@ public class PredictorBench {
         @Param({"FLOAT32", "BFLOAT16"})
         RowWeights rowWeights;
 
+        /**
+         * The predictor's batch threads (Options.withBatchThreads): with more than 1 and {@code -Dgatun.threads=1}, one
+         * JMH thread's batches are cut into row shares run on that many cores.
+         */
+        @Param({"1"})
+        int batchThreads;
+
         Arena arena;
         Predictor predictor;
 
@@ -67,7 +75,7 @@ public class PredictorBench {
             try (Model model = Model.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
                     .output(10, Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(1).build(arena)) {
                 predictor = Predictor.of(model, Normalization.scaleToUnit(784),
-                        Predictor.Options.defaults().withRowWeights(rowWeights));
+                        Predictor.Options.defaults().withRowWeights(rowWeights).withBatchThreads(batchThreads));
             }
         }
 
@@ -123,6 +131,13 @@ public class PredictorBench {
 
         @Param({"FLOAT32", "BFLOAT16"})
         RowWeights rowWeights;
+
+        /**
+         * The predictor's batch threads (Options.withBatchThreads): with more than 1 and {@code -Dgatun.threads=1}, one
+         * JMH thread's batches are cut into row shares run on that many cores.
+         */
+        @Param({"1"})
+        int batchThreads;
 
         Arena arena;
         MemorySegment bytes;

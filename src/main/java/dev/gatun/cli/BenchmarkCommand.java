@@ -86,11 +86,21 @@ final class BenchmarkCommand extends JsonReportingCommand {
             throw new UsageException("--blas-threads must be >= 1, got " + blas);
         }
         if (batchThreads > 1 && blas != 1) {
-            // The shares' concurrent sgemm calls would queue on OpenBLAS's lock, each with threads the others need.
+            // The shares' sgemm calls would each want threads the other shares' cores are running.
             throw new UsageException("--batch-threads " + batchThreads + " runs each share with one OpenBLAS thread: "
                     + "it needs --blas-threads 1, got " + blas);
         }
+        if (batchThreads > 1 && batch < batchThreads * Predictor.BATCH_THREAD_MIN_ROWS) {
+            // Reported as run with batch threads, the calls would all have run on the request thread alone.
+            throw new UsageException("--batch-threads " + batchThreads + " splits batches of at least "
+                    + batchThreads * Predictor.BATCH_THREAD_MIN_ROWS + " rows (" + Predictor.BATCH_THREAD_MIN_ROWS
+                    + " a thread); --batch " + batch + " would run on one thread");
+        }
         Blas.setThreads(blas);
+        if (batchThreads > 1 && Blas.threads() != 1) {
+            throw new UsageException("--batch-threads needs the BLAS at one thread, and this library cannot be set "
+                    + "(it runs " + Blas.threads() + "): set its own thread variable to 1");
+        }
         try (Predictor predictor = model.load(batchThreads)) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];
             Thread[] workers = new Thread[threads];

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A predictor's own threads for one large batch call at a time: the call's rows cut into one share per thread, each
- * share's whole pass (normalisation, every stage's sgemm, bias and activation, the output function) run on its own
- * core with single-threaded sgemm.
+ * share's whole pass (normalisation, each stage's sgemm, bias and activation, the output function) run on its own
+ * core with single-threaded sgemm. A split batch agrees with the unsplit call to float32 rounding, not bit for bit
+ * (sgemm's blocking depends on a product's row count).
  *
  * <p>Why not OpenBLAS's threads: with them, each stage's sgemm is split and joined on its own, and between the
  * products the bias, activation, normalisation and softmax run on the calling thread alone while the other cores
@@ -17,14 +18,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one BLAS thread each about 380k (BENCHMARKS.md); a share per core hands the work over twice per call instead of
  * twice per stage, and each core keeps its rows' activations in its own cache.
  *
- * <p>Used only while the BLAS runs one thread ({@link Blas#threads()} is 1): OpenBLAS serialises concurrent
- * multi-threaded sgemm calls on one lock, so shares with several BLAS threads each would queue. One call at a time
+ * <p>Used only while the BLAS runs one thread ({@link Blas#threads()} is 1): shares whose sgemm calls each used
+ * several BLAS threads would compete for the same cores and for OpenBLAS's one pool of threads. One call at a time
  * holds the split; a call that finds it taken (another request thread's batch) runs on its own thread as before,
  * so request threads never wait for each other here.
  */
 final class BatchSplit implements AutoCloseable {
-    /** Fewer rows per share, and the hand-over and smaller products cost more than the extra core brings. */
-    static final int MIN_ROWS_PER_SHARE = 64;
+    static final int MIN_ROWS_PER_SHARE = Predictor.BATCH_THREAD_MIN_ROWS;
 
     private final StepPool pool;
     private final AtomicBoolean taken = new AtomicBoolean();
@@ -72,7 +72,7 @@ final class BatchSplit implements AutoCloseable {
         return pool.reaches(segment);
     }
 
-    /** Stops the workers; called once no call can hold the split (the predictor's slots are all retired). */
+    /** Stops the workers; the predictor calls it once its slots are retired (or their retiring failed). */
     @Override
     public void close() {
         pool.close();

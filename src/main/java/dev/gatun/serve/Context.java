@@ -10,7 +10,8 @@ import java.util.List;
  * The scratch memory of one in-flight call: the normalised input, each stage's activations and the output for the
  * row kernel (heap arrays: they never leave this context), plus off-heap buffers for the BLAS path, sized for the
  * largest batch this context has run and viewed at each batch size (a view, a few hundred bytes of heap, is kept for
- * every size up to {@value #KEPT_SIZES} rows once used; of larger sizes, the {@value #BATCH_SIZES} most recent). Used
+ * every size up to {@value #KEPT_SIZES} rows once used, and one more per batch thread once the size is split; of
+ * larger sizes, the {@value #BATCH_SIZES} most recent). Used
  * by one thread at a time (the predictor's slot protocol guarantees it); never shared.
  *
  * <p>One buffer that grows, not one per size: buffers per size would keep several batches' memory per slot until the

@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A given row predicted alone (or in a batch under {@value #BLAS_MIN_ROWS} rows) gives the same bits on every thread
  * and every call. In a larger batch its last bits may also depend on the batch's other rows (sgemm's blocking, and the
  * batch softmax shifting a block of rows by the block's largest logit), and differ from the single-row result by
- * float32 rounding.
+ * float32 rounding; so may a batch split across batch threads ({@link Options#withBatchThreads}) and the same
+ * batch run unsplit, as a call is when another holds the batch threads (each share is a product of fewer rows, and
+ * its softmax blocks start at its first row).
  *
  * <p><b>Start-up.</b> {@link #load} and {@link #of} check that the BLAS the batch path needs is loaded and works
  * ({@link Blas#requireAvailable()}), and throw {@link dev.gatun.blas.BlasUnavailableException} (what is missing,
@@ -50,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * compare-and-set to take one, one volatile write to give it back, no lock. OpenBLAS threads (batch path) are global: for a server, one BLAS thread per request
  * thread ({@code -Dgatun.threads=1}) is the usual choice, letting request threads use the cores. With
  * {@link Options#withBatchThreads} the predictor also has threads of its own: while the BLAS runs one thread, a batch
- * of at least {@value BatchSplit#MIN_ROWS_PER_SHARE} rows per thread is cut into one share of rows per thread, each
+ * of at least {@value #BATCH_THREAD_MIN_ROWS} rows per thread is cut into one share of rows per thread, each
  * share's whole pass on its own core ({@link BatchSplit}), one such call at a time; a batch call that finds them busy
  * runs on its own thread. A caller that sends one large batch after another gets every core that way, more than
  * OpenBLAS's own threads give (they split each product alone, and the work between products runs on one core).
@@ -60,8 +62,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * starts after close began throws IllegalStateException; no call ever touches freed memory, so closing under load
  * is safe. Close is idempotent.
  *
- * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot) calls allocate
- * nothing on the heap; of batch sizes over 4,096 rows a slot keeps the four most recent. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
+ * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot, and its first
+ * use split across the batch threads) calls allocate nothing on the heap; of batch sizes over 4,096 rows a slot keeps the four most recent. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
  * NaN or ±Inf inputs, finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), and
  * finite rows that overflow the layers into a NaN or ±Inf output throw IllegalArgumentException naming the input
  * under {@link NonFinite#REJECT} (default), leaving out as it was, or flow through IEEE arithmetic under
@@ -70,6 +72,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
+    /**
+     * Batch threads ({@link Options#withBatchThreads}) split a batch of at least this many rows per thread: with
+     * fewer, the hand-over and the smaller products cost more than the extra core brings.
+     */
+    public static final int BATCH_THREAD_MIN_ROWS = 64;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
     /** Held here, not reached through RowKernels: one call level less above the Vector API's own (C2 inlines 15). */
@@ -78,7 +85,8 @@ public final class Predictor implements AutoCloseable {
     /** What to do with NaN or infinite inputs. */
     public enum NonFinite {
         /**
-         * IllegalArgumentException naming the first bad element (checked before any work), or the first row whose
+         * IllegalArgumentException naming the first bad element (checked as each row is normalised, before its
+         * products; with batch threads the other shares' rows may still run), or the first row whose
          * finite values overflow the model's layers into a NaN or ±Inf output; the caller's out is left as it was.
          */
         REJECT,
@@ -87,8 +95,9 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * @param slots      how many calls may run at once (each slot holds one context's scratch memory)
-     * @param rowWeights how the row kernel (single rows, batches under {@value #BLAS_MIN_ROWS}) stores the weights
+     * @param slots        how many calls may run at once (each slot holds one context's scratch memory)
+     * @param rowWeights   how the row kernel (single rows, batches under {@value #BLAS_MIN_ROWS}) stores the weights
+     * @param batchThreads threads, the caller's included, that share a large batch call's rows ({@link #withBatchThreads})
      */
     public record Options(NonFinite nonFinite, int slots, RowWeights rowWeights, int batchThreads) {
         /** The most slots: each is a 64-byte word of the pool's array, and more calls at once than this do not happen. */
@@ -133,7 +142,9 @@ public final class Predictor implements AutoCloseable {
         /**
          * Threads, the caller's included, that share a large batch call's rows while the BLAS runs one thread
          * ({@code -Dgatun.threads=1} or {@code Blas.setThreads(1)}); 1, the default, starts none. The cores a
-         * service gives its batch calls: with one caller sending batches, the cores.
+         * service gives its batch calls: with one caller sending batches, the cores. The predictor starts
+         * {@code count − 1} parked daemon threads and stops them on {@link Predictor#close()}; a predictor never
+         * closed keeps them until the JVM exits.
          */
         public Options withBatchThreads(int count) {
             return new Options(nonFinite, slots, rowWeights, count);
@@ -175,23 +186,21 @@ public final class Predictor implements AutoCloseable {
         try {
             this.stages = Stage.compile(model, arena, options.rowWeights());
             this.pool = new ContextPool(stages, options.slots());
+            this.splitCall = options.batchThreads() > 1 ? new SplitCall(options.batchThreads()) : null;
+            // Last: a thread that cannot be started (a container's process limit) stops the ones started before it.
+            this.split = options.batchThreads() > 1 ? new BatchSplit(options.batchThreads()) : null;
         } catch (RuntimeException | Error e) {
-            // A stage that cannot be compiled (weights beyond bfloat16) after others were, or no heap for the pool:
-            // free the stages compiled so far.
+            // A stage that cannot be compiled (weights beyond bfloat16) after others were, no heap for the pool, or
+            // no thread for the batch threads: free the stages compiled so far.
             arena.close();
             throw e;
         }
-        if (options.batchThreads() > 1) {
-            this.split = new BatchSplit(options.batchThreads());   // last: nothing after it can fail and leak its threads
-            this.splitCall = new SplitCall(options.batchThreads());
+        if (split != null) {
             if (Blas.threads() != 1) {
                 LOG.warn("predictor: {} batch threads wait for the BLAS to run one thread (it runs {}): until then "
                         + "batches use the BLAS's threads (-Dgatun.threads=1 or Blas.setThreads(1))",
                         options.batchThreads(), Blas.threads());
             }
-        } else {
-            this.split = null;
-            this.splitCall = null;
         }
         this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
@@ -588,7 +597,7 @@ public final class Predictor implements AutoCloseable {
         return nonFinite(index, value, batch.X.segment().get(FLOAT, 4 * index));
     }
 
-    /** Every stage over b's rows: b.X (normalised) into b.A and the output tensor ({@link #output}). */
+    /** Every stage, then the loss's output function, over b's rows: b.X (normalised) to the output tensor ({@link #output}). */
     private void forward(Context.SizeBuffers b) {
         Tensor x = b.X;
         for (int s = 0; s < stageArray.length; s++) {

@@ -17,7 +17,7 @@ package dev.gatun.serve;
 final class WarmUp {
     /** Single-row calls before the timed rounds: past what the JIT needs to compile the row kernel with C2. */
     static final int ROWS = 20_000;
-    /** Calls of each batch path (the row kernel for small batches, sgemm for larger ones). */
+    /** Calls of each batch path (the row kernel for small batches, sgemm for larger ones, the batch threads). */
     static final int BATCHES = 200;
     static final int ROUND = 1_000;
     static final long MAX_NANOS = 2_000_000_000L;
@@ -42,7 +42,12 @@ final class WarmUp {
         for (int i = 0; i < ROWS && System.nanoTime() < allOver; i++) {   // a clock read costs far less than a row
             single(predictor, rows[i % DISTINCT], out, i);
         }
-        for (int m : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}) { // row kernel, then sgemm
+        // The row kernel, then sgemm, then (with batch threads) the smallest batch they split.
+        BatchSplit split = predictor.batchSplit();
+        int[] sizes = split == null ? new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}
+                : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS,
+                        split.threads() * Predictor.BATCH_THREAD_MIN_ROWS};
+        for (int m : sizes) {
             float[] batch = new float[m * inputs];
             for (int r = 0; r < m; r++) {
                 System.arraycopy(rows[r % DISTINCT], 0, batch, r * inputs, inputs);

@@ -144,6 +144,11 @@ class BenchmarkCommandTest {
         assertEquals(Main.EXIT_USAGE, threaded.exit(), threaded.err());
         assertTrue(threaded.err().contains("--batch-threads 2 runs each share with one OpenBLAS thread: it needs "
                 + "--blas-threads 1, got 2"), threaded.err());
+        CommandRun small = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", "127",
+                "--batch-threads", "2", "--seconds", "0.1");
+        assertEquals(Main.EXIT_USAGE, small.exit(), small.err());
+        assertTrue(small.err().contains("--batch-threads 2 splits batches of at least 128 rows (64 a thread); "
+                + "--batch 127 would run on one thread"), small.err());
         CommandRun none = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch-threads", "0");
         assertEquals(Main.EXIT_USAGE, none.exit(), none.err());
         assertTrue(none.err().contains("--batch-threads must be from 1 to 1024, got 0"), none.err());
