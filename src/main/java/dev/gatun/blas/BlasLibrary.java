@@ -53,6 +53,9 @@ final class BlasLibrary {
             try {
                 return open(candidate, "the system's OpenBLAS");
             } catch (BlasUnavailableException e) {
+                if (ownedByAnotherLoader(e.getCause())) {
+                    throw e;   // found, and usable, but not from here: "not found, install it" would mislead
+                }
                 failures.add(candidate + " (" + e.getMessage() + ")");
             }
         }
@@ -67,12 +70,28 @@ final class BlasLibrary {
         try {
             System.load(library);
         } catch (UnsatisfiedLinkError e) {
+            if (ownedByAnotherLoader(e)) {
+                throw new BlasUnavailableException("the BLAS library " + library + " (" + origin + ") is already "
+                        + "loaded by another class loader in this JVM, and the JVM lets one class loader at a time use "
+                        + "a native library (" + e.getMessage() + "). Load Gatun once, from a class loader every part "
+                        + "of the application shares: an application server's shared library directory rather than "
+                        + "each application's, or outside a development restart class loader (Spring DevTools: "
+                        + "restart.exclude in META-INF/spring-devtools.properties; Quarkus dev mode: "
+                        + "quarkus.class-loading.parent-first-artifacts). A discarded class loader gives the library "
+                        + "back once it is garbage collected.", e);
+            }
             throw new BlasUnavailableException("the BLAS library " + library + " (" + origin + ") could not be loaded: "
                     + e.getMessage() + ". " + howToFix(), e);
         }
         SymbolLookup symbols = SymbolLookup.libraryLookup(path, Arena.global());
         CblasSymbols.requireAll(symbols, library);
         return new Loaded(path, symbols);
+    }
+
+    /** The JVM's refusal to load a native library that another class loader has loaded (JNI's one-owner rule). */
+    static boolean ownedByAnotherLoader(Throwable t) {
+        return t instanceof UnsatisfiedLinkError && t.getMessage() != null
+                && t.getMessage().contains("already loaded in another classloader");
     }
 
     static String howToFix() {
