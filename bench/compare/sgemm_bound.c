@@ -23,7 +23,7 @@
  * --mode infer: the same bound for batch inference, the three forward products alone (469,504 FLOPs per sample).
  * T cores can run them two ways, and an engine may pick either, so both are timed and the faster is the bound:
  * one stream of products with T OpenBLAS threads (the Python peers' way), and T streams side by side, each
- * with its own rows and one OpenBLAS thread (Gatun's: T request threads sharing the weights).
+ * with its own rows and one OpenBLAS thread (Gatun's way: its T batch threads each take a share of the rows).
  *
  * Usage: sgemm_bound [--mode train|infer] --batch M --threads T [--seconds S]
  * Prints one JSON object: seconds per step (median, min, max over the timed steps), the bound in samples/s

@@ -2,7 +2,7 @@
 
 Gatun's commands are the GATUN_* templates below, in one place: when its command line changes, change them
 here (and GATUN_FIELDS if the JSON names change). Placeholders: {gatun} {data} {batch} {threads} {epochs}
-{seed} {model} {seconds} {warmup}. Every engine prints one JSON object on its last line of output.
+{seed} {model} {seconds} {warmup} {batch_threads}. Every engine prints one JSON object on its last line of output.
 """
 import os
 import statistics
@@ -20,7 +20,7 @@ GATUN_ACCURACY = GATUN_TRAIN + ["--out", "{model}"]  # the accuracy run leaves t
 # The calls go through the first 64 batches of test images, as the Python peers' and ONNX Runtime's do (Gatun's row
 # kernel skips the weights of zero inputs, so the rows' values are part of the work).
 GATUN_BENCHMARK = ["{gatun}", "benchmark", "--model", "{model}", "--batch", "{batch}", "--threads", "1",
-                   "--batch-threads", "{threads}", "--blas-threads", "1", "--seconds", "{seconds}", "--warmup", "{warmup}", "--input", "{test_images}",
+                   "--batch-threads", "{batch_threads}", "--blas-threads", "1", "--seconds", "{seconds}", "--warmup", "{warmup}", "--input", "{test_images}",
                    "--json"]
 # Gatun's opt-in half-precision row weights (README, "Serving predictions"): single rows only, so batch 1 only.
 GATUN_BENCHMARK_BF16 = GATUN_BENCHMARK + ["--row-weights", "bfloat16"]
@@ -171,7 +171,9 @@ class Gatun(Engine):
         s = self.settings
         values = {"gatun": self.launcher, "data": s.data, "batch": batch, "threads": threads,
                   "epochs": s.train_epochs.get(batch), "seed": run, "model": self.model or self.model_path(run),
-                  "seconds": s.gatun_seconds, "warmup": s.warmup_seconds, "test_images": test_images(s.data)}
+                  "seconds": s.gatun_seconds, "warmup": s.warmup_seconds, "test_images": test_images(s.data),
+                  # gatun benchmark refuses batch threads that would get under 64 rows each (none would split)
+                  "batch_threads": max(1, min(threads, batch // 64))}
         if mode == "accuracy":
             values.update(epochs=s.accuracy_epochs, model=self.model_path(run))
         template = {"train": GATUN_TRAIN, "accuracy": GATUN_ACCURACY, "infer": self.benchmark}[mode]

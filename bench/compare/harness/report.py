@@ -245,7 +245,7 @@ def _inference(record, summary, s):
         out += ["The sgemm bound of batch inference: the three forward products alone, in Gatun's layout (one row "
                 "per sample), timed from C (`sgemm_bound.c --mode infer`) two ways: one stream of products with T "
                 "OpenBLAS threads (the peers' threading) and T streams side by side with one OpenBLAS thread each "
-                "(as Gatun's T batch threads run them); with one thread the two are the same. The bound is, run by run, the "
+                "(T single-threaded cores, as Gatun's T batch threads use, though each stream here takes all the rows); with one thread the two are the same. The bound is, run by run, the "
                 "faster way. An engine that does these products and more on this BLAS should not pass it by more than "
                 "the runs' noise, so Gatun ≥ 1.2× the best peer needs the best peer's share of the bound to be at most "
                 "Gatun's divided by 1.2: 83% if Gatun reached the bound.", ""]

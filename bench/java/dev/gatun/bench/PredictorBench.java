@@ -132,13 +132,6 @@ public class PredictorBench {
         @Param({"FLOAT32", "BFLOAT16"})
         RowWeights rowWeights;
 
-        /**
-         * The predictor's batch threads (Options.withBatchThreads): with more than 1 and {@code -Dgatun.threads=1}, one
-         * JMH thread's batches are cut into row shares run on that many cores.
-         */
-        @Param({"1"})
-        int batchThreads;
-
         Arena arena;
         MemorySegment bytes;
 

@@ -72,7 +72,8 @@ final class BlasLibrary {
         } catch (UnsatisfiedLinkError e) {
             if (ownedByAnotherLoader(e)) {
                 throw new BlasUnavailableException("the BLAS library " + library + " (" + origin + ") is already "
-                        + "loaded by another class loader in this JVM, and the JVM lets one class loader at a time use "
+                        + "loaded by another class loader in this JVM (a second copy of Gatun, or another library "
+                        + "that loaded the same file), and the JVM lets one class loader at a time use "
                         + "a native library (" + e.getMessage() + "). Load Gatun once, from a class loader every part "
                         + "of the application shares: an application server's shared library directory rather than "
                         + "each application's, or outside a development restart class loader (Spring DevTools: "

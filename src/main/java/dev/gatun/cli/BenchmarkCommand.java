@@ -98,8 +98,8 @@ final class BenchmarkCommand extends JsonReportingCommand {
         }
         Blas.setThreads(blas);
         if (batchThreads > 1 && Blas.threads() != 1) {
-            throw new UsageException("--batch-threads needs the BLAS at one thread, and this library cannot be set "
-                    + "(it runs " + Blas.threads() + "): set its own thread variable to 1");
+            throw new UsageException("--batch-threads needs the BLAS at one thread, and Gatun cannot set this "
+                    + "library's count (" + Blas.info().threadControl() + "): set it to 1 there");
         }
         try (Predictor predictor = model.load(batchThreads)) {
             LatencyHistogram[] histograms = new LatencyHistogram[threads];

@@ -186,8 +186,13 @@ public final class Predictor implements AutoCloseable {
         try {
             this.stages = Stage.compile(model, arena, options.rowWeights());
             this.pool = new ContextPool(stages, options.slots());
+            this.stageArray = stages.toArray(Stage[]::new);
+            // The training data's own map, so a served row is normalised to the same bits as a training batch's.
+            this.scale = normalization.scales();
+            this.shift = normalization.shifts();
             this.splitCall = options.batchThreads() > 1 ? new SplitCall(options.batchThreads()) : null;
-            // Last: a thread that cannot be started (a container's process limit) stops the ones started before it.
+            // Last, after everything else that can fail: a thread that cannot be started (a container's process
+            // limit) stops the ones started before it, and nothing after this line can leave them running.
             this.split = options.batchThreads() > 1 ? new BatchSplit(options.batchThreads()) : null;
         } catch (RuntimeException | Error e) {
             // A stage that cannot be compiled (weights beyond bfloat16) after others were, no heap for the pool, or
@@ -202,13 +207,9 @@ public final class Predictor implements AutoCloseable {
                         options.batchThreads(), Blas.threads());
             }
         }
-        this.stageArray = stages.toArray(Stage[]::new);
         this.loss = model.loss();
         this.inputs = model.inputs();
         this.outputs = model.outputs();
-        // The training data's own map, so a served row is normalised to the same bits as a training batch's.
-        this.scale = normalization.scales();
-        this.shift = normalization.shifts();
         this.reject = options.nonFinite() == NonFinite.REJECT;
         stages.forEach(s -> nativeBytes.addAndGet(s.bytes()));
     }

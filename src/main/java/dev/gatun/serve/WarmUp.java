@@ -20,6 +20,8 @@ final class WarmUp {
     /** Calls of each batch path (the row kernel for small batches, sgemm for larger ones, the batch threads). */
     static final int BATCHES = 200;
     static final int ROUND = 1_000;
+    /** The largest batch of warm-up rows the batch threads get, in floats: 4 MB (512 rows of 2,048 inputs). */
+    static final long SPLIT_FLOATS = 1L << 20;
     static final long MAX_NANOS = 2_000_000_000L;
     /**
      * The whole warm-up's bound. The counts above take well under a second for models of a few hundred thousand
@@ -42,12 +44,17 @@ final class WarmUp {
         for (int i = 0; i < ROWS && System.nanoTime() < allOver; i++) {   // a clock read costs far less than a row
             single(predictor, rows[i % DISTINCT], out, i);
         }
-        // The row kernel, then sgemm, then (with batch threads) the smallest batch they split.
+        // The row kernel, then sgemm, then (with batch threads) the smallest batch they split, unless that batch is
+        // larger than SPLIT_FLOATS (many batch threads, wide inputs): its rows, and the slot's buffers for good.
         BatchSplit split = predictor.batchSplit();
-        int[] sizes = split == null ? new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}
-                : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS,
-                        split.threads() * Predictor.BATCH_THREAD_MIN_ROWS};
+        long splitRows = split == null ? 0 : (long) split.threads() * Predictor.BATCH_THREAD_MIN_ROWS;
+        int[] sizes = splitRows == 0 || splitRows * inputs > SPLIT_FLOATS
+                ? new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS}
+                : new int[] {Predictor.BLAS_MIN_ROWS - 1, 4 * Predictor.BLAS_MIN_ROWS, (int) splitRows};
         for (int m : sizes) {
+            if (System.nanoTime() >= allOver) {
+                break;
+            }
             float[] batch = new float[m * inputs];
             for (int r = 0; r < m; r++) {
                 System.arraycopy(rows[r % DISTINCT], 0, batch, r * inputs, inputs);

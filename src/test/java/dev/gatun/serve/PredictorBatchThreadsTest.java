@@ -375,6 +375,16 @@ class PredictorBatchThreadsTest {
         }
     }
 
+    /** warmUp() runs the split path too, so a service's first large batches meet compiled code. */
+    @Test
+    void warmUpRunsTheSplit() {
+        try (Arena arena = Arena.ofShared(); Model model = Nets.mlp(arena, 5, IN, 16, OUT);
+             Predictor p = Predictor.of(model, Normalization.none(IN), threads(3))) {
+            p.warmUp();
+            assertEquals(WarmUp.BATCHES, p.batchSplit().splitCalls(), "batches of 3 × 64 rows, split");
+        }
+    }
+
     /** Close stops the batch threads; counts outside 1..MAX are refused. */
     @Test
     void closeStopsTheBatchThreadsAndCountsAreChecked() throws Exception {
