@@ -9,9 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of threads that run the chunks of one call together with the thread that makes it: {@code threads − 1}
- * daemon workers named {@code gatun-step-1}, ... (or after the name given), plus the caller. {@link #run} hands out chunk numbers
- * {@code 0..count−1} to whichever thread asks first and returns when every chunk has run, so which thread runs a
- * chunk varies but what each chunk computes does not.
+ * daemon workers named {@code gatun-step-1}, ... (or after the name given), plus the caller. {@link #run} hands
+ * out chunk numbers {@code 0..count−1} to whichever thread asks first and returns when every chunk has run, so which
+ * thread runs a chunk varies but what each chunk computes does not.
  *
  * <p>Between calls a worker spins for {@code -Dgatun.step.spin=MICROS} (default 0) and then parks. A spinning
  * worker picks up back-to-back calls at once, but between a step's kernels come its sgemm calls, and where OpenBLAS
@@ -23,8 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A call allocates nothing: the caller passes a reusable {@link Chunks}, and chunks are claimed from one atomic
  * word that holds the call's number and the next chunk, so a worker that wakes after its call has finished finds
  * the number changed and claims nothing of the next one. Calls come from one thread at a time: the pool's owner
- * (the training thread), or whichever thread holds a predictor's batch split, whose hand-over orders its calls. An exception thrown by a chunk is rethrown by {@link #run} on the calling thread once every
- * chunk has finished. {@link #close()} stops the workers.
+ * (the training thread), or whichever thread holds a predictor's batch split, whose hand-over orders its calls. An
+ * exception thrown by a chunk is rethrown by {@link #run} on the calling thread once every chunk has finished.
+ * {@link #close()} stops the workers.
  */
 public final class StepPool implements AutoCloseable {
     /** Microseconds a worker spins for the next call before it parks. */

@@ -24,8 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * so request threads never wait for each other here.
  */
 final class BatchSplit implements AutoCloseable {
-    static final int MIN_ROWS_PER_SHARE = Predictor.BATCH_THREAD_MIN_ROWS;
-
     private final StepPool pool;
     private final AtomicBoolean taken = new AtomicBoolean();
     /** Calls split so far (written by the split's holder): what a test or a diagnostic reads to see it used. */
@@ -45,7 +43,7 @@ final class BatchSplit implements AutoCloseable {
      * must {@link #release} it. False: run the call unsplit.
      */
     boolean tryTake(int m) {
-        return m >= pool.threads() * MIN_ROWS_PER_SHARE && Blas.threads() == 1 && taken.compareAndSet(false, true);
+        return m >= pool.threads() * Predictor.BATCH_THREAD_MIN_ROWS && Blas.threads() == 1 && taken.compareAndSet(false, true);
     }
 
     /** Runs {@code shares.run(k)} for every share k, the calling thread included; returns when all have run. */

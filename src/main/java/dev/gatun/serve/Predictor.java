@@ -63,7 +63,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * is safe. Close is idempotent.
  *
  * <p><b>Allocation.</b> After a slot's first use (and a batch size's first use in that slot, and its first
- * use split across the batch threads) calls allocate nothing on the heap; of batch sizes over 4,096 rows a slot keeps the four most recent. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
+ * use split across the batch threads) calls allocate nothing on the heap; of batch sizes over 4,096 rows a slot
+ * keeps the four most recent. <b>Input policy:</b> wrong lengths throw IllegalArgumentException naming both lengths;
  * NaN or ±Inf inputs, finite ones that the model's normalisation takes to ±Inf (a feature with a tiny std), and
  * finite rows that overflow the layers into a NaN or ±Inf output throw IllegalArgumentException naming the input
  * under {@link NonFinite#REJECT} (default), leaving out as it was, or flow through IEEE arithmetic under
@@ -73,8 +74,9 @@ public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
     /**
-     * Batch threads ({@link Options#withBatchThreads}) split a batch of at least this many rows per thread: with
-     * fewer, the hand-over and the smaller products cost more than the extra core brings.
+     * Batch threads ({@link Options#withBatchThreads}) split a batch of at least this many rows per thread. A floor,
+     * not a measured crossover: at 64 rows a share (batch 128, two threads, 784-256-128-10) the split still ran
+     * 1.21–1.24× OpenBLAS's two threads (2026-12-07, gatun benchmark); smaller shares were not measured.
      */
     public static final int BATCH_THREAD_MIN_ROWS = 64;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -200,12 +202,10 @@ public final class Predictor implements AutoCloseable {
             arena.close();
             throw e;
         }
-        if (split != null) {
-            if (Blas.threads() != 1) {
-                LOG.warn("predictor: {} batch threads wait for the BLAS to run one thread (it runs {}): until then "
-                        + "batches use the BLAS's threads (-Dgatun.threads=1 or Blas.setThreads(1))",
-                        options.batchThreads(), Blas.threads());
-            }
+        if (split != null && Blas.threads() != 1) {
+            LOG.warn("predictor: {} batch threads wait for the BLAS to run one thread (it runs {}): until then "
+                    + "batches use the BLAS's threads (-Dgatun.threads=1 or Blas.setThreads(1))",
+                    options.batchThreads(), Blas.threads());
         }
         this.loss = model.loss();
         this.inputs = model.inputs();
@@ -534,10 +534,7 @@ public final class Predictor implements AutoCloseable {
      */
     private Tensor batchPass(Context.SizeBuffers batch, float[] array, MemorySegment segment) {
         if (split == null || !split.tryTake(batch.m)) {
-            long bad = normalizeRows(batch, array, segment);
-            if (bad >= 0) {
-                throw refused(batch, bad, array, segment);
-            }
+            normalizeOrRefuse(batch, array, segment);
             forward(batch);
             return output(batch);
         }
@@ -545,10 +542,7 @@ public final class Predictor implements AutoCloseable {
             // A confined arena's rows are readable by their owner thread alone: normalised here, then split.
             boolean sharesNormalize = array != null || split.reaches(segment);
             if (!sharesNormalize) {
-                long bad = normalizeRows(batch, null, segment);
-                if (bad >= 0) {
-                    throw refused(batch, bad, null, segment);
-                }
+                normalizeOrRefuse(batch, null, segment);
             }
             splitCall.start(batch.shares(split.threads()), array, segment, sharesNormalize);
             try {
@@ -590,6 +584,14 @@ public final class Predictor implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** Normalises the whole batch on the calling thread, throwing for its first refused input. */
+    private void normalizeOrRefuse(Context.SizeBuffers batch, float[] array, MemorySegment segment) {
+        long bad = normalizeRows(batch, array, segment);
+        if (bad >= 0) {
+            throw refused(batch, bad, array, segment);
+        }
     }
 
     /** The exception for the batch's input at flat index {@code index}, whose normalised value is in batch.X. */

@@ -124,10 +124,10 @@ class PredictorBatchThreadsTest {
     void smallBatchesAndAThreadedBlasAreNotSplit() {
         try (Arena arena = Arena.ofShared(); Model model = Nets.mlp(arena, 5, IN, 16, OUT);
              Predictor p = Predictor.of(model, Normalization.none(IN), threads(2))) {
-            int small = 2 * BatchSplit.MIN_ROWS_PER_SHARE - 1;
+            int small = 2 * Predictor.BATCH_THREAD_MIN_ROWS - 1;
             p.predict(Nets.raw(1, small * IN), small, new float[small * OUT]);
             assertEquals(0, p.batchSplit().splitCalls(), "a batch of " + small + " rows");
-            int m = 2 * BatchSplit.MIN_ROWS_PER_SHARE;
+            int m = 2 * Predictor.BATCH_THREAD_MIN_ROWS;
             float[] rows = Nets.raw(2, m * IN);
             float[] split = new float[m * OUT];
             p.predict(rows, m, split);
