@@ -23,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.ServerSocketChannel;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,7 @@ final class ReplicaTraining {
         int rank = context.partitionId();
         String host = hostOf(context.getTaskInfos()[rank].address());
         // Listening before the addresses are exchanged: a successor's connection then waits in the backlog.
-        ServerSocketChannel listener = RingLinks.listen(host);
+        RingLinks.Listener listener = RingLinks.listen(host);
         boolean blasThreadsSet = false;
         try (Arena arena = Arena.ofConfined(); EpochReporter reporter = new EpochReporter(reports, plan.timeoutMillis(),
                 BETWEEN_EPOCHS_MILLIS, context::isInterrupted)) {
@@ -63,7 +62,7 @@ final class ReplicaTraining {
             int inputs = plan.modelSpec().inputs();
             PartitionData data = PartitionData.load(rows, ids, inputs, plan.modelSpec().outputs(), normalization,
                     columns, arena, rank);
-            String[] addresses = context.allGather(RingLinks.address(listener));
+            String[] addresses = context.allGather(listener.address());
             RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis(), context::isInterrupted);
             // links first: a model or buffer that fails to build still closes the connections, so the neighbours see
             // the end of the stream at once rather than wait out their timeout (the ring closes them again: harmless).

@@ -2,7 +2,6 @@ package dev.gatun.spark.allreduce;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -21,11 +20,11 @@ public final class LoopbackRings {
 
     /** Runs {@code size} members over buffers of {@code floats} floats; every member's result, by rank. */
     public static <T> List<T> run(int size, int floats, long timeoutMillis, Member<T> member) throws Exception {
-        ServerSocketChannel[] listeners = new ServerSocketChannel[size];
+        RingLinks.Listener[] listeners = new RingLinks.Listener[size];
         String[] addresses = new String[size];
         for (int r = 0; r < size; r++) {
             listeners[r] = RingLinks.listen("127.0.0.1");
-            addresses[r] = RingLinks.address(listeners[r]);
+            addresses[r] = listeners[r].address();
         }
         ExecutorService pool = Executors.newFixedThreadPool(size);
         try {
@@ -49,7 +48,7 @@ public final class LoopbackRings {
             return out;
         } finally {
             pool.shutdownNow();
-            for (ServerSocketChannel listener : listeners) {
+            for (RingLinks.Listener listener : listeners) {
                 listener.close();
             }
         }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -99,8 +98,8 @@ class RingAllReduceTest {
         int floats = 100_003;
         int rounds = 150;
         int callsPerRound = 40;
-        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
-        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        RingLinks.Listener[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {listeners[0].address(), listeners[1].address()};
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Future<Long>> fewest = new ArrayList<>();
@@ -152,8 +151,9 @@ class RingAllReduceTest {
 
     @Test
     void aPeerThatLeavesIsAnErrorNamingIt() throws Exception {
-        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
-        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
+        RingLinks.Listener[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {listeners[0].address(), listeners[1].address()};
+        String hostPort = "127.0.0.1:" + listeners[1].port();   // the token stays out of messages
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try {
             Future<RingLinks> other = pool.submit(() -> RingLinks.connect(1, addresses, listeners[1], TIMEOUT_MILLIS));
@@ -162,7 +162,7 @@ class RingAllReduceTest {
                          RingLinks.connect(0, addresses, listeners[0], TIMEOUT_MILLIS), TIMEOUT_MILLIS, () -> false)) {
                 other.get(30, TimeUnit.SECONDS).close();
                 IOException e = assertThrows(IOException.class, ring::sumInPlace);
-                assertTrue(e.getMessage().contains("replica 1 (" + addresses[1] + ")"), e.getMessage());
+                assertTrue(e.getMessage().contains("replica 1 (" + hostPort + ")"), e.getMessage());
             }
         } finally {
             pool.shutdownNow();
@@ -170,18 +170,21 @@ class RingAllReduceTest {
     }
 
     /**
-     * Strangers on the listener (one that sends 8 wrong bytes, one that connects and says nothing) are turned away
-     * while replica 0 waits on; its predecessor, connecting after them, is still accepted.
+     * Strangers on the listener (one that sends a handshake's length of wrong bytes, one that sends replica 1's
+     * handshake without the ring's token, one that connects and says nothing) are turned away while replica 0 waits
+     * on; its predecessor, connecting after them, is still accepted.
      */
     @Test
     void strangersAreTurnedAwayAndThePredecessorStillAccepted() throws Exception {
-        ServerSocketChannel[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
-        String[] addresses = {RingLinks.address(listeners[0]), RingLinks.address(listeners[1])};
-        int port = ((java.net.InetSocketAddress) listeners[0].getLocalAddress()).getPort();
+        RingLinks.Listener[] listeners = {RingLinks.listen("127.0.0.1"), RingLinks.listen("127.0.0.1")};
+        String[] addresses = {listeners[0].address(), listeners[1].address()};
+        int port = listeners[0].port();
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try (java.net.Socket garbage = new java.net.Socket("127.0.0.1", port);
+             java.net.Socket forger = new java.net.Socket("127.0.0.1", port);
              java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
-            garbage.getOutputStream().write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+            garbage.getOutputStream().write(new byte[24]);
+            forger.getOutputStream().write(handshakeWithoutToken(1));
             Future<RingLinks> zero = pool.submit(() -> RingLinks.connect(0, addresses, listeners[0], TIMEOUT_MILLIS));
             Thread.sleep(100);   // replica 0 meets the strangers first
             try (RingLinks one = RingLinks.connect(1, addresses, listeners[1], TIMEOUT_MILLIS);
@@ -194,12 +197,45 @@ class RingAllReduceTest {
         }
     }
 
+    /**
+     * A program that found the port and sends the predecessor's rank is still refused without the ring's token: the
+     * replica waits on, and its timeout names what it turned away.
+     */
+    @Test
+    void aHandshakeWithoutTheRingsTokenIsRefused() throws Exception {
+        try (RingLinks.Listener other = RingLinks.listen("127.0.0.1")) {
+            RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
+            try (java.net.Socket forger = new java.net.Socket("127.0.0.1", listener.port())) {
+                forger.getOutputStream().write(handshakeWithoutToken(1));
+                IOException e = assertThrows(IOException.class, () -> replicaZero(listener, other, 300, () -> false));
+                assertTrue(e.getMessage().contains("waited 300 ms for replica 1")
+                        && e.getMessage().contains("turned away a connection without this ring's token"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void anAddressWithoutItsTokenIsRefusedAndTheListenerClosed() throws Exception {
+        RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
+        String bare = "127.0.0.1:" + listener.port();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RingLinks.connect(0, new String[] {listener.address(), bare}, listener, TIMEOUT_MILLIS));
+        assertTrue(e.getMessage().contains("'" + bare + "' has no token"), e.getMessage());
+        assertThrows(IOException.class, () -> new java.net.Socket("127.0.0.1", listener.port()).close(),
+                "the listener is closed");
+    }
+
+    /** The handshake replica {@code rank} would send, with the right magic and a token of zeros. */
+    private static byte[] handshakeWithoutToken(int rank) {
+        return java.nio.ByteBuffer.allocate(24).putInt(0x47524e47).putInt(rank).array();
+    }
+
     /** A stranger that connects and never sends its handshake cannot hold a replica past the timeout. */
     @Test
     void aSilentStrangerEndsInTheTimeoutNamingIt() throws Exception {
-        try (ServerSocketChannel other = RingLinks.listen("127.0.0.1")) {
-            ServerSocketChannel listener = RingLinks.listen("127.0.0.1");
-            int port = ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort();
+        try (RingLinks.Listener other = RingLinks.listen("127.0.0.1")) {
+            RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
+            int port = listener.port();
             try (java.net.Socket stranger = new java.net.Socket("127.0.0.1", port)) {
                 stranger.getOutputStream().write(new byte[] {1, 2, 3});   // part of a handshake, then silence
                 long start = System.nanoTime();
@@ -213,7 +249,7 @@ class RingAllReduceTest {
 
     @Test
     void aKilledTaskStopsWaitingForItsPredecessor() throws Exception {
-        try (ServerSocketChannel other = RingLinks.listen("127.0.0.1")) {
+        try (RingLinks.Listener other = RingLinks.listen("127.0.0.1")) {
             IOException e = assertThrows(IOException.class,
                     () -> replicaZero(RingLinks.listen("127.0.0.1"), other, TIMEOUT_MILLIS, () -> true));
             assertTrue(e.getMessage().contains("cancelled while waiting for replica 1"), e.getMessage());
@@ -221,9 +257,9 @@ class RingAllReduceTest {
     }
 
     /** Replica 0 of a ring of two, on {@code listener}, whose replica 1 listens on {@code other} and never connects. */
-    private static RingLinks replicaZero(ServerSocketChannel listener, ServerSocketChannel other, long timeoutMillis,
+    private static RingLinks replicaZero(RingLinks.Listener listener, RingLinks.Listener other, long timeoutMillis,
                                          java.util.function.BooleanSupplier cancelled) throws IOException {
-        String[] addresses = {RingLinks.address(listener), RingLinks.address(other)};
+        String[] addresses = {listener.address(), other.address()};
         return RingLinks.connect(0, addresses, listener, timeoutMillis, cancelled);
     }
 }
