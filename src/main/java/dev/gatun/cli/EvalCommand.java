@@ -10,6 +10,7 @@ import dev.gatun.data.MnistDirectory;
 import dev.gatun.data.Table;
 import dev.gatun.io.ModelIo;
 import dev.gatun.nn.Model;
+import dev.gatun.serve.RowWeights;
 import dev.gatun.tensor.Shapes;
 import dev.gatun.train.Evaluation;
 import dev.gatun.train.Evaluator;
@@ -52,6 +53,12 @@ final class EvalCommand extends JsonReportingCommand {
 
     @Option(names = "--plots", description = "Directory to write confusion-matrix.png into.")
     Path plots;
+
+    @Option(names = "--row-weights", paramLabel = "FORMAT", converter = ServedModel.ParseRowWeights.class,
+            description = "Evaluate a classifier row by row as a service serves it (Predictor.classify, the single-row "
+                    + "kernel) with its weights in float32 or bfloat16, instead of in batches: check bfloat16 on your "
+                    + "own data before serving with it.")
+    RowWeights rowWeights;
 
     @Override
     public Integer call() throws Exception {
@@ -149,8 +156,12 @@ final class EvalCommand extends JsonReportingCommand {
      */
     private Evaluation evaluate(ModelIo.LoadedModel loaded, DataSet set, String where) {
         Evaluation e;
-        try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
-            e = evaluator.evaluate(loaded.model());
+        if (rowWeights != null) {
+            e = RowByRowEvaluation.of(loaded.model(), loaded.normalization(), rowWeights, set);
+        } else {
+            try (Evaluator evaluator = new Evaluator(set, loaded.normalization(), Evaluator.DEFAULT_BATCH)) {
+                e = evaluator.evaluate(loaded.model());
+            }
         }
         if (!Double.isFinite(e.loss())) {
             throw new IllegalArgumentException("model " + modelFile.path + " on " + where + ": the loss is " + e.loss()
@@ -230,6 +241,9 @@ final class EvalCommand extends JsonReportingCommand {
         List<String> names = classNames.stream().map(n -> UserText.safe(n, UserText.CELL_LIMIT)).toList();
         System.out.printf("model     %s (%s, %s)%n", modelFile.path, model.spec().widths(), model.loss());
         System.out.printf("data      %s, %,d samples%n", source, e.count());
+        if (rowWeights != null) {
+            System.out.printf("served    row by row, %s row weights%n", rowWeights.name().toLowerCase(Locale.ROOT));
+        }
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
                 e.count());
         System.out.printf("loss      %.4f%n%n", e.loss());
@@ -308,6 +322,9 @@ final class EvalCommand extends JsonReportingCommand {
         r.put("accuracy", e.accuracy());
         r.put("loss", e.loss());
         r.put("count", e.count());
+        if (rowWeights != null) {
+            r.put("row_weights", rowWeights.name().toLowerCase(Locale.ROOT));
+        }
         List<Object> perClass = new ArrayList<>();
         for (int k = 0; k < e.classes(); k++) {
             Map<String, Object> c = new LinkedHashMap<>();

@@ -96,6 +96,111 @@ class EvalCommandTest {
         assertEquals("PNG", new String(png, 1, 3));
     }
 
+    /**
+     * {@code --row-weights} serves every row through the single-row kernel: against a plain double-precision forward
+     * pass over the model's weights, as they are (float32) and rounded to bfloat16 by nearest-even. Each run's
+     * accuracy and loss match its own reference, and the bfloat16 run's loss is nearer its reference than the float32
+     * one: the weights were rounded.
+     */
+    @Test
+    void rowWeightsServeEachRowThroughTheRowKernelWithTheWeightsRounded() throws IOException {
+        double[][] exact;
+        double[][] rounded;
+        try (MnistDirectory mnist = LearnableData.load(data)) {
+            exact = naiveAccuracyAndLoss(mnist.test(), false);
+            rounded = naiveAccuracyAndLoss(mnist.test(), true);
+        }
+        for (String format : List.of("float32", "bfloat16")) {
+            CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--row-weights", format, "--json");
+            assertEquals(0, run.exit(), run.err());
+            Map<String, Object> json = MiniJson.object(lastLine(run.out()));
+            assertEquals(format, json.get("row_weights"));
+            assertTrue(run.err().contains("served    row by row, " + format + " row weights"), run.err());
+            double[] reference = format.equals("float32") ? exact[0] : rounded[0];
+            assertEquals(reference[0], number(json.get("accuracy")), 1.5 / TrainedClassifier.TEST, format);
+            assertEquals(reference[1], number(json.get("loss")), 2e-5, format);
+            if (format.equals("bfloat16")) {
+                double loss = number(json.get("loss"));
+                assertTrue(Math.abs(loss - rounded[0][1]) < Math.abs(loss - exact[0][1]),
+                        "bfloat16 loss " + loss + " against references " + rounded[0][1] + " (rounded) and "
+                                + exact[0][1] + " (exact)");
+            }
+        }
+        CommandRun batches = eval("--model", model.toString(), "--data", data.toString(), "--json");
+        assertNull(MiniJson.object(lastLine(batches.out())).get("row_weights"));
+    }
+
+    @Test
+    void rowWeightsRefuseAnUnknownFormatAndARegression() throws IOException {
+        CommandRun unknown = eval("--model", model.toString(), "--data", data.toString(), "--row-weights", "int8");
+        assertEquals(2, unknown.exit(), unknown.toString());
+        assertTrue(unknown.err().contains("--row-weights must be float32 or bfloat16, got 'int8'"), unknown.err());
+        Path csv = dir.resolve("regression.csv");
+        Files.writeString(csv, "a,b,y\n1,2,3\n2,1,0.5\n");
+        Path regression = TrainedClassifier.untrained(dir.resolve("regression.gatun"), 2, 1, Loss.MSE);
+        CommandRun refused = eval("--model", regression.toString(), "--data", csv.toString(), "--label", "y",
+                "--row-weights", "bfloat16");
+        assertEquals(1, refused.exit(), refused.toString());
+        assertTrue(refused.err().contains("--row-weights evaluates a classifier row by row")
+                && refused.err().contains("MSE"), refused.err());
+    }
+
+    /**
+     * {accuracy, mean −ln p(label)} of the saved model on {@code test}, by a plain forward pass in double over its
+     * weights (ReLU hidden layers, softmax output), the weights first rounded to bfloat16 when {@code bfloat16}.
+     */
+    private static double[][] naiveAccuracyAndLoss(DataSet test, boolean bfloat16) throws IOException {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            dev.gatun.io.ModelIo.LoadedModel loaded = dev.gatun.io.ModelIo.load(model, arena);
+            try (dev.gatun.nn.Model m = loaded.model()) {
+                var parameters = m.parameters();
+                float[] x = new float[test.features()];
+                int correct = 0;
+                double lossSum = 0;
+                for (int i = 0; i < test.size(); i++) {
+                    loaded.normalization().apply(TrainedClassifier.pixels(test, i), x);
+                    double[] a = new double[x.length];
+                    for (int j = 0; j < x.length; j++) {
+                        a[j] = x[j];
+                    }
+                    for (int p = 0; p < parameters.size(); p += 2) {
+                        dev.gatun.tensor.Tensor w = parameters.get(p).value();
+                        dev.gatun.tensor.Tensor b = parameters.get(p + 1).value();
+                        double[] z = new double[(int) w.rows()];
+                        for (int o = 0; o < z.length; o++) {
+                            double sum = b.get(o);
+                            for (int k = 0; k < a.length; k++) {
+                                double weight = w.get(o, k);
+                                sum += (bfloat16 ? toBfloat16((float) weight) : weight) * a[k];
+                            }
+                            boolean last = p + 2 == parameters.size();
+                            z[o] = last ? sum : Math.max(0, sum);
+                        }
+                        a = z;
+                    }
+                    double max = java.util.Arrays.stream(a).max().orElseThrow();
+                    double total = 0;
+                    int best = 0;
+                    for (int c = 0; c < a.length; c++) {
+                        total += Math.exp(a[c] - max);
+                        best = a[c] > a[best] ? c : best;
+                    }
+                    int label = test.label(i);
+                    correct += best == label ? 1 : 0;
+                    lossSum -= a[label] - max - Math.log(total);
+                }
+                return new double[][] {{(double) correct / test.size(), lossSum / test.size()}};
+            }
+        }
+    }
+
+    /** {@code v} rounded to bfloat16 (8 significant bits), nearest-even, as a float. */
+    private static float toBfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat(rounded & 0xFFFF0000);
+    }
+
     @Test
     void outputsThatOverflowAreRefusedNotCountedAsClassZero() throws IOException {
         // Finite weights at float32's limit: the first layer's sums overflow to infinity, the next layer's mix of
