@@ -132,10 +132,11 @@ public final class DistributedTrainer {
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
         JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 
-        try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
+        try (BroadcastRowIds shared = BroadcastRowIds.of(data.sparkSession().sparkContext(), ids);
+             EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
                 progress, initial)) {
             List<Integer> starts = new ArrayList<>();
-            List<ReplicaResult> results = trainReplicas(rows, fitted, ids, columns, reports, attempts, starts);
+            List<ReplicaResult> results = trainReplicas(rows, fitted, shared, columns, reports, attempts, starts);
             return outcome(results, reports.finish(), partitions, starts);
         } catch (IOException e) {
             throw new UncheckedIOException("distributed training: the driver cannot listen for epoch reports: "
@@ -144,6 +145,15 @@ public final class DistributedTrainer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("distributed training interrupted", e);
         }
+    }
+
+    /**
+     * What each replica task runs, as Spark serialises it into every task: the plan, the state to start from and
+     * handles on the broadcast row ids, never the ids themselves.
+     */
+    static BarrierStage.PartitionFunction<Row, ReplicaResult> replicaTask(TrainingPlan plan, BroadcastRowIds ids,
+            Columns columns, TrainingState start, int lastEpoch, EpochReports.Address address) {
+        return partition -> ReplicaTraining.run(partition, plan, ids, columns, start, lastEpoch, address);
     }
 
     /** The first bad row of the input, if any, as an error naming its position in the input. */
@@ -180,7 +190,7 @@ public final class DistributedTrainer {
      * retry a failed barrier result stage itself), each attempt from the state after the last epoch reported.
      * Bad input and a missing BLAS library fail the same way every time and are not retried.
      */
-    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, RowIds ids,
+    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, BroadcastRowIds ids,
                                                      Columns columns, EpochReports reports, int attempts,
                                                      List<Integer> starts) {
         for (int attempt = 1; ; attempt++) {
@@ -195,8 +205,8 @@ public final class DistributedTrainer {
                         attempt, attempts);
             }
             try {
-                return BarrierStage.map(rows, partition -> ReplicaTraining.run(partition, plan, ids, columns, start,
-                        lastEpoch, address), ReplicaResult.class).collect();
+                return BarrierStage.map(rows, replicaTask(plan, ids, columns, start, lastEpoch, address),
+                        ReplicaResult.class).collect();
             } catch (Exception e) {   // Scala throws SparkException without declaring it
                 RuntimeException failure = TaskFailures.unwrap(e);
                 if (!TaskFailures.retriable(failure)) {

@@ -15,7 +15,7 @@ import java.util.Iterator;
 /**
  * One partition's rows as Gatun data, converted once when the task starts: normalised float32 features
  * {@code (rows, inputs)} and int32 labels off-heap, in the arena the caller owns, and each row's global id
- * ({@link RowIds}).
+ * ({@link RowIds}, this partition's share of them: {@link PartitionIds}).
  * Training gathers its batches from here and never touches a Spark row again.
  */
 final class PartitionData {
@@ -34,9 +34,9 @@ final class PartitionData {
      * from {@code ids}: the partition must hold exactly the rows the checking pass ranked, as its fingerprint
      * says, or the run fails here rather than train on rows the ids do not describe.
      */
-    static PartitionData load(Iterator<Row> rows, RowIds ids, int inputs, int classes, Normalization normalization,
+    static PartitionData load(Iterator<Row> rows, PartitionIds ids, int inputs, int classes, Normalization normalization,
                               Columns columns, Arena arena, int partition) {
-        int n = ids.rows(partition);
+        int n = ids.rows();
         if (n < 1) {
             throw new IllegalArgumentException("partition " + partition + " holds no rows");
         }
@@ -82,12 +82,12 @@ final class PartitionData {
             normalization.apply(row, row);
             i++;
         }
-        if (!read.equals(ids.fingerprints()[partition])) {
+        if (!read.equals(ids.fingerprint())) {
             throw changed(partition, ids, read.toString());
         }
         long[] rowIds = new long[n];
         int[] order = RowHash.sortedOrder(hashHi, hashLo, n);
-        int[] idsInHashOrder = ids.idsInHashOrder()[partition];
+        int[] idsInHashOrder = ids.idsInHashOrder();
         for (int k = 0; k < n; k++) {
             rowIds[order[k]] = idsInHashOrder[k];
         }
@@ -98,9 +98,9 @@ final class PartitionData {
      * A partition that no longer holds the rows the checking pass saw. Not worth retrying: a source that gives
      * other rows each time it is computed does so again.
      */
-    private static IllegalArgumentException changed(int partition, RowIds ids, String now) {
+    private static IllegalArgumentException changed(int partition, PartitionIds ids, String now) {
         return new IllegalArgumentException("partition " + partition + " of the input changed since its rows were"
-                + " checked: it held " + ids.fingerprints()[partition] + ", it now holds " + now + "; the input must"
+                + " checked: it held " + ids.fingerprint() + ", it now holds " + now + "; the input must"
                 + " give the same rows each time Spark computes it (cache it, or checkpoint it when its source is not"
                 + " deterministic)");
     }

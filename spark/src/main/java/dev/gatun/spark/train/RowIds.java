@@ -142,4 +142,13 @@ record RowIds(int[][] idsInHashOrder, PartitionFingerprint[] fingerprints) imple
     int rows(int partition) {
         return idsInHashOrder[partition].length;
     }
+
+    int partitions() {
+        return idsInHashOrder.length;
+    }
+
+    /** What training partition {@code partition}'s replica needs of this table. */
+    PartitionIds partition(int partition) {
+        return new PartitionIds(idsInHashOrder[partition], fingerprints[partition]);
+    }
 }

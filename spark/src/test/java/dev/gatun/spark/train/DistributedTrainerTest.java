@@ -70,6 +70,44 @@ class DistributedTrainerTest {
                 Normalization.Mode.STANDARDIZE_PER_FEATURE, null, null, 0, 30_000);
     }
 
+    /**
+     * The function Spark serialises into every replica task holds handles on the broadcast row ids, not the ids: its
+     * size does not grow with the rows (the ids of a million rows are 4 MB), and each partition's ids come back whole
+     * from its broadcast.
+     */
+    @Test
+    void aReplicaTaskCarriesHandlesOnTheRowIdsNotTheIds() throws Exception {
+        int[][] ids = new int[2][500_000];
+        for (int p = 0; p < 2; p++) {
+            for (int i = 0; i < ids[p].length; i++) {
+                ids[p][i] = 2 * i + p;
+            }
+        }
+        PartitionFingerprint[] fingerprints = {new PartitionFingerprint(500_000, 1, 2),
+                new PartitionFingerprint(500_000, 3, 4)};
+        try (BroadcastRowIds shared = BroadcastRowIds.of(spark.sparkContext(), new RowIds(ids, fingerprints))) {
+            var task = DistributedTrainer.replicaTask(plan(1, 50), shared, new Columns("features", "label"),
+                    TrainingState.INITIAL, 1, new EpochReports.Address("127.0.0.1", 1, 5, 6, 1));
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(task);
+            }
+            assertTrue(bytes.size() < 64 * 1024, "a replica task serialises to " + bytes.size() + " bytes");
+            for (int p = 0; p < 2; p++) {
+                assertArrayEquals(ids[p], shared.partition(p).idsInHashOrder(), "partition " + p);
+                assertEquals(fingerprints[p], shared.partition(p).fingerprint());
+            }
+            // Read in tasks too, through the handles serialised into them: each partition's ids whole.
+            List<Long> sums = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+                    .parallelize(List.of(0, 1), 2)
+                    .map(p -> Arrays.stream(shared.partition(p).idsInHashOrder()).asLongStream().sum())
+                    .collect();
+            for (int p = 0; p < 2; p++) {
+                assertEquals(Arrays.stream(ids[p]).asLongStream().sum(), sums.get(p), "partition " + p + " in a task");
+            }
+        }
+    }
+
     @Test
     void oneAndTwoReplicasGiveTheSameLossesAndTheModelLearns() throws Exception {
         List<Row> rows = TestFrames.teacherRows(700, FEATURES, CLASSES, 11);

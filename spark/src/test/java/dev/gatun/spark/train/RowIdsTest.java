@@ -57,11 +57,11 @@ class RowIdsTest {
         changed.set(10, RowFactory.create(Vectors.dense(1, 2, 3, 4), 0.0));
         try (Arena arena = Arena.ofConfined()) {
             String message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(changed.iterator(),
-                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+                    ids.partition(0), FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
             assertTrue(message.contains("partition 0 of the input changed"), message);
             List<Row> fewer = rows.subList(0, 49);
             message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(fewer.iterator(),
-                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+                    ids.partition(0), FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
             assertTrue(message.contains("it now holds 49 rows"), message);
         }
     }
@@ -92,7 +92,7 @@ class RowIdsTest {
             for (int t = 0; t < partitions; t++) {
                 List<Row> reversed = new ArrayList<>(training.get(t));
                 Collections.reverse(reversed);   // the order a recomputed partition delivers its rows in is free
-                PartitionData data = PartitionData.load(reversed.iterator(), ids, FEATURES, 3,
+                PartitionData data = PartitionData.load(reversed.iterator(), ids.partition(t), FEATURES, 3,
                         Normalization.none(FEATURES), COLUMNS, arena, t);
                 for (int i = 0; i < data.rows(); i++) {
                     out.computeIfAbsent(key(reversed.get(i)), k -> new HashSet<>()).add(data.id(i));
