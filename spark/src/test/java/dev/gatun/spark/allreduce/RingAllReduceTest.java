@@ -214,6 +214,37 @@ class RingAllReduceTest {
         }
     }
 
+    /** Another ring's token (a listener's real one, not zeros) does not open this listener either. */
+    @Test
+    void anotherListenersTokenIsRefused() throws Exception {
+        try (RingLinks.Listener other = RingLinks.listen("127.0.0.1");
+             RingLinks.Listener elsewhere = RingLinks.listen("127.0.0.1")) {
+            RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
+            String address = elsewhere.address();
+            byte[] token = java.util.HexFormat.of().parseHex(address.substring(address.lastIndexOf('/') + 1));
+            try (java.net.Socket forger = new java.net.Socket("127.0.0.1", listener.port())) {
+                forger.getOutputStream().write(java.nio.ByteBuffer.allocate(24).putInt(0x47524e47).putInt(1).put(token)
+                        .array());
+                IOException e = assertThrows(IOException.class, () -> replicaZero(listener, other, 300, () -> false));
+                assertTrue(e.getMessage().contains("turned away a connection without this ring's token"), e.getMessage());
+            }
+        }
+    }
+
+    /** A successor that cannot be reached is named by host and port; its token stays out of the message. */
+    @Test
+    void anUnreachableSuccessorIsNamedWithoutItsToken() throws Exception {
+        RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
+        RingLinks.Listener gone = RingLinks.listen("127.0.0.1");
+        String goneAddress = gone.address();
+        String token = goneAddress.substring(goneAddress.lastIndexOf('/') + 1);
+        gone.close();   // nothing listens there any more
+        IOException e = assertThrows(IOException.class,
+                () -> RingLinks.connect(0, new String[] {listener.address(), goneAddress}, listener, 2_000));
+        assertTrue(e.getMessage().contains("could not connect to its successor at 127.0.0.1:"), e.getMessage());
+        assertTrue(!e.getMessage().contains(token) && !e.getMessage().contains("/"), e.getMessage());
+    }
+
     @Test
     void anAddressWithoutItsTokenIsRefusedAndTheListenerClosed() throws Exception {
         RingLinks.Listener listener = RingLinks.listen("127.0.0.1");
