@@ -80,6 +80,9 @@ final class EvalCommand extends JsonReportingCommand {
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile.path, arena);
             try (Model model = loaded.model()) {
+                if (rowWeights != null) {
+                    RowByRowEvaluation.requireClassifier(model);
+                }
                 if (data.label != null) {
                     return evaluateTable(loaded);
                 }

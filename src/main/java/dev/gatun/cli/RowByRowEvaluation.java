@@ -16,19 +16,18 @@ import java.lang.foreign.ValueLayout;
  * A classifier's figures as a service gets them: every row through {@link Predictor#classify(float[], float[])}, the
  * single-row kernel with the chosen {@link RowWeights}, rather than through the training side's batches. So bfloat16
  * row weights can be checked on a model's own data before it is deployed with them. The loss is the mean of
- * −ln p(label) over the served probabilities, each floored at the smallest normal float: it agrees with the batch
- * evaluation's (computed from the logits) except for rows the model is sure of and wrong about, whose probability
- * rounds to 0 in float32.
+ * −ln p(label) over the served float32 probabilities, each floored at the smallest normal float (a row then costs at
+ * most 87.3). It agrees with the batch evaluation's, which works from the logits, except for rows the model is sure
+ * of and wrong about, where the true class's served probability rounds to 0: with softmax, a logit gap beyond about
+ * 87; with one sigmoid output, a label 0 under a logit beyond about 17, where p rounds to 1. Such rows count 87.3
+ * instead of their logit.
  */
 final class RowByRowEvaluation {
     private RowByRowEvaluation() {}
 
     /** {@code model} (with its file's {@code normalization}) on every row of {@code set}, one row per call. */
     static Evaluation of(Model model, Normalization normalization, RowWeights weights, DataSet set) {
-        if (!model.loss().predictsClasses(model.outputs())) {
-            throw new IllegalArgumentException("--row-weights evaluates a classifier row by row, as a service's "
-                    + "classify calls do; this model is " + model.loss() + " with " + model.outputs() + " outputs");
-        }
+        requireClassifier(model);
         int classes = model.loss().classes(model.outputs());
         try (Predictor predictor = Predictor.of(model, normalization,
                 Predictor.Options.defaults().withRowWeights(weights))) {
@@ -39,7 +38,13 @@ final class RowByRowEvaluation {
             long correct = 0;
             for (int i = 0; i < set.size(); i++) {
                 read(set, i, row);
-                int predicted = predictor.classify(row, probabilities);
+                int predicted;
+                try {
+                    predicted = predictor.classify(row, probabilities);
+                } catch (IllegalArgumentException e) {   // it names a place in the one-row call, not in the data
+                    throw new IllegalArgumentException("sample " + i + " (row " + set.fileRow(i) + " of " + set.name()
+                            + "): " + e.getMessage(), e);
+                }
                 int label = set.label(i);
                 confusion[label][predicted]++;
                 correct += predicted == label ? 1 : 0;
@@ -47,6 +52,14 @@ final class RowByRowEvaluation {
             }
             int n = set.size();
             return new Evaluation(set.name(), n, lossSum / n, (double) correct / n, confusion);
+        }
+    }
+
+    /** Refuses a model that predicts no single class per row: before any data is read. */
+    static void requireClassifier(Model model) {
+        if (!model.loss().predictsClasses(model.outputs())) {
+            throw new IllegalArgumentException("--row-weights evaluates a classifier row by row, as a service's "
+                    + "classify calls do; this model is " + model.loss() + " with " + model.outputs() + " outputs");
         }
     }
 

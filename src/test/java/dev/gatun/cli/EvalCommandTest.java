@@ -130,6 +130,46 @@ class EvalCommandTest {
         assertNull(MiniJson.object(lastLine(batches.out())).get("row_weights"));
     }
 
+    /**
+     * On a CSV table (float32 features) and for both kinds of classifier (softmax over two outputs, and one sigmoid
+     * output), float32 row weights give what the batch evaluation gives: the same accuracy, and the loss to float
+     * rounding. The batch path (sgemm over whole batches) is the reference.
+     */
+    @Test
+    void rowWeightsOnACsvTableAgreeWithTheBatchesForSoftmaxAndASigmoid() {
+        Path planar = Path.of("examples/data/planar.csv");
+        assertTrue(Files.isRegularFile(planar), "run from the repository root: " + planar.toAbsolutePath());
+        for (String layers : List.of("2,4,2", "2,4,1")) {
+            Path trained = dir.resolve("planar-" + layers.replace(',', '-') + ".gatun");
+            CommandRun train = CommandRun.gatun("train", "--data", planar.toString(), "--label", "label",
+                    "--layers", layers, "--activation", "tanh", "--init", "xavier", "--lr", "0.05", "--batch", "32",
+                    "--epochs", "30", "--seed", "1", "--dev", "0", "--out", trained.toString(), "--quiet");
+            assertEquals(0, train.exit(), train.toString());
+            CommandRun batches = eval("--model", trained.toString(), "--data", planar.toString(), "--label", "label",
+                    "--json");
+            CommandRun rows = eval("--model", trained.toString(), "--data", planar.toString(), "--label", "label",
+                    "--row-weights", "float32", "--json");
+            assertEquals(0, batches.exit(), batches.toString());
+            assertEquals(0, rows.exit(), rows.toString());
+            Map<String, Object> expected = MiniJson.object(lastLine(batches.out()));
+            Map<String, Object> actual = MiniJson.object(lastLine(rows.out()));
+            assertEquals(400, number(actual.get("count")), layers);
+            assertTrue(number(expected.get("accuracy")) > 0.6, layers + " learnt something: " + expected);
+            assertEquals(number(expected.get("accuracy")), number(actual.get("accuracy")), 0.0, layers);
+            assertEquals(expected.get("confusion"), actual.get("confusion"), layers);
+            assertEquals(number(expected.get("loss")), number(actual.get("loss")), 1e-5, layers);
+        }
+    }
+
+    /** A row whose outputs overflow is refused naming the sample, as the batch evaluation refuses the set. */
+    @Test
+    void rowWeightsNameTheSampleWhoseOutputsOverflow() throws IOException {
+        Path overflowing = overflowingModel();
+        CommandRun run = eval("--model", overflowing.toString(), "--data", data.toString(), "--row-weights", "float32");
+        assertEquals(1, run.exit(), run.toString());
+        assertTrue(run.err().contains("sample 0 (row 0 of "), run.err());
+    }
+
     @Test
     void rowWeightsRefuseAnUnknownFormatAndARegression() throws IOException {
         CommandRun unknown = eval("--model", model.toString(), "--data", data.toString(), "--row-weights", "int8");
@@ -194,6 +234,22 @@ class EvalCommandTest {
         }
     }
 
+    /**
+     * Finite weights at float32's limit: the first layer's sums overflow to infinity, the next layer's mix of signs
+     * makes NaN, and the argmax of NaN logits is class 0 for every row.
+     */
+    private static Path overflowingModel() throws IOException {
+        Path overflowing = dir.resolve("overflowing.gatun");
+        int inputs = dev.gatun.io.ModelIo.describe(model).spec().inputs();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+             dev.gatun.nn.Model m = dev.gatun.nn.Model.builder(inputs).dense(8, dev.gatun.activation.Activation.RELU)
+                     .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena)) {
+            m.parameters().getFirst().value().fill(Float.MAX_VALUE);
+            dev.gatun.io.ModelIo.save(overflowing, m, dev.gatun.data.Normalization.scaleToUnit(inputs), Map.of());
+        }
+        return overflowing;
+    }
+
     /** {@code v} rounded to bfloat16 (8 significant bits), nearest-even, as a float. */
     private static float toBfloat16(float v) {
         int bits = Float.floatToRawIntBits(v);
@@ -203,16 +259,7 @@ class EvalCommandTest {
 
     @Test
     void outputsThatOverflowAreRefusedNotCountedAsClassZero() throws IOException {
-        // Finite weights at float32's limit: the first layer's sums overflow to infinity, the next layer's mix of
-        // signs makes NaN, and the argmax of NaN logits is class 0 for every row.
-        Path overflowing = dir.resolve("overflowing.gatun");
-        int inputs = dev.gatun.io.ModelIo.describe(model).spec().inputs();
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
-             dev.gatun.nn.Model m = dev.gatun.nn.Model.builder(inputs).dense(8, dev.gatun.activation.Activation.RELU)
-                     .output(LearnableData.CLASSES, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena)) {
-            m.parameters().getFirst().value().fill(Float.MAX_VALUE);
-            dev.gatun.io.ModelIo.save(overflowing, m, dev.gatun.data.Normalization.scaleToUnit(inputs), Map.of());
-        }
+        Path overflowing = overflowingModel();
         CommandRun run = eval("--model", overflowing.toString(), "--data", data.toString());
         assertEquals(1, run.exit(), run.toString());
         assertTrue(run.err().contains(overflowing.toString()) && run.err().contains("the loss is NaN")
