@@ -30,13 +30,17 @@ final class BenchmarkCommand extends JsonReportingCommand {
     int threads;
 
     @Option(names = "--blas-threads", description = "OpenBLAS threads for batch calls (default: cores / --threads, at least 1, "
-            + "so request threads times BLAS threads never oversubscribe the cores; 1 with --batch-threads).")
+            + "so request threads times BLAS threads never oversubscribe the cores; 1 with batch threads).")
     Integer blasThreads;
 
-    @Option(names = "--batch-threads", defaultValue = "1", description = "The predictor's own threads for a batch call "
-            + "(default ${DEFAULT-VALUE}): its rows cut into one share per thread, each share run on its own core with "
-            + "one OpenBLAS thread. For one request thread sending large batches: the cores. Needs --blas-threads 1.")
-    int batchThreads;
+    @Option(names = "--batch-threads", description = "The predictor's own threads for a batch call: its rows cut into one"
+            + " share per thread, each share run on its own core with one OpenBLAS thread. Needs --blas-threads 1."
+            + " Default: cores / --threads when that is 2 or more, --blas-threads is not given and every one of them"
+            + " gets at least " + Predictor.BATCH_THREAD_MIN_ROWS + " rows of a batch; else 1 (OpenBLAS's threads).")
+    Integer batchThreadsOption;
+
+    /** The batch threads of this run: the option, else the default its description states. */
+    private int batchThreads;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default ${DEFAULT-VALUE}).")
     double seconds;
@@ -76,6 +80,7 @@ final class BenchmarkCommand extends JsonReportingCommand {
                     + MAX_SECONDS + " and --warmup from 0 to " + MAX_SECONDS + "; got batch " + batch + ", threads "
                     + threads + ", seconds " + seconds + ", warmup " + warmup);
         }
+        batchThreads = batchThreadsOption != null ? batchThreadsOption : defaultBatchThreads();
         if (batchThreads < 1 || batchThreads > Predictor.Options.MAX_BATCH_THREADS) {
             throw new UsageException("--batch-threads must be from 1 to " + Predictor.Options.MAX_BATCH_THREADS
                     + ", got " + batchThreads);
@@ -97,6 +102,10 @@ final class BenchmarkCommand extends JsonReportingCommand {
                     + " a thread); --batch " + batch + " would run on one thread");
         }
         Blas.setThreads(blas);
+        if (batchThreadsOption == null && batchThreads > 1 && Blas.threads() != 1) {
+            // The default's choice, not the user's: a library whose count Gatun cannot set keeps its own threads.
+            batchThreads = 1;
+        }
         if (batchThreads > 1 && Blas.threads() != 1) {
             throw new UsageException("--batch-threads needs the BLAS at one thread, and Gatun cannot set this "
                     + "library's count (" + Blas.info().threadControl() + "): set it to 1 there");
@@ -209,6 +218,19 @@ final class BenchmarkCommand extends JsonReportingCommand {
             json.print(report);
         }
         return 0;
+    }
+
+    /**
+     * One request stream on a machine with cores to spare gets them as batch threads (each share's whole pass on its
+     * own core, rather than OpenBLAS splitting each product alone): when every core per request thread gets at least
+     * {@link Predictor#BATCH_THREAD_MIN_ROWS} rows. A smaller batch, or an explicit --blas-threads, keeps OpenBLAS's
+     * threads, so no core is left idle that OpenBLAS would have used.
+     */
+    private int defaultBatchThreads() {
+        int perRequest = Runtime.getRuntime().availableProcessors() / threads;
+        boolean everyCoreFed = (long) batch >= (long) perRequest * Predictor.BATCH_THREAD_MIN_ROWS;
+        return blasThreads == null && perRequest >= 2 && everyCoreFed
+                ? Math.min(perRequest, Predictor.Options.MAX_BATCH_THREADS) : 1;
     }
 
     /**

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
@@ -152,6 +153,33 @@ class BenchmarkCommandTest {
         CommandRun none = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch-threads", "0");
         assertEquals(Main.EXIT_USAGE, none.exit(), none.err());
         assertTrue(none.err().contains("--batch-threads must be from 1 to 1024, got 0"), none.err());
+    }
+
+    /**
+     * Left to choose, one request stream gets the cores as batch threads once every core gets 64 rows of a batch,
+     * with one OpenBLAS thread; a smaller batch, several request streams or an explicit --blas-threads keep
+     * OpenBLAS's threads.
+     */
+    @Test
+    void batchThreadsDefaultToTheCoresWhenEveryCoreGetsSixtyFourRows() throws Exception {
+        Path file = smallModel();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int fed = 64 * Math.max(2, cores);
+        CommandRun large = CommandRun.gatun("benchmark", "--model", file.toString(), "--batch", Integer.toString(fed),
+                "--seconds", "0.2", "--warmup", "0.1", "--json");
+        assertEquals(0, large.exit(), large.err());
+        assertEquals(cores >= 2 ? cores : 1, field(large.out(), "batch_threads"), large.out());
+        assertEquals(cores >= 2 ? 1 : cores, field(large.out(), "blas_threads"), large.out());
+        for (String[] options : List.of(new String[] {"--batch", Integer.toString(fed - 1)},
+                new String[] {"--batch", Integer.toString(fed), "--blas-threads", "1"},
+                new String[] {"--batch", Integer.toString(fed), "--threads", Integer.toString(Math.max(2, cores))})) {
+            List<String> args = new java.util.ArrayList<>(List.of("benchmark", "--model", file.toString(),
+                    "--seconds", "0.2", "--warmup", "0.1", "--json"));
+            args.addAll(List.of(options));
+            CommandRun run = CommandRun.gatun(args.toArray(String[]::new));
+            assertEquals(0, run.exit(), run.err());
+            assertEquals(1, field(run.out(), "batch_threads"), String.join(" ", options) + ": " + run.out());
+        }
     }
 
     @Test
