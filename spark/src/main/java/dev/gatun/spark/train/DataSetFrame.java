@@ -4,6 +4,7 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.FeatureType;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -12,6 +13,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import scala.reflect.ClassTag$;
 
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
@@ -22,9 +24,12 @@ import java.util.List;
 
 /**
  * A Gatun data set read on the driver, as a DataFrame of a {@code features} vector column and a {@code label}
- * column in the data set's own row order. The rows travel to the tasks in blocks of their stored form (a byte per
- * pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
- * Spark rows only inside the tasks.
+ * column in the data set's own row order. The rows travel to the executors in blocks of their stored form (a byte
+ * per pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
+ * Spark rows only inside the tasks. Each partition's blocks are a Spark broadcast rather than part of its task: a
+ * task then stays small (Fashion-MNIST's training images made tasks of 23 MB, and Spark warned of each), and an
+ * executor fetches its partitions' rows once, however often the partition is computed. Spark's context cleaner
+ * removes the broadcasts once the frame is no longer referenced on the driver.
  */
 public final class DataSetFrame {
     /** Rows per block at most: small enough that a block is a small part of a task, large enough to cost little. */
@@ -48,11 +53,26 @@ public final class DataSetFrame {
         for (int start = 0; start < data.size(); start += blockRows) {
             blocks.add(Block.of(data, start, Math.min(data.size(), start + blockRows)));
         }
+        // Partition p takes blocks [p·n/P, (p+1)·n/P), the slices Spark's parallelize of the list would make.
+        List<Broadcast<Block[]>> shares = new ArrayList<>();
+        List<Integer> indices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            int from = (int) ((long) p * blocks.size() / partitions);
+            int to = (int) ((long) (p + 1) * blocks.size() / partitions);
+            shares.add(spark.sparkContext().broadcast(blocks.subList(from, to).toArray(Block[]::new),
+                    ClassTag$.MODULE$.apply(Block[].class)));
+            indices.add(p);
+        }
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(blocks, partitions).flatMap(Block::rows);
+                .parallelize(indices, partitions).flatMap(p -> rowsOf(shares.get(p).value()));
         StructType schema = new StructType().add("features", new VectorUDT(), false)
                 .add("label", DataTypes.DoubleType, false);
         return spark.createDataFrame(rows, schema);
+    }
+
+    private static Iterator<Row> rowsOf(Block[] blocks) {
+        return java.util.Arrays.stream(blocks).flatMap(b -> java.util.stream.StreamSupport.stream(
+                java.util.Spliterators.spliteratorUnknownSize(b.rows(), 0), false)).iterator();
     }
 
     /** Consecutive rows in their stored form: {@code pixels} for bytes, {@code values} for float32. */

@@ -262,6 +262,44 @@ class DistributedTrainerTest {
         }
     }
 
+    /**
+     * A frame's rows reach the executors as broadcasts, not inside its tasks: no partition anywhere in its lineage
+     * (what each task carries) serialises to more than a few KB, where the rows are 4 MB, and the rows still all
+     * arrive.
+     */
+    @Test
+    void aFramesTasksCarryNoRows() throws Exception {
+        int n = 50_000;
+        float[][] x = new float[n][FEATURES];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i][i % FEATURES] = i;
+            labels[i] = i % CLASSES;
+        }
+        try (Table table = Table.ofLabels("large", x, labels, CLASSES)) {
+            Dataset<Row> frame = DataSetFrame.of(spark, table.dataSet(), 2);
+            java.util.ArrayDeque<org.apache.spark.rdd.RDD<?>> lineage = new java.util.ArrayDeque<>();
+            lineage.add(frame.javaRDD().rdd());
+            int largest = 0;
+            while (!lineage.isEmpty()) {
+                org.apache.spark.rdd.RDD<?> rdd = lineage.poll();
+                for (org.apache.spark.Partition partition : rdd.partitions()) {
+                    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                        out.writeObject(partition);
+                    }
+                    largest = Math.max(largest, bytes.size());
+                }
+                for (org.apache.spark.Dependency<?> d : scala.jdk.javaapi.CollectionConverters.asJava(rdd.dependencies())) {
+                    lineage.add(d.rdd());
+                }
+            }
+            assertTrue(largest < 8 * 1024, "a partition of the frame's lineage serialises to " + largest + " bytes");
+            double sum = frame.javaRDD().map(r -> Arrays.stream(((Vector) r.get(0)).toArray()).sum()).reduce(Double::sum);
+            assertEquals((double) n * (n - 1) / 2, sum, 0.0, "every row arrives once");
+        }
+    }
+
     @Test
     void taskSlotsAreCountedAsTheBarrierCheckCountsThemAndDynamicAllocationIsRefused() {
         assertEquals(2, DistributedTrainer.taskSlots(spark), "local[2] runs two tasks at once");
