@@ -35,8 +35,9 @@ final class BenchmarkCommand extends JsonReportingCommand {
 
     @Option(names = "--batch-threads", description = "The predictor's own threads for a batch call: its rows cut into one"
             + " share per thread, each share run on its own core with one OpenBLAS thread. Needs --blas-threads 1."
-            + " Default: cores / --threads when that is 2 or more, --blas-threads is not given and every one of them"
-            + " gets at least " + Predictor.BATCH_THREAD_MIN_ROWS + " rows of a batch; else 1 (OpenBLAS's threads).")
+            + " Default with one request thread: the cores, when there are 2 or more, --blas-threads is not given and"
+            + " each gets at least " + Predictor.BATCH_THREAD_MIN_ROWS + " rows of a batch; else 1 (OpenBLAS's"
+            + " threads).")
     Integer batchThreadsOption;
 
     /** The batch threads of this run: the option, else the default its description states. */
@@ -222,15 +223,16 @@ final class BenchmarkCommand extends JsonReportingCommand {
 
     /**
      * One request stream on a machine with cores to spare gets them as batch threads (each share's whole pass on its
-     * own core, rather than OpenBLAS splitting each product alone): when every core per request thread gets at least
+     * own core, rather than OpenBLAS splitting each product alone): when every core gets at least
      * {@link Predictor#BATCH_THREAD_MIN_ROWS} rows. A smaller batch, or an explicit --blas-threads, keeps OpenBLAS's
-     * threads, so no core is left idle that OpenBLAS would have used.
+     * threads, so no core is left idle that OpenBLAS would have used. So do several request threads: a predictor
+     * has one set of batch threads, which one call holds at a time while the others run on their own threads.
      */
     private int defaultBatchThreads() {
-        int perRequest = Runtime.getRuntime().availableProcessors() / threads;
-        boolean everyCoreFed = (long) batch >= (long) perRequest * Predictor.BATCH_THREAD_MIN_ROWS;
-        return blasThreads == null && perRequest >= 2 && everyCoreFed
-                ? Math.min(perRequest, Predictor.Options.MAX_BATCH_THREADS) : 1;
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean everyCoreFed = (long) batch >= (long) cores * Predictor.BATCH_THREAD_MIN_ROWS;
+        return threads == 1 && blasThreads == null && cores >= 2 && everyCoreFed
+                ? Math.min(cores, Predictor.Options.MAX_BATCH_THREADS) : 1;
     }
 
     /**

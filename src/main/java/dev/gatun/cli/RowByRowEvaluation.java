@@ -17,10 +17,11 @@ import java.lang.foreign.ValueLayout;
  * single-row kernel with the chosen {@link RowWeights}, rather than through the training side's batches. So bfloat16
  * row weights can be checked on a model's own data before it is deployed with them. The loss is the mean of
  * −ln p(label) over the served float32 probabilities, each floored at the smallest normal float (a row then costs at
- * most 87.3). It agrees with the batch evaluation's, which works from the logits, except for rows the model is sure
- * of and wrong about, where the true class's served probability rounds to 0: with softmax, a logit gap beyond about
- * 87; with one sigmoid output, a label 0 under a logit beyond about 17, where p rounds to 1. Such rows count 87.3
- * instead of their logit.
+ * most 87.3). The batch evaluation works from the logits instead, and the two part where a float32 probability
+ * cannot carry the loss: a softmax row whose true class trails by a logit gap beyond about 87 is floored; for one
+ * sigmoid output, a label-0 row's 1 − p comes from a p rounded to float32 steps of 6e-8 near 1, so its loss is off by
+ * about 1e-4 at a logit of 8, 0.3 at 16, and floored from about 17 (a label-1 row below −87 is floored too).
+ * Accuracy and the confusion matrix are exact either way.
  */
 final class RowByRowEvaluation {
     private RowByRowEvaluation() {}

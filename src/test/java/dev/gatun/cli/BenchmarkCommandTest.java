@@ -157,8 +157,8 @@ class BenchmarkCommandTest {
 
     /**
      * Left to choose, one request stream gets the cores as batch threads once every core gets 64 rows of a batch,
-     * with one OpenBLAS thread; a smaller batch, several request streams or an explicit --blas-threads keep
-     * OpenBLAS's threads.
+     * with one OpenBLAS thread; a smaller batch, two request streams (whatever the cores) or an explicit
+     * --blas-threads keep OpenBLAS's threads.
      */
     @Test
     void batchThreadsDefaultToTheCoresWhenEveryCoreGetsSixtyFourRows() throws Exception {
@@ -172,7 +172,7 @@ class BenchmarkCommandTest {
         assertEquals(cores >= 2 ? 1 : cores, field(large.out(), "blas_threads"), large.out());
         for (String[] options : List.of(new String[] {"--batch", Integer.toString(fed - 1)},
                 new String[] {"--batch", Integer.toString(fed), "--blas-threads", "1"},
-                new String[] {"--batch", Integer.toString(fed), "--threads", Integer.toString(Math.max(2, cores))})) {
+                new String[] {"--batch", Integer.toString(4 * fed), "--threads", "2"})) {
             List<String> args = new java.util.ArrayList<>(List.of("benchmark", "--model", file.toString(),
                     "--seconds", "0.2", "--warmup", "0.1", "--json"));
             args.addAll(List.of(options));

@@ -176,7 +176,8 @@ class EvalCommandTest {
         assertEquals(2, unknown.exit(), unknown.toString());
         assertTrue(unknown.err().contains("--row-weights must be float32 or bfloat16, got 'int8'"), unknown.err());
         Path csv = dir.resolve("regression.csv");
-        Files.writeString(csv, "a,b,y\n1,2,3\n2,1,0.5\n");
+        // A cell the parser would refuse: the refusal must come first, before the data is read.
+        Files.writeString(csv, "a,b,y\n1,2,3\nnot-a-number,1,0.5\n");
         Path regression = TrainedClassifier.untrained(dir.resolve("regression.gatun"), 2, 1, Loss.MSE);
         CommandRun refused = eval("--model", regression.toString(), "--data", csv.toString(), "--label", "y",
                 "--row-weights", "bfloat16");

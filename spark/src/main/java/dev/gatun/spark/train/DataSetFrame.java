@@ -28,8 +28,10 @@ import java.util.List;
  * per pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
  * Spark rows only inside the tasks. Each partition's blocks are a Spark broadcast rather than part of its task: a
  * task then stays small (Fashion-MNIST's training images made tasks of 23 MB, and Spark warned of each), and an
- * executor fetches its partitions' rows once, however often the partition is computed. Spark's context cleaner
- * removes the broadcasts once the frame is no longer referenced on the driver.
+ * executor fetches its partitions' rows once and keeps them while the frame lives, however often the partition is
+ * computed (a retried stage included). The driver holds the blocks and their serialised pieces, up to twice the
+ * rows' stored size, until Spark's context cleaner removes the broadcasts: after a garbage collection on the driver
+ * finds the frame unreferenced (it runs one every 30 minutes, {@code spark.cleaner.periodicGC.interval}).
  */
 public final class DataSetFrame {
     /** Rows per block at most: small enough that a block is a small part of a task, large enough to cost little. */
