@@ -9,11 +9,19 @@ import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import scala.reflect.ClassTag$;
 
 
@@ -22,6 +30,11 @@ import scala.reflect.ClassTag$;
  * {@code probability} and {@code prediction}; each executor JVM scores through one Gatun predictor loaded once
  * from the broadcast model file. {@code write().save(path)} keeps Spark's metadata and the Gatun model file
  * ({@code data/model.gatun}, loadable unchanged by {@code Predictor.load} and {@code gatun eval}).
+ *
+ * <p>A row whose features are null, of the wrong size, not finite or beyond float32's range fails the job with a
+ * message that names the problem ({@code handleInvalid = "error"}, the default), is dropped ({@code "skip"}), or is
+ * kept with NaN in {@code rawPrediction}, {@code probability} and {@code prediction} ({@code "keep"}): never scored as
+ * a class it was not given.
  */
 public final class GatunClassificationModel
         extends ProbabilisticClassificationModel<Vector, GatunClassificationModel> implements MLWritable {
@@ -38,6 +51,10 @@ public final class GatunClassificationModel
     private final String predictorKey;
     private final int inputs;
     private final int classes;
+    private final Param<String> handleInvalid = new Param<>(this, "handleInvalid", "what transform does with a row"
+            + " whose features are null, of the wrong size, not finite or beyond float32: error (fail, naming it),"
+            + " skip (drop the row) or keep (NaN rawPrediction, probability and prediction)",
+            ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
 
     GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses) {
         this(uid, modelFile, trainingLosses, null);
@@ -54,6 +71,7 @@ public final class GatunClassificationModel
         this.classes = spec.outputs();
         this.predictorKey = ExecutorPredictors.keyOf(file);
         super();
+        setDefault(handleInvalid, "error");
         this.broadcast = shared != null ? shared
                 : SparkSession.active().sparkContext().broadcast(file, ClassTag$.MODULE$.apply(byte[].class));
     }
@@ -81,6 +99,46 @@ public final class GatunClassificationModel
         return modelFile.clone();
     }
 
+    public Param<String> handleInvalid() {
+        return handleInvalid;
+    }
+
+    public String getHandleInvalid() {
+        return $(handleInvalid);
+    }
+
+    /** error (the default), skip or keep: see the class's description. */
+    public GatunClassificationModel setHandleInvalid(String value) {
+        set(handleInvalid, value);
+        return this;
+    }
+
+    /** With {@code handleInvalid = "skip"}, the rows {@link #isValid} refuses are dropped before they are scored. */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        if (!getHandleInvalid().equals("skip")) {
+            return super.transform(dataset);
+        }
+        int expected = inputs;
+        UserDefinedFunction valid = functions.udf((UDF1<Vector, Boolean>) v -> isValid(v, expected),
+                DataTypes.BooleanType);
+        return super.transform(dataset.filter(valid.apply(functions.col(getFeaturesCol()))));
+    }
+
+    /** Whether the model can score {@code features}: present, of its size, every value finite within float32. */
+    static boolean isValid(Vector features, int inputs) {
+        if (features == null || features.size() != inputs) {
+            return false;
+        }
+        double[] values = features instanceof SparseVector sparse ? sparse.values() : features.toArray();
+        for (double v : values) {
+            if (!Double.isFinite(v) || Float.isInfinite((float) v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Training loss of each epoch of the run that made this model; empty for a loaded model. */
     public double[] trainingLosses() {
         return trainingLosses == null ? new double[0] : trainingLosses.clone();
@@ -88,6 +146,11 @@ public final class GatunClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
+        if (getHandleInvalid().equals("keep") && !isValid(features, inputs)) {
+            double[] nan = new double[classes];
+            java.util.Arrays.fill(nan, Double.NaN);
+            return Vectors.dense(nan);
+        }
         if (features == null) {
             throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
                     + " values (drop or fill such rows before transform)");
@@ -155,6 +218,27 @@ public final class GatunClassificationModel
             values[c] /= sum;
         }
         return rawPrediction;
+    }
+
+    /** NaN for a kept invalid row (NaN log-probabilities), which an argmax would read as class 0. */
+    @Override
+    public double raw2prediction(Vector rawPrediction) {
+        return hasNaN(rawPrediction) ? Double.NaN : super.raw2prediction(rawPrediction);
+    }
+
+    /** As {@link #raw2prediction}, for the probabilities a kept invalid row gets. */
+    @Override
+    public double probability2prediction(Vector probability) {
+        return hasNaN(probability) ? Double.NaN : super.probability2prediction(probability);
+    }
+
+    private static boolean hasNaN(Vector v) {
+        for (double x : v.toArray()) {
+            if (Double.isNaN(x)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

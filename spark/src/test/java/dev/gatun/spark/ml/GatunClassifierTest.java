@@ -120,6 +120,68 @@ class GatunClassifierTest {
         assertTrue(message.startsWith("a row's features are null"), message);
     }
 
+    /**
+     * Rows the model cannot score (a NaN, a value beyond float32, a vector of the wrong size) fail the job by default,
+     * are dropped with handleInvalid = skip, and are kept with NaN outputs with keep, never scored as class 0; the
+     * valid rows are scored the same in every mode, and the setting survives save and load.
+     */
+    @Test
+    void invalidRowsFailAreSkippedOrKeptAsNaNAsHandleInvalidSays() throws Exception {
+        GatunClassificationModel model = classifier().setEpochs(1).fit(frame);
+        List<Row> mixed = new java.util.ArrayList<>(rows.subList(0, 30));
+        double[] nan = ((Vector) rows.get(0).get(0)).toArray().clone();
+        nan[1] = Double.NaN;
+        double[] wide = ((Vector) rows.get(1).get(0)).toArray().clone();
+        wide[0] = 1e39;
+        mixed.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(nan), 0.0));
+        mixed.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(wide), 1.0));
+        mixed.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(1, 2), 0.0));
+        Dataset<Row> data = TestFrames.frame(spark, mixed, 2);
+
+        assertEquals("error", model.getHandleInvalid());
+        Exception failed = assertThrows(Exception.class, () -> model.transform(data).collectAsList());
+        assertTrue(String.valueOf(failed.getMessage()).contains("NaN")
+                || String.valueOf(failed.getMessage()).contains("features vector of 2 values")
+                || String.valueOf(failed.getMessage()).contains("beyond float32"), failed.getMessage());
+
+        List<Row> skipped = model.setHandleInvalid("skip").transform(data).select("features", "prediction").collectAsList();
+        assertEquals(30, skipped.size());
+        for (Row row : skipped) {
+            assertEquals(argmax(model.predictRaw((Vector) row.get(0)).toArray()), row.getDouble(1), 0.0);
+        }
+
+        List<Row> kept = model.setHandleInvalid("keep").transform(data)
+                .select("features", "rawPrediction", "probability", "prediction").collectAsList();
+        assertEquals(33, kept.size());
+        int invalid = 0;
+        for (Row row : kept) {
+            Vector features = (Vector) row.get(0);
+            if (GatunClassificationModel.isValid(features, FEATURES)) {
+                assertEquals(argmax(((Vector) row.get(1)).toArray()), row.getDouble(3), 0.0);
+                continue;
+            }
+            invalid++;
+            assertTrue(Double.isNaN(row.getDouble(3)), "a kept invalid row's prediction: " + row);
+            for (double p : ((Vector) row.get(2)).toArray()) {
+                assertTrue(Double.isNaN(p), "a kept invalid row's probability: " + row);
+            }
+        }
+        assertEquals(3, invalid);
+
+        Path saved = dir.resolve("keep-model");
+        model.write().save(saved.toString());
+        assertEquals("keep", GatunClassificationModel.load(saved.toString()).getHandleInvalid());
+        assertThrows(IllegalArgumentException.class, () -> model.setHandleInvalid("drop"));
+    }
+
+    private static int argmax(double[] values) {
+        int best = 0;
+        for (int c = 1; c < values.length; c++) {
+            best = values[c] > values[best] ? c : best;
+        }
+        return best;
+    }
+
     /** A finite feature beyond float32's range is named as the row holds it, not as the Infinity it would become. */
     @Test
     void aFeatureBeyondFloat32IsNamedAsGiven() {
