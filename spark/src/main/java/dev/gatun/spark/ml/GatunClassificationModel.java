@@ -31,10 +31,11 @@ import scala.reflect.ClassTag$;
  * from the broadcast model file. {@code write().save(path)} keeps Spark's metadata and the Gatun model file
  * ({@code data/model.gatun}, loadable unchanged by {@code Predictor.load} and {@code gatun eval}).
  *
- * <p>A row whose features are null, of the wrong size, not finite or beyond float32's range fails the job with a
- * message that names the problem ({@code handleInvalid = "error"}, the default), is dropped ({@code "skip"}), or is
- * kept with NaN in {@code rawPrediction}, {@code probability} and {@code prediction} ({@code "keep"}): never scored as
- * a class it was not given.
+ * <p>A row the model cannot score (features null, of the wrong size, not finite or beyond float32's range, or values
+ * the model's normalisation or layers take beyond float32) fails the job with a message that names the problem
+ * ({@code handleInvalid = "error"}, the default), is dropped ({@code "skip"}), or is kept with NaN in
+ * {@code rawPrediction}, {@code probability} and {@code prediction} ({@code "keep"}): never scored as a class it was
+ * not given. {@link GatunClassifier} has the same param and hands it to the model it fits.
  */
 public final class GatunClassificationModel
         extends ProbabilisticClassificationModel<Vector, GatunClassificationModel> implements MLWritable {
@@ -51,10 +52,7 @@ public final class GatunClassificationModel
     private final String predictorKey;
     private final int inputs;
     private final int classes;
-    private final Param<String> handleInvalid = new Param<>(this, "handleInvalid", "what transform does with a row"
-            + " whose features are null, of the wrong size, not finite or beyond float32: error (fail, naming it),"
-            + " skip (drop the row) or keep (NaN rawPrediction, probability and prediction)",
-            ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+    private final Param<String> handleInvalid = handleInvalidParam(this);
 
     GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses) {
         this(uid, modelFile, trainingLosses, null);
@@ -113,16 +111,30 @@ public final class GatunClassificationModel
         return this;
     }
 
-    /** With {@code handleInvalid = "skip"}, the rows {@link #isValid} refuses are dropped before they are scored. */
+    /** The param both the estimator and the model declare, so that {@code fit} hands the estimator's on. */
+    static Param<String> handleInvalidParam(org.apache.spark.ml.param.Params owner) {
+        return new Param<>(owner, "handleInvalid", "what transform does with a row the model cannot score (features"
+                + " null, of the wrong size, not finite or beyond float32, or taken beyond float32 by the model):"
+                + " error (fail, naming the problem), skip (drop the row) or keep (NaN rawPrediction, probability"
+                + " and prediction)", ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+    }
+
+    /**
+     * With {@code handleInvalid = "skip"}, the rows scored as a kept row would be (NaN outputs) are dropped after
+     * scoring: so are those only the predictor refuses (values its normalisation or layers take beyond float32).
+     */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
+        Dataset<Row> scored = super.transform(dataset);
         if (!getHandleInvalid().equals("skip")) {
-            return super.transform(dataset);
+            return scored;
         }
-        int expected = inputs;
-        UserDefinedFunction valid = functions.udf((UDF1<Vector, Boolean>) v -> isValid(v, expected),
-                DataTypes.BooleanType);
-        return super.transform(dataset.filter(valid.apply(functions.col(getFeaturesCol()))));
+        if (!getPredictionCol().isEmpty()) {
+            return scored.filter(functions.not(functions.isnan(functions.col(getPredictionCol()))));
+        }
+        String vectors = !getRawPredictionCol().isEmpty() ? getRawPredictionCol() : getProbabilityCol();
+        UserDefinedFunction scoredRow = functions.udf((UDF1<Vector, Boolean>) v -> !hasNaN(v), DataTypes.BooleanType);
+        return scored.filter(scoredRow.apply(functions.col(vectors)));
     }
 
     /** Whether the model can score {@code features}: present, of its size, every value finite within float32. */
@@ -146,11 +158,28 @@ public final class GatunClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        if (getHandleInvalid().equals("keep") && !isValid(features, inputs)) {
-            double[] nan = new double[classes];
-            java.util.Arrays.fill(nan, Double.NaN);
-            return Vectors.dense(nan);
+        // The mode is read for invalid rows only: a param lookup per row would cost every prediction.
+        if (!isValid(features, inputs) && !getHandleInvalid().equals("error")) {
+            return unscored();
         }
+        try {
+            return scored(features);
+        } catch (IllegalArgumentException e) {
+            if (getHandleInvalid().equals("error")) {
+                throw e;
+            }
+            return unscored();   // a value the normalisation or a layer took beyond float32
+        }
+    }
+
+    /** A row kept unscored: NaN log-probabilities, hence NaN probabilities and prediction. */
+    private Vector unscored() {
+        double[] nan = new double[classes];
+        java.util.Arrays.fill(nan, Double.NaN);
+        return Vectors.dense(nan);
+    }
+
+    private Vector scored(Vector features) {
         if (features == null) {
             throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
                     + " values (drop or fill such rows before transform)");

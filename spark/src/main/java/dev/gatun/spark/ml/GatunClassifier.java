@@ -71,6 +71,8 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
     private final Param<String> learningRateDecayPer = new Param<>(this, "learningRateDecayPer",
             "what the decay counts: epoch or step");
     private final IntParam epochs = new IntParam(this, "epochs", "passes over the data (> 0)", ParamValidators.gt(0));
+    /** The model's ({@link GatunClassificationModel#handleInvalid()}), handed on by {@code fit}. */
+    private final Param<String> handleInvalid = GatunClassificationModel.handleInvalidParam(this);
     private final IntParam batchSize = new IntParam(this, "batchSize",
             "rows in each global batch, over all partitions together (> 0)", ParamValidators.gt(0));
     private final LongParam seed = new LongParam(this, "seed", "seed of the initial weights and of the batch order");
@@ -102,6 +104,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
         setDefault(learningRateDecay, "none");
         setDefault(learningRateDecayPer, "epoch");
         setDefault(epochs, 10);
+        setDefault(handleInvalid, "error");
         setDefault(batchSize, 128);
         setDefault(seed, 42L);
         setDefault(normalization, "standardize-per-feature");
@@ -116,6 +119,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
 
     public IntArrayParam layers() { return layers; }
     public Param<String> activation() { return activation; }
+    public Param<String> handleInvalid() { return handleInvalid; }
     public Param<String> init() { return init; }
     public Param<String> optimizer() { return optimizer; }
     public DoubleParam learningRate() { return learningRate; }
@@ -136,6 +140,9 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
 
     public GatunClassifier setLayers(int... value) { return (GatunClassifier) set(layers, value); }
     public GatunClassifier setActivation(String value) { return (GatunClassifier) set(activation, value); }
+    /** error (the default), skip or keep, for the fitted model's transform: see {@link GatunClassificationModel}. */
+    public GatunClassifier setHandleInvalid(String value) { return (GatunClassifier) set(handleInvalid, value); }
+    public String getHandleInvalid() { return $(handleInvalid); }
     public GatunClassifier setInit(String value) { return (GatunClassifier) set(init, value); }
     public GatunClassifier setOptimizer(String value) { return (GatunClassifier) set(optimizer, value); }
     public GatunClassifier setLearningRate(double value) { return (GatunClassifier) set(learningRate, value); }

@@ -121,13 +121,16 @@ class GatunClassifierTest {
     }
 
     /**
-     * Rows the model cannot score (a NaN, a value beyond float32, a vector of the wrong size) fail the job by default,
-     * are dropped with handleInvalid = skip, and are kept with NaN outputs with keep, never scored as class 0; the
-     * valid rows are scored the same in every mode, and the setting survives save and load.
+     * Rows the model cannot score (a NaN, a value beyond float32, a vector of the wrong size, and finite values the
+     * model's normalisation takes beyond float32, which only the predictor refuses) fail the job by default, are
+     * dropped with handleInvalid = skip, and are kept with NaN outputs with keep, never scored as class 0, on every
+     * output path Spark takes; valid rows are scored the same in every mode. The estimator hands the setting to the
+     * model it fits, and the model keeps it through save and load.
      */
     @Test
     void invalidRowsFailAreSkippedOrKeptAsNaNAsHandleInvalidSays() throws Exception {
-        GatunClassificationModel model = classifier().setEpochs(1).fit(frame);
+        GatunClassificationModel model = classifier().setEpochs(1).setHandleInvalid("keep").fit(frame);
+        assertEquals("keep", model.getHandleInvalid(), "handed on by fit");
         List<Row> mixed = new java.util.ArrayList<>(rows.subList(0, 30));
         double[] nan = ((Vector) rows.get(0).get(0)).toArray().clone();
         nan[1] = Double.NaN;
@@ -137,41 +140,89 @@ class GatunClassifierTest {
         mixed.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(wide), 1.0));
         mixed.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(1, 2), 0.0));
         Dataset<Row> data = TestFrames.frame(spark, mixed, 2);
+        int bad = 3;
 
-        assertEquals("error", model.getHandleInvalid());
-        Exception failed = assertThrows(Exception.class, () -> model.transform(data).collectAsList());
+        GatunClassificationModel failing = model.copy(org.apache.spark.ml.param.ParamMap.empty()).setHandleInvalid("error");
+        Exception failed = assertThrows(Exception.class, () -> failing.transform(data).collectAsList());
         assertTrue(String.valueOf(failed.getMessage()).contains("NaN")
                 || String.valueOf(failed.getMessage()).contains("features vector of 2 values")
-                || String.valueOf(failed.getMessage()).contains("beyond float32"), failed.getMessage());
+                || String.valueOf(failed.getMessage()).contains("beyond float32")
+                || String.valueOf(failed.getMessage()).contains("Infinity"), failed.getMessage());
 
-        List<Row> skipped = model.setHandleInvalid("skip").transform(data).select("features", "prediction").collectAsList();
+        java.util.Map<String, double[]> rawOfValid = new java.util.HashMap<>();
+        List<Row> skipped = model.copy(org.apache.spark.ml.param.ParamMap.empty()).setHandleInvalid("skip")
+                .transform(data).select("features", "rawPrediction", "prediction").collectAsList();
         assertEquals(30, skipped.size());
         for (Row row : skipped) {
-            assertEquals(argmax(model.predictRaw((Vector) row.get(0)).toArray()), row.getDouble(1), 0.0);
+            double[] raw = ((Vector) row.get(1)).toArray();
+            assertEquals(argmax(raw), row.getDouble(2), 0.0);
+            rawOfValid.put(row.get(0).toString(), raw);
         }
 
-        List<Row> kept = model.setHandleInvalid("keep").transform(data)
-                .select("features", "rawPrediction", "probability", "prediction").collectAsList();
-        assertEquals(33, kept.size());
-        int invalid = 0;
+        List<Row> kept = model.transform(data).select("features", "rawPrediction", "probability", "prediction")
+                .collectAsList();
+        assertEquals(30 + bad, kept.size());
+        int unscored = 0;
         for (Row row : kept) {
-            Vector features = (Vector) row.get(0);
-            if (GatunClassificationModel.isValid(features, FEATURES)) {
-                assertEquals(argmax(((Vector) row.get(1)).toArray()), row.getDouble(3), 0.0);
+            double[] raw = ((Vector) row.get(1)).toArray();
+            double[] validRaw = rawOfValid.get(row.get(0).toString());
+            if (validRaw != null) {
+                assertArrayEquals(validRaw, raw, 0.0, "a valid row scores the same kept or skipped");
+                assertEquals(argmax(raw), row.getDouble(3), 0.0);
                 continue;
             }
-            invalid++;
+            unscored++;
             assertTrue(Double.isNaN(row.getDouble(3)), "a kept invalid row's prediction: " + row);
-            for (double p : ((Vector) row.get(2)).toArray()) {
-                assertTrue(Double.isNaN(p), "a kept invalid row's probability: " + row);
-            }
+            assertTrue(java.util.Arrays.stream(raw).allMatch(Double::isNaN), "its rawPrediction: " + row);
+            assertTrue(java.util.Arrays.stream(((Vector) row.get(2)).toArray()).allMatch(Double::isNaN),
+                    "its probability: " + row);
         }
-        assertEquals(3, invalid);
+        assertEquals(bad, unscored);
+
+        // Spark's other output paths: prediction alone (predict), and probability alone (probability2prediction).
+        GatunClassificationModel fromProbability = model.copy(org.apache.spark.ml.param.ParamMap.empty());
+        fromProbability.setRawPredictionCol("");   // prediction from the probabilities: probability2prediction
+        assertEquals(bad, fromProbability.transform(data).filter("isnan(prediction)").count());
+        GatunClassificationModel predictionOnly = model.copy(org.apache.spark.ml.param.ParamMap.empty());
+        predictionOnly.setRawPredictionCol("").setProbabilityCol("");
+        assertEquals(bad, predictionOnly.transform(data).filter("isnan(prediction)").count());
+        predictionOnly.setHandleInvalid("skip");
+        assertEquals(30, predictionOnly.transform(data).count());
+        GatunClassificationModel probabilityOnly = model.copy(org.apache.spark.ml.param.ParamMap.empty());
+        probabilityOnly.setRawPredictionCol("").setPredictionCol("");
+        probabilityOnly.setHandleInvalid("skip");
+        assertEquals(30, probabilityOnly.transform(data).count());
+        assertTrue(Double.isNaN(model.predictRaw(null).apply(0)), "null features kept as NaN");
+
+        // Valid rows a model's layers take beyond float32 (weights at float32's limit): only the predictor refuses
+        // them, and they are kept as NaN or skipped too.
+        GatunClassificationModel overflowing = new GatunClassificationModel("overflowing", overflowingModelFile(),
+                new double[0]);
+        Vector valid = (Vector) rows.get(2).get(0);
+        assertThrows(IllegalArgumentException.class, () -> overflowing.predictRaw(valid), "refused by default");
+        overflowing.setHandleInvalid("keep");
+        assertTrue(java.util.Arrays.stream(overflowing.predictRaw(valid).toArray()).allMatch(Double::isNaN));
+        overflowing.setHandleInvalid("skip");
+        assertEquals(0, overflowing.transform(frame).count(), "every row overflows, so every row is skipped");
 
         Path saved = dir.resolve("keep-model");
         model.write().save(saved.toString());
         assertEquals("keep", GatunClassificationModel.load(saved.toString()).getHandleInvalid());
         assertThrows(IllegalArgumentException.class, () -> model.setHandleInvalid("drop"));
+    }
+
+    /** A model file whose first layer's weights are float32's largest: every row's sums overflow into NaN outputs. */
+    private static byte[] overflowingModelFile() throws Exception {
+        Path file = Files.createTempFile("overflowing", ".gatun");
+        try (Arena arena = Arena.ofConfined();
+             Model m = Model.builder(FEATURES).dense(8, dev.gatun.activation.Activation.RELU)
+                     .output(CLASSES, dev.gatun.nn.Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena)) {
+            m.parameters().getFirst().value().fill(Float.MAX_VALUE);
+            ModelIo.save(file, m, dev.gatun.data.Normalization.none(FEATURES), java.util.Map.of());
+            return Files.readAllBytes(file);
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     private static int argmax(double[] values) {
