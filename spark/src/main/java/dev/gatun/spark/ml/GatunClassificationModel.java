@@ -132,6 +132,9 @@ public final class GatunClassificationModel
         if (!getPredictionCol().isEmpty()) {
             return scored.filter(functions.not(functions.isnan(functions.col(getPredictionCol()))));
         }
+        if (getRawPredictionCol().isEmpty() && getProbabilityCol().isEmpty()) {
+            return scored;   // no output column: Spark's transform is a no-op, and nothing was scored to drop by
+        }
         String vectors = !getRawPredictionCol().isEmpty() ? getRawPredictionCol() : getProbabilityCol();
         UserDefinedFunction scoredRow = functions.udf((UDF1<Vector, Boolean>) v -> !hasNaN(v), DataTypes.BooleanType);
         return scored.filter(scoredRow.apply(functions.col(vectors)));

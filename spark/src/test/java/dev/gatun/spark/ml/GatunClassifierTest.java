@@ -192,6 +192,8 @@ class GatunClassifierTest {
         probabilityOnly.setRawPredictionCol("").setPredictionCol("");
         probabilityOnly.setHandleInvalid("skip");
         assertEquals(30, probabilityOnly.transform(data).count());
+        probabilityOnly.setProbabilityCol("");   // no output column: Spark's no-op, rows as they came
+        assertEquals(30 + bad, probabilityOnly.transform(data).count());
         assertTrue(Double.isNaN(model.predictRaw(null).apply(0)), "null features kept as NaN");
 
         // Valid rows a model's layers take beyond float32 (weights at float32's limit): only the predictor refuses
