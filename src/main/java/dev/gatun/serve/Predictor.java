@@ -74,9 +74,9 @@ public final class Predictor implements AutoCloseable {
     /** Batches with fewer rows run the row kernel per row; from here on, sgemm wins. */
     public static final int BLAS_MIN_ROWS = 8;
     /**
-     * Batch threads ({@link Options#withBatchThreads}) split a batch of at least this many rows per thread. A floor,
-     * not a measured crossover: at 64 rows a share (batch 128, two threads, 784-256-128-10) the split still ran
-     * 1.21–1.24× OpenBLAS's two threads (2026-12-07, gatun benchmark); smaller shares were not measured.
+     * Batch threads ({@link Options#withBatchThreads}) split a batch of at least this many rows per thread. A floor
+     * below which splitting was not measured, not a measured crossover: at 64 rows a share the split still beats
+     * OpenBLAS's own threads (BENCHMARKS.md, "At the 64-row floor").
      */
     public static final int BATCH_THREAD_MIN_ROWS = 64;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;

@@ -4,7 +4,6 @@ import dev.gatun.data.DataSet;
 import dev.gatun.data.FeatureType;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -13,7 +12,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import scala.reflect.ClassTag$;
 
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
@@ -56,17 +54,17 @@ public final class DataSetFrame {
             blocks.add(Block.of(data, start, Math.min(data.size(), start + blockRows)));
         }
         // Partition p takes blocks [p·n/P, (p+1)·n/P), the slices Spark's parallelize of the list would make.
-        List<Broadcast<Block[]>> shares = new ArrayList<>();
+        List<Block[]> slices = new ArrayList<>();
         List<Integer> indices = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             int from = (int) ((long) p * blocks.size() / partitions);
             int to = (int) ((long) (p + 1) * blocks.size() / partitions);
-            shares.add(spark.sparkContext().broadcast(blocks.subList(from, to).toArray(Block[]::new),
-                    ClassTag$.MODULE$.apply(Block[].class)));
+            slices.add(blocks.subList(from, to).toArray(Block[]::new));
             indices.add(p);
         }
+        PartitionBroadcasts<Block[]> shares = PartitionBroadcasts.of(spark.sparkContext(), slices, Block[].class);
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(indices, partitions).flatMap(p -> rowsOf(shares.get(p).value()));
+                .parallelize(indices, partitions).flatMap(p -> rowsOf(shares.partition(p)));
         StructType schema = new StructType().add("features", new VectorUDT(), false)
                 .add("label", DataTypes.DoubleType, false);
         return spark.createDataFrame(rows, schema);

@@ -132,7 +132,8 @@ public final class DistributedTrainer {
         log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
         JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
 
-        try (BroadcastRowIds shared = BroadcastRowIds.of(data.sparkSession().sparkContext(), ids);
+        try (PartitionBroadcasts<PartitionIds> shared = PartitionBroadcasts.of(data.sparkSession().sparkContext(),
+                ids.shares(), PartitionIds.class);
              EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
                 progress, initial)) {
             List<Integer> starts = new ArrayList<>();
@@ -151,7 +152,7 @@ public final class DistributedTrainer {
      * What each replica task runs, as Spark serialises it into every task: the plan, the state to start from and
      * handles on the broadcast row ids, never the ids themselves.
      */
-    static BarrierStage.PartitionFunction<Row, ReplicaResult> replicaTask(TrainingPlan plan, BroadcastRowIds ids,
+    static BarrierStage.PartitionFunction<Row, ReplicaResult> replicaTask(TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids,
             Columns columns, TrainingState start, int lastEpoch, EpochReports.Address address) {
         return partition -> ReplicaTraining.run(partition, plan, ids, columns, start, lastEpoch, address);
     }
@@ -190,7 +191,7 @@ public final class DistributedTrainer {
      * retry a failed barrier result stage itself), each attempt from the state after the last epoch reported.
      * Bad input and a missing BLAS library fail the same way every time and are not retried.
      */
-    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, BroadcastRowIds ids,
+    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids,
                                                      Columns columns, EpochReports reports, int attempts,
                                                      List<Integer> starts) {
         for (int attempt = 1; ; attempt++) {

@@ -44,7 +44,7 @@ final class ReplicaTraining {
      * again from there, and hears back whether to train on: when the driver stops the run (early stopping), the
      * replicas agree on it through the ring before the next epoch and end together.
      */
-    static Iterator<ReplicaResult> run(Iterator<Row> rows, TrainingPlan plan, BroadcastRowIds ids, Columns columns,
+    static Iterator<ReplicaResult> run(Iterator<Row> rows, TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids, Columns columns,
                                        TrainingState start, int lastEpoch, EpochReports.Address reports)
             throws IOException {
         BarrierTaskContext context = BarrierTaskContext.get();

@@ -151,4 +151,13 @@ record RowIds(int[][] idsInHashOrder, PartitionFingerprint[] fingerprints) imple
     PartitionIds partition(int partition) {
         return new PartitionIds(idsInHashOrder[partition], fingerprints[partition]);
     }
+
+    /** Every training partition's share, in partition order: what the replicas are sent. */
+    List<PartitionIds> shares() {
+        List<PartitionIds> shares = new java.util.ArrayList<>();
+        for (int p = 0; p < partitions(); p++) {
+            shares.add(partition(p));
+        }
+        return shares;
+    }
 }

@@ -85,7 +85,8 @@ class DistributedTrainerTest {
         }
         PartitionFingerprint[] fingerprints = {new PartitionFingerprint(500_000, 1, 2),
                 new PartitionFingerprint(500_000, 3, 4)};
-        try (BroadcastRowIds shared = BroadcastRowIds.of(spark.sparkContext(), new RowIds(ids, fingerprints))) {
+        try (PartitionBroadcasts<PartitionIds> shared = PartitionBroadcasts.of(spark.sparkContext(),
+                new RowIds(ids, fingerprints).shares(), PartitionIds.class)) {
             var task = DistributedTrainer.replicaTask(plan(1, 50), shared, new Columns("features", "label"),
                     TrainingState.INITIAL, 1, new EpochReports.Address("127.0.0.1", 1, 5, 6, 1));
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
