@@ -9,9 +9,11 @@ import dev.gatun.spark.BarrierStage;
 import dev.gatun.spark.ModelBytes;
 import dev.gatun.train.ClusterTraining;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +26,13 @@ import java.util.List;
 
 /**
  * The driver's side of a distributed run. One ordinary pass checks every row, sums the normalisation statistics
- * and hashes every row's content; the driver ranks the rows by hash into their global ids ({@link RowIds}: a
- * row's id, and hence every global batch, depends neither on the number of partitions nor on the order in which
- * a partition delivers its rows), spreads them over P partitions (by hash range, when the input has another number
- * of partitions, a lineage Spark cannot run as one barrier stage, or an empty partition), then runs the P replicas as one barrier stage and checks that they finished with the same
- * weights. The driver plans, collects and keeps replica 0's report of each epoch; gradients never pass through it.
+ * and hashes every row's content; the rows are ranked by hash into their global ids on the executors, where the
+ * hashes stay ({@link RowRanking}: a row's id, and hence every global batch, depends neither on the number of
+ * partitions nor on the order in which a partition delivers its rows). The rows are spread over P partitions (by
+ * hash range, when the input has another number of partitions, a lineage Spark cannot run as one barrier stage, or
+ * an empty partition), then the P replicas run as one barrier stage, each given its partition's rows and ids, and
+ * the driver checks that they finished with the same weights. The driver plans, collects and keeps replica 0's
+ * report of each epoch; neither gradients nor rows nor their hashes pass through it.
  *
  * <p>Spark does not retry a failed barrier result stage, so the driver does: when an attempt fails in a way
  * another may not (an executor lost, a ring connection broken), the next one starts from the state after the last
@@ -95,66 +99,85 @@ public final class DistributedTrainer {
         int classes = plan.modelSpec().outputs();
         JavaRDD<Row> input = data.select(columns.features(), columns.label()).toJavaRDD();
 
-        List<PartitionSummary> summaries;
+        // The hashes stay on the executors, cached for the ranking; the driver gets a few numbers per partition.
+        JavaRDD<PartitionSummary> checked = input.mapPartitionsWithIndex(
+                (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns,
+                        partitions)).iterator(), false).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<PartitionIds> ids = null;
         try {
-            summaries = new ArrayList<>(input.mapPartitionsWithIndex(
-                    (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns)).iterator(),
-                    false).collect());
-        } catch (Exception e) {   // Scala throws SparkException without declaring it
-            throw summaryFailure(e);
-        }
-        summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-        requireGoodRows(summaries);
-        // An input partition without rows (a filter emptied it) would leave its replica nothing to train on: such an
-        // input is spread over hash ranges like any other partitioning rather than refused.
-        boolean byHashRange = input.getNumPartitions() != partitions || !BarrierSlots.oneNarrowChain(input.rdd(), partitions)
-                || summaries.stream().anyMatch(s -> s.rows() == 0);
-        RowIds ids = RowIds.of(summaries, partitions, byHashRange);
-        FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
-        long total = 0;
-        for (PartitionSummary summary : summaries) {
-            total += summary.rows();
-            sums = sums.plus(summary.sums().featureSums());
-        }
-        long[] partitionRows = new long[partitions];
-        for (int p = 0; p < partitions; p++) {
-            partitionRows[p] = ids.rows(p);
-            if (partitionRows[p] == 0) {
-                throw new IllegalArgumentException("partition " + p + " of " + partitions
-                        + " holds no rows: every replica needs data (the input has fewer rows than partitions,"
-                        + " or is skewed); use fewer partitions");
+            List<PartitionSummary> summaries;
+            try {
+                summaries = new ArrayList<>(checked.map(PartitionSummary::withoutHashes).collect());
+            } catch (Exception e) {   // Scala throws SparkException without declaring it
+                throw TaskFailures.unwrap(e);
             }
-        }
-        // A resumed run keeps the input scaling its weights were trained under; fitted again, a change in the data
-        // would rescale the inputs of the epochs to come under the same weights, without a word.
-        TrainingPlan fitted = plan.withData(resumed != null ? resumed : Normalization.fromSums(plan.normalization(), sums),
-                total);
-        log.info("training on {} rows in {} partitions {}", total, partitions, Arrays.toString(partitionRows));
-        JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
-
-        try (PartitionBroadcasts<PartitionIds> shared = PartitionBroadcasts.of(data.sparkSession().sparkContext(),
-                ids.shares(), PartitionIds.class);
-             EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
-                progress, initial)) {
-            List<Integer> starts = new ArrayList<>();
-            List<ReplicaResult> results = trainReplicas(rows, fitted, shared, columns, reports, attempts, starts);
-            return outcome(results, reports.finish(), partitions, starts);
+            summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+            requireGoodRows(summaries);
+            // An input partition without rows (a filter emptied it) would leave its replica nothing to train on: such
+            // an input is spread over hash ranges like any other partitioning rather than refused.
+            boolean byHashRange = input.getNumPartitions() != partitions
+                    || !BarrierSlots.oneNarrowChain(input.rdd(), partitions)
+                    || summaries.stream().anyMatch(s -> s.rows() == 0);
+            ids = RowRanking.ids(JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()), checked,
+                    summaries, partitions, byHashRange).persist(StorageLevel.MEMORY_AND_DISK());
+            List<Long> rowsOf;
+            try {
+                rowsOf = ids.map(p -> (long) p.rows()).collect();   // ranks the rows while their hashes are cached
+            } catch (Exception e) {   // as above
+                throw TaskFailures.unwrap(e);
+            }
+            checked.unpersist(false);
+            FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
+            long total = 0;
+            for (PartitionSummary summary : summaries) {
+                total += summary.rows();
+                sums = sums.plus(summary.sums().featureSums());
+            }
+            for (int p = 0; p < partitions; p++) {
+                if (rowsOf.get(p) == 0) {
+                    throw new IllegalArgumentException("partition " + p + " of " + partitions
+                            + " holds no rows: every replica needs data (the input has fewer rows than partitions,"
+                            + " or is skewed); use fewer partitions");
+                }
+            }
+            // A resumed run keeps the input scaling its weights were trained under; fitted again, a change in the data
+            // would rescale the inputs of the epochs to come under the same weights, without a word.
+            TrainingPlan fitted = plan.withData(resumed != null ? resumed
+                    : Normalization.fromSums(plan.normalization(), sums), total);
+            log.info("training on {} rows in {} partitions {}", total, partitions, rowsOf);
+            JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
+            JavaRDD<ReplicaInput> replicaInputs = rows.zipPartitions(ids,
+                    (partitionRows, partitionIds) -> List.of(new ReplicaInput(partitionIds.next(), partitionRows)).iterator());
+            try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
+                    progress, initial)) {
+                List<Integer> starts = new ArrayList<>();
+                List<ReplicaResult> results = trainReplicas(replicaInputs, fitted, columns, reports, attempts, starts);
+                return outcome(results, reports.finish(), partitions, starts);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("distributed training: the driver cannot listen for epoch reports: "
                     + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("distributed training interrupted", e);
+        } finally {
+            checked.unpersist(false);
+            if (ids != null) {
+                ids.unpersist(false);
+            }
         }
     }
 
     /**
-     * What each replica task runs, as Spark serialises it into every task: the plan, the state to start from and
-     * handles on the broadcast row ids, never the ids themselves.
+     * What each replica task runs, as Spark serialises it into every task: the plan and the state to start from; the
+     * rows and their ids come in the task's partition.
      */
-    static BarrierStage.PartitionFunction<Row, ReplicaResult> replicaTask(TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids,
-            Columns columns, TrainingState start, int lastEpoch, EpochReports.Address address) {
-        return partition -> ReplicaTraining.run(partition, plan, ids, columns, start, lastEpoch, address);
+    static BarrierStage.PartitionFunction<ReplicaInput, ReplicaResult> replicaTask(TrainingPlan plan, Columns columns,
+            TrainingState start, int lastEpoch, EpochReports.Address address) {
+        return partition -> {
+            ReplicaInput input = partition.next();
+            return ReplicaTraining.run(input.rows(), input.ids(), plan, columns, start, lastEpoch, address);
+        };
     }
 
     /** The first bad row of the input, if any, as an error naming its position in the input. */
@@ -191,7 +214,7 @@ public final class DistributedTrainer {
      * retry a failed barrier result stage itself), each attempt from the state after the last epoch reported.
      * Bad input and a missing BLAS library fail the same way every time and are not retried.
      */
-    private static List<ReplicaResult> trainReplicas(JavaRDD<Row> rows, TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids,
+    private static List<ReplicaResult> trainReplicas(JavaRDD<ReplicaInput> inputs, TrainingPlan plan,
                                                      Columns columns, EpochReports reports, int attempts,
                                                      List<Integer> starts) {
         for (int attempt = 1; ; attempt++) {
@@ -206,7 +229,7 @@ public final class DistributedTrainer {
                         attempt, attempts);
             }
             try {
-                return BarrierStage.map(rows, replicaTask(plan, ids, columns, start, lastEpoch, address),
+                return BarrierStage.map(inputs, replicaTask(plan, columns, start, lastEpoch, address),
                         ReplicaResult.class).collect();
             } catch (Exception e) {   // Scala throws SparkException without declaring it
                 RuntimeException failure = TaskFailures.unwrap(e);
@@ -247,20 +270,6 @@ public final class DistributedTrainer {
                 Arrays.stream(epochs).mapToDouble(EpochReport::seconds).toArray(), partitions,
                 first.allReduceBytesPerStep(), Arrays.stream(epochs).mapToDouble(EpochReport::allReduceSeconds).toArray(),
                 starts.stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    /**
-     * The checking pass's failure as the caller can act on it. Its results hold two 8-byte hashes a row, so a data
-     * set of tens of millions of rows passes Spark's cap on what a job sends the driver (1 GB by default, about 67
-     * million rows): said so, with the setting to raise.
-     */
-    static RuntimeException summaryFailure(Exception e) {
-        if (String.valueOf(e.getMessage()).contains("spark.driver.maxResultSize")) {
-            return new IllegalArgumentException("the rows' check sends the driver 16 bytes a row (two hashes, from which"
-                    + " every row's id follows), more than spark.driver.maxResultSize allows: raise it (for example"
-                    + " --conf spark.driver.maxResultSize=4g, or 0 for no limit); Spark said: " + e.getMessage(), e);
-        }
-        return TaskFailures.unwrap(e);
     }
 
     /**

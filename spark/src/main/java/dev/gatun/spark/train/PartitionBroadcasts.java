@@ -13,8 +13,7 @@ import java.util.List;
  * stage's function with its RDD into the task binary, which every executor fetches and every task deserialises, and
  * a parallelized collection's slices travel inside their tasks: either way each task carried its share or all of it.
  * Through these the function carries handles (a few bytes), and an executor fetches, once, and keeps only what the
- * partitions it runs need. Used for the replicas' row ids ({@link PartitionIds}, destroyed with {@link #close} when
- * the fit ends) and a data set's rows ({@link DataSetFrame}, left to Spark's context cleaner).
+ * partitions it runs need. Used for a data set's rows ({@link DataSetFrame}, left to Spark's context cleaner).
  */
 final class PartitionBroadcasts<T> implements Serializable, AutoCloseable {
     private final List<Broadcast<T>> partitions;

@@ -15,7 +15,7 @@ import java.util.Iterator;
 /**
  * One partition's rows as Gatun data, converted once when the task starts: normalised float32 features
  * {@code (rows, inputs)} and int32 labels off-heap, in the arena the caller owns, and each row's global id
- * ({@link RowIds}, this partition's share of them: {@link PartitionIds}).
+ * ({@link RowRanking}, this partition's share of them: {@link PartitionIds}).
  * Training gathers its batches from here and never touches a Spark row again.
  */
 final class PartitionData {
@@ -87,9 +87,8 @@ final class PartitionData {
         }
         long[] rowIds = new long[n];
         int[] order = RowHash.sortedOrder(hashHi, hashLo, n);
-        int[] idsInHashOrder = ids.idsInHashOrder();
         for (int k = 0; k < n; k++) {
-            rowIds[order[k]] = idsInHashOrder[k];
+            rowIds[order[k]] = ids.id(k);
         }
         return new PartitionData(features, labels, rowIds);
     }

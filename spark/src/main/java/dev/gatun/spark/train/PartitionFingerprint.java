@@ -16,6 +16,11 @@ record PartitionFingerprint(long rows, long xor, long sum) implements Serializab
         return new PartitionFingerprint(rows + 1, xor ^ hi, sum + lo);
     }
 
+    /** The fingerprint of both sets of rows together. */
+    PartitionFingerprint plus(PartitionFingerprint other) {
+        return new PartitionFingerprint(rows + other.rows, xor ^ other.xor, sum + other.sum);
+    }
+
     @Override
     public String toString() {
         return rows + " rows, hashes xor " + Long.toHexString(xor) + " sum " + Long.toHexString(sum);

@@ -9,18 +9,26 @@ import java.util.Iterator;
 /**
  * One input partition from the ordinary (non-barrier) pass that checks every row before training starts: its row
  * count, per-feature sums about its first row ({@link ShiftedSums}), its rows' content hashes in hash order (from
- * which the driver ranks every row, {@link RowIds}), and its first bad row, if any, by its index in the partition.
- * A bad row fails the fit on the driver, once, named by its position in the input, instead of failing a barrier
- * stage.
+ * which every row's id follows, {@link RowRanking}), the fingerprints of its rows in each of the training's hash
+ * ranges ({@link RowHash#range}), and its first bad row, if any, by its index in the partition. A bad row fails the
+ * fit on the driver, once, named by its position in the input, instead of failing a barrier stage.
  *
+ * <p>The hashes stay on the executors (16 bytes a row); the driver collects {@link #withoutHashes}, whose size does
+ * not grow with the rows.
+ *
+ * @param byRange the fingerprint of this partition's rows in each hash range, one per training partition
  * @param badRow the first bad row's index in this partition, or -1
  * @param badRowProblem what is wrong with it, or null
  */
-record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashHi, long[] hashLo, long badRow,
-                        String badRowProblem) implements Serializable {
+record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashHi, long[] hashLo,
+                        PartitionFingerprint[] byRange, long badRow, String badRowProblem) implements Serializable {
+    private static final long[] NONE = {};
 
-    /** Checks, sums and hashes every row of a partition of {@code (features, label)} rows. */
-    static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, int classes, Columns columns) {
+    /**
+     * Checks, sums and hashes every row of a partition of {@code (features, label)} rows, and fingerprints its rows
+     * in each of {@code ranges} hash ranges.
+     */
+    static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, int classes, Columns columns, int ranges) {
         long count = 0;
         ShiftedSums sums = new ShiftedSums(inputs);
         LongList hi = new LongList();
@@ -57,7 +65,41 @@ record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashH
             sortedHi[k] = his[order[k]];
             sortedLo[k] = los[order[k]];
         }
-        return new PartitionSummary(partition, count, sums, sortedHi, sortedLo, badRow, problem);
+        PartitionFingerprint[] byRange = new PartitionFingerprint[ranges];
+        java.util.Arrays.fill(byRange, PartitionFingerprint.EMPTY);
+        for (int k = 0; k < sortedHi.length; k++) {
+            int range = RowHash.range(sortedHi[k], ranges);
+            byRange[range] = byRange[range].with(sortedHi[k], sortedLo[k]);
+        }
+        return new PartitionSummary(partition, count, sums, sortedHi, sortedLo, byRange, badRow, problem);
+    }
+
+    /** What the driver needs: everything but the hashes. */
+    PartitionSummary withoutHashes() {
+        return new PartitionSummary(partition, rows, sums, NONE, NONE, byRange, badRow, badRowProblem);
+    }
+
+    /** The fingerprint of all this partition's rows. */
+    PartitionFingerprint fingerprint() {
+        PartitionFingerprint all = PartitionFingerprint.EMPTY;
+        for (PartitionFingerprint range : byRange) {
+            all = all.plus(range);
+        }
+        return all;
+    }
+
+    /**
+     * This partition's hashes in hash range {@code range}, in hash order: a slice of its sorted hashes, since the
+     * ranges follow the hash order.
+     */
+    HashBlock block(int range) {
+        int from = 0;
+        for (int r = 0; r < range; r++) {
+            from += (int) byRange[r].rows();
+        }
+        int to = from + (int) byRange[range].rows();
+        return new HashBlock(partition, java.util.Arrays.copyOfRange(hashHi, from, to),
+                java.util.Arrays.copyOfRange(hashLo, from, to));
     }
 
     /** A growable array of longs, for a partition whose size is not known until it has been read. */

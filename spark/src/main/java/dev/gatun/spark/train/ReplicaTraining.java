@@ -44,7 +44,7 @@ final class ReplicaTraining {
      * again from there, and hears back whether to train on: when the driver stops the run (early stopping), the
      * replicas agree on it through the ring before the next epoch and end together.
      */
-    static Iterator<ReplicaResult> run(Iterator<Row> rows, TrainingPlan plan, PartitionBroadcasts<PartitionIds> ids, Columns columns,
+    static Iterator<ReplicaResult> run(Iterator<Row> rows, PartitionIds ids, TrainingPlan plan, Columns columns,
                                        TrainingState start, int lastEpoch, EpochReports.Address reports)
             throws IOException {
         BarrierTaskContext context = BarrierTaskContext.get();
@@ -60,7 +60,7 @@ final class ReplicaTraining {
             blasThreadsSet = true;
             Normalization normalization = plan.normalizationOf();
             int inputs = plan.modelSpec().inputs();
-            PartitionData data = PartitionData.load(rows, ids.partition(rank), inputs, plan.modelSpec().outputs(), normalization,
+            PartitionData data = PartitionData.load(rows, ids, inputs, plan.modelSpec().outputs(), normalization,
                     columns, arena, rank);
             String[] addresses = context.allGather(listener.address());
             RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis(), context::isInterrupted);

@@ -13,7 +13,7 @@ import java.security.NoSuchAlgorithmException;
 /**
  * A 128-bit hash of a row's content (every feature value as a dense vector, then the label): the first 128 bits of
  * the JDK's SHA-256 over the values' IEEE bits, the same on every JVM, and the same for a sparse and a dense vector
- * of equal values. Rows are ranked by it to get their global ids ({@link RowIds}), so a row's id follows from what it
+ * of equal values. Rows are ranked by it to get their global ids ({@link RowRanking}), so a row's id follows from what it
  * holds, not from where or in which order a partition (perhaps recomputed) delivers it. One instance per pass,
  * reused for every row: {@link #hash} fills {@link #hi} and {@link #lo}.
  */
