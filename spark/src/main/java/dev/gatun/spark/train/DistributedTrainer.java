@@ -9,11 +9,9 @@ import dev.gatun.spark.BarrierStage;
 import dev.gatun.spark.ModelBytes;
 import dev.gatun.train.ClusterTraining;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,42 +97,15 @@ public final class DistributedTrainer {
         int classes = plan.modelSpec().outputs();
         JavaRDD<Row> input = data.select(columns.features(), columns.label()).toJavaRDD();
 
-        // The hashes stay on the executors, cached for the ranking; the driver gets a few numbers per partition.
-        JavaRDD<PartitionSummary> checked = input.mapPartitionsWithIndex(
-                (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns,
-                        partitions)).iterator(), false).persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<PartitionIds> ids = null;
-        try {
-            List<PartitionSummary> summaries;
-            try {
-                summaries = new ArrayList<>(checked.map(PartitionSummary::withoutHashes).collect());
-            } catch (Exception e) {   // Scala throws SparkException without declaring it
-                throw TaskFailures.unwrap(e);
-            }
-            summaries.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
-            requireGoodRows(summaries);
-            // An input partition without rows (a filter emptied it) would leave its replica nothing to train on: such
-            // an input is spread over hash ranges like any other partitioning rather than refused.
-            boolean byHashRange = input.getNumPartitions() != partitions
-                    || !BarrierSlots.oneNarrowChain(input.rdd(), partitions)
-                    || summaries.stream().anyMatch(s -> s.rows() == 0);
-            ids = RowRanking.ids(JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()), checked,
-                    summaries, partitions, byHashRange).persist(StorageLevel.MEMORY_AND_DISK());
-            List<Long> rowsOf;
-            try {
-                rowsOf = ids.map(p -> (long) p.rows()).collect();   // ranks the rows while their hashes are cached
-            } catch (Exception e) {   // as above
-                throw TaskFailures.unwrap(e);
-            }
-            checked.unpersist(false);
+        try (CheckedInput checked = CheckedInput.of(input, inputs, classes, columns, partitions)) {
             FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
             long total = 0;
-            for (PartitionSummary summary : summaries) {
+            for (PartitionSummary summary : checked.summaries) {
                 total += summary.rows();
                 sums = sums.plus(summary.sums().featureSums());
             }
             for (int p = 0; p < partitions; p++) {
-                if (rowsOf.get(p) == 0) {
+                if (checked.rows.get(p) == 0) {
                     throw new IllegalArgumentException("partition " + p + " of " + partitions
                             + " holds no rows: every replica needs data (the input has fewer rows than partitions,"
                             + " or is skewed); use fewer partitions");
@@ -144,10 +115,10 @@ public final class DistributedTrainer {
             // would rescale the inputs of the epochs to come under the same weights, without a word.
             TrainingPlan fitted = plan.withData(resumed != null ? resumed
                     : Normalization.fromSums(plan.normalization(), sums), total);
-            log.info("training on {} rows in {} partitions {}", total, partitions, rowsOf);
-            JavaRDD<Row> rows = byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
-            JavaRDD<ReplicaInput> replicaInputs = rows.zipPartitions(ids,
-                    (partitionRows, partitionIds) -> List.of(new ReplicaInput(partitionIds.next(), partitionRows)).iterator());
+            log.info("training on {} rows in {} partitions {}", total, partitions, checked.rows);
+            JavaRDD<Row> rows = checked.byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
+            JavaRDD<ReplicaInput> replicaInputs = rows.zipPartitions(checked.ids,
+                    (partitionRows, ids) -> List.of(new ReplicaInput(ids.next(), partitionRows)).iterator());
             try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),
                     progress, initial)) {
                 List<Integer> starts = new ArrayList<>();
@@ -160,11 +131,6 @@ public final class DistributedTrainer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("distributed training interrupted", e);
-        } finally {
-            checked.unpersist(false);
-            if (ids != null) {
-                ids.unpersist(false);
-            }
         }
     }
 
@@ -178,17 +144,6 @@ public final class DistributedTrainer {
             ReplicaInput input = partition.next();
             return ReplicaTraining.run(input.rows(), input.ids(), plan, columns, start, lastEpoch, address);
         };
-    }
-
-    /** The first bad row of the input, if any, as an error naming its position in the input. */
-    private static void requireGoodRows(List<PartitionSummary> summaries) {
-        long before = 0;
-        for (PartitionSummary summary : summaries) {
-            if (summary.badRow() >= 0) {
-                throw new IllegalArgumentException("row " + (before + summary.badRow()) + ": " + summary.badRowProblem());
-            }
-            before += summary.rows();
-        }
     }
 
     /** The replicas this application can run at once: the default partition count of a fit. */

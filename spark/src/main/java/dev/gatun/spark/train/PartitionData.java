@@ -98,8 +98,13 @@ final class PartitionData {
      * other rows each time it is computed does so again.
      */
     private static IllegalArgumentException changed(int partition, PartitionIds ids, String now) {
+        return changed(partition, ids.fingerprint().toString(), now);
+    }
+
+    /** As above, for any part of a partition's rows: what it held when checked, and what it holds now. */
+    static IllegalArgumentException changed(int partition, String held, String now) {
         return new IllegalArgumentException("partition " + partition + " of the input changed since its rows were"
-                + " checked: it held " + ids.fingerprint() + ", it now holds " + now + "; the input must"
+                + " checked: it held " + held + ", it now holds " + now + "; the input must"
                 + " give the same rows each time Spark computes it (cache it, or checkpoint it when its source is not"
                 + " deterministic)");
     }

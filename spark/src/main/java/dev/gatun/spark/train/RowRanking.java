@@ -65,6 +65,11 @@ final class RowRanking {
         }
         PartitionFingerprint[] own = summaries.stream().map(PartitionSummary::fingerprint)
                 .toArray(PartitionFingerprint[]::new);
+        // What each partition held in each range when checked: a partition Spark recomputes (a lost executor) into
+        // other rows would shift the ids of every range it reaches, other partitions' rows included, so each block is
+        // checked where it is ranked.
+        PartitionFingerprint[][] held = summaries.stream().map(PartitionSummary::byRange)
+                .toArray(PartitionFingerprint[][]::new);
         HashPartitioner byIndex = new HashPartitioner(partitions);   // an Integer key k < P goes to partition k
         return checked
                 .flatMapToPair(summary -> {
@@ -77,16 +82,16 @@ final class RowRanking {
                 .partitionBy(byIndex)
                 .mapPartitionsWithIndex((range, blocks) -> {
                     List<HashBlock> fromEach = new ArrayList<>();
-                    blocks.forEachRemaining(block -> fromEach.add(block._2()));
+                    blocks.forEachRemaining(block -> fromEach.add(requireHeld(block._2(), held, range)));
                     return RangeMerge.rank(range, firstIds[range], fromEach).iterator();
-                }, false)
+                }, false)   // not keyed by partition any more: with true, the partitionBy below would be skipped
                 .mapToPair(ranked -> new Tuple2<>(ranked.source(), ranked))
                 .partitionBy(byIndex)
                 .mapPartitionsWithIndex((partition, blocks) -> {
                     List<RankedBlock> fromEach = new ArrayList<>();
                     blocks.forEachRemaining(block -> fromEach.add(block._2()));
                     return List.of(PartitionIds.listed(inRangeOrder(fromEach), own[partition])).iterator();
-                }, true);
+                }, false);
     }
 
     /** Each hash range's first id: the rows of every range before it. */
@@ -103,6 +108,22 @@ final class RowRanking {
             throw new IllegalArgumentException("data sets of " + total + " rows are more than one epoch order holds");
         }
         return first;
+    }
+
+    /** {@code block} when its rows are the ones its partition held in {@code range} when checked. */
+    private static HashBlock requireHeld(HashBlock block, PartitionFingerprint[][] held, int range) {
+        long xor = 0;
+        long sum = 0;
+        for (int k = 0; k < block.rows(); k++) {
+            xor ^= block.hi()[k];
+            sum += block.lo()[k];
+        }
+        PartitionFingerprint now = new PartitionFingerprint(block.rows(), xor, sum);
+        PartitionFingerprint then = held[block.source()][range];
+        if (!now.equals(then)) {
+            throw PartitionData.changed(block.source(), then + " in hash range " + range, now.toString());
+        }
+        return block;
     }
 
     /** A partition's ids from its blocks: range by range, each range's in the partition's hash order. */

@@ -1,9 +1,9 @@
 /**
  * Synchronous data-parallel training in one Spark barrier stage. The driver ({@link dev.gatun.spark.train.DistributedTrainer})
- * checks the rows, gathers normalisation statistics and hashes every row's content in one ordinary pass, ranks the
- * rows by hash into their global ids ({@link dev.gatun.spark.train.RowRanking}), then starts P tasks together; each
- * converts its partition once into off-heap Gatun data ({@link dev.gatun.spark.train.PartitionData}, which checks
- * that it read the rows the driver ranked), and every step computes the gradients of its rows of the global batch,
+ * checks the rows, gathers normalisation statistics and hashes every row's content in one ordinary pass, has the
+ * executors rank the rows by hash into their global ids ({@link dev.gatun.spark.train.RowRanking}), then starts P
+ * tasks together; each converts its partition once into off-heap Gatun data
+ * ({@link dev.gatun.spark.train.PartitionData}, which checks that it read the rows that were ranked), and every step computes the gradients of its rows of the global batch,
  * sums them with the other replicas over the ring all-reduce and applies the same optimizer step, so the replicas
  * stay bit-identical. Which rows form a global batch depends only on the seed and the global row ids
  * ({@link dev.gatun.spark.train.EpochOrder}), never on P nor on the order a partition delivers its rows in. Replica 0

@@ -89,6 +89,26 @@ class RowRankingTest {
     }
 
     /**
+     * A partition Spark computes again (a lost executor) into other rows would shift the ids of every range it
+     * reaches, other partitions' rows included: the ranking checks every block against what was checked, and names
+     * the partition.
+     */
+    @Test
+    void aPartitionWhoseRowsChangedBeforeTheRankingFailsIt() {
+        List<Row> rows = TestFrames.teacherRows(200, FEATURES, 3, 8);
+        List<List<Row>> parts = split(rows, 2);
+        List<PartitionSummary> checked = List.of(summary(0, parts.get(0), 2), summary(1, parts.get(1), 2));
+        List<Row> changed = new ArrayList<>(parts.get(1));
+        changed.set(3, RowFactory.create(Vectors.dense(1, 2, 3, 4), 0.0));
+        List<PartitionSummary> recomputed = List.of(checked.get(0), summary(1, changed, 2));
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Exception e = assertThrows(Exception.class, () -> RowRanking.ids(context, context.parallelize(recomputed, 2),
+                checked.stream().map(PartitionSummary::withoutHashes).toList(), 2, false).collect());
+        assertTrue(e.getMessage().contains("partition 1 of the input changed since its rows were checked"), e.getMessage());
+        assertTrue(e.getMessage().contains("in hash range"), e.getMessage());
+    }
+
+    /**
      * Each row's content mapped to the ids its copies got, with {@code parts} as the input partitions and
      * {@code partitions} training partitions.
      */
