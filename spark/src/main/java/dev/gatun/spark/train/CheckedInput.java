@@ -32,9 +32,9 @@ final class CheckedInput implements AutoCloseable {
      * Checks, sums and hashes every row of {@code input}, fails on its first bad row (named by its position in the
      * input), and ranks the rows.
      */
-    static CheckedInput of(JavaRDD<Row> input, int inputs, int classes, Columns columns, int partitions) {
+    static CheckedInput of(JavaRDD<Row> input, int inputs, LabelRule labels, Columns columns, int partitions) {
         JavaRDD<PartitionSummary> checked = input.mapPartitionsWithIndex(
-                (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, classes, columns,
+                (index, partition) -> List.of(PartitionSummary.of(index, partition, inputs, labels, columns,
                         partitions)).iterator(), false);
         // Training on the input's own partitions ranks through the hashes, so they stay cached on the executors until
         // then; on hash ranges nothing reads them again, and they would only crowd the user's cached data.

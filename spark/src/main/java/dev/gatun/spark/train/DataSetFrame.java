@@ -22,7 +22,7 @@ import java.util.List;
 
 /**
  * A Gatun data set read on the driver, as a DataFrame of a {@code features} vector column and a {@code label}
- * column in the data set's own row order. The rows travel to the executors in blocks of their stored form (a byte
+ * column (the class index, or a regression's one target) in the data set's own row order. The rows travel to the executors in blocks of their stored form (a byte
  * per pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
  * Spark rows only inside the tasks. Each partition's blocks are a Spark broadcast rather than part of its task: a
  * task then stays small (Fashion-MNIST's training images made tasks of 23 MB, and Spark warned of each), and an
@@ -38,9 +38,9 @@ public final class DataSetFrame {
     private DataSetFrame() {}
 
     public static Dataset<Row> of(SparkSession spark, DataSet data, int partitions) {
-        if (data.targetWidth() != 0) {
-            throw new IllegalArgumentException("data set " + data.name() + " holds regression targets: Gatun on Spark"
-                    + " trains classifiers");
+        if (data.targetWidth() > 1) {
+            throw new IllegalArgumentException("data set " + data.name() + " holds " + data.targetWidth() + " regression"
+                    + " targets a row: Gatun on Spark trains regressions of one output");
         }
         // Blocks of one size, a whole number of them per partition: Spark slices the list evenly by blocks, and
         // so the rows come out evenly too.
@@ -75,15 +75,21 @@ public final class DataSetFrame {
                 java.util.Spliterators.spliteratorUnknownSize(b.rows(), 0), false)).iterator();
     }
 
-    /** Consecutive rows in their stored form: {@code pixels} for bytes, {@code values} for float32. */
-    private record Block(int features, byte[] pixels, float[] values, int[] labels) implements Serializable {
+    /**
+     * Consecutive rows in their stored form: {@code pixels} for bytes, {@code values} for float32; {@code labels} for
+     * classes, {@code targets} for a regression.
+     */
+    private record Block(int features, byte[] pixels, float[] values, int[] labels, float[] targets)
+            implements Serializable {
         static Block of(DataSet data, int start, int end) {
             int n = end - start;
             int features = data.features();
             boolean bytes = data.featureType() == FeatureType.UINT8;
             byte[] pixels = bytes ? new byte[n * features] : null;
             float[] values = bytes ? null : new float[n * features];
-            int[] labels = new int[n];
+            boolean regression = data.targetWidth() == 1;
+            int[] labels = regression ? null : new int[n];
+            float[] targets = regression ? new float[n] : null;
             for (int i = 0; i < n; i++) {
                 MemorySegment row = data.row(start + i);
                 if (bytes) {
@@ -91,19 +97,24 @@ public final class DataSetFrame {
                 } else {
                     MemorySegment.copy(row, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, values, i * features, features);
                 }
-                labels[i] = data.label(start + i);
+                if (regression) {
+                    targets[i] = data.target(start + i, 0);
+                } else {
+                    labels[i] = data.label(start + i);
+                }
             }
-            return new Block(features, pixels, values, labels);
+            return new Block(features, pixels, values, labels, targets);
         }
 
         Iterator<Row> rows() {
-            List<Row> out = new ArrayList<>(labels.length);
-            for (int i = 0; i < labels.length; i++) {
+            int n = labels != null ? labels.length : targets.length;
+            List<Row> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
                 double[] x = new double[features];
                 for (int j = 0; j < features; j++) {
                     x[j] = pixels != null ? pixels[i * features + j] & 0xff : values[i * features + j];
                 }
-                out.add(RowFactory.create(Vectors.dense(x), (double) labels[i]));
+                out.add(RowFactory.create(Vectors.dense(x), labels != null ? (double) labels[i] : (double) targets[i]));
             }
             return out.iterator();
         }

@@ -94,10 +94,10 @@ public final class DistributedTrainer {
                     + " and this Spark application has " + slots + " task slots; use 1 to " + slots);
         }
         int inputs = plan.modelSpec().inputs();
-        int classes = plan.modelSpec().outputs();
+        LabelRule labels = LabelRule.of(plan);
         JavaRDD<Row> input = data.select(columns.features(), columns.label()).toJavaRDD();
 
-        try (CheckedInput checked = CheckedInput.of(input, inputs, classes, columns, partitions)) {
+        try (CheckedInput checked = CheckedInput.of(input, inputs, labels, columns, partitions)) {
             FeatureSums sums = FeatureSums.of(0, null, new double[inputs], new double[inputs]);
             long total = 0;
             for (PartitionSummary summary : checked.summaries) {
@@ -116,7 +116,7 @@ public final class DistributedTrainer {
             TrainingPlan fitted = plan.withData(resumed != null ? resumed
                     : Normalization.fromSums(plan.normalization(), sums), total);
             log.info("training on {} rows in {} partitions {}", total, partitions, checked.rows);
-            JavaRDD<Row> rows = checked.byHashRange ? HashRangePartitioner.repartition(input, partitions) : input;
+            JavaRDD<Row> rows = checked.byHashRange ? HashRangePartitioner.repartition(input, partitions, labels) : input;
             JavaRDD<ReplicaInput> replicaInputs = rows.zipPartitions(checked.ids,
                     (partitionRows, ids) -> List.of(new ReplicaInput(ids.next(), partitionRows)).iterator());
             try (EpochReports reports = new EpochReports(data.sparkSession().sparkContext().getConf(), plan.epochs(),

@@ -22,7 +22,7 @@ final class HashRangePartitioner extends Partitioner {
     }
 
     /** {@code rows} (checked {@code (features, label)} rows) in {@code partitions} hash ranges. */
-    static JavaRDD<Row> repartition(JavaRDD<Row> rows, int partitions) {
+    static JavaRDD<Row> repartition(JavaRDD<Row> rows, int partitions, LabelRule labels) {
         return rows.mapPartitionsToPair(partition -> {
             RowHash hash = new RowHash();
             return new Iterator<Tuple2<Long, Row>>() {
@@ -34,8 +34,8 @@ final class HashRangePartitioner extends Partitioner {
                 @Override
                 public Tuple2<Long, Row> next() {
                     Row row = partition.next();
-                    // The label as the checking pass hashed it: the class index it holds.
-                    hash.hash((Vector) row.get(0), (int) ((Number) row.get(1)).doubleValue());
+                    // The label as the checking pass hashed it: its class index, or its target in float32.
+                    hash.hash((Vector) row.get(0), labels.check(row.get(1), 0, "label"));
                     return new Tuple2<>(hash.hi, row);
                 }
             };

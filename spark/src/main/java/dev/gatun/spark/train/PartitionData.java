@@ -14,7 +14,7 @@ import java.util.Iterator;
 
 /**
  * One partition's rows as Gatun data, converted once when the task starts: normalised float32 features
- * {@code (rows, inputs)} and int32 labels off-heap, in the arena the caller owns, and each row's global id
+ * {@code (rows, inputs)} and labels off-heap (int32 class indices, or a regression's float32 targets), in the arena the caller owns, and each row's global id
  * ({@link RowRanking}, this partition's share of them: {@link PartitionIds}).
  * Training gathers its batches from here and never touches a Spark row again.
  */
@@ -34,7 +34,7 @@ final class PartitionData {
      * from {@code ids}: the partition must hold exactly the rows the checking pass ranked, as its fingerprint
      * says, or the run fails here rather than train on rows the ids do not describe.
      */
-    static PartitionData load(Iterator<Row> rows, PartitionIds ids, int inputs, int classes, Normalization normalization,
+    static PartitionData load(Iterator<Row> rows, PartitionIds ids, int inputs, LabelRule rule, Normalization normalization,
                               Columns columns, Arena arena, int partition) {
         int n = ids.rows();
         if (n < 1) {
@@ -56,17 +56,17 @@ final class PartitionData {
             }
             RowChecks.Checked checked;
             try {
-                checked = RowChecks.row(next, inputs, classes, i, columns);
+                checked = RowChecks.row(next, inputs, rule, i, columns);
             } catch (RowChecks.BadRow bad) {
                 throw changed(partition, ids, "a row that fails the checks (" + bad.problem() + ")");
             }
             Vector vector = checked.features();
-            int label = checked.label();
+            double label = checked.label();
             hash.hash(vector, label);
             hashHi[i] = hash.hi;
             hashLo[i] = hash.lo;
             read = read.with(hash.hi, hash.lo);
-            labels.setAtIndex(ValueLayout.JAVA_INT, i, label);
+            labels.setAtIndex(ValueLayout.JAVA_INT, i, rule.bits(label));
             MemorySegment row = all.asSlice(i * rowBytes, rowBytes);
             if (vector instanceof SparseVector sparse) {
                 row.fill((byte) 0);

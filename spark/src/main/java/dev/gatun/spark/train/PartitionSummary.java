@@ -28,7 +28,8 @@ record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashH
      * Checks, sums and hashes every row of a partition of {@code (features, label)} rows, and fingerprints its rows
      * in each of {@code ranges} hash ranges.
      */
-    static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, int classes, Columns columns, int ranges) {
+    static PartitionSummary of(int partition, Iterator<Row> rows, int inputs, LabelRule labels, Columns columns,
+                               int ranges) {
         long count = 0;
         ShiftedSums sums = new ShiftedSums(inputs);
         LongList hi = new LongList();
@@ -44,7 +45,7 @@ record PartitionSummary(int partition, long rows, ShiftedSums sums, long[] hashH
             }
             RowChecks.Checked checked;
             try {
-                checked = RowChecks.row(row, inputs, classes, index, columns);
+                checked = RowChecks.row(row, inputs, labels, index, columns);
             } catch (RowChecks.BadRow bad) {
                 badRow = bad.row();
                 problem = bad.problem();

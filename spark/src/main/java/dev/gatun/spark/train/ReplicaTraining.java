@@ -60,7 +60,7 @@ final class ReplicaTraining {
             blasThreadsSet = true;
             Normalization normalization = plan.normalizationOf();
             int inputs = plan.modelSpec().inputs();
-            PartitionData data = PartitionData.load(rows, ids, inputs, plan.modelSpec().outputs(), normalization,
+            PartitionData data = PartitionData.load(rows, ids, inputs, LabelRule.of(plan), normalization,
                     columns, arena, rank);
             String[] addresses = context.allGather(listener.address());
             RingLinks links = RingLinks.connect(rank, addresses, listener, plan.timeoutMillis(), context::isInterrupted);
@@ -112,12 +112,13 @@ final class ReplicaTraining {
     private final LearningRateSchedule schedule;
     private final ReplicaBatch shared;
     private final Workspace workspace;
-    /** This replica's rows of the current batch, room for the largest share, and their labels. */
+    /** This replica's rows of the current batch, room for the largest share, and their labels (class or target). */
     private final Tensor shareRows;
     private final MemorySegment shareLabels;
     /** Views of the first m rows and labels, index m, made the first time a share of m rows comes. */
     private final Tensor[] rowViews;
-    private final Targets.Labels[] labelViews;
+    private final Targets[] labelViews;
+    private final boolean regression;
     private long allReduceNanos;
     private long statisticsBytesPerStep;
     /**
@@ -141,7 +142,8 @@ final class ReplicaTraining {
         this.shareRows = Tensor.allocate(arena, DType.F32, maxShare, data.inputs());
         this.shareLabels = arena.allocate(ValueLayout.JAVA_INT, maxShare);
         this.rowViews = new Tensor[maxShare + 1];
-        this.labelViews = new Targets.Labels[maxShare + 1];
+        this.labelViews = new Targets[maxShare + 1];
+        this.regression = plan.regression();
     }
 
     /**
@@ -220,9 +222,12 @@ final class ReplicaTraining {
         return rowViews[rows];
     }
 
-    private Targets.Labels labelsView(int rows) {
+    /** Class indices, or a regression's targets as a (rows, 1) float32 tensor over the same bytes. */
+    private Targets labelsView(int rows) {
         if (labelViews[rows] == null) {
-            labelViews[rows] = new Targets.Labels(shareLabels.asSlice(0, rows * ValueLayout.JAVA_INT.byteSize()));
+            MemorySegment first = shareLabels.asSlice(0, rows * ValueLayout.JAVA_INT.byteSize());
+            labelViews[rows] = regression ? new Targets.Dense(Tensor.wrap(first, DType.F32, rows, 1))
+                    : new Targets.Labels(first);
         }
         return labelViews[rows];
     }

@@ -31,13 +31,13 @@ final class RowChecks {
         }
     }
 
-    /** A checked row's features and class index. */
-    record Checked(Vector features, int label) {}
+    /** A checked row's features and label ({@link LabelRule#check}). */
+    record Checked(Vector features, double label) {}
 
     /** Checks a {@code (features, label)} row, numbered {@code row} in messages. */
-    static Checked row(Row value, int inputs, int classes, long row, Columns columns) {
+    static Checked row(Row value, int inputs, LabelRule labels, long row, Columns columns) {
         return new Checked(features(value.get(0), inputs, row, columns.features()),
-                label(value.get(1), classes, row, columns.label()));
+                labels.check(value.get(1), row, columns.label()));
     }
 
     /** The row's features: a vector of exactly {@code inputs} values, each finite in float32. */
@@ -75,6 +75,30 @@ final class RowChecks {
 
     /** The row's label: a whole number in {@code [0, classes)}. */
     static int label(Object value, int classes, long row, String column) {
+        double label = number(value, row, column);
+        if (!(label >= 0 && label < classes) || label != Math.rint(label)) {
+            throw new BadRow(row, "label " + label + " in column '" + column
+                    + "' is not a class index in [0, " + classes + ")");
+        }
+        return (int) label;
+    }
+
+    /** A regression's target: a finite number, as the float32 it is trained in. */
+    static double target(Object value, long row, String column) {
+        double target = number(value, row, column);
+        if (!Double.isFinite(target)) {
+            throw new BadRow(row, "label " + target + " in column '" + column + "' is not finite; a regression's"
+                    + " targets must be finite");
+        }
+        float trained = (float) target;
+        if (Float.isInfinite(trained)) {
+            throw new BadRow(row, "label " + target + " in column '" + column + "' is beyond float32's range of ±"
+                    + Float.MAX_VALUE + " (Gatun trains in float32)");
+        }
+        return trained;
+    }
+
+    private static double number(Object value, long row, String column) {
         if (value == null) {
             throw new BadRow(row, "label column '" + column + "' is null");
         }
@@ -82,11 +106,6 @@ final class RowChecks {
             throw new BadRow(row, "label column '" + column + "' holds a "
                     + value.getClass().getSimpleName() + ", not a number");
         }
-        double label = number.doubleValue();
-        if (!(label >= 0 && label < classes) || label != Math.rint(label)) {
-            throw new BadRow(row, "label " + label + " in column '" + column
-                    + "' is not a class index in [0, " + classes + ")");
-        }
-        return (int) label;
+        return number.doubleValue();
     }
 }

@@ -27,8 +27,11 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
     public TrainingPlan {
         spec = new LinkedHashMap<>(spec);
         ModelSpec parsed = ModelSpec.fromMap(spec);
-        if (parsed.loss() != Loss.SOFTMAX_CROSS_ENTROPY) {
-            throw new IllegalArgumentException("Gatun on Spark trains classifiers: softmax cross-entropy, got " + parsed.loss());
+        boolean regression = parsed.loss() == Loss.MSE && parsed.outputs() == 1;
+        if (parsed.loss() != Loss.SOFTMAX_CROSS_ENTROPY && !regression) {
+            throw new IllegalArgumentException("Gatun on Spark trains classifiers (softmax cross-entropy) and regressions"
+                    + " of one output (mean squared error, the label column's number), got " + parsed.loss() + " with "
+                    + parsed.outputs() + " outputs");
         }
         if (epochs < 1 || batchSize < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("training plan: epochs, batch size and timeout must be positive, got "
@@ -56,6 +59,11 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
     public TrainingPlan withData(Normalization fitted, long rows) {
         return new TrainingPlan(spec, optimizer, schedule, epochs, batchSize, shuffleSeed, fitted.mode(), fitted.mean(),
                 fitted.std(), rows, timeoutMillis);
+    }
+
+    /** Whether the plan trains a regression of one output (mean squared error) rather than a classifier. */
+    public boolean regression() {
+        return modelSpec().loss() == Loss.MSE;
     }
 
     public ModelSpec modelSpec() {

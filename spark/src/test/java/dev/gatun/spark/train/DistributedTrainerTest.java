@@ -438,21 +438,106 @@ class DistributedTrainerTest {
             try (Model single = Model.build(spec, DType.F32, arena); Optimizer adam = plan.optimizer().create();
                  Trainer trainer = Trainer.builder(single, adam, data).batchSize(64).epochs(3).seed(7)
                          .schedule(schedule).normalization(Normalization.none(FEATURES)).build()) {
-                TrainingResult result = trainer.run();
-                for (int e = 0; e < 3; e++) {
-                    double expected = result.history().epochs().get(e).trainLoss();
-                    assertEquals(expected, spark1.epochLosses()[e], 1e-6 * expected, "epoch " + (e + 1) + " loss");
-                }
-                Path file = dir.resolve("one.gatun");
-                Files.write(file, spark1.modelFile());
-                ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
-                try (Model replica = loaded.model()) {
-                    Map<String, Tensor> trained = replica.tensorsByName();
-                    single.tensorsByName().forEach((name, tensor) -> assertEquals(-1,
-                            tensor.segment().mismatch(trained.get(name).segment()), name + " differs"));
-                }
+                assertTrainedAsOneProcess(spark1, trainer.run(), single, arena);
             }
         }
+    }
+
+    /** The replica's epoch losses (to 1e-6) and weights (bit for bit) are single-process training's. */
+    private void assertTrainedAsOneProcess(TrainingOutcome replica, TrainingResult single, Model singleModel,
+                                           Arena arena) throws Exception {
+        for (int e = 0; e < replica.epochLosses().length; e++) {
+            double expected = single.history().epochs().get(e).trainLoss();
+            assertEquals(expected, replica.epochLosses()[e], 1e-6 * expected, "epoch " + (e + 1) + " loss");
+        }
+        Path file = Files.createTempFile(dir, "replica", ".gatun");
+        Files.write(file, replica.modelFile());
+        ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+        try (Model trained = loaded.model()) {
+            Map<String, Tensor> tensors = trained.tensorsByName();
+            singleModel.tensorsByName().forEach((name, tensor) -> assertEquals(-1,
+                    tensor.segment().mismatch(tensors.get(name).segment()), name + " differs"));
+        }
+    }
+
+    /**
+     * A regression of one output (mean squared error; the label column holds the target): one replica takes exactly
+     * the steps single-process training takes on the rows in global-id order, bit for bit, and two replicas give the
+     * same losses to summation order.
+     */
+    @Test
+    void aRegressionTrainsAsOneProcessDoesOnOneReplicaAndAlikeOnTwo() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(21);
+        int n = 700;
+        float[][] given = new float[n][FEATURES];
+        float[] y = new float[n];
+        long[] hi = new long[n];
+        long[] lo = new long[n];
+        RowHash hash = new RowHash();
+        for (int i = 0; i < n; i++) {
+            double[] asTrained = new double[FEATURES];
+            double target = 0;
+            for (int j = 0; j < FEATURES; j++) {
+                given[i][j] = (float) random.nextGaussian();
+                asTrained[j] = given[i][j];
+                target += (j % 3 - 1) * given[i][j];
+            }
+            y[i] = (float) (Math.sin(target) + 0.1 * random.nextGaussian());
+            hash.hash(Vectors.dense(asTrained), y[i]);
+            hi[i] = hash.hi;
+            lo[i] = hash.lo;
+        }
+        int[] byId = RowHash.sortedOrder(hi, lo, n);
+        float[][] x = new float[n][];
+        float[][] targets = new float[n][];
+        for (int id = 0; id < n; id++) {
+            x[id] = given[byId[id]];
+            targets[id] = new float[] {y[byId[id]]};
+        }
+        ModelSpec spec = Model.builder(FEATURES).dense(16, Activation.TANH).output(1, Loss.MSE).l2(1e-3).seed(5).spec();
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), null, 4, 64, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
+        assertTrue(plan.regression());
+        try (Table table = Table.ofTargets("sine", x, targets); Arena arena = Arena.ofConfined()) {
+            DataSet data = table.dataSet();
+            Columns columns = new Columns("features", "label");
+            TrainingOutcome one = DistributedTrainer.fit(DataSetFrame.of(spark, data, 1), columns, plan, 1);
+            TrainingOutcome two = DistributedTrainer.fit(DataSetFrame.of(spark, data, 2), columns, plan, 2);
+            // Three input partitions for two replicas: spread over hash ranges, each row hashed with its target again.
+            TrainingOutcome ranges = DistributedTrainer.fit(DataSetFrame.of(spark, data, 3), columns, plan, 2);
+            try (Model single = Model.build(spec, DType.F32, arena); Optimizer adam = plan.optimizer().create();
+                 Trainer trainer = Trainer.builder(single, adam, data).batchSize(64).epochs(4).seed(7)
+                         .normalization(Normalization.none(FEATURES)).build()) {
+                assertTrainedAsOneProcess(one, trainer.run(), single, arena);
+                for (int e = 0; e < 4; e++) {
+                    double expected = one.epochLosses()[e];
+                    assertEquals(expected, two.epochLosses()[e], 1e-5 * expected, "epoch " + (e + 1) + ", two replicas");
+                    assertEquals(expected, ranges.epochLosses()[e], 1e-5 * expected, "epoch " + (e + 1) + ", hash ranges");
+                }
+                assertTrue(one.epochLosses()[3] < 0.7 * one.epochLosses()[0],
+                        "the loss falls: " + java.util.Arrays.toString(one.epochLosses()));
+            }
+        }
+    }
+
+    /** A label that is no target, and a plan Spark cannot train, are refused by name. */
+    @Test
+    void aRegressionRefusesNonFiniteTargetsAndMoreThanOneOutput() {
+        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), null, 1, 16, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(new double[FEATURES]), i == 17 ? Double.NaN : 0.5 * i));
+        }
+        String message = assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.fit(
+                spark.createDataFrame(rows, TestFrames.schema()), new Columns("features", "label"), plan, 2)).getMessage();
+        assertEquals("row 17: label NaN in column 'label' is not finite; a regression's targets must be finite", message);
+        ModelSpec two = Model.builder(FEATURES).dense(8, Activation.TANH).output(2, Loss.MSE).seed(5).spec();
+        message = assertThrows(IllegalArgumentException.class, () -> new TrainingPlan(two.toMap(),
+                OptimizerSettings.of("adam", 0.01), null, 1, 16, 7, Normalization.Mode.NONE, null, null, 0, 30_000))
+                .getMessage();
+        assertTrue(message.contains("regressions of one output") && message.contains("MSE with 2 outputs"), message);
     }
 
     /** With batch norm a last batch of one row is left out, as in one process; data of one row is refused. */

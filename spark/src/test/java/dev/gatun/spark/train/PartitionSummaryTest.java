@@ -52,11 +52,11 @@ class PartitionSummaryTest {
     void aFeatureBeyondFloat32sRangeIsABadRowNotAnInfinity() {
         List<Row> rows = List.of(row(0), RowFactory.create(Vectors.dense(0.1, 1e39, 1, 0), 1.0), row(2),
                 RowFactory.create(Vectors.sparse(FEATURES, new int[] {3}, new double[] {-3.5e38}), 0.0));
-        PartitionSummary summary = PartitionSummary.of(0, rows.iterator(), FEATURES, 3, COLUMNS, 1);
+        PartitionSummary summary = PartitionSummary.of(0, rows.iterator(), FEATURES, new LabelRule(3), COLUMNS, 1);
         assertEquals(1, summary.badRow());
         assertTrue(summary.badRowProblem().contains("feature 1 of column 'features' is 1.0E39, beyond float32's range"),
                 summary.badRowProblem());
-        PartitionSummary sparse = PartitionSummary.of(0, rows.subList(3, 4).iterator(), FEATURES, 3, COLUMNS, 1);
+        PartitionSummary sparse = PartitionSummary.of(0, rows.subList(3, 4).iterator(), FEATURES, new LabelRule(3), COLUMNS, 1);
         assertTrue(sparse.badRowProblem().contains("feature 3 of column 'features' is -3.5E38"), sparse.badRowProblem());
     }
 
@@ -71,7 +71,7 @@ class PartitionSummaryTest {
             for (int i = bounds[p]; i < bounds[p + 1]; i++) {
                 rows.add(row(i));
             }
-            total = total.plus(PartitionSummary.of(p, rows.iterator(), FEATURES, 3, COLUMNS, 1).sums().featureSums());
+            total = total.plus(PartitionSummary.of(p, rows.iterator(), FEATURES, new LabelRule(3), COLUMNS, 1).sums().featureSums());
         }
         assertEquals(ROWS, total.count());
         Normalization norm = Normalization.fromSums(Normalization.Mode.STANDARDIZE_PER_FEATURE, total);

@@ -79,11 +79,11 @@ class RowRankingTest {
         changed.set(10, RowFactory.create(Vectors.dense(1, 2, 3, 4), 0.0));
         try (Arena arena = Arena.ofConfined()) {
             String message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(changed.iterator(),
-                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+                    ids, FEATURES, new LabelRule(3), Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
             assertTrue(message.contains("partition 0 of the input changed"), message);
             List<Row> fewer = rows.subList(0, 49);
             message = assertThrows(IllegalArgumentException.class, () -> PartitionData.load(fewer.iterator(),
-                    ids, FEATURES, 3, Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
+                    ids, FEATURES, new LabelRule(3), Normalization.none(FEATURES), COLUMNS, arena, 0)).getMessage();
             assertTrue(message.contains("it now holds 49 rows"), message);
         }
     }
@@ -141,7 +141,7 @@ class RowRankingTest {
                 }
                 List<Row> reversed = new ArrayList<>(training.get(t));
                 Collections.reverse(reversed);   // the order a recomputed partition delivers its rows in is free
-                PartitionData data = PartitionData.load(reversed.iterator(), ids.get(t), FEATURES, 3,
+                PartitionData data = PartitionData.load(reversed.iterator(), ids.get(t), FEATURES, new LabelRule(3),
                         Normalization.none(FEATURES), COLUMNS, arena, t);
                 for (int i = 0; i < data.rows(); i++) {
                     out.computeIfAbsent(key(reversed.get(i)), k -> new HashSet<>()).add(data.id(i));
@@ -152,7 +152,7 @@ class RowRankingTest {
     }
 
     private static PartitionSummary summary(int partition, List<Row> rows, int ranges) {
-        return PartitionSummary.of(partition, rows.iterator(), FEATURES, 3, COLUMNS, ranges);
+        return PartitionSummary.of(partition, rows.iterator(), FEATURES, new LabelRule(3), COLUMNS, ranges);
     }
 
     /** The reference: every row's hash in one sorted list, a row's id its place in it. */
