@@ -28,8 +28,8 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
             + " submit the gatun-spark jar with the gatun jar in --jars";
 
     /**
-     * The engine, once the options have been checked against what a cluster run does: no augmentation or
-     * regression yet.
+     * The engine, once the options have been checked against what a cluster run does: no augmentation yet (a
+     * regression of one target trains; the data set's reading refuses more targets).
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {
@@ -38,21 +38,19 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
         if (c.partitions < 0) {
             throw new UsageException("--partitions must be >= 0 (0: the tasks the application runs at once), got " + c.partitions);
         }
-        String refused = c.augment ? "--augment"
-                : !c.data.task.strip().equalsIgnoreCase("classification") ? "--task " + c.data.task : null;
-        if (refused != null) {
-            throw new UsageException(refused + " is not available with --spark yet (a Spark run trains a classifier,"
-                    + " without augmentation)");
+        c.data.regression();   // an unknown --task is a usage error here, as without --spark
+        if (c.augment) {
+            throw new UsageException("--augment is not available with --spark yet (a Spark run trains without"
+                    + " augmentation)");
         }
         return find();
     }
 
     /** A resumed run's configuration, which its checkpoint sets, against what a cluster run does. */
     static void requireResumable(TrainConfig config, Path checkpoint) {
-        String refused = config.augment() ? "augmentation" : config.regression() ? "regression" : null;
-        if (refused != null) {
-            throw new UsageException("--resume " + checkpoint + " with --spark: that run used " + refused
-                    + ", which a Spark run does not do yet; resume it without --spark");
+        if (config.augment()) {
+            throw new UsageException("--resume " + checkpoint + " with --spark: that run used augmentation, which a"
+                    + " Spark run does not do yet; resume it without --spark");
         }
     }
 

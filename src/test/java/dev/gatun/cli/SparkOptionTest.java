@@ -24,22 +24,22 @@ class SparkOptionTest {
 
     @Test
     void optionsASparkRunDoesNotDoAreRefusedByName() {
-        for (String[] option : new String[][] {{"--augment"}, {"--task", "regression"}}) {
-            List<String> args = new ArrayList<>(List.of("train", "--spark", "local[2]", "--data", DATA, "--label", "label"));
-            args.addAll(List.of(option));
-            assertOneLineError(gatun(args.toArray(String[]::new)), Main.EXIT_USAGE,
-                    String.join(" ", option) + " is not available with --spark");
-        }
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label", "--augment"),
+                Main.EXIT_USAGE, "--augment is not available with --spark");
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label", "--task", "ranking"),
+                Main.EXIT_USAGE, "--task must be 'classification' or 'regression', got 'ranking'");
         assertOneLineError(gatun("train", "--spark", "local[2]", "--partitions", "-1", "--data", DATA, "--label",
                 "label"), Main.EXIT_USAGE, "--partitions must be >= 0");
     }
 
     @Test
-    void batchNormDropoutL1DecayCheckpointsAndEarlyStoppingPassTheOptionChecks() {
+    void batchNormDropoutL1DecayCheckpointsEarlyStoppingAndRegressionPassTheOptionChecks() {
         // Accepted: the command gets as far as looking for the Spark module, which the core's tests lack.
         assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label", "--batchnorm",
                 "--dropout", "0.8", "--l1", "0.01", "--decay", "exponential:0.9", "--decay-per", "step",
                 "--checkpoint", "c.ckpt", "--early-stop", "2"),
                 Main.EXIT_ERROR, "needs Gatun's Spark module (dev.gatun:gatun-spark)");
+        assertOneLineError(gatun("train", "--spark", "local[2]", "--data", DATA, "--label", "label", "--task",
+                "regression"), Main.EXIT_ERROR, "needs Gatun's Spark module (dev.gatun:gatun-spark)");
     }
 }

@@ -79,6 +79,46 @@ class SparkTrainCommandTest {
         }
     }
 
+    /**
+     * {@code --task regression} through Spark: the epoch lines and JSON keys of the same command without
+     * {@code --spark}, a test R² above 0.9 on a linear target, and a model file of one output.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void trainsARegressionThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(23);
+        StringBuilder csv = new StringBuilder("x0,x1,x2,x3,x4,x5,x6,x7,y\n");
+        for (int i = 0; i < 800; i++) {
+            double y = 0;
+            for (int j = 0; j < 8; j++) {
+                double x = random.nextGaussian();
+                y += 0.5 * (j % 3 - 1) * x;
+                csv.append((float) x).append(',');
+            }
+            csv.append((float) (y + 0.1 * random.nextGaussian())).append('\n');
+        }
+        Path data = java.nio.file.Files.writeString(folder.resolve("linear.csv"), csv);
+        List<String> common = List.of("train", "--data", data.toString(), "--label", "y", "--task", "regression",
+                "--test-split", "0.2", "--epochs", "6", "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
+        Output localRun = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
+        Path model = folder.resolve("spark.gatun");
+        Output sparkRun = runOnSpark(common, model);
+        JsonNode local = localRun.json();
+        JsonNode spark = sparkRun.json();
+        assertEquals(6, localRun.epochLineShapes().size(), localRun.text());
+        assertEquals(localRun.epochLineShapes(), sparkRun.epochLineShapes(), sparkRun.text());
+        Set<String> expected = keys(local);
+        expected.add("spark");
+        assertEquals(expected, keys(spark), "the JSON keys of gatun train, plus spark");
+        double r2 = spark.get("test_r2").asDouble();
+        assertTrue(r2 > 0.9, "test R² " + r2 + " (" + local.get("test_r2") + " without --spark)");
+        assertTrue(spark.get("history").get(5).get("train_loss").asDouble()
+                < spark.get("history").get(0).get("train_loss").asDouble(), "the loss falls: " + spark.get("history"));
+        try (Predictor predictor = Predictor.load(model)) {
+            assertEquals(1, predictor.outputs());
+        }
+    }
+
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void batchNormDropoutL1AndDecayTrainThroughSpark() throws Exception {
