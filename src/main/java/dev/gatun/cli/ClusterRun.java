@@ -17,7 +17,7 @@ import java.util.ServiceLoader;
 
 /**
  * {@code gatun train --spark MASTER}: the same run through a cluster engine found by name, reported as
- * {@code gatun train} reports (per-epoch lines, test accuracy, the model file, plots, the JSON object with the
+ * {@code gatun train} reports (per-epoch lines, the test figures, the model file, plots, the JSON object with the
  * engine's own figures added). The epoch lines are printed as the cluster finishes each epoch
  * ({@link ClusterEpochs}).
  */
@@ -29,7 +29,7 @@ record ClusterRun(ClusterTraining engine, String master, int partitions, int epo
 
     /**
      * The engine, once the options have been checked against what a cluster run does: no augmentation yet (a
-     * regression of one target trains; the data set's reading refuses more targets).
+     * regression trains: the command's CSV data has one target a row).
      */
     static ClusterTraining requireUsable(TrainCommand c) {
         if (c.spark.isBlank()) {

@@ -21,15 +21,16 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * A Gatun data set read on the driver, as a DataFrame of a {@code features} vector column and a {@code label}
- * column (the class index, or a regression's one target) in the data set's own row order. The rows travel to the executors in blocks of their stored form (a byte
- * per pixel for images, float32 for tables), a quarter or half of what Spark rows of doubles would weigh, and become
- * Spark rows only inside the tasks. Each partition's blocks are a Spark broadcast rather than part of its task: a
- * task then stays small (Fashion-MNIST's training images made tasks of 23 MB, and Spark warned of each), and an
- * executor fetches its partitions' rows once and keeps them while the frame lives, however often the partition is
- * computed (a retried stage included). The driver holds the blocks and their serialised pieces, up to twice the
- * rows' stored size, until Spark's context cleaner removes the broadcasts: after a garbage collection on the driver
- * finds the frame unreferenced (it runs one every 30 minutes, {@code spark.cleaner.periodicGC.interval}).
+ * A Gatun data set read on the driver, as a DataFrame of a {@code features} vector column and a {@code label} column
+ * (the class index, or a regression's one target) in the data set's own row order. The rows travel to the executors in
+ * blocks of their stored form (a byte per pixel for images, float32 for tables), a quarter or half of what Spark rows
+ * of doubles would weigh, and become Spark rows only inside the tasks. Each partition's blocks are a Spark broadcast
+ * rather than part of its task: a task then stays small (Fashion-MNIST's training images made tasks of 23 MB, and
+ * Spark warned of each), and an executor fetches its partitions' rows once and keeps them while the frame lives,
+ * however often the partition is computed (a retried stage included). The driver holds the blocks and their serialised
+ * pieces, up to twice the rows' stored size, until Spark's context cleaner removes the broadcasts: after a garbage
+ * collection on the driver finds the frame unreferenced (it runs one every 30 minutes, {@code
+ * spark.cleaner.periodicGC.interval}).
  */
 public final class DataSetFrame {
     /** Rows per block at most: small enough that a block is a small part of a task, large enough to cost little. */

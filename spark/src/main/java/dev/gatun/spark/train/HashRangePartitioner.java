@@ -35,7 +35,7 @@ final class HashRangePartitioner extends Partitioner {
                 public Tuple2<Long, Row> next() {
                     Row row = partition.next();
                     // The label as the checking pass hashed it: its class index, or its target in float32.
-                    hash.hash((Vector) row.get(0), labels.check(row.get(1), 0, "label"));
+                    hash.hash((Vector) row.get(0), labels.hashed(row.get(1)));
                     return new Tuple2<>(hash.hi, row);
                 }
             };

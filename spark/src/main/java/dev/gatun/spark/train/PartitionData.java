@@ -14,8 +14,9 @@ import java.util.Iterator;
 
 /**
  * One partition's rows as Gatun data, converted once when the task starts: normalised float32 features
- * {@code (rows, inputs)} and labels off-heap (int32 class indices, or a regression's float32 targets), in the arena the caller owns, and each row's global id
- * ({@link RowRanking}, this partition's share of them: {@link PartitionIds}).
+ * {@code (rows, inputs)} and labels off-heap (int32 class indices, or a regression's float32 targets), in the arena
+ * the caller owns, and each row's global id ({@link RowRanking}, this partition's share of them:
+ * {@link PartitionIds}).
  * Training gathers its batches from here and never touches a Spark row again.
  */
 final class PartitionData {

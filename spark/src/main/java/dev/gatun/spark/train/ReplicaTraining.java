@@ -118,7 +118,7 @@ final class ReplicaTraining {
     /** Views of the first m rows and labels, index m, made the first time a share of m rows comes. */
     private final Tensor[] rowViews;
     private final Targets[] labelViews;
-    private final boolean regression;
+    private final LabelRule labels;
     private long allReduceNanos;
     private long statisticsBytesPerStep;
     /**
@@ -143,7 +143,7 @@ final class ReplicaTraining {
         this.shareLabels = arena.allocate(ValueLayout.JAVA_INT, maxShare);
         this.rowViews = new Tensor[maxShare + 1];
         this.labelViews = new Targets[maxShare + 1];
-        this.regression = plan.regression();
+        this.labels = LabelRule.of(plan);
     }
 
     /**
@@ -226,7 +226,7 @@ final class ReplicaTraining {
     private Targets labelsView(int rows) {
         if (labelViews[rows] == null) {
             MemorySegment first = shareLabels.asSlice(0, rows * ValueLayout.JAVA_INT.byteSize());
-            labelViews[rows] = regression ? new Targets.Dense(Tensor.wrap(first, DType.F32, rows, 1))
+            labelViews[rows] = labels.regression() ? new Targets.Dense(Tensor.wrap(first, DType.F32, rows, 1))
                     : new Targets.Labels(first);
         }
         return labelViews[rows];

@@ -38,7 +38,7 @@ final class RowHash {
         out = new byte[digest.getDigestLength()];
     }
 
-    /** Hashes a checked row: {@code features} holds finite values, {@code label} is a class index. */
+    /** Hashes a checked row: {@code features} holds finite values, {@code label} is {@link LabelRule#check}'s value. */
     RowHash hash(Vector features, double label) {
         digest.reset();
         filled = 0;

@@ -25,13 +25,14 @@ public record TrainingPlan(Map<String, String> spec, OptimizerSettings optimizer
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
 
     public TrainingPlan {
-        spec = new LinkedHashMap<>(spec);
+        // Unmodifiable: regression() and the replicas read the spec again, after these checks.
+        spec = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(spec));
         ModelSpec parsed = ModelSpec.fromMap(spec);
         boolean regression = parsed.loss() == Loss.MSE && parsed.outputs() == 1;
         if (parsed.loss() != Loss.SOFTMAX_CROSS_ENTROPY && !regression) {
             throw new IllegalArgumentException("Gatun on Spark trains classifiers (softmax cross-entropy) and regressions"
                     + " of one output (mean squared error, the label column's number), got " + parsed.loss() + " with "
-                    + parsed.outputs() + " outputs");
+                    + parsed.outputs() + (parsed.outputs() == 1 ? " output" : " outputs"));
         }
         if (epochs < 1 || batchSize < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("training plan: epochs, batch size and timeout must be positive, got "

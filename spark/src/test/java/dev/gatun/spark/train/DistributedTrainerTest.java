@@ -522,7 +522,7 @@ class DistributedTrainerTest {
 
     /** A label that is no target, and a plan Spark cannot train, are refused by name. */
     @Test
-    void aRegressionRefusesNonFiniteTargetsAndMoreThanOneOutput() {
+    void aRegressionRefusesNonFiniteTargetsAndMoreThanOneOutput() throws Exception {
         ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
         TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("adam", 0.01), null, 1, 16, 7,
                 Normalization.Mode.NONE, null, null, 0, 30_000);
@@ -538,6 +538,12 @@ class DistributedTrainerTest {
                 OptimizerSettings.of("adam", 0.01), null, 1, 16, 7, Normalization.Mode.NONE, null, null, 0, 30_000))
                 .getMessage();
         assertTrue(message.contains("regressions of one output") && message.contains("MSE with 2 outputs"), message);
+        try (Table table = Table.ofTargets("two", new float[][] {{1, 2}, {3, 4}}, new float[][] {{1, 2}, {3, 4}})) {
+            message = assertThrows(IllegalArgumentException.class, () -> DataSetFrame.of(spark, table.dataSet(), 1))
+                    .getMessage();
+            assertEquals("data set two holds 2 regression targets a row: Gatun on Spark trains regressions of one"
+                    + " output", message);
+        }
     }
 
     /** With batch norm a last batch of one row is left out, as in one process; data of one row is refused. */
