@@ -1,12 +1,8 @@
 package dev.gatun.spark.ml;
 
-import dev.gatun.spark.ModelBytes;
-import dev.gatun.io.ModelIo;
-import dev.gatun.nn.ModelSpec;
-import org.apache.spark.broadcast.Broadcast;
+import dev.gatun.nn.Loss;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
@@ -17,12 +13,10 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import scala.reflect.ClassTag$;
 
 
 /**
@@ -39,39 +33,26 @@ import scala.reflect.ClassTag$;
  */
 public final class GatunClassificationModel
         extends ProbabilisticClassificationModel<Vector, GatunClassificationModel> implements MLWritable {
-    private static final ThreadLocal<float[][]> ROWS = new ThreadLocal<>();
-
     private final String uid;
-    /** The model file; on the driver only (the executors read the broadcast). */
-    private final transient byte[] modelFile;
+    private final ServedModelFile served;
     private final transient double[] trainingLosses;
-    private final Broadcast<byte[]> broadcast;
-    /** {@code broadcast::value}, made once per model object in a JVM rather than once per row scored. */
-    private transient java.util.function.Supplier<byte[]> broadcastBytes;
-    /** Names this model's predictor in each executor JVM: the model file's digest, so copies share one. */
-    private final String predictorKey;
     private final int inputs;
     private final int classes;
     private final Param<String> handleInvalid = handleInvalidParam(this);
 
     GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses) {
-        this(uid, modelFile, trainingLosses, null);
+        this(uid, ServedModelFile.of(modelFile, Loss.SOFTMAX_CROSS_ENTROPY, "GatunClassificationModel"), trainingLosses);
     }
 
-    /** {@code shared}: a copy's broadcast, the original's; null broadcasts the file anew. */
-    private GatunClassificationModel(String uid, byte[] modelFile, double[] trainingLosses, Broadcast<byte[]> shared) {
-        byte[] file = modelFile.clone();
+    /** A model of {@code served}, which a copy shares with its original. */
+    private GatunClassificationModel(String uid, ServedModelFile served, double[] trainingLosses) {
         this.uid = uid;
-        this.modelFile = file;
+        this.served = served;
         this.trainingLosses = trainingLosses.clone();
-        ModelSpec spec = describe(file);
-        this.inputs = spec.inputs();
-        this.classes = spec.outputs();
-        this.predictorKey = ExecutorPredictors.keyOf(file);
+        this.inputs = served.inputs;
+        this.classes = served.outputs;
         super();
         setDefault(handleInvalid, "error");
-        this.broadcast = shared != null ? shared
-                : SparkSession.active().sparkContext().broadcast(file, ClassTag$.MODULE$.apply(byte[].class));
     }
 
     @Override
@@ -91,10 +72,7 @@ public final class GatunClassificationModel
 
     /** The Gatun model file's bytes (driver side). */
     public byte[] modelFile() {
-        if (modelFile == null) {
-            throw new IllegalStateException("the model file is kept on the driver only");
-        }
-        return modelFile.clone();
+        return served.file();
     }
 
     public Param<String> handleInvalid() {
@@ -140,20 +118,6 @@ public final class GatunClassificationModel
         return scored.filter(scoredRow.apply(functions.col(vectors)));
     }
 
-    /** Whether the model can score {@code features}: present, of its size, every value finite within float32. */
-    static boolean isValid(Vector features, int inputs) {
-        if (features == null || features.size() != inputs) {
-            return false;
-        }
-        double[] values = features instanceof SparseVector sparse ? sparse.values() : features.toArray();
-        for (double v : values) {
-            if (!Double.isFinite(v) || Float.isInfinite((float) v)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Training loss of each epoch of the run that made this model; empty for a loaded model. */
     public double[] trainingLosses() {
         return trainingLosses == null ? new double[0] : trainingLosses.clone();
@@ -162,7 +126,7 @@ public final class GatunClassificationModel
     @Override
     public Vector predictRaw(Vector features) {
         // The mode is read for invalid rows only: a param lookup per row would cost every prediction.
-        if (!isValid(features, inputs) && !getHandleInvalid().equals("error")) {
+        if (!RowScoring.isValid(features, inputs) && !getHandleInvalid().equals("error")) {
             return unscored();
         }
         try {
@@ -183,55 +147,13 @@ public final class GatunClassificationModel
     }
 
     private Vector scored(Vector features) {
-        if (features == null) {
-            throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
-                    + " values (drop or fill such rows before transform)");
-        }
-        if (features.size() != inputs) {
-            throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
-        }
-        float[][] rows = ROWS.get();
-        if (rows == null || rows[0].length != inputs || rows[1].length != classes) {
-            rows = new float[][] {new float[inputs], new float[classes]};
-            ROWS.set(rows);
-        }
-        float[] x = rows[0];
-        if (features instanceof SparseVector sparse) {
-            java.util.Arrays.fill(x, 0f);
-            for (int k = 0; k < sparse.indices().length; k++) {
-                x[sparse.indices()[k]] = toFloat(sparse.values()[k], sparse.indices()[k]);
-            }
-        } else {
-            double[] values = features.toArray();
-            for (int j = 0; j < inputs; j++) {
-                x[j] = toFloat(values[j], j);
-            }
-        }
-        java.util.function.Supplier<byte[]> bytes = broadcastBytes;
-        if (bytes == null) {   // a race makes two equal suppliers: harmless
-            bytes = broadcast::value;
-            broadcastBytes = bytes;
-        }
-        ExecutorPredictors.predict(predictorKey, bytes, x, rows[1]);
+        float[] p = served.outputs(features);
         double[] raw = new double[classes];
         for (int c = 0; c < classes; c++) {
             // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite.
-            raw[c] = Math.log(Math.max(rows[1][c], Float.MIN_NORMAL));
+            raw[c] = Math.log(Math.max(p[c], Float.MIN_NORMAL));
         }
         return Vectors.dense(raw);
-    }
-
-    /**
-     * A feature in the float32 the model computes in. A finite double beyond float32's range would become ±Infinity
-     * here, and the predictor's refusal would name a value the row does not hold: it is named as given.
-     */
-    private static float toFloat(double value, int feature) {
-        float x = (float) value;
-        if (Float.isInfinite(x) && Double.isFinite(value)) {
-            throw new IllegalArgumentException("feature " + feature + " is " + value + ", beyond float32's range of ±"
-                    + Float.MAX_VALUE + " (Gatun models compute in float32)");
-        }
-        return x;
     }
 
     @Override
@@ -277,7 +199,7 @@ public final class GatunClassificationModel
     public GatunClassificationModel copy(ParamMap extra) {
         // CrossValidator and TrainValidationSplit copy the model for every fold and setting: one broadcast and one
         // predictor per executor serve them all (a copy per broadcast kept a predictor per copy for the JVM's life).
-        GatunClassificationModel copy = new GatunClassificationModel(uid, modelFile(), trainingLosses(), broadcast);
+        GatunClassificationModel copy = new GatunClassificationModel(uid, served, trainingLosses());
         return copyValues(copy, extra).setParent(parent());
     }
 
@@ -293,21 +215,16 @@ public final class GatunClassificationModel
 
     @Override
     public MLWriter write() {
-        return new GatunModelWriter(this);
+        return new GatunModelWriter(this, modelFile(), trainingLosses());
     }
 
     /** ML persistence finds this by name: Spark calls the static {@code read()} of the class a save recorded. */
     public static MLReader<GatunClassificationModel> read() {
-        return new GatunModelReader();
+        return new GatunModelReader<>(GatunClassificationModel.class, GatunClassificationModel::new);
     }
 
     public static GatunClassificationModel load(String path) {
         return read().load(path);
-    }
-
-    /** The architecture a model file holds, read through the core's validating reader. */
-    private static ModelSpec describe(byte[] file) {
-        return ModelBytes.read(file, "reading a Gatun model file", path -> ModelIo.describe(path).spec());
     }
 
     @Override

@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.MLReader;
 import scala.Option;
 
@@ -15,12 +16,24 @@ import java.io.UncheckedIOException;
  * Loads what {@link GatunModelWriter} saved: the params from the metadata, the model from the Gatun model file, the
  * training losses from theirs (none for a model saved before they were kept).
  */
-final class GatunModelReader extends MLReader<GatunClassificationModel> {
+final class GatunModelReader<M extends Params> extends MLReader<M> {
+    /** Makes the model from its uid, model file and training losses. */
+    interface Factory<M> {
+        M create(String uid, byte[] modelFile, double[] trainingLosses);
+    }
+
+    private final Class<M> type;
+    private final Factory<M> factory;
+
+    GatunModelReader(Class<M> type, Factory<M> factory) {
+        this.type = type;
+        this.factory = factory;
+    }
 
     @Override
-    public GatunClassificationModel load(String path) {
+    public M load(String path) {
         DefaultParamsReader.Metadata metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
-                GatunClassificationModel.class.getName());
+                type.getName());
         Path file = new Path(path, GatunModelWriter.MODEL_FILE);
         byte[] bytes;
         try {
@@ -36,7 +49,7 @@ final class GatunModelReader extends MLReader<GatunClassificationModel> {
         } catch (IOException e) {
             throw new UncheckedIOException("loading the Gatun model file " + file + ": " + e.getMessage(), e);
         }
-        GatunClassificationModel model = new GatunClassificationModel(metadata.uid(), bytes, losses(path));
+        M model = factory.create(metadata.uid(), bytes, losses(path));
         metadata.getAndSetParams(model, Option.empty());
         return model;
     }

@@ -1,0 +1,79 @@
+package dev.gatun.spark.ml;
+
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+
+import java.util.function.Supplier;
+
+/**
+ * One Spark row's features through the executor JVM's predictor of a model ({@link ExecutorPredictors}), for the
+ * Gatun models' per-row {@code predict}: the features checked and copied into float32 in a buffer per thread, so
+ * that scoring a row allocates nothing of its own.
+ */
+final class RowScoring {
+    private static final ThreadLocal<float[][]> ROWS = new ThreadLocal<>();
+
+    private RowScoring() {}
+
+    /**
+     * The model's outputs for {@code features}, in this thread's buffer (valid until its next call).
+     *
+     * @throws IllegalArgumentException for null features, a vector of another size, or a value the model cannot
+     *         take (not finite, beyond float32, or taken beyond float32 by its normalisation or layers)
+     */
+    static float[] outputs(Vector features, int inputs, int outputs, String predictorKey, Supplier<byte[]> modelFile) {
+        if (features == null) {
+            throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
+                    + " values (drop or fill such rows before transform)");
+        }
+        if (features.size() != inputs) {
+            throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
+        }
+        float[][] rows = ROWS.get();
+        if (rows == null || rows[0].length != inputs || rows[1].length != outputs) {
+            rows = new float[][] {new float[inputs], new float[outputs]};
+            ROWS.set(rows);
+        }
+        float[] x = rows[0];
+        if (features instanceof SparseVector sparse) {
+            java.util.Arrays.fill(x, 0f);
+            for (int k = 0; k < sparse.indices().length; k++) {
+                x[sparse.indices()[k]] = toFloat(sparse.values()[k], sparse.indices()[k]);
+            }
+        } else {
+            double[] values = features.toArray();
+            for (int j = 0; j < inputs; j++) {
+                x[j] = toFloat(values[j], j);
+            }
+        }
+        ExecutorPredictors.predict(predictorKey, modelFile, x, rows[1]);
+        return rows[1];
+    }
+
+    /** Whether a model can score {@code features}: present, of its size, every value finite within float32. */
+    static boolean isValid(Vector features, int inputs) {
+        if (features == null || features.size() != inputs) {
+            return false;
+        }
+        double[] values = features instanceof SparseVector sparse ? sparse.values() : features.toArray();
+        for (double v : values) {
+            if (!Double.isFinite(v) || Float.isInfinite((float) v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A feature in the float32 the model computes in. A finite double beyond float32's range would become ±Infinity
+     * here, and the predictor's refusal would name a value the row does not hold: it is named as given.
+     */
+    private static float toFloat(double value, int feature) {
+        float x = (float) value;
+        if (Float.isInfinite(x) && Double.isFinite(value)) {
+            throw new IllegalArgumentException("feature " + feature + " is " + value + ", beyond float32's range of ±"
+                    + Float.MAX_VALUE + " (Gatun models compute in float32)");
+        }
+        return x;
+    }
+}
