@@ -39,7 +39,7 @@ public final class GatunClassifier extends ProbabilisticClassifier<Vector, Gatun
         // Spark's inherited params read uid() while the superclass is constructed: set it first.
         this.uid = uid;
         super();
-        network = new NetworkParamSet(this, "GatunClassifier", "classes");
+        network = new NetworkParamSet(this, "GatunClassifier", "classes", "[784, 256, 128, 10]");
         handleInvalid = GatunClassificationModel.handleInvalidParam(this);
         setDefault(handleInvalid, "error");
     }

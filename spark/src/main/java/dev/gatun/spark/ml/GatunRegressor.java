@@ -32,7 +32,7 @@ public final class GatunRegressor extends Regressor<Vector, GatunRegressor, Gatu
         // Spark's inherited params read uid() while the superclass is constructed: set it first.
         this.uid = uid;
         super();
-        network = new NetworkParamSet(this, "GatunRegressor", "1 (the one output)");
+        network = new NetworkParamSet(this, "GatunRegressor", "output", "[13, 64, 32, 1]");
     }
 
     @Override

@@ -26,11 +26,14 @@ import org.apache.spark.sql.Dataset;
 /**
  * The params every Gatun estimator shares (the network, its training and its replicas), made for one owner, whose
  * uid they carry as Spark requires, with their defaults; and the training plan they describe. The estimators expose
- * them through {@link GatunNetworkParams}.
+ * them through {@link GatunNetworkParams}. Public only because that interface returns it; its members are the
+ * package's. Serializable, as the estimator that holds it is.
  */
-public final class NetworkParamSet {
+public final class NetworkParamSet implements java.io.Serializable {
     private final Params owner;
     private final String estimator;
+    /** What the last layer's width counts, in messages: "classes", or "output". */
+    private final String outputs;
     final IntArrayParam layers;
     final Param<String> activation;
     final Param<String> init;
@@ -51,12 +54,16 @@ public final class NetworkParamSet {
     final IntParam numPartitions;
     final LongParam allReduceTimeoutMillis;
 
-    /** {@code outputs} says in words what the last layer's width is, for the doc of {@code layers}. */
-    NetworkParamSet(Params owner, String estimator, String outputs) {
+    /**
+     * @param outputs what the last layer's width counts ("classes", or "output" for one)
+     * @param example widths for the doc of {@code layers}, e.g. {@code [784, 256, 128, 10]}
+     */
+    NetworkParamSet(Params owner, String estimator, String outputs, String example) {
         this.owner = owner;
         this.estimator = estimator;
+        this.outputs = outputs;
         layers = new IntArrayParam(owner, "layers",
-                "layer widths from input to output, e.g. [784, 256, 128, 10]: inputs, hidden layers, " + outputs);
+                "layer widths from input to output, e.g. " + example + ": inputs, hidden layers, " + outputs);
         activation = new Param<>(owner, "activation",
                 "hidden-layer activation: relu, leaky-relu, tanh, sigmoid or identity; one, or one per hidden layer separated by commas");
         init = new Param<>(owner, "init", "weight initialisation: he, xavier, glorot, random-small or zeros");
@@ -115,10 +122,10 @@ public final class NetworkParamSet {
             throw new IllegalArgumentException(estimator + ": set layers, e.g. setLayers(784, 256, 128, "
                     + (loss == Loss.MSE ? "1" : "10") + ")");
         }
-        int[] widths = ((int[]) owner.$(layers));
+        int[] widths = (int[]) owner.$(layers);
         if (widths.length < 2) {
             throw new IllegalArgumentException(estimator + " layers " + java.util.Arrays.toString(widths)
-                    + ": need at least the inputs and the outputs");
+                    + ": need at least the inputs and the " + outputs);
         }
         if (loss == Loss.MSE && widths[widths.length - 1] != 1) {
             throw new IllegalArgumentException(estimator + " layers " + java.util.Arrays.toString(widths)
@@ -130,12 +137,12 @@ public final class NetworkParamSet {
             throw new IllegalArgumentException(estimator + " activation '" + owner.$(activation) + "': give one, or"
                     + " one per hidden layer (" + hidden + ")");
         }
-        double keep = ((Double) owner.$(dropoutKeepProb));
+        double keep = (Double) owner.$(dropoutKeepProb);
         Model.Builder builder = Model.builder(widths[0]);
         for (int h = 0; h < hidden; h++) {
             builder.dense(widths[h + 1], Names.parse(Activation.class, "activation",
                     activations[activations.length == 1 ? 0 : h]));
-            if (((Boolean) owner.$(batchNorm))) {
+            if ((Boolean) owner.$(batchNorm)) {
                 builder.batchNorm();
             }
             if (keep < 1) {
@@ -144,9 +151,9 @@ public final class NetworkParamSet {
         }
         builder.output(widths[widths.length - 1], loss)
                 .init(Names.parse(Init.class, "init", owner.$(init)))
-                .seed(((Long) owner.$(seed)));
-        double l2Lambda = ((Double) owner.$(l2));
-        double l1Lambda = ((Double) owner.$(l1));
+                .seed((Long) owner.$(seed));
+        double l2Lambda = (Double) owner.$(l2);
+        double l1Lambda = (Double) owner.$(l1);
         if (l2Lambda > 0 && l1Lambda > 0) {
             throw new IllegalArgumentException(estimator + ": set l2 or l1, not both (l2 " + l2Lambda + ", l1 "
                     + l1Lambda + ")");
@@ -158,11 +165,11 @@ public final class NetworkParamSet {
         }
         ModelSpec spec = builder.spec();
         Optimizer.Kind kind = Names.parse(Optimizer.Kind.class, "optimizer", owner.$(optimizer));
-        OptimizerSettings settings = new OptimizerSettings(kind, ((Double) owner.$(learningRate)), ((Double) owner.$(beta1)),
-                ((Double) owner.$(beta2)), Optimizer.DEFAULT_EPSILON);
-        return new TrainingPlan(spec.toMap(), settings, schedule(), ((Integer) owner.$(epochs)), ((Integer) owner.$(batchSize)),
-                ((Long) owner.$(seed)), Names.parse(Normalization.Mode.class, "normalization", owner.$(normalization)), null,
-                null, 0, ((Long) owner.$(allReduceTimeoutMillis)));
+        OptimizerSettings settings = new OptimizerSettings(kind, (Double) owner.$(learningRate), (Double) owner.$(beta1),
+                (Double) owner.$(beta2), Optimizer.DEFAULT_EPSILON);
+        return new TrainingPlan(spec.toMap(), settings, schedule(), (Integer) owner.$(epochs), (Integer) owner.$(batchSize),
+                (Long) owner.$(seed), Names.parse(Normalization.Mode.class, "normalization", owner.$(normalization)), null,
+                null, 0, (Long) owner.$(allReduceTimeoutMillis));
     }
 
     private LearningRateSchedule schedule() {
@@ -172,7 +179,7 @@ public final class NetworkParamSet {
                     + "': expected epoch or step");
         }
         try {
-            return LearningRateSchedule.parse(((Double) owner.$(learningRate)), owner.$(learningRateDecay), per.equals("step"));
+            return LearningRateSchedule.parse((Double) owner.$(learningRate), owner.$(learningRateDecay), per.equals("step"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(estimator + " learningRateDecay " + e.getMessage(), e);
         }
@@ -184,7 +191,7 @@ public final class NetworkParamSet {
      */
     TrainingOutcome fit(Dataset<?> dataset, String featuresCol, String labelCol, Loss loss) {
         TrainingPlan plan = plan(loss);
-        int set = ((Integer) owner.$(numPartitions));
+        int set = (Integer) owner.$(numPartitions);
         int partitions = set > 0 ? set : DistributedTrainer.taskSlots(dataset.sparkSession());
         return DistributedTrainer.fit(dataset.toDF(), new Columns(featuresCol, labelCol), plan, partitions);
     }

@@ -7,21 +7,20 @@ import java.util.function.Supplier;
 
 /**
  * One Spark row's features through the executor JVM's predictor of a model ({@link ExecutorPredictors}), for the
- * Gatun models' per-row {@code predict}: the features checked and copied into float32 in a buffer per thread, so
- * that scoring a row allocates nothing of its own.
+ * Gatun models' per-row {@code predict}: the features checked and copied into float32 in the caller's buffers (one
+ * pair per model and thread, {@link ServedModelFile}), so that scoring a row allocates nothing of its own.
  */
 final class RowScoring {
-    private static final ThreadLocal<float[][]> ROWS = new ThreadLocal<>();
-
     private RowScoring() {}
 
     /**
-     * The model's outputs for {@code features}, in this thread's buffer (valid until its next call).
+     * The model's outputs for {@code features}, written into {@code y} ({@code x} takes the features in float32).
      *
      * @throws IllegalArgumentException for null features, a vector of another size, or a value the model cannot
      *         take (not finite, beyond float32, or taken beyond float32 by its normalisation or layers)
      */
-    static float[] outputs(Vector features, int inputs, int outputs, String predictorKey, Supplier<byte[]> modelFile) {
+    static float[] outputs(Vector features, float[] x, float[] y, String predictorKey, Supplier<byte[]> modelFile) {
+        int inputs = x.length;
         if (features == null) {
             throw new IllegalArgumentException("a row's features are null; the model takes a vector of " + inputs
                     + " values (drop or fill such rows before transform)");
@@ -29,12 +28,6 @@ final class RowScoring {
         if (features.size() != inputs) {
             throw new IllegalArgumentException("features vector of " + features.size() + " values; the model takes " + inputs);
         }
-        float[][] rows = ROWS.get();
-        if (rows == null || rows[0].length != inputs || rows[1].length != outputs) {
-            rows = new float[][] {new float[inputs], new float[outputs]};
-            ROWS.set(rows);
-        }
-        float[] x = rows[0];
         if (features instanceof SparseVector sparse) {
             java.util.Arrays.fill(x, 0f);
             for (int k = 0; k < sparse.indices().length; k++) {
@@ -46,8 +39,8 @@ final class RowScoring {
                 x[j] = toFloat(values[j], j);
             }
         }
-        ExecutorPredictors.predict(predictorKey, modelFile, x, rows[1]);
-        return rows[1];
+        ExecutorPredictors.predict(predictorKey, modelFile, x, y);
+        return y;
     }
 
     /** Whether a model can score {@code features}: present, of its size, every value finite within float32. */

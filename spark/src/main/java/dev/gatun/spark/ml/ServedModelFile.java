@@ -22,8 +22,10 @@ final class ServedModelFile implements Serializable {
     /** On the driver only: the executors read the broadcast. */
     private final transient byte[] file;
     private final Broadcast<byte[]> broadcast;
-    /** {@code broadcast::value}, made once per JVM rather than once per row scored. */
+    /** {@code broadcast::value}, made once per deserialised copy (per task) rather than once per row scored. */
     private transient Supplier<byte[]> bytes;
+    /** Each thread's features and outputs of one row, this model's own size. */
+    private transient ThreadLocal<float[][]> rows;
     /** The model file's digest: copies, and models of the same file, share one predictor. */
     private final String predictorKey;
     final int inputs;
@@ -45,11 +47,19 @@ final class ServedModelFile implements Serializable {
         byte[] copy = file.clone();
         ModelSpec spec = ModelBytes.read(copy, "reading a Gatun model file", path -> ModelIo.describe(path).spec());
         if (spec.loss() != loss || (loss == Loss.MSE && spec.outputs() != 1)) {
-            throw new IllegalArgumentException(model + " serves a model of " + (loss == Loss.MSE ? "one " : "")
-                    + loss + " output" + (loss == Loss.MSE ? "" : "s") + "; this model file's outputs are "
-                    + spec.outputs() + " of " + spec.loss());
+            throw new IllegalArgumentException(model + " serves " + (loss == Loss.MSE ? "regressions of one output"
+                    : "classifiers") + " trained with " + words(loss) + "; this model file has " + spec.outputs()
+                    + (spec.outputs() == 1 ? " output" : " outputs") + " trained with " + words(spec.loss()));
         }
         return new ServedModelFile(copy, spec);
+    }
+
+    private static String words(Loss loss) {
+        return switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> "softmax cross-entropy";
+            case BINARY_CROSS_ENTROPY -> "binary cross-entropy";
+            case MSE -> "mean squared error";
+        };
     }
 
     /** The model file's bytes (driver side). */
@@ -60,13 +70,17 @@ final class ServedModelFile implements Serializable {
         return file.clone();
     }
 
-    /** The model's outputs for one row ({@link RowScoring#outputs}), in this thread's buffer. */
+    /** The model's outputs for one row ({@link RowScoring#outputs}), in this thread's buffer (valid until its next call). */
     float[] outputs(Vector features) {
         Supplier<byte[]> b = bytes;
-        if (b == null) {   // a race makes two equal suppliers: harmless
+        ThreadLocal<float[][]> r = rows;
+        if (b == null || r == null) {   // a race makes two equal suppliers or buffers: harmless
             b = broadcast::value;
+            r = ThreadLocal.withInitial(() -> new float[][] {new float[inputs], new float[outputs]});
             bytes = b;
+            rows = r;
         }
-        return RowScoring.outputs(features, inputs, outputs, predictorKey, b);
+        float[][] row = r.get();
+        return RowScoring.outputs(features, row[0], row[1], predictorKey, b);
     }
 }

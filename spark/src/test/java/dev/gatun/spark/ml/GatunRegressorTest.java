@@ -4,6 +4,9 @@ import dev.gatun.serve.Predictor;
 import dev.gatun.spark.TestFrames;
 import dev.gatun.spark.TestSessions;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
+import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
@@ -112,9 +115,12 @@ class GatunRegressorTest {
         assertEquals(estimator.uid(), back.uid());
     }
 
-    /** Spark finds the shared params through the estimator's public methods, as copies and grids need. */
+    /**
+     * Spark finds the shared params through the estimator's public methods, as copies and grids need; a
+     * cross-validated grid picks the rate that learns; the estimators serialise, as Spark's params must.
+     */
     @Test
-    void theSharedParamsAreTheEstimatorsOwn() {
+    void theSharedParamsAreTheEstimatorsOwn() throws Exception {
         GatunRegressor estimator = regressor();
         List<String> names = Arrays.stream(estimator.params()).map(Param::name).toList();
         for (String name : List.of("layers", "learningRate", "epochs", "batchSize", "numPartitions", "featuresCol",
@@ -125,6 +131,27 @@ class GatunRegressorTest {
         assertEquals(0.05, (Double) copy.getOrDefault(copy.learningRate()));
         assertEquals(0.01, (Double) estimator.getOrDefault(estimator.learningRate()));
         assertArrayEquals(estimator.getLayers(), copy.getLayers());
+
+        GatunRegressor twoEpochs = regressor().setEpochs(2);
+        CrossValidatorModel chosen = new CrossValidator().setEstimator(twoEpochs)
+                .setEstimatorParamMaps(new ParamGridBuilder().addGrid(twoEpochs.learningRate(), new double[] {1e-5, 0.01})
+                        .build())
+                .setEvaluator(new RegressionEvaluator().setMetricName("rmse")).setNumFolds(2).setSeed(1).fit(frame);
+        assertTrue(chosen.avgMetrics()[1] < chosen.avgMetrics()[0], "RMSE by rate " + Arrays.toString(chosen.avgMetrics()));
+        assertEquals(0.01, (Double) ((GatunRegressionModel) chosen.bestModel()).parent()
+                .getOrDefault(twoEpochs.learningRate()));
+
+        for (Object params : List.of(estimator, GatunClassifierTest.classifier())) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(params);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                GatunNetworkParams<?> back = (GatunNetworkParams<?>) in.readObject();
+                assertArrayEquals(((GatunNetworkParams<?>) params).getLayers(), back.getLayers());
+            }
+        }
     }
 
     /** Each model serves its own kind of model file; a regressor's layers end in one output. */
@@ -137,12 +164,17 @@ class GatunRegressorTest {
                 TestFrames.teacherRows(200, 10, 4, 3), 2)).modelFile();
         message = assertThrows(IllegalArgumentException.class,
                 () -> new GatunRegressionModel("r", classifier, new double[0])).getMessage();
-        assertTrue(message.contains("GatunRegressionModel serves a model of one MSE output; this model file's outputs"
-                + " are 4 of SOFTMAX_CROSS_ENTROPY"), message);
+        assertTrue(message.contains("GatunRegressionModel serves regressions of one output trained with mean squared"
+                + " error; this model file has 4 outputs trained with softmax cross-entropy"), message);
         byte[] regression = regressor().setEpochs(1).fit(frame).modelFile();
         message = assertThrows(IllegalArgumentException.class,
                 () -> new GatunClassificationModel("c", regression, new double[0])).getMessage();
-        assertTrue(message.contains("GatunClassificationModel serves a model of SOFTMAX_CROSS_ENTROPY outputs; this"
-                + " model file's outputs are 1 of MSE"), message);
+        assertTrue(message.contains("GatunClassificationModel serves classifiers trained with softmax cross-entropy;"
+                + " this model file has 1 output trained with mean squared error"), message);
+        message = assertThrows(org.apache.spark.SparkException.class, () -> new GatunRegressionModel("r", regression,
+                new double[0]).transform(spark.createDataFrame(List.of(RowFactory.create(null, 0.0)),
+                TestFrames.schema())).collectAsList()).getMessage();
+        assertTrue(message.contains("a row's features are null; the model takes a vector of " + FEATURES + " values"),
+                message);
     }
 }
