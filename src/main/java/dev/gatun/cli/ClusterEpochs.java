@@ -75,6 +75,14 @@ final class ClusterEpochs implements ClusterTraining.Progress {
 
     @Override
     public void epochFinished(ClusterTraining.Epoch epoch) throws IOException {
+        if (!Double.isFinite(epoch.loss())) {
+            // The cluster reports a loss per epoch, so a diverged run is caught here, at the epoch's end, where one
+            // process stops at the step (its explosion check); thrown, it ends the replicas after this epoch.
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "training diverged in epoch %d"
+                    + " (learning rate %.3g): its training loss is %s; lower --lr (or add decay)%s", epoch.epoch(),
+                    epoch.learningRate(), epoch.loss(), checkpoints == null ? ""
+                            : "; the last finished epoch before it is in the checkpoint"));
+        }
         // Called on the engine's thread: the arena is this call's own.
         try (Arena arena = Arena.ofConfined()) {
             Path file = temporaryFile(epoch.modelFile());

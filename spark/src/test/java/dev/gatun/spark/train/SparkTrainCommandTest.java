@@ -83,6 +83,30 @@ class SparkTrainCommandTest {
      * {@code --task regression} through Spark: the epoch lines and JSON keys of the same command without
      * {@code --spark}, a test R² above 0.9 on a linear target, and a model file of one output.
      */
+    /**
+     * A run whose loss stops being finite fails naming the epoch and what to change, as one process stops at the
+     * step; it does not train on, evaluate and write a model of NaN weights.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aDivergedRunFailsNamingTheEpoch() throws Exception {
+        StringBuilder csv = new StringBuilder("x0,x1,y\n");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(29);
+        for (int i = 0; i < 200; i++) {
+            csv.append((float) random.nextGaussian()).append(',').append((float) random.nextGaussian()).append(',')
+                    .append((float) (1e30 * random.nextGaussian())).append('\n');
+        }
+        Path data = java.nio.file.Files.writeString(folder.resolve("huge.csv"), csv);
+        TestCommands.Printed printed = TestCommands.run(List.of("train", "--data", data.toString(), "--label", "y",
+                "--task", "regression", "--epochs", "3", "--batch", "32", "--lr", "1", "--seed", "5", "--spark",
+                "local[2]", "--partitions", "2", "--out", folder.resolve("huge.gatun").toString()));
+        assertTrue(printed.exit() != 0, printed.out() + printed.err());
+        assertTrue(printed.err().contains("training diverged in epoch 1 (learning rate 1.00): its training loss is"),
+                printed.err());
+        assertTrue(printed.err().contains("lower --lr (or add decay)"), printed.err());
+        assertTrue(!java.nio.file.Files.exists(folder.resolve("huge.gatun")), "no model of diverged weights");
+    }
+
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainsARegressionThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
