@@ -7,7 +7,6 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -91,10 +90,7 @@ public final class GatunClassificationModel
 
     /** The param both the estimator and the model declare, so that {@code fit} hands the estimator's on. */
     static Param<String> handleInvalidParam(org.apache.spark.ml.param.Params owner) {
-        return new Param<>(owner, "handleInvalid", "what transform does with a row the model cannot score (features"
-                + " null, of the wrong size, not finite or beyond float32, or taken beyond float32 by the model):"
-                + " error (fail, naming the problem), skip (drop the row) or keep (NaN rawPrediction, probability"
-                + " and prediction)", ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+        return RowScoring.handleInvalidParam(owner, "rawPrediction, probability and prediction");
     }
 
     /**

@@ -2,11 +2,15 @@ package dev.gatun.spark.ml;
 
 import dev.gatun.nn.Loss;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * A trained Gatun regression of one output as a Spark ML model. {@code transform} adds {@code prediction}; each
@@ -14,12 +18,14 @@ import org.apache.spark.ml.util.MLWriter;
  * copies. {@code write().save(path)} keeps Spark's metadata and the Gatun model file ({@code data/model.gatun},
  * loadable unchanged by {@code Predictor.load}). A row the model cannot score (features null, of the wrong size, not
  * finite or beyond float32's range, or values the model's normalisation or layers take beyond float32) fails the job
- * with a message that names the problem.
+ * with a message that names the problem ({@code handleInvalid = "error"}, the default), is dropped ({@code "skip"}),
+ * or is kept with a NaN {@code prediction} ({@code "keep"}). {@link GatunRegressor} hands its setting on.
  */
 public final class GatunRegressionModel extends RegressionModel<Vector, GatunRegressionModel> implements MLWritable {
     private final String uid;
     private final ServedModelFile served;
     private final transient double[] trainingLosses;
+    private final Param<String> handleInvalid = RowScoring.handleInvalidParam(this, "prediction");
 
     GatunRegressionModel(String uid, byte[] modelFile, double[] trainingLosses) {
         this(uid, ServedModelFile.of(modelFile, Loss.MSE, "GatunRegressionModel"), trainingLosses);
@@ -31,6 +37,7 @@ public final class GatunRegressionModel extends RegressionModel<Vector, GatunReg
         this.served = served;
         this.trainingLosses = trainingLosses.clone();
         super();
+        setDefault(handleInvalid, "error");
     }
 
     @Override
@@ -43,9 +50,44 @@ public final class GatunRegressionModel extends RegressionModel<Vector, GatunReg
         return served.inputs;
     }
 
+    public Param<String> handleInvalid() {
+        return handleInvalid;
+    }
+
+    public String getHandleInvalid() {
+        return $(handleInvalid);
+    }
+
+    /** error (the default), skip or keep: see the class's description. */
+    public GatunRegressionModel setHandleInvalid(String value) {
+        set(handleInvalid, value);
+        return this;
+    }
+
     @Override
     public double predict(Vector features) {
-        return served.outputs(features)[0];
+        // The mode is read for invalid rows only: a param lookup per row would cost every prediction.
+        if (!RowScoring.isValid(features, served.inputs) && !getHandleInvalid().equals("error")) {
+            return Double.NaN;
+        }
+        try {
+            return served.outputs(features)[0];
+        } catch (IllegalArgumentException e) {
+            if (getHandleInvalid().equals("error")) {
+                throw e;
+            }
+            return Double.NaN;   // a value the normalisation or a layer took beyond float32
+        }
+    }
+
+    /** With {@code handleInvalid = "skip"}, the rows kept unscored (NaN prediction) are dropped after scoring. */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        Dataset<Row> scored = super.transform(dataset);
+        if (!getHandleInvalid().equals("skip") || getPredictionCol().isEmpty()) {
+            return scored;   // no prediction column: Spark's transform is a no-op, and nothing was scored to drop by
+        }
+        return scored.filter(functions.not(functions.isnan(functions.col(getPredictionCol()))));
     }
 
     /** The Gatun model file's bytes (driver side). */

@@ -4,6 +4,7 @@ import dev.gatun.nn.Loss;
 import dev.gatun.spark.train.TrainingOutcome;
 import dev.gatun.spark.train.TrainingPlan;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.Regressor;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -23,6 +24,8 @@ public final class GatunRegressor extends Regressor<Vector, GatunRegressor, Gatu
         implements GatunNetworkParams<GatunRegressor>, DefaultParamsWritable {
     private final String uid;
     private final NetworkParamSet network;
+    /** The model's ({@link GatunRegressionModel#handleInvalid()}), handed on by {@code fit}. */
+    private final Param<String> handleInvalid;
 
     public GatunRegressor() {
         this(Identifiable$.MODULE$.randomUID("gatunRegressor"));
@@ -33,6 +36,8 @@ public final class GatunRegressor extends Regressor<Vector, GatunRegressor, Gatu
         this.uid = uid;
         super();
         network = new NetworkParamSet(this, "GatunRegressor", "output", "[13, 64, 32, 1]");
+        handleInvalid = RowScoring.handleInvalidParam(this, "prediction");
+        setDefault(handleInvalid, "error");
     }
 
     @Override
@@ -44,6 +49,13 @@ public final class GatunRegressor extends Regressor<Vector, GatunRegressor, Gatu
     public NetworkParamSet network() {
         return network;
     }
+
+    public Param<String> handleInvalid() { return handleInvalid; }
+
+    /** error (the default), skip or keep, for the fitted model's transform: see {@link GatunRegressionModel}. */
+    public GatunRegressor setHandleInvalid(String value) { return (GatunRegressor) set(handleInvalid, value); }
+
+    public String getHandleInvalid() { return $(handleInvalid); }
 
     @Override
     public GatunRegressor copy(ParamMap extra) {

@@ -2,6 +2,9 @@ package dev.gatun.spark.ml;
 
 import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.Params;
 
 import java.util.function.Supplier;
 
@@ -41,6 +44,17 @@ final class RowScoring {
         }
         ExecutorPredictors.predict(predictorKey, modelFile, x, y);
         return y;
+    }
+
+    /**
+     * The {@code handleInvalid} param of a Gatun estimator and its model ({@code fit} hands the estimator's on):
+     * {@code keep} puts NaN in {@code nanColumns}.
+     */
+    static Param<String> handleInvalidParam(Params owner, String nanColumns) {
+        return new Param<>(owner, "handleInvalid", "what transform does with a row the model cannot score (features"
+                + " null, of the wrong size, not finite or beyond float32, or taken beyond float32 by the model):"
+                + " error (fail, naming the problem), skip (drop the row) or keep (NaN " + nanColumns + ")",
+                ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
     }
 
     /** Whether a model can score {@code features}: present, of its size, every value finite within float32. */

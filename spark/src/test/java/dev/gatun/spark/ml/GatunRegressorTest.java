@@ -154,6 +154,34 @@ class GatunRegressorTest {
         }
     }
 
+    /**
+     * A row the model cannot score fails the job naming it, is dropped, or is kept with a NaN prediction, as
+     * handleInvalid says; the estimator hands its setting to the model.
+     */
+    @Test
+    void invalidRowsFailAreSkippedOrKeptAsNaNAsHandleInvalidSays() {
+        GatunRegressionModel model = regressor().setEpochs(1).setHandleInvalid("keep").fit(frame);
+        assertEquals("keep", model.getHandleInvalid());
+        Dataset<Row> mixed = spark.createDataFrame(List.of(
+                RowFactory.create(Vectors.dense(new double[FEATURES]), 1.0),
+                RowFactory.create(null, 1.0),
+                RowFactory.create(Vectors.dense(1, 2), 1.0),
+                RowFactory.create(Vectors.dense(Double.NaN, 0, 0, 0, 0, 0), 1.0),
+                RowFactory.create(Vectors.dense(1e39, 0, 0, 0, 0, 0), 1.0)), TestFrames.schema());
+        List<Row> kept = model.transform(mixed).select("prediction").collectAsList();
+        assertEquals(5, kept.size());
+        assertTrue(Double.isFinite(kept.get(0).getDouble(0)), "the valid row is scored");
+        for (int i = 1; i < 5; i++) {
+            assertTrue(Double.isNaN(kept.get(i).getDouble(0)), "row " + i + " kept as NaN: " + kept.get(i));
+        }
+        List<Row> skipped = model.setHandleInvalid("skip").transform(mixed).select("prediction").collectAsList();
+        assertEquals(List.of(kept.get(0)), skipped);
+        String message = assertThrows(org.apache.spark.SparkException.class,
+                () -> model.setHandleInvalid("error").transform(mixed).collectAsList()).getMessage();
+        assertTrue(message.contains("a row's features are null") || message.contains("features vector of 2 values")
+                || message.contains("feature 0 is"), message);
+    }
+
     /** Each model serves its own kind of model file; a regressor's layers end in one output. */
     @Test
     void eachModelServesItsOwnKindOfFileAndARegressorHasOneOutput() {

@@ -110,20 +110,7 @@ class SparkTrainCommandTest {
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainsARegressionThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(23);
-        StringBuilder csv = new StringBuilder("x0,x1,x2,x3,x4,x5,x6,x7,y\n");
-        for (int i = 0; i < 800; i++) {
-            double y = 0;
-            for (int j = 0; j < 8; j++) {
-                double x = random.nextGaussian();
-                y += 0.5 * (j % 3 - 1) * x;
-                csv.append((float) x).append(',');
-            }
-            csv.append((float) (y + 0.1 * random.nextGaussian())).append('\n');
-        }
-        Path data = java.nio.file.Files.writeString(folder.resolve("linear.csv"), csv);
-        List<String> common = List.of("train", "--data", data.toString(), "--label", "y", "--task", "regression",
-                "--test-split", "0.2", "--epochs", "6", "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
+        List<String> common = regressionOn(linearCsv(), 6);
         Output localRun = run(common, List.of("--out", folder.resolve("local.gatun").toString()));
         Path model = folder.resolve("spark.gatun");
         Output sparkRun = runOnSpark(common, model);
@@ -259,6 +246,50 @@ class SparkTrainCommandTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** A regression resumed from its checkpoint through Spark ends where the uninterrupted run does, bit for bit. */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aResumedRegressionEndsWhereAnUninterruptedOneDoes() throws Exception {
+        Path data = linearCsv();
+        JsonNode uninterrupted = runOnSpark(regressionOn(data, 4), folder.resolve("whole.gatun")).json();
+        Path part = folder.resolve("part.gatun");
+        JsonNode first = runOnSpark(regressionOn(data, 2), part).json();
+        Output resumedRun = runOnSpark(List.of("train", "--resume", part + ".checkpoint", "--epochs", "4", "--json"),
+                folder.resolve("resumed.gatun"));
+        JsonNode resumed = resumedRun.json();
+        assertEquals(2, resumedRun.epochLineShapes().size(), "epochs 3 and 4 only: " + resumedRun.text());
+        for (int e = 0; e < 4; e++) {
+            JsonNode expected = (e < 2 ? first : uninterrupted).get("history").get(e);
+            assertEquals(expected.get("train_loss").asDouble(), resumed.get("history").get(e).get("train_loss").asDouble(),
+                    0.0, "epoch " + (e + 1) + "'s loss");
+        }
+        for (String figure : List.of("test_rmse", "test_mae", "test_r2")) {
+            assertEquals(uninterrupted.get(figure).asDouble(), resumed.get(figure).asDouble(), 0.0, figure);
+        }
+    }
+
+    /** 800 rows of 8 gaussian features and a target linear in them, with a little noise, as a CSV file. */
+    private Path linearCsv() throws java.io.IOException {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(23);
+        StringBuilder csv = new StringBuilder("x0,x1,x2,x3,x4,x5,x6,x7,y\n");
+        for (int i = 0; i < 800; i++) {
+            double y = 0;
+            for (int j = 0; j < 8; j++) {
+                double x = random.nextGaussian();
+                y += 0.5 * (j % 3 - 1) * x;
+                csv.append((float) x).append(',');
+            }
+            csv.append((float) (y + 0.1 * random.nextGaussian())).append('\n');
+        }
+        return java.nio.file.Files.writeString(folder.resolve("linear.csv"), csv);
+    }
+
+    /** {@code gatun train --task regression} on {@code data}'s target y: a fifth for testing, batches of 32, JSON out. */
+    private static List<String> regressionOn(Path data, int epochs) {
+        return List.of("train", "--data", data.toString(), "--label", "y", "--task", "regression", "--test-split", "0.2",
+                "--epochs", Integer.toString(epochs), "--batch", "32", "--lr", "0.01", "--seed", "5", "--json");
     }
 
     /** {@code gatun train} on {@code rows} written to a CSV file: a fifth for testing, batches of 32, JSON out. */
