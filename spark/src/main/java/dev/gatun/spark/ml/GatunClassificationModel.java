@@ -121,33 +121,12 @@ public final class GatunClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        // The mode is read for invalid rows only: a param lookup per row would cost every prediction.
-        if (!RowScoring.isValid(features, inputs) && !getHandleInvalid().equals("error")) {
-            return unscored();
-        }
-        try {
-            return scored(features);
-        } catch (IllegalArgumentException e) {
-            if (getHandleInvalid().equals("error")) {
-                throw e;
-            }
-            return unscored();   // a value the normalisation or a layer took beyond float32
-        }
-    }
-
-    /** A row kept unscored: NaN log-probabilities, hence NaN probabilities and prediction. */
-    private Vector unscored() {
-        double[] nan = new double[classes];
-        java.util.Arrays.fill(nan, Double.NaN);
-        return Vectors.dense(nan);
-    }
-
-    private Vector scored(Vector features) {
-        float[] p = served.outputs(features);
+        float[] p = served.outputs(features, this, handleInvalid);
         double[] raw = new double[classes];
         for (int c = 0; c < classes; c++) {
-            // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite.
-            raw[c] = Math.log(Math.max(p[c], Float.MIN_NORMAL));
+            // Log-probabilities: softmax gives them back; the floor keeps a probability of 0 finite. A row kept
+            // unscored gets NaN, hence NaN probabilities and prediction.
+            raw[c] = p == null ? Double.NaN : Math.log(Math.max(p[c], Float.MIN_NORMAL));
         }
         return Vectors.dense(raw);
     }

@@ -66,18 +66,8 @@ public final class GatunRegressionModel extends RegressionModel<Vector, GatunReg
 
     @Override
     public double predict(Vector features) {
-        // The mode is read for invalid rows only: a param lookup per row would cost every prediction.
-        if (!RowScoring.isValid(features, served.inputs) && !getHandleInvalid().equals("error")) {
-            return Double.NaN;
-        }
-        try {
-            return served.outputs(features)[0];
-        } catch (IllegalArgumentException e) {
-            if (getHandleInvalid().equals("error")) {
-                throw e;
-            }
-            return Double.NaN;   // a value the normalisation or a layer took beyond float32
-        }
+        float[] y = served.outputs(features, this, handleInvalid);
+        return y == null ? Double.NaN : y[0];   // NaN: a row kept unscored
     }
 
     /** With {@code handleInvalid = "skip"}, the rows kept unscored (NaN prediction) are dropped after scoring. */

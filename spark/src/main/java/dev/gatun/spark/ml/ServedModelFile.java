@@ -6,6 +6,8 @@ import dev.gatun.nn.ModelSpec;
 import dev.gatun.spark.ModelBytes;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
 import org.apache.spark.sql.SparkSession;
 import scala.reflect.ClassTag$;
 
@@ -68,6 +70,25 @@ final class ServedModelFile implements Serializable {
             throw new IllegalStateException("the model file is kept on the driver only");
         }
         return file.clone();
+    }
+
+    /**
+     * As {@link #outputs(Vector)}, under the model's {@code handleInvalid}: null for a row it cannot score (invalid
+     * features, or values the normalisation or a layer takes beyond float32) unless the mode is {@code error}, which
+     * throws. The mode is read for such rows only: a param lookup per row would cost every prediction.
+     */
+    float[] outputs(Vector features, Params model, Param<String> handleInvalid) {
+        if (!RowScoring.isValid(features, inputs) && !model.$(handleInvalid).equals("error")) {
+            return null;
+        }
+        try {
+            return outputs(features);
+        } catch (IllegalArgumentException e) {
+            if (model.$(handleInvalid).equals("error")) {
+                throw e;
+            }
+            return null;
+        }
     }
 
     /** The model's outputs for one row ({@link RowScoring#outputs}), in this thread's buffer (valid until its next call). */
