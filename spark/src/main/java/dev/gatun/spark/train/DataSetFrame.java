@@ -38,11 +38,16 @@ public final class DataSetFrame {
 
     private DataSetFrame() {}
 
-    public static Dataset<Row> of(SparkSession spark, DataSet data, int partitions) {
+    /** Refuses a data set a frame cannot carry: one of several regression targets a row. */
+    public static void checkTrainable(DataSet data) {
         if (data.targetWidth() > 1) {
             throw new IllegalArgumentException("data set " + data.name() + " holds " + data.targetWidth() + " regression"
                     + " targets a row: Gatun on Spark trains regressions of one output");
         }
+    }
+
+    public static Dataset<Row> of(SparkSession spark, DataSet data, int partitions) {
+        checkTrainable(data);
         // Blocks of one size, a whole number of them per partition: Spark slices the list evenly by blocks, and
         // so the rows come out evenly too.
         long perPartition = (data.size() + (long) BLOCK_ROWS * partitions - 1) / ((long) BLOCK_ROWS * partitions);

@@ -59,6 +59,8 @@ final class EpochReports implements AutoCloseable {
     /** Epochs the listener has been told of; only its thread touches it. */
     private int told;
     private volatile Exception listenerFailure;
+    /** Why the run failed when the listener let a diverged epoch pass; null while the losses are finite. */
+    private volatile IllegalStateException divergence;
     /** The epoch the listener ended the run after (early stopping); 0 while it trains on. */
     private volatile int stoppedAfter;
 
@@ -109,6 +111,9 @@ final class EpochReports implements AutoCloseable {
         listener.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
         if (listenerFailure != null) {
             throw new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(), listenerFailure);
+        }
+        if (divergence != null) {
+            throw divergence;
         }
         synchronized (this) {
             int last = lastEpoch();
@@ -193,7 +198,15 @@ final class EpochReports implements AutoCloseable {
         try {
             progress.epochFinished(new ClusterTraining.Epoch(report.epoch(), report.loss(), report.seconds(),
                     report.learningRate(), report.checkpoint()));
-            if (report.epoch() < epochs.length && !progress.trainOnAfter(report.epoch())) {
+            if (!Double.isFinite(report.loss())) {
+                // Every caller's fit fails here, the estimators' included: their listeners hear nothing, and the
+                // model of NaN weights the run would end with predicts nothing. The replicas ended the epoch at the
+                // step whose cost was not finite, so the rate is that step's.
+                divergence = new IllegalStateException(String.format(java.util.Locale.ROOT, "training diverged in"
+                        + " epoch %d (learning rate %.3g): its training loss is %s; lower the learning rate (or add"
+                        + " decay)", report.epoch(), report.learningRate(), report.loss()));
+                stoppedAfter = report.epoch();
+            } else if (report.epoch() < epochs.length && !progress.trainOnAfter(report.epoch())) {
                 stoppedAfter = report.epoch();
             }
         } catch (Exception e) {

@@ -155,7 +155,10 @@ final class ReplicaTraining {
 
     /**
      * One epoch; returns its training loss (the same on every replica): the mean of its steps' costs weighted by
-     * their rows, as single-process training reports it, so that a shorter last batch counts for its rows.
+     * their rows, as single-process training reports it, so that a shorter last batch counts for its rows. A step
+     * whose cost is not finite ends the epoch there, with that loss: the run has diverged, and the driver fails it on
+     * this epoch's report. The cost is summed through the ring, so every replica sees the same bits and stops at the
+     * same step; the rest of the epoch would only have trained on NaN weights.
      */
     private double epoch(int epoch, Optimizer optimizer) throws IOException {
         order.shuffle(epoch);
@@ -163,8 +166,12 @@ final class ReplicaTraining {
         long rows = 0;
         for (int k = 0; k < order.steps(); k++) {
             int batchRows = order.globalBatchRows(k);
-            costs += step(k, optimizer) * batchRows;
+            double cost = step(k, optimizer);
+            costs += cost * batchRows;
             rows += batchRows;
+            if (!Double.isFinite(cost)) {
+                break;
+            }
         }
         return costs / rows;
     }

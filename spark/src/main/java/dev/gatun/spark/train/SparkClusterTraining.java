@@ -38,6 +38,13 @@ public final class SparkClusterTraining implements ClusterTraining {
 
     @Override
     public Result train(Request request, Progress progress) {
+        // The plan and the data's shape are checked before a session starts: a plan Spark cannot train is refused at
+        // once, not after a cluster's executors have registered (up to REGISTRATION_WAIT_MILLIS).
+        TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),
+                request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),
+                request.schedule(), request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(),
+                null, null, 0, TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
+        DataSetFrame.checkTrainable(request.train());
         boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
         SparkSession.Builder builder = SparkSession.builder().master(request.master()).appName("gatun train")
                 .config("spark.ui.showConsoleProgress", "false");
@@ -50,10 +57,6 @@ public final class SparkClusterTraining implements ClusterTraining {
                     : BarrierSlots.promised(spark.sparkContext().getConf()));
             int partitions = request.partitions() > 0 ? request.partitions() : slots;
             Dataset<Row> frame = DataSetFrame.of(spark, request.train(), partitions);
-            TrainingPlan plan = new TrainingPlan(request.modelSpec(), new OptimizerSettings(request.optimizer(),
-                    request.learningRate(), request.beta1(), request.beta2(), Optimizer.DEFAULT_EPSILON),
-                    request.schedule(), request.epochs(), request.batchSize(), request.shuffleSeed(), request.normalization(), null, null, 0,
-                    TrainingPlan.DEFAULT_TIMEOUT_MILLIS);
             TrainingOutcome outcome = DistributedTrainer.fit(frame, new Columns("features", "label"), plan, partitions,
                     progress, request.start());
             Map<String, Object> details = new LinkedHashMap<>();

@@ -520,6 +520,35 @@ class DistributedTrainerTest {
         }
     }
 
+    /**
+     * A run whose loss stops being finite fails by name, for every caller (here without a listener, as the Spark ML
+     * estimators fit), and its replicas stop at the step that diverged, not at the epoch's end: the rate decays per
+     * step, and the one the failure names is the step's where the cost first was not finite (step 1 of 7 here: the
+     * squared errors of targets of 1e30 overflow float at once; the epoch's last step would give 0.588).
+     */
+    @Test
+    void aDivergedRunFailsAtTheStepForEveryCaller() {
+        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
+        LearningRateSchedule perStep = LearningRateSchedule.parse(1.0, "inverse-time:0.1", true);
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 1.0), perStep, 3, 32, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(29);
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 224; i++) {
+            double[] x = new double[FEATURES];
+            for (int j = 0; j < FEATURES; j++) {
+                x[j] = random.nextGaussian();
+            }
+            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(x), 1e30 * random.nextGaussian()));
+        }
+        String message = assertThrows(IllegalStateException.class, () -> DistributedTrainer.fit(
+                spark.createDataFrame(rows, TestFrames.schema()), new Columns("features", "label"), plan, 2))
+                .getMessage();
+        assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 0.909): its training loss is"),
+                message);
+        assertTrue(message.endsWith("; lower the learning rate (or add decay)"), message);
+    }
+
     /** A label that is no target, and a plan Spark cannot train, are refused by name. */
     @Test
     void aRegressionRefusesNonFiniteTargetsAndMoreThanOneOutput() throws Exception {

@@ -107,6 +107,23 @@ class SparkTrainCommandTest {
         assertTrue(!java.nio.file.Files.exists(folder.resolve("huge.gatun")), "no model of diverged weights");
     }
 
+    /**
+     * A plan Spark cannot train (batch norm on batches of one row) is refused before a session starts: the master
+     * named here has nothing listening, so a run that started a session first would fail on the cluster instead,
+     * after waiting for executors that never come.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aPlanSparkCannotTrainIsRefusedBeforeASessionStarts() throws Exception {
+        Path data = linearCsv();
+        TestCommands.Printed printed = TestCommands.run(List.of("train", "--data", data.toString(), "--label", "y",
+                "--task", "regression", "--epochs", "1", "--batch", "1", "--batchnorm", "--spark",
+                "spark://127.0.0.1:9", "--partitions", "2", "--out", folder.resolve("never.gatun").toString()));
+        assertTrue(printed.exit() != 0, printed.out() + printed.err());
+        assertTrue(printed.err().contains("batch norm needs at least 2 rows per global batch to estimate a variance, got"
+                + " a batch size of 1"), printed.err());
+    }
+
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void trainsARegressionThroughSparkAndReportsAsGatunTrainDoes() throws Exception {
