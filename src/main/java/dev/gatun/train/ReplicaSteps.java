@@ -52,6 +52,10 @@ final class ReplicaSteps implements AutoCloseable {
     /** Replica 1's (by then the sum over replicas 1..) into the model's own. */
     private final Sum sumAll;
     private Shares current;
+    private final GradientClaim claim = new GradientClaim();
+    /** Whether this step's passes zero their gradients first, and when the step started: for {@link #claim}. */
+    private boolean claiming;
+    private long stepStarted;
     /** Whether the model's gradients already hold the whole batch's ({@link #gatherGradients}). */
     private boolean gathered;
 
@@ -109,6 +113,8 @@ final class ReplicaSteps implements AutoCloseable {
      * model's).
      */
     double computeGradients(Tensor X, Targets y, long penaltyRows) {
+        stepStarted = System.nanoTime();
+        claiming = claim.claim();
         current = sharesFor(X, y);
         gathered = false;
         SplitKernels split = SplitKernels.suspend();
@@ -133,7 +139,9 @@ final class ReplicaSteps implements AutoCloseable {
      * {@link Optimizer#step(List)} does: the first parameter gone non-finite, or −1.
      */
     int step(Optimizer optimizer) {
-        return optimizer.step(model.parameters(), gathered ? null : replicas[1].parameters());
+        int nonFinite = optimizer.step(model.parameters(), gathered ? null : replicas[1].parameters());
+        claim.stepTook(System.nanoTime() - stepStarted);
+        return nonFinite;
     }
 
     /** Sums the step's gradients into the model's, for callers that read them there. */
@@ -150,13 +158,18 @@ final class ReplicaSteps implements AutoCloseable {
         gathered = true;
     }
 
-    /** One replica's pass over its rows. */
+    /** One replica's pass over its rows, first zeroing its gradients when {@link GradientClaim} says so. */
     private final class Pass implements StepPool.Chunks {
         @Override
         public void run(int r) {
             Model replica = replicas[r];
             if (r > 0) {
                 replica.setStep(model.step());
+            }
+            if (claiming) {
+                for (Parameter p : replica.parameters()) {
+                    p.grad().zero();
+                }
             }
             losses[r] = replica.computeDataGradients(current.X[r], current.y[r], current.batch[r], workspaces[r]);
         }
