@@ -71,6 +71,12 @@ public final class TrainingProfile {
             render(out, options.getOrDefault("--command", "bench/profile-training"));
             return;
         }
+        // cpu: where the threads spend CPU time (the default); wall: where the training thread spends wall time,
+        // waiting included, which is what a step that stalls or waits for another core loses.
+        String event = options.getOrDefault("--event", "cpu");
+        if (!event.equals("cpu") && !event.equals("wall")) {
+            throw new IllegalArgumentException("--event " + event + ": expected cpu or wall");
+        }
         int batch = Integer.parseInt(options.getOrDefault("--batch", "1024"));
         int epochs = Integer.parseInt(options.getOrDefault("--epochs", "6"));
         int warmup = Integer.parseInt(options.getOrDefault("--warmup", "2"));
@@ -95,7 +101,8 @@ public final class TrainingProfile {
                 @Override
                 public void epochStarted(int epoch, int total, long batches) {
                     if (epoch == warmup + 1) {
-                        execute(profiler, "start,event=itimer,interval=1ms,threads");
+                        execute(profiler, "start,event=" + (event.equals("wall") ? "wall" : "itimer")
+                                + ",interval=1ms,threads");
                     }
                 }
 
@@ -115,7 +122,8 @@ public final class TrainingProfile {
         Map<String, Long> categories = categorize(collapsed);
         StringBuilder summary = new StringBuilder();
         summary.append("threads=").append(threads).append('\n').append("batch=").append(batch).append('\n')
-                .append("epochs=").append(epochs).append('\n').append("warmup=").append(warmup).append('\n');
+                .append("epochs=").append(epochs).append('\n').append("warmup=").append(warmup).append('\n')
+                .append("event=").append(event).append('\n');
         for (int e = 1; e <= epochs; e++) {
             summary.append("samples_per_second.").append(e).append('=').append(Math.round(samplesPerSecond[e])).append('\n');
         }
@@ -210,7 +218,8 @@ public final class TrainingProfile {
         }
         StringBuilder md = new StringBuilder("## Where a training epoch's time goes (profile)\n\n");
         md.append("The real trainer on Fashion-MNIST (784-256-128-10, ReLU, softmax cross-entropy, He, Adam 1e-3, shuffled, no dev set), ")
-                .append("sampled by async-profiler (CPU time, 1 ms) over the epochs after the JIT warm-up. Command: `")
+                .append("sampled by async-profiler (").append(runs.stream().anyMatch(r -> "wall".equals(r.get("event")))
+                        ? "wall-clock time, waiting included" : "CPU time").append(", 1 ms) over the epochs after the JIT warm-up. Command: `")
                 .append(command).append("` (")
                 .append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append("); raw stacks: `profile-b*-t*.collapsed` beside this file (flame-graph input). ")
