@@ -28,7 +28,8 @@ import java.util.TreeMap;
 
 /**
  * Where a training epoch's time goes: the real {@link Trainer} on Fashion-MNIST (784-256-128-10, ReLU, softmax
- * cross-entropy, He, Adam 1e-3, shuffled), sampled by async-profiler (CPU time, every thread) over the epochs after
+ * cross-entropy, He, Adam 1e-3, shuffled), sampled by async-profiler (CPU time, every thread; or with
+ * {@code --event wall} wall-clock time, in which other threads' idle waits are sampled too) over the epochs after
  * the JIT warm-up, and the calling thread's samples sorted into what the step does: sgemm, batch assembly, the
  * optimizer, the other kernels. Started by {@code bench/profile-training}, once per batch size and OpenBLAS thread
  * count (the count is fixed per process), then once more with {@code --render} to write the markdown section from

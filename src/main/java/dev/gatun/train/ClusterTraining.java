@@ -43,7 +43,9 @@ public interface ClusterTraining {
     /**
      * Hears of each epoch once, in order, as the cluster finishes it, on a thread of the engine's; the cluster may
      * wait for each call before its next epoch (as {@code gatun train} waits for its epoch's evaluation), the
-     * engine waits for the last one before {@code train} returns, and a call that throws fails the run.
+     * engine waits for the last one before {@code train} returns, and a call that throws fails the run. An epoch
+     * whose loss is not finite is the last one told: the engine fails the run after it (that epoch's model file holds
+     * the diverged weights).
      */
     @FunctionalInterface
     interface Progress {

@@ -4,7 +4,6 @@ import dev.gatun.kernels.RegularizationKernels;
 import dev.gatun.kernels.SplitKernels;
 import dev.gatun.kernels.StepPool;
 import dev.gatun.nn.Model;
-import dev.gatun.nn.Parameter;
 import dev.gatun.nn.SharedBatch;
 import dev.gatun.nn.Targets;
 import dev.gatun.nn.Workspace;
@@ -52,7 +51,9 @@ final class ReplicaSteps implements AutoCloseable {
     /** Replica 1's (by then the sum over replicas 1..) into the model's own. */
     private final Sum sumAll;
     private Shares current;
-    private final GradientClaim claim = new GradientClaim();
+    private final GradientClaim claim;
+    /** Each replica's gradients, [replica][parameter]: zeroed by index, so the workers allocate no iterator. */
+    private final Tensor[][] grads;
     /** Whether this step's passes zero their gradients first, and when the step started: for {@link #claim}. */
     private boolean claiming;
     private long stepStarted;
@@ -72,6 +73,12 @@ final class ReplicaSteps implements AutoCloseable {
      * must be shared, as the model's must) for batches of up to {@code maxBatch} rows, run by {@code pool}.
      */
     ReplicaSteps(Model model, int threads, int maxBatch, Arena arena, StepPool pool) {
+        this(model, threads, maxBatch, arena, pool, new GradientClaim());
+    }
+
+    /** As above, the gradients' zeroing decided by {@code claim} (tests fix it both ways). */
+    ReplicaSteps(Model model, int threads, int maxBatch, Arena arena, StepPool pool, GradientClaim claim) {
+        this.claim = claim;
         if (pool.threads() != threads) {
             throw new IllegalArgumentException("replica steps: a pool of " + pool.threads() + " threads for " + threads
                     + " replicas");
@@ -93,9 +100,11 @@ final class ReplicaSteps implements AutoCloseable {
         sumAll = new Sum(0, 1, 2);
         int parameters = model.parameters().size();
         gradRanges = new Tensor[threads][parameters][threads];
+        grads = new Tensor[threads][parameters];
         for (int r = 0; r < threads; r++) {
             for (int p = 0; p < parameters; p++) {
                 Tensor g = replicas[r].parameters().get(p).grad();
+                grads[r][p] = g;
                 long size = g.size();
                 for (int c = 0; c < threads; c++) {
                     long lo = size * c / threads;
@@ -167,8 +176,8 @@ final class ReplicaSteps implements AutoCloseable {
                 replica.setStep(model.step());
             }
             if (claiming) {
-                for (Parameter p : replica.parameters()) {
-                    p.grad().zero();
+                for (Tensor g : grads[r]) {
+                    g.zero();
                 }
             }
             losses[r] = replica.computeDataGradients(current.X[r], current.y[r], current.batch[r], workspaces[r]);

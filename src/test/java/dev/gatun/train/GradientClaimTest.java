@@ -25,7 +25,8 @@ class GradientClaimTest {
         int on = 0;
         for (int i = 0; i < TRIAL; i++) {
             boolean zeroing = claim.claim();
-            assertEquals((i / GradientClaim.TRIAL_STEPS) % 2 == 0, zeroing, "step " + i + " of the trial");
+            int run = i / GradientClaim.TRIAL_STEPS;
+            assertEquals(run == 0 || run == 3, zeroing, "step " + i + " of the trial: on, off, off, on");
             on += zeroing ? 1 : 0;
             claim.stepTook(zeroing ? 900 : 1_000);
         }
@@ -39,6 +40,39 @@ class GradientClaimTest {
         assertFalse(slower.claim(), "zeroing was slower");
         run(slower, GradientClaim.KEEP_STEPS - 1, 1_100, 1_000);
         assertFalse(slower.claim(), "kept until the next trial");
+    }
+
+    /** One slow step (a collection, an evaluation between epochs) in a run is left out, and does not decide. */
+    @Test
+    void aRunsSlowestStepDoesNotDecide() {
+        GradientClaim claim = new GradientClaim(null);
+        for (int i = 0; i < TRIAL; i++) {
+            boolean zeroing = claim.claim();
+            claim.stepTook(zeroing ? (i == 5 ? 1_000_000 : 900) : 1_000);
+        }
+        assertTrue(claim.claim(), "zeroing was faster but for one step");
+        // Slower in every step but one fast step per run: still slower.
+        GradientClaim slower = new GradientClaim(null);
+        for (int i = 0; i < TRIAL; i++) {
+            boolean zeroing = slower.claim();
+            slower.stepTook(zeroing ? (i % GradientClaim.TRIAL_STEPS == 0 ? 1 : 1_100) : 1_000);
+        }
+        assertFalse(slower.claim());
+    }
+
+    /** A steady drift (the JIT finishing its work) favours neither way: on, off, off, on. */
+    @Test
+    void aDriftFavoursNeitherWay() {
+        GradientClaim claim = new GradientClaim(null);
+        long slowerByStep = 10;
+        long[] sums = new long[2];
+        for (int i = 0; i < TRIAL; i++) {
+            boolean zeroing = claim.claim();
+            long nanos = 100_000 - slowerByStep * i;   // every step faster than the one before, either way
+            sums[zeroing ? 1 : 0] += nanos;
+            claim.stepTook(nanos);
+        }
+        assertEquals(sums[0], sums[1], "the two ways saw the same drift");
     }
 
     @Test

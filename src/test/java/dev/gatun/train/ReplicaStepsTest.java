@@ -156,6 +156,31 @@ class ReplicaStepsTest {
         }
     }
 
+    /** Zeroing the gradients before each pass (GradientClaim) changes no bit: the pass writes every element. */
+    @Test
+    void zeroing_the_gradients_first_or_not_gives_the_same_bits() {
+        for (int threads : new int[] {2, 3}) {
+            float[] zeroed = runClaiming(threads, "true");
+            float[] overwritten = runClaiming(threads, "false");
+            assertTrue(Arrays.equals(zeroed, overwritten), threads + " replicas: zeroing first gave other weights");
+        }
+    }
+
+    private static float[] runClaiming(int threads, String claim) {
+        try (Arena arena = Arena.ofShared();
+             Model model = network(true).build(arena);
+             StepPool pool = new StepPool(threads);
+             ReplicaSteps replicas = new ReplicaSteps(model, threads, 64, arena, pool, new GradientClaim(claim));
+             Optimizer adam = Optimizer.adam(1e-2)) {
+            Targets y = labels(arena, 64);
+            for (int step = 0; step < 12; step++) {
+                replicas.computeGradients(inputs(arena, 64, step), y, 64);
+                replicas.step(adam);
+            }
+            return RunFigures.weights(model);
+        }
+    }
+
     @Test
     void a_run_repeats_bit_for_bit_with_dropout() {
         float[] first = run(true);
