@@ -76,8 +76,8 @@ final class ClusterEpochs implements ClusterTraining.Progress {
     @Override
     public void epochFinished(ClusterTraining.Epoch epoch) throws IOException {
         if (!Double.isFinite(epoch.loss())) {
-            // The cluster reports a loss per epoch, so a diverged run is caught here, at the epoch's end, where one
-            // process stops at the step (its explosion check); thrown, it ends the replicas after this epoch.
+            // The replicas end an epoch at the step that diverged, and the engine would fail the run on this report
+            // anyway; thrown here, the failure says what to change in this command's words (--lr).
             throw new IllegalStateException(String.format(java.util.Locale.ROOT, "training diverged in epoch %d"
                     + " (learning rate %.3g): its training loss is %s; lower --lr (or add decay)%s", epoch.epoch(),
                     epoch.learningRate(), epoch.loss(), checkpoints == null ? ""

@@ -60,7 +60,8 @@ public final class DistributedTrainer {
      * @throws IllegalArgumentException for a missing column, a bad row (naming its position in the input), a
      *         partition left without rows by the hash ranges (fewer rows than partitions), more partitions than
      *         the cluster can run at once, a bad attempts setting, or a checkpoint normalised another way
-     * @throws IllegalStateException when the replicas' stage failed on every attempt, or the listener failed
+     * @throws IllegalStateException when the replicas' stage failed on every attempt, the listener failed, or the
+     *         training diverged (an epoch's loss was not finite: the replicas stop at the step that diverged)
      */
     public static TrainingOutcome fit(Dataset<Row> data, Columns columns, TrainingPlan plan, int partitions,
                                       ClusterTraining.Progress progress) {

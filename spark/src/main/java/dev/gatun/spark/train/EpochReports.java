@@ -199,9 +199,9 @@ final class EpochReports implements AutoCloseable {
             progress.epochFinished(new ClusterTraining.Epoch(report.epoch(), report.loss(), report.seconds(),
                     report.learningRate(), report.checkpoint()));
             if (!Double.isFinite(report.loss())) {
-                // Every caller's fit fails here, the estimators' included: their listeners hear nothing, and the
-                // model of NaN weights the run would end with predicts nothing. The replicas ended the epoch at the
-                // step whose cost was not finite, so the rate is that step's.
+                // Every caller's fit fails here, the estimators' included (their listener does nothing with the
+                // epoch it was just told of), rather than end with a model of NaN weights. The replicas ended the
+                // epoch at the step that diverged, so the rate is that step's.
                 divergence = new IllegalStateException(String.format(java.util.Locale.ROOT, "training diverged in"
                         + " epoch %d (learning rate %.3g): its training loss is %s; lower the learning rate (or add"
                         + " decay)", report.epoch(), report.learningRate(), report.loss()));

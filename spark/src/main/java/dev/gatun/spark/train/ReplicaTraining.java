@@ -156,9 +156,11 @@ final class ReplicaTraining {
     /**
      * One epoch; returns its training loss (the same on every replica): the mean of its steps' costs weighted by
      * their rows, as single-process training reports it, so that a shorter last batch counts for its rows. A step
-     * whose cost is not finite ends the epoch there, with that loss: the run has diverged, and the driver fails it on
-     * this epoch's report. The cost is summed through the ring, so every replica sees the same bits and stops at the
-     * same step; the rest of the epoch would only have trained on NaN weights.
+     * whose cost is not finite, or whose update left a weight that is not, ends the epoch there with a loss that is
+     * not finite: the run has diverged, and the driver fails it on this epoch's report. Every replica decides alike
+     * and stops at the same step: the data term of the cost is summed through the ring (the same bits on each), and
+     * the penalty and the update come from weights that are the same on each; the rest of the epoch would only have
+     * trained on NaN weights.
      */
     private double epoch(int epoch, Optimizer optimizer) throws IOException {
         order.shuffle(epoch);
@@ -218,8 +220,8 @@ final class ReplicaTraining {
         // Epochs and steps counted from 1 over the whole run, as single-process training counts them.
         long step = optimizer.stepCount() + 1;
         optimizer.setLearningRate(schedule.rate((step - 1) / order.steps() + 1, step));
-        optimizer.step(parameters);
-        return cost;
+        // One process stops when the update leaves a weight that is not finite; so do the replicas, by the cost.
+        return optimizer.step(parameters) >= 0 ? Double.NaN : cost;
     }
 
     private Tensor rowsView(int rows) {

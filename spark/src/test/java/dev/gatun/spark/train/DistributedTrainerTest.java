@@ -549,6 +549,33 @@ class DistributedTrainerTest {
         assertTrue(message.endsWith("; lower the learning rate (or add decay)"), message);
     }
 
+    /**
+     * An update that leaves a weight that is not finite stops the replicas at that step, as one process stops, though
+     * the step's cost was finite: at a rate of 3e38 and targets of about 100 the first step's weights overflow
+     * float (step 1, rate 2.73e+38), where waiting for the next cost would stop at step 2 (2.50e+38).
+     */
+    @Test
+    void anUpdateThatOverflowsTheWeightsStopsAtItsStep() {
+        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
+        LearningRateSchedule perStep = LearningRateSchedule.parse(3e38, "inverse-time:0.1", true);
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 3e38), perStep, 2, 32, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(31);
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 224; i++) {
+            double[] x = new double[FEATURES];
+            for (int j = 0; j < FEATURES; j++) {
+                x[j] = random.nextGaussian();
+            }
+            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(x), 100 * random.nextGaussian()));
+        }
+        String message = assertThrows(IllegalStateException.class, () -> DistributedTrainer.fit(
+                spark.createDataFrame(rows, TestFrames.schema()), new Columns("features", "label"), plan, 2))
+                .getMessage();
+        assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 2.73e+38): its training loss is"),
+                message);
+    }
+
     /** A label that is no target, and a plan Spark cannot train, are refused by name. */
     @Test
     void aRegressionRefusesNonFiniteTargetsAndMoreThanOneOutput() throws Exception {
