@@ -160,24 +160,9 @@ class ReplicaStepsTest {
     @Test
     void zeroing_the_gradients_first_or_not_gives_the_same_bits() {
         for (int threads : new int[] {2, 3}) {
-            float[] zeroed = runClaiming(threads, "true");
-            float[] overwritten = runClaiming(threads, "false");
+            float[] zeroed = run(true, threads, new GradientClaim("true"), 12);
+            float[] overwritten = run(true, threads, new GradientClaim("false"), 12);
             assertTrue(Arrays.equals(zeroed, overwritten), threads + " replicas: zeroing first gave other weights");
-        }
-    }
-
-    private static float[] runClaiming(int threads, String claim) {
-        try (Arena arena = Arena.ofShared();
-             Model model = network(true).build(arena);
-             StepPool pool = new StepPool(threads);
-             ReplicaSteps replicas = new ReplicaSteps(model, threads, 64, arena, pool, new GradientClaim(claim));
-             Optimizer adam = Optimizer.adam(1e-2)) {
-            Targets y = labels(arena, 64);
-            for (int step = 0; step < 12; step++) {
-                replicas.computeGradients(inputs(arena, 64, step), y, 64);
-                replicas.step(adam);
-            }
-            return RunFigures.weights(model);
         }
     }
 
@@ -190,13 +175,18 @@ class ReplicaStepsTest {
     }
 
     private static float[] run(boolean dropout) {
+        return run(dropout, 2, new GradientClaim(), 20);
+    }
+
+    /** {@code steps} Adam steps of {@link #network} on {@code threads} replicas; the final weights. */
+    private static float[] run(boolean dropout, int threads, GradientClaim claim, int steps) {
         try (Arena arena = Arena.ofShared();
              Model model = network(dropout).build(arena);
-             StepPool pool = new StepPool(2);
-             ReplicaSteps replicas = new ReplicaSteps(model, 2, 64, arena, pool);
+             StepPool pool = new StepPool(threads);
+             ReplicaSteps replicas = new ReplicaSteps(model, threads, 64, arena, pool, claim);
              Optimizer adam = Optimizer.adam(1e-2)) {
             Targets y = labels(arena, 64);
-            for (int step = 0; step < 20; step++) {
+            for (int step = 0; step < steps; step++) {
                 replicas.computeGradients(inputs(arena, 64, step), y, 64);
                 replicas.step(adam);
             }

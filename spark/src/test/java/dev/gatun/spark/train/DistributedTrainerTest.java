@@ -532,18 +532,7 @@ class DistributedTrainerTest {
         LearningRateSchedule perStep = LearningRateSchedule.parse(1.0, "inverse-time:0.1", true);
         TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 1.0), perStep, 3, 32, 7,
                 Normalization.Mode.NONE, null, null, 0, 30_000);
-        java.util.SplittableRandom random = new java.util.SplittableRandom(29);
-        List<Row> rows = new java.util.ArrayList<>();
-        for (int i = 0; i < 224; i++) {
-            double[] x = new double[FEATURES];
-            for (int j = 0; j < FEATURES; j++) {
-                x[j] = random.nextGaussian();
-            }
-            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(x), 1e30 * random.nextGaussian()));
-        }
-        String message = assertThrows(IllegalStateException.class, () -> DistributedTrainer.fit(
-                spark.createDataFrame(rows, TestFrames.schema()), new Columns("features", "label"), plan, 2))
-                .getMessage();
+        String message = divergedFit(plan, 29, 1e30);
         assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 0.909): its training loss is"),
                 message);
         assertTrue(message.endsWith("; lower the learning rate (or add decay)"), message);
@@ -560,20 +549,28 @@ class DistributedTrainerTest {
         LearningRateSchedule perStep = LearningRateSchedule.parse(3e38, "inverse-time:0.1", true);
         TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 3e38), perStep, 2, 32, 7,
                 Normalization.Mode.NONE, null, null, 0, 30_000);
-        java.util.SplittableRandom random = new java.util.SplittableRandom(31);
+        String message = divergedFit(plan, 31, 100);
+        assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 2.73e+38): its training loss is"),
+                message);
+    }
+
+    /**
+     * The failure of a 2-replica fit of {@code plan} on 224 rows of Gaussian features whose targets are Gaussian
+     * times {@code scale} (7 steps of 32 rows an epoch).
+     */
+    private static String divergedFit(TrainingPlan plan, long seed, double scale) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         List<Row> rows = new java.util.ArrayList<>();
         for (int i = 0; i < 224; i++) {
             double[] x = new double[FEATURES];
             for (int j = 0; j < FEATURES; j++) {
                 x[j] = random.nextGaussian();
             }
-            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(x), 100 * random.nextGaussian()));
+            rows.add(org.apache.spark.sql.RowFactory.create(Vectors.dense(x), scale * random.nextGaussian()));
         }
-        String message = assertThrows(IllegalStateException.class, () -> DistributedTrainer.fit(
+        return assertThrows(IllegalStateException.class, () -> DistributedTrainer.fit(
                 spark.createDataFrame(rows, TestFrames.schema()), new Columns("features", "label"), plan, 2))
                 .getMessage();
-        assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 2.73e+38): its training loss is"),
-                message);
     }
 
     /** A label that is no target, and a plan Spark cannot train, are refused by name. */
