@@ -56,6 +56,9 @@ public final class TrainingProfile {
         CATEGORIES.put("batch assembly (data/: gather, uint8 to float32)", List.of("dev/gatun/data/"));
         CATEGORIES.put("optimizer step (Adam kernel, with the parameters' NaN/Inf check)",
                 List.of("dev/gatun/optim/", "ParameterUpdate"));
+        // Replicas zeroing their gradients before the pass (train/GradientClaim): before the kernels, whose package
+        // also holds the StepPool every replica's pass runs under.
+        CATEGORIES.put("replicas zeroing their gradients first (GradientClaim)", List.of("dev/gatun/tensor/Tensor.zero"));
         CATEGORIES.put("forward/backward kernels (kernels/: bias+activation, softmax-CE, column sums, batch norm)",
                 List.of("dev/gatun/kernels/"));
     }
@@ -193,7 +196,12 @@ public final class TrainingProfile {
         }
         if (stack.contains("blas_thread_server") || stack.contains("openblas") || stack.contains("sgemm_")
                 || stack.contains("sched_yield")) {
-            return stack.contains("sched_yield") ? "OpenBLAS worker, waiting (sched_yield)" : "OpenBLAS worker, computing";
+            if (stack.contains("sched_yield")) {
+                return "OpenBLAS worker, waiting (sched_yield)";
+            }
+            // Only wall-clock samples see a thread asleep.
+            return stack.contains("pthread_cond") || stack.contains("futex") ? "OpenBLAS worker, asleep"
+                    : "OpenBLAS worker, computing";
         }
         return "other JVM threads";
     }

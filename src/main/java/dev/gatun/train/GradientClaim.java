@@ -20,7 +20,7 @@ package dev.gatun.train;
  */
 final class GradientClaim {
     static final String PROPERTY = "gatun.step.claimGradients";
-    /** Steps timed one way before switching; four such runs (on, off, on, off) make a trial. */
+    /** Steps timed one way before switching; four such runs (on, off, off, on) make a trial. */
     static final int TRIAL_STEPS = 32;
     /**
      * Steps run the chosen way between trials: short enough that a trial misled by the JIT's first epoch is soon
