@@ -528,11 +528,7 @@ class DistributedTrainerTest {
      */
     @Test
     void aDivergedRunFailsAtTheStepForEveryCaller() {
-        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
-        LearningRateSchedule perStep = LearningRateSchedule.parse(1.0, "inverse-time:0.1", true);
-        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 1.0), perStep, 3, 32, 7,
-                Normalization.Mode.NONE, null, null, 0, 30_000);
-        String message = divergedFit(plan, 29, 1e30);
+        String message = divergedFit(1.0, 3, 29, 1e30);
         assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 0.909): its training loss is"),
                 message);
         assertTrue(message.endsWith("; lower the learning rate (or add decay)"), message);
@@ -545,20 +541,21 @@ class DistributedTrainerTest {
      */
     @Test
     void anUpdateThatOverflowsTheWeightsStopsAtItsStep() {
-        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
-        LearningRateSchedule perStep = LearningRateSchedule.parse(3e38, "inverse-time:0.1", true);
-        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", 3e38), perStep, 2, 32, 7,
-                Normalization.Mode.NONE, null, null, 0, 30_000);
-        String message = divergedFit(plan, 31, 100);
+        String message = divergedFit(3e38, 2, 31, 100);
         assertTrue(message.startsWith("training diverged in epoch 1 (learning rate 2.73e+38): its training loss is"),
                 message);
     }
 
     /**
-     * The failure of a 2-replica fit of {@code plan} on 224 rows of Gaussian features whose targets are Gaussian
-     * times {@code scale} (7 steps of 32 rows an epoch).
+     * The failure of a 2-replica fit, {@code epochs} epochs of SGD from {@code rate} decaying per step
+     * ({@code rate / (1 + 0.1·step)}), of a one-output regression on 224 rows of Gaussian features whose targets are
+     * Gaussian times {@code scale} (7 steps of 32 rows an epoch).
      */
-    private static String divergedFit(TrainingPlan plan, long seed, double scale) {
+    private static String divergedFit(double rate, int epochs, long seed, double scale) {
+        ModelSpec spec = Model.builder(FEATURES).dense(8, Activation.TANH).output(1, Loss.MSE).seed(5).spec();
+        LearningRateSchedule perStep = LearningRateSchedule.parse(rate, "inverse-time:0.1", true);
+        TrainingPlan plan = new TrainingPlan(spec.toMap(), OptimizerSettings.of("sgd", rate), perStep, epochs, 32, 7,
+                Normalization.Mode.NONE, null, null, 0, 30_000);
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         List<Row> rows = new java.util.ArrayList<>();
         for (int i = 0; i < 224; i++) {
