@@ -168,11 +168,12 @@ public final class DistributedTrainer {
     /**
      * The barrier stage of the replicas, run again after a failure another attempt may not meet (Spark does not
      * retry a failed barrier result stage itself), each attempt from the state after the last epoch reported.
-     * Bad input and a missing BLAS library fail the same way every time and are not retried.
+     * Bad input and a missing BLAS library fail the same way every time and are not retried; nor is a run the driver
+     * had already failed (a diverged epoch, a failed listener), which fails with that reason.
      */
     private static List<ReplicaResult> trainReplicas(JavaRDD<ReplicaInput> inputs, TrainingPlan plan,
                                                      Columns columns, EpochReports reports, int attempts,
-                                                     List<Integer> starts) {
+                                                     List<Integer> starts) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             TrainingState start = reports.startAttempt(attempt);
             starts.add(start.epochs());
@@ -189,6 +190,10 @@ public final class DistributedTrainer {
                         ReplicaResult.class).collect();
             } catch (Exception e) {   // Scala throws SparkException without declaring it
                 RuntimeException failure = TaskFailures.unwrap(e);
+                RuntimeException ended = reports.endedBefore(failure);
+                if (ended != null) {
+                    throw ended;   // another attempt would train no epoch: the run had already failed
+                }
                 if (!TaskFailures.retriable(failure)) {
                     throw failure;
                 }

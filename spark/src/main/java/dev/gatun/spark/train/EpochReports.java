@@ -109,11 +109,9 @@ final class EpochReports implements AutoCloseable {
     EpochReport[] finish() throws InterruptedException {
         listener.shutdown();
         listener.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-        if (listenerFailure != null) {
-            throw new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(), listenerFailure);
-        }
-        if (divergence != null) {
-            throw divergence;
+        RuntimeException ended = runEnd();
+        if (ended != null) {
+            throw ended;
         }
         synchronized (this) {
             int last = lastEpoch();
@@ -125,6 +123,35 @@ final class EpochReports implements AutoCloseable {
             }
             return Arrays.copyOfRange(epochs, initial.epochs(), last);
         }
+    }
+
+    /**
+     * What a fit whose replicas' stage failed with {@code stageFailure} fails with, when the run had already ended in
+     * failure: a divergence or the listener's own failure, the stage's failure suppressed inside it; null when it had
+     * not (the caller may try the stage again). The replicas stop after such an epoch, so a stage failure that follows
+     * (an executor lost on the way out, attempts run out) is not why the fit failed, and its message alone would hide
+     * the reason. Waits for the listener to hear the reports kept so far.
+     */
+    RuntimeException endedBefore(RuntimeException stageFailure) throws InterruptedException {
+        try {
+            listener.submit(() -> { }).get();   // one thread, in order: every report kept before has been told
+        } catch (java.util.concurrent.RejectedExecutionException | ExecutionException e) {
+            // the listener has been shut down: it has heard all it will
+        }
+        RuntimeException ended = runEnd();
+        if (ended != null) {
+            ended.addSuppressed(stageFailure);
+        }
+        return ended;
+    }
+
+    /** The listener's failure or the divergence it found, whichever ended the run; null while neither has. */
+    private RuntimeException runEnd() {
+        if (listenerFailure != null) {
+            return new IllegalStateException("the progress listener failed: " + listenerFailure.getMessage(),
+                    listenerFailure);
+        }
+        return divergence;
     }
 
     /** The run's last epoch as it stands: the plan's, or the one the listener stopped the run after. */

@@ -137,6 +137,42 @@ class EpochReportsTest {
         }
     }
 
+    /**
+     * A stage that fails after an epoch diverged (an executor lost as the replicas stop, or the last attempt spent)
+     * fails the fit with the divergence, the stage's failure inside it; before any divergence it is the caller's to
+     * retry or throw.
+     */
+    @Test
+    void aStageFailureAfterADivergenceFailsTheFitWithTheDivergence() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 3, epoch -> {})) {
+            reports.startAttempt(1);
+            IllegalStateException lost = new IllegalStateException("executor 1 lost");
+            assertNull(reports.endedBefore(lost), "nothing has gone wrong before the stage's failure");
+            try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000, 10_000, () -> false)) {
+                assertTrue(reporter.send(1, 0.7, 2.0, 0.5, 1e-3, state(1)), "a finite epoch 1: train on");
+                assertFalse(reporter.send(2, Double.NaN, 2.0, 0.5, 1e-3, state(2)), "a diverged epoch 2: stop");
+            }
+            RuntimeException fit = reports.endedBefore(lost);
+            assertTrue(fit.getMessage().contains("training diverged in epoch 2"), fit.getMessage());
+            assertEquals(List.of(lost), List.of(fit.getSuppressed()));
+        }
+    }
+
+    /** The same after a listener's failure: the fit fails with what the listener threw. */
+    @Test
+    void aStageFailureAfterTheListenerFailedFailsTheFitWithTheListenersFailure() throws Exception {
+        try (EpochReports reports = new EpochReports(CONF, 3, epoch -> {
+            throw new IllegalStateException("disk full");
+        })) {
+            reports.startAttempt(1);
+            send(reports.address(), 1);
+            IllegalStateException lost = new IllegalStateException("executor 1 lost");
+            RuntimeException fit = reports.endedBefore(lost);
+            assertTrue(fit.getMessage().contains("disk full"), fit.getMessage());
+            assertEquals(List.of(lost), List.of(fit.getSuppressed()));
+        }
+    }
+
     /** A report cut short (replica 0 lost while it sent) is not kept. */
     @Test
     void aReportCutShortIsNotKept() throws Exception {
