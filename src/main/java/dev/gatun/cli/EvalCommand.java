@@ -75,7 +75,10 @@ final class EvalCommand extends JsonReportingCommand {
             }
         }
         if (plots != null) {
-            Plots.checkDirectory("--plots " + plots, plots); // before the evaluation, not after it
+            java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+            inputs.put("model", modelFile.path);
+            inputs.put("--data", data.path);
+            Plots.checkDirectory("--plots " + plots, plots, inputs); // before the evaluation, not after it
         }
         try (Arena arena = Arena.ofConfined()) {
             ModelIo.LoadedModel loaded = ModelIo.load(modelFile.path, arena);

@@ -1,5 +1,7 @@
 package dev.gatun.cli;
 
+import dev.gatun.files.AtomicReplace;
+
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -20,12 +22,15 @@ final class OutputPaths {
      * {@code bytes} free. Creates missing parent directories, as the final write would.
      */
     static void checkFile(String option, Path file, long bytes) {
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException(option + " " + file + " is a directory; name the file to write");
+        String inTheWay = AtomicReplace.notReplaceable(AtomicReplace.targetOrAbsolute(file));
+        if (inTheWay != null) {
+            // Over a device the run's atomic replace would delete the node: as root, --checkpoint /dev/null replaced
+            // the system's /dev/null with a checkpoint.
+            throw new IllegalArgumentException(option + " " + file + " is " + inTheWay + "; name the file to write");
         }
         // The directory the write lands in: a symbolic link's target's, which may be read-only or full where the
         // link's is not.
-        Path dir = dev.gatun.files.AtomicReplace.targetOrAbsolute(file).getParent();
+        Path dir = AtomicReplace.targetOrAbsolute(file).getParent();
         checkDirectory(option + " " + file, dir);
         if (Files.exists(file) && !Files.isWritable(file)) {
             throw new IllegalArgumentException(option + " " + file + " exists and cannot be replaced (not writable)");
@@ -39,33 +44,43 @@ final class OutputPaths {
      * as export's same check is: the command line names one file for two roles.
      */
     static void requireNotInput(String option, Path file, Map<String, Path> inputs) {
+        requireNotRead(option + " " + file, file, inputs);
+    }
+
+    /** As {@link #requireNotInput}, for {@code file} described as {@code what} (its option and path). */
+    private static void requireNotRead(String what, Path file, Map<String, Path> inputs) {
         for (Map.Entry<String, Path> input : inputs.entrySet()) {
-            if (input.getValue() != null && sameExistingFile(option, file, input.getKey(), input.getValue())) {
-                throw new UsageException(option + " " + file + " is the " + input.getKey()
-                        + " file this run reads; write the output elsewhere");
+            if (input.getValue() != null && sameExistingFile(what, file, input.getKey(), input.getValue())) {
+                throw new UsageException(what + " is the " + input.getKey() + " file this run reads; write the"
+                        + " output elsewhere");
             }
         }
     }
+
 
     /**
      * Refuses two outputs that are one file, existing or not: the later write would replace the earlier (train
      * --out m --checkpoint m ended with the model over its checkpoint, a run that could not be resumed).
      */
     static void requireDistinct(String option, Path file, String otherOption, Path other) {
-        if (dev.gatun.files.AtomicReplace.targetOrAbsolute(file).normalize().equals(dev.gatun.files.AtomicReplace.targetOrAbsolute(other).normalize())
+        if (AtomicReplace.targetOrAbsolute(file).normalize().equals(AtomicReplace.targetOrAbsolute(other).normalize())
                 || sameExistingFile(option, file, otherOption, other)) {
             throw new UsageException(option + " " + file + " is the " + otherOption + " file too; give each its own");
         }
     }
 
     /**
-     * None of {@code names}, the files a run writes in {@code dir} at its end, is a directory: that failed the run
-     * after all its work, with only a path.
+     * Each of {@code names}, the files a run writes in {@code dir}, is free or a regular file (through its links) and
+     * none of {@code inputs}: a directory in the way failed the run after all its work, a device would be deleted by
+     * the replace, and a name that links to the training data had the data overwritten by a plot.
      */
-    static void requireNoDirectoryAt(String option, Path dir, List<String> names) {
+    static void requireReplaceableAt(String option, Path dir, List<String> names, Map<String, Path> inputs) {
         for (String name : names) {
-            if (Files.isDirectory(dir.resolve(name))) {
-                throw new IllegalArgumentException(option + ": " + dir.resolve(name) + " is a directory, where the run writes "
+            Path file = dir.resolve(name);
+            requireNotRead(option + ": " + file, file, inputs);
+            String inTheWay = AtomicReplace.notReplaceable(AtomicReplace.targetOrAbsolute(file));
+            if (inTheWay != null) {
+                throw new IllegalArgumentException(option + ": " + file + " is " + inTheWay + ", where the run writes "
                         + name + "; move it away");
             }
         }

@@ -27,13 +27,14 @@ final class Plots {
     private Plots() {}
 
     /**
-     * {@code dir} (given as {@code option}) can take the plots: it can be written, and none of the names the plots
-     * are written under is a directory (which failed the run's end, after all the training, with only a path).
+     * {@code dir} (given as {@code option}) can take the plots: it can be written, and each name the plots are written
+     * under is free or a regular file that is none of {@code inputs}, the files the command reads (a directory there
+     * failed the run's end, after all the training; a link to the training data had it overwritten by a plot).
      */
-    static void checkDirectory(String option, Path dir) {
+    static void checkDirectory(String option, Path dir, java.util.Map<String, Path> inputs) {
         OutputPaths.checkDirectory(option, dir);
-        OutputPaths.requireNoDirectoryAt(option, dir, List.of("loss-accuracy.png", "learning-rate.png",
-                "confusion-matrix.png", "predicted-vs-actual.png", "tune-scatter.png"));
+        OutputPaths.requireReplaceableAt(option, dir, List.of("loss-accuracy.png", "learning-rate.png",
+                "confusion-matrix.png", "predicted-vs-actual.png", "tune-scatter.png"), inputs);
     }
 
     /** Loss and accuracy per epoch, train against dev, side by side in one PNG (a regression: the loss alone). */

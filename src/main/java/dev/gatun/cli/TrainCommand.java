@@ -195,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
             if (outFile != null || checkpointFile != null) {
                 requireStorableNames(input);
             }
-            checkOutputs(config, input.train().size(), outFile, checkpointFile);   // creates missing directories
+            checkOutputs(config, input.train().size(), outFile, checkpointFile, inputs);   // creates missing directories
             // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {
@@ -326,7 +326,8 @@ final class TrainCommand implements Callable<Integer> {
      * The sizes are upper estimates from the layer widths (float32 weights; a checkpoint adds the optimizer's state,
      * at most two tensors per weight, and early stopping's best weights).
      */
-    private void checkOutputs(TrainConfig config, int trainRows, Path outFile, Path checkpointFile) {
+    private void checkOutputs(TrainConfig config, int trainRows, Path outFile, Path checkpointFile,
+                              Map<String, Path> inputs) {
         requireMemory(config, trainRows);
         long parameterBytes = 0;
         List<Integer> widths = config.layers();
@@ -341,7 +342,7 @@ final class TrainCommand implements Callable<Integer> {
             OutputPaths.checkFile("--checkpoint", checkpointFile, 4 * parameterBytes + slack);
         }
         if (plots != null) {
-            Plots.checkDirectory("--plots " + plots, plots);
+            Plots.checkDirectory("--plots " + plots, plots, inputs);
         }
     }
 

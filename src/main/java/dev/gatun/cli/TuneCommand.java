@@ -108,10 +108,13 @@ final class TuneCommand extends JsonReportingCommand {
         LogRange betaLog = range("--beta-range", betaRange);
         SearchSpace space = space(kind, betaLog);
         // tune.png is drawn after the whole search, tune.csv after each trial: a directory that cannot take them fails now.
-        Plots.checkDirectory("--out " + out, out);   // the scatter plot is drawn there, then moved to tune.png
-        OutputPaths.requireNoDirectoryAt("--out " + out, out, List.of("tune.csv", "tune.png"));
+        OutputPaths.checkDirectory("--out " + out, out);
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
                 + " regression has not", network.classes(), seed, heldOut)) {
+            // Named here, where the files the search reads are known: a tune.csv that is the data would be overwritten.
+            Map<String, Path> inputs = input.inputFiles(data.source(heldOut));
+            Plots.checkDirectory("--out " + out, out, inputs);   // the scatter plot is drawn there, then moved to tune.png
+            OutputPaths.requireReplaceableAt("--out " + out, out, List.of("tune.csv", "tune.png"), inputs);
             DataSet all = input.train();
             List<Integer> widths = input.widths(network, false);
             NetworkOptions.requireFits(widths.getFirst(), widths.getLast(), all);

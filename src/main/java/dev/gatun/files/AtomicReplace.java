@@ -29,6 +29,11 @@ public final class AtomicReplace {
     /** Writes {@code bytes}, one buffer after the other, as the whole new content of {@code file}. */
     public static void write(Path file, ByteBuffer... bytes) throws IOException {
         Path target = throughLinks(file.toAbsolutePath());
+        String inTheWay = notReplaceable(target);
+        if (inTheWay != null) {
+            throw new IOException("cannot write " + target + ": it is " + inTheWay + ", and a write replaces a regular"
+                    + " file whole");
+        }
         Path dir = target.getParent();
         Files.createDirectories(dir);
         String tempPrefix = tempPrefix(target);
@@ -66,6 +71,19 @@ public final class AtomicReplace {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * What {@code target} (a path links have been followed to) is when a write cannot replace it ("a directory", "not a
+     * regular file (...)"), or null when it can: it does not exist or is a regular file. The rename puts a new file in
+     * place of whatever the name held, so over a device or a pipe it would delete the node (as root, {@code --out
+     * /dev/null} deleted the system's {@code /dev/null}), and over an empty directory it would delete the directory.
+     */
+    public static String notReplaceable(Path target) {
+        if (!Files.exists(target) || Files.isRegularFile(target)) {
+            return null;
+        }
+        return Files.isDirectory(target) ? "a directory" : "not a regular file (a device, pipe or socket)";
     }
 
     /** The longest chain of links followed, as Linux's own limit (ELOOP): a loop of links ends in an error. */

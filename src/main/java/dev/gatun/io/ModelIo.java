@@ -128,6 +128,7 @@ public final class ModelIo {
         arch.put("normalization", normalization.mode().name());
         arch.put("normalization.features", Integer.toString(normalization.features()));
         Map<String, Tensor> tensors = model.tensorsByName();
+        FiniteTensors.require("save", tensors);
         Map<String, Tensor> stats = new LinkedHashMap<>();
         try (Arena scratch = Arena.ofConfined()) {
             float[] mean = normalization.mean();

@@ -60,7 +60,7 @@ public final class OnnxExport {
         ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
         // protobuf writes a lone surrogate as '?' and only logs it: the import would read other metadata back.
         KeyValues.requireUnicode(metadata);
-        requireFinite(model);
+        FiniteTensors.require("ONNX export to " + file, model.tensorsByName());
         OnnxSupport.require("ONNX export to " + file);
         if (ModelFile.isModelFile(file)) {
             // `gatun export --onnx out.onnx model.gatun`, its two files swapped, replaced the model with its export.
@@ -68,22 +68,5 @@ public final class OnnxExport {
                     + " not replace; write the ONNX file to another name");
         }
         AtomicReplace.write(file, ByteBuffer.wrap(OnnxWriter.toBytes(model, normalization, metadata)));
-    }
-
-    /**
-     * A Gatun model file with a NaN weight is refused when it is loaded; an ONNX runtime runs one and answers NaN for
-     * every row. So diverged weights are refused here, where the model is still the caller's to fix.
-     */
-    private static void requireFinite(Model model) {
-        for (Map.Entry<String, Tensor> e : model.tensorsByName().entrySet()) {
-            Tensor t = e.getValue();
-            for (long i = 0; i < t.size(); i++) {
-                double v = t.get(i);
-                if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("ONNX export: tensor " + e.getKey() + " element " + i + " is " + v
-                            + ", expected a finite value (the weights diverged)");
-                }
-            }
-        }
     }
 }

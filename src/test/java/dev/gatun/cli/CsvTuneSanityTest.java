@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import static dev.gatun.cli.CommandRun.gatun;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code gatun tune} and {@code gatun sanity} on a CSV table, read as {@code train} reads it. */
@@ -64,6 +66,19 @@ class CsvTuneSanityTest {
         double best = ((Number) ((Map<String, Object>) result.get("best")).get("dev_accuracy")).doubleValue();
         assertTrue(best > 0.9, "standardised blobs are easy at lr 0.01..0.1: " + best);
         assertEquals(1 + 3, Files.readAllLines(out.resolve("tune.csv")).size());
+    }
+
+    /** A table named tune.csv in tune's --out directory is what the search reads: refused, not overwritten by its trials. */
+    @Test
+    void tuneDoesNotWriteItsTrialsOverItsData() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path data = Files.move(blobs(300), out.resolve("tune.csv"));
+        byte[] kept = Files.readAllBytes(data);
+        CommandRun run = gatun("tune", "--data", data.toString(), "--label", "species", "--trials", "1",
+                "--fine-trials", "0", "--epochs", "1", "--parallel", "1", "--out", out.toString());
+        CommandRun.assertOneLineError(run, 2, "--out " + out + ": " + data + " is the --data file this run reads");
+        assertFalse(run.out().contains("trial"), "searched before failing: " + run);
+        assertArrayEquals(kept, Files.readAllBytes(data));
     }
 
     @Test

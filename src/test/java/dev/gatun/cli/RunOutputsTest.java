@@ -88,6 +88,45 @@ class RunOutputsTest {
         assertEquals(0, gatunList(train(data, "--out", data.resolve("model.gatun").toString(), "--epochs", "1")).exit());
     }
 
+    /**
+     * An output named by a device, pipe or socket is refused before the first epoch and left as it is: the run's
+     * atomic replace would have deleted it (as root, {@code --checkpoint /dev/null} replaced the system's /dev/null).
+     */
+    @Test
+    void aSocketOrDeviceAsAnOutputIsRefusedAndKept() throws IOException {
+        Path data = data();
+        Path socket = dir.resolve("service.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            for (List<String> options : List.of(List.of("--out", socket.toString()),
+                    List.of("--out", dir.resolve("m.gatun").toString(), "--checkpoint", socket.toString()))) {
+                CommandRun run = gatunList(train(data, concat(options, "--epochs", "1")));
+                assertOneLineError(run, 1, options.get(options.size() - 2) + " " + socket + " is not a regular file"
+                        + " (a device, pipe or socket); name the file to write");
+                assertFalse(run.out().contains("epoch 1"), "trained before failing: " + run);
+                assertTrue(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "replaced: " + socket);
+            }
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock")).toList());
+        }
+    }
+
+    /** A plot's name that links to the training data is refused: the plot would have been drawn over the data. */
+    @Test
+    void aPlotThatIsTheDataIsRefusedAndTheDataKept() throws IOException {
+        Path data = data();
+        Path labels = data.resolve("train-labels-idx1-ubyte");
+        byte[] kept = Files.readAllBytes(labels);
+        Path plots = Files.createDirectories(dir.resolve("plots"));
+        Files.createSymbolicLink(plots.resolve("learning-rate.png"), labels);
+        CommandRun run = gatunList(train(data, "--plots", plots.toString(), "--epochs", "1"));
+        assertOneLineError(run, 2, "--plots " + plots + ": " + plots.resolve("learning-rate.png") + " is the --data"
+                + " directory's train-labels-idx1-ubyte file this run reads");
+        assertFalse(run.out().contains("epoch 1"), "trained before failing: " + run);
+        assertArrayEquals(kept, Files.readAllBytes(labels));
+    }
+
     @Test
     void aSecondRunWithTheSameOutFailsAtStartNamingTheFirst() throws IOException {
         Path data = data();

@@ -57,18 +57,48 @@ class AtomicReplaceTest {
     }
 
     @Test
-    void aDirectoryInTheWayIsRefusedAndTheTemporaryFileRemoved() throws Exception {
+    void aDirectoryInTheWayIsRefusedAndNoTemporaryFileIsLeft() throws Exception {
         Path file = Files.createDirectories(dir.resolve("model.gatun")).resolve("inner");
         Files.writeString(file, "keep");
         Path asFile = file.getParent();
         IOException e = assertThrows(IOException.class,
                 () -> AtomicReplace.write(asFile, ByteBuffer.wrap(new byte[] {1})));
         assertEquals("keep", Files.readString(file), e.toString());
-        // The file asked for and the system's reason, not the temporary file's name.
-        assertTrue(e.getMessage().startsWith("cannot replace " + asFile.toAbsolutePath() + ": ")
-                && !e.getMessage().contains(".tmp-"), e.getMessage());
+        // The file asked for and the reason, not the temporary file's name.
+        assertEquals("cannot write " + asFile.toAbsolutePath() + ": it is a directory, and a write replaces a regular"
+                + " file whole", e.getMessage());
+        // An empty directory too: the rename would have deleted it.
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertThrows(IOException.class, () -> AtomicReplace.write(empty, ByteBuffer.wrap(new byte[] {1})));
+        assertTrue(Files.isDirectory(empty));
         try (var entries = Files.list(dir)) {
-            assertEquals(1, entries.count(), "the temporary file was left behind");
+            assertEquals(2, entries.count(), "a temporary file was left behind");
+        }
+    }
+
+    /**
+     * A name that holds a device, a pipe or a socket is not replaced: the rename would delete the node (as root,
+     * {@code --out /dev/null} deleted the system's {@code /dev/null}). A socket stands for all three: Java makes one
+     * without privileges or tools.
+     */
+    @Test
+    void aSocketDeviceOrPipeIsRefusedAndKept() throws Exception {
+        Path socket = dir.resolve("service.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            Path link = Files.createSymbolicLink(dir.resolve("model.gatun"), socket.getFileName());
+            for (Path target : new Path[] {socket, link}) {
+                IOException e = assertThrows(IOException.class,
+                        () -> AtomicReplace.write(target, ByteBuffer.wrap(new byte[] {1})));
+                assertEquals("cannot write " + socket.toAbsolutePath() + ": it is not a regular file (a device, pipe"
+                        + " or socket), and a write replaces a regular file whole", e.getMessage());
+                assertTrue(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "the socket was replaced");
+            }
+            assertEquals(AtomicReplace.notReplaceable(Path.of("/dev/null")), AtomicReplace.notReplaceable(socket),
+                    "a device is refused as the socket is");
+            try (var entries = Files.list(dir)) {
+                assertEquals(2, entries.count(), "a temporary file was left behind");
+            }
         }
     }
 

@@ -194,6 +194,46 @@ class ModelIoTest {
         }
     }
 
+    /**
+     * A model whose weights diverged is not saved, as a model or as a checkpoint: every loader refuses such a file, so
+     * writing it would replace the good file with one nobody can use. Float64 models are checked too.
+     */
+    @Test
+    void aModelWithANonFiniteWeightIsNotSavedAndTheFileBeforeItIsKept() throws IOException {
+        for (DType dtype : DType.values()) {
+            Path file = dir.resolve("diverged-" + dtype + ".gatun");
+            try (Arena arena = Arena.ofConfined(); Model model = batchNormNet(9).dtype(dtype).build(arena);
+                 Optimizer optimizer = create(Optimizer.Kind.ADAM)) {
+                ModelIo.save(file, model, Normalization.none(6), Map.of());
+                byte[] good = Files.readAllBytes(file);
+                Tensor w = model.tensorsByName().get("W3");
+                for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NaN, Double.NEGATIVE_INFINITY}) {
+                    w.set(5, bad);
+                    IllegalArgumentException saved = assertThrows(IllegalArgumentException.class,
+                            () -> ModelIo.save(file, model, Normalization.none(6), Map.of()));
+                    assertEquals("save: tensor W3 element 5 is " + bad + ", expected a finite value (the weights"
+                            + " diverged); nothing was written", saved.getMessage());
+                    IllegalArgumentException checkpoint = assertThrows(IllegalArgumentException.class,
+                            () -> ModelIo.save(file, model, Normalization.none(6), Map.of(), optimizer));
+                    assertEquals(saved.getMessage(), checkpoint.getMessage());
+                    assertArrayEquals(good, Files.readAllBytes(file), "the good file was replaced");
+                }
+                if (dtype == DType.F64) {   // finite, but ±∞ as the file's float32
+                    w.set(5, -1e39);
+                    IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                            () -> ModelIo.save(file, model, Normalization.none(6), Map.of()));
+                    assertEquals("save: tensor W3 element 5 is -1.0E39, beyond float32's range, which the file holds"
+                            + " (the weights diverged); nothing was written", wide.getMessage());
+                }
+                w.set(5, -Float.MAX_VALUE);
+                ModelIo.save(file, model, Normalization.none(6), Map.of());   // the largest float32 is a weight
+                try (Model back = ModelIo.load(file, arena).model()) {
+                    assertEquals(-Float.MAX_VALUE, back.tensorsByName().get("W3").get(5));
+                }
+            }
+        }
+    }
+
     /** Every parameter of {@code resumed} has {@code model}'s bits. */
     private static void assertSameParameters(Model model, Model resumed, Optimizer.Kind kind) {
         for (int i = 0; i < model.parameters().size(); i++) {

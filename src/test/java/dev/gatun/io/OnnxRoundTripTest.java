@@ -67,8 +67,8 @@ class OnnxRoundTripTest {
             model.tensorsByName().get("W2").set(4, Float.NaN);
             IllegalArgumentException nan = assertThrows(IllegalArgumentException.class, () -> OnnxExport.save(file,
                     model, normalization, Map.of()));
-            assertEquals("ONNX export: tensor W2 element 4 is NaN, expected a finite value (the weights diverged)",
-                    nan.getMessage());
+            assertEquals("ONNX export to " + file + ": tensor W2 element 4 is NaN, expected a finite value (the"
+                    + " weights diverged); nothing was written", nan.getMessage());
         }
         assertFalse(Files.exists(file), "nothing written");
     }

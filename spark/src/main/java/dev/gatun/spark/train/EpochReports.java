@@ -208,7 +208,9 @@ final class EpochReports implements AutoCloseable {
             return null;
         }
         epochs[report.epoch() - 1] = report.withoutCheckpoint();   // only the latest state is ever needed
-        latest = report;
+        if (report.hasState()) {   // a diverged epoch's has none: the state before it stays the one to start from
+            latest = report;
+        }
         try {
             return listener.submit(() -> tell(report));
         } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -75,22 +75,26 @@ final class ReplicaTraining {
                     double[] losses = new double[plan.epochs()];
                     double[] seconds = new double[plan.epochs()];
                     double[] allReduceSeconds = new double[plan.epochs()];
+                    boolean diverged = false;
                     for (int epoch = start.epochs(); epoch < lastEpoch; epoch++) {
                         long before = replica.allReduceNanos;
                         long begin = System.nanoTime();
                         losses[epoch] = replica.epoch(epoch, optimizer);
                         seconds[epoch] = (System.nanoTime() - begin) / 1e9;
                         allReduceSeconds[epoch] = (replica.allReduceNanos - before) / 1e9;
+                        // The driver fails a diverged run on this report; no model file holds its weights.
+                        diverged = !Double.isFinite(losses[epoch]);
                         boolean trainOn = true;
                         if (rank == 0) {
                             trainOn = reporter.send(epoch + 1, losses[epoch], seconds[epoch], allReduceSeconds[epoch],
-                                    optimizer.learningRate(), modelFile(model, normalization, plan, optimizer));
+                                    optimizer.learningRate(), diverged ? EpochReport.NO_STATE
+                                            : modelFile(model, normalization, plan, optimizer));
                         }
                         if (epoch + 1 < lastEpoch && !replica.allTrainOn(trainOn)) {
                             break;
                         }
                     }
-                    byte[] file = rank == 0 ? modelFile(model, normalization, plan, null) : null;
+                    byte[] file = rank == 0 && !diverged ? modelFile(model, normalization, plan, null) : null;
                     return List.of(new ReplicaResult(rank, checksum(model.parameters()), losses, seconds,
                             ring.bytesSentPerCall() + replica.statisticsBytesPerStep,
                             allReduceSeconds, file)).iterator();

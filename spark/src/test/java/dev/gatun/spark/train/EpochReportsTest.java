@@ -150,11 +150,15 @@ class EpochReportsTest {
             assertNull(reports.endedBefore(lost), "nothing has gone wrong before the stage's failure");
             try (EpochReporter reporter = new EpochReporter(reports.address(), 10_000, 10_000, () -> false)) {
                 assertTrue(reporter.send(1, 0.7, 2.0, 0.5, 1e-3, state(1)), "a finite epoch 1: train on");
-                assertFalse(reporter.send(2, Double.NaN, 2.0, 0.5, 1e-3, state(2)), "a diverged epoch 2: stop");
+                // A diverged epoch's report carries no state: no model file holds its weights.
+                assertFalse(reporter.send(2, Double.NaN, 2.0, 0.5, 1e-3, EpochReport.NO_STATE), "a diverged epoch 2: stop");
             }
             RuntimeException fit = reports.endedBefore(lost);
             assertTrue(fit.getMessage().contains("training diverged in epoch 2"), fit.getMessage());
             assertEquals(List.of(lost), List.of(fit.getSuppressed()));
+            TrainingState before = reports.startAttempt(2);
+            assertEquals(1, before.epochs(), "the state to start from stays epoch 1's");
+            assertArrayEquals(state(1), before.checkpoint());
         }
     }
 
