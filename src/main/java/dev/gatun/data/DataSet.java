@@ -168,7 +168,7 @@ public final class DataSet {
         if (classes == 0) {
             throw new IllegalStateException("data set " + name + " holds real-valued targets, not class labels");
         }
-        return store.label(rows[i]);
+        return store.label(storedRow(i));
     }
 
     /** Target {@code j} of sample {@code i} (regression data only). */
@@ -177,7 +177,7 @@ public final class DataSet {
             throw new IndexOutOfBoundsException("target " + j + " of data set " + name + " with " + targetWidth()
                     + " targets per sample");
         }
-        return store.targets().getAtIndex(ValueLayout.JAVA_FLOAT, (long) rows[i] * targetWidth() + j);
+        return store.targets().getAtIndex(ValueLayout.JAVA_FLOAT, (long) storedRow(i) * targetWidth() + j);
     }
 
     /** How many samples of each class this data set holds. */
@@ -187,7 +187,7 @@ public final class DataSet {
 
     /** Row of sample {@code i} in the storage (the image and label files, the table). */
     public int fileRow(int i) {
-        return rows[i];
+        return storedRow(i);
     }
 
     /**
@@ -196,7 +196,25 @@ public final class DataSet {
      * change every view of the table and pass by the finiteness check the table made.
      */
     public MemorySegment row(int i) {
-        return store.features().asSlice(rowOffset(i), (long) features * featureType().byteSize()).asReadOnly();
+        long bytes = (long) features * featureType().byteSize();
+        return store.features().asSlice(storedRow(i) * bytes, bytes).asReadOnly();
+    }
+
+    /**
+     * The stored row of sample {@code i}, for the public accessors: an index out of range or a data set whose files or
+     * table were closed is named here, where the JDK would say only "Index 50 out of bounds for length 50" or
+     * "Already closed". The batch gatherer, which checks once per batch, reads {@link #rowOffset} instead.
+     */
+    private int storedRow(int i) {
+        if (i < 0 || i >= rows.length) {
+            throw new IndexOutOfBoundsException("sample " + i + " of data set " + name + ", which holds " + rows.length
+                    + " samples");
+        }
+        if (!store.isOpen()) {
+            throw new IllegalStateException("data set " + name + " is closed: its files were unmapped or its table"
+                    + " closed before sample " + i + " was read");
+        }
+        return rows[i];
     }
 
     /** The raw pixels of sample {@code i} of an image data set: a read-only slice of the mapped file. */

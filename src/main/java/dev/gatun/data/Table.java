@@ -200,6 +200,14 @@ public final class Table implements AutoCloseable {
             throw new IllegalArgumentException("table " + name + ": " + rows + " rows of " + width + " float32 values are "
                     + bytes + " bytes, the segment holds " + source.byteSize());
         }
+        if (!source.scope().isAlive()) {
+            throw new IllegalStateException("table " + name + ": the features segment lives in an arena that is already"
+                    + " closed");
+        }
+        if (!source.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalStateException("table " + name + ": the features segment belongs to a confined arena of"
+                    + " another thread");
+        }
         MemorySegment copy = arena.allocate(bytes, 64);
         MemorySegment.copy(source, 0, copy, 0, bytes);
         requireFinite(name, copy, width);

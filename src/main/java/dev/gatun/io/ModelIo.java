@@ -118,6 +118,7 @@ public final class ModelIo {
                     + " features but the model takes " + model.inputs() + " inputs");
         }
         ModelMetadata.requireNamesFit("save", metadata, model.spec());
+        model.requireParametersAlive("save");
         // Every file says which Gatun wrote it and when, whatever else the caller put in.
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelMetadata.VERSION, Gatun.version());
@@ -233,8 +234,8 @@ public final class ModelIo {
         requireSame(file, "beta1", parseDouble(file, hyper, "beta1"), optimizer.beta1(), optimizer);
         requireSame(file, "beta2", parseDouble(file, hyper, "beta2"), optimizer.beta2(), optimizer);
         requireSame(file, "epsilon", parseDouble(file, hyper, "epsilon"), optimizer.epsilon(), optimizer);
-        long stepCount = parseCount(file, hyper, "step_count");
-        long modelStep = parseCount(file, hyper, "model_step");
+        long stepCount = parseStep(file, hyper, "step_count");
+        long modelStep = parseStep(file, hyper, "model_step");
         Map<String, TensorTable.Entry> saved = TensorTable.byName(
                 TensorTable.decode(file, OPTS, ModelFile.require(file, sections, OPTS).payload()));
         List<Parameter> params = model.parameters();
@@ -416,6 +417,22 @@ public final class ModelIo {
             throw new ModelFormatException(file, "field '" + key + "' is missing");
         }
         return value.strip();
+    }
+
+    /**
+     * Steps beyond 2^53 are no run's (a step a microsecond would take 285 years to get there), and Adam's bias
+     * correction takes β^t in double, exact for whole numbers up to 2^53: such a count was written by hand, and
+     * Long.MAX_VALUE overflowed into a negative step at the first update, far from the file it came from.
+     */
+    private static final long MAX_STEPS = 1L << 53;
+
+    private static long parseStep(Path file, Map<String, String> map, String key) throws ModelFormatException {
+        long steps = parseCount(file, map, key);
+        if (steps > MAX_STEPS) {
+            throw new ModelFormatException(file, "field '" + key + "': " + steps + " steps is more than any run takes"
+                    + " (at most 2^53)");
+        }
+        return steps;
     }
 
     private static long parseCount(Path file, Map<String, String> map, String key) throws ModelFormatException {

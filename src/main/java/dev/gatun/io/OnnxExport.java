@@ -60,6 +60,7 @@ public final class OnnxExport {
         ModelMetadata.requireNamesFit("ONNX export", metadata, model.spec());
         // protobuf writes a lone surrogate as '?' and only logs it: the import would read other metadata back.
         KeyValues.requireUnicode(metadata);
+        model.requireParametersAlive("ONNX export to " + file);
         FiniteTensors.require("ONNX export to " + file, model.tensorsByName());
         OnnxSupport.require("ONNX export to " + file);
         if (ModelFile.isModelFile(file)) {

@@ -71,6 +71,9 @@ public final class Model implements AutoCloseable {
         if (spec == null || dtype == null || arena == null || decorator == null) {
             throw new IllegalArgumentException("Model.build: spec, dtype, arena and decorator must not be null");
         }
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("Model.build: the arena for the model's parameters is already closed");
+        }
         SplittableRandom random = new SplittableRandom(spec.seed());
         List<Layer<?>> layers = new ArrayList<>();
         long in = spec.inputs();
@@ -161,6 +164,20 @@ public final class Model implements AutoCloseable {
     /** The non-trained tensors a model file must also keep (batch-norm running statistics). */
     public List<NamedTensor> state() {
         return state;
+    }
+
+    /**
+     * Throws, naming {@code operation}, when the arena the model's parameters were built in has been closed: the JDK's
+     * own "Already closed" would name neither the operation nor the model. (A model that was itself closed keeps its
+     * parameters: they are its caller's.)
+     */
+    public void requireParametersAlive(String operation) {
+        for (Map.Entry<String, Tensor> e : tensorsByName().entrySet()) {
+            if (!e.getValue().isAlive()) {
+                throw new IllegalStateException(operation + ": the model's " + e.getKey() + " lives in an arena that is"
+                        + " already closed");
+            }
+        }
     }
 
     /** Every parameter's value and every state tensor by name (W1, b1, gamma2, running_mean2, ...), in that order. */

@@ -182,6 +182,7 @@ public final class Predictor implements AutoCloseable {
             throw new IllegalArgumentException("predictor: normalisation covers " + normalization.features()
                     + " features but the model takes " + model.inputs() + " inputs");
         }
+        model.requireParametersAlive("predictor");
         Blas.requireAvailable(); // batches of BLAS_MIN_ROWS+ rows need sgemm: a missing OpenBLAS stops start-up, not a request
         this.spec = model.spec();
         this.metadata = ModelMetadata.of(metadata, model.inputs());
@@ -713,6 +714,13 @@ public final class Predictor implements AutoCloseable {
     private static void requireSegment(String what, MemorySegment segment, int perRow, int m) {
         if (segment == null) {
             throw new IllegalArgumentException(what + " segment is null");
+        }
+        // Named here: the JDK's own exceptions say only "Already closed" or "Attempted access outside owning thread".
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException(what + " segment lives in an arena that is already closed");
+        }
+        if (!segment.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalStateException(what + " segment belongs to a confined arena of another thread");
         }
         long bytes = 4L * perRow * m;
         if (segment.byteSize() != bytes) {

@@ -4,9 +4,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -198,6 +200,34 @@ class TableTest {
         Table table = Table.ofLabels("t", rows(10, 2), new int[10], 1);
         DataSet dev = table.dataSet().split(3, 1).dev();
         table.close();
-        assertThrows(IllegalStateException.class, () -> dev.row(0).get(ValueLayout.JAVA_FLOAT, 0));
+        // Named, where the JDK would say "Already closed" and nothing of which data set.
+        for (org.junit.jupiter.api.function.Executable read : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> dev.row(0), () -> dev.label(0), () -> dev.fileRow(0))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, read);
+            assertEquals("data set " + dev.name() + " is closed: its files were unmapped or its table closed before"
+                    + " sample 0 was read", e.getMessage());
+        }
+    }
+
+    @Test
+    void aSampleOutOfRangeIsNamedWithTheDataSetsSize() {
+        try (Table table = Table.ofLabels("t", rows(10, 2), new int[10], 1)) {
+            DataSet all = table.dataSet();
+            for (int bad : new int[] {10, -1}) {
+                IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> all.row(bad));
+                assertEquals("sample " + bad + " of data set t, which holds 10 samples", e.getMessage());
+                assertThrows(IndexOutOfBoundsException.class, () -> all.label(bad));
+            }
+        }
+    }
+
+    @Test
+    void featuresInAClosedArenaAreNamed() {
+        Arena arena = Arena.ofConfined();
+        MemorySegment features = arena.allocate(4L * 2 * 3, 4);
+        arena.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Table.ofLabels("t", features, 2, new int[3], 2));
+        assertEquals("table t: the features segment lives in an arena that is already closed", e.getMessage());
     }
 }

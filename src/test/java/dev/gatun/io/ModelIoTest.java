@@ -270,6 +270,18 @@ class ModelIoTest {
             IllegalArgumentException beta = assertThrows(IllegalArgumentException.class,
                     () -> ModelIo.restoreOptimizer(ckpt, model, otherBeta));
             assertTrue(beta.getMessage().contains("beta1"), beta.getMessage());
+            // A step count edited past any run's overflowed into a negative step at the first update.
+            Map<String, String> hyper = new LinkedHashMap<>(KeyValues.decode(ckpt, "OPTM",
+                    ModelFile.require(ckpt, ModelFile.read(ckpt), "OPTM").payload()));
+            for (String key : List.of("step_count", "model_step")) {
+                Map<String, String> edited = new LinkedHashMap<>(hyper);
+                edited.put(key, Long.toString(Long.MAX_VALUE));
+                replace(ckpt, "OPTM", KeyValues.encode(edited));
+                ModelFormatException steps = assertThrows(ModelFormatException.class,
+                        () -> ModelIo.restoreOptimizer(ckpt, model, Optimizer.adam(0.01)));
+                assertTrue(steps.getMessage().endsWith("field '" + key + "': 9223372036854775807 steps is more than"
+                        + " any run takes (at most 2^53)"), steps.getMessage());
+            }
         }
     }
 

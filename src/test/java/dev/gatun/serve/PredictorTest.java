@@ -416,6 +416,52 @@ class PredictorTest {
         }
     }
 
+    /** Memory the caller closed or confined to another thread is named, not left to the JDK's "Already closed". */
+    @Test
+    void segmentsInAClosedOrForeignArenaAndAModelWhoseArenaClosedAreNamed() throws Exception {
+        try (Arena arena = Arena.ofConfined(); Model model = Nets.mlp(arena, 1, IN, 6, 3);
+             Predictor p = Predictor.of(model, Normalization.none(IN))) {
+            Arena closed = Arena.ofConfined();
+            MemorySegment gone = closed.allocate(4L * IN);
+            closed.close();
+            MemorySegment in = arena.allocate(4L * IN);
+            MemorySegment out = arena.allocate(12);
+            IllegalStateException input = assertThrows(IllegalStateException.class, () -> p.predict(gone, out));
+            assertEquals("input segment lives in an arena that is already closed", input.getMessage());
+            Arena closedOut = Arena.ofConfined();
+            MemorySegment goneOut = closedOut.allocate(12);
+            closedOut.close();
+            IllegalStateException output = assertThrows(IllegalStateException.class, () -> p.predict(in, goneOut));
+            assertEquals("output segment lives in an arena that is already closed", output.getMessage());
+            IllegalStateException batch = assertThrows(IllegalStateException.class, () -> p.predict(gone, 1, out));
+            assertEquals("input segment lives in an arena that is already closed", batch.getMessage());
+            // The arena is this thread's: another thread's call is named too.
+            java.util.concurrent.atomic.AtomicReference<Throwable> other = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    p.predict(in, MemorySegment.ofArray(new float[3]));
+                } catch (Throwable e) {
+                    other.set(e);
+                }
+            });
+            t.join();
+            assertEquals("input segment belongs to a confined arena of another thread", other.get().getMessage());
+            p.predict(in, out);   // still serves
+        }
+        Arena shared = Arena.ofShared();
+        Model model = Nets.mlp(shared, 1, IN, 6, 3);
+        shared.close();
+        IllegalStateException of = assertThrows(IllegalStateException.class,
+                () -> Predictor.of(model, Normalization.none(IN)));
+        assertEquals("predictor: the model's W1 lives in an arena that is already closed", of.getMessage());
+        IllegalStateException save = assertThrows(IllegalStateException.class, () -> dev.gatun.io.ModelIo.save(
+                java.nio.file.Path.of("unwritten.gatun"), model, Normalization.none(IN), Map.of()));
+        assertEquals("save: the model's W1 lives in an arena that is already closed", save.getMessage());
+        IllegalStateException build = assertThrows(IllegalStateException.class, () -> Nets.mlp(shared, 1, IN, 6, 3));
+        assertEquals("Model.build: the arena for the model's parameters is already closed", build.getMessage());
+        model.close();
+    }
+
     @Test
     void closeFreesAndLaterCallsThrow() throws Exception {
         Predictor p;
