@@ -81,6 +81,17 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
         EARLY_STOPPED
     }
 
+    /** The status a checkpoint's metadata names; anything else is named with the values it may take. */
+    private static Status status(String value) {
+        for (Status s : Status.values()) {
+            if (s.name().toLowerCase(Locale.ROOT).equals(value)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("its " + STATUS + " '" + UserText.cell(value) + "' is not one of "
+                + java.util.Arrays.stream(Status.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
+    }
+
     static Path bestFile(Path checkpoint) {
         return Path.of(checkpoint + ".best");
     }
@@ -222,7 +233,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
             }
         });
         try {
-            String status = metadata.getOrDefault(STATUS, "running").toUpperCase(Locale.ROOT);
+            Status status = status(metadata.getOrDefault(STATUS, "running"));
             TrainConfig settings = TrainConfig.fromMap(config);
             // The run is sized (memory check, batch buffers) and reported from its settings, but trains the stored
             // model: the two must be the same network, or a changed file could slip a large model past the check.
@@ -232,7 +243,7 @@ record Checkpoint(TrainConfig config, History history, Path out, Status status, 
                         + ": the file was changed after gatun train wrote it");
             }
             return new Checkpoint(settings, History.decode(metadata.get("history")),
-                    metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, Status.valueOf(status),
+                    metadata.containsKey(OUT) ? Path.of(metadata.get(OUT)) : null, status,
                     new Data(DataSource.fromMap(metadata), classNames, featureNames,
                             count(metadata, DATA_ROWS, "a row count", Long.MAX_VALUE)),
                     (int) count(metadata, THREADS, "a thread count", Integer.MAX_VALUE));

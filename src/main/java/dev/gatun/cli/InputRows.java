@@ -36,17 +36,35 @@ interface InputRows extends AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": input is not a regular file");
         }
-        byte[] head = new byte[2];
+        byte[] head = new byte[4];
         int n;
         try (InputStream in = MaybeGzipped.open(file)) {
-            n = in.readNBytes(head, 0, 2);
+            n = in.readNBytes(head, 0, head.length);
         } catch (ZipException | EOFException broken) {
             throw DataFileException.brokenGzip(file, broken);
         }
         if (n == 0) {
             throw new IllegalArgumentException(file + ": input file is empty, expected IDX images or CSV rows");
         }
-        return n == 2 && head[0] == 0 && head[1] == 0 ? IdxRows.open(file, features)
-                : CsvRows.open(file, features, featureNames);
+        if (n >= 2 && head[0] == 0 && head[1] == 0) {
+            return IdxRows.open(file, features);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!textByte(head[i])) {
+                // An IDX file with a damaged magic was read as CSV and failed on "line 3 is not UTF-8 text".
+                StringBuilder bytes = new StringBuilder();
+                for (int k = 0; k < n; k++) {
+                    bytes.append(k == 0 ? "" : " ").append(String.format("%02x", head[k] & 0xff));
+                }
+                throw new IllegalArgumentException(file + ": input is neither IDX (whose first two bytes are zero) nor"
+                        + " CSV text: it starts with the bytes " + bytes);
+            }
+        }
+        return CsvRows.open(file, features, featureNames);
+    }
+
+    /** A byte a text file may start with: not a control character other than tab, line feed and carriage return. */
+    private static boolean textByte(byte b) {
+        return (b < 0 || b >= 0x20 || b == '\t' || b == '\n' || b == '\r') && b != 0x7f;
     }
 }

@@ -11,7 +11,10 @@ import java.util.Map;
 final class LatencyHistogram {
     private static final int EXACT = 64;
     private static final int SUB = 32;
-    private final long[] counts = new long[EXACT + SUB * 58];
+    private static final int COUNTS = EXACT + SUB * 58;
+    /** A histogram's counts, for memory estimates. */
+    static final long BYTES = 8L * COUNTS;
+    private final long[] counts = new long[COUNTS];
     private long total;
 
     void record(long nanos) {

@@ -78,6 +78,21 @@ final class LoadTest {
         return new Result(all.count(), errors, firstError, seconds, all);
     }
 
+    /**
+     * {@code concurrency} clients' request bodies (up to four characters a value) and latency histograms fit half the
+     * heap, or a usage error names {@code --concurrency}: the test would otherwise run out of memory while starting
+     * them, with a message that could only guess at the cause.
+     */
+    static void requireClientsFit(int concurrency, int inputs) {
+        double bytes = (double) concurrency * (BODIES_PER_THREAD * 4.0 * inputs + LatencyHistogram.BYTES);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 2.0) {
+            throw new UsageException(String.format(java.util.Locale.ROOT, "--concurrency %d needs %.1f MB for its"
+                    + " clients' requests and latencies, more than half the heap's %.0f MB: lower it, or raise -Xmx in"
+                    + " GATUN_JAVA_OPTS", concurrency, bytes / 1048576, heap / 1048576.0));
+        }
+    }
+
     /** Client t's part of n requests: n / C, plus one for the first n % C clients. */
     static int share(int n, int concurrency, int t) {
         return n / concurrency + (t < n % concurrency ? 1 : 0);

@@ -82,9 +82,18 @@ final class ServeExampleCommand extends JsonReportingCommand {
                     + "requests over %.3g s, more than a day (%d s): raise --rate or lower --load-test", loadTest, rate,
                     (loadTest - 1) / rate, (long) MAX_OPEN_LOOP_SECONDS));
         }
+        if (loadTest != null && concurrency > MAX_THREADS) {
+            // Each client is a platform thread with its own request bodies and histogram: 100,000 of them ran the
+            // heap out after seconds, and the message blamed "the model, batch or input".
+            throw new UsageException("--concurrency " + concurrency + ": at most " + MAX_THREADS + " load-test clients"
+                    + " (each a thread of this process; past the server's threads they only queue)");
+        }
         Predictor predictor = model.load().warmUp();
         PredictionServer server;
         try {
+            if (loadTest != null) {
+                LoadTest.requireClientsFit(concurrency, predictor.inputs());
+            }
             server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);
         } catch (Exception e) {
             predictor.close();

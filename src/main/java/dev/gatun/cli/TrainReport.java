@@ -30,11 +30,23 @@ import java.util.Map;
 record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, Path plots, boolean json,
                    Map<String, Object> extraFields) {
 
+    /**
+     * What to change after {@code explosion}. A run that diverges at its first step has had no update before it: its
+     * first loss or gradient was already out of range, which a large penalty or badly scaled data does whatever the
+     * rate (an --l1 of 1e38, targets of 1e25 and unnormalised features of 1e30 were each told only to lower --lr).
+     */
+    static String advice(dev.gatun.train.Explosion explosion) {
+        return explosion.step() <= 1 ? "it diverged at the first step: look at the scale of the features (--normalize),"
+                + " of regression targets and of the penalty (--l2, --l1), or lower --lr if it is large"
+                : "lower --lr (or add decay)";
+    }
+
     int report(TrainingResult result, Model model, Normalization normalization, Path outFile) throws IOException {
         History history = result.history();
         if (result.exploded()) {
             System.out.println("stopped: " + result.explosion().message());
-            System.out.println("lower --lr (or add decay); the last finished epoch is in the checkpoint, if one was written");
+            System.out.println(advice(result.explosion()) + "; the last finished epoch is in the checkpoint, if one"
+                    + " was written");
         } else if (result.outcome() == TrainingResult.Outcome.EARLY_STOPPED) {
             System.out.printf("early stopping: dev loss best at epoch %d, restored its weights%n", result.bestEpoch());
         }

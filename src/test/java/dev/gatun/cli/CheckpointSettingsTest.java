@@ -64,4 +64,25 @@ class CheckpointSettingsTest {
         assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("[64, 4, 4]")
                 && e.getMessage().contains("[64, 16, 4]"), e.getMessage());
     }
+
+    /** A status edited into something else is named with the values it may take, not as a Java enum lookup. */
+    @Test
+    void aStatusThatIsNoneOfTheKnownOnesIsNamed() throws IOException {
+        Path data = LearnableData.write(dir.resolve("data"), 200, 100, 12, false);
+        Path file = dir.resolve("run.checkpoint");
+        assertEquals(0, gatun("train", "--data", data.toString(), "--layers", "64,16,4", "--epochs", "1", "--dev", "50",
+                "--checkpoint", file.toString()).exit());
+        try (Arena arena = Arena.ofConfined()) {
+            ModelIo.LoadedModel loaded = ModelIo.load(file, arena);
+            Map<String, String> metadata = new java.util.LinkedHashMap<>(loaded.metadata().asMap());
+            metadata.put("status", "weird\u001b[2J");
+            try (Model model = loaded.model(); Optimizer optimizer = Checkpoint.read(file).config().buildOptimizer()) {
+                ModelIo.restoreOptimizer(file, model, optimizer);
+                ModelIo.save(file, model, loaded.normalization(), metadata, optimizer);
+            }
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Checkpoint.read(file));
+        assertTrue(e.getMessage().endsWith("its status 'weird\\x1b[2J' is not one of [running, early_stopped]"),
+                e.getMessage());
+    }
 }

@@ -341,5 +341,15 @@ class PredictCommandTest {
         Path sigmoids = TrainedClassifier.untrained(dir.resolve("sigmoids.gatun"), 64, 3, Loss.BINARY_CROSS_ENTROPY);
         CommandRun.assertOneLineError(CommandRun.gatun("predict", "--model", sigmoids.toString(), "--input",
                 images.toString()), err, "needs a classifier");
+        // A damaged magic: read as CSV it failed on "line 3 is not UTF-8 text", or found "only a header line".
+        byte[] idx = Files.readAllBytes(odd);
+        for (byte[] magic : new byte[][] {{0x12, 0x34}, {0, 1}}) {
+            idx[0] = magic[0];
+            idx[1] = magic[1];
+            Path damaged = Files.write(dir.resolve("damaged.idx"), idx);
+            CommandRun.assertOneLineError(predict(damaged), err, damaged + ": input is neither IDX (whose first two"
+                    + " bytes are zero) nor CSV text: it starts with the bytes " + String.format("%02x %02x 08 03",
+                    magic[0], magic[1]));
+        }
     }
 }

@@ -129,5 +129,13 @@ class ServeExampleCommandTest {
                 + " spreads its requests over 7.78e+05 s, more than a day (86400 s)");
         CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", save(4, Loss.MSE, 2).toString(),
                 "--load-test", "10"), Main.EXIT_ERROR, "MSE");
+        // 100,000 clients ran the heap out while starting, and the message blamed the model, batch or input.
+        CommandRun.assertOneLineError(CommandRun.gatun("serve-example", "--model", file.toString(), "--load-test", "10",
+                "--concurrency", "100000"), Main.EXIT_USAGE, "--concurrency 100000: at most 1024 load-test clients");
+        // Within the count, clients whose bodies outgrow the heap (rows of a model this wide) are refused too.
+        UsageException wide = assertThrows(UsageException.class, () -> LoadTest.requireClientsFit(1024, 1 << 24));
+        assertTrue(wide.getMessage().startsWith("--concurrency 1024 needs 1048591.0 MB for its clients' requests and"
+                + " latencies, more than half the heap's"), wide.getMessage());
+        LoadTest.requireClientsFit(64, 784);   // Fashion-MNIST's rows: 4 MB
     }
 }

@@ -202,6 +202,15 @@ class TrainCommandTest {
         assertTrue(exploding.lastLine().contains("\"outcome\":\"exploded\""), exploding.lastLine());
         // No test figures from exploded weights.
         assertTrue(exploding.lastLine().contains("\"test_accuracy\":null"), exploding.lastLine());
+        // The advice: the rate, once it has moved the weights; at the first step the data's or the penalty's scale.
+        CommandRun tooFast = gatun(train(data, "--optimizer", "sgd", "--lr", "1000", "--epochs", "2"));
+        assertTrue(tooFast.out().contains("stopped: training diverged at step 2")
+                && tooFast.out().contains("\nlower --lr (or add decay); the last finished epoch"), tooFast.out());
+        CommandRun penalty = gatun(train(data, "--l1", "1e38", "--epochs", "1"));
+        assertEquals(1, penalty.exit(), penalty.toString());
+        assertTrue(penalty.out().contains("stopped: training diverged at step 1") && penalty.out().contains("\nit"
+                + " diverged at the first step: look at the scale of the features (--normalize), of regression targets"
+                + " and of the penalty (--l2, --l1), or lower --lr if it is large;"), penalty.out());
     }
 
     private static String[] concat(String[] a, String... b) {
