@@ -249,6 +249,14 @@ public final class Blas {
         }
     }
 
+    /**
+     * Whether {@link #setThreads} takes effect in this process: false for a library without a thread call, whose count
+     * only its environment variable sets before the JVM starts (setting it then logs a warning saying which).
+     */
+    public static boolean threadsSettable() {
+        return Selected.BACKEND.threadsSettable();
+    }
+
     public static BlasInfo info() {
         return Selected.BACKEND.info();
     }

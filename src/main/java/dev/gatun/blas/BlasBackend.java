@@ -27,6 +27,11 @@ interface BlasBackend {
 
     void setThreads(int threads);
 
+    /** Whether {@link #setThreads} changes the count, rather than warning that only the environment can. */
+    default boolean threadsSettable() {
+        return true;
+    }
+
     /** Library path, build configuration and detected core, for logs and {@code gatun info}. */
     BlasInfo info();
 }

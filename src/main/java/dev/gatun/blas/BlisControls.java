@@ -27,7 +27,7 @@ final class BlisControls implements LibraryControls {
         threads = library.find("bli_thread_set_num_threads").isPresent()
                 && library.find("bli_thread_get_num_threads").isPresent()
                 ? new ThreadCount(BlisControls::threadsInUse, blis_h::bli_thread_set_num_threads,
-                        "bli_thread_set_num_threads (default: BLIS_NUM_THREADS, else 1)")
+                        "bli_thread_set_num_threads (default: BLIS_NUM_THREADS, else 1)", true)
                 : new EnvironmentThreads("BLIS", "BLIS_NUM_THREADS").count();
     }
 

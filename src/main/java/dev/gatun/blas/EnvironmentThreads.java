@@ -32,7 +32,7 @@ record EnvironmentThreads(String library, String variable) {
 
     /** This variable as the library's thread count. */
     ThreadCount count() {
-        return new ThreadCount(this::threads, this::setThreads, describe());
+        return new ThreadCount(this::threads, this::setThreads, describe(), false);
     }
 
     String describe() {

@@ -101,6 +101,11 @@ final class NativeBlas implements BlasBackend {
     }
 
     @Override
+    public boolean threadsSettable() {
+        return controls.threads().settable();
+    }
+
+    @Override
     public void setThreads(int threads) {
         controls.threads().set().accept(threads);
     }

@@ -16,7 +16,7 @@ final class OpenBlasControls implements LibraryControls {
         threads = library.find("openblas_set_num_threads").isPresent()
                 && library.find("openblas_get_num_threads").isPresent()
                 ? new ThreadCount(cblas_h::openblas_get_num_threads, cblas_h::openblas_set_num_threads,
-                        "openblas_set_num_threads (default: the cores, or OPENBLAS_NUM_THREADS)")
+                        "openblas_set_num_threads (default: the cores, or OPENBLAS_NUM_THREADS)", true)
                 : new EnvironmentThreads("OpenBLAS", "OPENBLAS_NUM_THREADS").count();
     }
 

@@ -8,7 +8,7 @@ final class PlainCblasControls implements LibraryControls {
     private final EnvironmentThreads environment = new EnvironmentThreads("this CBLAS library", "OMP_NUM_THREADS");
     private final ThreadCount threads = new ThreadCount(environment::threads, environment::setThreads,
             "none Gatun knows; a threaded library usually reads OMP_NUM_THREADS when it loads (set it before the "
-                    + "JVM starts); the reference BLAS runs on the calling thread");
+                    + "JVM starts); the reference BLAS runs on the calling thread", false);
 
     @Override
     public String family() {

@@ -102,7 +102,10 @@ final class BenchmarkCommand extends JsonReportingCommand {
                     + batchThreads * Predictor.BATCH_THREAD_MIN_ROWS + " rows (" + Predictor.BATCH_THREAD_MIN_ROWS
                     + " a thread); --batch " + batch + " would run on one thread");
         }
-        Blas.setThreads(blas);
+        if (blasThreads != null || Blas.threadsSettable()) {
+            // The default's count, on a library without a thread call, would only log that it cannot be set.
+            Blas.setThreads(blas);
+        }
         if (batchThreadsOption == null && batchThreads > 1 && Blas.threads() != 1) {
             // The default's choice, not the user's: a library whose count Gatun cannot set keeps its own threads.
             batchThreads = 1;

@@ -99,6 +99,15 @@ class BlasLibraryTest {
                 Path.of("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"), Arena.global())));
     }
 
+    /** Only a library with a thread call can have its count set; the reference BLAS takes OMP_NUM_THREADS or nothing. */
+    @Test
+    void whetherTheThreadCountCanBeSetIsToldByTheLibrarysCalls() {
+        assertTrue(LibraryControls.of(SymbolLookup.libraryLookup(OPENBLAS, Arena.global())).threads().settable());
+        assertFalse(LibraryControls.of(SymbolLookup.libraryLookup(
+                Path.of("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"), Arena.global())).threads().settable());
+        assertTrue(Blas.threadsSettable(), "the loaded OpenBLAS");
+    }
+
     @Test
     void infoDescribesTheLoadedOpenBlas() {
         BlasInfo info = Blas.info();
