@@ -105,7 +105,7 @@ final class EvalCommand extends JsonReportingCommand {
                     List<String> names = ClassNames.of(data.path, classes);
                     print(model, dir.directory() + ", " + e.dataSet() + " split", e, names);
                     if (plots != null) {
-                        System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+                        plotConfusion(e, names);
                     }
                     json.print(report(e, names));
                 }
@@ -148,7 +148,7 @@ final class EvalCommand extends JsonReportingCommand {
             Evaluation e = evaluate(loaded, set, data.path.toString());
             print(model, data.path.toString(), e, names);
             if (plots != null) {
-                System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+                plotConfusion(e, names);
             }
             json.print(report(e, names));
         }
@@ -253,6 +253,11 @@ final class EvalCommand extends JsonReportingCommand {
         System.out.printf("accuracy  %.2f%% (%,d of %,d)%n", 100 * e.accuracy(), Math.round(e.accuracy() * e.count()),
                 e.count());
         System.out.printf("loss      %.4f%n%n", e.loss());
+        if (e.confusion() == null) {
+            System.out.printf("per-class figures and the confusion matrix are left out above %,d classes%n",
+                    Evaluator.MAX_CONFUSION_CLASSES);
+            return;
+        }
         int nameWidth = Math.max(5, names.stream().mapToInt(String::length).max().orElse(0));
         System.out.printf("%-" + nameWidth + "s  %9s  %9s  %9s  %8s%n", "class", "precision", "recall", "f1", "support");
         for (int k = 0; k < e.classes(); k++) {
@@ -262,6 +267,15 @@ final class EvalCommand extends JsonReportingCommand {
         System.out.println();
         System.out.println("confusion matrix (rows: actual, columns: predicted)");
         System.out.print(confusionTable(e.confusion(), names));
+    }
+
+    private void plotConfusion(Evaluation e, List<String> names) throws java.io.IOException {
+        if (e.confusion() == null) {
+            System.out.printf("no confusion-matrix.png: the model has more than %,d classes%n",
+                    Evaluator.MAX_CONFUSION_CLASSES);
+        } else {
+            System.out.println("wrote " + Plots.confusionMatrix(e.confusion(), names, plots));
+        }
     }
 
     /** The counts as aligned text; columns are headed by class index, rows by index and name. */
@@ -342,11 +356,14 @@ final class EvalCommand extends JsonReportingCommand {
             c.put("support", support(e, k));
             perClass.add(c);
         }
-        r.put("per_class", perClass);
-        List<Object> confusion = new ArrayList<>();
-        for (long[] row : e.confusion()) {
-            confusion.add(java.util.Arrays.stream(row).boxed().toList());
+        List<Object> confusion = null;
+        if (e.confusion() != null) {
+            confusion = new ArrayList<>();
+            for (long[] row : e.confusion()) {
+                confusion.add(java.util.Arrays.stream(row).boxed().toList());
+            }
         }
+        r.put("per_class", e.confusion() == null ? null : perClass);
         r.put("confusion", confusion);
         return r;
     }

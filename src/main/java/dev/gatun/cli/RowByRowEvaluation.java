@@ -8,6 +8,7 @@ import dev.gatun.nn.Model;
 import dev.gatun.serve.Predictor;
 import dev.gatun.serve.RowWeights;
 import dev.gatun.train.Evaluation;
+import dev.gatun.train.Evaluator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +35,7 @@ final class RowByRowEvaluation {
                 Predictor.Options.defaults().withRowWeights(weights))) {
             float[] row = new float[set.features()];
             float[] probabilities = new float[model.outputs()];
-            long[][] confusion = new long[classes][classes];
+            long[][] confusion = classes <= Evaluator.MAX_CONFUSION_CLASSES ? new long[classes][classes] : null;
             double lossSum = 0;
             long correct = 0;
             for (int i = 0; i < set.size(); i++) {
@@ -47,7 +48,9 @@ final class RowByRowEvaluation {
                             + "): " + e.getMessage(), e);
                 }
                 int label = set.label(i);
-                confusion[label][predicted]++;
+                if (confusion != null) {
+                    confusion[label][predicted]++;
+                }
                 correct += predicted == label ? 1 : 0;
                 lossSum -= Math.log(Math.max(probabilityOf(model.loss(), probabilities, label), Float.MIN_NORMAL));
             }

@@ -104,7 +104,7 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
             List<Path> written = new ArrayList<>();
             written.add(Plots.lossAndAccuracy(history, plots));
             written.add(Plots.learningRate(history, plots));
-            if (test != null && !config.regression()) {
+            if (test != null && test.confusion() != null) {
                 written.add(Plots.confusionMatrix(test.confusion(), input.classNames(test.classes()), plots));
             }
             if (!fits.isEmpty()) {

@@ -3,7 +3,9 @@ package dev.gatun.train;
 /**
  * A model's figures on one data set: mean data loss (no regularization term), accuracy, and for classification
  * the confusion matrix (row = true class, column = predicted class) from which precision and recall follow; for
- * regression (MSE) accuracy is NaN, the confusion matrix null and {@link #regression()} holds RMSE, MAE and R².
+ * regression (MSE) accuracy is NaN, the confusion matrix null and {@link #regression()} holds RMSE, MAE and R². A
+ * classifier of more than {@link Evaluator#MAX_CONFUSION_CLASSES} classes has no confusion matrix either (null), and
+ * so no per-class figures: {@link #classes()} is 0.
  */
 public record Evaluation(String dataSet, int count, double loss, double accuracy, long[][] confusion,
                          RegressionMetrics regression) {

@@ -19,6 +19,11 @@ public final class Evaluator implements AutoCloseable {
     public static final int DEFAULT_BATCH = 1000;
     /** Samples a regression evaluation keeps for a predicted-vs-actual plot: enough to see the fit, few to draw. */
     public static final int PLOTTED_POINTS = 2000;
+    /**
+     * Classes up to which an evaluation keeps its confusion matrix (k² counts: 8 MB here). The matrix is dense, and a
+     * table may hold 65,536 classes, whose matrix (34 GB) failed the first epoch's evaluation after its training.
+     */
+    public static final int MAX_CONFUSION_CLASSES = 1024;
 
     private final DataSet data;
     private final Batches batches;
@@ -47,7 +52,10 @@ public final class Evaluator implements AutoCloseable {
         return data;
     }
 
-    /** Loss, accuracy and confusion matrix of {@code model} over the whole data set. */
+    /**
+     * Loss, accuracy and confusion matrix of {@code model} over the whole data set; the matrix only up to {@link
+     * #MAX_CONFUSION_CLASSES} classes.
+     */
     public Evaluation evaluate(Model model) {
         Workspace ws = workspaceFor(model);
         if (!model.loss().classification()) {
@@ -55,7 +63,7 @@ public final class Evaluator implements AutoCloseable {
         }
         boolean classes = model.loss().predictsClasses(model.outputs());
         int k = Math.max(model.outputs(), 2);
-        long[][] confusion = classes ? new long[k][k] : null;
+        long[][] confusion = classes && k <= MAX_CONFUSION_CLASSES ? new long[k][k] : null;
         double lossSum = 0;
         long correct = 0;
         for (int b = 0; b < batches.batchesPerEpoch(); b++) {
@@ -65,7 +73,9 @@ public final class Evaluator implements AutoCloseable {
                 for (int row = 0; row < batch.size(); row++) {
                     int label = batch.label(row);
                     int predicted = predictions[row];
-                    confusion[label][predicted]++;
+                    if (confusion != null) {
+                        confusion[label][predicted]++;
+                    }
                     correct += label == predicted ? 1 : 0;
                 }
             }

@@ -5,6 +5,7 @@ import dev.gatun.data.MnistDirectory;
 import dev.gatun.nn.Loss;
 import dev.gatun.train.LearnableData;
 import org.junit.jupiter.api.BeforeAll;
+import dev.gatun.train.Evaluator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,6 +160,40 @@ class EvalCommandTest {
             assertEquals(expected.get("confusion"), actual.get("confusion"), layers);
             assertEquals(number(expected.get("loss")), number(actual.get("loss")), 1e-5, layers);
         }
+    }
+
+    /**
+     * More classes than a confusion matrix is kept for: the accuracy and loss are reported, the per-class figures and
+     * the matrix are said to be left out (JSON null), and no plot is drawn; both evaluation paths.
+     */
+    @Test
+    void aModelOfMoreClassesThanAConfusionMatrixIsKeptForIsEvaluatedWithoutOne() throws Exception {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int k = 0; k <= Evaluator.MAX_CONFUSION_CLASSES; k++) {
+            csv.append(k % 7).append(',').append(k % 11).append(",c").append(k).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("wide.csv"), csv);
+        Path trained = dir.resolve("wide.gatun");
+        CommandRun train = CommandRun.gatun("train", "--data", data.toString(), "--label", "label", "--epochs", "1",
+                "--dev", "0", "--out", trained.toString(), "--quiet");
+        assertEquals(0, train.exit(), train.toString());
+        for (String weights : List.of("", "float32")) {
+            List<String> args = new java.util.ArrayList<>(List.of("--model", trained.toString(), "--data",
+                    data.toString(), "--label", "label", "--plots", dir.resolve("plots").toString()));
+            if (!weights.isEmpty()) {
+                args.addAll(List.of("--row-weights", weights));
+            }
+            CommandRun text = eval(args.toArray(String[]::new));
+            assertEquals(0, text.exit(), text.toString());
+            assertTrue(text.out().contains("per-class figures and the confusion matrix are left out above 1,024 classes")
+                    && text.out().contains("no confusion-matrix.png"), text.out());
+            args.add("--json");
+            Map<String, Object> json = MiniJson.object(lastLine(eval(args.toArray(String[]::new)).out()));
+            assertEquals(1025, number(json.get("count")));
+            assertEquals(null, json.get("confusion"));
+            assertEquals(null, json.get("per_class"));
+        }
+        assertFalse(Files.exists(dir.resolve("plots/confusion-matrix.png")));
     }
 
     /** A row whose outputs overflow is refused naming the sample, as the batch evaluation refuses the set. */

@@ -35,6 +35,45 @@ class TableTrainingTest {
         }
     }
 
+    /**
+     * A table may hold 65,536 classes; their dense confusion matrix (34 GB) ran the heap out in the first epoch's
+     * evaluation, after its training. Above 1,024 classes the evaluation keeps accuracy and loss and no matrix.
+     */
+    @Test
+    void aTableOfTheMostClassesTrainsAndIsEvaluatedWithoutAConfusionMatrix() {
+        int most = 65_536;
+        float[][] x = {{0, 1}, {1, 0}, {1, 1}, {0, 0}};
+        int[] y = {0, 1, most - 1, 2};
+        try (Arena arena = Arena.ofShared(); Table table = Table.ofLabels("many", x, y, most);
+             Model model = Model.builder(2).output(most, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena);
+             Optimizer sgd = Optimizer.sgd(0.1);
+             Trainer trainer = Trainer.builder(model, sgd, table.dataSet()).epochs(1).warmUp(false).build()) {
+            TrainingResult result = trainer.run();
+            assertEquals(1, result.history().size());
+            try (Evaluator evaluator = new Evaluator(table.dataSet(), Normalization.none(2), 4)) {
+                Evaluation e = evaluator.evaluate(model);
+                assertEquals(null, e.confusion());
+                assertEquals(0, e.classes());
+                assertEquals(result.history().last().trainAccuracy(), e.accuracy(), 0.0);
+            }
+        }
+        // At the limit the matrix is kept.
+        int[] labels = {0, 1, Evaluator.MAX_CONFUSION_CLASSES - 1, 2};
+        try (Arena arena = Arena.ofConfined(); Table table = Table.ofLabels("limit", x, labels,
+                Evaluator.MAX_CONFUSION_CLASSES);
+             Model model = Model.builder(2).output(Evaluator.MAX_CONFUSION_CLASSES, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .seed(1).build(arena);
+             Evaluator evaluator = new Evaluator(table.dataSet(), Normalization.none(2), 4)) {
+            Evaluation e = evaluator.evaluate(model);
+            assertEquals(Evaluator.MAX_CONFUSION_CLASSES, e.classes());
+            long counted = 0;
+            for (long[] row : e.confusion()) {
+                counted += java.util.Arrays.stream(row).sum();
+            }
+            assertEquals(4, counted);
+        }
+    }
+
     /** A batch of one row has variance 0: batch norm would output β alone and learn its running variance as ~0. */
     @Test
     void batchNormRefusesBatchesOfOneRowAndLeavesOutALastBatchOfOne() {
