@@ -125,17 +125,18 @@ final class BatchStream implements StepPool.Chunks {
                 int sample = order[from + row];
                 touched += RowKernels.touch(stored, data.rowOffset(sample), rowBytes);
                 if (targets == null) {
-                    touched += data.label(sample);
+                    touched += data.labelUnchecked(sample);
                 }
             }
             for (int row = first; row < last; row++) {
                 int sample = order[from + row];
                 samples[row] = sample;
                 if (targets == null) {
-                    labels.setAtIndex(ValueLayout.JAVA_INT, row, data.label(sample));
+                    labels.setAtIndex(ValueLayout.JAVA_INT, row, data.labelUnchecked(sample));
                 } else {
                     long targetBytes = 4L * targetWidth;
-                    MemorySegment.copy(targets, data.fileRow(sample) * targetBytes, y, row * targetBytes, targetBytes);
+                    MemorySegment.copy(targets, data.fileRowUnchecked(sample) * targetBytes, y, row * targetBytes,
+                            targetBytes);
                 }
                 long rowOut = 4L * row * features;
                 if (augmenter != null) {

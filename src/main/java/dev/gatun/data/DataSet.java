@@ -225,6 +225,19 @@ public final class DataSet {
         return row(i);
     }
 
+    /**
+     * {@link #label} and {@link #fileRow} without their checks, for the batch gatherer: its samples come from this
+     * set's own order, it checks once per batch that the set is open, and its loop stays as it was measured
+     * allocation-free (with the checks in it, one CI run's allocation test saw 2,280 bytes over 1,000 batches).
+     */
+    int labelUnchecked(int i) {
+        return store.label(rows[i]);
+    }
+
+    int fileRowUnchecked(int i) {
+        return rows[i];
+    }
+
     /** Byte offset of sample {@code i} in {@link #featureBody()}. */
     long rowOffset(int i) {
         return (long) rows[i] * features * featureType().byteSize();
