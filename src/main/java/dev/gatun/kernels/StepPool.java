@@ -28,6 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #close()} stops the workers.
  */
 public final class StepPool implements AutoCloseable {
+    /** The most threads a pool runs: one per core of the largest machines (each worker is a parked platform thread). */
+    public static final int MAX_THREADS = 1024;
     /** Microseconds a worker spins for the next call before it parks. */
     public static final String SPIN_PROPERTY = "gatun.step.spin";
     private static final long DEFAULT_SPIN_MICROS = 0;
@@ -63,8 +65,9 @@ public final class StepPool implements AutoCloseable {
 
     /** As {@link #StepPool(int)}, the workers named {@code name-1}, {@code name-2}, ... (thread dumps tell pools apart). */
     public StepPool(int threads, String name) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("a step pool needs at least 1 thread (the caller), got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("a step pool runs 1 (the caller) to " + MAX_THREADS + " threads, asked for "
+                    + threads);
         }
         long micros = Long.getLong(SPIN_PROPERTY, DEFAULT_SPIN_MICROS);
         if (micros < 0) {

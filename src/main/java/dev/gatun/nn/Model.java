@@ -493,6 +493,11 @@ public final class Model implements AutoCloseable {
         if (mode == null || ws == null) {
             throw new IllegalArgumentException("mode and workspace must not be null");
         }
+        if (!ws.belongsTo(this)) {
+            // Its buffers carry its own model's layers: the pass would run that model, silently.
+            throw new IllegalArgumentException("the workspace belongs to another model: use one from this model's"
+                    + " newWorkspace()");
+        }
         if (X == null) {
             throw new IllegalArgumentException("model input X is null");
         }

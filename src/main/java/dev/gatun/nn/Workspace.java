@@ -25,6 +25,8 @@ import java.util.List;
  */
 public final class Workspace implements AutoCloseable {
     static final int MAX_BATCH_SIZES = 8;
+    /** The most rows a one-block workspace serves ({@link Model#newWorkspace(int)}): far beyond any batch's share. */
+    static final int MAX_BLOCK_ROWS = 1 << 24;
     /** How long close() waits for a native call on another thread to let go of this workspace's memory. */
     private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -43,8 +45,10 @@ public final class Workspace implements AutoCloseable {
     }
 
     Workspace(Model model, int maxRows) {
-        if (maxRows < 1) {
-            throw new IllegalArgumentException("a workspace holds batches of at least one row, asked for " + maxRows);
+        if (maxRows < 1 || maxRows > MAX_BLOCK_ROWS) {
+            // Each row count up to maxRows has a slot: Integer.MAX_VALUE overflowed that array's size.
+            throw new IllegalArgumentException("a workspace of one block holds batches of 1 to " + MAX_BLOCK_ROWS
+                    + " rows, asked for " + maxRows);
         }
         this.model = model;
         this.byRows = new SizeBuffers[maxRows + 1];
@@ -55,6 +59,11 @@ public final class Workspace implements AutoCloseable {
             block.close();   // the buffers made before the failure, which no one could free otherwise
             throw e;
         }
+    }
+
+    /** Whether {@code m} made this workspace: its buffers hold that model's layers, and no other's. */
+    boolean belongsTo(Model m) {
+        return model == m;
     }
 
     // Synchronized with close(): a model closed by another thread during a pass (a misuse, but one a service's

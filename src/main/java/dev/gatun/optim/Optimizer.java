@@ -263,11 +263,32 @@ public final class Optimizer implements AutoCloseable {
                         + to.dtype() + " " + to.shapeString() + ", got "
                         + (from == null ? "null" : from.dtype() + " " + from.shapeString()));
             }
+            // All checked before anything is copied: a state refused half-way would have lost the one it replaced.
+            requireRestorable(stateNames().get(k), from);
         }
         for (int k = 0; k < mine.size(); k++) {
             mine.get(k).copyFrom(state.get(k));
         }
         t = stepCount;
+    }
+
+    /**
+     * A state tensor {@link #restore} may take: alive, every value finite, and a second moment ({@code .s}, an average
+     * of squares) not negative. A NaN there, or a negative average under Adam's square root, turned every weight into
+     * NaN at the next step.
+     */
+    private static void requireRestorable(String name, Tensor t) {
+        if (!t.isAlive()) {
+            throw new IllegalStateException("state tensor " + name + " lives in an arena that is already closed");
+        }
+        boolean squares = name.endsWith(".s");
+        for (long i = 0; i < t.size(); i++) {
+            double v = t.get(i);
+            if (!Double.isFinite(v) || (squares && v < 0)) {
+                throw new IllegalArgumentException("state tensor " + name + " element " + i + " is " + v + ", expected a"
+                        + " finite" + (squares ? " non-negative value (an average of squared gradients)" : " value"));
+            }
+        }
     }
 
     /** Frees the state; later calls throw IllegalStateException. Idempotent. */

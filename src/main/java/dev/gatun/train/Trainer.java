@@ -7,6 +7,7 @@ import dev.gatun.data.Batches;
 import dev.gatun.data.DataSet;
 import dev.gatun.data.Normalization;
 import dev.gatun.kernels.SplitKernels;
+import dev.gatun.kernels.StepPool;
 import dev.gatun.nn.LayerSpec;
 import dev.gatun.nn.Model;
 import dev.gatun.blas.Blas;
@@ -600,8 +601,10 @@ public final class Trainer implements AutoCloseable {
          * count (see the class comment). {@code -Dgatun.step.split=false} keeps every kernel on the training thread.
          */
         public Builder stepThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("step threads must be >= 1, got " + threads);
+            if (threads < 1 || threads > StepPool.MAX_THREADS) {
+                // Refused here: Integer.MAX_VALUE ran out of heap sizing the pool, and 100,000 would start that many.
+                throw new IllegalArgumentException("step threads must be 1 to " + StepPool.MAX_THREADS + ", got "
+                        + threads);
             }
             this.stepThreads = threads;
             return this;

@@ -106,8 +106,10 @@ class StepPoolTest {
     }
 
     @Test
-    void a_pool_needs_at_least_the_calling_thread() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StepPool(0));
-        assertTrue(e.getMessage().contains("at least 1 thread"), e.getMessage());
+    void a_pool_needs_the_calling_thread_and_at_most_a_thread_per_core_of_the_largest_machines() {
+        for (int threads : new int[] {0, StepPool.MAX_THREADS + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StepPool(threads));
+            assertEquals("a step pool runs 1 (the caller) to 1024 threads, asked for " + threads, e.getMessage());
+        }
     }
 }

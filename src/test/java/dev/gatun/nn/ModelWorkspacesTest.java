@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -122,5 +123,51 @@ class ModelWorkspacesTest {
             assertEquals(ownA, a.openWorkspaces());
             assertEquals(ownB, b.openWorkspaces());
         }
+    }
+    /**
+     * A workspace's buffers hold its own model's layers, so a pass of one model in another's workspace ran the other
+     * model and returned its outputs, silently: refused, for every pass that takes a workspace. A one-block workspace
+     * bigger than its row-count slots can count is refused too.
+     */
+    @Test
+    void anotherModelsWorkspaceIsRefusedAndABlockHasABoundedRowCount() {
+        try (Arena arena = Arena.ofConfined();
+             Model m1 = Model.builder(3).dense(4, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build(arena);
+             Model m2 = Model.builder(3).dense(50, Activation.TANH).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build(arena)) {
+            Tensor X = Tensor.of(arena, new float[] {1, 2, 3}, 1, 3);
+            Targets y = Targets.labels(arena, new int[] {0});
+            Workspace other = m2.newWorkspace();
+            String expected = "the workspace belongs to another model: use one from this model's newWorkspace()";
+            for (org.junit.jupiter.api.function.Executable pass : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> m1.forward(X, Mode.INFERENCE, other),
+                    () -> m1.evaluate(X, y, other, new int[1]),
+                    () -> m1.countCorrect(X, y, other),
+                    () -> m1.computeDataGradients(X, y, alone(), m2.newWorkspace(4)))) {
+                assertEquals(expected, assertThrows(IllegalArgumentException.class, pass).getMessage());
+            }
+            m1.forward(X, Mode.INFERENCE, m1.newWorkspace());   // its own is fine
+            IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                    () -> m1.newWorkspace(Integer.MAX_VALUE));
+            assertEquals("a workspace of one block holds batches of 1 to 16777216 rows, asked for 2147483647",
+                    huge.getMessage());
+        }
+    }
+
+    /** One replica holding the whole batch. */
+    private static SharedBatch alone() {
+        return new SharedBatch() {
+            @Override
+            public long rows() {
+                return 1;
+            }
+
+            @Override
+            public long rowId(int i) {
+                return i;
+            }
+
+            @Override
+            public void sumOverReplicas(Tensor values) {}
+        };
     }
 }

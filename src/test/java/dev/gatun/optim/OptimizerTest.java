@@ -253,6 +253,41 @@ class OptimizerTest {
         }
     }
 
+    /**
+     * State whose values no step could have made is refused, naming the tensor, and nothing is copied until every
+     * tensor has passed: NaN, or a negative average of squares under Adam's square root, turned every weight into NaN
+     * at the next step, and a tensor refused after others were copied left the state half restored.
+     */
+    @Test
+    void restoreRefusesStateNoStepMakesAndCopiesNothingUntilAllPass() {
+        try (Arena arena = Arena.ofConfined(); Optimizer adam = Optimizer.adam(ALPHA)) {
+            List<Parameter> params = params(arena, DType.F32, 3, 4);
+            adam.step(params);
+            float[] v = adam.state().get(0).toFloatArray();
+            Tensor good = Tensor.allocate(arena, DType.F32, 3, 4).fill(7);
+            Tensor nan = Tensor.allocate(arena, DType.F32, 3, 4).fill(7);
+            nan.set(5, Float.NaN);
+            Tensor negative = Tensor.allocate(arena, DType.F32, 3, 4).fill(7);
+            negative.set(2, -1);
+            assertMessage(() -> adam.restore(params, 9, List.of(good, nan)),
+                    "state tensor W1.s element 5 is NaN, expected a finite non-negative value");
+            assertMessage(() -> adam.restore(params, 9, List.of(good, negative)),
+                    "state tensor W1.s element 2 is -1.0, expected a finite non-negative value");
+            assertMessage(() -> adam.restore(params, 9, List.of(nan, good)),
+                    "state tensor W1.v element 5 is NaN, expected a finite value");
+            adam.restore(params, 9, List.of(negative, good));   // a first moment may be negative
+            adam.restore(params, 1, List.of(Tensor.of(arena, v, 3, 4), good));
+            Arena gone = Arena.ofConfined();
+            Tensor closed = Tensor.allocate(gone, DType.F32, 3, 4);
+            gone.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> adam.restore(params, 9, List.of(good, closed)));
+            assertEquals("state tensor W1.s lives in an arena that is already closed", e.getMessage());
+            assertArrayEquals(v, adam.state().get(0).toFloatArray(), "W1.v was copied before W1.s was refused");
+            assertEquals(1, adam.stepCount());
+        }
+    }
+
     @Test
     void sgdKeepsNoState() {
         try (Arena arena = Arena.ofConfined(); Optimizer sgd = Optimizer.sgd(ALPHA)) {

@@ -488,6 +488,12 @@ class TrainerTest {
             try (Trainer noEarlyStopping = Trainer.builder(ok, sgd, data.train()).build()) {
                 assertNull(noEarlyStopping.bestWeights());
             }
+            // Integer.MAX_VALUE step threads ran out of heap sizing the pool; 100,000 would have started that many.
+            for (int threads : new int[] {0, 1025, Integer.MAX_VALUE}) {
+                e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(ok, sgd, data.train())
+                        .stepThreads(threads));
+                assertEquals("step threads must be 1 to 1024, got " + threads, e.getMessage());
+            }
         }
     }
 }
