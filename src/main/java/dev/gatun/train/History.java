@@ -39,7 +39,15 @@ public final class History {
         this.smoothedLoss = loss;
     }
 
+    /**
+     * Appends the next epoch's figures: epochs are numbered 1, 2, ... in order, as {@link #decode} requires. A history
+     * that started at epoch 100 made a resumed run's early stopping count from there, and it never stopped.
+     */
     public void add(EpochStats stats) {
+        if (stats == null || stats.epoch() != epochs.size() + 1) {
+            throw new IllegalArgumentException("a history numbers its epochs 1, 2, ... in order: epoch "
+                    + (epochs.size() + 1) + " comes next, got " + (stats == null ? "null" : "epoch " + stats.epoch()));
+        }
         epochs.add(stats);
     }
 

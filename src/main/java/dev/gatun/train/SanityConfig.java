@@ -47,17 +47,21 @@ record SanityConfig(ModelSpec spec, DataSet train, Normalization normalization,
                     + initialSamples + ", overfit " + overfitSamples + "x" + overfitEpochs + ", sweep "
                     + sweepSamples + "/" + sweepBatch + "/" + sweepSteps);
         }
-        if (!(overfitRate > 0) || Double.isInfinite(overfitRate)) {
-            throw new IllegalArgumentException("overfit learning rate must be finite and > 0, got " + overfitRate);
+        if (!(overfitRate > 0) || Float.isInfinite((float) overfitRate)) {
+            throw new IllegalArgumentException("overfit learning rate must be > 0 and finite in float32, got "
+                    + overfitRate);
         }
         if (sweepRates == null || sweepRates.length < 2) {
             throw new IllegalArgumentException("the learning-rate sweep needs at least 2 rates");
         }
         sweepRates = sweepRates.clone();
         for (int i = 0; i < sweepRates.length; i++) {
-            if (!(sweepRates[i] > 0) || Double.isInfinite(sweepRates[i]) || (i > 0 && sweepRates[i] <= sweepRates[i - 1])) {
-                throw new IllegalArgumentException("sweep rates must be finite, > 0 and increasing; got "
-                        + Arrays.toString(sweepRates));
+            // Finite in float32, as the optimizers apply them: 1e39 passed here and failed the sweep after the
+            // first three checks had run, losing their report.
+            if (!(sweepRates[i] > 0) || Float.isInfinite((float) sweepRates[i])
+                    || (i > 0 && sweepRates[i] <= sweepRates[i - 1])) {
+                throw new IllegalArgumentException("sweep rates must be > 0, finite in float32 (at most "
+                        + Float.MAX_VALUE + ") and increasing; got " + Arrays.toString(sweepRates));
             }
         }
     }

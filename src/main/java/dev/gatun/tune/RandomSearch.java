@@ -374,6 +374,11 @@ public final class RandomSearch {
             if (optimizer == null || learningRate == null || lambda == null) {
                 throw new IllegalArgumentException("optimizer and ranges must not be null");
             }
+            if (beta == null && optimizer != Optimizer.Kind.SGD) {
+                // Accepted, it failed the first trial with "beta1 must be in [0, 1), got NaN", naming no range.
+                throw new IllegalArgumentException("betaRange is null, but " + optimizer + " draws its beta from it;"
+                        + " give a range, or search with SGD");
+            }
             SearchSpace space = new SearchSpace(learningRate, lambda, optimizer == Optimizer.Kind.SGD ? null : beta);
             return new RandomSearch(new SearchConfig(spec, train, dev,
                     normalization != null ? normalization : Normalization.defaultFor(train), optimizer,

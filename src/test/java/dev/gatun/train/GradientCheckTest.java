@@ -140,6 +140,20 @@ class GradientCheckTest {
                 arena -> teacherBatch(arena, 3));
     }
 
+    /** Over one row batch norm's outputs are all β: the check reported a bug in β that is not there. Refused. */
+    @Test
+    void batch_norm_over_one_row_is_refused_not_reported_as_a_bug() {
+        try (Arena arena = Arena.ofConfined();
+             Model model = Model.builder(3).dense(4, Activation.RELU).batchNorm().output(2, Loss.SOFTMAX_CROSS_ENTROPY)
+                     .dtype(DType.F64).seed(4).build(arena)) {
+            Tensor X = Tensor.of(arena, new double[] {1, 2, 3}, 1, 3);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GradientCheck.check(model, X, Targets.labels(arena, new int[] {0})));
+            assertEquals("gradient checking a model with batch norm needs at least 2 rows to estimate a variance, got X"
+                    + " (1, 3)", e.getMessage());
+        }
+    }
+
     @Test
     void with_dropout_the_mask_is_held_fixed_and_said_so() {
         try (Arena arena = Arena.ofConfined();

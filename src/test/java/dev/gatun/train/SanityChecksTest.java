@@ -170,6 +170,13 @@ class SanityChecksTest {
         assertThrows(IllegalArgumentException.class, () -> SanityChecks.builder(mse, data.train()).build());
         assertThrows(IllegalArgumentException.class, () -> SanityChecks.builder(network(), data.train())
                 .sweep(new double[] {1e-3, 1e-4}, 100, 10, 10).build());
+        // Finite in double, infinite as the optimizers' float32: it failed the sweep after three checks had run.
+        e = assertThrows(IllegalArgumentException.class, () -> SanityChecks.builder(network(), data.train())
+                .sweep(new double[] {1e-3, 1e39}, 100, 10, 10).build());
+        assertTrue(e.getMessage().startsWith("sweep rates must be > 0, finite in float32"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SanityChecks.builder(network(), data.train())
+                .overfit(8, 3, 1e39).build());
+        assertTrue(e.getMessage().startsWith("overfit learning rate must be > 0 and finite in float32"), e.getMessage());
     }
 
     @Test

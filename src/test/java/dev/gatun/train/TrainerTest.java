@@ -461,6 +461,19 @@ class TrainerTest {
                 + "once the JIT has compiled the kernels");
     }
 
+    /** A history numbered from 100 made a resumed run's early stopping count from there: it never stopped. */
+    @Test
+    void a_history_numbers_its_epochs_from_one_in_order() {
+        History history = new History();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> history.add(new EpochStats(100, 0.5, 0.5, 0.6, 0.5, 0.1, 1, 1)));
+        assertEquals("a history numbers its epochs 1, 2, ... in order: epoch 1 comes next, got epoch 100", e.getMessage());
+        history.add(new EpochStats(1, 0.5, 0.5, 0.6, 0.5, 0.1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> history.add(new EpochStats(1, 0.5, 0.5, 0.6, 0.5, 0.1, 1, 1)));
+        history.add(new EpochStats(2, 0.4, 0.6, 0.5, 0.6, 0.1, 1, 1));
+        assertEquals(2, history.size());
+    }
+
     @Test
     void bad_configurations_are_refused_naming_what_is_wrong() throws IOException {
         try (MnistDirectory data = LearnableData.load(LearnableData.write(dir, 50, 10, 10, false));

@@ -245,6 +245,11 @@ class RandomSearchTest {
         e = assertThrows(IllegalArgumentException.class, () -> search().betaRange(new LogRange(-17, -15)).build());
         assertTrue(e.getMessage().contains("rounds to beta = 1") && e.getMessage().contains("above about -16.2"), e.getMessage());
         search().betaRange(new LogRange(-15.5, -15)).build();   // 1 - 10^-15.5 < 1: accepted
+        // No beta range for a rule that draws one: it failed the first trial with "beta1 ... got NaN".
+        e = assertThrows(IllegalArgumentException.class, () -> search().betaRange(null).build());
+        assertEquals("betaRange is null, but ADAM draws its beta from it; give a range, or search with SGD",
+                e.getMessage());
+        search().optimizer(Optimizer.Kind.SGD).betaRange(null).build();
         // Draws past float32 would fail (Infinity) or learn nothing (0) in the one trial that made them, late.
         e = assertThrows(IllegalArgumentException.class, () -> search().lambdaRange(new LogRange(-5, 39)).build());
         assertTrue(e.getMessage().contains("lambda") && e.getMessage().contains("[-37.92, 38.53]"), e.getMessage());
