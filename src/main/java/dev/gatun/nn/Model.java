@@ -79,7 +79,7 @@ public final class Model implements AutoCloseable {
         long in = spec.inputs();
         int index = 1;
         for (LayerSpec h : spec.hidden()) {
-            Dense dense = new Dense(index, in, h.units(), h.batchNorm() ? Activation.IDENTITY : h.activation(),
+            Dense dense = dense(index, in, h.units(), h.batchNorm() ? Activation.IDENTITY : h.activation(),
                     !h.batchNorm(), arena, dtype);
             spec.init().fill(dense.weights().value(), random);
             layers.add(dense);
@@ -92,11 +92,27 @@ public final class Model implements AutoCloseable {
             in = h.units();
             index++;
         }
-        Dense output = new Dense(index, in, spec.outputs(), Activation.IDENTITY, true, arena, dtype);
+        Dense output = dense(index, in, spec.outputs(), Activation.IDENTITY, true, arena, dtype);
         spec.init().fill(output.weights().value(), random);
         layers.add(output);
         layers.replaceAll(decorator);
         return new Model(spec, dtype, layers);
+    }
+
+    /**
+     * A dense layer's parameters, allocated: the JDK's "Unable to allocate 6400000048 bytes" for a layer too large for
+     * the machine named no layer, so the error now does.
+     */
+    private static Dense dense(int index, long in, long units, Activation g, boolean bias, Arena arena, DType dtype) {
+        try {
+            return new Dense(index, in, units, g, bias, arena, dtype);
+        } catch (OutOfMemoryError e) {
+            OutOfMemoryError named = new OutOfMemoryError(String.format(java.util.Locale.ROOT, "Model.build: layer %d's"
+                    + " weights (%d x %d %s, %.2f GB) do not fit in memory: %s", index, units, in, dtype,
+                    (double) units * in * dtype.byteSize() / 1e9, e.getMessage()));
+            named.initCause(e);
+            throw named;
+        }
     }
 
     /**

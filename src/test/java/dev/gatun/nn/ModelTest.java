@@ -34,6 +34,30 @@ class ModelTest {
         return parameters.stream().map(Parameter::name).toList();
     }
 
+    /** A layer too large for the machine is named: the JDK's own "Unable to allocate N bytes" named none. */
+    @Test
+    void a_layer_that_cannot_be_allocated_is_named() {
+        Arena full = new Arena() {
+            @Override
+            public java.lang.foreign.MemorySegment allocate(long byteSize, long byteAlignment) {
+                throw new OutOfMemoryError("Unable to allocate " + byteSize + " bytes");
+            }
+
+            @Override
+            public java.lang.foreign.MemorySegment.Scope scope() {
+                return Arena.global().scope();
+            }
+
+            @Override
+            public void close() {}
+        };
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class,
+                () -> Model.builder(40_000).dense(40_000, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY)
+                        .build(full));
+        assertEquals("Model.build: layer 1's weights (40000 x 40000 F32, 6.40 GB) do not fit in memory: Unable to"
+                + " allocate 6400000000 bytes", e.getMessage());
+    }
+
     @Test
     void parameters_and_state_carry_the_course_names_and_shapes() {
         try (Arena arena = Arena.ofConfined(); Model model = everyKind().build(arena)) {
