@@ -41,7 +41,8 @@ final class BlasArguments {
             return false;
         }
         MemorySegment segment = t.segment();
-        return segment.isNative() && segment.byteSize() >= t.byteSize() && (t.dim(0) | t.dim(1)) <= Integer.MAX_VALUE;
+        return segment.isNative() && segment.isAccessibleBy(Thread.currentThread())
+                && segment.byteSize() >= t.byteSize() && (t.dim(0) | t.dim(1)) <= Integer.MAX_VALUE;
     }
 
     private static boolean disjoint(Tensor output, Tensor input) {
@@ -57,6 +58,11 @@ final class BlasArguments {
         }
         if (!t.isAlive()) {
             throw new IllegalStateException(op + ": " + name + " " + t.shapeString() + " lives in an arena that is already closed");
+        }
+        if (!t.segment().isAccessibleBy(Thread.currentThread())) {
+            // Named here: the JDK's WrongThreadException says only "Attempted access outside owning thread".
+            throw new IllegalStateException(op + ": " + name + " " + t.shapeString() + " belongs to a confined arena of"
+                    + " another thread");
         }
         if (!t.segment().isNative()) {
             throw new IllegalArgumentException(op + ": " + name + " " + t.shapeString()

@@ -19,6 +19,10 @@ public final class Check {
         if (!t.isAlive()) {
             throw new IllegalStateException(op + ": " + name + " " + t.shapeString() + " lives in an arena that is already closed");
         }
+        if (!t.segment().isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalStateException(op + ": " + name + " " + t.shapeString() + " belongs to a confined arena of"
+                    + " another thread");
+        }
     }
 
     /** {@code other} is usable and has the same dtype and shape as {@code first}. */

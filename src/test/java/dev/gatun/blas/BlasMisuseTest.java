@@ -114,6 +114,33 @@ class BlasMisuseTest {
         }
     }
 
+    /** Another thread's confined memory is named: the JDK's WrongThreadException names neither call nor operand. */
+    @Test
+    void operandsOfAnotherThreadsConfinedArenaAreNamed() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor A = f32(arena, 3, 4);
+            Tensor x = f32(arena, 4);
+            java.util.List<Throwable> thrown = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread other = Thread.ofPlatform().start(() -> {
+                try (Arena own = Arena.ofConfined()) {
+                    for (Runnable call : List.<Runnable>of(
+                            () -> Blas.gemm(NONE, NONE, 1, A, f32(own, 4, 2), 0, f32(own, 3, 2)),
+                            () -> Blas.axpy(1, x, f32(own, 4)))) {
+                        try {
+                            call.run();
+                        } catch (Throwable e) {
+                            thrown.add(e);
+                        }
+                    }
+                }
+            });
+            other.join();
+            assertEquals(2, thrown.size(), thrown.toString());
+            assertEquals("gemm: A (3, 4) belongs to a confined arena of another thread", thrown.get(0).getMessage());
+            assertEquals("axpy: x (4) belongs to a confined arena of another thread", thrown.get(1).getMessage());
+        }
+    }
+
     @Test
     void aRefusedCallWritesNothing() {
         try (Arena arena = Arena.ofConfined()) {
