@@ -79,8 +79,10 @@ final class ClusterEpochs implements ClusterTraining.Progress {
             // The replicas end an epoch at the step that diverged, and the engine would fail the run on this report
             // anyway; thrown here, the failure says what to change in this command's words (--lr).
             throw new IllegalStateException(String.format(java.util.Locale.ROOT, "training diverged in epoch %d"
-                    + " (learning rate %.3g): its training loss is %s; lower --lr (or add decay)%s", epoch.epoch(),
-                    epoch.learningRate(), epoch.loss(), checkpoints == null ? ""
+                    + " (learning rate %.3g): its training loss is %s; lower --lr (or add decay)%s%s", epoch.epoch(),
+                    epoch.learningRate(), epoch.loss(), epoch.epoch() > 1 ? "" : ", or if it is already small, look"
+                            + " at the scale of the features (--normalize), of regression targets and of the penalty"
+                            + " (--l2, --l1)", checkpoints == null ? ""
                             : "; the last finished epoch before it is in the checkpoint"));
         }
         // Called on the engine's thread: the arena is this call's own.

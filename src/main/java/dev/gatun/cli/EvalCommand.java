@@ -78,6 +78,13 @@ final class EvalCommand extends JsonReportingCommand {
             java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
             inputs.put("model", modelFile.path);
             inputs.put("--data", data.path);
+            if (data.path != null && java.nio.file.Files.isDirectory(data.path)) {
+                // An MNIST-format directory: the files in it are what the evaluation reads.
+                try (var files = java.nio.file.Files.list(data.path)) {
+                    files.filter(java.nio.file.Files::isRegularFile)
+                            .forEach(f -> inputs.put("--data directory's " + f.getFileName(), f));
+                }
+            }
             Plots.checkDirectory("--plots " + plots, plots, inputs); // before the evaluation, not after it
         }
         try (Arena arena = Arena.ofConfined()) {

@@ -107,7 +107,8 @@ final class TuneCommand extends JsonReportingCommand {
         requireCounts();
         LogRange betaLog = range("--beta-range", betaRange);
         SearchSpace space = space(kind, betaLog);
-        // tune.png is drawn after the whole search, tune.csv after each trial: a directory that cannot take them fails now.
+        // tune.png is drawn after the whole search, tune.csv after each trial: a directory that cannot take them fails
+        // now, before the data is read; the names in it are checked once the files the search reads are known.
         OutputPaths.checkDirectory("--out " + out, out);
         try (TrainingData input = data.openClassification("gatun tune ranks its trials by dev accuracy, which a"
                 + " regression has not", network.classes(), seed, heldOut)) {

@@ -25,8 +25,8 @@ import java.util.List;
  */
 public final class Workspace implements AutoCloseable {
     static final int MAX_BATCH_SIZES = 8;
-    /** The most rows a one-block workspace serves ({@link Model#newWorkspace(int)}): far beyond any batch's share. */
-    static final int MAX_BLOCK_ROWS = 1 << 24;
+    /** The most rows a one-block workspace serves ({@link Model#newWorkspace(int)}): its slots are one Java array. */
+    static final int MAX_BLOCK_ROWS = Integer.MAX_VALUE - 8;
     /** How long close() waits for a native call on another thread to let go of this workspace's memory. */
     private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -46,7 +46,7 @@ public final class Workspace implements AutoCloseable {
 
     Workspace(Model model, int maxRows) {
         if (maxRows < 1 || maxRows > MAX_BLOCK_ROWS) {
-            // Each row count up to maxRows has a slot: Integer.MAX_VALUE overflowed that array's size.
+            // Each row count up to maxRows has a slot in one array: Integer.MAX_VALUE overflowed its size.
             throw new IllegalArgumentException("a workspace of one block holds batches of 1 to " + MAX_BLOCK_ROWS
                     + " rows, asked for " + maxRows);
         }

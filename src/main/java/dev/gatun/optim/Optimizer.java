@@ -239,8 +239,9 @@ public final class Optimizer implements AutoCloseable {
      */
     public void restore(List<Parameter> params, long stepCount, List<Tensor> state) {
         requireOpen();
-        if (stepCount < 0) {
-            throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        if (stepCount < 0 || stepCount > MAX_STEPS) {
+            // Past 2^53 no run gets, and Long.MAX_VALUE overflowed into a negative step at the next update.
+            throw new IllegalArgumentException("step count must be from 0 to 2^53, got " + stepCount);
         }
         if (state == null) {
             throw new IllegalArgumentException("state must not be null");
@@ -290,6 +291,9 @@ public final class Optimizer implements AutoCloseable {
             }
         }
     }
+
+    /** The most steps {@link #restore} takes: β^t in double is exact for whole t up to 2^53. */
+    private static final long MAX_STEPS = 1L << 53;
 
     /** Frees the state; later calls throw IllegalStateException. Idempotent. */
     @Override

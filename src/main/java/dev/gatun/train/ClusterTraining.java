@@ -36,7 +36,8 @@ public interface ClusterTraining {
      * @param loss its training loss (the mean of its steps' costs, weighted by their rows)
      * @param seconds its wall time on the replicas
      * @param learningRate the rate of its last step
-     * @param modelFile the model after it as a Gatun model file's bytes, with the optimizer's state (a checkpoint)
+     * @param modelFile the model after it as a Gatun model file's bytes, with the optimizer's state (a checkpoint);
+     *                  empty for an epoch whose loss is not finite (no model file holds non-finite weights)
      */
     record Epoch(int epoch, double loss, double seconds, double learningRate, byte[] modelFile) {}
 
@@ -44,8 +45,8 @@ public interface ClusterTraining {
      * Hears of each epoch once, in order, as the cluster finishes it, on a thread of the engine's; the cluster may
      * wait for each call before its next epoch (as {@code gatun train} waits for its epoch's evaluation), the
      * engine waits for the last one before {@code train} returns, and a call that throws fails the run. An epoch
-     * whose loss is not finite is the last one told: the engine fails the run after it (that epoch's model file holds
-     * the diverged weights).
+     * whose loss is not finite is the last one told: the engine fails the run after it (that epoch's model file is
+     * empty: a listener checks the loss before it reads the file).
      */
     @FunctionalInterface
     interface Progress {

@@ -221,7 +221,9 @@ public final class Trainer implements AutoCloseable {
                 : train;
         BatchOptions batching = batchNormReady(config.batches().withBatchSize(
                 Math.min(config.batches().batchSize(), train.size())));
-        int stepThreads = config.stepThreads() > 0 ? config.stepThreads() : Math.max(1, callerThreads);
+        // The library's count, within a step pool's bound: an environment-set count past it would fail the pool.
+        int stepThreads = config.stepThreads() > 0 ? config.stepThreads()
+                : Math.clamp(callerThreads, 1, StepPool.MAX_THREADS);
         // A core given fewer rows than replicas need loses more to the step's hand-offs than it brings: the default
         // thread count then shrinks to the cores the batch can feed, one core for small batches (an explicit
         // Builder.stepThreads stays as asked).

@@ -196,6 +196,19 @@ class EvalCommandTest {
         assertFalse(Files.exists(dir.resolve("plots/confusion-matrix.png")));
     }
 
+    /** The confusion plot's name linked to a file of the MNIST directory evaluated: refused, the file kept. */
+    @Test
+    void aPlotThatIsAFileOfTheDataDirectoryIsRefused() throws IOException {
+        Path labels = data.resolve("t10k-labels-idx1-ubyte");
+        byte[] kept = Files.readAllBytes(labels);
+        Path plots = Files.createDirectories(dir.resolve("linked-plots"));
+        Files.createSymbolicLink(plots.resolve("confusion-matrix.png"), labels);
+        CommandRun run = eval("--model", model.toString(), "--data", data.toString(), "--plots", plots.toString());
+        CommandRun.assertOneLineError(run, Main.EXIT_USAGE, "--plots " + plots + ": " + plots.resolve(
+                "confusion-matrix.png") + " is the --data directory's t10k-labels-idx1-ubyte file this run reads");
+        assertArrayEquals(kept, Files.readAllBytes(labels));
+    }
+
     /** A row whose outputs overflow is refused naming the sample, as the batch evaluation refuses the set. */
     @Test
     void rowWeightsNameTheSampleWhoseOutputsOverflow() throws IOException {

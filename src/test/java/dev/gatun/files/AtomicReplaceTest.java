@@ -67,7 +67,7 @@ class AtomicReplaceTest {
         // The file asked for and the reason, not the temporary file's name.
         assertEquals("cannot write " + asFile.toAbsolutePath() + ": it is a directory, and a write replaces a regular"
                 + " file whole", e.getMessage());
-        // An empty directory too: the rename would have deleted it.
+        // An empty directory too, refused before anything is written.
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertThrows(IOException.class, () -> AtomicReplace.write(empty, ByteBuffer.wrap(new byte[] {1})));
         assertTrue(Files.isDirectory(empty));

@@ -148,7 +148,7 @@ class ModelWorkspacesTest {
             m1.forward(X, Mode.INFERENCE, m1.newWorkspace());   // its own is fine
             IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
                     () -> m1.newWorkspace(Integer.MAX_VALUE));
-            assertEquals("a workspace of one block holds batches of 1 to 16777216 rows, asked for 2147483647",
+            assertEquals("a workspace of one block holds batches of 1 to 2147483639 rows, asked for 2147483647",
                     huge.getMessage());
         }
     }

@@ -248,7 +248,9 @@ class OptimizerTest {
             assertMessage(() -> adam.restore(params, 1, List.of(good, wrongShape)),
                     "state tensor 1 (W1.s) must be F32 (3, 4), got F32 (4, 3)");
             assertMessage(() -> adam.restore(params, 1, List.of(wrongType, good)), "got F64 (3, 4)");
-            assertMessage(() -> adam.restore(params, -1, List.of(good, good)), "step count must be >= 0");
+            assertMessage(() -> adam.restore(params, -1, List.of(good, good)), "step count must be from 0 to 2^53, got -1");
+            assertMessage(() -> adam.restore(params, Long.MAX_VALUE, List.of(good, good)),
+                    "step count must be from 0 to 2^53, got 9223372036854775807");
             assertEquals(0, adam.stepCount(), "a rejected restore leaves the counter alone");
         }
     }
