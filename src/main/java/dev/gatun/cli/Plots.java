@@ -33,9 +33,12 @@ final class Plots {
      */
     static void checkDirectory(String option, Path dir, java.util.Map<String, Path> inputs) {
         OutputPaths.checkDirectory(option, dir);
-        OutputPaths.requireReplaceableAt(option, dir, List.of("loss-accuracy.png", "learning-rate.png",
-                "confusion-matrix.png", "predicted-vs-actual.png", "tune-scatter.png"), inputs);
+        OutputPaths.requireReplaceableAt(option, dir, NAMES, inputs);
     }
+
+    /** The names the plots are written under, in the directory given. */
+    static final List<String> NAMES = List.of("loss-accuracy.png", "learning-rate.png", "confusion-matrix.png",
+            "predicted-vs-actual.png", "tune-scatter.png");
 
     /** Loss and accuracy per epoch, train against dev, side by side in one PNG (a regression: the loss alone). */
     static Path lossAndAccuracy(History history, Path dir) throws IOException {

@@ -343,6 +343,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (plots != null) {
             Plots.checkDirectory("--plots " + plots, plots, inputs);
+            for (String name : Plots.NAMES) {
+                // A plot written over this run's model or checkpoint (--out plots/loss-accuracy.png) would replace it.
+                Path plot = plots.resolve(name);
+                if (outFile != null) {
+                    OutputPaths.requireDistinct("--plots " + plots + ":", plot, "--out", outFile);
+                }
+                if (checkpointFile != null) {
+                    OutputPaths.requireDistinct("--plots " + plots + ":", plot, "--checkpoint", checkpointFile);
+                }
+            }
         }
     }
 

@@ -125,6 +125,18 @@ class RunOutputsTest {
                 + " directory's train-labels-idx1-ubyte file this run reads");
         assertFalse(run.out().contains("epoch 1"), "trained before failing: " + run);
         assertArrayEquals(kept, Files.readAllBytes(labels));
+        // This run's own outputs too: a plot would have replaced the model or the checkpoint.
+        plots = Files.createDirectories(dir.resolve("own-plots"));
+        Path model = plots.resolve("loss-accuracy.png");
+        CommandRun overModel = gatunList(train(data, "--plots", plots.toString(), "--out", model.toString(),
+                "--epochs", "1"));
+        assertOneLineError(overModel, 2, "--plots " + plots + ": " + model + " is the --out file too");
+        Path checkpoint = dir.resolve("run.checkpoint");
+        Files.createSymbolicLink(plots.resolve("confusion-matrix.png"), checkpoint);
+        CommandRun overCheckpoint = gatunList(train(data, "--plots", plots.toString(), "--out",
+                dir.resolve("m.gatun").toString(), "--checkpoint", checkpoint.toString(), "--epochs", "1"));
+        assertOneLineError(overCheckpoint, 2, "--plots " + plots + ": " + plots.resolve("confusion-matrix.png")
+                + " is the --checkpoint file too");
     }
 
     @Test
