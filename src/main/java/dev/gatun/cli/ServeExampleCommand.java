@@ -88,12 +88,12 @@ final class ServeExampleCommand extends JsonReportingCommand {
             throw new UsageException("--concurrency " + concurrency + ": at most " + MAX_THREADS + " load-test clients"
                     + " (each a thread of this process; past the server's threads they only queue)");
         }
+        if (loadTest != null) {   // from the file's header: refused before the model is loaded and warmed up
+            LoadTest.requireClientsFit(concurrency, dev.gatun.io.ModelIo.describe(model.file()).spec().inputs());
+        }
         Predictor predictor = model.load().warmUp();
         PredictionServer server;
         try {
-            if (loadTest != null) {
-                LoadTest.requireClientsFit(concurrency, predictor.inputs());
-            }
             server = PredictionServer.start(predictor, new InetSocketAddress(host, port), serverThreads);
         } catch (Exception e) {
             predictor.close();
