@@ -159,6 +159,7 @@ public final class Tensor {
 
     /** Element at a flat row-major index, widened to double whatever the dtype. */
     public double get(long index) {
+        checkIndex(index);
         return dtype == DType.F32
                 ? segment.getAtIndex(ValueLayout.JAVA_FLOAT, index)
                 : segment.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
@@ -167,6 +168,14 @@ public final class Tensor {
     /** Element {@code (row, col)}; both are checked, since a column past the row's end is another row's element. */
     public double get(long row, long col) {
         return get(index(row, col));
+    }
+
+    /** A flat index inside the tensor, named: the memory's own check spoke of its bytes, not of the tensor. */
+    private void checkIndex(long index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("element " + index + " of a tensor of " + size + " elements "
+                    + shapeString());
+        }
     }
 
     private long index(long row, long col) {
@@ -179,6 +188,7 @@ public final class Tensor {
 
     /** Stores {@code value} at a flat row-major index, narrowed to float for F32. */
     public void set(long index, double value) {
+        checkIndex(index);
         if (dtype == DType.F32) {
             segment.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
         } else {

@@ -246,6 +246,21 @@ class TensorTest {
         }
     }
 
+    /** A flat index out of range is named with the tensor's size and shape, and nothing is written. */
+    @Test
+    void aFlatIndexIsCheckedAgainstTheTensor() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocate(4L * 8, 4);
+            Tensor view = Tensor.wrap(block, DType.F32, 2, 3);   // 6 of the block's 8 floats
+            for (long at : new long[] {-1, 6, 7}) {
+                IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> view.get(at));
+                assertEquals("element " + at + " of a tensor of 6 elements (2, 3)", e.getMessage());
+                assertThrows(IndexOutOfBoundsException.class, () -> view.set(at, 1));
+            }
+            assertEquals(0f, block.getAtIndex(ValueLayout.JAVA_FLOAT, 7), "nothing was written past the tensor");
+        }
+    }
+
     @Test
     void useAfterTheArenaClosesIsAnIllegalState() {
         Tensor t;
