@@ -79,6 +79,8 @@ public enum Loss {
                 }
                 if (this == BINARY_CROSS_ENTROPY) {
                     requireProbabilities(v, m * outputs);
+                } else {
+                    requireFinite(v, m * outputs);
                 }
             }
         }
@@ -95,6 +97,20 @@ public enum Loss {
             if (!(y >= 0 && y <= 1)) {
                 throw new IllegalArgumentException("binary cross-entropy: target " + y + " at row " + k / v.cols()
                         + ", output " + k % v.cols() + " is not a probability in [0, 1]");
+            }
+        }
+    }
+
+    /**
+     * A regression's targets are finite: a NaN target made the cost NaN, which the trainer then reported as a
+     * divergence to fix with the learning rate. The same one pass as binary cross-entropy's check.
+     */
+    private static void requireFinite(Tensor v, long count) {
+        for (long k = 0; k < count; k++) {
+            double y = v.get(k);
+            if (!Double.isFinite(y)) {
+                throw new IllegalArgumentException("MSE: target " + y + " at row " + k / v.cols() + ", output "
+                        + k % v.cols() + " is not a finite number");
             }
         }
     }

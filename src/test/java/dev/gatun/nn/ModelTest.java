@@ -254,6 +254,12 @@ class ModelTest {
             assertThrows(IllegalArgumentException.class, () -> bce.cost(X, Targets.dense(unscaled), Mode.TRAIN));
             unscaled.set(3, 1);
             assertTrue(Double.isFinite(bce.cost(X, Targets.dense(unscaled), Mode.TRAIN)));
+            // A regression's NaN target made the cost NaN, reported later as a divergence: refused by name.
+            Tensor values = TestData.gaussian(arena, DType.F32, 1, 5, 2);
+            values.set(7, Double.NEGATIVE_INFINITY);
+            IllegalArgumentException nanTarget = assertThrows(IllegalArgumentException.class,
+                    () -> mse.computeGradients(X, Targets.dense(values)));
+            assertEquals("MSE: target -Infinity at row 3, output 1 is not a finite number", nanTarget.getMessage());
         }
         model.close();
         assertThrows(IllegalStateException.class, () -> model.forward(X, Mode.INFERENCE));
