@@ -19,8 +19,8 @@ final class BlasArguments {
 
     /**
      * True when {@code C = op(A)·op(B)} may go to native code as it is: flags and operands non-null, each operand
-     * alive, reachable from this thread, off-heap, a matrix whose segment holds its bytes and whose dimensions fit a 32-bit BLAS int, one dtype,
-     * matching inner and outer dimensions, C writable and overlapping neither input.
+     * alive, reachable from this thread, off-heap, a matrix whose segment holds its bytes and whose dimensions fit a
+     * 32-bit BLAS int, one dtype, matching inner and outer dimensions, C writable and overlapping neither input.
      */
     static boolean gemmHolds(Transpose transA, Transpose transB, Tensor A, Tensor B, Tensor C) {
         if (transA == null || transB == null || !usableMatrix(A) || !usableMatrix(B) || !usableMatrix(C)) {

@@ -195,7 +195,8 @@ final class TrainCommand implements Callable<Integer> {
             if (outFile != null || checkpointFile != null) {
                 requireStorableNames(input);
             }
-            checkOutputs(config, input.train().size(), outFile, checkpointFile, inputs);   // creates missing directories
+            // Creates missing directories.
+            checkOutputs(config, input.train().size(), outFile, checkpointFile, inputs);
             // Shared: the trainer's step threads update the parameters too, and a confined arena's memory is its owner's.
             try (Locks locks = Locks.of(outFile, checkpointFile); Arena arena = Arena.ofShared()) {
                 if (engine != null) {

@@ -114,7 +114,8 @@ final class TuneCommand extends JsonReportingCommand {
                 + " regression has not", network.classes(), seed, heldOut)) {
             // Named here, where the files the search reads are known: a tune.csv that is the data would be overwritten.
             Map<String, Path> inputs = input.inputFiles(data.source(heldOut));
-            Plots.checkDirectory("--out " + out, out, inputs);   // the scatter plot is drawn there, then moved to tune.png
+            // The scatter plot is drawn there, then moved to tune.png.
+            Plots.checkDirectory("--out " + out, out, inputs);
             OutputPaths.requireReplaceableAt("--out " + out, out, List.of("tune.csv", "tune.png"), inputs);
             DataSet all = input.train();
             List<Integer> widths = input.widths(network, false);

@@ -16,7 +16,7 @@ import java.util.Map;
 final class FiniteTensors {
     private FiniteTensors() {}
 
-    /** Throws, naming {@code operation}, the tensor and the element, when one of {@code tensors} holds no float32 value. */
+    /** Throws, naming {@code operation}, the tensor and the element, when a value of {@code tensors} is no float32. */
     static void require(String operation, Map<String, Tensor> tensors) {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();

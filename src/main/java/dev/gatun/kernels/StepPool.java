@@ -66,8 +66,8 @@ public final class StepPool implements AutoCloseable {
     /** As {@link #StepPool(int)}, the workers named {@code name-1}, {@code name-2}, ... (thread dumps tell pools apart). */
     public StepPool(int threads, String name) {
         if (threads < 1 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException("a step pool runs 1 (the caller) to " + MAX_THREADS + " threads, asked for "
-                    + threads);
+            throw new IllegalArgumentException("a step pool runs 1 (the caller) to " + MAX_THREADS + " threads, asked"
+                    + " for " + threads);
         }
         long micros = Long.getLong(SPIN_PROPERTY, DEFAULT_SPIN_MICROS);
         if (micros < 0) {

@@ -286,8 +286,9 @@ public final class Optimizer implements AutoCloseable {
         for (long i = 0; i < t.size(); i++) {
             double v = t.get(i);
             if (!Double.isFinite(v) || (squares && v < 0)) {
-                throw new IllegalArgumentException("state tensor " + name + " element " + i + " is " + v + ", expected a"
-                        + " finite" + (squares ? " non-negative value (an average of squared gradients)" : " value"));
+                throw new IllegalArgumentException("state tensor " + name + " element " + i + " is " + v
+                        + ", expected a finite" + (squares ? " non-negative value (an average of squared gradients)"
+                        : " value"));
             }
         }
     }
