@@ -70,7 +70,7 @@ public final class Optimizer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private double learningRate;
     private long t;
-    private boolean closed;
+    private volatile boolean closed;   // read by a trainer that finds its optimizer closed under it
 
     // Filled once by bind(): what the parameter list looked like, and the state for each entry (null if unused).
     private String[] names;
@@ -295,6 +295,11 @@ public final class Optimizer implements AutoCloseable {
 
     /** The most steps {@link #restore} takes: β^t in double is exact for whole t up to 2^53. */
     private static final long MAX_STEPS = 1L << 53;
+
+    /** Whether {@link #close} has been called. */
+    public boolean isClosed() {
+        return closed;
+    }
 
     /** Frees the state; later calls throw IllegalStateException. Idempotent. */
     @Override

@@ -207,6 +207,13 @@ public final class Trainer implements AutoCloseable {
         }
         try {
             return runEpochs(callerThreads);
+        } catch (IllegalStateException e) {
+            if (optimizer.isClosed()) {
+                // Closed by another thread mid-step, its state's memory failed with the JDK's bare "Already closed".
+                throw new IllegalStateException("the optimizer was closed while the trainer ran; close it after run()"
+                        + " returns (" + e.getMessage() + ")", e);
+            }
+            throw e;
         } finally {
             CallerBlasThreads.exit();
             running = false;

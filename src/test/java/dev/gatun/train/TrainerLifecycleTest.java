@@ -53,6 +53,31 @@ class TrainerLifecycleTest {
         }
     }
 
+    /**
+     * An optimizer closed while its trainer runs fails the run saying so. Closed by another thread in the middle of a
+     * step, its state's memory failed with the JDK's bare "Already closed"; here it is closed between two batches (a
+     * listener runs on the training thread), which is deterministic and takes the same path out of run().
+     */
+    @Test
+    void anOptimizerClosedUnderARunningTrainerFailsTheRunSayingSo() {
+        try (Table table = LearnableData.oneHotRows(64, 8); Arena arena = Arena.ofShared();
+             Model model = Model.builder(8).dense(16, Activation.RELU).output(2, Loss.SOFTMAX_CROSS_ENTROPY).seed(1)
+                     .build(arena);
+             Optimizer adam = Optimizer.adam(0.01);
+             Trainer trainer = Trainer.builder(model, adam, table.dataSet()).batchSize(16).epochs(2).warmUp(false)
+                     .listener(new TrainingListener() {
+                         @Override
+                         public void batchFinished(int epoch, long batch, long batches, double loss, double rate) {
+                             adam.close();
+                         }
+                     }).build()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, trainer::run);
+            assertTrue(e.getMessage().startsWith("the optimizer was closed while the trainer ran; close it after run()"
+                    + " returns ("), e.getMessage());
+            assertTrue(adam.isClosed());
+        }
+    }
+
     /** close() from another thread while run() goes on refuses, instead of closing the best weights under the run. */
     @Test
     void closingARunningTrainerIsRefusedAndTheRunEndsWell() throws Exception {
