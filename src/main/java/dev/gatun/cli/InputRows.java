@@ -51,7 +51,8 @@ interface InputRows extends AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             if (!textByte(head[i])) {
-                // An IDX file with a damaged magic was read as CSV and failed on "line 3 is not UTF-8 text".
+                // Binary that is not IDX (a damaged magic, say) would otherwise be read as CSV and fail on some line's
+                // encoding, a message that points at the wrong format.
                 StringBuilder bytes = new StringBuilder();
                 for (int k = 0; k < n; k++) {
                     bytes.append(k == 0 ? "" : " ").append(String.format("%02x", head[k] & 0xff));

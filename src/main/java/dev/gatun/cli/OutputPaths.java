@@ -24,8 +24,8 @@ final class OutputPaths {
     static void checkFile(String option, Path file, long bytes) {
         String inTheWay = AtomicReplace.notReplaceable(AtomicReplace.targetOrAbsolute(file));
         if (inTheWay != null) {
-            // Over a device the run's atomic replace would delete the node: as root, --checkpoint /dev/null replaced
-            // the system's /dev/null with a checkpoint.
+            // Over a device the run's atomic replace would delete the node: as root, --checkpoint /dev/null would
+            // replace the system's /dev/null with a checkpoint.
             throw new IllegalArgumentException(option + " " + file + " is " + inTheWay + "; name the file to write");
         }
         // The directory the write lands in: a symbolic link's target's, which may be read-only or full where the
@@ -71,8 +71,8 @@ final class OutputPaths {
 
     /**
      * Each of {@code names}, the files a run writes in {@code dir}, is free or a regular file (through its links) and
-     * none of {@code inputs}: a directory in the way failed the run after all its work, a device would be deleted by
-     * the replace, and a name that links to the training data had the data overwritten by a plot.
+     * none of {@code inputs}: a directory in the way would fail the run after all its work, a device would be deleted
+     * by the replace, and a name that links to the training data would have the data overwritten by a plot.
      */
     static void requireReplaceableAt(String option, Path dir, List<String> names, Map<String, Path> inputs) {
         for (String name : names) {

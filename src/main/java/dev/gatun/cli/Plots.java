@@ -29,7 +29,7 @@ final class Plots {
     /**
      * {@code dir} (given as {@code option}) can take the plots: it can be written, and each name the plots are written
      * under is free or a regular file that is none of {@code inputs}, the files the command reads (a directory there
-     * failed the run's end, after all the training; a link to the training data had it overwritten by a plot).
+     * would fail the run's end, after all the training; a link to the training data would have it overwritten).
      */
     static void checkDirectory(String option, Path dir, java.util.Map<String, Path> inputs) {
         OutputPaths.checkDirectory(option, dir);

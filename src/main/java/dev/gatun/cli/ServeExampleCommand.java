@@ -83,8 +83,8 @@ final class ServeExampleCommand extends JsonReportingCommand {
                     (loadTest - 1) / rate, (long) MAX_OPEN_LOOP_SECONDS));
         }
         if (loadTest != null && concurrency > MAX_THREADS) {
-            // Each client is a platform thread with its own request bodies and histogram: 100,000 of them ran the
-            // heap out after seconds, and the message blamed "the model, batch or input".
+            // Each client is a platform thread with its own request bodies and histogram: 100,000 of them would run
+            // the heap out after seconds, with a message that could only guess at the model, batch or input.
             throw new UsageException("--concurrency " + concurrency + ": at most " + MAX_THREADS + " load-test clients"
                     + " (each a thread of this process; past the server's threads they only queue)");
         }

@@ -32,8 +32,8 @@ record TrainReport(TrainConfig config, TrainingData input, DataSet.Split split, 
 
     /**
      * What to change after {@code explosion}. A run that diverges at its first step has had no update before it: its
-     * first loss or gradient was already out of range, which a large penalty or badly scaled data does whatever the
-     * rate (an --l1 of 1e38, targets of 1e25 and unnormalised features of 1e30 were each told only to lower --lr).
+     * first loss or gradient is already out of range, which a large penalty or badly scaled data (an --l1 of 1e38,
+     * targets of 1e25, unnormalised features of 1e30) does whatever the rate.
      */
     static String advice(dev.gatun.train.Explosion explosion) {
         return explosion.step() <= 1 ? "it diverged at the first step: look at the scale of the features (--normalize),"

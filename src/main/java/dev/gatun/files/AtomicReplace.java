@@ -77,7 +77,7 @@ public final class AtomicReplace {
      * What {@code target} (a path links have been followed to) is when a write cannot replace it ("a directory", "not a
      * regular file (...)"), or null when it can: it does not exist or is a regular file. The rename puts a new file in
      * place of whatever the name held, so over a device or a pipe it would delete the node (as root, {@code --out
-     * /dev/null} deleted the system's {@code /dev/null}); over a directory it fails, after the bytes were written.
+     * /dev/null} would delete the system's {@code /dev/null}); over a directory it fails, after the bytes are written.
      */
     public static String notReplaceable(Path target) {
         if (!Files.exists(target) || Files.isRegularFile(target)) {

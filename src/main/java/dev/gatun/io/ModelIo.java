@@ -422,7 +422,7 @@ public final class ModelIo {
     /**
      * Steps beyond 2^53 are no run's (a step a microsecond would take 285 years to get there), and Adam's bias
      * correction takes β^t in double, exact for whole numbers up to 2^53: such a count was written by hand, and
-     * Long.MAX_VALUE overflowed into a negative step at the first update, far from the file it came from.
+     * Long.MAX_VALUE would overflow into a negative step at the first update, far from the file it came from.
      */
     private static final long MAX_STEPS = 1L << 53;
 

@@ -102,7 +102,7 @@ public enum Loss {
     }
 
     /**
-     * A regression's targets are finite: a NaN target made the cost NaN, which the trainer then reported as a
+     * A regression's targets are finite: a NaN target makes the cost NaN, which the trainer would report as a
      * divergence to fix with the learning rate. The same one pass as binary cross-entropy's check.
      */
     private static void requireFinite(Tensor v, long count) {

@@ -100,8 +100,8 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * A dense layer's parameters, allocated: the JDK's "Unable to allocate 6400000048 bytes" for a layer too large for
-     * the machine named no layer, so the error now does.
+     * A dense layer's parameters, allocated; a layer too large for the machine is named, which the JDK's "Unable to
+     * allocate N bytes" would not do.
      */
     private static Dense dense(int index, long in, long units, Activation g, boolean bias, Arena arena, DType dtype) {
         try {

@@ -46,7 +46,7 @@ public final class Workspace implements AutoCloseable {
 
     Workspace(Model model, int maxRows) {
         if (maxRows < 1 || maxRows > MAX_BLOCK_ROWS) {
-            // Each row count up to maxRows has a slot in one array: Integer.MAX_VALUE overflowed its size.
+            // Each row count up to maxRows has a slot in one array, whose size maxRows + 1 must not overflow.
             throw new IllegalArgumentException("a workspace of one block holds batches of 1 to " + MAX_BLOCK_ROWS
                     + " rows, asked for " + maxRows);
         }

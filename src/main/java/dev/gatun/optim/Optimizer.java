@@ -240,7 +240,7 @@ public final class Optimizer implements AutoCloseable {
     public void restore(List<Parameter> params, long stepCount, List<Tensor> state) {
         requireOpen();
         if (stepCount < 0 || stepCount > MAX_STEPS) {
-            // Past 2^53 no run gets, and Long.MAX_VALUE overflowed into a negative step at the next update.
+            // Past 2^53 no run gets, and Long.MAX_VALUE would overflow into a negative step at the next update.
             throw new IllegalArgumentException("step count must be from 0 to 2^53, got " + stepCount);
         }
         if (state == null) {
@@ -275,8 +275,8 @@ public final class Optimizer implements AutoCloseable {
 
     /**
      * A state tensor {@link #restore} may take: alive, every value finite, and a second moment ({@code .s}, an average
-     * of squares) not negative. A NaN there, or a negative average under Adam's square root, turned every weight into
-     * NaN at the next step.
+     * of squares) not negative. A NaN there, or a negative average under Adam's square root, would turn every weight
+     * into NaN at the next step.
      */
     private static void requireRestorable(String name, Tensor t) {
         if (!t.isAlive()) {

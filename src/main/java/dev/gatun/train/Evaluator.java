@@ -21,7 +21,7 @@ public final class Evaluator implements AutoCloseable {
     public static final int PLOTTED_POINTS = 2000;
     /**
      * Classes up to which an evaluation keeps its confusion matrix (k² counts: 8 MB here). The matrix is dense, and a
-     * table may hold 65,536 classes, whose matrix (34 GB) failed the first epoch's evaluation after its training.
+     * table may hold 65,536 classes, whose matrix (34 GB) would fail the first epoch's evaluation after its training.
      */
     public static final int MAX_CONFUSION_CLASSES = 1024;
 

@@ -40,8 +40,8 @@ public final class History {
     }
 
     /**
-     * Appends the next epoch's figures: epochs are numbered 1, 2, ... in order, as {@link #decode} requires. A history
-     * that started at epoch 100 made a resumed run's early stopping count from there, and it never stopped.
+     * Appends the next epoch's figures: epochs are numbered 1, 2, ... in order, as {@link #decode} requires. Early
+     * stopping counts from these numbers: a history that started at epoch 100 would never stop a resumed run.
      */
     public void add(EpochStats stats) {
         if (stats == null || stats.epoch() != epochs.size() + 1) {

@@ -56,8 +56,8 @@ record SanityConfig(ModelSpec spec, DataSet train, Normalization normalization,
         }
         sweepRates = sweepRates.clone();
         for (int i = 0; i < sweepRates.length; i++) {
-            // Finite in float32, as the optimizers apply them: 1e39 passed here and failed the sweep after the
-            // first three checks had run, losing their report.
+            // Finite in float32, as the optimizers apply them: a rate of 1e39 would otherwise fail the sweep only
+            // after the first three checks had run, and lose their report.
             if (!(sweepRates[i] > 0) || Float.isInfinite((float) sweepRates[i])
                     || (i > 0 && sweepRates[i] <= sweepRates[i - 1])) {
                 throw new IllegalArgumentException("sweep rates must be > 0, finite in float32 (at most "

@@ -209,7 +209,7 @@ public final class Trainer implements AutoCloseable {
             return runEpochs(callerThreads);
         } catch (IllegalStateException e) {
             if (optimizer.isClosed()) {
-                // Closed by another thread mid-step, its state's memory failed with the JDK's bare "Already closed".
+                // Closed by another thread mid-step, its state's memory fails with the JDK's bare "Already closed".
                 throw new IllegalStateException("the optimizer was closed while the trainer ran; close it after run()"
                         + " returns (" + e.getMessage() + ")", e);
             }
@@ -611,7 +611,7 @@ public final class Trainer implements AutoCloseable {
          */
         public Builder stepThreads(int threads) {
             if (threads < 1 || threads > StepPool.MAX_THREADS) {
-                // Refused here: Integer.MAX_VALUE ran out of heap sizing the pool, and 100,000 would start that many.
+                // Refused here: Integer.MAX_VALUE would run out of heap sizing the pool, 100,000 start that many.
                 throw new IllegalArgumentException("step threads must be 1 to " + StepPool.MAX_THREADS + ", got "
                         + threads);
             }

@@ -375,7 +375,7 @@ public final class RandomSearch {
                 throw new IllegalArgumentException("optimizer and ranges must not be null");
             }
             if (beta == null && optimizer != Optimizer.Kind.SGD) {
-                // Accepted, it failed the first trial with "beta1 must be in [0, 1), got NaN", naming no range.
+                // Else the first trial fails with "beta1 must be in [0, 1), got NaN", naming no range.
                 throw new IllegalArgumentException("betaRange is null, but " + optimizer + " draws its beta from it;"
                         + " give a range, or search with SGD");
             }

@@ -30,6 +30,13 @@ class RunOutputsTest {
         return args;
     }
 
+    /** A refused run takes no writer lock: none of its lock files is left in {@code folder}. */
+    private static void assertNoLockFileIn(Path folder) throws IOException {
+        try (var left = Files.list(folder)) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock")).toList());
+        }
+    }
+
     private static CommandRun gatunList(List<String> args) {
         return gatun(args.toArray(String[]::new));
     }
@@ -68,9 +75,7 @@ class RunOutputsTest {
             assertOneLineError(run, 2, why.get(i));
             assertTrue(Files.notExists(fresh), "made " + fresh + " for a refused run: " + refused.get(i));
         }
-        try (var left = Files.list(data)) {
-            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock")).toList());
-        }
+        assertNoLockFileIn(data);
     }
 
     /** The data directory's own files are inputs too: a model or checkpoint written over one would replace the data. */
@@ -107,9 +112,7 @@ class RunOutputsTest {
                 assertTrue(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "replaced: " + socket);
             }
         }
-        try (var left = Files.list(dir)) {
-            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock")).toList());
-        }
+        assertNoLockFileIn(dir);
     }
 
     /** A plot's name that links to the training data is refused: the plot would have been drawn over the data. */

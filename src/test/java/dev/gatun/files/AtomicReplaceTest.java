@@ -67,9 +67,12 @@ class AtomicReplaceTest {
         // The file asked for and the reason, not the temporary file's name.
         assertEquals("cannot write " + asFile.toAbsolutePath() + ": it is a directory, and a write replaces a regular"
                 + " file whole", e.getMessage());
-        // An empty directory too, refused before anything is written.
+        // An empty directory too, refused before anything is written (the rename itself would fail only after).
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        assertThrows(IOException.class, () -> AtomicReplace.write(empty, ByteBuffer.wrap(new byte[] {1})));
+        IOException emptyRefused = assertThrows(IOException.class,
+                () -> AtomicReplace.write(empty, ByteBuffer.wrap(new byte[] {1})));
+        assertEquals("cannot write " + empty.toAbsolutePath() + ": it is a directory, and a write replaces a regular"
+                + " file whole", emptyRefused.getMessage());
         assertTrue(Files.isDirectory(empty));
         try (var entries = Files.list(dir)) {
             assertEquals(2, entries.count(), "a temporary file was left behind");
